@@ -1,0 +1,37 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "argus",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "argus", targets: ["argus"]),
+        .executable(name: "argus-test-server", targets: ["argus-test-server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // System libraries and the small C shim for process control.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "CArgusSystem"),
+
+        // Domain: JSON, framing, classification, correlation, redaction. No I/O.
+        .target(name: "ArgusCore"),
+        // SQLite schema, batched writer, queries.
+        .target(name: "ArgusStore", dependencies: ["ArgusCore", "CSQLite"]),
+        // Child process, byte relay, recording pipeline.
+        .target(name: "ArgusProxy", dependencies: ["ArgusCore", "ArgusStore", "CArgusSystem"]),
+
+        .executableTarget(
+            name: "argus",
+            dependencies: [
+                "ArgusCore", "ArgusStore", "ArgusProxy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore"]),
+
+        .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"]),
+    ]
+)

@@ -1,0 +1,185 @@
+/// When something happened: a monotonic reading for durations and a wall-clock
+/// reading (µs since the Unix epoch) for display and storage.
+public struct Timestamp: Sendable, Hashable {
+    public var monotonicNanos: UInt64
+    public var wallMicros: Int64
+
+    public init(monotonicNanos: UInt64, wallMicros: Int64) {
+        self.monotonicNanos = monotonicNanos
+        self.wallMicros = wallMicros
+    }
+
+    public func micros(since earlier: Timestamp) -> Int64 {
+        monotonicNanos >= earlier.monotonicNanos ? Int64((monotonicNanos - earlier.monotonicNanos) / 1000) : 0
+    }
+}
+
+/// How the server was started: what replay needs to start it again. Holds the
+/// *names* of environment variables, never their values.
+public struct LaunchSpec: Sendable, Hashable {
+    public var command: String
+    public var args: [String]
+    public var cwd: String
+    public var envNames: [String]
+
+    public init(command: String, args: [String], cwd: String, envNames: [String]) {
+        self.command = command
+        self.args = args
+        self.cwd = cwd
+        self.envNames = envNames
+    }
+}
+
+public enum EndReason: String, Sendable, Hashable, CaseIterable {
+    case clientEOF = "client_eof"
+    case signal
+    case serverExited = "server_exited"
+    case serverFailedToStart = "server_failed_to_start"
+    /// No traffic for the idle timeout; the next message opened a new run.
+    case idle
+    /// The proxy's output to the client broke (the client went away without closing our stdin).
+    case clientGone = "client_gone"
+    case replayFinished = "replay_finished"
+}
+
+public enum CallStatus: String, Sendable, Hashable, CaseIterable {
+    case ok
+    case error
+    case cancelled
+    /// The session ended (or the id was reused) before a response arrived.
+    case noResponse = "no_response"
+}
+
+/// Runs are numbered locally by the recorder; the store maps them to database ids.
+public typealias LocalRunID = Int
+
+public struct RunStart: Sendable {
+    public var run: LocalRunID
+    public var serverName: String
+    public var launch: LaunchSpec
+    public var startedAt: Int64
+    public var argusPID: Int32
+    public var serverPID: Int32?
+    public var kind: String
+    /// Set when this run was opened after an idle gap in the same proxy session.
+    public var previousRun: LocalRunID?
+
+    public init(run: LocalRunID, serverName: String, launch: LaunchSpec, startedAt: Int64, argusPID: Int32,
+                serverPID: Int32?, kind: String = "wrap", previousRun: LocalRunID? = nil) {
+        self.run = run
+        self.serverName = serverName
+        self.launch = launch
+        self.startedAt = startedAt
+        self.argusPID = argusPID
+        self.serverPID = serverPID
+        self.kind = kind
+        self.previousRun = previousRun
+    }
+}
+
+/// What the handshake (or the 2026-07-28 per-request `_meta`) told us about the peers.
+public struct PeerInfo: Sendable, Hashable {
+    public var clientName: String?
+    public var clientVersion: String?
+    public var serverName: String?
+    public var serverVersion: String?
+    public var protocolVersion: String?
+
+    public init(clientName: String? = nil, clientVersion: String? = nil, serverName: String? = nil,
+                serverVersion: String? = nil, protocolVersion: String? = nil) {
+        self.clientName = clientName
+        self.clientVersion = clientVersion
+        self.serverName = serverName
+        self.serverVersion = serverVersion
+        self.protocolVersion = protocolVersion
+    }
+}
+
+public struct RunEnd: Sendable {
+    public var run: LocalRunID
+    public var endedAt: Int64
+    public var reason: EndReason
+    /// E.g. the signal name, or "exec failed: No such file or directory".
+    public var detail: String?
+    public var exitStatus: Int32?
+    public var stderrTail: String?
+    public var droppedFrames: Int
+}
+
+public struct MessageRecord: Sendable {
+    public var run: LocalRunID
+    public var seq: Int
+    public var direction: Direction
+    public var timestamp: Int64
+    public var kind: MessageKind
+    public var method: String?
+    public var jsonrpcID: String?
+    /// Redacted body (the original bytes when nothing needed redaction).
+    public var body: String
+    /// Bytes on the wire, newline excluded.
+    public var size: Int
+    public var redacted: Bool
+}
+
+public struct CallRecord: Sendable {
+    public var run: LocalRunID
+    public var requestSeq: Int
+    public var responseSeq: Int?
+    public var direction: Direction
+    public var method: String
+    /// `params.name` of a `tools/call`.
+    public var tool: String?
+    /// What else the call was about: a prompt name, a resource URI.
+    public var target: String?
+    public var jsonrpcID: String
+    public var startedAt: Int64
+    public var endedAt: Int64?
+    public var latencyMicros: Int64?
+    public var status: CallStatus
+    public var isError: Bool
+    public var errorCode: Int?
+    public var errorMessage: String?
+    public var progressCount: Int
+    public var cancelled: Bool
+    public var bytesIn: Int
+    public var bytesOut: Int?
+}
+
+public struct ToolSchemaRecord: Sendable {
+    public var run: LocalRunID
+    public var name: String
+    public var title: String?
+    public var description: String?
+    public var inputSchema: String?
+    public var outputSchema: String?
+    public var annotations: String?
+    public var seenAt: Int64
+}
+
+public struct ServerLogRecord: Sendable {
+    public var run: LocalRunID
+    public var timestamp: Int64
+    public var line: String
+}
+
+/// One thing for the store to write, in order.
+public enum RecordOp: Sendable {
+    case startRun(RunStart)
+    case updateRun(LocalRunID, PeerInfo)
+    case endRun(RunEnd)
+    case message(MessageRecord)
+    case call(CallRecord)
+    case toolSchemas(LocalRunID, [ToolSchemaRecord])
+    case serverLog(ServerLogRecord)
+
+    /// Rough memory footprint, for bounding queues.
+    public var approximateBytes: Int {
+        switch self {
+        case .message(let m): return m.body.utf8.count + 128
+        case .serverLog(let l): return l.line.utf8.count + 64
+        case .toolSchemas(_, let s): return s.reduce(64) { $0 + ($1.inputSchema?.utf8.count ?? 0) + ($1.outputSchema?.utf8.count ?? 0) + 256 }
+        case .call(let c): return 256 + (c.errorMessage?.utf8.count ?? 0)
+        default: return 256
+        }
+    }
+}

@@ -1,0 +1,406 @@
+/// Settings for one proxy session's recording.
+public struct RecorderConfig: Sendable {
+    public var serverName: String
+    public var launch: LaunchSpec
+    /// A new run starts when a frame arrives after this much silence.
+    public var idleTimeoutMicros: Int64
+    public var redaction: RedactionPolicy
+    public var maxLineBytes: Int
+    public var argusPID: Int32
+    public var serverPID: Int32?
+    /// Lines of server stderr kept for the run's `stderr_tail`.
+    public var stderrTailLines: Int
+
+    public init(serverName: String, launch: LaunchSpec, idleTimeoutSeconds: Double = 60,
+                redaction: RedactionPolicy = RedactionPolicy(), maxLineBytes: Int = 64 << 20,
+                argusPID: Int32 = 0, serverPID: Int32? = nil, stderrTailLines: Int = 20) {
+        self.serverName = serverName
+        self.launch = launch
+        self.idleTimeoutMicros = Int64(idleTimeoutSeconds * 1_000_000)
+        self.redaction = redaction
+        self.maxLineBytes = maxLineBytes
+        self.argusPID = argusPID
+        self.serverPID = serverPID
+        self.stderrTailLines = stderrTailLines
+    }
+}
+
+/// Turns the bytes that crossed the proxy into records: frames, messages,
+/// request/response pairs, runs, tool schemas and server log lines.
+///
+/// Pure and single-threaded: it is fed chunks with their timestamps and emits
+/// `RecordOp`s in order; threads, queues and SQLite live elsewhere. Everything
+/// it emits is already redacted.
+public final class SessionRecorder {
+    public let config: RecorderConfig
+    private let redactor: Redactor
+    private let emit: (RecordOp) -> Void
+
+    private var framers: [Direction: LineFramer]
+    private var stderrFramer: LineFramer
+    private var stderrTail: [String] = []
+
+    private var run: LocalRunID = 0
+    private var nextRun: LocalRunID = 1
+    private var seq = 0
+    private var lastTraffic: Timestamp?
+    private var peer = PeerInfo()
+    private var droppedFrames = 0
+    private var started = false
+    private var finished = false
+
+    private var pending: [RequestKey: PendingCall] = [:]
+    private var progressTokens: [RequestKey: RequestKey] = [:]
+
+    /// Calls recorded, for diagnostics and tests.
+    public private(set) var callsRecorded = 0
+    public private(set) var framesRecorded = 0
+
+    public init(config: RecorderConfig, emit: @escaping (RecordOp) -> Void) {
+        self.config = config
+        self.redactor = Redactor(policy: config.redaction)
+        self.emit = emit
+        framers = [
+            .clientToServer: LineFramer(maxLineBytes: config.maxLineBytes),
+            .serverToClient: LineFramer(maxLineBytes: config.maxLineBytes),
+        ]
+        stderrFramer = LineFramer(maxLineBytes: 64 << 10)
+    }
+
+    public var currentRun: LocalRunID { run }
+
+    /// Opens the first run. Called once, when the proxy starts.
+    public func start(at time: Timestamp, serverPID: Int32? = nil) {
+        guard !started else { return }
+        started = true
+        openRun(at: time.wallMicros, serverPID: serverPID ?? config.serverPID, previous: nil)
+    }
+
+    // MARK: input
+
+    public func ingest(_ direction: Direction, _ chunk: UnsafeRawBufferPointer, at time: Timestamp) {
+        start(at: time)
+        var lines: [LineFramer.Line] = []
+        framers[direction, default: LineFramer()].push(chunk) { lines.append($0) }
+        for line in lines { frame(direction, line, at: time) }
+    }
+
+    public func ingest(_ direction: Direction, _ chunk: [UInt8], at time: Timestamp) {
+        chunk.withUnsafeBytes { ingest(direction, $0, at: time) }
+    }
+
+    public func ingestStderr(_ chunk: UnsafeRawBufferPointer, at time: Timestamp) {
+        start(at: time)
+        var lines: [LineFramer.Line] = []
+        stderrFramer.push(chunk) { lines.append($0) }
+        for line in lines { stderrLine(line, at: time) }
+    }
+
+    /// Bytes the proxy forwarded but could not queue for recording (memory
+    /// bound reached). The partial line is dropped and the loss counted.
+    public func lost(_ direction: Direction, frames: Int, at time: Timestamp) {
+        if framers[direction]?.hasPartialLine == true {
+            framers[direction]?.discardPartialLine()
+        }
+        droppedFrames += max(frames, 1)
+    }
+
+    /// Ends the session: flushes partial lines, closes calls still waiting for
+    /// a response, and ends the current run.
+    public func finish(reason: EndReason, detail: String? = nil, exitStatus: Int32?, at time: Timestamp) {
+        guard !finished else { return }
+        start(at: time)
+        finished = true
+        for direction in Direction.allCases {
+            var lines: [LineFramer.Line] = []
+            framers[direction]?.finish { lines.append($0) }
+            for line in lines { frame(direction, line, at: time, countsAsTraffic: false) }
+        }
+        var tail: [LineFramer.Line] = []
+        stderrFramer.finish { tail.append($0) }
+        for line in tail { stderrLine(line, at: time) }
+        closeAllPending(at: time)
+        emit(.endRun(RunEnd(run: run, endedAt: time.wallMicros, reason: reason, detail: detail, exitStatus: exitStatus,
+                            stderrTail: stderrTail.isEmpty ? nil : stderrTail.joined(separator: "\n"),
+                            droppedFrames: droppedFrames)))
+    }
+
+    // MARK: runs
+
+    private func openRun(at wallMicros: Int64, serverPID: Int32?, previous: LocalRunID?) {
+        run = nextRun
+        nextRun += 1
+        seq = 0
+        emit(.startRun(RunStart(run: run, serverName: config.serverName, launch: config.launch, startedAt: wallMicros,
+                                argusPID: config.argusPID, serverPID: serverPID, previousRun: previous)))
+        if previous != nil, peer != PeerInfo() { emit(.updateRun(run, peer)) }
+    }
+
+    /// A call still waiting for its response keeps the run open however long
+    /// it takes, so a request and its response always share a run.
+    private func splitRunIfIdle(at time: Timestamp) {
+        if let last = lastTraffic, pending.isEmpty, time.micros(since: last) > config.idleTimeoutMicros {
+            emit(.endRun(RunEnd(run: run, endedAt: last.wallMicros, reason: .idle, detail: nil, exitStatus: nil,
+                                stderrTail: nil, droppedFrames: droppedFrames)))
+            droppedFrames = 0
+            openRun(at: time.wallMicros, serverPID: config.serverPID, previous: run)
+        }
+        lastTraffic = time
+    }
+
+    // MARK: frames
+
+    private func frame(_ direction: Direction, _ line: LineFramer.Line, at time: Timestamp, countsAsTraffic: Bool = true) {
+        var bytes = line.bytes[...]
+        if bytes.last == 0x0D { bytes = bytes.dropLast() }  // tolerate CRLF framing
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }  // blank lines carry nothing
+        if countsAsTraffic { splitRunIfIdle(at: time) }
+        seq += 1
+        framesRecorded += 1
+
+        if line.truncated {
+            let text = String(decoding: bytes, as: UTF8.self)
+            let body = redactor.redactText(text) ?? text
+            emit(.message(MessageRecord(run: run, seq: seq, direction: direction, timestamp: time.wallMicros,
+                                        kind: .invalid, method: nil, jsonrpcID: nil,
+                                        body: "[TRUNCATED: \(line.size) bytes, first \(bytes.count) kept] " + body,
+                                        size: line.size, redacted: true)))
+            return
+        }
+
+        let parsed: JSONValue
+        do {
+            parsed = try bytes.withUnsafeBytes { try JSONParser.parse($0) }
+        } catch {
+            let text = String(decoding: bytes, as: UTF8.self)
+            let redacted = redactor.redactText(text)
+            emit(.message(MessageRecord(run: run, seq: seq, direction: direction, timestamp: time.wallMicros,
+                                        kind: .invalid, method: nil, jsonrpcID: nil, body: redacted ?? text,
+                                        size: line.size, redacted: redacted != nil)))
+            return
+        }
+
+        var hits: [RedactionHit] = []
+        let redacted = redactor.redact(parsed, hits: &hits)
+        let body = redacted.map { JSONWriter.string($0) } ?? String(decoding: bytes, as: UTF8.self)
+        // Correlation reads ids and progress tokens from the original; anything
+        // that is stored (error messages, schemas, peer info) comes from the redacted copy.
+        let envelope = Envelope(parsed)
+        let stored = redacted.map(Envelope.init) ?? envelope
+
+        var method = envelope.method
+        if envelope.kind == .response || envelope.kind == .error, let id = envelope.id {
+            method = pending[RequestKey(direction: direction.opposite, id: id)]?.method
+        }
+        emit(.message(MessageRecord(run: run, seq: seq, direction: direction, timestamp: time.wallMicros,
+                                    kind: envelope.kind, method: method, jsonrpcID: envelope.idText, body: body,
+                                    size: line.size, redacted: !hits.isEmpty)))
+
+        if envelope.kind == .batch, let items = parsed.arrayValue {
+            let storedItems = (redacted ?? parsed).arrayValue ?? items
+            for (i, item) in items.enumerated() {
+                let storedItem = i < storedItems.count ? Envelope(storedItems[i]) : Envelope(item)
+                handle(Envelope(item), stored: storedItem, direction: direction, size: line.size, at: time)
+            }
+        } else {
+            handle(envelope, stored: stored, direction: direction, size: line.size, at: time)
+        }
+    }
+
+    private func handle(_ envelope: Envelope, stored: Envelope, direction: Direction, size: Int, at time: Timestamp) {
+        switch envelope.kind {
+        case .request: requestSeen(envelope, stored: stored, direction: direction, size: size, at: time)
+        case .response, .error: responseSeen(envelope, stored: stored, direction: direction, size: size, at: time)
+        case .notification: notificationSeen(envelope, stored: stored, direction: direction, at: time)
+        case .batch, .invalid: break
+        }
+    }
+
+    private func stderrLine(_ line: LineFramer.Line, at time: Timestamp) {
+        var bytes = line.bytes[...]
+        if bytes.last == 0x0D { bytes = bytes.dropLast() }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let redacted = redactor.redactText(text) ?? text
+        stderrTail.append(redacted)
+        if stderrTail.count > config.stderrTailLines { stderrTail.removeFirst(stderrTail.count - config.stderrTailLines) }
+        emit(.serverLog(ServerLogRecord(run: run, timestamp: time.wallMicros, line: redacted)))
+    }
+
+    // MARK: correlation
+
+    private struct PendingCall {
+        var run: LocalRunID
+        var seq: Int
+        var direction: Direction
+        var method: String
+        var tool: String?
+        var target: String?
+        var idText: String
+        var start: Timestamp
+        var progressToken: RequestKey?
+        var progressCount = 0
+        var bytesIn: Int
+    }
+
+    private func requestSeen(_ envelope: Envelope, stored: Envelope, direction: Direction, size: Int, at time: Timestamp) {
+        guard let id = envelope.id, let method = envelope.method else { return }
+        let key = RequestKey(direction: direction, id: id)
+        if let previous = pending.removeValue(forKey: key) {
+            complete(previous, response: nil, status: .noResponse, errorMessage: "request id reused before a response",
+                     at: time)
+        }
+        let params = stored.params
+        var call = PendingCall(run: run, seq: seq, direction: direction, method: method, idText: JSONWriter.string(id),
+                               start: time, bytesIn: size)
+        switch method {
+        case "tools/call": call.tool = params?["name"]?.stringValue
+        case "prompts/get": call.target = params?["name"]?.stringValue
+        case "resources/read", "resources/subscribe", "resources/unsubscribe": call.target = params?["uri"]?.stringValue
+        default: break
+        }
+        if let token = envelope.meta?["progressToken"], !token.isNull {
+            let tokenKey = RequestKey(direction: direction, id: token)
+            call.progressToken = tokenKey
+            progressTokens[tokenKey] = key
+        }
+        pending[key] = call
+        learnFromRequest(stored, method: method)
+    }
+
+    private func responseSeen(_ envelope: Envelope, stored: Envelope, direction: Direction, size: Int, at time: Timestamp) {
+        guard let id = envelope.id else { return }
+        let key = RequestKey(direction: direction.opposite, id: id)
+        guard let call = pending.removeValue(forKey: key) else { return }  // unmatched: the message row still records it
+        if let token = call.progressToken { progressTokens.removeValue(forKey: token) }
+        learnFromResponse(stored, method: call.method, at: time)
+        complete(call, response: (stored, seq, size), status: nil, errorMessage: nil, at: time)
+    }
+
+    private func notificationSeen(_ envelope: Envelope, stored: Envelope, direction: Direction, at time: Timestamp) {
+        switch envelope.method {
+        case "notifications/progress":
+            guard let token = envelope.params?["progressToken"] else { return }
+            if let key = progressTokens[RequestKey(direction: direction.opposite, id: token)] {
+                pending[key]?.progressCount += 1
+            }
+        case "notifications/cancelled":
+            guard let requestID = envelope.params?["requestId"] else { return }
+            let key = RequestKey(direction: direction, id: requestID)
+            guard let call = pending.removeValue(forKey: key) else { return }
+            if let token = call.progressToken { progressTokens.removeValue(forKey: token) }
+            complete(call, response: nil, status: .cancelled, errorMessage: stored.params?["reason"]?.stringValue,
+                     at: time)
+        default:
+            break
+        }
+    }
+
+    private func complete(_ call: PendingCall, response: (Envelope, Int, Int)?, status: CallStatus?,
+                          errorMessage: String?, at time: Timestamp) {
+        var record = CallRecord(run: call.run, requestSeq: call.seq, responseSeq: nil, direction: call.direction,
+                                method: call.method, tool: call.tool, target: call.target, jsonrpcID: call.idText,
+                                startedAt: call.start.wallMicros, endedAt: time.wallMicros,
+                                latencyMicros: time.micros(since: call.start), status: status ?? .ok, isError: false,
+                                errorCode: nil, errorMessage: errorMessage, progressCount: call.progressCount,
+                                cancelled: status == .cancelled, bytesIn: call.bytesIn, bytesOut: nil)
+        if let (envelope, responseSeq, size) = response {
+            record.responseSeq = responseSeq
+            record.bytesOut = size
+            if let error = envelope.error {
+                record.isError = true
+                record.status = .error
+                record.errorCode = error["code"]?.intValue
+                record.errorMessage = error["message"]?.stringValue ?? JSONWriter.string(error)
+            } else if envelope.result?["isError"]?.boolValue == true {
+                record.isError = true
+                record.status = .error
+                record.errorMessage = Self.firstText(of: envelope.result)
+            }
+        } else if status == .noResponse {
+            record.latencyMicros = nil
+        }
+        callsRecorded += 1
+        emit(.call(record))
+    }
+
+    private func closeAllPending(at time: Timestamp) {
+        let open = pending.values.sorted { ($0.run, $0.seq) < ($1.run, $1.seq) }
+        pending.removeAll()
+        progressTokens.removeAll()
+        for call in open {
+            complete(call, response: nil, status: .noResponse, errorMessage: "no response before the session ended",
+                     at: time)
+        }
+    }
+
+    /// The first text content block of a tool result, shortened: the message a
+    /// tool failure carries.
+    static func firstText(of result: JSONValue?) -> String? {
+        guard let content = result?["content"]?.arrayValue else { return nil }
+        for block in content {
+            if let text = block["text"]?.stringValue {
+                return text.count > 500 ? String(text.prefix(500)) + "…" : text
+            }
+        }
+        return nil
+    }
+
+    // MARK: run metadata
+
+    static let metaVersionKey = "io.modelcontextprotocol/protocolVersion"
+    static let metaClientInfoKey = "io.modelcontextprotocol/clientInfo"
+    static let metaServerInfoKey = "io.modelcontextprotocol/serverInfo"
+
+    private func learnFromRequest(_ envelope: Envelope, method: String) {
+        var info = peer
+        if method == "initialize", let params = envelope.params {
+            info.protocolVersion = params["protocolVersion"]?.stringValue ?? info.protocolVersion
+            info.clientName = params["clientInfo"]?["name"]?.stringValue ?? info.clientName
+            info.clientVersion = params["clientInfo"]?["version"]?.stringValue ?? info.clientVersion
+        }
+        if let meta = envelope.meta {
+            if let version = meta[Self.metaVersionKey]?.stringValue { info.protocolVersion = version }
+            if let client = meta[Self.metaClientInfoKey] {
+                info.clientName = client["name"]?.stringValue ?? info.clientName
+                info.clientVersion = client["version"]?.stringValue ?? info.clientVersion
+            }
+        }
+        updatePeer(info)
+    }
+
+    private func learnFromResponse(_ envelope: Envelope, method: String, at time: Timestamp) {
+        guard let result = envelope.result else { return }
+        var info = peer
+        if method == "initialize" {
+            info.protocolVersion = result["protocolVersion"]?.stringValue ?? info.protocolVersion
+        }
+        let serverInfo = result["serverInfo"] ?? result["_meta"]?[Self.metaServerInfoKey]
+        if let serverInfo {
+            info.serverName = serverInfo["name"]?.stringValue ?? info.serverName
+            info.serverVersion = serverInfo["version"]?.stringValue ?? info.serverVersion
+        }
+        updatePeer(info)
+        if method == "tools/list", let tools = result["tools"]?.arrayValue {
+            recordToolSchemas(tools, at: time)
+        }
+    }
+
+    private func updatePeer(_ info: PeerInfo) {
+        guard info != peer else { return }
+        peer = info
+        emit(.updateRun(run, info))
+    }
+
+    private func recordToolSchemas(_ tools: [JSONValue], at time: Timestamp) {
+        let records = tools.compactMap { tool -> ToolSchemaRecord? in
+            guard let name = tool["name"]?.stringValue else { return nil }
+            return ToolSchemaRecord(run: run, name: name, title: tool["title"]?.stringValue,
+                                    description: tool["description"]?.stringValue,
+                                    inputSchema: tool["inputSchema"].map { JSONWriter.string($0) },
+                                    outputSchema: tool["outputSchema"].map { JSONWriter.string($0) },
+                                    annotations: tool["annotations"].map { JSONWriter.string($0) },
+                                    seenAt: time.wallMicros)
+        }
+        if !records.isEmpty { emit(.toolSchemas(run, records)) }
+    }
+}

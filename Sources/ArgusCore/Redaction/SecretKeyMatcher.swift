@@ -1,0 +1,103 @@
+/// Decides whether an object key names a secret, by its word segments.
+///
+/// A key is split into lowercase segments at `_`, `-`, `.`, spaces and
+/// camelCase boundaries (`githubToken` → github, token; `X-Api-Key` → x, api,
+/// key; `APIKey` → api, key). It is secret when a secret term appears among the
+/// segments (`token`, `api key`, `session id`, …) and no segment after that
+/// term says the value is *about* the secret rather than the secret itself
+/// (`token_count`, `max_tokens`, `password_file`, `api_key_name`).
+public struct SecretKeyMatcher: Sendable {
+    /// Terms that are one segment.
+    static let singleTerms: Set<String> = [
+        "token", "secret", "secrets", "password", "passwords", "passwd", "passphrase",
+        "authorization", "cookie", "cookies", "credential", "credentials",
+        "apikey", "apikeys", "privatekey", "sessionid", "accesstoken", "refreshtoken",
+        "authtoken", "clientsecret",
+    ]
+    /// Terms that span two segments.
+    static let pairTerms: Set<[String]> = [["api", "key"], ["api", "keys"], ["private", "key"], ["session", "id"]]
+
+    /// Segments that, after a secret term, describe the secret instead of holding it.
+    static let descriptors: Set<String> = [
+        "count", "counts", "limit", "limits", "max", "min", "type", "types", "kind", "length", "len", "size",
+        "usage", "used", "remaining", "expiry", "expires", "expiration", "expired", "ttl", "lifetime",
+        "url", "uri", "endpoint", "name", "names", "header", "field", "fields", "hint", "required", "enabled",
+        "present", "exists", "valid", "path", "file", "env", "var", "id", "ids", "label", "format", "provided",
+        "set", "location", "source", "created", "updated", "at", "time", "timestamp", "schema",
+    ]
+
+    /// Extra keys from `--redact`/config, as segment sequences.
+    public let extraTerms: [[String]]
+
+    /// Lowercase fragments of which every secret key contains at least one;
+    /// most keys (`jsonrpc`, `params`, `name`, …) are ruled out without splitting.
+    private let triggers: [[UInt8]]
+
+    public init(extraKeys: [String] = []) {
+        extraTerms = extraKeys.map(Self.segments).filter { !$0.isEmpty }
+        let builtIn = ["tok", "secret", "pass", "auth", "cookie", "credential", "key", "session"]
+        triggers = (builtIn + extraTerms.compactMap(\.first)).map { Array($0.utf8) }
+    }
+
+    /// MCP's own keys that contain a secret term but hold none.
+    static let protocolKeys: Set<String> = ["progressToken"]
+
+    public func isSecret(_ key: String) -> Bool {
+        guard mayBeSecret(key), !Self.protocolKeys.contains(key) else { return false }
+        let parts = Self.segments(key)
+        if parts.isEmpty { return false }
+        for term in extraTerms where Self.contains(parts, term) { return true }
+        // Find the last segment index where a term ends.
+        var lastTermEnd: Int? = nil
+        for i in parts.indices {
+            if Self.singleTerms.contains(parts[i]) { lastTermEnd = i }
+            if i > 0, Self.pairTerms.contains([parts[i - 1], parts[i]]) { lastTermEnd = i }
+        }
+        guard let end = lastTermEnd else { return false }
+        return !parts[(end + 1)...].contains(where: Self.descriptors.contains)
+    }
+
+    private func mayBeSecret(_ key: String) -> Bool {
+        let bytes = key.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+        for trigger in triggers where bytes.count >= trigger.count {
+            for start in 0...(bytes.count - trigger.count) where bytes[start] == trigger[0] {
+                var k = 1
+                while k < trigger.count, bytes[start + k] == trigger[k] { k += 1 }
+                if k == trigger.count { return true }
+            }
+        }
+        return false
+    }
+
+    static func contains(_ parts: [String], _ term: [String]) -> Bool {
+        guard term.count <= parts.count else { return false }
+        for start in 0...(parts.count - term.count) where Array(parts[start..<start + term.count]) == term {
+            return true
+        }
+        return false
+    }
+
+    /// Splits a key into lowercase word segments.
+    public static func segments(_ key: String) -> [String] {
+        var result: [String] = []
+        var current: [Character] = []
+        let chars = Array(key)
+        func flush() {
+            if !current.isEmpty { result.append(String(current).lowercased()) }
+            current.removeAll(keepingCapacity: true)
+        }
+        for (i, c) in chars.enumerated() {
+            if c == "_" || c == "-" || c == "." || c == " " || c == "/" || c == ":" {
+                flush()
+                continue
+            }
+            if c.isUppercase, let prev = current.last {
+                let nextIsLower = i + 1 < chars.count && chars[i + 1].isLowercase
+                if prev.isLowercase || prev.isNumber || (prev.isUppercase && nextIsLower) { flush() }
+            }
+            current.append(c)
+        }
+        flush()
+        return result
+    }
+}

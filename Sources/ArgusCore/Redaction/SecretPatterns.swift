@@ -1,0 +1,219 @@
+/// Finds well-known secret shapes inside any text: bearer tokens, JWTs,
+/// GitHub, AWS, Slack, Stripe and `sk-` API keys, passwords in URLs and PEM
+/// private keys. Hand-written byte scanners, not regular expressions: they run
+/// on every string of every recorded message, so they must be linear and fast.
+public enum SecretPatterns {
+    public struct Match: Sendable, Equatable {
+        /// Byte offsets into the UTF-8 text.
+        public var range: Range<Int>
+        public var kind: String
+    }
+
+    public static func matches(in text: String) -> [Match] {
+        var copy = text
+        return copy.withUTF8 { matches(in: $0) }
+    }
+
+    public static func matches(in s: UnsafeBufferPointer<UInt8>) -> [Match] {
+        var found: [Match] = []
+        let n = s.count
+        var i = 0
+        while i < n {
+            let b = s[i]
+            var hit: Match? = nil
+            switch b {
+            case UInt8(ascii: "B"), UInt8(ascii: "b"): hit = bearer(s, i)
+            case UInt8(ascii: "e"): hit = jwt(s, i)
+            case UInt8(ascii: "g"): hit = github(s, i)
+            case UInt8(ascii: "A"): hit = aws(s, i)
+            case UInt8(ascii: "x"): hit = slack(s, i)
+            case UInt8(ascii: "s"), UInt8(ascii: "r"): hit = apiKey(s, i)
+            case UInt8(ascii: "-"): hit = pem(s, i)
+            case UInt8(ascii: ":"): hit = urlPassword(s, i)
+            default: break
+            }
+            if let hit {
+                found.append(hit)
+                i = max(hit.range.upperBound, i + 1)
+            } else {
+                i += 1
+            }
+        }
+        return found
+    }
+
+    // MARK: character classes
+
+    @inline(__always) static func isAlnum(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+    }
+    @inline(__always) static func isUpperOrDigit(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) }
+    @inline(__always) static func isBase64URL(_ b: UInt8) -> Bool { isAlnum(b) || b == 0x2D || b == 0x5F }
+    @inline(__always) static func isTokenChar(_ b: UInt8) -> Bool {
+        isAlnum(b) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E || b == 0x2B || b == 0x2F
+    }
+
+    /// True when position `i` starts a word (nothing alphanumeric right before it).
+    @inline(__always) static func atWordStart(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        i == 0 || !(isAlnum(s[i - 1]) || s[i - 1] == 0x5F)
+    }
+
+    static func hasPrefix(_ s: UnsafeBufferPointer<UInt8>, _ i: Int, _ prefix: StaticString, caseInsensitive: Bool = false)
+        -> Bool
+    {
+        let count = prefix.utf8CodeUnitCount
+        guard i + count <= s.count else { return false }
+        let p = prefix.utf8Start
+        for k in 0..<count {
+            var a = s[i + k]
+            var b = p[k]
+            if caseInsensitive {
+                if a >= 0x41 && a <= 0x5A { a += 0x20 }
+                if b >= 0x41 && b <= 0x5A { b += 0x20 }
+            }
+            if a != b { return false }
+        }
+        return true
+    }
+
+    static func run(_ s: UnsafeBufferPointer<UInt8>, from: Int, while predicate: (UInt8) -> Bool) -> Int {
+        var j = from
+        while j < s.count, predicate(s[j]) { j += 1 }
+        return j
+    }
+
+    // MARK: patterns
+
+    /// `Bearer <token>`: the token is redacted, the word kept.
+    static func bearer(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
+        guard atWordStart(s, i), hasPrefix(s, i, "bearer", caseInsensitive: true) else { return nil }
+        var j = i + 6
+        guard j < s.count, s[j] == 0x20 || s[j] == 0x09 else { return nil }
+        while j < s.count, s[j] == 0x20 || s[j] == 0x09 { j += 1 }
+        let start = j
+        var end = run(s, from: j, while: isTokenChar)
+        end = run(s, from: end, while: { $0 == 0x3D })  // trailing '='
+        guard end - start >= 8 else { return nil }
+        // Ordinary words after "bearer" are not tokens: ask for a digit or symbol.
+        var looksLikeToken = false
+        for k in start..<end where !(s[k] >= 0x41 && s[k] <= 0x5A) && !(s[k] >= 0x61 && s[k] <= 0x7A) {
+            looksLikeToken = true
+            break
+        }
+        return looksLikeToken ? Match(range: start..<end, kind: "bearer") : nil
+    }
+
+    /// `eyJ….eyJ….sig`: a JSON Web Token.
+    static func jwt(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
+        guard atWordStart(s, i), hasPrefix(s, i, "eyJ") else { return nil }
+        let headerEnd = run(s, from: i, while: isBase64URL)
+        guard headerEnd - i >= 10, headerEnd < s.count, s[headerEnd] == 0x2E else { return nil }
+        let payloadEnd = run(s, from: headerEnd + 1, while: isBase64URL)
+        guard payloadEnd - headerEnd - 1 >= 10, payloadEnd < s.count, s[payloadEnd] == 0x2E else { return nil }
+        let end = run(s, from: payloadEnd + 1, while: isBase64URL)
+        return Match(range: i..<end, kind: "jwt")
+    }
+
+    /// `ghp_…`, `gho_…`, `ghu_…`, `ghs_…`, `ghr_…`, `github_pat_…`.
+    static func github(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
+        guard atWordStart(s, i) else { return nil }
+        if hasPrefix(s, i, "github_pat_") {
+            let end = run(s, from: i + 11, while: { isAlnum($0) || $0 == 0x5F })
+            return end - i - 11 >= 20 ? Match(range: i..<end, kind: "github-token") : nil
+        }
+        guard i + 4 <= s.count, s[i + 1] == UInt8(ascii: "h"), s[i + 3] == 0x5F else { return nil }
+        switch s[i + 2] {
+        case UInt8(ascii: "p"), UInt8(ascii: "o"), UInt8(ascii: "u"), UInt8(ascii: "s"), UInt8(ascii: "r"):
+            let end = run(s, from: i + 4, while: isAlnum)
+            return end - i - 4 >= 20 ? Match(range: i..<end, kind: "github-token") : nil
+        default: return nil
+        }
+    }
+
+    /// AWS access key ids: `AKIA`/`ASIA`/`ABIA`/`ACCA` + 16 upper-case alphanumerics.
+    static func aws(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
+        guard atWordStart(s, i),
+            hasPrefix(s, i, "AKIA") || hasPrefix(s, i, "ASIA") || hasPrefix(s, i, "ABIA") || hasPrefix(s, i, "ACCA")
+        else { return nil }
+        let end = run(s, from: i + 4, while: isUpperOrDigit)
+        return end - i == 20 ? Match(range: i..<end, kind: "aws-access-key") : nil
+    }
+
+    /// Slack tokens: `xoxb-…`, `xoxp-…`, `xoxa-…`, `xoxo-…`, `xoxs-…`, `xoxr-…`, `xapp-…`.
+    static func slack(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
+        guard atWordStart(s, i) else { return nil }
+        var bodyStart: Int
+        if hasPrefix(s, i, "xapp-") {
+            bodyStart = i + 5
+        } else if hasPrefix(s, i, "xox"), i + 4 < s.count, s[i + 4] == 0x2D,
+            [UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "p"), UInt8(ascii: "o"), UInt8(ascii: "s"),
+             UInt8(ascii: "r")].contains(s[i + 3])
+        {
+            bodyStart = i + 5
+        } else {
+            return nil
+        }
+        let end = run(s, from: bodyStart, while: { isAlnum($0) || $0 == 0x2D })
+        bodyStart = end - bodyStart
+        return bodyStart >= 10 ? Match(range: i..<end, kind: "slack-token") : nil
+    }
+
+    /// `sk-…` (OpenAI, Anthropic and others) and Stripe `sk_live_`/`sk_test_`/`rk_live_`/`rk_test_` keys.
+    static func apiKey(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
+        guard atWordStart(s, i) else { return nil }
+        if hasPrefix(s, i, "sk-") {
+            let end = run(s, from: i + 3, while: isBase64URL)
+            return end - i - 3 >= 20 ? Match(range: i..<end, kind: "api-key") : nil
+        }
+        for prefix: StaticString in ["sk_live_", "sk_test_", "rk_live_", "rk_test_"] where hasPrefix(s, i, prefix) {
+            let end = run(s, from: i + 8, while: isAlnum)
+            return end - i - 8 >= 16 ? Match(range: i..<end, kind: "api-key") : nil
+        }
+        return nil
+    }
+
+    /// `-----BEGIN … PRIVATE KEY-----` through the matching END line (or the end of the text).
+    static func pem(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
+        guard hasPrefix(s, i, "-----BEGIN ") else { return nil }
+        // The header must end in "PRIVATE KEY-----" within a short distance.
+        var j = i + 11
+        let limit = min(s.count, j + 40)
+        var headerEnd: Int? = nil
+        while j < limit {
+            if hasPrefix(s, j, "PRIVATE KEY-----") {
+                headerEnd = j + 16
+                break
+            }
+            if s[j] == 0x0A { break }
+            j += 1
+        }
+        guard let bodyStart = headerEnd else { return nil }
+        var k = bodyStart
+        while k < s.count {
+            if hasPrefix(s, k, "-----END ") {
+                var e = k + 9
+                while e < s.count, !hasPrefix(s, e, "-----") {
+                    if s[e] == 0x0A { break }
+                    e += 1
+                }
+                if hasPrefix(s, e, "-----") { return Match(range: i..<(e + 5), kind: "private-key") }
+            }
+            k += 1
+        }
+        return Match(range: i..<s.count, kind: "private-key")
+    }
+
+    /// The password in `scheme://user:password@host`.
+    static func urlPassword(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
+        guard hasPrefix(s, i, "://") else { return nil }
+        var j = i + 3
+        let userStart = j
+        while j < s.count, s[j] != 0x3A, s[j] != 0x40, s[j] != 0x2F, s[j] > 0x20 { j += 1 }
+        guard j < s.count, s[j] == 0x3A, j > userStart else { return nil }
+        let passwordStart = j + 1
+        var k = passwordStart
+        while k < s.count, s[k] != 0x40, s[k] != 0x2F, s[k] > 0x20 { k += 1 }
+        guard k < s.count, s[k] == 0x40, k > passwordStart else { return nil }
+        return Match(range: passwordStart..<k, kind: "url-password")
+    }
+}

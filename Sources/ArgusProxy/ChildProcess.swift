@@ -1,0 +1,165 @@
+import ArgusCore
+import CArgusSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a process ended.
+public enum ExitStatus: Sendable, Equatable {
+    case exited(Int32)
+    case signaled(Int32)
+
+    /// The status a shell would report: the exit code, or 128 + signal.
+    public var shellStatus: Int32 {
+        switch self {
+        case .exited(let code): return code
+        case .signaled(let signal): return 128 + signal
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .exited(let code): return "exited with status \(code)"
+        case .signaled(let signal): return "was killed by \(signalName(signal))"
+        }
+    }
+
+    init(waitStatus status: Int32) {
+        if status & 0x7F == 0 {
+            self = .exited((status >> 8) & 0xFF)
+        } else {
+            self = .signaled(status & 0x7F)
+        }
+    }
+}
+
+public func signalName(_ signal: Int32) -> String {
+    switch signal {
+    case SIGTERM: return "SIGTERM"
+    case SIGINT: return "SIGINT"
+    case SIGHUP: return "SIGHUP"
+    case SIGQUIT: return "SIGQUIT"
+    case SIGKILL: return "SIGKILL"
+    case SIGPIPE: return "SIGPIPE"
+    case SIGSEGV: return "SIGSEGV"
+    case SIGABRT: return "SIGABRT"
+    default: return "signal \(signal)"
+    }
+}
+
+public enum SpawnError: Error, CustomStringConvertible {
+    case commandNotFound(command: String, searchPath: String)
+    case notExecutable(path: String, reason: String)
+    case failed(command: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .commandNotFound(let command, let searchPath):
+            return "command not found: \(command) (searched PATH=\(searchPath))"
+        case .notExecutable(let path, let reason): return "cannot execute \(path): \(reason)"
+        case .failed(let command, let reason): return "cannot start \(command): \(reason)"
+        }
+    }
+
+    /// The status a shell uses for this failure.
+    public var shellStatus: Int32 {
+        switch self {
+        case .commandNotFound: return 127
+        case .notExecutable: return 126
+        case .failed: return 127
+        }
+    }
+}
+
+/// The wrapped server: a child in its own process group, with pipes for its
+/// stdin, stdout and stderr.
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    /// Our ends of the pipes.
+    public let stdinFD: Int32
+    public let stdoutFD: Int32
+    public let stderrFD: Int32
+
+    init(pid: pid_t, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32) {
+        self.pid = pid
+        self.stdinFD = stdinFD
+        self.stdoutFD = stdoutFD
+        self.stderrFD = stderrFD
+    }
+
+    /// Starts `command` with `arguments`, inheriting this process's whole environment.
+    public static func spawn(command: String, arguments: [String], pipeSize: Int32 = 1 << 20) throws(SpawnError) -> ChildProcess {
+        let path = try resolve(command)
+        var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
+        guard argus_pipe_cloexec(&stdinPipe) == 0, argus_pipe_cloexec(&stdoutPipe) == 0, argus_pipe_cloexec(&stderrPipe) == 0 else {
+            throw .failed(command: command, reason: String(cString: strerror(errno)))
+        }
+        // Bigger pipes mean fewer wake-ups for large messages; failure is harmless.
+        _ = argus_set_pipe_size(stdinPipe[1], pipeSize)
+        _ = argus_set_pipe_size(stdoutPipe[1], pipeSize)
+
+        let argv = [command] + arguments
+        var cArgs = argv.map { strdup($0) }
+        cArgs.append(nil)
+        defer { for p in cArgs { free(p) } }
+        var execErrno: Int32 = 0
+        let pid = cArgs.withUnsafeMutableBufferPointer { args in
+            argus_spawn(path, args.baseAddress, environ, stdinPipe[0], stdoutPipe[1], stderrPipe[1], &execErrno)
+        }
+        close(stdinPipe[0])
+        close(stdoutPipe[1])
+        close(stderrPipe[1])
+        if pid < 0 {
+            close(stdinPipe[1])
+            close(stdoutPipe[0])
+            close(stderrPipe[0])
+            let reason = String(cString: strerror(execErrno))
+            if execErrno == ENOENT { throw .commandNotFound(command: command, searchPath: searchPath) }
+            if execErrno == EACCES || execErrno == ENOEXEC { throw .notExecutable(path: path, reason: reason) }
+            throw .failed(command: command, reason: reason)
+        }
+        return ChildProcess(pid: pid, stdinFD: stdinPipe[1], stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0])
+    }
+
+    static var searchPath: String { getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin" }
+
+    /// Finds `command` on PATH (as a shell would) so a missing one gets a clear error.
+    public static func resolve(_ command: String) throws(SpawnError) -> String {
+        if command.isEmpty { throw .commandNotFound(command: "(empty)", searchPath: searchPath) }
+        if command.contains("/") {
+            if access(command, F_OK) != 0 { throw .commandNotFound(command: command, searchPath: searchPath) }
+            if access(command, X_OK) != 0 { throw .notExecutable(path: command, reason: "permission denied") }
+            return command
+        }
+        var sawNonExecutable: String? = nil
+        for directory in searchPath.split(separator: ":", omittingEmptySubsequences: false) {
+            let dir = directory.isEmpty ? "." : String(directory)
+            let candidate = dir + "/" + command
+            var info = stat()
+            guard stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            if access(candidate, X_OK) == 0 { return candidate }
+            sawNonExecutable = candidate
+        }
+        if let path = sawNonExecutable { throw .notExecutable(path: path, reason: "permission denied") }
+        throw .commandNotFound(command: command, searchPath: searchPath)
+    }
+
+    /// Sends a signal to the server's whole process group (a shell wrapper and
+    /// what it started, `npx` and its node, `docker` and its plugins).
+    public func signalGroup(_ signal: Int32) {
+        if kill(-pid, signal) != 0 { kill(pid, signal) }
+    }
+
+    /// True while any process of the server's group is alive.
+    public var groupAlive: Bool { kill(-pid, 0) == 0 }
+
+    /// Blocks until the child exits.
+    public func waitForExit() -> ExitStatus {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return .exited(255) }
+        }
+        return ExitStatus(waitStatus: status)
+    }
+}

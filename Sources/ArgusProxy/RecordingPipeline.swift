@@ -1,0 +1,128 @@
+import ArgusCore
+import ArgusStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything between the relay threads and SQLite:
+///
+///     relay threads ──offer──▶ raw queue ──▶ recorder thread ──put──▶ writer queue ──▶ writer thread
+///                  (never waits;          (framing, parsing,     (waits when full:   (batched
+///                   counts losses)         redaction, pairing)    backpressure)       transactions)
+///
+/// The relays only copy bytes into the raw queue. When that queue is full
+/// (the database has been unavailable for a long time), the bytes are still
+/// forwarded but not recorded, and the loss is counted and reported.
+public final class RecordingPipeline: @unchecked Sendable {
+    enum Event {
+        case start(serverPID: Int32?, Timestamp)
+        case chunk(Direction, [UInt8], Timestamp)
+        case stderr([UInt8], Timestamp)
+        case lost(Direction, frames: Int, Timestamp)
+        case finish(EndReason, detail: String?, exitStatus: Int32?, Timestamp)
+    }
+
+    public struct Options: Sendable {
+        public var rawQueueBytes: Int
+        public var writer: BatchedWriter.Options
+        public init(databasePath: String, rawQueueBytes: Int = 256 << 20) {
+            self.rawQueueBytes = rawQueueBytes
+            self.writer = BatchedWriter.Options(path: databasePath)
+        }
+    }
+
+    private let queue: BoundedQueue<Event>
+    public let writer: BatchedWriter
+    private let recorder: SessionRecorder
+    private var recorderThread: OSThread?
+    private let report: @Sendable (String) -> Void
+    private let lossMonitor = Monitor()
+    private var lostFrames: [Direction: Int] = [:]
+    private var lossReported = false
+
+    public init(config: RecorderConfig, options: Options, report: @escaping @Sendable (String) -> Void,
+                onCommit: (@Sendable () -> Void)? = nil) {
+        self.report = report
+        queue = BoundedQueue(capacityBytes: options.rawQueueBytes)
+        let writer = BatchedWriter(options: options.writer, report: report, onCommit: onCommit)
+        self.writer = writer
+        recorder = SessionRecorder(config: config) { op in writer.submit(op) }
+        recorderThread = OSThread(name: "argus-recorder") { [self] in consume() }
+    }
+
+    /// Starts the first run now (so even a server that never starts has one).
+    public func start(serverPID: Int32?) {
+        queue.put(.start(serverPID: serverPID, Clock.now()), bytes: 0)
+    }
+
+    /// Called by a relay thread with bytes it just forwarded.
+    public func record(_ direction: Direction, _ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
+        let pendingLoss = lossMonitor.locked { lostFrames[direction] ?? 0 }
+        if pendingLoss > 0, queue.offer(.lost(direction, frames: pendingLoss, time), bytes: 0) {
+            lossMonitor.locked { lostFrames[direction] = 0 }
+        }
+        if !queue.offer(.chunk(direction, Array(bytes), time), bytes: bytes.count + 64) {
+            noteLoss(direction, bytes)
+        }
+    }
+
+    /// Called by the stderr relay thread.
+    public func recordStderr(_ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
+        _ = queue.offer(.stderr(Array(bytes), time), bytes: bytes.count + 64)
+    }
+
+    private func noteLoss(_ direction: Direction, _ bytes: UnsafeRawBufferPointer) {
+        var newlines = 0
+        for byte in bytes where byte == 0x0A { newlines += 1 }
+        let first = lossMonitor.locked { () -> Bool in
+            lostFrames[direction, default: 0] += max(newlines, 1)
+            defer { lossReported = true }
+            return !lossReported
+        }
+        if first {
+            report("argus: the recording queue is full (the database has been unavailable too long); "
+                   + "messages are still forwarded but some are not recorded; the count is kept in the run")
+        }
+    }
+
+    /// Ends the session: everything queued is processed and written, up to
+    /// `timeoutSeconds` for the database.
+    @discardableResult
+    public func finish(reason: EndReason, detail: String?, exitStatus: Int32?, timeoutSeconds: Double = 10)
+        -> BatchedWriter.Statistics
+    {
+        let time = Clock.now()
+        let losses = lossMonitor.locked { lostFrames }
+        for (direction, frames) in losses where frames > 0 {
+            queue.put(.lost(direction, frames: frames, time), bytes: 0)
+        }
+        queue.put(.finish(reason, detail: detail, exitStatus: exitStatus, time), bytes: 0)
+        queue.close()
+        recorderThread?.join()
+        return writer.finish(timeoutSeconds: timeoutSeconds)
+    }
+
+    public var rawQueueHighWaterBytes: Int { queue.highWaterBytes }
+
+    // MARK: recorder thread
+
+    private func consume() {
+        while let events = queue.takeAll(max: 4096) {
+            for event in events {
+                switch event {
+                case .start(let serverPID, let time):
+                    recorder.start(at: time, serverPID: serverPID)
+                case .chunk(let direction, let bytes, let time):
+                    recorder.ingest(direction, bytes, at: time)
+                case .stderr(let bytes, let time):
+                    bytes.withUnsafeBytes { recorder.ingestStderr($0, at: time) }
+                case .lost(let direction, let frames, let time):
+                    recorder.lost(direction, frames: frames, at: time)
+                case .finish(let reason, let detail, let exitStatus, let time):
+                    recorder.finish(reason: reason, detail: detail, exitStatus: exitStatus, at: time)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,307 @@
+import ArgusCore
+import ArgusStore
+import CArgusSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `argus wrap` was asked to do.
+public struct WrapOptions: Sendable {
+    public var command: String
+    public var arguments: [String]
+    public var databasePath: String
+    public var serverName: String?
+    public var idleTimeoutSeconds: Double = 60
+    public var redactionEnabled = true
+    public var extraRedactKeys: [String] = []
+    /// Time the server gets after stdin closes (then SIGTERM), and after SIGTERM (then SIGKILL).
+    public var graceSeconds: Double = 5
+    /// How long to keep trying to write the last records at exit.
+    public var flushTimeoutSeconds: Double = 10
+
+    public init(command: String, arguments: [String], databasePath: String) {
+        self.command = command
+        self.arguments = arguments
+        self.databasePath = databasePath
+    }
+}
+
+/// Writes a line to argus's stderr. stdout belongs to the protocol.
+public enum StderrLog {
+    public static func write(_ line: String) {
+        var text = line
+        if !text.hasSuffix("\n") { text += "\n" }
+        _ = text.withCString { Relay.writeAll(2, $0, strlen($0)) }
+    }
+}
+
+/// One `argus wrap` session: start the server, relay both directions, record
+/// everything, and end the way the server would have ended without us.
+public enum WrapSession {
+    enum Event {
+        case clientClosed
+        case clientGone
+        case serverOutputClosed
+        case serverErrorsClosed
+        case serverExited(ExitStatus)
+        case signal(Int32)
+    }
+
+    /// Runs the session to its end and returns the exit status for the proxy.
+    /// Call on the main thread, before any other thread exists (signals are
+    /// blocked here and received synchronously by a dedicated thread).
+    public static func run(_ options: WrapOptions) -> Int32 {
+        argus_block_termination_signals()
+        let startNanos = Clock.monotonicNanos()
+        let environment = currentEnvironment()
+        let policy = RedactionPolicy.forEnvironment(environment, enabled: options.redactionEnabled,
+                                                    extraKeys: options.extraRedactKeys)
+        let launch = LaunchSpec(command: options.command, args: options.arguments,
+                                cwd: currentDirectory(), envNames: environment.keys.sorted())
+        let config = RecorderConfig(
+            serverName: options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments),
+            launch: launch, idleTimeoutSeconds: options.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
+        let pipeline = RecordingPipeline(config: config, options: .init(databasePath: options.databasePath),
+                                         report: StderrLog.write)
+
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(command: options.command, arguments: options.arguments)
+        } catch {
+            StderrLog.write("argus: cannot start the MCP server: \(error)")
+            pipeline.start(serverPID: nil)
+            pipeline.finish(reason: .serverFailedToStart, detail: error.description, exitStatus: error.shellStatus,
+                            timeoutSeconds: options.flushTimeoutSeconds)
+            return error.shellStatus
+        }
+        pipeline.start(serverPID: child.pid)
+
+        let mailbox = Mailbox<Event>()
+        let serverOutput = OutputWatch(redactor: Redactor(policy: policy))
+        OSThread(name: "argus-c2s") {
+            _ = Relay.run(from: 0, to: child.stdinFD) { bytes, time in
+                pipeline.record(.clientToServer, bytes, at: time)
+            }
+            close(child.stdinFD)  // the server sees EOF, as it would without us
+            mailbox.post(.clientClosed)
+        }
+        OSThread(name: "argus-s2c") {
+            _ = Relay.run(from: child.stdoutFD, to: 1, onDestinationBroken: { mailbox.post(.clientGone) }) { bytes, time in
+                serverOutput.sawStdout()
+                pipeline.record(.serverToClient, bytes, at: time)
+            }
+            mailbox.post(.serverOutputClosed)
+        }
+        OSThread(name: "argus-stderr") {
+            _ = Relay.run(from: child.stderrFD, to: 2) { bytes, time in
+                serverOutput.sawStderr(bytes)
+                pipeline.recordStderr(bytes, at: time)
+            }
+            mailbox.post(.serverErrorsClosed)
+        }
+        OSThread(name: "argus-wait") { mailbox.post(.serverExited(child.waitForExit())) }
+        OSThread(name: "argus-signals") {
+            while true { mailbox.post(.signal(argus_wait_signal())) }
+        }
+
+        let ending = superviseUntilExit(child: child, mailbox: mailbox, graceSeconds: options.graceSeconds)
+        var reason = ending.reason
+        var detail = ending.detail
+        if reason == nil {
+            let uptime = Double(Clock.monotonicNanos() - startNanos) / 1e9
+            if serverOutput.stdoutSeen {
+                reason = .serverExited
+                detail = ending.status.description
+                if ending.status != .exited(0) {
+                    StderrLog.write("argus: the MCP server \(ending.status.description)" + serverOutput.lastLineSuffix)
+                }
+            } else {
+                reason = .serverFailedToStart
+                detail = "\(ending.status.description) after \(String(oneDecimal: uptime)) s without sending anything"
+                StderrLog.write("argus: the MCP server failed to start: `\(options.command)` \(detail!)"
+                                + serverOutput.lastLineSuffix)
+            }
+        }
+        let stats = pipeline.finish(reason: reason ?? .serverExited, detail: detail, exitStatus: ending.status.shellStatus,
+                                    timeoutSeconds: options.flushTimeoutSeconds)
+        if stats.opsAbandoned > 0 {
+            StderrLog.write("argus: \(stats.opsAbandoned) records could not be written to \(options.databasePath)")
+        }
+        return ending.status.shellStatus
+    }
+
+    struct Ending {
+        var status: ExitStatus
+        var reason: EndReason?
+        var detail: String?
+    }
+
+    /// Waits for the server to exit, escalating EOF → SIGTERM → SIGKILL on the
+    /// way, and returns why the session ended.
+    static func superviseUntilExit(child: ChildProcess, mailbox: Mailbox<Event>, graceSeconds: Double) -> Ending {
+        let grace = UInt64(graceSeconds * 1e9)
+        var reason: EndReason?
+        var detail: String?
+        var termAt: UInt64?
+        var killAt: UInt64?
+        var status: ExitStatus?
+        var exitedAt: UInt64 = 0
+        var outputClosed = false
+        var errorsClosed = false
+        let drainLimit: UInt64 = 2_000_000_000  // a grandchild may hold the pipes open
+
+        while true {
+            var deadline = [termAt, killAt].compactMap { $0 }.min()
+            if status != nil { deadline = min(deadline ?? .max, exitedAt + drainLimit) }
+            for event in mailbox.wait(untilMonotonicNanos: deadline) {
+                let now = Clock.monotonicNanos()
+                switch event {
+                case .clientClosed, .clientGone:
+                    if reason == nil { reason = event.isClientGone ? .clientGone : .clientEOF }
+                    if termAt == nil, killAt == nil, status == nil { termAt = now + grace }
+                case .signal(let signal):
+                    if reason == nil {
+                        reason = .signal
+                        detail = signalName(signal)
+                    }
+                    child.signalGroup(signal)
+                    termAt = nil
+                    if killAt == nil { killAt = now + grace }
+                case .serverExited(let s):
+                    status = s
+                    exitedAt = now
+                case .serverOutputClosed: outputClosed = true
+                case .serverErrorsClosed: errorsClosed = true
+                }
+            }
+            let now = Clock.monotonicNanos()
+            if status == nil {
+                if let t = termAt, now >= t {
+                    child.signalGroup(SIGTERM)
+                    termAt = nil
+                    killAt = now + grace
+                }
+                if let k = killAt, now >= k {
+                    child.signalGroup(SIGKILL)
+                    killAt = nil
+                }
+            }
+            if let status, (outputClosed && errorsClosed) || now >= exitedAt + drainLimit {
+                reapGroup(child)
+                return Ending(status: status, reason: reason, detail: detail)
+            }
+        }
+    }
+
+    /// The server is gone; anything it left in its process group goes too.
+    static func reapGroup(_ child: ChildProcess) {
+        guard child.groupAlive else { return }
+        child.signalGroup(SIGTERM)
+        for _ in 0..<20 where child.groupAlive { Clock.sleep(seconds: 0.05) }
+        if child.groupAlive { child.signalGroup(SIGKILL) }
+    }
+
+    static func currentEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") {
+                result[String(text[..<eq])] = String(text[text.index(after: eq)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+
+    static func currentDirectory() -> String {
+        guard let cwd = getcwd(nil, 0) else { return "" }
+        defer { free(cwd) }
+        return String(cString: cwd)
+    }
+}
+
+extension WrapSession.Event {
+    var isClientGone: Bool {
+        if case .clientGone = self { return true }
+        return false
+    }
+}
+
+/// What the server printed: whether stdout ever carried a byte (a server that
+/// exits before that failed to start) and its last stderr line (for the message).
+final class OutputWatch: @unchecked Sendable {
+    private let monitor = Monitor()
+    private var stdout = false
+    private var partial: [UInt8] = []
+    private var lastLine = ""
+    private let redactor: Redactor
+
+    init(redactor: Redactor) { self.redactor = redactor }
+
+    func sawStdout() {
+        monitor.locked { stdout = true }
+    }
+
+    var stdoutSeen: Bool { monitor.locked { stdout } }
+
+    func sawStderr(_ bytes: UnsafeRawBufferPointer) {
+        monitor.locked {
+            for byte in bytes {
+                if byte == 0x0A {
+                    let line = String(decoding: partial, as: UTF8.self).trimmingWhitespace
+                    if !line.isEmpty { lastLine = line }
+                    partial.removeAll(keepingCapacity: true)
+                } else if partial.count < 2000 {
+                    partial.append(byte)
+                }
+            }
+        }
+    }
+
+    /// `. Last stderr line: "…"` or nothing.
+    var lastLineSuffix: String {
+        let line = monitor.locked { () -> String in
+            let pending = String(decoding: partial, as: UTF8.self).trimmingWhitespace
+            return pending.isEmpty ? lastLine : pending
+        }
+        if line.isEmpty { return "" }
+        let safe = redactor.redactText(line) ?? line
+        return ". Last stderr line: \"\(safe.prefix(300))\""
+    }
+}
+
+/// A queue of events for the supervising thread.
+final class Mailbox<Event>: @unchecked Sendable {
+    private let monitor = Monitor()
+    private var events: [Event] = []
+
+    func post(_ event: Event) {
+        monitor.locked {
+            events.append(event)
+            monitor.broadcast()
+        }
+    }
+
+    /// Everything posted so far; waits for at least one event or the deadline.
+    func wait(untilMonotonicNanos deadline: UInt64?) -> [Event] {
+        monitor.locked {
+            while events.isEmpty {
+                if let deadline, Clock.monotonicNanos() >= deadline { return [] }
+                monitor.wait(untilMonotonicNanos: deadline)
+            }
+            defer { events.removeAll() }
+            return events
+        }
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        var s = self[...]
+        while let c = s.first, c.isWhitespace { s = s.dropFirst() }
+        while let c = s.last, c.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,171 @@
+import ArgusCore
+
+/// The recording's last stage: a thread that takes everything queued, writes
+/// it in one transaction, and retries (with backoff) when SQLite says no.
+///
+/// The database is opened lazily on this thread, so a slow disk or a locked
+/// file never delays the proxy's start. Problems are reported once per change
+/// of state through `report` (stderr in `argus wrap`) and, after recovery, in
+/// the `recorder_events` table. Nothing queued is dropped while a retry can
+/// still succeed; only `finish` with an expired deadline gives up, and says so.
+public final class BatchedWriter: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var path: String
+        /// Memory allowed for records waiting to be written; producers wait beyond it.
+        public var capacityBytes: Int
+        public var maxBatch: Int
+        public var busyTimeoutMillis: Int32
+
+        public init(path: String, capacityBytes: Int = 64 << 20, maxBatch: Int = 8192, busyTimeoutMillis: Int32 = 5000) {
+            self.path = path
+            self.capacityBytes = capacityBytes
+            self.maxBatch = maxBatch
+            self.busyTimeoutMillis = busyTimeoutMillis
+        }
+    }
+
+    public struct Statistics: Sendable {
+        public var opsWritten = 0
+        public var batches = 0
+        public var failedAttempts = 0
+        public var opsAbandoned = 0
+        public var queueHighWaterBytes = 0
+        public var queueHighWaterCount = 0
+        public var lastError: String?
+    }
+
+    public let options: Options
+    private let queue: BoundedQueue<RecordOp>
+    private let report: @Sendable (String) -> Void
+    private let monitor = Monitor()
+    private var stats = Statistics()
+    private var deadline: UInt64?
+    private var thread: OSThread?
+    private let onCommit: (@Sendable () -> Void)?
+
+    /// - Parameters:
+    ///   - report: receives one human-readable line per change of state.
+    ///   - onCommit: called after each committed batch (the dashboard notifier hooks in here).
+    public init(options: Options, report: @escaping @Sendable (String) -> Void,
+                onCommit: (@Sendable () -> Void)? = nil) {
+        self.options = options
+        self.queue = BoundedQueue(capacityBytes: options.capacityBytes)
+        self.report = report
+        self.onCommit = onCommit
+        thread = OSThread(name: "argus-writer") { [self] in run() }
+    }
+
+    /// Queues a record, waiting while the queue is full (backpressure on the recorder, never on the relay).
+    public func submit(_ op: RecordOp) {
+        queue.put(op, bytes: op.approximateBytes)
+    }
+
+    /// Closes the queue and waits until everything is written or `timeoutSeconds` pass.
+    /// Returns the final statistics; `opsAbandoned` counts what could not be written.
+    @discardableResult
+    public func finish(timeoutSeconds: Double) -> Statistics {
+        monitor.locked { deadline = Clock.monotonicNanos() + UInt64(timeoutSeconds * 1e9) }
+        queue.close()
+        // The writer honours the deadline itself; the join only needs slack for a final commit.
+        thread?.join(timeoutSeconds: timeoutSeconds + Double(options.busyTimeoutMillis) / 1000 + 5)
+        return statistics
+    }
+
+    public var statistics: Statistics {
+        monitor.locked {
+            var s = stats
+            s.queueHighWaterBytes = queue.highWaterBytes
+            s.queueHighWaterCount = queue.highWaterCount
+            return s
+        }
+    }
+
+    // MARK: thread
+
+    private var applier: RecordApplier?
+    private var failingSince: UInt64?
+    private var reportedProblem: String?
+
+    private func run() {
+        while let batch = queue.takeAll(max: options.maxBatch) {
+            if batch.isEmpty { continue }
+            write(batch)
+        }
+    }
+
+    private func write(_ batch: [RecordOp]) {
+        var backoff = 0.05
+        while true {
+            do {
+                let applier = try connect()
+                let recovery = recoveryMessage()
+                try applier.apply(batch, events: recovery.map { [(kind: "write_retry", message: $0, run: nil)] } ?? [])
+                if let recovery {
+                    report("argus: \(recovery)")
+                    failingSince = nil
+                    reportedProblem = nil
+                }
+                monitor.locked {
+                    stats.opsWritten += batch.count
+                    stats.batches += 1
+                }
+                onCommit?()
+                return
+            } catch {
+                if isPermanentForConnection(error) { applier = nil }
+                failed(error, batchSize: batch.count)
+                let giveUp = monitor.locked { () -> Bool in
+                    guard let deadline else { return false }
+                    return Clock.monotonicNanos() >= deadline
+                }
+                if giveUp {
+                    monitor.locked { stats.opsAbandoned += batch.count }
+                    report("argus: could not write \(batch.count) recorded records before exit: \(describe(error))")
+                    return
+                }
+                Clock.sleep(seconds: backoff)
+                backoff = min(backoff * 2, 2.0)
+            }
+        }
+    }
+
+    private func connect() throws -> RecordApplier {
+        if let applier { return applier }
+        let db = try ArgusDatabase.openForWriting(path: options.path, busyTimeoutMillis: options.busyTimeoutMillis)
+        let made = RecordApplier(db: db)
+        applier = made
+        return made
+    }
+
+    /// Errors after which the connection itself should be reopened.
+    private func isPermanentForConnection(_ error: Error) -> Bool {
+        if let e = error as? SQLiteError { return !e.isBusy }
+        return true
+    }
+
+    private func describe(_ error: Error) -> String {
+        if let e = error as? SQLiteError { return "\(e.explanation) (\(options.path))" }
+        return "\(error)"
+    }
+
+    private func failed(_ error: Error, batchSize: Int) {
+        let problem = describe(error)
+        monitor.locked {
+            stats.failedAttempts += 1
+            stats.lastError = problem
+        }
+        if failingSince == nil { failingSince = Clock.monotonicNanos() }
+        if reportedProblem != problem {
+            reportedProblem = problem
+            report("argus: recording paused: \(problem); retrying, the MCP session is not affected")
+        }
+    }
+
+    /// When the previous attempts failed: the line that says recording resumed
+    /// (also stored, so the pause is visible later).
+    private func recoveryMessage() -> String? {
+        guard let since = failingSince, let problem = reportedProblem else { return nil }
+        let seconds = Double(Clock.monotonicNanos() - since) / 1e9
+        return "recording resumed after \(String(oneDecimal: seconds)) s (\(problem)); nothing was lost"
+    }
+}

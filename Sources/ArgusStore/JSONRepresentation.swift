@@ -1,0 +1,118 @@
+import ArgusCore
+
+/// The JSON shapes shared by `--json` CLI output and the REST API.
+extension RunSummary {
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["id"] = .number(String(id))
+        o["kind"] = .string(kind)
+        o["server"] = .string(serverName)
+        o["command"] = .string(command)
+        o["args"] = .array(args.map(JSONValue.string))
+        o["cwd"] = cwd.map(JSONValue.string) ?? .null
+        o["env_names"] = .array(envNames.map(JSONValue.string))
+        o["client"] = clientName.map { name in
+            JSONValue.object(JSONObject(["name": .string(name), "version": clientVersion.map(JSONValue.string) ?? .null]))
+        } ?? .null
+        o["server_info"] = serverInfoName.map { name in
+            JSONValue.object(JSONObject(["name": .string(name), "version": serverVersion.map(JSONValue.string) ?? .null]))
+        } ?? .null
+        o["protocol_version"] = protocolVersion.map(JSONValue.string) ?? .null
+        o["started_at"] = .string(TimeFormat.iso8601(micros: startedAt))
+        o["started_at_us"] = .number(String(startedAt))
+        o["ended_at"] = endedAt.map { .string(TimeFormat.iso8601(micros: $0)) } ?? .null
+        o["ended_at_us"] = endedAt.map { .number(String($0)) } ?? .null
+        o["end_reason"] = endReason.map(JSONValue.string) ?? .null
+        o["end_detail"] = endDetail.map(JSONValue.string) ?? .null
+        o["exit_status"] = exitStatus.map { .number(String($0)) } ?? .null
+        o["stderr_tail"] = stderrTail.map(JSONValue.string) ?? .null
+        o["argus_pid"] = argusPID.map { .number(String($0)) } ?? .null
+        o["server_pid"] = serverPID.map { .number(String($0)) } ?? .null
+        o["previous_run_id"] = previousRunID.map { .number(String($0)) } ?? .null
+        o["message_count"] = .number(String(messageCount))
+        o["call_count"] = .number(String(callCount))
+        o["error_count"] = .number(String(errorCount))
+        o["dropped_frames"] = .number(String(droppedFrames))
+        return .object(o)
+    }
+}
+
+extension CallSummary {
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["id"] = .number(String(id))
+        o["run_id"] = .number(String(runID))
+        o["server"] = .string(server)
+        o["direction"] = .string(direction)
+        o["method"] = .string(method)
+        o["tool"] = tool.map(JSONValue.string) ?? .null
+        o["target"] = target.map(JSONValue.string) ?? .null
+        o["jsonrpc_id"] = (try? JSONParser.parse(jsonrpcID)) ?? .string(jsonrpcID)
+        o["status"] = .string(status)
+        o["is_error"] = .bool(isError)
+        o["error_code"] = errorCode.map { .number(String($0)) } ?? .null
+        o["error_message"] = errorMessage.map(JSONValue.string) ?? .null
+        o["latency_us"] = latencyMicros.map { .number(String($0)) } ?? .null
+        o["started_at"] = .string(TimeFormat.iso8601(micros: startedAt))
+        o["started_at_us"] = .number(String(startedAt))
+        o["ended_at"] = endedAt.map { .string(TimeFormat.iso8601(micros: $0)) } ?? .null
+        o["progress_count"] = .number(String(progressCount))
+        o["cancelled"] = .bool(cancelled)
+        o["bytes_in"] = bytesIn.map { .number(String($0)) } ?? .null
+        o["bytes_out"] = bytesOut.map { .number(String($0)) } ?? .null
+        o["replay_of"] = replayOf.map { .number(String($0)) } ?? .null
+        o["request_seq"] = .number(String(requestSeq))
+        o["response_seq"] = responseSeq.map { .number(String($0)) } ?? .null
+        return .object(o)
+    }
+}
+
+extension CallDetail {
+    /// The summary plus `params`, `result` and `error` as recorded (redacted).
+    public var json: JSONValue {
+        guard case .object(var o) = summary.json else { return summary.json }
+        o["params"] = params ?? .null
+        o["result"] = result ?? .null
+        if let error {
+            o["error"] = error
+        } else if summary.isError, let message = summary.errorMessage {
+            // A tool failure (isError result): present it like an error too.
+            o["error"] = .object(JSONObject(["code": .null, "message": .string(message)]))
+        } else {
+            o["error"] = .null
+        }
+        return .object(o)
+    }
+}
+
+extension ToolStats {
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["server"] = .string(server)
+        o["name"] = .string(name)
+        o["kind"] = .string(isTool ? "tool" : "method")
+        o["count"] = .number(String(count))
+        o["errors"] = .number(String(errors))
+        o["error_rate"] = .double(errorRate)
+        o["p50_us"] = p50.map { .number(String($0)) } ?? .null
+        o["p95_us"] = p95.map { .number(String($0)) } ?? .null
+        o["p99_us"] = p99.map { .number(String($0)) } ?? .null
+        o["mean_us"] = mean.map { .number(String($0)) } ?? .null
+        o["max_us"] = max.map { .number(String($0)) } ?? .null
+        return .object(o)
+    }
+}
+
+extension ToolSchemaRow {
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["run_id"] = .number(String(runID))
+        o["name"] = .string(name)
+        o["title"] = title.map(JSONValue.string) ?? .null
+        o["description"] = description.map(JSONValue.string) ?? .null
+        o["input_schema"] = inputSchema.flatMap { try? JSONParser.parse($0) } ?? .null
+        o["output_schema"] = outputSchema.flatMap { try? JSONParser.parse($0) } ?? .null
+        o["annotations"] = annotations.flatMap { try? JSONParser.parse($0) } ?? .null
+        return .object(o)
+    }
+}

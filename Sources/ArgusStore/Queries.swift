@@ -1,0 +1,407 @@
+import ArgusCore
+
+public struct RunSummary: Sendable {
+    public var id: Int64
+    public var kind: String
+    public var serverName: String
+    public var command: String
+    public var args: [String]
+    public var cwd: String?
+    public var envNames: [String]
+    public var argusPID: Int64?
+    public var serverPID: Int64?
+    public var previousRunID: Int64?
+    public var clientName: String?
+    public var clientVersion: String?
+    public var serverInfoName: String?
+    public var serverVersion: String?
+    public var protocolVersion: String?
+    public var startedAt: Int64
+    public var endedAt: Int64?
+    public var endReason: String?
+    public var endDetail: String?
+    public var exitStatus: Int64?
+    public var stderrTail: String?
+    public var droppedFrames: Int64
+    public var messageCount: Int64
+    public var callCount: Int64
+    public var errorCount: Int64
+}
+
+public struct CallSummary: Sendable {
+    public var id: Int64
+    public var runID: Int64
+    public var server: String
+    public var requestSeq: Int64
+    public var responseSeq: Int64?
+    public var direction: String
+    public var method: String
+    public var tool: String?
+    public var target: String?
+    public var jsonrpcID: String
+    public var startedAt: Int64
+    public var endedAt: Int64?
+    public var latencyMicros: Int64?
+    public var status: String
+    public var isError: Bool
+    public var errorCode: Int64?
+    public var errorMessage: String?
+    public var progressCount: Int64
+    public var cancelled: Bool
+    public var bytesIn: Int64?
+    public var bytesOut: Int64?
+    public var replayOf: Int64?
+}
+
+/// A call with its recorded (redacted) request and response.
+public struct CallDetail: Sendable {
+    public var summary: CallSummary
+    public var request: JSONValue?
+    public var response: JSONValue?
+    public var requestBody: String?
+    public var responseBody: String?
+
+    public var params: JSONValue? { request?["params"] }
+    public var result: JSONValue? { response?["result"] }
+    public var error: JSONValue? { response?["error"] }
+}
+
+public struct MessageRow: Sendable {
+    public var id: Int64
+    public var runID: Int64
+    public var seq: Int64
+    public var direction: String
+    public var timestamp: Int64
+    public var kind: String
+    public var method: String?
+    public var jsonrpcID: String?
+    public var body: String
+    public var size: Int64
+    public var redacted: Bool
+}
+
+public struct ToolSchemaRow: Sendable {
+    public var runID: Int64
+    public var name: String
+    public var title: String?
+    public var description: String?
+    public var inputSchema: String?
+    public var outputSchema: String?
+    public var annotations: String?
+}
+
+public struct ServerLogRow: Sendable {
+    public var id: Int64
+    public var runID: Int64
+    public var timestamp: Int64
+    public var line: String
+}
+
+public struct CallFilter: Sendable {
+    public var run: Int64?
+    public var server: String?
+    public var tool: String?
+    public var method: String?
+    public var errorsOnly = false
+    public var status: String?
+    /// Substring searched in tool, method, error message and the recorded request and response bodies.
+    public var text: String?
+    public var since: Int64?
+    public var until: Int64?
+    /// Cursor: only calls with an id below this one (pages go backwards in time).
+    public var beforeID: Int64?
+    /// Cursor: only calls with an id above this one (newer).
+    public var afterID: Int64?
+    public var limit = 100
+
+    public init() {}
+}
+
+/// Latency and error figures for one tool (or method) of one server.
+public struct ToolStats: Sendable {
+    public var server: String
+    /// The tool name for `tools/call`, otherwise the method.
+    public var name: String
+    public var isTool: Bool
+    public var count: Int
+    public var errors: Int
+    public var p50: Int64?
+    public var p95: Int64?
+    public var p99: Int64?
+    public var mean: Int64?
+    public var max: Int64?
+
+    public var errorRate: Double { count == 0 ? 0 : Double(errors) / Double(count) }
+}
+
+/// Reads recordings. One connection, one thread.
+public final class ArgusReader {
+    public let db: SQLiteConnection
+
+    public init(db: SQLiteConnection) {
+        self.db = db
+    }
+
+    public convenience init(path: String) throws {
+        self.init(db: try ArgusDatabase.openForReading(path: path))
+    }
+
+    // MARK: runs
+
+    static let runColumns = """
+        id, kind, server_name, command, args, cwd, env_names, argus_pid, server_pid, previous_run_id,
+        client_name, client_version, server_info_name, server_version, protocol_version, started_at, ended_at,
+        end_reason, end_detail, exit_status, stderr_tail, dropped_frames, message_count, call_count, error_count
+        """
+
+    public func runs(limit: Int = 50, server: String? = nil, beforeID: Int64? = nil) throws -> [RunSummary] {
+        var clauses: [String] = []
+        var args: [SQLiteValue] = []
+        if let server {
+            clauses.append("server_name = ?")
+            args.append(.text(server))
+        }
+        if let beforeID {
+            clauses.append("id < ?")
+            args.append(.int(beforeID))
+        }
+        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        args.append(.int(Int64(limit)))
+        return try db.query("SELECT \(Self.runColumns) FROM runs \(whereSQL) ORDER BY id DESC LIMIT ?", args)
+            .map(Self.run)
+    }
+
+    public func run(id: Int64) throws -> RunSummary? {
+        try db.query("SELECT \(Self.runColumns) FROM runs WHERE id = ?", [.int(id)]).first.map(Self.run)
+    }
+
+    static func run(_ r: Row) -> RunSummary {
+        RunSummary(id: r.int(0) ?? 0, kind: r.text(1) ?? "wrap", serverName: r.text(2) ?? "", command: r.text(3) ?? "",
+                   args: stringArray(r.text(4)), cwd: r.text(5), envNames: stringArray(r.text(6)), argusPID: r.int(7),
+                   serverPID: r.int(8), previousRunID: r.int(9), clientName: r.text(10), clientVersion: r.text(11),
+                   serverInfoName: r.text(12), serverVersion: r.text(13), protocolVersion: r.text(14),
+                   startedAt: r.int(15) ?? 0, endedAt: r.int(16), endReason: r.text(17), endDetail: r.text(18),
+                   exitStatus: r.int(19), stderrTail: r.text(20), droppedFrames: r.int(21) ?? 0,
+                   messageCount: r.int(22) ?? 0, callCount: r.int(23) ?? 0, errorCount: r.int(24) ?? 0)
+    }
+
+    static func stringArray(_ text: String?) -> [String] {
+        guard let text, let value = try? JSONParser.parse(text), let items = value.arrayValue else { return [] }
+        return items.compactMap(\.stringValue)
+    }
+
+    // MARK: calls
+
+    static let callColumns = """
+        c.id, c.run_id, c.server, c.request_seq, c.response_seq, c.direction, c.method, c.tool, c.target, c.jsonrpc_id,
+        c.started_at, c.ended_at, c.latency_us, c.status, c.is_error, c.error_code, c.error_message, c.progress_count,
+        c.cancelled, c.bytes_in, c.bytes_out, c.replay_of
+        """
+
+    /// Calls matching the filter, newest first.
+    public func calls(_ filter: CallFilter) throws -> [CallSummary] {
+        var clauses: [String] = []
+        var args: [SQLiteValue] = []
+        if let run = filter.run {
+            clauses.append("c.run_id = ?")
+            args.append(.int(run))
+        }
+        if let server = filter.server {
+            clauses.append("c.server = ?")
+            args.append(.text(server))
+        }
+        if let tool = filter.tool {
+            clauses.append("c.tool = ?")
+            args.append(.text(tool))
+        }
+        if let method = filter.method {
+            clauses.append("c.method = ?")
+            args.append(.text(method))
+        }
+        if filter.errorsOnly { clauses.append("c.is_error = 1") }
+        if let status = filter.status {
+            clauses.append("c.status = ?")
+            args.append(.text(status))
+        }
+        if let since = filter.since {
+            clauses.append("c.started_at >= ?")
+            args.append(.int(since))
+        }
+        if let until = filter.until {
+            clauses.append("c.started_at < ?")
+            args.append(.int(until))
+        }
+        if let before = filter.beforeID {
+            clauses.append("c.id < ?")
+            args.append(.int(before))
+        }
+        if let after = filter.afterID {
+            clauses.append("c.id > ?")
+            args.append(.int(after))
+        }
+        if let text = filter.text, !text.isEmpty {
+            let pattern = "%" + text.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%"
+            clauses.append("""
+                (c.tool LIKE ?1x ESCAPE '\\' OR c.method LIKE ?1x ESCAPE '\\' OR c.error_message LIKE ?1x ESCAPE '\\'
+                 OR EXISTS (SELECT 1 FROM messages m WHERE m.run_id = c.run_id
+                            AND m.seq IN (c.request_seq, c.response_seq) AND m.body LIKE ?1x ESCAPE '\\'))
+                """.replacing("?1x", with: "?"))
+            args.append(contentsOf: Array(repeating: .text(pattern), count: 4))
+        }
+        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        // Ascending when paging forward from a cursor, so the newest page is the one right after it.
+        let order = filter.afterID != nil ? "ASC" : "DESC"
+        args.append(.int(Int64(filter.limit)))
+        var rows = try db.query("SELECT \(Self.callColumns) FROM calls c \(whereSQL) ORDER BY c.id \(order) LIMIT ?", args)
+            .map(Self.call)
+        if filter.afterID != nil { rows.reverse() }
+        return rows
+    }
+
+    public func call(id: Int64) throws -> CallDetail? {
+        guard let summary = try db.query("SELECT \(Self.callColumns) FROM calls c WHERE c.id = ?", [.int(id)]).first
+            .map(Self.call)
+        else { return nil }
+        let requestBody = try messageBody(run: summary.runID, seq: summary.requestSeq)
+        let responseBody = try summary.responseSeq.flatMap { try messageBody(run: summary.runID, seq: $0) }
+        return CallDetail(summary: summary, request: requestBody.flatMap { Self.message(in: $0, id: summary.jsonrpcID) },
+                          response: responseBody.flatMap { Self.message(in: $0, id: summary.jsonrpcID) },
+                          requestBody: requestBody, responseBody: responseBody)
+    }
+
+    /// Details for many calls at once (CLI `calls --json`).
+    public func details(_ calls: [CallSummary]) throws -> [CallDetail] {
+        try calls.map { summary in
+            let requestBody = try messageBody(run: summary.runID, seq: summary.requestSeq)
+            let responseBody = try summary.responseSeq.flatMap { try messageBody(run: summary.runID, seq: $0) }
+            return CallDetail(summary: summary, request: requestBody.flatMap { Self.message(in: $0, id: summary.jsonrpcID) },
+                              response: responseBody.flatMap { Self.message(in: $0, id: summary.jsonrpcID) },
+                              requestBody: requestBody, responseBody: responseBody)
+        }
+    }
+
+    func messageBody(run: Int64, seq: Int64) throws -> String? {
+        try db.query("SELECT body FROM messages WHERE run_id = ? AND seq = ?", [.int(run), .int(seq)]).first?.text(0)
+    }
+
+    /// The message with this id inside a recorded frame (the frame itself, or
+    /// the matching element of a batch).
+    static func message(in body: String, id: String) -> JSONValue? {
+        guard let value = try? JSONParser.parse(body) else { return nil }
+        if let items = value.arrayValue {
+            return items.first { $0["id"].map { JSONWriter.string($0) } == id }
+        }
+        return value
+    }
+
+    static func call(_ r: Row) -> CallSummary {
+        CallSummary(id: r.int(0) ?? 0, runID: r.int(1) ?? 0, server: r.text(2) ?? "", requestSeq: r.int(3) ?? 0,
+                    responseSeq: r.int(4), direction: r.text(5) ?? "", method: r.text(6) ?? "", tool: r.text(7),
+                    target: r.text(8), jsonrpcID: r.text(9) ?? "", startedAt: r.int(10) ?? 0, endedAt: r.int(11),
+                    latencyMicros: r.int(12), status: r.text(13) ?? "", isError: r.bool(14), errorCode: r.int(15),
+                    errorMessage: r.text(16), progressCount: r.int(17) ?? 0, cancelled: r.bool(18), bytesIn: r.int(19),
+                    bytesOut: r.int(20), replayOf: r.int(21))
+    }
+
+    // MARK: messages, schemas, logs
+
+    public func messages(run: Int64, afterSeq: Int64 = 0, limit: Int = 1000) throws -> [MessageRow] {
+        try db.query("""
+            SELECT id, run_id, seq, direction, ts, kind, method, jsonrpc_id, body, size, redacted
+            FROM messages WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?
+            """, [.int(run), .int(afterSeq), .int(Int64(limit))]).map { r in
+            MessageRow(id: r.int(0) ?? 0, runID: r.int(1) ?? 0, seq: r.int(2) ?? 0, direction: r.text(3) ?? "",
+                       timestamp: r.int(4) ?? 0, kind: r.text(5) ?? "", method: r.text(6), jsonrpcID: r.text(7),
+                       body: r.text(8) ?? "", size: r.int(9) ?? 0, redacted: r.bool(10))
+        }
+    }
+
+    public func toolSchemas(run: Int64) throws -> [ToolSchemaRow] {
+        try db.query("""
+            SELECT run_id, name, title, description, input_schema, output_schema, annotations
+            FROM tool_schemas WHERE run_id = ? ORDER BY name
+            """, [.int(run)]).map(Self.schema)
+    }
+
+    /// The most recent schema recorded for a tool of a server (the run itself may not have listed tools).
+    public func latestToolSchema(server: String, tool: String, atOrBeforeRun run: Int64? = nil) throws -> ToolSchemaRow? {
+        try db.query("""
+            SELECT s.run_id, s.name, s.title, s.description, s.input_schema, s.output_schema, s.annotations
+            FROM tool_schemas s JOIN runs r ON r.id = s.run_id
+            WHERE r.server_name = ? AND s.name = ? AND s.run_id <= ?
+            ORDER BY s.run_id DESC LIMIT 1
+            """, [.text(server), .text(tool), .int(run ?? .max)]).first.map(Self.schema)
+    }
+
+    static func schema(_ r: Row) -> ToolSchemaRow {
+        ToolSchemaRow(runID: r.int(0) ?? 0, name: r.text(1) ?? "", title: r.text(2), description: r.text(3),
+                      inputSchema: r.text(4), outputSchema: r.text(5), annotations: r.text(6))
+    }
+
+    public func serverLogs(run: Int64, limit: Int = 1000) throws -> [ServerLogRow] {
+        try db.query("""
+            SELECT id, run_id, ts, line FROM (SELECT * FROM server_logs WHERE run_id = ? ORDER BY id DESC LIMIT ?)
+            ORDER BY id
+            """, [.int(run), .int(Int64(limit))]).map { r in
+            ServerLogRow(id: r.int(0) ?? 0, runID: r.int(1) ?? 0, timestamp: r.int(2) ?? 0, line: r.text(3) ?? "")
+        }
+    }
+
+    // MARK: stats
+
+    /// Per server and tool (or method): counts, error rate and latency percentiles.
+    public func stats(run: Int64? = nil, server: String? = nil, since: Int64? = nil) throws -> [ToolStats] {
+        var clauses: [String] = []
+        var args: [SQLiteValue] = []
+        if let run {
+            clauses.append("run_id = ?")
+            args.append(.int(run))
+        }
+        if let server {
+            clauses.append("server = ?")
+            args.append(.text(server))
+        }
+        if let since {
+            clauses.append("started_at >= ?")
+            args.append(.int(since))
+        }
+        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let rows = try db.query("""
+            SELECT server, COALESCE(tool, method), tool IS NOT NULL, latency_us, is_error
+            FROM calls \(whereSQL)
+            """, args)
+        struct Key: Hashable {
+            var server: String
+            var name: String
+            var isTool: Bool
+        }
+        var groups: [Key: (latencies: [Int64], count: Int, errors: Int)] = [:]
+        for r in rows {
+            let key = Key(server: r.text(0) ?? "", name: r.text(1) ?? "", isTool: r.bool(2))
+            var g = groups[key] ?? ([], 0, 0)
+            g.count += 1
+            if r.bool(4) { g.errors += 1 }
+            if let latency = r.int(3) { g.latencies.append(latency) }
+            groups[key] = g
+        }
+        return groups.map { key, g in
+            let sorted = g.latencies.sorted()
+            return ToolStats(server: key.server, name: key.name, isTool: key.isTool, count: g.count, errors: g.errors,
+                             p50: Self.percentile(sorted, 0.50), p95: Self.percentile(sorted, 0.95),
+                             p99: Self.percentile(sorted, 0.99),
+                             mean: sorted.isEmpty ? nil : sorted.reduce(0, +) / Int64(sorted.count), max: sorted.last)
+        }.sorted { a, b in
+            // By server, tools before other methods, then by name.
+            if a.server != b.server { return a.server < b.server }
+            if a.isTool != b.isTool { return a.isTool }
+            return a.name < b.name
+        }
+    }
+
+    /// Nearest-rank percentile of sorted values.
+    public static func percentile(_ sorted: [Int64], _ p: Double) -> Int64? {
+        guard !sorted.isEmpty else { return nil }
+        let rank = Int((p * Double(sorted.count)).rounded(.up))
+        return sorted[min(max(rank, 1), sorted.count) - 1]
+    }
+}

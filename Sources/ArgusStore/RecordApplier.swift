@@ -1,0 +1,149 @@
+import ArgusCore
+
+/// Writes batches of `RecordOp`s into the schema, one transaction per batch.
+///
+/// Runs are numbered locally by the recorder; this maps them to database ids
+/// as their rows are inserted. A failed batch is rolled back whole (and its
+/// new mappings forgotten) so the caller can retry it as is.
+final class RecordApplier {
+    let db: SQLiteConnection
+    private var runIDs: [LocalRunID: Int64] = [:]
+    private var runServers: [LocalRunID: String] = [:]
+
+    init(db: SQLiteConnection) {
+        self.db = db
+    }
+
+    /// The database id of a local run, once written.
+    func databaseID(of run: LocalRunID) -> Int64? { runIDs[run] }
+
+    struct Counts {
+        var messages = 0
+        var calls = 0
+        var errors = 0
+    }
+
+    func apply(_ batch: [RecordOp], events: [(kind: String, message: String, run: LocalRunID?)] = []) throws {
+        var newRuns: [LocalRunID: Int64] = [:]
+        var newServers: [LocalRunID: String] = [:]
+        var counts: [Int64: Counts] = [:]
+        func id(_ run: LocalRunID) throws -> Int64 {
+            if let id = newRuns[run] ?? runIDs[run] { return id }
+            throw SQLiteError(code: 1, extendedCode: 1, message: "record for unknown run \(run)", sql: nil)
+        }
+
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            for op in batch {
+                switch op {
+                case .startRun(let start):
+                    try db.run("""
+                        INSERT INTO runs (kind, server_name, command, args, cwd, env_names, argus_pid, server_pid,
+                                          previous_run_id, started_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, [
+                            .text(start.kind), .text(start.serverName), .text(start.launch.command),
+                            .text(Self.jsonArray(start.launch.args)), .text(start.launch.cwd),
+                            .text(Self.jsonArray(start.launch.envNames)), .int(Int64(start.argusPID)),
+                            SQLiteValue(start.serverPID), start.previousRun.flatMap { newRuns[$0] ?? runIDs[$0] }.map(SQLiteValue.int) ?? .null,
+                            .int(start.startedAt),
+                        ])
+                    newRuns[start.run] = db.lastInsertRowID
+                    newServers[start.run] = start.serverName
+
+                case .updateRun(let run, let info):
+                    try db.run("""
+                        UPDATE runs SET client_name = ?, client_version = ?, server_info_name = ?, server_version = ?,
+                                        protocol_version = ?
+                        WHERE id = ?
+                        """, [
+                            SQLiteValue(info.clientName), SQLiteValue(info.clientVersion), SQLiteValue(info.serverName),
+                            SQLiteValue(info.serverVersion), SQLiteValue(info.protocolVersion), .int(try id(run)),
+                        ])
+
+                case .endRun(let end):
+                    try db.run("""
+                        UPDATE runs SET ended_at = ?, end_reason = ?, end_detail = ?, exit_status = ?,
+                                        stderr_tail = COALESCE(?, stderr_tail), dropped_frames = dropped_frames + ?
+                        WHERE id = ?
+                        """, [
+                            .int(end.endedAt), .text(end.reason.rawValue), SQLiteValue(end.detail),
+                            SQLiteValue(end.exitStatus), SQLiteValue(end.stderrTail), .int(Int64(end.droppedFrames)),
+                            .int(try id(end.run)),
+                        ])
+
+                case .message(let m):
+                    let runID = try id(m.run)
+                    try db.run("""
+                        INSERT OR IGNORE INTO messages (run_id, seq, direction, ts, kind, method, jsonrpc_id, body, size, redacted)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, [
+                            .int(runID), .int(Int64(m.seq)), .text(m.direction.rawValue), .int(m.timestamp),
+                            .text(m.kind.rawValue), SQLiteValue(m.method), SQLiteValue(m.jsonrpcID), .text(m.body),
+                            .int(Int64(m.size)), SQLiteValue(m.redacted),
+                        ])
+                    counts[runID, default: Counts()].messages += 1
+
+                case .call(let c):
+                    let runID = try id(c.run)
+                    try db.run("""
+                        INSERT INTO calls (run_id, server, request_seq, response_seq, direction, method, tool, target,
+                                           jsonrpc_id, started_at, ended_at, latency_us, status, is_error, error_code,
+                                           error_message, progress_count, cancelled, bytes_in, bytes_out)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, [
+                            .int(runID), .text(newServers[c.run] ?? runServers[c.run] ?? ""), .int(Int64(c.requestSeq)),
+                            SQLiteValue(c.responseSeq), .text(c.direction.rawValue), .text(c.method), SQLiteValue(c.tool),
+                            SQLiteValue(c.target), .text(c.jsonrpcID), .int(c.startedAt), SQLiteValue(c.endedAt),
+                            SQLiteValue(c.latencyMicros), .text(c.status.rawValue), SQLiteValue(c.isError),
+                            SQLiteValue(c.errorCode), SQLiteValue(c.errorMessage), .int(Int64(c.progressCount)),
+                            SQLiteValue(c.cancelled), .int(Int64(c.bytesIn)), SQLiteValue(c.bytesOut),
+                        ])
+                    counts[runID, default: Counts()].calls += 1
+                    if c.isError { counts[runID, default: Counts()].errors += 1 }
+
+                case .toolSchemas(let run, let schemas):
+                    let runID = try id(run)
+                    for s in schemas {
+                        try db.run("""
+                            INSERT OR REPLACE INTO tool_schemas (run_id, name, title, description, input_schema,
+                                                                 output_schema, annotations, seen_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                            """, [
+                                .int(runID), .text(s.name), SQLiteValue(s.title), SQLiteValue(s.description),
+                                SQLiteValue(s.inputSchema), SQLiteValue(s.outputSchema), SQLiteValue(s.annotations),
+                                .int(s.seenAt),
+                            ])
+                    }
+
+                case .serverLog(let log):
+                    try db.run("INSERT INTO server_logs (run_id, ts, line) VALUES (?, ?, ?)",
+                               [.int(try id(log.run)), .int(log.timestamp), .text(log.line)])
+                }
+            }
+            for (runID, c) in counts {
+                try db.run("""
+                    UPDATE runs SET message_count = message_count + ?, call_count = call_count + ?,
+                                    error_count = error_count + ?
+                    WHERE id = ?
+                    """, [.int(Int64(c.messages)), .int(Int64(c.calls)), .int(Int64(c.errors)), .int(runID)])
+            }
+            for event in events {
+                try db.run("INSERT INTO recorder_events (ts, run_id, kind, message) VALUES (?, ?, ?, ?)", [
+                    .int(Clock.wallMicros()), event.run.flatMap { newRuns[$0] ?? runIDs[$0] }.map(SQLiteValue.int) ?? .null,
+                    .text(event.kind), .text(event.message),
+                ])
+            }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+        runIDs.merge(newRuns) { $1 }
+        runServers.merge(newServers) { $1 }
+    }
+
+    static func jsonArray(_ items: [String]) -> String {
+        JSONWriter.string(.array(items.map(JSONValue.string)))
+    }
+}

@@ -1,0 +1,152 @@
+/// The database schema as an append-only list of migrations. Each step runs
+/// once, in a write transaction, and bumps `PRAGMA user_version`; many `argus
+/// wrap` processes may race to open a new file, and the transaction decides.
+public enum Schema {
+    public struct Migration: Sendable {
+        public var version: Int
+        public var name: String
+        public var sql: String
+    }
+
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "recordings", sql: """
+            CREATE TABLE runs (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL DEFAULT 'wrap',
+                server_name TEXT NOT NULL,
+                command TEXT NOT NULL,
+                args TEXT NOT NULL DEFAULT '[]',
+                cwd TEXT,
+                env_names TEXT NOT NULL DEFAULT '[]',
+                argus_pid INTEGER,
+                server_pid INTEGER,
+                previous_run_id INTEGER,
+                client_name TEXT,
+                client_version TEXT,
+                server_info_name TEXT,
+                server_version TEXT,
+                protocol_version TEXT,
+                started_at INTEGER NOT NULL,
+                ended_at INTEGER,
+                end_reason TEXT,
+                end_detail TEXT,
+                exit_status INTEGER,
+                stderr_tail TEXT,
+                dropped_frames INTEGER NOT NULL DEFAULT 0,
+                message_count INTEGER NOT NULL DEFAULT 0,
+                call_count INTEGER NOT NULL DEFAULT 0,
+                error_count INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE INDEX runs_server ON runs(server_name, id);
+
+            CREATE TABLE messages (
+                id INTEGER PRIMARY KEY,
+                run_id INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                direction TEXT NOT NULL,
+                ts INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                method TEXT,
+                jsonrpc_id TEXT,
+                body TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                redacted INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE UNIQUE INDEX messages_run_seq ON messages(run_id, seq);
+
+            CREATE TABLE calls (
+                id INTEGER PRIMARY KEY,
+                run_id INTEGER NOT NULL,
+                server TEXT NOT NULL,
+                request_seq INTEGER NOT NULL,
+                response_seq INTEGER,
+                direction TEXT NOT NULL,
+                method TEXT NOT NULL,
+                tool TEXT,
+                target TEXT,
+                jsonrpc_id TEXT NOT NULL,
+                started_at INTEGER NOT NULL,
+                ended_at INTEGER,
+                latency_us INTEGER,
+                status TEXT NOT NULL,
+                is_error INTEGER NOT NULL DEFAULT 0,
+                error_code INTEGER,
+                error_message TEXT,
+                progress_count INTEGER NOT NULL DEFAULT 0,
+                cancelled INTEGER NOT NULL DEFAULT 0,
+                bytes_in INTEGER,
+                bytes_out INTEGER,
+                replay_of INTEGER
+            );
+            CREATE INDEX calls_run ON calls(run_id, id);
+            CREATE INDEX calls_tool ON calls(tool, id) WHERE tool IS NOT NULL;
+
+            CREATE TABLE tool_schemas (
+                run_id INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                title TEXT,
+                description TEXT,
+                input_schema TEXT,
+                output_schema TEXT,
+                annotations TEXT,
+                seen_at INTEGER NOT NULL,
+                PRIMARY KEY (run_id, name)
+            );
+
+            CREATE TABLE server_logs (
+                id INTEGER PRIMARY KEY,
+                run_id INTEGER NOT NULL,
+                ts INTEGER NOT NULL,
+                line TEXT NOT NULL
+            );
+            CREATE INDEX server_logs_run ON server_logs(run_id, id);
+
+            -- Recording problems (database locked for a while, frames dropped) so
+            -- they are visible after the fact, not only on a stderr nobody reads.
+            CREATE TABLE recorder_events (
+                id INTEGER PRIMARY KEY,
+                ts INTEGER NOT NULL,
+                run_id INTEGER,
+                kind TEXT NOT NULL,
+                message TEXT NOT NULL
+            );
+            """),
+    ]
+
+    public static var currentVersion: Int { migrations.last?.version ?? 0 }
+
+    public enum OpenError: Error, CustomStringConvertible {
+        case newerSchema(found: Int, supported: Int, path: String)
+
+        public var description: String {
+            switch self {
+            case .newerSchema(let found, let supported, let path):
+                return "the database at \(path) has schema version \(found), newer than this argus supports (\(supported)); upgrade argus or pass --db with another file"
+            }
+        }
+    }
+
+    /// Applies missing migrations. Throws `OpenError.newerSchema` for a database
+    /// written by a newer argus.
+    public static func migrate(_ db: SQLiteConnection) throws {
+        let version = Int(try db.scalarInt("PRAGMA user_version") ?? 0)
+        if version > currentVersion {
+            throw OpenError.newerSchema(found: version, supported: currentVersion, path: db.path)
+        }
+        if version == currentVersion { return }
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            // Re-read inside the write lock: another process may have migrated meanwhile.
+            let locked = Int(try db.scalarInt("PRAGMA user_version") ?? 0)
+            for migration in migrations where migration.version > locked {
+                try db.execute(migration.sql)
+                try db.execute("PRAGMA user_version = \(migration.version)")
+            }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+        db.clearStatementCache()
+    }
+}

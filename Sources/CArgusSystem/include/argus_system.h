@@ -1,0 +1,33 @@
+#ifndef ARGUS_SYSTEM_H
+#define ARGUS_SYSTEM_H
+
+#include <sys/types.h>
+
+/// Starts `path` with `argv`/`envp` in a new process group, with the given
+/// descriptors as its stdin, stdout and stderr. Every other descriptor is
+/// closed in the child, the signal mask and dispositions are reset to their
+/// defaults (argus ignores SIGPIPE and blocks termination signals; a server
+/// must not inherit that), and the child asks the kernel for SIGTERM when the
+/// thread that spawned it dies, so a SIGKILLed argus cannot orphan it.
+///
+/// Returns the child's pid, or -1 with `*exec_errno` set when fork or exec
+/// failed (exec failures are reported back through a close-on-exec pipe).
+pid_t argus_spawn(const char *path, char *const argv[], char *const envp[],
+                  int stdin_fd, int stdout_fd, int stderr_fd, int *exec_errno);
+
+/// pipe2(fds, O_CLOEXEC): a pipe whose ends do not leak into other children.
+int argus_pipe_cloexec(int fds[2]);
+
+/// Grows a pipe's kernel buffer (F_SETPIPE_SZ). Returns the new size or -1.
+int argus_set_pipe_size(int fd, int size);
+
+/// Blocks SIGTERM, SIGINT, SIGHUP and SIGQUIT in the calling thread (and the
+/// threads it creates afterwards) and ignores SIGPIPE. Call before any thread
+/// starts; then `argus_wait_signal` receives them synchronously.
+void argus_block_termination_signals(void);
+
+/// Waits for one of the signals blocked by `argus_block_termination_signals`
+/// and returns its number.
+int argus_wait_signal(void);
+
+#endif

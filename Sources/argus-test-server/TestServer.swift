@@ -1,0 +1,199 @@
+import ArgusCore
+import Foundation
+
+/// A stdio MCP server for demos and tests. It speaks both protocol eras: the
+/// initialize handshake (2025-06-18, 2025-11-25) and the stateless 2026-07-28
+/// revision (`server/discover`, version in each request's `_meta`, results
+/// with `resultType`). Requests are handled concurrently, so pipelined calls
+/// overlap as they would on a real server.
+final class TestServer: @unchecked Sendable {
+    static let name = "argus-test-server"
+    static let version = "0.1.0"
+    static let handshakeVersions = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]
+    static let modernVersions = ["2026-07-28"]
+    static let versionMetaKey = "io.modelcontextprotocol/protocolVersion"
+
+    private let output = Monitor()
+    private let state = Monitor()
+    private var cancelled: Set<String> = []
+    private var waitingForClient: [String: (JSONValue) -> Void] = [:]
+    private var nextServerRequestID = 1
+    private var randomState: UInt64
+
+    init() {
+        let seed = ProcessInfo.processInfo.environment["ARGUS_TEST_SEED"].flatMap(UInt64.init)
+        randomState = seed ?? UInt64(Date().timeIntervalSince1970 * 1e6)
+    }
+
+    func serve() {
+        if let marker = ProcessInfo.processInfo.environment["ARGUS_TEST_FAIL_AT_START"] {
+            FileHandle.standardError.write(Data("Error: \(marker)\n".utf8))
+            exit(3)
+        }
+        FileHandle.standardError.write(Data("argus-test-server \(Self.version) ready\n".utf8))
+        while let line = readLine(strippingNewline: true) {
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            let message: JSONValue
+            do {
+                message = try JSONParser.parse(line)
+            } catch {
+                send(["jsonrpc": "2.0", "id": nil, "error": ["code": -32700, "message": .string("Parse error: \(error)")]])
+                continue
+            }
+            if let items = message.arrayValue {
+                for item in items { dispatch(item) }
+            } else {
+                dispatch(message)
+            }
+        }
+        // stdin closed: finish in-flight work briefly, then exit like a well-behaved server.
+        Thread.sleep(forTimeInterval: 0.05)
+        exit(0)
+    }
+
+    private func dispatch(_ message: JSONValue) {
+        let envelope = Envelope(message)
+        switch envelope.kind {
+        case .request:
+            let thread = Thread { [self] in handle(envelope) }
+            thread.stackSize = 4 << 20
+            thread.start()
+        case .response, .error:
+            guard let id = envelope.idText else { return }
+            let waiter = state.locked { waitingForClient.removeValue(forKey: id) }
+            waiter?(message)
+        case .notification:
+            if envelope.method == "notifications/cancelled", let id = envelope.params?["requestId"] {
+                _ = state.locked { cancelled.insert(JSONWriter.string(id)) }
+            }
+        case .batch, .invalid:
+            send(["jsonrpc": "2.0", "id": nil, "error": ["code": -32600, "message": "Invalid Request"]])
+        }
+    }
+
+    // MARK: output
+
+    func send(_ message: JSONValue) {
+        var bytes = JSONWriter.bytes(message)
+        bytes.append(0x0A)
+        output.locked { FileHandle.standardOutput.write(Data(bytes)) }
+    }
+
+    func notify(_ method: String, _ params: JSONValue) {
+        send(["jsonrpc": "2.0", "method": .string(method), "params": params])
+    }
+
+    /// Sends a request to the client and waits for its answer (legacy era only).
+    func askClient(_ method: String, _ params: JSONValue, timeout: TimeInterval = 30) -> JSONValue? {
+        let done = Monitor()
+        var answer: JSONValue?
+        let id = state.locked { () -> Int in
+            defer { nextServerRequestID += 1 }
+            return nextServerRequestID
+        }
+        let key = "\"srv-\(id)\""
+        state.locked {
+            waitingForClient[key] = { message in done.locked { answer = message; done.broadcast() } }
+        }
+        send(["jsonrpc": "2.0", "id": .string("srv-\(id)"), "method": .string(method), "params": params])
+        let deadline = Clock.monotonicNanos() + UInt64(timeout * 1e9)
+        return done.locked {
+            while answer == nil, Clock.monotonicNanos() < deadline { done.wait(untilMonotonicNanos: deadline) }
+            return answer
+        }
+    }
+
+    func isCancelled(_ id: JSONValue) -> Bool {
+        state.locked { cancelled.contains(JSONWriter.string(id)) }
+    }
+
+    func random() -> Double {
+        state.locked {
+            // splitmix64: small, seedable, good enough for a coin flip.
+            randomState &+= 0x9E37_79B9_7F4A_7C15
+            var z = randomState
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            return Double(z >> 11) / Double(1 << 53)
+        }
+    }
+
+    // MARK: requests
+
+    private func handle(_ request: Envelope) {
+        guard let id = request.id, let method = request.method else { return }
+        let modern = request.meta?[Self.versionMetaKey] != nil
+        do {
+            guard var result = try respond(to: method, params: request.params, id: id, modern: modern) else { return }
+            if modern, case .object(var object) = result {
+                object["resultType"] = "complete"
+                result = .object(object)
+            }
+            send(["jsonrpc": "2.0", "id": id, "result": result])
+        } catch let error as RPCError {
+            send(["jsonrpc": "2.0", "id": id, "error": ["code": .int(error.code), "message": .string(error.message)]])
+        } catch {
+            send(["jsonrpc": "2.0", "id": id, "error": ["code": -32603, "message": .string("\(error)")]])
+        }
+    }
+
+    struct RPCError: Error {
+        var code: Int
+        var message: String
+    }
+
+    static var capabilities: JSONValue {
+        ["tools": ["listChanged": false], "resources": ["listChanged": false, "subscribe": false],
+         "prompts": ["listChanged": false], "logging": [:]]
+    }
+
+    static var serverInfo: JSONValue { ["name": .string(name), "version": .string(version)] }
+
+    /// The result for a request, or nil when no response must be sent (a cancelled call).
+    private func respond(to method: String, params: JSONValue?, id: JSONValue, modern: Bool) throws -> JSONValue? {
+        switch method {
+        case "initialize":
+            let requested = params?["protocolVersion"]?.stringValue ?? Self.handshakeVersions[0]
+            let version = Self.handshakeVersions.contains(requested) ? requested : Self.handshakeVersions[0]
+            return ["protocolVersion": .string(version), "capabilities": Self.capabilities, "serverInfo": Self.serverInfo,
+                    "instructions": "A test server for Argus. Try calculate, get_weather and echo."]
+        case "server/discover":
+            return ["supportedVersions": .array(Self.modernVersions.map(JSONValue.string)),
+                    "capabilities": Self.capabilities, "serverInfo": Self.serverInfo]
+        case "ping", "logging/setLevel":
+            return [:]
+        case "tools/list":
+            return ["tools": .array(Tools.definitions)]
+        case "tools/call":
+            guard let name = params?["name"]?.stringValue else { throw RPCError(code: -32602, message: "missing tool name") }
+            let arguments = params?["arguments"] ?? [:]
+            let progressToken = params?["_meta"]?["progressToken"]
+            let context = Tools.Context(server: self, requestID: id, progressToken: progressToken, modern: modern)
+            return try Tools.call(name, arguments: arguments, context: context)
+        case "resources/list":
+            return ["resources": [["uri": "argus://test/readme", "name": "readme", "title": "About this server",
+                                   "mimeType": "text/markdown"]]]
+        case "resources/templates/list":
+            return ["resourceTemplates": []]
+        case "resources/read":
+            guard params?["uri"]?.stringValue == "argus://test/readme" else {
+                throw RPCError(code: -32002, message: "Resource not found")
+            }
+            return ["contents": [["uri": "argus://test/readme", "mimeType": "text/markdown",
+                                  "text": "# argus-test-server\nA stdio MCP server used to demo and test Argus.\n"]]]
+        case "prompts/list":
+            return ["prompts": [["name": "greeting", "description": "Greets someone by name",
+                                 "arguments": [["name": "name", "description": "Who to greet", "required": true]]]]]
+        case "prompts/get":
+            guard params?["name"]?.stringValue == "greeting" else { throw RPCError(code: -32602, message: "Unknown prompt") }
+            let who = params?["arguments"]?["name"]?.stringValue ?? "world"
+            return ["description": "A greeting",
+                    "messages": [["role": "user", "content": ["type": "text", "text": .string("Say hello to \(who).")]]]]
+        case "completion/complete":
+            return ["completion": ["values": [], "hasMore": false]]
+        default:
+            throw RPCError(code: -32601, message: "Method not found: \(method)")
+        }
+    }
+}

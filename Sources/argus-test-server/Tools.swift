@@ -1,0 +1,155 @@
+import ArgusCore
+import Foundation
+
+/// The test server's tools.
+enum Tools {
+    struct Context {
+        var server: TestServer
+        var requestID: JSONValue
+        var progressToken: JSONValue?
+        var modern: Bool
+    }
+
+    static func schema(_ properties: JSONValue, required: [String] = []) -> JSONValue {
+        ["type": "object", "properties": properties, "required": .array(required.map(JSONValue.string))]
+    }
+
+    static let definitions: [JSONValue] = [
+        ["name": "calculate", "title": "Calculator", "description": "Performs arithmetic on two numbers",
+         "inputSchema": schema(["operation": ["type": "string", "enum": ["add", "subtract", "multiply", "divide"]],
+                                "a": ["type": "number"], "b": ["type": "number"]], required: ["operation", "a", "b"]),
+         "outputSchema": schema(["result": ["type": "number"]], required: ["result"]),
+         "annotations": ["readOnlyHint": true, "idempotentHint": true]],
+        ["name": "get_weather", "description": "Current weather for a city (deterministic mock data)",
+         "inputSchema": schema(["city": ["type": "string", "description": "City name"]], required: ["city"]),
+         "annotations": ["readOnlyHint": true, "openWorldHint": false]],
+        ["name": "slow_operation", "description": "Waits the given number of milliseconds, reporting progress",
+         "inputSchema": schema(["ms": ["type": "integer", "minimum": 0, "maximum": 60000]], required: ["ms"]),
+         "annotations": ["readOnlyHint": true]],
+        ["name": "random_failure", "description": "Fails half of the time; pass a seed for a repeatable outcome",
+         "inputSchema": schema(["seed": ["type": "integer"]]),
+         "annotations": ["readOnlyHint": true]],
+        ["name": "always_fail", "description": "Always returns a tool error (isError: true)",
+         "inputSchema": schema([:]),
+         "annotations": ["readOnlyHint": true]],
+        ["name": "echo", "description": "Returns its message unchanged",
+         "inputSchema": schema(["message": ["description": "Anything"]], required: ["message"]),
+         "annotations": ["readOnlyHint": true, "idempotentHint": true]],
+        ["name": "progress_task", "description": "Works in steps, sending a progress notification per step and a log message",
+         "inputSchema": schema(["steps": ["type": "integer", "minimum": 1, "maximum": 100],
+                                "delay_ms": ["type": "integer", "minimum": 0]]),
+         "annotations": ["readOnlyHint": true]],
+        ["name": "client_roots", "description": "Asks the client for its roots (a server-to-client request)",
+         "inputSchema": schema([:]),
+         "annotations": ["readOnlyHint": true]],
+        ["name": "delete_file", "description": "Pretends to delete a file (annotated destructive, does nothing)",
+         "inputSchema": schema(["path": ["type": "string"]], required: ["path"]),
+         "annotations": ["readOnlyHint": false, "destructiveHint": true]],
+    ]
+
+    static func text(_ text: String, structured: JSONValue? = nil, isError: Bool = false) -> JSONValue {
+        var result: JSONObject = ["content": [["type": "text", "text": .string(text)]]]
+        if let structured { result["structuredContent"] = structured }
+        if isError { result["isError"] = true }
+        return .object(result)
+    }
+
+    static func call(_ name: String, arguments: JSONValue, context: Context) throws -> JSONValue? {
+        switch name {
+        case "calculate":
+            guard let op = arguments["operation"]?.stringValue, let a = arguments["a"]?.doubleValue,
+                  let b = arguments["b"]?.doubleValue
+            else { return text("calculate needs operation, a and b", isError: true) }
+            let value: Double
+            switch op {
+            case "add": value = a + b
+            case "subtract": value = a - b
+            case "multiply": value = a * b
+            case "divide":
+                if b == 0 { return text("Division by zero", isError: true) }
+                value = a / b
+            default: return text("Unknown operation: \(op)", isError: true)
+            }
+            let number = JSONValue.double(value)
+            return text("\(number)", structured: ["result": number])
+
+        case "get_weather":
+            let city = arguments["city"]?.stringValue ?? "Nowhere"
+            let seed = city.unicodeScalars.reduce(UInt32(7)) { $0 &* 31 &+ $1.value }
+            let conditions = ["sunny", "cloudy", "rainy", "windy", "snowy"]
+            let report: JSONValue = [
+                "city": .string(city), "temperature_c": .int(Int(seed % 35) - 5),
+                "conditions": .string(conditions[Int(seed / 35 % UInt32(conditions.count))]),
+                "humidity": .int(Int(seed % 60) + 30),
+                "observed_at": .string(TimeFormat.iso8601(micros: Clock.wallMicros())),
+            ]
+            return text(JSONWriter.string(report), structured: report)
+
+        case "slow_operation":
+            let ms = min(max(arguments["ms"]?.intValue ?? 100, 0), 60000)
+            let start = Date()
+            var step = 0
+            while Date().timeIntervalSince(start) * 1000 < Double(ms) {
+                if context.server.isCancelled(context.requestID) { return nil }
+                if let token = context.progressToken, step % 10 == 0 {
+                    context.server.notify("notifications/progress",
+                                          ["progressToken": token, "progress": .int(step / 10), "total": .int(ms / 100 + 1)])
+                }
+                Thread.sleep(forTimeInterval: min(0.01, Double(ms) / 1000))
+                step += 1
+            }
+            return text("Waited \(ms) ms", structured: ["waited_ms": .int(ms)])
+
+        case "random_failure":
+            let roll: Double
+            if let seed = arguments["seed"]?.intValue {
+                roll = Double(UInt64(bitPattern: Int64(seed)).multipliedReportingOverflow(by: 0x9E37_79B9_7F4A_7C15).partialValue >> 11)
+                    / Double(1 << 53)
+            } else {
+                roll = context.server.random()
+            }
+            if roll < 0.5 { return text("Random failure (roll \(String(oneDecimal: roll * 100))%)", isError: true) }
+            return text("Success (roll \(String(oneDecimal: roll * 100))%)", structured: ["ok": true])
+
+        case "always_fail":
+            return text("This tool always fails", isError: true)
+
+        case "echo":
+            let message = arguments["message"] ?? .null
+            return text(message.stringValue ?? JSONWriter.string(message), structured: ["echo": message])
+
+        case "progress_task":
+            let steps = min(max(arguments["steps"]?.intValue ?? 3, 1), 100)
+            let delay = Double(max(arguments["delay_ms"]?.intValue ?? 20, 0)) / 1000
+            context.server.notify("notifications/message",
+                                  ["level": "info", "logger": "progress_task", "data": .string("starting \(steps) steps")])
+            for step in 1...steps {
+                if context.server.isCancelled(context.requestID) { return nil }
+                Thread.sleep(forTimeInterval: delay)
+                if let token = context.progressToken {
+                    context.server.notify("notifications/progress",
+                                          ["progressToken": token, "progress": .int(step), "total": .int(steps),
+                                           "message": .string("step \(step) of \(steps)")])
+                }
+            }
+            return text("Completed \(steps) steps", structured: ["steps": .int(steps)])
+
+        case "client_roots":
+            if context.modern {
+                return text("2026-07-28 has no server-to-client requests", isError: true)
+            }
+            guard let answer = context.server.askClient("roots/list", [:]) else {
+                return text("The client did not answer roots/list", isError: true)
+            }
+            if let error = answer["error"] { return text("roots/list failed: \(error)", isError: true) }
+            let roots = answer["result"]?["roots"] ?? []
+            return text(JSONWriter.string(roots), structured: ["roots": roots])
+
+        case "delete_file":
+            return text("Did not delete \(arguments["path"]?.stringValue ?? "?") (test server)", structured: ["deleted": false])
+
+        default:
+            return text("Unknown tool: \(name)", isError: true)
+        }
+    }
+}

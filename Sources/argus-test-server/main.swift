@@ -1,0 +1,14 @@
+import Foundation
+
+// A stdio MCP server for demos and tests: `argus wrap -- argus-test-server`.
+if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
+    print("""
+        argus-test-server: a stdio MCP server for demos and tests (both protocol eras).
+        Tools: calculate, get_weather, slow_operation, random_failure, always_fail, echo,
+               progress_task, client_roots, delete_file. One resource, one prompt.
+        Environment: ARGUS_TEST_SEED (random_failure), ARGUS_TEST_FAIL_AT_START (exit at once with this error).
+        """)
+    exit(0)
+}
+signal(SIGPIPE, SIG_IGN)
+TestServer().serve()

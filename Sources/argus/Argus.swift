@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct Argus: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "argus",
+        abstract: "Observability for MCP servers: record, inspect, replay and test every call.",
+        discussion: """
+            Put `argus wrap --` in front of any stdio MCP server command in your client's config. \
+            Every message is forwarded unchanged and recorded (secrets redacted) in ~/.argus/argus.db.
+            """,
+        version: version,
+        subcommands: [Wrap.self, Runs.self, Calls.self, Stats.self, Demo.self]
+    )
+}

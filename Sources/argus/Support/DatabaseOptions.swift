@@ -1,0 +1,35 @@
+import ArgumentParser
+import ArgusStore
+import Foundation
+
+/// `--db`, shared by every command that reads or writes recordings.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("SQLite database file (default: $ARGUS_DB or ~/.argus/argus.db).", valueName: "path"))
+    var db: String?
+
+    var path: String {
+        if let db { return absolutePath(db) }
+        return ArgusDatabase.defaultPath(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Opens for reading, turning store errors into a clean CLI failure.
+    func reader() throws -> ArgusReader {
+        do {
+            return try ArgusReader(path: path)
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+}
+
+func absolutePath(_ path: String) -> String {
+    if path.hasPrefix("/") { return path }
+    if path.hasPrefix("~/") { return NSHomeDirectory() + String(path.dropFirst(1)) }
+    return FileManager.default.currentDirectoryPath + "/" + path
+}
+
+/// An error whose text is the whole message for the user.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
