@@ -33,5 +33,7 @@ let package = Package(
         .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore"]),
 
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"]),
+        .testTarget(name: "ArgusStoreTests", dependencies: ["ArgusCore", "ArgusStore"]),
+        .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusStore"]),
     ]
 )

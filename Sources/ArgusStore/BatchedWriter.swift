@@ -82,7 +82,8 @@ public final class BatchedWriter: @unchecked Sendable {
 
     // MARK: thread
 
-    private var applier: RecordApplier?
+    private let applier = RecordApplier()
+    private var connection: SQLiteConnection?
     private var failingSince: UInt64?
     private var reportedProblem: String?
 
@@ -97,9 +98,9 @@ public final class BatchedWriter: @unchecked Sendable {
         var backoff = 0.05
         while true {
             do {
-                let applier = try connect()
+                let db = try connect()
                 let recovery = recoveryMessage()
-                try applier.apply(batch, events: recovery.map { [(kind: "write_retry", message: $0, run: nil)] } ?? [])
+                try applier.apply(batch, to: db, events: recovery.map { [(kind: "write_retry", message: $0, run: nil)] } ?? [])
                 if let recovery {
                     report("argus: \(recovery)")
                     failingSince = nil
@@ -112,7 +113,7 @@ public final class BatchedWriter: @unchecked Sendable {
                 onCommit?()
                 return
             } catch {
-                if isPermanentForConnection(error) { applier = nil }
+                if isPermanentForConnection(error) { connection = nil }
                 failed(error, batchSize: batch.count)
                 let giveUp = monitor.locked { () -> Bool in
                     guard let deadline else { return false }
@@ -129,12 +130,11 @@ public final class BatchedWriter: @unchecked Sendable {
         }
     }
 
-    private func connect() throws -> RecordApplier {
-        if let applier { return applier }
+    private func connect() throws -> SQLiteConnection {
+        if let connection { return connection }
         let db = try ArgusDatabase.openForWriting(path: options.path, busyTimeoutMillis: options.busyTimeoutMillis)
-        let made = RecordApplier(db: db)
-        applier = made
-        return made
+        connection = db
+        return db
     }
 
     /// Errors after which the connection itself should be reopened.

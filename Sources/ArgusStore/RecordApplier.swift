@@ -3,16 +3,14 @@ import ArgusCore
 /// Writes batches of `RecordOp`s into the schema, one transaction per batch.
 ///
 /// Runs are numbered locally by the recorder; this maps them to database ids
-/// as their rows are inserted. A failed batch is rolled back whole (and its
-/// new mappings forgotten) so the caller can retry it as is.
+/// as their rows are inserted. The mapping outlives connections (the writer
+/// reopens the database after a failure). A failed batch is rolled back whole,
+/// and its new mappings forgotten, so the caller can retry it as is.
 final class RecordApplier {
-    let db: SQLiteConnection
     private var runIDs: [LocalRunID: Int64] = [:]
     private var runServers: [LocalRunID: String] = [:]
 
-    init(db: SQLiteConnection) {
-        self.db = db
-    }
+    init() {}
 
     /// The database id of a local run, once written.
     func databaseID(of run: LocalRunID) -> Int64? { runIDs[run] }
@@ -23,7 +21,8 @@ final class RecordApplier {
         var errors = 0
     }
 
-    func apply(_ batch: [RecordOp], events: [(kind: String, message: String, run: LocalRunID?)] = []) throws {
+    func apply(_ batch: [RecordOp], to db: SQLiteConnection,
+               events: [(kind: String, message: String, run: LocalRunID?)] = []) throws {
         var newRuns: [LocalRunID: Int64] = [:]
         var newServers: [LocalRunID: String] = [:]
         var counts: [Int64: Counts] = [:]

@@ -30,7 +30,7 @@ final class TestServer: @unchecked Sendable {
             FileHandle.standardError.write(Data("Error: \(marker)\n".utf8))
             exit(3)
         }
-        FileHandle.standardError.write(Data("argus-test-server \(Self.version) ready\n".utf8))
+        FileHandle.standardError.write(Data("argus-test-server \(Self.version) ready (pid \(getpid()))\n".utf8))
         while let line = readLine(strippingNewline: true) {
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             let message: JSONValue

@@ -36,6 +36,11 @@ struct Wrap: ParsableCommand {
                                valueName: "seconds"))
     var grace: Double = 5
 
+    @Option(name: .customLong("flush-timeout"),
+            help: ArgumentHelp("At exit, how long to keep trying to write the last records to a busy or broken database.",
+                               valueName: "seconds"))
+    var flushTimeout: Double = 10
+
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The server command and its arguments (after --).",
                                                                   valueName: "command"))
     var command: [String] = []
@@ -59,6 +64,7 @@ struct Wrap: ParsableCommand {
         options.extraRedactKeys = (redact ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         options.graceSeconds = grace
+        options.flushTimeoutSeconds = flushTimeout
         let status = WrapSession.run(options)
         throw ExitCode(status)
     }

@@ -1,0 +1,192 @@
+import Testing
+@testable import ArgusCore
+
+/// Drives a SessionRecorder with lines at chosen times and collects what it emits.
+final class RecorderHarness {
+    var ops: [RecordOp] = []
+    var clock: UInt64 = 1_000_000_000
+    lazy var recorder = SessionRecorder(config: config) { [unowned self] in ops.append($0) }
+    var config: RecorderConfig
+
+    init(idleTimeout: Double = 60, environment: [String: String] = [:]) {
+        config = RecorderConfig(serverName: "test", launch: LaunchSpec(command: "srv", args: [], cwd: "/", envNames: []),
+                                idleTimeoutSeconds: idleTimeout, redaction: .forEnvironment(environment))
+    }
+
+    var now: Timestamp { Timestamp(monotonicNanos: clock, wallMicros: Int64(clock / 1000)) }
+
+    func advance(ms: Double) { clock += UInt64(ms * 1_000_000) }
+
+    func client(_ line: String) { recorder.ingest(.clientToServer, Array((line + "\n").utf8), at: now) }
+    func server(_ line: String) { recorder.ingest(.serverToClient, Array((line + "\n").utf8), at: now) }
+
+    func finish(_ reason: EndReason = .clientEOF) { recorder.finish(reason: reason, exitStatus: 0, at: now) }
+
+    var messages: [MessageRecord] { ops.compactMap { if case .message(let m) = $0 { return m } else { return nil } } }
+    var calls: [CallRecord] { ops.compactMap { if case .call(let c) = $0 { return c } else { return nil } } }
+    var runStarts: [RunStart] { ops.compactMap { if case .startRun(let r) = $0 { return r } else { return nil } } }
+    var runEnds: [RunEnd] { ops.compactMap { if case .endRun(let r) = $0 { return r } else { return nil } } }
+    var peerUpdates: [PeerInfo] { ops.compactMap { if case .updateRun(_, let p) = $0 { return p } else { return nil } } }
+}
+
+@Suite struct SessionRecorderTests {
+    @Test func pairsRequestsWithResponsesAndMeasuresLatency() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}}}"#)
+        h.advance(ms: 12.5)
+        h.server(#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"hi"}]}}"#)
+        h.finish()
+        #expect(h.calls.count == 1)
+        let call = h.calls[0]
+        #expect(call.method == "tools/call")
+        #expect(call.tool == "echo")
+        #expect(call.latencyMicros == 12_500)
+        #expect(call.status == .ok)
+        #expect(call.requestSeq == 1 && call.responseSeq == 2)
+        #expect(h.messages.map(\.kind) == [.request, .response])
+        #expect(h.messages[1].method == "tools/call")  // responses carry their request's method
+    }
+
+    @Test func countsToolFailuresAndProtocolErrorsAsErrors() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"always_fail"}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":"a","result":{"content":[{"type":"text","text":"boom"}],"isError":true}}"#)
+        h.client(#"{"jsonrpc":"2.0","id":"b","method":"nope"}"#)
+        h.server(#"{"jsonrpc":"2.0","id":"b","error":{"code":-32601,"message":"Method not found"}}"#)
+        h.finish()
+        #expect(h.calls.map(\.isError) == [true, true])
+        #expect(h.calls[0].errorMessage == "boom")
+        #expect(h.calls[0].errorCode == nil)
+        #expect(h.calls[1].errorCode == -32601)
+        #expect(h.calls[1].errorMessage == "Method not found")
+        #expect(h.messages.map(\.kind) == [.request, .response, .request, .error])
+    }
+
+    @Test func keepsIdTypesApart() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+        h.client(#"{"jsonrpc":"2.0","id":"1","method":"ping"}"#)
+        h.client(#"{"jsonrpc":"2.0","id":18446744073709551617,"method":"ping"}"#)
+        h.server(#"{"jsonrpc":"2.0","id":"1","result":{}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":18446744073709551617,"result":{}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":1,"result":{}}"#)
+        h.finish()
+        #expect(h.calls.map(\.jsonrpcID) == [#""1""#, "18446744073709551617", "1"])
+        #expect(h.calls.allSatisfy { $0.status == .ok })
+    }
+
+    @Test func correlatesServerToClientRequests() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"client_roots"}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":1,"method":"roots/list"}"#)  // same id, other direction
+        h.client(#"{"jsonrpc":"2.0","id":1,"result":{"roots":[]}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":1,"result":{"content":[]}}"#)
+        h.finish()
+        #expect(h.calls.map(\.method) == ["roots/list", "tools/call"])
+        #expect(h.calls.map(\.direction) == [.serverToClient, .clientToServer])
+    }
+
+    @Test func countsProgressAndRecordsCancellation() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"slow","_meta":{"progressToken":"t"}}}"#)
+        h.server(#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":1}}"#)
+        h.server(#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":2}}"#)
+        h.server(#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"other","progress":2}}"#)
+        h.client(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"user"}}"#)
+        h.finish()
+        #expect(h.calls.count == 1)
+        #expect(h.calls[0].progressCount == 2)
+        #expect(h.calls[0].status == .cancelled)
+        #expect(h.calls[0].cancelled)
+        #expect(h.calls[0].errorMessage == "user")
+    }
+
+    @Test func closesUnansweredCallsAtTheEnd() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hang"}}"#)
+        h.finish(.serverExited)
+        #expect(h.calls.map(\.status) == [.noResponse])
+        #expect(h.calls[0].latencyMicros == nil)
+        #expect(h.runEnds.map(\.reason) == [.serverExited])
+    }
+
+    @Test func recordsInvalidLinesAndBatches() {
+        let h = RecorderHarness()
+        h.client("this is not json")
+        h.client("")
+        h.client(#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/x"}]"#)
+        h.server(#"{"jsonrpc":"2.0","id":1,"result":{}}"#)
+        h.recorder.ingest(.clientToServer, [0x7B, 0xFF, 0xFE, 0x7D, 0x0A], at: h.now)
+        h.finish()
+        #expect(h.messages.map(\.kind) == [.invalid, .batch, .response, .invalid])
+        #expect(h.calls.map(\.method) == ["ping"])
+        #expect(h.messages[0].body == "this is not json")
+    }
+
+    @Test func learnsPeersFromTheHandshake() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","clientInfo":{"name":"claude-ai","version":"0.1"},"capabilities":{}}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","serverInfo":{"name":"srv","version":"2"},"capabilities":{}}}"#)
+        h.finish()
+        let last = h.peerUpdates.last
+        #expect(last == PeerInfo(clientName: "claude-ai", clientVersion: "0.1", serverName: "srv", serverVersion: "2",
+                                 protocolVersion: "2025-06-18"))
+    }
+
+    @Test func learnsPeersFromStatelessMeta() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"mcp","version":"0.1.0"},"io.modelcontextprotocol/clientCapabilities":{}}}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":1,"result":{"resultType":"complete","supportedVersions":["2026-07-28"],"capabilities":{},"serverInfo":{"name":"srv","version":"9"}}}"#)
+        h.finish()
+        #expect(h.peerUpdates.last == PeerInfo(clientName: "mcp", clientVersion: "0.1.0", serverName: "srv", serverVersion: "9",
+                                               protocolVersion: "2026-07-28"))
+    }
+
+    @Test func storesToolSchemasFromToolsList() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#)
+        h.server(#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"rm","inputSchema":{"type":"object"},"annotations":{"destructiveHint":true}}]}}"#)
+        h.finish()
+        let schemas = h.ops.compactMap { if case .toolSchemas(_, let s) = $0 { return s } else { return nil } }.flatMap { $0 }
+        #expect(schemas.map(\.name) == ["rm"])
+        #expect(schemas[0].annotations == #"{"destructiveHint":true}"#)
+        #expect(schemas[0].inputSchema == #"{"type":"object"}"#)
+    }
+
+    @Test func splitsRunsAfterIdleButNeverInsideACall() {
+        let h = RecorderHarness(idleTimeout: 1)
+        h.recorder.start(at: h.now)
+        h.client(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"clientInfo":{"name":"c"}}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":0,"result":{"serverInfo":{"name":"s"}}}"#)
+        h.advance(ms: 1500)
+        h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow"}}"#)  // new run
+        h.advance(ms: 5000)  // a long call: still the same run
+        h.server(#"{"jsonrpc":"2.0","id":1,"result":{}}"#)
+        h.finish()
+        #expect(h.runStarts.map(\.run) == [1, 2])
+        #expect(h.runStarts[1].previousRun == 1)
+        #expect(h.runEnds.map(\.reason) == [.idle, .clientEOF])
+        #expect(h.calls.map(\.run) == [1, 2])
+        #expect(h.calls[1].responseSeq == 2)
+        // the new run inherits what was learnt about the peers
+        #expect(h.ops.contains { if case .updateRun(2, let p) = $0 { return p.clientName == "c" } else { return false } })
+    }
+
+    @Test func redactsBeforeEmittingAndKeepsUntouchedBytes() {
+        let h = RecorderHarness(environment: ["GITHUB_TOKEN": "ghp_000000000000000000000000000000000000"])
+        let untouched = #"{"jsonrpc":"2.0", "id":1 ,"method":"tools/call","params":{"name":"x","arguments":{"n":1.0}}}"#
+        h.client(untouched)
+        h.server(#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"token ghp_000000000000000000000000000000000000"}],"isError":true}}"#)
+        h.recorder.ingestStderr(UnsafeRawBufferPointer(start: nil, count: 0), at: h.now)
+        Array("auth with ghp_000000000000000000000000000000000000 failed\n".utf8).withUnsafeBytes { h.recorder.ingestStderr($0, at: h.now) }
+        h.finish()
+        #expect(h.messages[0].body == untouched)
+        #expect(!h.messages[0].redacted)
+        #expect(h.messages[1].redacted)
+        #expect(!h.messages[1].body.contains("ghp_0000"))
+        #expect(h.calls[0].errorMessage == "token [REDACTED:env:GITHUB_TOKEN]")
+        let logs = h.ops.compactMap { if case .serverLog(let l) = $0 { return l.line } else { return nil } }
+        #expect(logs == ["auth with [REDACTED:env:GITHUB_TOKEN] failed"])
+        #expect(h.runEnds.last?.stderrTail == "auth with [REDACTED:env:GITHUB_TOKEN] failed")
+    }
+}

@@ -1,0 +1,145 @@
+import ArgusCore
+import ArgusStore
+import Foundation
+import Testing
+
+/// The child is never orphaned and the proxy ends the way the server ends.
+@Suite struct LifecycleTests {
+    /// The test server prints `ready (pid N)` on stderr; argus passes stderr through.
+    func serverPID(_ session: WrapSessionHarness) -> Int32? {
+        guard session.proxy.waitForStderr(containing: "ready (pid ") else { return nil }
+        let text = session.proxy.stderrText
+        guard let range = text.range(of: "ready (pid ") else { return nil }
+        return Int32(text[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    func lastRun(_ session: WrapSessionHarness) throws -> RunSummary {
+        try #require(try session.reader().runs().first)
+    }
+
+    @Test func clientEOFClosesTheServerInputAndPropagatesItsStatus() throws {
+        let session = try WrapSessionHarness(server: ["/bin/sh", "-c", "cat > /dev/null; exit 7"])
+        session.proxy.send(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+        #expect(session.finish() == 7)
+        let run = try lastRun(session)
+        #expect(run.endReason == "client_eof")
+        #expect(run.exitStatus == 7)
+    }
+
+    @Test func aServerThatIgnoresEOFAndSIGTERMIsKilledAfterTheGracePeriod() throws {
+        let dir = temporaryDirectory("stubborn")
+        let session = try WrapSessionHarness(
+            server: ["/bin/sh", "-c", #"trap "" TERM; echo $$ > "$0"; while true; do sleep 0.05; done"#, dir + "/pid"],
+            options: ["--grace", "0.3"])
+        #expect(waitUntil { FileManager.default.fileExists(atPath: dir + "/pid") })
+        let started = Date()
+        #expect(session.finish() == 137)  // SIGKILL
+        #expect(Date().timeIntervalSince(started) < 5)
+        let pid = Int32((try? String(contentsOfFile: dir + "/pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+        #expect(pid > 0 && !processExists(pid))
+        #expect(try lastRun(session).exitStatus == 137)
+    }
+
+    @Test(arguments: [(SIGTERM, Int32(143), "SIGTERM"), (SIGINT, Int32(130), "SIGINT"), (SIGHUP, Int32(129), "SIGHUP")])
+    func signalsAreForwardedAndTheProxyExitsLikeTheServer(_ signal: Int32, _ status: Int32, _ name: String) throws {
+        let session = try WrapSessionHarness(testServer: [])
+        session.initialize()
+        let pid = try #require(serverPID(session))
+        #expect(processExists(pid))
+        session.proxy.signal(signal)
+        #expect(session.proxy.waitForExit() == status)
+        #expect(!processExists(pid))
+        let run = try lastRun(session)
+        #expect(run.endReason == "signal")
+        #expect(run.endDetail == name)
+        #expect(run.exitStatus == Int64(status))
+        #expect(run.callCount == 1)  // the queue was flushed before exit
+    }
+
+    @Test func killingTheProxyWithSIGKILLStillTakesTheServerDown() throws {
+        let session = try WrapSessionHarness(testServer: [])
+        session.initialize()
+        let pid = try #require(serverPID(session))
+        session.proxy.signal(SIGKILL)
+        _ = session.proxy.waitForExit()
+        #expect(waitUntil(timeout: 5) { !processExists(pid) }, "the server outlived a SIGKILLed proxy")
+    }
+
+    @Test func aMissingCommandFailsWithOneClearLine() throws {
+        let session = try WrapSessionHarness(server: ["no-such-mcp-server-xyz", "--flag"])
+        #expect(session.proxy.waitForExit() == 127)
+        let lines = session.proxy.stderrText.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("argus: cannot start the MCP server: command not found: no-such-mcp-server-xyz") == true)
+        let run = try lastRun(session)
+        #expect(run.endReason == "server_failed_to_start")
+        #expect(run.exitStatus == 127)
+        #expect(run.endDetail?.contains("command not found") == true)
+        #expect(run.args == ["--flag"])
+    }
+
+    @Test func aServerThatExitsAtOnceIsReportedWithItsStderr() throws {
+        var env = ProcessInfo.processInfo.environment
+        env["ARGUS_TEST_FAIL_AT_START"] = "GITHUB_TOKEN is not set"
+        let session = try WrapSessionHarness(testServer: [], environment: env)
+        #expect(session.proxy.waitForExit() == 3)
+        let stderr = session.proxy.stderrText
+        #expect(stderr.contains("Error: GITHUB_TOKEN is not set"))  // passed through
+        let summary = stderr.split(separator: "\n").filter { $0.hasPrefix("argus:") }
+        #expect(summary.count == 1)
+        #expect(summary.first?.contains("failed to start") == true)
+        #expect(summary.first?.contains("exited with status 3") == true)
+        #expect(summary.first?.contains("GITHUB_TOKEN is not set") == true)
+        let run = try lastRun(session)
+        #expect(run.endReason == "server_failed_to_start")
+        #expect(run.stderrTail?.contains("GITHUB_TOKEN is not set") == true)
+    }
+
+    @Test func aServerCrashMidSessionEndsTheProxyWithItsStatus() throws {
+        let session = try WrapSessionHarness(server: ["/bin/sh", "-c",
+            #"read line; echo '{"jsonrpc":"2.0","id":1,"result":{}}'; echo "fatal: boom" >&2; exit 9"#])
+        #expect(session.request("ping", id: 1)?["result"] != nil)
+        #expect(session.proxy.waitForExit() == 9)
+        #expect(session.proxy.stderrText.contains(#"argus: the MCP server exited with status 9. Last stderr line: "fatal: boom""#))
+        let run = try lastRun(session)
+        #expect(run.endReason == "server_exited")
+        #expect(run.exitStatus == 9)
+    }
+
+    @Test func processesLeftInTheServerGroupAreReaped() throws {
+        let dir = temporaryDirectory("group")
+        let session = try WrapSessionHarness(server: ["/bin/sh", "-c", #"sleep 300 & echo $! > "$0"; exec "$1""#,
+                                                      dir + "/pid", Binaries.testServer])
+        session.initialize()
+        let pid = Int32((try? String(contentsOfFile: dir + "/pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+        #expect(pid > 0 && processExists(pid))
+        #expect(session.finish() == 0)
+        #expect(waitUntil(timeout: 3) { !processExists(pid) }, "a grandchild outlived the session")
+    }
+
+    @Test func theServerInheritsTheWholeEnvironment() throws {
+        let dir = temporaryDirectory("env")
+        var env = ProcessInfo.processInfo.environment
+        env["ARGUS_IT_VALUE"] = "inherited-value"
+        env["SOME_API_KEY"] = "k-1234567890"
+        let session = try WrapSessionHarness(server: ["/bin/sh", "-c", #"env > "$0"; exec "$1""#, dir + "/env", Binaries.testServer],
+                                             environment: env)
+        session.initialize()
+        #expect(session.finish() == 0)
+        let seen = try String(contentsOfFile: dir + "/env", encoding: .utf8)
+        #expect(seen.contains("ARGUS_IT_VALUE=inherited-value"))
+        #expect(seen.contains("SOME_API_KEY=k-1234567890"))
+        let run = try lastRun(session)
+        #expect(run.envNames.contains("ARGUS_IT_VALUE"))
+        #expect(run.envNames.contains("SOME_API_KEY"))
+        // Names only: no value is recorded.
+        let raw = try Data(contentsOf: URL(fileURLWithPath: session.database))
+        #expect(raw.range(of: Data("k-1234567890".utf8)) == nil)
+    }
+
+    @Test func wrapWithoutACommandExplainsUsage() throws {
+        let proxy = try Spawned(Binaries.argus, ["wrap"])
+        #expect(proxy.waitForExit() != 0)
+        #expect(proxy.stderrText.contains("give the server command after --"))
+    }
+}

@@ -1,0 +1,117 @@
+import ArgusCore
+import ArgusStore
+import Foundation
+import Testing
+
+/// The session goes on whatever happens to the database; nothing is lost while a retry can succeed.
+@Suite struct ResilienceTests {
+    @Test func aLockedDatabaseDelaysRecordingNotTheSession() throws {
+        let dir = temporaryDirectory("locked")
+        let path = dir + "/argus.db"
+        _ = try ArgusDatabase.openForWriting(path: path)
+        let blocker = try SQLiteConnection(path: path)
+        let session = try WrapSessionHarness(server: [Binaries.testServer], database: path)
+        session.initialize()
+        #expect(waitUntil { ((try? ArgusReader(path: path).runs().first?.callCount) ?? 0) == 1 })
+        try blocker.execute("BEGIN EXCLUSIVE")
+        var slowest = 0.0
+        for i in 0..<20 {
+            let start = Date()
+            #expect(session.callTool("echo", ["message": .int(i)]) != nil)
+            slowest = max(slowest, Date().timeIntervalSince(start))
+        }
+        #expect(slowest < 1.0, "a call waited \(slowest) s on the locked database")
+        #expect(session.proxy.waitForStderr(containing: "recording paused: the database is locked"))
+        try blocker.execute("COMMIT")
+        #expect(session.proxy.waitForStderr(containing: "recording resumed"))
+        #expect(session.finish() == 0)
+        #expect(try ArgusReader(path: path).runs().first?.callCount == 21)
+    }
+
+    @Test func anUnwritableDatabaseDoesNotBreakTheSession() throws {
+        let dir = temporaryDirectory("unwritable")
+        _ = FileManager.default.createFile(atPath: dir + "/not-a-dir", contents: Data())
+        let session = try WrapSessionHarness(server: [Binaries.testServer], options: ["--flush-timeout", "0.5"],
+                                             database: dir + "/not-a-dir/argus.db")
+        session.initialize()
+        #expect(session.callTool("calculate", ["operation": "add", "a": 1, "b": 1])?["structuredContent"]?["result"] == 2)
+        #expect(session.finish() == 0)
+        let stderr = session.proxy.stderrText
+        #expect(stderr.contains("argus: recording paused: the database file cannot be opened or created"))
+        #expect(stderr.contains("the MCP session is not affected"))
+        #expect(stderr.contains("could not write"))
+    }
+
+    @Test func aCorruptDatabaseIsReportedAndTheSessionGoesOn() throws {
+        let dir = temporaryDirectory("corrupt")
+        let path = dir + "/argus.db"
+        try Data((0..<16384).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: URL(fileURLWithPath: path))
+        let session = try WrapSessionHarness(server: [Binaries.testServer], options: ["--flush-timeout", "0.5"], database: path)
+        session.initialize()
+        #expect(session.callTool("echo", ["message": "still works"]) != nil)
+        #expect(session.finish() == 0)
+        #expect(session.proxy.stderrText.contains("not a valid Argus database"))
+        let reader = try Spawned(Binaries.argus, ["runs", "--db", path])
+        #expect(reader.waitForExit() == 1)
+        #expect(reader.stderrText.contains("not a valid Argus database") || reader.stderrText.contains("not a database"))
+    }
+
+    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    func aFullDiskPausesRecordingUntilThereIsRoomAgain() throws {
+        let mount = temporaryDirectory("full")
+        let mounted = Process()
+        mounted.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mounted.arguments = ["-t", "tmpfs", "-o", "size=3m", "tmpfs", mount]
+        try mounted.run()
+        mounted.waitUntilExit()
+        try #require(mounted.terminationStatus == 0, "could not mount a tmpfs")
+        defer {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = ["-l", mount]
+            try? umount.run()
+            umount.waitUntilExit()
+        }
+        let session = try WrapSessionHarness(server: [Binaries.testServer], database: mount + "/argus.db")
+        session.initialize()
+        #expect(waitUntil { FileManager.default.fileExists(atPath: mount + "/argus.db") })
+        // Fill the disk, leaving no room for the recording to grow.
+        let filler = mount + "/filler"
+        _ = FileManager.default.createFile(atPath: filler, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
+        let block = Data(repeating: 0x41, count: 64 << 10)
+        while (try? handle.write(contentsOf: block)) != nil {}
+        try? handle.close()
+        let payload = String(repeating: "x", count: 20_000)
+        for i in 0..<30 {
+            #expect(session.callTool("echo", ["message": .string("\(i) \(payload)")]) != nil)
+        }
+        #expect(session.proxy.waitForStderr(containing: "recording paused: the disk is full"))
+        try FileManager.default.removeItem(atPath: filler)
+        #expect(session.proxy.waitForStderr(containing: "recording resumed"))
+        #expect(session.finish() == 0)
+        #expect(try ArgusReader(path: mount + "/argus.db").runs().first?.callCount == 31)
+    }
+
+    @Test func twentyProxiesWriteOneDatabaseWithoutLosingARow() throws {
+        let path = temporaryDirectory("many") + "/argus.db"
+        let callsEach = 40
+        let sessions = try (0..<20).map { i in
+            try WrapSessionHarness(server: [Binaries.testServer], options: ["--name", "s\(i)"], database: path)
+        }
+        DispatchQueue.concurrentPerform(iterations: sessions.count) { i in
+            let session = sessions[i]
+            session.initialize()
+            for n in 0..<callsEach { session.callTool("echo", ["message": .int(n)]) }
+        }
+        for session in sessions { #expect(session.finish() == 0) }
+        let reader = try ArgusReader(path: path)
+        let runs = try reader.runs(limit: 100)
+        #expect(runs.count == 20)
+        #expect(runs.allSatisfy { $0.callCount == Int64(callsEach + 1) && $0.endReason == "client_eof" })
+        let total = try reader.db.scalarInt("SELECT count(*) FROM calls")
+        #expect(total == Int64(20 * (callsEach + 1)))
+        let messages = try reader.db.scalarInt("SELECT count(*) FROM messages")
+        #expect(messages == Int64(20 * (2 * (callsEach + 1) + 1)))  // requests, responses and one notification each
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+@testable import ArgusCore
+@testable import ArgusStore
+
+/// A fresh directory per test.
+func temporaryDirectory() -> String {
+    let path = NSTemporaryDirectory() + "argus-store-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Records a short session through the real recorder into `ops`.
+func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
+    var ops: [RecordOp] = []
+    let config = RecorderConfig(serverName: "sample", launch: LaunchSpec(command: "srv", args: ["--x"], cwd: "/tmp", envNames: ["HOME"]))
+    let recorder = SessionRecorder(config: config) { ops.append($0) }
+    var t = Timestamp(monotonicNanos: 1_000_000_000, wallMicros: 1_700_000_000_000_000)
+    func feed(_ d: Direction, _ line: String, after ms: UInt64 = 1) {
+        t.monotonicNanos += ms * 1_000_000
+        t.wallMicros += Int64(ms * 1000)
+        recorder.ingest(d, Array((line + "\n").utf8), at: t)
+    }
+    recorder.start(at: t)
+    feed(.clientToServer, #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","clientInfo":{"name":"tester","version":"1"}}}"#)
+    feed(.serverToClient, #"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-11-25","serverInfo":{"name":"srv","version":"2"}}}"#)
+    for i in 1...calls {
+        feed(.clientToServer, #"{"jsonrpc":"2.0","id":\#(i),"method":"tools/call","params":{"name":"echo","arguments":{"message":"m\#(i)"}}}"#)
+        let failed = i % 3 == 0
+        feed(.serverToClient, #"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"m\#(i)"}],"isError":\#(failed)}}"#, after: UInt64(i))
+    }
+    recorder.finish(reason: .clientEOF, exitStatus: 0, at: t)
+    return ops
+}
+
+@Suite struct StoreTests {
+    @Test func writesAndReadsBackASession() throws {
+        let dir = temporaryDirectory()
+        let path = dir + "/nested/argus.db"
+        let writer = BatchedWriter(options: .init(path: path), report: { _ in })
+        for op in sampleSession(calls: 6) { writer.submit(op) }
+        let stats = writer.finish(timeoutSeconds: 5)
+        #expect(stats.opsAbandoned == 0)
+
+        let reader = try ArgusReader(path: path)
+        let runs = try reader.runs()
+        #expect(runs.count == 1)
+        let run = try #require(runs.first)
+        #expect(run.serverName == "sample")
+        #expect(run.args == ["--x"])
+        #expect(run.clientName == "tester")
+        #expect(run.serverInfoName == "srv")
+        #expect(run.protocolVersion == "2025-11-25")
+        #expect(run.endReason == "client_eof")
+        #expect(run.callCount == 7)
+        #expect(run.errorCount == 2)
+        #expect(run.messageCount == 14)
+
+        var filter = CallFilter()
+        filter.tool = "echo"
+        let calls = try reader.calls(filter)
+        #expect(calls.count == 6)
+        #expect(calls.first?.jsonrpcID == "6")  // newest first
+        let detail = try #require(try reader.call(id: calls[0].id))
+        #expect(detail.params?["arguments"]?["message"] == "m6")
+        #expect(detail.result?["isError"] == true)
+
+        filter.errorsOnly = true
+        #expect(try reader.calls(filter).map(\.jsonrpcID) == ["6", "3"])
+
+        let echo = try #require(try reader.stats().first { $0.name == "echo" })
+        #expect(echo.count == 6 && echo.errors == 2)
+        #expect(echo.p50 == 3_000 && echo.max == 6_000)
+
+        // The file is private to its owner.
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func cursorsPageThroughCalls() throws {
+        let dir = temporaryDirectory()
+        let writer = BatchedWriter(options: .init(path: dir + "/a.db"), report: { _ in })
+        for op in sampleSession(calls: 25) { writer.submit(op) }
+        writer.finish(timeoutSeconds: 5)
+        let reader = try ArgusReader(path: dir + "/a.db")
+        var filter = CallFilter()
+        filter.limit = 10
+        var seen: [Int64] = []
+        while true {
+            let page = try reader.calls(filter)
+            if page.isEmpty { break }
+            seen += page.map(\.id)
+            filter.beforeID = page.last?.id
+        }
+        #expect(seen == seen.sorted(by: >))
+        #expect(seen.count == 26)
+    }
+
+    @Test func percentilesUseNearestRank() {
+        let values: [Int64] = Array(1...100)
+        #expect(ArgusReader.percentile(values, 0.5) == 50)
+        #expect(ArgusReader.percentile(values, 0.99) == 99)
+        #expect(ArgusReader.percentile([7], 0.95) == 7)
+        #expect(ArgusReader.percentile([], 0.5) == nil)
+    }
+
+    @Test func refusesADatabaseFromANewerArgus() throws {
+        let path = temporaryDirectory() + "/new.db"
+        let db = try SQLiteConnection(path: path)
+        try db.execute("PRAGMA user_version = 999")
+        #expect(throws: Schema.OpenError.self) { try ArgusDatabase.openForReading(path: path) }
+        #expect(throws: Schema.OpenError.self) { try ArgusDatabase.openForWriting(path: path) }
+    }
+
+    @Test func missingDatabaseSaysWhatToDo() {
+        #expect {
+            try ArgusReader(path: "/nonexistent/argus.db")
+        } throws: { error in
+            "\(error)".contains("argus wrap")
+        }
+    }
+
+    @Test func waitsOutALockHeldByAnotherProcessAndLosesNothing() throws {
+        let path = temporaryDirectory() + "/locked.db"
+        _ = try ArgusDatabase.openForWriting(path: path)
+        let blocker = try SQLiteConnection(path: path)
+        try blocker.execute("BEGIN EXCLUSIVE")
+        let reports = LockedLines()
+        let writer = BatchedWriter(options: .init(path: path, busyTimeoutMillis: 100), report: { reports.append($0) })
+        for op in sampleSession(calls: 10) { writer.submit(op) }
+        Thread.sleep(forTimeInterval: 0.8)
+        #expect(writer.statistics.opsWritten == 0)
+        #expect(writer.statistics.failedAttempts > 0)
+        try blocker.execute("COMMIT")
+        let stats = writer.finish(timeoutSeconds: 10)
+        #expect(stats.opsAbandoned == 0)
+        let reader = try ArgusReader(path: path)
+        #expect(try reader.runs().first?.callCount == 11)
+        #expect(reports.lines.contains { $0.contains("recording paused") && $0.contains("locked") })
+        #expect(reports.lines.contains { $0.contains("recording resumed") })
+        let events = try reader.db.query("SELECT kind, message FROM recorder_events")
+        #expect(events.first?.text(0) == "write_retry")
+    }
+
+    @Test func aBrokenPathRecoversOnceItIsFixed() throws {
+        let dir = temporaryDirectory()
+        // A file where the directory should be: SQLite cannot create the database.
+        _ = FileManager.default.createFile(atPath: dir + "/data", contents: Data("x".utf8))
+        let reports = LockedLines()
+        let writer = BatchedWriter(options: .init(path: dir + "/data/argus.db"), report: { reports.append($0) })
+        for op in sampleSession(calls: 2) { writer.submit(op) }
+        Thread.sleep(forTimeInterval: 0.4)
+        #expect(reports.lines.contains { $0.contains("recording paused") })
+        try FileManager.default.removeItem(atPath: dir + "/data")
+        let stats = writer.finish(timeoutSeconds: 10)
+        #expect(stats.opsAbandoned == 0)
+        #expect(try ArgusReader(path: dir + "/data/argus.db").runs().first?.callCount == 3)
+    }
+
+    @Test func givesUpOnlyAtTheDeadlineAndSaysHowMuch() throws {
+        let dir = temporaryDirectory()
+        _ = FileManager.default.createFile(atPath: dir + "/f", contents: Data())
+        let reports = LockedLines()
+        let writer = BatchedWriter(options: .init(path: dir + "/f/argus.db"), report: { reports.append($0) })
+        let ops = sampleSession(calls: 2)
+        for op in ops { writer.submit(op) }
+        let stats = writer.finish(timeoutSeconds: 0.5)
+        #expect(stats.opsAbandoned == ops.count)
+        #expect(reports.lines.contains { $0.contains("could not write \(ops.count) recorded records") })
+    }
+}
+
+final class LockedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+    var lines: [String] { lock.withLock { stored } }
+}
