@@ -12,6 +12,10 @@ final class TestServer: @unchecked Sendable {
     static let handshakeVersions = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]
     static let modernVersions = ["2026-07-28"]
     static let versionMetaKey = "io.modelcontextprotocol/protocolVersion"
+    /// 2026-07-28 results of these methods carry caching hints (`ttlMs`, `cacheScope`).
+    static let cacheableMethods: Set<String> = [
+        "server/discover", "tools/list", "prompts/list", "resources/list", "resources/templates/list", "resources/read",
+    ]
 
     private let output = Monitor()
     private let state = Monitor()
@@ -128,6 +132,10 @@ final class TestServer: @unchecked Sendable {
             guard var result = try respond(to: method, params: request.params, id: id, modern: modern) else { return }
             if modern, case .object(var object) = result {
                 object["resultType"] = "complete"
+                if Self.cacheableMethods.contains(method) {
+                    object["ttlMs"] = 0
+                    object["cacheScope"] = "private"
+                }
                 result = .object(object)
             }
             send(["jsonrpc": "2.0", "id": id, "result": result])

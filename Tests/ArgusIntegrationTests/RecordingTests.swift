@@ -178,3 +178,22 @@ import Testing
         #expect(cli.stderrText.contains("no database at /nonexistent/dir/argus.db"))
     }
 }
+
+/// The README's first command: `argus demo` records a session and shows it.
+@Suite struct DemoTests {
+    @Test func theDemoRecordsASessionAndPrintsItsStats() throws {
+        let db = temporaryDirectory("demo") + "/demo.db"
+        let demo = try Spawned(Binaries.argus, ["demo", "--db", db])
+        let output = String(decoding: demo.readToEnd(), as: UTF8.self)
+        #expect(demo.waitForExit() == 0, "stderr: \(demo.stderrText)")
+        #expect(output.contains("✓ initialize"))
+        #expect(output.contains("✗ always_fail"))
+        #expect(output.contains("P95"))
+        #expect(output.contains("[REDACTED:bearer]"))
+        #expect(!output.contains("sk-demo-1234567890abcdefghij\""))  // shown redacted, never in clear from the store
+        let run = try #require(try ArgusReader(path: db).runs().first)
+        #expect(run.serverName == "demo")
+        #expect(run.callCount == 13)
+        #expect(run.errorCount == 3)
+    }
+}
