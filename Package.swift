@@ -31,6 +31,9 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore"]),
+        // Benchmarks (Scripts/bench/run.sh); compares Argus with baselines measured in the same run.
+        .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusStore", "ArgusProxy"],
+                          path: "Scripts/bench/ArgusBench"),
 
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"]),
         .testTarget(name: "ArgusStoreTests", dependencies: ["ArgusCore", "ArgusStore"]),

@@ -48,7 +48,7 @@ public final class RecordingPipeline: @unchecked Sendable {
         let writer = BatchedWriter(options: options.writer, report: report, onCommit: onCommit)
         self.writer = writer
         recorder = SessionRecorder(config: config) { op in writer.submit(op) }
-        recorderThread = OSThread(name: "argus-recorder") { [self] in consume() }
+        recorderThread = OSThread(name: "argus-recorder", background: true) { [self] in consume() }
     }
 
     /// Starts the first run now (so even a server that never starts has one).

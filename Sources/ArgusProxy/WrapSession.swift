@@ -76,6 +76,10 @@ public enum WrapSession {
             return error.shellStatus
         }
         pipeline.start(serverPID: child.pid)
+        // Our own stdin/stdout are usually pipes from the client: bigger ones mean
+        // fewer wake-ups per megabyte. (Harmless no-op on a terminal or a file.)
+        _ = argus_set_pipe_size(0, 1 << 20)
+        _ = argus_set_pipe_size(1, 1 << 20)
 
         let mailbox = Mailbox<Event>()
         let serverOutput = OutputWatch(redactor: Redactor(policy: policy))

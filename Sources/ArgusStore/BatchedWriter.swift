@@ -52,7 +52,7 @@ public final class BatchedWriter: @unchecked Sendable {
         self.queue = BoundedQueue(capacityBytes: options.capacityBytes)
         self.report = report
         self.onCommit = onCommit
-        thread = OSThread(name: "argus-writer") { [self] in run() }
+        thread = OSThread(name: "argus-writer", background: true) { [self] in run() }
     }
 
     /// Queues a record, waiting while the queue is full (backpressure on the recorder, never on the relay).

@@ -3,6 +3,11 @@
 /// Producers choose what happens at the bound: `offer` refuses (the relay must
 /// never block, so it counts a loss instead), `put` waits (pipeline stages
 /// behind the relay apply backpressure to the stage before them).
+///
+/// Waking a sleeping consumer costs the producer a futex call. The relay is a
+/// producer, so during bursts the consumer polls (short timed waits nobody
+/// signals) and only an idle consumer is woken, by the first element of the
+/// next burst.
 public final class BoundedQueue<Element>: @unchecked Sendable {
     private let monitor = Monitor()
     private var items: [(element: Element, bytes: Int)] = []
@@ -13,6 +18,10 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     private var producersWaiting = 0
 
     public let capacityBytes: Int
+    /// After this long without elements the consumer stops polling and sleeps until signalled.
+    public var pollingWindowNanos: UInt64 = 50_000_000
+    public var pollIntervalNanos: UInt64 = 1_000_000
+    private var lastElementNanos: UInt64 = 0
     /// The most bytes ever held at once.
     public private(set) var highWaterBytes = 0
     public private(set) var highWaterCount = 0
@@ -56,8 +65,7 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
         bytes += size
         if bytes > highWaterBytes { highWaterBytes = bytes }
         if count > highWaterCount { highWaterCount = count }
-        // Only wake the consumer when it sleeps: a futex call per message would
-        // sit on the relay's path for nothing.
+        // Only wake a consumer that sleeps; a polling one will find this.
         if consumerWaiting { monitor.broadcast() }
     }
 
@@ -68,13 +76,19 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
         monitor.locked {
             while count == 0 {
                 if closed { return nil }
-                consumerWaiting = true
-                let signalled = monitor.wait(untilMonotonicNanos: deadlineMonotonicNanos)
-                consumerWaiting = false
-                if !signalled, let deadline = deadlineMonotonicNanos, Clock.monotonicNanos() >= deadline, count == 0 {
-                    return []
+                let now = Clock.monotonicNanos()
+                if let deadline = deadlineMonotonicNanos, now >= deadline { return [] }
+                if now - lastElementNanos < pollingWindowNanos {
+                    var wake = now + pollIntervalNanos
+                    if let deadline = deadlineMonotonicNanos { wake = min(wake, deadline) }
+                    monitor.wait(untilMonotonicNanos: wake)
+                } else {
+                    consumerWaiting = true
+                    monitor.wait(untilMonotonicNanos: deadlineMonotonicNanos)
+                    consumerWaiting = false
                 }
             }
+            lastElementNanos = Clock.monotonicNanos()
             let end = min(items.count, head + max)
             var batch: [Element] = []
             batch.reserveCapacity(end - head)
@@ -101,6 +115,11 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
             closed = true
             monitor.broadcast()
         }
+    }
+
+    /// Wakes the consumer now (it would otherwise notice within a poll interval).
+    public func nudge() {
+        monitor.locked { monitor.broadcast() }
     }
 
     public var isEmpty: Bool { monitor.locked { count == 0 } }

@@ -84,10 +84,17 @@ public final class OSThread: @unchecked Sendable {
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
+    /// - Parameter background: run at a lower scheduling priority (nice +10).
+    ///   Recording threads use it so that, on a busy machine, the relay threads
+    ///   and the MCP peers get the CPU first. (On Linux the nice value belongs
+    ///   to the calling thread, not the process.)
     @discardableResult
-    public init(name: String, _ body: @escaping @Sendable () -> Void) {
+    public init(name: String, background: Bool = false, _ body: @escaping @Sendable () -> Void) {
         self.name = name
         let box = Unmanaged.passRetained(Box { [done] in
+            #if os(Linux)
+            if background { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }
+            #endif
             body()
             done.locked { self.finished = true; done.broadcast() }
         })

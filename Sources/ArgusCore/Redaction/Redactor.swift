@@ -209,11 +209,21 @@ public struct Redactor: Sendable {
 
     /// RFC 6901 JSON Pointer for a path of keys/indices.
     public static func pointer(_ path: [String]) -> String {
-        if path.isEmpty { return "" }
         var out = ""
         for part in path {
-            out += "/"
-            out += part.replacing("~", with: "~0").replacing("/", with: "~1")
+            out.append("/")
+            // Escaping is rare; check bytes before doing any work.
+            if part.utf8.contains(where: { $0 == 0x7E || $0 == 0x2F }) {
+                for c in part {
+                    switch c {
+                    case "~": out.append("~0")
+                    case "/": out.append("~1")
+                    default: out.append(c)
+                    }
+                }
+            } else {
+                out.append(part)
+            }
         }
         return out
     }

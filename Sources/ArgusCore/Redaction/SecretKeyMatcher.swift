@@ -57,17 +57,27 @@ public struct SecretKeyMatcher: Sendable {
         return !parts[(end + 1)...].contains(where: Self.descriptors.contains)
     }
 
+    /// True when the key contains a trigger fragment (ASCII case-insensitive). No allocation.
     private func mayBeSecret(_ key: String) -> Bool {
-        let bytes = key.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
-        for trigger in triggers where bytes.count >= trigger.count {
-            for start in 0...(bytes.count - trigger.count) where bytes[start] == trigger[0] {
-                var k = 1
-                while k < trigger.count, bytes[start + k] == trigger[k] { k += 1 }
-                if k == trigger.count { return true }
+        var key = key
+        return key.withUTF8 { bytes in
+            for trigger in triggers where bytes.count >= trigger.count {
+                let first = trigger[0]
+                var start = 0
+                while start <= bytes.count - trigger.count {
+                    if Self.lower(bytes[start]) == first {
+                        var k = 1
+                        while k < trigger.count, Self.lower(bytes[start + k]) == trigger[k] { k += 1 }
+                        if k == trigger.count { return true }
+                    }
+                    start += 1
+                }
             }
+            return false
         }
-        return false
     }
+
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b + 0x20 : b }
 
     static func contains(_ parts: [String], _ term: [String]) -> Bool {
         guard term.count <= parts.count else { return false }
@@ -79,6 +89,7 @@ public struct SecretKeyMatcher: Sendable {
 
     /// Splits a key into lowercase word segments.
     public static func segments(_ key: String) -> [String] {
+        if key.utf8.allSatisfy({ $0 < 0x80 }) { return asciiSegments(key) }
         var result: [String] = []
         var current: [Character] = []
         let chars = Array(key)
@@ -87,7 +98,7 @@ public struct SecretKeyMatcher: Sendable {
             current.removeAll(keepingCapacity: true)
         }
         for (i, c) in chars.enumerated() {
-            if c == "_" || c == "-" || c == "." || c == " " || c == "/" || c == ":" {
+            if isSeparator(c.asciiValue) {
                 flush()
                 continue
             }
@@ -96,6 +107,38 @@ public struct SecretKeyMatcher: Sendable {
                 if prev.isLowercase || prev.isNumber || (prev.isUppercase && nextIsLower) { flush() }
             }
             current.append(c)
+        }
+        flush()
+        return result
+    }
+
+    @inline(__always) static func isSeparator(_ b: UInt8?) -> Bool {
+        b == 0x5F || b == 0x2D || b == 0x2E || b == 0x20 || b == 0x2F || b == 0x3A  // _ - . space / :
+    }
+
+    /// The same rules on bytes: keys are nearly always ASCII, and this runs for every candidate key.
+    static func asciiSegments(_ key: String) -> [String] {
+        var result: [String] = []
+        var current: [UInt8] = []
+        let bytes = Array(key.utf8)
+        @inline(__always) func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5A }
+        @inline(__always) func isLower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7A }
+        @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        func flush() {
+            if !current.isEmpty { result.append(String(decoding: current, as: UTF8.self)) }
+            current.removeAll(keepingCapacity: true)
+        }
+        for (i, b) in bytes.enumerated() {
+            if isSeparator(b) {
+                flush()
+                continue
+            }
+            if isUpper(b), let prev = current.last, i > 0 {
+                let original = bytes[i - 1]
+                let nextIsLower = i + 1 < bytes.count && isLower(bytes[i + 1])
+                if isLower(original) || isDigit(prev) || (isUpper(original) && nextIsLower) { flush() }
+            }
+            current.append(lower(b))
         }
         flush()
         return result

@@ -4,6 +4,7 @@ import ArgusStore
 
 struct Calls: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "calls",
         abstract: "List recorded calls (request/response pairs), most recent last.")
 
     @OptionGroup var database: DatabaseOptions

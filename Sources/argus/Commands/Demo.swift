@@ -5,6 +5,7 @@ import Foundation
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "demo",
         abstract: "Record a short scripted session with argus-test-server and show what Argus captured.",
         discussion: """
             Starts `argus wrap -- argus-test-server`, plays an MCP client (handshake, tool list, a dozen \

@@ -4,6 +4,7 @@ import ArgusStore
 
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "runs",
         abstract: "List recorded runs (one per proxy start or after an idle gap), newest first.")
 
     @OptionGroup var database: DatabaseOptions

@@ -4,6 +4,7 @@ import ArgusStore
 
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "stats",
         abstract: "Call counts, error rates and latency percentiles per server and tool.")
 
     @OptionGroup var database: DatabaseOptions

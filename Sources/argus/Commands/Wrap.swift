@@ -4,6 +4,7 @@ import Foundation
 
 struct Wrap: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "wrap",
         abstract: "Run an MCP server behind a transparent recording proxy.",
         discussion: """
             Use it in place of the server command in your MCP client's configuration:

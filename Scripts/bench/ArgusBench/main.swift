@@ -1,0 +1,46 @@
+import ArgusCore
+import Foundation
+
+// argus-bench: measures Argus against baselines taken in the same run.
+// Usage: argus-bench <latency|large|recorder|startup|echo-server|hello-server> [options]
+// Scripts/bench/run.sh runs everything on a release build and updates Docs/PERFORMANCE.md.
+
+signal(SIGPIPE, SIG_IGN)
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let command = arguments.first else {
+    FileHandle.standardError.write(Data("usage: argus-bench latency|large|recorder|startup|echo-server|hello-server\n".utf8))
+    exit(2)
+}
+let options = Options(Array(arguments.dropFirst()))
+
+switch command {
+case "echo-server": EchoServer.run(greeting: false)
+case "hello-server": EchoServer.run(greeting: true)
+case "relay": BareRelay.run(Array(arguments.dropFirst().drop { $0 == "--" }))
+case "latency": LatencyBench.run(options)
+case "large": LargeMessageBench.run(options)
+case "recorder": RecorderBench.run(options)
+case "startup": StartupBench.run(options)
+case "recorder-cpu": RecorderCPUBench.run(options)
+default:
+    FileHandle.standardError.write(Data("unknown benchmark \(command)\n".utf8))
+    exit(2)
+}
+
+/// `--name value` pairs.
+struct Options {
+    var values: [String: String] = [:]
+    init(_ args: [String]) {
+        var i = 0
+        while i < args.count {
+            if args[i].hasPrefix("--"), i + 1 < args.count {
+                values[String(args[i].dropFirst(2))] = args[i + 1]
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+    }
+    func int(_ key: String, _ fallback: Int) -> Int { values[key].flatMap(Int.init) ?? fallback }
+    func string(_ key: String, _ fallback: String) -> String { values[key] ?? fallback }
+}
