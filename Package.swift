@@ -15,11 +15,16 @@ let package = Package(
         // System libraries and the small C shim for process control.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CArgusSystem"),
+        .systemLibrary(name: "CLua", path: "Sources/CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        // The sandboxed Lua runtime: every Lua API call happens here, inside lua_pcall.
+        .target(name: "CArgusLua", dependencies: ["CLua"]),
 
         // Domain: JSON, framing, classification, correlation, redaction. No I/O.
         .target(name: "ArgusCore"),
         // SQLite schema, batched writer, queries.
         .target(name: "ArgusStore", dependencies: ["ArgusCore", "CSQLite"]),
+        // Lua 5.4 user scripts: hooks on every call, limits, outputs, hot reload.
+        .target(name: "ArgusScripting", dependencies: ["ArgusCore", "CArgusLua"]),
         // Child process, byte relay, recording pipeline.
         .target(name: "ArgusProxy", dependencies: ["ArgusCore", "ArgusStore", "CArgusSystem"]),
 
@@ -37,6 +42,7 @@ let package = Package(
 
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"]),
         .testTarget(name: "ArgusStoreTests", dependencies: ["ArgusCore", "ArgusStore"]),
+        .testTarget(name: "ArgusScriptingTests", dependencies: ["ArgusCore", "ArgusScripting", "CLua"]),
         .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusStore"]),
     ]
 )

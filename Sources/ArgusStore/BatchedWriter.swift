@@ -71,6 +71,13 @@ public final class BatchedWriter: @unchecked Sendable {
         return statistics
     }
 
+    private var runIDs: [LocalRunID: Int64] = [:]
+
+    /// The database id of a run written by this writer (nil until its row is committed).
+    public func databaseID(of run: LocalRunID) -> Int64? {
+        monitor.locked { runIDs[run] }
+    }
+
     public var statistics: Statistics {
         monitor.locked {
             var s = stats
@@ -101,6 +108,7 @@ public final class BatchedWriter: @unchecked Sendable {
                 let db = try connect()
                 let recovery = recoveryMessage()
                 try applier.apply(batch, to: db, events: recovery.map { [(kind: "write_retry", message: $0, run: nil)] } ?? [])
+                monitor.locked { runIDs = applier.writtenRuns }
                 if let recovery {
                     report("argus: \(recovery)")
                     failingSince = nil

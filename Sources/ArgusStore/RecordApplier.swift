@@ -12,8 +12,8 @@ final class RecordApplier {
 
     init() {}
 
-    /// The database id of a local run, once written.
-    func databaseID(of run: LocalRunID) -> Int64? { runIDs[run] }
+    /// Local runs already written, and their database ids.
+    var writtenRuns: [LocalRunID: Int64] { runIDs }
 
     struct Counts {
         var messages = 0
@@ -118,6 +118,34 @@ final class RecordApplier {
                 case .serverLog(let log):
                     try db.run("INSERT INTO server_logs (run_id, ts, line) VALUES (?, ?, ?)",
                                [.int(try id(log.run)), .int(log.timestamp), .text(log.line)])
+
+                case .rewriteMessage(let run, let seq, let body):
+                    try db.run("UPDATE messages SET body = ?, redacted = 1 WHERE run_id = ? AND seq = ?",
+                               [.text(body), .int(try id(run)), .int(Int64(seq))])
+
+                case .scriptOutput(let o):
+                    try db.run("""
+                        INSERT INTO script_outputs (run_id, request_seq, ts, script, kind, level, name, metric_kind,
+                                                    value, labels, message, key, location)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, [
+                            o.run.flatMap { newRuns[$0] ?? runIDs[$0] }.map(SQLiteValue.int) ?? .null,
+                            SQLiteValue(o.requestSeq), .int(o.timestamp), .text(o.script), .text(o.kind.rawValue),
+                            SQLiteValue(o.level), SQLiteValue(o.name), SQLiteValue(o.metricKind),
+                            o.value.map(SQLiteValue.double) ?? .null, SQLiteValue(o.labels), SQLiteValue(o.message),
+                            SQLiteValue(o.key), SQLiteValue(o.location),
+                        ])
+
+                case .scriptStatus(let st):
+                    try db.run("""
+                        INSERT OR REPLACE INTO script_status (script, argus_pid, path, server, state, last_error,
+                                                             hook_stats, error_count, loaded_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, [
+                            .text(st.script), .int(Int64(st.argusPID)), .text(st.path), .text(st.server), .text(st.state),
+                            SQLiteValue(st.lastError), .text(st.hookStats), .int(Int64(st.errorCount)),
+                            .int(st.loadedAt), .int(st.updatedAt),
+                        ])
                 }
             }
             for (runID, c) in counts {

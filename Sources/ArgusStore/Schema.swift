@@ -111,6 +111,45 @@ public enum Schema {
                 message TEXT NOT NULL
             );
             """),
+        Migration(version: 2, name: "script outputs", sql: """
+            CREATE INDEX calls_run_request ON calls(run_id, request_seq);
+
+            -- Alerts, metric samples, script log lines and script errors, each linked to
+            -- the call (run_id + request_seq) that produced it when there is one.
+            CREATE TABLE script_outputs (
+                id INTEGER PRIMARY KEY,
+                run_id INTEGER,
+                request_seq INTEGER,
+                ts INTEGER NOT NULL,
+                script TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                level TEXT,
+                name TEXT,
+                metric_kind TEXT,
+                value REAL,
+                labels TEXT,
+                message TEXT,
+                key TEXT,
+                location TEXT
+            );
+            CREATE INDEX script_outputs_kind ON script_outputs(kind, id);
+            CREATE INDEX script_outputs_run ON script_outputs(run_id, request_seq);
+
+            -- The scripts loaded by each argus process, as last reported.
+            CREATE TABLE script_status (
+                script TEXT NOT NULL,
+                argus_pid INTEGER NOT NULL,
+                path TEXT NOT NULL,
+                server TEXT NOT NULL,
+                state TEXT NOT NULL,
+                last_error TEXT,
+                hook_stats TEXT NOT NULL DEFAULT '{}',
+                error_count INTEGER NOT NULL DEFAULT 0,
+                loaded_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (script, argus_pid)
+            );
+            """),
     ]
 
     public static var currentVersion: Int { migrations.last?.version ?? 0 }

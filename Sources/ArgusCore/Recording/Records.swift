@@ -171,6 +171,10 @@ public enum RecordOp: Sendable {
     case call(CallRecord)
     case toolSchemas(LocalRunID, [ToolSchemaRecord])
     case serverLog(ServerLogRecord)
+    /// Replaces a stored body (a script dropped a call after its request was stored).
+    case rewriteMessage(LocalRunID, seq: Int, body: String)
+    case scriptOutput(ScriptOutputRecord)
+    case scriptStatus(ScriptStatusRecord)
 
     /// Rough memory footprint, for bounding queues.
     public var approximateBytes: Int {
@@ -179,6 +183,8 @@ public enum RecordOp: Sendable {
         case .serverLog(let l): return l.line.utf8.count + 64
         case .toolSchemas(_, let s): return s.reduce(64) { $0 + ($1.inputSchema?.utf8.count ?? 0) + ($1.outputSchema?.utf8.count ?? 0) + 256 }
         case .call(let c): return 256 + (c.errorMessage?.utf8.count ?? 0)
+        case .rewriteMessage(_, _, let body): return body.utf8.count + 64
+        case .scriptOutput(let o): return 256 + (o.message?.utf8.count ?? 0) + (o.labels?.utf8.count ?? 0)
         default: return 256
         }
     }

@@ -56,8 +56,12 @@ public final class SessionRecorder {
     public private(set) var callsRecorded = 0
     public private(set) var framesRecorded = 0
 
-    public init(config: RecorderConfig, emit: @escaping (RecordOp) -> Void) {
+    /// User scripts (Lua), when loaded. Called on this recorder's thread.
+    public let hooks: RecordingHooks?
+
+    public init(config: RecorderConfig, hooks: RecordingHooks? = nil, emit: @escaping (RecordOp) -> Void) {
         self.config = config
+        self.hooks = hooks
         self.redactor = Redactor(policy: config.redaction)
         self.emit = emit
         framers = [
@@ -105,6 +109,11 @@ public final class SessionRecorder {
         droppedFrames += max(frames, 1)
     }
 
+    /// About once a second: lets scripts reload and report their status.
+    public func tick(at time: Timestamp) {
+        hooks?.tick(at: time, emit: emit)
+    }
+
     /// Ends the session: flushes partial lines, closes calls still waiting for
     /// a response, and ends the current run.
     public func finish(reason: EndReason, detail: String? = nil, exitStatus: Int32?, at time: Timestamp) {
@@ -120,6 +129,7 @@ public final class SessionRecorder {
         stderrFramer.finish { tail.append($0) }
         for line in tail { stderrLine(line, at: time) }
         closeAllPending(at: time)
+        hooks?.tick(at: time, emit: emit)
         emit(.endRun(RunEnd(run: run, endedAt: time.wallMicros, reason: reason, detail: detail, exitStatus: exitStatus,
                             stderrTail: stderrTail.isEmpty ? nil : stderrTail.joined(separator: "\n"),
                             droppedFrames: droppedFrames)))
@@ -181,36 +191,128 @@ public final class SessionRecorder {
         }
 
         var hits: [RedactionHit] = []
-        let redacted = redactor.redact(parsed, hits: &hits)
-        let body = redacted.map { JSONWriter.string($0) } ?? String(decoding: bytes, as: UTF8.self)
+        var redacted = redactor.redact(parsed, hits: &hits)
+        var body = redacted.map { JSONWriter.string($0) } ?? String(decoding: bytes, as: UTF8.self)
         // Correlation reads ids and progress tokens from the original; anything
         // that is stored (error messages, schemas, peer info) comes from the redacted copy.
         let envelope = Envelope(parsed)
-        let stored = redacted.map(Envelope.init) ?? envelope
 
         var method = envelope.method
         if envelope.kind == .response || envelope.kind == .error, let id = envelope.id {
             method = pending[RequestKey(direction: direction.opposite, id: id)]?.method
         }
+        var rewrittenByScript = false
+        if hooks?.hasRedactors == true,
+           let rewritten = applyRedactHooks(envelope, value: redacted ?? parsed, body: body, direction: direction,
+                                            size: line.size, at: time) {
+            redacted = rewritten.value
+            body = rewritten.body
+            rewrittenByScript = true
+        }
+        let stored = redacted.map(Envelope.init) ?? envelope
         emit(.message(MessageRecord(run: run, seq: seq, direction: direction, timestamp: time.wallMicros,
                                     kind: envelope.kind, method: method, jsonrpcID: envelope.idText, body: body,
-                                    size: line.size, redacted: !hits.isEmpty)))
+                                    size: line.size, redacted: !hits.isEmpty || rewrittenByScript)))
 
         if envelope.kind == .batch, let items = parsed.arrayValue {
             let storedItems = (redacted ?? parsed).arrayValue ?? items
             for (i, item) in items.enumerated() {
                 let storedItem = i < storedItems.count ? Envelope(storedItems[i]) : Envelope(item)
-                handle(Envelope(item), stored: storedItem, direction: direction, size: line.size, at: time)
+                handle(Envelope(item), stored: storedItem, body: nil, direction: direction, size: line.size, at: time)
             }
         } else {
-            handle(envelope, stored: stored, direction: direction, size: line.size, at: time)
+            handle(envelope, stored: stored, body: body, direction: direction, size: line.size, at: time)
         }
     }
 
-    private func handle(_ envelope: Envelope, stored: Envelope, direction: Direction, size: Int, at time: Timestamp) {
+    // MARK: script redaction
+
+    static let failedMarker: JSONValue = "[REDACTION FAILED]"
+
+    /// Runs the scripts' redact hooks on a request, response or notification.
+    /// Returns the value and body to store instead, or nil to store as is.
+    private func applyRedactHooks(_ envelope: Envelope, value: JSONValue, body: String, direction: Direction,
+                                  size: Int, at time: Timestamp) -> (value: JSONValue, body: String)? {
+        guard case .object(var message) = value, let hooks else { return nil }
+        let verdict: HookVerdict
+        var pendingKey: RequestKey?
         switch envelope.kind {
-        case .request: requestSeen(envelope, stored: stored, direction: direction, size: size, at: time)
-        case .response, .error: responseSeen(envelope, stored: stored, direction: direction, size: size, at: time)
+        case .request:
+            guard let method = envelope.method else { return nil }
+            let params = envelope.params
+            verdict = hooks.redact(HookCall(phase: .request, run: run, server: config.serverName, direction: direction,
+                                            method: method, tool: method == "tools/call" ? params?["name"]?.stringValue : nil,
+                                            requestID: envelope.idText, requestSeq: seq, startedAt: time.wallMicros,
+                                            bytesIn: size, requestBody: body), emit: emit)
+        case .response, .error:
+            guard let id = envelope.id, let call = pending[RequestKey(direction: direction.opposite, id: id)] else { return nil }
+            pendingKey = RequestKey(direction: direction.opposite, id: id)
+            if let script = call.droppedBy {
+                verdict = .drop(script: script)
+            } else {
+                verdict = hooks.redact(HookCall(phase: .response, run: call.run, server: config.serverName,
+                                                direction: call.direction, method: call.method, tool: call.tool,
+                                                target: call.target, requestID: call.idText, requestSeq: call.seq,
+                                                startedAt: call.start.wallMicros, latencyMicros: time.micros(since: call.start),
+                                                isError: envelope.kind == .error || envelope.result?["isError"]?.boolValue == true,
+                                                bytesIn: call.bytesIn, bytesOut: size, requestBody: call.storedBody,
+                                                responseBody: body), emit: emit)
+            }
+        case .notification:
+            guard let method = envelope.method else { return nil }
+            verdict = hooks.redact(HookCall(phase: .notification, run: run, server: config.serverName, direction: direction,
+                                            method: method, startedAt: time.wallMicros, bytesIn: size, requestBody: body),
+                                   emit: emit)
+        case .batch, .invalid:
+            return nil
+        }
+
+        switch verdict {
+        case .keep:
+            return nil
+        case .replace(let parts):
+            for member in parts.members where ["params", "result", "error"].contains(member.key) {
+                message[member.key] = member.value
+            }
+        case .drop(let script):
+            let stub = JSONValue.string("[DROPPED by script \(script)]")
+            if envelope.kind == .request || envelope.kind == .notification {
+                message["params"] = stub
+            } else {
+                message["result"] = message["result"] == nil ? nil : stub
+                message["error"] = message["error"].map { error in
+                    .object(JSONObject(["code": error["code"] ?? .null, "message": stub]))
+                }
+            }
+            if envelope.kind == .request, let id = envelope.id {
+                droppedRequests[RequestKey(direction: direction, id: id)] = script
+            }
+            if let key = pendingKey, let call = pending[key], call.droppedBy == nil {
+                // Dropped on the way back: the request is already stored, so rewrite it too.
+                pending[key]?.droppedBy = script
+                var request: JSONObject = ["jsonrpc": "2.0", "method": .string(call.method), "params": stub]
+                if let id = try? JSONParser.parse(call.idText) { request["id"] = id }
+                emit(.rewriteMessage(call.run, seq: call.seq, body: JSONWriter.string(.object(request))))
+            }
+        case .failed:
+            if envelope.kind == .request || envelope.kind == .notification {
+                if message["params"] != nil { message["params"] = Self.failedMarker }
+            } else {
+                if message["result"] != nil { message["result"] = Self.failedMarker }
+                if let error = message["error"] {
+                    message["error"] = .object(JSONObject(["code": error["code"] ?? .null, "message": Self.failedMarker]))
+                }
+            }
+        }
+        let rewritten = JSONValue.object(message)
+        return (rewritten, JSONWriter.string(rewritten))
+    }
+
+    private func handle(_ envelope: Envelope, stored: Envelope, body: String?, direction: Direction, size: Int,
+                        at time: Timestamp) {
+        switch envelope.kind {
+        case .request: requestSeen(envelope, stored: stored, body: body, direction: direction, size: size, at: time)
+        case .response, .error: responseSeen(envelope, stored: stored, body: body, direction: direction, size: size, at: time)
         case .notification: notificationSeen(envelope, stored: stored, direction: direction, at: time)
         case .batch, .invalid: break
         }
@@ -240,18 +342,27 @@ public final class SessionRecorder {
         var progressToken: RequestKey?
         var progressCount = 0
         var bytesIn: Int
+        /// The request as stored, for hooks that read `call.params` later.
+        var storedBody: String?
+        /// A script dropped this call: the response is stubbed too.
+        var droppedBy: String?
     }
 
-    private func requestSeen(_ envelope: Envelope, stored: Envelope, direction: Direction, size: Int, at time: Timestamp) {
+    /// Requests a script dropped, until requestSeen files them (same frame).
+    private var droppedRequests: [RequestKey: String] = [:]
+
+    private func requestSeen(_ envelope: Envelope, stored: Envelope, body: String?, direction: Direction, size: Int,
+                             at time: Timestamp) {
         guard let id = envelope.id, let method = envelope.method else { return }
         let key = RequestKey(direction: direction, id: id)
         if let previous = pending.removeValue(forKey: key) {
             complete(previous, response: nil, status: .noResponse, errorMessage: "request id reused before a response",
-                     at: time)
+                     responseBody: nil, at: time)
         }
         let params = stored.params
         var call = PendingCall(run: run, seq: seq, direction: direction, method: method, idText: JSONWriter.string(id),
-                               start: time, bytesIn: size)
+                               start: time, bytesIn: size, storedBody: hooks == nil ? nil : body,
+                               droppedBy: droppedRequests.removeValue(forKey: key))
         switch method {
         case "tools/call": call.tool = params?["name"]?.stringValue
         case "prompts/get": call.target = params?["name"]?.stringValue
@@ -267,13 +378,14 @@ public final class SessionRecorder {
         learnFromRequest(stored, method: method)
     }
 
-    private func responseSeen(_ envelope: Envelope, stored: Envelope, direction: Direction, size: Int, at time: Timestamp) {
+    private func responseSeen(_ envelope: Envelope, stored: Envelope, body: String?, direction: Direction, size: Int,
+                              at time: Timestamp) {
         guard let id = envelope.id else { return }
         let key = RequestKey(direction: direction.opposite, id: id)
         guard let call = pending.removeValue(forKey: key) else { return }  // unmatched: the message row still records it
         if let token = call.progressToken { progressTokens.removeValue(forKey: token) }
         learnFromResponse(stored, method: call.method, at: time)
-        complete(call, response: (stored, seq, size), status: nil, errorMessage: nil, at: time)
+        complete(call, response: (stored, seq, size), status: nil, errorMessage: nil, responseBody: body, at: time)
     }
 
     private func notificationSeen(_ envelope: Envelope, stored: Envelope, direction: Direction, at time: Timestamp) {
@@ -289,14 +401,14 @@ public final class SessionRecorder {
             guard let call = pending.removeValue(forKey: key) else { return }
             if let token = call.progressToken { progressTokens.removeValue(forKey: token) }
             complete(call, response: nil, status: .cancelled, errorMessage: stored.params?["reason"]?.stringValue,
-                     at: time)
+                     responseBody: nil, at: time)
         default:
             break
         }
     }
 
     private func complete(_ call: PendingCall, response: (Envelope, Int, Int)?, status: CallStatus?,
-                          errorMessage: String?, at time: Timestamp) {
+                          errorMessage: String?, responseBody: String?, at time: Timestamp) {
         var record = CallRecord(run: call.run, requestSeq: call.seq, responseSeq: nil, direction: call.direction,
                                 method: call.method, tool: call.tool, target: call.target, jsonrpcID: call.idText,
                                 startedAt: call.start.wallMicros, endedAt: time.wallMicros,
@@ -319,8 +431,19 @@ public final class SessionRecorder {
         } else if status == .noResponse {
             record.latencyMicros = nil
         }
+        if call.droppedBy != nil { record.errorMessage = nil }  // only metadata for dropped calls
         callsRecorded += 1
         emit(.call(record))
+        if let hooks {
+            hooks.completed(HookCall(phase: .response, run: record.run, server: config.serverName, direction: call.direction,
+                                     method: call.method, tool: call.tool, target: call.target, requestID: call.idText,
+                                     requestSeq: call.seq, startedAt: record.startedAt, latencyMicros: record.latencyMicros,
+                                     status: record.status, isError: record.isError, errorCode: record.errorCode,
+                                     errorMessage: record.errorMessage, progressCount: record.progressCount,
+                                     bytesIn: record.bytesIn, bytesOut: record.bytesOut,
+                                     requestBody: call.droppedBy == nil ? call.storedBody : nil,
+                                     responseBody: call.droppedBy == nil ? responseBody : nil), emit: emit)
+        }
     }
 
     private func closeAllPending(at time: Timestamp) {
@@ -329,7 +452,7 @@ public final class SessionRecorder {
         progressTokens.removeAll()
         for call in open {
             complete(call, response: nil, status: .noResponse, errorMessage: "no response before the session ended",
-                     at: time)
+                     responseBody: nil, at: time)
         }
     }
 

@@ -1,0 +1,166 @@
+/// When a hook sees a message: as the request goes out, as the response comes
+/// back, or for a notification (which has no response).
+public enum HookPhase: String, Sendable {
+    case request
+    case response
+    case notification
+}
+
+/// A call as user hooks see it: metadata plus the stored (already redacted)
+/// request and response bodies, which a script decodes only if it reads them.
+public struct HookCall: Sendable {
+    public var phase: HookPhase
+    public var run: LocalRunID
+    public var server: String
+    public var direction: Direction
+    public var method: String
+    public var tool: String?
+    public var target: String?
+    /// The JSON-RPC id as JSON text.
+    public var requestID: String?
+    public var requestSeq: Int?
+    public var startedAt: Int64
+    public var latencyMicros: Int64?
+    public var status: CallStatus?
+    public var isError: Bool
+    public var errorCode: Int?
+    public var errorMessage: String?
+    public var progressCount: Int
+    public var bytesIn: Int
+    public var bytesOut: Int?
+    public var requestBody: String?
+    public var responseBody: String?
+    /// The Argus call id, when known (replays, fixtures); nil while recording live.
+    public var callID: Int64?
+    public var replayOf: Int64?
+
+    public init(phase: HookPhase, run: LocalRunID, server: String, direction: Direction, method: String,
+                tool: String? = nil, target: String? = nil, requestID: String? = nil, requestSeq: Int? = nil,
+                startedAt: Int64, latencyMicros: Int64? = nil, status: CallStatus? = nil, isError: Bool = false,
+                errorCode: Int? = nil, errorMessage: String? = nil, progressCount: Int = 0, bytesIn: Int = 0,
+                bytesOut: Int? = nil, requestBody: String? = nil, responseBody: String? = nil,
+                callID: Int64? = nil, replayOf: Int64? = nil) {
+        self.phase = phase
+        self.run = run
+        self.server = server
+        self.direction = direction
+        self.method = method
+        self.tool = tool
+        self.target = target
+        self.requestID = requestID
+        self.requestSeq = requestSeq
+        self.startedAt = startedAt
+        self.latencyMicros = latencyMicros
+        self.status = status
+        self.isError = isError
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.progressCount = progressCount
+        self.bytesIn = bytesIn
+        self.bytesOut = bytesOut
+        self.requestBody = requestBody
+        self.responseBody = responseBody
+        self.callID = callID
+        self.replayOf = replayOf
+    }
+}
+
+/// What redaction hooks decided about a message.
+public enum HookVerdict: Sendable, Equatable {
+    /// Store it as it is.
+    case keep
+    /// Store it with these parts replaced: `params` for requests and
+    /// notifications, `result` and/or `error` for responses.
+    case replace(JSONObject)
+    /// Store only the call's metadata; the bodies become a stub naming the script.
+    case drop(script: String)
+    /// A redaction hook failed or hit a limit: fail closed, store "[REDACTION FAILED]".
+    case failed(script: String)
+}
+
+/// Where user scripts plug into recording. Runs on the recorder thread, off the
+/// relay path. Everything a hook produces comes back as `RecordOp`s through `emit`.
+public protocol RecordingHooks: AnyObject {
+    /// False when no script defines `redact`: the recorder then skips the call entirely.
+    var hasRedactors: Bool { get }
+    /// Before a request, response or notification is stored.
+    func redact(_ call: HookCall, emit: (RecordOp) -> Void) -> HookVerdict
+    /// After a call is complete and stored (observers: on_call, alert, metric).
+    func completed(_ call: HookCall, emit: (RecordOp) -> Void)
+    /// About once a second, and when the session ends: reload changed scripts, report status.
+    func tick(at time: Timestamp, emit: (RecordOp) -> Void)
+}
+
+/// An alert, metric sample, script log line or script error.
+public struct ScriptOutputRecord: Sendable {
+    public enum Kind: String, Sendable { case alert, metric, log, error }
+
+    public var run: LocalRunID?
+    /// The call it belongs to (its request's position in the run).
+    public var requestSeq: Int?
+    public var timestamp: Int64
+    public var script: String
+    public var kind: Kind
+    /// Alert level (info, warning, critical), log level, or the failing hook for errors.
+    public var level: String?
+    /// Metric name, or the hook for errors.
+    public var name: String?
+    /// counter, gauge or histogram.
+    public var metricKind: String?
+    public var value: Double?
+    /// JSON object of label names to values.
+    public var labels: String?
+    public var message: String?
+    /// Alert de-duplication key.
+    public var key: String?
+    /// `file.lua:12`.
+    public var location: String?
+
+    public init(run: LocalRunID?, requestSeq: Int?, timestamp: Int64, script: String, kind: Kind,
+                level: String? = nil, name: String? = nil, metricKind: String? = nil, value: Double? = nil,
+                labels: String? = nil, message: String? = nil, key: String? = nil, location: String? = nil) {
+        self.run = run
+        self.requestSeq = requestSeq
+        self.timestamp = timestamp
+        self.script = script
+        self.kind = kind
+        self.level = level
+        self.name = name
+        self.metricKind = metricKind
+        self.value = value
+        self.labels = labels
+        self.message = message
+        self.key = key
+        self.location = location
+    }
+}
+
+/// The state of one loaded script in one argus process.
+public struct ScriptStatusRecord: Sendable {
+    public var script: String
+    public var path: String
+    public var argusPID: Int32
+    public var server: String
+    /// active, error (failed to load; the previous version may still run) or disabled.
+    public var state: String
+    public var lastError: String?
+    /// JSON: per hook, calls, errors, total and max time.
+    public var hookStats: String
+    public var errorCount: Int
+    public var loadedAt: Int64
+    public var updatedAt: Int64
+
+    public init(script: String, path: String, argusPID: Int32, server: String, state: String, lastError: String?,
+                hookStats: String, errorCount: Int, loadedAt: Int64, updatedAt: Int64) {
+        self.script = script
+        self.path = path
+        self.argusPID = argusPID
+        self.server = server
+        self.state = state
+        self.lastError = lastError
+        self.hookStats = hookStats
+        self.errorCount = errorCount
+        self.loadedAt = loadedAt
+        self.updatedAt = updatedAt
+    }
+}

@@ -1,0 +1,66 @@
+#ifndef ARGUS_LUA_H
+#define ARGUS_LUA_H
+
+#include <stddef.h>
+
+/* A sandboxed Lua 5.4 state for one user script.
+ *
+ * Swift talks to Lua only through these functions, exchanging JSON text.
+ * Every Lua API call happens here, inside lua_pcall, so a Lua error (a
+ * longjmp) never crosses a Swift frame. */
+
+typedef struct argus_lua argus_lua;
+
+typedef struct {
+    size_t memory_limit;            /* bytes the state may hold */
+    long long instruction_limit;    /* VM instructions per hook call */
+    double time_limit_ms;           /* wall time per hook call */
+    long long pattern_step_limit;   /* matcher steps per string.find/match/gmatch/gsub call */
+    int max_outputs;                /* argus.log/metric/alert records kept per hook call */
+} argus_lua_limits;
+
+enum {
+    ARGUS_LUA_OK = 0,
+    ARGUS_LUA_ERROR = 1,    /* the script raised an error */
+    ARGUS_LUA_LIMIT = 2,    /* instruction, time, memory or pattern limit */
+    ARGUS_LUA_MISSING = 3,  /* the hook is not defined */
+};
+
+typedef struct {
+    int status;
+    int dropped;            /* the hook returned argus.DROP */
+    char *value;            /* JSON of the returned value, NULL for nil */
+    char *outputs;          /* JSON array of records from argus.log/metric/alert, NULL if none */
+    char *error;            /* message, with script:line when known */
+    double elapsed_ms;
+    long long instructions;
+} argus_lua_result;
+
+argus_lua *argus_lua_open(const argus_lua_limits *limits);
+void argus_lua_close(argus_lua *state);
+
+/* Runs the script's top-level code. On success `value` holds
+ * {"script": <the SCRIPT table>, "hooks": [names of defined hooks]}. */
+int argus_lua_load(argus_lua *state, const char *source, size_t length, const char *chunkname,
+                   argus_lua_result *out);
+
+/* Calls init(config) when defined, then forbids new globals. */
+int argus_lua_init(argus_lua *state, const char *config_json, argus_lua_result *out);
+
+/* Calls hook(call, ctx), or hook(first, call, ctx) when first_json is given
+ * (mutate_replay). `call_json` holds the call's metadata; `params`, `result`
+ * and `error` are decoded lazily from the message bodies on first access. The
+ * bodies are not copied: they must stay valid during the call, and a `call`
+ * kept by the script past its hook reads nothing from them. */
+int argus_lua_call(argus_lua *state, const char *hook, const char *first_json, const char *call_json,
+                   const char *request_body, size_t request_length,
+                   const char *response_body, size_t response_length,
+                   const char *ctx_json, argus_lua_result *out);
+
+/* Evaluates a chunk in the sandbox and returns its value as JSON (tests, `argus script run`). */
+int argus_lua_eval(argus_lua *state, const char *source, argus_lua_result *out);
+
+size_t argus_lua_memory_used(argus_lua *state);
+void argus_lua_result_free(argus_lua_result *result);
+
+#endif

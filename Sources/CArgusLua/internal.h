@@ -1,0 +1,48 @@
+#ifndef ARGUS_LUA_INTERNAL_H
+#define ARGUS_LUA_INTERNAL_H
+
+#include <lua5.4/lua.h>
+#include <lua5.4/lauxlib.h>
+#include <stdint.h>
+
+#include "argus_lua.h"
+
+struct argus_lua {
+    lua_State *L;
+    argus_lua_limits limits;
+    size_t memory_used;
+    int memory_refused;          /* the allocator said no during this call */
+    long long instructions;      /* counted during the current call */
+    uint64_t deadline_ns;        /* monotonic; 0 = none */
+    int limit_hit;               /* which limit stopped the current call */
+    int sealed;                  /* globals are frozen */
+    unsigned long generation;    /* bumped after each hook call: stale `call` tables read nothing */
+};
+
+enum { LIMIT_NONE = 0, LIMIT_INSTRUCTIONS, LIMIT_TIME, LIMIT_MEMORY, LIMIT_PATTERN };
+
+/* The state that owns L (kept in the extra space of every lua_State). */
+static inline argus_lua *argus_of(lua_State *L) { return *(argus_lua **)lua_getextraspace(L); }
+
+uint64_t argus_monotonic_ns(void);
+
+/* Raises a Lua error marking a limit (the caller sees ARGUS_LUA_LIMIT). */
+int argus_limit_error(lua_State *L, int which, const char *message);
+
+/* pattern.c: string.find/match/gmatch/gsub with a step budget and the hook deadline. */
+void argus_install_patterns(lua_State *L, int string_table);
+
+/* json.c */
+void argus_json_push(lua_State *L, const char *text, size_t length);   /* decodes or raises */
+char *argus_json_encode_dup(lua_State *L, int index);                   /* malloc'ed, or raises */
+int argus_is_array(lua_State *L, int index);
+void argus_mark_array(lua_State *L, int index);
+extern const char *const ARGUS_NULL_KEY;   /* registry key of the argus.null sentinel */
+void argus_push_null(lua_State *L);
+int argus_is_null(lua_State *L, int index);
+void argus_push_key_order_table(lua_State *L);  /* registry table: object -> {keys in source order} */
+
+/* sha256.c */
+void argus_sha256(const unsigned char *data, size_t length, unsigned char digest[32]);
+
+#endif
