@@ -87,8 +87,10 @@ public enum WrapSession {
             _ = Relay.run(from: 0, to: child.stdinFD) { bytes, time in
                 pipeline.record(.clientToServer, bytes, at: time)
             }
-            close(child.stdinFD)  // the server sees EOF, as it would without us
+            // Announce the cause before its effect: once stdin closes, the server may
+            // exit at once, and its exit must not be read as a failure to start.
             mailbox.post(.clientClosed)
+            close(child.stdinFD)  // the server sees EOF, as it would without us
         }
         OSThread(name: "argus-s2c") {
             _ = Relay.run(from: child.stdoutFD, to: 1, onDestinationBroken: { mailbox.post(.clientGone) }) { bytes, time in
