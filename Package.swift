@@ -31,7 +31,7 @@ let package = Package(
         .executableTarget(
             name: "argus",
             dependencies: [
-                "ArgusCore", "ArgusStore", "ArgusProxy",
+                "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

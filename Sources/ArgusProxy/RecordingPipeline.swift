@@ -34,21 +34,25 @@ public final class RecordingPipeline: @unchecked Sendable {
 
     private let queue: BoundedQueue<Event>
     public let writer: BatchedWriter
-    private let recorder: SessionRecorder
     private var recorderThread: OSThread?
     private let report: @Sendable (String) -> Void
     private let lossMonitor = Monitor()
     private var lostFrames: [Direction: Int] = [:]
     private var lossReported = false
 
+    /// - Parameter makeHooks: builds the user-script hooks. Called on the recorder
+    ///   thread, which then owns them, so loading scripts never delays the server's start.
     public init(config: RecorderConfig, options: Options, report: @escaping @Sendable (String) -> Void,
-                onCommit: (@Sendable () -> Void)? = nil) {
+                onCommit: (@Sendable () -> Void)? = nil,
+                makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)? = nil) {
         self.report = report
         queue = BoundedQueue(capacityBytes: options.rawQueueBytes)
         let writer = BatchedWriter(options: options.writer, report: report, onCommit: onCommit)
         self.writer = writer
-        recorder = SessionRecorder(config: config) { op in writer.submit(op) }
-        recorderThread = OSThread(name: "argus-recorder", background: true) { [self] in consume() }
+        recorderThread = OSThread(name: "argus-recorder", background: true) { [self] in
+            let recorder = SessionRecorder(config: config, hooks: makeHooks?(writer)) { op in writer.submit(op) }
+            consume(recorder)
+        }
     }
 
     /// Starts the first run now (so even a server that never starts has one).
@@ -107,8 +111,14 @@ public final class RecordingPipeline: @unchecked Sendable {
 
     // MARK: recorder thread
 
-    private func consume() {
-        while let events = queue.takeAll(max: 4096) {
+    private func consume(_ recorder: SessionRecorder) {
+        var lastTick = Clock.monotonicNanos()
+        while let events = queue.takeAll(max: 4096, deadlineMonotonicNanos: lastTick + 1_000_000_000) {
+            let now = Clock.monotonicNanos()
+            if now - lastTick >= 1_000_000_000 {
+                lastTick = now
+                recorder.tick(at: Clock.now())
+            }
             for event in events {
                 switch event {
                 case .start(let serverPID, let time):

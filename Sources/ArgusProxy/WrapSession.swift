@@ -19,6 +19,10 @@ public struct WrapOptions: Sendable {
     public var graceSeconds: Double = 5
     /// How long to keep trying to write the last records at exit.
     public var flushTimeoutSeconds: Double = 10
+    /// Builds user-script hooks on the recorder thread (nil: no scripts).
+    public var makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)?
+    /// Called after the recording is flushed, before exit (e.g. to deliver pending alerts).
+    public var onFinish: (@Sendable () -> Void)?
 
     public init(command: String, arguments: [String], databasePath: String) {
         self.command = command
@@ -63,7 +67,7 @@ public enum WrapSession {
             serverName: options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments),
             launch: launch, idleTimeoutSeconds: options.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
         let pipeline = RecordingPipeline(config: config, options: .init(databasePath: options.databasePath),
-                                         report: StderrLog.write)
+                                         report: StderrLog.write, makeHooks: options.makeHooks)
 
         let child: ChildProcess
         do {
@@ -73,6 +77,7 @@ public enum WrapSession {
             pipeline.start(serverPID: nil)
             pipeline.finish(reason: .serverFailedToStart, detail: error.description, exitStatus: error.shellStatus,
                             timeoutSeconds: options.flushTimeoutSeconds)
+            options.onFinish?()
             return error.shellStatus
         }
         pipeline.start(serverPID: child.pid)
@@ -134,6 +139,7 @@ public enum WrapSession {
         if stats.opsAbandoned > 0 {
             StderrLog.write("argus: \(stats.opsAbandoned) records could not be written to \(options.databasePath)")
         }
+        options.onFinish?()
         return ending.status.shellStatus
     }
 

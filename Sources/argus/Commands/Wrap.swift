@@ -1,5 +1,8 @@
 import ArgumentParser
+import ArgusCore
 import ArgusProxy
+import ArgusScripting
+import ArgusStore
 import Foundation
 
 struct Wrap: ParsableCommand {
@@ -19,13 +22,14 @@ struct Wrap: ParsableCommand {
     )
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
 
     @Option(help: ArgumentHelp("Name of the server in recordings (default: derived from the command).", valueName: "name"))
     var name: String?
 
     @Option(name: .customLong("idle-timeout"),
-            help: ArgumentHelp("Start a new run after this many seconds without traffic.", valueName: "seconds"))
-    var idleTimeout: Double = 60
+            help: ArgumentHelp("Start a new run after this many seconds without traffic (default 60).", valueName: "seconds"))
+    var idleTimeout: Double?
 
     @Option(help: ArgumentHelp("Extra key names to redact, comma-separated (e.g. ssn,account_number).", valueName: "keys"))
     var redact: String?
@@ -36,6 +40,12 @@ struct Wrap: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds the server gets to exit after its input closes, and again after SIGTERM.",
                                valueName: "seconds"))
     var grace: Double = 5
+
+    @Option(name: .customLong("script"), help: ArgumentHelp("A Lua script to run on every call (repeatable).", valueName: "file"))
+    var scripts: [String] = []
+
+    @Option(name: .customLong("scripts-dir"), help: ArgumentHelp("Run every .lua script in this directory.", valueName: "dir"))
+    var scriptDirectories: [String] = []
 
     @Option(name: .customLong("flush-timeout"),
             help: ArgumentHelp("At exit, how long to keep trying to write the last records to a busy or broken database.",
@@ -50,22 +60,38 @@ struct Wrap: ParsableCommand {
         if serverCommand.isEmpty {
             throw ValidationError("give the server command after --, e.g. argus wrap -- npx -y @modelcontextprotocol/server-everything")
         }
-        if idleTimeout <= 0 { throw ValidationError("--idle-timeout must be positive") }
+        if let idleTimeout, idleTimeout <= 0 { throw ValidationError("--idle-timeout must be positive") }
         if grace < 0 { throw ValidationError("--grace cannot be negative") }
     }
 
     var serverCommand: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
 
     func run() throws {
+        let config = try configuration.load()
+        let databasePath = database.db == nil ? (config.database.map { config.resolve($0, home: config.home) } ?? database.path)
+                                              : database.path
         var options = WrapOptions(command: serverCommand[0], arguments: Array(serverCommand.dropFirst()),
-                                  databasePath: database.path)
+                                  databasePath: databasePath)
         options.serverName = name
-        options.idleTimeoutSeconds = idleTimeout
-        options.redactionEnabled = !noRedact
-        options.extraRedactKeys = (redact ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
+        options.idleTimeoutSeconds = idleTimeout ?? config.idleTimeoutSeconds ?? 60
+        options.redactionEnabled = !noRedact && (config.redactionEnabled ?? true)
+        options.extraRedactKeys = config.redactKeys + (redact ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         options.graceSeconds = grace
         options.flushTimeoutSeconds = flushTimeout
+
+        let specs = try ScriptSetup.specs(config: config, scripts: scripts, directories: scriptDirectories)
+        if !specs.isEmpty {
+            let limits = ScriptSetup.limits(config)
+            let webhooks = ScriptSetup.webhooks(config)
+            let server = name ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
+            options.makeHooks = { writer in
+                ScriptHost(specs: specs, options: ScriptHost.Options(server: server, argusPID: getpid(), limits: limits),
+                           report: StderrLog.write, alertSink: webhooks.map { hooks in { hooks.send($0) } },
+                           databaseRunID: { writer.databaseID(of: $0) })
+            }
+            options.onFinish = { webhooks?.finish() }
+        }
         let status = WrapSession.run(options)
         throw ExitCode(status)
     }

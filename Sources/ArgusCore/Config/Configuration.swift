@@ -1,0 +1,241 @@
+/// `argus.config.json`: everything an installation can set. Parsing is strict:
+/// an unknown or mistyped field is an error naming its path, so a typo never
+/// silently turns a feature off.
+public struct Configuration: Sendable, Equatable {
+    public struct Script: Sendable, Equatable {
+        public var path: String
+        public var config: JSONValue = [:]
+        public var priority: Int?
+        public var match: JSONValue?
+    }
+
+    public struct ScriptLimitValues: Sendable, Equatable {
+        public var memoryMB: Double?
+        public var instructions: Int?
+        public var timeMillis: Double?
+        public var patternSteps: Int?
+        public var maxErrors: Int?
+        public var errorWindowSeconds: Double?
+        public var logsPerMinute: Int?
+    }
+
+    public struct Server: Sendable, Equatable {
+        public var command: String
+        public var args: [String] = []
+        public var env: [String: String] = [:]
+        public var cwd: String?
+    }
+
+    /// Where the file was read from; relative paths in it are relative to its directory.
+    public var source: String?
+    public var database: String?
+    public var idleTimeoutSeconds: Double?
+    public var redactionEnabled: Bool?
+    public var redactKeys: [String] = []
+    public var scripts: [Script] = []
+    public var scriptsDirectory: String?
+    public var scriptLimits = ScriptLimitValues()
+    public var alertWebhooks: [String] = []
+    public var dashboardPort: Int?
+    public var dashboardHost: String?
+    /// Per tool name (or "*"): JSON Pointers or globs ignored when diffing replays.
+    public var replayIgnore: [String: [String]] = [:]
+    public var servers: [String: Server] = [:]
+
+    public init() {}
+
+    public struct Error: Swift.Error, CustomStringConvertible, Equatable {
+        public var path: String
+        public var message: String
+        public var file: String?
+
+        public var description: String {
+            "\(file.map { "\($0): " } ?? "")\(path): \(message)"
+        }
+    }
+
+    /// Parses the file's text. `${VAR}` in server commands, args and env is
+    /// replaced from `environment`; a missing variable is an error naming it.
+    public static func parse(_ text: String, source: String? = nil, environment: [String: String] = [:]) throws(Error)
+        -> Configuration
+    {
+        let root: JSONValue
+        do {
+            root = try JSONParser.parse(text)
+        } catch {
+            throw Error(path: "(file)", message: "not valid JSON: \(error)", file: source)
+        }
+        var reader = Reader(file: source, environment: environment)
+        return try reader.configuration(root)
+    }
+
+    /// Resolves a path from the file against the file's directory.
+    public func resolve(_ path: String, home: String?) -> String {
+        if path.hasPrefix("/") { return path }
+        if path.hasPrefix("~/"), let home { return home + String(path.dropFirst(1)) }
+        guard let source, let slash = source.lastIndex(of: "/") else { return path }
+        return String(source[..<slash]) + "/" + path
+    }
+}
+
+private struct Reader {
+    var file: String?
+    var environment: [String: String]
+
+    func fail(_ path: String, _ message: String) -> Configuration.Error {
+        Configuration.Error(path: path, message: message, file: file)
+    }
+
+    func object(_ value: JSONValue, _ path: String, allowed: Set<String>) throws(Configuration.Error) -> JSONObject {
+        guard case .object(let object) = value else { throw fail(path, "expected an object") }
+        for key in object.keys where !allowed.contains(key) && !key.hasPrefix("//") && !key.hasPrefix("$") {
+            throw fail(path.isEmpty ? key : "\(path).\(key)", "unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+        }
+        return object
+    }
+
+    func string(_ value: JSONValue, _ path: String) throws(Configuration.Error) -> String {
+        guard let text = value.stringValue else { throw fail(path, "expected a string") }
+        return text
+    }
+
+    func number(_ value: JSONValue, _ path: String, minimum: Double = 0) throws(Configuration.Error) -> Double {
+        guard let number = value.doubleValue else { throw fail(path, "expected a number") }
+        if number < minimum { throw fail(path, "must be at least \(String(oneDecimal: minimum))") }
+        return number
+    }
+
+    func integer(_ value: JSONValue, _ path: String, minimum: Int = 0) throws(Configuration.Error) -> Int {
+        guard let number = value.intValue else { throw fail(path, "expected an integer") }
+        if number < minimum { throw fail(path, "must be at least \(minimum)") }
+        return number
+    }
+
+    func bool(_ value: JSONValue, _ path: String) throws(Configuration.Error) -> Bool {
+        guard let flag = value.boolValue else { throw fail(path, "expected true or false") }
+        return flag
+    }
+
+    func strings(_ value: JSONValue, _ path: String) throws(Configuration.Error) -> [String] {
+        guard let items = value.arrayValue else { throw fail(path, "expected a list of strings") }
+        var result: [String] = []
+        for (i, item) in items.enumerated() { result.append(try string(item, "\(path)[\(i)]")) }
+        return result
+    }
+
+    /// `${NAME}` replaced from the environment.
+    func interpolate(_ text: String, _ path: String) throws(Configuration.Error) -> String {
+        var result = ""
+        var rest = text[...]
+        while let start = rest.firstRange(of: "${") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else { throw fail(path, "unterminated ${ in \"\(text)\"") }
+            let name = String(rest[start.upperBound..<end])
+            guard let value = environment[name] else {
+                throw fail(path, "environment variable \(name) is not set (used as ${\(name)})")
+            }
+            result += value
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+
+    mutating func configuration(_ root: JSONValue) throws(Configuration.Error) -> Configuration {
+        let top = try object(root, "", allowed: ["database", "idle_timeout", "redaction", "scripts", "scripts_dir",
+                                                  "script_limits", "alerts", "dashboard", "replay", "servers"])
+        var config = Configuration()
+        config.source = file
+        if let v = top["database"] { config.database = try string(v, "database") }
+        if let v = top["idle_timeout"] { config.idleTimeoutSeconds = try number(v, "idle_timeout", minimum: 0.001) }
+        if let v = top["redaction"] {
+            let r = try object(v, "redaction", allowed: ["enabled", "keys"])
+            if let e = r["enabled"] { config.redactionEnabled = try bool(e, "redaction.enabled") }
+            if let k = r["keys"] { config.redactKeys = try strings(k, "redaction.keys") }
+        }
+        if let v = top["scripts"] {
+            guard let items = v.arrayValue else { throw fail("scripts", "expected a list of script paths or { \"path\": … } objects") }
+            for (i, item) in items.enumerated() {
+                let path = "scripts[\(i)]"
+                if let text = item.stringValue {
+                    config.scripts.append(Configuration.Script(path: text))
+                    continue
+                }
+                let s = try object(item, path, allowed: ["path", "config", "priority", "match"])
+                guard let p = s["path"] else { throw fail("\(path).path", "required") }
+                var script = Configuration.Script(path: try string(p, "\(path).path"))
+                if let c = s["config"] {
+                    guard case .object = c else { throw fail("\(path).config", "expected an object") }
+                    script.config = c
+                }
+                if let pr = s["priority"] { script.priority = try integer(pr, "\(path).priority", minimum: Int.min) }
+                if let m = s["match"] {
+                    _ = try object(m, "\(path).match", allowed: ["server", "servers", "tool", "tools", "method", "methods"])
+                    script.match = m
+                }
+                config.scripts.append(script)
+            }
+        }
+        if let v = top["scripts_dir"] { config.scriptsDirectory = try string(v, "scripts_dir") }
+        if let v = top["script_limits"] {
+            let l = try object(v, "script_limits", allowed: ["memory_mb", "instructions", "time_ms", "pattern_steps",
+                                                             "max_errors", "error_window_s", "logs_per_minute"])
+            var limits = Configuration.ScriptLimitValues()
+            if let x = l["memory_mb"] { limits.memoryMB = try number(x, "script_limits.memory_mb", minimum: 1) }
+            if let x = l["instructions"] { limits.instructions = try integer(x, "script_limits.instructions", minimum: 1000) }
+            if let x = l["time_ms"] { limits.timeMillis = try number(x, "script_limits.time_ms", minimum: 1) }
+            if let x = l["pattern_steps"] { limits.patternSteps = try integer(x, "script_limits.pattern_steps", minimum: 1000) }
+            if let x = l["max_errors"] { limits.maxErrors = try integer(x, "script_limits.max_errors", minimum: 1) }
+            if let x = l["error_window_s"] { limits.errorWindowSeconds = try number(x, "script_limits.error_window_s", minimum: 1) }
+            if let x = l["logs_per_minute"] { limits.logsPerMinute = try integer(x, "script_limits.logs_per_minute", minimum: 0) }
+            config.scriptLimits = limits
+        }
+        if let v = top["alerts"] {
+            let a = try object(v, "alerts", allowed: ["webhooks"])
+            if let w = a["webhooks"] {
+                config.alertWebhooks = try strings(w, "alerts.webhooks")
+                for (i, url) in config.alertWebhooks.enumerated() where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                    throw fail("alerts.webhooks[\(i)]", "expected an http:// or https:// URL")
+                }
+            }
+        }
+        if let v = top["dashboard"] {
+            let d = try object(v, "dashboard", allowed: ["port", "host"])
+            if let p = d["port"] { config.dashboardPort = try integer(p, "dashboard.port", minimum: 0) }
+            if let h = d["host"] { config.dashboardHost = try string(h, "dashboard.host") }
+        }
+        if let v = top["replay"] {
+            let r = try object(v, "replay", allowed: ["ignore"])
+            if let ignore = r["ignore"] {
+                guard case .object(let tools) = ignore else { throw fail("replay.ignore", "expected { \"tool name or *\": [\"/json/pointer\", …] }") }
+                for member in tools.members {
+                    config.replayIgnore[member.key] = try strings(member.value, "replay.ignore.\(member.key)")
+                }
+            }
+        }
+        if let v = top["servers"] {
+            guard case .object(let servers) = v else { throw fail("servers", "expected an object of named servers") }
+            for member in servers.members {
+                let path = "servers.\(member.key)"
+                let s = try object(member.value, path, allowed: ["command", "args", "env", "cwd"])
+                guard let c = s["command"] else { throw fail("\(path).command", "required") }
+                var server = Configuration.Server(command: try interpolate(try string(c, "\(path).command"), "\(path).command"))
+                if let a = s["args"] {
+                    let args = try strings(a, "\(path).args")
+                    var interpolated: [String] = []
+                    for (i, arg) in args.enumerated() { interpolated.append(try interpolate(arg, "\(path).args[\(i)]")) }
+                    server.args = interpolated
+                }
+                if let e = s["env"] {
+                    guard case .object(let env) = e else { throw fail("\(path).env", "expected an object of strings") }
+                    for entry in env.members {
+                        server.env[entry.key] = try interpolate(try string(entry.value, "\(path).env.\(entry.key)"),
+                                                                "\(path).env.\(entry.key)")
+                    }
+                }
+                if let d = s["cwd"] { server.cwd = try string(d, "\(path).cwd") }
+                config.servers[member.key] = server
+            }
+        }
+        return config
+    }
+}

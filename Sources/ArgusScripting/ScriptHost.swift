@@ -1,0 +1,506 @@
+import ArgusCore
+import Foundation
+
+/// Runs user scripts as hooks on recorded calls.
+///
+/// One `LuaScript` per script; all of them owned by the thread that calls this
+/// host (the recorder thread in `argus wrap`, the main thread in the CLI).
+/// Redact hooks run first, highest priority first, and fail closed; observers
+/// (`on_call`, `alert`, `metric`) fail open. A script with too many errors in a
+/// short time is switched off; editing its file reloads it.
+public final class ScriptHost: RecordingHooks {
+    public struct Options: Sendable {
+        public var limits = ScriptLimits()
+        public var server: String
+        public var argusPID: Int32
+        public var reloadIntervalSeconds: Double = 1
+        public var statusIntervalSeconds: Double = 5
+
+        public init(server: String, argusPID: Int32, limits: ScriptLimits = ScriptLimits()) {
+            self.server = server
+            self.argusPID = argusPID
+            self.limits = limits
+        }
+    }
+
+    public enum State: String, Sendable {
+        case active
+        /// Could not be loaded (and no earlier version runs).
+        case error
+        /// Switched off after repeated failures.
+        case disabled
+    }
+
+    final class Loaded {
+        let spec: ScriptSpec
+        var lua: LuaScript?
+        var manifest: ScriptManifest?
+        var state: State = .error
+        var lastError: String?
+        var errorTimes: [Double] = []
+        var errorCount = 0
+        var stats: [String: HookStats] = [:]
+        var loadedAt: Int64 = 0
+        var stamp: FileStamp?
+        var failedStamp: FileStamp?
+        var budget: OutputBudget
+        var alerts = AlertTracker()
+        var printed: [String: Double] = [:]
+        var dirty = true
+
+        init(spec: ScriptSpec, limits: ScriptLimits) {
+            self.spec = spec
+            budget = OutputBudget(logsPerMinute: limits.logsPerMinute, labelSetsPerMetric: limits.labelSetsPerMetric)
+        }
+
+        var name: String {
+            manifest?.name ?? {
+                let file = spec.path.split(separator: "/").last.map(String.init) ?? spec.path
+                return file.hasSuffix(".lua") ? String(file.dropLast(4)) : file
+            }()
+        }
+
+        func defines(_ hook: String) -> Bool { manifest?.hooks.contains(hook) == true }
+    }
+
+    struct HookStats {
+        var calls = 0
+        var errors = 0
+        var totalMillis = 0.0
+        var maxMillis = 0.0
+
+        var json: JSONValue {
+            ["calls": .int(calls), "errors": .int(errors), "total_ms": .double((totalMillis * 1000).rounded() / 1000),
+             "mean_ms": .double(calls == 0 ? 0 : (totalMillis / Double(calls) * 1000).rounded() / 1000),
+             "max_ms": .double((maxMillis * 1000).rounded() / 1000)]
+        }
+    }
+
+    struct FileStamp: Equatable {
+        var modified: Int64
+        var size: Int64
+        var inode: UInt64
+    }
+
+    public let options: Options
+    private var scripts: [Loaded]
+    private let report: (String) -> Void
+    private let alertSink: ((FiredAlert) -> Void)?
+    private let databaseRunID: (LocalRunID) -> Int64?
+    private var pending: [RecordOp] = []
+    private var lastReload = 0.0
+    private var lastStatus = 0.0
+
+    /// - Parameters:
+    ///   - report: one human-readable line per event (stderr in `argus wrap`).
+    ///   - alertSink: fired alerts, for webhooks.
+    ///   - databaseRunID: the database id of a local run, once written.
+    public init(specs: [ScriptSpec], options: Options, report: @escaping (String) -> Void,
+                alertSink: ((FiredAlert) -> Void)? = nil, databaseRunID: @escaping (LocalRunID) -> Int64? = { _ in nil }) {
+        self.options = options
+        self.report = report
+        self.alertSink = alertSink
+        self.databaseRunID = databaseRunID
+        scripts = specs.map { Loaded(spec: $0, limits: options.limits) }
+        for script in scripts {
+            if let error = load(script) {
+                script.state = .error
+                script.lastError = error
+                report("argus: script \(script.name) (\(script.spec.path)) not loaded: \(error)")
+            }
+        }
+        sortByPriority()
+    }
+
+    /// Names and states, for display.
+    public var summary: [(name: String, state: State, error: String?)] {
+        scripts.map { ($0.name, $0.state, $0.lastError) }
+    }
+
+    public var hasRedactors: Bool {
+        scripts.contains { $0.defines("redact") && $0.state != .error }
+    }
+
+    // MARK: loading
+
+    private func sortByPriority() {
+        scripts.sort { ($0.manifest?.priority ?? 0) > ($1.manifest?.priority ?? 0) }
+    }
+
+    static func stamp(of path: String) -> FileStamp? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return FileStamp(modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+                         size: Int64(info.st_size), inode: UInt64(info.st_ino))
+    }
+
+    /// Loads (or reloads) a script aside and swaps it in on success. Returns the error otherwise.
+    private func load(_ script: Loaded) -> String? {
+        let stamp = Self.stamp(of: script.spec.path)
+        guard let source = try? String(contentsOfFile: script.spec.path, encoding: .utf8) else {
+            script.failedStamp = stamp
+            return "cannot read \(script.spec.path)"
+        }
+        guard let lua = LuaScript(limits: options.limits) else { return "cannot create a Lua state" }
+        let fileName = script.spec.path.split(separator: "/").last.map(String.init) ?? script.spec.path
+        let loaded = lua.load(source: source, name: fileName)
+        guard loaded.status == .ok else {
+            script.failedStamp = stamp
+            return ScriptErrors.firstLine(loaded.error ?? "failed to load")
+        }
+        do {
+            let manifest = try ScriptManifest(loaded: loaded.value, spec: script.spec)
+            let config = try manifest.resolveConfig(script.spec.config)
+            let initialized = lua.initialize(config: config)
+            guard initialized.status == .ok else {
+                script.failedStamp = stamp
+                return "init failed: " + ScriptErrors.firstLine(initialized.error ?? "?")
+            }
+            script.lua = lua
+            script.manifest = manifest
+            script.state = .active
+            script.lastError = nil
+            script.errorTimes = []
+            script.stats = [:]
+            script.loadedAt = Clock.wallMicros()
+            script.stamp = stamp
+            script.failedStamp = nil
+            script.alerts = AlertTracker()
+            script.dirty = true
+            for output in loaded.outputs + initialized.outputs {
+                handle(output: output, from: script, call: nil, emit: { self.pending.append($0) })
+            }
+            return nil
+        } catch {
+            script.failedStamp = stamp
+            return error.description
+        }
+    }
+
+    // MARK: RecordingHooks
+
+    public func redact(_ call: HookCall, emit: (RecordOp) -> Void) -> HookVerdict {
+        var current = call
+        var replaced = JSONObject()
+        let editable = call.phase == .response ? ["result", "error"] : ["params"]
+        for script in scripts where script.defines("redact") && script.state != .error && matches(script, call) {
+            if script.state == .disabled { return .failed(script: script.name) }  // a switched-off redactor stays closed
+            guard let lua = script.lua else { continue }
+            let outcome = lua.call("redact", call: callJSON(current), requestBody: current.requestBody,
+                                   responseBody: current.phase == .response ? current.responseBody : nil,
+                                   context: context(current, script: script, hook: "redact"))
+            account(script, hook: "redact", outcome)
+            for output in outcome.outputs { handle(output: output, from: script, call: current, emit: emit) }
+            switch outcome.status {
+            case .missing:
+                continue
+            case .error, .limit:
+                failed(script, hook: "redact", error: outcome.error ?? "?", call: current,
+                       consequence: "the payload was stored as [REDACTION FAILED]", emit: emit)
+                return .failed(script: script.name)
+            case .ok:
+                if outcome.dropped { return .drop(script: script.name) }
+                guard let value = outcome.value else { continue }
+                guard case .object(let returned) = value else {
+                    failed(script, hook: "redact",
+                           error: "redact must return nil, a table or argus.DROP (it returned \(ScriptManifest.typeName(value)))",
+                           call: current, consequence: "the payload was stored as [REDACTION FAILED]", emit: emit)
+                    return .failed(script: script.name)
+                }
+                let body = call.phase == .response ? current.responseBody : current.requestBody
+                guard let bodyText = body, case .object(var message)? = try? JSONParser.parse(bodyText) else { continue }
+                var changed = false
+                for key in editable {
+                    guard let newValue = returned[key], newValue != message[key] ?? .null,
+                          !(message[key].map { $0.sameValue(as: newValue) } ?? false)
+                    else { continue }
+                    message[key] = newValue
+                    replaced[key] = newValue
+                    changed = true
+                }
+                if changed {
+                    let text = JSONWriter.string(.object(message))
+                    if call.phase == .response { current.responseBody = text } else { current.requestBody = text }
+                }
+            }
+        }
+        return replaced.isEmpty ? .keep : .replace(replaced)
+    }
+
+    public func completed(_ call: HookCall, emit: (RecordOp) -> Void) {
+        for script in scripts where script.state == .active && matches(script, call) {
+            guard let lua = script.lua else { continue }
+            for hook in ["on_call", "alert", "metric"] where script.defines(hook) {
+                let outcome = lua.call(hook, call: callJSON(call), requestBody: call.requestBody,
+                                       responseBody: call.responseBody, context: context(call, script: script, hook: hook))
+                account(script, hook: hook, outcome)
+                for output in outcome.outputs { handle(output: output, from: script, call: call, emit: emit) }
+                switch outcome.status {
+                case .ok:
+                    guard hook == "alert", let value = outcome.value else { continue }
+                    guard case .object(var alert) = value, alert["message"]?.stringValue != nil else {
+                        failed(script, hook: hook,
+                               error: "alert must return nil or { level = ..., message = ..., key = ... }",
+                               call: call, consequence: "no alert was raised", emit: emit)
+                        continue
+                    }
+                    alert["type"] = "alert"
+                    handle(output: .object(alert), from: script, call: call, emit: emit)
+                case .error, .limit:
+                    failed(script, hook: hook, error: outcome.error ?? "?", call: call,
+                           consequence: "its output was skipped", emit: emit)
+                case .missing:
+                    continue
+                }
+                if script.state != .active { break }
+            }
+        }
+    }
+
+    public struct MutationError: Error, CustomStringConvertible {
+        public var script: String
+        public var message: String
+        public var description: String { "script \(script): mutate_replay failed: \(message); the replay was not run" }
+    }
+
+    /// Lets `mutate_replay` hooks change the parameters of a call about to be
+    /// replayed, highest priority first, each seeing the previous one's result.
+    /// A failing hook aborts the replay (throws).
+    public func mutateReplay(_ params: JSONValue, call: HookCall, emit: (RecordOp) -> Void) throws(MutationError) -> JSONValue {
+        var current = params
+        for script in scripts where script.defines("mutate_replay") && matches(script, call) {
+            guard script.state == .active, let lua = script.lua else {
+                throw MutationError(script: script.name, message: "the script is \(script.state.rawValue): \(script.lastError ?? "")")
+            }
+            let outcome = lua.call("mutate_replay", first: current, call: callJSON(call), requestBody: call.requestBody,
+                                   responseBody: call.responseBody, context: context(call, script: script, hook: "mutate_replay"))
+            account(script, hook: "mutate_replay", outcome)
+            for output in outcome.outputs { handle(output: output, from: script, call: call, emit: emit) }
+            switch outcome.status {
+            case .missing: continue
+            case .error, .limit:
+                let message = ScriptErrors.firstLine(outcome.error ?? "?")
+                failed(script, hook: "mutate_replay", error: outcome.error ?? "?", call: call,
+                       consequence: "the replay was not run", emit: emit)
+                throw MutationError(script: script.name, message: message)
+            case .ok:
+                guard let value = outcome.value else { continue }
+                guard case .object = value else {
+                    throw MutationError(script: script.name,
+                                        message: "mutate_replay must return nil or the new params table (it returned \(ScriptManifest.typeName(value)))")
+                }
+                current = value
+            }
+        }
+        return current
+    }
+
+    public func tick(at time: Timestamp, emit: (RecordOp) -> Void) {
+        for op in pending { emit(op) }
+        pending.removeAll()
+        let now = Double(time.monotonicNanos) / 1e9
+        if now - lastReload >= options.reloadIntervalSeconds {
+            lastReload = now
+            reloadChangedScripts()
+        }
+        for script in scripts {
+            let dropped = script.budget.takeDroppedLogs()
+            if dropped > 0 {
+                emit(.scriptOutput(ScriptOutputRecord(run: nil, requestSeq: nil, timestamp: time.wallMicros,
+                                                      script: script.name, kind: .log, level: "warning",
+                                                      message: "\(dropped) log lines dropped (limit \(options.limits.logsPerMinute) per minute)")))
+            }
+        }
+        if now - lastStatus >= options.statusIntervalSeconds || scripts.contains(where: \.dirty) {
+            lastStatus = now
+            for status in statuses(at: time.wallMicros) { emit(.scriptStatus(status)) }
+            for script in scripts { script.dirty = false }
+        }
+    }
+
+    /// Checks each script's file and reloads those that changed.
+    public func reloadChangedScripts() {
+        var reordered = false
+        for script in scripts {
+            let stamp = Self.stamp(of: script.spec.path)
+            guard let stamp, stamp != script.stamp, stamp != script.failedStamp else { continue }
+            let wasRunning = script.lua != nil
+            if let error = load(script) {
+                script.lastError = "reload failed: \(error)"
+                script.dirty = true
+                if wasRunning {
+                    report("argus: script \(script.name): reload failed: \(error); the previous version stays active")
+                } else {
+                    report("argus: script \(script.name) (\(script.spec.path)) still not loaded: \(error)")
+                }
+            } else {
+                report("argus: script \(script.name) \(wasRunning ? "reloaded" : "loaded") from \(script.spec.path)")
+                reordered = true
+            }
+        }
+        if reordered { sortByPriority() }
+    }
+
+    public func statuses(at now: Int64 = Clock.wallMicros()) -> [ScriptStatusRecord] {
+        scripts.map { script in
+            let stats = JSONValue.object(JSONObject(script.stats.sorted { $0.key < $1.key }.map { JSONMember($0.key, $0.value.json) }))
+            return ScriptStatusRecord(script: script.name, path: script.spec.path, argusPID: options.argusPID,
+                                      server: options.server, state: script.state.rawValue, lastError: script.lastError,
+                                      hookStats: JSONWriter.string(stats), errorCount: script.errorCount,
+                                      loadedAt: script.loadedAt, updatedAt: now)
+        }
+    }
+
+    // MARK: dispatch helpers
+
+    private func matches(_ script: Loaded, _ call: HookCall) -> Bool {
+        script.manifest?.match.matches(server: call.server, tool: call.tool, method: call.method) ?? true
+    }
+
+    /// The metadata part of `call`. Absent values are left out (nil in Lua),
+    /// so `if call.tool then` works; message content keeps `argus.null`.
+    func callJSON(_ call: HookCall) -> JSONValue {
+        var o: JSONObject = [
+            "server": .string(call.server), "method": .string(call.method), "direction": .string(call.direction.rawValue),
+            "phase": .string(call.phase.rawValue), "started_at": .number(String(call.startedAt / 1000)),
+            "is_error": .bool(call.isError), "progress_count": .int(call.progressCount), "bytes_in": .int(call.bytesIn),
+        ]
+        if let id = call.callID { o["id"] = .number(String(id)) }
+        if let requestID = call.requestID { o["request_id"] = (try? JSONParser.parse(requestID)) ?? .string(requestID) }
+        if let run = databaseRunID(call.run) { o["run"] = .number(String(run)) }
+        if let tool = call.tool { o["tool"] = .string(tool) }
+        if let target = call.target { o["target"] = .string(target) }
+        if let latency = call.latencyMicros { o["latency_ms"] = .double(Double(latency) / 1000) }
+        if let status = call.status { o["status"] = .string(status.rawValue) }
+        if let code = call.errorCode { o["error_code"] = .int(code) }
+        if let message = call.errorMessage { o["error_message"] = .string(message) }
+        if let out = call.bytesOut { o["bytes_out"] = .int(out) }
+        if let seq = call.requestSeq { o["seq"] = .int(seq) }
+        if let replayOf = call.replayOf { o["replay_of"] = .number(String(replayOf)) }
+        return .object(o)
+    }
+
+    private func context(_ call: HookCall, script: Loaded, hook: String) -> JSONValue {
+        var o: JSONObject = ["phase": .string(call.phase.rawValue), "script": .string(script.name),
+                             "server": .string(call.server), "hook": .string(hook)]
+        if let run = databaseRunID(call.run) { o["run"] = .number(String(run)) }
+        return .object(o)
+    }
+
+    private func account(_ script: Loaded, hook: String, _ outcome: HookOutcome) {
+        guard outcome.status != .missing else { return }
+        var stats = script.stats[hook] ?? HookStats()
+        stats.calls += 1
+        if outcome.status != .ok { stats.errors += 1 }
+        stats.totalMillis += outcome.elapsedMillis
+        stats.maxMillis = max(stats.maxMillis, outcome.elapsedMillis)
+        script.stats[hook] = stats
+    }
+
+    /// A hook failed: record it, tell the user (once per distinct message a
+    /// minute), and switch the script off when it keeps failing.
+    private func failed(_ script: Loaded, hook: String, error: String, call: HookCall?, consequence: String,
+                        emit: (RecordOp) -> Void) {
+        let message = ScriptErrors.firstLine(error)
+        let now = Double(Clock.monotonicNanos()) / 1e9
+        script.errorCount += 1
+        script.lastError = "\(hook): \(message)"
+        script.errorTimes.append(now)
+        script.errorTimes.removeAll { now - $0 > options.limits.errorWindowSeconds }
+        script.dirty = true
+        emit(.scriptOutput(ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: Clock.wallMicros(),
+                                              script: script.name, kind: .error, level: hook, name: hook,
+                                              message: message, location: ScriptErrors.location(error))))
+        let printedKey = hook + message
+        if now - (script.printed[printedKey] ?? -1e9) > 60 {
+            script.printed[printedKey] = now
+            report("argus: script \(script.name): \(hook) failed: \(message); \(consequence)")
+        }
+        if script.errorTimes.count >= options.limits.maxErrors, script.state == .active {
+            script.state = .disabled
+            let window = Int(options.limits.errorWindowSeconds)
+            report("argus: script \(script.name) switched off after \(script.errorTimes.count) errors in \(window) s "
+                   + "(last: \(hook): \(message)). Fix \(script.spec.path); it reloads when the file changes"
+                   + (script.defines("redact") ? ". Until then the calls it redacts are stored as [REDACTION FAILED]" : ""))
+        }
+    }
+
+    // MARK: outputs
+
+    private func handle(output: JSONValue, from script: Loaded, call: HookCall?, emit: (RecordOp) -> Void) {
+        let now = Clock.wallMicros()
+        var record = ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: now, script: script.name,
+                                        kind: .log)
+        record.location = output["where"]?.stringValue
+        switch output["type"]?.stringValue {
+        case "log":
+            guard script.budget.allowLog(at: now) else { return }
+            record.level = output["level"]?.stringValue ?? "info"
+            record.message = output["message"]?.stringValue ?? ""
+        case "metric":
+            guard let name = output["name"]?.stringValue, let value = output["value"]?.doubleValue else { return }
+            let labels = output["labels"].map(Self.canonicalLabels) ?? "{}"
+            switch script.budget.admit(metric: name, labels: labels) {
+            case .keep: break
+            case .refuse: return
+            case .firstRefusal:
+                emit(.scriptOutput(ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: now,
+                                                      script: script.name, kind: .log, level: "warning",
+                                                      message: "metric \(name) has more than \(options.limits.labelSetsPerMetric) label sets; new ones are dropped")))
+                return
+            }
+            record.kind = .metric
+            record.name = name
+            record.metricKind = output["kind"]?.stringValue ?? "gauge"
+            record.value = value
+            record.labels = labels
+        case "alert":
+            let message = output["message"]?.stringValue ?? ""
+            let level = Self.alertLevel(output["level"]?.stringValue)
+            let key = output["key"]?.stringValue ?? "\(script.name):\(message)"
+            let forSeconds = output["for_s"]?.doubleValue ?? 0
+            guard script.alerts.raise(key: key, forSeconds: forSeconds, at: now) else { return }
+            record.kind = .alert
+            record.level = level
+            record.message = message
+            record.key = key
+            let alert = FiredAlert(script: script.name, level: level, message: message, key: key, server: options.server,
+                                   tool: call?.tool, method: call?.method, timestamp: now, location: record.location)
+            report("argus: ALERT [\(level)] \(script.name): \(message)")
+            alertSink?(alert)
+        default:
+            return
+        }
+        emit(.scriptOutput(record))
+    }
+
+    static func alertLevel(_ level: String?) -> String {
+        switch level?.lowercased() {
+        case "critical", "crit", "error", "fatal": return "critical"
+        case "warning", "warn": return "warning"
+        default: return "info"
+        }
+    }
+
+    /// Labels as JSON with sorted keys, so equal label sets compare equal.
+    static func canonicalLabels(_ labels: JSONValue) -> String {
+        guard case .object(let object) = labels else { return "{}" }
+        let sorted = object.members.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value.stringValue ?? JSONWriter.string($0.value))) }
+        return JSONWriter.string(.object(JSONObject(sorted)))
+    }
+}
+
+extension JSONValue {
+    /// Equal as data: numbers compare by value (`1e3` and `1000.0` are the same
+    /// number), everything else structurally.
+    func sameValue(as other: JSONValue) -> Bool {
+        switch (self, other) {
+        case (.number(let a), .number(let b)): return a == b || (Double(a) != nil && Double(a) == Double(b))
+        case (.array(let a), .array(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0.sameValue(as: $1) }
+        case (.object(let a), .object(let b)):
+            return a.members.count == b.members.count
+                && a.members.allSatisfy { member in b[member.key].map { member.value.sameValue(as: $0) } ?? false }
+        default: return self == other
+        }
+    }
+}
