@@ -153,9 +153,14 @@ public struct ScriptManifest: Sendable {
         guard case .object(var config) = given else { throw ScriptLoadError("the script's config must be an object") }
         for field in configFields {
             if config[field.name] == nil, let value = field.defaultValue { config[field.name] = value }
-            guard let value = config[field.name], !value.isNull else {
+            guard var value = config[field.name], !value.isNull else {
                 if field.required { throw ScriptLoadError("config.\(field.name) is required\(field.description.map { ": \($0)" } ?? "")") }
                 continue
+            }
+            // Lua cannot tell an empty list from an empty table: {} is a fine empty array.
+            if field.type == "array", value == .object(JSONObject()) {
+                value = .array([])
+                config[field.name] = value
             }
             if let type = field.type, !Self.value(value, hasType: type) {
                 throw ScriptLoadError("config.\(field.name): expected a \(type), got \(Self.typeName(value))")

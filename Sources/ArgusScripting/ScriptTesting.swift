@@ -55,8 +55,15 @@ public final class FixtureRunner {
         recorder.start(at: clock)
         var seqs: [(request: Int, response: Int?)] = []
         var frame = 0
+        var lastStart = clock.wallMicros
         for (index, input) in calls.enumerated() {
             let (request, response, latency) = Self.lines(for: input, index: index)
+            // A fixture may say when it was recorded (ISO 8601 or µs), as exported calls do.
+            if let start = input["started_at_us"]?.intValue.map(Int64.init)
+                ?? input["started_at"]?.stringValue.flatMap(TimeFormat.parseISO8601) {
+                clock.wallMicros = start
+            }
+            lastStart = clock.wallMicros
             recorder.ingest(.clientToServer, Array((JSONWriter.string(request) + "\n").utf8), at: clock)
             frame += 1
             let requestSeq = frame
@@ -76,7 +83,7 @@ public final class FixtureRunner {
             let (request, _, _) = Self.lines(for: last, index: calls.count - 1)
             let hookCall = HookCall(phase: .request, run: 1, server: server, direction: .clientToServer,
                                     method: request["method"]?.stringValue ?? "tools/call",
-                                    tool: request["params"]?["name"]?.stringValue, startedAt: clock.wallMicros,
+                                    tool: request["params"]?["name"]?.stringValue, startedAt: lastStart,
                                     requestBody: JSONWriter.string(request))
             do {
                 result.mutatedParams = try host.mutateReplay(request["params"] ?? [:], call: hookCall) { ops.append($0) }
@@ -113,7 +120,7 @@ public final class FixtureRunner {
         let method = call["method"]?.stringValue ?? "tools/call"
         var params = call["params"] ?? [:]
         if method == "tools/call", let tool = call["tool"]?.stringValue, case .object(var p) = params, p["name"] == nil {
-            p["name"] = .string(tool)
+            p.members.insert(JSONMember("name", .string(tool)), at: 0)  // first, as clients send it
             params = .object(p)
         }
         let request: JSONValue = ["jsonrpc": "2.0", "id": id, "method": .string(method), "params": params]
@@ -187,10 +194,10 @@ public struct ScriptTestFile {
             switch member.key {
             case "stored_params":
                 let got = last?.storedRequest?["params"] ?? .null
-                if got != want { failures.append("stored_params: expected \(want), got \(got)") }
+                if !got.sameValue(as: want) { failures.append("stored_params: expected \(want), got \(got)") }
             case "stored_result":
                 let got = last?.storedResponse?["result"] ?? .null
-                if got != want { failures.append("stored_result: expected \(want), got \(got)") }
+                if !got.sameValue(as: want) { failures.append("stored_result: expected \(want), got \(got)") }
             case "stored":
                 for text in want.arrayValue?.compactMap(\.stringValue) ?? [] where !stored.contains(where: { $0.contains(text) }) {
                     failures.append("stored: no stored body contains \"\(text)\"")
@@ -234,12 +241,15 @@ public struct ScriptTestFile {
                 }
             case "mutated_params":
                 if let error = result.mutationError { failures.append("mutated_params: \(error)") }
-                else if result.mutatedParams != want { failures.append("mutated_params: expected \(want), got \(result.mutatedParams ?? .null)") }
+                else if !(result.mutatedParams ?? .null).sameValue(as: want) { failures.append("mutated_params: expected \(want), got \(result.mutatedParams ?? .null)") }
             case "mutation_fails":
                 if (result.mutationError != nil) != (want.boolValue ?? true) { failures.append("mutation_fails: expected \(want)") }
             default:
                 failures.append("unknown expectation \"\(member.key)\"")
             }
+        }
+        for status in result.statuses where status.state != "active" {
+            failures.append("the script is \(status.state): \(status.lastError ?? "")")
         }
         // Unexpected script errors fail a case unless it says how many to expect.
         if expect["errors"] == nil, let error = result.errors.first {

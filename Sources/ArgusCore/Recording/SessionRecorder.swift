@@ -364,7 +364,8 @@ public final class SessionRecorder {
                                start: time, bytesIn: size, storedBody: hooks == nil ? nil : body,
                                droppedBy: droppedRequests.removeValue(forKey: key))
         switch method {
-        case "tools/call": call.tool = params?["name"]?.stringValue
+        // The tool's name is metadata: kept even when a script drops or fails the params.
+        case "tools/call": call.tool = envelope.params?["name"]?.stringValue ?? params?["name"]?.stringValue
         case "prompts/get": call.target = params?["name"]?.stringValue
         case "resources/read", "resources/subscribe", "resources/unsubscribe": call.target = params?["uri"]?.stringValue
         default: break

@@ -1,0 +1,68 @@
+-- Redacts GitHub and API credentials that Argus's built-in rules do not know:
+-- classic 40-hex GitHub tokens ("token 0123…", https://<token>@github.com),
+-- Google API keys (AIza…), GitLab (glpat-…) and npm (npm_…) tokens, and
+-- secrets passed in URL query strings (?access_token=…&key=…).
+-- Matches keep their last 4 characters so calls stay tellable apart.
+
+SCRIPT = {
+  name = "api-key-redactor",
+  priority = 100,
+  description = "GitHub and API-key credentials in any string",
+  config = {
+    keep_last = { type = "integer", default = 4, description = "characters left visible" },
+    query_params = { type = "array", default = { "access_token", "api_key", "apikey", "key", "token", "sig" },
+                     description = "URL query parameters whose values are secrets" },
+  },
+}
+
+local keep_last
+local query_params = {}
+
+function init(config)
+  keep_last = config.keep_last
+  for _, name in ipairs(config.query_params) do query_params[name:lower()] = true end
+end
+
+local function mask(secret)
+  return argus.redact.mask(secret, keep_last)
+end
+
+-- Returns the string with credentials masked, and whether anything changed.
+local function scrub(s)
+  local n, total = 0, 0
+  s, n = s:gsub("(token%s+)(%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x)%f[^%x]",
+                function(prefix, token) return prefix .. mask(token) end)
+  total = total + n
+  s, n = s:gsub("(https?://)([%w_%-]+)(@github%.com)", function(scheme, token, host) return scheme .. mask(token) .. host end)
+  total = total + n
+  s, n = s:gsub("%f[%w](AIza[%w_%-]+)", function(key) return #key >= 35 and mask(key) or key end)
+  total = total + n
+  s, n = s:gsub("%f[%w](glpat%-[%w_%-]+)", mask)
+  total = total + n
+  s, n = s:gsub("%f[%w](npm_%w+)", function(token) return #token >= 36 and mask(token) or token end)
+  total = total + n
+  s, n = s:gsub("([?&])([%w_%-]+)=([^&#%s\"]+)", function(sep, name, value)
+    if query_params[name:lower()] then return sep .. name .. "=" .. mask(value) end
+  end)
+  total = total + n
+  return s, total > 0
+end
+
+-- Walks tables, scrubbing every string; returns true when something changed.
+local function walk(value)
+  local changed = false
+  for k, v in pairs(value) do
+    if type(v) == "string" then
+      local scrubbed, hit = scrub(v)
+      if hit then value[k] = scrubbed; changed = true end
+    elseif type(v) == "table" then
+      changed = walk(v) or changed
+    end
+  end
+  return changed
+end
+
+function redact(call, ctx)
+  local part = ctx.phase == "response" and (call.result or call.error) or call.params
+  if type(part) == "table" and walk(part) then return call end
+end
