@@ -1,0 +1,63 @@
+import Testing
+@testable import ArgusCore
+
+@Suite struct ConfigurationTests {
+    @Test func aFullFileParses() throws {
+        let text = """
+            {
+              "// comment": "keys starting with // are ignored",
+              "database": "~/argus/recordings.db",
+              "idle_timeout": 120,
+              "redaction": { "enabled": true, "keys": ["ssn", "account_number"] },
+              "scripts": [
+                "scripts/pii.lua",
+                { "path": "/abs/slow.lua", "config": { "threshold_ms": 500 }, "priority": 10, "match": { "tool": "search*" } }
+              ],
+              "scripts_dir": "scripts.d",
+              "script_limits": { "memory_mb": 32, "time_ms": 50, "max_errors": 5 },
+              "alerts": { "webhooks": ["https://hooks.example.com/argus"] },
+              "dashboard": { "port": 3001, "host": "127.0.0.1" },
+              "replay": { "ignore": { "*": ["/result/_meta"], "get_weather": ["/result/structuredContent/observed_at"] } },
+              "servers": {
+                "github": { "command": "docker", "args": ["run", "-i", "--rm", "-e", "GITHUB_TOKEN", "${IMAGE}"],
+                            "env": { "GITHUB_TOKEN": "${GITHUB_TOKEN}" } }
+              }
+            }
+            """
+        let config = try Configuration.parse(text, source: "/etc/argus/argus.config.json",
+                                             environment: ["IMAGE": "ghcr.io/github/github-mcp-server", "GITHUB_TOKEN": "ghp_x"])
+        #expect(config.idleTimeoutSeconds == 120)
+        #expect(config.redactKeys == ["ssn", "account_number"])
+        #expect(config.scripts.map(\.path) == ["scripts/pii.lua", "/abs/slow.lua"])
+        #expect(config.scripts[1].config == ["threshold_ms": 500])
+        #expect(config.scripts[1].priority == 10)
+        #expect(config.scriptLimits.memoryMB == 32)
+        #expect(config.alertWebhooks == ["https://hooks.example.com/argus"])
+        #expect(config.dashboardPort == 3001)
+        #expect(config.replayIgnore["get_weather"] == ["/result/structuredContent/observed_at"])
+        #expect(config.servers["github"]?.args.last == "ghcr.io/github/github-mcp-server")
+        #expect(config.servers["github"]?.env["GITHUB_TOKEN"] == "ghp_x")
+        #expect(config.resolve("scripts/pii.lua", home: "/home/u") == "/etc/argus/scripts/pii.lua")
+        #expect(config.resolve("~/x.lua", home: "/home/u") == "/home/u/x.lua")
+    }
+
+    @Test(arguments: [
+        (#"{"scripts": [{"config": {}}]}"#, "scripts[0].path: required"),
+        (#"{"scripts": [42]}"#, "scripts[0]: expected an object"),
+        (#"{"idle_timeout": "soon"}"#, "idle_timeout: expected a number"),
+        (#"{"idel_timeout": 5}"#, "idel_timeout: unknown field"),
+        (#"{"script_limits": {"memory_mb": 0}}"#, "script_limits.memory_mb: must be at least 1.0"),
+        (#"{"alerts": {"webhooks": ["ftp://x"]}}"#, "alerts.webhooks[0]: expected an http:// or https:// URL"),
+        (#"{"servers": {"gh": {"command": "x", "env": {"T": "${MISSING_VAR}"}}}}"#,
+         "servers.gh.env.T: environment variable MISSING_VAR is not set (used as ${MISSING_VAR})"),
+        (#"{"servers": {"gh": {"args": []}}}"#, "servers.gh.command: required"),
+        ("{ not json", "(file): not valid JSON"),
+    ])
+    func badFilesNameTheOffendingField(_ text: String, _ message: String) {
+        #expect {
+            try Configuration.parse(text, source: "argus.config.json")
+        } throws: { error in
+            "\(error)".hasPrefix("argus.config.json: ") && "\(error)".contains(message)
+        }
+    }
+}
