@@ -37,7 +37,7 @@ let package = Package(
         ),
         .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore"]),
         // Benchmarks (Scripts/bench/run.sh); compares Argus with baselines measured in the same run.
-        .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusStore", "ArgusProxy"],
+        .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "CLua"],
                           path: "Scripts/bench/ArgusBench"),
 
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"]),

@@ -27,24 +27,38 @@ local function mask(secret)
   return argus.redact.mask(secret, keep_last)
 end
 
+-- Each rule: a cheap plain-text trigger, then the pattern work only when the
+-- trigger is present (most strings have none, and gsub is the costly part).
+local rules = {
+  { "token", function(s)
+      return s:gsub("(token%s+)(" .. ("%x"):rep(40) .. ")%f[^%x]", function(prefix, token) return prefix .. mask(token) end)
+    end },
+  { "@github.com", function(s)
+      return s:gsub("(https?://)([%w_%-]+)(@github%.com)", function(scheme, token, host) return scheme .. mask(token) .. host end)
+    end },
+  { "AIza", function(s)
+      return s:gsub("%f[%w](AIza[%w_%-]+)", function(key) return #key >= 35 and mask(key) or key end)
+    end },
+  { "glpat-", function(s) return s:gsub("%f[%w](glpat%-[%w_%-]+)", mask) end },
+  { "npm_", function(s) return s:gsub("%f[%w](npm_%w+)", function(token) return #token >= 36 and mask(token) or token end) end },
+  { "=", function(s)
+      return s:gsub("([?&])([%w_%-]+)=([^&#%s\"]+)", function(sep, name, value)
+        if query_params[name:lower()] then return sep .. name .. "=" .. mask(value) end
+      end)
+    end },
+}
+
 -- Returns the string with credentials masked, and whether anything changed.
 local function scrub(s)
-  local n, total = 0, 0
-  s, n = s:gsub("(token%s+)(%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x%x)%f[^%x]",
-                function(prefix, token) return prefix .. mask(token) end)
-  total = total + n
-  s, n = s:gsub("(https?://)([%w_%-]+)(@github%.com)", function(scheme, token, host) return scheme .. mask(token) .. host end)
-  total = total + n
-  s, n = s:gsub("%f[%w](AIza[%w_%-]+)", function(key) return #key >= 35 and mask(key) or key end)
-  total = total + n
-  s, n = s:gsub("%f[%w](glpat%-[%w_%-]+)", mask)
-  total = total + n
-  s, n = s:gsub("%f[%w](npm_%w+)", function(token) return #token >= 36 and mask(token) or token end)
-  total = total + n
-  s, n = s:gsub("([?&])([%w_%-]+)=([^&#%s\"]+)", function(sep, name, value)
-    if query_params[name:lower()] then return sep .. name .. "=" .. mask(value) end
-  end)
-  total = total + n
+  if #s < 20 then return s, false end  -- shorter than any credential: most strings stop here
+  local total = 0
+  for _, rule in ipairs(rules) do
+    if s:find(rule[1], 1, true) then
+      local n
+      s, n = rule[2](s)
+      total = total + n
+    end
+  end
   return s, total > 0
 end
 

@@ -1,6 +1,10 @@
 import ArgusCore
 import CArgusLua
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Limits for each script's Lua state. Every hook call gets the instruction and
 /// time budgets afresh; memory is for the state as a whole.
 public struct ScriptLimits: Sendable, Equatable {
@@ -108,15 +112,43 @@ public final class LuaScript {
     /// Calls `hook(call, ctx)`, or `hook(first, call, ctx)` when `first` is given.
     public func call(_ hook: String, first: JSONValue? = nil, call: JSONValue, requestBody: String?,
                      responseBody: String?, context: JSONValue) -> HookOutcome {
+        self.call(hook, first: first, callText: JSONWriter.string(call), requestBody: requestBody,
+                  responseBody: responseBody, contextText: JSONWriter.string(context))
+    }
+
+    /// The same, with the call's metadata and the context already as JSON text.
+    public func call(_ hook: String, first: JSONValue? = nil, callText: String, requestBody: String?,
+                     responseBody: String?, contextText: String) -> HookOutcome {
         var result = argus_lua_result()
-        let callText = JSONWriter.string(call)
-        let contextText = JSONWriter.string(context)
         let firstText = first.map { JSONWriter.string($0) }
         withOptionalUTF8(requestBody) { request, requestLength in
             withOptionalUTF8(responseBody) { response, responseLength in
                 withOptionalCString(firstText) { firstPointer in
                     _ = argus_lua_call(state, hook, firstPointer, callText, request, requestLength, response,
                                        responseLength, contextText, &result)
+                }
+            }
+        }
+        return Self.outcome(&result)
+    }
+
+    /// The same, with the call's metadata and the context as records (the fast path).
+    func call(_ hook: String, first: JSONValue? = nil, record: LuaRecord, requestBody: String?, responseBody: String?,
+              context: LuaRecord) -> HookOutcome {
+        var result = argus_lua_result()
+        let firstText = first.map { JSONWriter.string($0) }
+        record.bytes.withUnsafeBufferPointer { callBytes in
+            context.bytes.withUnsafeBufferPointer { contextBytes in
+                withOptionalUTF8(requestBody) { request, requestLength in
+                    withOptionalUTF8(responseBody) { response, responseLength in
+                        withOptionalCString(firstText) { firstPointer in
+                            _ = argus_lua_call_records(state, hook, firstPointer,
+                                                       argus_lua_record(bytes: callBytes.baseAddress, length: callBytes.count),
+                                                       request, requestLength, response, responseLength,
+                                                       argus_lua_record(bytes: contextBytes.baseAddress, length: contextBytes.count),
+                                                       &result)
+                        }
+                    }
                 }
             }
         }
@@ -142,10 +174,11 @@ public final class LuaScript {
         var outcome = HookOutcome(status: status)
         outcome.dropped = result.dropped != 0
         if let value = result.value {
-            let parsed = try? JSONParser.parse(String(cString: value))
+            let parsed = try? JSONParser.parse(UnsafeRawBufferPointer(start: value, count: strlen(value)))
             outcome.value = parsed?.isNull == true ? nil : parsed
         }
-        if let outputs = result.outputs, let parsed = try? JSONParser.parse(String(cString: outputs)) {
+        if let outputs = result.outputs,
+           let parsed = try? JSONParser.parse(UnsafeRawBufferPointer(start: outputs, count: strlen(outputs))) {
             outcome.outputs = parsed.arrayValue ?? []
         }
         outcome.error = result.error.map { String(cString: $0) }

@@ -86,7 +86,16 @@ public final class ScriptHost: RecordingHooks {
     private var scripts: [Loaded]
     private let report: (String) -> Void
     private let alertSink: ((FiredAlert) -> Void)?
-    private let databaseRunID: (LocalRunID) -> Int64?
+    private let lookUpRunID: (LocalRunID) -> Int64?
+    private var knownRunIDs: [LocalRunID: Int64] = [:]
+
+    /// The database id of a local run, asked of the writer only until it is known.
+    private func databaseRunID(_ run: LocalRunID) -> Int64? {
+        if let known = knownRunIDs[run] { return known }
+        let found = lookUpRunID(run)
+        if let found { knownRunIDs[run] = found }
+        return found
+    }
     private var pending: [RecordOp] = []
     private var lastReload = 0.0
     private var lastStatus = 0.0
@@ -100,7 +109,7 @@ public final class ScriptHost: RecordingHooks {
         self.options = options
         self.report = report
         self.alertSink = alertSink
-        self.databaseRunID = databaseRunID
+        self.lookUpRunID = databaseRunID
         scripts = specs.map { Loaded(spec: $0, limits: options.limits) }
         for script in scripts {
             if let error = load(script) {
@@ -117,14 +126,16 @@ public final class ScriptHost: RecordingHooks {
         scripts.map { ($0.name, $0.state, $0.lastError) }
     }
 
-    public var hasRedactors: Bool {
-        scripts.contains { $0.defines("redact") && $0.state != .error }
-    }
+    public var hasRedactors: Bool { !redactorScripts.isEmpty }
+
+    /// Scripts defining `redact`, by priority (kept up to date on load and reload).
+    private var redactorScripts: [Loaded] = []
 
     // MARK: loading
 
     private func sortByPriority() {
         scripts.sort { ($0.manifest?.priority ?? 0) > ($1.manifest?.priority ?? 0) }
+        redactorScripts = scripts.filter { $0.defines("redact") }
     }
 
     static func stamp(of path: String) -> FileStamp? {
@@ -183,12 +194,15 @@ public final class ScriptHost: RecordingHooks {
         var current = call
         var replaced = JSONObject()
         let editable = call.phase == .response ? ["result", "error"] : ["params"]
-        for script in scripts where script.defines("redact") && script.state != .error && matches(script, call) {
+        let redactors = redactorScripts.count == 1
+            ? (matches(redactorScripts[0], call) ? redactorScripts : [])
+            : redactorScripts.filter { matches($0, call) }
+        for (index, script) in redactors.enumerated() where script.state != .error {
             if script.state == .disabled { return .failed(script: script.name) }  // a switched-off redactor stays closed
             guard let lua = script.lua else { continue }
-            let outcome = lua.call("redact", call: callJSON(current), requestBody: current.requestBody,
+            let outcome = lua.call("redact", record: callRecord(current), requestBody: current.requestBody,
                                    responseBody: current.phase == .response ? current.responseBody : nil,
-                                   context: context(current, script: script, hook: "redact"))
+                                   context: contextRecord(current, script: script, hook: "redact"))
             account(script, hook: "redact", outcome)
             for output in outcome.outputs { handle(output: output, from: script, call: current, emit: emit) }
             switch outcome.status {
@@ -207,20 +221,19 @@ public final class ScriptHost: RecordingHooks {
                            call: current, consequence: "the payload was stored as [REDACTION FAILED]", emit: emit)
                     return .failed(script: script.name)
                 }
-                let body = call.phase == .response ? current.responseBody : current.requestBody
-                guard let bodyText = body, case .object(var message)? = try? JSONParser.parse(bodyText) else { continue }
-                var changed = false
-                for key in editable {
-                    guard let newValue = returned[key], newValue != message[key] ?? .null,
-                          !(message[key].map { $0.sameValue(as: newValue) } ?? false)
-                    else { continue }
-                    message[key] = newValue
-                    replaced[key] = newValue
-                    changed = true
-                }
-                if changed {
-                    let text = JSONWriter.string(.object(message))
-                    if call.phase == .response { current.responseBody = text } else { current.requestBody = text }
+                let parts = returned.members.filter { editable.contains($0.key) }
+                if parts.isEmpty { continue }
+                for part in parts { replaced[part.key] = part.value }
+                // The recorder compares with what it holds; a later redactor must see the new body now.
+                if index < redactors.count - 1 {
+                    let body = call.phase == .response ? current.responseBody : current.requestBody
+                    if let text = body, case .object(var message)? = try? JSONParser.parse(text) {
+                        for part in parts {
+                            message[part.key] = message[part.key].map { part.value.reordered(like: $0) } ?? part.value
+                        }
+                        let rewritten = JSONWriter.string(.object(message))
+                        if call.phase == .response { current.responseBody = rewritten } else { current.requestBody = rewritten }
+                    }
                 }
             }
         }
@@ -228,11 +241,13 @@ public final class ScriptHost: RecordingHooks {
     }
 
     public func completed(_ call: HookCall, emit: (RecordOp) -> Void) {
+        var record: LuaRecord?  // built once, shared by every observer
         for script in scripts where script.state == .active && matches(script, call) {
             guard let lua = script.lua else { continue }
             for hook in ["on_call", "alert", "metric"] where script.defines(hook) {
-                let outcome = lua.call(hook, call: callJSON(call), requestBody: call.requestBody,
-                                       responseBody: call.responseBody, context: context(call, script: script, hook: hook))
+                if record == nil { record = callRecord(call) }
+                let outcome = lua.call(hook, record: record ?? LuaRecord(), requestBody: call.requestBody,
+                                       responseBody: call.responseBody, context: contextRecord(call, script: script, hook: hook))
                 account(script, hook: hook, outcome)
                 for output in outcome.outputs { handle(output: output, from: script, call: call, emit: emit) }
                 switch outcome.status {
@@ -272,8 +287,8 @@ public final class ScriptHost: RecordingHooks {
             guard script.state == .active, let lua = script.lua else {
                 throw MutationError(script: script.name, message: "the script is \(script.state.rawValue): \(script.lastError ?? "")")
             }
-            let outcome = lua.call("mutate_replay", first: current, call: callJSON(call), requestBody: call.requestBody,
-                                   responseBody: call.responseBody, context: context(call, script: script, hook: "mutate_replay"))
+            let outcome = lua.call("mutate_replay", first: current, record: callRecord(call), requestBody: call.requestBody,
+                                   responseBody: call.responseBody, context: contextRecord(call, script: script, hook: "mutate_replay"))
             account(script, hook: "mutate_replay", outcome)
             for output in outcome.outputs { handle(output: output, from: script, call: call, emit: emit) }
             switch outcome.status {
@@ -337,6 +352,7 @@ public final class ScriptHost: RecordingHooks {
                 report("argus: script \(script.name) \(wasRunning ? "reloaded" : "loaded") from \(script.spec.path)")
                 reordered = true
             }
+            script.dirty = true
         }
         if reordered { sortByPriority() }
     }
@@ -359,32 +375,54 @@ public final class ScriptHost: RecordingHooks {
 
     /// The metadata part of `call`. Absent values are left out (nil in Lua),
     /// so `if call.tool then` works; message content keeps `argus.null`.
-    func callJSON(_ call: HookCall) -> JSONValue {
-        var o: JSONObject = [
-            "server": .string(call.server), "method": .string(call.method), "direction": .string(call.direction.rawValue),
-            "phase": .string(call.phase.rawValue), "started_at": .number(String(call.startedAt / 1000)),
-            "is_error": .bool(call.isError), "progress_count": .int(call.progressCount), "bytes_in": .int(call.bytesIn),
-        ]
-        if let id = call.callID { o["id"] = .number(String(id)) }
-        if let requestID = call.requestID { o["request_id"] = (try? JSONParser.parse(requestID)) ?? .string(requestID) }
-        if let run = databaseRunID(call.run) { o["run"] = .number(String(run)) }
-        if let tool = call.tool { o["tool"] = .string(tool) }
-        if let target = call.target { o["target"] = .string(target) }
-        if let latency = call.latencyMicros { o["latency_ms"] = .double(Double(latency) / 1000) }
-        if let status = call.status { o["status"] = .string(status.rawValue) }
-        if let code = call.errorCode { o["error_code"] = .int(code) }
-        if let message = call.errorMessage { o["error_message"] = .string(message) }
-        if let out = call.bytesOut { o["bytes_out"] = .int(out) }
-        if let seq = call.requestSeq { o["seq"] = .int(seq) }
-        if let replayOf = call.replayOf { o["replay_of"] = .number(String(replayOf)) }
-        return .object(o)
+    func callRecord(_ call: HookCall) -> LuaRecord {
+        var r = LuaRecord()
+        r.add("server", call.server)
+        r.add("method", call.method)
+        r.add("direction", call.direction.rawValue)
+        r.add("phase", call.phase.rawValue)
+        r.add("started_at", call.startedAt / 1000)
+        r.add("is_error", call.isError)
+        r.add("progress_count", call.progressCount)
+        r.add("bytes_in", call.bytesIn)
+        r.add("id", call.callID)
+        r.add("request_id", json: call.requestID)
+        r.add("run", databaseRunID(call.run))
+        r.add("tool", call.tool)
+        r.add("target", call.target)
+        r.add("latency_ms", call.latencyMicros.map { Double($0) / 1000 })
+        r.add("status", call.status?.rawValue)
+        r.add("error_code", call.errorCode)
+        r.add("error_message", call.errorMessage)
+        r.add("bytes_out", call.bytesOut)
+        r.add("seq", call.requestSeq)
+        r.add("replay_of", call.replayOf)
+        return r
     }
 
-    private func context(_ call: HookCall, script: Loaded, hook: String) -> JSONValue {
-        var o: JSONObject = ["phase": .string(call.phase.rawValue), "script": .string(script.name),
-                             "server": .string(call.server), "hook": .string(hook)]
-        if let run = databaseRunID(call.run) { o["run"] = .number(String(run)) }
-        return .object(o)
+    private struct ContextKey: Hashable {
+        var script: ObjectIdentifier
+        var hook: String
+        var phase: HookPhase
+        var run: Int64?
+    }
+
+    private var contexts: [ContextKey: LuaRecord] = [:]
+
+    /// `ctx`; it only varies with script, hook, phase and run, so it is cached.
+    private func contextRecord(_ call: HookCall, script: Loaded, hook: String) -> LuaRecord {
+        let run = databaseRunID(call.run)
+        let cacheKey = ContextKey(script: ObjectIdentifier(script), hook: hook, phase: call.phase, run: run)
+        if let cached = contexts[cacheKey] { return cached }
+        var r = LuaRecord()
+        r.add("phase", call.phase.rawValue)
+        r.add("script", script.name)
+        r.add("server", call.server)
+        r.add("hook", hook)
+        r.add("run", run)
+        if contexts.count > 1000 { contexts.removeAll() }
+        contexts[cacheKey] = r
+        return r
     }
 
     private func account(_ script: Loaded, hook: String, _ outcome: HookOutcome) {
@@ -487,20 +525,5 @@ public final class ScriptHost: RecordingHooks {
         guard case .object(let object) = labels else { return "{}" }
         let sorted = object.members.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value.stringValue ?? JSONWriter.string($0.value))) }
         return JSONWriter.string(.object(JSONObject(sorted)))
-    }
-}
-
-extension JSONValue {
-    /// Equal as data: numbers compare by value (`1e3` and `1000.0` are the same
-    /// number), everything else structurally.
-    func sameValue(as other: JSONValue) -> Bool {
-        switch (self, other) {
-        case (.number(let a), .number(let b)): return a == b || (Double(a) != nil && Double(a) == Double(b))
-        case (.array(let a), .array(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0.sameValue(as: $1) }
-        case (.object(let a), .object(let b)):
-            return a.members.count == b.members.count
-                && a.members.allSatisfy { member in b[member.key].map { member.value.sameValue(as: $0) } ?? false }
-        default: return self == other
-        }
     }
 }

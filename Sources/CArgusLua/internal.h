@@ -17,6 +17,10 @@ struct argus_lua {
     int limit_hit;               /* which limit stopped the current call */
     int sealed;                  /* globals are frozen */
     unsigned long generation;    /* bumped after each hook call: stale `call` tables read nothing */
+    const char *request_body;    /* the current hook call's bodies (caller's memory) */
+    size_t request_length;
+    const char *response_body;
+    size_t response_length;
 };
 
 enum { LIMIT_NONE = 0, LIMIT_INSTRUCTIONS, LIMIT_TIME, LIMIT_MEMORY, LIMIT_PATTERN };
@@ -34,13 +38,12 @@ void argus_install_patterns(lua_State *L, int string_table);
 
 /* json.c */
 void argus_json_push(lua_State *L, const char *text, size_t length);   /* decodes or raises */
-char *argus_json_encode_dup(lua_State *L, int index);                   /* malloc'ed, or raises */
+char *argus_json_encode_dup(lua_State *L, int index);   /* malloc'ed, keys in table order, or raises */
 int argus_is_array(lua_State *L, int index);
 void argus_mark_array(lua_State *L, int index);
 extern const char *const ARGUS_NULL_KEY;   /* registry key of the argus.null sentinel */
 void argus_push_null(lua_State *L);
 int argus_is_null(lua_State *L, int index);
-void argus_push_key_order_table(lua_State *L);  /* registry table: object -> {keys in source order} */
 
 /* sha256.c */
 void argus_sha256(const unsigned char *data, size_t length, unsigned char digest[32]);

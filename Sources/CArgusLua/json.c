@@ -2,9 +2,9 @@
  *
  * Faithful in both directions where it matters to a hook: JSON null is the
  * `argus.null` sentinel (not nil, so keys survive), arrays carry a marker so an
- * empty array stays an array, integers stay integers (floats keep a ".0"), and
- * decoded objects remember their key order (in a weak-keyed registry table) so
- * a modified message is re-serialized in its original order. */
+ * empty array stays an array, and integers stay integers (floats keep a ".0").
+ * Key order is not kept in Lua: when a script changes a message, Argus puts the
+ * keys back in the original message's order on the Swift side. */
 
 #include <errno.h>
 #include <math.h>
@@ -17,7 +17,6 @@
 #define MAX_DEPTH 200
 
 static const char ARRAY_KEY_STORAGE = 0;
-static const char ORDER_KEY_STORAGE = 0;
 static const char NULL_KEY_STORAGE = 0;
 const char *const ARGUS_NULL_KEY = &NULL_KEY_STORAGE;
 
@@ -53,19 +52,6 @@ int argus_is_array(lua_State *L, int index) {
     return same;
 }
 
-void argus_push_key_order_table(lua_State *L) {
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &ORDER_KEY_STORAGE) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_createtable(L, 0, 1);
-        lua_pushliteral(L, "k");
-        lua_setfield(L, -2, "__mode");
-        lua_setmetatable(L, -2);
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &ORDER_KEY_STORAGE);
-    }
-}
-
 /* ---------------------------------------------------------------- decoding */
 
 typedef struct {
@@ -74,7 +60,6 @@ typedef struct {
     const char *p;
     const char *end;
     int depth;
-    int order;   /* stack index of the key order table */
 } Decoder;
 
 static int decode_error(Decoder *d, const char *what) {
@@ -230,39 +215,26 @@ static void decode_object(Decoder *d) {
     lua_State *L = d->L;
     d->p++;
     lua_createtable(L, 0, 4);
-    lua_createtable(L, 4, 0); /* key order */
-    int object = lua_gettop(L) - 1, keys = lua_gettop(L);
-    lua_Integer count = 0;
     skip_space(d);
     if (d->p < d->end && *d->p == '}') {
         d->p++;
-    } else {
-        for (;;) {
-            skip_space(d);
-            if (d->p >= d->end || *d->p != '"') decode_error(d, "expected a string key");
-            decode_string(d);
-            skip_space(d);
-            if (d->p >= d->end || *d->p != ':') decode_error(d, "expected ':'");
-            d->p++;
-            skip_space(d);
-            lua_pushvalue(L, -1);
-            if (lua_rawget(L, object) == LUA_TNIL) { /* first time this key is seen */
-                lua_pushvalue(L, -2);
-                lua_rawseti(L, keys, ++count);
-            }
-            lua_pop(L, 1);
-            decode_value(d);
-            lua_rawset(L, object);
-            skip_space(d);
-            if (d->p < d->end && *d->p == ',') { d->p++; continue; }
-            if (d->p < d->end && *d->p == '}') { d->p++; break; }
-            decode_error(d, "expected ',' or '}'");
-        }
+        return;
     }
-    /* order[object] = keys */
-    lua_pushvalue(L, object);
-    lua_insert(L, keys);
-    lua_rawset(L, d->order);
+    for (;;) {
+        skip_space(d);
+        if (d->p >= d->end || *d->p != '"') decode_error(d, "expected a string key");
+        decode_string(d);
+        skip_space(d);
+        if (d->p >= d->end || *d->p != ':') decode_error(d, "expected ':'");
+        d->p++;
+        skip_space(d);
+        decode_value(d);
+        lua_rawset(L, -3);
+        skip_space(d);
+        if (d->p < d->end && *d->p == ',') { d->p++; continue; }
+        if (d->p < d->end && *d->p == '}') { d->p++; return; }
+        decode_error(d, "expected ',' or '}'");
+    }
 }
 
 static void decode_array(Decoder *d) {
@@ -305,12 +277,10 @@ static void decode_value(Decoder *d) {
 }
 
 void argus_json_push(lua_State *L, const char *text, size_t length) {
-    argus_push_key_order_table(L);
-    Decoder d = {L, text, text, text + length, 0, lua_gettop(L)};
+    Decoder d = {L, text, text, text + length, 0};
     decode_value(&d);
     skip_space(&d);
     if (d.p != d.end) decode_error(&d, "unexpected data after the value");
-    lua_remove(L, d.order);
 }
 
 /* ---------------------------------------------------------------- encoding */
@@ -321,6 +291,7 @@ typedef struct {
     size_t length;
     size_t capacity;
     size_t limit;
+    int sorted;   /* object keys sorted (for people) or in table order (for Argus, which reorders) */
 } JsonBuffer;
 
 static int buffer_gc(lua_State *L) {
@@ -437,36 +408,30 @@ static int is_sequence(lua_State *L, int index, lua_Integer *length) {
 }
 
 static void encode(lua_State *L, int index, JsonBuffer *b, int depth);
+static void put_member(lua_State *L, JsonBuffer *b, int *first, const char *key, size_t key_length, int value,
+                       int depth) {
+    if (!*first) put(L, b, ",", 1);
+    *first = 0;
+    put_string(L, b, key, key_length);
+    put(L, b, ":", 1);
+    encode(L, value, b, depth + 1);
+}
 
 static void encode_object(lua_State *L, int index, JsonBuffer *b, int depth) {
     int first = 1;
-    /* keys in their original order first, then the others sorted */
-    lua_newtable(L);
-    int written = lua_gettop(L);
-    argus_push_key_order_table(L);
-    lua_pushvalue(L, index);
-    if (lua_rawget(L, -2) == LUA_TTABLE) {
-        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-        for (lua_Integer i = 1; i <= n; i++) {
-            lua_rawgeti(L, -1, i);
-            lua_pushvalue(L, -1);
-            if (lua_rawget(L, index) != LUA_TNIL) {
-                size_t kl;
-                const char *k = lua_tolstring(L, -2, &kl);
-                if (!first) put(L, b, ",", 1);
-                first = 0;
-                put_string(L, b, k, kl);
-                put(L, b, ":", 1);
-                encode(L, lua_gettop(L), b, depth + 1);
-                lua_pushvalue(L, -2);
-                lua_pushboolean(L, 1);
-                lua_rawset(L, written);
-            }
-            lua_pop(L, 2);
+    if (!b->sorted) {
+        lua_pushnil(L);
+        while (lua_next(L, index)) {
+            lua_pushvalue(L, -2);
+            size_t kl;
+            const char *k = luaL_tolstring(L, -1, &kl); /* number keys become strings */
+            if (lua_type(L, -4) != LUA_TSTRING && lua_type(L, -4) != LUA_TNUMBER)
+                luaL_error(L, "cannot encode a table key of type %s as JSON", luaL_typename(L, -4));
+            put_member(L, b, &first, k, kl, lua_gettop(L) - 2, depth);
+            lua_pop(L, 3);
         }
+        return;
     }
-    lua_pop(L, 2);
-    /* collect the remaining keys */
     size_t count = 0;
     lua_pushnil(L);
     while (lua_next(L, index)) {
@@ -474,52 +439,37 @@ static void encode_object(lua_State *L, int index, JsonBuffer *b, int depth) {
         int type = lua_type(L, -1);
         if (type != LUA_TSTRING && type != LUA_TNUMBER)
             luaL_error(L, "cannot encode a table key of type %s as JSON", lua_typename(L, type));
+        count++;
+    }
+    if (count == 0) return;
+    const char **keys = (const char **)lua_newuserdatauv(L, count * sizeof(char *), 0);
+    lua_createtable(L, (int)count, 0); /* keeps the key strings alive */
+    int anchor = lua_gettop(L);
+    size_t i = 0;
+    lua_pushnil(L);
+    while (lua_next(L, index)) {
+        lua_pop(L, 1);
         lua_pushvalue(L, -1);
-        if (lua_rawget(L, written) == LUA_TNIL) count++;
+        keys[i++] = luaL_tolstring(L, -1, NULL);
+        lua_rawseti(L, anchor, (lua_Integer)i);
         lua_pop(L, 1);
     }
-    if (count > 0) {
-        const char **keys = (const char **)lua_newuserdatauv(L, count * sizeof(char *), 0);
-        lua_newtable(L); /* keeps the key strings alive */
-        int anchor = lua_gettop(L);
-        size_t i = 0;
-        lua_pushnil(L);
-        while (lua_next(L, index)) {
+    qsort(keys, count, sizeof(char *), compare_keys);
+    for (i = 0; i < count; i++) {
+        lua_pushstring(L, keys[i]);
+        if (lua_rawget(L, index) == LUA_TNIL) { /* a number key stored as a number */
             lua_pop(L, 1);
-            lua_pushvalue(L, -1);
-            if (lua_rawget(L, written) == LUA_TNIL) {
-                lua_pushvalue(L, -2);
-                const char *k = luaL_tolstring(L, -1, NULL); /* numbers become strings */
-                lua_rawseti(L, anchor, (lua_Integer)(i + 1));
+            lua_Integer k = 0;
+            if (lua_stringtonumber(L, keys[i])) {
+                k = lua_tointeger(L, -1);
                 lua_pop(L, 1);
-                keys[i++] = k;
             }
-            lua_pop(L, 1);
+            lua_rawgeti(L, index, k);
         }
-        qsort(keys, count, sizeof(char *), compare_keys);
-        for (i = 0; i < count; i++) {
-            if (!first) put(L, b, ",", 1);
-            first = 0;
-            put_string(L, b, keys[i], strlen(keys[i]));
-            put(L, b, ":", 1);
-            lua_pushstring(L, keys[i]);
-            if (lua_rawget(L, index) == LUA_TNIL) { /* a number key stored as a number */
-                lua_pop(L, 1);
-                lua_pushstring(L, keys[i]);
-                lua_Integer k = 0;
-                if (lua_stringtonumber(L, keys[i])) {
-                    k = lua_tointeger(L, -1);
-                    lua_pop(L, 1);
-                }
-                lua_pop(L, 1);
-                lua_rawgeti(L, index, k);
-            }
-            encode(L, lua_gettop(L), b, depth + 1);
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 2);
+        put_member(L, b, &first, keys[i], strlen(keys[i]), lua_gettop(L), depth);
+        lua_pop(L, 1);
     }
-    lua_pop(L, 1); /* written */
+    lua_pop(L, 2);
 }
 
 static void encode(lua_State *L, int index, JsonBuffer *b, int depth) {
@@ -566,16 +516,17 @@ static void encode(lua_State *L, int index, JsonBuffer *b, int depth) {
 }
 
 /* Leaves the encoded text as a Lua string on the stack. */
-static void encode_to_string(lua_State *L, int index) {
+static void encode_to_string(lua_State *L, int index, int sorted) {
     index = lua_absindex(L, index);
     JsonBuffer *b = push_buffer(L);
+    b->sorted = sorted;
     encode(L, index, b, 0);
     lua_pushlstring(L, b->data ? b->data : "", b->length);
     lua_remove(L, -2);
 }
 
 char *argus_json_encode_dup(lua_State *L, int index) {
-    encode_to_string(L, index);
+    encode_to_string(L, index, 0);
     size_t n;
     const char *s = lua_tolstring(L, -1, &n);
     char *copy = (char *)malloc(n + 1);
@@ -590,7 +541,7 @@ char *argus_json_encode_dup(lua_State *L, int index) {
 /* Lua-facing: argus.json.encode(value) and argus.json.decode(text). */
 int argus_lua_json_encode(lua_State *L) {
     luaL_checkany(L, 1);
-    encode_to_string(L, 1);
+    encode_to_string(L, 1, 1);
     return 1;
 }
 

@@ -315,6 +315,48 @@ static int push_captures(MatchState *ms, const char *s, const char *e) {
     return n;
 }
 
+/* Which bytes a match can start with. The first item that consumes input must be a
+ * single-character class that cannot match zero times (a literal, %a, [set], ...);
+ * captures, position captures and %f frontiers before it consume nothing and are
+ * skipped. Filling the table costs 256 evaluations, so the search loops use it only
+ * on subjects long enough to gain from skipping (see SKIP_MIN_LENGTH). Returns 0
+ * when no useful set exists. */
+#define SKIP_MIN_LENGTH 64
+
+static int first_bytes(MatchState *ms, const char *p, unsigned char set[256]) {
+    for (;;) {
+        if (p < ms->p_end && *p == '(') {
+            p += (p + 1 < ms->p_end && p[1] == ')') ? 2 : 1;
+        } else if (p + 1 < ms->p_end && *p == ESCAPE && p[1] == 'f' && p + 2 < ms->p_end && p[2] == '[') {
+            p = class_end(ms, p + 2);
+        } else {
+            break;
+        }
+    }
+    if (p >= ms->p_end) return 0;
+    if (*p == ')' || *p == '.' || *p == '$') return 0;
+    if (*p == ESCAPE && p + 1 < ms->p_end && (p[1] == 'b' || p[1] == 'f' || isdigit((unsigned char)p[1]))) return 0;
+    const char *ep = class_end(ms, p);
+    if (*ep == '*' || *ep == '?' || *ep == '-') return 0;
+    int count = 0;
+    for (int c = 0; c < 256; c++) {
+        int hit;
+        switch (*p) {
+        case ESCAPE: hit = match_class(c, (unsigned char)*(p + 1)); break;
+        case '[': hit = match_bracket_class(c, p, ep - 1); break;
+        default: hit = (unsigned char)*p == c;
+        }
+        set[c] = (unsigned char)(hit != 0);
+        count += set[c];
+    }
+    return count < 200; /* a class matching nearly everything saves nothing */
+}
+
+static const char *skip_to(const unsigned char set[256], const char *s, const char *end) {
+    while (s < end && !set[(unsigned char)*s]) s++;
+    return s;
+}
+
 static int no_specials(const char *p, size_t l) {
     for (size_t i = 0; i < l; i++)
         if (p[i] != '\0' && strchr(SPECIALS, p[i])) return 0;
@@ -366,7 +408,13 @@ static int find_aux(lua_State *L, int find) {
             lp--;
         }
         prepare(&ms, L, s, ls, p, lp);
+        unsigned char set[256];
+        int skip = !anchor && ls - (size_t)(s1 - s) >= SKIP_MIN_LENGTH && first_bytes(&ms, p, set);
         do {
+            if (skip) {
+                s1 = skip_to(set, s1, ms.src_end);
+                if (s1 == ms.src_end) break;
+            }
             reprepare(&ms);
             const char *e = do_match(&ms, s1, p);
             if (e != NULL) {
@@ -399,7 +447,13 @@ static int gmatch_next(lua_State *L) {
     const char *s = lua_tolstring(L, lua_upvalueindex(1), &ls);
     const char *p = lua_tolstring(L, lua_upvalueindex(2), &lp);
     prepare(&gm->ms, L, s, ls, p, lp); /* fresh budget for each step of the iteration */
+    unsigned char set[256];
+    int skip = gm->ms.src_end - gm->src >= SKIP_MIN_LENGTH && first_bytes(&gm->ms, gm->p, set);
     for (const char *src = gm->src; src <= gm->ms.src_end; src++) {
+        if (skip) {
+            src = skip_to(set, src, gm->ms.src_end);
+            if (src == gm->ms.src_end) break;
+        }
         reprepare(&gm->ms);
         const char *e = do_match(&gm->ms, src, gm->p);
         if (e != NULL && e != gm->lastmatch) {
@@ -500,7 +554,16 @@ static int str_gsub(lua_State *L) {
     }
     MatchState ms;
     prepare(&ms, L, src, srcl, p, lp);
+    unsigned char set[256];
+    int skip = !anchor && srcl >= SKIP_MIN_LENGTH && first_bytes(&ms, p, set);
     while (n < max_s) {
+        if (skip && src < ms.src_end && !set[(unsigned char)*src]) {
+            /* no match can start before the next byte in the set: copy up to it */
+            const char *stop = skip_to(set, src, ms.src_end);
+            luaL_addlstring(&b, src, (size_t)(stop - src));
+            src = stop;
+            if (stop == ms.src_end) break;
+        }
         reprepare(&ms);
         const char *e = do_match(&ms, src, p);
         if (e != NULL && e != lastmatch) {

@@ -491,6 +491,9 @@ static int setup_sandbox(lua_State *L) {
 
     lua_newtable(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &OUTPUTS_KEY);
+
+    /* Almost everything a hook allocates (decoded calls, strings) dies young. */
+    lua_gc(L, LUA_GCGEN, 0, 0);
     return 0;
 }
 
@@ -614,6 +617,14 @@ static int collect_outputs_protected(lua_State *L) {
 
 static void take_outputs(argus_lua *a, argus_lua_result *out) {
     lua_State *L = a->L;
+    /* Nothing recorded (the usual case): no protected call, no new table. */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &OUTPUTS_KEY);
+    size_t recorded = lua_rawlen(L, -1);
+    lua_pop(L, 1);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &DROPPED_KEY);
+    lua_Integer dropped = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    if (recorded == 0 && dropped == 0) return;
     lua_pushcfunction(L, collect_outputs_protected);
     lua_pushlightuserdata(L, &out->outputs);
     if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
@@ -623,24 +634,41 @@ static void take_outputs(argus_lua *a, argus_lua_result *out) {
     lua_rawsetp(L, LUA_REGISTRYINDEX, &DROPPED_KEY);
 }
 
-/* Encodes the value on top into out->value (or sets out->dropped), inside a pcall. */
+/* Encodes the value on top into out->value (or sets out->dropped), inside a pcall.
+ * For redact, only the parts Argus uses are encoded: params, result and error. */
 static int encode_result_protected(lua_State *L) {
     argus_lua_result *out = (argus_lua_result *)lua_touserdata(L, 2);
+    int parts_only = lua_toboolean(L, 3);
     if (lua_isnil(L, 1)) return 0;
     if (lua_type(L, 1) == LUA_TLIGHTUSERDATA && lua_touserdata(L, 1) == (void *)&DROP_SENTINEL) {
         out->dropped = 1;
         return 0;
     }
+    if (parts_only && lua_type(L, 1) == LUA_TTABLE) {
+        static const char *const parts[] = {"params", "result", "error", NULL};
+        lua_createtable(L, 0, 2);
+        for (const char *const *part = parts; *part; part++) {
+            lua_pushstring(L, *part);
+            if (lua_rawget(L, 1) != LUA_TNIL) lua_setfield(L, -2, *part);
+            else lua_pop(L, 1);
+        }
+        lua_replace(L, 1);
+    }
     out->value = argus_json_encode_dup(L, 1);
     return 0;
 }
 
-static void take_result(argus_lua *a, argus_lua_result *out) {
+static void take_result(argus_lua *a, argus_lua_result *out, int parts_only) {
     lua_State *L = a->L;
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
     lua_pushcfunction(L, encode_result_protected);
     lua_insert(L, -2);
     lua_pushlightuserdata(L, out);
-    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+    lua_pushboolean(L, parts_only);
+    if (lua_pcall(L, 3, 0, 0) != LUA_OK) {
         size_t n;
         const char *message = lua_tolstring(L, -1, &n);
         out->status = ARGUS_LUA_ERROR;
@@ -685,7 +713,7 @@ int argus_lua_load(argus_lua *a, const char *source, size_t length, const char *
         take_outputs(a, out);
         return 1;
     }
-    take_result(a, out);
+    take_result(a, out, 0);
     take_outputs(a, out);
     return out->status != ARGUS_LUA_OK;
 }
@@ -721,20 +749,28 @@ int argus_lua_init(argus_lua *a, const char *config_json, argus_lua_result *out)
     return failed;
 }
 
+static const char CALL_METATABLE_KEY = 0;
+static const char CALL_GENERATIONS_KEY = 0;
+
 /* __index of a call: params, result and error are decoded on first use, straight from
- * the caller's memory (upvalues: pointer and length of each body, and the generation of
- * the hook call, after which the memory is no longer ours to read). */
+ * the caller's memory. A weak table remembers which hook call each call table belongs
+ * to; once that call has returned, the memory is no longer ours to read. */
 static int call_index(lua_State *L) {
     const char *key = lua_tostring(L, 2);
     if (key == NULL) return 0;
-    int body;
-    if (strcmp(key, "params") == 0) body = 1;
-    else if (strcmp(key, "result") == 0 || strcmp(key, "error") == 0) body = 3;
+    int response;
+    if (strcmp(key, "params") == 0) response = 0;
+    else if (strcmp(key, "result") == 0 || strcmp(key, "error") == 0) response = 1;
     else return 0;
-    if ((unsigned long)lua_tointeger(L, lua_upvalueindex(5)) != argus_of(L)->generation)
-        return luaL_error(L, "call.%s read after its hook returned (keep the values you need, not the call)", key);
-    const char *text = (const char *)lua_touserdata(L, lua_upvalueindex(body));
-    size_t n = (size_t)lua_tointeger(L, lua_upvalueindex(body + 1));
+    argus_lua *a = argus_of(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &CALL_GENERATIONS_KEY);
+    lua_pushvalue(L, 1);
+    lua_rawget(L, -2);
+    int current = lua_isinteger(L, -1) && (unsigned long)lua_tointeger(L, -1) == a->generation;
+    lua_pop(L, 2);
+    if (!current) return luaL_error(L, "call.%s read after its hook returned (keep the values you need, not the call)", key);
+    const char *text = response ? a->response_body : a->request_body;
+    size_t n = response ? a->response_length : a->request_length;
     if (text == NULL || n == 0) return 0;
     argus_json_push(L, text, n);
     if (lua_type(L, -1) == LUA_TTABLE) lua_getfield(L, -1, key);
@@ -745,10 +781,65 @@ static int call_index(lua_State *L) {
     return 1;
 }
 
+/* The shared metatable of call tables, and the weak table of their generations. */
+static void push_call_metatable(lua_State *L) {
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &CALL_METATABLE_KEY) == LUA_TTABLE) return;
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, call_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &CALL_METATABLE_KEY);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &CALL_GENERATIONS_KEY);
+}
+
 typedef struct {
     const char *hook, *first, *call, *request, *response, *ctx;
     size_t request_length, response_length;
+    argus_lua_record call_record, ctx_record;
 } CallArguments;
+
+/* Pushes a table with the fields of a record (see argus_lua_record). */
+static void push_record(lua_State *L, argus_lua_record record) {
+    lua_createtable(L, 0, 16);
+    const unsigned char *p = record.bytes, *end = record.bytes + record.length;
+    while (end - p >= 6) {
+        unsigned char type = p[0];
+        size_t key_length = p[1];
+        if ((size_t)(end - p) < 2 + key_length + 4) break;
+        const char *key = (const char *)p + 2;
+        const unsigned char *v = p + 2 + key_length;
+        size_t value_length = (size_t)v[0] | (size_t)v[1] << 8 | (size_t)v[2] << 16 | (size_t)v[3] << 24;
+        v += 4;
+        if ((size_t)(end - v) < value_length) break;
+        lua_pushlstring(L, key, key_length);
+        switch (type) {
+        case 's': lua_pushlstring(L, (const char *)v, value_length); break;
+        case 'i': {
+            long long x;
+            memcpy(&x, v, sizeof x);
+            lua_pushinteger(L, (lua_Integer)x);
+            break;
+        }
+        case 'n': {
+            double x;
+            memcpy(&x, v, sizeof x);
+            lua_pushnumber(L, x);
+            break;
+        }
+        case 'b': lua_pushboolean(L, v[0] != 0); break;
+        case 'j': argus_json_push(L, (const char *)v, value_length); break;
+        default: lua_pushnil(L);
+        }
+        lua_rawset(L, -3);
+        p = v + value_length;
+    }
+}
 
 static int call_protected(lua_State *L) {
     const CallArguments *args = (const CallArguments *)lua_touserdata(L, 1);
@@ -762,18 +853,18 @@ static int call_protected(lua_State *L) {
         argus_json_push(L, args->first, strlen(args->first));
         nargs++;
     }
-    argus_json_push(L, args->call, strlen(args->call));
-    lua_createtable(L, 0, 1);
-    lua_pushlightuserdata(L, (void *)args->request);
-    lua_pushinteger(L, (lua_Integer)args->request_length);
-    lua_pushlightuserdata(L, (void *)args->response);
-    lua_pushinteger(L, (lua_Integer)args->response_length);
-    lua_pushinteger(L, (lua_Integer)argus_of(L)->generation);
-    lua_pushcclosure(L, call_index, 5);
-    lua_setfield(L, -2, "__index");
+    if (args->call_record.bytes) push_record(L, args->call_record);
+    else argus_json_push(L, args->call, strlen(args->call));
+    push_call_metatable(L);
     lua_setmetatable(L, -2);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &CALL_GENERATIONS_KEY);
+    lua_pushvalue(L, -2);
+    lua_pushinteger(L, (lua_Integer)argus_of(L)->generation);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
     nargs++;
-    if (args->ctx && args->ctx[0]) argus_json_push(L, args->ctx, strlen(args->ctx));
+    if (args->ctx_record.bytes) push_record(L, args->ctx_record);
+    else if (args->ctx && args->ctx[0]) argus_json_push(L, args->ctx, strlen(args->ctx));
     else lua_newtable(L);
     lua_getglobal(L, "argus");
     lua_getfield(L, -1, "state");
@@ -786,28 +877,48 @@ static int call_protected(lua_State *L) {
     return 1;
 }
 
-int argus_lua_call(argus_lua *a, const char *hook, const char *first_json, const char *call_json,
-                   const char *request_body, size_t request_length,
-                   const char *response_body, size_t response_length,
-                   const char *ctx_json, argus_lua_result *out) {
+static int call_with(argus_lua *a, CallArguments *args, argus_lua_result *out) {
     memset(out, 0, sizeof *out);
     lua_State *L = a->L;
-    CallArguments args = {hook, first_json, call_json ? call_json : "{}", request_body, response_body, ctx_json,
-                          request_body ? request_length : 0, response_body ? response_length : 0};
+    a->request_body = args->request;
+    a->request_length = args->request_length;
+    a->response_body = args->response;
+    a->response_length = args->response_length;
     lua_pushcfunction(L, call_protected);
-    lua_pushlightuserdata(L, &args);
+    lua_pushlightuserdata(L, args);
     int failed = run_protected(a, 1, 1, out);
     if (!failed && lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "__argus_missing__") == 0) {
         lua_pop(L, 1);
         out->status = ARGUS_LUA_MISSING;
         failed = 1;
     } else if (!failed) {
-        take_result(a, out);
+        take_result(a, out, strcmp(args->hook, "redact") == 0);
         failed = out->status != ARGUS_LUA_OK;
     }
     a->generation++;
+    a->request_body = a->response_body = NULL;
+    a->request_length = a->response_length = 0;
     take_outputs(a, out);
     return failed;
+}
+
+int argus_lua_call(argus_lua *a, const char *hook, const char *first_json, const char *call_json,
+                   const char *request_body, size_t request_length,
+                   const char *response_body, size_t response_length,
+                   const char *ctx_json, argus_lua_result *out) {
+    CallArguments args = {hook, first_json, call_json ? call_json : "{}", request_body, response_body, ctx_json,
+                          request_body ? request_length : 0, response_body ? response_length : 0,
+                          {NULL, 0}, {NULL, 0}};
+    return call_with(a, &args, out);
+}
+
+int argus_lua_call_records(argus_lua *a, const char *hook, const char *first_json,
+                           argus_lua_record call, const char *request_body, size_t request_length,
+                           const char *response_body, size_t response_length,
+                           argus_lua_record ctx, argus_lua_result *out) {
+    CallArguments args = {hook, first_json, "{}", request_body, response_body, NULL,
+                          request_body ? request_length : 0, response_body ? response_length : 0, call, ctx};
+    return call_with(a, &args, out);
 }
 
 static int eval_protected(lua_State *L) {
@@ -827,7 +938,7 @@ int argus_lua_eval(argus_lua *a, const char *source, argus_lua_result *out) {
         take_outputs(a, out);
         return 1;
     }
-    take_result(a, out);
+    take_result(a, out, 0);
     take_outputs(a, out);
     return out->status != ARGUS_LUA_OK;
 }

@@ -105,3 +105,12 @@ import Testing
         #expect(ServerNaming.defaultName(command: command, arguments: args) == expected)
     }
 }
+
+@Suite struct ReorderTests {
+    @Test func keysFollowTheOriginalAndNewOnesComeSorted() throws {
+        let original = try JSONParser.parse(#"{"z":1,"a":{"y":1,"b":2},"list":[{"k":1,"c":2}]}"#)
+        let changed = try JSONParser.parse(#"{"a":{"b":3,"y":1,"new":0},"list":[{"c":2,"k":9},{"x":1}],"z":1,"added":true,"aa":1}"#)
+        #expect(JSONWriter.string(changed.reordered(like: original))
+                == #"{"z":1,"a":{"y":1,"b":3,"new":0},"list":[{"k":9,"c":2},{"x":1}],"aa":1,"added":true}"#)
+    }
+}

@@ -88,10 +88,13 @@ func quoted(_ s: String) -> String {
         var rng = SplitMix(seed: 20261121)
         let subjectAlphabet = Array("ab(). %-[]x1^$")
         let tokens = [".", "a", "b", "x", "%a", "%d", "%s", "%w", "%W", "%p", "%.", "%%", "[ab]", "[^a]", "[a-c]", "[%d.]",
-                      "*", "+", "-", "?", "(", ")", "()", "%b()", "%f[%a]", "^", "$", "%1", "%2", "[", "]", "%"]
+                      "*", "+", "-", "?", "(", ")", "()", "%b()", "%f[%a]", "%f[%W]", "^", "$", "%1", "%2", "[", "]", "%",
+                      "[?&]", "%f[%w]x"]
         var disagreements: [String] = []
-        for _ in 0..<1500 {
-            let subject = String((0..<Int(rng.next() % 12)).map { _ in subjectAlphabet[Int(rng.next() % UInt64(subjectAlphabet.count))] })
+        for round in 0..<2000 {
+            // Short subjects, and long ones (the matcher skips ahead on subjects of 64 bytes and more).
+            let length = round % 4 == 3 ? 64 + Int(rng.next() % 300) : Int(rng.next() % 12)
+            let subject = String((0..<length).map { _ in subjectAlphabet[Int(rng.next() % UInt64(subjectAlphabet.count))] })
             let pattern = (0..<Int(1 + rng.next() % 6)).map { _ in tokens[Int(rng.next() % UInt64(tokens.count))] }.joined()
             let s = quoted(subject), p = quoted(pattern)
             for expression in ["string.find(\(s), \(p))", "string.match(\(s), \(p))", "string.gsub(\(s), \(p), '<%0>')",

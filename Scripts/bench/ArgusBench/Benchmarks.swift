@@ -1,6 +1,8 @@
 import ArgusCore
 import ArgusProxy
+import ArgusScripting
 import ArgusStore
+import CLua
 import Foundation
 
 /// A realistic small request: a tools/call with nested arguments and a secret
@@ -23,11 +25,12 @@ enum LatencyBench {
         let bin = binDirectory()
         let server = [bin + "/argus-bench", "echo-server"]
         let db = temporaryDatabase()
+        let scripts = options.string("scripts", "").split(separator: ",").flatMap { ["--script", String($0)] }
         do {
             let peers = [
                 try Peer(server),
                 try Peer([bin + "/argus-bench", "relay", "--"] + server),
-                try Peer([bin + "/argus", "wrap", "--db", db, "--name", "bench", "--"] + server),
+                try Peer([bin + "/argus", "wrap", "--db", db, "--name", "bench"] + scripts + ["--"] + server),
             ]
             var times: [[Double]] = [[], [], []]
             for i in 0..<(rounds + warmup) {
@@ -42,7 +45,8 @@ enum LatencyBench {
             }
             for peer in peers { peer.close() }
             let recorded = (try? ArgusReader(path: db).runs().first?.callCount) ?? 0
-            print("latency: \(rounds) round trips each, interleaved, after \(warmup) warm-up; ~400 B request")
+            print("latency: \(rounds) round trips each, interleaved, after \(warmup) warm-up; ~400 B request"
+                  + (scripts.isEmpty ? "" : "; argus runs \(scripts.count / 2) scripts"))
             print("| percentile | direct (µs) | bare relay (µs) | argus wrap (µs) | added by argus vs direct (µs) |")
             print("|---|---|---|---|---|")
             for q in [0.5, 0.9, 0.99] {
@@ -131,24 +135,38 @@ enum RecorderBench {
             return
         }
 
+        let scripts = options.string("scripts", "").split(separator: ",").map { ScriptSpec(path: String($0)) }
         // Argus: as fast as the producer can go.
-        let (rate, rawHigh, writerHigh, written) = pipelineRun(calls: calls, requests: requests, responses: responses, pacePerSecond: nil)
-        // Argus: paced at 50,000 calls/s for 3 s, to see whether the queues stay small.
-        let paced = pipelineRun(calls: 150_000, requests: requests, responses: responses, pacePerSecond: 50_000)
+        let (rate, rawHigh, writerHigh, written) = pipelineRun(calls: calls, requests: requests, responses: responses,
+                                                               pacePerSecond: nil, scripts: scripts)
+        // Argus: paced at the budget for 3 s, to see whether the queues stay small.
+        let pace = options.int("pace", 50_000)
+        let paced = pipelineRun(calls: pace * 3, requests: requests, responses: responses, pacePerSecond: pace, scripts: scripts)
 
-        print("recorder: \(calls) request/response pairs (~400 B request, ~150 B response)")
+        let names = scripts.map { String($0.path.split(separator: "/").last ?? "") }.joined(separator: ", ")
+        let withScripts = scripts.isEmpty ? "" : ", with \(scripts.count) scripts: \(names)"
+        print("recorder: \(calls) request/response pairs (~400 B request, ~150 B response)\(withScripts)")
         print("| | calls/s | raw queue high-water | writer queue high-water | rows written |")
         print("|---|---|---|---|---|")
         print("| raw SQLite inserts (baseline, 3 rows per call, batched) | \(Int(baselineRate)) | - | - | \(3 * calls) |")
         print("| argus pipeline, unpaced | \(Int(rate)) | \(rawHigh / 1024) KiB | \(writerHigh / 1024) KiB | \(written) ops |")
-        print("| argus pipeline, paced at 50,000 calls/s for 3 s | \(Int(paced.0)) | \(paced.1 / 1024) KiB | \(paced.2 / 1024) KiB | \(paced.3) ops |")
+        print("| argus pipeline, paced at \(pace) calls/s for 3 s | \(Int(paced.0)) | \(paced.1 / 1024) KiB | \(paced.2 / 1024) KiB | \(paced.3) ops |")
     }
 
-    static func pipelineRun(calls: Int, requests: [[UInt8]], responses: [[UInt8]], pacePerSecond: Int?)
-        -> (Double, Int, Int, Int)
+    static func pipelineRun(calls: Int, requests: [[UInt8]], responses: [[UInt8]], pacePerSecond: Int?,
+                            scripts: [ScriptSpec] = []) -> (Double, Int, Int, Int)
     {
         let config = RecorderConfig(serverName: "bench", launch: LaunchSpec(command: "bench", args: [], cwd: "/", envNames: []))
-        let pipeline = RecordingPipeline(config: config, options: .init(databasePath: temporaryDatabase()), report: { print($0) })
+        var makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)?
+        if !scripts.isEmpty {
+            makeHooks = { (writer: BatchedWriter) -> RecordingHooks? in
+                let options = ScriptHost.Options(server: "bench", argusPID: getpid())
+                return ScriptHost(specs: scripts, options: options, report: { print($0) },
+                                  databaseRunID: { writer.databaseID(of: $0) })
+            }
+        }
+        let pipeline = RecordingPipeline(config: config, options: .init(databasePath: temporaryDatabase()), report: { print($0) },
+                                         makeHooks: makeHooks)
         pipeline.start(serverPID: nil)
         let start = Clock.monotonicNanos()
         for i in 0..<calls {
@@ -210,5 +228,71 @@ enum RecorderCPUBench {
         }
         let seconds = Double(Clock.monotonicNanos() - start) / 1e9
         print("recorder-cpu: \(Int(Double(calls) / seconds)) calls/s on one thread (\(fmt(seconds * 1e6 / Double(calls), 2)) µs per call), \(ops) ops")
+    }
+}
+
+enum HookBench {
+    /// Per-call cost of user hooks, next to the cost of an empty Lua function
+    /// call made directly through the Lua C API (the floor for any hook).
+    static func run(_ options: Options) {
+        let n = options.int("calls", 100_000)
+        let redactorPath = options.string("redactor", "Examples/scripts/api-key-redactor.lua")
+
+        let rounds = options.int("rounds", 5)
+        /// Median over rounds of the µs per iteration of `body`.
+        func measure(_ iterations: Int, _ body: () -> Void) -> Double {
+            var samples: [Double] = []
+            for _ in 0..<rounds {
+                let start = Clock.monotonicNanos()
+                for _ in 0..<iterations { body() }
+                samples.append(Double(Clock.monotonicNanos() - start) / Double(iterations) / 1000)
+            }
+            return samples.median
+        }
+
+        // Baseline: lua_getglobal + lua_pcall of `function f() end`.
+        let L = luaL_newstate()
+        luaL_openlibs(L)
+        _ = luaL_loadstring(L, "function f() end")
+        _ = lua_pcallk(L, 0, 0, 0, 0, nil)
+        let emptyCall = measure(n) {
+            _ = lua_getglobal(L, "f")
+            _ = lua_pcallk(L, 0, 0, 0, 0, nil)
+        }
+        lua_close(L)
+
+        // A ~1 KB call: a tools/call with some text, and its result.
+        let filler = String(repeating: "lorem ipsum dolor sit amet ", count: 14)
+        let request = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"fetch","arguments":{"url":"https://api.example.com/v1/items?key=AIzaSyA1234567890abcdefghijklmnopqrstuv&page=2","note":"\#(filler)"}}}"#
+        let response = #"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"\#(filler) token 0123456789abcdef0123456789abcdef01234567"}]}}"#
+        func call(_ phase: HookPhase) -> HookCall {
+            HookCall(phase: phase, run: 1, server: "bench", direction: .clientToServer, method: "tools/call", tool: "fetch",
+                     requestID: "7", requestSeq: 1, startedAt: Clock.wallMicros(), latencyMicros: 1200, status: .ok,
+                     bytesIn: request.utf8.count, bytesOut: response.utf8.count, requestBody: request, responseBody: response)
+        }
+        let dir = NSTemporaryDirectory() + "argus-hookbench"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: dir + "/noop.lua", contents: Data("function on_call(call, ctx) end".utf8))
+
+        let noop = ScriptHost(specs: [ScriptSpec(path: dir + "/noop.lua")], options: .init(server: "bench", argusPID: 0), report: { print($0) })
+        let completed = call(.response)
+        let noopHook = measure(n) { noop.completed(completed) { _ in } }
+
+        let redactor = ScriptHost(specs: [ScriptSpec(path: redactorPath)], options: .init(server: "bench", argusPID: 0), report: { print($0) })
+        let requestPhase = call(.request), responsePhase = call(.response)
+        var verdicts = 0
+        let redactCalls = options.int("redact-calls", n / 10)
+        let redact = measure(redactCalls) {
+            if case .replace = redactor.redact(requestPhase, emit: { _ in }) { verdicts += 1 }
+            if case .replace = redactor.redact(responsePhase, emit: { _ in }) { verdicts += 1 }
+        }
+        if options.values["verbose"] != nil { print(redactor.statuses().map(\.hookStats)) }
+
+        print("hooks: µs per call, median of \(rounds) rounds of \(n) calls (redactor: \(redactCalls) calls, request and response, ~\((request.utf8.count + response.utf8.count) / 100 * 100) bytes)")
+        print("| | µs per call |")
+        print("|---|---|")
+        print("| empty Lua function via lua_pcall (baseline) | \(fmt(emptyCall, 2)) |")
+        print("| no-op `on_call` hook through Argus (call table, lazy bodies, outputs) | \(fmt(noopHook, 2)) |")
+        print("| \((redactorPath as NSString).lastPathComponent) on the request and the response (both redacted) | \(fmt(redact, 2)) |")
     }
 }

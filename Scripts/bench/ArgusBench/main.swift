@@ -22,6 +22,7 @@ case "large": LargeMessageBench.run(options)
 case "recorder": RecorderBench.run(options)
 case "startup": StartupBench.run(options)
 case "recorder-cpu": RecorderCPUBench.run(options)
+case "hooks": HookBench.run(options)
 default:
     FileHandle.standardError.write(Data("unknown benchmark \(command)\n".utf8))
     exit(2)

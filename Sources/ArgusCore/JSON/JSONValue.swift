@@ -126,3 +126,43 @@ extension JSONObject: ExpressibleByDictionaryLiteral {
         self.members = elements.map { JSONMember($0.0, $0.1) }
     }
 }
+
+extension JSONValue {
+    /// Equal as data: numbers compare by value (`1e3` and `1000.0` are the same
+    /// number), everything else structurally.
+    public func sameValue(as other: JSONValue) -> Bool {
+        switch (self, other) {
+        case (.number(let a), .number(let b)): return a == b || (Double(a) != nil && Double(a) == Double(b))
+        case (.array(let a), .array(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0.sameValue(as: $1) }
+        case (.object(let a), .object(let b)):
+            return a.members.count == b.members.count
+                && a.members.allSatisfy { member in b[member.key].map { member.value.sameValue(as: $0) } ?? false }
+        default: return self == other
+        }
+    }
+}
+
+extension JSONValue {
+    /// This value with object keys in the order `original` has them (recursively,
+    /// and element by element in arrays); keys `original` lacks come after, sorted.
+    /// Scripts do not keep key order, so what they change is put back in order.
+    public func reordered(like original: JSONValue) -> JSONValue {
+        switch (self, original) {
+        case (.object(let object), .object(let model)):
+            var members: [JSONMember] = []
+            var used = Set<String>()
+            for key in model.keys where !used.contains(key) {
+                if let value = object[key] {
+                    members.append(JSONMember(key, value.reordered(like: model[key] ?? .null)))
+                    used.insert(key)
+                }
+            }
+            let added = object.members.filter { !used.contains($0.key) }.sorted { $0.key < $1.key }
+            return .object(JSONObject(members + added))
+        case (.array(let items), .array(let model)):
+            return .array(items.enumerated().map { i, item in i < model.count ? item.reordered(like: model[i]) : item })
+        default:
+            return self
+        }
+    }
+}

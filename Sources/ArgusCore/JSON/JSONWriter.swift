@@ -99,3 +99,90 @@ extension JSONValue: CustomStringConvertible {
     /// Compact JSON text.
     public var description: String { JSONWriter.string(self) }
 }
+
+/// Builds a flat JSON object as text, field by field, without building a
+/// `JSONValue` first. For small per-call objects on hot paths.
+public struct JSONObjectText {
+    private var bytes: [UInt8] = [UInt8(ascii: "{")]
+
+    public init() {
+        bytes.reserveCapacity(256)
+    }
+
+    private mutating func key(_ name: StaticString) {
+        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    public mutating func add(_ name: StaticString, _ value: String?) {
+        guard let value else { return }
+        key(name)
+        JSONWriter.writeString(value, into: &bytes)
+    }
+
+    public mutating func add(_ name: StaticString, _ value: Int64?) {
+        guard let value else { return }
+        key(name)
+        appendDigits(value)
+    }
+
+    /// Decimal digits without going through String.
+    private mutating func appendDigits(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    /// A number of thousandths as a decimal (`12345` → `12.345`): milliseconds from microseconds.
+    public mutating func add(_ name: StaticString, thousandths value: Int64?) {
+        guard let value else { return }
+        key(name)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDigits(Int64(value.magnitude / 1000))
+        bytes.append(UInt8(ascii: "."))
+        let fraction = value.magnitude % 1000
+        bytes.append(UInt8(truncatingIfNeeded: fraction / 100) + 0x30)
+        bytes.append(UInt8(truncatingIfNeeded: fraction / 10 % 10) + 0x30)
+        bytes.append(UInt8(truncatingIfNeeded: fraction % 10) + 0x30)
+    }
+
+    public mutating func add(_ name: StaticString, _ value: Int?) { add(name, value.map(Int64.init)) }
+
+    public mutating func add(_ name: StaticString, _ value: Double?) {
+        guard let value else { return }
+        key(name)
+        bytes.append(contentsOf: JSONWriter.string(.double(value)).utf8)
+    }
+
+    public mutating func add(_ name: StaticString, _ value: Bool) {
+        key(name)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    /// A value that is already JSON text.
+    public mutating func add(_ name: StaticString, json: String?) {
+        guard let json else { return }
+        key(name)
+        bytes.append(contentsOf: json.utf8)
+    }
+
+    public var text: String {
+        var closed = bytes
+        closed.append(UInt8(ascii: "}"))
+        return String(decoding: closed, as: UTF8.self)
+    }
+}

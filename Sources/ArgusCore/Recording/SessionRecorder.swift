@@ -271,9 +271,15 @@ public final class SessionRecorder {
         case .keep:
             return nil
         case .replace(let parts):
-            for member in parts.members where ["params", "result", "error"].contains(member.key) {
-                message[member.key] = member.value
+            // Only what really differs counts: a script that returns the call
+            // untouched leaves the original bytes (and key order) alone.
+            var changed = false
+            for member in parts.members where ["params", "result", "error"].contains(member.key)
+                && !(message[member.key]?.sameValue(as: member.value) ?? false) {
+                message[member.key] = message[member.key].map { member.value.reordered(like: $0) } ?? member.value
+                changed = true
             }
+            if !changed { return nil }
         case .drop(let script):
             let stub = JSONValue.string("[DROPPED by script \(script)]")
             if envelope.kind == .request || envelope.kind == .notification {

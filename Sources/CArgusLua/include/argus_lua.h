@@ -52,6 +52,21 @@ int argus_lua_init(argus_lua *state, const char *config_json, argus_lua_result *
  * and `error` are decoded lazily from the message bodies on first access. The
  * bodies are not copied: they must stay valid during the call, and a `call`
  * kept by the script past its hook reads nothing from them. */
+/* A flat record of typed fields, cheaper than JSON for per-call metadata:
+ *   field := type(1) key_length(1) key value_length(4, little endian) value
+ *   type 's' string, 'i' int64 (8 bytes LE), 'n' double (8 bytes), 'b' boolean (1 byte),
+ *        'j' JSON text */
+typedef struct {
+    const unsigned char *bytes;
+    size_t length;
+} argus_lua_record;
+
+/* As argus_lua_call, with `call` and `ctx` given as records. */
+int argus_lua_call_records(argus_lua *state, const char *hook, const char *first_json,
+                           argus_lua_record call, const char *request_body, size_t request_length,
+                           const char *response_body, size_t response_length,
+                           argus_lua_record ctx, argus_lua_result *out);
+
 int argus_lua_call(argus_lua *state, const char *hook, const char *first_json, const char *call_json,
                    const char *request_body, size_t request_length,
                    const char *response_body, size_t response_length,
