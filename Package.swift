@@ -14,7 +14,7 @@ let package = Package(
     targets: [
         // System libraries and the small C shim for process control.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "CArgusSystem"),
+        .target(name: "CArgusSystem", linkerSettings: [.linkedLibrary("dl")]),
         .systemLibrary(name: "CLua", path: "Sources/CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
         // The sandboxed Lua runtime: every Lua API call happens here, inside lua_pcall.
         .target(name: "CArgusLua", dependencies: ["CLua"]),
@@ -24,7 +24,7 @@ let package = Package(
         // SQLite schema, batched writer, queries.
         .target(name: "ArgusStore", dependencies: ["ArgusCore", "CSQLite"]),
         // Lua 5.4 user scripts: hooks on every call, limits, outputs, hot reload.
-        .target(name: "ArgusScripting", dependencies: ["ArgusCore", "CArgusLua"]),
+        .target(name: "ArgusScripting", dependencies: ["ArgusCore", "CArgusLua", "CArgusSystem"]),
         // Child process, byte relay, recording pipeline.
         .target(name: "ArgusProxy", dependencies: ["ArgusCore", "ArgusStore", "CArgusSystem"]),
 

@@ -44,6 +44,19 @@ results=$(mktemp)
     echo
     "$bin/argus-bench" recorder-cpu --calls 300000
     echo
+    echo "#### Lua hooks"
+    echo
+    "$bin/argus-bench" hooks --calls 50000 --redact-calls 10000 --redactor Examples/scripts/api-key-redactor.lua
+    echo
+    scripts=Examples/scripts/api-key-redactor.lua,Examples/scripts/slow-call-alert.lua,Examples/scripts/cost-metric.lua
+    echo "With three example scripts loaded (api-key-redactor, slow-call-alert, cost-metric):"
+    echo
+    taskset -c 0 "$bin/argus-bench" latency --rounds 10000 --warmup 1000 --scripts "$scripts"
+    echo
+    "$bin/argus-bench" latency --rounds 10000 --warmup 1000 --scripts "$scripts"
+    echo
+    "$bin/argus-bench" recorder --calls 100000 --pace 20000 --scripts "$scripts"
+    echo
     echo "#### Start-up"
     echo
     "$bin/argus-bench" startup --runs 40

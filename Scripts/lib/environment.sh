@@ -25,8 +25,7 @@ ensure_system_packages() {
         || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q "${missing[@]}" >/dev/null; }
 }
 
-# libcurl's headers: alert webhooks use FoundationNetworking, which a static build links against.
-build_packages=(libsqlite3-dev liblua5.4-dev libcurl4-openssl-dev)
+build_packages=(libsqlite3-dev liblua5.4-dev)
 
 # The pinned Python environment in .venv, rebuilt when the pins change.
 ensure_python_venv() {

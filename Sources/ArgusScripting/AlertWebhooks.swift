@@ -1,8 +1,6 @@
 import ArgusCore
+import CArgusSystem
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Posts fired alerts as JSON to webhook URLs, on its own thread: the recorder
 /// only queues them. Each delivery is tried up to `attempts` times with growing
@@ -50,42 +48,23 @@ public final class AlertWebhooks: @unchecked Sendable {
     }
 
     private func deliver(_ alert: FiredAlert, to url: URL) {
-        var request = URLRequest(url: url, timeoutInterval: timeoutSeconds)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("argus/\(argusVersion)", forHTTPHeaderField: "User-Agent")
-        request.httpBody = Data(JSONWriter.bytes(alert.json))
+        let body = JSONWriter.string(alert.json)
         var lastProblem = ""
         for attempt in 1...max(attempts, 1) {
-            let (status, problem) = Self.post(request)
-            if let status, (200..<300).contains(status) {
+            var error = [CChar](repeating: 0, count: 256)
+            let status = argus_http_post_json(url.absoluteString, body, Int(timeoutSeconds * 1000), "argus/\(argusVersion)",
+                                              &error, Int32(error.count))
+            if (200..<300).contains(status) {
                 monitor.locked { delivered += 1 }
                 return
             }
-            lastProblem = problem ?? "HTTP \(status ?? 0)"
+            lastProblem = status < 0 ? String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                                     : "HTTP \(status)"
+            if status < 0, lastProblem.hasPrefix("libcurl is not installed") { break }
             if attempt < attempts { Clock.sleep(seconds: Double(attempt * attempt)) }
         }
         monitor.locked { failed += 1 }
-        report("argus: could not deliver alert \"\(alert.message)\" to \(url.host ?? url.absoluteString) after \(attempts) attempts: \(lastProblem)")
-    }
-
-    /// A blocking POST on this thread.
-    private static func post(_ request: URLRequest) -> (Int?, String?) {
-        let done = DispatchSemaphore(value: 0)
-        let box = ResultBox()
-        let task = URLSession.shared.dataTask(with: request) { _, response, error in
-            box.status = (response as? HTTPURLResponse)?.statusCode
-            box.problem = error?.localizedDescription
-            done.signal()
-        }
-        task.resume()
-        done.wait()
-        return (box.status, box.problem)
-    }
-
-    private final class ResultBox: @unchecked Sendable {
-        var status: Int?
-        var problem: String?
+        report("argus: could not deliver alert \"\(alert.message)\" to \(url.host ?? url.absoluteString): \(lastProblem)")
     }
 }
 

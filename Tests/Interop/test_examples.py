@@ -47,3 +47,21 @@ def test_example_entry_runs_through_argus(argus, test_server, db, source, server
 
 def test_claude_code_script_is_valid_shell():
     subprocess.run(["sh", "-n", str(EXAMPLES / "claude-code.sh")], check=True)
+
+
+def test_example_config_runs_its_scripts(argus, test_server, db):
+    """Examples/argus.config.json loads (with its scripts) and records a session."""
+    params = StdioServerParameters(command=argus, args=["wrap", "--db", str(db), "--config",
+                                                        str(ROOT / "Examples" / "argus.config.json"), "--", test_server])
+
+    async def go():
+        async with Client(params, mode="legacy") as client:
+            await client.call_tool("echo", {"message": "write to ada@example.com"})
+            return await client.call_tool("always_fail", {})
+
+    assert anyio.run(go).is_error
+    states = {row["script"]: row["state"] for row in query(db, "SELECT script, state FROM script_status")}
+    assert states == {name: "active" for name in ["api-key-redactor", "pii-masker", "slow-call-alert",
+                                                  "error-rate-alert", "empty-result-detector"]}
+    bodies = " ".join(row["body"] for row in query(db, "SELECT body FROM messages"))
+    assert "ada@example.com" not in bodies and "a***@example.com" in bodies

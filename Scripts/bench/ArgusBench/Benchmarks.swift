@@ -171,8 +171,11 @@ enum RecorderBench {
         let start = Clock.monotonicNanos()
         for i in 0..<calls {
             if let pace = pacePerSecond {
+                // Sleep until this call is due (in ~1 ms steps): a spinning producer would
+                // take a whole CPU from the pipeline it is measuring.
                 let due = start + UInt64(i) * 1_000_000_000 / UInt64(pace)
-                while Clock.monotonicNanos() < due {}
+                let now = Clock.monotonicNanos()
+                if due > now + 200_000 { Clock.sleep(seconds: Double(due - now) / 1e9) }
             }
             requests[i % 1000].withUnsafeBytes { pipeline.record(.clientToServer, $0, at: Clock.now()) }
             responses[i % 1000].withUnsafeBytes { pipeline.record(.serverToClient, $0, at: Clock.now()) }
