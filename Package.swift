@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         // System libraries and the small C shim for process control.
@@ -27,11 +28,16 @@ let package = Package(
         .target(name: "ArgusScripting", dependencies: ["ArgusCore", "CArgusLua", "CArgusSystem"]),
         // Child process, byte relay, recording pipeline.
         .target(name: "ArgusProxy", dependencies: ["ArgusCore", "ArgusStore", "CArgusSystem"]),
+        // Replay without an LLM: sealed originals, handshake, diff, regression suites.
+        .target(name: "ArgusReplay", dependencies: [
+            "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         .executableTarget(
             name: "argus",
             dependencies: [
-                "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting",
+                "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,5 +50,6 @@ let package = Package(
         .testTarget(name: "ArgusStoreTests", dependencies: ["ArgusCore", "ArgusStore"]),
         .testTarget(name: "ArgusScriptingTests", dependencies: ["ArgusCore", "ArgusScripting", "CLua"]),
         .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusStore"]),
+        .testTarget(name: "ArgusReplayTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusReplay"]),
     ]
 )

@@ -88,9 +88,13 @@ public final class ChildProcess: @unchecked Sendable {
         self.stderrFD = stderrFD
     }
 
-    /// Starts `command` with `arguments`, inheriting this process's whole environment.
-    public static func spawn(command: String, arguments: [String], pipeSize: Int32 = 1 << 20) throws(SpawnError) -> ChildProcess {
-        let path = try resolve(command)
+    /// Starts `command` with `arguments`, inheriting this process's whole
+    /// environment (or exactly `environment`), in `cwd` (or ours).
+    public static func spawn(command: String, arguments: [String], environment: [String: String]? = nil,
+                             cwd: String? = nil, pipeSize: Int32 = 1 << 20) throws(SpawnError) -> ChildProcess {
+        // A relative path like ./server.py is relative to the directory the server runs in.
+        let located = command.contains("/") && !command.hasPrefix("/") ? (cwd.map { $0 + "/" + command } ?? command) : command
+        let path = try resolve(located, searchPath: environment?["PATH"])
         var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
         guard argus_pipe_cloexec(&stdinPipe) == 0, argus_pipe_cloexec(&stdoutPipe) == 0, argus_pipe_cloexec(&stderrPipe) == 0 else {
             throw .failed(command: command, reason: String(cString: strerror(errno)))
@@ -103,9 +107,16 @@ public final class ChildProcess: @unchecked Sendable {
         var cArgs = argv.map { strdup($0) }
         cArgs.append(nil)
         defer { for p in cArgs { free(p) } }
+        var cEnvironment: [UnsafeMutablePointer<CChar>?] = environment.map { env in
+            env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        } ?? []
+        defer { for p in cEnvironment { free(p) } }
         var execErrno: Int32 = 0
         let pid = cArgs.withUnsafeMutableBufferPointer { args in
-            argus_spawn(path, args.baseAddress, environ, stdinPipe[0], stdoutPipe[1], stderrPipe[1], &execErrno)
+            cEnvironment.withUnsafeMutableBufferPointer { env in
+                argus_spawn(path, args.baseAddress, environment == nil ? environ : env.baseAddress, cwd,
+                            stdinPipe[0], stdoutPipe[1], stderrPipe[1], &execErrno)
+            }
         }
         close(stdinPipe[0])
         close(stdoutPipe[1])
@@ -115,7 +126,8 @@ public final class ChildProcess: @unchecked Sendable {
             close(stdoutPipe[0])
             close(stderrPipe[0])
             let reason = String(cString: strerror(execErrno))
-            if execErrno == ENOENT { throw .commandNotFound(command: command, searchPath: searchPath) }
+            if let cwd, access(cwd, F_OK) != 0 { throw .failed(command: command, reason: "working directory \(cwd) does not exist") }
+            if execErrno == ENOENT { throw .commandNotFound(command: command, searchPath: environment?["PATH"] ?? searchPath) }
             if execErrno == EACCES || execErrno == ENOEXEC { throw .notExecutable(path: path, reason: reason) }
             throw .failed(command: command, reason: reason)
         }
@@ -125,7 +137,8 @@ public final class ChildProcess: @unchecked Sendable {
     static var searchPath: String { getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin" }
 
     /// Finds `command` on PATH (as a shell would) so a missing one gets a clear error.
-    public static func resolve(_ command: String) throws(SpawnError) -> String {
+    public static func resolve(_ command: String, searchPath customPath: String? = nil) throws(SpawnError) -> String {
+        let searchPath = customPath ?? Self.searchPath
         if command.isEmpty { throw .commandNotFound(command: "(empty)", searchPath: searchPath) }
         if command.contains("/") {
             if access(command, F_OK) != 0 { throw .commandNotFound(command: command, searchPath: searchPath) }

@@ -275,7 +275,8 @@ public final class ScriptHost: RecordingHooks {
     public struct MutationError: Error, CustomStringConvertible {
         public var script: String
         public var message: String
-        public var description: String { "script \(script): mutate_replay failed: \(message); the replay was not run" }
+        public var hook = "mutate_replay"
+        public var description: String { "script \(script): \(hook) failed: \(message); the replay was not run" }
     }
 
     /// Lets `mutate_replay` hooks change the parameters of a call about to be
@@ -305,6 +306,26 @@ public final class ScriptHost: RecordingHooks {
                                         message: "mutate_replay must return nil or the new params table (it returned \(ScriptManifest.typeName(value)))")
                 }
                 current = value
+            }
+        }
+        return current
+    }
+
+    /// Lets `normalize` hooks prepare a replay outcome for diffing (drop volatile
+    /// fields, round numbers). Applied to the recorded and the replayed outcome alike.
+    public func normalize(_ value: JSONValue, call: HookCall) throws(MutationError) -> JSONValue {
+        var current = value
+        for script in scripts where script.defines("normalize") && script.state == .active && matches(script, call) {
+            guard let lua = script.lua else { continue }
+            let outcome = lua.call("normalize", first: current, record: callRecord(call), requestBody: nil, responseBody: nil,
+                                   context: contextRecord(call, script: script, hook: "normalize"))
+            account(script, hook: "normalize", outcome)
+            switch outcome.status {
+            case .missing: continue
+            case .error, .limit:
+                throw MutationError(script: script.name, message: ScriptErrors.firstLine(outcome.error ?? "?"), hook: "normalize")
+            case .ok:
+                if let replaced = outcome.value { current = replaced.reordered(like: current) }
             }
         }
         return current

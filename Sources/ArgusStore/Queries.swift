@@ -405,3 +405,36 @@ public final class ArgusReader {
         return sorted[min(max(rank, 1), sorted.count) - 1]
     }
 }
+
+extension ArgusReader {
+    /// The sealed original params of a request, if they were kept.
+    public func sealedParams(run: Int64, seq: Int64) throws -> (keyID: String, bytes: [UInt8])? {
+        guard let row = try db.query("SELECT key_id, sealed FROM sealed_params WHERE run_id = ? AND seq = ?",
+                                     [.int(run), .int(seq)]).first,
+              let key = row.text(0), let bytes = row.blob(1)
+        else { return nil }
+        return (key, bytes)
+    }
+
+    /// The first recorded request of a method in a run (its stored body), e.g. the initialize.
+    public func firstRequest(run: Int64, method: String) throws -> JSONValue? {
+        try db.query("""
+            SELECT body FROM messages WHERE run_id = ? AND method = ? AND kind = 'request' ORDER BY seq LIMIT 1
+            """, [.int(run), .text(method)]).first?.text(0).flatMap { try? JSONParser.parse($0) }
+    }
+
+    /// What the client answered to the server's own requests (roots/list, …), by method.
+    public func clientAnswers(run: Int64) throws -> [String: JSONValue] {
+        var answers: [String: JSONValue] = [:]
+        for row in try db.query("""
+            SELECT method, body FROM messages WHERE run_id = ? AND direction = 'c2s' AND kind = 'response' AND method IS NOT NULL
+            ORDER BY seq
+            """, [.int(run)]) {
+            guard let method = row.text(0), answers[method] == nil,
+                  let body = row.text(1).flatMap({ try? JSONParser.parse($0) }), let result = body["result"]
+            else { continue }
+            answers[method] = result
+        }
+        return answers
+    }
+}

@@ -88,8 +88,8 @@ final class RecordApplier {
                     try db.run("""
                         INSERT INTO calls (run_id, server, request_seq, response_seq, direction, method, tool, target,
                                            jsonrpc_id, started_at, ended_at, latency_us, status, is_error, error_code,
-                                           error_message, progress_count, cancelled, bytes_in, bytes_out)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                           error_message, progress_count, cancelled, bytes_in, bytes_out, replay_of)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, [
                             .int(runID), .text(newServers[c.run] ?? runServers[c.run] ?? ""), .int(Int64(c.requestSeq)),
                             SQLiteValue(c.responseSeq), .text(c.direction.rawValue), .text(c.method), SQLiteValue(c.tool),
@@ -97,6 +97,7 @@ final class RecordApplier {
                             SQLiteValue(c.latencyMicros), .text(c.status.rawValue), SQLiteValue(c.isError),
                             SQLiteValue(c.errorCode), SQLiteValue(c.errorMessage), .int(Int64(c.progressCount)),
                             SQLiteValue(c.cancelled), .int(Int64(c.bytesIn)), SQLiteValue(c.bytesOut),
+                            SQLiteValue(c.replayOf),
                         ])
                     counts[runID, default: Counts()].calls += 1
                     if c.isError { counts[runID, default: Counts()].errors += 1 }
@@ -122,6 +123,10 @@ final class RecordApplier {
                 case .rewriteMessage(let run, let seq, let body):
                     try db.run("UPDATE messages SET body = ?, redacted = 1 WHERE run_id = ? AND seq = ?",
                                [.text(body), .int(try id(run)), .int(Int64(seq))])
+
+                case .sealedParams(let run, let seq, let keyID, let sealed):
+                    try db.run("INSERT OR REPLACE INTO sealed_params (run_id, seq, key_id, sealed) VALUES (?, ?, ?, ?)",
+                               [.int(try id(run)), .int(Int64(seq)), .text(keyID), .blob(sealed)])
 
                 case .scriptOutput(let o):
                     try db.run("""

@@ -43,6 +43,7 @@ public enum SQLiteValue: Sendable, Equatable {
     case int(Int64)
     case double(Double)
     case text(String)
+    case blob([UInt8])
 }
 
 /// One SQLite connection. Not thread-safe: each thread (the writer, a
@@ -156,6 +157,11 @@ public struct Statement {
         case .null: rc = sqlite3_bind_null(handle, index)
         case .int(let v): rc = sqlite3_bind_int64(handle, index, v)
         case .double(let v): rc = sqlite3_bind_double(handle, index, v)
+        case .blob(let bytes):
+            rc = bytes.withUnsafeBytes { raw in
+                sqlite3_bind_blob64(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), sqlite3_uint64(raw.count),
+                                    argus_sqlite_transient())
+            }
         case .text(let s):
             var copy = s
             rc = copy.withUTF8 { buffer -> Int32 in
@@ -193,6 +199,13 @@ public struct Statement {
             case SQLITE_INTEGER: values.append(.int(sqlite3_column_int64(handle, i)))
             case SQLITE_FLOAT: values.append(.double(sqlite3_column_double(handle, i)))
             case SQLITE_NULL: values.append(.null)
+            case SQLITE_BLOB:
+                let length = Int(sqlite3_column_bytes(handle, i))
+                if let bytes = sqlite3_column_blob(handle, i) {
+                    values.append(.blob(Array(UnsafeRawBufferPointer(start: bytes, count: length))))
+                } else {
+                    values.append(.blob([]))
+                }
             default:
                 let length = Int(sqlite3_column_bytes(handle, i))
                 if let text = sqlite3_column_text(handle, i) {
@@ -215,7 +228,7 @@ public struct Row: Sendable {
         case .int(let v): return v
         case .double(let v): return Int64(v)
         case .text(let s): return Int64(s)
-        case .null: return nil
+        case .null, .blob: return nil
         }
     }
 
@@ -224,7 +237,7 @@ public struct Row: Sendable {
         case .int(let v): return Double(v)
         case .double(let v): return v
         case .text(let s): return Double(s)
-        case .null: return nil
+        case .null, .blob: return nil
         }
     }
 
@@ -233,8 +246,14 @@ public struct Row: Sendable {
         case .text(let s): return s
         case .int(let v): return String(v)
         case .double(let v): return String(v)
+        case .blob(let b): return String(decoding: b, as: UTF8.self)
         case .null: return nil
         }
+    }
+
+    public func blob(_ i: Int) -> [UInt8]? {
+        if case .blob(let b) = values[i] { return b }
+        return nil
     }
 
     public func bool(_ i: Int) -> Bool { (int(i) ?? 0) != 0 }

@@ -150,6 +150,18 @@ public enum Schema {
                 PRIMARY KEY (script, argus_pid)
             );
             """),
+        Migration(version: 3, name: "replay", sql: """
+            -- The original params of redacted requests, encrypted (AES-GCM) with the key in
+            -- ~/.argus/secret.key: what a replay needs to send the real values.
+            CREATE TABLE sealed_params (
+                run_id INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                key_id TEXT NOT NULL,
+                sealed BLOB NOT NULL,
+                PRIMARY KEY (run_id, seq)
+            );
+            CREATE INDEX calls_replay_of ON calls(replay_of) WHERE replay_of IS NOT NULL;
+            """),
     ]
 
     public static var currentVersion: Int { migrations.last?.version ?? 0 }

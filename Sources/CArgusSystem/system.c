@@ -19,7 +19,7 @@ static void child_fail(int fd) {
     _exit(127);
 }
 
-pid_t argus_spawn(const char *path, char *const argv[], char *const envp[],
+pid_t argus_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                   int stdin_fd, int stdout_fd, int stderr_fd, int *exec_errno) {
     int report[2];
     if (pipe2(report, O_CLOEXEC) != 0) { *exec_errno = errno; return -1; }
@@ -35,6 +35,7 @@ pid_t argus_spawn(const char *path, char *const argv[], char *const envp[],
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent) _exit(127); /* parent already gone */
         setpgid(0, 0);
+        if (cwd && chdir(cwd) != 0) child_fail(report[1]);
         /* Move the descriptors out of the way first so dup2 cannot clobber one another. */
         int in = fcntl(stdin_fd, F_DUPFD, 10), out = fcntl(stdout_fd, F_DUPFD, 10), err = fcntl(stderr_fd, F_DUPFD, 10);
         if (in < 0 || out < 0 || err < 0) child_fail(report[1]);

@@ -164,3 +164,10 @@ public struct ScriptStatusRecord: Sendable {
         self.updatedAt = updatedAt
     }
 }
+
+/// Encrypts the originals of redacted values so a replay can send the real
+/// ones while no secret is stored in clear. Implemented outside Core (AES-GCM).
+public protocol SecretSealer: Sendable {
+    /// The ciphertext of `plaintext` and the id of the key that sealed it, or nil on failure.
+    func seal(_ plaintext: [UInt8]) -> (keyID: String, sealed: [UInt8])?
+}

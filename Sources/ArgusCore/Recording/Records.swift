@@ -143,6 +143,8 @@ public struct CallRecord: Sendable {
     public var cancelled: Bool
     public var bytesIn: Int
     public var bytesOut: Int?
+    /// The recorded call this one replays.
+    public var replayOf: Int64?
 }
 
 public struct ToolSchemaRecord: Sendable {
@@ -173,6 +175,8 @@ public enum RecordOp: Sendable {
     case serverLog(ServerLogRecord)
     /// Replaces a stored body (a script dropped a call after its request was stored).
     case rewriteMessage(LocalRunID, seq: Int, body: String)
+    /// The original params of a redacted request, sealed.
+    case sealedParams(LocalRunID, seq: Int, keyID: String, sealed: [UInt8])
     case scriptOutput(ScriptOutputRecord)
     case scriptStatus(ScriptStatusRecord)
 
@@ -184,6 +188,7 @@ public enum RecordOp: Sendable {
         case .toolSchemas(_, let s): return s.reduce(64) { $0 + ($1.inputSchema?.utf8.count ?? 0) + ($1.outputSchema?.utf8.count ?? 0) + 256 }
         case .call(let c): return 256 + (c.errorMessage?.utf8.count ?? 0)
         case .rewriteMessage(_, _, let body): return body.utf8.count + 64
+        case .sealedParams(_, _, _, let sealed): return sealed.count + 64
         case .scriptOutput(let o): return 256 + (o.message?.utf8.count ?? 0) + (o.labels?.utf8.count ?? 0)
         default: return 256
         }

@@ -10,6 +10,12 @@ public struct RecorderConfig: Sendable {
     public var serverPID: Int32?
     /// Lines of server stderr kept for the run's `stderr_tail`.
     public var stderrTailLines: Int
+    /// Seals the original params of redacted requests for replay (nil: originals are not kept).
+    public var sealer: SecretSealer?
+    /// For replays: the recorded call a request (by JSON-RPC id text) replays.
+    public var replayOf: (@Sendable (String) -> Int64?)?
+    /// `wrap` for proxied sessions, `replay` for runs made by the replay engine.
+    public var runKind = "wrap"
 
     public init(serverName: String, launch: LaunchSpec, idleTimeoutSeconds: Double = 60,
                 redaction: RedactionPolicy = RedactionPolicy(), maxLineBytes: Int = 64 << 20,
@@ -142,7 +148,7 @@ public final class SessionRecorder {
         nextRun += 1
         seq = 0
         emit(.startRun(RunStart(run: run, serverName: config.serverName, launch: config.launch, startedAt: wallMicros,
-                                argusPID: config.argusPID, serverPID: serverPID, previousRun: previous)))
+                                argusPID: config.argusPID, serverPID: serverPID, kind: config.runKind, previousRun: previous)))
         if previous != nil, peer != PeerInfo() { emit(.updateRun(run, peer)) }
     }
 
@@ -213,6 +219,11 @@ public final class SessionRecorder {
         emit(.message(MessageRecord(run: run, seq: seq, direction: direction, timestamp: time.wallMicros,
                                     kind: envelope.kind, method: method, jsonrpcID: envelope.idText, body: body,
                                     size: line.size, redacted: !hits.isEmpty || rewrittenByScript)))
+        if envelope.kind == .request, redacted != nil, let sealer = config.sealer, let params = envelope.params,
+           stored.params.map({ !$0.sameValue(as: params) }) ?? true,
+           let box = sealer.seal(JSONWriter.bytes(params)) {
+            emit(.sealedParams(run, seq: seq, keyID: box.keyID, sealed: box.sealed))
+        }
 
         if envelope.kind == .batch, let items = parsed.arrayValue {
             let storedItems = (redacted ?? parsed).arrayValue ?? items
@@ -421,7 +432,8 @@ public final class SessionRecorder {
                                 startedAt: call.start.wallMicros, endedAt: time.wallMicros,
                                 latencyMicros: time.micros(since: call.start), status: status ?? .ok, isError: false,
                                 errorCode: nil, errorMessage: errorMessage, progressCount: call.progressCount,
-                                cancelled: status == .cancelled, bytesIn: call.bytesIn, bytesOut: nil)
+                                cancelled: status == .cancelled, bytesIn: call.bytesIn, bytesOut: nil,
+                                replayOf: config.replayOf?(call.idText))
         if let (envelope, responseSeq, size) = response {
             record.responseSeq = responseSeq
             record.bytesOut = size
@@ -449,7 +461,8 @@ public final class SessionRecorder {
                                      errorMessage: record.errorMessage, progressCount: record.progressCount,
                                      bytesIn: record.bytesIn, bytesOut: record.bytesOut,
                                      requestBody: call.droppedBy == nil ? call.storedBody : nil,
-                                     responseBody: call.droppedBy == nil ? responseBody : nil), emit: emit)
+                                     responseBody: call.droppedBy == nil ? responseBody : nil,
+                                     replayOf: record.replayOf), emit: emit)
         }
     }
 

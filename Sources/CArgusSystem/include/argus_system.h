@@ -10,9 +10,12 @@
 /// must not inherit that), and the child asks the kernel for SIGTERM when the
 /// thread that spawned it dies, so a SIGKILLed argus cannot orphan it.
 ///
+/// `cwd`, when not NULL, is the child's working directory.
+///
 /// Returns the child's pid, or -1 with `*exec_errno` set when fork or exec
-/// failed (exec failures are reported back through a close-on-exec pipe).
-pid_t argus_spawn(const char *path, char *const argv[], char *const envp[],
+/// failed (exec failures, and a missing cwd, are reported back through a
+/// close-on-exec pipe).
+pid_t argus_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                   int stdin_fd, int stdout_fd, int stderr_fd, int *exec_errno);
 
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends do not leak into other children.

@@ -1,0 +1,95 @@
+import ArgusCore
+import ArgusStore
+import Crypto
+import Foundation
+
+/// The local key that seals redacted originals: 32 random bytes in
+/// `~/.argus/secret.key`, mode 0600, created on first use. Sealed values name
+/// the key they were sealed with, so a copy of the database without the key
+/// says what it cannot open.
+public struct SecretKeyFile: Sendable {
+    public let path: String
+    private let bytes: [UInt8]
+    var key: SymmetricKey { SymmetricKey(data: bytes) }
+    /// The first 16 hex digits of SHA-256 of the key: not the key, but tells keys apart.
+    public let keyID: String
+
+    public static func defaultPath(environment: [String: String]) -> String {
+        ArgusDatabase.argusHome(environment: environment) + "/secret.key"
+    }
+
+    /// Reads the key, or creates it (and its directory) when `create` is set.
+    public static func load(path: String, create: Bool) throws -> SecretKeyFile? {
+        if let data = FileManager.default.contents(atPath: path) {
+            guard data.count == 32 else {
+                throw ReplayError.badKey("\(path) is not an Argus key (\(data.count) bytes, expected 32)")
+            }
+            return SecretKeyFile(path: path, bytes: Array(data))
+        }
+        guard create else { return nil }
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let key = SymmetricKey(size: .bits256)
+        let bytes = key.withUnsafeBytes { Data($0) }
+        // Create with 0600 from the start: the key never exists readable by others.
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        if fd < 0 {
+            if errno == EEXIST, let existing = try load(path: path, create: false) { return existing }  // another process won
+            throw ReplayError.badKey("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw ReplayError.badKey("cannot write \(path)") }
+        return SecretKeyFile(path: path, bytes: Array(bytes))
+    }
+
+    init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+        keyID = SHA256.hash(data: bytes).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// AES-GCM: nonce, ciphertext and tag in one blob.
+    public func seal(_ plaintext: [UInt8]) throws -> [UInt8] {
+        guard let combined = try AES.GCM.seal(plaintext, using: key).combined else {
+            throw ReplayError.badKey("sealing failed")
+        }
+        return Array(combined)
+    }
+
+    public func unseal(_ sealed: [UInt8]) throws -> [UInt8] {
+        Array(try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key))
+    }
+}
+
+/// Seals redacted originals while recording (the recorder's `SecretSealer`).
+/// The key file is created on the first value to seal, on the recorder thread.
+public final class KeyFileSealer: SecretSealer, @unchecked Sendable {
+    private let path: String
+    private let report: @Sendable (String) -> Void
+    private let monitor = Monitor()
+    private var key: SecretKeyFile?
+    private var failed = false
+
+    public init(path: String, report: @escaping @Sendable (String) -> Void) {
+        self.path = path
+        self.report = report
+    }
+
+    public func seal(_ plaintext: [UInt8]) -> (keyID: String, sealed: [UInt8])? {
+        let key: SecretKeyFile? = monitor.locked {
+            if self.key == nil && !failed {
+                do {
+                    self.key = try SecretKeyFile.load(path: path, create: true)
+                } catch {
+                    failed = true
+                    report("argus: cannot keep redacted values for replay: \(error); replays will need them supplied")
+                }
+            }
+            return self.key
+        }
+        guard let key, let sealed = try? key.seal(plaintext) else { return nil }
+        return (key.keyID, sealed)
+    }
+}

@@ -1,0 +1,214 @@
+import ArgusCore
+import ArgusProxy
+import Foundation
+
+/// What can go wrong in a replay, each with a sentence a user can act on.
+public enum ReplayError: Error, CustomStringConvertible, Sendable {
+    case unknownCall(Int64)
+    case notReplayable(method: String)
+    case serverFailedToStart(command: String, reason: String, stderr: String)
+    case serverExited(status: String, stderr: String)
+    case toolGone(tool: String, available: [String])
+    case invalidParams(tool: String, problems: [String])
+    case timeout(seconds: Double, method: String)
+    case missingSecrets(pointers: [String], reason: String)
+    case badKey(String)
+    case mutation(String)
+    case protocolError(String)
+    case noLaunchSpec(run: Int64)
+
+    public var description: String {
+        switch self {
+        case .unknownCall(let id):
+            return "no call \(id) in the database (see `argus calls`)"
+        case .notReplayable(let method):
+            return "\(method) calls are not replayed (replayable: tools/call, resources/read, prompts/get)"
+        case .serverFailedToStart(let command, let reason, let stderr):
+            return "the server does not start any more: `\(command)` \(reason)" + Self.tail(stderr)
+        case .serverExited(let status, let stderr):
+            return "the server \(status) during the replay" + Self.tail(stderr)
+        case .toolGone(let tool, let available):
+            return "the server no longer has a tool named \(tool) (it has: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
+        case .invalidParams(let tool, let problems):
+            return "the params do not fit \(tool)'s recorded input schema: " + problems.joined(separator: "; ")
+        case .timeout(let seconds, let method):
+            return "no answer to \(method) within \(String(oneDecimal: seconds)) s (raise it with --timeout)"
+        case .missingSecrets(let pointers, let reason):
+            return "the call needs values that were redacted when it was recorded: \(pointers.joined(separator: ", ")) (\(reason)). "
+                + "Supply them with --params, e.g. --params '{\"\(Self.lastSegment(pointers.first))\": \"…\"}', or a mutate_replay script"
+        case .badKey(let message): return message
+        case .mutation(let message): return message
+        case .protocolError(let message): return message
+        case .noLaunchSpec(let run):
+            return "run \(run) has no server command to start; name a server from the config with --server"
+        }
+    }
+
+    static func tail(_ stderr: String) -> String {
+        let lines = stderr.split(separator: "\n").suffix(5)
+        return lines.isEmpty ? "" : ". Its stderr ended with:\n  " + lines.joined(separator: "\n  ")
+    }
+
+    static func lastSegment(_ pointer: String?) -> String {
+        pointer.map { String($0.split(separator: "/").last ?? "") } ?? "name"
+    }
+}
+
+/// How to start a server: command, arguments, working directory, environment.
+public struct ServerLaunch: Sendable, Equatable {
+    public var command: String
+    public var arguments: [String]
+    public var cwd: String?
+    /// Variables to set on top of this process's environment.
+    public var extraEnvironment: [String: String]
+
+    public init(command: String, arguments: [String], cwd: String? = nil, extraEnvironment: [String: String] = [:]) {
+        self.command = command
+        self.arguments = arguments
+        self.cwd = cwd
+        self.extraEnvironment = extraEnvironment
+    }
+
+    var display: String { ([command] + arguments).joined(separator: " ") }
+}
+
+/// A running server spoken to as an MCP client. Every byte both ways also goes
+/// to a recording pipeline, so the replay is recorded like any session.
+final class ServerConnection: @unchecked Sendable {
+    let child: ChildProcess
+    let launch: ServerLaunch
+    private let pipeline: RecordingPipeline
+    private let answer: @Sendable (JSONValue) -> JSONValue
+    private let monitor = Monitor()
+    private var responses: [String: (JSONValue, UInt64)] = [:]
+    private var stderrLines: [String] = []
+    private var exitStatus: ExitStatus?
+    private var outputClosed = false
+
+    /// - Parameter answer: builds the response to a request the server sends (roots/list, sampling, ...).
+    init(launch: ServerLaunch, pipeline: RecordingPipeline, answer: @escaping @Sendable (JSONValue) -> JSONValue) throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(launch.extraEnvironment) { $1 }
+        do {
+            child = try ChildProcess.spawn(command: launch.command, arguments: launch.arguments,
+                                           environment: launch.extraEnvironment.isEmpty ? nil : environment, cwd: launch.cwd)
+        } catch {
+            throw ReplayError.serverFailedToStart(command: launch.display, reason: error.description, stderr: "")
+        }
+        self.launch = launch
+        self.pipeline = pipeline
+        self.answer = answer
+        pipeline.start(serverPID: child.pid)
+        OSThread(name: "replay-stdout") { [self] in readResponses() }
+        OSThread(name: "replay-stderr") { [self] in readErrors() }
+        OSThread(name: "replay-wait") { [self] in
+            let status = child.waitForExit()
+            monitor.locked {
+                exitStatus = status
+                monitor.broadcast()
+            }
+        }
+    }
+
+    var hasExited: Bool { monitor.locked { exitStatus != nil } }
+    var stderrText: String { monitor.locked { stderrLines.joined(separator: "\n") } }
+
+    func send(_ message: JSONValue) {
+        var bytes = JSONWriter.bytes(message)
+        bytes.append(0x0A)
+        bytes.withUnsafeBytes { raw in
+            pipeline.record(.clientToServer, raw, at: Clock.now())
+            _ = Relay.writeAll(child.stdinFD, raw.baseAddress!, raw.count)
+        }
+    }
+
+    /// Sends a request and waits for its response. Returns the response and the latency in µs.
+    func request(_ method: String, params: JSONValue, id: JSONValue, timeout: Double) throws(ReplayError) -> (JSONValue, Int64) {
+        let key = JSONWriter.string(id)
+        let start = Clock.monotonicNanos()
+        send(["jsonrpc": "2.0", "id": id, "method": .string(method), "params": params])
+        let deadline = start + UInt64(timeout * 1e9)
+        let outcome = monitor.locked { () -> (JSONValue, UInt64)? in
+            while responses[key] == nil {
+                if exitStatus != nil && outputClosed { return nil }
+                if Clock.monotonicNanos() >= deadline { return nil }
+                monitor.wait(untilMonotonicNanos: deadline)
+            }
+            return responses.removeValue(forKey: key)
+        }
+        guard let (response, arrived) = outcome else {
+            if let status = monitor.locked({ exitStatus }) {
+                throw .serverExited(status: status.description, stderr: stderrText)
+            }
+            throw .timeout(seconds: timeout, method: method)
+        }
+        return (response, Int64((arrived - start) / 1000))
+    }
+
+    /// Closes the server's input and waits for it to go (SIGTERM, then SIGKILL, after a moment).
+    func close() {
+        Foundation.close(child.stdinFD)
+        let exited = monitor.locked { () -> Bool in
+            let deadline = Clock.monotonicNanos() + 2_000_000_000
+            while exitStatus == nil && Clock.monotonicNanos() < deadline { monitor.wait(untilMonotonicNanos: deadline) }
+            return exitStatus != nil
+        }
+        if !exited {
+            child.signalGroup(SIGTERM)
+            let gone = monitor.locked { () -> Bool in
+                let deadline = Clock.monotonicNanos() + 2_000_000_000
+                while exitStatus == nil && Clock.monotonicNanos() < deadline { monitor.wait(untilMonotonicNanos: deadline) }
+                return exitStatus != nil
+            }
+            if !gone { child.signalGroup(SIGKILL) }
+        }
+    }
+
+    var exitDescription: ExitStatus? { monitor.locked { exitStatus } }
+
+    // MARK: reader threads
+
+    private func readResponses() {
+        var framer = LineFramer()
+        _ = Relay.run(from: child.stdoutFD, to: -1, onDestinationBroken: {}) { [self] bytes, time in
+            pipeline.record(.serverToClient, bytes, at: time)
+            var lines: [[UInt8]] = []
+            framer.push(bytes) { lines.append($0.bytes) }
+            for line in lines { handle(line) }
+        }
+        monitor.locked {
+            outputClosed = true
+            monitor.broadcast()
+        }
+    }
+
+    private func handle(_ line: [UInt8]) {
+        guard let message = try? JSONParser.parse(line) else { return }
+        let envelope = Envelope(message)
+        switch envelope.kind {
+        case .response, .error:
+            guard let id = envelope.idText else { return }
+            monitor.locked {
+                responses[id] = (message, Clock.monotonicNanos())
+                monitor.broadcast()
+            }
+        case .request:
+            send(answer(message))  // the server asks the client something (roots/list, sampling, ...)
+        default:
+            break
+        }
+    }
+
+    private func readErrors() {
+        var framer = LineFramer(maxLineBytes: 4096)
+        _ = Relay.run(from: child.stderrFD, to: -1, onDestinationBroken: {}) { [self] bytes, time in
+            pipeline.recordStderr(bytes, at: time)
+            var lines: [String] = []
+            framer.push(bytes) { lines.append(String(decoding: $0.bytes, as: UTF8.self)) }
+            monitor.locked {
+                stderrLines.append(contentsOf: lines)
+                if stderrLines.count > 50 { stderrLines.removeFirst(stderrLines.count - 50) }
+            }
+        }
+    }
+}
