@@ -23,6 +23,8 @@ public struct WrapOptions: Sendable {
     public var makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)?
     /// Called after the recording is flushed, before exit (e.g. to deliver pending alerts).
     public var onFinish: (@Sendable () -> Void)?
+    /// Encrypts the originals of redacted params so replay can send them (nil: not kept).
+    public var sealer: SecretSealer?
 
     public init(command: String, arguments: [String], databasePath: String) {
         self.command = command
@@ -63,9 +65,10 @@ public enum WrapSession {
                                                     extraKeys: options.extraRedactKeys)
         let launch = LaunchSpec(command: options.command, args: options.arguments,
                                 cwd: currentDirectory(), envNames: environment.keys.sorted())
-        let config = RecorderConfig(
+        var config = RecorderConfig(
             serverName: options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments),
             launch: launch, idleTimeoutSeconds: options.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
+        config.sealer = options.sealer
         let pipeline = RecordingPipeline(config: config, options: .init(databasePath: options.databasePath),
                                          report: StderrLog.write, makeHooks: options.makeHooks)
 

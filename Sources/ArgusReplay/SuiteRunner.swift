@@ -54,9 +54,7 @@ public enum SuiteRunner {
             var result: ReplayResult
             if !allowDestructive && !call.isSafeToReplay {
                 result = ReplayResult(call: call, outcome: .skipped, actualIsError: false, changes: [],
-                                      failure: call.annotations?["destructiveHint"]?.boolValue == true
-                                          ? "annotated destructive (--allow-destructive replays it)"
-                                          : "not annotated read-only (--allow-destructive replays it)")
+                                      failure: Self.skipReason(call))
             } else {
                 result = engine.replay(call)
             }
@@ -64,6 +62,15 @@ public enum SuiteRunner {
             progress(i + 1, plan.calls.count, result)
         }
         return SuiteReport(results: results, seconds: Double(Clock.monotonicNanos() - start) / 1e9)
+    }
+
+    static func skipReason(_ call: ReplayCall) -> String {
+        guard let annotations = call.annotations else {
+            return "the recording has no annotations for this tool (no tools/list); --allow-destructive replays it"
+        }
+        return annotations["destructiveHint"]?.boolValue == true
+            ? "annotated destructive; --allow-destructive replays it"
+            : "not annotated read-only; --allow-destructive replays it"
     }
 }
 

@@ -35,8 +35,14 @@ final class TestServer: @unchecked Sendable {
             exit(3)
         }
         FileHandle.standardError.write(Data("argus-test-server \(Self.version) ready (pid \(getpid()))\n".utf8))
+        // What the server really received, for tests that must see past the recording's redaction.
+        let received = ProcessInfo.processInfo.environment["ARGUS_TEST_RECEIVED_LOG"].flatMap { fopen($0, "a") }
         while let line = readLine(strippingNewline: true) {
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            if let received {
+                fputs(line + "\n", received)
+                fflush(received)
+            }
             let message: JSONValue
             do {
                 message = try JSONParser.parse(line)
@@ -176,6 +182,10 @@ final class TestServer: @unchecked Sendable {
         case "tools/call":
             guard let name = params?["name"]?.stringValue else { throw RPCError(code: -32602, message: "missing tool name") }
             let arguments = params?["arguments"] ?? [:]
+            if ProcessInfo.processInfo.environment["ARGUS_TEST_CRASH_ON_TOOL"] == name {
+                FileHandle.standardError.write(Data("crashing on \(name), as ARGUS_TEST_CRASH_ON_TOOL asks\n".utf8))
+                exit(70)
+            }
             let progressToken = params?["_meta"]?["progressToken"]
             let context = Tools.Context(server: self, requestID: id, progressToken: progressToken, modern: modern)
             return try Tools.call(name, arguments: arguments, context: context)

@@ -37,6 +37,11 @@ final class Spawned: @unchecked Sendable {
     init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, cwd: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        var environment = environment
+        if executable == Binaries.argus && environment?["ARGUS_HOME"] == nil {
+            // Every argus a test starts keeps its state (the replay key above all) out of the user's ~/.argus.
+            environment = (environment ?? ProcessInfo.processInfo.environment).merging(["ARGUS_HOME": temporaryDirectory("home")]) { $1 }
+        }
         if let environment { process.environment = environment }
         if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         process.standardInput = stdinPipe
@@ -156,11 +161,16 @@ final class Spawned: @unchecked Sendable {
 final class WrapSessionHarness: @unchecked Sendable {
     let directory: String
     let database: String
+    let argusHome: String
     let proxy: Spawned
 
     init(server: [String], options: [String] = [], environment: [String: String]? = nil, database: String? = nil) throws {
         directory = temporaryDirectory("wrap")
         self.database = database ?? directory + "/argus.db"
+        // Keys and other state go to the test's directory, never the user's ~/.argus.
+        var environment = environment ?? ProcessInfo.processInfo.environment
+        if environment["ARGUS_HOME"] == nil { environment["ARGUS_HOME"] = directory + "/home" }
+        argusHome = environment["ARGUS_HOME"]!
         proxy = try Spawned(Binaries.argus, ["wrap", "--db", self.database] + options + ["--"] + server,
                             environment: environment)
     }

@@ -28,6 +28,20 @@ def test_server() -> str:
     return str(_bin_dir() / "argus-test-server")
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path, monkeypatch) -> pathlib.Path:
+    """Each test's argus keeps its state (the replay key) in the test's directory.
+
+    HOME as well as ARGUS_HOME: the MCP SDK starts servers with only a few
+    variables of this environment, HOME among them.
+    """
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("ARGUS_HOME", str(home / ".argus"))
+    return home
+
+
 @pytest.fixture
 def db(tmp_path) -> pathlib.Path:
     return tmp_path / "argus.db"

@@ -40,6 +40,8 @@ public struct Configuration: Sendable, Equatable {
     public var dashboardHost: String?
     /// Per tool name (or "*"): JSON Pointers or globs ignored when diffing replays.
     public var replayIgnore: [String: [String]] = [:]
+    /// Keep the originals of redacted params, encrypted, so replay can send them (default true).
+    public var replaySeal: Bool?
     public var servers: [String: Server] = [:]
 
     public init() {}
@@ -204,7 +206,8 @@ private struct Reader {
             if let h = d["host"] { config.dashboardHost = try string(h, "dashboard.host") }
         }
         if let v = top["replay"] {
-            let r = try object(v, "replay", allowed: ["ignore"])
+            let r = try object(v, "replay", allowed: ["ignore", "seal"])
+            if let seal = r["seal"] { config.replaySeal = try bool(seal, "replay.seal") }
             if let ignore = r["ignore"] {
                 guard case .object(let tools) = ignore else { throw fail("replay.ignore", "expected { \"tool name or *\": [\"/json/pointer\", …] }") }
                 for member in tools.members {

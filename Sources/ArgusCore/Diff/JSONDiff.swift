@@ -129,11 +129,29 @@ public enum JSONDiff {
     }
 
     /// Differences from `before` to `after`, ignoring `ignore`d paths.
+    ///
+    /// Text that holds a JSON object or array (as MCP tools often return in
+    /// `content[].text`) is compared as JSON, its paths continuing into it:
+    /// `/result/content/0/text/observed_at`.
     public static func diff(_ before: JSONValue, _ after: JSONValue, ignoring ignore: IgnoreRules = IgnoreRules()) -> [Change] {
         var changes: [Change] = []
         var path: [String] = []
-        compare(ignore.strip(before), ignore.strip(after), &path, &changes)
+        compare(ignore.strip(expandingJSONText(before)), ignore.strip(expandingJSONText(after)), &path, &changes)
         return changes
+    }
+
+    /// The value with every string that parses as a JSON object or array replaced by what it parses to.
+    static func expandingJSONText(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text):
+            guard let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
+                  first == UInt8(ascii: "{") || first == UInt8(ascii: "["),
+                  let parsed = try? JSONParser.parse(Array(text.utf8)) else { return value }
+            return expandingJSONText(parsed)
+        case .array(let items): return .array(items.map(expandingJSONText))
+        case .object(let object): return .object(JSONObject(object.members.map { JSONMember($0.key, expandingJSONText($0.value)) }))
+        default: return value
+        }
     }
 
     /// Strings this long, or with line breaks, are compared line by line.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArgusCore
 import ArgusProxy
+import ArgusReplay
 import ArgusScripting
 import ArgusStore
 import Foundation
@@ -37,6 +38,10 @@ struct Wrap: ParsableCommand {
     @Flag(name: .customLong("no-redact"), help: "Record everything as is (secrets included).")
     var noRedact = false
 
+    @Flag(name: .customLong("no-seal"),
+          help: "Do not keep encrypted originals of redacted values (replays of those calls then need them supplied).")
+    var noSeal = false
+
     @Option(help: ArgumentHelp("Seconds the server gets to exit after its input closes, and again after SIGTERM.",
                                valueName: "seconds"))
     var grace: Double = 5
@@ -68,8 +73,7 @@ struct Wrap: ParsableCommand {
 
     func run() throws {
         let config = try configuration.load()
-        let databasePath = database.db == nil ? (config.database.map { config.resolve($0, home: config.home) } ?? database.path)
-                                              : database.path
+        let databasePath = database.path(config)
         var options = WrapOptions(command: serverCommand[0], arguments: Array(serverCommand.dropFirst()),
                                   databasePath: databasePath)
         options.serverName = name
@@ -79,6 +83,10 @@ struct Wrap: ParsableCommand {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         options.graceSeconds = grace
         options.flushTimeoutSeconds = flushTimeout
+        if options.redactionEnabled && !noSeal && config.replaySeal != false {
+            options.sealer = KeyFileSealer(path: SecretKeyFile.defaultPath(environment: ProcessInfo.processInfo.environment),
+                                           report: StderrLog.write)
+        }
 
         let specs = try ScriptSetup.specs(config: config, scripts: scripts, directories: scriptDirectories)
         if !specs.isEmpty {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ArgusCore
 import ArgusStore
 import Foundation
 
@@ -12,10 +13,15 @@ struct DatabaseOptions: ParsableArguments {
         return ArgusDatabase.defaultPath(environment: ProcessInfo.processInfo.environment)
     }
 
+    /// `--db`, else the config's `database`, else the default.
+    func path(_ config: Configuration) -> String {
+        db == nil ? (config.database.map { config.resolve($0, home: config.home) } ?? path) : path
+    }
+
     /// Opens for reading, turning store errors into a clean CLI failure.
-    func reader() throws -> ArgusReader {
+    func reader(_ config: Configuration? = nil) throws -> ArgusReader {
         do {
-            return try ArgusReader(path: path)
+            return try ArgusReader(path: config.map(path) ?? path)
         } catch {
             throw CLIError("\(error)")
         }

@@ -1,0 +1,47 @@
+import ArgumentParser
+import ArgusCore
+import ArgusProxy
+import ArgusReplay
+import Foundation
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a run's calls as a regression suite for `argus test --suite`.",
+        discussion: """
+            The suite is self-contained: how to start the server, the client's handshake, and each call \
+            with its expected outcome. It holds no secret in clear: redacted values stay redacted, and \
+            their originals are included only encrypted under your ~/.argus/secret.key.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("The run to export (see `argus runs`).", valueName: "id"))
+    var runID: Int64
+
+    @Option(help: ArgumentHelp("Write the suite to this file (default: standard output).", valueName: "file"))
+    var out: String?
+
+    func run() throws {
+        let config = try configuration.load()
+        let reader = try database.reader(config)
+        let plan: ReplayPlan
+        do {
+            plan = try ReplayPlan.forRun(runID, reader: reader)
+        } catch {
+            throw CLIError("argus export: \(error)")
+        }
+        let text = JSONWriter.string(plan.suiteJSON, pretty: true) + "\n"
+        guard let out else {
+            print(text, terminator: "")
+            return
+        }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: absolutePath(out)), options: .atomic)
+        } catch {
+            throw CLIError("cannot write \(out): \(error.localizedDescription)")
+        }
+        StderrLog.write("argus: wrote \(plan.calls.count) call\(plan.calls.count == 1 ? "" : "s") of run \(runID) to \(out)")
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import ArgusCore
+import ArgusProxy
+import ArgusReplay
+import ArgusScripting
+import ArgusStore
+import Foundation
+
+/// Flags shared by `argus replay` and `argus test`.
+struct ReplayFlags: ParsableArguments {
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
+
+    @Option(help: ArgumentHelp("Start this server from the config's \"servers\" instead of the recorded command.",
+                               valueName: "name"))
+    var server: String?
+
+    @Option(help: ArgumentHelp("Seconds to wait for each answer (and for the server to start).", valueName: "seconds"))
+    var timeout: Double = 30
+
+    @Option(help: ArgumentHelp("Ignore differences at this JSON pointer; * matches one segment, ** any number, "
+                                   + "a bare name any depth (repeatable, e.g. /result/structuredContent/observed_at or timestamp).",
+                               valueName: "pointer"))
+    var ignore: [String] = []
+
+    @Option(name: .customLong("script"),
+            help: ArgumentHelp("A Lua script with mutate_replay or normalize hooks (repeatable; config scripts apply too).",
+                               valueName: "file"))
+    var scripts: [String] = []
+
+    func validate() throws {
+        if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+        if ignore.contains(where: \.isEmpty) { throw ValidationError("--ignore takes a JSON pointer such as /result/structuredContent/observed_at") }
+    }
+
+    /// The engine options: config and flags together.
+    func engineOptions(_ config: Configuration, plan: ReplayPlan) throws -> ReplayEngine.Options {
+        let environment = ProcessInfo.processInfo.environment
+        var options = ReplayEngine.Options(databasePath: database.path(config), keyPath: SecretKeyFile.defaultPath(environment: environment),
+                                           serverName: server ?? plan.serverName)
+        options.timeoutSeconds = timeout
+        options.ignore = IgnoreRules(ignore)
+        options.ignoreByTool = config.replayIgnore
+        options.scripts = try ScriptSetup.specs(config: config, scripts: scripts, directories: [])
+        options.scriptLimits = ScriptSetup.limits(config)
+        // The replayed server sees this environment plus the launch's extra variables; their secret values are redacted too.
+        options.redaction = RedactionPolicy.forEnvironment(environment.merging(plan.launch.extraEnvironment) { $1 },
+                                                           enabled: config.redactionEnabled ?? true, extraKeys: config.redactKeys)
+        return options
+    }
+
+    /// The plan with --server applied, after warning about secrets the server may miss.
+    func prepare(_ plan: ReplayPlan, config: Configuration) throws -> ReplayPlan {
+        var plan = plan
+        if let server {
+            guard let named = config.servers[server] else {
+                let known = config.servers.keys.sorted()
+                throw CLIError("no server named \(server) in \(config.source ?? "the configuration")"
+                               + (known.isEmpty ? " (it has no \"servers\")" : " (it has: \(known.joined(separator: ", ")))"))
+            }
+            plan.launch = ServerLaunch(command: named.command, arguments: named.args,
+                                       cwd: named.cwd.map { config.resolve($0, home: config.home) }, extraEnvironment: named.env)
+            plan.serverName = server
+        }
+        let missing = plan.missingSecretVariables(environment: ProcessInfo.processInfo.environment)
+        if !missing.isEmpty {
+            StderrLog.write("argus: warning: the recorded server had \(missing.joined(separator: ", ")) in its environment, "
+                            + "and this shell does not; export \(missing.count == 1 ? "it" : "them") if the server needs \(missing.count == 1 ? "it" : "them")")
+        }
+        return plan
+    }
+}
