@@ -154,3 +154,6 @@ metric = nil
 ---Before a replay: nil (unchanged) or the new params.
 ---@type fun(params: table, call: ArgusCall, ctx: ArgusContext): table?
 mutate_replay = nil
+---Before a replay is diffed, on the recorded and the replayed outcome ({result=…} or {error=…}): nil or what to compare.
+---@type fun(outcome: table, call: ArgusCall, ctx: ArgusContext): table?
+normalize = nil

@@ -13,7 +13,7 @@ ensure_swift
 ensure_system_packages "${build_packages[@]}"
 
 scratch=.build-bench
-for product in argus argus-bench; do
+for product in argus argus-bench argus-test-server; do
     swift build -c release --scratch-path "$scratch" -Xswiftc -static-stdlib --product "$product" >&2
 done
 bin="$scratch/release"
@@ -56,6 +56,10 @@ results=$(mktemp)
     "$bin/argus-bench" latency --rounds 10000 --warmup 1000 --scripts "$scripts"
     echo
     "$bin/argus-bench" recorder --calls 100000 --pace 20000 --scripts "$scripts"
+    echo
+    echo "#### Replay"
+    echo
+    "$bin/argus-bench" replay --calls 1000 --baseline-calls 200
     echo
     echo "#### Start-up"
     echo

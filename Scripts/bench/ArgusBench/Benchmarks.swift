@@ -299,3 +299,86 @@ enum HookBench {
         print("| \((redactorPath as NSString).lastPathComponent) on the request and the response (both redacted) | \(fmt(redact, 2)) |")
     }
 }
+
+enum ReplayBench {
+    /// A suite of `calls` echo calls recorded through `argus wrap`, replayed by
+    /// `argus test --suite` (one warm server), against the baseline of starting
+    /// the server for each call (spawn, initialize, call, exit) without Argus.
+    static func run(_ options: Options) {
+        let calls = options.int("calls", 1000)
+        let baselineCalls = options.int("baseline-calls", calls)
+        let bin = binDirectory()
+        let server = bin + "/argus-test-server"
+        let db = temporaryDatabase()
+        let home = (db as NSString).deletingLastPathComponent + "/home"
+        setenv("ARGUS_HOME", home, 1)  // the bench's key stays out of ~/.argus
+
+        // Record the session as a client would.
+        let initialize = Array(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#.utf8) + [0x0A]
+        let initialized = Array(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8) + [0x0A]
+        let list = Array(#"{"jsonrpc":"2.0","id":"l","method":"tools/list"}"#.utf8) + [0x0A]
+        func echo(_ i: Int) -> [UInt8] {
+            Array(#"{"jsonrpc":"2.0","id":\#(i + 1),"method":"tools/call","params":{"name":"echo","arguments":{"message":"call \#(i) of the suite"}}}"#.utf8) + [0x0A]
+        }
+        do {
+            let recorder = try Peer([bin + "/argus", "wrap", "--db", db, "--", server])
+            recorder.send(initialize + initialized + list)
+            _ = recorder.readLine()
+            _ = recorder.readLine()
+            for i in 0..<calls {
+                recorder.send(echo(i))
+                _ = recorder.readLine()
+            }
+            recorder.close()
+        } catch {
+            fatalError("cannot record: \(error)")
+        }
+        let suite = (db as NSString).deletingLastPathComponent + "/suite.json"
+        guard shell([bin + "/argus", "export", "--db", db, "--run", "1", "--out", suite]) == 0 else { fatalError("export failed") }
+
+        // Argus: the whole `argus test` process, server start included.
+        var warm: [Double] = []
+        for _ in 0..<3 {
+            let start = Clock.monotonicNanos()
+            let status = shell([bin + "/argus", "test", "--db", db, "--suite", suite])
+            warm.append(Double(Clock.monotonicNanos() - start) / 1e9)
+            guard status == 0 else { fatalError("argus test failed with status \(status)") }
+        }
+
+        // Baseline: a fresh server per call, timed from spawn to the answer (its exit is not counted).
+        var spent: UInt64 = 0
+        for i in 0..<baselineCalls {
+            let start = Clock.monotonicNanos()
+            guard let peer = try? Peer([server]) else { fatalError("cannot start \(server)") }
+            peer.send(initialize + initialized)
+            _ = peer.readLine()
+            peer.send(echo(i))
+            _ = peer.readLine()
+            spent += Clock.monotonicNanos() - start
+            kill(peer.process.processIdentifier, SIGKILL)  // not waiting out the server's graceful exit keeps the bench short
+            peer.close()
+        }
+        let perCall = Double(spent) / 1e9 / Double(baselineCalls)
+        let baseline = perCall * Double(calls)
+
+        print("replay: a suite of \(calls) recorded `echo` calls against argus-test-server")
+        print("| | total (s) | per call (ms) |")
+        print("|---|---|---|")
+        print("| `argus test --suite` (one warm server; best of 3, whole process) | \(fmt(warm.min()!, 2)) | \(fmt(warm.min()! * 1000 / Double(calls), 3)) |")
+        print("| baseline: start the server for each call, spawn to answer (\(baselineCalls) calls measured) | \(fmt(baseline, 2)) | \(fmt(perCall * 1000, 3)) |")
+        print("")
+        print("Runs of `argus test`: \(warm.map { fmt($0, 2) }.joined(separator: ", ")) s. Target: ≤ 5 s.")
+    }
+
+    /// Runs a command to completion with its output discarded; returns its status.
+    static func shell(_ command: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        do { try process.run() } catch { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}

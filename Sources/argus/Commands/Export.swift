@@ -30,7 +30,7 @@ struct Export: ParsableCommand {
         do {
             plan = try ReplayPlan.forRun(runID, reader: reader)
         } catch {
-            throw CLIError("argus export: \(error)")
+            throw CLIError("\(error)")
         }
         let text = JSONWriter.string(plan.suiteJSON, pretty: true) + "\n"
         guard let out else {

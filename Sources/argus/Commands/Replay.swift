@@ -45,11 +45,11 @@ struct Replay: ParsableCommand {
         do {
             plan = try flags.prepare(try ReplayPlan.forCall(callID, reader: reader), config: config)
         } catch let error as ReplayError {
-            throw CLIError("argus replay: \(error)")
+            throw CLIError("\(error)")
         }
         let call = plan.calls[0]
         if call.annotations?["destructiveHint"]?.boolValue == true && !allowDestructive {
-            throw CLIError("argus replay: \(call.tool ?? "the tool") is annotated destructive; replaying it would do it again. "
+            throw CLIError("\(call.tool ?? "the tool") is annotated destructive; replaying it would do it again. "
                            + "Add --allow-destructive if that is what you want.")
         }
         let engine = ReplayEngine(options: try flags.engineOptions(config, plan: plan), launch: plan.launch,

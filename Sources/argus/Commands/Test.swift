@@ -61,7 +61,7 @@ struct Test: ParsableCommand {
             }
             plan = try flags.prepare(plan, config: config)
         } catch let error as ReplayError {
-            throw CLIError("argus test: \(error)")
+            throw CLIError("\(error)")
         }
         if plan.calls.isEmpty { StderrLog.write("argus test: there are no tool calls, resource reads or prompts to replay") }
 
