@@ -128,6 +128,9 @@ public final class ReplayEngine {
     private let replays = ReplayLinks()
     private var nextID = 1
     private var serverTools: [String]?
+    /// Set when a server could not be started and greeted: the calls after it fail
+    /// at once with the same reason instead of each waiting out a start.
+    private var startFailure: ReplayError?
     private let key: SecretKeyFile?
     private let keyProblem: String?
     private let scriptHost: ScriptHost?
@@ -317,10 +320,22 @@ public final class ReplayEngine {
     /// The warm connection, or a new one (started and greeted) when there is none or it died.
     private func connect() throws -> ServerConnection {
         if let connection, !connection.hasExited { return connection }
+        if let startFailure { throw startFailure }
         if let old = connection {
             report("argus: the server \(old.exitDescription?.description ?? "exited"); starting it again")
             old.close()
+            self.connection = nil
         }
+        do {
+            return try start()
+        } catch {
+            let failure = error as? ReplayError ?? .protocolError("\(error)")
+            startFailure = failure
+            throw failure
+        }
+    }
+
+    private func start() throws -> ServerConnection {
         let pipeline = try recordingPipeline()
         let answers = handshake.clientAnswers
         let connection = try ServerConnection(launch: launch, pipeline: pipeline) { request in

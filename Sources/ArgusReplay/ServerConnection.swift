@@ -80,6 +80,7 @@ final class ServerConnection: @unchecked Sendable {
     private let pipeline: RecordingPipeline
     private let answer: @Sendable (JSONValue) -> JSONValue
     private let monitor = Monitor()
+    private let sending = Monitor()
     private var responses: [String: (JSONValue, UInt64)] = [:]
     private var stderrLines: [String] = []
     private var exitStatus: ExitStatus?
@@ -113,12 +114,17 @@ final class ServerConnection: @unchecked Sendable {
     var hasExited: Bool { monitor.locked { exitStatus != nil } }
     var stderrText: String { monitor.locked { stderrLines.joined(separator: "\n") } }
 
+    /// Writes one message. Requests come from the engine's thread and answers to
+    /// the server's own requests from the reader thread: one writer at a time keeps
+    /// lines whole and the recording in the order the server reads them.
     func send(_ message: JSONValue) {
         var bytes = JSONWriter.bytes(message)
         bytes.append(0x0A)
-        bytes.withUnsafeBytes { raw in
-            pipeline.record(.clientToServer, raw, at: Clock.now())
-            _ = Relay.writeAll(child.stdinFD, raw.baseAddress!, raw.count)
+        sending.locked {
+            bytes.withUnsafeBytes { raw in
+                pipeline.record(.clientToServer, raw, at: Clock.now())
+                _ = Relay.writeAll(child.stdinFD, raw.baseAddress!, raw.count)
+            }
         }
     }
 
@@ -169,7 +175,7 @@ final class ServerConnection: @unchecked Sendable {
     // MARK: reader threads
 
     private func readResponses() {
-        var framer = LineFramer()
+        var framer = LineFramer(maxLineBytes: 1 << 30)  // the whole answer, however large: it is compared, not just recorded
         _ = Relay.run(from: child.stdoutFD, to: -1, onDestinationBroken: {}) { [self] bytes, time in
             pipeline.record(.serverToClient, bytes, at: time)
             var lines: [[UInt8]] = []

@@ -78,7 +78,16 @@ struct Test: ParsableCommand {
                                           "seconds": .number(String(format: "%.3f", report.seconds))],
                               "results": .array(report.results.map(\.json))])
         } else {
+            var previousFailure: String?
             for result in report.results where result.outcome != .equal {
+                if result.outcome == .failed, let failure = result.failure, failure == previousFailure {
+                    // A server that does not start fails every call the same way: say it once.
+                    var short = result
+                    short.failure = "the same"
+                    print(DiffText.render(short, color: color))
+                    continue
+                }
+                previousFailure = result.outcome == .failed ? result.failure : nil
                 print(DiffText.render(result, color: color))
             }
             print(report.summary)
