@@ -123,6 +123,8 @@ final class RecordApplier {
                 case .rewriteMessage(let run, let seq, let body):
                     try db.run("UPDATE messages SET body = ?, redacted = 1 WHERE run_id = ? AND seq = ?",
                                [.text(body), .int(try id(run)), .int(Int64(seq))])
+                    // Rewritten after the fact means dropped by a script: its sealed original goes too.
+                    try db.run("DELETE FROM sealed_params WHERE run_id = ? AND seq = ?", [.int(try id(run)), .int(Int64(seq))])
 
                 case .sealedParams(let run, let seq, let keyID, let sealed):
                     try db.run("INSERT OR REPLACE INTO sealed_params (run_id, seq, key_id, sealed) VALUES (?, ?, ?, ?)",

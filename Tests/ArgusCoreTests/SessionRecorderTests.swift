@@ -190,3 +190,40 @@ final class RecorderHarness {
         #expect(h.runEnds.last?.stderrTail == "auth with [REDACTED:env:GITHUB_TOKEN] failed")
     }
 }
+
+/// Keeps what it is asked to seal, reversibly, so tests can check what would be encrypted.
+final class RecordingSealer: SecretSealer, @unchecked Sendable {
+    var sealed: [[UInt8]] = []
+    func seal(_ plaintext: [UInt8]) -> (keyID: String, sealed: [UInt8])? {
+        sealed.append(plaintext)
+        return ("k1", plaintext.reversed())
+    }
+}
+
+@Suite struct SealingInRecorderTests {
+    @Test func onlyRequestsWhoseParamsWereRedactedAreSealed() throws {
+        let h = RecorderHarness()
+        let sealer = RecordingSealer()
+        h.config.sealer = sealer
+        h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"hi"}}}"#)
+        h.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"login","arguments":{"password":"hunter2-horse"}}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":2,"result":{"content":[{"type":"text","text":"token sk-abcdefghijklmnopqrstuvwx"}]}}"#)
+        h.finish()
+        let sealedOps = h.ops.compactMap { op -> (Int, String, [UInt8])? in
+            if case .sealedParams(_, let seq, let keyID, let bytes) = op { return (seq, keyID, bytes) }
+            return nil
+        }
+        #expect(sealedOps.map(\.0) == [2])  // not the plain request, not the (redacted) response
+        #expect(sealedOps.first?.1 == "k1")
+        let original = try JSONParser.parse(String(decoding: sealer.sealed[0], as: UTF8.self))
+        #expect(original["arguments"]?["password"] == "hunter2-horse")
+        #expect(h.messages[1].body.contains("[REDACTED]") && !h.messages[1].body.contains("hunter2"))
+    }
+
+    @Test func nothingIsSealedWithoutASealer() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"login","arguments":{"password":"hunter2-horse"}}}"#)
+        h.finish()
+        #expect(!h.ops.contains { if case .sealedParams = $0 { return true } else { return false } })
+    }
+}

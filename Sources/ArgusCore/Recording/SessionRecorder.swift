@@ -219,7 +219,10 @@ public final class SessionRecorder {
         emit(.message(MessageRecord(run: run, seq: seq, direction: direction, timestamp: time.wallMicros,
                                     kind: envelope.kind, method: method, jsonrpcID: envelope.idText, body: body,
                                     size: line.size, redacted: !hits.isEmpty || rewrittenByScript)))
-        if envelope.kind == .request, redacted != nil, let sealer = config.sealer, let params = envelope.params,
+        // A request whose stored params differ from what was sent keeps its original, sealed, for replay;
+        // not one a script dropped (dropping means keep nothing).
+        let dropped = stored.params?.stringValue?.hasPrefix("[DROPPED by script") == true
+        if envelope.kind == .request, redacted != nil, !dropped, let sealer = config.sealer, let params = envelope.params,
            stored.params.map({ !$0.sameValue(as: params) }) ?? true,
            let box = sealer.seal(JSONWriter.bytes(params)) {
             emit(.sealedParams(run, seq: seq, keyID: box.keyID, sealed: box.sealed))

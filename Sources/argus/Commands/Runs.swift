@@ -33,8 +33,10 @@ struct Runs: ParsableCommand {
                            ("CALLS", .right), ("ERRORS", .right), ("ENDED", .left), ("CLIENT", .left)])
         for r in runs {
             let duration = r.endedAt.map { Format.duration(micros: $0 - r.startedAt) } ?? "running"
+            var client = [r.clientName, r.clientVersion].compactMap { $0 }.joined(separator: " ")
+            if r.kind == "replay" { client = "argus replay" + (client.isEmpty ? "" : ", as \(client)") }
             table.add([String(r.id), r.serverName, Format.time(micros: r.startedAt), duration, String(r.callCount),
-                       String(r.errorCount), Self.ending(r), [r.clientName, r.clientVersion].compactMap { $0 }.joined(separator: " ")])
+                       String(r.errorCount), Self.ending(r), client])
         }
         print(table.render())
     }
