@@ -34,16 +34,21 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // The dashboard: a small HTTP/1.1 server, REST API, SSE live feed, embedded web UI.
+        .target(name: "ArgusDashboard", dependencies: [
+            "ArgusCore", "ArgusStore", "ArgusReplay", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         .executableTarget(
             name: "argus",
             dependencies: [
-                "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay",
+                "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay", "ArgusDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore"]),
         // Benchmarks (Scripts/bench/run.sh); compares Argus with baselines measured in the same run.
-        .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "CLua"],
+        .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "CLua", "CSQLite"],
                           path: "Scripts/bench/ArgusBench"),
 
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"]),
@@ -51,5 +56,6 @@ let package = Package(
         .testTarget(name: "ArgusScriptingTests", dependencies: ["ArgusCore", "ArgusScripting", "CLua"]),
         .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusStore"]),
         .testTarget(name: "ArgusReplayTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusReplay"]),
+        .testTarget(name: "ArgusDashboardTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusDashboard"]),
     ]
 )

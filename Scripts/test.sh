@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 source Scripts/lib/environment.sh
 
 ensure_swift
-ensure_system_packages "${build_packages[@]}" git python3 libcurl4
+ensure_system_packages "${build_packages[@]}" git python3 libcurl4 chromium chromium-driver
 ensure_python_venv
 
 swift build --build-tests

@@ -176,3 +176,12 @@ public final class ChildProcess: @unchecked Sendable {
         return ExitStatus(waitStatus: status)
     }
 }
+
+/// Termination signals (SIGTERM, SIGINT, SIGHUP, SIGQUIT) received synchronously.
+public enum TerminationSignals {
+    /// Blocks them in this thread and the threads it starts afterwards: call first thing.
+    public static func block() { argus_block_termination_signals() }
+
+    /// Waits for one and returns its number.
+    public static func wait() -> Int32 { argus_wait_signal() }
+}

@@ -55,7 +55,7 @@ public struct Handshake: Sendable {
     init(json: JSONValue) {
         stateless = json["stateless"]?.boolValue ?? false
         protocolVersion = json["protocol_version"]?.stringValue
-        initializeParams = json["initialize"].flatMap { $0.isNull ? nil : $0 }
+        initializeParams = json["initialize"]?.nonNull
         clientAnswers = Dictionary(uniqueKeysWithValues: (json["client_answers"]?.objectValue?.members ?? []).map { ($0.key, $0.value) })
     }
 }
@@ -155,10 +155,38 @@ public final class ReplayEngine {
                          report: report)
     }
 
+    /// Starts and greets the server now, rather than on the first replay.
+    public func warmUp() throws {
+        _ = try connect()
+    }
+
+    /// The database id of the replay run, once its first row is written (waits up to `timeout` seconds).
+    public func recordedRunID(timeout: Double = 5) -> Int64? {
+        let deadline = Clock.monotonicNanos() + UInt64(timeout * 1e9)
+        while Clock.monotonicNanos() < deadline {
+            if let id = pipeline?.writer.databaseID(of: 1) { return id }  // a replay records one run: the recorder's first
+            if pipeline == nil { return nil }
+            Clock.sleep(seconds: 0.005)
+        }
+        return nil
+    }
+
+    /// The server is running (started and not exited).
+    public var isServerRunning: Bool { connection.map { !$0.hasExited } ?? false }
+
     /// Stops the server and writes the replay run.
     public func close() {
+        // How the run ended, judged before closing the server's input makes it exit.
+        let reason: EndReason, detail: String?
+        if let startFailure {
+            (reason, detail) = (.serverFailedToStart, startFailure.description)
+        } else if let connection, connection.hasExited {
+            (reason, detail) = (.serverExited, connection.exitDescription?.description)
+        } else {
+            (reason, detail) = (.replayFinished, nil)
+        }
         connection?.close()
-        pipeline?.finish(reason: .replayFinished, detail: nil, exitStatus: connection?.exitDescription?.shellStatus)
+        pipeline?.finish(reason: reason, detail: detail, exitStatus: connection?.exitDescription?.shellStatus)
         connection = nil
         pipeline = nil
     }
@@ -168,8 +196,8 @@ public final class ReplayEngine {
     // MARK: replaying
 
     /// Replays one call. `patch` is a JSON merge patch applied to the tool's
-    /// arguments (or the params of other methods).
-    public func replay(_ call: ReplayCall, patch: JSONValue? = nil) -> ReplayResult {
+    /// arguments (or the params of other methods); `ignore` adds to the engine's rules for this call.
+    public func replay(_ call: ReplayCall, patch: JSONValue? = nil, ignore extra: IgnoreRules = IgnoreRules()) -> ReplayResult {
         var result = ReplayResult(call: call, outcome: .failed, actualIsError: false, changes: [])
         do {
             let params = try prepareParams(call, patch: patch)
@@ -187,7 +215,8 @@ public final class ReplayEngine {
             let actual = redactor.redact(outcome) ?? outcome
             result.actual = actual
             result.actualIsError = response["error"] != nil || response["result"]?["isError"]?.boolValue == true
-            let rules = options.ignore.adding((options.ignoreByTool["*"] ?? []) + (call.tool.flatMap { options.ignoreByTool[$0] } ?? []))
+            let rules = options.ignore.adding((options.ignoreByTool["*"] ?? []) + (call.tool.flatMap { options.ignoreByTool[$0] } ?? [])
+                                              + extra.patterns)
             let expected = try normalize(call.expected ?? .null, call: call)
             let normalized = try normalize(actual, call: call)
             result.changes = JSONDiff.diff(expected, normalized, ignoring: rules)
@@ -276,6 +305,24 @@ public final class ReplayEngine {
             let here = prefix + "/" + m.key
             return [here] + patchedPointers(m.value, prefix: here)
         }
+    }
+
+    /// The merge patch that turns `original` into `edited` (members removed become null).
+    /// Arrays and other values are replaced whole, as RFC 7386 does.
+    public static func mergePatch(from original: JSONValue, to edited: JSONValue) -> JSONValue? {
+        guard case .object(let a) = original, case .object(let b) = edited else {
+            return original.sameValue(as: edited) ? Optional.none : edited
+        }
+        var patch = JSONObject()
+        for member in b.members {
+            if let before = a[member.key] {
+                if let inner = mergePatch(from: before, to: member.value) { patch[member.key] = inner }
+            } else {
+                patch[member.key] = member.value
+            }
+        }
+        for member in a.members where b[member.key] == nil { patch[member.key] = .null }
+        return patch.members.isEmpty ? Optional.none : .object(patch)
     }
 
     /// RFC 7386 JSON merge patch.

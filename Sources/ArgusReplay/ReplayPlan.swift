@@ -13,6 +13,16 @@ public struct ReplayPlan: Sendable {
     public var calls: [ReplayCall]
     public var sourceRun: Int64?
 
+    public init(serverName: String, launch: ServerLaunch, recordedEnvNames: [String], handshake: Handshake, calls: [ReplayCall],
+                sourceRun: Int64?) {
+        self.serverName = serverName
+        self.launch = launch
+        self.recordedEnvNames = recordedEnvNames
+        self.handshake = handshake
+        self.calls = calls
+        self.sourceRun = sourceRun
+    }
+
     public static let replayableMethods: Set<String> = ["tools/call", "resources/read", "prompts/get"]
 
     /// The plan for one recorded call.
@@ -115,11 +125,11 @@ public struct ReplayPlan: Sendable {
             }
             return ReplayCall(callID: c["call_id"]?.intValue.map(Int64.init), method: method, tool: c["tool"]?.stringValue,
                               params: c["params"] ?? [:], sealed: sealed,
-                              expected: c["expected"].flatMap { $0.isNull ? nil : $0 }, expectedIsError: c["is_error"]?.boolValue ?? false,
+                              expected: c["expected"]?.nonNull, expectedIsError: c["is_error"]?.boolValue ?? false,
                               latencyMicros: c["latency_us"]?.intValue.map(Int64.init),
                               startedAt: c["started_at"]?.stringValue.flatMap(TimeFormat.parseISO8601) ?? Clock.wallMicros(),
-                              inputSchema: c["input_schema"].flatMap { $0.isNull ? nil : $0 },
-                              annotations: c["annotations"].flatMap { $0.isNull ? nil : $0 })
+                              inputSchema: c["input_schema"]?.nonNull,
+                              annotations: c["annotations"]?.nonNull)
         }
         return ReplayPlan(serverName: server["name"]?.stringValue ?? command,
                           launch: ServerLaunch(command: command, arguments: server["args"]?.arrayValue?.compactMap(\.stringValue) ?? [],

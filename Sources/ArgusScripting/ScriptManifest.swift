@@ -139,7 +139,7 @@ public struct ScriptManifest: Sendable {
                     throw ScriptLoadError("SCRIPT.config.\(member.key) must be a table like { type = \"number\", default = 1 }")
                 }
                 fields.append(ConfigField(name: member.key, type: field["type"]?.stringValue,
-                                          defaultValue: field["default"].flatMap { $0.isNull ? nil : $0 },
+                                          defaultValue: field["default"]?.nonNull,
                                           required: field["required"]?.boolValue ?? false,
                                           description: field["description"]?.stringValue))
             }

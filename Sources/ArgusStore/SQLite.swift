@@ -190,6 +190,21 @@ public struct Statement {
         }
     }
 
+    /// Column accessors for loops over many rows without building `Row`s.
+    public func int(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
+
+    public func optionalInt(_ i: Int32) -> Int64? {
+        sqlite3_column_type(handle, i) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, i)
+    }
+
+    public func text(_ i: Int32) -> String? {
+        guard let text = sqlite3_column_text(handle, i) else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, i))), as: UTF8.self)
+    }
+
+    /// Ends the statement's read, so a long-lived connection does not hold an old snapshot.
+    public func reset() { sqlite3_reset(handle) }
+
     public func row() -> Row {
         let count = sqlite3_column_count(handle)
         var values: [SQLiteValue] = []

@@ -86,7 +86,7 @@ public struct ScriptStatusRow: Sendable {
 
 extension ArgusReader {
     /// Alerts, metric samples, logs or errors from scripts, newest first.
-    public func scriptOutputs(kind: String?, script: String? = nil, run: Int64? = nil, limit: Int = 100,
+    public func scriptOutputs(kind: String?, script: String? = nil, run: Int64? = nil, requestSeq: Int64? = nil, limit: Int = 100,
                               beforeID: Int64? = nil, afterID: Int64? = nil) throws -> [ScriptOutputRow] {
         var clauses: [String] = []
         var args: [SQLiteValue] = []
@@ -101,6 +101,10 @@ extension ArgusReader {
         if let run {
             clauses.append("o.run_id = ?")
             args.append(.int(run))
+        }
+        if let requestSeq {
+            clauses.append("o.request_seq = ?")
+            args.append(.int(requestSeq))
         }
         if let beforeID {
             clauses.append("o.id < ?")

@@ -12,6 +12,6 @@ struct Argus: ParsableCommand {
             Every message is forwarded unchanged and recorded (secrets redacted) in ~/.argus/argus.db.
             """,
         version: version,
-        subcommands: [Wrap.self, Runs.self, Calls.self, Replay.self, Export.self, Test.self, Stats.self, Alerts.self, Metrics.self, Scripts.self, Script.self, Demo.self]
+        subcommands: [Wrap.self, DashboardCommand.self, Runs.self, Calls.self, Replay.self, Export.self, Test.self, Stats.self, Alerts.self, Metrics.self, Scripts.self, Script.self, Demo.self]
     )
 }

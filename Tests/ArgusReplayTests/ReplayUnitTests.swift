@@ -150,3 +150,16 @@ final class Messages: @unchecked Sendable {
         } throws: { "\($0)".contains("x.json is not an Argus suite") }
     }
 }
+
+@Suite struct MergePatchBetweenTests {
+    func parse(_ text: String) -> JSONValue { try! JSONParser.parse(text) }
+
+    @Test func thePatchBetweenTwoValuesTurnsOneIntoTheOther() {
+        #expect(ReplayEngine.mergePatch(from: parse(#"{"city":"Lisbon"}"#), to: parse(#"{"city":"Lisbon"}"#)) == nil)
+        let original = parse(#"{"a":1,"b":{"c":2,"d":3},"e":[1],"gone":true}"#)
+        let edited = parse(#"{"a":1,"b":{"c":5,"d":3},"e":[1,2],"new":"x"}"#)
+        let patch = ReplayEngine.mergePatch(from: original, to: edited)
+        #expect(patch?.sameValue(as: parse(#"{"b":{"c":5},"e":[1,2],"gone":null,"new":"x"}"#)) == true)
+        #expect(ReplayEngine.mergePatch(original, patch!).sameValue(as: edited))
+    }
+}

@@ -53,6 +53,10 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The value, or nil when it is JSON null. (Prefer this to `isNull ? nil : value`:
+    /// JSONValue is ExpressibleByNilLiteral, so that `nil` can become JSON null.)
+    public var nonNull: JSONValue? { isNull ? Optional.none : self }
+
     public var isNull: Bool {
         if case .null = self { return true }
         return false

@@ -1,0 +1,98 @@
+import ArgusCore
+import ArgusReplay
+import ArgusStore
+import Foundation
+
+/// `argus dashboard`: the HTTP server, the live feed, the stats index and the
+/// replay service over one database.
+public final class Dashboard: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 3000
+        public var databasePath: String
+        public var tokenPath: String
+        public var version: String
+        public var replay: ReplayEngine.Options
+        public var servers: [String: ServerLaunch] = [:]
+        /// Extra names the dashboard may be reached by (Host header), for a non-loopback bind.
+        public var extraHosts: [String] = []
+        public var pollInterval = 0.05
+
+        public init(databasePath: String, tokenPath: String, version: String, replay: ReplayEngine.Options) {
+            self.databasePath = databasePath
+            self.tokenPath = tokenPath
+            self.version = version
+            self.replay = replay
+        }
+    }
+
+    public let options: Options
+    public let token: String
+    private let pool: ReaderPool
+    private let feed: LiveFeed
+    private let stats = StatsIndex()
+    private let replay: ReplayService
+    private var server: HTTPServer?
+    private var router = Router()
+    private var guardian: AccessGuard?
+
+    /// Opens the database (which must exist and be readable) and the token.
+    public init(options: Options) throws {
+        self.options = options
+        pool = ReaderPool(path: options.databasePath)
+        // Fail now, with the store's message, if the database is missing, corrupt or too new.
+        try pool.withReader { reader in _ = try reader.db.scalarInt("SELECT COUNT(*) FROM runs") }
+        token = try DashboardToken.loadOrCreate(path: options.tokenPath)
+        let stats = self.stats
+        feed = LiveFeed(databasePath: options.databasePath, pollInterval: options.pollInterval) { stats.add($0) }
+        replay = ReplayService(settings: .init(template: options.replay, servers: options.servers), pool: pool)
+    }
+
+    public var port: Int { server?.boundPort ?? options.port }
+
+    /// The address to open, e.g. `http://127.0.0.1:3000/`.
+    public var url: String {
+        let host = options.host.contains(":") ? "[\(options.host)]" : (AccessGuard.isWildcard(options.host) ? "127.0.0.1" : options.host)
+        return "http://\(host):\(port)/"
+    }
+
+    /// Starts serving. Stats load in the background (a large database takes a moment).
+    public func start() throws {
+        let http = HTTPServer(options: .init(host: options.host, port: options.port)) { [unowned self] request in
+            handle(request)
+        }
+        let port = try http.start()
+        guardian = AccessGuard(token: token, bindHost: options.host, port: port, extraHosts: options.extraHosts)
+        server = http
+        let api = API(pool: pool, feed: feed, stats: stats, replay: replay, version: options.version, startedAt: Clock.wallMicros())
+        api.register(&router)
+        try feed.start()
+        let pool = self.pool, stats = self.stats
+        OSThread(name: "dashboard-stats", background: true) {
+            try? pool.withReader { try stats.load(from: $0) }
+        }
+    }
+
+    public func stop() {
+        server?.stop()
+        feed.stop()
+        replay.closeAll()
+    }
+
+    /// Every request passes the guard; every response gets the security headers.
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        var response: HTTPResponse
+        if let guardian, case .denied(let status, let message) = guardian.check(request) {
+            response = .error(status, message)
+        } else if request.method == "GET", let asset = Assets.response(for: request.path, token: token, version: options.version) {
+            response = asset
+        } else {
+            response = router.handle(request)
+        }
+        response.headers += [("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"), ("referrer-policy", "no-referrer"),
+                             ("content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                + "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")]
+        if response.header("cache-control") == nil { response.headers.append(("cache-control", "no-store")) }
+        return response
+    }
+}

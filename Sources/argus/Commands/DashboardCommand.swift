@@ -1,0 +1,98 @@
+import ArgumentParser
+import ArgusCore
+import ArgusDashboard
+import ArgusProxy
+import ArgusReplay
+import ArgusStore
+import Foundation
+
+struct DashboardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "Serve the live web UI and the REST API over the recordings.",
+        discussion: """
+            Open the printed URL. Calls recorded by any `argus wrap` on the same database appear as they \
+            happen. The dashboard listens on 127.0.0.1 only, unless --host names another address and \
+            --allow-remote says you mean it. Endpoints that change things (replay, delete) need the token \
+            in ~/.argus/token, which the page carries; see Docs/API.md.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
+
+    @Option(help: ArgumentHelp("Port to listen on (default: the config's dashboard.port, else 3000; 0 picks a free one).",
+                               valueName: "port"))
+    var port: Int?
+
+    @Option(help: ArgumentHelp("Address to listen on (default 127.0.0.1).", valueName: "address"))
+    var host: String?
+
+    @Flag(name: .customLong("allow-remote"),
+          help: "Allow listening on an address other machines can reach. Anyone who can reach it can read your recordings.")
+    var allowRemote = false
+
+    @Option(name: .customLong("allowed-host"),
+            help: ArgumentHelp("Another name the dashboard is reached by (Host header), e.g. behind a tunnel (repeatable).",
+                               valueName: "name"))
+    var allowedHosts: [String] = []
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() throws {
+        TerminationSignals.block()  // before any thread starts, so Ctrl-C ends the wait below
+        let config = try configuration.load()
+        let environment = ProcessInfo.processInfo.environment
+        let host = self.host ?? config.dashboardHost ?? "127.0.0.1"
+        if !AccessGuard.isLoopback(host) {
+            guard allowRemote else {
+                throw CLIError("\(host) is reachable from other machines, and the dashboard shows your recordings to whoever "
+                               + "reaches it. Add --allow-remote if that is what you want.")
+            }
+            StderrLog.write("argus: warning: listening on \(host): anyone who can reach this address can read the recordings. "
+                            + "Changes still need the token in \(DashboardToken.path(environment: environment)).")
+        }
+        let databasePath = database.path(config)
+        let isDefaultPath = database.db == nil && config.database == nil && environment["ARGUS_DB"] == nil
+        if !FileManager.default.fileExists(atPath: databasePath) {
+            guard isDefaultPath else {
+                throw CLIError("no database at \(databasePath); pass the path `argus wrap` records to (--db), or omit it for the default")
+            }
+            // First start on this machine: an empty database, so calls appear as soon as something is wrapped.
+            do {
+                _ = try ArgusDatabase.openForWriting(path: databasePath)
+            } catch {
+                throw CLIError("cannot create \(databasePath): \(error)")
+            }
+        }
+
+        var replay = ReplayEngine.Options(databasePath: databasePath, keyPath: SecretKeyFile.defaultPath(environment: environment),
+                                          serverName: "")
+        replay.ignoreByTool = config.replayIgnore
+        replay.scripts = try ScriptSetup.specs(config: config, scripts: [], directories: [])
+        replay.scriptLimits = ScriptSetup.limits(config)
+        replay.redaction = RedactionPolicy.forEnvironment(environment, enabled: config.redactionEnabled ?? true, extraKeys: config.redactKeys)
+        var options = Dashboard.Options(databasePath: databasePath, tokenPath: DashboardToken.path(environment: environment),
+                                        version: Argus.version, replay: replay)
+        options.host = host
+        options.port = port ?? config.dashboardPort ?? 3000
+        options.extraHosts = allowedHosts
+        options.servers = config.servers.mapValues { server in
+            ServerLaunch(command: server.command, arguments: server.args, cwd: server.cwd.map { config.resolve($0, home: config.home) },
+                         extraEnvironment: server.env)
+        }
+
+        let dashboard: Dashboard
+        do {
+            dashboard = try Dashboard(options: options)
+            try dashboard.start()
+        } catch {
+            throw CLIError("\(error)")
+        }
+        // Unbuffered: whoever started us (a script, a test) reads the URL at once.
+        FileHandle.standardOutput.write(Data("Argus dashboard: \(dashboard.url)\nDatabase: \(databasePath)\nPress Ctrl-C to stop.\n".utf8))
+        _ = TerminationSignals.wait()
+        dashboard.stop()
+    }
+}
