@@ -16,15 +16,25 @@ final class ReplayService: @unchecked Sendable {
         var sessionIdleSeconds: Double = 600
     }
 
+    /// A warm server and the one thread that talks to it. The thread matters:
+    /// a child is signalled when the thread that started it ends (PDEATHSIG),
+    /// and request threads end with their request.
     final class Session: @unchecked Sendable {
         let engine: ReplayEngine
+        let worker: SerialWorker
         let runID: Int64
         let lock = Monitor()
         var lastUsed = Clock.monotonicNanos()
 
-        init(engine: ReplayEngine, runID: Int64) {
+        init(engine: ReplayEngine, worker: SerialWorker, runID: Int64) {
             self.engine = engine
+            self.worker = worker
             self.runID = runID
+        }
+
+        func close() {
+            worker.run { self.engine.close() }
+            worker.stop()
         }
     }
 
@@ -85,10 +95,10 @@ final class ReplayService: @unchecked Sendable {
             guard let session = monitor.locked({ sessions[sessionRun] }) else {
                 return Self.failure(404, "no replay session \(sessionRun) (it was stopped or idle for too long)")
             }
-            (result, replayRun) = session.lock.locked {
-                session.lastUsed = Clock.monotonicNanos()
-                return (session.engine.replay(call, patch: combinedPatch, ignore: IgnoreRules(ignore)), session.runID)
-            }
+            session.lock.locked { session.lastUsed = Clock.monotonicNanos() }
+            let patch = combinedPatch
+            result = session.worker.run { session.engine.replay(call, patch: patch, ignore: IgnoreRules(ignore)) }
+            replayRun = session.runID
         } else {
             options.serverName = plan.serverName
             let engine = ReplayEngine(options: options, launch: plan.launch, handshake: plan.handshake, report: { _ in })
@@ -131,18 +141,28 @@ final class ReplayService: @unchecked Sendable {
         }
         var options = settings.template
         options.serverName = plan.serverName
-        let engine = ReplayEngine(options: options, launch: plan.launch, handshake: plan.handshake, report: { _ in })
-        do {
-            try engine.warmUp()
-        } catch {
-            engine.close()
-            return Self.failure(502, "\(error)")
+        let worker = SerialWorker(name: "replay-session")
+        let launch = plan.launch, handshake = plan.handshake
+        let (engine, failure, runID) = worker.run { () -> (ReplayEngine, String?, Int64?) in
+            let engine = ReplayEngine(options: options, launch: launch, handshake: handshake, report: { _ in })
+            do {
+                try engine.warmUp()
+            } catch {
+                engine.close()
+                return (engine, "\(error)", nil)
+            }
+            return (engine, nil, engine.recordedRunID())
         }
-        guard let runID = engine.recordedRunID() else {
-            engine.close()
+        if let failure {
+            worker.stop()
+            return Self.failure(502, failure)
+        }
+        guard let runID else {
+            worker.run { engine.close() }
+            worker.stop()
             return Self.failure(500, "the replay run was not recorded (is the database writable?)")
         }
-        monitor.locked { sessions[runID] = Session(engine: engine, runID: runID) }
+        monitor.locked { sessions[runID] = Session(engine: engine, worker: worker, runID: runID) }
         return Outcome(status: 201, body: ["run_id": .number(String(runID)), "server": .string(plan.serverName),
                                            "command": .string(([plan.launch.command] + plan.launch.arguments).joined(separator: " "))])
     }
@@ -150,7 +170,7 @@ final class ReplayService: @unchecked Sendable {
     /// Stops a session's server. Nil when the run is not a session of this dashboard.
     func stopSession(runID: Int64) -> Outcome? {
         guard let session = monitor.locked({ sessions.removeValue(forKey: runID) }) else { return nil }
-        session.lock.locked { session.engine.close() }
+        session.close()
         return Outcome(status: 200, body: ["run_id": .number(String(runID)), "stopped": true])
     }
 
@@ -162,7 +182,7 @@ final class ReplayService: @unchecked Sendable {
             defer { sessions.removeAll() }
             return Array(sessions.values)
         }
-        for session in all { session.lock.locked { session.engine.close() } }
+        for session in all { session.close() }
     }
 
     private func reap() {
@@ -176,7 +196,57 @@ final class ReplayService: @unchecked Sendable {
                 for session in expired { sessions.removeValue(forKey: session.runID) }
                 return expired
             }
-            for session in idle { session.lock.locked { session.engine.close() } }
+            for session in idle { session.close() }
+        }
+    }
+}
+
+/// Runs closures one at a time on its own long-lived thread, and waits for each.
+final class SerialWorker: @unchecked Sendable {
+    private let monitor = Monitor()
+    private var jobs: [() -> Void] = []
+    private var stopped = false
+
+    init(name: String) {
+        OSThread(name: name) { [self] in loop() }
+    }
+
+    func run<T>(_ body: @escaping () -> T) -> T {
+        let done = Monitor()
+        nonisolated(unsafe) var result: T?
+        nonisolated(unsafe) var finished = false
+        monitor.locked {
+            jobs.append {
+                let value = body()
+                done.locked {
+                    result = value
+                    finished = true
+                    done.broadcast()
+                }
+            }
+            monitor.broadcast()
+        }
+        return done.locked {
+            while !finished { done.wait(untilMonotonicNanos: nil) }
+            return result!
+        }
+    }
+
+    func stop() {
+        monitor.locked {
+            stopped = true
+            monitor.broadcast()
+        }
+    }
+
+    private func loop() {
+        while true {
+            let job = monitor.locked { () -> (() -> Void)? in
+                while jobs.isEmpty && !stopped { monitor.wait(untilMonotonicNanos: nil) }
+                return jobs.isEmpty ? nil : jobs.removeFirst()
+            }
+            guard let job else { return }
+            job()
         }
     }
 }

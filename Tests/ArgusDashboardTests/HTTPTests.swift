@@ -1,0 +1,261 @@
+import ArgusCore
+import Foundation
+import Testing
+@testable import ArgusDashboard
+
+@Suite struct RequestParserTests {
+    func parse(_ text: String, maxHeader: Int = 1024, maxBody: Int = 1024) -> RequestParser.Outcome {
+        RequestParser.parse(Array(text.utf8), maxHeaderBytes: maxHeader, maxBodyBytes: maxBody)
+    }
+
+    @Test func aRequestWithQueryHeadersAndBodyParses() throws {
+        guard case .request(let r, let consumed) = parse("POST /api/calls/7/replay?x=1&tag=a%20b&tag=c+d HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nX-Argus-Token: t\r\nContent-Length: 2\r\n\r\n{}NEXT")
+        else { Issue.record("not parsed"); return }
+        #expect(r.method == "POST" && r.path == "/api/calls/7/replay")
+        #expect(r.query("x") == "1" && r.query["tag"] == ["a b", "c d"])
+        #expect(r.header("x-argus-token") == "t" && r.header("HOST") == "127.0.0.1:3000")
+        #expect(r.bodyText == "{}")
+        #expect(consumed == "POST /api/calls/7/replay?x=1&tag=a%20b&tag=c+d HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nX-Argus-Token: t\r\nContent-Length: 2\r\n\r\n{}".utf8.count)
+    }
+
+    @Test func partialRequestsWaitForMoreBytes() {
+        guard case .incomplete = parse("GET / HTTP/1.1\r\nHost: x\r\n") else { Issue.record("expected incomplete"); return }
+        guard case .incomplete = parse("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n12345") else { Issue.record("expected incomplete"); return }
+    }
+
+    @Test func badRequestsGetTheRightStatus() {
+        func status(_ outcome: RequestParser.Outcome) -> Int? {
+            if case .failure(let status, _) = outcome { return status }
+            return nil
+        }
+        #expect(status(parse("GARBAGE\r\n\r\n")) == 400)
+        #expect(status(parse("GET http://evil/ HTTP/1.1\r\n\r\n")) == 400)
+        #expect(status(parse("GET / HTTP/2.0\r\n\r\n")) == 400)
+        #expect(status(parse("GET / HTTP/1.1\r\n bad: fold\r\n\r\n")) == 400)
+        #expect(status(parse("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n")) == 400)
+        #expect(status(parse("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")) == 400)
+        #expect(status(parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")) == 501)
+        #expect(status(parse("POST / HTTP/1.1\r\nContent-Length: 5000\r\n\r\n")) == 413)
+        #expect(status(parse("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 2000))) == 431)
+    }
+}
+
+@Suite struct AccessGuardTests {
+    let door = AccessGuard(token: "s3cret-token-0123456789abcdef0123", bindHost: "127.0.0.1", port: 3000)
+
+    func request(_ method: String = "GET", host: String? = "127.0.0.1:3000", headers: [(String, String)] = []) -> HTTPRequest {
+        var all = headers
+        if let host { all.append(("host", host)) }
+        return HTTPRequest(method: method, target: "/api/runs", headers: all.map { (name: $0.0.lowercased(), value: $0.1) })
+    }
+
+    @Test func theNamesThisDashboardAnswersToPass() {
+        for host in ["127.0.0.1:3000", "localhost:3000", "LOCALHOST:3000", "[::1]:3000", "127.0.0.1"] {
+            #expect(door.check(request(host: host)) == .allowed, "\(host)")
+        }
+    }
+
+    @Test func otherHostsAreRefused() {
+        for host in ["evil.example:3000", "evil.example", "127.0.0.1:3001", "127.0.0.1.evil.example:3000", "[::1", ""] {
+            guard case .denied(let status, _) = door.check(request(host: host)) else { Issue.record("\(host) allowed"); continue }
+            #expect(status == 403)
+        }
+        guard case .denied(403, _) = door.check(request(host: nil)) else { Issue.record("no Host allowed"); return }
+    }
+
+    @Test func crossOriginRequestsAreRefused() {
+        #expect(door.check(request(headers: [("Origin", "http://127.0.0.1:3000")])) == .allowed)
+        #expect(door.check(request(headers: [("Origin", "http://localhost:3000")])) == .allowed)
+        for origin in ["https://evil.example", "http://127.0.0.1:3001", "null", "http://127.0.0.1:3000.evil.example"] {
+            guard case .denied(403, _) = door.check(request("POST", headers: [("Origin", origin), ("X-Argus-Token", door.token)])) else {
+                Issue.record("\(origin) allowed"); continue
+            }
+        }
+        guard case .denied(403, _) = door.check(request(headers: [("Sec-Fetch-Site", "cross-site")])) else {
+            Issue.record("cross-site fetch allowed"); return
+        }
+    }
+
+    @Test func changesNeedTheToken() {
+        guard case .denied(401, let message) = door.check(request("POST")) else { Issue.record("no token allowed"); return }
+        #expect(message.contains("~/.argus/token"))
+        guard case .denied(403, _) = door.check(request("DELETE", headers: [("X-Argus-Token", "wrong")])) else {
+            Issue.record("wrong token allowed"); return
+        }
+        #expect(door.check(request("POST", headers: [("X-Argus-Token", door.token)])) == .allowed)
+        #expect(door.check(request("DELETE", headers: [("Authorization", "Bearer \(door.token)")])) == .allowed)
+        #expect(door.check(request("GET")) == .allowed)  // reads need no token
+    }
+
+    @Test func aWildcardBindAcceptsThisMachinesNames() {
+        let open = AccessGuard(token: "t", bindHost: "0.0.0.0", port: 80)
+        #expect(open.allowedHosts.contains("127.0.0.1"))
+        #expect(open.check(HTTPRequest(method: "GET", target: "/", headers: [("host", "evil.example")])) != .allowed)
+    }
+
+    @Test func loopbackIsRecognised() {
+        #expect(AccessGuard.isLoopback("127.0.0.1") && AccessGuard.isLoopback("localhost") && AccessGuard.isLoopback("::1"))
+        #expect(!AccessGuard.isLoopback("0.0.0.0") && !AccessGuard.isLoopback("192.168.1.4"))
+    }
+}
+
+@Suite struct RouterTests {
+    @Test func routesMatchMethodAndPattern() {
+        var router = Router()
+        router.add("GET", "/api/runs/:id") { _, p in .text("run \(p["id"]!)") }
+        router.add("POST", "/api/runs/:id/stop") { _, p in .text("stop \(p["id"]!)") }
+        func body(_ r: HTTPResponse) -> String { if case .bytes(let b) = r.body { return String(decoding: b, as: UTF8.self) } else { return "" } }
+        #expect(body(router.handle(HTTPRequest(method: "GET", target: "/api/runs/12"))) == "run 12")
+        #expect(body(router.handle(HTTPRequest(method: "POST", target: "/api/runs/12/stop"))) == "stop 12")
+        let wrongMethod = router.handle(HTTPRequest(method: "DELETE", target: "/api/runs/12"))
+        #expect(wrongMethod.status == 405 && wrongMethod.header("allow") == "GET")
+        #expect(router.handle(HTTPRequest(method: "GET", target: "/api/nope")).status == 404)
+    }
+}
+
+@Suite struct DashboardTokenTests {
+    @Test func theTokenIsCreatedOwnerOnlyAndKept() throws {
+        let dir = NSTemporaryDirectory() + "argus-token-\(UUID().uuidString.prefix(8))"
+        let path = dir + "/token"
+        let token = try DashboardToken.loadOrCreate(path: path)
+        #expect(token.count == 64 && token.allSatisfy(\.isHexDigit))
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
+        #expect(try DashboardToken.loadOrCreate(path: path) == token)
+        try "short".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try DashboardToken.loadOrCreate(path: path) }
+    }
+}
+
+@Suite struct HTTPServerTests {
+    /// A raw HTTP exchange over a socket: what was written comes back as text.
+    static func exchange(port: Int, _ raw: String, readUntilClose: Bool = true) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw DashboardError("cannot connect") }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = raw.withCString { send(fd, $0, strlen($0), 0) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            received += buffer[0..<n]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    @Test func keepAliveAndPipeliningServeEachRequestInOrder() throws {
+        let server = HTTPServer(options: .init(host: "127.0.0.1", port: 0)) { request in .text("you asked for \(request.path)") }
+        let port = try server.start()
+        defer { server.stop() }
+        let text = try Self.exchange(port: port, "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let one = try #require(text.range(of: "you asked for /one"))
+        let two = try #require(text.range(of: "you asked for /two"))
+        #expect(one.lowerBound < two.lowerBound)
+        #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(text.contains("connection: keep-alive") && text.contains("connection: close"))
+    }
+
+    @Test func headRequestsGetHeadersOnly() throws {
+        let server = HTTPServer(options: .init(host: "127.0.0.1", port: 0)) { _ in .text("body") }
+        let port = try server.start()
+        defer { server.stop() }
+        let text = try Self.exchange(port: port, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(text.contains("content-length: 4") && !text.contains("body"))
+    }
+
+    @Test func malformedRequestsAreAnsweredAndClosed() throws {
+        let server = HTTPServer(options: .init(host: "127.0.0.1", port: 0)) { _ in .text("never") }
+        let port = try server.start()
+        defer { server.stop() }
+        #expect(try Self.exchange(port: port, "NONSENSE\r\n\r\n").hasPrefix("HTTP/1.1 400 Bad Request"))
+        #expect(try Self.exchange(port: port, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").hasPrefix("HTTP/1.1 501"))
+    }
+
+    @Test func aPortInUseSaysWhoHoldsIt() throws {
+        let first = HTTPServer(options: .init(host: "127.0.0.1", port: 0)) { _ in .text("") }
+        let port = try first.start()
+        defer { first.stop() }
+        let second = HTTPServer(options: .init(host: "127.0.0.1", port: port)) { _ in .text("") }
+        #expect {
+            try second.start()
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("port \(port) on 127.0.0.1 is already in use") && text.contains("process \(getpid())")
+        }
+    }
+
+    @Test func streamsWriteAsTheyGo() throws {
+        let server = HTTPServer(options: .init(host: "127.0.0.1", port: 0)) { _ in
+            HTTPResponse(status: 200, headers: [("content-type", "text/event-stream")], body: .stream { writer in
+                for i in 1...3 { writer.write("data: \(i)\n\n") }
+            })
+        }
+        let port = try server.start()
+        defer { server.stop() }
+        let text = try Self.exchange(port: port, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(text.contains("data: 1\n\ndata: 2\n\ndata: 3\n\n"))
+        #expect(!text.contains("content-length"))
+    }
+}
+
+@Suite struct StatsIndexTests {
+    @Test func histogramPercentilesAreWithinABucketOfExact() {
+        var histogram = LatencyHistogram()
+        var values: [Int64] = []
+        var state: UInt64 = 42
+        for _ in 0..<20_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let spread = UInt64(1) + (state >> 60)  // mostly small latencies, a long tail
+            let v = Int64(50 + (state >> 33) % 2_000_000 / spread)
+            values.append(v)
+            histogram.add(v)
+        }
+        values.sort()
+        for p in [0.5, 0.95, 0.99] {
+            let exact = Double(values[Int((p * Double(values.count)).rounded(.up)) - 1])
+            let approx = Double(histogram.percentile(p)!)
+            #expect(abs(approx - exact) / exact <= 0.023, "p\(p): \(approx) vs \(exact)")
+        }
+        #expect(histogram.percentile(1.0) == values.last)
+    }
+
+    @Test func prometheusBucketsAreCumulative() {
+        let index = StatsIndex()
+        var calls: [CallSummary] = []
+        for i in 1...50 {
+            let tool = i % 2 == 0 ? "a\"b" : "c"
+            calls.append(CallSummaryFactory.make(id: Int64(i), tool: tool, latency: Int64(i * 1000), isError: i % 10 == 0))
+        }
+        index.add(calls)
+        let text = index.prometheus(extra: [])
+        #expect(text.contains(#"argus_calls_total{server="srv",method="tools/call",tool="a\"b"} 25"#))
+        #expect(text.contains(#"argus_call_errors_total{server="srv",method="tools/call",tool="c"} 0"#))
+        var previous = -1
+        for line in text.split(separator: "\n") where line.hasPrefix("argus_call_latency_seconds_bucket{server=\"srv\",method=\"tools/call\",tool=\"c\"") {
+            let count = Int(line.split(separator: " ").last!)!
+            #expect(count >= previous)
+            previous = count
+        }
+        #expect(previous == 25)
+    }
+}
+
+@testable import ArgusStore
+
+enum CallSummaryFactory {
+    static func make(id: Int64, tool: String, latency: Int64, isError: Bool) -> CallSummary {
+        CallSummary(id: id, runID: 1, server: "srv", requestSeq: id * 2, responseSeq: id * 2 + 1, direction: "c2s", method: "tools/call",
+                    tool: tool, target: nil, jsonrpcID: String(id), startedAt: 1_700_000_000_000_000 + id * 1_000_000, endedAt: nil,
+                    latencyMicros: latency, status: isError ? "error" : "ok", isError: isError, errorCode: nil, errorMessage: nil,
+                    progressCount: 0, cancelled: false, bytesIn: 10, bytesOut: 10, replayOf: nil)
+    }
+}

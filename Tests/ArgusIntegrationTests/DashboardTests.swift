@@ -1,0 +1,314 @@
+import ArgusCore
+import ArgusStore
+import Foundation
+import Testing
+
+/// `argus dashboard` through the real binary, a real port on 127.0.0.1 and
+/// sessions recorded by separate `argus wrap` processes.
+@Suite struct DashboardTests {
+    /// A finished session of the test server: initialize, tools/list, then the calls.
+    static func record(_ calls: [(String, JSONValue)], options: [String] = [], environment: [String: String] = [:],
+                       database: String? = nil, home: String? = nil) throws -> WrapSessionHarness {
+        var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let home { env["ARGUS_HOME"] = home }
+        let session = try WrapSessionHarness(server: [Binaries.testServer], options: options, environment: env, database: database)
+        session.initialize()
+        session.request("tools/list")
+        for (tool, arguments) in calls { session.callTool(tool, arguments) }
+        #expect(session.finish() == 0)
+        return session
+    }
+
+    static func ids(_ reply: HTTPReply, _ key: String = "calls") -> [Int64] {
+        reply.json?[key]?.arrayValue?.compactMap { $0["id"]?.intValue.map(Int64.init) } ?? []
+    }
+
+    @Test func theAPIServesRunsCallsSchemasAndStats() throws {
+        let session = try Self.record([
+            ("calculate", ["operation": "add", "a": 2, "b": 3]), ("always_fail", [:]),
+            ("echo", ["message": "one", "api_key": "sk-live-abcdefghijklmnop123456"]), ("echo", ["message": "two"]),
+            ("echo", ["message": "three"]), ("get_weather", ["city": "Lisbon"]),
+        ])
+        let dashboard = try DashboardProcess(database: session.database, home: session.argusHome)
+        defer { dashboard.stop() }
+
+        let health = dashboard.get("/api/health")
+        #expect(health.status == 200 && health.json?["status"] == "ok" && health.json?["schema_version"] == 3)
+
+        let runs = dashboard.get("/api/runs")
+        #expect(runs.json?["runs"]?.arrayValue?.count == 1)
+        #expect(runs.json?["runs"]?[0]?["call_count"] == 8)  // initialize, tools/list and six tool calls
+
+        let run = dashboard.get("/api/runs/1")
+        #expect(run.json?["calls"]?.arrayValue?.count == 8)
+        #expect(run.json?["stderr"]?.arrayValue?.contains { $0["line"]?.stringValue?.contains("ready") == true } == true)
+        #expect(dashboard.get("/api/runs/1/schema").json?["tools"]?.arrayValue?.count == 9)
+        #expect(dashboard.get("/api/runs/99").status == 404)
+
+        // Cursor pagination: every call once, newest first.
+        var seen: [Int64] = []
+        var cursor: String? = nil
+        repeat {
+            let page = dashboard.get("/api/calls?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            #expect(page.status == 200)
+            seen += Self.ids(page)
+            cursor = page.json?["next_cursor"]?.intValue.map(String.init)
+        } while cursor != nil
+        #expect(seen == seen.sorted(by: >) && Set(seen).count == 8)
+
+        #expect(Self.ids(dashboard.get("/api/calls?tool=echo")).count == 3)
+        let errors = dashboard.get("/api/calls?errors=1").json?["calls"]?.arrayValue ?? []
+        #expect(errors.map { $0["tool"] } == ["always_fail"])
+        #expect(dashboard.get("/api/calls?q=Lisbon").json?["calls"]?[0]?["tool"] == "get_weather")
+        #expect(Self.ids(dashboard.get("/api/calls?method=initialize")).count == 1)
+        #expect(Self.ids(dashboard.get("/api/calls?since=2999-01-01T00:00:00Z")).isEmpty)
+        #expect(Self.ids(dashboard.get("/api/calls?status=ok&server=argus-test-server")).count == 7)
+        #expect(dashboard.get("/api/calls?limit=0").status == 400)
+        #expect(dashboard.get("/api/calls?status=weird").status == 400)
+        #expect(dashboard.get("/api/calls?since=yesterday").status == 400)
+
+        let echoID = try #require(Self.ids(dashboard.get("/api/calls?tool=echo")).last)
+        let detail = try #require(dashboard.get("/api/calls/\(echoID)").json)
+        #expect(detail["params"]?["arguments"]?["api_key"] == "[REDACTED]")
+        #expect(detail["redacted_paths"] == ["/arguments/api_key"])
+        #expect(detail["sealed"] == true)
+        #expect(detail["schema"]?["name"] == "echo" && detail["replayable"] == true)
+        #expect(!dashboard.get("/api/calls/\(echoID)").body.contains("sk-live-abcdefghijklmnop123456"))
+        #expect(dashboard.get("/api/calls/9999").status == 404)
+
+        let stats = try #require(dashboard.get("/api/stats").json)
+        let echoStats = try #require(stats["tools"]?.arrayValue?.first { $0["name"] == "echo" })
+        #expect(echoStats["count"] == 3 && echoStats["p50_us"]?.intValue != nil && echoStats["histogram"]?.arrayValue?.isEmpty == false)
+        #expect(stats["tools"]?.arrayValue?.first { $0["name"] == "always_fail" }?["error_rate"] == 1)
+        #expect(stats["servers"]?[0]?["count"] == 8)
+        #expect(stats["timeline"]?["points"]?.arrayValue?.isEmpty == false)
+        #expect(dashboard.get("/api/stats?run=1").json?["exact"] == true)
+
+        let metrics = dashboard.get("/metrics")
+        #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
+        #expect(metrics.body.contains(#"argus_calls_total{server="argus-test-server",method="tools/call",tool="echo"} 3"#))
+        #expect(metrics.body.contains(#"argus_call_errors_total{server="argus-test-server",method="tools/call",tool="always_fail"} 1"#))
+        #expect(metrics.body.contains("argus_call_latency_seconds_bucket"))
+
+        let page = dashboard.get("/")
+        #expect(page.status == 200 && page.body.contains(#"<meta name="argus-token" content="\#(dashboard.token)">"#))
+        #expect(page.headers["content-security-policy"]?.contains("script-src 'self'") == true)
+        #expect(page.headers["x-frame-options"] == "DENY")
+        #expect(dashboard.get("/app.js").headers["content-type"]?.hasPrefix("text/javascript") == true)
+        #expect(dashboard.get("/api/nothing").status == 404)
+    }
+
+    @Test func callsFromAnotherWrapProcessArriveOverSSEAndResumeWithLastEventID() throws {
+        let first = try Self.record([("echo", ["message": "before"])])
+        let dashboard = try DashboardProcess(database: first.database, home: first.argusHome)
+        defer { dashboard.stop() }
+        let stream = try #require(EventStreamReader(port: dashboard.port))
+        defer { stream.close() }
+        #expect(stream.waitFor { $0.name == "hello" } != nil)
+        #expect(stream.headerText.contains("text/event-stream"))
+
+        // A separate proxy, knowing nothing of the dashboard, records a call.
+        let started = Date()
+        let live = try WrapSessionHarness(server: [Binaries.testServer], options: [],
+                                          environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": first.argusHome]) { $1 },
+                                          database: first.database)
+        live.initialize()
+        live.callTool("calculate", ["operation": "multiply", "a": 6, "b": 7])
+        let event = try #require(stream.waitFor { $0.name == "call" && $0.data?["tool"] == "calculate" })
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(event.data?["status"] == "ok" && event.id != nil)
+        #expect(stream.waitFor { $0.name == "run" && $0.data?["ended_at"] == .null } != nil)
+        #expect(dashboard.get("/api/sse/status").json?["clients"] == 1)
+        #expect(live.finish() == 0)
+        #expect(stream.waitFor { $0.name == "run" && $0.data?["end_reason"] == "client_eof" && $0.data?["id"] == 2 } != nil)
+
+        // A client that missed the call gets it when it reconnects.
+        let callID = try #require(event.data?["id"]?.intValue)
+        let resumed = try #require(EventStreamReader(port: dashboard.port, lastEventID: Int64(callID - 1)))
+        defer { resumed.close() }
+        #expect(resumed.waitFor { $0.name == "call" && $0.data?["id"] == .int(callID) } != nil)
+
+        // The compatibility nudge, for `wrap --api`: needs the token like every change.
+        #expect(dashboard.send("POST", "/api/notify").status == 202)
+        #expect(HTTPProbe.request("POST", "/api/notify", port: dashboard.port).status == 401)
+    }
+
+    @Test func replayThroughTheAPIWithSessionsAndDestructiveConfirmation() throws {
+        let session = try Self.record([("calculate", ["operation": "add", "a": 2, "b": 3]), ("get_weather", ["city": "Oslo"]),
+                                       ("delete_file", ["path": "/tmp/nothing"])])
+        let log = session.directory + "/received.jsonl"
+        let dashboard = try DashboardProcess(database: session.database, home: session.argusHome,
+                                             environment: ["ARGUS_TEST_RECEIVED_LOG": log])
+        defer { dashboard.stop() }
+        func id(_ tool: String) -> Int64 { DashboardTests.ids(dashboard.get("/api/calls?tool=\(tool)")).first ?? 0 }
+
+        let equal = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: "{}")
+        #expect(equal.status == 200 && equal.json?["outcome"] == "equal", "\(equal.body)")
+        #expect(equal.json?["replay_run_id"]?.intValue != nil)
+
+        let weather = dashboard.send("POST", "/api/calls/\(id("get_weather"))/replay", body: #"{"ignore": ["observed_at"]}"#)
+        #expect(weather.json?["outcome"] == "equal", "\(weather.body)")
+        let edited = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay",
+                                    body: #"{"arguments": {"operation": "add", "a": 40, "b": 3}}"#)
+        #expect(edited.json?["outcome"] == "changed")
+        #expect(edited.json?["changes"]?.arrayValue?.contains { $0["path"] == "/result/structuredContent/result" && $0["after"] == 43 } == true)
+        let invalid = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: #"{"arguments": {"operation": "add"}}"#)
+        #expect(invalid.json?["outcome"] == "failed")
+        #expect(invalid.json?["failure"]?.stringValue?.contains("missing required \"a\"") == true)
+        #expect(dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: "[1]").status == 400)
+
+        let destructive = dashboard.send("POST", "/api/calls/\(id("delete_file"))/replay", body: "{}")
+        #expect(destructive.status == 409 && destructive.body.contains("annotated destructive"))
+        let confirmed = dashboard.send("POST", "/api/calls/\(id("delete_file"))/replay", body: #"{"confirm_destructive": true}"#)
+        #expect(confirmed.json?["outcome"] == "equal", "\(confirmed.body)")
+
+        // A session: one warm server for several replays.
+        try? FileManager.default.removeItem(atPath: log)
+        let started = dashboard.send("POST", "/api/runs/start", body: #"{"from_run": 1}"#)
+        #expect(started.status == 201, "\(started.body)")
+        let run = try #require(started.json?["run_id"]?.intValue)
+        #expect(dashboard.get("/api/runs").json?["runs"]?.arrayValue?.first { $0["id"] == .int(run) }?["replay_session"] == true)
+        for _ in 0..<3 {
+            let replay = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: #"{"session_run": \#(run)}"#)
+            #expect(replay.json?["outcome"] == "equal" && replay.json?["replay_run_id"] == .int(run))
+        }
+        let received = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(received.components(separatedBy: "\"method\":\"initialize\"").count - 1 == 1)
+        #expect(received.components(separatedBy: "\"name\":\"calculate\"").count - 1 == 3)
+        #expect(dashboard.send("POST", "/api/runs/\(run)/stop").status == 200)
+        #expect(dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: #"{"session_run": \#(run)}"#).status == 404)
+        #expect(dashboard.send("POST", "/api/runs/start", body: #"{"server": "nope"}"#).status == 404)
+
+        // Runs recorded by wrap are not the dashboard's to stop.
+        #expect(dashboard.send("POST", "/api/runs/1/stop").status == 409)
+        let live = try WrapSessionHarness(server: [Binaries.testServer], options: [],
+                                          environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": session.argusHome]) { $1 },
+                                          database: session.database)
+        live.initialize()
+        let liveRun = try #require(waitUntil { (try? live.reader().runs().first { $0.kind == "wrap" && $0.endedAt == nil }) != nil }
+            ? try live.reader().runs().first { $0.kind == "wrap" && $0.endedAt == nil }?.id : nil)
+        let refused = dashboard.send("POST", "/api/runs/\(liveRun)/stop")
+        #expect(refused.status == 409 && refused.body.contains("end it from its MCP client"))
+        #expect(live.finish() == 0)
+    }
+
+    @Test func deletingCallsNeedsTheTokenAndAFilterAndUpdatesEverything() throws {
+        let session = try Self.record([("echo", ["message": "a"]), ("echo", ["message": "b"])])
+        let dashboard = try DashboardProcess(database: session.database, home: session.argusHome)
+        defer { dashboard.stop() }
+        let stream = try #require(EventStreamReader(port: dashboard.port))
+        defer { stream.close() }
+        #expect(stream.waitFor { $0.name == "hello" } != nil)
+        #expect(HTTPProbe.request("DELETE", "/api/calls?run=1", port: dashboard.port).status == 401)
+        #expect(dashboard.send("DELETE", "/api/calls").status == 400)
+        let echo = Self.ids(dashboard.get("/api/calls?tool=echo"))
+        let one = dashboard.send("DELETE", "/api/calls?ids=\(echo[0])")
+        #expect(one.json?["deleted"] == 1)
+        #expect(Self.ids(dashboard.get("/api/calls?tool=echo")) == [echo[1]])
+        #expect(stream.waitFor { $0.name == "reset" } != nil)
+        let all = dashboard.send("DELETE", "/api/calls?run=1")
+        #expect(all.json?["deleted"] == 3)
+        #expect(Self.ids(dashboard.get("/api/calls")).isEmpty)
+        #expect(dashboard.get("/api/runs/1").json?["run"]?["call_count"] == 0)
+        #expect(dashboard.get("/api/stats").json?["tools"]?.arrayValue?.isEmpty == true)
+        let reader = try session.reader()
+        #expect(try reader.db.scalarInt("SELECT COUNT(*) FROM messages WHERE method = 'tools/call'") == 0)
+    }
+
+    @Test func scriptAlertsMetricsAndStatusAreServed() throws {
+        let dir = temporaryDirectory("dash-script")
+        let script = dir + "/watch.lua"
+        try """
+            function alert(call)
+              if call.is_error then return { level = "warning", message = "failed: " .. (call.tool or call.method) } end
+            end
+            function metric(call)
+              argus.metric.counter("calls_by_tool", 1, { tool = call.tool or call.method })
+            end
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let session = try Self.record([("always_fail", [:]), ("echo", ["message": "x"])], options: ["--script", script])
+        let dashboard = try DashboardProcess(database: session.database, home: session.argusHome)
+        defer { dashboard.stop() }
+        let alerts = dashboard.get("/api/alerts").json?["alerts"]?.arrayValue ?? []
+        #expect(alerts.count == 1 && alerts.first?["message"] == "failed: always_fail")
+        #expect(alerts.first?["call_id"]?.intValue != nil)
+        let metrics = dashboard.get("/api/metrics").json?["metrics"]?.arrayValue ?? []
+        #expect(metrics.contains { $0["name"] == "calls_by_tool" && $0["labels"]?["tool"] == "echo" && $0["samples"]?.arrayValue?.count == 1 })
+        let scripts = dashboard.get("/api/scripts").json?["scripts"]?.arrayValue ?? []
+        #expect(scripts.first?["script"] == "watch" && scripts.first?["state"] == "active" && scripts.first?["live"] == false)
+    }
+
+    @Test func theDoorIsLocked() throws {
+        let session = try Self.record([("echo", ["message": "x"])])
+        let dashboard = try DashboardProcess(database: session.database, home: session.argusHome)
+        defer { dashboard.stop() }
+        let port = dashboard.port
+        #expect(try FileManager.default.attributesOfItem(atPath: session.argusHome + "/token")[.posixPermissions] as? Int == 0o600)
+
+        // DNS rebinding: another name for 127.0.0.1.
+        let rebound = HTTPProbe.request("GET", "/api/runs", port: port, headers: ["Host": "attacker.example:\(port)"])
+        #expect(rebound.status == 403 && rebound.body.contains("DNS rebinding"))
+        #expect(HTTPProbe.request("GET", "/", port: port, headers: ["Host": "attacker.example"]).status == 403)
+        // Cross-origin, even with the token.
+        let crossOrigin = dashboard.send("POST", "/api/notify", headers: ["Origin": "https://attacker.example"])
+        #expect(crossOrigin.status == 403)
+        #expect(HTTPProbe.request("GET", "/api/runs", port: port, headers: ["Origin": "https://attacker.example"]).status == 403)
+        // No token, wrong token.
+        #expect(HTTPProbe.request("POST", "/api/calls/1/replay", port: port, body: "{}").status == 401)
+        #expect(dashboard.send("POST", "/api/calls/1/replay", body: "{}", headers: ["X-Argus-Token": "guess"]).status == 403)
+        #expect(HTTPProbe.request("DELETE", "/api/calls?all=true", port: port).status == 401)
+        #expect(HTTPProbe.request("POST", "/api/runs/start", port: port, body: "{}").status == 401)
+        // No CORS, ever.
+        let preflight = HTTPProbe.request("OPTIONS", "/api/calls", port: port,
+                                          headers: ["Origin": "https://attacker.example", "Access-Control-Request-Method": "DELETE"])
+        #expect(preflight.status == 403 && preflight.headers["access-control-allow-origin"] == nil)
+        #expect(dashboard.get("/api/runs").headers["access-control-allow-origin"] == nil)
+        #expect(try session.reader().runs().first?.callCount == 3)  // nothing was changed by any of it
+    }
+
+    @Test func listeningBeyondLoopbackNeedsAnExplicitFlag() throws {
+        let session = try Self.record([])
+        var env = ProcessInfo.processInfo.environment
+        env["ARGUS_HOME"] = session.argusHome
+        let refused = try Spawned(Binaries.argus, ["dashboard", "--db", session.database, "--host", "0.0.0.0", "--port", "0"], environment: env)
+        #expect(refused.waitForExit() == 1)
+        #expect(refused.stderrText.contains("--allow-remote"))
+
+        let open = try DashboardProcess(database: session.database, home: session.argusHome, extra: ["--host", "0.0.0.0", "--allow-remote"])
+        defer { open.stop() }
+        #expect(open.process.waitForStderr(containing: "anyone who can reach this address can read the recordings"))
+        #expect(open.get("/api/health").status == 200)
+        #expect(HTTPProbe.request("GET", "/api/health", port: open.port, headers: ["Host": "attacker.example"]).status == 403)
+    }
+
+    @Test func startupProblemsAreExplained() throws {
+        let session = try Self.record([])
+        var env = ProcessInfo.processInfo.environment
+        env["ARGUS_HOME"] = session.argusHome
+        func attempt(_ arguments: [String]) throws -> (Int32?, String) {
+            let process = try Spawned(Binaries.argus, ["dashboard"] + arguments, environment: env)
+            return (process.waitForExit(), process.stderrText)
+        }
+        // Port in use: say who holds it.
+        let holder = try DashboardProcess(database: session.database, home: session.argusHome)
+        defer { holder.stop() }
+        let (busyStatus, busy) = try attempt(["--db", session.database, "--port", String(holder.port)])
+        #expect(busyStatus == 1)
+        #expect(busy.contains("port \(holder.port) on 127.0.0.1 is already in use by process \(holder.process.pid) (argus)"), "\(busy)")
+
+        let (_, missing) = try attempt(["--db", session.directory + "/nope.db", "--port", "0"])
+        #expect(missing.contains("no database at \(session.directory)/nope.db"))
+
+        let newer = session.directory + "/newer.db"
+        let db = try SQLiteConnection(path: newer)
+        try db.execute("PRAGMA user_version = 99")
+        let (_, newerText) = try attempt(["--db", newer, "--port", "0"])
+        #expect(newerText.contains("newer than this argus supports"), "\(newerText)")
+
+        let corrupt = session.directory + "/corrupt.db"
+        try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: corrupt))
+        let (corruptStatus, corruptText) = try attempt(["--db", corrupt, "--port", "0"])
+        #expect(corruptStatus == 1)
+        #expect(corruptText.contains("not a database"), "\(corruptText)")
+    }
+}
