@@ -6,3 +6,6 @@ extension String {
         self = "\(sign)\(abs(tenths) / 10).\(abs(tenths) % 10)"
     }
 }
+
+/// The version of argus, as `argus --version` prints it and user agents and suites carry it.
+public let argusVersion = "0.1.0"

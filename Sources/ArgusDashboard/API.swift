@@ -38,7 +38,7 @@ struct API: Sendable {
         router.add("GET", "/api/scripts") { _, _ in self.respond { try self.scripts() } }
         router.add("GET", "/api/events") { request, _ in self.events(request) }
         router.add("POST", "/api/notify") { _, _ in
-            self.feed.nudge()
+            self.feed.nudge(external: true)
             return .json(["ok": true], status: 202)
         }
         router.add("GET", "/api/sse/status") { _, _ in .json(self.feed.statusJSON) }

@@ -72,6 +72,7 @@ final class LiveFeed: @unchecked Sendable {
     private var scriptsFingerprint = ""
     private(set) var eventsSent = 0
     private(set) var polls = 0
+    private var notifications = 0
     private var lastChangeAt: Int64?
     private let onCalls: @Sendable ([CallSummary]) -> Void
 
@@ -100,10 +101,11 @@ final class LiveFeed: @unchecked Sendable {
         for subscription in open { subscription.close() }
     }
 
-    /// Look now (POST /api/notify).
-    func nudge() {
+    /// Look now (after a replay; `external` for POST /api/notify, which is counted).
+    func nudge(external: Bool = false) {
         monitor.locked {
             nudged = true
+            if external { notifications += 1 }
             monitor.broadcast()
         }
     }
@@ -128,6 +130,7 @@ final class LiveFeed: @unchecked Sendable {
         monitor.locked {
             ["clients": .int(subscribers.count), "last_event_id": .number(String(callHighWater)),
              "poll_interval_ms": .int(Int(pollInterval * 1000)), "polls": .int(polls), "events_sent": .int(eventsSent),
+             "notifications": .int(notifications),
              "last_change_at": lastChangeAt.map { .string(TimeFormat.iso8601(micros: $0)) } ?? .null]
         }
     }

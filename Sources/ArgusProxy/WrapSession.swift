@@ -25,6 +25,8 @@ public struct WrapOptions: Sendable {
     public var onFinish: (@Sendable () -> Void)?
     /// Encrypts the originals of redacted params so replay can send them (nil: not kept).
     public var sealer: SecretSealer?
+    /// Called after each batch of records is committed (`--api` notifies a dashboard).
+    public var onCommit: (@Sendable () -> Void)?
 
     public init(command: String, arguments: [String], databasePath: String) {
         self.command = command
@@ -70,7 +72,7 @@ public enum WrapSession {
             launch: launch, idleTimeoutSeconds: options.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
         config.sealer = options.sealer
         let pipeline = RecordingPipeline(config: config, options: .init(databasePath: options.databasePath),
-                                         report: StderrLog.write, makeHooks: options.makeHooks)
+                                         report: StderrLog.write, onCommit: options.onCommit, makeHooks: options.makeHooks)
 
         let child: ChildProcess
         do {

@@ -53,7 +53,7 @@ public final class AlertWebhooks: @unchecked Sendable {
         for attempt in 1...max(attempts, 1) {
             var error = [CChar](repeating: 0, count: 256)
             let status = argus_http_post_json(url.absoluteString, body, Int(timeoutSeconds * 1000), "argus/\(argusVersion)",
-                                              &error, Int32(error.count))
+                                              nil, &error, Int32(error.count))
             if (200..<300).contains(status) {
                 monitor.locked { delivered += 1 }
                 return
@@ -68,4 +68,3 @@ public final class AlertWebhooks: @unchecked Sendable {
     }
 }
 
-public let argusVersion = "0.1.0"

@@ -69,7 +69,7 @@ static size_t discard(char *data, size_t size, size_t count, void *user) {
 }
 
 int argus_http_post_json(const char *url, const char *body, long timeout_ms, const char *user_agent,
-                         char *error, int error_size) {
+                         const char *extra_header, char *error, int error_size) {
     pthread_once(&curl_once, load_curl);
     if (!curl.loaded) {
         snprintf(error, (size_t)error_size, "libcurl is not installed (apt-get install libcurl4)");
@@ -81,6 +81,7 @@ int argus_http_post_json(const char *url, const char *body, long timeout_ms, con
         return -1;
     }
     struct curl_slist *headers = curl.slist_append(NULL, "Content-Type: application/json");
+    if (extra_header) headers = curl.slist_append(headers, extra_header);
     curl.easy_setopt(handle, OPT_URL, url);
     curl.easy_setopt(handle, OPT_POSTFIELDS, body);
     curl.easy_setopt(handle, OPT_POSTFIELDSIZE, (long)strlen(body));

@@ -1,8 +1,9 @@
 import ArgumentParser
+import ArgusCore
 
 @main
 struct Argus: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = argusVersion
 
     static let configuration = CommandConfiguration(
         commandName: "argus",

@@ -131,6 +131,14 @@ import Testing
         // The compatibility nudge, for `wrap --api`: needs the token like every change.
         #expect(dashboard.send("POST", "/api/notify").status == 202)
         #expect(HTTPProbe.request("POST", "/api/notify", port: dashboard.port).status == 401)
+        let pushing = try WrapSessionHarness(server: [Binaries.testServer], options: ["--api", "http://127.0.0.1:\(dashboard.port)"],
+                                             environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": first.argusHome]) { $1 },
+                                             database: first.database)
+        pushing.initialize()
+        pushing.callTool("echo", ["message": "pushed"])
+        #expect(waitUntil { (dashboard.get("/api/sse/status").json?["notifications"]?.intValue ?? 0) >= 2 })
+        #expect(pushing.finish() == 0)
+        #expect(!pushing.proxy.stderrText.contains("cannot notify"))
     }
 
     @Test func replayThroughTheAPIWithSessionsAndDestructiveConfirmation() throws {

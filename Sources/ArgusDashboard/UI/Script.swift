@@ -249,7 +249,7 @@ function jsonView(value, options = {}) {
 function barChart(points, options = {}) {
   const width = options.width || 600, height = options.height || 140, pad = 24;
   const max = Math.max(1, ...points.map((p) => p.value));
-  const bw = (width - pad) / Math.max(1, points.length);
+  const bw = Math.min(48, (width - pad) / Math.max(1, points.length));  // a few points stay bars, not walls
   const chart = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": options.label || "chart" });
   chart.append(svg("line", { class: "axis", x1: pad, y1: height - 16, x2: width, y2: height - 16 }));
   chart.append(svg("text", { x: 0, y: 10 }, String(max)));

@@ -35,9 +35,10 @@ int argus_wait_signal(void);
 
 /// POSTs `body` (JSON) to `url` with libcurl, loaded with dlopen on first use so
 /// that argus does not load libcurl (and its ~30 libraries) at every start.
+/// `extra_header` ("Name: value"), when not NULL, is sent too.
 /// Returns the HTTP status, or -1 with a message in `error` (no libcurl, network
 /// failure, timeout).
 int argus_http_post_json(const char *url, const char *body, long timeout_ms, const char *user_agent,
-                         char *error, int error_size);
+                         const char *extra_header, char *error, int error_size);
 
 #endif

@@ -46,6 +46,10 @@ struct Wrap: ParsableCommand {
                                valueName: "seconds"))
     var grace: Double = 5
 
+    @Option(help: ArgumentHelp("Also tell the dashboard at this URL when new calls are recorded (it notices them by itself; "
+                               + "for setups that push).", valueName: "url"))
+    var api: String?
+
     @Option(name: .customLong("script"), help: ArgumentHelp("A Lua script to run on every call (repeatable).", valueName: "file"))
     var scripts: [String] = []
 
@@ -66,6 +70,9 @@ struct Wrap: ParsableCommand {
             throw ValidationError("give the server command after --, e.g. argus wrap -- npx -y @modelcontextprotocol/server-everything")
         }
         if let idleTimeout, idleTimeout <= 0 { throw ValidationError("--idle-timeout must be positive") }
+        if let api, !(api.hasPrefix("http://") || api.hasPrefix("https://")) {
+            throw ValidationError("--api takes the dashboard's URL, e.g. http://127.0.0.1:3000")
+        }
         if grace < 0 { throw ValidationError("--grace cannot be negative") }
     }
 
@@ -83,6 +90,11 @@ struct Wrap: ParsableCommand {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         options.graceSeconds = grace
         options.flushTimeoutSeconds = flushTimeout
+        if let api {
+            let notifier = DashboardNotifier(apiURL: api, tokenPath: ArgusDatabase.argusHome(environment: ProcessInfo.processInfo.environment)
+                                                 + "/token", report: StderrLog.write)
+            options.onCommit = { notifier.committed() }
+        }
         if options.redactionEnabled && !noSeal && config.replaySeal != false {
             options.sealer = KeyFileSealer(path: SecretKeyFile.defaultPath(environment: ProcessInfo.processInfo.environment),
                                            report: StderrLog.write)
