@@ -61,6 +61,14 @@ results=$(mktemp)
     echo
     "$bin/argus-bench" replay --calls 1000 --baseline-calls 200
     echo
+    echo "#### Dashboard (1,000,000 recorded calls)"
+    echo
+    "$bin/argus-bench" dashboard --calls 1000000 --db "$scratch/dashboard-1000000.db"
+    echo
+    ensure_system_packages chromium chromium-driver >&2
+    ensure_python_venv >&2
+    .venv/bin/python Scripts/bench/browser_latency.py "$bin" "$scratch/dashboard-1000000.db"
+    echo
     echo "#### Start-up"
     echo
     "$bin/argus-bench" startup --runs 40

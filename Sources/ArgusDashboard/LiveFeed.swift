@@ -54,7 +54,7 @@ final class FeedSubscription: @unchecked Sendable {
 
 /// Notices what any `argus wrap` process writes to the database, without being
 /// told: `PRAGMA data_version` changes whenever another connection commits, so
-/// a 50 ms poll of it costs nothing when idle. On a change it reads the new
+/// a 50 ms poll of it costs nothing when idle (5 ms for half a second after a change). On a change it reads the new
 /// calls, changed runs, new alerts and script updates, and pushes them to every
 /// SSE subscriber. `POST /api/notify` (and `wrap --api`) only make it look now.
 final class LiveFeed: @unchecked Sendable {
@@ -157,9 +157,14 @@ final class LiveFeed: @unchecked Sendable {
 
     private func run(_ reader: ArgusReader) {
         var lastVersion: Int64 = -1
+        var lastChange: UInt64 = 0
         while true {
+            // A proxy commits a request and its response in separate batches: right after a
+            // change, look again soon, so the call that completes it is not a full interval late.
+            let busy = Clock.monotonicNanos() - lastChange < 500_000_000
+            let interval = busy ? min(pollInterval, 0.005) : pollInterval
             let proceed = monitor.locked { () -> Bool in
-                if !nudged && !stopped { monitor.wait(untilMonotonicNanos: Clock.monotonicNanos() + UInt64(pollInterval * 1e9)) }
+                if !nudged && !stopped { monitor.wait(untilMonotonicNanos: Clock.monotonicNanos() + UInt64(interval * 1e9)) }
                 nudged = false
                 polls += 1
                 return !stopped
@@ -169,6 +174,7 @@ final class LiveFeed: @unchecked Sendable {
                 let version = try reader.db.scalarInt("PRAGMA data_version") ?? 0
                 if version == lastVersion { continue }
                 lastVersion = version
+                lastChange = Clock.monotonicNanos()
                 try collect(reader)
             } catch {
                 // A busy or briefly unreadable database: the next poll tries again.

@@ -162,6 +162,11 @@ public enum Schema {
             );
             CREATE INDEX calls_replay_of ON calls(replay_of) WHERE replay_of IS NOT NULL;
             """),
+        Migration(version: 4, name: "dashboard filters", sql: """
+            -- Pages of one server's calls, or of failures only, newest first, at any depth.
+            CREATE INDEX calls_server ON calls(server, id);
+            CREATE INDEX calls_errors ON calls(id) WHERE is_error = 1;
+            """),
     ]
 
     public static var currentVersion: Int { migrations.last?.version ?? 0 }

@@ -33,7 +33,7 @@ import Testing
         defer { dashboard.stop() }
 
         let health = dashboard.get("/api/health")
-        #expect(health.status == 200 && health.json?["status"] == "ok" && health.json?["schema_version"] == 3)
+        #expect(health.status == 200 && health.json?["status"] == "ok" && health.json?["schema_version"] == .int(Schema.currentVersion))
 
         let runs = dashboard.get("/api/runs")
         #expect(runs.json?["runs"]?.arrayValue?.count == 1)

@@ -9,7 +9,7 @@ enum UIScript {
 const TOKEN = document.querySelector('meta[name="argus-token"]').content;
 const view = document.getElementById("view");
 const liveBadge = document.getElementById("live");
-window.argusDebug = { seen: {} };  // call id -> Date.now() when it appeared (benchmarks read this)
+window.argusDebug = { seen: {} };  // JSON-RPC id -> Date.now() when the call appeared (benchmarks read this)
 
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -174,8 +174,9 @@ const live = {
   },
 
   emit(name, data) {
-    if (name === "call") window.argusDebug.seen[data.id] = Date.now();
     for (const listener of this.listeners) listener(name, data);
+    // When each call was on screen, by JSON-RPC id (the dashboard benchmark reads it).
+    if (name === "call") window.argusDebug.seen[JSON.stringify(data.jsonrpc_id)] = Date.now();
   },
 
   on(listener) { this.listeners.add(listener); return () => this.listeners.delete(listener); },
