@@ -5,6 +5,7 @@ struct Router: Sendable {
 
     private struct Route {
         var method: String
+        var pattern: String
         var segments: [String]
         var handler: Handler
     }
@@ -12,8 +13,11 @@ struct Router: Sendable {
     private var routes: [Route] = []
 
     mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, segments: Self.segments(pattern), handler: handler))
+        routes.append(Route(method: method, pattern: pattern, segments: Self.segments(pattern), handler: handler))
     }
+
+    /// Every route as (method, pattern), for checking the documentation against the code.
+    var table: [(method: String, pattern: String)] { routes.map { ($0.method, $0.pattern) } }
 
     static func segments(_ path: String) -> [String] {
         path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
