@@ -15,6 +15,12 @@ public struct WrapOptions: Sendable {
     public var idleTimeoutSeconds: Double = 60
     public var redactionEnabled = true
     public var extraRedactKeys: [String] = []
+    /// The user's own secret shapes (config `redaction.patterns`).
+    public var redactPatterns: [ValuePattern] = []
+    /// Variables set for the server on top of argus's environment (a named server's `env`).
+    public var extraEnvironment: [String: String] = [:]
+    /// The server's working directory (default: argus's).
+    public var cwd: String?
     /// Time the server gets after stdin closes (then SIGTERM), and after SIGTERM (then SIGKILL).
     public var graceSeconds: Double = 5
     /// How long to keep trying to write the last records at exit.
@@ -62,11 +68,11 @@ public enum WrapSession {
     public static func run(_ options: WrapOptions) -> Int32 {
         argus_block_termination_signals()
         let startNanos = Clock.monotonicNanos()
-        let environment = currentEnvironment()
+        let environment = currentEnvironment().merging(options.extraEnvironment) { $1 }
         let policy = RedactionPolicy.forEnvironment(environment, enabled: options.redactionEnabled,
-                                                    extraKeys: options.extraRedactKeys)
+                                                    extraKeys: options.extraRedactKeys, patterns: options.redactPatterns)
         let launch = LaunchSpec(command: options.command, args: options.arguments,
-                                cwd: currentDirectory(), envNames: environment.keys.sorted())
+                                cwd: options.cwd ?? currentDirectory(), envNames: environment.keys.sorted())
         var config = RecorderConfig(
             serverName: options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments),
             launch: launch, idleTimeoutSeconds: options.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
@@ -76,7 +82,8 @@ public enum WrapSession {
 
         let child: ChildProcess
         do {
-            child = try ChildProcess.spawn(command: options.command, arguments: options.arguments)
+            child = try ChildProcess.spawn(command: options.command, arguments: options.arguments,
+                                           environment: options.extraEnvironment.isEmpty ? nil : environment, cwd: options.cwd)
         } catch {
             StderrLog.write("argus: cannot start the MCP server: \(error)")
             pipeline.start(serverPID: nil)

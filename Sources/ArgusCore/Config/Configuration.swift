@@ -2,6 +2,14 @@
 /// an unknown or mistyped field is an error naming its path, so a typo never
 /// silently turns a feature off.
 public struct Configuration: Sendable, Equatable {
+    public struct RedactionPattern: Sendable, Equatable {
+        public var name: String
+        public var regex: String
+
+        /// The compiled pattern (the configuration was validated, so this does not fail for parsed ones).
+        public func compiled() throws -> ValuePattern { try ValuePattern(name: name, pattern: regex) }
+    }
+
     public struct Script: Sendable, Equatable {
         public var path: String
         public var config: JSONValue = [:]
@@ -32,6 +40,8 @@ public struct Configuration: Sendable, Equatable {
     public var idleTimeoutSeconds: Double?
     public var redactionEnabled: Bool?
     public var redactKeys: [String] = []
+    /// Extra secret shapes: POSIX extended regular expressions, each with a name for its marker.
+    public var redactPatterns: [RedactionPattern] = []
     public var scripts: [Script] = []
     public var scriptsDirectory: String?
     public var scriptLimits = ScriptLimitValues()
@@ -150,9 +160,34 @@ private struct Reader {
         if let v = top["database"] { config.database = try string(v, "database") }
         if let v = top["idle_timeout"] { config.idleTimeoutSeconds = try number(v, "idle_timeout", minimum: 0.001) }
         if let v = top["redaction"] {
-            let r = try object(v, "redaction", allowed: ["enabled", "keys"])
+            let r = try object(v, "redaction", allowed: ["enabled", "keys", "patterns"])
             if let e = r["enabled"] { config.redactionEnabled = try bool(e, "redaction.enabled") }
             if let k = r["keys"] { config.redactKeys = try strings(k, "redaction.keys") }
+            if let p = r["patterns"] {
+                guard let items = p.arrayValue else {
+                    throw fail("redaction.patterns", "expected a list of regular expressions or { \"name\": …, \"regex\": … } objects")
+                }
+                for (i, item) in items.enumerated() {
+                    let path = "redaction.patterns[\(i)]"
+                    let pattern: Configuration.RedactionPattern
+                    if let regex = item.stringValue {
+                        pattern = .init(name: "pattern", regex: regex)
+                    } else {
+                        let o = try object(item, path, allowed: ["name", "regex"])
+                        guard let regex = o["regex"] else { throw fail("\(path).regex", "required") }
+                        var name = "pattern"
+                        if let n = o["name"] { name = try string(n, "\(path).name") }
+                        pattern = .init(name: name, regex: try string(regex, "\(path).regex"))
+                    }
+                    if pattern.regex.isEmpty { throw fail(path, "an empty pattern would match everywhere") }
+                    do {
+                        _ = try pattern.compiled()
+                    } catch {
+                        throw fail(path, "\(error)")
+                    }
+                    config.redactPatterns.append(pattern)
+                }
+            }
         }
         if let v = top["scripts"] {
             guard let items = v.arrayValue else { throw fail("scripts", "expected a list of script paths or { \"path\": … } objects") }

@@ -5,6 +5,8 @@ public struct RedactionPolicy: Sendable {
     /// Secret values taken from the server's environment (name, value); every
     /// occurrence of a value in any string is replaced.
     public var secretValues: [(name: String, value: String)]
+    /// The user's own secret shapes, from the configuration.
+    public var valuePatterns: [ValuePattern] = []
 
     /// Values shorter than this are not treated as secrets: redacting every
     /// occurrence of "1" or "dev" would destroy the recording.
@@ -19,12 +21,14 @@ public struct RedactionPolicy: Sendable {
 
     /// The policy for a server started with `environment`: the values of
     /// variables whose names look secret (`GITHUB_TOKEN`, `API_KEY`, …).
-    public static func forEnvironment(_ environment: [String: String], enabled: Bool = true, extraKeys: [String] = [])
-        -> RedactionPolicy
+    public static func forEnvironment(_ environment: [String: String], enabled: Bool = true, extraKeys: [String] = [],
+                                      patterns: [ValuePattern] = []) -> RedactionPolicy
     {
         let matcher = SecretKeyMatcher(extraKeys: extraKeys)
         let secrets = environment.filter { matcher.isSecret($0.key) }.map { (name: $0.key, value: $0.value) }
-        return RedactionPolicy(enabled: enabled, extraKeys: extraKeys, secretValues: secrets)
+        var policy = RedactionPolicy(enabled: enabled, extraKeys: extraKeys, secretValues: secrets)
+        policy.valuePatterns = patterns
+        return policy
     }
 }
 
@@ -169,6 +173,11 @@ public struct Redactor: Sendable {
             for match in SecretPatterns.matches(in: buffer)
             where !replacements.contains(where: { $0.range.overlaps(match.range) }) {
                 replacements.append(Replacement(range: match.range, marker: "[REDACTED:\(match.kind)]"))
+            }
+            for pattern in policy.valuePatterns {
+                for range in pattern.matches(in: buffer) where !replacements.contains(where: { $0.range.overlaps(range) }) {
+                    replacements.append(Replacement(range: range, marker: "[REDACTED:\(pattern.name)]"))
+                }
             }
             if replacements.isEmpty { return nil }
             replacements.sort { $0.range.lowerBound < $1.range.lowerBound }

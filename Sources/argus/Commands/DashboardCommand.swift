@@ -72,7 +72,8 @@ struct DashboardCommand: ParsableCommand {
         replay.ignoreByTool = config.replayIgnore
         replay.scripts = try ScriptSetup.specs(config: config, scripts: [], directories: [])
         replay.scriptLimits = ScriptSetup.limits(config)
-        replay.redaction = RedactionPolicy.forEnvironment(environment, enabled: config.redactionEnabled ?? true, extraKeys: config.redactKeys)
+        replay.redaction = RedactionPolicy.forEnvironment(environment, enabled: config.redactionEnabled ?? true, extraKeys: config.redactKeys,
+                                                          patterns: try config.redactPatterns.map { try $0.compiled() })
         var options = Dashboard.Options(databasePath: databasePath, tokenPath: DashboardToken.path(environment: environment),
                                         version: Argus.version, replay: replay)
         options.host = host

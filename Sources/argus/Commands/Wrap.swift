@@ -61,13 +61,15 @@ struct Wrap: ParsableCommand {
                                valueName: "seconds"))
     var flushTimeout: Double = 10
 
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The server command and its arguments (after --).",
-                                                                  valueName: "command"))
+    @Argument(parsing: .captureForPassthrough,
+              help: ArgumentHelp("The server command and its arguments (after --), or the name of a server in the config's \"servers\".",
+                                 valueName: "command"))
     var command: [String] = []
 
     func validate() throws {
         if serverCommand.isEmpty {
-            throw ValidationError("give the server command after --, e.g. argus wrap -- npx -y @modelcontextprotocol/server-everything")
+            throw ValidationError("give the server command after --, e.g. argus wrap -- npx -y @modelcontextprotocol/server-everything, "
+                                  + "or the name of a server in your config: argus wrap github")
         }
         if let idleTimeout, idleTimeout <= 0 { throw ValidationError("--idle-timeout must be positive") }
         if let api, !(api.hasPrefix("http://") || api.hasPrefix("https://")) {
@@ -84,10 +86,24 @@ struct Wrap: ParsableCommand {
         var options = WrapOptions(command: serverCommand[0], arguments: Array(serverCommand.dropFirst()),
                                   databasePath: databasePath)
         options.serverName = name
+        // `argus wrap github`: a server named in the config (a single word, not after --).
+        if command.first != "--", command.count == 1 {
+            if let named = config.servers[command[0]] {
+                options.command = named.command
+                options.arguments = named.args
+                options.extraEnvironment = named.env
+                options.cwd = named.cwd.map { config.resolve($0, home: config.home) }
+                options.serverName = name ?? command[0]
+            } else if !config.servers.isEmpty {
+                StderrLog.write("argus: \(command[0]) is not a server in \(config.source ?? "the config") "
+                                + "(it has: \(config.servers.keys.sorted().joined(separator: ", "))); running it as a command")
+            }
+        }
         options.idleTimeoutSeconds = idleTimeout ?? config.idleTimeoutSeconds ?? 60
         options.redactionEnabled = !noRedact && (config.redactionEnabled ?? true)
         options.extraRedactKeys = config.redactKeys + (redact ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        options.redactPatterns = try config.redactPatterns.map { try $0.compiled() }
         options.graceSeconds = grace
         options.flushTimeoutSeconds = flushTimeout
         if let api {
@@ -104,7 +120,7 @@ struct Wrap: ParsableCommand {
         if !specs.isEmpty {
             let limits = ScriptSetup.limits(config)
             let webhooks = ScriptSetup.webhooks(config)
-            let server = name ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
+            let server = options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
             options.makeHooks = { writer in
                 ScriptHost(specs: specs, options: ScriptHost.Options(server: server, argusPID: getpid(), limits: limits),
                            report: StderrLog.write, alertSink: webhooks.map { hooks in { hooks.send($0) } },

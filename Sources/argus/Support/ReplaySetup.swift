@@ -45,7 +45,8 @@ struct ReplayFlags: ParsableArguments {
         options.scriptLimits = ScriptSetup.limits(config)
         // The replayed server sees this environment plus the launch's extra variables; their secret values are redacted too.
         options.redaction = RedactionPolicy.forEnvironment(environment.merging(plan.launch.extraEnvironment) { $1 },
-                                                           enabled: config.redactionEnabled ?? true, extraKeys: config.redactKeys)
+                                                           enabled: config.redactionEnabled ?? true, extraKeys: config.redactKeys,
+                                                           patterns: try config.redactPatterns.map { try $0.compiled() })
         return options
     }
 
