@@ -39,10 +39,13 @@ let package = Package(
             "ArgusCore", "ArgusStore", "ArgusReplay", .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // Client configuration, the starting config file, diagnose.
+        .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusStore", "ArgusScripting"]),
+
         .executableTarget(
             name: "argus",
             dependencies: [
-                "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay", "ArgusDashboard",
+                "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay", "ArgusDashboard", "ArgusSetup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,5 +60,6 @@ let package = Package(
         .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusStore"]),
         .testTarget(name: "ArgusReplayTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusReplay"]),
         .testTarget(name: "ArgusDashboardTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusDashboard"]),
+        .testTarget(name: "ArgusSetupTests", dependencies: ["ArgusCore", "ArgusSetup"]),
     ]
 )

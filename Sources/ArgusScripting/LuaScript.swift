@@ -80,6 +80,9 @@ public final class LuaScript {
     private let state: OpaquePointer
     public let limits: ScriptLimits
 
+    /// The Lua release scripts run on, e.g. "Lua 5.4.4".
+    public static var release: String { String(cString: argus_lua_release()) }
+
     public init?(limits: ScriptLimits = ScriptLimits()) {
         var c = limits.c
         guard let state = argus_lua_open(&c) else { return nil }

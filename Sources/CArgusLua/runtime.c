@@ -942,3 +942,5 @@ int argus_lua_eval(argus_lua *a, const char *source, argus_lua_result *out) {
     take_outputs(a, out);
     return out->status != ARGUS_LUA_OK;
 }
+
+const char *argus_lua_release(void) { return LUA_RELEASE; }

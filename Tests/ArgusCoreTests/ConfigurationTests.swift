@@ -48,8 +48,9 @@ import Testing
         (#"{"idel_timeout": 5}"#, "idel_timeout: unknown field"),
         (#"{"script_limits": {"memory_mb": 0}}"#, "script_limits.memory_mb: must be at least 1.0"),
         (#"{"alerts": {"webhooks": ["ftp://x"]}}"#, "alerts.webhooks[0]: expected an http:// or https:// URL"),
-        (#"{"servers": {"gh": {"command": "x", "env": {"T": "${MISSING_VAR}"}}}}"#,
-         "servers.gh.env.T: environment variable MISSING_VAR is not set (used as ${MISSING_VAR})"),
+        (#"{"servers": {"gh": {"command": "x", "env": {"T": "${}"}}}}"#, "servers.gh.env.T: empty ${}"),
+        (#"{"redaction": {"patterns": ["a[b"]}}"#, "redaction.patterns[0]: invalid regular expression \"a[b\""),
+        (#"{"redaction": {"patterns": [{"name": "x"}]}}"#, "redaction.patterns[0].regex: required"),
         (#"{"servers": {"gh": {"args": []}}}"#, "servers.gh.command: required"),
         ("{ not json", "(file): not valid JSON"),
     ])
@@ -59,5 +60,29 @@ import Testing
         } throws: { error in
             "\(error)".hasPrefix("argus.config.json: ") && "\(error)".contains(message)
         }
+    }
+
+    @Test func aMissingVariableIsAnErrorOnlyForTheServerThatUsesIt() throws {
+        let text = #"{"servers": {"gh": {"command": "x", "env": {"T": "pre-${MISSING_VAR}"}}, "time": {"command": "uvx", "args": ["${TZ_ARG}"]}}}"#
+        let config = try Configuration.parse(text, source: "argus.config.json", environment: ["TZ_ARG": "--local-timezone=UTC"])
+        #expect(try config.server("time")?.args == ["--local-timezone=UTC"])
+        #expect(config.servers["gh"]?.variables == ["MISSING_VAR"])
+        #expect {
+            try config.server("gh")
+        } throws: { "\($0)" == "argus.config.json: servers.gh.env.T: environment variable MISSING_VAR is not set (used as ${MISSING_VAR})" }
+        #expect(try config.server("none") == nil)
+    }
+
+    @Test func valuePatternsRedactWhatTheyMatch() throws {
+        let config = try Configuration.parse(#"{"redaction": {"patterns": ["TKT-[0-9]{6}", {"name": "acct", "regex": "ACCT[0-9]+"}]}}"#)
+        var policy = RedactionPolicy()
+        policy.valuePatterns = try config.redactPatterns.map { try $0.compiled() }
+        let redacted = Redactor(policy: policy).redact(["note": "see TKT-123456 and TKT-654321 for ACCT42, not TKT-12"])
+        #expect(redacted?["note"] == "see [REDACTED:pattern] and [REDACTED:pattern] for [REDACTED:acct], not TKT-12")
+    }
+
+    @Test func commentKeysAreIgnoredEverywhereAServerCanBe() throws {
+        let config = try Configuration.parse(#"{"servers": {"// note": "about servers", "a": {"command": "x", "env": {"// why": "x"}}}}"#)
+        #expect(config.servers.keys.sorted() == ["a"] && config.servers["a"]?.env.isEmpty == true)
     }
 }

@@ -32,6 +32,17 @@ public struct Configuration: Sendable, Equatable {
         public var args: [String] = []
         public var env: [String: String] = [:]
         public var cwd: String?
+        /// The `${VAR}`s it uses, in order of appearance (setup passes them through clients).
+        public var variables: [String] = []
+        /// Variables it uses that are not set: an error when the server is used, not when the file is read.
+        public var problems: [Error] = []
+    }
+
+    /// A named server, ready to start: an error that names the first variable it needs and lacks.
+    public func server(_ name: String) throws(Error) -> Server? {
+        guard let server = servers[name] else { return nil }
+        if let problem = server.problems.first { throw problem }
+        return server
     }
 
     /// Where the file was read from; relative paths in it are relative to its directory.
@@ -67,7 +78,9 @@ public struct Configuration: Sendable, Equatable {
     }
 
     /// Parses the file's text. `${VAR}` in server commands, args and env is
-    /// replaced from `environment`; a missing variable is an error naming it.
+    /// replaced from `environment`; a missing variable is an error naming it
+    /// when that server is used (`server(_:)`), so one server's missing secret
+    /// does not stop everything else.
     public static func parse(_ text: String, source: String? = nil, environment: [String: String] = [:]) throws(Error)
         -> Configuration
     {
@@ -135,18 +148,23 @@ private struct Reader {
         return result
     }
 
-    /// `${NAME}` replaced from the environment.
-    func interpolate(_ text: String, _ path: String) throws(Configuration.Error) -> String {
+    /// `${NAME}` replaced from the environment. A missing variable becomes a problem of
+    /// the server (reported when it is used), and is left as written.
+    func interpolate(_ text: String, _ path: String, into server: inout Configuration.Server) throws(Configuration.Error) -> String {
         var result = ""
         var rest = text[...]
         while let start = rest.firstRange(of: "${") {
             result += rest[..<start.lowerBound]
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else { throw fail(path, "unterminated ${ in \"\(text)\"") }
             let name = String(rest[start.upperBound..<end])
-            guard let value = environment[name] else {
-                throw fail(path, "environment variable \(name) is not set (used as ${\(name)})")
+            if name.isEmpty { throw fail(path, "empty ${} in \"\(text)\"") }
+            if !server.variables.contains(name) { server.variables.append(name) }
+            if let value = environment[name] {
+                result += value
+            } else {
+                server.problems.append(fail(path, "environment variable \(name) is not set (used as ${\(name)})"))
+                result += "${\(name)}"
             }
-            result += value
             rest = rest[rest.index(after: end)...]
         }
         return result + rest
@@ -245,29 +263,30 @@ private struct Reader {
             if let seal = r["seal"] { config.replaySeal = try bool(seal, "replay.seal") }
             if let ignore = r["ignore"] {
                 guard case .object(let tools) = ignore else { throw fail("replay.ignore", "expected { \"tool name or *\": [\"/json/pointer\", …] }") }
-                for member in tools.members {
+                for member in tools.members where !member.key.hasPrefix("//") {
                     config.replayIgnore[member.key] = try strings(member.value, "replay.ignore.\(member.key)")
                 }
             }
         }
         if let v = top["servers"] {
             guard case .object(let servers) = v else { throw fail("servers", "expected an object of named servers") }
-            for member in servers.members {
+            for member in servers.members where !member.key.hasPrefix("//") {
                 let path = "servers.\(member.key)"
                 let s = try object(member.value, path, allowed: ["command", "args", "env", "cwd"])
                 guard let c = s["command"] else { throw fail("\(path).command", "required") }
-                var server = Configuration.Server(command: try interpolate(try string(c, "\(path).command"), "\(path).command"))
+                var server = Configuration.Server(command: "")
+                server.command = try interpolate(try string(c, "\(path).command"), "\(path).command", into: &server)
                 if let a = s["args"] {
                     let args = try strings(a, "\(path).args")
                     var interpolated: [String] = []
-                    for (i, arg) in args.enumerated() { interpolated.append(try interpolate(arg, "\(path).args[\(i)]")) }
+                    for (i, arg) in args.enumerated() { interpolated.append(try interpolate(arg, "\(path).args[\(i)]", into: &server)) }
                     server.args = interpolated
                 }
                 if let e = s["env"] {
                     guard case .object(let env) = e else { throw fail("\(path).env", "expected an object of strings") }
-                    for entry in env.members {
+                    for entry in env.members where !entry.key.hasPrefix("//") {
                         server.env[entry.key] = try interpolate(try string(entry.value, "\(path).env.\(entry.key)"),
-                                                                "\(path).env.\(entry.key)")
+                                                                "\(path).env.\(entry.key)", into: &server)
                     }
                 }
                 if let d = s["cwd"] { server.cwd = try string(d, "\(path).cwd") }

@@ -78,4 +78,7 @@ int argus_lua_eval(argus_lua *state, const char *source, argus_lua_result *out);
 size_t argus_lua_memory_used(argus_lua *state);
 void argus_lua_result_free(argus_lua_result *result);
 
+/// The Lua release linked in, e.g. "Lua 5.4.4" (argus diagnose prints it).
+const char *argus_lua_release(void);
+
 #endif

@@ -88,7 +88,7 @@ struct Wrap: ParsableCommand {
         options.serverName = name
         // `argus wrap github`: a server named in the config (a single word, not after --).
         if command.first != "--", command.count == 1 {
-            if let named = config.servers[command[0]] {
+            if let named = try serverOrFail(config, command[0]) {
                 options.command = named.command
                 options.arguments = named.args
                 options.extraEnvironment = named.env

@@ -40,3 +40,13 @@ struct ConfigOptions: ParsableArguments {
 extension Configuration {
     var home: String { NSHomeDirectory() }
 }
+
+/// A named server from the configuration, or nil when there is none by that name;
+/// a variable it needs and lacks is an error that names it.
+func serverOrFail(_ config: Configuration, _ name: String) throws -> Configuration.Server? {
+    do {
+        return try config.server(name)
+    } catch {
+        throw CLIError("cannot start server \(name): \(error)")
+    }
+}

@@ -13,9 +13,10 @@ struct DatabaseOptions: ParsableArguments {
         return ArgusDatabase.defaultPath(environment: ProcessInfo.processInfo.environment)
     }
 
-    /// `--db`, else the config's `database`, else the default.
+    /// `--db`, else `$ARGUS_DB`, else the config's `database`, else `~/.argus/argus.db`.
     func path(_ config: Configuration) -> String {
-        db == nil ? (config.database.map { config.resolve($0, home: config.home) } ?? path) : path
+        if db != nil || ProcessInfo.processInfo.environment["ARGUS_DB"].map({ !$0.isEmpty }) == true { return path }
+        return config.database.map { config.resolve($0, home: config.home) } ?? path
     }
 
     /// Opens for reading, turning store errors into a clean CLI failure.

@@ -54,7 +54,7 @@ struct ReplayFlags: ParsableArguments {
     func prepare(_ plan: ReplayPlan, config: Configuration) throws -> ReplayPlan {
         var plan = plan
         if let server {
-            guard let named = config.servers[server] else {
+            guard let named = try serverOrFail(config, server) else {
                 let known = config.servers.keys.sorted()
                 throw CLIError("no server named \(server) in \(config.source ?? "the configuration")"
                                + (known.isEmpty ? " (it has no \"servers\")" : " (it has: \(known.joined(separator: ", ")))"))

@@ -1,0 +1,213 @@
+import ArgusCore
+import Foundation
+
+/// An MCP client whose configuration `argus setup --client` writes.
+public enum MCPClient: String, CaseIterable, Sendable {
+    case claudeDesktop = "claude-desktop"
+    case claudeCode = "claude-code"
+    case codex
+    case cursor
+    case vscode
+
+    public var displayName: String {
+        switch self {
+        case .claudeDesktop: return "Claude Desktop"
+        case .claudeCode: return "Claude Code"
+        case .codex: return "Codex"
+        case .cursor: return "Cursor"
+        case .vscode: return "VS Code"
+        }
+    }
+
+    /// Where the client reads its MCP servers (user scope; Claude Code: this project's `.mcp.json`).
+    public func configPath(home: String, environment: [String: String], currentDirectory: String) -> String {
+        #if os(macOS)
+        let appSupport = home + "/Library/Application Support"
+        #else
+        let appSupport = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config"
+        #endif
+        switch self {
+        case .claudeDesktop: return appSupport + "/Claude/claude_desktop_config.json"
+        case .claudeCode: return currentDirectory + "/.mcp.json"
+        case .codex: return (environment["CODEX_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.codex") + "/config.toml"
+        case .cursor: return home + "/.cursor/mcp.json"
+        case .vscode: return appSupport + "/Code/User/mcp.json"
+        }
+    }
+
+}
+
+/// The entry a client gets: run argus (by absolute path) wrapping the server.
+public struct ClientEntry: Sendable, Equatable {
+    public var name: String
+    public var argusPath: String
+    /// What follows `argus`: `["wrap", "github"]` or `["wrap", "--name", "x", "--", "docker", …]`.
+    public var arguments: [String]
+    /// Variables the server needs from the client's side (secrets, usually).
+    public var environment: [String]
+    /// Literal values to write for clients that cannot reference a variable (`--copy-env`).
+    public var literalValues: [String: String] = [:]
+
+    public init(name: String, argusPath: String, arguments: [String], environment: [String]) {
+        self.name = name
+        self.argusPath = argusPath
+        self.arguments = arguments
+        self.environment = environment
+    }
+
+    /// Variables a `docker run` command forwards with `-e NAME` (no value): the client must supply them.
+    public static func dockerForwardedVariables(_ command: [String]) -> [String] {
+        guard let docker = command.first, docker.hasSuffix("docker") || docker.hasSuffix("podman"), command.dropFirst().first == "run" else {
+            return []
+        }
+        var names: [String] = []
+        var i = 2
+        while i < command.count {
+            let argument = command[i]
+            if argument == "-e" || argument == "--env", i + 1 < command.count {
+                if !command[i + 1].contains("=") { names.append(command[i + 1]) }
+                i += 2
+                continue
+            }
+            if argument.hasPrefix("--env="), !argument.dropFirst(6).contains("=") { names.append(String(argument.dropFirst(6))) }
+            if !argument.hasPrefix("-") { break }  // the image: the rest belongs to the container
+            i += 1
+        }
+        return names
+    }
+
+    /// The `env` object for JSON clients.
+    func jsonEnvironment(for client: MCPClient) -> JSONValue? {
+        guard !environment.isEmpty else { return nil }
+        return .object(JSONObject(environment.map { name in
+            let value: String
+            switch client {
+            case .claudeDesktop, .codex: value = literalValues[name] ?? "<set \(name) here>"
+            case .claudeCode: value = "${\(name)}"
+            case .cursor: value = "${env:\(name)}"
+            case .vscode: value = "${input:\(Self.inputID(name))}"
+            }
+            return JSONMember(name, .string(value))
+        }))
+    }
+
+    static func inputID(_ name: String) -> String { "argus-" + name.lowercased().replacing("_", with: "-") }
+
+    /// The server entry as the client's JSON format has it.
+    func jsonServer(for client: MCPClient) -> JSONValue {
+        var o: JSONObject = [:]
+        if client == .vscode || client == .claudeCode { o["type"] = "stdio" }
+        o["command"] = .string(argusPath)
+        o["args"] = .array(arguments.map(JSONValue.string))
+        if let env = jsonEnvironment(for: client) { o["env"] = env }
+        return .object(o)
+    }
+}
+
+/// Writes a client entry into a client's configuration file, leaving everything else as it was.
+public enum ClientSetup {
+    public struct Result: Sendable {
+        /// The whole new file.
+        public var text: String
+        /// False when the file already had exactly this entry.
+        public var changed: Bool
+    }
+
+    public struct SetupError: Error, CustomStringConvertible, Sendable {
+        public var description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// What to paste by hand: the entry in the client's format.
+    public static func snippet(_ entry: ClientEntry, for client: MCPClient) -> String {
+        switch client {
+        case .codex:
+            return CodexTOML.table(entry)
+        case .claudeCode:
+            var json = JSONWriter.string(["mcpServers": [entry.name: entry.jsonServer(for: client)]], pretty: true)
+            let env = entry.environment.map { "-e \($0)=\"$\($0)\" " }.joined()
+            json += "\n\n# or: claude mcp add \(entry.name) \(env)-- \(shellQuoted([entry.argusPath] + entry.arguments))"
+            return json
+        case .vscode:
+            var root: JSONObject = ["servers": [entry.name: entry.jsonServer(for: client)]]
+            if !entry.environment.isEmpty { root["inputs"] = .array(vscodeInputs(entry)) }
+            return JSONWriter.string(.object(root), pretty: true)
+        case .claudeDesktop, .cursor:
+            return JSONWriter.string(["mcpServers": [entry.name: entry.jsonServer(for: client)]], pretty: true)
+        }
+    }
+
+    static func vscodeInputs(_ entry: ClientEntry) -> [JSONValue] {
+        entry.environment.map { name in
+            ["type": "promptString", "id": .string(ClientEntry.inputID(name)), "description": .string("\(name) for \(entry.name)"),
+             "password": true]
+        }
+    }
+
+    /// The client's file with the entry added or replaced. `existing` is the file's text, nil when there is none.
+    public static func merge(_ entry: ClientEntry, for client: MCPClient, into existing: String?, path: String) throws -> Result {
+        if client == .codex { return try CodexTOML.merge(entry, into: existing ?? "") }
+        var root: JSONObject = [:]
+        if let existing, !existing.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            guard case .object(let object) = try parse(existing, path: path) else {
+                throw SetupError("\(path) is not a JSON object; add the entry by hand:\n\n\(snippet(entry, for: client))")
+            }
+            root = object
+        }
+        let before = JSONValue.object(root)
+        let key = client == .vscode ? "servers" : "mcpServers"
+        var servers = root[key]?.objectValue ?? JSONObject()
+        if root[key] != nil, root[key]?.objectValue == nil { throw SetupError("\(path): \"\(key)\" is not an object") }
+        servers[entry.name] = entry.jsonServer(for: client)
+        root[key] = .object(servers)
+        if client == .vscode, !entry.environment.isEmpty {
+            var inputs = root["inputs"]?.arrayValue ?? []
+            for input in vscodeInputs(entry) where !inputs.contains(where: { $0["id"] == input["id"] }) { inputs.append(input) }
+            root["inputs"] = .array(inputs)
+        }
+        let after = JSONValue.object(root)
+        let text = JSONWriter.string(after, pretty: true) + "\n"
+        return Result(text: text, changed: existing == nil || !before.sameValue(as: after) || !sameOrder(before, after))
+    }
+
+    static func parse(_ text: String, path: String) throws -> JSONValue {
+        do {
+            return try JSONParser.parse(text)
+        } catch {
+            throw SetupError("cannot read \(path) as JSON (\(error)); if it has comments, add the entry by hand")
+        }
+    }
+
+    static func sameOrder(_ a: JSONValue, _ b: JSONValue) -> Bool { JSONWriter.string(a) == JSONWriter.string(b) }
+
+    /// Writes `text` to `path`, keeping a copy of the previous file next to it. Returns the backup's path.
+    @discardableResult
+    public static func write(_ text: String, to path: String, now: Date = Date()) throws -> String? {
+        let manager = FileManager.default
+        var backup: String?
+        if manager.fileExists(atPath: path) {
+            let stamp = ISO8601DateFormatter().string(from: now).replacing(":", with: "")
+            backup = "\(path).argus-backup-\(stamp)"
+            do {
+                try manager.copyItem(atPath: path, toPath: backup!)
+            } catch {
+                throw SetupError("cannot back up \(path) before changing it: \(error.localizedDescription)")
+            }
+        } else {
+            try manager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw SetupError("cannot write \(path): \(error.localizedDescription)")
+        }
+        return backup
+    }
+
+    static func shellQuoted(_ words: [String]) -> String {
+        words.map { word in
+            word.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=@%+,".contains($0) }) && !word.isEmpty
+                ? word : "'" + word.replacing("'", with: "'\\''") + "'"
+        }.joined(separator: " ")
+    }
+}

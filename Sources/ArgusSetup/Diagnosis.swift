@@ -1,0 +1,275 @@
+import ArgusCore
+import ArgusScripting
+import ArgusStore
+import Foundation
+
+/// `argus diagnose`: what a user (or whoever helps them) needs to know when
+/// something does not work — versions, configuration, database, the last runs
+/// and why they ended, servers, scripts, secrets' files, the dashboard.
+public struct Diagnosis: Sendable {
+    public enum Status: String, Sendable { case ok, warning, failed, info }
+
+    public struct Check: Sendable {
+        public var section: String
+        public var status: Status
+        public var title: String
+        /// Further lines: the stderr of a failed server, what to do.
+        public var details: [String] = []
+
+        public var json: JSONValue {
+            ["section": .string(section), "status": .string(status.rawValue), "title": .string(title),
+             "details": .array(details.map(JSONValue.string))]
+        }
+    }
+
+    public struct Inputs: Sendable {
+        public var version: String
+        public var configPath: String?
+        /// The configuration, or why it could not be read.
+        public var config: Result<Configuration, ConfigProblem>
+        public var databasePath: String
+        public var argusHome: String
+        public var environment: [String: String]
+        public var dashboardPort: Int
+
+        public init(version: String, configPath: String?, config: Result<Configuration, ConfigProblem>, databasePath: String,
+                    argusHome: String, environment: [String: String], dashboardPort: Int) {
+            self.version = version
+            self.configPath = configPath
+            self.config = config
+            self.databasePath = databasePath
+            self.argusHome = argusHome
+            self.environment = environment
+            self.dashboardPort = dashboardPort
+        }
+    }
+
+    public struct ConfigProblem: Error, Sendable {
+        public var message: String
+        public init(_ message: String) { self.message = message }
+    }
+
+    public private(set) var checks: [Check] = []
+
+    public var failed: Bool { checks.contains { $0.status == .failed } }
+
+    public var json: JSONValue {
+        ["ok": .bool(!failed), "checks": .array(checks.map(\.json))]
+    }
+
+    public static func run(_ inputs: Inputs) -> Diagnosis {
+        var d = Diagnosis()
+        d.versions(inputs)
+        let config = d.configuration(inputs)
+        let reader = d.database(inputs)
+        if let reader { d.lastRuns(reader) }
+        if let config { d.servers(config, environment: inputs.environment) }
+        d.scripts(config, reader: reader)
+        d.secrets(inputs)
+        d.dashboard(inputs)
+        return d
+    }
+
+    mutating func add(_ section: String, _ status: Status, _ title: String, _ details: [String] = []) {
+        checks.append(Check(section: section, status: status, title: title, details: details))
+    }
+
+    // MARK: checks
+
+    mutating func versions(_ inputs: Inputs) {
+        add("versions", .info, "argus \(inputs.version), SQLite \(SQLiteConnection.libraryVersion), \(LuaScript.release)")
+    }
+
+    mutating func configuration(_ inputs: Inputs) -> Configuration? {
+        guard let path = inputs.configPath else {
+            add("config", .info, "no configuration file (looked for $ARGUS_CONFIG, ./argus.config.json, ~/.argus/config.json)",
+                ["`argus setup --init` writes a starting one"])
+            return Configuration()
+        }
+        switch inputs.config {
+        case .success(let config):
+            let servers = config.servers.keys.sorted()
+            add("config", .ok, "configuration \(path) is valid",
+                ["\(servers.count) server\(servers.count == 1 ? "" : "s")\(servers.isEmpty ? "" : ": " + servers.joined(separator: ", ")), "
+                 + "\(config.scripts.count) script\(config.scripts.count == 1 ? "" : "s")"])
+            return config
+        case .failure(let problem):
+            add("config", .failed, "configuration \(path) is invalid", [problem.message])
+            return nil
+        }
+    }
+
+    mutating func database(_ inputs: Inputs) -> ArgusReader? {
+        let path = inputs.databasePath
+        guard FileManager.default.fileExists(atPath: path) else {
+            add("database", .warning, "no database at \(path) yet",
+                ["it is created by the first `argus wrap`; check that your client's config and this shell use the same --db / ARGUS_DB"])
+            return nil
+        }
+        let reader: ArgusReader
+        do {
+            reader = try ArgusReader(path: path)
+            _ = try reader.db.scalarInt("SELECT COUNT(*) FROM runs")
+        } catch {
+            add("database", .failed, "the database at \(path) cannot be read", ["\(error)"])
+            return nil
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        let writable = access(path, W_OK) == 0 && access(directory, W_OK) == 0
+        if writable {
+            add("database", .ok, "\(path) is writable")
+        } else {
+            add("database", .failed, "\(path) is not writable: recording will pause until it is",
+                ["check the permissions of the file and of \(directory), or pass --db with a writable path"])
+        }
+        let journal = (try? reader.db.query("PRAGMA journal_mode").first?.text(0)) ?? "?"
+        let schema = (try? reader.db.scalarInt("PRAGMA user_version")) ?? 0
+        let size = Self.fileSize(path) + Self.fileSize(path + "-wal")
+        let counts = ["runs", "calls", "messages"].map { table in
+            "\((try? reader.db.scalarInt("SELECT COUNT(*) FROM \(table)")) ?? 0) \(table)"
+        }
+        add("database", journal.lowercased() == "wal" ? .ok : .warning,
+            "journal mode \(journal), schema version \(schema) (this argus: \(Schema.currentVersion)), \(Self.megabytes(size))",
+            [counts.joined(separator: ", ")] + (journal.lowercased() == "wal" ? [] : ["WAL lets many argus processes write at once; the next `argus wrap` sets it"]))
+        return reader
+    }
+
+    mutating func lastRuns(_ reader: ArgusReader) {
+        guard let runs = try? reader.runs(limit: 5), !runs.isEmpty else {
+            add("runs", .info, "no runs recorded yet")
+            return
+        }
+        for run in runs {
+            let when = TimeFormat.iso8601(micros: run.startedAt)
+            let reason = run.endReason?.replacing("_", with: " ") ?? "still running"
+            let title = "run \(run.id) \(run.serverName) (\(when)): \(reason)"
+                + (run.exitStatus.map { " (exit \($0))" } ?? "") + ", \(run.callCount) calls, \(run.errorCount) errors"
+            var details: [String] = []
+            if let detail = run.endDetail { details.append(detail) }
+            if let tail = run.stderrTail, !tail.isEmpty {
+                details.append("server stderr (last lines):")
+                details += tail.split(separator: "\n").suffix(5).map { "  " + $0 }
+            }
+            let bad = ["server_failed_to_start", "server_exited", "client_gone"].contains(run.endReason ?? "")
+            add("runs", bad ? .failed : .ok, title, bad ? details : [])
+        }
+    }
+
+    mutating func servers(_ config: Configuration, environment: [String: String]) {
+        for name in config.servers.keys.sorted() {
+            guard let server = config.servers[name] else { continue }
+            if let problem = server.problems.first {
+                add("servers", .failed, "server \(name): \(problem.message)", ["set it in the environment of whatever starts argus (the MCP client's env)"])
+                continue
+            }
+            if let path = Self.resolve(server.command, path: server.env["PATH"] ?? environment["PATH"] ?? "") {
+                add("servers", .ok, "server \(name): \(server.command) → \(path)")
+            } else {
+                add("servers", .failed, "server \(name): \(server.command) is not found on PATH",
+                    ["desktop clients start servers with a short PATH: use an absolute path in the config"])
+            }
+        }
+    }
+
+    mutating func scripts(_ config: Configuration?, reader: ArgusReader?) {
+        for script in config?.scripts ?? [] {
+            let path = config.map { $0.resolve(script.path, home: NSHomeDirectory()) } ?? script.path
+            guard let source = try? String(contentsOfFile: path, encoding: .utf8) else {
+                add("scripts", .failed, "script \(path) cannot be read")
+                continue
+            }
+            guard let lua = LuaScript() else { continue }
+            let loaded = lua.load(source: source, name: (path as NSString).lastPathComponent)
+            if let error = loaded.error {
+                add("scripts", .failed, "script \(path) does not load", [error])
+            } else {
+                add("scripts", .ok, "script \(path) loads")
+            }
+        }
+        guard let statuses = try? reader?.scriptStatuses() else { return }
+        var seen: Set<String> = []
+        for status in statuses where seen.insert(status.script).inserted {  // the latest report per script
+            let failing = status.state != "active"
+            add("scripts", failing ? .warning : .ok,
+                "script \(status.script) was \(status.state) in argus \(status.argusPID) for \(status.server) (\(status.errorCount) errors)",
+                status.lastError.map { [$0] } ?? [])
+        }
+    }
+
+    mutating func secrets(_ inputs: Inputs) {
+        for (file, purpose) in [("secret.key", "seals redacted values for replay"), ("token", "guards the dashboard's changes")] {
+            let path = inputs.argusHome + "/" + file
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+                add("secrets", .info, "\(path) does not exist yet (it \(purpose); created on first use)")
+                continue
+            }
+            let mode = (attributes[.posixPermissions] as? Int) ?? 0
+            if mode & 0o077 != 0 {
+                add("secrets", .failed, "\(path) is readable by others (mode \(String(mode, radix: 8)))", ["chmod 600 \(path)"])
+            } else {
+                add("secrets", .ok, "\(path) is private (mode \(String(mode, radix: 8)))")
+            }
+        }
+    }
+
+    mutating func dashboard(_ inputs: Inputs) {
+        let port = inputs.dashboardPort
+        guard let health = Self.httpGet(port: port, path: "/api/health"), let json = try? JSONParser.parse(health) else {
+            add("dashboard", .info, "no dashboard on 127.0.0.1:\(port) (start one with `argus dashboard`)")
+            return
+        }
+        let database = json["database"]?.stringValue ?? "?"
+        let same = database == inputs.databasePath
+        add("dashboard", same ? .ok : .warning, "dashboard \(json["version"]?.stringValue ?? "?") at http://127.0.0.1:\(port)/",
+            same ? [] : ["it shows \(database), not \(inputs.databasePath)"])
+    }
+
+    // MARK: helpers
+
+    static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+
+    static func megabytes(_ bytes: Int) -> String {
+        bytes < 1 << 20 ? "\(bytes / 1024) KiB" : String(format: "%.1f MiB", Double(bytes) / 1_048_576)
+    }
+
+    static func resolve(_ command: String, path: String) -> String? {
+        if command.contains("/") { return access(command, X_OK) == 0 ? command : nil }
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(command)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+
+    /// A GET on loopback with a short timeout (no HTTP library: argus does not load one).
+    static func httpGet(port: Int, path: String) -> String? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return nil }
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n"
+        guard request.withCString({ send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }) > 0 else { return nil }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while response.count < 1 << 20 {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            response += buffer[0..<n]
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        guard text.hasPrefix("HTTP/1.1 200"), let body = text.range(of: "\r\n\r\n") else { return nil }
+        return String(text[body.upperBound...])
+    }
+}

@@ -1,0 +1,200 @@
+import ArgumentParser
+import ArgusCore
+import ArgusProxy
+import ArgusSetup
+import ArgusStore
+import Foundation
+
+struct Setup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "setup",
+        abstract: "Write a starting config, or put a wrapped server into an MCP client's configuration.",
+        discussion: """
+            argus setup --init                                   write ~/.argus/config.json (commented)
+            argus setup --client cursor --server github          a server from your config
+            argus setup --client codex -- uvx mcp-server-time    any command
+            argus setup --client claude-desktop --write -- docker run -i --rm -e API_KEY image
+
+            Clients: claude-desktop, claude-code, codex, cursor, vscode (--claude means --client claude-desktop). \
+            Without --write the entry is printed; with it, it is merged into the client's file (a backup is kept, \
+            other servers are untouched, running it twice changes nothing). Entries start argus by its absolute path. \
+            Variables the server needs (--env NAME, `-e NAME` of docker run, ${NAME} in the config) are passed the \
+            way each client can: a reference to the client's environment where it supports one, else a placeholder \
+            to fill in (or the current value with --copy-env).
+            """)
+
+    @OptionGroup var configuration: ConfigOptions
+
+    @Flag(help: "Write a commented starting configuration (to --config, else ~/.argus/config.json).")
+    var `init` = false
+
+    @Flag(help: "With --init: replace an existing file.")
+    var force = false
+
+    @Option(help: ArgumentHelp("The MCP client: \(MCPClient.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "client"))
+    var client: String?
+
+    @Flag(help: "Same as --client claude-desktop.")
+    var claude = false
+
+    @Option(help: ArgumentHelp("A server from the configuration's \"servers\".", valueName: "name"))
+    var server: String?
+
+    @Option(help: ArgumentHelp("The entry's name in the client (default: the server's name, or one derived from the command).",
+                               valueName: "name"))
+    var name: String?
+
+    @Option(name: .customLong("env"), help: ArgumentHelp("A variable the server needs from the client (repeatable).", valueName: "NAME"))
+    var environment: [String] = []
+
+    @Flag(name: .customLong("copy-env"),
+          help: "For clients that cannot reference a variable (Claude Desktop, Codex env): write its current value.")
+    var copyEnvironment = false
+
+    @Flag(help: "Merge the entry into the client's configuration file instead of printing it.")
+    var write = false
+
+    @Option(name: .customLong("client-config"), help: ArgumentHelp("The client's file to write (default: where the client reads it).",
+                                                                   valueName: "path"))
+    var clientConfig: String?
+
+    @Option(help: ArgumentHelp("The argus binary the client should run (default: this one).", valueName: "path"))
+    var argus: String?
+
+    @Option(help: ArgumentHelp("Database for the wrapped server (default: the config's, else ~/.argus/argus.db).", valueName: "path"))
+    var db: String?
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The server command, after --.", valueName: "command"))
+    var command: [String] = []
+
+    var selectedClient: String? { claude ? "claude-desktop" : client }
+
+    func validate() throws {
+        if !`init` && selectedClient == nil {
+            throw ValidationError("say what to set up: --init, or --client \(MCPClient.allCases.map(\.rawValue).joined(separator: "|"))")
+        }
+        if let client = selectedClient, MCPClient(rawValue: client) == nil {
+            throw ValidationError("unknown client \(client); one of: \(MCPClient.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if selectedClient != nil && (server == nil) == command.isEmpty {
+            throw ValidationError("give either --server NAME (from the config) or the server command after --")
+        }
+        for variable in environment where !variable.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+            throw ValidationError("--env takes a variable name, e.g. --env GITHUB_TOKEN (got \(variable))")
+        }
+    }
+
+    func run() throws {
+        if `init` { try writeStarterConfig() }
+        guard let clientName = selectedClient, let client = MCPClient(rawValue: clientName) else { return }
+        let entry = try makeEntry()
+        let environment = ProcessInfo.processInfo.environment
+        let path = clientConfig.map(absolutePath)
+            ?? client.configPath(home: NSHomeDirectory(), environment: environment, currentDirectory: FileManager.default.currentDirectoryPath)
+
+        if entry.argusPath.contains("/.build/") {
+            StderrLog.write("argus: note: the entry runs \(entry.argusPath), a build directory; install argus "
+                            + "(Scripts/install.sh) and run setup from the installed binary, or pass --argus PATH")
+        }
+        if !entry.environment.isEmpty {
+            StderrLog.write("argus: the server needs \(entry.environment.joined(separator: ", ")); \(client.displayName) gets \(describe(client))")
+        }
+
+        guard write else {
+            print(ClientSetup.snippet(entry, for: client))
+            StderrLog.write("argus: add this to \(path), or rerun with --write to merge it there")
+            return
+        }
+        let existing = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+        let result: ClientSetup.Result
+        do {
+            result = try ClientSetup.merge(entry, for: client, into: existing, path: path)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        guard result.changed else {
+            print("\(path) already has this entry for \(entry.name); nothing to do.")
+            return
+        }
+        let backup: String?
+        do {
+            backup = try ClientSetup.write(result.text, to: path)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        print("Wrote \(entry.name) to \(path)" + (backup.map { " (previous version: \($0))" } ?? "") + ".")
+        print("Restart \(client.displayName) to pick it up; then `argus runs` shows each session.")
+    }
+
+    /// How the client will supply the variables.
+    func describe(_ client: MCPClient) -> String {
+        switch client {
+        case .claudeDesktop:
+            return copyEnvironment ? "their current values, written into its config"
+                : "a placeholder to fill in (it passes env values as written; --copy-env writes the current ones)"
+        case .codex:
+            return copyEnvironment ? "their current values, written into its config"
+                : "env_vars, so Codex forwards them from its own environment"
+        case .claudeCode: return "${NAME}, which Claude Code expands from its own environment"
+        case .cursor: return "${env:NAME}, which Cursor expands from its environment"
+        case .vscode: return "an input VS Code asks for once and keeps in its secret storage"
+        }
+    }
+
+    func makeEntry() throws -> ClientEntry {
+        let environment = ProcessInfo.processInfo.environment
+        let argusPath = argus.map(absolutePath) ?? Self.currentExecutable()
+        var arguments = ["wrap"]
+        var variables = self.environment
+        // The client starts argus in its own directory, without this shell's variables: say where things are.
+        if let db { arguments += ["--db", absolutePath(db)] } else if let fromEnvironment = environment["ARGUS_DB"] { arguments += ["--db", fromEnvironment] }
+        let entryName: String
+        if let server {
+            let config = try configuration.load()
+            guard let named = config.servers[server] else {
+                let known = config.servers.keys.sorted()
+                throw CLIError("no server named \(server) in \(configuration.path ?? "the configuration")"
+                               + (known.isEmpty ? "; add it under \"servers\" (argus setup --init shows how)" : " (it has: \(known.joined(separator: ", ")))"))
+            }
+            if let path = configuration.path, path != ArgusDatabase.argusHome(environment: environment) + "/config.json" {
+                arguments += ["--config", path]
+            }
+            arguments.append(server)
+            variables += named.variables
+            entryName = name ?? server
+        } else {
+            let command = self.command
+            variables += ClientEntry.dockerForwardedVariables(command)
+            entryName = name ?? ServerNaming.defaultName(command: command[0], arguments: Array(command.dropFirst()))
+            arguments += ["--name", entryName, "--"] + command
+        }
+        var unique: [String] = []
+        for variable in variables where !unique.contains(variable) { unique.append(variable) }
+        var entry = ClientEntry(name: entryName, argusPath: argusPath, arguments: arguments, environment: unique)
+        if copyEnvironment {
+            for variable in unique { entry.literalValues[variable] = environment[variable] }
+        }
+        return entry
+    }
+
+    /// The running argus, by absolute path (clients do not search the user's PATH).
+    static func currentExecutable() -> String {
+        if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return link }
+        return absolutePath(CommandLine.arguments[0])
+    }
+
+    func writeStarterConfig() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let path = configuration.config.map(absolutePath) ?? ArgusDatabase.argusHome(environment: environment) + "/config.json"
+        if FileManager.default.fileExists(atPath: path) && !force {
+            throw CLIError("\(path) already exists; keep it, or pass --force to replace it")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(StarterConfig.text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CLIError("cannot write \(path): \(error.localizedDescription)")
+        }
+        print("Wrote \(path). Every setting is explained in it; `argus diagnose` checks it.")
+    }
+}
