@@ -187,9 +187,15 @@ public enum ClientSetup {
         var backup: String?
         if manager.fileExists(atPath: path) {
             let stamp = ISO8601DateFormatter().string(from: now).replacing(":", with: "")
-            backup = "\(path).argus-backup-\(stamp)"
+            var candidate = "\(path).argus-backup-\(stamp)"
+            var n = 1
+            while manager.fileExists(atPath: candidate) {  // two changes within a second
+                n += 1
+                candidate = "\(path).argus-backup-\(stamp)-\(n)"
+            }
+            backup = candidate
             do {
-                try manager.copyItem(atPath: path, toPath: backup!)
+                try manager.copyItem(atPath: path, toPath: candidate)
             } catch {
                 throw SetupError("cannot back up \(path) before changing it: \(error.localizedDescription)")
             }

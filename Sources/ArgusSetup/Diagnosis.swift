@@ -111,7 +111,13 @@ public struct Diagnosis: Sendable {
             reader = try ArgusReader(path: path)
             _ = try reader.db.scalarInt("SELECT COUNT(*) FROM runs")
         } catch {
-            add("database", .failed, "the database at \(path) cannot be read", ["\(error)"])
+            var details = ["\(error)"]
+            let directory = (path as NSString).deletingLastPathComponent
+            if access(directory, W_OK) != 0 {
+                details.append("\(directory) is not writable: SQLite needs to create \((path as NSString).lastPathComponent)-wal and -shm "
+                               + "next to the database, so recording cannot work there either; move it or fix the permissions")
+            }
+            add("database", .failed, "the database at \(path) cannot be read", details)
             return nil
         }
         let directory = (path as NSString).deletingLastPathComponent
@@ -151,7 +157,8 @@ public struct Diagnosis: Sendable {
                 details += tail.split(separator: "\n").suffix(5).map { "  " + $0 }
             }
             let bad = ["server_failed_to_start", "server_exited", "client_gone"].contains(run.endReason ?? "")
-            add("runs", bad ? .failed : .ok, title, bad ? details : [])
+            let unhappy = !bad && run.endReason != "idle" && (run.exitStatus ?? 0) != 0  // closed by the client, but the server failed
+            add("runs", bad ? .failed : unhappy ? .warning : .ok, title, bad || unhappy ? details : [])
         }
     }
 
