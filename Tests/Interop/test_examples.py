@@ -21,6 +21,8 @@ def entries():
     for name in ["claude_desktop_config.json", "cursor-mcp.json"]:
         for server, entry in json.loads((EXAMPLES / name).read_text())["mcpServers"].items():
             yield name, server, entry
+    for server, entry in json.loads((EXAMPLES / "vscode-mcp.json").read_text())["servers"].items():
+        yield "vscode-mcp.json", server, entry
     for server, entry in tomllib.loads((EXAMPLES / "codex-config.toml").read_text())["mcp_servers"].items():
         yield "codex-config.toml", server, entry
 
