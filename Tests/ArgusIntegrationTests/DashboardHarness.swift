@@ -10,23 +10,7 @@ struct HTTPReply {
 }
 
 enum HTTPProbe {
-    static func connect(port: Int) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        if ok != 0 {
-            close(fd)
-            return nil
-        }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        return fd
-    }
+    static func connect(port: Int) -> Int32? { Loopback.connect(port: port, timeoutSeconds: 30) }
 
     static func requestText(_ method: String, _ path: String, port: Int, headers: [String: String], body: String?) -> String {
         var text = "\(method) \(path) HTTP/1.1\r\n"
