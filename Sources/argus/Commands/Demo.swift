@@ -48,8 +48,8 @@ struct Demo: ParsableCommand {
         }
         print("""
 
-            Next: `argus runs`, `argus calls --run \(run.id)`, `argus stats`, or put `argus wrap --` in front \
-            of a real server in your MCP client's config.
+            Next: `argus dashboard` to see it in the browser, `argus calls --run \(run.id)`, `argus replay 5` to run a \
+            call again, or `argus setup --client claude-desktop -- <server command>` to wrap a real server.
             """)
     }
 
