@@ -172,6 +172,23 @@ import Testing
         #expect(statsTable.contains("P95"))
     }
 
+    @Test func listingsReadTheDatabaseTheConfigNames() throws {
+        let session = try WrapSessionHarness(testServer: [])
+        session.initialize()
+        session.callTool("echo", ["message": "x"])
+        #expect(session.finish() == 0)
+        let config = session.directory + "/argus.config.json"
+        try #"{"database": "\#(session.database)"}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        var env = ProcessInfo.processInfo.environment
+        env["ARGUS_DB"] = nil
+        for command in ["runs", "calls", "stats"] {
+            let cli = try Spawned(Binaries.argus, [command, "--json", "--config", config], environment: env)
+            let out = String(decoding: cli.readToEnd(), as: UTF8.self)
+            #expect(cli.waitForExit() == 0, "\(command): \(cli.stderrText)")
+            #expect(try JSONParser.parse(out).arrayValue?.isEmpty == false, "\(command) read another database")
+        }
+    }
+
     @Test func readingAMissingDatabaseIsAClearError() throws {
         let cli = try Spawned(Binaries.argus, ["runs", "--db", "/nonexistent/dir/argus.db"])
         #expect(cli.waitForExit() == 1)

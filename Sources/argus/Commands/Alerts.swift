@@ -8,6 +8,7 @@ struct Alerts: ParsableCommand {
         abstract: "Alerts raised by scripts, newest first.")
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
 
     @Option(help: "Only alerts from this script.")
     var script: String?
@@ -19,7 +20,7 @@ struct Alerts: ParsableCommand {
     var json = false
 
     func run() throws {
-        let alerts = try database.reader().scriptOutputs(kind: "alert", script: script, limit: limit)
+        let alerts = try database.reader(try configuration.load()).scriptOutputs(kind: "alert", script: script, limit: limit)
         if json {
             Format.printJSON(.array(alerts.map(\.json)))
             return

@@ -8,6 +8,7 @@ struct Calls: ParsableCommand {
         abstract: "List recorded calls (request/response pairs), most recent last.")
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
 
     @Option(name: .customLong("run"), help: ArgumentHelp("Only calls of this run.", valueName: "id"))
     var runID: Int64?
@@ -31,7 +32,7 @@ struct Calls: ParsableCommand {
     var json = false
 
     func run() throws {
-        let reader = try database.reader()
+        let reader = try database.reader(try configuration.load())
         var filter = CallFilter()
         filter.run = runID
         filter.server = server

@@ -9,6 +9,7 @@ struct Metrics: ParsableCommand {
         abstract: "Metrics derived by scripts: one line per series (script, name, labels).")
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
 
     @Option(help: "Only this metric.")
     var name: String?
@@ -20,7 +21,7 @@ struct Metrics: ParsableCommand {
     var json = false
 
     func run() throws {
-        let series = try database.reader().metrics(name: name, script: script)
+        let series = try database.reader(try configuration.load()).metrics(name: name, script: script)
         if json {
             Format.printJSON(.array(series.map(\.json)))
             return

@@ -8,6 +8,7 @@ struct Runs: ParsableCommand {
         abstract: "List recorded runs (one per proxy start or after an idle gap), newest first.")
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
 
     @Option(help: "Only runs of this server.")
     var server: String?
@@ -19,14 +20,15 @@ struct Runs: ParsableCommand {
     var json = false
 
     func run() throws {
-        let reader = try database.reader()
+        let config = try configuration.load()
+        let reader = try database.reader(config)
         let runs = try reader.runs(limit: limit, server: server)
         if json {
             Format.printJSON(.array(runs.map(\.json)))
             return
         }
         if runs.isEmpty {
-            print("No runs recorded in \(database.path) yet. Wrap a server: argus wrap -- <server command>")
+            print("No runs recorded in \(database.path(config)) yet. Wrap a server: argus wrap -- <server command>")
             return
         }
         var table = Table([("RUN", .right), ("SERVER", .left), ("STARTED", .left), ("DURATION", .right),

@@ -9,6 +9,7 @@ struct Scripts: ParsableCommand {
         abstract: "Scripts loaded by argus processes: state, errors and hook timings.")
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
 
     @Flag(name: .customLong("all"), help: "Include scripts of processes that have exited.")
     var includeExited = false
@@ -17,7 +18,7 @@ struct Scripts: ParsableCommand {
     var json = false
 
     func run() throws {
-        let reader = try database.reader()
+        let reader = try database.reader(try configuration.load())
         let statuses = try reader.scriptStatuses().filter { includeExited || Self.running($0.argusPID) }
         if json {
             Format.printJSON(.array(statuses.map { status in

@@ -8,6 +8,7 @@ struct Stats: ParsableCommand {
         abstract: "Call counts, error rates and latency percentiles per server and tool.")
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
 
     @Option(name: .customLong("run"), help: ArgumentHelp("Only this run.", valueName: "id"))
     var runID: Int64?
@@ -19,7 +20,7 @@ struct Stats: ParsableCommand {
     var json = false
 
     func run() throws {
-        let reader = try database.reader()
+        let reader = try database.reader(try configuration.load())
         let stats = try reader.stats(run: runID, server: server)
         if json {
             Format.printJSON(.array(stats.map(\.json)))
