@@ -227,3 +227,28 @@ final class RecordingSealer: SecretSealer, @unchecked Sendable {
         #expect(!h.ops.contains { if case .sealedParams = $0 { return true } else { return false } })
     }
 }
+
+@Suite struct TruncatedResponseTests {
+    @Test func aResponseTooLargeToKeepStillCompletesItsCall() {
+        let h = RecorderHarness()
+        h.config.maxLineBytes = 200
+        let big = String(repeating: "x", count: 1000)
+        h.client(#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"dump"}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"\#(big)"}]}}"#)
+        h.client(#"{"jsonrpc":"2.0","id":"e","method":"tools/call","params":{"name":"dump"}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":"e","error":{"code":-32000,"message":"\#(big)"}}"#)
+        h.finish()
+        #expect(h.calls.count == 2)
+        #expect(h.calls[0].status == .ok && h.calls[0].bytesOut ?? 0 > 1000)
+        #expect(h.calls[0].errorMessage?.contains("recorded truncated") == true)
+        #expect(h.calls[1].status == .error && h.calls[1].isError)  // `error` is in the kept part: known even though cut
+        #expect(h.messages.filter { $0.kind == .invalid }.count == 2)
+    }
+
+    @Test func theScannerReadsOnlyTopLevelKeys() {
+        let text = Array(#"{"result":{"id":99,"error":1},"id":"a\"b","jsonrpc":"2.0"}"#.utf8)
+        let summary = TruncatedFrame.summarize(text[...])
+        #expect(summary.id == "a\"b" && summary.isResponse && !summary.isError)
+        #expect(TruncatedFrame.summarize(Array(#"{"method":"x","params":{"id":1}}"#.utf8)[...]).isResponse == false)
+    }
+}

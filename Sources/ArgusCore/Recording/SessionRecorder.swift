@@ -181,6 +181,7 @@ public final class SessionRecorder {
                                         kind: .invalid, method: nil, jsonrpcID: nil,
                                         body: "[TRUNCATED: \(line.size) bytes, first \(bytes.count) kept] " + body,
                                         size: line.size, redacted: true)))
+            truncatedResponse(bytes, direction: direction, size: line.size, at: time)
             return
         }
 
@@ -407,6 +408,20 @@ public final class SessionRecorder {
         if let token = call.progressToken { progressTokens.removeValue(forKey: token) }
         learnFromResponse(stored, method: call.method, at: time)
         complete(call, response: (stored, seq, size), status: nil, errorMessage: nil, responseBody: body, at: time)
+    }
+
+    /// A response too large to keep whole still completes its call (the status
+    /// from whether it carried `error`; the result itself is not recorded).
+    private func truncatedResponse(_ bytes: ArraySlice<UInt8>, direction: Direction, size: Int, at time: Timestamp) {
+        let summary = TruncatedFrame.summarize(bytes)
+        guard summary.isResponse, let id = summary.id,
+              let call = pending.removeValue(forKey: RequestKey(direction: direction.opposite, id: id)) else { return }
+        if let token = call.progressToken { progressTokens.removeValue(forKey: token) }
+        let stub: JSONValue = summary.isError
+            ? ["jsonrpc": "2.0", "id": id, "error": ["code": nil, "message": .string("error response of \(size) bytes, too large to record")]]
+            : ["jsonrpc": "2.0", "id": id, "result": [:]]
+        complete(call, response: (Envelope(stub), seq, size), status: nil,
+                 errorMessage: summary.isError ? nil : "response of \(size) bytes recorded truncated", responseBody: nil, at: time)
     }
 
     private func notificationSeen(_ envelope: Envelope, stored: Envelope, direction: Direction, at time: Timestamp) {
