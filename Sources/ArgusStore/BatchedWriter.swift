@@ -68,7 +68,11 @@ public final class BatchedWriter: @unchecked Sendable {
         queue.close()
         // The writer honours the deadline itself; the join only needs slack for a final commit.
         thread?.join(timeoutSeconds: timeoutSeconds + Double(options.busyTimeoutMillis) / 1000 + 5)
-        return statistics
+        let final = statistics
+        if final.opsAbandoned > 0 {
+            report("argus: could not write \(final.opsAbandoned) recorded records before exit: \(final.lastError ?? "the database was unavailable")")
+        }
+        return final
     }
 
     private var runIDs: [LocalRunID: Int64] = [:]
@@ -128,8 +132,7 @@ public final class BatchedWriter: @unchecked Sendable {
                     return Clock.monotonicNanos() >= deadline
                 }
                 if giveUp {
-                    monitor.locked { stats.opsAbandoned += batch.count }
-                    report("argus: could not write \(batch.count) recorded records before exit: \(describe(error))")
+                    monitor.locked { stats.opsAbandoned += batch.count }  // reported once, in total, by finish
                     return
                 }
                 Clock.sleep(seconds: backoff)
