@@ -276,8 +276,12 @@ struct API: Sendable {
         if selection.isEmpty { throw Problem(400, "say which calls: run=ID, before=ID, ids=1,2,3, or all=true") }
         let deleted = try pool.withWriter { try CallDeletion.delete(selection, in: $0) }
         if deleted > 0 {
-            try pool.withReader { try stats.load(from: $0) }
-            feed.broadcastReset(reason: "\(deleted) calls deleted")
+            // SQLite reuses the ids of deleted newest rows: the feed's high-water goes back down with them.
+            let newest = try pool.withReader { reader -> Int64 in
+                try stats.load(from: reader)
+                return try reader.db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0
+            }
+            feed.broadcastReset(reason: "\(deleted) calls deleted", newestCall: newest)
         }
         return .json(["deleted": .int(deleted)])
     }
@@ -292,7 +296,16 @@ struct API: Sendable {
         // A run or a time window: computed exactly from the matching calls.
         return try pool.withReader { reader in
             let tools = try reader.stats(run: run, server: server, since: since)
-            return .json(["exact": true, "tools": .array(tools.map(\.json)), "servers": [],
+            var servers: [String: (count: Int, errors: Int)] = [:]
+            for t in tools {
+                servers[t.server, default: (0, 0)].count += t.count
+                servers[t.server, default: (0, 0)].errors += t.errors
+            }
+            let serverRows: [JSONValue] = servers.sorted { $0.key < $1.key }.map { name, totals in
+                ["server": .string(name), "name": .string(name), "kind": "server", "count": .int(totals.count), "errors": .int(totals.errors),
+                 "error_rate": .double(totals.count == 0 ? 0 : Double(totals.errors) / Double(totals.count))]
+            }
+            return .json(["exact": true, "tools": .array(tools.map(\.json)), "servers": .array(serverRows),
                           "timeline": ["bucket_seconds": 60, "points": []]])
         }
     }
@@ -353,27 +366,27 @@ struct API: Sendable {
     /// `Last-Event-ID` and first receives the calls it missed.
     func events(_ request: HTTPRequest) -> HTTPResponse {
         let lastID = (request.header("last-event-id") ?? request.query("last_event_id")).flatMap { Int64($0) }
-        let subscription = feed.subscribe()
-        var backlog: [FeedEvent] = []
-        var tooFarBehind = false
-        if let lastID, lastID < feed.lastEventID {
-            var filter = CallFilter()
-            filter.afterID = lastID
-            filter.limit = 1001
-            if let missed = try? pool.withReader({ try $0.calls(filter) }) {
-                if missed.count > 1000 {
-                    tooFarBehind = true
-                } else {
-                    backlog = missed.map { FeedEvent(name: "call", id: $0.id, data: $0.json) }
-                }
-            }
-        }
-        let feed = self.feed
-        let missed = backlog, reset = tooFarBehind
+        let feed = self.feed, pool = self.pool
         return HTTPResponse(status: 200, headers: [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-store"),
                                                    ("x-accel-buffering", "no")],
                             body: .stream { writer in
+            // Subscribed only once the stream is really open (not for HEAD, not when the headers could not be sent).
+            let subscription = feed.subscribe()
             defer { feed.unsubscribe(subscription) }
+            var missed: [FeedEvent] = []
+            var reset = false
+            if let lastID, lastID < feed.lastEventID {
+                var filter = CallFilter()
+                filter.afterID = lastID
+                filter.limit = 1001
+                if let calls = try? pool.withReader({ try $0.calls(filter) }) {
+                    if calls.count > 1000 {
+                        reset = true
+                    } else {
+                        missed = calls.map { FeedEvent(name: "call", id: $0.id, data: $0.json) }
+                    }
+                }
+            }
             var sent = lastID ?? 0
             var hello = "retry: 2000\n"
             hello += ": argus dashboard event stream\n\n"
@@ -398,6 +411,7 @@ struct API: Sendable {
                 for event in events where !(event.name == "call" && event.id <= sent) {  // the backlog may have had it
                     bytes += event.wire
                     if event.name == "call" { sent = event.id }
+                    if event.name == "reset" { sent = 0 }  // after a delete, ids start again below the old ones
                 }
                 if !bytes.isEmpty { guard writer.write(bytes) else { return } }
             }

@@ -11,11 +11,15 @@ import Foundation
 /// - Origin: browsers send it on cross-origin requests and on every POST; it
 ///   must be this server's own origin. No CORS header is ever sent.
 /// - Token: `X-Argus-Token` (or `Authorization: Bearer`) on POST/PUT/PATCH/DELETE.
-///   The page gets it in a meta tag; only a same-origin page can read that.
+///   On loopback the page carries it in a meta tag: other sites' pages cannot read
+///   it (same-origin policy, and the Host check stops rebinding). On any other
+///   address the page does not carry it, since anyone reaching the page could.
 public struct AccessGuard: Sendable {
     public let token: String
-    /// Host names (without port) that may appear in Host and Origin.
+    /// Host names (without port) that may appear in Host and Origin, with this dashboard's port.
     public let allowedHosts: Set<String>
+    /// Names given with `--allowed-host` (a tunnel, a proxy): any port, http or https.
+    public let forwardedHosts: Set<String>
     public let port: Int
 
     public init(token: String, bindHost: String, port: Int, extraHosts: [String] = []) {
@@ -23,9 +27,9 @@ public struct AccessGuard: Sendable {
         self.port = port
         var hosts: Set<String> = ["localhost", "127.0.0.1", "::1"]
         hosts.insert(Self.normalized(bindHost))
-        for host in extraHosts { hosts.insert(Self.normalized(host)) }
         if Self.isWildcard(bindHost) { hosts.formUnion(Self.machineAddresses()) }
         allowedHosts = hosts
+        forwardedHosts = Set(extraHosts.map(Self.normalized))
     }
 
     public enum Verdict: Equatable, Sendable {
@@ -37,7 +41,7 @@ public struct AccessGuard: Sendable {
 
     public func check(_ request: HTTPRequest) -> Verdict {
         guard let host = request.header("host"), let (name, hostPort) = Self.split(host),
-              allowedHosts.contains(name), hostPort == nil || hostPort == port
+              forwardedHosts.contains(name) || allowedHosts.contains(name) && (hostPort == nil || hostPort == port)
         else {
             return .denied(status: 403, message: "the Host header does not name this dashboard (DNS rebinding protection); "
                                                   + "open http://127.0.0.1:\(port)/")
@@ -69,10 +73,12 @@ public struct AccessGuard: Sendable {
     }
 
     func isOwnOrigin(_ origin: String) -> Bool {
-        guard origin.hasPrefix("http://") else { return false }
-        let rest = String(origin.dropFirst(7))
+        let scheme = origin.hasPrefix("http://") ? "http://" : origin.hasPrefix("https://") ? "https://" : nil
+        guard let scheme else { return false }
+        let rest = String(origin.dropFirst(scheme.count))
         guard !rest.contains("/"), let (name, originPort) = Self.split(rest) else { return false }
-        return allowedHosts.contains(name) && (originPort ?? 80) == port
+        if forwardedHosts.contains(name) { return true }
+        return scheme == "http://" && allowedHosts.contains(name) && (originPort ?? 80) == port
     }
 
     /// `host:port`, `[::1]:port`, `host` → (lowercased name, port).
@@ -158,17 +164,12 @@ public enum DashboardToken {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let token = SymmetricKey(size: .bits256).withUnsafeBytes { bytes in bytes.map { String(format: "%02x", $0) }.joined() }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        if fd < 0 {
-            if errno == EEXIST { return try loadOrCreate(path: path) }  // another dashboard created it first
-            throw DashboardError("cannot create \(path): \(String(cString: strerror(errno)))")
+        do {
+            if try PrivateFile.createOnce(path: path, contents: Array((token + "\n").utf8)) { return token }
+        } catch {
+            throw DashboardError(error.description)
         }
-        defer { close(fd) }
-        let line = token + "\n"
-        guard line.withCString({ write(fd, $0, strlen($0)) }) == line.utf8.count else {
-            throw DashboardError("cannot write \(path)")
-        }
-        return token
+        return try loadOrCreate(path: path)  // another dashboard created it first
     }
 }
 

@@ -50,9 +50,14 @@ public final class Dashboard: @unchecked Sendable {
 
     public var port: Int { server?.boundPort ?? options.port }
 
+    /// The page carries the token only when the dashboard is reachable from this machine
+    /// alone; on another address, anyone who can load the page could read it, so the
+    /// page asks for it instead.
+    var embedsToken: Bool { AccessGuard.isLoopback(options.host) }
+
     /// The address to open, e.g. `http://127.0.0.1:3000/`.
     public var url: String {
-        let host = options.host.contains(":") ? "[\(options.host)]" : (AccessGuard.isWildcard(options.host) ? "127.0.0.1" : options.host)
+        let host = AccessGuard.isWildcard(options.host) ? "127.0.0.1" : options.host.contains(":") ? "[\(options.host)]" : options.host
         return "http://\(host):\(port)/"
     }
 
@@ -61,12 +66,14 @@ public final class Dashboard: @unchecked Sendable {
         let http = HTTPServer(options: .init(host: options.host, port: options.port)) { [unowned self] request in
             handle(request)
         }
-        let port = try http.start()
+        let port = try http.listen()
+        // Everything requests read is in place before the first one is accepted.
         guardian = AccessGuard(token: token, bindHost: options.host, port: port, extraHosts: options.extraHosts)
         server = http
         let api = API(pool: pool, feed: feed, stats: stats, replay: replay, version: options.version, startedAt: Clock.wallMicros())
         api.register(&router)
         try feed.start()
+        http.serve()
         let pool = self.pool, stats = self.stats
         OSThread(name: "dashboard-stats", background: true) {
             try? pool.withReader { try stats.load(from: $0) }
@@ -82,9 +89,11 @@ public final class Dashboard: @unchecked Sendable {
     /// Every request passes the guard; every response gets the security headers.
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         var response: HTTPResponse
-        if let guardian, case .denied(let status, let message) = guardian.check(request) {
+        guard let guardian else { return .error(503, "starting") }
+        if case .denied(let status, let message) = guardian.check(request) {
             response = .error(status, message)
-        } else if request.method == "GET", let asset = Assets.response(for: request.path, token: token, version: options.version) {
+        } else if request.method == "GET",
+                  let asset = Assets.response(for: request.path, token: embedsToken ? token : nil, version: options.version) {
             response = asset
         } else {
             response = router.handle(request)

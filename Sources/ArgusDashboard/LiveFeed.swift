@@ -121,9 +121,11 @@ final class LiveFeed: @unchecked Sendable {
         _ = monitor.locked { subscribers.removeValue(forKey: ObjectIdentifier(subscription)) }
     }
 
-    /// Tells every subscriber to reload (after calls were deleted).
-    func broadcastReset(reason: String) {
-        publish([FeedEvent(name: "reset", id: lastEventID, data: ["reason": .string(reason)])])
+    /// Tells every subscriber to reload after calls were deleted, and looks for new
+    /// calls from `newestCall` on (ids of deleted newest rows are used again).
+    func broadcastReset(reason: String, newestCall: Int64) {
+        monitor.locked { callHighWater = min(callHighWater, newestCall) }
+        publish([FeedEvent(name: "reset", id: newestCall, data: ["reason": .string(reason)])])
     }
 
     var statusJSON: JSONValue {
@@ -218,19 +220,23 @@ final class LiveFeed: @unchecked Sendable {
 
         var outputTop = outputs0
         var metricsChanged = false
-        for output in try reader.scriptOutputs(kind: nil, limit: 1000, afterID: outputs0).reversed() {
-            outputTop = max(outputTop, output.id)
-            switch output.kind {
-            case "alert": events.append(FeedEvent(name: "alert", id: callTop, data: output.json))
-            case "metric": metricsChanged = true
-            default: events.append(FeedEvent(name: "script_output", id: callTop, data: output.json))
+        while true {  // oldest first, a page at a time: a burst of metrics must not hide an alert
+            let page = try reader.scriptOutputs(kind: nil, limit: 1000, afterID: outputTop).reversed()
+            for output in page {
+                outputTop = max(outputTop, output.id)
+                switch output.kind {
+                case "alert": events.append(FeedEvent(name: "alert", id: callTop, data: output.json))
+                case "metric": metricsChanged = true
+                default: events.append(FeedEvent(name: "script_output", id: callTop, data: output.json))
+                }
             }
+            if page.count < 1000 { break }
         }
         if metricsChanged { events.append(FeedEvent(name: "metrics", id: callTop, data: [:])) }
         let scripts = try scriptsFingerprint(reader)
 
         let scriptsChanged = monitor.locked { () -> Bool in
-            callHighWater = callTop
+            if callHighWater == calls0 { callHighWater = callTop }  // unless a delete moved it meanwhile
             outputHighWater = outputTop
             runHighWater = runTop
             watchedRuns = stillOpen

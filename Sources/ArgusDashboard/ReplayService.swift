@@ -33,7 +33,7 @@ final class ReplayService: @unchecked Sendable {
         }
 
         func close() {
-            worker.run { self.engine.close() }
+            _ = worker.run { self.engine.close() }
             worker.stop()
         }
     }
@@ -73,8 +73,8 @@ final class ReplayService: @unchecked Sendable {
             return Self.failure(500, "\(error)")
         }
         let call = plan.calls[0]
-        if call.annotations?["destructiveHint"]?.boolValue == true && !confirmDestructive {
-            return Self.failure(409, "\(call.tool ?? "this tool") is annotated destructive: replaying it does it again. "
+        if let concern = call.safetyConcern, !confirmDestructive {
+            return Self.failure(409, "\(call.tool ?? "this tool") is \(concern): replaying it may change something for real. "
                                      + "Confirm to replay (confirm_destructive: true).")
         }
         var combinedPatch = patch
@@ -97,10 +97,14 @@ final class ReplayService: @unchecked Sendable {
             }
             session.lock.locked { session.lastUsed = Clock.monotonicNanos() }
             let patch = combinedPatch
-            result = session.worker.run { session.engine.replay(call, patch: patch, ignore: IgnoreRules(ignore)) }
+            guard let replayed = session.worker.run({ session.engine.replay(call, patch: patch, ignore: IgnoreRules(ignore)) }) else {
+                return Self.failure(404, "replay session \(sessionRun) was stopped")
+            }
+            result = replayed
             replayRun = session.runID
         } else {
             options.serverName = plan.serverName
+            options.redaction = options.redaction.including(environment: plan.launch.extraEnvironment)
             let engine = ReplayEngine(options: options, launch: plan.launch, handshake: plan.handshake, report: { _ in })
             result = engine.replay(call, patch: combinedPatch, ignore: IgnoreRules(ignore))
             replayRun = engine.recordedRunID(timeout: 2)
@@ -141,9 +145,10 @@ final class ReplayService: @unchecked Sendable {
         }
         var options = settings.template
         options.serverName = plan.serverName
+        options.redaction = options.redaction.including(environment: plan.launch.extraEnvironment)
         let worker = SerialWorker(name: "replay-session")
         let launch = plan.launch, handshake = plan.handshake
-        let (engine, failure, runID) = worker.run { () -> (ReplayEngine, String?, Int64?) in
+        guard let (engine, failure, runID) = worker.run({ () -> (ReplayEngine, String?, Int64?) in
             let engine = ReplayEngine(options: options, launch: launch, handshake: handshake, report: { _ in })
             do {
                 try engine.warmUp()
@@ -152,13 +157,15 @@ final class ReplayService: @unchecked Sendable {
                 return (engine, "\(error)", nil)
             }
             return (engine, nil, engine.recordedRunID())
+        }) else {
+            return Self.failure(500, "the replay worker stopped")
         }
         if let failure {
             worker.stop()
             return Self.failure(502, failure)
         }
         guard let runID else {
-            worker.run { engine.close() }
+            _ = worker.run { engine.close() }
             worker.stop()
             return Self.failure(500, "the replay run was not recorded (is the database writable?)")
         }
@@ -211,11 +218,13 @@ final class SerialWorker: @unchecked Sendable {
         OSThread(name: name) { [self] in loop() }
     }
 
-    func run<T>(_ body: @escaping () -> T) -> T {
+    /// Runs `body` on the worker's thread and returns its value; nil once the worker is stopped.
+    func run<T>(_ body: @escaping () -> T) -> T? {
         let done = Monitor()
         nonisolated(unsafe) var result: T?
         nonisolated(unsafe) var finished = false
-        monitor.locked {
+        let accepted = monitor.locked { () -> Bool in
+            guard !stopped else { return false }
             jobs.append {
                 let value = body()
                 done.locked {
@@ -225,10 +234,12 @@ final class SerialWorker: @unchecked Sendable {
                 }
             }
             monitor.broadcast()
+            return true
         }
+        guard accepted else { return nil }
         return done.locked {
             while !finished { done.wait(untilMonotonicNanos: nil) }
-            return result!
+            return result
         }
     }
 

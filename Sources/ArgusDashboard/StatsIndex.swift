@@ -77,17 +77,38 @@ final class StatsIndex: @unchecked Sendable {
     private var minutes: [String: [Int64: Minute]] = [:]
     private var highWater: Int64 = 0
     private var loaded = false
+    /// Calls the live feed delivers while a load scans the table: applied after it, not lost.
+    private var arrivedDuringLoad: [CallSummary]?
 
     var isLoaded: Bool { monitor.locked { loaded } }
-    var lastCallID: Int64 { monitor.locked { highWater } }
 
     /// Reads every call (one pass) and replaces the aggregates.
     func load(from reader: ArgusReader) throws {
+        monitor.locked { arrivedDuringLoad = [] }
         var fresh: [Key: Group] = [:]
         var freshMinutes: [String: [Int64: Minute]] = [:]
         var top: Int64 = 0
         let statement = try reader.db.statement("SELECT id, server, method, tool, latency_us, is_error, started_at FROM calls")
         defer { statement.reset() }
+        do {
+            try scan(statement, into: &fresh, minutes: &freshMinutes, top: &top)
+        } catch {
+            monitor.locked { arrivedDuringLoad = nil }
+            throw error
+        }
+        monitor.locked {
+            groups = fresh
+            minutes = freshMinutes
+            highWater = top
+            loaded = true
+            let arrived = arrivedDuringLoad ?? []
+            arrivedDuringLoad = nil
+            addLocked(arrived)
+        }
+    }
+
+    private func scan(_ statement: Statement, into fresh: inout [Key: Group], minutes freshMinutes: inout [String: [Int64: Minute]],
+                      top: inout Int64) throws {
         while try statement.step() {
             let id = statement.int(0)
             let key = Key(server: statement.text(1) ?? "", method: statement.text(2) ?? "", tool: statement.text(3))
@@ -95,22 +116,21 @@ final class StatsIndex: @unchecked Sendable {
                      groups: &fresh, minutes: &freshMinutes)
             top = Swift.max(top, id)
         }
-        monitor.locked {
-            groups = fresh
-            minutes = freshMinutes
-            highWater = top
-            loaded = true
-        }
     }
 
     /// Adds calls the live feed found (ignores ones already counted).
     func add(_ calls: [CallSummary]) {
         monitor.locked {
-            for call in calls where call.id > highWater {
-                Self.add(key: Key(server: call.server, method: call.method, tool: call.tool), latency: call.latencyMicros,
-                         isError: call.isError, startedAt: call.startedAt, groups: &groups, minutes: &minutes)
-                highWater = call.id
-            }
+            arrivedDuringLoad?.append(contentsOf: calls)
+            addLocked(calls)
+        }
+    }
+
+    private func addLocked(_ calls: [CallSummary]) {
+        for call in calls where call.id > highWater {
+            Self.add(key: Key(server: call.server, method: call.method, tool: call.tool), latency: call.latencyMicros,
+                     isError: call.isError, startedAt: call.startedAt, groups: &groups, minutes: &minutes)
+            highWater = call.id
         }
     }
 

@@ -22,9 +22,16 @@ public struct ReplayCall: Sendable {
     public var annotations: JSONValue?
 
     /// Read-only by annotation (`readOnlyHint: true`) and not destructive.
-    public var isSafeToReplay: Bool {
-        if method != "tools/call" { return true }
-        return annotations?["readOnlyHint"]?.boolValue == true && annotations?["destructiveHint"]?.boolValue != true
+    public var isSafeToReplay: Bool { safetyConcern == nil }
+
+    /// Why replaying could change something, or nil when it cannot. A tool that is not
+    /// annotated read-only may write (MCP's `destructiveHint` defaults to true then).
+    public var safetyConcern: String? {
+        if method != "tools/call" { return nil }
+        guard let annotations else { return "the recording has no annotations for this tool (no tools/list)" }
+        if annotations["destructiveHint"]?.boolValue == true { return "annotated destructive" }
+        if annotations["readOnlyHint"]?.boolValue != true { return "not annotated read-only" }
+        return nil
     }
 }
 
@@ -56,7 +63,7 @@ public struct Handshake: Sendable {
         stateless = json["stateless"]?.boolValue ?? false
         protocolVersion = json["protocol_version"]?.stringValue
         initializeParams = json["initialize"]?.nonNull
-        clientAnswers = Dictionary(uniqueKeysWithValues: (json["client_answers"]?.objectValue?.members ?? []).map { ($0.key, $0.value) })
+        clientAnswers = Dictionary((json["client_answers"]?.objectValue?.members ?? []).map { ($0.key, $0.value) }) { $1 }
     }
 }
 
@@ -170,9 +177,6 @@ public final class ReplayEngine {
         }
         return nil
     }
-
-    /// The server is running (started and not exited).
-    public var isServerRunning: Bool { connection.map { !$0.hasExited } ?? false }
 
     /// Stops the server and writes the replay run.
     public func close() {

@@ -32,16 +32,13 @@ public struct SecretKeyFile: Sendable {
                                                 attributes: [.posixPermissions: 0o700])
         let key = SymmetricKey(size: .bits256)
         let bytes = key.withUnsafeBytes { Data($0) }
-        // Create with 0600 from the start: the key never exists readable by others.
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        if fd < 0 {
-            if errno == EEXIST, let existing = try load(path: path, create: false) { return existing }  // another process won
-            throw ReplayError.badKey("cannot create \(path): \(String(cString: strerror(errno)))")
+        do {
+            // 0600 from the start, and whole: a process that loses the race reads the winner's key.
+            if try PrivateFile.createOnce(path: path, contents: Array(bytes)) { return SecretKeyFile(path: path, bytes: Array(bytes)) }
+        } catch {
+            throw ReplayError.badKey(error.description)
         }
-        defer { close(fd) }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw ReplayError.badKey("cannot write \(path)") }
-        return SecretKeyFile(path: path, bytes: Array(bytes))
+        return try load(path: path, create: false)
     }
 
     init(path: String, bytes: [UInt8]) {

@@ -182,6 +182,7 @@ final class ServerConnection: @unchecked Sendable {
             framer.push(bytes) { lines.append($0.bytes) }
             for line in lines { handle(line) }
         }
+        Foundation.close(child.stdoutFD)  // one connection per server start: a long-lived dashboard must not leak them
         monitor.locked {
             outputClosed = true
             monitor.broadcast()
@@ -216,5 +217,6 @@ final class ServerConnection: @unchecked Sendable {
                 if stderrLines.count > 50 { stderrLines.removeFirst(stderrLines.count - 50) }
             }
         }
+        Foundation.close(child.stderrFD)
     }
 }

@@ -18,7 +18,9 @@ public struct SuiteReport: Sendable {
     /// JUnit XML, for CI systems.
     public func junit(name: String) -> String {
         func escape(_ s: String) -> String {
-            s.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;").replacing("\"", with: "&quot;")
+            // XML 1.0 has no place for most control characters (ESC from a terminal diff, say): drop them.
+            let legal = String(String.UnicodeScalarView(s.unicodeScalars.filter { $0.value >= 0x20 || $0 == "\t" || $0 == "\n" || $0 == "\r" }))
+            return legal.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;").replacing("\"", with: "&quot;")
         }
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
         xml += #"<testsuites><testsuite name="\#(escape(name))" tests="\#(results.count)" failures="\#(count(.changed))" "#
@@ -65,12 +67,7 @@ public enum SuiteRunner {
     }
 
     static func skipReason(_ call: ReplayCall) -> String {
-        guard let annotations = call.annotations else {
-            return "the recording has no annotations for this tool (no tools/list); --allow-destructive replays it"
-        }
-        return annotations["destructiveHint"]?.boolValue == true
-            ? "annotated destructive; --allow-destructive replays it"
-            : "not annotated read-only; --allow-destructive replays it"
+        (call.safetyConcern ?? "") + "; --allow-destructive replays it"
     }
 }
 

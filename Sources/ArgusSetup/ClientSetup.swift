@@ -181,9 +181,12 @@ public enum ClientSetup {
     static func sameOrder(_ a: JSONValue, _ b: JSONValue) -> Bool { JSONWriter.string(a) == JSONWriter.string(b) }
 
     /// Writes `text` to `path`, keeping a copy of the previous file next to it. Returns the backup's path.
+    /// The file keeps its mode (a new one is 0600: it may hold secrets) and, when `path` is a
+    /// symbolic link, the file it points to is the one replaced.
     @discardableResult
     public static func write(_ text: String, to path: String, now: Date = Date()) throws -> String? {
         let manager = FileManager.default
+        let path = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         var backup: String?
         if manager.fileExists(atPath: path) {
             let stamp = ISO8601DateFormatter().string(from: now).replacing(":", with: "")
@@ -202,12 +205,27 @@ public enum ClientSetup {
         } else {
             try manager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         }
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw SetupError("cannot write \(path): \(error.localizedDescription)")
-        }
+        let mode = ((try? manager.attributesOfItem(atPath: path))?[.posixPermissions] as? Int) ?? 0o600
+        try replace(path, with: Array(text.utf8), mode: mode_t(mode))
         return backup
+    }
+
+    /// Writes a temporary file with the mode, then renames it over `path`: the file is
+    /// never half-written, and never briefly more readable than it was.
+    static func replace(_ path: String, with bytes: [UInt8], mode: mode_t) throws {
+        let temporary = "\(path).argus-tmp-\(getpid())"
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw SetupError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        fchmod(fd, mode)  // open's mode is masked by the umask
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw SetupError("cannot write \(path): \(reason)")
+        }
     }
 
     static func shellQuoted(_ words: [String]) -> String {

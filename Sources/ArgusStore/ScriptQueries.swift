@@ -85,7 +85,8 @@ public struct ScriptStatusRow: Sendable {
 }
 
 extension ArgusReader {
-    /// Alerts, metric samples, logs or errors from scripts, newest first.
+    /// Alerts, metric samples, logs or errors from scripts, newest first. With `afterID`,
+    /// the `limit` oldest ones after it (still newest first), so a reader can page forward.
     public func scriptOutputs(kind: String?, script: String? = nil, run: Int64? = nil, requestSeq: Int64? = nil, limit: Int = 100,
                               beforeID: Int64? = nil, afterID: Int64? = nil) throws -> [ScriptOutputRow] {
         var clauses: [String] = []
@@ -116,19 +117,21 @@ extension ArgusReader {
         }
         let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         args.append(.int(Int64(limit)))
-        return try db.query("""
+        let order = afterID != nil ? "ASC" : "DESC"
+        let rows = try db.query("""
             SELECT o.id, o.run_id, c.id, r.server_name, c.tool, o.ts, o.script, o.kind, o.level, o.name, o.metric_kind,
                    o.value, o.labels, o.message, o.key, o.location
             FROM script_outputs o
             LEFT JOIN runs r ON r.id = o.run_id
             LEFT JOIN calls c ON c.run_id = o.run_id AND c.request_seq = o.request_seq
-            \(whereSQL) ORDER BY o.id DESC LIMIT ?
+            \(whereSQL) ORDER BY o.id \(order) LIMIT ?
             """, args).map { r in
             ScriptOutputRow(id: r.int(0) ?? 0, runID: r.int(1), callID: r.int(2), server: r.text(3), tool: r.text(4),
                             timestamp: r.int(5) ?? 0, script: r.text(6) ?? "", kind: r.text(7) ?? "", level: r.text(8),
                             name: r.text(9), metricKind: r.text(10), value: r.double(11), labels: r.text(12),
                             message: r.text(13), key: r.text(14), location: r.text(15))
         }
+        return afterID != nil ? rows.reversed() : rows
     }
 
     /// Metric series (script, name, labels) with their statistics.

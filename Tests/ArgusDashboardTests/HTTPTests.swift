@@ -93,6 +93,17 @@ import Testing
         #expect(open.check(HTTPRequest(method: "GET", target: "/", headers: [("host", "evil.example")])) != .allowed)
     }
 
+    @Test func aForwardedNameIsAcceptedOnAnyPortAndScheme() {
+        let tunnel = AccessGuard(token: "t", bindHost: "127.0.0.1", port: 3000, extraHosts: ["argus.example.ts.net"])
+        func check(_ headers: [(String, String)]) -> AccessGuard.Verdict {
+            tunnel.check(HTTPRequest(method: "GET", target: "/", headers: headers.map { (name: $0.0, value: $0.1) }))
+        }
+        #expect(check([("host", "argus.example.ts.net"), ("origin", "https://argus.example.ts.net")]) == .allowed)
+        #expect(check([("host", "argus.example.ts.net:8443"), ("origin", "https://argus.example.ts.net:8443")]) == .allowed)
+        #expect(check([("host", "127.0.0.1:3000"), ("origin", "https://127.0.0.1:3000")]) != .allowed)  // only forwarded names get https
+        #expect(check([("host", "other.ts.net")]) != .allowed)
+    }
+
     @Test func loopbackIsRecognised() {
         #expect(AccessGuard.isLoopback("127.0.0.1") && AccessGuard.isLoopback("localhost") && AccessGuard.isLoopback("::1"))
         #expect(!AccessGuard.isLoopback("0.0.0.0") && !AccessGuard.isLoopback("192.168.1.4"))

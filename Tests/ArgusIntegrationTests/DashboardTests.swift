@@ -82,7 +82,8 @@ import Testing
         #expect(stats["tools"]?.arrayValue?.first { $0["name"] == "always_fail" }?["error_rate"] == 1)
         #expect(stats["servers"]?[0]?["count"] == 8)
         #expect(stats["timeline"]?["points"]?.arrayValue?.isEmpty == false)
-        #expect(dashboard.get("/api/stats?run=1").json?["exact"] == true)
+        let exact = dashboard.get("/api/stats?run=1").json
+        #expect(exact?["exact"] == true && exact?["servers"]?[0]?["count"] == 8)
 
         let metrics = dashboard.get("/metrics")
         #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
@@ -96,6 +97,11 @@ import Testing
         #expect(page.headers["x-frame-options"] == "DENY")
         #expect(dashboard.get("/app.js").headers["content-type"]?.hasPrefix("text/javascript") == true)
         #expect(dashboard.get("/api/nothing").status == 404)
+
+        // HEAD on the event stream answers with headers and subscribes nobody.
+        let head = HTTPProbe.request("HEAD", "/api/events", port: dashboard.port)
+        #expect(head.status == 200 && head.headers["content-type"]?.hasPrefix("text/event-stream") == true)
+        #expect(dashboard.get("/api/sse/status").json?["clients"] == 0)
     }
 
     @Test func callsFromAnotherWrapProcessArriveOverSSEAndResumeWithLastEventID() throws {
@@ -150,9 +156,13 @@ import Testing
         defer { dashboard.stop() }
         func id(_ tool: String) -> Int64 { DashboardTests.ids(dashboard.get("/api/calls?tool=\(tool)")).first ?? 0 }
 
+        let descriptors = { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(dashboard.process.pid)/fd").count) ?? 0 }
+        let openBefore = descriptors()
         let equal = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: "{}")
         #expect(equal.status == 200 && equal.json?["outcome"] == "equal", "\(equal.body)")
         #expect(equal.json?["replay_run_id"]?.intValue != nil)
+        for _ in 0..<5 { _ = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: "{}") }
+        #expect(descriptors() <= openBefore + 2, "each replay leaves descriptors open")  // a server's pipes are closed with it
 
         let weather = dashboard.send("POST", "/api/calls/\(id("get_weather"))/replay", body: #"{"ignore": ["observed_at"]}"#)
         #expect(weather.json?["outcome"] == "equal", "\(weather.body)")
@@ -164,6 +174,17 @@ import Testing
         #expect(invalid.json?["outcome"] == "failed")
         #expect(invalid.json?["failure"]?.stringValue?.contains("missing required \"a\"") == true)
         #expect(dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: "[1]").status == 400)
+
+        // A tool without recorded annotations is not assumed harmless either.
+        let bare = try WrapSessionHarness(server: [Binaries.testServer], options: ["--name", "bare"],
+                                          environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": session.argusHome]) { $1 },
+                                          database: session.database)
+        bare.initialize()
+        bare.callTool("echo", ["message": "no tools/list before me"])
+        #expect(bare.finish() == 0)
+        let bareEcho = DashboardTests.ids(dashboard.get("/api/calls?tool=echo&server=bare")).first ?? 0
+        let unannotated = dashboard.send("POST", "/api/calls/\(bareEcho)/replay", body: "{}")
+        #expect(unannotated.status == 409 && unannotated.body.contains("no annotations"), "\(unannotated.body)")
 
         let destructive = dashboard.send("POST", "/api/calls/\(id("delete_file"))/replay", body: "{}")
         #expect(destructive.status == 409 && destructive.body.contains("annotated destructive"))
@@ -219,8 +240,12 @@ import Testing
         #expect(Self.ids(dashboard.get("/api/calls")).isEmpty)
         #expect(dashboard.get("/api/runs/1").json?["run"]?["call_count"] == 0)
         #expect(dashboard.get("/api/stats").json?["tools"]?.arrayValue?.isEmpty == true)
-        let reader = try session.reader()
-        #expect(try reader.db.scalarInt("SELECT COUNT(*) FROM messages WHERE method = 'tools/call'") == 0)
+        #expect(try session.reader().db.scalarInt("SELECT COUNT(*) FROM messages WHERE method = 'tools/call'") == 0)
+
+        // SQLite gives the next calls the ids of the deleted ones: they still arrive, and are counted.
+        _ = try Self.record([("echo", ["message": "after the delete"])], database: session.database, home: session.argusHome)
+        #expect(stream.waitFor { $0.name == "call" && $0.data?["tool"] == "echo" && $0.data?["id"]?.intValue ?? 99 <= 4 } != nil)
+        #expect(waitUntil { dashboard.get("/api/stats").json?["tools"]?.arrayValue?.contains { $0["name"] == "echo" } == true })
     }
 
     @Test func scriptAlertsMetricsAndStatusAreServed() throws {
@@ -286,6 +311,9 @@ import Testing
         defer { open.stop() }
         #expect(open.process.waitForStderr(containing: "anyone who can reach this address can read the recordings"))
         #expect(open.get("/api/health").status == 200)
+        // The page does not hand the token to whoever reaches it: the browser asks for it.
+        let page = open.get("/")
+        #expect(page.body.contains(#"<meta name="argus-token" content="">"#) && !page.body.contains(open.token))
         #expect(HTTPProbe.request("GET", "/api/health", port: open.port, headers: ["Host": "attacker.example"]).status == 403)
     }
 

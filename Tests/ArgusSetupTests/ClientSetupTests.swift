@@ -98,9 +98,19 @@ import Testing
         let dir = NSTemporaryDirectory() + "argus-setup-\(UUID().uuidString.prefix(8))"
         let path = dir + "/nested/client.json"
         #expect(try ClientSetup.write("{}\n", to: path) == nil)  // new file, directories created
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)  // it may hold secrets
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: path)
         let backup = try #require(try ClientSetup.write("{\"a\": 1}\n", to: path))
         #expect(try String(contentsOfFile: backup, encoding: .utf8) == "{}\n")
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "{\"a\": 1}\n")
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o640)  // the user's mode is kept
+
+        // A config that is a link (dotfiles managers): the file it points to is replaced, the link stays.
+        let link = dir + "/link.json"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        try ClientSetup.write("{\"b\": 2}\n", to: link)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "{\"b\": 2}\n")
     }
 }
 

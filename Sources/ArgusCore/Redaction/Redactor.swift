@@ -32,6 +32,19 @@ public struct RedactionPolicy: Sendable {
     }
 }
 
+extension RedactionPolicy {
+    /// This policy, also redacting the secret-looking values of `environment`
+    /// (the variables a configured server gets on top of argus's own).
+    public func including(environment: [String: String]) -> RedactionPolicy {
+        let added = environment.filter { keyMatcher.isSecret($0.key) }.map { (name: $0.key, value: $0.value) }
+        guard !added.isEmpty else { return self }
+        var policy = self
+        policy.secretValues = (secretValues + added).filter { $0.value.utf8.count >= Self.minimumSecretValueLength }
+            .sorted { $0.value.utf8.count > $1.value.utf8.count }
+        return policy
+    }
+}
+
 /// One place where a value was replaced.
 public struct RedactionHit: Sendable, Equatable {
     /// JSON Pointer (RFC 6901) to the replaced value.

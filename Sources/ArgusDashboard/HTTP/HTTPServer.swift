@@ -67,11 +67,17 @@ public final class HTTPServer: @unchecked Sendable {
         self.handler = handler
     }
 
-    public var activeConnections: Int { monitor.locked { connections.count } }
-
     /// Binds, listens and starts accepting. Returns the port (useful with port 0).
     @discardableResult
     public func start() throws(HTTPServerError) -> Int {
+        let port = try listen()
+        serve()
+        return port
+    }
+
+    /// Binds and listens, without accepting yet: the port is known (and taken) before
+    /// anything that depends on it is set up.
+    public func listen() throws(HTTPServerError) -> Int {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -96,14 +102,20 @@ public final class HTTPServer: @unchecked Sendable {
             default: throw .system("cannot listen on \(options.host):\(options.port): \(String(cString: strerror(code)))")
             }
         }
-        guard listen(fd, 128) == 0 else {
+        guard Glibc.listen(fd, 128) == 0 else {
             close(fd)
             throw .system("cannot listen: \(String(cString: strerror(errno)))")
         }
         boundPort = Self.localPort(fd) ?? options.port
         monitor.locked { listenFD = fd }
-        OSThread(name: "http-accept") { [self] in acceptLoop(fd) }
         return boundPort
+    }
+
+    /// Starts accepting connections (after `listen`).
+    public func serve() {
+        let fd = monitor.locked { listenFD }
+        guard fd >= 0 else { return }
+        OSThread(name: "http-accept") { [self] in acceptLoop(fd) }
     }
 
     /// Stops accepting, and closes every connection (streams see `isServerStopping`).

@@ -1,10 +1,11 @@
 /// The web UI, compiled into the binary: no files to install, no bundle to lose.
 /// The sources are plain HTML, CSS and JavaScript in the sibling files.
 enum Assets {
-    static func response(for path: String, token: String, version: String) -> HTTPResponse? {
+    /// `token` nil: the page does not carry it (a non-loopback dashboard asks the user for it).
+    static func response(for path: String, token: String?, version: String) -> HTTPResponse? {
         switch path {
         case "/", "/index.html":
-            let page = UIPage.html.replacing("{{token}}", with: token).replacing("{{version}}", with: version)
+            let page = UIPage.html.replacing("{{token}}", with: token ?? "").replacing("{{version}}", with: version)
             return .text(page, contentType: "text/html; charset=utf-8")
         case "/app.js":
             return cached(.text(UIScript.javascript, contentType: "text/javascript; charset=utf-8"))

@@ -6,7 +6,18 @@ enum UIScript {
 
 // ---------- basics ----------
 
-const TOKEN = document.querySelector('meta[name="argus-token"]').content;
+// On loopback the page carries the token. A dashboard on another address does not
+// (anyone reaching it could read it): the user pastes it once per browser session.
+const PAGE_TOKEN = document.querySelector('meta[name="argus-token"]').content;
+function token(askAgain) {
+  if (PAGE_TOKEN) return PAGE_TOKEN;
+  let saved = sessionStorage.getItem("argus-token");
+  if (!saved || askAgain) {
+    saved = (window.prompt("This dashboard is not on loopback, so changes need its token. Paste the contents of ~/.argus/token from the machine it runs on:") || "").trim();
+    if (saved) sessionStorage.setItem("argus-token", saved);
+  }
+  return saved || "";
+}
 const view = document.getElementById("view");
 const liveBadge = document.getElementById("live");
 window.argusDebug = { seen: {} };  // JSON-RPC id -> Date.now() when the call appeared (benchmarks read this)
@@ -43,7 +54,7 @@ class ApiError extends Error {
 
 async function api(path, options = {}) {
   const init = { method: options.method || "GET", headers: {} };
-  if (init.method !== "GET") init.headers["X-Argus-Token"] = TOKEN;
+  if (init.method !== "GET") init.headers["X-Argus-Token"] = token(false);
   if (options.body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(options.body);
@@ -53,6 +64,7 @@ async function api(path, options = {}) {
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
   if (!response.ok) {
+    if ((response.status === 401 || response.status === 403) && !PAGE_TOKEN && init.method !== "GET") sessionStorage.removeItem("argus-token");
     const message = data && data.error ? data.error.message : `${response.status} ${response.statusText}`;
     throw new ApiError(response.status, message);
   }
@@ -135,7 +147,6 @@ const live = {
         if (event.lastEventId) this.lastId = Number(event.lastEventId);
         let data = null;
         try { data = JSON.parse(event.data); } catch (e) { return; }
-        if (name === "hello" && this.lastId === null) this.lastId = data.last_event_id;
         this.emit(name, data);
       });
     }
@@ -570,6 +581,9 @@ async function callView(id) {
   const schema = c.schema;
   const annotations = (schema && schema.annotations) || {};
   const destructive = annotations.destructiveHint === true;
+  // Like the server: only a tool annotated read-only (and not destructive) replays without asking.
+  const concern = c.method !== "tools/call" ? null : !schema ? "has no recorded annotations"
+    : destructive ? "is annotated destructive" : annotations.readOnlyHint !== true ? "is not annotated read-only" : null;
   const outcome = c.error ? { error: c.error } : { result: c.result };
 
   const summary = h("div", { class: "panel" }, h("dl", { class: "grid kv" },
@@ -600,7 +614,7 @@ async function callView(id) {
       c.script_outputs.map((o) => h("li", { class: o.kind === "alert" ? "removed" : "" },
         `${o.script} · ${o.kind}${o.level ? " " + o.level : ""}: ${o.message || (o.name ? `${o.name} = ${o.value}` : "")}`)))));
   }
-  if (c.replayable) parts.push(replayPanel(c, schema, destructive, outcome));
+  if (c.replayable) parts.push(replayPanel(c, schema, concern, outcome));
   if (c.replays && c.replays.length) {
     parts.push(h("div", { class: "panel" }, h("h3", { text: "Earlier replays" }),
       h("ul", { class: "changes" }, c.replays.map((r) => h("li", {}, link(`#/calls/${r.id}`, `call ${r.id}`),
@@ -609,7 +623,7 @@ async function callView(id) {
   fill(view, ...parts);
 }
 
-function replayPanel(c, schema, destructive, recorded) {
+function replayPanel(c, schema, concern, recorded) {
   const isTool = c.method === "tools/call";
   const args = isTool ? ((c.params && c.params.arguments) || {}) : (c.params || {});
   const editor = h("textarea", { id: "replay-params", spellcheck: "false", "aria-label": "Parameters to replay with" });
@@ -635,7 +649,7 @@ function replayPanel(c, schema, destructive, recorded) {
   const send = async (confirmed) => {
     const edited = validate();
     if (!edited) return;
-    fill(confirmBox, );
+    fill(confirmBox);
     button.disabled = true;
     fill(output, h("div", { class: "empty", text: "Replaying… (starting the server, repeating the handshake)" }));
     try {
@@ -649,11 +663,11 @@ function replayPanel(c, schema, destructive, recorded) {
     }
   };
   button.addEventListener("click", () => {
-    if (!destructive) return send(false);
+    if (!concern) return send(false);
     fill(confirmBox, h("div", { class: "confirm" },
-      h("strong", { text: `${c.tool} is annotated destructive.` }), " Replaying it does it again, for real. ",
+      h("strong", { text: `${c.tool} ${concern}.` }), " Replaying it may change something for real. ",
       h("button", { class: "danger", id: "replay-confirm", onclick: () => send(true) }, "Replay anyway"), " ",
-      h("button", { onclick: () => fill(confirmBox, ) }, "Cancel")));
+      h("button", { onclick: () => fill(confirmBox) }, "Cancel")));
   });
   validate();
   return h("div", { class: "panel", id: "replay" }, h("h3", { text: "Replay" }),

@@ -51,7 +51,8 @@ struct DashboardCommand: ParsableCommand {
                                + "reaches it. Add --allow-remote if that is what you want.")
             }
             StderrLog.write("argus: warning: listening on \(host): anyone who can reach this address can read the recordings. "
-                            + "Changes still need the token in \(DashboardToken.path(environment: environment)).")
+                            + "Changes need the token in \(DashboardToken.path(environment: environment)), which the page "
+                            + "does not carry on this address: the browser asks for it.")
         }
         let databasePath = database.path(config)
         let isDefaultPath = database.db == nil && config.database == nil && environment["ARGUS_DB"] == nil

@@ -25,7 +25,7 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("A JSON merge patch over the tool's arguments, e.g. '{\"city\": \"Oslo\"}'.", valueName: "json"))
     var params: String?
 
-    @Flag(name: .customLong("allow-destructive"), help: "Replay a tool annotated destructive.")
+    @Flag(name: .customLong("allow-destructive"), help: "Replay a tool that is not annotated read-only (or is annotated destructive).")
     var allowDestructive = false
 
     @Flag(help: "Print the replay as JSON: params sent, expected and actual outcome, changes, latency.")
@@ -48,8 +48,8 @@ struct Replay: ParsableCommand {
             throw CLIError("\(error)")
         }
         let call = plan.calls[0]
-        if call.annotations?["destructiveHint"]?.boolValue == true && !allowDestructive {
-            throw CLIError("\(call.tool ?? "the tool") is annotated destructive; replaying it would do it again. "
+        if let concern = call.safetyConcern, !allowDestructive {
+            throw CLIError("\(call.tool ?? "the tool") is \(concern), so replaying it may change something for real. "
                            + "Add --allow-destructive if that is what you want.")
         }
         let engine = ReplayEngine(options: try flags.engineOptions(config, plan: plan), launch: plan.launch,

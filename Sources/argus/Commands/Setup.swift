@@ -147,7 +147,11 @@ struct Setup: ParsableCommand {
         var arguments = ["wrap"]
         var variables = self.environment
         // The client starts argus in its own directory, without this shell's variables: say where things are.
-        if let db { arguments += ["--db", absolutePath(db)] } else if let fromEnvironment = environment["ARGUS_DB"] { arguments += ["--db", fromEnvironment] }
+        if let db {
+            arguments += ["--db", absolutePath(db)]
+        } else if let fromEnvironment = environment["ARGUS_DB"], !fromEnvironment.isEmpty {
+            arguments += ["--db", absolutePath(fromEnvironment)]
+        }
         let entryName: String
         if let server {
             let config = try configuration.load()
