@@ -19,25 +19,18 @@ public enum CallDeletion {
 
     /// Returns how many calls were deleted.
     public static func delete(_ selection: Selection, in db: SQLiteConnection) throws -> Int {
-        var clauses: [String] = []
-        var args: [SQLiteValue] = []
-        if let run = selection.run {
-            clauses.append("run_id = ?")
-            args.append(.int(run))
-        }
-        if let before = selection.beforeID {
-            clauses.append("id < ?")
-            args.append(.int(before))
-        }
+        var conditions = Conditions()
+        conditions.add("run_id = ?", ifSet: selection.run)
+        conditions.add("id < ?", ifSet: selection.beforeID)
         if let ids = selection.ids {
-            clauses.append("id IN (" + (ids.isEmpty ? "NULL" : ids.map(String.init).joined(separator: ",")) + ")")
+            conditions.add("id IN (" + (ids.isEmpty ? "NULL" : ids.map(String.init).joined(separator: ",")) + ")")
         }
-        if clauses.isEmpty && !selection.all { return 0 }
-        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        if conditions.isEmpty && !selection.all { return 0 }
         try db.execute("BEGIN IMMEDIATE")
         do {
             try db.execute("DROP TABLE IF EXISTS temp.doomed")
-            try db.run("CREATE TEMP TABLE doomed AS SELECT id, run_id, request_seq, response_seq FROM calls \(whereSQL)", args)
+            try db.run("CREATE TEMP TABLE doomed AS SELECT id, run_id, request_seq, response_seq FROM calls \(conditions.sql)",
+                       conditions.arguments)
             let count = Int(try db.scalarInt("SELECT COUNT(*) FROM temp.doomed") ?? 0)
             try db.execute("""
                 DELETE FROM messages WHERE (run_id, seq) IN (

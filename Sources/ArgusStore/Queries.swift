@@ -155,20 +155,11 @@ public final class ArgusReader {
         """
 
     public func runs(limit: Int = 50, server: String? = nil, beforeID: Int64? = nil) throws -> [RunSummary] {
-        var clauses: [String] = []
-        var args: [SQLiteValue] = []
-        if let server {
-            clauses.append("server_name = ?")
-            args.append(.text(server))
-        }
-        if let beforeID {
-            clauses.append("id < ?")
-            args.append(.int(beforeID))
-        }
-        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        args.append(.int(Int64(limit)))
-        return try db.query("SELECT \(Self.runColumns) FROM runs \(whereSQL) ORDER BY id DESC LIMIT ?", args)
-            .map(Self.run)
+        var conditions = Conditions()
+        conditions.add("server_name = ?", ifSet: server)
+        conditions.add("id < ?", ifSet: beforeID)
+        return try db.query("SELECT \(Self.runColumns) FROM runs \(conditions.sql) ORDER BY id DESC LIMIT ?",
+                            conditions.arguments + [.int(Int64(limit))]).map(Self.run)
     }
 
     /// Runs with an id above `afterID`, or among `ids`, oldest first (the dashboard's view of new and open runs).
@@ -211,60 +202,29 @@ public final class ArgusReader {
 
     /// Calls matching the filter, newest first.
     public func calls(_ filter: CallFilter) throws -> [CallSummary] {
-        var clauses: [String] = []
-        var args: [SQLiteValue] = []
-        if let run = filter.run {
-            clauses.append("c.run_id = ?")
-            args.append(.int(run))
-        }
-        if let server = filter.server {
-            clauses.append("c.server = ?")
-            args.append(.text(server))
-        }
-        if let tool = filter.tool {
-            clauses.append("c.tool = ?")
-            args.append(.text(tool))
-        }
-        if let method = filter.method {
-            clauses.append("c.method = ?")
-            args.append(.text(method))
-        }
-        if filter.errorsOnly { clauses.append("c.is_error = 1") }
-        if let status = filter.status {
-            clauses.append("c.status = ?")
-            args.append(.text(status))
-        }
-        if let since = filter.since {
-            clauses.append("c.started_at >= ?")
-            args.append(.int(since))
-        }
-        if let until = filter.until {
-            clauses.append("c.started_at < ?")
-            args.append(.int(until))
-        }
-        if let before = filter.beforeID {
-            clauses.append("c.id < ?")
-            args.append(.int(before))
-        }
-        if let after = filter.afterID {
-            clauses.append("c.id > ?")
-            args.append(.int(after))
-        }
+        var conditions = Conditions()
+        conditions.add("c.run_id = ?", ifSet: filter.run)
+        conditions.add("c.server = ?", ifSet: filter.server)
+        conditions.add("c.tool = ?", ifSet: filter.tool)
+        conditions.add("c.method = ?", ifSet: filter.method)
+        if filter.errorsOnly { conditions.add("c.is_error = 1") }
+        conditions.add("c.status = ?", ifSet: filter.status)
+        conditions.add("c.started_at >= ?", ifSet: filter.since)
+        conditions.add("c.started_at < ?", ifSet: filter.until)
+        conditions.add("c.id < ?", ifSet: filter.beforeID)
+        conditions.add("c.id > ?", ifSet: filter.afterID)
         if let text = filter.text, !text.isEmpty {
             let pattern = "%" + text.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%"
-            clauses.append("""
+            conditions.add("""
                 (c.tool LIKE ?1x ESCAPE '\\' OR c.method LIKE ?1x ESCAPE '\\' OR c.error_message LIKE ?1x ESCAPE '\\'
                  OR EXISTS (SELECT 1 FROM messages m WHERE m.run_id = c.run_id
                             AND m.seq IN (c.request_seq, c.response_seq) AND m.body LIKE ?1x ESCAPE '\\'))
-                """.replacing("?1x", with: "?"))
-            args.append(contentsOf: Array(repeating: .text(pattern), count: 4))
+                """.replacing("?1x", with: "?"), Array(repeating: .text(pattern), count: 4))
         }
-        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         // Ascending when paging forward from a cursor, so the newest page is the one right after it.
         let order = filter.afterID != nil ? "ASC" : "DESC"
-        args.append(.int(Int64(filter.limit)))
-        var rows = try db.query("SELECT \(Self.callColumns) FROM calls c \(whereSQL) ORDER BY c.id \(order) LIMIT ?", args)
-            .map(Self.call)
+        var rows = try db.query("SELECT \(Self.callColumns) FROM calls c \(conditions.sql) ORDER BY c.id \(order) LIMIT ?",
+                                conditions.arguments + [.int(Int64(filter.limit))]).map(Self.call)
         if filter.afterID != nil { rows.reverse() }
         return rows
     }
@@ -362,25 +322,14 @@ public final class ArgusReader {
 
     /// Per server and tool (or method): counts, error rate and latency percentiles.
     public func stats(run: Int64? = nil, server: String? = nil, since: Int64? = nil) throws -> [ToolStats] {
-        var clauses: [String] = []
-        var args: [SQLiteValue] = []
-        if let run {
-            clauses.append("run_id = ?")
-            args.append(.int(run))
-        }
-        if let server {
-            clauses.append("server = ?")
-            args.append(.text(server))
-        }
-        if let since {
-            clauses.append("started_at >= ?")
-            args.append(.int(since))
-        }
-        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        var conditions = Conditions()
+        conditions.add("run_id = ?", ifSet: run)
+        conditions.add("server = ?", ifSet: server)
+        conditions.add("started_at >= ?", ifSet: since)
         let rows = try db.query("""
             SELECT server, COALESCE(tool, method), tool IS NOT NULL, latency_us, is_error
-            FROM calls \(whereSQL)
-            """, args)
+            FROM calls \(conditions.sql)
+            """, conditions.arguments)
         struct Key: Hashable {
             var server: String
             var name: String

@@ -89,34 +89,13 @@ extension ArgusReader {
     /// the `limit` oldest ones after it (still newest first), so a reader can page forward.
     public func scriptOutputs(kind: String?, script: String? = nil, run: Int64? = nil, requestSeq: Int64? = nil, limit: Int = 100,
                               beforeID: Int64? = nil, afterID: Int64? = nil) throws -> [ScriptOutputRow] {
-        var clauses: [String] = []
-        var args: [SQLiteValue] = []
-        if let kind {
-            clauses.append("o.kind = ?")
-            args.append(.text(kind))
-        }
-        if let script {
-            clauses.append("o.script = ?")
-            args.append(.text(script))
-        }
-        if let run {
-            clauses.append("o.run_id = ?")
-            args.append(.int(run))
-        }
-        if let requestSeq {
-            clauses.append("o.request_seq = ?")
-            args.append(.int(requestSeq))
-        }
-        if let beforeID {
-            clauses.append("o.id < ?")
-            args.append(.int(beforeID))
-        }
-        if let afterID {
-            clauses.append("o.id > ?")
-            args.append(.int(afterID))
-        }
-        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        args.append(.int(Int64(limit)))
+        var conditions = Conditions()
+        conditions.add("o.kind = ?", ifSet: kind)
+        conditions.add("o.script = ?", ifSet: script)
+        conditions.add("o.run_id = ?", ifSet: run)
+        conditions.add("o.request_seq = ?", ifSet: requestSeq)
+        conditions.add("o.id < ?", ifSet: beforeID)
+        conditions.add("o.id > ?", ifSet: afterID)
         let order = afterID != nil ? "ASC" : "DESC"
         let rows = try db.query("""
             SELECT o.id, o.run_id, c.id, r.server_name, c.tool, o.ts, o.script, o.kind, o.level, o.name, o.metric_kind,
@@ -124,8 +103,8 @@ extension ArgusReader {
             FROM script_outputs o
             LEFT JOIN runs r ON r.id = o.run_id
             LEFT JOIN calls c ON c.run_id = o.run_id AND c.request_seq = o.request_seq
-            \(whereSQL) ORDER BY o.id \(order) LIMIT ?
-            """, args).map { r in
+            \(conditions.sql) ORDER BY o.id \(order) LIMIT ?
+            """, conditions.arguments + [.int(Int64(limit))]).map { r in
             ScriptOutputRow(id: r.int(0) ?? 0, runID: r.int(1), callID: r.int(2), server: r.text(3), tool: r.text(4),
                             timestamp: r.int(5) ?? 0, script: r.text(6) ?? "", kind: r.text(7) ?? "", level: r.text(8),
                             name: r.text(9), metricKind: r.text(10), value: r.double(11), labels: r.text(12),
@@ -136,24 +115,14 @@ extension ArgusReader {
 
     /// Metric series (script, name, labels) with their statistics.
     public func metrics(name: String? = nil, script: String? = nil, since: Int64? = nil) throws -> [MetricSeries] {
-        var clauses = ["kind = 'metric'"]
-        var args: [SQLiteValue] = []
-        if let name {
-            clauses.append("name = ?")
-            args.append(.text(name))
-        }
-        if let script {
-            clauses.append("script = ?")
-            args.append(.text(script))
-        }
-        if let since {
-            clauses.append("ts >= ?")
-            args.append(.int(since))
-        }
+        var conditions = Conditions(["kind = 'metric'"])
+        conditions.add("name = ?", ifSet: name)
+        conditions.add("script = ?", ifSet: script)
+        conditions.add("ts >= ?", ifSet: since)
         let rows = try db.query("""
             SELECT script, name, COALESCE(metric_kind, 'gauge'), COALESCE(labels, '{}'), value, ts
-            FROM script_outputs WHERE \(clauses.joined(separator: " AND ")) ORDER BY id
-            """, args)
+            FROM script_outputs \(conditions.sql) ORDER BY id
+            """, conditions.arguments)
         struct Key: Hashable {
             var script: String, name: String, kind: String, labels: String
         }
