@@ -52,6 +52,7 @@ import Testing
         #expect(IgnoreRules(["/a/**"]).matches(["a", "b", "c"]))
         #expect(!IgnoreRules(["/a/*"]).matches(["a", "b", "c"]))
         #expect(IgnoreRules(["/a~1b"]).matches(["a/b"]))
+        #expect(IgnoreRules(["/a?"]).matches(["a?"]) && !IgnoreRules(["/a?"]).matches(["ab"]))  // `?` is literal in keys
     }
 
     @Test func typeChangesAreChanges() {

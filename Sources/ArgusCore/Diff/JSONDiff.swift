@@ -43,27 +43,8 @@ public struct IgnoreRules: Sendable, Equatable {
     static func segmentMatches(_ pattern: String, _ segment: String) -> Bool {
         if pattern == "*" || pattern == segment { return true }
         guard pattern.contains("*") else { return false }
-        // A glob within a segment: `*` for any run of characters.
-        let p = Array(pattern), s = Array(segment)
-        var pi = 0, si = 0, star = -1, mark = 0
-        while si < s.count {
-            if pi < p.count, p[pi] == s[si] {
-                pi += 1
-                si += 1
-            } else if pi < p.count, p[pi] == "*" {
-                star = pi
-                mark = si
-                pi += 1
-            } else if star >= 0 {
-                pi = star + 1
-                mark += 1
-                si = mark
-            } else {
-                return false
-            }
-        }
-        while pi < p.count, p[pi] == "*" { pi += 1 }
-        return pi == p.count
+        // A glob within a segment: `*` for any run of characters; `?` is an ordinary character in keys.
+        return Glob.matches(pattern, segment, questionMarkIsWildcard: false)
     }
 
     /// The value with every ignored path removed.
