@@ -68,13 +68,7 @@ struct DashboardCommand: ParsableCommand {
             }
         }
 
-        var replay = ReplayEngine.Options(databasePath: databasePath, keyPath: SecretKeyFile.defaultPath(environment: environment),
-                                          serverName: "")
-        replay.ignoreByTool = config.replayIgnore
-        replay.scripts = try ScriptSetup.specs(config: config, scripts: [], directories: [])
-        replay.scriptLimits = ScriptSetup.limits(config)
-        replay.redaction = RedactionPolicy.forEnvironment(environment, enabled: config.redactionEnabled ?? true, extraKeys: config.redactKeys,
-                                                          patterns: try config.redactPatterns.map { try $0.compiled() })
+        let replay = try replayEngineOptions(config, databasePath: databasePath, serverName: "")
         var options = Dashboard.Options(databasePath: databasePath, tokenPath: DashboardToken.path(environment: environment),
                                         version: Argus.version, replay: replay)
         options.host = host

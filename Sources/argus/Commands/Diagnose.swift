@@ -33,7 +33,7 @@ struct Diagnose: ParsableCommand {
         if json {
             Format.printJSON(diagnosis.json)
         } else {
-            let color = isatty(1) == 1 && environment["NO_COLOR"] == nil
+            let color = Format.colorOnStdout
             var section = ""
             for check in diagnosis.checks {
                 if check.section != section {

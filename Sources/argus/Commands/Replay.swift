@@ -59,7 +59,7 @@ struct Replay: ParsableCommand {
         if json {
             Format.printJSON(result.json)
         } else {
-            print(DiffText.render(result, color: isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil))
+            print(DiffText.render(result, color: Format.colorOnStdout))
         }
         switch result.outcome {
         case .equal, .skipped: return

@@ -65,7 +65,7 @@ struct Test: ParsableCommand {
         }
         if plan.calls.isEmpty { StderrLog.write("argus test: there are no tool calls, resource reads or prompts to replay") }
 
-        let color = isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        let color = Format.colorOnStdout
         let bar = isatty(2) == 1 && !json ? ProgressBar() : nil
         let report = SuiteRunner.run(plan, options: try flags.engineOptions(config, plan: plan), allowDestructive: allowDestructive,
                                      report: { line in bar?.clear(); StderrLog.write(line) },

@@ -32,6 +32,9 @@ struct Table {
 }
 
 enum Format {
+    /// Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org).
+    static var colorOnStdout: Bool { isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
+
     /// `842µs`, `12.3ms`, `1.24s`.
     static func duration(micros: Int64?) -> String {
         guard let us = micros else { return "-" }

@@ -35,18 +35,12 @@ struct ReplayFlags: ParsableArguments {
 
     /// The engine options: config and flags together.
     func engineOptions(_ config: Configuration, plan: ReplayPlan) throws -> ReplayEngine.Options {
-        let environment = ProcessInfo.processInfo.environment
-        var options = ReplayEngine.Options(databasePath: database.path(config), keyPath: SecretKeyFile.defaultPath(environment: environment),
-                                           serverName: server ?? plan.serverName)
+        var options = try replayEngineOptions(config, databasePath: database.path(config), serverName: server ?? plan.serverName,
+                                              scripts: scripts)
         options.timeoutSeconds = timeout
         options.ignore = IgnoreRules(ignore)
-        options.ignoreByTool = config.replayIgnore
-        options.scripts = try ScriptSetup.specs(config: config, scripts: scripts, directories: [])
-        options.scriptLimits = ScriptSetup.limits(config)
         // The replayed server sees this environment plus the launch's extra variables; their secret values are redacted too.
-        options.redaction = RedactionPolicy.forEnvironment(environment.merging(plan.launch.extraEnvironment) { $1 },
-                                                           enabled: config.redactionEnabled ?? true, extraKeys: config.redactKeys,
-                                                           patterns: try config.redactPatterns.map { try $0.compiled() })
+        options.redaction = options.redaction.including(environment: plan.launch.extraEnvironment)
         return options
     }
 
@@ -70,4 +64,19 @@ struct ReplayFlags: ParsableArguments {
         }
         return plan
     }
+}
+
+/// What every replay takes from the configuration (`argus replay`, `argus test`, the dashboard):
+/// the key, ignore rules per tool, scripts and their limits, and redaction for this environment.
+func replayEngineOptions(_ config: Configuration, databasePath: String, serverName: String,
+                         scripts: [String] = []) throws -> ReplayEngine.Options {
+    let environment = ProcessInfo.processInfo.environment
+    var options = ReplayEngine.Options(databasePath: databasePath, keyPath: SecretKeyFile.defaultPath(environment: environment),
+                                       serverName: serverName)
+    options.ignoreByTool = config.replayIgnore
+    options.scripts = try ScriptSetup.specs(config: config, scripts: scripts, directories: [])
+    options.scriptLimits = ScriptSetup.limits(config)
+    options.redaction = RedactionPolicy.forEnvironment(environment, enabled: config.redactionEnabled ?? true, extraKeys: config.redactKeys,
+                                                       patterns: try config.redactPatterns.map { try $0.compiled() })
+    return options
 }
