@@ -40,7 +40,7 @@ let package = Package(
         ]),
 
         // Client configuration, the starting config file, diagnose.
-        .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusStore", "ArgusScripting"]),
+        .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusStore", "ArgusScripting", "ArgusProxy"]),
 
         .executableTarget(
             name: "argus",

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusProxy
 import ArgusScripting
 import ArgusStore
 import Foundation
@@ -169,11 +170,15 @@ public struct Diagnosis: Sendable {
                 add("servers", .failed, "server \(name): \(problem.message)", ["set it in the environment of whatever starts argus (the MCP client's env)"])
                 continue
             }
-            if let path = Self.resolve(server.command, path: server.env["PATH"] ?? environment["PATH"] ?? "") {
+            // The lookup `argus wrap` does when it starts the server.
+            do {
+                let path = try ChildProcess.resolve(server.command, searchPath: server.env["PATH"] ?? environment["PATH"] ?? "")
                 add("servers", .ok, "server \(name): \(server.command) → \(path)")
-            } else {
+            } catch .commandNotFound {
                 add("servers", .failed, "server \(name): \(server.command) is not found on PATH",
                     ["desktop clients start servers with a short PATH: use an absolute path in the config"])
+            } catch {
+                add("servers", .failed, "server \(name): \(error)")
             }
         }
     }
@@ -239,15 +244,6 @@ public struct Diagnosis: Sendable {
 
     static func megabytes(_ bytes: Int) -> String {
         bytes < 1 << 20 ? "\(bytes / 1024) KiB" : String(format: "%.1f MiB", Double(bytes) / 1_048_576)
-    }
-
-    static func resolve(_ command: String, path: String) -> String? {
-        if command.contains("/") { return access(command, X_OK) == 0 ? command : nil }
-        for dir in path.split(separator: ":") {
-            let candidate = "\(dir)/\(command)"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return nil
     }
 
     /// A GET on loopback with a short timeout (no HTTP library: argus does not load one).
