@@ -154,19 +154,17 @@ final class ServerConnection: @unchecked Sendable {
     /// Closes the server's input and waits for it to go (SIGTERM, then SIGKILL, after a moment).
     func close() {
         Foundation.close(child.stdinFD)
-        let exited = monitor.locked { () -> Bool in
-            let deadline = Clock.monotonicNanos() + 2_000_000_000
+        if waitForExit(seconds: 2) { return }
+        child.signalGroup(SIGTERM)
+        if !waitForExit(seconds: 2) { child.signalGroup(SIGKILL) }
+    }
+
+    /// True when the server has exited within `seconds`.
+    private func waitForExit(seconds: Double) -> Bool {
+        monitor.locked {
+            let deadline = Clock.monotonicNanos() + UInt64(seconds * 1e9)
             while exitStatus == nil && Clock.monotonicNanos() < deadline { monitor.wait(untilMonotonicNanos: deadline) }
             return exitStatus != nil
-        }
-        if !exited {
-            child.signalGroup(SIGTERM)
-            let gone = monitor.locked { () -> Bool in
-                let deadline = Clock.monotonicNanos() + 2_000_000_000
-                while exitStatus == nil && Clock.monotonicNanos() < deadline { monitor.wait(untilMonotonicNanos: deadline) }
-                return exitStatus != nil
-            }
-            if !gone { child.signalGroup(SIGKILL) }
         }
     }
 
