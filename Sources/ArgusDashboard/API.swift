@@ -132,10 +132,11 @@ struct API: Sendable {
     func runs(_ request: HTTPRequest) throws -> HTTPResponse {
         let limit = try Self.limit(request, default: 50)
         let cursor = try Self.int(request, "cursor")
-        let runs = try pool.withReader {
-            try $0.runs(limit: limit, server: request.query("server"), beforeID: cursor, excludeReplays: !Self.includeReplays(request))
-        }
         let sessions = Set(replay.sessionRunIDs)
+        let runs = try pool.withReader {
+            try $0.runs(limit: limit, server: request.query("server"), beforeID: cursor, excludeReplays: !Self.includeReplays(request),
+                        keeping: sessions.sorted())
+        }
         return Self.page(runs, limit: limit, key: "runs", id: \.id) { run in
             guard case .object(var o) = run.json else { return run.json }
             o["replay_session"] = .bool(sessions.contains(run.id))

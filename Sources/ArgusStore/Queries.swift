@@ -167,14 +167,19 @@ public final class ArgusReader {
     /// What a replay run is called in `runs.kind`; everything else is real traffic.
     public static let replayKind = "replay"
 
-    /// - Parameter excludeReplays: leave out replay runs ("last runs" shows real sessions).
-    public func runs(limit: Int = 50, server: String? = nil, beforeID: Int64? = nil, excludeReplays: Bool = false) throws
-        -> [RunSummary]
+    /// - Parameters:
+    ///   - excludeReplays: leave out replay runs ("last runs" shows real sessions)…
+    ///   - keeping: …except these (the dashboard's warm replay sessions, which a user may want to stop).
+    public func runs(limit: Int = 50, server: String? = nil, beforeID: Int64? = nil, excludeReplays: Bool = false,
+                     keeping: [Int64] = []) throws -> [RunSummary]
     {
         var conditions = Conditions()
         conditions.add("server_name = ?", ifSet: server)
         conditions.add("id < ?", ifSet: beforeID)
-        if excludeReplays { conditions.add("kind != ?", [.text(Self.replayKind)]) }
+        if excludeReplays {
+            let kept = keeping.isEmpty ? "" : " OR id IN (" + keeping.map(String.init).joined(separator: ",") + ")"
+            conditions.add("(kind != ?\(kept))", [.text(Self.replayKind)])
+        }
         return try db.query("SELECT \(Self.runColumns) FROM runs \(conditions.sql) ORDER BY id DESC LIMIT ?",
                             conditions.arguments + [.int(Int64(limit))]).map(Self.run)
     }
