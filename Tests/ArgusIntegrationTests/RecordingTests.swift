@@ -341,14 +341,15 @@ import Testing
         let alphaRun = try Self.liveRun(alpha)
         let betaRun = try Self.liveRun(beta)
 
-        // A call in progress in alpha: the request must not be split from its response.
+        // A call in progress in alpha (until the client cancels it): the run is not split under it.
         alpha.proxy.send(["jsonrpc": "2.0", "id": "slow", "method": "tools/call",
-                          "params": ["name": "slow_operation", "arguments": ["ms": 1500]]])
-        let (status, out, err) = try ReplayTests.argus(["runs", "new", "--server", "alpha", "--label", "bug 42", "--wait", "0.5"],
+                          "params": ["name": "slow_operation", "arguments": ["ms": 60000]]])
+        let (status, out, err) = try ReplayTests.argus(["runs", "new", "--server", "alpha", "--label", "bug 42", "--wait", "1.5"],
                                                        session: alpha)
         #expect(status == 0, "\(err)")
         #expect(out.contains("run \(alphaRun.id) (alpha): asked; it ends as soon as its pending calls complete"), "\(out)")
-        #expect(alpha.proxy.response(to: "slow", timeout: 20)?["result"] != nil)
+        #expect(try alpha.reader().run(id: alphaRun.id)?.endedAt == nil)
+        alpha.proxy.send(["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": "slow"]])
         alpha.callTool("echo", ["message": "the repro"])
 
         let reader = try alpha.reader()
@@ -357,7 +358,8 @@ import Testing
         #expect(next.label == "bug 42" && next.serverName == "alpha")
         var filter = CallFilter()
         filter.tool = "slow_operation"
-        #expect(try reader.calls(filter).map(\.runID) == [alphaRun.id])  // request and response in the old run
+        #expect(try reader.calls(filter).map(\.runID) == [alphaRun.id])  // the call, and its cancellation, in the old run
+        #expect(try reader.timeline(run: alphaRun.id).last?.method == "notifications/cancelled")
         filter.tool = "echo"
         #expect(waitUntil(timeout: 20) { (try? reader.calls(filter).map(\.runID)) == [next.id] })
         #expect(try reader.run(id: betaRun.id)?.endedAt == nil)  // another server's wrap goes on as it was
