@@ -436,13 +436,12 @@ import Testing
         #expect(failures("?include_replays=1") == 2)
         #expect(dashboard.get("/metrics").body.contains(#"argus_calls_total{server="argus-test-server",method="tools/call",tool="always_fail"} 1"#))
 
-        // A replay made while the dashboard runs reaches the live feed, not the real figures.
+        // A replay made while the dashboard runs: counted with replays, not in the real figures
+        // (the in-memory index skipping what the live feed delivers is StatsIndexRealTrafficTests).
         let replayed = dashboard.send("POST", "/api/calls/\(ids[0])/replay", body: "{}")
         #expect(replayed.status == 200, "\(replayed.body)")
-        let newest = try #require(try session.reader().db.scalarInt("SELECT MAX(id) FROM calls"))
-        #expect(waitUntil(timeout: 20) { Int64(dashboard.get("/api/sse/status").json?["last_event_id"]?.intValue ?? 0) >= newest })
-        #expect(failures("") == 1)
         #expect(failures("?include_replays=1") == 3)
+        #expect(failures("") == 1)
     }
 
     @Test func theDashboardCreatesADatabaseThatDoesNotExistYet() throws {
