@@ -177,8 +177,8 @@ public final class ArgusReader {
         conditions.add("server_name = ?", ifSet: server)
         conditions.add("id < ?", ifSet: beforeID)
         if excludeReplays {
-            let kept = keeping.isEmpty ? "" : " OR id IN (" + keeping.map(String.init).joined(separator: ",") + ")"
-            conditions.add("(kind != ?\(kept))", [.text(Self.replayKind)])
+            let kept = "[" + keeping.map(String.init).joined(separator: ",") + "]"
+            conditions.add("(kind != ? OR id IN (SELECT value FROM json_each(?)))", [.text(Self.replayKind), .text(kept)])
         }
         return try db.query("SELECT \(Self.runColumns) FROM runs \(conditions.sql) ORDER BY id DESC LIMIT ?",
                             conditions.arguments + [.int(Int64(limit))]).map(Self.run)
@@ -224,7 +224,7 @@ public final class ArgusReader {
         """
 
     /// The condition that leaves out calls of replay runs.
-    static let notReplayCondition = "run_id NOT IN (SELECT id FROM runs WHERE kind = 'replay')"
+    static let notReplayCondition = "run_id NOT IN (SELECT id FROM runs WHERE kind = '\(replayKind)')"
 
     /// Calls matching the filter, newest first.
     public func calls(_ filter: CallFilter) throws -> [CallSummary] {
