@@ -19,8 +19,9 @@ struct RunsDelete: ParsableCommand {
     }
 
     func run() throws {
-        let path = database.path(try configuration.load())
-        let reader = try database.reader(try configuration.load())
+        let config = try configuration.load()
+        let path = database.path(config)
+        let reader = try database.reader(config)
         var missing: [Int64] = []
         for id in ids {
             guard let run = try reader.run(id: id) else {

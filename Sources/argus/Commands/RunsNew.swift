@@ -26,8 +26,9 @@ struct RunsNew: ParsableCommand {
     var wait = 5.0
 
     func run() throws {
-        let path = database.path(try configuration.load())
-        let reader = try database.reader(try configuration.load())
+        let config = try configuration.load()
+        let path = database.path(config)
+        let reader = try database.reader(config)
         let live = try reader.liveWrapRuns(server: server)
         guard !live.isEmpty else {
             throw CLIError("no argus wrap\(server.map { " of \($0)" } ?? "") is recording to \(path) right now: start the MCP "

@@ -18,8 +18,9 @@ struct RunsStop: ParsableCommand {
     var wait = 5.0
 
     func run() throws {
-        let path = database.path(try configuration.load())
-        let reader = try database.reader(try configuration.load())
+        let config = try configuration.load()
+        let path = database.path(config)
+        let reader = try database.reader(config)
         guard let run = try reader.run(id: id) else { throw CLIError("no run \(id) in \(path)") }
         if run.endedAt != nil { throw CLIError("run \(id) has already ended") }
         guard run.isLiveWrap else {
