@@ -27,7 +27,9 @@ struct API: Sendable {
         router.add("POST", "/api/runs/start") { request, _ in self.respond { try self.startRun(request) } }
         router.add("GET", "/api/runs/:id") { request, params in self.respond { try self.run(request, params) } }
         router.add("GET", "/api/runs/:id/schema") { _, params in self.respond { try self.schema(params) } }
+        router.add("GET", "/api/runs/:id/timeline") { request, params in self.respond { try self.timeline(request, params) } }
         router.add("POST", "/api/runs/:id/stop") { _, params in self.respond { try self.stopRun(params) } }
+        router.add("DELETE", "/api/runs/:id") { _, params in self.respond { try self.deleteRun(params) } }
         router.add("GET", "/api/calls") { request, _ in self.respond { try self.calls(request) } }
         router.add("DELETE", "/api/calls") { request, _ in self.respond { try self.deleteCalls(request) } }
         router.add("GET", "/api/calls/:id") { _, params in self.respond { try self.call(params) } }
@@ -86,6 +88,11 @@ struct API: Sendable {
         throw Problem(400, "\(name) must be an ISO 8601 time or microseconds since the epoch (got \(text))")
     }
 
+    /// `include_replays=1`: list replay runs (`argus replay`, `argus test`, dashboard replays) with the real traffic.
+    static func includeReplays(_ request: HTTPRequest) -> Bool {
+        ["1", "true", "yes"].contains(request.query("include_replays") ?? "")
+    }
+
     static func body(_ request: HTTPRequest) throws -> JSONValue {
         if request.body.isEmpty { return [:] }
         do {
@@ -125,8 +132,11 @@ struct API: Sendable {
     func runs(_ request: HTTPRequest) throws -> HTTPResponse {
         let limit = try Self.limit(request, default: 50)
         let cursor = try Self.int(request, "cursor")
-        let runs = try pool.withReader { try $0.runs(limit: limit, server: request.query("server"), beforeID: cursor) }
         let sessions = Set(replay.sessionRunIDs)
+        let runs = try pool.withReader {
+            try $0.runs(limit: limit, server: request.query("server"), beforeID: cursor, excludeReplays: !Self.includeReplays(request),
+                        keeping: sessions.sorted())
+        }
         return Self.page(runs, limit: limit, key: "runs", id: \.id) { run in
             guard case .object(var o) = run.json else { return run.json }
             o["replay_session"] = .bool(sessions.contains(run.id))
@@ -164,6 +174,7 @@ struct API: Sendable {
 
     func startRun(_ request: HTTPRequest) throws -> HTTPResponse {
         let body = try Self.body(request)
+        if body["live"]?.boolValue == true { return try startLiveRun(body) }
         let outcome = replay.startSession(serverName: body["server"]?.stringValue, fromRun: body["from_run"]?.intValue.map(Int64.init))
         feed.nudge()
         return .json(outcome.body, status: outcome.status)
@@ -178,8 +189,70 @@ struct API: Sendable {
         let run = try pool.withReader { try $0.run(id: id) }
         guard let run else { throw Problem(404, "no run \(id)") }
         if run.endedAt != nil { throw Problem(409, "run \(id) has already ended") }
-        throw Problem(409, "run \(id) belongs to an argus \(run.kind) process (pid \(run.argusPID.map(String.init) ?? "?")), "
-                           + "not to this dashboard: end it from its MCP client, so the session is not cut under it")
+        guard run.isLiveWrap else {
+            throw Problem(409, "run \(id) is not being recorded by a live argus wrap (pid \(run.argusPID.map(String.init) ?? "?") is gone)")
+        }
+        // The session is the MCP client's: the run ends, the session goes on in a new run.
+        let requestID = try pool.withWriter { try RunRequests.insert(endingRun: id, requestedBy: "dashboard", in: $0) }
+        return .json(["run_id": .number(String(id)), "request_id": .number(String(requestID)), "stopping": true,
+                      "message": .string("run \(id) ends within a second, or as soon as its pending calls complete; the session goes on in a new run")],
+                     status: 202)
+    }
+
+    /// `POST /api/runs/start` with `"live": true`: a new run for the live `argus wrap` processes
+    /// (all, or one server's), named by `label`. Each wrap splits at its next quiet moment.
+    func startLiveRun(_ body: JSONValue) throws -> HTTPResponse {
+        let server = body["server"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        let label = body["label"]?.stringValue.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        if let label, label.count > 200 { throw Problem(400, "label is longer than 200 characters") }
+        let live = try pool.withReader { try $0.liveWrapRuns(server: server) }
+        guard !live.isEmpty else {
+            throw Problem(409, "no argus wrap\(server.map { " of \($0)" } ?? "") is recording to this database right now: "
+                               + "start the MCP session first (its first run is already a run of its own)")
+        }
+        let requestID = try pool.withWriter { try RunRequests.insert(server: server, label: label, requestedBy: "dashboard", in: $0) }
+        return .json(["request_id": .number(String(requestID)), "server": server.map(JSONValue.string) ?? .null,
+                      "label": label.map(JSONValue.string) ?? .null,
+                      "ending": .array(live.map { ["run_id": .number(String($0.id)), "server": .string($0.serverName)] })],
+                     status: 202)
+    }
+
+    /// `DELETE /api/runs/:id`: the run and everything recorded in it. A run still being recorded is refused.
+    func deleteRun(_ params: [String: String]) throws -> HTTPResponse {
+        let id = try Self.id(params)
+        let run = try pool.withReader { try $0.run(id: id) }
+        guard let run else { throw Problem(404, "no run \(id)") }
+        if run.isLiveWrap || replay.sessionRunIDs.contains(id) {
+            throw Problem(409, "run \(id) is still being recorded; stop it first (POST /api/runs/\(id)/stop), then delete it")
+        }
+        let outcome = try pool.withWriter { try RunDeletion.delete(runs: [id], in: $0) }
+        try resetAfterDelete(reason: "run \(id) deleted (\(outcome.calls) calls)")
+        return .json(["deleted_runs": .int(outcome.runs), "deleted_calls": .int(outcome.calls)])
+    }
+
+    /// `GET /api/runs/:id/timeline`: calls and notifications in wire order, paged forward by `seq`.
+    func timeline(_ request: HTTPRequest, _ params: [String: String]) throws -> HTTPResponse {
+        let id = try Self.id(params)
+        var filter = TimelineFilter()
+        filter.limit = try Self.limit(request, default: 500)
+        filter.afterSeq = try Self.int(request, "after") ?? 0
+        filter.method = request.query("method").flatMap { $0.isEmpty ? nil : $0 }
+        if let kinds = request.query("kind"), !kinds.isEmpty {
+            var parsed = Set<TimelineEntry.Kind>()
+            for name in kinds.split(separator: ",") {
+                guard let kind = TimelineEntry.Kind(rawValue: String(name)) else {
+                    throw Problem(400, "kind must be a comma-separated list of call, pending, notification, other (got \(name))")
+                }
+                parsed.insert(kind)
+            }
+            filter.kinds = parsed
+        }
+        return try pool.withReader { reader in
+            guard try reader.run(id: id) != nil else { throw Problem(404, "no run \(id)") }
+            let entries = try reader.timeline(run: id, filter)
+            return .json(["run_id": .number(String(id)), "entries": .array(entries.map(\.json)),
+                          "next_cursor": entries.count == filter.limit ? entries.last.map { .number(String($0.seq)) } ?? .null : .null])
+        }
     }
 
     func callFilter(_ request: HTTPRequest) throws -> CallFilter {
@@ -201,6 +274,7 @@ struct API: Sendable {
         filter.beforeID = try Self.int(request, "cursor")
         filter.afterID = try Self.int(request, "after")
         filter.limit = try Self.limit(request)
+        filter.excludeReplays = !Self.includeReplays(request)
         return filter
     }
 
@@ -234,6 +308,7 @@ struct API: Sendable {
             o["script_outputs"] = .array(try reader.scriptOutputs(kind: nil, run: s.runID, requestSeq: s.requestSeq, limit: 200)
                 .map(\.json))
             o["replayable"] = .bool(["tools/call", "resources/read", "prompts/get"].contains(s.method) && s.direction == "c2s")
+            o["rounds"] = .array(try reader.rounds(of: s).map(\.json))
             return .json(.object(o))
         }
     }
@@ -275,27 +350,32 @@ struct API: Sendable {
         selection.all = request.query("all") == "true"
         if selection.isEmpty { throw Problem(400, "say which calls: run=ID, before=ID, ids=1,2,3, or all=true") }
         let deleted = try pool.withWriter { try CallDeletion.delete(selection, in: $0) }
-        if deleted > 0 {
-            // SQLite reuses the ids of deleted newest rows: the feed's high-water goes back down with them.
-            let newest = try pool.withReader { reader -> Int64 in
-                try stats.load(from: reader)
-                return try reader.db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0
-            }
-            feed.broadcastReset(reason: "\(deleted) calls deleted", newestCall: newest)
-        }
+        if deleted > 0 { try resetAfterDelete(reason: "\(deleted) calls deleted") }
         return .json(["deleted": .int(deleted)])
+    }
+
+    /// After a delete: stats rebuilt, and every subscriber told to reload.
+    private func resetAfterDelete(reason: String) throws {
+        // SQLite reuses the ids of deleted newest rows: the feed's high-water goes back down with them.
+        let newest = try pool.withReader { reader -> Int64 in
+            try stats.load(from: reader)
+            return try reader.db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0
+        }
+        feed.broadcastReset(reason: reason, newestCall: newest)
     }
 
     func statsJSON(_ request: HTTPRequest) throws -> HTTPResponse {
         let run = try Self.int(request, "run")
         let since = try Self.time(request, "since")
         let server = request.query("server").flatMap { $0.isEmpty ? nil : $0 }
-        if run == nil && since == nil && stats.isLoaded {
+        let includeReplays = Self.includeReplays(request)
+        // The in-memory index holds real traffic only.
+        if run == nil && since == nil && !includeReplays && stats.isLoaded {
             return .json(stats.statsJSON(server: server))
         }
-        // A run or a time window: computed exactly from the matching calls.
+        // A run, a time window, or replays included: computed exactly from the matching calls.
         return try pool.withReader { reader in
-            let tools = try reader.stats(run: run, server: server, since: since)
+            let tools = try reader.stats(run: run, server: server, since: since, excludeReplays: !includeReplays)
             var servers: [String: (count: Int, errors: Int)] = [:]
             for t in tools {
                 servers[t.server, default: (0, 0)].count += t.count

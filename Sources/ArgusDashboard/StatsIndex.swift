@@ -53,6 +53,7 @@ struct LatencyHistogram {
 /// Aggregates of every recorded call, kept in memory and updated as calls
 /// arrive, so `/api/stats` and `/metrics` answer in microseconds whatever the
 /// size of the database. Loaded with one scan at start; rebuilt after deletes.
+/// Real traffic only: calls of replay runs are not counted (`/api/stats?include_replays=1` asks SQL).
 final class StatsIndex: @unchecked Sendable {
     struct Key: Hashable {
         var server: String
@@ -88,7 +89,10 @@ final class StatsIndex: @unchecked Sendable {
         var fresh: [Key: Group] = [:]
         var freshMinutes: [String: [Int64: Minute]] = [:]
         var top: Int64 = 0
-        let statement = try reader.db.statement("SELECT id, server, method, tool, latency_us, is_error, started_at FROM calls")
+        let statement = try reader.db.statement("""
+            SELECT id, server, method, tool, latency_us, is_error, started_at FROM calls
+            WHERE run_id NOT IN (SELECT id FROM runs WHERE kind = '\(ArgusReader.replayKind)')
+            """)
         defer { statement.reset() }
         do {
             try scan(statement, into: &fresh, minutes: &freshMinutes, top: &top)
@@ -128,9 +132,10 @@ final class StatsIndex: @unchecked Sendable {
 
     private func addLocked(_ calls: [CallSummary]) {
         for call in calls where call.id > highWater {
+            defer { highWater = call.id }
+            if call.runKind == ArgusReader.replayKind { continue }
             Self.add(key: Key(server: call.server, method: call.method, tool: call.tool), latency: call.latencyMicros,
                      isError: call.isError, startedAt: call.startedAt, groups: &groups, minutes: &minutes)
-            highWater = call.id
         }
     }
 

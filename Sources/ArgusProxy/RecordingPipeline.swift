@@ -26,6 +26,8 @@ public final class RecordingPipeline: @unchecked Sendable {
     public struct Options: Sendable {
         public var rawQueueBytes: Int
         public var writer: BatchedWriter.Options
+        /// Begin new runs when asked (`argus runs new`, the dashboard): for `argus wrap`, not for replays.
+        public var followsRunRequests = false
         public init(databasePath: String, rawQueueBytes: Int = 256 << 20) {
             self.rawQueueBytes = rawQueueBytes
             self.writer = BatchedWriter.Options(path: databasePath)
@@ -49,9 +51,12 @@ public final class RecordingPipeline: @unchecked Sendable {
         queue = BoundedQueue(capacityBytes: options.rawQueueBytes)
         let writer = BatchedWriter(options: options.writer, report: report, onCommit: onCommit)
         self.writer = writer
+        let followsRunRequests = options.followsRunRequests, startedAt = Clock.wallMicros()
         recorderThread = OSThread(name: "argus-recorder", background: true) { [self] in
             let recorder = SessionRecorder(config: config, hooks: makeHooks?(writer)) { op in writer.submit(op) }
-            consume(recorder)
+            let watcher = followsRunRequests
+                ? RunRequestWatcher(path: options.writer.path, serverName: config.serverName, startedAt: startedAt) : nil
+            consume(recorder, watcher: watcher)
         }
     }
 
@@ -109,14 +114,27 @@ public final class RecordingPipeline: @unchecked Sendable {
 
     public var rawQueueHighWaterBytes: Int { queue.highWaterBytes }
 
+    /// Asks the recorder for the runs requested by hand; it splits at once if no call is
+    /// pending, else right after (a run is never split mid-call).
+    private func followRunRequests(_ watcher: RunRequestWatcher, _ recorder: SessionRecorder) {
+        // Until the current run is written, no request can name it: look at the next tick.
+        guard let currentRun = writer.databaseID(of: recorder.currentRun) else { return }
+        for request in watcher.check(currentRun: currentRun) {
+            let by = request.requestedBy == "dashboard" ? "from the dashboard" : "with argus runs"
+            let detail = request.runID != nil ? "ended by hand \(by)" : "a new run was started by hand \(by)"
+            recorder.requestNewRun(label: request.runID != nil ? nil : request.label, detail: detail, at: Clock.now())
+        }
+    }
+
     // MARK: recorder thread
 
-    private func consume(_ recorder: SessionRecorder) {
+    private func consume(_ recorder: SessionRecorder, watcher: RunRequestWatcher?) {
         var lastTick = Clock.monotonicNanos()
         while let events = queue.takeAll(max: 4096, deadlineMonotonicNanos: lastTick + 1_000_000_000) {
             let now = Clock.monotonicNanos()
             if now - lastTick >= 1_000_000_000 {
                 lastTick = now
+                if let watcher { followRunRequests(watcher, recorder) }
                 recorder.tick(at: Clock.now())
             }
             for event in events {

@@ -77,7 +77,9 @@ public enum WrapSession {
             serverName: options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments),
             launch: launch, idleTimeoutSeconds: options.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
         config.sealer = options.sealer
-        let pipeline = RecordingPipeline(config: config, options: .init(databasePath: options.databasePath),
+        var pipelineOptions = RecordingPipeline.Options(databasePath: options.databasePath)
+        pipelineOptions.followsRunRequests = true
+        let pipeline = RecordingPipeline(config: config, options: pipelineOptions,
                                          report: StderrLog.write, onCommit: options.onCommit, makeHooks: options.makeHooks)
 
         let child: ChildProcess

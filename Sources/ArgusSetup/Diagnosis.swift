@@ -142,7 +142,8 @@ public struct Diagnosis: Sendable {
     }
 
     mutating func lastRuns(_ reader: ArgusReader) {
-        guard let runs = try? reader.runs(limit: 5), !runs.isEmpty else {
+        // The last real sessions: replays and tests are the user's own experiments, not the client's.
+        guard let runs = try? reader.runs(limit: 5, excludeReplays: true), !runs.isEmpty else {
             add("runs", .info, "no runs recorded yet")
             return
         }

@@ -33,6 +33,7 @@ extension RunSummary {
         o["call_count"] = .number(String(callCount))
         o["error_count"] = .number(String(errorCount))
         o["dropped_frames"] = .number(String(droppedFrames))
+        o["label"] = label.map(JSONValue.string) ?? .null
         return .object(o)
     }
 }
@@ -63,6 +64,9 @@ extension CallSummary {
         o["replay_of"] = replayOf.map { .number(String($0)) } ?? .null
         o["request_seq"] = .number(String(requestSeq))
         o["response_seq"] = responseSeq.map { .number(String($0)) } ?? .null
+        o["run_kind"] = .string(runKind)
+        o["round"] = round.map { .number(String($0)) } ?? .null
+        o["first_call_id"] = firstCallID.map { .number(String($0)) } ?? .null
         return .object(o)
     }
 }

@@ -26,6 +26,8 @@ public struct RunSummary: Sendable {
     public var messageCount: Int64
     public var callCount: Int64
     public var errorCount: Int64
+    /// A name given to a run started by hand (`argus runs new --label`).
+    public var label: String?
 }
 
 public struct CallSummary: Sendable {
@@ -51,6 +53,11 @@ public struct CallSummary: Sendable {
     public var bytesIn: Int64?
     public var bytesOut: Int64?
     public var replayOf: Int64?
+    /// The kind of the call's run (`wrap`, `replay`).
+    public var runKind: String = "wrap"
+    /// 2026-07-28 multi round-trip: this call's round (nil for a single-round call), and the first round's call id.
+    public var round: Int64?
+    public var firstCallID: Int64?
 }
 
 /// A call with its recorded (redacted) request and response.
@@ -113,6 +120,9 @@ public struct CallFilter: Sendable {
     /// Cursor: only calls with an id above this one (newer).
     public var afterID: Int64?
     public var limit = 100
+    /// Leave out calls of replay runs (`argus replay`, `argus test`, dashboard replays), which are
+    /// not real traffic. Ignored when `run` names one run.
+    public var excludeReplays = false
 
     public init() {}
 }
@@ -151,13 +161,25 @@ public final class ArgusReader {
     static let runColumns = """
         id, kind, server_name, command, args, cwd, env_names, argus_pid, server_pid, previous_run_id,
         client_name, client_version, server_info_name, server_version, protocol_version, started_at, ended_at,
-        end_reason, end_detail, exit_status, stderr_tail, dropped_frames, message_count, call_count, error_count
+        end_reason, end_detail, exit_status, stderr_tail, dropped_frames, message_count, call_count, error_count, label
         """
 
-    public func runs(limit: Int = 50, server: String? = nil, beforeID: Int64? = nil) throws -> [RunSummary] {
+    /// What a replay run is called in `runs.kind`; everything else is real traffic.
+    public static let replayKind = "replay"
+
+    /// - Parameters:
+    ///   - excludeReplays: leave out replay runs ("last runs" shows real sessions)…
+    ///   - keeping: …except these (the dashboard's warm replay sessions, which a user may want to stop).
+    public func runs(limit: Int = 50, server: String? = nil, beforeID: Int64? = nil, excludeReplays: Bool = false,
+                     keeping: [Int64] = []) throws -> [RunSummary]
+    {
         var conditions = Conditions()
         conditions.add("server_name = ?", ifSet: server)
         conditions.add("id < ?", ifSet: beforeID)
+        if excludeReplays {
+            let kept = "[" + keeping.map(String.init).joined(separator: ",") + "]"
+            conditions.add("(kind != ? OR id IN (SELECT value FROM json_each(?)))", [.text(Self.replayKind), .text(kept)])
+        }
         return try db.query("SELECT \(Self.runColumns) FROM runs \(conditions.sql) ORDER BY id DESC LIMIT ?",
                             conditions.arguments + [.int(Int64(limit))]).map(Self.run)
     }
@@ -184,7 +206,7 @@ public final class ArgusReader {
                    serverInfoName: r.text(12), serverVersion: r.text(13), protocolVersion: r.text(14),
                    startedAt: r.int(15) ?? 0, endedAt: r.int(16), endReason: r.text(17), endDetail: r.text(18),
                    exitStatus: r.int(19), stderrTail: r.text(20), droppedFrames: r.int(21) ?? 0,
-                   messageCount: r.int(22) ?? 0, callCount: r.int(23) ?? 0, errorCount: r.int(24) ?? 0)
+                   messageCount: r.int(22) ?? 0, callCount: r.int(23) ?? 0, errorCount: r.int(24) ?? 0, label: r.text(25))
     }
 
     static func stringArray(_ text: String?) -> [String] {
@@ -197,8 +219,12 @@ public final class ArgusReader {
     static let callColumns = """
         c.id, c.run_id, c.server, c.request_seq, c.response_seq, c.direction, c.method, c.tool, c.target, c.jsonrpc_id,
         c.started_at, c.ended_at, c.latency_us, c.status, c.is_error, c.error_code, c.error_message, c.progress_count,
-        c.cancelled, c.bytes_in, c.bytes_out, c.replay_of
+        c.cancelled, c.bytes_in, c.bytes_out, c.replay_of, (SELECT kind FROM runs WHERE id = c.run_id), c.round,
+        c.first_call_id
         """
+
+    /// The condition that leaves out calls of replay runs.
+    static let notReplayCondition = "run_id NOT IN (SELECT id FROM runs WHERE kind = '\(replayKind)')"
 
     /// Calls matching the filter, newest first.
     public func calls(_ filter: CallFilter) throws -> [CallSummary] {
@@ -213,6 +239,7 @@ public final class ArgusReader {
         conditions.add("c.started_at < ?", ifSet: filter.until)
         conditions.add("c.id < ?", ifSet: filter.beforeID)
         conditions.add("c.id > ?", ifSet: filter.afterID)
+        if filter.excludeReplays && filter.run == nil { conditions.add("c." + Self.notReplayCondition) }
         if let text = filter.text, !text.isEmpty {
             let pattern = "%" + text.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%"
             conditions.add("""
@@ -265,13 +292,17 @@ public final class ArgusReader {
         return value
     }
 
-    static func call(_ r: Row) -> CallSummary {
-        CallSummary(id: r.int(0) ?? 0, runID: r.int(1) ?? 0, server: r.text(2) ?? "", requestSeq: r.int(3) ?? 0,
-                    responseSeq: r.int(4), direction: r.text(5) ?? "", method: r.text(6) ?? "", tool: r.text(7),
-                    target: r.text(8), jsonrpcID: r.text(9) ?? "", startedAt: r.int(10) ?? 0, endedAt: r.int(11),
-                    latencyMicros: r.int(12), status: r.text(13) ?? "", isError: r.bool(14), errorCode: r.int(15),
-                    errorMessage: r.text(16), progressCount: r.int(17) ?? 0, cancelled: r.bool(18), bytesIn: r.int(19),
-                    bytesOut: r.int(20), replayOf: r.int(21))
+    static func call(_ r: Row) -> CallSummary { call(r, offset: 0) }
+
+    /// A call from `callColumns`, starting at column `o`.
+    static func call(_ r: Row, offset o: Int) -> CallSummary {
+        CallSummary(id: r.int(o + 0) ?? 0, runID: r.int(o + 1) ?? 0, server: r.text(o + 2) ?? "", requestSeq: r.int(o + 3) ?? 0,
+                    responseSeq: r.int(o + 4), direction: r.text(o + 5) ?? "", method: r.text(o + 6) ?? "", tool: r.text(o + 7),
+                    target: r.text(o + 8), jsonrpcID: r.text(o + 9) ?? "", startedAt: r.int(o + 10) ?? 0, endedAt: r.int(o + 11),
+                    latencyMicros: r.int(o + 12), status: r.text(o + 13) ?? "", isError: r.bool(o + 14), errorCode: r.int(o + 15),
+                    errorMessage: r.text(o + 16), progressCount: r.int(o + 17) ?? 0, cancelled: r.bool(o + 18), bytesIn: r.int(o + 19),
+                    bytesOut: r.int(o + 20), replayOf: r.int(o + 21), runKind: r.text(o + 22) ?? "wrap", round: r.int(o + 23),
+                    firstCallID: r.int(o + 24))
     }
 
     // MARK: messages, schemas, logs
@@ -321,9 +352,13 @@ public final class ArgusReader {
     // MARK: stats
 
     /// Per server and tool (or method): counts, error rate and latency percentiles.
-    public func stats(run: Int64? = nil, server: String? = nil, since: Int64? = nil) throws -> [ToolStats] {
+    /// - Parameter excludeReplays: leave out replay runs (ignored when `run` names one).
+    public func stats(run: Int64? = nil, server: String? = nil, since: Int64? = nil, excludeReplays: Bool = false) throws
+        -> [ToolStats]
+    {
         var conditions = Conditions()
         conditions.add("run_id = ?", ifSet: run)
+        if excludeReplays && run == nil { conditions.add(Self.notReplayCondition) }
         conditions.add("server = ?", ifSet: server)
         conditions.add("started_at >= ?", ifSet: since)
         let rows = try db.query("""

@@ -38,14 +38,14 @@ final class RecordApplier {
                 case .startRun(let start):
                     try db.run("""
                         INSERT INTO runs (kind, server_name, command, args, cwd, env_names, argus_pid, server_pid,
-                                          previous_run_id, started_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          previous_run_id, started_at, label)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, [
                             .text(start.kind), .text(start.serverName), .text(start.launch.command),
                             .text(Self.jsonArray(start.launch.args)), .text(start.launch.cwd),
                             .text(Self.jsonArray(start.launch.envNames)), .int(Int64(start.argusPID)),
                             SQLiteValue(start.serverPID), start.previousRun.flatMap { newRuns[$0] ?? runIDs[$0] }.map(SQLiteValue.int) ?? .null,
-                            .int(start.startedAt),
+                            .int(start.startedAt), SQLiteValue(start.label),
                         ])
                     newRuns[start.run] = db.lastInsertRowID
                     newServers[start.run] = start.serverName
@@ -88,8 +88,10 @@ final class RecordApplier {
                     try db.run("""
                         INSERT INTO calls (run_id, server, request_seq, response_seq, direction, method, tool, target,
                                            jsonrpc_id, started_at, ended_at, latency_us, status, is_error, error_code,
-                                           error_message, progress_count, cancelled, bytes_in, bytes_out, replay_of)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                           error_message, progress_count, cancelled, bytes_in, bytes_out, replay_of, round,
+                                           first_call_id)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                                (SELECT id FROM calls WHERE run_id = ? AND request_seq = ?))
                         """, [
                             .int(runID), .text(newServers[c.run] ?? runServers[c.run] ?? ""), .int(Int64(c.requestSeq)),
                             SQLiteValue(c.responseSeq), .text(c.direction.rawValue), .text(c.method), SQLiteValue(c.tool),
@@ -97,7 +99,10 @@ final class RecordApplier {
                             SQLiteValue(c.latencyMicros), .text(c.status.rawValue), SQLiteValue(c.isError),
                             SQLiteValue(c.errorCode), SQLiteValue(c.errorMessage), .int(Int64(c.progressCount)),
                             SQLiteValue(c.cancelled), .int(Int64(c.bytesIn)), SQLiteValue(c.bytesOut),
-                            SQLiteValue(c.replayOf),
+                            SQLiteValue(c.replayOf), SQLiteValue(c.round),
+                            // The first round was written before this one (it completed first), maybe in an earlier run.
+                            c.firstRound.flatMap { newRuns[$0.run] ?? runIDs[$0.run] }.map(SQLiteValue.int) ?? .null,
+                            c.firstRound.map { .int(Int64($0.requestSeq)) } ?? .null,
                         ])
                     counts[runID, default: Counts()].calls += 1
                     if c.isError { counts[runID, default: Counts()].errors += 1 }

@@ -167,6 +167,26 @@ public enum Schema {
             CREATE INDEX calls_server ON calls(server, id);
             CREATE INDEX calls_errors ON calls(id) WHERE is_error = 1;
             """),
+        Migration(version: 5, name: "recording: rounds, run labels, run requests", sql: """
+            -- 2026-07-28 multi round-trip: each round is a call; later rounds point at the first.
+            ALTER TABLE calls ADD COLUMN round INTEGER;
+            ALTER TABLE calls ADD COLUMN first_call_id INTEGER;
+            CREATE INDEX calls_first_call ON calls(first_call_id) WHERE first_call_id IS NOT NULL;
+
+            -- A name for a run started by hand (`argus runs new --label`).
+            ALTER TABLE runs ADD COLUMN label TEXT;
+
+            -- "Begin a new run" (server NULL: every wrap) or "end run N", written by the CLI or the
+            -- dashboard and read by every `argus wrap` on this database about once a second.
+            CREATE TABLE run_requests (
+                id INTEGER PRIMARY KEY,
+                requested_at INTEGER NOT NULL,
+                server TEXT,
+                run_id INTEGER,
+                label TEXT,
+                requested_by TEXT NOT NULL
+            );
+            """),
     ]
 
     public static var currentVersion: Int { migrations.last?.version ?? 0 }

@@ -172,6 +172,7 @@ static void copy_labels(lua_State *L, int labels, int into) {
 }
 
 static int metric(lua_State *L, const char *kind, int value_required) {
+    lua_settop(L, 3);  /* labels left out stay nil at 3, not the record table pushed next */
     const char *name = luaL_checkstring(L, 1);
     lua_Number value = value_required ? luaL_checknumber(L, 2) : luaL_optnumber(L, 2, 1);
     lua_createtable(L, 0, 5);

@@ -20,6 +20,8 @@ final class TestServer: @unchecked Sendable {
     private let output = Monitor()
     private let state = Monitor()
     private var cancelled: Set<String> = []
+    /// Open `subscriptions/listen` streams (2026-07-28), by request id.
+    private var listeners: [String: JSONValue] = [:]
     private var waitingForClient: [String: (JSONValue) -> Void] = [:]
     private var nextServerRequestID = 1
     private var randomState: UInt64
@@ -74,7 +76,10 @@ final class TestServer: @unchecked Sendable {
             waiter?(message)
         case .notification:
             if envelope.method == "notifications/cancelled", let id = envelope.params?["requestId"] {
-                _ = state.locked { cancelled.insert(JSONWriter.string(id)) }
+                state.locked {
+                    cancelled.insert(JSONWriter.string(id))
+                    listeners.removeValue(forKey: JSONWriter.string(id))  // the client stopped listening
+                }
             }
         case .batch, .invalid:
             send(["jsonrpc": "2.0", "id": nil, "error": ["code": -32600, "message": "Invalid Request"]])
@@ -117,6 +122,37 @@ final class TestServer: @unchecked Sendable {
         state.locked { cancelled.contains(JSONWriter.string(id)) }
     }
 
+    // MARK: subscriptions (2026-07-28)
+
+    static let subscriptionKey = "io.modelcontextprotocol/subscriptionId"
+
+    /// Opens a stream: the acknowledgement first, then whatever `notifyListeners` sends, until the
+    /// client cancels the request or `closeListeners` ends it. The request itself is never answered.
+    private func listen(id: JSONValue, filter: JSONValue) {
+        state.locked { listeners[JSONWriter.string(id)] = id }
+        notify("notifications/subscriptions/acknowledged", ["notifications": filter, "_meta": [Self.subscriptionKey: id]])
+    }
+
+    /// Sends a change notification on every open stream. Returns how many streams got it.
+    func notifyListeners(uri: String) -> Int {
+        let ids = state.locked { Array(listeners.values) }
+        for id in ids {
+            notify("notifications/resources/updated", ["uri": .string(uri), "_meta": [Self.subscriptionKey: id]])
+            notify("notifications/tools/list_changed", ["_meta": [Self.subscriptionKey: id]])
+        }
+        return ids.count
+    }
+
+    /// Ends every open stream from the server's side (on stdio: `notifications/cancelled` naming the listen request).
+    func closeListeners(reason: String) -> Int {
+        let ids = state.locked { () -> [JSONValue] in
+            defer { listeners.removeAll() }
+            return Array(listeners.values)
+        }
+        for id in ids { notify("notifications/cancelled", ["requestId": id, "reason": .string(reason)]) }
+        return ids.count
+    }
+
     func random() -> Double {
         state.locked {
             // splitmix64: small, seedable, good enough for a coin flip.
@@ -137,7 +173,7 @@ final class TestServer: @unchecked Sendable {
         do {
             guard var result = try respond(to: method, params: request.params, id: id, modern: modern) else { return }
             if modern, case .object(var object) = result {
-                object["resultType"] = "complete"
+                if object["resultType"] == nil { object["resultType"] = "complete" }
                 if Self.cacheableMethods.contains(method) {
                     object["ttlMs"] = 0
                     object["cacheScope"] = "private"
@@ -187,7 +223,7 @@ final class TestServer: @unchecked Sendable {
                 exit(70)
             }
             let progressToken = params?["_meta"]?["progressToken"]
-            let context = Tools.Context(server: self, requestID: id, progressToken: progressToken, modern: modern)
+            let context = Tools.Context(server: self, requestID: id, progressToken: progressToken, modern: modern, params: params)
             return try Tools.call(name, arguments: arguments, context: context)
         case "resources/list":
             return ["resources": [["uri": "argus://test/readme", "name": "readme", "title": "About this server",
@@ -210,6 +246,9 @@ final class TestServer: @unchecked Sendable {
                     "messages": [["role": "user", "content": ["type": "text", "text": .string("Say hello to \(who).")]]]]
         case "completion/complete":
             return ["completion": ["values": [], "hasMore": false]]
+        case "subscriptions/listen" where modern:
+            listen(id: id, filter: params?["notifications"] ?? [:])
+            return nil
         default:
             throw RPCError(code: -32601, message: "Method not found: \(method)")
         }

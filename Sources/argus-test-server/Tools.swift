@@ -8,6 +8,8 @@ enum Tools {
         var requestID: JSONValue
         var progressToken: JSONValue?
         var modern: Bool
+        /// The whole request params (2026-07-28 retries carry `inputResponses` and `requestState` there).
+        var params: JSONValue? = nil
     }
 
     static func schema(_ properties: JSONValue, required: [String] = []) -> JSONValue {
@@ -45,6 +47,17 @@ enum Tools {
         ["name": "delete_file", "description": "Pretends to delete a file (annotated destructive, does nothing)",
          "inputSchema": schema(["path": ["type": "string"]], required: ["path"]),
          "annotations": ["readOnlyHint": false, "destructiveHint": true]],
+        ["name": "confirm_action",
+         "description": "Asks the user to confirm, once per question (2026-07-28: input_required rounds; earlier: elicitation/create)",
+         "inputSchema": schema(["action": ["type": "string"], "questions": ["type": "integer", "minimum": 1, "maximum": 5]],
+                               required: ["action"]),
+         "annotations": ["readOnlyHint": true]],
+        ["name": "notify_listeners", "description": "Sends resources/updated and tools/list_changed on every subscriptions/listen stream",
+         "inputSchema": schema(["uri": ["type": "string"]]),
+         "annotations": ["readOnlyHint": true]],
+        ["name": "close_listeners", "description": "Ends every subscriptions/listen stream from the server's side",
+         "inputSchema": schema([:]),
+         "annotations": ["readOnlyHint": true]],
     ]
 
     static func text(_ text: String, structured: JSONValue? = nil, isError: Bool = false) -> JSONValue {
@@ -148,8 +161,56 @@ enum Tools {
         case "delete_file":
             return text("Did not delete \(arguments["path"]?.stringValue ?? "?") (test server)", structured: ["deleted": false])
 
+        case "confirm_action":
+            return confirm(arguments, context: context)
+
+        case "notify_listeners":
+            let count = context.server.notifyListeners(uri: arguments["uri"]?.stringValue ?? "argus://test/readme")
+            return text("Notified \(count) streams", structured: ["streams": .int(count)])
+
+        case "close_listeners":
+            let count = context.server.closeListeners(reason: "closed by argus-test-server")
+            return text("Closed \(count) streams", structured: ["streams": .int(count)])
+
         default:
             return text("Unknown tool: \(name)", isError: true)
         }
+    }
+
+    /// A round that asks question `n`.
+    static func ask(_ action: String, _ n: Int) -> JSONValue {
+        ["resultType": "input_required", "inputRequests": .object(JSONObject([JSONMember("q\(n)", question(action, n))])),
+         "requestState": .string("asked=\(n)")]
+    }
+
+    static func question(_ action: String, _ n: Int) -> JSONValue {
+        ["method": "elicitation/create",
+         "params": ["message": .string("Question \(n): really \(action)?"),
+                    "requestedSchema": ["type": "object", "properties": ["confirm": ["type": "boolean"]], "required": ["confirm"]]]]
+    }
+
+    /// Asks `questions` confirmations, one per round. 2026-07-28 is stateless: each round answers
+    /// `input_required` with the next question and a `requestState` saying how far it got, and
+    /// the client retries with the answers so far. Earlier eras ask with `elicitation/create`.
+    static func confirm(_ arguments: JSONValue, context: Context) -> JSONValue {
+        let action = arguments["action"]?.stringValue ?? "do it"
+        let questions = min(max(arguments["questions"]?.intValue ?? 1, 1), 5)
+        if !context.modern {
+            for n in 1...questions {
+                guard let answer = context.server.askClient("elicitation/create", question(action, n)["params"] ?? [:]),
+                      answer["result"]?["action"]?.stringValue == "accept"
+                else { return text("Not confirmed: \(action)", structured: ["confirmed": false]) }
+            }
+            return text("Confirmed: \(action)", structured: ["confirmed": true])
+        }
+        // The state says which question the previous round asked; nothing is kept on the server.
+        let params = context.params
+        guard params?["inputResponses"] != nil || params?["requestState"] != nil else { return ask(action, 1) }
+        let asked = Int(params?["requestState"]?.stringValue?.split(separator: "=").last ?? "") ?? 1
+        guard params?["inputResponses"]?["q\(asked)"]?["action"]?.stringValue == "accept" else {
+            return text("Not confirmed: \(action)", structured: ["confirmed": false])
+        }
+        if asked < questions { return ask(action, asked + 1) }
+        return text("Confirmed: \(action) (\(questions) answers)", structured: ["confirmed": true])
     }
 }

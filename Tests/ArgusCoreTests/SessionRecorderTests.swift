@@ -252,3 +252,120 @@ final class RecordingSealer: SecretSealer, @unchecked Sendable {
         #expect(TruncatedFrame.summarize(Array(#"{"method":"x","params":{"id":1}}"#.utf8)[...]).isResponse == false)
     }
 }
+
+/// 2026-07-28 shapes (multi round-trip requests, subscription streams) and runs started by hand.
+@Suite struct RecorderRoundsStreamsAndSplitsTests {
+    static let meta = #""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}"#
+
+    @Test func anInputRequiredAnswerAndItsRetriesAreRoundsOfOneCall() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"deploy","arguments":{"env":"prod"},\#(Self.meta)}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":1,"result":{"resultType":"input_required","inputRequests":{"q1":{"method":"elicitation/create","params":{"message":"Sure?"}}},"requestState":"s-1"}}"#)
+        // An unrelated call in between must not be taken for the retry.
+        h.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"deploy","arguments":{"env":"dev"},\#(Self.meta)}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":2,"result":{"resultType":"complete","content":[]}}"#)
+        h.client(#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"deploy","arguments":{"env":"prod"},"inputResponses":{"q1":{"action":"accept","content":{"confirm":true}}},"requestState":"s-1",\#(Self.meta)}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":3,"result":{"resultType":"input_required","inputRequests":{"q2":{"method":"elicitation/create","params":{"message":"Really?"}}},"requestState":"s-2"}}"#)
+        h.client(#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"deploy","arguments":{"env":"prod"},"inputResponses":{"q2":{"action":"accept"}},"requestState":"s-2",\#(Self.meta)}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":4,"result":{"resultType":"complete","content":[{"type":"text","text":"deployed"}]}}"#)
+        h.finish()
+        let calls = h.calls.sorted { $0.requestSeq < $1.requestSeq }
+        #expect(calls.map(\.jsonrpcID) == ["1", "2", "3", "4"])
+        #expect(calls.map(\.status) == [.inputRequired, .ok, .inputRequired, .ok], "\(calls.map(\.status))")
+        #expect(calls.map(\.round) == [1, nil, 2, 3], "\(calls.map(\.round))")
+        let first = CallReference(run: calls[0].run, requestSeq: calls[0].requestSeq)
+        #expect(calls.map(\.firstRound) == [nil, nil, first, first])
+        #expect(calls.allSatisfy { !$0.isError })
+    }
+
+    @Test func aRetryWithoutStateIsMatchedByToolAndAnswerKeys() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":"a","method":"prompts/get","params":{"name":"plan",\#(Self.meta)}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":"a","result":{"resultType":"input_required","inputRequests":{"roots":{"method":"roots/list"}}}}"#)
+        h.client(#"{"jsonrpc":"2.0","id":"b","method":"prompts/get","params":{"name":"other","inputResponses":{"roots":{"roots":[]}},\#(Self.meta)}}"#)
+        h.client(#"{"jsonrpc":"2.0","id":"c","method":"prompts/get","params":{"name":"plan","inputResponses":{"roots":{"roots":[]}},\#(Self.meta)}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":"b","result":{"messages":[]}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":"c","result":{"messages":[]}}"#)
+        h.finish()
+        let byID = Dictionary(uniqueKeysWithValues: h.calls.map { ($0.jsonrpcID, $0) })
+        #expect(byID[#""b""#]?.round == nil)  // another prompt: not a retry of "plan"
+        #expect(byID[#""c""#]?.round == 2)
+        #expect(byID[#""c""#]?.firstRound?.requestSeq == byID[#""a""#]?.requestSeq)
+    }
+
+    @Test func aListenStreamClosedByEitherSideEndsInsteadOfBeingCancelled() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":10,"method":"subscriptions/listen","params":{"notifications":{"toolsListChanged":true},\#(Self.meta)}}"#)
+        h.server(#"{"jsonrpc":"2.0","method":"notifications/subscriptions/acknowledged","params":{"notifications":{"toolsListChanged":true},"_meta":{"io.modelcontextprotocol/subscriptionId":10}}}"#)
+        h.client(#"{"jsonrpc":"2.0","id":11,"method":"subscriptions/listen","params":{"notifications":{"resourcesListChanged":true},\#(Self.meta)}}"#)
+        h.client(#"{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"slow","arguments":{}}}"#)
+        h.advance(ms: 50)
+        h.client(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":10,"reason":"done listening"}}"#)
+        h.server(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":11,"reason":"shutting down"}}"#)
+        h.client(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":12}}"#)
+        h.finish()
+        let byID = Dictionary(uniqueKeysWithValues: h.calls.map { ($0.jsonrpcID, $0) })
+        #expect(byID["10"]?.status == .ended && byID["10"]?.cancelled == false)
+        #expect(byID["10"]?.errorMessage == "closed by the client: done listening")
+        #expect(byID["10"]?.latencyMicros == 50_000)
+        #expect(byID["11"]?.status == .ended)
+        #expect(byID["11"]?.errorMessage == "closed by the server: shutting down")
+        #expect(byID["12"]?.status == .cancelled)  // an ordinary call cancelled is still cancelled
+    }
+
+    @Test func anOpenStreamDoesNotHoldTheRunOpenForIdleSplits() {
+        let h = RecorderHarness(idleTimeout: 1)
+        h.client(#"{"jsonrpc":"2.0","id":1,"method":"subscriptions/listen","params":{"notifications":{},\#(Self.meta)}}"#)
+        h.advance(ms: 1500)
+        h.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo"}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":2,"result":{}}"#)
+        h.finish()
+        #expect(h.runEnds.map(\.reason) == [.idle, .clientEOF])
+    }
+
+    @Test func aRequestedRunBeginsAtOnceWhenNothingIsPending() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":1,"result":{}}"#)
+        h.advance(ms: 5)
+        h.recorder.requestNewRun(label: "bug 42", detail: "asked by a test", at: h.now)
+        #expect(!h.recorder.newRunRequested)
+        h.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo"}}"#)
+        h.server(#"{"jsonrpc":"2.0","id":2,"result":{}}"#)
+        h.finish()
+        #expect(h.runStarts.map(\.label) == [nil, "bug 42"])
+        #expect(h.runStarts.last?.previousRun == h.runStarts.first?.run)
+        #expect(h.runEnds.map(\.reason) == [.manual, .clientEOF])
+        #expect(h.runEnds.first?.detail == "asked by a test")
+        #expect(h.calls.map(\.run) == [1, 2])
+    }
+
+    @Test func aRequestedRunWaitsForThePendingCallAndNeverSplitsIt() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow"}}"#)
+        h.recorder.requestNewRun(label: "repro", detail: "asked", at: h.now)
+        #expect(h.recorder.newRunRequested)
+        h.server(#"{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"working"}}"#)
+        h.recorder.tick(at: h.now)
+        #expect(h.runStarts.count == 1)  // still one run: the call is pending
+        h.server(#"{"jsonrpc":"2.0","id":1,"result":{}}"#)
+        #expect(h.runStarts.count == 1)  // the response shares its request's run
+        h.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo"}}"#)  // the next call opens the new run
+        h.server(#"{"jsonrpc":"2.0","id":2,"result":{}}"#)
+        h.finish()
+        #expect(h.runStarts.map(\.label) == [nil, "repro"])
+        let requests = h.messages.filter { $0.kind == .request }
+        #expect(requests.map(\.run) == [1, 2])
+        #expect(h.messages.first { $0.kind == .response && $0.jsonrpcID == "1" }?.run == 1)
+        #expect(h.calls.map(\.run) == [1, 2])
+    }
+
+    @Test func aRequestedRunWaitingForACallIsMadeByTheTickOnceItCompletes() {
+        let h = RecorderHarness()
+        h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow"}}"#)
+        h.recorder.requestNewRun(label: nil, detail: "asked", at: h.now)
+        h.server(#"{"jsonrpc":"2.0","id":1,"result":{}}"#)
+        h.recorder.tick(at: h.now)
+        #expect(h.runStarts.count == 2 && !h.recorder.newRunRequested)
+    }
+}

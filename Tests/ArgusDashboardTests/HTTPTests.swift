@@ -260,3 +260,17 @@ enum CallSummaryFactory {
                     progressCount: 0, cancelled: false, bytesIn: 10, bytesOut: 10, replayOf: nil)
     }
 }
+
+/// The in-memory stats describe real traffic: calls of replay runs that the live feed delivers are not counted.
+@Suite struct StatsIndexRealTrafficTests {
+    @Test func callsOfReplayRunsAreNotCounted() {
+        let index = StatsIndex()
+        var replayed = CallSummaryFactory.make(id: 2, tool: "t", latency: 900_000, isError: true)
+        replayed.runKind = "replay"
+        index.add([CallSummaryFactory.make(id: 1, tool: "t", latency: 1000, isError: false), replayed,
+                   CallSummaryFactory.make(id: 3, tool: "t", latency: 2000, isError: false)])
+        let tool = index.statsJSON(server: nil)["tools"]?[0]
+        #expect(tool?["count"] == 2 && tool?["errors"] == 0, "\(tool.map { JSONWriter.string($0) } ?? "")")
+        #expect(index.prometheus(extra: []).contains(#"argus_calls_total{server="srv",method="tools/call",tool="t"} 2"#))
+    }
+}

@@ -42,7 +42,7 @@ import Testing
         let run = dashboard.get("/api/runs/1")
         #expect(run.json?["calls"]?.arrayValue?.count == 8)
         #expect(run.json?["stderr"]?.arrayValue?.contains { $0["line"]?.stringValue?.contains("ready") == true } == true)
-        #expect(dashboard.get("/api/runs/1/schema").json?["tools"]?.arrayValue?.count == 9)
+        #expect(dashboard.get("/api/runs/1/schema").json?["tools"]?.arrayValue?.count == 12)
         #expect(dashboard.get("/api/runs/99").status == 404)
 
         // Cursor pagination: every call once, newest first.
@@ -208,17 +208,8 @@ import Testing
         #expect(dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: #"{"session_run": \#(run)}"#).status == 404)
         #expect(dashboard.send("POST", "/api/runs/start", body: #"{"server": "nope"}"#).status == 404)
 
-        // Runs recorded by wrap are not the dashboard's to stop.
+        // A run that has ended cannot be stopped (a live wrap's run can: RunControlTests).
         #expect(dashboard.send("POST", "/api/runs/1/stop").status == 409)
-        let live = try WrapSessionHarness(server: [Binaries.testServer], options: [],
-                                          environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": session.argusHome]) { $1 },
-                                          database: session.database)
-        live.initialize()
-        let liveRun = try #require(waitUntil { (try? live.reader().runs().first { $0.kind == "wrap" && $0.endedAt == nil }) != nil }
-            ? try live.reader().runs().first { $0.kind == "wrap" && $0.endedAt == nil }?.id : nil)
-        let refused = dashboard.send("POST", "/api/runs/\(liveRun)/stop")
-        #expect(refused.status == 409 && refused.body.contains("end it from its MCP client"))
-        #expect(live.finish() == 0)
     }
 
     @Test func deletingCallsNeedsTheTokenAndAFilterAndUpdatesEverything() throws {
@@ -323,7 +314,9 @@ import Testing
         env["ARGUS_HOME"] = session.argusHome
         func attempt(_ arguments: [String]) throws -> (Int32?, String) {
             let process = try Spawned(Binaries.argus, ["dashboard"] + arguments, environment: env)
-            return (process.waitForExit(), process.stderrText)
+            let status = process.waitForExit()
+            _ = process.waitForStderr(containing: "\u{0}")  // returns when stderr has been read to its end
+            return (status, process.stderrText)
         }
         // Port in use: say who holds it.
         let holder = try DashboardProcess(database: session.database, home: session.argusHome)
@@ -331,9 +324,6 @@ import Testing
         let (busyStatus, busy) = try attempt(["--db", session.database, "--port", String(holder.port)])
         #expect(busyStatus == 1)
         #expect(busy.contains("port \(holder.port) on 127.0.0.1 is already in use by process \(holder.process.pid) (argus)"), "\(busy)")
-
-        let (_, missing) = try attempt(["--db", session.directory + "/nope.db", "--port", "0"])
-        #expect(missing.contains("no database at \(session.directory)/nope.db"))
 
         let newer = session.directory + "/newer.db"
         let db = try SQLiteConnection(path: newer)
@@ -346,5 +336,134 @@ import Testing
         let (corruptStatus, corruptText) = try attempt(["--db", corrupt, "--port", "0"])
         #expect(corruptStatus == 1)
         #expect(corruptText.contains("not a database"), "\(corruptText)")
+    }
+}
+
+/// What issue 9 added to the dashboard: a run's timeline, runs begun, ended and deleted by
+/// hand, replay runs kept out of the real figures, and a `--db` that does not exist yet.
+@Suite struct DashboardRunControlTests {
+    static func liveRun(_ session: WrapSessionHarness) throws -> Int64 {
+        var found: Int64?
+        #expect(waitUntil(timeout: 20) {
+            found = try? session.reader().runs().first { $0.endedAt == nil && $0.argusPID == Int64(session.proxy.pid) }?.id
+            return found != nil
+        })
+        return try #require(found)
+    }
+
+    @Test func theTimelineListsNotificationsBetweenCallsPagedBySequence() throws {
+        let session = try WrapSessionHarness(testServer: [])
+        session.initialize()
+        session.request("tools/call", ["name": "progress_task", "arguments": ["steps": 2, "delay_ms": 1], "_meta": ["progressToken": 5]])
+        #expect(session.finish() == 0)
+        let dashboard = try DashboardProcess(database: session.database, home: session.argusHome)
+        defer { dashboard.stop() }
+
+        let all = try #require(dashboard.get("/api/runs/1/timeline").json?["entries"]?.arrayValue)
+        #expect(all.map { $0["kind"]?.stringValue ?? "" } == ["call", "notification", "call", "notification", "notification",
+                                                               "notification"], "\(all)")
+        let log = try #require(all.first { $0["method"] == "notifications/message" })
+        #expect(log["summary"] == "[info] progress_task: starting 2 steps" && log["params"]?["logger"] == "progress_task")
+        #expect(all[2]["call"]?["tool"] == "progress_task")
+
+        let notes = try #require(dashboard.get("/api/runs/1/timeline?kind=notification&limit=2").json)
+        #expect(notes["entries"]?.arrayValue?.map { $0["method"] } == ["notifications/initialized", "notifications/message"])
+        let cursor = try #require(notes["next_cursor"]?.intValue)
+        let rest = dashboard.get("/api/runs/1/timeline?kind=notification&after=\(cursor)").json
+        #expect(rest?["entries"]?.arrayValue?.map { $0["summary"] } == ["progress 1/2: step 1 of 2", "progress 2/2: step 2 of 2"])
+        #expect(rest?["next_cursor"] == .null)
+        #expect(dashboard.get("/api/runs/1/timeline?kind=weird").status == 400)
+        #expect(dashboard.get("/api/runs/9/timeline").status == 404)
+    }
+
+    @Test func aNewRunOfLiveWrapsIsStartedStoppedAndDeletedFromTheAPI() throws {
+        let session = try WrapSessionHarness(testServer: ["--name", "alpha"])
+        session.initialize()
+        let first = try Self.liveRun(session)
+        let dashboard = try DashboardProcess(database: session.database, home: session.argusHome)
+        defer { dashboard.stop() }
+        #expect(HTTPProbe.request("POST", "/api/runs/start", port: dashboard.port, body: #"{"live": true}"#).status == 401)
+        #expect(dashboard.send("POST", "/api/runs/start", body: #"{"live": true, "server": "beta"}"#).status == 409)
+
+        let started = dashboard.send("POST", "/api/runs/start", body: #"{"live": true, "server": "alpha", "label": "repro 7"}"#)
+        #expect(started.status == 202, "\(started.body)")
+        #expect(started.json?["ending"]?[0]?["run_id"] == .int(Int(first)))
+        var labelled: JSONValue?
+        #expect(waitUntil(timeout: 20) {
+            labelled = dashboard.get("/api/runs").json?["runs"]?.arrayValue?.first { $0["previous_run_id"] == .int(Int(first)) }
+            return labelled != nil
+        })
+        #expect(labelled?["label"] == "repro 7" && labelled?["ended_at"] == .null)
+        #expect(dashboard.get("/api/runs/\(first)").json?["run"]?["end_reason"] == "manual")
+        let second = try #require(labelled?["id"]?.intValue)
+        #expect(session.callTool("echo", ["message": "in the new run"]) != nil)
+        #expect(waitUntil { Self.callRuns(dashboard, tool: "echo") == [second] })
+
+        // Deleting a run still being recorded is refused; stopping it is not.
+        #expect(dashboard.send("DELETE", "/api/runs/\(second)").status == 409)
+        let stopped = dashboard.send("POST", "/api/runs/\(second)/stop")
+        #expect(stopped.status == 202 && stopped.json?["stopping"] == true, "\(stopped.body)")
+        #expect(waitUntil(timeout: 20) { dashboard.get("/api/runs/\(second)").json?["run"]?["end_reason"] == "manual" })
+        let deleted = dashboard.send("DELETE", "/api/runs/\(second)")
+        #expect(deleted.status == 200 && deleted.json?["deleted_runs"] == 1 && deleted.json?["deleted_calls"] == 1, "\(deleted.body)")
+        #expect(dashboard.get("/api/runs/\(second)").status == 404)
+        #expect(Self.callRuns(dashboard, tool: "echo").isEmpty)
+        #expect(session.finish() == 0)
+    }
+
+    static func callRuns(_ dashboard: DashboardProcess, tool: String) -> [Int] {
+        dashboard.get("/api/calls?tool=\(tool)").json?["calls"]?.arrayValue?.compactMap { $0["run_id"]?.intValue } ?? []
+    }
+
+    @Test func replayRunsStayOutOfRunsErrorsStatsAndMetricsUnlessAskedFor() throws {
+        let (session, ids) = try ReplayTests.record([("always_fail", [:])])
+        #expect(try ReplayTests.argus(["replay", String(ids[0])], session: session).status != nil)
+        let dashboard = try DashboardProcess(database: session.database, home: session.argusHome)
+        defer { dashboard.stop() }
+        #expect(waitUntil { dashboard.get("/api/health").json?["stats_ready"] == true })
+
+        #expect(dashboard.get("/api/runs").json?["runs"]?.arrayValue?.map { $0["kind"] } == ["wrap"])
+        #expect(dashboard.get("/api/runs?include_replays=1").json?["runs"]?.arrayValue?.count == 2)
+        #expect(DashboardTests.ids(dashboard.get("/api/calls?errors=1")).count == 1)
+        #expect(DashboardTests.ids(dashboard.get("/api/calls?errors=1&include_replays=1")).count == 2)
+        let replayRun = try #require(try session.reader().runs().first { $0.kind == "replay" }?.id)
+        #expect(DashboardTests.ids(dashboard.get("/api/calls?run=\(replayRun)")).isEmpty == false)
+
+        func failures(_ query: String) -> JSONValue? {
+            dashboard.get("/api/stats\(query)").json?["tools"]?.arrayValue?.first { $0["name"] == "always_fail" }?["count"]
+        }
+        #expect(failures("") == 1)
+        #expect(failures("?include_replays=1") == 2)
+        #expect(dashboard.get("/metrics").body.contains(#"argus_calls_total{server="argus-test-server",method="tools/call",tool="always_fail"} 1"#))
+
+        // A replay made while the dashboard runs: counted with replays, not in the real figures
+        // (the in-memory index skipping what the live feed delivers is StatsIndexRealTrafficTests).
+        let replayed = dashboard.send("POST", "/api/calls/\(ids[0])/replay", body: "{}")
+        #expect(replayed.status == 200, "\(replayed.body)")
+        #expect(failures("?include_replays=1") == 3)
+        #expect(failures("") == 1)
+    }
+
+    @Test func theDashboardCreatesADatabaseThatDoesNotExistYet() throws {
+        let directory = temporaryDirectory("dash-new") + "/nested"
+        let path = directory + "/fresh.db"
+        let dashboard = try DashboardProcess(database: path, home: temporaryDirectory("dash-home"))
+        defer { dashboard.stop() }
+        #expect(dashboard.get("/api/health").json?["status"] == "ok")
+        #expect(dashboard.process.stderrText.contains("created an empty database at \(path)"))
+        let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o600, "mode \(String(mode ?? 0, radix: 8))")
+        let directoryMode = (try FileManager.default.attributesOfItem(atPath: directory)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(directoryMode == 0o700, "mode \(String(directoryMode ?? 0, radix: 8))")
+
+        // What a wrap then records into it shows up.
+        let stream = try #require(EventStreamReader(port: dashboard.port))
+        defer { stream.close() }
+        let session = try WrapSessionHarness(server: [Binaries.testServer], options: [],
+                                             environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": dashboard.home]) { $1 },
+                                             database: path)
+        session.initialize()
+        #expect(stream.waitFor(timeout: 20) { $0.name == "call" && $0.data?["method"] == "initialize" } != nil)
+        #expect(session.finish() == 0)
     }
 }

@@ -214,3 +214,223 @@ import Testing
         #expect(run.errorCount == 3)
     }
 }
+
+/// 2026-07-28 shapes through a real `argus wrap`: multi round-trip calls and subscription
+/// streams, and the notifications of a run on its timeline (`argus runs show`).
+@Suite struct StatelessShapesAndTimelineTests {
+    static let meta: JSONValue = ["io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                  "io.modelcontextprotocol/clientInfo": ["name": "modern-client", "version": "2"]]
+
+    static func toolCall(_ name: String, _ arguments: JSONValue, extra: JSONObject = [:]) -> JSONValue {
+        var params: JSONObject = ["name": .string(name), "arguments": arguments, "_meta": meta]
+        for member in extra.members { params[member.key] = member.value }
+        return .object(params)
+    }
+
+    @Test func inputRequiredRoundsAndTheirRetriesAreOneCall() throws {
+        let session = try WrapSessionHarness(testServer: [])
+        let arguments: JSONValue = ["action": "deploy", "questions": 2]
+        let first = try #require(session.request("tools/call", Self.toolCall("confirm_action", arguments))?["result"])
+        #expect(first["resultType"] == "input_required", "\(first)")
+        let second = try #require(session.request("tools/call", Self.toolCall("confirm_action", arguments, extra: [
+            "inputResponses": ["q1": ["action": "accept", "content": ["confirm": true]]], "requestState": first["requestState"] ?? nil,
+        ]))?["result"])
+        #expect(second["resultType"] == "input_required")
+        let done = session.request("tools/call", Self.toolCall("confirm_action", arguments, extra: [
+            "inputResponses": ["q2": ["action": "accept", "content": ["confirm": true]]], "requestState": second["requestState"] ?? nil,
+        ]))?["result"]
+        #expect(done?["structuredContent"]?["confirmed"] == true)
+        #expect(session.finish() == 0)
+
+        let reader = try session.reader()
+        var filter = CallFilter()
+        filter.tool = "confirm_action"
+        let rounds = try reader.calls(filter).sorted { $0.id < $1.id }
+        #expect(rounds.map(\.status) == ["input_required", "input_required", "ok"], "\(rounds.map(\.status))")
+        #expect(rounds.map(\.round) == [1, 2, 3])
+        #expect(rounds.map(\.firstCallID) == [nil, rounds[0].id, rounds[0].id])
+        #expect(rounds.allSatisfy { !$0.isError })
+        #expect(try reader.runs().first?.errorCount == 0)
+        // Any round leads to all of them.
+        #expect(try reader.rounds(of: rounds[1]).map(\.id) == rounds.map(\.id))
+
+        let (status, out, err) = try ReplayTests.argus(["runs", "show", "1"], session: session)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("input required (round 1)") && out.contains("ok (round 3 of call \(rounds[0].id))"), "\(out)")
+    }
+
+    @Test func listenStreamsEndWhenEitherSideClosesThem() throws {
+        let session = try WrapSessionHarness(testServer: [])
+        let listen: JSONValue = ["notifications": ["resourceSubscriptions": ["argus://test/readme"]], "_meta": Self.meta]
+        session.proxy.send(["jsonrpc": "2.0", "id": "by-client", "method": "subscriptions/listen", "params": listen])
+        session.proxy.send(["jsonrpc": "2.0", "id": "by-server", "method": "subscriptions/listen", "params": listen])
+        // The server handles requests concurrently: both streams are open once both are acknowledged.
+        var acknowledged = 0
+        while acknowledged < 2, let line = session.proxy.readLine(timeout: 20) {
+            if line.contains("notifications/subscriptions/acknowledged") { acknowledged += 1 }
+        }
+        #expect(acknowledged == 2)
+        #expect(session.request("tools/call", Self.toolCall("notify_listeners", [:]))?["result"]?["structuredContent"]?["streams"] == 2)
+        session.proxy.send(["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": "by-client"]])
+        #expect(session.request("tools/call", Self.toolCall("close_listeners", [:]))?["result"]?["structuredContent"]?["streams"] == 1)
+        #expect(session.finish() == 0)
+
+        var filter = CallFilter()
+        filter.method = "subscriptions/listen"
+        let streams = Dictionary(uniqueKeysWithValues: try session.reader().calls(filter).map { ($0.jsonrpcID, $0) })
+        #expect(streams[#""by-client""#]?.status == "ended", "\(streams)")
+        #expect(streams[#""by-client""#]?.cancelled == false)
+        #expect(streams[#""by-client""#]?.errorMessage == "closed by the client")
+        #expect(streams[#""by-server""#]?.status == "ended")
+        #expect(streams[#""by-server""#]?.errorMessage == "closed by the server: closed by argus-test-server")
+    }
+
+    @Test func notificationsAreOnTheRunsTimeline() throws {
+        let session = try WrapSessionHarness(testServer: [])
+        session.initialize()
+        session.request("tools/call", ["name": "progress_task", "arguments": ["steps": 2, "delay_ms": 1], "_meta": ["progressToken": "p"]])
+        #expect(session.finish() == 0)
+
+        let reader = try session.reader()
+        var notificationsOnly = TimelineFilter()
+        notificationsOnly.kinds = [.notification]
+        let notes = try reader.timeline(run: 1, notificationsOnly)
+        #expect(notes.map(\.method) == ["notifications/initialized", "notifications/message", "notifications/progress",
+                                        "notifications/progress"], "\(notes.map(\.method))")
+        #expect(notes[1].summary == "[info] progress_task: starting 2 steps")
+        #expect(notes[3].summary == "progress 2/2: step 2 of 2")
+        // Calls and notifications interleaved in wire order, paged by sequence number.
+        let all = try reader.timeline(run: 1)
+        #expect(all.map(\.seq) == all.map(\.seq).sorted())
+        #expect(all.filter { $0.kind == .call }.map { $0.call?.method } == ["initialize", "tools/call"])
+        var page = TimelineFilter()
+        page.limit = 2
+        page.afterSeq = all[1].seq
+        #expect(try reader.timeline(run: 1, page).map(\.seq) == Array(all[2...3].map(\.seq)))
+
+        let (status, out, err) = try ReplayTests.argus(["runs", "show", "1", "--notifications"], session: session)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("notifications/message") && out.contains("[info] progress_task: starting 2 steps"), "\(out)")
+        #expect(!out.contains("tools/call"))
+        let (_, json, _) = try ReplayTests.argus(["runs", "show", "1", "--json"], session: session)
+        let entries = try JSONParser.parse(json)["entries"]?.arrayValue ?? []
+        #expect(entries.contains { $0["kind"] == "notification" && $0["params"]?["level"] == "info" })
+    }
+}
+
+/// Runs begun and ended by hand (`argus runs new/stop`), deleted (`argus runs delete`), and
+/// replay runs kept out of the listings of real traffic.
+@Suite struct RunControlTests {
+    static func liveRun(_ session: WrapSessionHarness) throws -> RunSummary {
+        var found: RunSummary?
+        #expect(waitUntil(timeout: 20) {
+            found = try? session.reader().runs().first { $0.endedAt == nil && $0.argusPID == Int64(session.proxy.pid) }
+            return found != nil
+        })
+        return try #require(found)
+    }
+
+    @Test func aNewRunBeginsInLiveWrapsAtTheirNextCallNeverMidCall() throws {
+        let alpha = try WrapSessionHarness(testServer: ["--name", "alpha"])
+        var env = ProcessInfo.processInfo.environment
+        env["ARGUS_HOME"] = alpha.argusHome
+        let beta = try WrapSessionHarness(server: [Binaries.testServer], options: ["--name", "beta"], environment: env,
+                                          database: alpha.database)
+        alpha.initialize()
+        beta.initialize()
+        let alphaRun = try Self.liveRun(alpha)
+        let betaRun = try Self.liveRun(beta)
+
+        // A call in progress in alpha (until the client cancels it): the run is not split under it.
+        alpha.proxy.send(["jsonrpc": "2.0", "id": "slow", "method": "tools/call",
+                          "params": ["name": "slow_operation", "arguments": ["ms": 60000]]])
+        let (status, out, err) = try ReplayTests.argus(["runs", "new", "--server", "alpha", "--label", "bug 42", "--wait", "1.5"],
+                                                       session: alpha)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("run \(alphaRun.id) (alpha): asked; it ends as soon as its pending calls complete"), "\(out)")
+        #expect(try alpha.reader().run(id: alphaRun.id)?.endedAt == nil)
+        alpha.proxy.send(["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": "slow"]])
+        alpha.callTool("echo", ["message": "the repro"])
+
+        let reader = try alpha.reader()
+        #expect(waitUntil(timeout: 20) { (try? reader.run(id: alphaRun.id)?.endReason) == "manual" })
+        let next = try #require(try reader.runs().first { $0.previousRunID == alphaRun.id })
+        #expect(next.label == "bug 42" && next.serverName == "alpha")
+        var filter = CallFilter()
+        filter.tool = "slow_operation"
+        #expect(try reader.calls(filter).map(\.runID) == [alphaRun.id])  // the call, and its cancellation, in the old run
+        #expect(try reader.timeline(run: alphaRun.id).last?.method == "notifications/cancelled")
+        filter.tool = "echo"
+        #expect(waitUntil(timeout: 20) { (try? reader.calls(filter).map(\.runID)) == [next.id] })
+        #expect(try reader.run(id: betaRun.id)?.endedAt == nil)  // another server's wrap goes on as it was
+
+        let (_, listing, _) = try ReplayTests.argus(["runs"], session: alpha)
+        #expect(listing.contains("alpha \"bug 42\""), "\(listing)")
+        #expect(alpha.finish() == 0 && beta.finish() == 0)
+        let (noneStatus, _, noneErr) = try ReplayTests.argus(["runs", "new"], session: alpha)
+        #expect(noneStatus == 1 && noneErr.contains("no argus wrap is recording to"), "\(noneErr)")
+    }
+
+    @Test func stoppingALiveRunEndsItAndTheSessionGoesOn() throws {
+        let session = try WrapSessionHarness(testServer: [])
+        session.initialize()
+        let run = try Self.liveRun(session)
+        let (status, out, err) = try ReplayTests.argus(["runs", "stop", String(run.id), "--wait", "20"], session: session)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("run \(run.id) ended; argus-test-server goes on in run"), "\(out)")
+        #expect(session.callTool("echo", ["message": "still here"])?["structuredContent"]?["echo"] == "still here")
+        #expect(session.finish() == 0)
+        let reader = try session.reader()
+        #expect(try reader.run(id: run.id)?.endReason == "manual")
+        #expect(try reader.run(id: run.id)?.endDetail == "ended by hand with argus runs")
+        let (_, stopped, stoppedErr) = try ReplayTests.argus(["runs", "stop", String(run.id)], session: session)
+        #expect(stopped.isEmpty && stoppedErr.contains("run \(run.id) has already ended"))
+    }
+
+    @Test func deletingRunsRemovesEverythingRecordedInThem() throws {
+        let (session, _) = try ReplayTests.record([("progress_task", ["steps": 1]), ("always_fail", [:])])
+        let keep = try WrapSessionHarness(server: [Binaries.testServer], options: [],
+                                          environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": session.argusHome]) { $1 },
+                                          database: session.database)
+        keep.initialize()
+        let live = try Self.liveRun(keep)
+        let (refused, _, refusedErr) = try ReplayTests.argus(["runs", "delete", "1", String(live.id)], session: session)
+        #expect(refused == 1 && refusedErr.contains("run \(live.id) is still being recorded") && refusedErr.contains("Nothing was deleted"),
+                "\(refusedErr)")
+        #expect(try session.reader().run(id: 1) != nil)
+
+        let (status, out, err) = try ReplayTests.argus(["runs", "delete", "1"], session: session)
+        #expect(status == 0 && out.contains("Deleted 1 run and 4 calls."), "\(out) \(err)")
+        let db = try SQLiteConnection(path: session.database)
+        for table in ["runs WHERE id = 1", "messages WHERE run_id = 1", "calls WHERE run_id = 1", "server_logs WHERE run_id = 1",
+                      "tool_schemas WHERE run_id = 1"] {
+            #expect(try db.scalarInt("SELECT COUNT(*) FROM \(table)") == 0, "\(table)")
+        }
+        #expect(try session.reader().run(id: live.id) != nil)
+        #expect(keep.finish() == 0)
+    }
+
+    @Test func replayRunsAreLeftOutOfListingsStatsAndDiagnoseUnlessAskedFor() throws {
+        let (session, ids) = try ReplayTests.record([("always_fail", [:]), ("echo", ["message": "x"])])
+        for id in ids { #expect(try ReplayTests.argus(["replay", String(id)], session: session).status != nil) }
+        let reader = try session.reader()
+        let replayRuns = try reader.runs(excludeReplays: false).filter { $0.kind == "replay" }.map(\.id)
+        #expect(replayRuns.count == 2)
+
+        func json(_ arguments: [String]) throws -> [JSONValue] {
+            let (status, out, err) = try ReplayTests.argus(arguments + ["--json"], session: session)
+            #expect(status == 0, "\(err)")
+            return (try? JSONParser.parse(out).arrayValue) ?? []
+        }
+        #expect(try json(["runs"]).map(\.["kind"]) == ["wrap"])
+        #expect(try json(["runs", "--include-replays"]).count == 3)
+        #expect(try json(["calls", "--errors"]).map(\.["run_id"]) == [1])
+        #expect(try json(["calls", "--errors", "--include-replays"]).count == 2)
+        #expect(try json(["calls", "--run", String(replayRuns[0])]).isEmpty == false)  // one run named: shown whatever its kind
+        #expect(try json(["stats"]).first { $0["name"] == "always_fail" }?["count"] == 1)
+        #expect(try json(["stats", "--include-replays"]).first { $0["name"] == "always_fail" }?["count"] == 2)
+        let (_, diagnosis, _) = try ReplayTests.argus(["diagnose", "--json"], session: session)
+        let runChecks = (try? JSONParser.parse(diagnosis))?["checks"]?.arrayValue?.filter { $0["section"] == "runs" } ?? []
+        #expect(runChecks.count == 1 && runChecks[0]["title"]?.stringValue?.hasPrefix("run 1 ") == true, "\(runChecks)")
+    }
+}

@@ -209,3 +209,21 @@ let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ad
         #expect(lines.last?.contains("the previous version stays active") == true)
     }
 }
+
+/// Metrics without labels (the scripts page reads their series).
+@Suite struct MetricLabelTests {
+    @Test func aMetricWithoutLabelsHasNoneAndStaysOneSeries() {
+        let files = ScriptFiles()
+        let spec = files.spec("weights.lua", """
+            function metric(call)
+              argus.metric.counter("weight", 0.1)
+              argus.metric.counter("weight", 0.2)
+              argus.metric.gauge("load", 1 / 3)
+            end
+            """)
+        let result = FixtureRunner(specs: [spec]).run([toolCall])
+        // Without labels the record itself was taken for them: {"kind":…,"value":"0.1"}, one series per value.
+        #expect(result.metrics.count == 3 && result.metrics.allSatisfy { $0.labels == nil || $0.labels == "{}" },
+                "\(result.metrics.map { $0.labels })")
+    }
+}

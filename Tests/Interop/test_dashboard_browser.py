@@ -8,6 +8,7 @@ import os
 import pathlib
 import re
 import shutil
+import sqlite3
 import subprocess
 import time
 
@@ -15,6 +16,8 @@ import anyio
 import pytest
 from mcp.client.client import Client
 from mcp.client.stdio import StdioServerParameters
+
+from conftest import query
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -172,4 +175,147 @@ def test_the_ui_falls_back_to_polling_without_server_sent_events(argus, db, test
     wait(browser, lambda d: d.find_element(By.ID, "live").text == "polling")
     session(argus, db, test_server, [("echo", {"message": "seen by polling"})])
     wait(browser, lambda d: any("echo" in r.text for r in d.find_elements(By.CSS_SELECTOR, "#calls-table tbody tr")), timeout=15)
+    assert console_errors(browser) == []
+
+
+def start_dashboard(argus, db):
+    process = subprocess.Popen([argus, "dashboard", "--db", str(db), "--port", "0"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/", process.stdout.readline())
+    assert match, process.stderr.read() if process.poll() is not None else "no URL"
+    return process, match.group(0)
+
+
+def test_the_stats_chart_reads_24_hour_times_across_its_width_with_gaps_for_empty_minutes(argus, db, test_server, browser):
+    from selenium.webdriver.common.by import By
+
+    session(argus, db, test_server, [("always_fail", {}), ("echo", {"message": "a"}), ("echo", {"message": "b"})])
+    # The calls happened at 15:00 and 15:07 UTC (an afternoon, where 12-hour clocks say PM), nothing in between.
+    with sqlite3.connect(db) as conn:
+        ids = [row[0] for row in conn.execute("SELECT id FROM calls ORDER BY id")]
+        base = 1_767_279_600_000_000  # 2026-01-01T15:00:00Z
+        for i, call_id in enumerate(ids):
+            conn.execute("UPDATE calls SET started_at = ? WHERE id = ?", (base + (7 * 60_000_000 if i == len(ids) - 1 else i), call_id))
+    process, url = start_dashboard(argus, db)
+    try:
+        browser.get(url + "#/stats")
+        chart = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, 'svg.chart[aria-label="calls over time"]'))[0]
+        # The axis labels are the texts under the bars (the others are the scales' captions, at the top).
+        ticks = [t.text for t in chart.find_elements(By.CSS_SELECTOR, "text") if float(t.get_attribute("y")) > 100]
+        assert ticks and ticks[0] == "15:00" and not any("M" in t for t in ticks), ticks
+        boxes = browser.execute_script("""
+            return [...arguments[0].querySelectorAll('text')].filter((t) => Number(t.getAttribute('y')) > 100)
+              .map((t) => { const b = t.getBBox(); return [b.x, b.x + b.width]; });
+        """, chart)
+        assert all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:])), f"tick labels overlap: {boxes}"
+        width = float(chart.get_attribute("width"))
+        right = browser.execute_script("""
+            return Math.max(...[...arguments[0].querySelectorAll('rect.bar')].map((r) => r.x.baseVal.value + r.width.baseVal.value));
+        """, chart)
+        assert right > 0.95 * width, f"the bars end at {right} of {width}"
+        # Eight one-minute buckets, two with calls: the error-rate line has a point for those two only.
+        bars = chart.find_elements(By.CSS_SELECTOR, "rect.bar")
+        assert len(bars) == 8, len(bars)
+        path = chart.find_elements(By.CSS_SELECTOR, "path.line")
+        vertices = len(re.findall(r"[ML]", path[0].get_attribute("d"))) if path else 0
+        dots = len(chart.find_elements(By.CSS_SELECTOR, "circle.dot"))
+        assert vertices == 2 and dots == 2, (vertices, dots)
+        shot(browser, "stats-timeline")
+        assert console_errors(browser) == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_scripts_page_shows_a_counters_total_and_rounded_numbers(argus, db, test_server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    script = tmp_path / "weights.lua"
+    script.write_text('SCRIPT = { name = "weights" }\n'
+                      'function metric(call, ctx)\n'
+                      '  argus.metric.counter("weight", 0.1)\n'
+                      '  argus.metric.gauge("load", 1 / 3)\n'
+                      'end\n')
+    params = StdioServerParameters(command=argus, args=["wrap", "--db", str(db), "--script", str(script), "--", test_server])
+
+    async def go():
+        async with Client(params) as client:
+            for _ in range(3):
+                await client.call_tool("echo", {"message": "x"})
+
+    anyio.run(go)
+    process, url = start_dashboard(argus, db)
+    try:
+        browser.get(url + "#/scripts")
+        def metric_cards(name):
+            return [c for c in browser.find_elements(By.CSS_SELECTOR, ".card") if c.text.startswith(name + " ")]
+
+        cards = wait(browser, lambda d: metric_cards("weight"))
+        assert len(cards) == 1, [c.text for c in cards]  # one series: the increments are not labels
+        weight = cards[0]
+        # Three calls (plus the SDK's own requests) each add 0.1: the value is the total, not the last 0.1, without float noise.
+        total = float(weight.find_element(By.CSS_SELECTOR, ".v").text)
+        assert total >= 0.3 and abs(total * 10 - round(total * 10)) < 1e-9, weight.text
+        load = metric_cards("load")[0]
+        assert load.find_element(By.CSS_SELECTOR, ".v").text == "0.333", load.text
+        assert "0.1000000" not in browser.page_source and "0.3333333" not in browser.page_source
+        assert console_errors(browser) == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_runs_notifications_a_new_run_by_hand_and_replays_left_out(argus, db, test_server, dashboard, browser):
+    from selenium.webdriver.common.by import By
+
+    # A session that logs: its notifications are on the run's page.
+    params = StdioServerParameters(command=argus, args=["wrap", "--db", str(db), "--name", "logger", "--", test_server])
+
+    async def logged():
+        async with Client(params) as client:
+            await client.call_tool("progress_task", {"steps": 2, "delay_ms": 1})
+
+    anyio.run(logged)
+    run_id = max(r["id"] for r in query(db, "SELECT id FROM runs WHERE server_name = 'logger'"))
+    browser.get(dashboard + f"#/runs/{run_id}")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".wf-row"))
+    next(b for b in browser.find_elements(By.CSS_SELECTOR, ".tabs button") if b.text == "Notifications").click()
+    table = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#notifications-table tbody tr"))
+    text = browser.find_element(By.ID, "notifications-table").text
+    assert "notifications/message" in text and "[info] progress_task: starting 2 steps" in text, text
+    shot(browser, "run-notifications")
+
+    # A live wrap, and a new run of it started from the runs page, with a label.
+    live = subprocess.Popen([argus, "wrap", "--db", str(db), "--name", "livesrv", "--", test_server], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        live.stdin.write(b'{"jsonrpc":"2.0","id":1,"method":"ping"}\n')
+        live.stdin.flush()
+        live.stdout.readline()
+        browser.get(dashboard + "#/runs")
+        wait(browser, lambda d: any("livesrv" in r.text for r in d.find_elements(By.CSS_SELECTOR, "tr[data-run]")))
+        browser.find_element(By.ID, "new-run-button").click()
+        browser.find_element(By.ID, "new-run-label").send_keys("repro 12")
+        browser.find_element(By.ID, "new-run-start").click()
+        wait(browser, lambda d: "New run requested" in d.find_element(By.ID, "new-run-result").text)
+        row = wait(browser, lambda d: next((r for r in d.find_elements(By.CSS_SELECTOR, "tr[data-run]") if "repro 12" in r.text), None),
+                   timeout=20)
+        assert "livesrv" in row.text and "live" in row.text
+        assert any("manual" in r.text for r in browser.find_elements(By.CSS_SELECTOR, "tr[data-run]"))
+        shot(browser, "runs-new-run")
+    finally:
+        live.stdin.close()
+        live.wait(timeout=20)
+
+    # Replay runs are left out of the runs list until asked for.
+    call_id = query(db, "SELECT id FROM calls WHERE tool = 'get_weather'")[0]["id"]
+    subprocess.run([argus, "replay", str(call_id), "--db", str(db)], capture_output=True, timeout=60)
+    replay_runs = [r["id"] for r in query(db, "SELECT id FROM runs WHERE kind = 'replay'")]
+    assert replay_runs
+    browser.get(dashboard + "#/runs")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-run]"))
+    shown = {int(r.get_attribute("data-run")) for r in browser.find_elements(By.CSS_SELECTOR, "tr[data-run]")}
+    assert not shown & set(replay_runs)
+    browser.find_element(By.ID, "include-replays").click()
+    wait(browser, lambda d: {int(r.get_attribute("data-run")) for r in d.find_elements(By.CSS_SELECTOR, "tr[data-run]")} >= set(replay_runs))
     assert console_errors(browser) == []

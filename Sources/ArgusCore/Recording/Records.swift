@@ -40,6 +40,8 @@ public enum EndReason: String, Sendable, Hashable, CaseIterable {
     /// The proxy's output to the client broke (the client went away without closing our stdin).
     case clientGone = "client_gone"
     case replayFinished = "replay_finished"
+    /// A user asked for a new run (`argus runs new`, the dashboard): the session goes on in the next run.
+    case manual
 }
 
 public enum CallStatus: String, Sendable, Hashable, CaseIterable {
@@ -48,6 +50,10 @@ public enum CallStatus: String, Sendable, Hashable, CaseIterable {
     case cancelled
     /// The session ended (or the id was reused) before a response arrived.
     case noResponse = "no_response"
+    /// 2026-07-28: the server answered `resultType: "input_required"`; the client's retry is the next round.
+    case inputRequired = "input_required"
+    /// A stream (`subscriptions/listen`) that was closed, by the client or the server: its normal end.
+    case ended
 }
 
 /// Runs are numbered locally by the recorder; the store maps them to database ids.
@@ -61,11 +67,13 @@ public struct RunStart: Sendable {
     public var argusPID: Int32
     public var serverPID: Int32?
     public var kind: String
-    /// Set when this run was opened after an idle gap in the same proxy session.
+    /// Set when this run was opened after an idle gap (or a requested split) in the same proxy session.
     public var previousRun: LocalRunID?
+    /// What the user called a run they started by hand (`argus runs new --label`).
+    public var label: String?
 
     public init(run: LocalRunID, serverName: String, launch: LaunchSpec, startedAt: Int64, argusPID: Int32,
-                serverPID: Int32?, kind: String = "wrap", previousRun: LocalRunID? = nil) {
+                serverPID: Int32?, kind: String = "wrap", previousRun: LocalRunID? = nil, label: String? = nil) {
         self.run = run
         self.serverName = serverName
         self.launch = launch
@@ -74,6 +82,7 @@ public struct RunStart: Sendable {
         self.serverPID = serverPID
         self.kind = kind
         self.previousRun = previousRun
+        self.label = label
     }
 }
 
@@ -145,6 +154,21 @@ public struct CallRecord: Sendable {
     public var bytesOut: Int?
     /// The recorded call this one replays.
     public var replayOf: Int64?
+    /// 2026-07-28 multi round-trip: which round of its call this request is (1 for the first), nil for a single-round call.
+    public var round: Int? = nil
+    /// For rounds after the first: the first round's request (its run and sequence number).
+    public var firstRound: CallReference? = nil
+}
+
+/// A call identified the way the recorder knows it: its run and its request's position.
+public struct CallReference: Sendable, Hashable {
+    public var run: LocalRunID
+    public var requestSeq: Int
+
+    public init(run: LocalRunID, requestSeq: Int) {
+        self.run = run
+        self.requestSeq = requestSeq
+    }
 }
 
 public struct ToolSchemaRecord: Sendable {

@@ -48,6 +48,8 @@ public final class SessionRecorder {
 
     private var run: LocalRunID = 0
     private var nextRun: LocalRunID = 1
+    /// The server's pid as the proxy reported it, for every run of the session.
+    private var serverPID: Int32?
     private var seq = 0
     private var lastTraffic: Timestamp?
     private var peer = PeerInfo()
@@ -57,6 +59,13 @@ public final class SessionRecorder {
 
     private var pending: [RequestKey: PendingCall] = [:]
     private var progressTokens: [RequestKey: RequestKey] = [:]
+    /// Pending calls that are streams (`subscriptions/listen`): open for as long as the client listens,
+    /// so they do not hold a run open the way a call in progress does.
+    private var openStreams = 0
+    /// 2026-07-28 calls that answered `input_required`, waiting for the client's retry.
+    private var rounds = RoundTracker()
+    /// A new run someone asked for, made as soon as no call is pending.
+    private var requestedSplit: (label: String?, detail: String)?
 
     /// Calls recorded, for diagnostics and tests.
     public private(set) var callsRecorded = 0
@@ -83,7 +92,8 @@ public final class SessionRecorder {
     public func start(at time: Timestamp, serverPID: Int32? = nil) {
         guard !started else { return }
         started = true
-        openRun(at: time.wallMicros, serverPID: serverPID ?? config.serverPID, previous: nil)
+        self.serverPID = serverPID ?? config.serverPID
+        openRun(at: time.wallMicros, previous: nil)
     }
 
     // MARK: input
@@ -115,9 +125,10 @@ public final class SessionRecorder {
         droppedFrames += max(frames, 1)
     }
 
-    /// About once a second: lets scripts reload and report their status.
+    /// About once a second: lets scripts reload and report their status, and makes a requested run.
     public func tick(at time: Timestamp) {
         hooks?.tick(at: time, emit: emit)
+        splitIfRequested(at: time)
     }
 
     /// Ends the session: flushes partial lines, closes calls still waiting for
@@ -143,25 +154,52 @@ public final class SessionRecorder {
 
     // MARK: runs
 
-    private func openRun(at wallMicros: Int64, serverPID: Int32?, previous: LocalRunID?) {
+    private func openRun(at wallMicros: Int64, previous: LocalRunID?, label: String? = nil) {
         run = nextRun
         nextRun += 1
         seq = 0
         emit(.startRun(RunStart(run: run, serverName: config.serverName, launch: config.launch, startedAt: wallMicros,
-                                argusPID: config.argusPID, serverPID: serverPID, kind: config.runKind, previousRun: previous)))
+                                argusPID: config.argusPID, serverPID: serverPID, kind: config.runKind, previousRun: previous,
+                                label: label)))
         if previous != nil, peer != PeerInfo() { emit(.updateRun(run, peer)) }
     }
+
+    /// No call in progress (open streams do not count: a client may listen for the whole session).
+    private var nothingPending: Bool { pending.count == openStreams }
 
     /// A call still waiting for its response keeps the run open however long
     /// it takes, so a request and its response always share a run.
     private func splitRunIfIdle(at time: Timestamp) {
-        if let last = lastTraffic, pending.isEmpty, time.micros(since: last) > config.idleTimeoutMicros {
+        if let last = lastTraffic, nothingPending, time.micros(since: last) > config.idleTimeoutMicros {
             emit(.endRun(RunEnd(run: run, endedAt: last.wallMicros, reason: .idle, detail: nil, exitStatus: nil,
                                 stderrTail: nil, droppedFrames: droppedFrames)))
             droppedFrames = 0
-            openRun(at: time.wallMicros, serverPID: config.serverPID, previous: run)
+            openRun(at: time.wallMicros, previous: run)
         }
         lastTraffic = time
+    }
+
+    /// Asks for a new run (`argus runs new`, the dashboard): the current run ends (`manual`, with
+    /// `detail`) and the next one, named `label`, begins as soon as no call is pending — at once
+    /// when the session is quiet, otherwise before the first frame after the pending calls
+    /// complete. Never mid-call: a request and its response always share a run.
+    public func requestNewRun(label: String?, detail: String, at time: Timestamp) {
+        guard !finished else { return }
+        requestedSplit = (label, detail)
+        splitIfRequested(at: time)
+    }
+
+    /// Whether a requested run is still waiting for pending calls to complete.
+    public var newRunRequested: Bool { requestedSplit != nil }
+
+    private func splitIfRequested(at time: Timestamp) {
+        guard let request = requestedSplit, started, !finished, nothingPending else { return }
+        requestedSplit = nil
+        emit(.endRun(RunEnd(run: run, endedAt: time.wallMicros, reason: .manual, detail: request.detail, exitStatus: nil,
+                            stderrTail: nil, droppedFrames: droppedFrames)))
+        droppedFrames = 0
+        openRun(at: time.wallMicros, previous: run, label: request.label)
+        lastTraffic = nil  // the new run is not idle before its first frame
     }
 
     // MARK: frames
@@ -170,7 +208,10 @@ public final class SessionRecorder {
         var bytes = line.bytes[...]
         if bytes.last == 0x0D { bytes = bytes.dropLast() }  // tolerate CRLF framing
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }  // blank lines carry nothing
-        if countsAsTraffic { splitRunIfIdle(at: time) }
+        if countsAsTraffic {
+            splitIfRequested(at: time)
+            splitRunIfIdle(at: time)
+        }
         seq += 1
         framesRecorded += 1
 
@@ -367,6 +408,13 @@ public final class SessionRecorder {
         var storedBody: String?
         /// A script dropped this call: the response is stubbed too.
         var droppedBy: String?
+        /// 2026-07-28 multi round-trip: this request's round, and the first round's request.
+        var round: Int?
+        var firstRound: CallReference?
+
+        /// A `subscriptions/listen` stream: open until the client or the server closes it.
+        var isStream: Bool { method == Self.streamMethod }
+        static let streamMethod = "subscriptions/listen"
     }
 
     /// Requests a script dropped, until requestSeen files them (same frame).
@@ -396,6 +444,11 @@ public final class SessionRecorder {
             call.progressToken = tokenKey
             progressTokens[tokenKey] = key
         }
+        if let earlier = rounds.retry(envelope, method: method, direction: direction) {
+            call.round = earlier.round
+            call.firstRound = earlier.first
+        }
+        if call.isStream { openStreams += 1 }
         pending[key] = call
         learnFromRequest(stored, method: method)
     }
@@ -407,7 +460,15 @@ public final class SessionRecorder {
         guard let call = pending.removeValue(forKey: key) else { return }  // unmatched: the message row still records it
         if let token = call.progressToken { progressTokens.removeValue(forKey: token) }
         learnFromResponse(stored, method: call.method, at: time)
-        complete(call, response: (stored, seq, size), status: nil, errorMessage: nil, responseBody: body, at: time)
+        // Read from what the server sent: a script may have dropped the stored result.
+        let asksForInput = RoundTracker.asksForInput(envelope)
+        if asksForInput {
+            rounds.awaitRetry(of: envelope, call: CallReference(run: call.run, requestSeq: call.seq), round: call.round ?? 1,
+                              first: call.firstRound, method: call.method, tool: call.tool, target: call.target,
+                              direction: call.direction)
+        }
+        complete(call, response: (stored, seq, size), status: asksForInput ? .inputRequired : nil, errorMessage: nil,
+                 responseBody: body, at: time)
     }
 
     /// A response too large to keep whole still completes its call (the status
@@ -433,6 +494,7 @@ public final class SessionRecorder {
             }
         case "notifications/cancelled":
             guard let requestID = envelope.params?["requestId"] else { return }
+            if streamClosed(requestID, by: direction, reason: stored.params?["reason"]?.stringValue, at: time) { return }
             let key = RequestKey(direction: direction, id: requestID)
             guard let call = pending.removeValue(forKey: key) else { return }
             if let token = call.progressToken { progressTokens.removeValue(forKey: token) }
@@ -443,8 +505,26 @@ public final class SessionRecorder {
         }
     }
 
+    /// `notifications/cancelled` for a `subscriptions/listen` stream is how a stream ends (the
+    /// client stops listening, or on stdio the server closes it): recorded as `ended`, not as a
+    /// cancelled call. Returns whether the notification closed a stream.
+    private func streamClosed(_ requestID: JSONValue, by direction: Direction, reason: String?, at time: Timestamp) -> Bool {
+        // The client cancels its own request; the server names the client's request.
+        for key in [RequestKey(direction: direction, id: requestID), RequestKey(direction: direction.opposite, id: requestID)] {
+            guard let call = pending[key], call.isStream else { continue }
+            pending.removeValue(forKey: key)
+            if let token = call.progressToken { progressTokens.removeValue(forKey: token) }
+            let closer = key.direction == direction ? "closed by the client" : "closed by the server"
+            complete(call, response: nil, status: .ended, errorMessage: reason.map { "\(closer): \($0)" } ?? closer,
+                     responseBody: nil, at: time)
+            return true
+        }
+        return false
+    }
+
     private func complete(_ call: PendingCall, response: (Envelope, Int, Int)?, status: CallStatus?,
                           errorMessage: String?, responseBody: String?, at time: Timestamp) {
+        if call.isStream { openStreams -= 1 }
         var record = CallRecord(run: call.run, requestSeq: call.seq, responseSeq: nil, direction: call.direction,
                                 method: call.method, tool: call.tool, target: call.target, jsonrpcID: call.idText,
                                 startedAt: call.start.wallMicros, endedAt: time.wallMicros,
@@ -452,6 +532,8 @@ public final class SessionRecorder {
                                 errorCode: nil, errorMessage: errorMessage, progressCount: call.progressCount,
                                 cancelled: status == .cancelled, bytesIn: call.bytesIn, bytesOut: nil,
                                 replayOf: config.replayOf?(call.idText))
+        record.round = status == .inputRequired ? (call.round ?? 1) : call.round
+        record.firstRound = call.firstRound
         if let (envelope, responseSeq, size) = response {
             record.responseSeq = responseSeq
             record.bytesOut = size

@@ -83,11 +83,36 @@ function when(iso) {
   if (!iso) return "–";
   const d = new Date(iso);
   const today = new Date();
-  const time = d.toLocaleTimeString([], { hour12: false });
+  const time = clock(d, true);
   return d.toDateString() === today.toDateString() ? time : `${d.toLocaleDateString()} ${time}`;
 }
 
 function percent(x) { return `${(100 * x).toFixed(1)}%`; }
+
+// Numbers as people read them: no float noise (0.30000000000000004), thousands grouped.
+function num(x) {
+  if (x === null || x === undefined || x === "" || Number.isNaN(Number(x))) return "–";
+  const v = Number(x);
+  if (Number.isInteger(v)) return v.toLocaleString();
+  return Math.abs(v) < 1 ? v.toLocaleString(undefined, { maximumSignificantDigits: 3 }) : v.toLocaleString(undefined, { maximumFractionDigits: 2 });
+}
+
+// Clock times are 24-hour everywhere, whatever the browser's locale prefers.
+function clock(date, withSeconds) {
+  return date.toLocaleTimeString([], withSeconds ? { hour12: false } : { hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
+// Replay runs (argus replay, argus test, this dashboard's replays) are not real traffic: lists and
+// stats leave them out unless the user asks, and the choice is remembered in this browser.
+function includeReplays() { return localStorage.getItem("argus-include-replays") === "1"; }
+function replayParam(prefix) { return includeReplays() ? `${prefix}include_replays=1` : ""; }
+function replayToggle() {
+  return h("label", { class: "toggle", title: "Replay runs are argus replay, argus test and this dashboard's replays" },
+    h("input", { type: "checkbox", id: "include-replays", checked: includeReplays(), onchange: (e) => {
+      localStorage.setItem("argus-include-replays", e.target.checked ? "1" : "");
+      route();
+    } }), " include replays");
+}
 function plural(n, word) { return `${n} ${word}${n === 1 ? "" : "s"}`; }
 function callName(c) { return c.tool || (c.target ? `${c.method} ${c.target}` : c.method); }
 
@@ -95,6 +120,8 @@ function statusBadge(c) {
   if (c.status === "ok" && !c.is_error) return h("span", { class: "badge ok", text: "ok" });
   if (c.status === "cancelled") return h("span", { class: "badge muted", text: "cancelled" });
   if (c.status === "no_response") return h("span", { class: "badge warn", text: "no response" });
+  if (c.status === "input_required") return h("span", { class: "badge info", text: "input required", title: "The server asked the client for input; the client's retry is the next round" });
+  if (c.status === "ended") return h("span", { class: "badge muted", text: "ended", title: c.error_message || "The stream was closed" });
   return h("span", { class: "badge err", text: c.error_code !== null && c.error_code !== undefined ? `error ${c.error_code}` : "error" });
 }
 
@@ -106,6 +133,7 @@ const END_REASONS = {
   idle: ["No traffic for the idle timeout; the next message opened a new run.", ""],
   client_gone: ["The client disappeared (its end of the pipe broke).", "bad"],
   replay_finished: ["A replay session that ended normally.", "good"],
+  manual: ["Ended by hand (a new run was started, or this one stopped, from the dashboard or argus runs); the session went on in the next run.", "good"],
 };
 
 function endBadge(run) {
@@ -121,6 +149,11 @@ function clientText(run) {
 }
 
 function link(href, text) { return h("a", { href, text }); }
+
+function roundBadge(c) {
+  if (!c.round) return null;
+  return h("span", { class: "badge info", text: `round ${c.round}`, title: c.first_call_id ? `A retry of call ${c.first_call_id} with the answers it asked for` : "The first round of a multi round-trip call" });
+}
 
 function errorBox(error) { return h("div", { class: "error-box", text: error.message || String(error) }); }
 
@@ -261,23 +294,37 @@ function jsonView(value, options = {}) {
 function barChart(points, options = {}) {
   const width = options.width || 600, height = options.height || 140, pad = 24;
   const max = Math.max(1, ...points.map((p) => p.value));
-  const bw = Math.min(48, (width - pad) / Math.max(1, points.length));  // a few points stay bars, not walls
+  // Every point gets an equal slot across the whole width; a few points stay bars, not walls.
+  const slot = (width - pad) / Math.max(1, points.length);
+  const bw = Math.max(1, Math.min(48, slot) - 2);
+  const center = (i) => pad + i * slot + slot / 2;
   const chart = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": options.label || "chart" });
   chart.append(svg("line", { class: "axis", x1: pad, y1: height - 16, x2: width, y2: height - 16 }));
   chart.append(svg("text", { x: 0, y: 10 }, String(max)));
+  // Labels never overlap: one every `step` slots, as many as fit.
+  const widest = Math.max(1, ...points.map((p) => String(p.short || p.label).length));
+  const step = Math.max(1, Math.ceil((widest * 6 + 10) / slot));
   points.forEach((p, i) => {
     const bh = (height - 28) * (p.value / max);
-    const bar = svg("rect", { class: `bar${p.error ? " err" : ""}`, x: pad + i * bw + 1, y: height - 16 - bh, width: Math.max(1, bw - 2), height: bh });
+    const bar = svg("rect", { class: `bar${p.error ? " err" : ""}`, x: center(i) - bw / 2, y: height - 16 - bh, width: bw, height: bh });
     bar.append(svg("title", {}, `${p.label}: ${p.value}`));
     chart.append(bar);
-    if (points.length <= 24 || i % Math.ceil(points.length / 12) === 0) {
-      chart.append(svg("text", { x: pad + i * bw + bw / 2, y: height - 3, "text-anchor": "middle" }, p.short || p.label));
-    }
+    if (i % step === 0) chart.append(svg("text", { class: "tick", x: center(i), y: height - 3, "text-anchor": "middle" }, p.short || p.label));
   });
   if (options.line) {
-    const lmax = Math.max(0.0001, ...options.line.map((v) => v));
-    const d = options.line.map((v, i) => `${i === 0 ? "M" : "L"}${pad + i * bw + bw / 2},${height - 16 - (height - 28) * (v / lmax)}`).join(" ");
-    chart.append(svg("path", { class: "line", d }));
+    // null where there is nothing to measure (a minute without calls has no error rate): a gap, not 0%.
+    const values = options.line;
+    const lmax = Math.max(0.0001, ...values.filter((v) => v !== null));
+    const y = (v) => height - 16 - (height - 28) * (v / lmax);
+    let d = "";
+    values.forEach((v, i) => {
+      if (v === null) return;
+      const joined = i > 0 && values[i - 1] !== null;
+      d += `${joined ? "L" : "M"}${center(i)},${y(v)} `;
+      const alone = !joined && (i === values.length - 1 || values[i + 1] === null);
+      if (alone) chart.append(svg("circle", { class: "dot", cx: center(i), cy: y(v), r: 2 }));
+    });
+    if (d) chart.append(svg("path", { class: "line", d: d.trim() }));
     chart.append(svg("text", { x: width - 2, y: 10, "text-anchor": "end" }, `error rate (max ${percent(lmax)})`));
   }
   return chart;
@@ -333,7 +380,8 @@ function watch(listener) {
 function runRow(run) {
   return h("tr", { class: "row", "data-run": run.id, onclick: () => { location.hash = `#/runs/${run.id}`; } },
     h("td", { class: "num" }, link(`#/runs/${run.id}`, run.id)),
-    h("td", {}, run.server, run.kind === "replay" ? h("span", { class: "badge info", text: "replay" }) : null),
+    h("td", {}, run.server, run.kind === "replay" ? h("span", { class: "badge info", text: "replay" }) : null,
+      run.label ? h("span", { class: "badge muted label", text: run.label, title: "A run started by hand" }) : null),
     h("td", {}, when(run.started_at)),
     h("td", { class: "num" }, run.ended_at ? duration(run.ended_at_us - run.started_at_us) : "running"),
     h("td", { class: "num" }, run.call_count),
@@ -342,15 +390,46 @@ function runRow(run) {
     h("td", {}, clientText(run)));
 }
 
+// A live wrap's run, which can be split or ended by hand (a replay session is the dashboard's own).
+function isLiveWrap(run) { return run.kind === "wrap" && !run.ended_at; }
+
+// "New run": the live wraps (all, or one server's) end their runs and go on in a new one, named by the label.
+function newRunPanel(runs) {
+  const servers = [...new Set(runs.filter(isLiveWrap).map((r) => r.server))].sort();
+  const result = h("div", { id: "new-run-result" });
+  const server = h("select", { id: "new-run-server" }, h("option", { value: "", text: "every live wrap" }),
+    servers.map((s) => h("option", { value: s, text: s })));
+  const label = h("input", { id: "new-run-label", size: 28, maxlength: 200, placeholder: "e.g. reproduce issue 42" });
+  const start = h("button", { class: "primary", id: "new-run-start", onclick: async () => {
+    start.disabled = true;
+    try {
+      const body = { live: true, label: label.value.trim() || undefined, server: server.value || undefined };
+      const r = await api("/api/runs/start", { method: "POST", body });
+      fill(result, h("div", { class: "notice", text: `New run requested for ${r.ending.map((e) => `run ${e.run_id} (${e.server})`).join(", ")}: each goes on in a new run within a second, or as soon as its pending calls complete.` }));
+      label.value = "";
+    } catch (error) {
+      fill(result, errorBox(error));
+    } finally {
+      start.disabled = false;
+    }
+  } }, "Start new run");
+  return h("details", { class: "panel", id: "new-run" },
+    h("summary", { id: "new-run-button", text: "New run…" }),
+    h("p", { class: "hint", text: "Begin a new run of the live argus wrap sessions, so that what happens next (a bug to reproduce) is a run of its own. The MCP sessions are not disturbed, and a call in progress is never split." }),
+    h("div", { class: "toolbar" }, h("label", { class: "hint" }, "Server ", server), h("label", { class: "hint" }, "Label ", label), start), result);
+}
+
 async function runsView() {
   setNav("runs");
-  const data = await api("/api/runs?limit=100");
+  const data = await api(`/api/runs?limit=100${replayParam("&")}`);
   const body = h("tbody", {}, data.runs.map(runRow));
   const table = h("table", { class: "list" },
     h("thead", {}, h("tr", {}, ["Run", "Server", "Started", "Duration", "Calls", "Errors", "Ended", "Client"].map((t, i) =>
       h("th", { class: [0, 3, 4, 5].includes(i) ? "num" : null, text: t })))), body);
   fill(view, h("h1", { text: "Runs" }),
-    h("div", { class: "sub", text: "Each time a wrapped server starts, and after an idle gap, a new run begins. New runs appear live." }),
+    h("div", { class: "sub" }, "Each time a wrapped server starts, after an idle gap, and when you start one by hand, a new run begins. New runs appear live.",
+      replayToggle()),
+    newRunPanel(data.runs),
     data.runs.length ? table : h("div", { class: "panel empty" },
       h("p", { text: "Nothing recorded yet." }),
       h("p", {}, "Put ", h("code", { text: "argus wrap --" }), " in front of an MCP server command in your client's configuration, or run ",
@@ -358,6 +437,7 @@ async function runsView() {
   watch((name, data) => {
     if (name === "reset") return route();
     if (name !== "run") return;
+    if (data.kind === "replay" && !includeReplays() && !data.replay_session) return;
     const existing = body.querySelector(`tr[data-run="${data.id}"]`);
     const row = runRow(data);
     if (existing) existing.replaceWith(row);
@@ -383,9 +463,9 @@ async function runView(id) {
       h("button", { class: "danger", onclick: async (e) => {
         e.target.disabled = true;
         try { await api(`/api/runs/${id}/stop`, { method: "POST" }); route(); } catch (err) { header.append(errorBox(err)); }
-      } }, "Stop server")) : null;
+      } }, "Stop server")) : runControls(run, header);
     fill(header, 
-      h("h1", {}, `Run ${run.id} · ${run.server}`),
+      h("h1", {}, `Run ${run.id} · ${run.server}`, run.label ? h("span", { class: "badge muted label", text: run.label }) : null),
       h("div", { class: "sub mono" }, [run.command].concat(run.args || []).join(" ")),
       controls,
       why,
@@ -424,8 +504,10 @@ async function runView(id) {
   };
   renderTimeline();
 
+  const notifications = notificationList(id);
   const tabs = tabbed([
     ["Timeline", () => h("div", { class: "panel" }, data.next_cursor ? h("div", { class: "hint", text: "Showing the latest 500 calls." }) : null, timeline)],
+    ["Notifications", async () => { await notifications.load(); return notifications.element; }],
     ["Server stderr", () => h("div", { class: "panel" }, data.stderr.length
       ? h("pre", { class: "log", text: data.stderr.map((l) => l.line).join("\n") })
       : h("div", { class: "empty", text: "The server wrote nothing to stderr." }))],
@@ -441,9 +523,71 @@ async function runView(id) {
   fill(view, header, tabs);
   watch((name, d) => {
     if (name === "reset") return route();
-    if (name === "run" && d.id === id) { run = d; renderHeader(); }
+    if (name === "run" && d.id === id) {
+      if (d.message_count !== run.message_count) notifications.more();
+      run = d;
+      renderHeader();
+    }
     if (name === "call" && d.run_id === id && !calls.some((c) => c.id === d.id)) { calls.push(d); renderTimeline(); }
   });
+}
+
+// Stop (a live wrap's run ends, its session goes on in a new run) or delete (an ended run).
+function runControls(run, header) {
+  const out = h("div", { class: "toolbar" });
+  const message = h("div");
+  if (isLiveWrap(run)) {
+    out.append(h("button", { id: "stop-run", onclick: async (e) => {
+      e.target.disabled = true;
+      try {
+        const r = await api(`/api/runs/${run.id}/stop`, { method: "POST" });
+        fill(message, h("div", { class: "notice", text: r.message }));
+      } catch (err) { fill(message, errorBox(err)); e.target.disabled = false; }
+    } }, "Stop this run"), h("span", { class: "hint", text: "The session goes on in a new run." }));
+  } else if (!run.replay_session) {
+    const confirmBox = h("span");
+    out.append(h("button", { id: "delete-run", onclick: () => fill(confirmBox,
+      h("span", { class: "confirm" }, `Delete run ${run.id} and its ${plural(Number(run.call_count), "call")}? `,
+        h("button", { class: "danger", id: "delete-run-confirm", onclick: async (e) => {
+          e.target.disabled = true;
+          try { await api(`/api/runs/${run.id}`, { method: "DELETE" }); location.hash = "#/runs"; }
+          catch (err) { fill(message, errorBox(err)); }
+        } }, "Delete"), " ", h("button", { onclick: () => fill(confirmBox) }, "Cancel"))) }, "Delete run…"), confirmBox);
+  }
+  return h("div", { class: "run-controls" }, out, message);
+}
+
+// The run's notifications (log messages, progress, resource updates, list changes), oldest first, paged.
+function notificationList(runId) {
+  const body = h("tbody");
+  const table = h("table", { class: "list", id: "notifications-table" },
+    h("thead", {}, h("tr", {}, ["Time", "", "Method", "What it said"].map((t) => h("th", { text: t })))), body);
+  const empty = h("div", { class: "empty", text: "No notifications in this run." });
+  const element = h("div", {}, table, empty);
+  let after = 0, loaded = false, busy = false;
+  const row = (e) => {
+    const detail = e.params !== null && e.params !== undefined ? h("details", {}, h("summary", { text: e.summary || "(no params)" }), jsonView(e.params, { collapseDepth: 2 }))
+      : h("span", { class: "mono", text: e.text || e.summary || "" });
+    return h("tr", { "data-seq": e.seq }, h("td", { class: "num" }, when(e.time)),
+      h("td", { title: e.direction === "c2s" ? "client → server" : "server → client", text: e.direction === "c2s" ? "→" : "←" }),
+      h("td", { class: "mono" }, e.method || "(not JSON-RPC)"), h("td", {}, detail));
+  };
+  const more = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      for (;;) {
+        const page = await api(`/api/runs/${runId}/timeline?kind=notification,other&limit=500&after=${after}`);
+        body.append(...page.entries.map(row));
+        if (page.entries.length) after = page.entries[page.entries.length - 1].seq;
+        if (!page.next_cursor) break;
+      }
+      loaded = true;
+      table.hidden = !body.children.length;
+      empty.hidden = !!body.children.length;
+    } finally { busy = false; }
+  };
+  return { element, more: () => { if (loaded) more(); }, load: () => (loaded ? Promise.resolve() : more()) };
 }
 
 function kv(label, value, wide) { return h("div", { class: wide ? "wide" : null }, h("dt", { text: label }), h("dd", {}, value)); }
@@ -470,7 +614,8 @@ function callRow(c) {
     h("td", { class: "num" }, link(`#/calls/${c.id}`, c.id)),
     h("td", {}, when(c.started_at)),
     h("td", {}, c.server),
-    h("td", {}, callName(c), c.replay_of ? h("span", { class: "badge info", text: `replay of ${c.replay_of}` }) : null),
+    h("td", {}, callName(c), c.replay_of ? h("span", { class: "badge info", text: `replay of ${c.replay_of}` })
+      : c.run_kind === "replay" ? h("span", { class: "badge info", text: "replay run" }) : null, roundBadge(c)),
     h("td", {}, statusBadge(c)),
     h("td", { class: "num" }, duration(c.latency_us)),
     h("td", { class: "muted" }, (c.error_message || "").slice(0, 120)));
@@ -483,6 +628,7 @@ function matches(c, query) {
   if (query.get("status") && c.status !== query.get("status")) return false;
   if (query.get("errors") && !c.is_error) return false;
   if (query.get("run") && String(c.run_id) !== query.get("run")) return false;
+  if (!query.get("run") && c.run_kind === "replay" && !includeReplays()) return false;
   if (query.get("q") || query.get("until")) return false;  // text and time windows: reload to see
   if (query.get("since") && new Date(c.started_at) < new Date(query.get("since"))) return false;
   return true;
@@ -493,6 +639,7 @@ async function callsView(query) {
   const params = new URLSearchParams();
   for (const key of FILTERS) if (query.get(key)) params.set(key, key === "since" || key === "until" ? new Date(query.get(key)).toISOString() : query.get(key));
   params.set("limit", "100");
+  if (includeReplays()) params.set("include_replays", "1");
   const data = await api(`/api/calls?${params}`);
   const body = h("tbody", {}, data.calls.map(callRow));
   let cursor = data.next_cursor;
@@ -509,7 +656,7 @@ async function callsView(query) {
 
   const input = (name, placeholder, type = "text") => h("label", {}, name,
     h("input", { name, type, placeholder, value: query.get(name) || "", size: type === "text" ? 14 : null }));
-  const status = h("select", { name: "status" }, ["", "ok", "error", "cancelled", "no_response"].map((s) =>
+  const status = h("select", { name: "status" }, ["", "ok", "error", "cancelled", "no_response", "input_required", "ended"].map((s) =>
     h("option", { value: s, selected: query.get("status") === s, text: s || "any" })));
   const form = h("form", { class: "filters", onsubmit: (e) => {
     e.preventDefault();
@@ -529,7 +676,7 @@ async function callsView(query) {
     h("thead", {}, h("tr", {}, ["Call", "Time", "Server", "Tool / method", "Status", "Latency", "Error"].map((t, i) =>
       h("th", { class: [0, 5].includes(i) ? "num" : null, text: t })))), body);
   fill(view, h("h1", { text: "Calls" }),
-    h("div", { class: "sub", text: "Request/response pairs, newest first. New calls matching the filter appear live." }),
+    h("div", { class: "sub" }, "Request/response pairs, newest first. New calls matching the filter appear live.", replayToggle()),
     form, table, data.calls.length ? null : h("div", { class: "empty", text: "No calls match." }), h("div", { class: "toolbar" }, more));
   watch((name, c) => {
     if (name === "reset") return route();
@@ -592,6 +739,7 @@ async function callView(id) {
     kv("JSON-RPC id", JSON.stringify(c.jsonrpc_id)), kv("Direction", c.direction === "c2s" ? "client → server" : "server → client"),
     Number(c.progress_count) > 0 ? kv("Progress notifications", c.progress_count) : null,
     c.replay_of ? kv("Replay of", link(`#/calls/${c.replay_of}`, `call ${c.replay_of}`)) : null,
+    c.round ? kv("Round", `${c.round} of ${c.rounds.length}`) : null,
     kv("Size", `${c.bytes_in ?? "–"} B in, ${c.bytes_out ?? "–"} B out`)));
 
   const paramsPanel = h("div", { class: "panel" }, h("h3", { text: "Params" }),
@@ -605,6 +753,7 @@ async function callView(id) {
   const parts = [h("h1", {}, `Call ${c.id} · ${callName(c)}`, destructive ? h("span", { class: "badge err", text: "destructive" }) : null),
     h("div", { class: "sub", text: `${c.server} · ${c.method}` }), summary, h("div", { class: "cols" }, paramsPanel, resultPanel)];
 
+  if (c.rounds && c.rounds.length) parts.push(roundsPanel(c));
   if (schema) {
     parts.push(h("div", { class: "panel" }, h("h3", { text: `Tool schema: ${schema.name}` }),
       h("p", { class: "muted", text: schema.description || "" }), paramHints(schema.input_schema)));
@@ -621,6 +770,18 @@ async function callView(id) {
         ` · run ${r.run_id} · ${r.status}${r.is_error ? " (error)" : ""} · ${duration(r.latency_us)} · ${when(r.started_at)}`)))));
   }
   fill(view, ...parts);
+}
+
+// A 2026-07-28 multi round-trip call: every round, the one shown marked.
+function roundsPanel(c) {
+  const last = c.rounds[c.rounds.length - 1];
+  return h("div", { class: "panel", id: "rounds" }, h("h3", { text: `Rounds (${c.rounds.length})` }),
+    h("p", { class: "hint", text: "The server answered input_required (questions for the user); the client asked, then sent the call again with the answers. Each round is a request of its own; together they are one call." }),
+    h("table", { class: "list" }, h("thead", {}, h("tr", {}, ["Round", "Call", "Status", "Latency", "Started"].map((t) => h("th", { text: t })))),
+      h("tbody", {}, c.rounds.map((r) => h("tr", { class: r.id === c.id ? "current" : null },
+        h("td", { text: r.round ?? "–" }), h("td", {}, r.id === c.id ? `call ${r.id} (this one)` : link(`#/calls/${r.id}`, `call ${r.id}`)),
+        h("td", {}, statusBadge(r)), h("td", { class: "num" }, duration(r.latency_us)), h("td", {}, when(r.started_at)))))),
+    h("div", { class: "hint", text: last.status === "input_required" ? "The client has not answered the last round's questions (yet)." : `Outcome: ${last.status.replace(/_/g, " ")}.` }));
 }
 
 function replayPanel(c, schema, concern, recorded) {
@@ -716,7 +877,7 @@ function short(v) {
 async function statsView(query) {
   setNav("stats");
   const server = query.get("server") || "";
-  const data = await api(`/api/stats${server ? "?server=" + encodeURIComponent(server) : ""}`);
+  const data = await api(`/api/stats?${server ? "server=" + encodeURIComponent(server) : ""}${replayParam("&")}`);
   const total = data.servers.reduce((a, s) => ({ count: a.count + s.count, errors: a.errors + s.errors }), { count: 0, errors: 0 });
   const serverSelect = h("select", { onchange: (e) => { location.hash = e.target.value ? `#/stats?server=${encodeURIComponent(e.target.value)}` : "#/stats"; } },
     h("option", { value: "", text: "all servers" }),
@@ -725,10 +886,13 @@ async function statsView(query) {
     card("calls", total.count), card("errors", total.errors), card("error rate", percent(total.count ? total.errors / total.count : 0)),
     card("servers", data.servers.length), card("tools and methods", data.tools.length));
   const points = data.timeline.points;
-  const timeline = points.length ? h("div", { class: "panel" },
+  // Several days on one axis: the day goes with the time.
+  const days = points.length && new Date(points[0].t).toDateString() !== new Date(points[points.length - 1].t).toDateString();
+  const tick = (t) => { const d = new Date(t); return days ? `${d.getDate()}/${d.getMonth() + 1} ${clock(d)}` : clock(d); };
+  const timeline = points.length ? h("div", { class: "panel", id: "stats-timeline" },
     h("h3", { text: `Calls over time (per ${duration(data.timeline.bucket_seconds * 1e6)}), with error rate` }),
-    barChart(points.map((p) => ({ value: p.count, label: `${when(p.t)}: ${p.count} calls, ${p.errors} errors`, short: new Date(p.t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) })),
-      { line: points.map((p) => (p.count ? p.errors / p.count : 0)), label: "calls over time", width: Math.max(600, view.clientWidth - 80), height: 180 })) : null;
+    barChart(points.map((p) => ({ value: p.count, label: `${when(p.t)}: ${p.count} calls, ${p.errors} errors`, short: tick(p.t) })),
+      { line: points.map((p) => (p.count ? p.errors / p.count : null)), label: "calls over time", width: Math.max(600, view.clientWidth - 82), height: 180 })) : null;
   const rows = data.tools.map((t) => h("tr", {},
     h("td", {}, t.server), h("td", {}, t.kind === "tool" ? link(`#/calls?tool=${encodeURIComponent(t.name)}&server=${encodeURIComponent(t.server)}`, t.name) : h("span", { class: "muted", text: t.name })),
     h("td", { class: "num" }, t.count), h("td", { class: "num" }, t.errors ? h("span", { class: "err-text", text: `${t.errors} (${percent(t.error_rate)})` }) : "0"),
@@ -737,7 +901,7 @@ async function statsView(query) {
     h("td", { style: null }, t.histogram && t.histogram.length ? histogram(t.histogram) : null)));
   fill(view, h("h1", { text: "Stats" }),
     h("div", { class: "sub" }, "Latency percentiles and error rates per tool. ", serverSelect,
-      data.exact ? null : h("span", { class: "hint", text: " Percentiles from log-scale histograms (within 2.2%)." })),
+      data.exact ? null : h("span", { class: "hint", text: " Percentiles from log-scale histograms (within 2.2%)." }), replayToggle()),
     cards, timeline,
     data.tools.length ? h("table", { class: "list" }, h("thead", {}, h("tr", {},
       ["Server", "Tool / method", "Calls", "Errors", "p50", "p95", "p99", "Max", "Latency histogram"].map((t, i) =>
@@ -768,14 +932,8 @@ async function scriptsView() {
     : h("div", { class: "panel empty" }, "No scripts have run. Add one with ", h("code", { text: "argus wrap --script file.lua -- …" }), ".");
   const alertList = h("tbody", {}, alerts.alerts.map(alertRow));
   const alertTable = h("table", { class: "list" }, h("thead", {}, h("tr", {}, ["Time", "Level", "Script", "Message", "Call"].map((t) => h("th", { text: t })))), alertList);
-  const metricPanels = metrics.metrics.length ? h("div", { class: "cards" }, metrics.metrics.map((m) => {
-    const values = (m.samples || []).map((s) => s.value).filter((v) => v !== null);
-    const labels = Object.entries(m.labels || {}).map(([k, v]) => `${k}=${v}`).join(", ");
-    return h("div", { class: "card" }, h("div", { class: "l", text: `${m.name}${labels ? " {" + labels + "}" : ""} · ${m.kind} · ${m.script}` }),
-      h("div", { class: "v", text: Number(m.last).toLocaleString() }),
-      h("div", { class: "hint", text: `${m.count} samples · min ${m.min} · max ${m.max}${m.p95 !== undefined ? " · p95 " + m.p95 : ""}` }),
-      values.length > 1 ? sparkline(values) : null);
-  })) : h("div", { class: "panel empty", text: "No metrics yet. Scripts emit them with argus.metric.counter / gauge / histogram." });
+  const metricPanels = metrics.metrics.length ? h("div", { class: "cards" }, metrics.metrics.map(metricCard))
+    : h("div", { class: "panel empty", text: "No metrics yet. Scripts emit them with argus.metric.counter / gauge / histogram." });
   const errors = scripts.errors.length ? h("div", { class: "panel" }, h("h3", { text: "Recent script errors" }),
     h("ul", { class: "changes" }, scripts.errors.map((e) => h("li", { class: "removed", text: `${when(e.time)} · ${e.script}: ${e.message || ""}${e.location ? " (" + e.location + ")" : ""}` })))) : null;
   fill(view, h("h1", { text: "Scripts" }), h("div", { class: "sub", text: "Lua scripts loaded by argus wrap: their state, the alerts they raised and the metrics they derived." }),
@@ -792,6 +950,28 @@ async function scriptsView() {
     }
     if (name === "scripts" || name === "metrics" || name === "reset") scheduleRefresh();
   });
+}
+
+// A counter's samples are increments: its value is their total (and its line the running total);
+// a gauge's is its last sample; a histogram's, its distribution.
+function metricCard(m) {
+  const samples = (m.samples || []).map((s) => s.value).filter((v) => v !== null);
+  const labels = Object.entries(m.labels || {}).map(([k, v]) => `${k}=${v}`).join(", ");
+  let value, hint, line = samples;
+  if (m.kind === "counter") {
+    value = num(m.sum);
+    hint = `total of ${plural(m.count, "increment")} · last +${num(m.last)}`;
+    let running = 0;
+    line = samples.map((v) => (running += v));
+  } else if (m.kind === "histogram") {
+    value = num(m.p50);
+    hint = `p50 of ${plural(m.count, "sample")} · min ${num(m.min)} · p95 ${num(m.p95)} · max ${num(m.max)}`;
+  } else {
+    value = num(m.last);
+    hint = `last of ${plural(m.count, "sample")} · min ${num(m.min)} · max ${num(m.max)}`;
+  }
+  return h("div", { class: "card metric", "data-metric": m.name }, h("div", { class: "l", text: `${m.name}${labels ? " {" + labels + "}" : ""} · ${m.kind} · ${m.script}` }),
+    h("div", { class: "v", text: value }), h("div", { class: "hint", text: hint }), line.length > 1 ? sparkline(line) : null);
 }
 
 let refreshTimer = null;

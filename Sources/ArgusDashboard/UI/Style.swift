@@ -130,6 +130,10 @@ svg.chart .bar { fill: var(--accent); }
 svg.chart .bar.err { fill: var(--err); }
 svg.chart .line { fill: none; stroke: var(--err); stroke-width: 1.5; }
 svg.chart .line.accent { stroke: var(--accent); }
+svg.chart .dot { fill: var(--err); }
+.toggle { font-size: 12px; color: var(--muted); display: inline-flex; align-items: center; gap: 4px; margin-left: 12px; }
+.badge.label { margin-left: 8px; }
+.run-controls { margin-bottom: 12px; }
 .spark { width: 160px; height: 32px; }
 .notice { padding: 10px 12px; border-radius: 8px; background: var(--warn-soft); color: var(--warn); margin-bottom: 12px; }
 .error-box { padding: 10px 12px; border-radius: 8px; background: var(--err-soft); color: var(--err); margin: 10px 0; white-space: pre-wrap; }

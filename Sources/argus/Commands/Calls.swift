@@ -31,6 +31,10 @@ struct Calls: ParsableCommand {
     @Flag(help: "Print JSON, with params, result and error.")
     var json = false
 
+    @Flag(name: .customLong("include-replays"),
+          help: "Also list calls of replay runs (argus replay, argus test, dashboard replays); --run includes them anyway.")
+    var includeReplays = false
+
     func run() throws {
         let reader = try database.reader(try configuration.load())
         var filter = CallFilter()
@@ -40,6 +44,7 @@ struct Calls: ParsableCommand {
         filter.method = method
         filter.errorsOnly = errors
         filter.limit = limit
+        filter.excludeReplays = !includeReplays
         let calls = Array(try reader.calls(filter).reversed())
         if json {
             Format.printJSON(.array(try reader.details(calls).map(\.json)))

@@ -55,17 +55,15 @@ struct DashboardCommand: ParsableCommand {
                             + "does not carry on this address: the browser asks for it.")
         }
         let databasePath = database.path(config)
-        let isDefaultPath = database.db == nil && config.database == nil && environment["ARGUS_DB"] == nil
         if !FileManager.default.fileExists(atPath: databasePath) {
-            guard isDefaultPath else {
-                throw CLIError("no database at \(databasePath); pass the path `argus wrap` records to (--db), or omit it for the default")
-            }
-            // First start on this machine: an empty database, so calls appear as soon as something is wrapped.
+            // An empty database (private, like `argus wrap` creates it), so the dashboard can be started
+            // before the first `argus wrap --db` on the same path: calls appear as soon as it records.
             do {
                 _ = try ArgusDatabase.openForWriting(path: databasePath)
             } catch {
                 throw CLIError("cannot create \(databasePath): \(error)")
             }
+            StderrLog.write("argus: created an empty database at \(databasePath); record into it with argus wrap --db \(databasePath) -- …")
         }
 
         let replay = try replayEngineOptions(config, databasePath: databasePath, serverName: "")

@@ -5,24 +5,29 @@ import ArgusStore
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List recorded runs (one per proxy start or after an idle gap), newest first.")
+        abstract: "List recorded runs (one per proxy start or after an idle gap), newest first.",
+        discussion: """
+            `argus runs show ID` shows one run's timeline (calls and notifications). Replay runs (argus replay, \
+            argus test, dashboard replays) are listed only with --include-replays.
+            """,
+        subcommands: [RunsShow.self, RunsNew.self, RunsStop.self, RunsDelete.self])
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var configuration: ConfigOptions
 
-    @Option(help: "Only runs of this server.")
-    var server: String?
+    // `--server`, `--limit` and `--json` are shared with the subcommands (see RunsSharedOptions).
+    @OptionGroup var shared: RunsSharedOptions
+    var server: String? { shared.server }
+    var limit: Int { shared.limit ?? 20 }
+    var json: Bool { shared.json }
 
-    @Option(help: "How many runs to show.")
-    var limit = 20
-
-    @Flag(help: "Print JSON.")
-    var json = false
+    @Flag(name: .customLong("include-replays"), help: "Also list replay runs (argus replay, argus test, dashboard replays).")
+    var includeReplays = false
 
     func run() throws {
         let config = try configuration.load()
         let reader = try database.reader(config)
-        let runs = try reader.runs(limit: limit, server: server)
+        let runs = try reader.runs(limit: limit, server: server, excludeReplays: !includeReplays)
         if json {
             Format.printJSON(.array(runs.map(\.json)))
             return
@@ -37,7 +42,7 @@ struct Runs: ParsableCommand {
             let duration = r.endedAt.map { Format.duration(micros: $0 - r.startedAt) } ?? "running"
             var client = [r.clientName, r.clientVersion].compactMap { $0 }.joined(separator: " ")
             if r.kind == "replay" { client = "argus replay" + (client.isEmpty ? "" : ", as \(client)") }
-            table.add([String(r.id), r.serverName, Format.time(micros: r.startedAt), duration, String(r.callCount),
+            table.add([String(r.id), r.serverName + (r.label.map { " \"\($0)\"" } ?? ""), Format.time(micros: r.startedAt), duration, String(r.callCount),
                        String(r.errorCount), Self.ending(r), client])
         }
         print(table.render())
@@ -50,4 +55,18 @@ struct Runs: ParsableCommand {
         if reason == "signal", let detail = r.endDetail { text = "signal \(detail)" }
         return text
     }
+}
+
+/// Options `argus runs` and its subcommands share. ArgumentParser gives a parent command its
+/// options wherever they appear on the line (`argus runs show 7 --limit 5` sets the parent's
+/// `--limit`), so a subcommand must read them from the same group rather than declare its own.
+struct RunsSharedOptions: ParsableArguments {
+    @Option(help: "Only this server's runs (argus runs new: only its wraps).")
+    var server: String?
+
+    @Option(help: "How many runs (argus runs show: timeline entries) to show.")
+    var limit: Int?
+
+    @Flag(help: "Print JSON.")
+    var json = false
 }

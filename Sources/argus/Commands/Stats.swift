@@ -19,9 +19,13 @@ struct Stats: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(name: .customLong("include-replays"),
+          help: "Also count calls of replay runs (argus replay, argus test, dashboard replays); --run includes them anyway.")
+    var includeReplays = false
+
     func run() throws {
         let reader = try database.reader(try configuration.load())
-        let stats = try reader.stats(run: runID, server: server)
+        let stats = try reader.stats(run: runID, server: server, excludeReplays: !includeReplays)
         if json {
             Format.printJSON(.array(stats.map(\.json)))
             return

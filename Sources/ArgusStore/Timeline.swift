@@ -1,0 +1,137 @@
+import ArgusCore
+
+/// One entry of a run's timeline, in the order the frames crossed the proxy: a call (at its
+/// request), a request still waiting for its response, or a frame that belongs to no call —
+/// notifications above all (server log messages, progress, `resources/updated`, `list_changed`,
+/// cancellations), and lines that were not JSON-RPC.
+public struct TimelineEntry: Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case call
+        /// A request with no response yet.
+        case pending
+        case notification
+        /// A frame that is not a JSON-RPC message (or a batch, which is recorded whole).
+        case other
+    }
+
+    public var seq: Int64
+    public var timestamp: Int64
+    public var direction: String
+    public var kind: Kind
+    public var method: String?
+    public var size: Int64
+    public var call: CallSummary?
+    /// The stored (redacted) frame, for entries that are not calls.
+    public var body: String?
+}
+
+/// Which entries a timeline lists.
+public struct TimelineFilter: Sendable {
+    /// nil: every kind.
+    public var kinds: Set<TimelineEntry.Kind>?
+    public var method: String?
+    /// Cursor: entries after this sequence number (the timeline reads forward in time).
+    public var afterSeq: Int64 = 0
+    public var limit = 500
+
+    public init() {}
+}
+
+extension ArgusReader {
+    /// A run's calls and notifications in wire order, paged by sequence number (keyset).
+    public func timeline(run: Int64, _ filter: TimelineFilter = TimelineFilter()) throws -> [TimelineEntry] {
+        var conditions = Conditions(["m.run_id = ?", "m.seq > ?", "m.kind NOT IN ('response', 'error')"])
+        var arguments: [SQLiteValue] = [.int(run), .int(filter.afterSeq)]
+        if let kinds = filter.kinds {
+            var messageKinds: [String] = []
+            if kinds.contains(.call) || kinds.contains(.pending) { messageKinds.append("request") }
+            if kinds.contains(.notification) { messageKinds.append("notification") }
+            if kinds.contains(.other) { messageKinds += ["batch", "invalid"] }
+            conditions.add("m.kind IN (" + (messageKinds.isEmpty ? "NULL" : messageKinds.map { "'\($0)'" }.joined(separator: ", ")) + ")")
+            if kinds.contains(.call) != kinds.contains(.pending) {
+                conditions.add(kinds.contains(.call) ? "(m.kind != 'request' OR c.id IS NOT NULL)" : "(m.kind != 'request' OR c.id IS NULL)")
+            }
+        }
+        conditions.add("m.method = ?", ifSet: filter.method)
+        arguments += conditions.arguments
+        // A batch's calls all point at the batch's frame: one entry per call, and none for the frame itself.
+        let rows = try db.query("""
+            SELECT m.seq, m.ts, m.direction, m.kind, m.method, m.size, CASE WHEN c.id IS NULL THEN m.body END, c.id,
+                   \(Self.callColumns)
+            FROM messages m LEFT JOIN calls c ON c.run_id = m.run_id AND c.request_seq = m.seq
+            \(conditions.sql) ORDER BY m.seq, c.id LIMIT ?
+            """, arguments + [.int(Int64(filter.limit))])
+        return rows.map { r in
+            let messageKind = r.text(3) ?? ""
+            let call = r.int(7) != nil ? Self.call(r, offset: 8) : nil
+            let kind: TimelineEntry.Kind = call != nil ? .call
+                : messageKind == "request" ? .pending : messageKind == "notification" ? .notification : .other
+            return TimelineEntry(seq: r.int(0) ?? 0, timestamp: r.int(1) ?? 0, direction: r.text(2) ?? "", kind: kind,
+                                 method: r.text(4), size: r.int(5) ?? 0, call: call, body: r.text(6))
+        }
+    }
+
+    /// Every round of a multi round-trip call (2026-07-28 `input_required`), first round first;
+    /// empty for a call with one round.
+    public func rounds(of call: CallSummary) throws -> [CallSummary] {
+        guard call.round != nil || call.firstCallID != nil else { return [] }
+        let first = call.firstCallID ?? call.id
+        return try db.query("""
+            SELECT \(Self.callColumns) FROM calls c WHERE c.id = ? OR c.first_call_id = ? ORDER BY c.round, c.id
+            """, [.int(first), .int(first)]).map(Self.call)
+    }
+}
+
+extension TimelineEntry {
+    /// The recorded message of an entry that is not a call.
+    public var message: JSONValue? { body.flatMap { try? JSONParser.parse($0) } }
+
+    /// One line that says what a notification said: the log message, the progress, the resource.
+    public var summary: String {
+        if let call {
+            let what = call.tool ?? call.target.map { "\(call.method) \($0)" } ?? call.method
+            return call.errorMessage.map { "\(what): \($0)" } ?? what
+        }
+        guard let message else { return body.map { Self.shorten($0) } ?? "" }
+        let params = message["params"]
+        switch method {
+        case "notifications/message":
+            let level = params?["level"]?.stringValue ?? "info"
+            let logger = params?["logger"]?.stringValue.map { " \($0):" } ?? ""
+            let data = params?["data"].map { $0.stringValue ?? JSONWriter.string($0) } ?? ""
+            return Self.shorten("[\(level)]\(logger) \(data)")
+        case "notifications/progress":
+            var text = "progress " + (params?["progress"].map { JSONWriter.string($0) } ?? "?")
+            if let total = params?["total"] { text += "/" + JSONWriter.string(total) }
+            if let note = params?["message"]?.stringValue { text += ": " + note }
+            return Self.shorten(text)
+        case "notifications/resources/updated":
+            return params?["uri"]?.stringValue ?? ""
+        case "notifications/cancelled":
+            let id = params?["requestId"].map { JSONWriter.string($0) } ?? "?"
+            return Self.shorten("request \(id)" + (params?["reason"]?.stringValue.map { ": \($0)" } ?? ""))
+        default:
+            guard case .object(var members)? = params else { return "" }
+            members.members.removeAll { $0.key == "_meta" }
+            return members.isEmpty ? "" : Self.shorten(JSONWriter.string(.object(members)))
+        }
+    }
+
+    static func shorten(_ text: String, to limit: Int = 300) -> String {
+        let line = text.replacing("\n", with: " ")
+        return line.count > limit ? String(line.prefix(limit - 1)) + "…" : line
+    }
+
+    public var json: JSONValue {
+        var o: JSONObject = ["seq": .number(String(seq)), "time": .string(TimeFormat.iso8601(micros: timestamp)),
+                             "time_us": .number(String(timestamp)), "direction": .string(direction),
+                             "kind": .string(kind.rawValue), "method": method.map(JSONValue.string) ?? .null,
+                             "size": .number(String(size)), "summary": .string(summary)]
+        o["call"] = call?.json ?? .null
+        if call == nil {
+            o["params"] = message?["params"] ?? .null
+            if message == nil, let body { o["text"] = .string(Self.shorten(body, to: 2000)) }
+        }
+        return .object(o)
+    }
+}
