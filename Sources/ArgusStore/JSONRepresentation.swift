@@ -33,6 +33,7 @@ extension RunSummary {
         o["call_count"] = .number(String(callCount))
         o["error_count"] = .number(String(errorCount))
         o["dropped_frames"] = .number(String(droppedFrames))
+        o["recording_error"] = recordingError.map(JSONValue.string) ?? .null
         return .object(o)
     }
 }

@@ -167,6 +167,11 @@ public enum Schema {
             CREATE INDEX calls_server ON calls(server, id);
             CREATE INDEX calls_errors ON calls(id) WHERE is_error = 1;
             """),
+        Migration(version: 5, name: "unrecorded runs", sql: """
+            -- Why a run's traffic was relayed but not recorded (its configuration could not be read,
+            -- so what its redaction would have protected is unknown); NULL for recorded runs.
+            ALTER TABLE runs ADD COLUMN recording_error TEXT;
+            """),
     ]
 
     public static var currentVersion: Int { migrations.last?.version ?? 0 }

@@ -63,9 +63,11 @@ public struct RunStart: Sendable {
     public var kind: String
     /// Set when this run was opened after an idle gap in the same proxy session.
     public var previousRun: LocalRunID?
+    /// Why the run's traffic is not recorded (the configuration could not be read), nil when it is.
+    public var recordingError: String?
 
     public init(run: LocalRunID, serverName: String, launch: LaunchSpec, startedAt: Int64, argusPID: Int32,
-                serverPID: Int32?, kind: String = "wrap", previousRun: LocalRunID? = nil) {
+                serverPID: Int32?, kind: String = "wrap", previousRun: LocalRunID? = nil, recordingError: String? = nil) {
         self.run = run
         self.serverName = serverName
         self.launch = launch
@@ -74,6 +76,7 @@ public struct RunStart: Sendable {
         self.serverPID = serverPID
         self.kind = kind
         self.previousRun = previousRun
+        self.recordingError = recordingError
     }
 }
 

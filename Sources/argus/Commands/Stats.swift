@@ -20,7 +20,7 @@ struct Stats: ParsableCommand {
     var json = false
 
     func run() throws {
-        let reader = try database.reader(try configuration.load())
+        let reader = try database.reader(configuration.loadForReading())
         let stats = try reader.stats(run: runID, server: server)
         if json {
             Format.printJSON(.array(stats.map(\.json)))
