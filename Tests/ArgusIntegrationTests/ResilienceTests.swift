@@ -37,9 +37,37 @@ import Testing
         #expect(session.callTool("calculate", ["operation": "add", "a": 1, "b": 1])?["structuredContent"]?["result"] == 2)
         #expect(session.finish() == 0)
         let stderr = session.proxy.stderrText
-        #expect(stderr.contains("argus: recording paused: the database file cannot be opened or created"))
+        #expect(stderr.contains("argus: recording paused: the database \(dir)/not-a-dir/argus.db cannot be written: "
+                                + "\(dir)/not-a-dir is not a directory"), "\(stderr)")
         #expect(stderr.contains("the MCP session is not affected"))
         #expect(stderr.contains("could not write"))
+    }
+
+    /// `--db` in a read-only directory: the session is relayed, the reason said once, and the
+    /// proxy does not keep the client waiting at exit for a path that cannot become writable.
+    @Test func aReadOnlyDirectoryIsExplainedAndDoesNotDelayTheEnd() throws {
+        let directory = try ReadOnlyDirectory()
+        defer { directory.remove() }
+        // A flush timeout far longer than any test waits: only giving up at once lets the proxy exit in time.
+        let session = try WrapSessionHarness(server: [Binaries.testServer], options: ["--flush-timeout", "600"],
+                                             database: directory.path + "/argus.db")
+        session.initialize()
+        #expect(session.callTool("calculate", ["operation": "add", "a": 1, "b": 1])?["structuredContent"]?["result"] == 2)
+        #expect(session.finish(timeout: 120) == 0, "the proxy waited for a database it can never write")
+        let stderr = session.proxy.stderrText
+        #expect(stderr.contains("cannot be written: \(directory.path) \(directory.reason)"), "\(stderr)")
+        #expect(stderr.contains("pass --db with a writable path"))
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["ARGUS_HOME"] = session.argusHome
+        environment["ARGUS_CONFIG"] = nil
+        let diagnose = try Spawned(Binaries.argus, ["diagnose", "--json", "--db", directory.path + "/argus.db"], environment: environment)
+        let json = try JSONParser.parse(String(decoding: diagnose.readToEnd(), as: UTF8.self))
+        #expect(diagnose.waitForExit() == 1)
+        let check = json["checks"]?.arrayValue?.first { $0["section"] == "database" }
+        #expect(check?["status"] == "failed", "\(check.map { JSONWriter.string($0) } ?? "no database check")")
+        #expect(check?["title"]?.stringValue?.contains("cannot create one there: \(directory.path) \(directory.reason)") == true,
+                "\(check.map { JSONWriter.string($0) } ?? "")")
     }
 
     @Test func aCorruptDatabaseIsReportedAndTheSessionGoesOn() throws {
@@ -114,5 +142,35 @@ import Testing
         #expect(total == Int64(20 * (callsEach + 1)))
         let messages = try reader.db.scalarInt("SELECT count(*) FROM messages")
         #expect(messages == Int64(20 * (2 * (callsEach + 1) + 1)))  // requests, responses and one notification each
+    }
+}
+
+/// A directory nobody may write: a read-only tmpfs when root (root ignores modes), else mode 0555.
+struct ReadOnlyDirectory {
+    let path = temporaryDirectory("readonly")
+    /// How argus should explain it.
+    let reason: String
+
+    init() throws {
+        if getuid() == 0 {
+            try #require(Self.run("/bin/mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", path]) == 0, "could not mount a tmpfs")
+            reason = "is on a read-only file system"
+        } else {
+            chmod(path, 0o555)
+            reason = "is not writable (Permission denied)"
+        }
+    }
+
+    func remove() {
+        if getuid() == 0 { _ = Self.run("/bin/umount", ["-l", path]) } else { chmod(path, 0o755) }
+    }
+
+    static func run(_ tool: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 }
