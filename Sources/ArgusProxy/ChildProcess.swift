@@ -109,6 +109,9 @@ public final class ChildProcess: @unchecked Sendable {
         // A relative path like ./server.py is relative to the directory the server runs in.
         let located = command.contains("/") && !command.hasPrefix("/") ? (cwd.map { $0 + "/" + command } ?? command) : command
         let path = try resolve(located, searchPath: environment?["PATH"])
+        // A server that exits early turns our next write to its stdin into SIGPIPE, which would kill
+        // argus (a replay, the dashboard) instead of returning EPIPE. The child gets default dispositions back.
+        signal(SIGPIPE, SIG_IGN)
         var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
         guard argus_pipe_cloexec(&stdinPipe) == 0, argus_pipe_cloexec(&stdoutPipe) == 0, argus_pipe_cloexec(&stderrPipe) == 0 else {
             throw .failed(command: command, reason: String(cString: strerror(errno)))

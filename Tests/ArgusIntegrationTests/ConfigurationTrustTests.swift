@@ -22,7 +22,7 @@ import Testing
         for line in input { cli.send(line) }
         cli.closeInput()
         let out = String(decoding: cli.readToEnd(timeout: timeout), as: UTF8.self)
-        return (cli.waitForExit(timeout: timeout), out, cli.stderrText)
+        return (cli.waitForExit(timeout: timeout), out, cli.stderrToEnd())
     }
 
     static func bytes(ofDatabase path: String) -> Data {

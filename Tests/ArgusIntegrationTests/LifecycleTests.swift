@@ -145,7 +145,7 @@ import Testing
         let listing = String(decoding: runs.readToEnd(), as: UTF8.self)
         #expect(runs.waitForExit() == 0)
         #expect(listing.contains(#"run \#(run.id): the server failed to start: exited with status 3"#), "\(listing)")
-        #expect(listing.contains(#"last stderr line: "Error: GITHUB_TOKEN is not set""#), "\(listing)")
+        #expect(listing.contains(#"last stderr line: "Error: GITHUB_TOKEN is not set""#), "\(listing) \(runs.stderrToEnd())")
     }
 
     @Test func aServerCrashMidSessionEndsTheProxyWithItsStatus() throws {
@@ -211,8 +211,9 @@ import Testing
         let dir = temporaryDirectory("typo")
         let proxy = try Spawned(Binaries.argus, ["wrap", "--db", dir + "/argus.db", "--typo", "--", Binaries.testServer])
         #expect(proxy.waitForExit() == 64)  // EX_USAGE
-        #expect(proxy.stderrText.contains("unknown option --typo"), "\(proxy.stderrText)")
-        #expect(!proxy.stderrText.contains("command not found"))
+        let stderr = proxy.stderrToEnd()
+        #expect(stderr.contains("unknown option --typo"), "\(stderr)")
+        #expect(!stderr.contains("command not found"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/argus.db"))
     }
 }

@@ -11,7 +11,7 @@ import Testing
         environment["ARGUS_CONFIG"] = nil
         let cli = try Spawned(Binaries.argus, arguments + ["--db", database], environment: environment)
         let out = String(decoding: cli.readToEnd(timeout: 60), as: UTF8.self)
-        return (cli.waitForExit(timeout: 60), out, cli.stderrText)
+        return (cli.waitForExit(timeout: 60), out, cli.stderrToEnd())
     }
 
     @Test func oneCallIsShownWhole() throws {

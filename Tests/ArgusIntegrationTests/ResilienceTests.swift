@@ -54,7 +54,7 @@ import Testing
         session.initialize()
         #expect(session.callTool("calculate", ["operation": "add", "a": 1, "b": 1])?["structuredContent"]?["result"] == 2)
         #expect(session.finish(timeout: 120) == 0, "the proxy waited for a database it can never write")
-        let stderr = session.proxy.stderrText
+        let stderr = session.proxy.stderrToEnd()
         #expect(stderr.contains("cannot be written: \(directory.path) \(directory.reason)"), "\(stderr)")
         #expect(stderr.contains("pass --db with a writable path"))
 
