@@ -171,20 +171,8 @@ public enum ClientSetup {
     public static func write(_ text: String, to path: String, confinedTo directory: String? = nil, secret: Bool = false,
                              now: Date = Date()) throws -> String? {
         let manager = FileManager.default
-        let target: String
-        do {
-            target = try PrivateFile.resolvingLinks(path)
-        } catch {
-            throw SetupError(error.description)
-        }
+        let target = try self.target(of: path, confinedTo: directory)
         let parent = (target as NSString).deletingLastPathComponent
-        if let directory {
-            let root = PrivateFile.canonicalDirectory(directory) ?? directory
-            guard let real = PrivateFile.canonicalDirectory(parent), real == root || real.hasPrefix(root + "/") else {
-                throw SetupError("\(path) leads to \(target), outside \(directory); refusing to write there "
-                                 + "(remove the link, or pass --client-config with the file you mean)")
-            }
-        }
         var backup: String?
         if let previous = manager.contents(atPath: target) {
             let stamp = ISO8601DateFormatter().string(from: now).replacing(":", with: "")
@@ -209,6 +197,25 @@ public enum ClientSetup {
             throw SetupError(error.description)
         }
         return backup
+    }
+
+    /// The file that writing `path` changes: links followed, and refused when they lead out of `directory`.
+    /// Read the current file through this too, so a refused link is not even read.
+    public static func target(of path: String, confinedTo directory: String?) throws -> String {
+        let target: String
+        do {
+            target = try PrivateFile.resolvingLinks(path)
+        } catch {
+            throw SetupError(error.description)
+        }
+        guard let directory else { return target }
+        let root = PrivateFile.canonicalDirectory(directory) ?? directory
+        let parent = (target as NSString).deletingLastPathComponent
+        guard let real = PrivateFile.canonicalDirectory(parent), real == root || real.hasPrefix(root + "/") else {
+            throw SetupError("\(path) leads to \(target), outside \(directory); refusing to write there "
+                             + "(remove the link, or pass --client-config with the file you mean)")
+        }
+        return target
     }
 
     static func shellQuoted(_ words: [String]) -> String {

@@ -108,9 +108,13 @@ struct Setup: ParsableCommand {
             StderrLog.write("argus: add this to \(path), or rerun with --write to merge it there")
             return
         }
-        let existing = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+        // Claude Code's file belongs to the project: a link there must not lead setup out of it.
+        let confinement = clientConfig == nil && client == .claudeCode ? currentDirectory : nil
+        let existing: String?
         let result: ClientSetup.Result
         do {
+            existing = FileManager.default.contents(atPath: try ClientSetup.target(of: path, confinedTo: confinement))
+                .map { String(decoding: $0, as: UTF8.self) }
             result = try ClientSetup.merge(entry, for: client, into: existing, path: path)
         } catch {
             throw CLIError("\(error)")
@@ -121,8 +125,6 @@ struct Setup: ParsableCommand {
         }
         let backup: String?
         do {
-            // Claude Code's file belongs to the project: a link there must not lead the write out of it.
-            let confinement = clientConfig == nil && client == .claudeCode ? currentDirectory : nil
             backup = try ClientSetup.write(result.text, to: path, confinedTo: confinement, secret: !entry.literalValues.isEmpty)
         } catch {
             throw CLIError("\(error)")
