@@ -70,6 +70,42 @@ import Testing
                 "\(check.map { JSONWriter.string($0) } ?? "")")
     }
 
+    /// The database holds tool parameters and results: it is created private, not created with the
+    /// umask's mode and narrowed afterwards (a window in which anyone could open it and keep it open).
+    @Test func theDatabaseIsCreatedPrivateRatherThanNarrowedLater() throws {
+        let directory = temporaryDirectory("private-db")
+        let watch = inotify_init1(Int32(IN_NONBLOCK))
+        try #require(watch >= 0)
+        defer { close(watch) }
+        try #require(inotify_add_watch(watch, directory, UInt32(IN_CREATE) | UInt32(IN_ATTRIB)) >= 0)
+        let session = try WrapSessionHarness(server: [Binaries.testServer], database: directory + "/argus.db")
+        session.initialize()
+        #expect(session.finish() == 0)
+
+        var events: [(name: String, mask: UInt32)] = []
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = read(watch, &buffer, buffer.count)
+            if n <= 0 { break }
+            var offset = 0
+            while offset + 16 <= n {
+                let (mask, length) = buffer.withUnsafeBytes {
+                    ($0.load(fromByteOffset: offset + 4, as: UInt32.self), Int($0.load(fromByteOffset: offset + 12, as: UInt32.self)))
+                }
+                let name = String(decoding: buffer[(offset + 16)..<(offset + 16 + length)].prefix { $0 != 0 }, as: UTF8.self)
+                events.append((name, mask))
+                offset += 16 + length
+            }
+        }
+        #expect(events.contains { $0.name == "argus.db" && $0.mask & UInt32(IN_CREATE) != 0 }, "\(events)")
+        #expect(!events.contains { $0.name == "argus.db" && $0.mask & UInt32(IN_ATTRIB) != 0 },
+                "the database's mode was changed after it was created: \(events)")
+        for file in ["argus.db", "argus.db-wal", "argus.db-shm"] where FileManager.default.fileExists(atPath: directory + "/" + file) {
+            let mode = (try FileManager.default.attributesOfItem(atPath: directory + "/" + file)[.posixPermissions] as? Int) ?? 0
+            #expect(mode == 0o600, "\(file) has mode \(String(mode, radix: 8))")
+        }
+    }
+
     @Test func aCorruptDatabaseIsReportedAndTheSessionGoesOn() throws {
         let dir = temporaryDirectory("corrupt")
         let path = dir + "/argus.db"
