@@ -11,6 +11,7 @@ public struct SuiteReport: Sendable {
     /// calls were all skipped (or that had none) proves nothing and must not pass.
     public var passed: Bool { count(.changed) == 0 && count(.failed) == 0 && !comparedNothing }
 
+    /// Every call was skipped, or there was none: nothing was even tried.
     public var comparedNothing: Bool { count(.equal) + count(.changed) + count(.failed) == 0 }
 
     public var summary: String {

@@ -110,7 +110,7 @@ struct Test: ParsableCommand {
         guard let first = report.results.first else {
             return "nothing was compared: there are no tool calls, resource reads or prompts to replay, so this does not pass"
         }
-        let reason = first.failure.map { $0.replacingOccurrences(of: "may change something when replayed: ", with: "") } ?? ""
+        let reason = first.call.safetyConcern(safeTools: []) ?? ""
         let count = report.results.count
         var text = count == 1
             ? "nothing was compared: its one call was skipped, because \(first.call.tool ?? first.call.method) may change something "

@@ -10,7 +10,7 @@ struct DatabaseOptions: ParsableArguments {
 
     var path: String {
         if let db { return absolutePath(db) }
-        return ArgusDatabase.defaultPath(environment: ProcessInfo.processInfo.environment)
+        return absolutePath(ArgusDatabase.defaultPath(environment: ProcessInfo.processInfo.environment))
     }
 
     /// `--db`, else `$ARGUS_DB`, else the config's `database`, else `~/.argus/argus.db`.
