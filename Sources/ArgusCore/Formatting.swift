@@ -1,4 +1,17 @@
 extension String {
+    /// At most `limit` characters, cut at a word boundary and marked `…` when longer. Only a
+    /// word longer than half the limit (a URL, a token) is cut inside.
+    public func shortened(to limit: Int) -> String {
+        guard count > limit else { return self }
+        let head = prefix(Swift.max(limit - 1, 0))
+        if let space = head.lastIndex(where: { $0 == " " || $0 == "\t" }), head.distance(from: head.startIndex, to: space) >= limit / 2 {
+            var kept = head[..<space]
+            while let last = kept.last, ",;:".contains(last) { kept = kept.dropLast() }
+            return String(kept) + "…"
+        }
+        return String(head) + "…"
+    }
+
     /// A number with one decimal (`2.5`), without Foundation's formatters.
     public init(oneDecimal value: Double) {
         let tenths = Int((value * 10).rounded())

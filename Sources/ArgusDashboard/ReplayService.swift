@@ -73,8 +73,8 @@ final class ReplayService: @unchecked Sendable {
             return Self.failure(500, "\(error)")
         }
         let call = plan.calls[0]
-        if let concern = call.safetyConcern, !confirmDestructive {
-            return Self.failure(409, "\(call.tool ?? "this tool") is \(concern): replaying it may change something for real. "
+        if let concern = call.safetyConcern(safeTools: settings.template.safeTools), !confirmDestructive {
+            return Self.failure(409, "\(call.tool ?? "this tool") may change something when replayed: \(concern). "
                                      + "Confirm to replay (confirm_destructive: true).")
         }
         var combinedPatch = patch

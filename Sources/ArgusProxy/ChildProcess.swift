@@ -52,6 +52,8 @@ public enum SpawnError: Error, CustomStringConvertible {
     case commandNotFound(command: String, searchPath: String)
     case notExecutable(path: String, reason: String)
     case failed(command: String, reason: String)
+    /// Not started on purpose (the configuration that names it could not be read).
+    case refused(reason: String)
 
     public var description: String {
         switch self {
@@ -59,6 +61,7 @@ public enum SpawnError: Error, CustomStringConvertible {
             return "command not found: \(command) (searched PATH=\(searchPath))"
         case .notExecutable(let path, let reason): return "cannot execute \(path): \(reason)"
         case .failed(let command, let reason): return "cannot start \(command): \(reason)"
+        case .refused(let reason): return reason
         }
     }
 
@@ -68,6 +71,7 @@ public enum SpawnError: Error, CustomStringConvertible {
         case .commandNotFound: return 127
         case .notExecutable: return 126
         case .failed: return 127
+        case .refused: return 78  // EX_CONFIG
         }
     }
 }
@@ -80,21 +84,34 @@ public final class ChildProcess: @unchecked Sendable {
     public let stdinFD: Int32
     public let stdoutFD: Int32
     public let stderrFD: Int32
+    /// The pipe to the watchdog that kills the group if argus dies without a word (-1: none).
+    private var watchdogFD: Int32
+    private let watchdogMonitor = Monitor()
 
-    init(pid: pid_t, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32) {
+    init(pid: pid_t, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, watchdogFD: Int32) {
         self.pid = pid
         self.stdinFD = stdinFD
         self.stdoutFD = stdoutFD
         self.stderrFD = stderrFD
+        self.watchdogFD = watchdogFD
     }
 
     /// Starts `command` with `arguments`, inheriting this process's whole
     /// environment (or exactly `environment`), in `cwd` (or ours).
+    ///
+    /// The kernel sends the server SIGTERM when argus dies (`PR_SET_PDEATHSIG`), but a
+    /// server that ignores SIGTERM would outlive a SIGKILLed argus (and a `docker run
+    /// --name X` container would then block the next start). So a watchdog process
+    /// follows up: SIGTERM to the whole group, and SIGKILL after `watchdogGraceSeconds`.
     public static func spawn(command: String, arguments: [String], environment: [String: String]? = nil,
-                             cwd: String? = nil, pipeSize: Int32 = 1 << 20) throws(SpawnError) -> ChildProcess {
+                             cwd: String? = nil, pipeSize: Int32 = 1 << 20,
+                             watchdogGraceSeconds: Double = 5) throws(SpawnError) -> ChildProcess {
         // A relative path like ./server.py is relative to the directory the server runs in.
         let located = command.contains("/") && !command.hasPrefix("/") ? (cwd.map { $0 + "/" + command } ?? command) : command
         let path = try resolve(located, searchPath: environment?["PATH"])
+        // A server that exits early turns our next write to its stdin into SIGPIPE, which would kill
+        // argus (a replay, the dashboard) instead of returning EPIPE. The child gets default dispositions back.
+        signal(SIGPIPE, SIG_IGN)
         var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
         guard argus_pipe_cloexec(&stdinPipe) == 0, argus_pipe_cloexec(&stdoutPipe) == 0, argus_pipe_cloexec(&stderrPipe) == 0 else {
             throw .failed(command: command, reason: String(cString: strerror(errno)))
@@ -131,7 +148,8 @@ public final class ChildProcess: @unchecked Sendable {
             if execErrno == EACCES || execErrno == ENOEXEC { throw .notExecutable(path: path, reason: reason) }
             throw .failed(command: command, reason: reason)
         }
-        return ChildProcess(pid: pid, stdinFD: stdinPipe[1], stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0])
+        let watchdog = argus_start_watchdog(pid, Int32(min(max(watchdogGraceSeconds, 0), 3600) * 1000))
+        return ChildProcess(pid: pid, stdinFD: stdinPipe[1], stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0], watchdogFD: watchdog)
     }
 
     static var searchPath: String { getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin" }
@@ -166,6 +184,26 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// True while any process of the server's group is alive.
     public var groupAlive: Bool { kill(-pid, 0) == 0 }
+
+    /// Call once the server has exited: anything it left in its process group is
+    /// terminated (SIGTERM, then SIGKILL after a second), and the watchdog is let go.
+    public func reapGroup() {
+        if groupAlive {
+            signalGroup(SIGTERM)
+            for _ in 0..<20 where groupAlive { Clock.sleep(seconds: 0.05) }
+            if groupAlive { signalGroup(SIGKILL) }
+        }
+        releaseWatchdog()
+    }
+
+    /// The group is taken care of: the watchdog exits without touching it (its process
+    /// group id may soon belong to someone else).
+    public func releaseWatchdog() {
+        watchdogMonitor.locked {
+            if watchdogFD >= 0 { argus_release_watchdog(watchdogFD) }
+            watchdogFD = -1
+        }
+    }
 
     /// Blocks until the child exits.
     public func waitForExit() -> ExitStatus {

@@ -33,6 +33,14 @@ public struct WrapOptions: Sendable {
     public var sealer: SecretSealer?
     /// Called after each batch of records is committed (`--api` notifies a dashboard).
     public var onCommit: (@Sendable () -> Void)?
+    /// Set when the configuration could not be read: the session is relayed as always, but
+    /// none of its traffic, stderr or arguments is recorded (what the file's redaction,
+    /// patterns and scripts would have protected is unknown); the run is recorded with
+    /// this error so `argus runs`, the dashboard and `argus diagnose` show it.
+    public var recordingError: String?
+    /// Set when the server cannot be started at all (a named server from a configuration
+    /// that could not be read): why, for the message and the run.
+    public var startRefusal: String?
 
     public init(command: String, arguments: [String], databasePath: String) {
         self.command = command
@@ -71,26 +79,36 @@ public enum WrapSession {
         let environment = currentEnvironment().merging(options.extraEnvironment) { $1 }
         let policy = RedactionPolicy.forEnvironment(environment, enabled: options.redactionEnabled,
                                                     extraKeys: options.extraRedactKeys, patterns: options.redactPatterns)
-        let launch = LaunchSpec(command: options.command, args: options.arguments,
+        let recording = options.recordingError == nil
+        let launch = LaunchSpec(command: options.command, args: recording ? options.arguments : [],
                                 cwd: options.cwd ?? currentDirectory(), envNames: environment.keys.sorted())
         var config = RecorderConfig(
             serverName: options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments),
             launch: launch, idleTimeoutSeconds: options.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
-        config.sealer = options.sealer
+        config.sealer = recording ? options.sealer : nil
+        config.recordingError = options.recordingError
         var pipelineOptions = RecordingPipeline.Options(databasePath: options.databasePath)
         pipelineOptions.followsRunRequests = true
         let pipeline = RecordingPipeline(config: config, options: pipelineOptions,
-                                         report: StderrLog.write, onCommit: options.onCommit, makeHooks: options.makeHooks)
+                                         report: StderrLog.write, onCommit: options.onCommit,
+                                         makeHooks: recording ? options.makeHooks : nil)
+        // A path that cannot be written now will not become writable in the seconds of a flush:
+        // nothing is kept waiting for it at exit.
+        func flushTimeout() -> Double {
+            ArgusDatabase.unwritableReason(path: options.databasePath) == nil ? options.flushTimeoutSeconds : 0
+        }
 
         let child: ChildProcess
-        do {
+        do throws(SpawnError) {
+            if let refusal = options.startRefusal { throw .refused(reason: refusal) }
             child = try ChildProcess.spawn(command: options.command, arguments: options.arguments,
-                                           environment: options.extraEnvironment.isEmpty ? nil : environment, cwd: options.cwd)
+                                           environment: options.extraEnvironment.isEmpty ? nil : environment, cwd: options.cwd,
+                                           watchdogGraceSeconds: options.graceSeconds)
         } catch {
             StderrLog.write("argus: cannot start the MCP server: \(error)")
             pipeline.start(serverPID: nil)
             pipeline.finish(reason: .serverFailedToStart, detail: error.description, exitStatus: error.shellStatus,
-                            timeoutSeconds: options.flushTimeoutSeconds)
+                            timeoutSeconds: flushTimeout())
             options.onFinish?()
             return error.shellStatus
         }
@@ -104,7 +122,7 @@ public enum WrapSession {
         let serverOutput = OutputWatch(redactor: Redactor(policy: policy))
         OSThread(name: "argus-c2s") {
             _ = Relay.run(from: 0, to: child.stdinFD) { bytes, time in
-                pipeline.record(.clientToServer, bytes, at: time)
+                if recording { pipeline.record(.clientToServer, bytes, at: time) }
             }
             // Announce the cause before its effect: once stdin closes, the server may
             // exit at once, and its exit must not be read as a failure to start.
@@ -114,14 +132,14 @@ public enum WrapSession {
         OSThread(name: "argus-s2c") {
             _ = Relay.run(from: child.stdoutFD, to: 1, onDestinationBroken: { mailbox.post(.clientGone) }) { bytes, time in
                 serverOutput.sawStdout()
-                pipeline.record(.serverToClient, bytes, at: time)
+                if recording { pipeline.record(.serverToClient, bytes, at: time) }
             }
             mailbox.post(.serverOutputClosed)
         }
         OSThread(name: "argus-stderr") {
             _ = Relay.run(from: child.stderrFD, to: 2) { bytes, time in
                 serverOutput.sawStderr(bytes)
-                pipeline.recordStderr(bytes, at: time)
+                if recording { pipeline.recordStderr(bytes, at: time) }
             }
             mailbox.post(.serverErrorsClosed)
         }
@@ -149,7 +167,7 @@ public enum WrapSession {
             }
         }
         let stats = pipeline.finish(reason: reason ?? .serverExited, detail: detail, exitStatus: ending.status.shellStatus,
-                                    timeoutSeconds: options.flushTimeoutSeconds)
+                                    timeoutSeconds: flushTimeout())
         if stats.opsAbandoned > 0 {
             StderrLog.write("argus: \(stats.opsAbandoned) records could not be written to \(options.databasePath)")
         }
@@ -214,18 +232,10 @@ public enum WrapSession {
                 }
             }
             if let status, (outputClosed && errorsClosed) || now >= exitedAt + drainLimit {
-                reapGroup(child)
+                child.reapGroup()
                 return Ending(status: status, reason: reason, detail: detail)
             }
         }
-    }
-
-    /// The server is gone; anything it left in its process group goes too.
-    static func reapGroup(_ child: ChildProcess) {
-        guard child.groupAlive else { return }
-        child.signalGroup(SIGTERM)
-        for _ in 0..<20 where child.groupAlive { Clock.sleep(seconds: 0.05) }
-        if child.groupAlive { child.signalGroup(SIGKILL) }
     }
 
     static func currentEnvironment() -> [String: String] {
@@ -294,7 +304,7 @@ final class OutputWatch: @unchecked Sendable {
         }
         if line.isEmpty { return "" }
         let safe = redactor.redactText(line) ?? line
-        return ". Last stderr line: \"\(safe.prefix(300))\""
+        return ". Last stderr line: \"\(safe.shortened(to: 300))\""
     }
 }
 

@@ -79,7 +79,7 @@ public struct ReplayPlan: Sendable {
                           sealed: try reader.sealedParams(run: s.runID, seq: s.requestSeq), expected: expected,
                           expectedIsError: s.isError, latencyMicros: s.latencyMicros, startedAt: s.startedAt,
                           inputSchema: schema?.inputSchema.flatMap { try? JSONParser.parse($0) },
-                          annotations: schema?.annotations.flatMap { try? JSONParser.parse($0) })
+                          annotations: schema?.annotations.flatMap { try? JSONParser.parse($0) }, toolListed: schema != nil)
     }
 
     /// Secret-looking variables the recorded server had that this environment lacks.
@@ -108,6 +108,7 @@ public struct ReplayPlan: Sendable {
                     o["sealed"] = call.sealed.map { ["key_id": .string($0.keyID), "data": .string(Data($0.bytes).base64EncodedString())] } ?? .null
                     o["input_schema"] = call.inputSchema ?? .null
                     o["annotations"] = call.annotations ?? .null
+                    o["tool_listed"] = .bool(call.toolListed)
                     return .object(o)
                 })]
     }
@@ -129,7 +130,8 @@ public struct ReplayPlan: Sendable {
                               latencyMicros: c["latency_us"]?.intValue.map(Int64.init),
                               startedAt: c["started_at"]?.stringValue.flatMap(TimeFormat.parseISO8601) ?? Clock.wallMicros(),
                               inputSchema: c["input_schema"]?.nonNull,
-                              annotations: c["annotations"]?.nonNull)
+                              annotations: c["annotations"]?.nonNull,
+                              toolListed: c["tool_listed"]?.boolValue ?? (c["input_schema"]?.nonNull != nil))
         }
         return ReplayPlan(serverName: server["name"]?.stringValue ?? command,
                           launch: ServerLaunch(command: command, arguments: server["args"]?.arrayValue?.compactMap(\.stringValue) ?? [],

@@ -154,6 +154,7 @@ final class ServerConnection: @unchecked Sendable {
     /// Closes the server's input and waits for it to go (SIGTERM, then SIGKILL, after a moment).
     func close() {
         Foundation.close(child.stdinFD)
+        defer { child.reapGroup() }  // what the server left behind, and its watchdog
         if waitForExit(seconds: 2) { return }
         child.signalGroup(SIGTERM)
         if !waitForExit(seconds: 2) { child.signalGroup(SIGKILL) }

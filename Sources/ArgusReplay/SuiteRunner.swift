@@ -7,8 +7,12 @@ public struct SuiteReport: Sendable {
     public var seconds: Double
 
     public func count(_ outcome: ReplayResult.Outcome) -> Int { results.filter { $0.outcome == outcome }.count }
-    /// Changed or failed calls gate CI.
-    public var passed: Bool { count(.changed) == 0 && count(.failed) == 0 }
+    /// Changed or failed calls gate CI, and so does a suite that compared nothing: one whose
+    /// calls were all skipped (or that had none) proves nothing and must not pass.
+    public var passed: Bool { count(.changed) == 0 && count(.failed) == 0 && !comparedNothing }
+
+    /// Every call was skipped, or there was none: nothing was even tried.
+    public var comparedNothing: Bool { count(.equal) + count(.changed) + count(.failed) == 0 }
 
     public var summary: String {
         "\(results.count) calls: \(count(.equal)) equal, \(count(.changed)) changed, \(count(.failed)) failed, "
@@ -44,7 +48,8 @@ public struct SuiteReport: Sendable {
 
 public enum SuiteRunner {
     /// Runs every call of the plan. Calls of tools not annotated read-only (or
-    /// annotated destructive) are skipped unless `allowDestructive`.
+    /// annotated destructive) are skipped unless the options' `safeTools` name them or
+    /// `allowDestructive`.
     public static func run(_ plan: ReplayPlan, options: ReplayEngine.Options, allowDestructive: Bool,
                            report: @escaping @Sendable (String) -> Void,
                            progress: (Int, Int, ReplayResult) -> Void = { _, _, _ in }) -> SuiteReport {
@@ -54,9 +59,9 @@ public enum SuiteRunner {
         var results: [ReplayResult] = []
         for (i, call) in plan.calls.enumerated() {
             var result: ReplayResult
-            if !allowDestructive && !call.isSafeToReplay {
+            if !allowDestructive && call.safetyConcern(safeTools: options.safeTools) != nil {
                 result = ReplayResult(call: call, outcome: .skipped, actualIsError: false, changes: [],
-                                      failure: Self.skipReason(call))
+                                      failure: Self.skipReason(call, safeTools: options.safeTools))
             } else {
                 result = engine.replay(call)
             }
@@ -66,8 +71,8 @@ public enum SuiteRunner {
         return SuiteReport(results: results, seconds: Double(Clock.monotonicNanos() - start) / 1e9)
     }
 
-    static func skipReason(_ call: ReplayCall) -> String {
-        (call.safetyConcern ?? "") + "; --allow-destructive replays it"
+    static func skipReason(_ call: ReplayCall, safeTools: [String]) -> String {
+        "may change something when replayed: \(call.safetyConcern(safeTools: safeTools) ?? "")"
     }
 }
 

@@ -55,27 +55,6 @@ public struct ClientEntry: Sendable, Equatable {
         self.environment = environment
     }
 
-    /// Variables a `docker run` command forwards with `-e NAME` (no value): the client must supply them.
-    public static func dockerForwardedVariables(_ command: [String]) -> [String] {
-        guard let docker = command.first, docker.hasSuffix("docker") || docker.hasSuffix("podman"), command.dropFirst().first == "run" else {
-            return []
-        }
-        var names: [String] = []
-        var i = 2
-        while i < command.count {
-            let argument = command[i]
-            if argument == "-e" || argument == "--env", i + 1 < command.count {
-                if !command[i + 1].contains("=") { names.append(command[i + 1]) }
-                i += 2
-                continue
-            }
-            if argument.hasPrefix("--env="), !argument.dropFirst(6).contains("=") { names.append(String(argument.dropFirst(6))) }
-            if !argument.hasPrefix("-") { break }  // the image: the rest belongs to the container
-            i += 1
-        }
-        return names
-    }
-
     /// The `env` object for JSON clients.
     func jsonEnvironment(for client: MCPClient) -> JSONValue? {
         guard !environment.isEmpty else { return nil }
@@ -174,58 +153,69 @@ public enum ClientSetup {
         do {
             return try JSONParser.parse(text)
         } catch {
-            throw SetupError("cannot read \(path) as JSON (\(error)); if it has comments, add the entry by hand")
+            throw SetupError("cannot read \(path) as JSON (\(error.described(in: text))); if it has comments, add the entry by hand")
         }
     }
 
     static func sameOrder(_ a: JSONValue, _ b: JSONValue) -> Bool { JSONWriter.string(a) == JSONWriter.string(b) }
 
     /// Writes `text` to `path`, keeping a copy of the previous file next to it. Returns the backup's path.
-    /// The file keeps its mode (a new one is 0600: it may hold secrets) and, when `path` is a
-    /// symbolic link, the file it points to is the one replaced.
+    ///
+    /// Symbolic links are followed (dotfile managers link these files), but never out of
+    /// `confinedTo`: a project's own file (Claude Code's `.mcp.json`) is written only inside
+    /// the project, so a link planted in a cloned repository cannot aim the write at
+    /// `~/.bashrc`. A new file (a dangling link's target too) is 0600, the backup as well; an
+    /// existing file keeps its mode, narrowed to its owner when `secret` (values written by
+    /// `--copy-env`). No mode is ever widened.
     @discardableResult
-    public static func write(_ text: String, to path: String, now: Date = Date()) throws -> String? {
+    public static func write(_ text: String, to path: String, confinedTo directory: String? = nil, secret: Bool = false,
+                             now: Date = Date()) throws -> String? {
         let manager = FileManager.default
-        let path = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let target = try self.target(of: path, confinedTo: directory)
+        let parent = (target as NSString).deletingLastPathComponent
         var backup: String?
-        if manager.fileExists(atPath: path) {
+        if let previous = manager.contents(atPath: target) {
             let stamp = ISO8601DateFormatter().string(from: now).replacing(":", with: "")
-            var candidate = "\(path).argus-backup-\(stamp)"
+            var candidate = "\(target).argus-backup-\(stamp)"
             var n = 1
             while manager.fileExists(atPath: candidate) {  // two changes within a second
                 n += 1
-                candidate = "\(path).argus-backup-\(stamp)-\(n)"
+                candidate = "\(target).argus-backup-\(stamp)-\(n)"
+            }
+            do {
+                try PrivateFile.write(path: candidate, contents: Array(previous))
+            } catch {
+                throw SetupError("cannot back up \(target) before changing it: \(error.description)")
             }
             backup = candidate
-            do {
-                try manager.copyItem(atPath: path, toPath: candidate)
-            } catch {
-                throw SetupError("cannot back up \(path) before changing it: \(error.localizedDescription)")
-            }
-        } else {
-            try manager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        } else if !manager.fileExists(atPath: parent) {
+            try manager.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        let mode = ((try? manager.attributesOfItem(atPath: path))?[.posixPermissions] as? Int) ?? 0o600
-        try replace(path, with: Array(text.utf8), mode: mode_t(mode))
+        do {
+            try PrivateFile.write(path: target, contents: Array(text.utf8), secret: secret)
+        } catch {
+            throw SetupError(error.description)
+        }
         return backup
     }
 
-    /// Writes a temporary file with the mode, then renames it over `path`: the file is
-    /// never half-written, and never briefly more readable than it was.
-    static func replace(_ path: String, with bytes: [UInt8], mode: mode_t) throws {
-        let temporary = "\(path).argus-tmp-\(getpid())"
-        unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw SetupError("cannot write \(path): \(String(cString: strerror(errno)))") }
-        fchmod(fd, mode)  // open's mode is masked by the umask
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == bytes.count, synced, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw SetupError("cannot write \(path): \(reason)")
+    /// The file that writing `path` changes: links followed, and refused when they lead out of `directory`.
+    /// Read the current file through this too, so a refused link is not even read.
+    public static func target(of path: String, confinedTo directory: String?) throws -> String {
+        let target: String
+        do {
+            target = try PrivateFile.resolvingLinks(path)
+        } catch {
+            throw SetupError(error.description)
         }
+        guard let directory else { return target }
+        let root = PrivateFile.canonicalDirectory(directory) ?? directory
+        let parent = (target as NSString).deletingLastPathComponent
+        guard let real = PrivateFile.canonicalDirectory(parent), real == root || real.hasPrefix(root + "/") else {
+            throw SetupError("\(path) leads to \(target), outside \(directory); refusing to write there "
+                             + "(remove the link, or pass --client-config with the file you mean)")
+        }
+        return target
     }
 
     static func shellQuoted(_ words: [String]) -> String {

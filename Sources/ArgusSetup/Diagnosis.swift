@@ -32,9 +32,12 @@ public struct Diagnosis: Sendable {
         public var argusHome: String
         public var environment: [String: String]
         public var dashboardPort: Int
+        /// `./argus.config.json` when there is one that is not read (configuration never comes from the working directory).
+        public var ignoredLocalConfig: String?
 
         public init(version: String, configPath: String?, config: Result<Configuration, ConfigProblem>, databasePath: String,
-                    argusHome: String, environment: [String: String], dashboardPort: Int) {
+                    argusHome: String, environment: [String: String], dashboardPort: Int, ignoredLocalConfig: String? = nil) {
+            self.ignoredLocalConfig = ignoredLocalConfig
             self.version = version
             self.configPath = configPath
             self.config = config
@@ -65,7 +68,7 @@ public struct Diagnosis: Sendable {
         let reader = d.database(inputs)
         if let reader { d.lastRuns(reader) }
         if let config { d.servers(config, environment: inputs.environment) }
-        d.scripts(config, reader: reader)
+        d.scripts(config, reader: reader, home: inputs.environment["HOME"] ?? NSHomeDirectory())
         d.secrets(inputs)
         d.dashboard(inputs)
         return d
@@ -82,8 +85,13 @@ public struct Diagnosis: Sendable {
     }
 
     mutating func configuration(_ inputs: Inputs) -> Configuration? {
+        if let local = inputs.ignoredLocalConfig {
+            add("config", .info, "\(local) is not read",
+                ["configuration comes only from --config, $ARGUS_CONFIG or ~/.argus/config.json, never from the working directory "
+                 + "(a cloned project could otherwise run code through it); pass --config \(local) if you trust it"])
+        }
         guard let path = inputs.configPath else {
-            add("config", .info, "no configuration file (looked for $ARGUS_CONFIG, ./argus.config.json, ~/.argus/config.json)",
+            add("config", .info, "no configuration file (looked for $ARGUS_CONFIG, ~/.argus/config.json)",
                 ["`argus setup --init` writes a starting one"])
             return Configuration()
         }
@@ -95,7 +103,10 @@ public struct Diagnosis: Sendable {
                  + "\(config.scripts.count) script\(config.scripts.count == 1 ? "" : "s")"])
             return config
         case .failure(let problem):
-            add("config", .failed, "configuration \(path) is invalid", [problem.message])
+            add("config", .failed, "configuration \(path) is invalid", [
+                problem.message,
+                "until it is fixed, `argus wrap -- …` relays sessions without recording them, and `argus wrap NAME` cannot start NAME",
+            ])
             return nil
         }
     }
@@ -103,8 +114,13 @@ public struct Diagnosis: Sendable {
     mutating func database(_ inputs: Inputs) -> ArgusReader? {
         let path = inputs.databasePath
         guard FileManager.default.fileExists(atPath: path) else {
-            add("database", .warning, "no database at \(path) yet",
-                ["it is created by the first `argus wrap`; check that your client's config and this shell use the same --db / ARGUS_DB"])
+            if let reason = ArgusDatabase.unwritableReason(path: path) {
+                add("database", .failed, "no database at \(path), and argus cannot create one there: \(reason)",
+                    ["`argus wrap` relays sessions but records nothing; pass --db with a writable path (in the client's entry too)"])
+            } else {
+                add("database", .warning, "no database at \(path) yet",
+                    ["it is created by the first `argus wrap`; check that your client's config and this shell use the same --db / ARGUS_DB"])
+            }
             return nil
         }
         let reader: ArgusReader
@@ -121,13 +137,11 @@ public struct Diagnosis: Sendable {
             add("database", .failed, "the database at \(path) cannot be read", details)
             return nil
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        let writable = access(path, W_OK) == 0 && access(directory, W_OK) == 0
-        if writable {
-            add("database", .ok, "\(path) is writable")
+        if let reason = ArgusDatabase.unwritableReason(path: path) {
+            add("database", .failed, "\(path) is not writable (\(reason)): recording will pause until it is",
+                ["check the permissions of the file and of its directory, or pass --db with a writable path"])
         } else {
-            add("database", .failed, "\(path) is not writable: recording will pause until it is",
-                ["check the permissions of the file and of \(directory), or pass --db with a writable path"])
+            add("database", .ok, "\(path) is writable")
         }
         let journal = (try? reader.db.query("PRAGMA journal_mode").first?.text(0)) ?? "?"
         let schema = (try? reader.db.scalarInt("PRAGMA user_version")) ?? 0
@@ -153,6 +167,10 @@ public struct Diagnosis: Sendable {
             let title = "run \(run.id) \(run.serverName) (\(when)): \(reason)"
                 + (run.exitStatus.map { " (exit \($0))" } ?? "") + ", \(run.callCount) calls, \(run.errorCount) errors"
             var details: [String] = []
+            if let problem = run.recordingError {
+                add("runs", .failed, title + ", not recorded", [problem, "its traffic was relayed but not recorded; fix the configuration"])
+                continue
+            }
             if let detail = run.endDetail { details.append(detail) }
             if let tail = run.stderrTail, !tail.isEmpty {
                 details.append("server stderr (last lines):")
@@ -184,9 +202,9 @@ public struct Diagnosis: Sendable {
         }
     }
 
-    mutating func scripts(_ config: Configuration?, reader: ArgusReader?) {
+    mutating func scripts(_ config: Configuration?, reader: ArgusReader?, home: String) {
         for script in config?.scripts ?? [] {
-            let path = config.map { $0.resolve(script.path, home: NSHomeDirectory()) } ?? script.path
+            let path = config.map { $0.resolve(script.path, home: home) } ?? script.path
             guard let source = try? String(contentsOfFile: path, encoding: .utf8) else {
                 add("scripts", .failed, "script \(path) cannot be read")
                 continue

@@ -33,9 +33,10 @@ public enum StarterConfig {
   "// dashboard": "argus dashboard listens here (loopback only unless --allow-remote).",
   "dashboard": { "port": 3000, "host": "127.0.0.1" },
 
-  "// replay": "Differences to ignore when replaying, per tool (or * for all): JSON pointers, * and ** globs, or bare names.",
+  "// replay": "Differences to ignore when replaying, per tool (or * for all): JSON pointers, * and ** globs, or bare names. safe_tools: tools (globs) that only read, which argus test and argus replay may replay although their server does not annotate them read-only.",
   "replay": {
     "ignore": { "*": ["**/request_id"] },
+    "safe_tools": [],
     "seal": true
   },
 

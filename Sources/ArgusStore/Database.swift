@@ -22,10 +22,14 @@ public enum ArgusDatabase {
     /// Opens for writing, creating the file and its directory (mode 0700; the
     /// file 0600: it holds tool parameters and results even when redacted).
     public static func openForWriting(path: String, busyTimeoutMillis: Int32 = 5000) throws -> SQLiteConnection {
+        if let reason = unwritableReason(path: path) { throw StoreError.notWritable(path: path, reason: reason) }
         try createParentDirectory(of: path)
-        let existed = access(path, F_OK) == 0
+        // Created private before SQLite opens it (an empty file is an empty database): creating it
+        // with the umask's mode and narrowing it afterwards would leave a moment in which others
+        // could open it. SQLite gives its -wal and -shm files the database's mode.
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 { close(fd) }
         let db = try SQLiteConnection(path: path, mode: .readWriteCreate, busyTimeoutMillis: busyTimeoutMillis)
-        if !existed { chmod(path, 0o600) }
         try configure(db)
         try Schema.migrate(db)
         return db
@@ -60,6 +64,28 @@ public enum ArgusDatabase {
         try db.execute("PRAGMA foreign_keys = OFF")
     }
 
+    /// Why a database at `path` certainly cannot be written (a read-only file system, a
+    /// directory without write permission, a file where a directory should be), nil when it
+    /// may be writable. SQLite writes `-wal` and `-shm` files next to the database, so the
+    /// directory must be writable too; a directory still to be created needs its nearest
+    /// existing ancestor to be.
+    public static func unwritableReason(path: String) -> String? {
+        func parent(_ p: String) -> String {
+            guard let slash = p.lastIndex(of: "/") else { return "." }
+            return slash == p.startIndex ? "/" : String(p[..<slash])
+        }
+        func explain(_ p: String) -> String {
+            errno == EROFS ? "\(p) is on a read-only file system" : "\(p) is not writable (\(String(cString: strerror(errno))))"
+        }
+        var directory = parent(path)
+        while access(directory, F_OK) != 0 && directory != "/" && directory != "." { directory = parent(directory) }
+        var info = stat()
+        if stat(directory, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR { return "\(directory) is not a directory" }
+        if access(directory, W_OK) != 0 { return explain(directory) }
+        if access(path, F_OK) == 0 && access(path, W_OK) != 0 { return explain(path) }
+        return nil
+    }
+
     static func createParentDirectory(of path: String) throws {
         guard let slash = path.lastIndex(of: "/") else { return }
         let directory = String(path[..<slash])
@@ -81,6 +107,7 @@ public enum ArgusDatabase {
 public enum StoreError: Error, CustomStringConvertible {
     case missing(path: String)
     case cannotCreateDirectory(path: String, reason: String)
+    case notWritable(path: String, reason: String)
     case notFound(what: String)
 
     public var description: String {
@@ -89,6 +116,8 @@ public enum StoreError: Error, CustomStringConvertible {
             return "no database at \(path): record something first with `argus wrap -- <server command>`, or pass --db"
         case .cannotCreateDirectory(let path, let reason):
             return "cannot create directory \(path): \(reason); pass --db with a writable path"
+        case .notWritable(let path, let reason):
+            return "the database \(path) cannot be written: \(reason); pass --db with a writable path"
         case .notFound(let what): return "\(what) not found"
         }
     }

@@ -34,6 +34,7 @@ extension RunSummary {
         o["error_count"] = .number(String(errorCount))
         o["dropped_frames"] = .number(String(droppedFrames))
         o["label"] = label.map(JSONValue.string) ?? .null
+        o["recording_error"] = recordingError.map(JSONValue.string) ?? .null
         return .object(o)
     }
 }

@@ -28,6 +28,8 @@ public struct RunSummary: Sendable {
     public var errorCount: Int64
     /// A name given to a run started by hand (`argus runs new --label`).
     public var label: String?
+    /// Why this run's traffic was not recorded (nil: it was).
+    public var recordingError: String?
 }
 
 public struct CallSummary: Sendable {
@@ -161,7 +163,8 @@ public final class ArgusReader {
     static let runColumns = """
         id, kind, server_name, command, args, cwd, env_names, argus_pid, server_pid, previous_run_id,
         client_name, client_version, server_info_name, server_version, protocol_version, started_at, ended_at,
-        end_reason, end_detail, exit_status, stderr_tail, dropped_frames, message_count, call_count, error_count, label
+        end_reason, end_detail, exit_status, stderr_tail, dropped_frames, message_count, call_count, error_count,
+        label, recording_error
         """
 
     /// What a replay run is called in `runs.kind`; everything else is real traffic.
@@ -206,7 +209,8 @@ public final class ArgusReader {
                    serverInfoName: r.text(12), serverVersion: r.text(13), protocolVersion: r.text(14),
                    startedAt: r.int(15) ?? 0, endedAt: r.int(16), endReason: r.text(17), endDetail: r.text(18),
                    exitStatus: r.int(19), stderrTail: r.text(20), droppedFrames: r.int(21) ?? 0,
-                   messageCount: r.int(22) ?? 0, callCount: r.int(23) ?? 0, errorCount: r.int(24) ?? 0, label: r.text(25))
+                   messageCount: r.int(22) ?? 0, callCount: r.int(23) ?? 0, errorCount: r.int(24) ?? 0,
+                   label: r.text(25), recordingError: r.text(26))
     }
 
     static func stringArray(_ text: String?) -> [String] {

@@ -38,14 +38,14 @@ final class RecordApplier {
                 case .startRun(let start):
                     try db.run("""
                         INSERT INTO runs (kind, server_name, command, args, cwd, env_names, argus_pid, server_pid,
-                                          previous_run_id, started_at, label)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          previous_run_id, started_at, label, recording_error)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, [
                             .text(start.kind), .text(start.serverName), .text(start.launch.command),
                             .text(Self.jsonArray(start.launch.args)), .text(start.launch.cwd),
                             .text(Self.jsonArray(start.launch.envNames)), .int(Int64(start.argusPID)),
                             SQLiteValue(start.serverPID), start.previousRun.flatMap { newRuns[$0] ?? runIDs[$0] }.map(SQLiteValue.int) ?? .null,
-                            .int(start.startedAt), SQLiteValue(start.label),
+                            .int(start.startedAt), SQLiteValue(start.label), SQLiteValue(start.recordingError),
                         ])
                     newRuns[start.run] = db.lastInsertRowID
                     newServers[start.run] = start.serverName

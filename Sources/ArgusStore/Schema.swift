@@ -187,6 +187,11 @@ public enum Schema {
                 requested_by TEXT NOT NULL
             );
             """),
+        Migration(version: 6, name: "unrecorded runs", sql: """
+            -- Why a run's traffic was relayed but not recorded (its configuration could not be read,
+            -- so what its redaction would have protected is unknown); NULL for recorded runs.
+            ALTER TABLE runs ADD COLUMN recording_error TEXT;
+            """),
     ]
 
     public static var currentVersion: Int { migrations.last?.version ?? 0 }

@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <pthread.h>
 #include <linux/close_range.h>
 #include <unistd.h>
@@ -68,6 +69,67 @@ pid_t argus_spawn(const char *path, char *const argv[], char *const envp[], cons
     }
     *exec_errno = 0;
     return pid;
+}
+
+/* The watchdog itself: only async-signal-safe calls (it is forked from a threaded process). */
+static void watchdog(int fd, pid_t pgid, int grace_ms) {
+    setsid(); /* out of argus's process group and terminal: what kills argus's group leaves it alone */
+    prctl(PR_SET_NAME, "argus-watchdog");
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
+    /* Keep only the pipe: a copy of the session's pipes here would keep the client or the server waiting. */
+    int closed = syscall(SYS_close_range, (unsigned)fd + 1, ~0U, 0) == 0
+        && (fd == 3 || syscall(SYS_close_range, 3U, (unsigned)fd - 1, 0) == 0);
+    if (!closed) for (int other = 3; other < 65536; other++) if (other != fd) close(other);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < NSIG; s++) {
+        if (s == SIGKILL || s == SIGSTOP) continue;
+        signal(s, SIG_DFL);
+    }
+    char word = 0;
+    ssize_t n;
+    do { n = read(fd, &word, 1); } while (n < 0 && errno == EINTR);
+    if (n == 1) _exit(0); /* released: argus took care of the group */
+    if (kill(-pgid, 0) != 0) _exit(0);
+    kill(-pgid, SIGTERM);
+    struct timespec step = {0, 50 * 1000 * 1000};
+    for (int waited = 0; waited < grace_ms && kill(-pgid, 0) == 0; waited += 50) nanosleep(&step, NULL);
+    if (kill(-pgid, 0) == 0) kill(-pgid, SIGKILL);
+    _exit(0);
+}
+
+int argus_start_watchdog(pid_t pgid, int grace_ms) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+    pid_t middle = fork();
+    if (middle < 0) {
+        close(fds[0]); close(fds[1]);
+        return -1;
+    }
+    if (middle == 0) {
+        /* Fork again and leave, so the watchdog is adopted by init and never becomes our zombie. */
+        close(fds[1]);
+        pid_t dog = fork();
+        if (dog == 0) watchdog(fds[0], pgid, grace_ms);
+        _exit(dog < 0 ? 1 : 0);
+    }
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(middle, &status, 0) < 0 && errno == EINTR) {}
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        close(fds[1]);
+        return -1;
+    }
+    return fds[1];
+}
+
+void argus_release_watchdog(int fd) {
+    char word = 'R';
+    ssize_t ignored = write(fd, &word, 1);
+    (void)ignored;
+    close(fd);
 }
 
 int argus_pipe_cloexec(int fds[2]) {

@@ -214,6 +214,14 @@ final class TestServer: @unchecked Sendable {
         case "ping", "logging/setLevel":
             return [:]
         case "tools/list":
+            // Like most real servers, when asked: tools without annotations.
+            if ProcessInfo.processInfo.environment["ARGUS_TEST_NO_ANNOTATIONS"] != nil {
+                return ["tools": .array(Tools.definitions.map { tool in
+                    guard case .object(var o) = tool else { return tool }
+                    o["annotations"] = nil
+                    return .object(o)
+                })]
+            }
             return ["tools": .array(Tools.definitions)]
         case "tools/call":
             guard let name = params?["name"]?.stringValue else { throw RPCError(code: -32602, message: "missing tool name") }

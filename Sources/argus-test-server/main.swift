@@ -9,7 +9,8 @@ if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-
                notify_listeners, close_listeners (subscriptions/listen streams). One resource, one prompt.
         Environment: ARGUS_TEST_SEED (random_failure), ARGUS_TEST_FAIL_AT_START (exit at once with this error),
         ARGUS_TEST_RECEIVED_LOG (append every line received to this file),
-        ARGUS_TEST_CRASH_ON_TOOL (exit when this tool is called).
+        ARGUS_TEST_CRASH_ON_TOOL (exit when this tool is called), ARGUS_TEST_NO_ANNOTATIONS (list tools without
+        annotations, as most real servers do).
         """)
     exit(0)
 }

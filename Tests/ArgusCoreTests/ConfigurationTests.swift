@@ -52,7 +52,9 @@ import Testing
         (#"{"redaction": {"patterns": ["a[b"]}}"#, "redaction.patterns[0]: invalid regular expression \"a[b\""),
         (#"{"redaction": {"patterns": [{"name": "x"}]}}"#, "redaction.patterns[0].regex: required"),
         (#"{"servers": {"gh": {"args": []}}}"#, "servers.gh.command: required"),
-        ("{ not json", "(file): not valid JSON"),
+        ("{ not json", "line 1, column 3: not valid JSON"),
+        ("{\n  \"idle_timeout\": 5,\n  \"dashboard\": {\"port\": 3000,}\n}", "line 3, column 30: not valid JSON"),
+        ("{\n  \"// é\": \"ü\", \"x\" 1}", "line 2, column 20: not valid JSON"),
     ])
     func badFilesNameTheOffendingField(_ text: String, _ message: String) {
         #expect {

@@ -131,6 +131,15 @@ final class Spawned: @unchecked Sendable {
         return String(decoding: err, as: UTF8.self)
     }
 
+    /// All of stderr, once the process has closed it: right after exit, the reader thread may still be collecting it.
+    func stderrToEnd(timeout: Double = 30) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while !errClosed && condition.wait(until: deadline) {}
+        return String(decoding: err, as: UTF8.self)
+    }
+
     func waitForStderr(containing text: String, timeout: Double = 10) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()

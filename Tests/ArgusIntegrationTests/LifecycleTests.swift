@@ -65,6 +65,53 @@ import Testing
         #expect(waitUntil(timeout: 5) { !processExists(pid) }, "the server outlived a SIGKILLed proxy")
     }
 
+    /// The kernel's death signal is only SIGTERM: a server that ignores it (a `docker run`
+    /// client that traps it, say) must still go when argus is SIGKILLed. Plain processes, not an
+    /// MCP SDK client, which would kill the whole group itself and hide the orphan.
+    @Test func aServerThatIgnoresSIGTERMDoesNotOutliveASIGKILLedProxy() throws {
+        let dir = temporaryDirectory("orphan")
+        let session = try WrapSessionHarness(
+            server: ["/bin/sh", "-c", #"trap "" TERM; echo $$ > "$0"; while true; do sleep 0.05; done"#, dir + "/pid"],
+            options: ["--grace", "0.5"])
+        #expect(waitUntil(timeout: 30) { FileManager.default.fileExists(atPath: dir + "/pid") })
+        let pid = Int32((try? String(contentsOfFile: dir + "/pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+        try #require(pid > 0 && processExists(pid))
+        defer { kill(-pid, SIGKILL) }  // never leave it behind, whatever the outcome
+        session.proxy.signal(SIGKILL)
+        _ = session.proxy.waitForExit()
+        #expect(waitUntil(timeout: 60) { !processExists(pid) }, "the server (pid \(pid)) ignored SIGTERM and outlived a SIGKILLed proxy")
+    }
+
+    /// The watchdog holds none of the session's pipes (the client would wait for EOF, the server
+    /// for its input to close), and it leaves with a session that ends normally.
+    @Test func theWatchdogHoldsNoPipeOfTheSessionAndLeavesWithIt() throws {
+        let session = try WrapSessionHarness(testServer: [])
+        session.initialize()
+        let marker = "ARGUS_HOME=\(session.argusHome)"
+        #expect(waitUntil(timeout: 30) { !Self.watchdogs(environment: marker).isEmpty }, "no watchdog for this session")
+        for pid in Self.watchdogs(environment: marker) {
+            let fds = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).compactMap(Int.init).sorted()
+            let targets = fds.map { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) ?? "?" }
+            #expect(Array(targets.prefix(3)) == ["/dev/null", "/dev/null", "/dev/null"] && targets.count == 4,
+                    "watchdog \(pid) holds \(zip(fds, targets).map { "\($0)=\($1)" })")
+        }
+        #expect(session.finish() == 0)
+        #expect(waitUntil(timeout: 30) { Self.watchdogs(environment: marker).isEmpty },
+                "watchdogs left behind: \(Self.watchdogs(environment: marker))")
+    }
+
+    /// Live `argus-watchdog` processes whose environment has `entry` (it inherits argus's).
+    static func watchdogs(environment entry: String) -> [Int32] {
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
+        return pids.filter { pid in
+            guard (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == "argus-watchdog\n", processExists(pid) else {
+                return false
+            }
+            let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))) ?? Data()
+            return environ.split(separator: 0).contains { Data($0) == Data(entry.utf8) }
+        }
+    }
+
     @Test func aMissingCommandFailsWithOneClearLine() throws {
         let session = try WrapSessionHarness(server: ["no-such-mcp-server-xyz", "--flag"])
         #expect(session.proxy.waitForExit() == 127)
@@ -93,6 +140,12 @@ import Testing
         let run = try lastRun(session)
         #expect(run.endReason == "server_failed_to_start")
         #expect(run.stderrTail?.contains("GITHUB_TOKEN is not set") == true)
+        // `argus runs` says it too, as the README promises: the server's last words.
+        let runs = try Spawned(Binaries.argus, ["runs", "--db", session.database])
+        let listing = String(decoding: runs.readToEnd(), as: UTF8.self)
+        #expect(runs.waitForExit() == 0)
+        #expect(listing.contains(#"run \#(run.id): the server failed to start: exited with status 3"#), "\(listing)")
+        #expect(listing.contains(#"last stderr line: "Error: GITHUB_TOKEN is not set""#), "\(listing) \(runs.stderrToEnd())")
     }
 
     @Test func aServerCrashMidSessionEndsTheProxyWithItsStatus() throws {
@@ -141,5 +194,26 @@ import Testing
         let proxy = try Spawned(Binaries.argus, ["wrap"])
         #expect(proxy.waitForExit() != 0)
         #expect(proxy.stderrText.contains("give the server command after --"))
+    }
+
+    @Test(arguments: ["--help", "-h"])
+    func wrapHelpIsHelpNotAServer(_ flag: String) throws {
+        let dir = temporaryDirectory("help")
+        let proxy = try Spawned(Binaries.argus, ["wrap", "--db", dir + "/argus.db", flag])
+        let out = String(decoding: proxy.readToEnd(), as: UTF8.self)
+        #expect(proxy.waitForExit() == 0, "\(proxy.stderrText)")
+        #expect(out.contains("USAGE: argus wrap") && out.contains("--idle-timeout"), "\(out)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/argus.db"))  // no run named --help
+    }
+
+    /// An option argus does not know, before `--`, is a typo to point at, not a server to run.
+    @Test func anUnknownOptionBeforeTheCommandIsAUsageError() throws {
+        let dir = temporaryDirectory("typo")
+        let proxy = try Spawned(Binaries.argus, ["wrap", "--db", dir + "/argus.db", "--typo", "--", Binaries.testServer])
+        #expect(proxy.waitForExit() == 64)  // EX_USAGE
+        let stderr = proxy.stderrToEnd()
+        #expect(stderr.contains("unknown option --typo"), "\(stderr)")
+        #expect(!stderr.contains("command not found"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/argus.db"))
     }
 }

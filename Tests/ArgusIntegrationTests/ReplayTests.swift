@@ -16,7 +16,7 @@ import Testing
         environment.merge(extra) { $1 }
         let cli = try Spawned(Binaries.argus, arguments + ["--db", session.database], environment: environment, cwd: cwd)
         let out = String(decoding: cli.readToEnd(timeout: 60), as: UTF8.self)
-        return (cli.waitForExit(timeout: 60), out, cli.stderrText)
+        return (cli.waitForExit(timeout: 60), out, cli.stderrToEnd())
     }
 
     /// Records one session of the test server with the given calls; returns it (finished) and the call ids in order.
@@ -130,7 +130,7 @@ import Testing
         #expect(invalid.status == 2)
         #expect(invalid.out.contains("do not fit calculate's recorded input schema: arguments/a: expected number, got a string"))
         let notJSON = try Self.argus(["replay", String(ids[0]), "--params", "{a: 1"], session: session)
-        #expect(notJSON.status == 1)
+        #expect(notJSON.status == 2)  // the help's "2 the replay failed": nothing was replayed
         #expect(notJSON.err.contains("--params is not valid JSON"))
     }
 
@@ -212,6 +212,11 @@ import Testing
         #expect(pass.out.contains("4 calls: 3 equal, 0 changed, 0 failed, 1 skipped"))
         let xml = try String(contentsOfFile: junit, encoding: .utf8)
         #expect(xml.contains(#"tests="4" failures="0" errors="0" skipped="1""#))
+        // Suites and reports hold recorded data: only their owner reads them.
+        for file in [suite, junit] {
+            let mode = (try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) ?? 0
+            #expect(mode == 0o600, "\(file) has mode \(String(mode, radix: 8))")
+        }
 
         let all = try Self.argus(["test", "--suite", suite, "--allow-destructive"], session: session)
         #expect(all.out.contains("4 calls: 4 equal"))
@@ -228,6 +233,97 @@ import Testing
         let json = try Self.argus(["test", "--suite", suite, "--json"], session: session)
         let summary = try JSONParser.parse(json.out)["summary"]
         #expect(summary?["changed"] == 1 && summary?["equal"] == 2 && summary?["skipped"] == 1)
+    }
+
+    /// Most real servers annotate nothing. A suite of their calls used to skip every call as
+    /// possibly destructive and pass: "3 calls: 0 equal, 0 changed, 0 failed, 3 skipped", exit 0.
+    @Test func aSuiteThatComparedNothingFailsAndSaysHowToIncludeTheCalls() throws {
+        let (session, _) = try Self.record([("echo", ["message": "a"]), ("calculate", ["operation": "add", "a": 1, "b": 2])],
+                                           environment: ["ARGUS_TEST_NO_ANNOTATIONS": "1"])
+        let skipped = try Self.argus(["test", "--run", "1"], session: session)
+        #expect(skipped.status == 1, "\(skipped.out) \(skipped.err)")
+        #expect(skipped.out.contains("2 calls: 0 equal, 0 changed, 0 failed, 2 skipped"))
+        #expect(skipped.out.contains("skipped  echo (call 3): may change something when replayed: its tools/list entry has no annotations"),
+                "\(skipped.out)")
+        #expect(skipped.err.contains("nothing was compared: all 2 calls were skipped"), "\(skipped.err)")
+        #expect(skipped.err.contains("--allow calculate") && skipped.err.contains(#""replay": {"safe_tools": ["calculate"]}"#))
+
+        // --allow names tools (globs) that only read.
+        let allowed = try Self.argus(["test", "--run", "1", "--allow", "echo", "--allow", "calc*"], session: session)
+        #expect(allowed.status == 0, "\(allowed.out) \(allowed.err)")
+        #expect(allowed.out.contains("2 calls: 2 equal, 0 changed, 0 failed, 0 skipped"))
+
+        // The durable way: the config's replay.safe_tools. Skipping some is fine once something was compared.
+        let config = session.directory + "/argus.config.json"
+        try #"{"replay": {"safe_tools": ["ec*"]}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let safe = try Self.argus(["test", "--run", "1", "--config", config], session: session)
+        #expect(safe.status == 0, "\(safe.out) \(safe.err)")
+        #expect(safe.out.contains("2 calls: 1 equal, 0 changed, 0 failed, 1 skipped"))
+
+        // A suite with no call to replay proves nothing either.
+        let empty = try WrapSessionHarness(testServer: [])
+        empty.initialize()
+        empty.request("tools/list")
+        #expect(empty.finish() == 0)
+        let nothing = try Self.argus(["test", "--run", "1"], session: empty)
+        #expect(nothing.status == 1, "\(nothing.out) \(nothing.err)")
+        #expect(nothing.err.contains("nothing was compared: there are no tool calls"))
+    }
+
+    /// "echo is the recording has no annotations for this tool (no tools/list), so…" was garbled,
+    /// and said "no tools/list" when one was recorded. Each case now says what it is.
+    @Test func replayRefusalsSayWhichAnnotationIsMissingAndExitTwo() throws {
+        let bare = try WrapSessionHarness(testServer: [])
+        bare.initialize()
+        bare.callTool("echo", ["message": "no tools/list before me"])
+        #expect(bare.finish() == 0)
+        let echo = try #require(try bare.reader().calls(CallFilter()).first { $0.tool == "echo" }).id
+        let noList = try Self.argus(["replay", String(echo)], session: bare)
+        #expect(noList.status == 2, "\(noList.out) \(noList.err)")
+        #expect(noList.err.contains("echo was not replayed: it may change something when replayed (no tools/list was recorded for its server"),
+                "\(noList.err)")
+        #expect(noList.err.contains("--allow echo") && !noList.err.contains("echo is the"))
+
+        let (listed, ids) = try Self.record([("echo", ["message": "a"])], environment: ["ARGUS_TEST_NO_ANNOTATIONS": "1"])
+        let unannotated = try Self.argus(["replay", String(ids[0])], session: listed)
+        #expect(unannotated.status == 2)
+        #expect(unannotated.err.contains("its tools/list entry has no annotations to say it only reads"), "\(unannotated.err)")
+        #expect(!unannotated.err.contains("no tools/list was recorded"))
+        let allowed = try Self.argus(["replay", String(ids[0]), "--allow", "echo"], session: listed)
+        #expect(allowed.status == 0, "\(allowed.out) \(allowed.err)")
+        #expect(allowed.out.contains("equal    echo"))
+
+        let (annotated, destructive) = try Self.record([("delete_file", ["path": "/tmp/x"])])
+        let refused = try Self.argus(["replay", String(destructive[0]), "--allow", "*"], session: annotated)
+        #expect(refused.status == 2)  // a glob never vouches for a tool its server calls destructive
+        #expect(refused.err.contains("it is annotated destructive (destructiveHint: true)") && refused.err.contains("--allow-destructive"))
+    }
+
+    /// On a terminal, a single replay asks instead of refusing.
+    @Test func aReplayOnATerminalAsksFirst() throws {
+        let (session, ids) = try Self.record([("echo", ["message": "a"])], environment: ["ARGUS_TEST_NO_ANNOTATIONS": "1"])
+        for (answer, status) in [("y", Int32(0)), ("n", Int32(2))] {
+            let terminal = try PseudoTerminal()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Binaries.argus)
+            process.arguments = ["replay", String(ids[0]), "--db", session.database]
+            var environment = ProcessInfo.processInfo.environment
+            environment["ARGUS_HOME"] = session.argusHome
+            environment["NO_COLOR"] = "1"
+            process.environment = environment
+            process.standardInput = terminal.follower
+            process.standardError = terminal.follower
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let asked = terminal.read(until: "[y/N]", timeout: 60)
+            #expect(asked.contains("echo may change something when replayed: its tools/list entry has no annotations"), "\(asked)")
+            terminal.write(answer + "\n")
+            let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == status, "answered \(answer): \(out) \(terminal.read(until: "\u{0}", timeout: 1))")
+            if answer == "y" { #expect(out.contains("equal    echo")) }
+        }
     }
 
     @Test func oneWarmServerServesASuiteAndACrashedOneIsRestarted() throws {
@@ -252,9 +348,13 @@ import Testing
 
     @Test func failuresAreExplained() throws {
         let (session, ids) = try Self.record([("slow_operation", ["ms": 1]), ("calculate", ["operation": "add", "a": 1, "b": 2])])
+        // Exit 2, as the help says, for a replay that could not be made at all.
         let unknown = try Self.argus(["replay", "999"], session: session)
-        #expect(unknown.status == 1)
+        #expect(unknown.status == 2)
         #expect(unknown.err.contains("no call 999 in the database"))
+        let badJSON = try Self.argus(["replay", String(ids[1]), "--params", #"{"a": 1,}"#], session: session)
+        #expect(badJSON.status == 2)
+        #expect(badJSON.err.contains("--params is not valid JSON: line 1, column 9"), "\(badJSON.err)")
 
         let notStarting = try Self.argus(["replay", String(ids[1])], session: session,
                                          environment: ["ARGUS_TEST_FAIL_AT_START": "license expired"])
@@ -302,4 +402,51 @@ import Testing
         let call = try #require(received.first { $0["method"] == "tools/call" })
         #expect(call["params"]?["_meta"]?["io.modelcontextprotocol/clientInfo"]?["name"] == "modern-client")
     }
+}
+
+/// A pseudo-terminal: `follower` is what a program sees as its terminal; the test reads and
+/// writes the other end.
+final class PseudoTerminal {
+    let leader: Int32
+    let follower: FileHandle
+    private var seen = ""
+
+    init() throws {
+        struct NoTerminal: Error {}
+        // posix_openpt and friends are not in Swift's Glibc module (they need _XOPEN_SOURCE): look them up.
+        typealias IntFunction = @convention(c) (Int32) -> Int32
+        typealias NameFunction = @convention(c) (Int32) -> UnsafeMutablePointer<CChar>?
+        func symbol<T>(_ name: String, as: T.Type) throws -> T {
+            guard let pointer = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { throw NoTerminal() }
+            return unsafeBitCast(pointer, to: T.self)
+        }
+        leader = try symbol("posix_openpt", as: IntFunction.self)(O_RDWR | O_NOCTTY)
+        guard leader >= 0, try symbol("grantpt", as: IntFunction.self)(leader) == 0, try symbol("unlockpt", as: IntFunction.self)(leader) == 0,
+              let name = try symbol("ptsname", as: NameFunction.self)(leader)
+        else { throw NoTerminal() }
+        let fd = open(name, O_RDWR | O_NOCTTY)
+        guard fd >= 0 else { throw NoTerminal() }
+        follower = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        _ = fcntl(leader, F_SETFL, fcntl(leader, F_GETFL) | O_NONBLOCK)
+    }
+
+    /// Everything the program wrote until `text` appears (or the timeout).
+    func read(until text: String, timeout: Double) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !seen.contains(text) && Date() < deadline {
+            var poller = pollfd(fd: leader, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 50) > 0 else { continue }
+            let n = Foundation.read(leader, &buffer, buffer.count)
+            if n <= 0 { break }
+            seen += String(decoding: buffer[0..<n], as: UTF8.self)
+        }
+        return seen
+    }
+
+    func write(_ text: String) {
+        _ = text.withCString { Foundation.write(leader, $0, strlen($0)) }
+    }
+
+    deinit { close(leader) }
 }

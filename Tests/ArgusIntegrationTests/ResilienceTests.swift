@@ -37,9 +37,73 @@ import Testing
         #expect(session.callTool("calculate", ["operation": "add", "a": 1, "b": 1])?["structuredContent"]?["result"] == 2)
         #expect(session.finish() == 0)
         let stderr = session.proxy.stderrText
-        #expect(stderr.contains("argus: recording paused: the database file cannot be opened or created"))
+        #expect(stderr.contains("argus: recording paused: the database \(dir)/not-a-dir/argus.db cannot be written: "
+                                + "\(dir)/not-a-dir is not a directory"), "\(stderr)")
         #expect(stderr.contains("the MCP session is not affected"))
         #expect(stderr.contains("could not write"))
+    }
+
+    /// `--db` in a read-only directory: the session is relayed, the reason said once, and the
+    /// proxy does not keep the client waiting at exit for a path that cannot become writable.
+    @Test func aReadOnlyDirectoryIsExplainedAndDoesNotDelayTheEnd() throws {
+        let directory = try ReadOnlyDirectory()
+        defer { directory.remove() }
+        // A flush timeout far longer than any test waits: only giving up at once lets the proxy exit in time.
+        let session = try WrapSessionHarness(server: [Binaries.testServer], options: ["--flush-timeout", "600"],
+                                             database: directory.path + "/argus.db")
+        session.initialize()
+        #expect(session.callTool("calculate", ["operation": "add", "a": 1, "b": 1])?["structuredContent"]?["result"] == 2)
+        #expect(session.finish(timeout: 120) == 0, "the proxy waited for a database it can never write")
+        let stderr = session.proxy.stderrToEnd()
+        #expect(stderr.contains("cannot be written: \(directory.path) \(directory.reason)"), "\(stderr)")
+        #expect(stderr.contains("pass --db with a writable path"))
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["ARGUS_HOME"] = session.argusHome
+        environment["ARGUS_CONFIG"] = nil
+        let diagnose = try Spawned(Binaries.argus, ["diagnose", "--json", "--db", directory.path + "/argus.db"], environment: environment)
+        let json = try JSONParser.parse(String(decoding: diagnose.readToEnd(), as: UTF8.self))
+        #expect(diagnose.waitForExit() == 1)
+        let check = json["checks"]?.arrayValue?.first { $0["section"] == "database" }
+        #expect(check?["status"] == "failed", "\(check.map { JSONWriter.string($0) } ?? "no database check")")
+        #expect(check?["title"]?.stringValue?.contains("cannot create one there: \(directory.path) \(directory.reason)") == true,
+                "\(check.map { JSONWriter.string($0) } ?? "")")
+    }
+
+    /// The database holds tool parameters and results: it is created private, not created with the
+    /// umask's mode and narrowed afterwards (a window in which anyone could open it and keep it open).
+    @Test func theDatabaseIsCreatedPrivateRatherThanNarrowedLater() throws {
+        let directory = temporaryDirectory("private-db")
+        let watch = inotify_init1(Int32(IN_NONBLOCK))
+        try #require(watch >= 0)
+        defer { close(watch) }
+        try #require(inotify_add_watch(watch, directory, UInt32(IN_CREATE) | UInt32(IN_ATTRIB)) >= 0)
+        let session = try WrapSessionHarness(server: [Binaries.testServer], database: directory + "/argus.db")
+        session.initialize()
+        #expect(session.finish() == 0)
+
+        var events: [(name: String, mask: UInt32)] = []
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = read(watch, &buffer, buffer.count)
+            if n <= 0 { break }
+            var offset = 0
+            while offset + 16 <= n {
+                let (mask, length) = buffer.withUnsafeBytes {
+                    ($0.load(fromByteOffset: offset + 4, as: UInt32.self), Int($0.load(fromByteOffset: offset + 12, as: UInt32.self)))
+                }
+                let name = String(decoding: buffer[(offset + 16)..<(offset + 16 + length)].prefix { $0 != 0 }, as: UTF8.self)
+                events.append((name, mask))
+                offset += 16 + length
+            }
+        }
+        #expect(events.contains { $0.name == "argus.db" && $0.mask & UInt32(IN_CREATE) != 0 }, "\(events)")
+        #expect(!events.contains { $0.name == "argus.db" && $0.mask & UInt32(IN_ATTRIB) != 0 },
+                "the database's mode was changed after it was created: \(events)")
+        for file in ["argus.db", "argus.db-wal", "argus.db-shm"] where FileManager.default.fileExists(atPath: directory + "/" + file) {
+            let mode = (try FileManager.default.attributesOfItem(atPath: directory + "/" + file)[.posixPermissions] as? Int) ?? 0
+            #expect(mode == 0o600, "\(file) has mode \(String(mode, radix: 8))")
+        }
     }
 
     @Test func aCorruptDatabaseIsReportedAndTheSessionGoesOn() throws {
@@ -114,5 +178,35 @@ import Testing
         #expect(total == Int64(20 * (callsEach + 1)))
         let messages = try reader.db.scalarInt("SELECT count(*) FROM messages")
         #expect(messages == Int64(20 * (2 * (callsEach + 1) + 1)))  // requests, responses and one notification each
+    }
+}
+
+/// A directory nobody may write: a read-only tmpfs when root (root ignores modes), else mode 0555.
+struct ReadOnlyDirectory {
+    let path = temporaryDirectory("readonly")
+    /// How argus should explain it.
+    let reason: String
+
+    init() throws {
+        if getuid() == 0 {
+            try #require(Self.run("/bin/mount", ["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", path]) == 0, "could not mount a tmpfs")
+            reason = "is on a read-only file system"
+        } else {
+            chmod(path, 0o555)
+            reason = "is not writable (Permission denied)"
+        }
+    }
+
+    func remove() {
+        if getuid() == 0 { _ = Self.run("/bin/umount", ["-l", path]) } else { chmod(path, 0o755) }
+    }
+
+    static func run(_ tool: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 }

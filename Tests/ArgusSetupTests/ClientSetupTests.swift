@@ -21,12 +21,79 @@ import Testing
     }
 }
 
-@Suite struct ClientEntryTests {
+@Suite struct ContainerRunOptionsTests {
+    func forwarded(_ command: [String], files: [String: String] = [:]) -> [String] {
+        ContainerRunOptions.parse(command, readFile: { files[$0] })?.forwardedVariables ?? []
+    }
+
     @Test func dockerForwardedVariablesAreFound() {
-        #expect(ClientEntry.dockerForwardedVariables(["docker", "run", "-i", "--rm", "-e", "API_KEY", "-e", "MODE=fast", "--env", "TOKEN",
-                                                      "--env=REGION", "image", "-e", "NOT_DOCKER"]) == ["API_KEY", "TOKEN", "REGION"])
-        #expect(ClientEntry.dockerForwardedVariables(["/usr/bin/podman", "run", "-e", "X", "img"]) == ["X"])
-        #expect(ClientEntry.dockerForwardedVariables(["npx", "-e", "X"]).isEmpty)
+        #expect(forwarded(["docker", "run", "-i", "--rm", "-e", "API_KEY", "-e", "MODE=fast", "--env", "TOKEN",
+                           "--env=REGION", "image", "-e", "NOT_DOCKER"]) == ["API_KEY", "TOKEN", "REGION"])
+        #expect(forwarded(["/usr/bin/podman", "run", "-e", "X", "img"]) == ["X"])
+        #expect(ContainerRunOptions.parse(["npx", "-e", "X"]) == nil)
+    }
+
+    /// The vendors' own documented commands.
+    @Test func vendorExamplesForwardTheirVariables() {
+        // mnemonic's Argus API server: an option with a value (--name X) comes before -e NAME.
+        let mnemonic = ["docker", "run", "--name", "argus-api-mcp-server-stdio", "--rm", "-i", "-e", "ARGUS_API_KEY",
+                        "ghcr.io/mnemonic-no/argus-api-mcp-server-stdio:latest"]
+        #expect(forwarded(mnemonic) == ["ARGUS_API_KEY"])
+        #expect(ContainerRunOptions.parse(mnemonic)?.image == "ghcr.io/mnemonic-no/argus-api-mcp-server-stdio:latest")
+        // GitHub's MCP server.
+        #expect(forwarded(["docker", "run", "-i", "--rm", "-e", "GITHUB_PERSONAL_ACCESS_TOKEN", "ghcr.io/github/github-mcp-server"])
+                == ["GITHUB_PERSONAL_ACCESS_TOKEN"])
+        // podman: --name X and the --replace flag before -e.
+        #expect(forwarded(["podman", "run", "--name", "argus-api", "--replace", "-i", "--rm", "-e", "ARGUS_API_KEY", "img:1"])
+                == ["ARGUS_API_KEY"])
+    }
+
+    @Test func optionsAreReadAsDockerReadsThem() {
+        // Values in every spelling; a volume's value that looks like NAME=... is not a variable.
+        #expect(forwarded(["docker", "run", "-v", "a:b", "--volume=/x:/y", "-p", "8080:80", "--network", "host",
+                           "-w", "/work", "-u", "1000", "-eA", "-ie", "B", "-e=C", "--env", "D=1", "img", "--env", "E"])
+                == ["A", "B", "C"])
+        // --env-file: lines without a value are forwarded (docker's rule); comments and NAME=value are not.
+        #expect(forwarded(["docker", "run", "--env-file", "/cfg/env", "-e", "A", "img"],
+                          files: ["/cfg/env": "# comment\nFROM_FILE\nSET=1\n\nALSO\n"]) == ["FROM_FILE", "ALSO", "A"])
+        // Global options and `container run`.
+        #expect(forwarded(["docker", "--context", "remote", "container", "run", "-e", "X", "img"]) == ["X"])
+        #expect(forwarded(["docker", "-H", "tcp://h:2375", "run", "--rm", "-e", "Y", "img"]) == ["Y"])
+        // Not a run at all.
+        #expect(ContainerRunOptions.parse(["docker", "compose", "run", "-e", "X", "svc"]) == nil)
+        // A glob or anything that is not a variable name is not forwarded.
+        #expect(forwarded(["podman", "run", "-e", "FOO*", "-e", "1X", "img"]).isEmpty)
+    }
+}
+
+@Suite struct ClientCommandTests {
+    @Test func aBareCommandIsWrittenByTheAbsolutePathThisShellFinds() throws {
+        let dir = NSTemporaryDirectory() + "argus-cmd-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
+        let tool = dir + "/bin/mcp-tool"
+        try "#!/bin/sh\nexit 0\n".write(toFile: tool, atomically: true, encoding: .utf8)
+        chmod(tool, 0o755)
+        let found = ClientCommand.resolve("mcp-tool", searchPath: "/nowhere:\(dir)/bin", currentDirectory: "/")
+        #expect(found == .init(command: tool, warnings: []))
+        // ./tool is relative to here, not to the directory the client starts argus in.
+        #expect(ClientCommand.resolve("./bin/mcp-tool", searchPath: "", currentDirectory: dir).command == dir + "/./bin/mcp-tool")
+        // Not found: written as given, with a warning that says so.
+        let missing = ClientCommand.resolve("no-such-mcp-tool", searchPath: dir + "/bin", currentDirectory: "/")
+        #expect(missing.command == "no-such-mcp-tool")
+        #expect(missing.warnings.first?.contains("not on this shell's PATH") == true)
+
+        // A script whose interpreter the desktop PATH lacks (npx and node from nvm): found, and warned about.
+        let script = dir + "/bin/npx-like"
+        try "#!/usr/bin/env mcp-only-here-node\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let warned = ClientCommand.resolve("npx-like", searchPath: dir + "/bin", currentDirectory: "/", desktopPath: "/usr/bin:/bin")
+        #expect(warned.command == script)
+        #expect(warned.warnings.first?.contains("runs `mcp-only-here-node` through /usr/bin/env") == true)
+        try FileManager.default.createDirectory(atPath: dir + "/node-bin", withIntermediateDirectories: true)
+        try "#!/bin/sh\n".write(toFile: dir + "/node-bin/mcp-only-here-node", atomically: true, encoding: .utf8)
+        chmod(dir + "/node-bin/mcp-only-here-node", 0o755)
+        #expect(ClientCommand.resolve("npx-like", searchPath: dir + "/bin", currentDirectory: "/",
+                                      desktopPath: "/usr/bin:\(dir)/node-bin").warnings.isEmpty)
     }
 }
 
@@ -111,6 +178,59 @@ import Testing
         try ClientSetup.write("{\"b\": 2}\n", to: link)
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == path)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "{\"b\": 2}\n")
+    }
+}
+
+/// `setup --write` never widens a file's mode and never writes out of the project through a link.
+@Suite struct ClientFileModeTests {
+    let dir = NSTemporaryDirectory() + "argus-modes-\(UUID().uuidString.prefix(8))"
+
+    func mode(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
+    }
+
+    @Test func aDanglingLinkGetsAPrivateFile() throws {
+        try FileManager.default.createDirectory(atPath: dir + "/real", withIntermediateDirectories: true)
+        let link = dir + "/mcp.json"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "real/mcp.json")  // nothing there yet
+        try ClientSetup.write("{}\n", to: link)
+        #expect(mode(dir + "/real/mcp.json") == 0o600, "mode \(String(mode(dir + "/real/mcp.json") ?? 0, radix: 8))")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "real/mcp.json")
+    }
+
+    @Test func aSecretNarrowsTheFileAndNothingWidensIt() throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/claude_desktop_config.json"
+        try "{}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o644)
+        let backup = try #require(try ClientSetup.write("{\"a\": 1}\n", to: path))
+        #expect(mode(path) == 0o644)  // no secret in it: the user's mode stays
+        #expect(mode(backup) == 0o600)
+        try ClientSetup.write("{\"token\": \"t\"}\n", to: path, secret: true)
+        #expect(mode(path) == 0o600, "a token was written into a file others can read: \(String(mode(path) ?? 0, radix: 8))")
+        chmod(path, 0o400)
+        try ClientSetup.write("{}\n", to: path, secret: true)
+        #expect(mode(path) == 0o400)
+    }
+
+    @Test func aProjectFileIsNotWrittenThroughALinkOutOfTheProject() throws {
+        let project = dir + "/project", outside = dir + "/outside"
+        try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        try "# my shell\n".write(toFile: outside + "/.bashrc", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: project + "/.mcp.json", withDestinationPath: outside + "/.bashrc")
+        #expect {
+            try ClientSetup.write("{}\n", to: project + "/.mcp.json", confinedTo: project)
+        } throws: { "\($0)".contains("outside \(project)") }
+        #expect(try String(contentsOfFile: outside + "/.bashrc", encoding: .utf8) == "# my shell\n")
+        #expect(FileManager.default.subpaths(atPath: outside)?.count == 1)  // no backup, no temporary file left there
+
+        // A link that stays inside the project is followed.
+        try FileManager.default.removeItem(atPath: project + "/.mcp.json")
+        try FileManager.default.createDirectory(atPath: project + "/config", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: project + "/.mcp.json", withDestinationPath: "config/mcp.json")
+        try ClientSetup.write("{}\n", to: project + "/.mcp.json", confinedTo: project)
+        #expect(try String(contentsOfFile: project + "/config/mcp.json", encoding: .utf8) == "{}\n")
     }
 }
 

@@ -63,6 +63,9 @@ public struct Configuration: Sendable, Equatable {
     public var replayIgnore: [String: [String]] = [:]
     /// Keep the originals of redacted params, encrypted, so replay can send them (default true).
     public var replaySeal: Bool?
+    /// Tools (globs) the user says only read, so `argus test` and `argus replay` replay them
+    /// without annotations that say so.
+    public var replaySafeTools: [String] = []
     public var servers: [String: Server] = [:]
 
     public init() {}
@@ -88,7 +91,9 @@ public struct Configuration: Sendable, Equatable {
         do {
             root = try JSONParser.parse(text)
         } catch {
-            throw Error(path: "(file)", message: "not valid JSON: \(error)", file: source)
+            // Where an editor will find it: one stray comma should not take a hunt.
+            let (line, column) = error.location(in: text)
+            throw Error(path: "line \(line), column \(column)", message: "not valid JSON: \(error.message)", file: source)
         }
         var reader = Reader(file: source, environment: environment)
         return try reader.configuration(root)
@@ -259,8 +264,12 @@ private struct Reader {
             if let h = d["host"] { config.dashboardHost = try string(h, "dashboard.host") }
         }
         if let v = top["replay"] {
-            let r = try object(v, "replay", allowed: ["ignore", "seal"])
+            let r = try object(v, "replay", allowed: ["ignore", "seal", "safe_tools"])
             if let seal = r["seal"] { config.replaySeal = try bool(seal, "replay.seal") }
+            if let safe = r["safe_tools"] {
+                config.replaySafeTools = try strings(safe, "replay.safe_tools")
+                if let i = config.replaySafeTools.firstIndex(where: \.isEmpty) { throw fail("replay.safe_tools[\(i)]", "expected a tool name or glob such as \"get_*\"") }
+            }
             if let ignore = r["ignore"] {
                 guard case .object(let tools) = ignore else { throw fail("replay.ignore", "expected { \"tool name or *\": [\"/json/pointer\", …] }") }
                 for member in tools.members where !member.key.hasPrefix("//") {

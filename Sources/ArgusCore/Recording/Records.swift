@@ -71,9 +71,12 @@ public struct RunStart: Sendable {
     public var previousRun: LocalRunID?
     /// What the user called a run they started by hand (`argus runs new --label`).
     public var label: String?
+    /// Why the run's traffic is not recorded (the configuration could not be read), nil when it is.
+    public var recordingError: String?
 
     public init(run: LocalRunID, serverName: String, launch: LaunchSpec, startedAt: Int64, argusPID: Int32,
-                serverPID: Int32?, kind: String = "wrap", previousRun: LocalRunID? = nil, label: String? = nil) {
+                serverPID: Int32?, kind: String = "wrap", previousRun: LocalRunID? = nil, label: String? = nil,
+                recordingError: String? = nil) {
         self.run = run
         self.serverName = serverName
         self.launch = launch
@@ -83,6 +86,7 @@ public struct RunStart: Sendable {
         self.kind = kind
         self.previousRun = previousRun
         self.label = label
+        self.recordingError = recordingError
     }
 }
 

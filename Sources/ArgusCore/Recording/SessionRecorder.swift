@@ -16,6 +16,8 @@ public struct RecorderConfig: Sendable {
     public var replayOf: (@Sendable (String) -> Int64?)?
     /// `wrap` for proxied sessions, `replay` for runs made by the replay engine.
     public var runKind = "wrap"
+    /// Set when the session is relayed without recording its traffic: the reason, stored with the run.
+    public var recordingError: String?
 
     public init(serverName: String, launch: LaunchSpec, idleTimeoutSeconds: Double = 60,
                 redaction: RedactionPolicy = RedactionPolicy(), maxLineBytes: Int = 64 << 20,
@@ -160,7 +162,7 @@ public final class SessionRecorder {
         seq = 0
         emit(.startRun(RunStart(run: run, serverName: config.serverName, launch: config.launch, startedAt: wallMicros,
                                 argusPID: config.argusPID, serverPID: serverPID, kind: config.runKind, previousRun: previous,
-                                label: label)))
+                                label: label, recordingError: config.recordingError)))
         if previous != nil, peer != PeerInfo() { emit(.updateRun(run, peer)) }
     }
 
@@ -582,7 +584,7 @@ public final class SessionRecorder {
         guard let content = result?["content"]?.arrayValue else { return nil }
         for block in content {
             if let text = block["text"]?.stringValue {
-                return text.count > 500 ? String(text.prefix(500)) + "…" : text
+                return text.shortened(to: 500)
             }
         }
         return nil

@@ -18,6 +18,20 @@
 pid_t argus_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                   int stdin_fd, int stdout_fd, int stderr_fd, int *exec_errno);
 
+/// Starts a watchdog for the process group `pgid`, for the case the kernel's death
+/// signal does not cover: argus killed with SIGKILL while the server ignores SIGTERM.
+/// The watchdog is a detached process (its own session, reparented to init at once, its
+/// stdin/stdout/stderr on /dev/null, no other descriptor of ours) that holds the read end
+/// of a pipe. When every copy of the write end is closed without a word — argus exited
+/// or died — it sends SIGTERM to the group, waits `grace_ms`, and sends SIGKILL to
+/// whatever is left. `argus_release_watchdog` tells it the group is gone and it exits.
+///
+/// Returns the write end (close-on-exec), or -1 when it could not be started.
+int argus_start_watchdog(pid_t pgid, int grace_ms);
+
+/// Tells the watchdog behind `fd` that its group was taken care of, and closes `fd`.
+void argus_release_watchdog(int fd);
+
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends do not leak into other children.
 int argus_pipe_cloexec(int fds[2]);
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArgusCore
+import ArgusProxy
 import ArgusStore
 
 struct Alerts: ParsableCommand {
@@ -19,10 +20,17 @@ struct Alerts: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    func validate() throws {
+        if limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
     func run() throws {
-        let alerts = try database.reader(try configuration.load()).scriptOutputs(kind: "alert", script: script, limit: limit)
+        var alerts = try database.reader(configuration.loadForReading()).scriptOutputs(kind: "alert", script: script, limit: limit + 1)
+        let more = alerts.count > limit ? "Showing the \(limit) newest alerts; there are more (--limit \(limit * 2) shows more)." : nil
+        alerts = Array(alerts.prefix(limit))
         if json {
             Format.printJSON(.array(alerts.map(\.json)))
+            if let more { StderrLog.write("argus: \(more)") }
             return
         }
         if alerts.isEmpty {
@@ -33,8 +41,9 @@ struct Alerts: ParsableCommand {
                            ("MESSAGE", .left)])
         for a in alerts.reversed() {
             table.add([Format.time(micros: a.timestamp), a.level ?? "", a.script, a.server ?? "",
-                       a.callID.map(String.init) ?? "-", Format.truncate(a.message ?? "", 80)])
+                       a.callID.map(String.init) ?? "-", Format.oneLine(a.message ?? "")])
         }
         print(table.render())
+        if let more { print("\n" + more) }
     }
 }

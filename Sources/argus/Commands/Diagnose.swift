@@ -28,7 +28,8 @@ struct Diagnose: ParsableCommand {
         let loaded = (try? config.get()) ?? Configuration()
         let inputs = Diagnosis.Inputs(version: Argus.version, configPath: configPath, config: config,
                                       databasePath: database.path(loaded), argusHome: ArgusDatabase.argusHome(environment: environment),
-                                      environment: environment, dashboardPort: loaded.dashboardPort ?? 3000)
+                                      environment: environment, dashboardPort: loaded.dashboardPort ?? 3000,
+                                      ignoredLocalConfig: configuration.ignoredLocalFile)
         let diagnosis = Diagnosis.run(inputs)
         if json {
             Format.printJSON(diagnosis.json)

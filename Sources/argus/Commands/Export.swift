@@ -24,7 +24,7 @@ struct Export: ParsableCommand {
     var out: String?
 
     func run() throws {
-        let config = try configuration.load()
+        let config = configuration.loadForReading()
         let reader = try database.reader(config)
         let plan: ReplayPlan
         do {
@@ -38,9 +38,10 @@ struct Export: ParsableCommand {
             return
         }
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: absolutePath(out)), options: .atomic)
+            // Private: a suite holds recorded params and results (redacted, but still the user's data).
+            try PrivateFile.write(path: absolutePath(out), contents: Array(text.utf8))
         } catch {
-            throw CLIError("cannot write \(out): \(error.localizedDescription)")
+            throw CLIError(error.description)
         }
         StderrLog.write("argus: wrote \(plan.calls.count) call\(plan.calls.count == 1 ? "" : "s") of run \(runID) to \(out)")
     }

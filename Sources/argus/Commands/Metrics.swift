@@ -21,7 +21,7 @@ struct Metrics: ParsableCommand {
     var json = false
 
     func run() throws {
-        let series = try database.reader(try configuration.load()).metrics(name: name, script: script)
+        let series = try database.reader(configuration.loadForReading()).metrics(name: name, script: script)
         if json {
             Format.printJSON(.array(series.map(\.json)))
             return

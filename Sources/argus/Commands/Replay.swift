@@ -14,7 +14,11 @@ struct Replay: ParsableCommand {
             recorded as a new run linked to the original. Redacted values are sent as they really were, \
             from their encrypted originals (~/.argus/secret.key); without them, supply values with --params.
 
-            Exit status: 0 equal, 1 changed, 2 the replay failed.
+            A tool whose server does not annotate it read-only may change something when replayed: on a \
+            terminal argus asks first; elsewhere it refuses, unless the tool is allowed with --allow TOOL (a glob), \
+            the config's "replay": {"safe_tools": [...]}, or --allow-destructive.
+
+            Exit status: 0 equal, 1 changed, 2 the replay failed or was not made (unknown call, bad --params, refused).
             """)
 
     @OptionGroup var flags: ReplayFlags
@@ -25,19 +29,32 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("A JSON merge patch over the tool's arguments, e.g. '{\"city\": \"Oslo\"}'.", valueName: "json"))
     var params: String?
 
-    @Flag(name: .customLong("allow-destructive"), help: "Replay a tool that is not annotated read-only (or is annotated destructive).")
+    @Flag(name: .customLong("allow-destructive"),
+          help: "Replay a tool that is not annotated read-only (or is annotated destructive) without asking.")
     var allowDestructive = false
 
     @Flag(help: "Print the replay as JSON: params sent, expected and actual outcome, changes, latency.")
     var json = false
 
     func run() throws {
-        let config = try flags.configuration.load()
-        let patch: JSONValue?
+        // The help promises 2 for a replay that could not be made: an unknown call, bad --params, a refusal.
         do {
-            patch = try params.map { try JSONParser.parse($0) }
-        } catch {
-            throw CLIError("--params is not valid JSON: \(error)")
+            try replay()
+        } catch let error as CLIError {
+            StderrLog.write("Error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    func replay() throws {
+        let config = try flags.configuration.load()
+        var patch: JSONValue?
+        if let params {
+            do {
+                patch = try JSONParser.parse(params)
+            } catch {
+                throw CLIError("--params is not valid JSON: \(error.described(in: params))")
+            }
         }
         if let patch, patch.objectValue == nil { throw CLIError("--params must be a JSON object (a merge patch over the arguments)") }
         let reader = try flags.database.reader(config)
@@ -48,12 +65,14 @@ struct Replay: ParsableCommand {
             throw CLIError("\(error)")
         }
         let call = plan.calls[0]
-        if let concern = call.safetyConcern, !allowDestructive {
-            throw CLIError("\(call.tool ?? "the tool") is \(concern), so replaying it may change something for real. "
-                           + "Add --allow-destructive if that is what you want.")
+        let options = try flags.engineOptions(config, plan: plan)
+        if let concern = call.safetyConcern(safeTools: options.safeTools), !allowDestructive {
+            let tool = call.tool ?? "the tool"
+            guard Self.confirm("\(tool) may change something when replayed: \(concern).") else {
+                throw CLIError("\(tool) was not replayed: it may change something when replayed (\(concern)); \(call.howToAllow())")
+            }
         }
-        let engine = ReplayEngine(options: try flags.engineOptions(config, plan: plan), launch: plan.launch,
-                                  handshake: plan.handshake, report: StderrLog.write)
+        let engine = ReplayEngine(options: options, launch: plan.launch, handshake: plan.handshake, report: StderrLog.write)
         let result = engine.replay(call, patch: patch)
         engine.close()
         if json {
@@ -66,5 +85,14 @@ struct Replay: ParsableCommand {
         case .changed: throw ExitCode(1)
         case .failed: throw ExitCode(2)
         }
+    }
+
+    /// On a terminal, asks (y/N, on stderr); elsewhere (a script, CI) the answer is no.
+    static func confirm(_ question: String) -> Bool {
+        guard isatty(0) == 1, isatty(2) == 1 else { return false }
+        StderrLog.write(question)
+        FileHandle.standardError.write(Data("Replay it anyway? [y/N] ".utf8))
+        guard let answer = readLine() else { return false }
+        return ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import ArgusCore
+import ArgusProxy
 import ArgusStore
+import Foundation
 
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,12 +26,21 @@ struct Runs: ParsableCommand {
     @Flag(name: .customLong("include-replays"), help: "Also list replay runs (argus replay, argus test, dashboard replays).")
     var includeReplays = false
 
+    func validate() throws {
+        if limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
     func run() throws {
-        let config = try configuration.load()
+        let config = configuration.loadForReading()
         let reader = try database.reader(config)
-        let runs = try reader.runs(limit: limit, server: server, excludeReplays: !includeReplays)
+        // One more than asked for says whether the listing was cut.
+        var runs = try reader.runs(limit: limit + 1, server: server, excludeReplays: !includeReplays)
+        let cut = runs.count > limit
+        runs = Array(runs.prefix(limit))
+        let more = cut ? "Showing the \(limit) newest runs; there are more (--limit \(limit * 2) shows more)." : nil
         if json {
             Format.printJSON(.array(runs.map(\.json)))
+            if let more { StderrLog.write("argus: \(more)") }
             return
         }
         if runs.isEmpty {
@@ -46,6 +57,22 @@ struct Runs: ParsableCommand {
                        String(r.errorCount), Self.ending(r), client])
         }
         print(table.render())
+        let notes = runs.compactMap(Self.note)
+        if !notes.isEmpty { print("\n" + notes.joined(separator: "\n")) }
+        if let more { print("\n" + more) }
+    }
+
+    /// What a run's row cannot say: why it was not recorded, or the server's last words when it failed.
+    static func note(_ r: RunSummary) -> String? {
+        if let problem = r.recordingError { return "run \(r.id): not recorded: \(problem)" }
+        let failed = r.endReason == "server_failed_to_start" || (r.endReason == "server_exited" && (r.exitStatus ?? 0) != 0)
+        guard failed else { return nil }
+        var text = "run \(r.id): \(r.endReason == "server_failed_to_start" ? "the server failed to start" : "the server failed")"
+        if let detail = r.endDetail { text += ": \(detail)" }
+        if let line = r.stderrTail?.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            text += "; last stderr line: \"\(line)\""
+        }
+        return text
     }
 
     static func ending(_ r: RunSummary) -> String {

@@ -23,7 +23,7 @@ struct RunsShow: ParsableCommand {
     var notifications = false
 
     func run() throws {
-        let reader = try database.reader(try configuration.load())
+        let reader = try database.reader(configuration.loadForReading())
         var filter = TimelineFilter()
         filter.limit = shared.limit ?? 200
         filter.afterSeq = after

@@ -18,7 +18,7 @@ struct Scripts: ParsableCommand {
     var json = false
 
     func run() throws {
-        let reader = try database.reader(try configuration.load())
+        let reader = try database.reader(configuration.loadForReading())
         let statuses = try reader.scriptStatuses().filter { includeExited || Self.running($0.argusPID) }
         if json {
             Format.printJSON(.array(statuses.map { status in
@@ -42,7 +42,7 @@ struct Scripts: ParsableCommand {
                 return "\(member.key) \(calls)× \(String(format: "%.2f", mean))/\(String(format: "%.2f", max))ms"
             }.joined(separator: ", ") ?? ""
             table.add([s.script, s.state + (Self.running(s.argusPID) ? "" : " (exited)"), s.server, String(s.argusPID),
-                       String(s.errorCount), hooks, Format.truncate(s.lastError ?? "", 60)])
+                       String(s.errorCount), hooks, Format.oneLine(s.lastError ?? "")])
         }
         print(table.render())
         let errors = try reader.scriptOutputs(kind: "error", limit: 5)

@@ -17,10 +17,12 @@ struct Setup: ParsableCommand {
 
             Clients: claude-desktop, claude-code, codex, cursor, vscode (--claude means --client claude-desktop). \
             Without --write the entry is printed; with it, it is merged into the client's file (a backup is kept, \
-            other servers are untouched, running it twice changes nothing). Entries start argus by its absolute path. \
-            Variables the server needs (--env NAME, `-e NAME` of docker run, ${NAME} in the config) are passed the \
-            way each client can: a reference to the client's environment where it supports one, else a placeholder \
-            to fill in (or the current value with --copy-env).
+            other servers are untouched, running it twice changes nothing). Entries start argus, and the server command, \
+            by absolute path (desktop clients do not have your shell's PATH). \
+            Variables the server needs (--env NAME, `-e NAME` / `--env NAME` / `--env-file` of docker or podman run, \
+            ${NAME} in the config) are passed the way each client can: a reference to the client's environment where it \
+            supports one, else a placeholder to fill in (or the current value with --copy-env). Files are written \
+            private (0600) when new, and narrowed to 0600 when --copy-env puts a value in them.
             """)
 
     @OptionGroup var configuration: ConfigOptions
@@ -89,8 +91,9 @@ struct Setup: ParsableCommand {
         guard let clientName = selectedClient, let client = MCPClient(rawValue: clientName) else { return }
         let entry = try makeEntry()
         let environment = ProcessInfo.processInfo.environment
+        let currentDirectory = FileManager.default.currentDirectoryPath
         let path = clientConfig.map(absolutePath)
-            ?? client.configPath(home: NSHomeDirectory(), environment: environment, currentDirectory: FileManager.default.currentDirectoryPath)
+            ?? client.configPath(home: homeDirectory(), environment: environment, currentDirectory: currentDirectory)
 
         if entry.argusPath.contains("/.build/") {
             StderrLog.write("argus: note: the entry runs \(entry.argusPath), a build directory; install argus "
@@ -105,9 +108,13 @@ struct Setup: ParsableCommand {
             StderrLog.write("argus: add this to \(path), or rerun with --write to merge it there")
             return
         }
-        let existing = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+        // Claude Code's file belongs to the project: a link there must not lead setup out of it.
+        let confinement = clientConfig == nil && client == .claudeCode ? currentDirectory : nil
+        let existing: String?
         let result: ClientSetup.Result
         do {
+            existing = FileManager.default.contents(atPath: try ClientSetup.target(of: path, confinedTo: confinement))
+                .map { String(decoding: $0, as: UTF8.self) }
             result = try ClientSetup.merge(entry, for: client, into: existing, path: path)
         } catch {
             throw CLIError("\(error)")
@@ -118,7 +125,7 @@ struct Setup: ParsableCommand {
         }
         let backup: String?
         do {
-            backup = try ClientSetup.write(result.text, to: path)
+            backup = try ClientSetup.write(result.text, to: path, confinedTo: confinement, secret: !entry.literalValues.isEmpty)
         } catch {
             throw CLIError("\(error)")
         }
@@ -166,11 +173,20 @@ struct Setup: ParsableCommand {
             arguments.append(server)
             variables += named.variables
             entryName = name ?? server
+            if !named.command.contains("/"), (try? ChildProcess.resolve(named.command, searchPath: ClientCommand.desktopPath)) == nil {
+                let found = try? ChildProcess.resolve(named.command, searchPath: environment["PATH"] ?? "")
+                StderrLog.write("argus: warning: servers.\(server).command is `\(named.command)`, which a desktop client's PATH "
+                                + "(\(ClientCommand.desktopPath)) does not have; write its absolute path in the config"
+                                + (found.map { " (here: \($0))" } ?? ""))
+            }
         } else {
             let command = self.command
-            variables += ClientEntry.dockerForwardedVariables(command)
+            variables += ContainerRunOptions.parse(command)?.forwardedVariables ?? []
             entryName = name ?? ServerNaming.defaultName(command: command[0], arguments: Array(command.dropFirst()))
-            arguments += ["--name", entryName, "--"] + command
+            let resolved = ClientCommand.resolve(command[0], searchPath: environment["PATH"] ?? "",
+                                                 currentDirectory: FileManager.default.currentDirectoryPath)
+            for warning in resolved.warnings { StderrLog.write("argus: warning: \(warning)") }
+            arguments += ["--name", entryName, "--", resolved.command] + command.dropFirst()
         }
         var unique: [String] = []
         for variable in variables where !unique.contains(variable) { unique.append(variable) }
@@ -194,8 +210,12 @@ struct Setup: ParsableCommand {
             throw CLIError("\(path) already exists; keep it, or pass --force to replace it")
         }
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(StarterConfig.text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            // Private, like everything in ~/.argus: the file may come to name servers, tokens' variables and webhooks.
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            try PrivateFile.write(path: path, contents: Array(StarterConfig.text.utf8))
+        } catch let error as PrivateFile.Failure {
+            throw CLIError(error.description)
         } catch {
             throw CLIError("cannot write \(path): \(error.localizedDescription)")
         }

@@ -24,7 +24,7 @@ struct Stats: ParsableCommand {
     var includeReplays = false
 
     func run() throws {
-        let reader = try database.reader(try configuration.load())
+        let reader = try database.reader(configuration.loadForReading())
         let stats = try reader.stats(run: runID, server: server, excludeReplays: !includeReplays)
         if json {
             Format.printJSON(.array(stats.map(\.json)))

@@ -10,12 +10,15 @@ struct Test: ParsableCommand {
         abstract: "Replay a recorded run or a suite file as a regression test; exits 1 when anything changed or failed.",
         discussion: """
             Every call is replayed against one warm server (restarted if it dies) and compared with its \
-            recorded outcome. Calls of tools not annotated read-only, or annotated destructive, are skipped \
-            unless --allow-destructive. Ignore volatile fields with --ignore, per tool in the config \
+            recorded outcome. Calls of tools not annotated read-only, or annotated destructive, are skipped: \
+            say which tools only read with --allow TOOL (a glob, e.g. 'get_*'; repeatable) or in the config \
+            ("replay": {"safe_tools": ["get_*", "list_*"]}), or replay everything with --allow-destructive. \
+            Ignore volatile fields with --ignore, per tool in the config \
             ("replay": {"ignore": {"get_weather": ["/result/structuredContent/observed_at"]}}), or with a \
             Lua normalize hook.
 
-            Exit status: 0 all equal (or skipped), 1 something changed or failed.
+            Exit status: 0 every replayed call is equal, 1 something changed or failed, or nothing was \
+            compared (every call skipped, or none to replay): a suite that tests nothing does not pass.
             """)
 
     @OptionGroup var flags: ReplayFlags
@@ -63,7 +66,6 @@ struct Test: ParsableCommand {
         } catch let error as ReplayError {
             throw CLIError("\(error)")
         }
-        if plan.calls.isEmpty { StderrLog.write("argus test: there are no tool calls, resource reads or prompts to replay") }
 
         let color = Format.colorOnStdout
         let bar = isatty(2) == 1 && !json ? ProgressBar() : nil
@@ -92,14 +94,37 @@ struct Test: ParsableCommand {
             }
             print(report.summary)
         }
+        if report.comparedNothing { StderrLog.write("argus test: \(Self.nothingCompared(report))") }
         if let junit {
             do {
-                try Data(report.junit(name: name).utf8).write(to: URL(fileURLWithPath: absolutePath(junit)), options: .atomic)
+                try PrivateFile.write(path: absolutePath(junit), contents: Array(report.junit(name: name).utf8))
             } catch {
-                throw CLIError("cannot write \(junit): \(error.localizedDescription)")
+                throw CLIError(error.description)
             }
         }
         if !report.passed { throw ExitCode(1) }
+    }
+
+    /// Why the suite proves nothing, and how to make it prove something.
+    static func nothingCompared(_ report: SuiteReport) -> String {
+        guard let first = report.results.first else {
+            return "nothing was compared: there are no tool calls, resource reads or prompts to replay, so this does not pass"
+        }
+        let reason = first.call.safetyConcern(safeTools: []) ?? ""
+        let count = report.results.count
+        var text = count == 1
+            ? "nothing was compared: its one call was skipped, because \(first.call.tool ?? first.call.method) may change something "
+                + "when replayed (\(reason))."
+            : "nothing was compared: all \(count) calls were skipped, because their tools may change something when replayed "
+                + "(\(first.call.tool ?? first.call.method): \(reason))."
+        // Tools annotated destructive are not made safe by a name: only --allow-destructive replays them.
+        let allowable = Array(Set(report.results.filter { $0.call.annotations?["destructiveHint"]?.boolValue != true }
+            .compactMap(\.call.tool))).sorted()
+        if let example = allowable.first {
+            text += " If \(allowable.joined(separator: ", ")) only read\(allowable.count == 1 ? "s" : ""), say so: --allow \(example) "
+                + "(a glob such as 'get_*'; repeatable), or in the config \"replay\": {\"safe_tools\": [\"\(example)\"]}."
+        }
+        return text + " --allow-destructive replays every call."
     }
 }
 

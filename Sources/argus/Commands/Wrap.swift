@@ -19,6 +19,10 @@ struct Wrap: ParsableCommand {
             Every byte is forwarded unchanged in both directions. A copy of each message is \
             recorded, with secrets redacted, off the relay path. stdout belongs to the protocol; \
             argus writes its own messages to stderr. The proxy exits with the server's status.
+
+            Options go before --. When the configuration file cannot be read, the session is still \
+            relayed but not recorded (its redaction settings are unknown), and the run says why \
+            (argus runs, argus diagnose).
             """
     )
 
@@ -67,6 +71,15 @@ struct Wrap: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
+        // The command is captured as written, so what ArgumentParser did not know lands here: an
+        // option before `--` that is not ours is a mistake to name, not a server to run.
+        if let first = command.first, first != "--" {
+            if first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
+            if first.hasPrefix("-") && first.count > 1 {
+                throw ValidationError("unknown option \(first) (see argus wrap --help); the server command goes after --, "
+                                      + "e.g. argus wrap --name time -- uvx mcp-server-time")
+            }
+        }
         if serverCommand.isEmpty {
             throw ValidationError("give the server command after --, e.g. argus wrap -- npx -y @modelcontextprotocol/server-everything, "
                                   + "or the name of a server in your config: argus wrap github")
@@ -81,11 +94,35 @@ struct Wrap: ParsableCommand {
     var serverCommand: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
 
     func run() throws {
-        let config = try configuration.load()
+        // A broken configuration must not take the session down: relay it, record nothing its
+        // redaction might have protected, and leave the reason in the run.
+        let config: Configuration
+        var configProblem: String?
+        do {
+            config = try configuration.load()
+        } catch {
+            config = Configuration()
+            configProblem = "\(error)"
+        }
         let databasePath = database.path(config)
         var options = WrapOptions(command: serverCommand[0], arguments: Array(serverCommand.dropFirst()),
                                   databasePath: databasePath)
         options.serverName = name
+        options.graceSeconds = grace
+        options.flushTimeoutSeconds = flushTimeout
+        if let configProblem {
+            options.recordingError = configProblem
+            if command.first != "--", command.count == 1 {
+                // `argus wrap NAME`: what NAME stands for is in the file that cannot be read.
+                options.serverName = name ?? command[0]
+                options.startRefusal = "cannot start server \(command[0]): \(configProblem); "
+                    + "fix the file (argus diagnose shows where), or run the server's command after --"
+            } else {
+                StderrLog.write("argus: \(configProblem); the session is relayed but not recorded until the file is fixed "
+                                + "(argus diagnose shows where)")
+            }
+            throw ExitCode(WrapSession.run(options))
+        }
         // `argus wrap github`: a server named in the config (a single word, not after --).
         if command.first != "--", command.count == 1 {
             if let named = try serverOrFail(config, command[0]) {
@@ -104,8 +141,6 @@ struct Wrap: ParsableCommand {
         options.extraRedactKeys = config.redactKeys + (redact ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         options.redactPatterns = try config.redactPatterns.map { try $0.compiled() }
-        options.graceSeconds = grace
-        options.flushTimeoutSeconds = flushTimeout
         if let api {
             let notifier = DashboardNotifier(apiURL: api, tokenPath: ArgusDatabase.argusHome(environment: ProcessInfo.processInfo.environment)
                                                  + "/token", report: StderrLog.write)

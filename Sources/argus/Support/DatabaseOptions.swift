@@ -10,7 +10,7 @@ struct DatabaseOptions: ParsableArguments {
 
     var path: String {
         if let db { return absolutePath(db) }
-        return ArgusDatabase.defaultPath(environment: ProcessInfo.processInfo.environment)
+        return absolutePath(ArgusDatabase.defaultPath(environment: ProcessInfo.processInfo.environment))
     }
 
     /// `--db`, else `$ARGUS_DB`, else the config's `database`, else `~/.argus/argus.db`.
@@ -31,8 +31,17 @@ struct DatabaseOptions: ParsableArguments {
 
 func absolutePath(_ path: String) -> String {
     if path.hasPrefix("/") { return path }
-    if path.hasPrefix("~/") { return NSHomeDirectory() + String(path.dropFirst(1)) }
+    if path == "~" { return homeDirectory() }
+    if path.hasPrefix("~/") { return homeDirectory() + String(path.dropFirst(1)) }
     return FileManager.default.currentDirectoryPath + "/" + path
+}
+
+/// `$HOME`, as a shell has it (Foundation's `NSHomeDirectory()` reads the password
+/// database instead, so `HOME=/elsewhere argus …` would be ignored); the account's
+/// home only when `$HOME` is not set.
+func homeDirectory() -> String {
+    if let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty { return home }
+    return NSHomeDirectory()
 }
 
 /// An error whose text is the whole message for the user.

@@ -56,9 +56,14 @@ enum Format {
 
     static func percent(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
 
+    /// One line of at most `limit` characters, cut between words.
     static func truncate(_ text: String, _ limit: Int) -> String {
-        let single = text.replacingOccurrences(of: "\n", with: " ")
-        return single.count > limit ? String(single.prefix(limit - 1)) + "…" : single
+        text.replacingOccurrences(of: "\n", with: " ").shortened(to: limit)
+    }
+
+    /// One line, whole: for the last column of a table, where length costs no alignment.
+    static func oneLine(_ text: String) -> String {
+        text.replacingOccurrences(of: "\n", with: " ")
     }
 
     static func printJSON(_ value: JSONValue) {

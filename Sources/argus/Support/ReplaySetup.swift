@@ -28,9 +28,16 @@ struct ReplayFlags: ParsableArguments {
                                valueName: "file"))
     var scripts: [String] = []
 
+    @Option(name: .customLong("allow"),
+            help: ArgumentHelp("A tool that only reads, to replay although its server does not annotate it read-only "
+                                   + "(a glob such as 'get_*'; repeatable; adds to the config's replay.safe_tools).",
+                               valueName: "tool"))
+    var allow: [String] = []
+
     func validate() throws {
         if timeout <= 0 { throw ValidationError("--timeout must be positive") }
         if ignore.contains(where: \.isEmpty) { throw ValidationError("--ignore takes a JSON pointer such as /result/structuredContent/observed_at") }
+        if allow.contains(where: \.isEmpty) { throw ValidationError("--allow takes a tool name or a glob such as 'get_*'") }
     }
 
     /// The engine options: config and flags together.
@@ -39,6 +46,7 @@ struct ReplayFlags: ParsableArguments {
                                               scripts: scripts)
         options.timeoutSeconds = timeout
         options.ignore = IgnoreRules(ignore)
+        options.safeTools += allow
         // The replayed server sees this environment plus the launch's extra variables; their secret values are redacted too.
         options.redaction = options.redaction.including(environment: plan.launch.extraEnvironment)
         return options
@@ -74,6 +82,7 @@ func replayEngineOptions(_ config: Configuration, databasePath: String, serverNa
     var options = ReplayEngine.Options(databasePath: databasePath, keyPath: SecretKeyFile.defaultPath(environment: environment),
                                        serverName: serverName)
     options.ignoreByTool = config.replayIgnore
+    options.safeTools = config.replaySafeTools
     options.scripts = try ScriptSetup.specs(config: config, scripts: scripts, directories: [])
     options.scriptLimits = ScriptSetup.limits(config)
     options.redaction = RedactionPolicy.forEnvironment(environment, enabled: config.redactionEnabled ?? true, extraKeys: config.redactKeys,
