@@ -39,6 +39,10 @@ public final class RecordingPipeline: @unchecked Sendable {
     private let lossMonitor = Monitor()
     private var lostFrames: [Direction: Int] = [:]
     private var lossReported = false
+    /// Events handled and records made by the recorder, so that `finish` can tell a slow
+    /// recorder from a stuck one.
+    private let progressMonitor = Monitor()
+    private var eventsHandled = 0
 
     /// - Parameter makeHooks: builds the user-script hooks. Called on the recorder
     ///   thread, which then owns them, so loading scripts never delays the server's start.
@@ -50,7 +54,10 @@ public final class RecordingPipeline: @unchecked Sendable {
         let writer = BatchedWriter(options: options.writer, report: report, onCommit: onCommit)
         self.writer = writer
         recorderThread = OSThread(name: "argus-recorder", background: true) { [self] in
-            let recorder = SessionRecorder(config: config, hooks: makeHooks?(writer)) { op in writer.submit(op) }
+            let recorder = SessionRecorder(config: config, hooks: makeHooks?(writer)) { [self] op in
+                writer.submit(op)
+                progressMonitor.locked { eventsHandled += 1 }  // each message stored is progress
+            }
             consume(recorder)
         }
     }
@@ -91,7 +98,9 @@ public final class RecordingPipeline: @unchecked Sendable {
     }
 
     /// Ends the session: everything queued is processed and written, up to
-    /// `timeoutSeconds` for the database.
+    /// `timeoutSeconds` for the database. The recorder gets as long as it keeps making
+    /// progress; one that handles nothing for `timeoutSeconds` (a script hook that
+    /// never returns) is left behind, so that `argus wrap` still exits on EOF and signals.
     @discardableResult
     public func finish(reason: EndReason, detail: String?, exitStatus: Int32?, timeoutSeconds: Double = 10)
         -> BatchedWriter.Statistics
@@ -103,8 +112,27 @@ public final class RecordingPipeline: @unchecked Sendable {
         }
         queue.put(.finish(reason, detail: detail, exitStatus: exitStatus, time), bytes: 0)
         queue.close()
-        recorderThread?.join()
+        waitForRecorder(idleTimeoutSeconds: timeoutSeconds)
         return writer.finish(timeoutSeconds: timeoutSeconds)
+    }
+
+    private func waitForRecorder(idleTimeoutSeconds: Double) {
+        guard let recorderThread else { return }
+        var seen = progressMonitor.locked { eventsHandled }
+        var lastProgress = Clock.monotonicNanos()
+        while !recorderThread.join(timeoutSeconds: min(0.25, idleTimeoutSeconds)) {
+            let handled = progressMonitor.locked { eventsHandled }
+            let now = Clock.monotonicNanos()
+            if handled != seen {
+                seen = handled
+                lastProgress = now
+            } else if Double(now - lastProgress) / 1e9 >= idleTimeoutSeconds {
+                let left = queue.isEmpty ? "the last message" : "\(queue.currentBytes) bytes of messages"
+                report("argus: recording made no progress for \(String(oneDecimal: idleTimeoutSeconds)) s (a script hook "
+                       + "that does not return?); exiting without it: \(left) and the end of the run are not recorded")
+                return
+            }
+        }
     }
 
     public var rawQueueHighWaterBytes: Int { queue.highWaterBytes }
@@ -120,6 +148,7 @@ public final class RecordingPipeline: @unchecked Sendable {
                 recorder.tick(at: Clock.now())
             }
             for event in events {
+                defer { progressMonitor.locked { eventsHandled += 1 } }
                 switch event {
                 case .start(let serverPID, let time):
                     recorder.start(at: time, serverPID: serverPID)

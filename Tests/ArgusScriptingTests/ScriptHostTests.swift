@@ -79,6 +79,7 @@ let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ad
         let files = ScriptFiles()
         var limits = ScriptLimits()
         limits.memoryBytes = 4 << 20
+        limits.timeMillis = 60_000  // each case trips its own limit, however loaded the machine
         let spec = files.spec("bad.lua", "function redact(call, ctx)\n  \(body)\nend")
         let input: JSONValue = ["tool": "login", "params": ["arguments": ["password": "hunter2", "note": "n"]]]
         let result = FixtureRunner(specs: [spec], limits: limits).run([input])
