@@ -187,7 +187,7 @@ import Testing
         let long = lua.eval("argus.log(('x'):rep(5e6))")
         let message = long.outputs.first?["message"]?.stringValue ?? ""
         #expect(message.utf8.count <= 4096 + 40, "\(message.utf8.count) bytes")
-        #expect(message.hasSuffix("[... 4995904 bytes cut]"), "\(message.suffix(40))")
+        #expect(String(message.suffix(23)) == "[... 4995904 bytes cut]")
         // 100 records of 4000 bytes would be 400 kB: 64 KiB are kept, and the rest is counted.
         let many = lua.eval("for i = 1, 100 do argus.log(('y'):rep(4000)) end")
         let kept = many.outputs.filter { $0["message"]?.stringValue?.hasPrefix("y") == true }
