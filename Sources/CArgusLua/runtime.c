@@ -1037,19 +1037,19 @@ static void push_record(lua_State *L, argus_lua_record record) {
         lua_pushlstring(L, key, key_length);
         switch (type) {
         case 's': lua_pushlstring(L, (const char *)v, value_length); break;
-        case 'i': {
-            long long x;
-            memcpy(&x, v, sizeof x);
+        case 'i': { /* fixed-size values are read only when the field has their size */
+            long long x = 0;
+            if (value_length == sizeof x) memcpy(&x, v, sizeof x);
             lua_pushinteger(L, (lua_Integer)x);
             break;
         }
         case 'n': {
-            double x;
-            memcpy(&x, v, sizeof x);
+            double x = 0;
+            if (value_length == sizeof x) memcpy(&x, v, sizeof x);
             lua_pushnumber(L, x);
             break;
         }
-        case 'b': lua_pushboolean(L, v[0] != 0); break;
+        case 'b': lua_pushboolean(L, value_length > 0 && v[0] != 0); break;
         case 'j': argus_json_push(L, (const char *)v, value_length); break;
         default: lua_pushnil(L);
         }

@@ -151,6 +151,19 @@ static void hooks(void) {
                            strlen(response), (argus_lua_record){ctx, m}, &r);
     check("on_call with records", &r, ARGUS_LUA_OK, "[\"xray\",{\"secret\":\"s\"},{\"ok\":true},\"response\"]");
     argus_lua_result_free(&r);
+    /* Fixed-size values shorter than their type, at the very end of a record. */
+    unsigned char *shortened = malloc(32);
+    size_t k = field(shortened, 'b', "b", "", 0);
+    k += field(shortened + k, 'n', "n", "\1\2", 2);
+    k += field(shortened + k, 'i', "i", "", 0);
+    unsigned char *exact = malloc(k);
+    memcpy(exact, shortened, k);
+    argus_lua_call_records(lua, "on_call", NULL, (argus_lua_record){exact, k}, NULL, 0, NULL, 0,
+                           (argus_lua_record){exact, k}, &r);
+    check("short fixed-size fields", &r, ARGUS_LUA_OK, NULL);
+    argus_lua_result_free(&r);
+    free(exact);
+    free(shortened);
     argus_lua_call(lua, "later", NULL, NULL, NULL, 0, NULL, 0, NULL, &r);
     check("a call read after its hook", &r, ARGUS_LUA_ERROR, "read after its hook returned");
     argus_lua_result_free(&r);
