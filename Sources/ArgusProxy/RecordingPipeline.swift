@@ -39,10 +39,9 @@ public final class RecordingPipeline: @unchecked Sendable {
     private let lossMonitor = Monitor()
     private var lostFrames: [Direction: Int] = [:]
     private var lossReported = false
-    /// Events handled and records made by the recorder, so that `finish` can tell a slow
-    /// recorder from a stuck one.
-    private let progressMonitor = Monitor()
-    private var eventsHandled = 0
+    /// When the script hook running on the recorder thread began, if one is running:
+    /// `finish` waits for a busy recorder, not for a hook that does not return.
+    private let hookClock = HookClock()
 
     /// - Parameter makeHooks: builds the user-script hooks. Called on the recorder
     ///   thread, which then owns them, so loading scripts never delays the server's start.
@@ -54,10 +53,8 @@ public final class RecordingPipeline: @unchecked Sendable {
         let writer = BatchedWriter(options: options.writer, report: report, onCommit: onCommit)
         self.writer = writer
         recorderThread = OSThread(name: "argus-recorder", background: true) { [self] in
-            let recorder = SessionRecorder(config: config, hooks: makeHooks?(writer)) { [self] op in
-                writer.submit(op)
-                progressMonitor.locked { eventsHandled += 1 }  // each message stored is progress
-            }
+            let hooks = makeHooks?(writer).map { [hookClock] in TimedHooks($0, clock: hookClock) }
+            let recorder = SessionRecorder(config: config, hooks: hooks) { op in writer.submit(op) }
             consume(recorder)
         }
     }
@@ -98,9 +95,10 @@ public final class RecordingPipeline: @unchecked Sendable {
     }
 
     /// Ends the session: everything queued is processed and written, up to
-    /// `timeoutSeconds` for the database. The recorder gets as long as it keeps making
-    /// progress; one that handles nothing for `timeoutSeconds` (a script hook that
-    /// never returns) is left behind, so that `argus wrap` still exits on EOF and signals.
+    /// `timeoutSeconds` for the database. The recorder gets as long as it needs, unless a
+    /// script hook has been running for `timeoutSeconds` (one that never returns, with
+    /// limits a user raised): then it is left behind, so that `argus wrap` still exits
+    /// on EOF and signals.
     @discardableResult
     public func finish(reason: EndReason, detail: String?, exitStatus: Int32?, timeoutSeconds: Double = 10)
         -> BatchedWriter.Statistics
@@ -118,20 +116,13 @@ public final class RecordingPipeline: @unchecked Sendable {
 
     private func waitForRecorder(idleTimeoutSeconds: Double) {
         guard let recorderThread else { return }
-        var seen = progressMonitor.locked { eventsHandled }
-        var lastProgress = Clock.monotonicNanos()
         while !recorderThread.join(timeoutSeconds: min(0.25, idleTimeoutSeconds)) {
-            let handled = progressMonitor.locked { eventsHandled }
-            let now = Clock.monotonicNanos()
-            if handled != seen {
-                seen = handled
-                lastProgress = now
-            } else if Double(now - lastProgress) / 1e9 >= idleTimeoutSeconds {
-                let left = queue.isEmpty ? "the last message" : "\(queue.currentBytes) bytes of messages"
-                report("argus: recording made no progress for \(String(oneDecimal: idleTimeoutSeconds)) s (a script hook "
-                       + "that does not return?); exiting without it: \(left) and the end of the run are not recorded")
-                return
-            }
+            guard let since = hookClock.runningSince,
+                  Double(Clock.monotonicNanos() - since) / 1e9 >= idleTimeoutSeconds else { continue }
+            let left = queue.isEmpty ? "the last message" : "\(queue.currentBytes) bytes of messages"
+            report("argus: a script hook has not returned for \(String(oneDecimal: idleTimeoutSeconds)) s; exiting "
+                   + "without it: \(left) and the end of the run are not recorded")
+            return
         }
     }
 
@@ -148,7 +139,6 @@ public final class RecordingPipeline: @unchecked Sendable {
                 recorder.tick(at: Clock.now())
             }
             for event in events {
-                defer { progressMonitor.locked { eventsHandled += 1 } }
                 switch event {
                 case .start(let serverPID, let time):
                     recorder.start(at: time, serverPID: serverPID)
@@ -163,5 +153,44 @@ public final class RecordingPipeline: @unchecked Sendable {
                 }
             }
         }
+    }
+}
+
+/// When the hook running now began (monotonic ns), or nil between hook calls.
+final class HookClock: @unchecked Sendable {
+    private let monitor = Monitor()
+    private var started: UInt64?
+
+    var runningSince: UInt64? { monitor.locked { started } }
+
+    func run<T>(_ body: () -> T) -> T {
+        monitor.locked { started = Clock.monotonicNanos() }
+        defer { monitor.locked { started = nil } }
+        return body()
+    }
+}
+
+/// The script hooks, each call timed on a `HookClock`.
+final class TimedHooks: RecordingHooks {
+    private let inner: RecordingHooks
+    private let clock: HookClock
+
+    init(_ inner: RecordingHooks, clock: HookClock) {
+        self.inner = inner
+        self.clock = clock
+    }
+
+    var hasRedactors: Bool { inner.hasRedactors }
+
+    func redact(_ call: HookCall, emit: (RecordOp) -> Void) -> HookVerdict {
+        clock.run { inner.redact(call, emit: emit) }
+    }
+
+    func completed(_ call: HookCall, emit: (RecordOp) -> Void) {
+        clock.run { inner.completed(call, emit: emit) }
+    }
+
+    func tick(at time: Timestamp, emit: (RecordOp) -> Void) {
+        clock.run { inner.tick(at: time, emit: emit) }
     }
 }
