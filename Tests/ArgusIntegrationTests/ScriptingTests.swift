@@ -113,6 +113,10 @@ import Testing
         let cli = try Spawned(Binaries.argus, ["scripts", "--all", "--db", session.database])
         let out = String(decoding: cli.readToEnd(), as: UTF8.self)
         #expect(out.contains("mask-email") && out.contains("error"), "\(out)")
+        // and so does argus diagnose
+        let diagnose = try Spawned(Binaries.argus, ["diagnose", "--db", session.database])
+        let report = String(decoding: diagnose.readToEnd(), as: UTF8.self)
+        #expect(report.contains("script mask-email was error") && report.contains("stored as [REDACTION FAILED]"), "\(report)")
     }
 
     /// A hook that never returns (possible with limits a user raised) must not keep
