@@ -41,6 +41,9 @@ public final class RecordingPipeline: @unchecked Sendable {
     private let lossMonitor = Monitor()
     private var lostFrames: [Direction: Int] = [:]
     private var lossReported = false
+    /// When the script hook running on the recorder thread began, if one is running:
+    /// `finish` waits for a busy recorder, not for a hook that does not return.
+    private let hookClock = HookClock()
 
     /// - Parameter makeHooks: builds the user-script hooks. Called on the recorder
     ///   thread, which then owns them, so loading scripts never delays the server's start.
@@ -53,7 +56,8 @@ public final class RecordingPipeline: @unchecked Sendable {
         self.writer = writer
         let followsRunRequests = options.followsRunRequests, startedAt = Clock.wallMicros()
         recorderThread = OSThread(name: "argus-recorder", background: true) { [self] in
-            let recorder = SessionRecorder(config: config, hooks: makeHooks?(writer)) { op in writer.submit(op) }
+            let hooks = makeHooks?(writer).map { [hookClock] in TimedHooks($0, clock: hookClock) }
+            let recorder = SessionRecorder(config: config, hooks: hooks) { op in writer.submit(op) }
             let watcher = followsRunRequests
                 ? RunRequestWatcher(path: options.writer.path, serverName: config.serverName, startedAt: startedAt) : nil
             consume(recorder, watcher: watcher)
@@ -96,7 +100,10 @@ public final class RecordingPipeline: @unchecked Sendable {
     }
 
     /// Ends the session: everything queued is processed and written, up to
-    /// `timeoutSeconds` for the database.
+    /// `timeoutSeconds` for the database. The recorder gets as long as it needs, unless a
+    /// script hook has been running for `timeoutSeconds` (one that never returns, with
+    /// limits a user raised): then it is left behind, so that `argus wrap` still exits
+    /// on EOF and signals.
     @discardableResult
     public func finish(reason: EndReason, detail: String?, exitStatus: Int32?, timeoutSeconds: Double = 10)
         -> BatchedWriter.Statistics
@@ -108,8 +115,20 @@ public final class RecordingPipeline: @unchecked Sendable {
         }
         queue.put(.finish(reason, detail: detail, exitStatus: exitStatus, time), bytes: 0)
         queue.close()
-        recorderThread?.join()
+        waitForRecorder(idleTimeoutSeconds: timeoutSeconds)
         return writer.finish(timeoutSeconds: timeoutSeconds)
+    }
+
+    private func waitForRecorder(idleTimeoutSeconds: Double) {
+        guard let recorderThread else { return }
+        while !recorderThread.join(timeoutSeconds: min(0.25, idleTimeoutSeconds)) {
+            guard let since = hookClock.runningSince,
+                  Double(Clock.monotonicNanos() - since) / 1e9 >= idleTimeoutSeconds else { continue }
+            let left = queue.isEmpty ? "the last message" : "\(queue.currentBytes) bytes of messages"
+            report("argus: a script hook has not returned for \(String(oneDecimal: idleTimeoutSeconds)) s; exiting "
+                   + "without it: \(left) and the end of the run are not recorded")
+            return
+        }
     }
 
     public var rawQueueHighWaterBytes: Int { queue.highWaterBytes }
@@ -152,5 +171,44 @@ public final class RecordingPipeline: @unchecked Sendable {
                 }
             }
         }
+    }
+}
+
+/// When the hook running now began (monotonic ns), or nil between hook calls.
+final class HookClock: @unchecked Sendable {
+    private let monitor = Monitor()
+    private var started: UInt64?
+
+    var runningSince: UInt64? { monitor.locked { started } }
+
+    func run<T>(_ body: () -> T) -> T {
+        monitor.locked { started = Clock.monotonicNanos() }
+        defer { monitor.locked { started = nil } }
+        return body()
+    }
+}
+
+/// The script hooks, each call timed on a `HookClock`.
+final class TimedHooks: RecordingHooks {
+    private let inner: RecordingHooks
+    private let clock: HookClock
+
+    init(_ inner: RecordingHooks, clock: HookClock) {
+        self.inner = inner
+        self.clock = clock
+    }
+
+    var hasRedactors: Bool { inner.hasRedactors }
+
+    func redact(_ call: HookCall, emit: (RecordOp) -> Void) -> HookVerdict {
+        clock.run { inner.redact(call, emit: emit) }
+    }
+
+    func completed(_ call: HookCall, emit: (RecordOp) -> Void) {
+        clock.run { inner.completed(call, emit: emit) }
+    }
+
+    func tick(at time: Timestamp, emit: (RecordOp) -> Void) {
+        clock.run { inner.tick(at: time, emit: emit) }
     }
 }

@@ -15,6 +15,12 @@ public struct ScriptLimits: Sendable, Equatable {
     public var patternSteps: Int = 1_000_000
     /// log/metric/alert records kept per hook call.
     public var outputsPerCall: Int = 100
+    /// Bytes of text (messages, metric names and labels, alert keys) in those records per hook call.
+    public var outputBytesPerCall: Int = 64 << 10
+    /// Bytes of one message, name, label or error; longer ones are cut, saying how much.
+    public var textBytes: Int = 4 << 10
+    /// Bytes of outputs and errors kept per script per minute; the rest are counted.
+    public var outputBytesPerMinute: Int = 1 << 20
     /// A script with this many errors within `errorWindowSeconds` is switched off.
     public var maxErrors: Int = 20
     public var errorWindowSeconds: Double = 60
@@ -27,7 +33,8 @@ public struct ScriptLimits: Sendable, Equatable {
 
     var c: argus_lua_limits {
         argus_lua_limits(memory_limit: memoryBytes, instruction_limit: Int64(instructions), time_limit_ms: timeMillis,
-                         pattern_step_limit: Int64(patternSteps), max_outputs: Int32(outputsPerCall))
+                         pattern_step_limit: Int64(patternSteps), max_outputs: Int32(clamping: outputsPerCall),
+                         max_output_bytes: max(outputBytesPerCall, 1), max_text_bytes: max(textBytes, 1))
     }
 }
 

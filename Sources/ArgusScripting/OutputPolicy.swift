@@ -61,39 +61,60 @@ struct AlertTracker {
     }
 }
 
-/// Caps what one script may emit: log lines per minute, label sets per metric.
+/// Caps what one script may emit: log lines and bytes of outputs per minute, label
+/// sets per metric. (Per hook call, the Lua runtime already caps records and bytes.)
 struct OutputBudget {
     var logsPerMinute: Int
+    var bytesPerMinute: Int
     var labelSetsPerMetric: Int
     private var windowStart: Int64 = 0
     private var logsInWindow = 0
-    private(set) var logsDropped = 0
+    private var bytesInWindow = 0
+    /// Not kept since the last `takeDropped`.
+    private(set) var dropped = Dropped()
     private var labelSets: [String: Set<String>] = [:]
     private(set) var warnedMetrics: Set<String> = []
 
-    init(logsPerMinute: Int, labelSetsPerMetric: Int) {
+    struct Dropped: Equatable {
+        /// Log lines over the lines per minute.
+        var logLines = 0
+        /// Records (of any kind) over the bytes per minute, and their bytes.
+        var records = 0
+        var bytes = 0
+        var isEmpty: Bool { logLines == 0 && records == 0 }
+    }
+
+    init(logsPerMinute: Int, bytesPerMinute: Int, labelSetsPerMetric: Int) {
         self.logsPerMinute = logsPerMinute
+        self.bytesPerMinute = bytesPerMinute
         self.labelSetsPerMetric = labelSetsPerMetric
     }
 
-    /// Whether a log line may be kept now; when a window closes with drops,
-    /// `flushDrops` reports how many.
-    mutating func allowLog(at now: Int64) -> Bool {
+    /// Whether an output record (a log line when `isLog`) with `bytes` of text may be
+    /// kept now; what is refused is counted for `takeDropped`.
+    mutating func allow(bytes: Int, isLog: Bool, at now: Int64) -> Bool {
         if now - windowStart >= 60_000_000 {
             windowStart = now
             logsInWindow = 0
+            bytesInWindow = 0
         }
-        logsInWindow += 1
-        if logsInWindow > logsPerMinute {
-            logsDropped += 1
+        if isLog && logsInWindow >= logsPerMinute {
+            dropped.logLines += 1
             return false
         }
+        if bytesInWindow + bytes > bytesPerMinute {
+            dropped.records += 1
+            dropped.bytes += bytes
+            return false
+        }
+        if isLog { logsInWindow += 1 }
+        bytesInWindow += bytes
         return true
     }
 
-    mutating func takeDroppedLogs() -> Int {
-        defer { logsDropped = 0 }
-        return logsDropped
+    mutating func takeDropped() -> Dropped {
+        defer { dropped = Dropped() }
+        return dropped
     }
 
     /// Whether a sample with these labels may be kept. Returns `.firstRefusal`
@@ -110,4 +131,15 @@ struct OutputBudget {
         labelSets[metric] = sets
         return .keep
     }
+}
+
+/// Text from a script for the database, stderr or a webhook, cut to `limit` bytes at a
+/// character boundary, saying how much was cut (as the Lua runtime does for its records).
+func cappedText(_ text: String, limit: Int) -> String {
+    let utf8 = text.utf8
+    guard utf8.count > limit else { return text }
+    var end = utf8.index(utf8.startIndex, offsetBy: max(limit, 0))
+    for _ in 0..<3 where end > utf8.startIndex && utf8[end] & 0xC0 == 0x80 { end = utf8.index(before: end) }
+    let kept = String(decoding: utf8[..<end], as: UTF8.self)
+    return kept + " [... \(utf8.count - kept.utf8.count) bytes cut]"
 }

@@ -47,10 +47,15 @@ public final class ScriptHost: RecordingHooks {
         var alerts = AlertTracker()
         var printed: [String: Double] = [:]
         var dirty = true
+        /// Not loaded, and its job may include `redact` (its hooks say so, or its source
+        /// mentions redact, or it cannot be read): until it loads, what it would redact is
+        /// stored as [REDACTION FAILED]. A redactor that fails to load must not mean "no redaction".
+        var redactsWhileUnloaded = false
 
         init(spec: ScriptSpec, limits: ScriptLimits) {
             self.spec = spec
-            budget = OutputBudget(logsPerMinute: limits.logsPerMinute, labelSetsPerMetric: limits.labelSetsPerMetric)
+            budget = OutputBudget(logsPerMinute: limits.logsPerMinute, bytesPerMinute: limits.outputBytesPerMinute,
+                                  labelSetsPerMetric: limits.labelSetsPerMetric)
         }
 
         var name: String {
@@ -61,6 +66,14 @@ public final class ScriptHost: RecordingHooks {
         }
 
         func defines(_ hook: String) -> Bool { manifest?.hooks.contains(hook) == true }
+
+        /// Runs as a redactor: loaded with `redact`, or not loaded and failing closed.
+        var isRedactor: Bool { lua == nil ? redactsWhileUnloaded : defines("redact") }
+
+        /// What a load failure means for the calls, for the messages that report it.
+        var unloadedConsequence: String {
+            redactsWhileUnloaded ? "; it redacts, so until it loads the calls it would see are stored as [REDACTION FAILED]" : ""
+        }
     }
 
     struct HookStats {
@@ -114,8 +127,12 @@ public final class ScriptHost: RecordingHooks {
         for script in scripts {
             if let error = load(script) {
                 script.state = .error
-                script.lastError = error
-                report("argus: script \(script.name) (\(script.spec.path)) not loaded: \(error)")
+                script.lastError = "not loaded: \(error)\(script.unloadedConsequence)"
+                report("argus: script \(script.name) (\(script.spec.path)) not loaded: \(error)\(script.unloadedConsequence)")
+                pending.append(.scriptOutput(ScriptOutputRecord(run: nil, requestSeq: nil, timestamp: Clock.wallMicros(),
+                                                                script: script.name, kind: .error, level: "load", name: "load",
+                                                                message: error + script.unloadedConsequence,
+                                                                location: ScriptErrors.location(error))))
             }
         }
         sortByPriority()
@@ -135,7 +152,7 @@ public final class ScriptHost: RecordingHooks {
 
     private func sortByPriority() {
         scripts.sort { ($0.manifest?.priority ?? 0) > ($1.manifest?.priority ?? 0) }
-        redactorScripts = scripts.filter { $0.defines("redact") }
+        redactorScripts = scripts.filter(\.isRedactor)
     }
 
     static func stamp(of path: String) -> FileStamp? {
@@ -150,15 +167,22 @@ public final class ScriptHost: RecordingHooks {
         let stamp = Self.stamp(of: script.spec.path)
         guard let source = try? String(contentsOfFile: script.spec.path, encoding: .utf8) else {
             script.failedStamp = stamp
+            script.redactsWhileUnloaded = true  // its job is unknown: assume the strictest
             return "cannot read \(script.spec.path)"
         }
-        guard let lua = LuaScript(limits: options.limits) else { return "cannot create a Lua state" }
+        guard let lua = LuaScript(limits: options.limits) else {
+            script.redactsWhileUnloaded = true
+            return "cannot create a Lua state"
+        }
         let fileName = script.spec.path.split(separator: "/").last.map(String.init) ?? script.spec.path
         let loaded = lua.load(source: source, name: fileName)
         guard loaded.status == .ok else {
             script.failedStamp = stamp
+            script.redactsWhileUnloaded = Self.mayRedact(source)
             return ScriptErrors.firstLine(loaded.error ?? "failed to load")
         }
+        // It ran: its hooks are known from here on.
+        script.redactsWhileUnloaded = (loaded.value?["hooks"]?.arrayValue ?? []).contains("redact")
         do {
             let manifest = try ScriptManifest(loaded: loaded.value, spec: script.spec)
             let config = try manifest.resolveConfig(script.spec.config)
@@ -197,9 +221,9 @@ public final class ScriptHost: RecordingHooks {
         let redactors = redactorScripts.count == 1
             ? (matches(redactorScripts[0], call) ? redactorScripts : [])
             : redactorScripts.filter { matches($0, call) }
-        for (index, script) in redactors.enumerated() where script.state != .error {
-            if script.state == .disabled { return .failed(script: script.name) }  // a switched-off redactor stays closed
-            guard let lua = script.lua else { continue }
+        for (index, script) in redactors.enumerated() {
+            // A switched-off redactor stays closed, and so does one that never loaded.
+            guard script.state != .disabled, let lua = script.lua else { return .failed(script: script.name) }
             let outcome = lua.call("redact", record: callRecord(current), requestBody: current.requestBody,
                                    responseBody: current.phase == .response ? current.responseBody : nil,
                                    context: contextRecord(current, script: script, hook: "redact"))
@@ -340,11 +364,18 @@ public final class ScriptHost: RecordingHooks {
             reloadChangedScripts()
         }
         for script in scripts {
-            let dropped = script.budget.takeDroppedLogs()
-            if dropped > 0 {
-                emit(.scriptOutput(ScriptOutputRecord(run: nil, requestSeq: nil, timestamp: time.wallMicros,
-                                                      script: script.name, kind: .log, level: "warning",
-                                                      message: "\(dropped) log lines dropped (limit \(options.limits.logsPerMinute) per minute)")))
+            let dropped = script.budget.takeDropped()
+            guard !dropped.isEmpty else { continue }
+            let message = [
+                dropped.logLines > 0 ? "\(dropped.logLines) log lines dropped (limit \(options.limits.logsPerMinute) per minute)" : nil,
+                dropped.records > 0 ? "\(dropped.records) outputs and errors dropped, \(dropped.bytes) bytes of text "
+                    + "(limit \(options.limits.outputBytesPerMinute) bytes per minute)" : nil,
+            ].compactMap { $0 }.joined(separator: "; ")
+            emit(.scriptOutput(ScriptOutputRecord(run: nil, requestSeq: nil, timestamp: time.wallMicros,
+                                                  script: script.name, kind: .log, level: "warning", message: message)))
+            if now - (script.printed["dropped outputs"] ?? -1e9) > 60 {
+                script.printed["dropped outputs"] = now
+                report("argus: script \(script.name): \(message)")
             }
         }
         if now - lastStatus >= options.statusIntervalSeconds || scripts.contains(where: \.dirty) {
@@ -362,12 +393,14 @@ public final class ScriptHost: RecordingHooks {
             guard let stamp, stamp != script.stamp, stamp != script.failedStamp else { continue }
             let wasRunning = script.lua != nil
             if let error = load(script) {
-                script.lastError = "reload failed: \(error)"
                 script.dirty = true
                 if wasRunning {
+                    script.lastError = "reload failed: \(error)"
                     report("argus: script \(script.name): reload failed: \(error); the previous version stays active")
                 } else {
-                    report("argus: script \(script.name) (\(script.spec.path)) still not loaded: \(error)")
+                    script.lastError = "not loaded: \(error)\(script.unloadedConsequence)"
+                    report("argus: script \(script.name) (\(script.spec.path)) still not loaded: \(error)\(script.unloadedConsequence)")
+                    reordered = true  // what it is known to do may have changed
                 }
             } else {
                 report("argus: script \(script.name) \(wasRunning ? "reloaded" : "loaded") from \(script.spec.path)")
@@ -390,8 +423,30 @@ public final class ScriptHost: RecordingHooks {
 
     // MARK: dispatch helpers
 
+    /// A script that is not loaded matches what its installation says, or everything.
     private func matches(_ script: Loaded, _ call: HookCall) -> Bool {
-        script.manifest?.match.matches(server: call.server, tool: call.tool, method: call.method) ?? true
+        (script.manifest?.match ?? script.spec.match)?.matches(server: call.server, tool: call.tool, method: call.method) ?? true
+    }
+
+    /// Whether the source of a script that did not run mentions a `redact` of its own
+    /// (`function redact`, `redact = ...`, a comment about redacting), as opposed to the
+    /// library's `argus.redact.*`. Errs on the side of failing closed.
+    static func mayRedact(_ source: String) -> Bool {
+        let bytes = Array(source.utf8)
+        let word = Array("redact".utf8)
+        func isName(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
+        }
+        var i = 0
+        while i + word.count <= bytes.count {
+            if bytes[i] == word[0], Array(bytes[i..<i + word.count]) == word {
+                let before = i > 0 ? bytes[i - 1] : 0x20
+                let after = i + word.count < bytes.count ? bytes[i + word.count] : 0x20
+                if !isName(before) && before != 0x2E && before != 0x3A && !isName(after) { return true }
+            }
+            i += 1
+        }
+        return false
     }
 
     /// The metadata part of `call`. Absent values are left out (nil in Lua),
@@ -467,11 +522,16 @@ public final class ScriptHost: RecordingHooks {
         script.errorTimes.append(now)
         script.errorTimes.removeAll { now - $0 > options.limits.errorWindowSeconds }
         script.dirty = true
-        emit(.scriptOutput(ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: Clock.wallMicros(),
-                                              script: script.name, kind: .error, level: hook, name: hook,
-                                              message: message, location: ScriptErrors.location(error))))
+        let wall = Clock.wallMicros()
+        // Errors share the script's bytes per minute; one over it is counted, not stored or printed.
+        let kept = script.budget.allow(bytes: message.utf8.count, isLog: false, at: wall)
+        if kept {
+            emit(.scriptOutput(ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: wall,
+                                                  script: script.name, kind: .error, level: hook, name: hook,
+                                                  message: message, location: ScriptErrors.location(error))))
+        }
         let printedKey = hook + message
-        if now - (script.printed[printedKey] ?? -1e9) > 60 {
+        if kept, now - (script.printed[printedKey] ?? -1e9) > 60 {
             script.printed[printedKey] = now
             report("argus: script \(script.name): \(hook) failed: \(message); \(consequence)")
         }
@@ -488,17 +548,21 @@ public final class ScriptHost: RecordingHooks {
 
     private func handle(output: JSONValue, from script: Loaded, call: HookCall?, emit: (RecordOp) -> Void) {
         let now = Clock.wallMicros()
+        let limit = options.limits.textBytes
+        func text(_ key: String) -> String? { output[key]?.stringValue.map { cappedText($0, limit: limit) } }
         var record = ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: now, script: script.name,
                                         kind: .log)
-        record.location = output["where"]?.stringValue
+        record.location = text("where")
         switch output["type"]?.stringValue {
         case "log":
-            guard script.budget.allowLog(at: now) else { return }
-            record.level = output["level"]?.stringValue ?? "info"
-            record.message = output["message"]?.stringValue ?? ""
+            let message = text("message") ?? ""
+            guard script.budget.allow(bytes: message.utf8.count, isLog: true, at: now) else { return }
+            record.level = text("level") ?? "info"
+            record.message = message
         case "metric":
-            guard let name = output["name"]?.stringValue, let value = output["value"]?.doubleValue else { return }
-            let labels = output["labels"].map(Self.canonicalLabels) ?? "{}"
+            guard let name = text("name"), let value = output["value"]?.doubleValue else { return }
+            let labels = output["labels"].map { Self.canonicalLabels($0, limit: limit) } ?? "{}"
+            guard script.budget.allow(bytes: name.utf8.count + labels.utf8.count, isLog: false, at: now) else { return }
             switch script.budget.admit(metric: name, labels: labels) {
             case .keep: break
             case .refuse: return
@@ -510,15 +574,16 @@ public final class ScriptHost: RecordingHooks {
             }
             record.kind = .metric
             record.name = name
-            record.metricKind = output["kind"]?.stringValue ?? "gauge"
+            record.metricKind = text("kind") ?? "gauge"
             record.value = value
             record.labels = labels
         case "alert":
-            let message = output["message"]?.stringValue ?? ""
+            let message = text("message") ?? ""
             let level = Self.alertLevel(output["level"]?.stringValue)
-            let key = output["key"]?.stringValue ?? "\(script.name):\(message)"
+            let key = text("key") ?? cappedText("\(script.name):\(message)", limit: limit)
             let forSeconds = output["for_s"]?.doubleValue ?? 0
             guard script.alerts.raise(key: key, forSeconds: forSeconds, at: now) else { return }
+            guard script.budget.allow(bytes: message.utf8.count + key.utf8.count, isLog: false, at: now) else { return }
             record.kind = .alert
             record.level = level
             record.message = message
@@ -541,10 +606,14 @@ public final class ScriptHost: RecordingHooks {
         }
     }
 
-    /// Labels as JSON with sorted keys, so equal label sets compare equal.
-    static func canonicalLabels(_ labels: JSONValue) -> String {
+    /// Labels as JSON with sorted keys, so equal label sets compare equal; each name and
+    /// value at most `limit` bytes.
+    static func canonicalLabels(_ labels: JSONValue, limit: Int = .max) -> String {
         guard case .object(let object) = labels else { return "{}" }
-        let sorted = object.members.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value.stringValue ?? JSONWriter.string($0.value))) }
+        let sorted = object.members.sorted { $0.key < $1.key }.map {
+            JSONMember(cappedText($0.key, limit: limit),
+                       .string(cappedText($0.value.stringValue ?? JSONWriter.string($0.value), limit: limit)))
+        }
         return JSONWriter.string(.object(JSONObject(sorted)))
     }
 }

@@ -13,7 +13,16 @@ struct argus_lua {
     size_t memory_used;
     int memory_refused;          /* the allocator said no during this call */
     long long instructions;      /* counted during the current call */
+    int hook_period;             /* instructions between two calls of the count hook */
     uint64_t deadline_ns;        /* monotonic; 0 = none */
+    int time_up;                 /* the deadline passed inside C: refuse to grow memory until the call ends */
+    uint64_t work;               /* units charged by C functions during the current call */
+    uint64_t next_clock_check;   /* `work` at which the deadline is looked at again */
+    size_t allocated;            /* bytes of growth during the current call */
+    size_t next_allocation_check;
+    size_t output_bytes;         /* text in this call's outputs */
+    long long outputs_dropped;   /* records not kept this call */
+    long long output_bytes_cut;  /* text cut from the records that were kept or dropped */
     int limit_hit;               /* which limit stopped the current call */
     int sealed;                  /* globals are frozen */
     unsigned long generation;    /* bumped after each hook call: stale `call` tables read nothing */
@@ -33,8 +42,16 @@ uint64_t argus_monotonic_ns(void);
 /* Raises a Lua error marking a limit (the caller sees ARGUS_LUA_LIMIT). */
 int argus_limit_error(lua_State *L, int which, const char *message);
 
+/* Charges work done inside a C function (bytes examined, elements moved) and looks at
+ * the deadline every so often: the count hook sees only VM instructions, and one
+ * instruction can call C that runs for seconds. Raises the time limit error. */
+void argus_charge(lua_State *L, uint64_t units);
+
 /* pattern.c: string.find/match/gmatch/gsub with a step budget and the hook deadline. */
 void argus_install_patterns(lua_State *L, int string_table);
+
+/* charged.c: table.concat/unpack/move/insert/remove/sort and string.rep, charged. */
+void argus_install_charged(lua_State *L);
 
 /* json.c */
 void argus_json_push(lua_State *L, const char *text, size_t length);   /* decodes or raises */

@@ -26,13 +26,16 @@ int argus_is_null(lua_State *L, int index) {
     return lua_type(L, index) == LUA_TLIGHTUSERDATA && lua_touserdata(L, index) == (void *)ARGUS_NULL_KEY;
 }
 
-/* The shared metatable of arrays: { __name = "argus.array" }. */
+/* The shared metatable of arrays: { __name = "argus.array" }, protected (__metatable)
+ * so that a script cannot add a __gc to it for the arrays made after. */
 static void push_array_metatable(lua_State *L) {
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &ARRAY_KEY_STORAGE) != LUA_TTABLE) {
         lua_pop(L, 1);
-        lua_createtable(L, 0, 1);
+        lua_createtable(L, 0, 2);
         lua_pushliteral(L, "argus.array");
         lua_setfield(L, -2, "__name");
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "__metatable");
         lua_pushvalue(L, -1);
         lua_rawsetp(L, LUA_REGISTRYINDEX, &ARRAY_KEY_STORAGE);
     }

@@ -5,9 +5,11 @@
  * pattern such as ("a"):rep(5000):find(".-.-.-.-b") backtracks for many seconds. This
  * implementation follows the documented semantics of Lua patterns (classes, sets,
  * quantifiers * + - ?, anchors, captures, position captures, %b, %f, back-references) but
- * counts every step: a call may take at most `pattern_step_limit` steps plus 20 per byte
- * of subject, and it checks the hook's deadline every 65536 steps. Either way the script
- * gets an error instead of stalling the recorder. */
+ * counts every byte it examines, in the subject and in the pattern's character classes,
+ * literal runs and plain searches included: a call may take at most `pattern_step_limit`
+ * steps plus 20 per byte of subject. Every step is also charged to the hook call's work
+ * (argus_charge), which looks at the deadline, so many cheap calls in a row are stopped
+ * too. Either way the script gets an error instead of stalling the recorder. */
 
 #include <ctype.h>
 #include <string.h>
@@ -26,34 +28,39 @@ typedef struct {
     const char *src_end;
     const char *p_end;
     lua_State *L;
+    argus_lua *a;
     int level;
     int depth;
     long long steps_left;
-    long long steps_taken;
-    uint64_t deadline_ns;
     struct {
         const char *init;
         ptrdiff_t len;
     } capture[MAX_CAPTURES];
 } MatchState;
 
-static void charge(MatchState *ms) {
-    ms->steps_taken++;
-    if (--ms->steps_left < 0)
-        argus_limit_error(ms->L, LIMIT_PATTERN, "pattern too complex (step limit reached): simplify it or match a shorter string");
-    if ((ms->steps_taken & 0xFFFF) == 0 && ms->deadline_ns && argus_monotonic_ns() > ms->deadline_ns)
-        argus_limit_error(ms->L, LIMIT_TIME, "time limit exceeded inside a pattern match");
+/* Work that is not matching (copying replacements): counts toward the deadline only. */
+static void work(MatchState *ms, size_t bytes) {
+    ms->a->work += bytes;
+    if (ms->a->work >= ms->a->next_clock_check) argus_charge(ms->L, 0);
 }
 
+/* `n` bytes examined while matching: against the step budget and the deadline. */
+static void charge_n(MatchState *ms, size_t n) {
+    ms->steps_left -= (long long)n;
+    if (ms->steps_left < 0)
+        argus_limit_error(ms->L, LIMIT_PATTERN, "pattern too complex (step limit reached): simplify it or match a shorter string");
+    work(ms, n);
+}
+
+static void charge(MatchState *ms) { charge_n(ms, 1); }
+
 static void prepare(MatchState *ms, lua_State *L, const char *s, size_t ls, const char *p, size_t lp) {
-    argus_lua *a = argus_of(L);
     ms->L = L;
+    ms->a = argus_of(L);
     ms->src_init = s;
     ms->src_end = s + ls;
     ms->p_end = p + lp;
-    ms->steps_left = (a ? a->limits.pattern_step_limit : 1000000) + 20 * (long long)ls;
-    ms->steps_taken = 0;
-    ms->deadline_ns = a ? a->deadline_ns : 0;
+    ms->steps_left = ms->a->limits.pattern_step_limit + 20 * (long long)ls;
 }
 
 static void reprepare(MatchState *ms) {
@@ -117,13 +124,19 @@ static int match_bracket_class(int c, const char *p, const char *ec) {
     return !sig;
 }
 
+/* Scanning a set costs about a sixteenth of a matcher step per byte: ordinary sets
+ * ([%w_.-]) cost nothing extra, a set of a megabyte cannot be scanned for every byte. */
+static size_t class_cost(const char *p, const char *ep) { return (size_t)(ep - p) / 16; }
+
 static int single_match(MatchState *ms, const char *s, const char *p, const char *ep) {
     if (s >= ms->src_end) return 0;
     int c = (unsigned char)*s;
     switch (*p) {
     case '.': return 1;
     case ESCAPE: return match_class(c, (unsigned char)*(p + 1));
-    case '[': return match_bracket_class(c, p, ep - 1);
+    case '[':
+        if (ep - p >= 16) charge_n(ms, class_cost(p, ep)); /* a set is scanned byte by byte, and may be long */
+        return match_bracket_class(c, p, ep - 1);
     default: return (unsigned char)*p == c;
     }
 }
@@ -204,6 +217,7 @@ static int check_capture(MatchState *ms, int l) {
 static const char *match_capture(MatchState *ms, const char *s, int l) {
     l = check_capture(ms, l);
     size_t len = (size_t)ms->capture[l].len;
+    charge_n(ms, len);
     if ((size_t)(ms->src_end - s) >= len && memcmp(ms->capture[l].init, s, len) == 0) return s + len;
     return NULL;
 }
@@ -237,6 +251,7 @@ static const char *do_match(MatchState *ms, const char *s, const char *p) {
                 p += 2;
                 if (*p != '[') luaL_error(ms->L, "missing '[' after '%%f' in pattern");
                 const char *ep = class_end(ms, p);
+                charge_n(ms, 2 * class_cost(p, ep));
                 int previous = (s == ms->src_init) ? '\0' : (unsigned char)*(s - 1);
                 int current = (s < ms->src_end) ? (unsigned char)*s : '\0';
                 if (!match_bracket_class(previous, p, ep - 1) && match_bracket_class(current, p, ep - 1)) {
@@ -281,7 +296,8 @@ static const char *do_match(MatchState *ms, const char *s, const char *p) {
                 case '+': s = max_expand(ms, s + 1, p, ep); break;
                 case '*': s = max_expand(ms, s, p, ep); break;
                 case '-': s = min_expand(ms, s, p, ep); break;
-                default:
+                default: /* one byte of a literal run: each costs a step */
+                    charge(ms);
                     s++;
                     p = ep;
                     continue;
@@ -338,6 +354,7 @@ static int first_bytes(MatchState *ms, const char *p, unsigned char set[256]) {
     if (*p == ESCAPE && p + 1 < ms->p_end && (p[1] == 'b' || p[1] == 'f' || isdigit((unsigned char)p[1]))) return 0;
     const char *ep = class_end(ms, p);
     if (*ep == '*' || *ep == '?' || *ep == '-') return 0;
+    charge_n(ms, 256 * (1 + class_cost(p, ep)));
     int count = 0;
     for (int c = 0; c < 256; c++) {
         int hit;
@@ -363,14 +380,22 @@ static int no_specials(const char *p, size_t l) {
     return 1;
 }
 
-static const char *find_plain(const char *s, size_t ls, const char *p, size_t lp) {
+/* A plain search (string.find with plain = true, or a pattern without specials):
+ * memchr to each candidate, then a byte-by-byte comparison, every byte examined
+ * charged, so a needle that almost matches everywhere cannot run unbounded. */
+static const char *find_plain(MatchState *ms, const char *s, size_t ls, const char *p, size_t lp) {
     if (lp == 0) return s;
     if (lp > ls) return NULL;
-    const char *end = s + (ls - lp);
-    for (const char *c = s; c <= end; c++) {
-        c = memchr(c, *p, (size_t)(end - c) + 1);
-        if (c == NULL) return NULL;
-        if (memcmp(c + 1, p + 1, lp - 1) == 0) return c;
+    const char *last = s + (ls - lp);
+    for (const char *c = s; c <= last;) {
+        const char *hit = memchr(c, *p, (size_t)(last - c) + 1);
+        charge_n(ms, (size_t)((hit ? hit : last) - c) + 1);
+        if (hit == NULL) return NULL;
+        size_t same = 1;
+        while (same < lp && hit[same] == p[same]) same++;
+        charge_n(ms, same);
+        if (same == lp) return hit;
+        c = hit + 1;
     }
     return NULL;
 }
@@ -393,7 +418,9 @@ static int find_aux(lua_State *L, int find) {
         return 1;
     }
     if (find && (lua_toboolean(L, 4) || no_specials(p, lp))) {
-        const char *found = find_plain(s + init - 1, ls - init + 1, p, lp);
+        MatchState ms;
+        prepare(&ms, L, s, ls, p, lp);
+        const char *found = find_plain(&ms, s + init - 1, ls - init + 1, p, lp);
         if (found) {
             lua_pushinteger(L, (found - s) + 1);
             lua_pushinteger(L, (found - s) + (lua_Integer)lp);
@@ -412,7 +439,9 @@ static int find_aux(lua_State *L, int find) {
         int skip = !anchor && ls - (size_t)(s1 - s) >= SKIP_MIN_LENGTH && first_bytes(&ms, p, set);
         do {
             if (skip) {
+                const char *from = s1;
                 s1 = skip_to(set, s1, ms.src_end);
+                work(&ms, (size_t)(s1 - from));
                 if (s1 == ms.src_end) break;
             }
             reprepare(&ms);
@@ -438,6 +467,8 @@ typedef struct {
     const char *src;
     const char *p;
     const char *lastmatch;
+    int skip;                   /* set holds the bytes a match can start with */
+    unsigned char set[256];
     MatchState ms;
 } GMatchState;
 
@@ -447,11 +478,12 @@ static int gmatch_next(lua_State *L) {
     const char *s = lua_tolstring(L, lua_upvalueindex(1), &ls);
     const char *p = lua_tolstring(L, lua_upvalueindex(2), &lp);
     prepare(&gm->ms, L, s, ls, p, lp); /* fresh budget for each step of the iteration */
-    unsigned char set[256];
-    int skip = gm->ms.src_end - gm->src >= SKIP_MIN_LENGTH && first_bytes(&gm->ms, gm->p, set);
+    int skip = gm->skip && gm->ms.src_end - gm->src >= SKIP_MIN_LENGTH;
     for (const char *src = gm->src; src <= gm->ms.src_end; src++) {
         if (skip) {
-            src = skip_to(set, src, gm->ms.src_end);
+            const char *from = src;
+            src = skip_to(gm->set, src, gm->ms.src_end);
+            work(&gm->ms, (size_t)(src - from));
             if (src == gm->ms.src_end) break;
         }
         reprepare(&gm->ms);
@@ -476,6 +508,7 @@ static int str_gmatch(lua_State *L) {
     gm->src = s + init - 1;
     gm->p = p;
     gm->lastmatch = NULL;
+    gm->skip = ls >= SKIP_MIN_LENGTH && first_bytes(&gm->ms, p, gm->set);
     lua_pushcclosure(L, gmatch_next, 3);
     return 1;
 }
@@ -485,6 +518,7 @@ static void add_string_replacement(MatchState *ms, luaL_Buffer *b, const char *s
     lua_State *L = ms->L;
     const char *news = lua_tolstring(L, 3, &l);
     const char *p;
+    work(ms, l);
     while ((p = memchr(news, ESCAPE, l)) != NULL) {
         luaL_addlstring(b, news, (size_t)(p - news));
         p++;
@@ -560,6 +594,7 @@ static int str_gsub(lua_State *L) {
         if (skip && src < ms.src_end && !set[(unsigned char)*src]) {
             /* no match can start before the next byte in the set: copy up to it */
             const char *stop = skip_to(set, src, ms.src_end);
+            work(&ms, (size_t)(stop - src));
             luaL_addlstring(&b, src, (size_t)(stop - src));
             src = stop;
             if (stop == ms.src_end) break;

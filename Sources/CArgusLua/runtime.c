@@ -21,7 +21,6 @@ int argus_lua_json_encode(lua_State *L);
 int argus_lua_json_decode(lua_State *L);
 
 static const char OUTPUTS_KEY = 0;
-static const char DROPPED_KEY = 0;
 static const char DROP_SENTINEL = 0;
 static const char *const HOOK_NAMES[] = {"init", "redact", "on_call", "alert", "metric", "mutate_replay", "normalize", NULL};
 
@@ -37,13 +36,30 @@ static double wall_seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void script_location(lua_State *L, char *out, size_t size);
+
+/* The message gets the script's file and line (the innermost Lua function: a limit may
+ * trip inside a C function, which has none). Once limit_hit is set, the allocator no
+ * longer refuses for time, so the message itself can be made. */
 int argus_limit_error(lua_State *L, int which, const char *message) {
     argus_lua *a = argus_of(L);
-    if (a) a->limit_hit = which;
-    return luaL_error(L, "%s", message);
+    a->limit_hit = which;
+    char location[128];
+    script_location(L, location, sizeof location);
+    lua_pushfstring(L, "%s%s", location, message);
+    return lua_error(L);
 }
 
 /* ------------------------------------------------------------------ limits */
+
+static int hook_period_for(size_t memory_used);
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+/* Memory growth is also where long work inside C shows (one `..`, string.rep or
+ * table.concat can copy megabytes without an instruction the count hook sees): the
+ * deadline is looked at every MiB of growth, and once it has passed the allocator
+ * refuses to grow, so Lua raises an error and the call ends. */
+#define ALLOCATION_CHECK_BYTES ((size_t)1 << 20)
 
 static void *allocate(void *ud, void *ptr, size_t osize, size_t nsize) {
     argus_lua *a = (argus_lua *)ud;
@@ -53,68 +69,166 @@ static void *allocate(void *ud, void *ptr, size_t osize, size_t nsize) {
         a->memory_used -= old;
         return NULL;
     }
-    if (nsize > old && a->memory_used - old + nsize > a->limits.memory_limit) {
-        a->memory_refused = 1;
-        return NULL;
+    if (nsize > old) {
+        size_t others = a->memory_used - old;
+        if (nsize > a->limits.memory_limit || others > a->limits.memory_limit - nsize) {
+            a->memory_refused = 1;
+            return NULL;
+        }
+        if (a->time_up) return NULL;
+        a->allocated += nsize - old;
+        if (a->allocated >= a->next_allocation_check && a->limit_hit == LIMIT_NONE && a->deadline_ns) {
+            a->next_allocation_check = a->allocated + ALLOCATION_CHECK_BYTES;
+            if (argus_monotonic_ns() > a->deadline_ns) {
+                a->time_up = 1;
+                a->limit_hit = LIMIT_TIME;
+                return NULL;
+            }
+            /* Bigger values make costlier instructions: let the count hook look sooner
+             * (lua_sethook may be called anywhere, even from a signal handler). */
+            int period = hook_period_for(a->memory_used - old + nsize);
+            if (period < a->hook_period) {
+                a->hook_period = period;
+                lua_sethook(a->L, count_hook, LUA_MASKCOUNT, period);
+            }
+        }
     }
     void *grown = realloc(ptr, nsize);
     if (grown) a->memory_used = a->memory_used - old + nsize;
     return grown;
 }
 
+/* "file.lua:12: " for the innermost Lua function running (C functions have no line). */
+static void script_location(lua_State *L, char *out, size_t size) {
+    lua_Debug where;
+    out[0] = '\0';
+    for (int level = 0; lua_getstack(L, level, &where); level++) {
+        if (lua_getinfo(L, "Sl", &where) && where.currentline > 0) {
+            snprintf(out, size, "%s:%d: ", where.short_src, where.currentline);
+            return;
+        }
+    }
+}
+
+static int time_limit_error(lua_State *L, const char *inside) {
+    /* lua_pushfstring knows neither %lld nor precisions: format here. */
+    char message[160];
+    snprintf(message, sizeof message, "time limit exceeded (%.0f ms)%s", argus_of(L)->limits.time_limit_ms, inside);
+    return argus_limit_error(L, LIMIT_TIME, message);
+}
+
+/* How often the count hook runs. One instruction can cost in proportion to the values
+ * it works on (comparing two strings, reading a number from one: 8 MB take about 20 ms),
+ * so the more memory the state holds, the more often the hook looks at the clock:
+ * every 1000 instructions under 64 KiB, down to every 4 at 16 MiB. What an instruction
+ * can overshoot the deadline by then stays near a tenth of a second whatever the size. */
+static int hook_period_for(size_t memory_used) {
+    size_t period = ((size_t)64 << 20) / (memory_used + 1);
+    return period >= 1000 ? 1000 : period < 4 ? 4 : (int)period;
+}
+
 static void count_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     argus_lua *a = argus_of(L);
-    a->instructions += 1000;
-    int which = LIMIT_NONE;
-    if (a->instructions > a->limits.instruction_limit) which = LIMIT_INSTRUCTIONS;
-    else if (a->deadline_ns && argus_monotonic_ns() > a->deadline_ns) which = LIMIT_TIME;
-    if (which == LIMIT_NONE) return;
-    lua_Debug where;
-    char location[128] = "";
-    if (lua_getstack(L, 0, &where) && lua_getinfo(L, "Sl", &where) && where.currentline > 0)
-        snprintf(location, sizeof location, "%s:%d: ", where.short_src, where.currentline);
-    a->limit_hit = which;
-    /* lua_pushfstring (behind luaL_error) knows neither %lld nor precisions: format here. */
-    char message[256];
-    if (which == LIMIT_INSTRUCTIONS)
-        snprintf(message, sizeof message, "%sinstruction limit exceeded (%lld instructions)", location,
-                 a->limits.instruction_limit);
-    else
-        snprintf(message, sizeof message, "%stime limit exceeded (%.0f ms)", location, a->limits.time_limit_ms);
-    luaL_error(L, "%s", message);
+    a->instructions += a->hook_period;
+    int period = hook_period_for(a->memory_used);
+    if (period != a->hook_period) {
+        a->hook_period = period;
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, period);
+    }
+    if (a->instructions > a->limits.instruction_limit) {
+        char message[160];
+        snprintf(message, sizeof message, "instruction limit exceeded (%lld instructions)", a->limits.instruction_limit);
+        argus_limit_error(L, LIMIT_INSTRUCTIONS, message);
+    } else if (a->deadline_ns && argus_monotonic_ns() > a->deadline_ns) {
+        time_limit_error(L, "");
+    }
+}
+
+/* Looked at every CLOCK_CHECK_UNITS of work: a few hundred microseconds at most. */
+#define CLOCK_CHECK_UNITS 65536
+
+void argus_charge(lua_State *L, uint64_t units) {
+    argus_lua *a = argus_of(L);
+    a->work += units;
+    if (a->work < a->next_clock_check) return;
+    a->next_clock_check = a->work + CLOCK_CHECK_UNITS;
+    if (a->deadline_ns && argus_monotonic_ns() > a->deadline_ns) time_limit_error(L, " inside a library function");
 }
 
 static void arm_limits(argus_lua *a) {
     a->instructions = 0;
     a->limit_hit = LIMIT_NONE;
     a->memory_refused = 0;
+    a->time_up = 0;
+    a->work = 0;
+    a->next_clock_check = CLOCK_CHECK_UNITS;
+    a->allocated = 0;
+    a->next_allocation_check = ALLOCATION_CHECK_BYTES;
     a->deadline_ns = a->limits.time_limit_ms > 0
         ? argus_monotonic_ns() + (uint64_t)(a->limits.time_limit_ms * 1e6) : 0;
-    lua_sethook(a->L, count_hook, LUA_MASKCOUNT, 1000);
+    a->hook_period = hook_period_for(a->memory_used);
+    lua_sethook(a->L, count_hook, LUA_MASKCOUNT, a->hook_period);
 }
 
 static void disarm_limits(argus_lua *a) {
     lua_sethook(a->L, NULL, 0, 0);
     a->deadline_ns = 0;
+    a->time_up = 0;
 }
 
 /* --------------------------------------------------------------- host API */
 
-/* Appends the table on top of the stack to the current call's outputs (capped). */
-static void record_output(lua_State *L) {
+/* How many of the first `keep` bytes of s (which is longer) to keep so that no UTF-8
+ * character is split: back off over continuation bytes, at most three. */
+static size_t utf8_prefix(const char *s, size_t keep) {
+    for (int i = 0; i < 3 && keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80; i++) keep--;
+    return keep;
+}
+
+/* Pushes s cut to the per-text limit, noting the cut in the text and in the call's count.
+ * Returns the bytes pushed. */
+static size_t push_capped(lua_State *L, const char *s, size_t n) {
+    argus_lua *a = argus_of(L);
+    size_t cap = a->limits.max_text_bytes;
+    if (n <= cap) {
+        lua_pushlstring(L, s, n);
+        return n;
+    }
+    size_t keep = utf8_prefix(s, cap);
+    char note[64];
+    int note_length = snprintf(note, sizeof note, " [... %zu bytes cut]", n - keep);
+    a->output_bytes_cut += (long long)(n - keep);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addlstring(&b, s, keep);
+    luaL_addlstring(&b, note, (size_t)note_length);
+    luaL_pushresult(&b);
+    return keep + (size_t)note_length;
+}
+
+/* The value at index as text (tostring), capped; pushes it and returns its length. */
+static size_t push_text(lua_State *L, int index) {
+    size_t n;
+    const char *s = luaL_tolstring(L, index, &n);
+    size_t pushed = push_capped(L, s, n);
+    lua_remove(L, -2);
+    return pushed;
+}
+
+/* Appends the table on top of the stack (holding `bytes` of text) to the current call's
+ * outputs, or drops it when the call already has its records or bytes; pops it. */
+static void record_output(lua_State *L, size_t bytes) {
     argus_lua *a = argus_of(L);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &OUTPUTS_KEY);
     lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-    if (n >= a->limits.max_outputs) {
+    if (n >= a->limits.max_outputs || bytes > a->limits.max_output_bytes - a->output_bytes) {
         lua_pop(L, 2);
-        lua_rawgetp(L, LUA_REGISTRYINDEX, &DROPPED_KEY);
-        lua_Integer dropped = lua_tointeger(L, -1);
-        lua_pop(L, 1);
-        lua_pushinteger(L, dropped + 1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &DROPPED_KEY);
+        a->outputs_dropped++;
+        a->output_bytes_cut += (long long)bytes;
         return;
     }
+    a->output_bytes += bytes;
     lua_insert(L, -2);
     lua_rawseti(L, -2, n + 1);
     lua_pop(L, 1);
@@ -130,16 +244,44 @@ static void push_location(lua_State *L) {
 }
 
 static int log_at(lua_State *L, const char *level) {
+    argus_lua *a = argus_of(L);
     int n = lua_gettop(L);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
+    /* Every argument becomes text first, in its own slot: while a luaL_Buffer is open,
+     * only the buffer may push (a value pushed on top of it corrupts it). */
     for (int i = 1; i <= n; i++) {
         if (argus_is_null(L, i)) lua_pushliteral(L, "null");
         else luaL_tolstring(L, i, NULL);
-        if (i > 1) luaL_addchar(&b, '\t');
-        luaL_addvalue(&b);
+        lua_replace(L, i);
+    }
+    size_t room = a->limits.max_text_bytes, cut = 0;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        size_t length;
+        const char *text = lua_tolstring(L, i, &length);
+        if (i > 1) {
+            if (room > 0) {
+                luaL_addchar(&b, '\t');
+                room--;
+            } else {
+                cut++;
+            }
+        }
+        size_t keep = length <= room ? length : utf8_prefix(text, room);
+        luaL_addlstring(&b, text, keep);
+        room -= keep;
+        if (keep < length) {
+            cut += length - keep;
+            room = 0;
+        }
+    }
+    if (cut > 0) {
+        char note[64];
+        luaL_addlstring(&b, note, (size_t)snprintf(note, sizeof note, " [... %zu bytes cut]", cut));
+        a->output_bytes_cut += (long long)cut;
     }
     luaL_pushresult(&b);
+    size_t bytes = lua_rawlen(L, -1);
     lua_createtable(L, 0, 4);
     lua_pushliteral(L, "log");
     lua_setfield(L, -2, "type");
@@ -149,31 +291,43 @@ static int log_at(lua_State *L, const char *level) {
     lua_setfield(L, -2, "message");
     push_location(L);
     lua_setfield(L, -2, "where");
-    record_output(L);
+    record_output(L, bytes);
     return 0;
 }
 
 static int l_log(lua_State *L) { return log_at(L, "info"); }
 static int l_warn(lua_State *L) { return log_at(L, "warning"); }
 
-static void copy_labels(lua_State *L, int labels, int into) {
-    if (lua_isnoneornil(L, labels)) return;
+/* Copies the labels table into the record at `into`; returns the bytes of text, or
+ * stops early (returning more than a call may hold) for a table too big to keep. */
+static size_t copy_labels(lua_State *L, int labels, int into) {
+    if (lua_isnoneornil(L, labels)) return 0;
     luaL_checktype(L, labels, LUA_TTABLE);
+    argus_lua *a = argus_of(L);
+    size_t bytes = 0;
     lua_newtable(L);
     lua_pushnil(L);
     while (lua_next(L, labels)) {
         if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "metric label names must be strings");
-        lua_pushvalue(L, -2);
-        luaL_tolstring(L, -2, NULL);
+        size_t name_length;
+        const char *name = lua_tolstring(L, -2, &name_length);
+        bytes += push_capped(L, name, name_length);
+        bytes += push_text(L, -2);
         lua_rawset(L, -5);
         lua_pop(L, 1);
+        if (bytes > a->limits.max_output_bytes) {
+            lua_pop(L, 1); /* the key: the traversal ends here */
+            break;
+        }
     }
     lua_setfield(L, into, "labels");
+    return bytes;
 }
 
 static int metric(lua_State *L, const char *kind, int value_required) {
     lua_settop(L, 3);  /* labels left out stay nil at 3, not the record table pushed next */
-    const char *name = luaL_checkstring(L, 1);
+    size_t name_length;
+    const char *name = luaL_checklstring(L, 1, &name_length);
     lua_Number value = value_required ? luaL_checknumber(L, 2) : luaL_optnumber(L, 2, 1);
     lua_createtable(L, 0, 5);
     int t = lua_gettop(L);
@@ -181,12 +335,12 @@ static int metric(lua_State *L, const char *kind, int value_required) {
     lua_setfield(L, t, "type");
     lua_pushstring(L, kind);
     lua_setfield(L, t, "kind");
-    lua_pushstring(L, name);
+    size_t bytes = push_capped(L, name, name_length);
     lua_setfield(L, t, "name");
     lua_pushnumber(L, value);
     lua_setfield(L, t, "value");
-    copy_labels(L, 3, t);
-    record_output(L);
+    bytes += copy_labels(L, 3, t);
+    record_output(L, bytes);
     return 0;
 }
 
@@ -195,30 +349,30 @@ static int l_gauge(lua_State *L) { return metric(L, "gauge", 1); }
 static int l_histogram(lua_State *L) { return metric(L, "histogram", 1); }
 
 static int l_alert(lua_State *L) {
-    const char *level = luaL_checkstring(L, 1);
-    const char *message = luaL_checkstring(L, 2);
+    size_t level_length, message_length;
+    const char *level = luaL_checklstring(L, 1, &level_length);
+    const char *message = luaL_checklstring(L, 2, &message_length);
+    if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
     lua_createtable(L, 0, 6);
     int t = lua_gettop(L);
     lua_pushliteral(L, "alert");
     lua_setfield(L, t, "type");
-    lua_pushstring(L, level);
+    size_t bytes = push_capped(L, level, level_length);
     lua_setfield(L, t, "level");
-    lua_pushstring(L, message);
+    bytes += push_capped(L, message, message_length);
     lua_setfield(L, t, "message");
     if (lua_istable(L, 3)) {
         if (lua_getfield(L, 3, "key") != LUA_TNIL) {
-            luaL_tolstring(L, -1, NULL);
+            bytes += push_text(L, -1);
             lua_setfield(L, t, "key");
         }
         lua_pop(L, 1);
         if (lua_getfield(L, 3, "for_s") == LUA_TNUMBER) lua_setfield(L, t, "for_s");
         else lua_pop(L, 1);
-    } else if (!lua_isnoneornil(L, 3)) {
-        luaL_typeerror(L, 3, "table");
     }
     push_location(L);
     lua_setfield(L, t, "where");
-    record_output(L);
+    record_output(L, bytes);
     return 0;
 }
 
@@ -298,11 +452,10 @@ static int l_redact_path(lua_State *L) {
         luaL_pushresult(&b);
         /* arrays are indexed from 0 in pointers, from 1 in Lua */
         if (argus_is_array(L, -2) || lua_rawlen(L, -2) > 0) {
-            lua_Integer index;
             if (lua_stringtonumber(L, lua_tostring(L, -1))) {
-                index = lua_tointeger(L, -1);
+                lua_Integer index = lua_tointeger(L, -1);
                 lua_pop(L, 2);
-                lua_pushinteger(L, index + 1);
+                lua_pushinteger(L, (lua_Integer)((lua_Unsigned)index + 1)); /* wraps like Lua's own + */
             }
         }
         if (p >= end) break;
@@ -335,21 +488,32 @@ static int compare_numbers(const void *x, const void *y) {
 static int l_percentile(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_Number p = luaL_checknumber(L, 2);
-    size_t n = lua_rawlen(L, 1);
+    lua_Unsigned n = lua_rawlen(L, 1);
     if (n == 0) {
         lua_pushnil(L);
         return 1;
     }
-    double *values = (double *)lua_newuserdatauv(L, n * sizeof(double), 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_rawgeti(L, 1, (lua_Integer)i + 1);
-        values[i] = luaL_checknumber(L, -1);
+    /* The length is the table's border, which a sparse table can put near 2^63: refuse
+     * what cannot fit the state's memory before computing a size that could overflow. */
+    if (n > argus_of(L)->limits.memory_limit / sizeof(double))
+        return luaL_error(L, "argus.percentile: too many values (%I)", (lua_Integer)n);
+    double *values = (double *)lua_newuserdatauv(L, (size_t)n * sizeof(double), 0);
+    for (lua_Unsigned i = 0; i < n; i++) {
+        argus_charge(L, 1);
+        if (lua_rawgeti(L, 1, (lua_Integer)i + 1) != LUA_TNUMBER)
+            return luaL_error(L, "argus.percentile: value %I is a %s, not a number", (lua_Integer)i + 1,
+                              luaL_typename(L, -1));
+        values[i] = lua_tonumber(L, -1);
         lua_pop(L, 1);
+        /* qsort needs a consistent order, which NaN breaks */
+        if (isnan(values[i])) return luaL_error(L, "argus.percentile: value %I is NaN", (lua_Integer)i + 1);
     }
-    qsort(values, n, sizeof(double), compare_numbers);
-    size_t rank = (size_t)ceil(p / 100.0 * (double)n);
-    if (rank < 1) rank = 1;
-    if (rank > n) rank = n;
+    argus_charge(L, n * 8);
+    qsort(values, (size_t)n, sizeof(double), compare_numbers);
+    double wanted = ceil(p / 100.0 * (double)n);
+    size_t rank = 1; /* also for p = NaN */
+    if (wanted >= (double)n) rank = (size_t)n;
+    else if (wanted > 1) rank = (size_t)wanted;
     lua_pushnumber(L, values[rank - 1]);
     return 1;
 }
@@ -400,6 +564,26 @@ static int l_rawset(lua_State *L) {
     return 1;
 }
 
+/* setmetatable that refuses a metatable with __gc. Lua runs finalizers with hooks off,
+ * outside every limit, whenever the collector gets to them (and lua_close runs the
+ * pending ones), so `__gc = function() while true do end end` would hang the recorder.
+ * Scripts get no finalizers, as in Redis's sandbox (its Lua 5.1 has none for tables);
+ * the metatables Argus itself attaches are protected, so none can gain a __gc later. */
+static int l_setmetatable(lua_State *L) {
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        int finalizer = lua_rawget(L, 2) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (finalizer)
+            return luaL_error(L, "setmetatable: __gc is not allowed in Argus scripts "
+                                 "(a finalizer would run outside the script's limits)");
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
 static int seal_globals(lua_State *L) {
     lua_pushglobaltable(L);
     lua_createtable(L, 0, 2);
@@ -445,6 +629,10 @@ static int setup_sandbox(lua_State *L) {
     lua_setfield(L, g, "print");
     lua_pushcfunction(L, l_rawset);
     lua_setfield(L, g, "rawset");
+    lua_getfield(L, g, "setmetatable");
+    lua_pushcclosure(L, l_setmetatable, 1);
+    lua_setfield(L, g, "setmetatable");
+    argus_install_charged(L);
 
     lua_getfield(L, g, "string");
     lua_pushnil(L);
@@ -508,6 +696,8 @@ argus_lua *argus_lua_open(const argus_lua_limits *limits) {
     if (!a) return NULL;
     a->limits = *limits;
     if (a->limits.max_outputs <= 0) a->limits.max_outputs = 100;
+    if (a->limits.max_output_bytes == 0) a->limits.max_output_bytes = 64 << 10;
+    if (a->limits.max_text_bytes == 0) a->limits.max_text_bytes = 4 << 10;
     lua_State *L = lua_newstate(allocate, a);
     if (!L) {
         free(a);
@@ -551,6 +741,22 @@ static char *dup_string(const char *s, size_t n) {
     return copy;
 }
 
+/* An error message for Argus: stored and printed, so cut to the per-text limit
+ * (`error(("x"):rep(1e7))` must not put 10 MB in the database and on stderr). */
+static char *dup_error(argus_lua *a, const char *s, size_t n) {
+    size_t cap = a->limits.max_text_bytes;
+    if (n <= cap) return dup_string(s, n);
+    size_t keep = utf8_prefix(s, cap);
+    char note[64];
+    int note_length = snprintf(note, sizeof note, " [... %zu bytes cut]", n - keep);
+    char *copy = (char *)malloc(keep + (size_t)note_length + 1);
+    if (copy) {
+        memcpy(copy, s, keep);
+        memcpy(copy + keep, note, (size_t)note_length + 1);
+    }
+    return copy;
+}
+
 /* Message handler: keep the message, add where it happened in the script. */
 static int message_handler(lua_State *L) {
     const char *message = lua_tostring(L, 1);
@@ -571,6 +777,7 @@ static int run_protected(argus_lua *a, int nargs, int nresults, argus_lua_result
     uint64_t start = argus_monotonic_ns();
     arm_limits(a);
     int rc = lua_pcall(L, nargs, nresults, base);
+    int time_up = a->time_up;
     disarm_limits(a);
     out->elapsed_ms = (double)(argus_monotonic_ns() - start) / 1e6;
     out->instructions = a->instructions;
@@ -579,16 +786,18 @@ static int run_protected(argus_lua *a, int nargs, int nresults, argus_lua_result
         out->status = ARGUS_LUA_OK;
         return 0;
     }
-    int memory = (rc == LUA_ERRMEM) || a->memory_refused;
+    /* time_up: the allocator refused after the deadline, which Lua reports as out of memory */
+    int memory = !time_up && ((rc == LUA_ERRMEM) || a->memory_refused);
     out->status = (memory || a->limit_hit != LIMIT_NONE) ? ARGUS_LUA_LIMIT : ARGUS_LUA_ERROR;
-    if (memory) {
+    if (memory || time_up) {
         char text[160];
-        snprintf(text, sizeof text, "memory limit exceeded (%zu bytes)", a->limits.memory_limit);
+        if (memory) snprintf(text, sizeof text, "memory limit exceeded (%zu bytes)", a->limits.memory_limit);
+        else snprintf(text, sizeof text, "time limit exceeded (%.0f ms)", a->limits.time_limit_ms);
         out->error = dup_string(text, strlen(text));
     } else {
         size_t n = 0;
         const char *message = lua_tolstring(L, -1, &n);
-        out->error = message ? dup_string(message, n) : dup_string("unknown error", 13);
+        out->error = message ? dup_error(a, message, n) : dup_string("unknown error", 13);
     }
     lua_settop(L, base - 1);
     lua_gc(L, LUA_GCCOLLECT, 0);
@@ -597,19 +806,27 @@ static int run_protected(argus_lua *a, int nargs, int nresults, argus_lua_result
 
 static int collect_outputs_protected(lua_State *L) {
     char **target = (char **)lua_touserdata(L, 1);
+    argus_lua *a = argus_of(L);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &OUTPUTS_KEY);
     lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &DROPPED_KEY);
-    lua_Integer dropped = lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    if (dropped > 0) {
-        lua_createtable(L, 0, 3);
+    if (a->outputs_dropped > 0 || a->output_bytes_cut > 0) {
+        char text[256];
+        snprintf(text, sizeof text,
+                 "%lld log/metric/alert records dropped and %lld bytes of their text cut (limits per hook call: "
+                 "%d records, %zu bytes, %zu bytes per text)",
+                 a->outputs_dropped, a->output_bytes_cut, a->limits.max_outputs, a->limits.max_output_bytes,
+                 a->limits.max_text_bytes);
+        lua_createtable(L, 0, 5);
         lua_pushliteral(L, "log");
         lua_setfield(L, -2, "type");
         lua_pushliteral(L, "warning");
         lua_setfield(L, -2, "level");
-        lua_pushfstring(L, "%d more log/metric/alert records were dropped (limit per call)", (int)dropped);
+        lua_pushstring(L, text);
         lua_setfield(L, -2, "message");
+        lua_pushinteger(L, (lua_Integer)a->outputs_dropped);
+        lua_setfield(L, -2, "dropped");
+        lua_pushinteger(L, (lua_Integer)a->output_bytes_cut);
+        lua_setfield(L, -2, "cut_bytes");
         lua_rawseti(L, -2, ++n);
     }
     if (n > 0) *target = argus_json_encode_dup(L, -1);
@@ -622,17 +839,15 @@ static void take_outputs(argus_lua *a, argus_lua_result *out) {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &OUTPUTS_KEY);
     size_t recorded = lua_rawlen(L, -1);
     lua_pop(L, 1);
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &DROPPED_KEY);
-    lua_Integer dropped = lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    if (recorded == 0 && dropped == 0) return;
+    if (recorded == 0 && a->outputs_dropped == 0 && a->output_bytes_cut == 0) return;
     lua_pushcfunction(L, collect_outputs_protected);
     lua_pushlightuserdata(L, &out->outputs);
     if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
     lua_newtable(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &OUTPUTS_KEY);
-    lua_pushinteger(L, 0);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &DROPPED_KEY);
+    a->outputs_dropped = 0;
+    a->output_bytes_cut = 0;
+    a->output_bytes = 0;
 }
 
 /* Encodes the value on top into out->value (or sets out->dropped), inside a pcall.
@@ -786,9 +1001,11 @@ static int call_index(lua_State *L) {
 static void push_call_metatable(lua_State *L) {
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &CALL_METATABLE_KEY) == LUA_TTABLE) return;
     lua_pop(L, 1);
-    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 2);
     lua_pushcfunction(L, call_index);
     lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0); /* scripts can neither read nor change it (see l_setmetatable) */
+    lua_setfield(L, -2, "__metatable");
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &CALL_METATABLE_KEY);
     lua_newtable(L);
@@ -821,19 +1038,19 @@ static void push_record(lua_State *L, argus_lua_record record) {
         lua_pushlstring(L, key, key_length);
         switch (type) {
         case 's': lua_pushlstring(L, (const char *)v, value_length); break;
-        case 'i': {
-            long long x;
-            memcpy(&x, v, sizeof x);
+        case 'i': { /* fixed-size values are read only when the field has their size */
+            long long x = 0;
+            if (value_length == sizeof x) memcpy(&x, v, sizeof x);
             lua_pushinteger(L, (lua_Integer)x);
             break;
         }
         case 'n': {
-            double x;
-            memcpy(&x, v, sizeof x);
+            double x = 0;
+            if (value_length == sizeof x) memcpy(&x, v, sizeof x);
             lua_pushnumber(L, x);
             break;
         }
-        case 'b': lua_pushboolean(L, v[0] != 0); break;
+        case 'b': lua_pushboolean(L, value_length > 0 && v[0] != 0); break;
         case 'j': argus_json_push(L, (const char *)v, value_length); break;
         default: lua_pushnil(L);
         }

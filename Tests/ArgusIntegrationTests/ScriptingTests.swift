@@ -35,6 +35,9 @@ import Testing
         ("bytecode", #"function on_call(call) local f = assert(load("\27Lua\84\0\25\147\r\n\26\n")) f() end"#),
         ("string.dump", "function on_call(call) return string.dump(on_call) end"),
         ("global creation", "function on_call(call) leaked_global = call.tool end"),
+        // A finalizer runs outside every limit: this one hung the recorder, and wrap never exited.
+        ("finalizer", "function on_call(call) setmetatable({}, {__gc = function() while true do end end}) "
+            + "local t = {} for i = 1, 1e5 do t[i] = {} end end"),
         ("error in every hook", """
             function redact(call) error('redact broke') end
             function on_call(call) error('on_call broke') end
@@ -66,6 +69,74 @@ import Testing
             #expect(echoes.allSatisfy { $0.body.contains("[REDACTION FAILED]") })
             #expect(errors.first { $0.name == "on_call" }?.location == "s.lua:2")
         }
+    }
+
+    @Test func aDebuggingPrintDoesNotKillTheSession() throws {
+        // print with a long argument corrupted Lua's string buffer and crashed argus wrap.
+        let (session, reader) = try relaysThrough(#"function on_call(call) print("call", ("x"):rep(3000), call.tool) end"#, calls: 3)
+        let logs = try reader.scriptOutputs(kind: "log", limit: 10).compactMap(\.message)
+        let line = "call\t" + String(repeating: "x", count: 3000) + "\techo"
+        #expect(logs.filter { $0 == line }.count == 3, "\(logs.map { $0.prefix(8) + "…" + $0.suffix(8) })")
+        #expect(!session.proxy.stderrText.contains("script s: "), "\(session.proxy.stderrText)")
+    }
+
+    @Test func aRedactionScriptThatDoesNotLoadFailsClosed() throws {
+        // Its job is to mask e-mail addresses; a stray `end` keeps it from loading.
+        let masker = script("""
+            SCRIPT = { name = "mask-email" }
+            function redact(call, ctx)
+              local part = ctx.phase == "response" and "result" or "params"
+              if call[part] then
+                call[part] = argus.json.decode((argus.json.encode(call[part]):gsub("[%w.]+@[%w.]+", "[email]")))
+                return call
+              end
+            end
+            end
+            """, name: "mask-email.lua")
+        let session = try WrapSessionHarness(testServer: ["--script", masker])
+        session.initialize()
+        let echoed = session.callTool("echo", ["message": "write to ada@example.com"])
+        #expect(echoed?["structuredContent"]?["echo"] == "write to ada@example.com")  // forwarding is untouched
+        #expect(session.finish() == 0)
+        let stderr = session.proxy.stderrText
+        #expect(stderr.contains("script mask-email (") && stderr.contains("not loaded")
+                && stderr.contains("stored as [REDACTION FAILED]"), "\(stderr)")
+        let stored = ["", "-wal"].compactMap { FileManager.default.contents(atPath: session.database + $0) }.reduce(Data(), +)
+        #expect(stored.range(of: Data("ada@example.com".utf8)) == nil, "the address it was meant to mask is in the database")
+        let reader = try session.reader()
+        let echoes = try reader.messages(run: try #require(try reader.runs().first).id).filter { $0.method == "tools/call" }
+        #expect(!echoes.isEmpty && echoes.allSatisfy { $0.body.contains("[REDACTION FAILED]") })
+        // and argus scripts says why
+        let status = try #require(try reader.scriptStatuses().first)
+        #expect(status.state == "error")
+        #expect(status.lastError?.contains("stored as [REDACTION FAILED]") == true, "\(status.lastError ?? "")")
+        let cli = try Spawned(Binaries.argus, ["scripts", "--all", "--db", session.database])
+        let out = String(decoding: cli.readToEnd(), as: UTF8.self)
+        #expect(out.contains("mask-email") && out.contains("error"), "\(out)")
+        // and so does argus diagnose
+        let diagnose = try Spawned(Binaries.argus, ["diagnose", "--db", session.database])
+        let report = String(decoding: diagnose.readToEnd(), as: UTF8.self)
+        #expect(report.contains("script mask-email was error") && report.contains("stored as [REDACTION FAILED]"), "\(report)")
+    }
+
+    /// A hook that never returns (possible with limits a user raised) must not keep
+    /// `argus wrap` from exiting: the recorder is not waited for once a hook has run that long.
+    @Test(arguments: ["EOF", "SIGTERM"])
+    func wrapExitsWhenARecorderHookNeverReturns(_ ending: String) throws {
+        let directory = temporaryDirectory("stuck")
+        let config = directory + "/config.json"
+        let limits = #"{"script_limits": {"time_ms": 100000000, "instructions": 1000000000000000}}"#
+        _ = FileManager.default.createFile(atPath: config, contents: Data(limits.utf8))
+        let session = try WrapSessionHarness(testServer: ["--config", config, "--flush-timeout", "2",
+                                                          "--script", script("function on_call(call) while true do end end")])
+        session.initialize()
+        #expect(session.callTool("echo", ["message": "still relayed"])?["structuredContent"]?["echo"] == "still relayed")
+        if ending == "EOF" { session.proxy.closeInput() } else { session.proxy.signal(SIGTERM) }
+        let status = session.proxy.waitForExit(timeout: 60)
+        #expect(status != nil, "argus wrap did not exit after \(ending) while a hook was stuck")
+        #expect(session.proxy.stderrText.contains("a script hook has not returned for 2.0 s"), "\(session.proxy.stderrText)")
+        // What was recorded before the hook got stuck is in the database.
+        #expect(try session.reader().runs().first?.callCount ?? 0 >= 1)
     }
 
     @Test func aScriptThatKeepsFailingIsSwitchedOff() throws {

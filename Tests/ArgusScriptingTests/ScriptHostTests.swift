@@ -79,6 +79,7 @@ let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ad
         let files = ScriptFiles()
         var limits = ScriptLimits()
         limits.memoryBytes = 4 << 20
+        limits.timeMillis = 60_000  // each case trips its own limit, however loaded the machine
         let spec = files.spec("bad.lua", "function redact(call, ctx)\n  \(body)\nend")
         let input: JSONValue = ["tool": "login", "params": ["arguments": ["password": "hunter2", "note": "n"]]]
         let result = FixtureRunner(specs: [spec], limits: limits).run([input])
@@ -158,6 +159,28 @@ let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ad
         #expect(result.logs.filter { $0.message?.hasPrefix("line") == true }.count == 2)
         #expect(result.logs.contains { $0.message?.contains("more than 3 label sets") == true })
         #expect(result.logs.contains { $0.message?.contains("3 log lines dropped") == true })
+    }
+
+    @Test func outputBytesAreCappedPerMinute() {
+        let files = ScriptFiles()
+        var limits = ScriptLimits()
+        limits.outputBytesPerMinute = 20_000
+        limits.logsPerMinute = 1000
+        let spec = files.spec("chatty.lua", """
+            function on_call(call) for i = 1, 3 do argus.log(("z"):rep(3000)) end end
+            function alert(call) return { level = "warning", message = ("m"):rep(10000), key = call.tool .. math.random() } end
+            """)
+        let result = FixtureRunner(specs: [spec], limits: limits).run(Array(repeating: toolCall, count: 5))
+        let kept = result.outputs.filter { $0.message?.hasPrefix("z") == true || $0.kind == .alert }
+        let bytes = kept.reduce(0) { $0 + ($1.message?.utf8.count ?? 0) + ($1.key?.utf8.count ?? 0) }
+        #expect(bytes <= 20_000, "\(bytes) bytes kept")
+        #expect(kept.count < 5 * 4)
+        // An alert returned by the hook is cut like one raised with argus.alert.
+        #expect(result.alerts.allSatisfy { ($0.message?.utf8.count ?? 0) <= 4096 + 40 })
+        #expect(result.alerts.first?.message?.hasSuffix("bytes cut]") == true)
+        let report = result.logs.first { $0.message?.contains("outputs and errors dropped") == true }
+        #expect(report?.message?.contains("(limit 20000 bytes per minute)") == true, "\(result.logs.compactMap(\.message).filter { !$0.hasPrefix("z") })")
+        #expect(result.lines.contains { $0.contains("outputs and errors dropped") })
     }
 
     @Test func configIsCheckedAgainstTheDeclaredSchema() {

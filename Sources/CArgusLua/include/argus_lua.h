@@ -17,6 +17,8 @@ typedef struct {
     double time_limit_ms;           /* wall time per hook call */
     long long pattern_step_limit;   /* matcher steps per string.find/match/gmatch/gsub call */
     int max_outputs;                /* argus.log/metric/alert records kept per hook call */
+    size_t max_output_bytes;        /* bytes of text in those records per hook call (0 = 64 KiB) */
+    size_t max_text_bytes;          /* bytes of one message, name, label or error (0 = 4 KiB) */
 } argus_lua_limits;
 
 enum {
