@@ -44,7 +44,12 @@ public final class Dashboard: @unchecked Sendable {
         try pool.withReader { reader in _ = try reader.db.scalarInt("SELECT COUNT(*) FROM runs") }
         token = try DashboardToken.loadOrCreate(path: options.tokenPath)
         let stats = self.stats
-        feed = LiveFeed(databasePath: options.databasePath, pollInterval: options.pollInterval) { stats.add($0) }
+        let pool = self.pool
+        feed = LiveFeed(databasePath: options.databasePath, pollInterval: options.pollInterval, onCalls: { stats.add($0) },
+                        onDeleted: {
+                            // Deleted by anyone (this dashboard, `argus` in a terminal): recount, off the feed's thread.
+                            OSThread(name: "dashboard-stats", background: true) { try? pool.withReader { try stats.load(from: $0) } }
+                        })
         replay = ReplayService(settings: .init(template: options.replay, servers: options.servers), pool: pool)
     }
 

@@ -110,7 +110,7 @@ public struct CallFilter: Sendable {
     public var until: Int64?
     /// Cursor: only calls with an id below this one (pages go backwards in time).
     public var beforeID: Int64?
-    /// Cursor: only calls with an id above this one (newer).
+    /// Cursor: only calls with an id above this one (newer); the oldest of them come first.
     public var afterID: Int64?
     public var limit = 100
 
@@ -200,7 +200,7 @@ public final class ArgusReader {
         c.cancelled, c.bytes_in, c.bytes_out, c.replay_of
         """
 
-    /// Calls matching the filter, newest first.
+    /// Calls matching the filter, newest first; with `afterID`, the oldest ones after it first.
     public func calls(_ filter: CallFilter) throws -> [CallSummary] {
         var conditions = Conditions()
         conditions.add("c.run_id = ?", ifSet: filter.run)
@@ -221,12 +221,11 @@ public final class ArgusReader {
                             AND m.seq IN (c.request_seq, c.response_seq) AND m.body LIKE ?1x ESCAPE '\\'))
                 """.replacing("?1x", with: "?"), Array(repeating: .text(pattern), count: 4))
         }
-        // Ascending when paging forward from a cursor, so the newest page is the one right after it.
+        // Forward from an `after` cursor the oldest come first, so the next cursor is the newest id
+        // returned and a poller never skips or repeats a call.
         let order = filter.afterID != nil ? "ASC" : "DESC"
-        var rows = try db.query("SELECT \(Self.callColumns) FROM calls c \(conditions.sql) ORDER BY c.id \(order) LIMIT ?",
-                                conditions.arguments + [.int(Int64(filter.limit))]).map(Self.call)
-        if filter.afterID != nil { rows.reverse() }
-        return rows
+        return try db.query("SELECT \(Self.callColumns) FROM calls c \(conditions.sql) ORDER BY c.id \(order) LIMIT ?",
+                            conditions.arguments + [.int(Int64(filter.limit))]).map(Self.call)
     }
 
     public func call(id: Int64) throws -> CallDetail? {

@@ -130,7 +130,8 @@ import Testing
 
         // A client that missed the call gets it when it reconnects.
         let callID = try #require(event.data?["id"]?.intValue)
-        let resumed = try #require(EventStreamReader(port: dashboard.port, lastEventID: Int64(callID - 1)))
+        let eventID = try #require(event.id.flatMap { Int64($0) })
+        let resumed = try #require(EventStreamReader(port: dashboard.port, lastEventID: eventID - 1))
         defer { resumed.close() }
         #expect(resumed.waitFor { $0.name == "call" && $0.data?["id"] == .int(callID) } != nil)
 
