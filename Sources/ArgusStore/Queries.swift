@@ -162,17 +162,6 @@ public final class ArgusReader {
                             conditions.arguments + [.int(Int64(limit))]).map(Self.run)
     }
 
-    /// Runs with an id above `afterID`, or among `ids`, oldest first (the dashboard's view of new and open runs).
-    public func runs(afterID: Int64, including ids: [Int64]) throws -> [RunSummary] {
-        let listed = ids.isEmpty ? "" : " OR id IN (" + ids.map(String.init).joined(separator: ",") + ")"
-        return try db.query("SELECT \(Self.runColumns) FROM runs WHERE id > ?\(listed) ORDER BY id", [.int(afterID)]).map(Self.run)
-    }
-
-    /// Runs that have not ended (their proxies are live, or were killed without a word).
-    public func openRuns() throws -> [RunSummary] {
-        try db.query("SELECT \(Self.runColumns) FROM runs WHERE ended_at IS NULL ORDER BY id").map(Self.run)
-    }
-
     public func run(id: Int64) throws -> RunSummary? {
         try db.query("SELECT \(Self.runColumns) FROM runs WHERE id = ?", [.int(id)]).first.map(Self.run)
     }
