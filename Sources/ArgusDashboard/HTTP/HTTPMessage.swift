@@ -140,14 +140,12 @@ public struct HTTPResponse: Sendable {
 
 /// Writes to a streaming response. Every write is whole or fails; a failed
 /// write means the client is gone (or stopped reading for the write timeout).
-public final class HTTPStreamWriter: @unchecked Sendable {
-    let fd: Int32
-    let timeoutSeconds: Double
+public final class HTTPStreamWriter: Sendable {
+    private let send: @Sendable ([UInt8]) -> Bool
     private let stopped: @Sendable () -> Bool
 
-    init(fd: Int32, timeoutSeconds: Double, stopped: @escaping @Sendable () -> Bool) {
-        self.fd = fd
-        self.timeoutSeconds = timeoutSeconds
+    init(write: @escaping @Sendable ([UInt8]) -> Bool, stopped: @escaping @Sendable () -> Bool) {
+        send = write
         self.stopped = stopped
     }
 
@@ -155,12 +153,10 @@ public final class HTTPStreamWriter: @unchecked Sendable {
     public var isServerStopping: Bool { stopped() }
 
     @discardableResult
-    public func write(_ text: String) -> Bool { write(Array(text.utf8)) }
+    public func write(_ text: String) -> Bool { send(Array(text.utf8)) }
 
     @discardableResult
-    public func write(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { SocketIO.writeAll(fd, $0, timeoutSeconds: timeoutSeconds) }
-    }
+    public func write(_ bytes: [UInt8]) -> Bool { send(bytes) }
 }
 
 extension HTTPResponse {

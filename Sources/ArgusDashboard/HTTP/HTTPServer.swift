@@ -49,7 +49,7 @@ public enum Admission: Sendable {
 /// trickling sockets cannot lock anyone out. Docs/ARCHITECTURE.md explains the choices.
 ///
 /// Why not SwiftNIO/Hummingbird: the dashboard serves a handful of local
-/// clients; this is a few hundred lines that build in seconds and add nothing to
+/// clients; this is about a thousand lines that build in seconds and add nothing to
 /// `argus wrap`'s start-up.
 public final class HTTPServer: @unchecked Sendable {
     public struct Options: Sendable {
@@ -516,7 +516,8 @@ public final class HTTPServer: @unchecked Sendable {
             if replace { OSThread(name: "http-handler") { [self] in runHandler() } }
             let head = response.headBytes(contentLength: nil, keepAlive: false)
             if head.withUnsafeBytes({ SocketIO.writeAll(connection.fd, $0, timeoutSeconds: options.writeTimeoutSeconds) }) {
-                body(HTTPStreamWriter(fd: connection.fd, timeoutSeconds: options.writeTimeoutSeconds,
+                let fd = connection.fd, timeout = options.writeTimeoutSeconds
+                body(HTTPStreamWriter(write: { bytes in bytes.withUnsafeBytes { SocketIO.writeAll(fd, $0, timeoutSeconds: timeout) } },
                                       stopped: { [weak self] in self?.isStopping ?? true }))
             }
             finish(connection, keepAlive: false)
