@@ -150,4 +150,30 @@ import Testing
         }
         #expect(agree, "database \(stored.count), /api/stats \(counted), /metrics \(exported)")
     }
+
+    /// A writer may complete a call after it was first written (pending, then answered):
+    /// the change is sent again, with a newer id, and a reconnecting client gets it too.
+    @Test func aCallThatChangesAfterItWasSentIsSentAgain() throws {
+        let session = try DashboardTests.record([("echo", ["message": "first"])])
+        let dashboard = try DashboardProcess(database: session.database, home: session.argusHome)
+        defer { dashboard.stop() }
+        let stream = try #require(EventStreamReader(port: dashboard.port))
+        defer { stream.close() }
+        #expect(stream.waitFor { $0.name == "hello" } != nil)
+        let before = Int64(dashboard.get("/api/sse/status").json?["last_event_id"]?.intValue ?? 0)
+
+        let echo = try #require(DashboardTests.ids(dashboard.get("/api/calls?tool=echo")).first)
+        let writer = try ArgusDatabase.openForWriting(path: session.database)
+        try writer.run("UPDATE calls SET status = 'error', is_error = 1, error_message = 'completed later' WHERE id = ?", [.int(echo)])
+
+        let update = try #require(stream.waitFor { $0.name == "call" && $0.data?["id"] == .int(Int(echo)) },
+                                  "no event for the changed call: \(stream.all.map(\.name))")
+        #expect(update.data?["error_message"] == "completed later" && update.data?["status"] == "error")
+        let id = try #require(update.id.flatMap { Int64($0) })
+        #expect(id > before)
+
+        let resumed = try #require(EventStreamReader(port: dashboard.port, lastEventID: before))
+        defer { resumed.close() }
+        #expect(resumed.waitFor { $0.name == "call" && $0.data?["id"] == .int(Int(echo)) && $0.id == update.id } != nil)
+    }
 }
