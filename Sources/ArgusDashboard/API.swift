@@ -386,7 +386,7 @@ struct API: Sendable {
                 guard let backlog = Self.backlog(after: lastID, pool: pool) else { return }
                 for event in backlog {
                     guard writer.write(event.wire) else { return }
-                    sent = max(sent, event.id ?? sent)
+                    if let id = event.id { sent = id }
                 }
             }
             while !writer.isServerStopping {
@@ -409,13 +409,13 @@ struct API: Sendable {
     }
 
     /// The events after `lastID`, read from the database; a single `reset` when that is too far back
-    /// (or older than the changes kept); nil when the database cannot be read.
+    /// (older than the changes kept) or not from this database at all (ahead of it); nil when the
+    /// database cannot be read.
     static func backlog(after lastID: Int64, pool: ReaderPool) -> [FeedEvent]? {
         try? pool.withReader { reader in
             let range = try reader.feedRange()
-            guard lastID < range.newest else { return [] }
-            if lastID < range.oldest - 1 {
-                return [FeedEvent(name: "reset", id: range.newest, data: ["reason": "the missed changes are no longer kept"])]
+            if lastID < range.oldest - 1 || lastID > range.newest {
+                return [FeedEvent(name: "reset", id: range.newest, data: ["reason": "the missed changes are not in this database"])]
             }
             var events: [FeedEvent] = []
             var position = lastID

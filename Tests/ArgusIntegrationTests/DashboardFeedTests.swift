@@ -176,4 +176,17 @@ import Testing
         defer { resumed.close() }
         #expect(resumed.waitFor { $0.name == "call" && $0.data?["id"] == .int(Int(echo)) && $0.id == update.id } != nil)
     }
+
+    /// A browser tab that kept a Last-Event-ID from another database (the dashboard was restarted on
+    /// another file) is told to reload, and then receives every new event.
+    @Test func aLastEventIDFromAnotherDatabaseGetsAResetThenEveryEvent() throws {
+        let session = try DashboardTests.record([("echo", ["message": "first"])])
+        let dashboard = try DashboardProcess(database: session.database, home: session.argusHome)
+        defer { dashboard.stop() }
+        let stream = try #require(EventStreamReader(port: dashboard.port, lastEventID: 999_999))
+        defer { stream.close() }
+        #expect(stream.waitFor { $0.name == "reset" } != nil, "\(stream.all.map(\.name))")
+        _ = try DashboardTests.record([("echo", ["message": "second"])], database: session.database, home: session.argusHome)
+        #expect(stream.waitFor { $0.name == "call" && $0.data?["tool"] == "echo" } != nil, "\(stream.all.map(\.name))")
+    }
 }
