@@ -20,7 +20,9 @@ public final class DashboardNotifier: @unchecked Sendable {
     private let report: @Sendable (String) -> Void
     private let monitor = Monitor()
     private var pending = false
+    private var finishing = false
     private var reportedFailure = false
+    private var thread: OSThread?
 
     /// Nil (after saying why on `report`) when the URL is not one the token may be sent to.
     public init?(apiURL: String, tokenPath: String, allowRemote: Bool = false, report: @escaping @Sendable (String) -> Void) {
@@ -95,9 +97,6 @@ public final class DashboardNotifier: @unchecked Sendable {
         }
         thread?.join(timeoutSeconds: 3)  // requests time out after 2 s
     }
-
-    private var finishing = false
-    private var thread: OSThread?
 
     private func run() {
         while true {

@@ -193,4 +193,23 @@ import Testing
         let allowed = try session(["--api", remote, "--api-allow-remote"])
         #expect(waitUntil { listener.text.contains("X-Argus-Token: \(token)") }, "\(allowed.proxy.stderrText)")
     }
+
+    /// `http_proxy` in the environment must not route the token through a proxy: libcurl would
+    /// send even a 127.0.0.1 request there.
+    @Test func wrapNeverSendsTheTokenThroughAProxy() throws {
+        let (dashboard, session) = try Self.dashboard()
+        defer { dashboard.stop() }
+        let proxy = try #require(Listener(address: "127.0.0.1"))
+        defer { proxy.close() }
+        let environment = ProcessInfo.processInfo.environment.merging([
+            "ARGUS_HOME": session.argusHome, "http_proxy": "http://127.0.0.1:\(proxy.port)", "HTTP_PROXY": "http://127.0.0.1:\(proxy.port)",
+        ]) { $1 }
+        let pushing = try WrapSessionHarness(server: [Binaries.testServer], options: ["--api", "http://127.0.0.1:\(dashboard.port)"],
+                                             environment: environment, database: session.database)
+        pushing.initialize()
+        pushing.callTool("echo", ["message": "pushed"])
+        #expect(waitUntil { (dashboard.get("/api/sse/status").json?["notifications"]?.intValue ?? 0) >= 1 }, "\(pushing.proxy.stderrText)")
+        #expect(pushing.finish() == 0)
+        #expect(!proxy.text.contains(dashboard.token), "the proxy got \(proxy.text)")
+    }
 }
