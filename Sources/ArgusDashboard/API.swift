@@ -119,7 +119,7 @@ struct API: Sendable {
                 let schema = try reader.db.scalarInt("PRAGMA user_version") ?? 0
                 return .json(["status": "ok", "version": .string(version), "database": .string(pool.path),
                               "schema_version": .number(String(schema)), "sqlite": .string(SQLiteConnection.libraryVersion),
-                              "stats_ready": .bool(stats.isLoaded), "last_call_id": .number(String(feed.lastEventID)),
+                              "stats_ready": .bool(stats.isLoaded), "last_call_id": .number(String(feed.lastCallID)),
                               "sse_clients": .int(feed.subscriberCount),
                               "uptime_s": .number(String((Clock.wallMicros() - startedAt) / 1_000_000))])
             }
@@ -226,7 +226,7 @@ struct API: Sendable {
             throw Problem(409, "run \(id) is still being recorded; stop it first (POST /api/runs/\(id)/stop), then delete it")
         }
         let outcome = try pool.withWriter { try RunDeletion.delete(runs: [id], in: $0) }
-        try resetAfterDelete(reason: "run \(id) deleted (\(outcome.calls) calls)")
+        try resetAfterDelete()
         return .json(["deleted_runs": .int(outcome.runs), "deleted_calls": .int(outcome.calls)])
     }
 
@@ -281,9 +281,11 @@ struct API: Sendable {
     func calls(_ request: HTTPRequest) throws -> HTTPResponse {
         let filter = try callFilter(request)
         let calls = try pool.withReader { try $0.calls(filter) }
-        if filter.afterID != nil {
-            // Newer calls, oldest first: the cursor for the next look is the newest id.
-            return .json(["calls": .array(calls.map(\.json)), "next_cursor": calls.last.map { .number(String($0.id)) } ?? .null])
+        if let after = filter.afterID {
+            // Newer calls, oldest first: the cursor for the next look is the newest id returned (or the same one,
+            // when nothing is new), so a poller that always passes it back sees every call once.
+            return .json(["calls": .array(calls.map(\.json)), "next_cursor": .number(String(calls.last?.id ?? after)),
+                          "more": .bool(calls.count == filter.limit)])
         }
         return Self.page(calls, limit: filter.limit, key: "calls", id: \.id, json: \.json)
     }
@@ -350,18 +352,16 @@ struct API: Sendable {
         selection.all = request.query("all") == "true"
         if selection.isEmpty { throw Problem(400, "say which calls: run=ID, before=ID, ids=1,2,3, or all=true") }
         let deleted = try pool.withWriter { try CallDeletion.delete(selection, in: $0) }
-        if deleted > 0 { try resetAfterDelete(reason: "\(deleted) calls deleted") }
+        if deleted > 0 { try resetAfterDelete() }
         return .json(["deleted": .int(deleted)])
     }
 
     /// After a delete: stats rebuilt, and every subscriber told to reload.
-    private func resetAfterDelete(reason: String) throws {
-        // SQLite reuses the ids of deleted newest rows: the feed's high-water goes back down with them.
-        let newest = try pool.withReader { reader -> Int64 in
-            try stats.load(from: reader)
-            return try reader.db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0
-        }
-        feed.broadcastReset(reason: reason, newestCall: newest)
+    private func resetAfterDelete() throws {
+        // Counted again before answering, so the caller's next read of the stats agrees; SSE clients get
+        // a `reset` from the feed, which sees the deletion in feed_changes.
+        try pool.withReader { try stats.load(from: $0) }
+        feed.nudge()
     }
 
     func statsJSON(_ request: HTTPRequest) throws -> HTTPResponse {
@@ -435,51 +435,39 @@ struct API: Sendable {
     func prometheus() -> HTTPResponse {
         let text = stats.prometheus(extra: [
             ("argus_dashboard_sse_clients", "Connected SSE clients.", "gauge", Double(feed.subscriberCount)),
-            ("argus_dashboard_last_call_id", "The newest call id seen.", "gauge", Double(feed.lastEventID)),
+            ("argus_dashboard_last_call_id", "The newest call id seen.", "gauge", Double(feed.lastCallID)),
         ])
         return .text(text, contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 
     // MARK: SSE
 
+    /// A reconnecting client further behind than this reloads instead (a `reset`).
+    static let maxBacklog = 20_000
+
     /// `GET /api/events`: server-sent events. A reconnecting client sends
-    /// `Last-Event-ID` and first receives the calls it missed.
+    /// `Last-Event-ID` and first receives every change after it, then the live ones.
     func events(_ request: HTTPRequest) -> HTTPResponse {
         let lastID = (request.header("last-event-id") ?? request.query("last_event_id")).flatMap { Int64($0) }
         let feed = self.feed, pool = self.pool
         return HTTPResponse(status: 200, headers: [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-store"),
                                                    ("x-accel-buffering", "no")],
                             body: .stream { writer in
-            // Subscribed only once the stream is really open (not for HEAD, not when the headers could not be sent).
+            // Subscribed before the backlog is read (and only once the stream is really open, not for HEAD):
+            // a change is then in the backlog, in the subscription, or in both (sent once, by id).
             let subscription = feed.subscribe()
             defer { feed.unsubscribe(subscription) }
-            var missed: [FeedEvent] = []
-            var reset = false
-            if let lastID, lastID < feed.lastEventID {
-                var filter = CallFilter()
-                filter.afterID = lastID
-                filter.limit = 1001
-                if let calls = try? pool.withReader({ try $0.calls(filter) }) {
-                    if calls.count > 1000 {
-                        reset = true
-                    } else {
-                        missed = calls.map { FeedEvent(name: "call", id: $0.id, data: $0.json) }
-                    }
-                }
-            }
-            var sent = lastID ?? 0
-            var hello = "retry: 2000\n"
-            hello += ": argus dashboard event stream\n\n"
-            hello += String(decoding: FeedEvent(name: "hello", id: feed.lastEventID,
-                                                data: ["last_event_id": .number(String(feed.lastEventID))]).wire, as: UTF8.self)
-            if reset {
-                hello += String(decoding: FeedEvent(name: "reset", id: feed.lastEventID, data: ["reason": "too many missed events"]).wire,
-                                as: UTF8.self)
-            }
+            var hello = "retry: 2000\n: argus dashboard event stream\n\n"
+            hello += String(decoding: FeedEvent(name: "hello", id: nil, data: ["last_event_id": .number(String(feed.lastEventID))]).wire,
+                            as: UTF8.self)
             guard writer.write(hello) else { return }
-            for event in missed {
-                guard writer.write(event.wire) else { return }
-                sent = max(sent, event.id)
+            var sent = lastID ?? 0
+            if let lastID {
+                guard let backlog = Self.backlog(after: lastID, pool: pool) else { return }
+                for event in backlog {
+                    guard writer.write(event.wire) else { return }
+                    if let id = event.id { sent = id }
+                }
             }
             while !writer.isServerStopping {
                 guard let events = subscription.next(timeout: 15) else { return }
@@ -488,13 +476,38 @@ struct API: Sendable {
                     continue
                 }
                 var bytes: [UInt8] = []
-                for event in events where !(event.name == "call" && event.id <= sent) {  // the backlog may have had it
+                for event in events {
+                    if let id = event.id {
+                        guard id > sent else { continue }  // already sent from the backlog
+                        sent = id
+                    }
                     bytes += event.wire
-                    if event.name == "call" { sent = event.id }
-                    if event.name == "reset" { sent = 0 }  // after a delete, ids start again below the old ones
                 }
                 if !bytes.isEmpty { guard writer.write(bytes) else { return } }
             }
         })
+    }
+
+    /// The events after `lastID`, read from the database; a single `reset` when that is too far back
+    /// (older than the changes kept) or not from this database at all (ahead of it); nil when the
+    /// database cannot be read.
+    static func backlog(after lastID: Int64, pool: ReaderPool) -> [FeedEvent]? {
+        try? pool.withReader { reader in
+            let range = try reader.feedRange()
+            if lastID < range.oldest - 1 || lastID > range.newest {
+                return [FeedEvent(name: "reset", id: range.newest, data: ["reason": "the missed changes are not in this database"])]
+            }
+            var events: [FeedEvent] = []
+            var position = lastID
+            while true {
+                let window = try FeedWindow.read(after: position, limit: LiveFeed.windowSize, from: reader)
+                events += window.events
+                position = window.through
+                if window.complete { return events }
+                if events.count > maxBacklog {
+                    return [FeedEvent(name: "reset", id: range.newest, data: ["reason": "too many missed events"])]
+                }
+            }
+        }
     }
 }

@@ -107,10 +107,8 @@ public struct AccessGuard: Sendable {
 
     public static func isWildcard(_ host: String) -> Bool { host == "0.0.0.0" || host == "::" || host == "[::]" }
 
-    public static func isLoopback(_ host: String) -> Bool {
-        let h = normalized(host)
-        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
-    }
+    /// Whether a `--host` can only be reached from this machine (see `Loopback.isLoopback(host:)`).
+    public static func isLoopback(_ host: String) -> Bool { Loopback.isLoopback(host: host) }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)

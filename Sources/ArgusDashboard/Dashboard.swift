@@ -44,7 +44,12 @@ public final class Dashboard: @unchecked Sendable {
         try pool.withReader { reader in _ = try reader.db.scalarInt("SELECT COUNT(*) FROM runs") }
         token = try DashboardToken.loadOrCreate(path: options.tokenPath)
         let stats = self.stats
-        feed = LiveFeed(databasePath: options.databasePath, pollInterval: options.pollInterval) { stats.add($0) }
+        let pool = self.pool
+        feed = LiveFeed(databasePath: options.databasePath, pollInterval: options.pollInterval, onCalls: { stats.add($0) },
+                        onDeleted: {
+                            // Deleted by anyone (this dashboard, `argus` in a terminal): recount, off the feed's thread.
+                            OSThread(name: "dashboard-stats", background: true) { try? pool.withReader { try stats.load(from: $0) } }
+                        })
         replay = ReplayService(settings: .init(template: options.replay, servers: options.servers), pool: pool)
     }
 
@@ -52,8 +57,18 @@ public final class Dashboard: @unchecked Sendable {
 
     /// The page carries the token only when the dashboard is reachable from this machine
     /// alone; on another address, anyone who can load the page could read it, so the
-    /// page asks for it instead.
-    var embedsToken: Bool { AccessGuard.isLoopback(options.host) }
+    /// page asks for it instead. Decided by the address the socket is really bound to,
+    /// not by the name it was given.
+    var embedsToken: Bool { server?.isLoopbackBound ?? false }
+
+    /// Bodies are read only for requests that change something (and so carry the token): up to
+    /// 16 MiB for a replay (edited arguments can be as large as the recorded call), 1 MiB elsewhere.
+    static func maxBodyBytes(for request: HTTPRequest) -> Int {
+        guard AccessGuard.mutatingMethods.contains(request.method) else { return 0 }
+        let path = Router.segments(request.path)
+        let isReplay = request.method == "POST" && path.count == 4 && path[0] == "api" && path[1] == "calls" && path[3] == "replay"
+        return isReplay ? 16 << 20 : 1 << 20
+    }
 
     /// The address to open, e.g. `http://127.0.0.1:3000/`.
     public var url: String {
@@ -63,9 +78,9 @@ public final class Dashboard: @unchecked Sendable {
 
     /// Starts serving. Stats load in the background (a large database takes a moment).
     public func start() throws {
-        let http = HTTPServer(options: .init(host: options.host, port: options.port)) { [unowned self] request in
-            handle(request)
-        }
+        let http = HTTPServer(options: .init(host: options.host, port: options.port),
+                              admit: { [unowned self] head in admit(head) },
+                              handler: { [unowned self] request in handle(request) })
         let port = try http.listen()
         // Everything requests read is in place before the first one is accepted.
         guardian = AccessGuard(token: token, bindHost: options.host, port: port, extraHosts: options.extraHosts)
@@ -86,18 +101,29 @@ public final class Dashboard: @unchecked Sendable {
         replay.closeAll()
     }
 
+    /// The door, on the head alone: a request it refuses is answered before any of its body is read.
+    func admit(_ head: HTTPRequest) -> Admission {
+        if let refusal = refusal(head) { return .refuse(secured(refusal)) }
+        return .accept(maxBodyBytes: Self.maxBodyBytes(for: head))
+    }
+
+    func refusal(_ request: HTTPRequest) -> HTTPResponse? {
+        guard let guardian else { return .error(503, "starting") }
+        if case .denied(let status, let message) = guardian.check(request) { return .error(status, message) }
+        return nil
+    }
+
     /// Every request passes the guard; every response gets the security headers.
     func handle(_ request: HTTPRequest) -> HTTPResponse {
-        var response: HTTPResponse
-        guard let guardian else { return .error(503, "starting") }
-        if case .denied(let status, let message) = guardian.check(request) {
-            response = .error(status, message)
-        } else if request.method == "GET",
-                  let asset = Assets.response(for: request.path, token: embedsToken ? token : nil, version: options.version) {
-            response = asset
-        } else {
-            response = router.handle(request)
+        if let refusal = refusal(request) { return secured(refusal) }
+        if request.method == "GET", let asset = Assets.response(for: request.path, token: embedsToken ? token : nil, version: options.version) {
+            return secured(asset)
         }
+        return secured(router.handle(request))
+    }
+
+    func secured(_ response: HTTPResponse) -> HTTPResponse {
+        var response = response
         response.headers += [("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"), ("referrer-policy", "no-referrer"),
                              ("content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                 + "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")]

@@ -2,15 +2,16 @@ import ArgusCore
 import ArgusStore
 import Foundation
 
-/// One server-sent event. `id` is the newest call id known when it was sent,
-/// so a client that reconnects with `Last-Event-ID` gets the calls it missed.
+/// One server-sent event. `id` is the number of the database change it reports
+/// (`feed_changes.seq`): ids only grow, so a client that reconnects with
+/// `Last-Event-ID` gets exactly the changes it missed. `hello` has no id.
 struct FeedEvent: Sendable {
     var name: String
-    var id: Int64
+    var id: Int64?
     var data: JSONValue
 
     var wire: [UInt8] {
-        Array("id: \(id)\nevent: \(name)\ndata: \(JSONWriter.string(data))\n\n".utf8)
+        Array(((id.map { "id: \($0)\n" } ?? "") + "event: \(name)\ndata: \(JSONWriter.string(data))\n\n").utf8)
     }
 }
 
@@ -52,42 +53,113 @@ final class FeedSubscription: @unchecked Sendable {
     }
 }
 
+/// The events for one stretch of `feed_changes`, read in one snapshot. The live
+/// loop and a reconnecting client read the same way, so both see the same events.
+struct FeedWindow {
+    var events: [FeedEvent] = []
+    /// The calls inserted or updated in this stretch, by id (the stats index counts the new ones).
+    var calls: [CallSummary] = []
+    /// The last change read (the position to continue from).
+    var through: Int64
+    /// False when the window stopped at its limit and more changes follow.
+    var complete = true
+    /// Rows were deleted: clients reload, the stats index is rebuilt.
+    var deleted = false
+
+    /// Up to `limit` changes after `position`. A row changed several times in the stretch
+    /// gives one event, at its last change, with the row as it is now.
+    static func read(after position: Int64, limit: Int, from reader: ArgusReader) throws -> FeedWindow {
+        try reader.snapshot {
+            let changes = try reader.feedChanges(after: position, limit: limit)
+            var window = FeedWindow(through: changes.last?.seq ?? position, complete: changes.count < limit)
+            var calls: [Int64: Int64] = [:], runs: [Int64: Int64] = [:], outputs: [Int64: Int64] = [:]
+            var scripts: Int64?, deletion: Int64?
+            for change in changes {
+                switch change.kind {
+                case .call: calls[change.rowID] = change.seq
+                case .run: runs[change.rowID] = change.seq
+                case .scriptOutput: outputs[change.rowID] = change.seq
+                case .scriptStatus: scripts = change.seq
+                case .callDeleted, .runDeleted: deletion = change.seq
+                case nil: break
+                }
+            }
+            window.calls = try reader.calls(ids: Array(calls.keys))
+            for call in window.calls {
+                if let seq = calls[call.id] { window.events.append(FeedEvent(name: "call", id: seq, data: call.json)) }
+            }
+            for run in try reader.runs(ids: Array(runs.keys)) {
+                if let seq = runs[run.id] { window.events.append(FeedEvent(name: "run", id: seq, data: run.json)) }
+            }
+            var metrics: Int64?
+            for output in try reader.scriptOutputs(ids: Array(outputs.keys)) {
+                guard let seq = outputs[output.id] else { continue }
+                switch output.kind {
+                case "alert": window.events.append(FeedEvent(name: "alert", id: seq, data: output.json))
+                case "metric": metrics = max(metrics ?? 0, seq)  // one hint per window: a chart reloads its series
+                default: window.events.append(FeedEvent(name: "script_output", id: seq, data: output.json))
+                }
+            }
+            if let metrics { window.events.append(FeedEvent(name: "metrics", id: metrics, data: [:])) }
+            if let scripts { window.events.append(FeedEvent(name: "scripts", id: scripts, data: [:])) }
+            if let deletion {
+                window.deleted = true
+                window.events.append(FeedEvent(name: "reset", id: deletion, data: ["reason": "recordings were deleted"]))
+            }
+            window.events.sort { ($0.id ?? 0) < ($1.id ?? 0) }
+            return window
+        }
+    }
+}
+
 /// Notices what any `argus wrap` process writes to the database, without being
 /// told: `PRAGMA data_version` changes whenever another connection commits, so
-/// a 50 ms poll of it costs nothing when idle (5 ms for half a second after a change). On a change it reads the new
-/// calls, changed runs, new alerts and script updates, and pushes them to every
-/// SSE subscriber. `POST /api/notify` (and `wrap --api`) only make it look now.
+/// a 50 ms poll of it costs nothing when idle (5 ms for half a second after a
+/// change). On a change it reads `feed_changes` from where it stopped — numbered
+/// in commit order by triggers, so nothing committed is skipped, whichever process
+/// wrote it and in whatever id order — and pushes the events to every SSE
+/// subscriber. `POST /api/notify` (and `wrap --api`) only make it look now.
 final class LiveFeed: @unchecked Sendable {
     let pollInterval: Double
+    static let windowSize = 1000
     private let databasePath: String
     private let monitor = Monitor()
     private var subscribers: [ObjectIdentifier: FeedSubscription] = [:]
     private var stopped = false
     private var nudged = false
-    private var callHighWater: Int64 = 0
-    private var outputHighWater: Int64 = 0
-    /// Runs still open at the last look, and a fingerprint of each, to report changes.
-    private var watchedRuns: [Int64: String] = [:]
-    private var runHighWater: Int64 = 0
-    private var scriptsFingerprint = ""
+    /// The last change read and published.
+    private var position: Int64 = 0
+    private var newestCall: Int64 = 0
     private(set) var eventsSent = 0
     private(set) var polls = 0
     private var notifications = 0
     private var lastChangeAt: Int64?
     private let onCalls: @Sendable ([CallSummary]) -> Void
+    private let onDeleted: @Sendable () -> Void
 
-    init(databasePath: String, pollInterval: Double = 0.05, onCalls: @escaping @Sendable ([CallSummary]) -> Void) {
+    init(databasePath: String, pollInterval: Double = 0.05, onCalls: @escaping @Sendable ([CallSummary]) -> Void,
+         onDeleted: @escaping @Sendable () -> Void = {}) {
         self.databasePath = databasePath
         self.pollInterval = pollInterval
         self.onCalls = onCalls
+        self.onDeleted = onDeleted
     }
 
-    var lastEventID: Int64 { monitor.locked { callHighWater } }
+    /// The last change published: the id of the newest event.
+    var lastEventID: Int64 { monitor.locked { position } }
+    /// The newest call id seen.
+    var lastCallID: Int64 { monitor.locked { newestCall } }
     var subscriberCount: Int { monitor.locked { subscribers.count } }
 
     func start() throws {
         let reader = try ArgusReader(path: databasePath)
-        try prime(reader)
+        let (range, calls) = try reader.snapshot {
+            (try reader.feedRange(), try reader.db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0)
+        }
+        monitor.locked {
+            position = range.newest
+            newestCall = calls
+        }
         nonisolated(unsafe) let owned = reader  // used by the feed thread only from here on
         OSThread(name: "dashboard-feed") { [self] in run(owned) }
     }
@@ -101,7 +173,7 @@ final class LiveFeed: @unchecked Sendable {
         for subscription in open { subscription.close() }
     }
 
-    /// Look now (after a replay; `external` for POST /api/notify, which is counted).
+    /// Look now (after a replay or a delete; `external` for POST /api/notify, which is counted).
     func nudge(external: Bool = false) {
         monitor.locked {
             nudged = true
@@ -121,16 +193,9 @@ final class LiveFeed: @unchecked Sendable {
         _ = monitor.locked { subscribers.removeValue(forKey: ObjectIdentifier(subscription)) }
     }
 
-    /// Tells every subscriber to reload after calls were deleted, and looks for new
-    /// calls from `newestCall` on (ids of deleted newest rows are used again).
-    func broadcastReset(reason: String, newestCall: Int64) {
-        monitor.locked { callHighWater = min(callHighWater, newestCall) }
-        publish([FeedEvent(name: "reset", id: newestCall, data: ["reason": .string(reason)])])
-    }
-
     var statusJSON: JSONValue {
         monitor.locked {
-            ["clients": .int(subscribers.count), "last_event_id": .number(String(callHighWater)),
+            ["clients": .int(subscribers.count), "last_event_id": .number(String(position)),
              "poll_interval_ms": .int(Int(pollInterval * 1000)), "polls": .int(polls), "events_sent": .int(eventsSent),
              "notifications": .int(notifications),
              "last_change_at": lastChangeAt.map { .string(TimeFormat.iso8601(micros: $0)) } ?? .null]
@@ -138,24 +203,6 @@ final class LiveFeed: @unchecked Sendable {
     }
 
     // MARK: polling
-
-    private func prime(_ reader: ArgusReader) throws {
-        let calls = try reader.db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0
-        let outputs = try reader.db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM script_outputs") ?? 0
-        let runs = try reader.db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM runs") ?? 0
-        var open: [Int64: String] = [:]
-        for run in try reader.openRuns() {
-            open[run.id] = Self.fingerprint(run)
-        }
-        let scripts = try scriptsFingerprint(reader)
-        monitor.locked {
-            callHighWater = calls
-            outputHighWater = outputs
-            runHighWater = runs
-            watchedRuns = open
-            scriptsFingerprint = scripts
-        }
-    }
 
     private func run(_ reader: ArgusReader) {
         var lastVersion: Int64 = -1
@@ -165,88 +212,42 @@ final class LiveFeed: @unchecked Sendable {
             // change, look again soon, so the call that completes it is not a full interval late.
             let busy = Clock.monotonicNanos() - lastChange < 500_000_000
             let interval = busy ? min(pollInterval, 0.005) : pollInterval
-            let proceed = monitor.locked { () -> Bool in
+            let (proceed, wasNudged) = monitor.locked { () -> (Bool, Bool) in
                 if !nudged && !stopped { monitor.wait(untilMonotonicNanos: Clock.monotonicNanos() + UInt64(interval * 1e9)) }
+                let wasNudged = nudged
                 nudged = false
                 polls += 1
-                return !stopped
+                return (!stopped, wasNudged)
             }
             guard proceed else { return }
             do {
                 let version = try reader.db.scalarInt("PRAGMA data_version") ?? 0
-                if version == lastVersion { continue }
+                if version == lastVersion && !wasNudged { continue }
                 lastVersion = version
                 lastChange = Clock.monotonicNanos()
-                try collect(reader)
+                try drain(reader)
             } catch {
-                // A busy or briefly unreadable database: the next poll tries again.
+                // A busy or briefly unreadable database: the next poll tries again from the same position.
                 lastVersion = -1
             }
         }
     }
 
-    private func collect(_ reader: ArgusReader) throws {
-        var events: [FeedEvent] = []
-        let (calls0, outputs0, runs0, watched) = monitor.locked { (callHighWater, outputHighWater, runHighWater, watchedRuns) }
-
-        var newCalls: [CallSummary] = []
-        var after = calls0
+    /// Publishes every change after the position, a window at a time.
+    private func drain(_ reader: ArgusReader) throws {
         while true {
-            var filter = CallFilter()
-            filter.afterID = after
-            filter.limit = 1000
-            let page = try reader.calls(filter)
-            newCalls += page
-            guard let last = page.last, page.count == 1000 else { break }
-            after = last.id
-        }
-        let callTop = newCalls.last?.id ?? calls0
-        if !newCalls.isEmpty { onCalls(newCalls) }
-        if newCalls.count > FeedSubscription.capacity / 2 {
-            events.append(FeedEvent(name: "reset", id: callTop, data: ["reason": "many new calls at once"]))
-        } else {
-            events += newCalls.map { FeedEvent(name: "call", id: $0.id, data: $0.json) }
-        }
-
-        // Runs: new ones, and changes to the ones that were open.
-        var stillOpen: [Int64: String] = [:]
-        var runTop = runs0
-        for run in try reader.runs(afterID: runs0, including: Array(watched.keys)) {
-            runTop = max(runTop, run.id)
-            let fingerprint = Self.fingerprint(run)
-            if watched[run.id] != fingerprint { events.append(FeedEvent(name: "run", id: callTop, data: run.json)) }
-            if run.endedAt == nil { stillOpen[run.id] = fingerprint }
-        }
-
-        var outputTop = outputs0
-        var metricsChanged = false
-        while true {  // oldest first, a page at a time: a burst of metrics must not hide an alert
-            let page = try reader.scriptOutputs(kind: nil, limit: 1000, afterID: outputTop).reversed()
-            for output in page {
-                outputTop = max(outputTop, output.id)
-                switch output.kind {
-                case "alert": events.append(FeedEvent(name: "alert", id: callTop, data: output.json))
-                case "metric": metricsChanged = true
-                default: events.append(FeedEvent(name: "script_output", id: callTop, data: output.json))
-                }
+            let window = try FeedWindow.read(after: lastEventID, limit: Self.windowSize, from: reader)
+            if !window.calls.isEmpty { onCalls(window.calls) }
+            // SQLite gives new calls the ids of deleted newest ones: after a delete, the newest id is looked up again.
+            let newest = window.deleted ? try reader.db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0 : nil
+            if window.deleted { onDeleted() }
+            monitor.locked {
+                position = window.through
+                newestCall = max(newest ?? newestCall, window.calls.last?.id ?? 0)
+                if !window.events.isEmpty { lastChangeAt = Clock.wallMicros() }
             }
-            if page.count < 1000 { break }
-        }
-        if metricsChanged { events.append(FeedEvent(name: "metrics", id: callTop, data: [:])) }
-        let scripts = try scriptsFingerprint(reader)
-
-        let scriptsChanged = monitor.locked { () -> Bool in
-            if callHighWater == calls0 { callHighWater = callTop }  // unless a delete moved it meanwhile
-            outputHighWater = outputTop
-            runHighWater = runTop
-            watchedRuns = stillOpen
-            defer { scriptsFingerprint = scripts }
-            return scripts != scriptsFingerprint
-        }
-        if scriptsChanged { events.append(FeedEvent(name: "scripts", id: callTop, data: [:])) }
-        if !events.isEmpty {
-            monitor.locked { lastChangeAt = Clock.wallMicros() }
-            publish(events)
+            if !window.events.isEmpty { publish(window.events) }
+            if window.complete { return }
         }
     }
 
@@ -256,14 +257,5 @@ final class LiveFeed: @unchecked Sendable {
             return Array(subscribers.values)
         }
         for subscription in targets { subscription.push(events) }
-    }
-
-    private func scriptsFingerprint(_ reader: ArgusReader) throws -> String {
-        let row = try reader.db.query("SELECT COUNT(*), COALESCE(MAX(updated_at), 0), COALESCE(SUM(error_count), 0) FROM script_status").first
-        return "\(row?.int(0) ?? 0)/\(row?.int(1) ?? 0)/\(row?.int(2) ?? 0)"
-    }
-
-    static func fingerprint(_ run: RunSummary) -> String {
-        "\(run.endedAt ?? 0)/\(run.callCount)/\(run.errorCount)/\(run.messageCount)/\(run.clientName ?? "")/\(run.serverInfoName ?? "")/\(run.protocolVersion ?? "")"
     }
 }

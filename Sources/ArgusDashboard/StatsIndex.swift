@@ -83,8 +83,15 @@ final class StatsIndex: @unchecked Sendable {
 
     var isLoaded: Bool { monitor.locked { loaded } }
 
+    /// One load at a time: a second one would end the first one's record of what arrived meanwhile.
+    private let loading = Monitor()
+
     /// Reads every call (one pass) and replaces the aggregates.
     func load(from reader: ArgusReader) throws {
+        try loading.locked { try loadOnce(from: reader) }
+    }
+
+    private func loadOnce(from reader: ArgusReader) throws {
         monitor.locked { arrivedDuringLoad = [] }
         var fresh: [Key: Group] = [:]
         var freshMinutes: [String: [Int64: Minute]] = [:]
@@ -122,7 +129,8 @@ final class StatsIndex: @unchecked Sendable {
         }
     }
 
-    /// Adds calls the live feed found (ignores ones already counted).
+    /// Adds calls the live feed found, by id (ignores ones already counted: ids of new calls only grow,
+    /// until a delete, after which the index is loaded again).
     func add(_ calls: [CallSummary]) {
         monitor.locked {
             arrivedDuringLoad?.append(contentsOf: calls)

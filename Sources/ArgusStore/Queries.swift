@@ -119,7 +119,7 @@ public struct CallFilter: Sendable {
     public var until: Int64?
     /// Cursor: only calls with an id below this one (pages go backwards in time).
     public var beforeID: Int64?
-    /// Cursor: only calls with an id above this one (newer).
+    /// Cursor: only calls with an id above this one (newer); the oldest of them come first.
     public var afterID: Int64?
     public var limit = 100
     /// Leave out calls of replay runs (`argus replay`, `argus test`, dashboard replays), which are
@@ -187,13 +187,6 @@ public final class ArgusReader {
                             conditions.arguments + [.int(Int64(limit))]).map(Self.run)
     }
 
-    /// Runs with an id above `afterID`, or among `ids`, oldest first (the dashboard's view of new and open runs).
-    public func runs(afterID: Int64, including ids: [Int64]) throws -> [RunSummary] {
-        let listed = ids.isEmpty ? "" : " OR id IN (" + ids.map(String.init).joined(separator: ",") + ")"
-        return try db.query("SELECT \(Self.runColumns) FROM runs WHERE id > ?\(listed) ORDER BY id", [.int(afterID)]).map(Self.run)
-    }
-
-    /// Runs that have not ended (their proxies are live, or were killed without a word).
     public func openRuns() throws -> [RunSummary] {
         try db.query("SELECT \(Self.runColumns) FROM runs WHERE ended_at IS NULL ORDER BY id").map(Self.run)
     }
@@ -230,7 +223,7 @@ public final class ArgusReader {
     /// The condition that leaves out calls of replay runs.
     static let notReplayCondition = "run_id NOT IN (SELECT id FROM runs WHERE kind = '\(replayKind)')"
 
-    /// Calls matching the filter, newest first.
+    /// Calls matching the filter, newest first; with `afterID`, the oldest ones after it first.
     public func calls(_ filter: CallFilter) throws -> [CallSummary] {
         var conditions = Conditions()
         conditions.add("c.run_id = ?", ifSet: filter.run)
@@ -252,12 +245,11 @@ public final class ArgusReader {
                             AND m.seq IN (c.request_seq, c.response_seq) AND m.body LIKE ?1x ESCAPE '\\'))
                 """.replacing("?1x", with: "?"), Array(repeating: .text(pattern), count: 4))
         }
-        // Ascending when paging forward from a cursor, so the newest page is the one right after it.
+        // Forward from an `after` cursor the oldest come first, so the next cursor is the newest id
+        // returned and a poller never skips or repeats a call.
         let order = filter.afterID != nil ? "ASC" : "DESC"
-        var rows = try db.query("SELECT \(Self.callColumns) FROM calls c \(conditions.sql) ORDER BY c.id \(order) LIMIT ?",
-                                conditions.arguments + [.int(Int64(filter.limit))]).map(Self.call)
-        if filter.afterID != nil { rows.reverse() }
-        return rows
+        return try db.query("SELECT \(Self.callColumns) FROM calls c \(conditions.sql) ORDER BY c.id \(order) LIMIT ?",
+                            conditions.arguments + [.int(Int64(filter.limit))]).map(Self.call)
     }
 
     public func call(id: Int64) throws -> CallDetail? {

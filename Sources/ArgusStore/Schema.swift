@@ -192,6 +192,44 @@ public enum Schema {
             -- so what its redaction would have protected is unknown); NULL for recorded runs.
             ALTER TABLE runs ADD COLUMN recording_error TEXT;
             """),
+        Migration(version: 7, name: "live feed changes", sql: """
+            -- Every change the dashboard's live feed reports, numbered in commit order: triggers
+            -- write a row in the transaction that makes the change, whoever the writer is, and
+            -- SQLite has one writer at a time, so a reader that has seen change N has seen every
+            -- change below N. Row ids alone cannot say that (an updated row keeps its id, ids of
+            -- deleted rows are reused), which is how the feed used to lose calls.
+            CREATE TABLE feed_changes (
+                seq INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL,
+                row_id INTEGER NOT NULL
+            );
+            -- Numbers start above every call id, which is what event ids were before.
+            INSERT INTO feed_changes (seq, kind, row_id) SELECT COALESCE(MAX(id), 0), 'start', 0 FROM calls;
+
+            CREATE TRIGGER feed_call_inserted AFTER INSERT ON calls
+            BEGIN INSERT INTO feed_changes (kind, row_id) VALUES ('call', NEW.id); END;
+            CREATE TRIGGER feed_call_updated AFTER UPDATE ON calls
+            BEGIN INSERT INTO feed_changes (kind, row_id) VALUES ('call', NEW.id); END;
+            CREATE TRIGGER feed_call_deleted AFTER DELETE ON calls
+            BEGIN INSERT INTO feed_changes (kind, row_id) VALUES ('call_deleted', OLD.id); END;
+            CREATE TRIGGER feed_run_inserted AFTER INSERT ON runs
+            BEGIN INSERT INTO feed_changes (kind, row_id) VALUES ('run', NEW.id); END;
+            CREATE TRIGGER feed_run_updated AFTER UPDATE ON runs
+            BEGIN INSERT INTO feed_changes (kind, row_id) VALUES ('run', NEW.id); END;
+            CREATE TRIGGER feed_run_deleted AFTER DELETE ON runs
+            BEGIN INSERT INTO feed_changes (kind, row_id) VALUES ('run_deleted', OLD.id); END;
+            CREATE TRIGGER feed_script_output_inserted AFTER INSERT ON script_outputs
+            BEGIN INSERT INTO feed_changes (kind, row_id) VALUES ('script_output', NEW.id); END;
+            CREATE TRIGGER feed_script_status_inserted AFTER INSERT ON script_status
+            BEGIN INSERT INTO feed_changes (kind, row_id) VALUES ('script_status', NEW.rowid); END;
+            CREATE TRIGGER feed_script_status_updated AFTER UPDATE ON script_status
+            BEGIN INSERT INTO feed_changes (kind, row_id) VALUES ('script_status', NEW.rowid); END;
+
+            -- The newest 100,000 changes are kept (a reconnecting client further behind reloads);
+            -- the newest row is never deleted, so numbers never go back.
+            CREATE TRIGGER feed_changes_pruned AFTER INSERT ON feed_changes WHEN NEW.seq % 1024 = 0
+            BEGIN DELETE FROM feed_changes WHERE seq < NEW.seq - 100000; END;
+            """),
     ]
 
     public static var currentVersion: Int { migrations.last?.version ?? 0 }

@@ -96,21 +96,24 @@ extension ArgusReader {
         conditions.add("o.request_seq = ?", ifSet: requestSeq)
         conditions.add("o.id < ?", ifSet: beforeID)
         conditions.add("o.id > ?", ifSet: afterID)
-        let order = afterID != nil ? "ASC" : "DESC"
-        let rows = try db.query("""
+        let rows = try scriptOutputs(where: conditions, order: afterID != nil ? "o.id ASC" : "o.id DESC", limit: limit)
+        return afterID != nil ? rows.reversed() : rows
+    }
+
+    func scriptOutputs(where conditions: Conditions, order: String, limit: Int) throws -> [ScriptOutputRow] {
+        try db.query("""
             SELECT o.id, o.run_id, c.id, r.server_name, c.tool, o.ts, o.script, o.kind, o.level, o.name, o.metric_kind,
                    o.value, o.labels, o.message, o.key, o.location
             FROM script_outputs o
             LEFT JOIN runs r ON r.id = o.run_id
             LEFT JOIN calls c ON c.run_id = o.run_id AND c.request_seq = o.request_seq
-            \(conditions.sql) ORDER BY o.id \(order) LIMIT ?
+            \(conditions.sql) ORDER BY \(order) LIMIT ?
             """, conditions.arguments + [.int(Int64(limit))]).map { r in
             ScriptOutputRow(id: r.int(0) ?? 0, runID: r.int(1), callID: r.int(2), server: r.text(3), tool: r.text(4),
                             timestamp: r.int(5) ?? 0, script: r.text(6) ?? "", kind: r.text(7) ?? "", level: r.text(8),
                             name: r.text(9), metricKind: r.text(10), value: r.double(11), labels: r.text(12),
                             message: r.text(13), key: r.text(14), location: r.text(15))
         }
-        return afterID != nil ? rows.reversed() : rows
     }
 
     /// Metric series (script, name, labels) with their statistics.

@@ -24,6 +24,7 @@ enum {
     OPT_NOSIGNAL = 99,
     OPT_POSTFIELDSIZE = 60,
     OPT_TIMEOUT_MS = 155,
+    OPT_NOPROXY = 10177,
     INFO_RESPONSE_CODE = 0x200002,
 };
 
@@ -68,8 +69,8 @@ static size_t discard(char *data, size_t size, size_t count, void *user) {
     return size * count;
 }
 
-int argus_http_post_json(const char *url, const char *body, long timeout_ms, const char *user_agent,
-                         const char *extra_header, char *error, int error_size) {
+static int post_json(const char *url, const char *body, long timeout_ms, const char *user_agent, const char *extra_header,
+                     int direct, char *error, int error_size) {
     pthread_once(&curl_once, load_curl);
     if (!curl.loaded) {
         snprintf(error, (size_t)error_size, "libcurl is not installed (apt-get install libcurl4)");
@@ -90,6 +91,7 @@ int argus_http_post_json(const char *url, const char *body, long timeout_ms, con
     curl.easy_setopt(handle, OPT_TIMEOUT_MS, timeout_ms);
     curl.easy_setopt(handle, OPT_NOSIGNAL, 1L);
     curl.easy_setopt(handle, OPT_WRITEFUNCTION, discard);
+    if (direct) curl.easy_setopt(handle, OPT_NOPROXY, "*");
     int rc = curl.easy_perform(handle);
     long status = -1;
     if (rc == 0) {
@@ -100,4 +102,14 @@ int argus_http_post_json(const char *url, const char *body, long timeout_ms, con
     curl.slist_free_all(headers);
     curl.easy_cleanup(handle);
     return (int)status;
+}
+
+int argus_http_post_json(const char *url, const char *body, long timeout_ms, const char *user_agent,
+                         const char *extra_header, char *error, int error_size) {
+    return post_json(url, body, timeout_ms, user_agent, extra_header, 0, error, error_size);
+}
+
+int argus_http_post_json_direct(const char *url, const char *body, long timeout_ms, const char *user_agent,
+                                const char *extra_header, char *error, int error_size) {
+    return post_json(url, body, timeout_ms, user_agent, extra_header, 1, error, error_size);
 }

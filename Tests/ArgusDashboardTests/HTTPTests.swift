@@ -20,7 +20,7 @@ import Testing
 
     @Test func partialRequestsWaitForMoreBytes() {
         guard case .incomplete = parse("GET / HTTP/1.1\r\nHost: x\r\n") else { Issue.record("expected incomplete"); return }
-        guard case .incomplete = parse("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n12345") else { Issue.record("expected incomplete"); return }
+        guard case .incomplete = parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345") else { Issue.record("expected incomplete"); return }
     }
 
     @Test func badRequestsGetTheRightStatus() {
@@ -32,11 +32,66 @@ import Testing
         #expect(status(parse("GET http://evil/ HTTP/1.1\r\n\r\n")) == 400)
         #expect(status(parse("GET / HTTP/2.0\r\n\r\n")) == 400)
         #expect(status(parse("GET / HTTP/1.1\r\n bad: fold\r\n\r\n")) == 400)
-        #expect(status(parse("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n")) == 400)
-        #expect(status(parse("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")) == 400)
-        #expect(status(parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")) == 501)
-        #expect(status(parse("POST / HTTP/1.1\r\nContent-Length: 5000\r\n\r\n")) == 413)
+        #expect(status(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n")) == 400)
+        #expect(status(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")) == 400)
+        #expect(status(parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")) == 501)
+        #expect(status(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n")) == 413)
         #expect(status(parse("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 2000))) == 431)
+    }
+
+    func status(_ head: String) -> Int? {
+        if case .failure(let status, _) = parse(head + "\r\n\r\n") { return status }
+        return nil
+    }
+
+    @Test func whatTwoParsersCouldReadTwoWaysIsRefused() {
+        let post = "POST / HTTP/1.1\r\nHost: x\r\n"
+        #expect(status("GET / HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nHost: evil.example") == 400)
+        #expect(status("GET / HTTP/1.1") == 400, "HTTP/1.1 without Host")
+        for length in ["+5", "-0", "5 5", "0x5", "5,5", "5, 5", "1e3", "", "٥", "99999999999999999999"] {
+            #expect(status(post + "Content-Length: \(length)") == 400, "Content-Length: \(length)")
+        }
+        #expect(status(post + "Content-Length: 5\r\nContent-Length: 6") == 400)
+        #expect(status(post + "Transfer-Encoding: chunked\r\nContent-Length: 5") == 400)
+        #expect(status(post + "Transfer-Encoding: identity") == 501)
+        #expect(status(post + "Transfer-Encoding: gzip, chunked") == 501)
+        #expect(status("GET / HTTP/1.1\r\nHost: x\r\nBad Name: 1") == 400)
+        #expect(status("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\u{0}b") == 400)
+        #expect(status("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb") == 400)
+        #expect(status("GET /a\u{7F}b HTTP/1.1\r\nHost: x") == 400)
+        #expect(status("GET / HTTP/1.1\r\nHost: x\r\n\tfolded") == 400)
+        #expect(status("GET / HTTP/1.1\r\nHost: x" + String(repeating: "\r\nX: 1", count: 101)) == 431)
+        // What stays allowed: identical repeated lengths, spaces around values, HTTP/1.0 without Host.
+        guard case .request(let same, _) = parse(post + "Content-Length: 2\r\nContent-Length:  2 \r\n\r\n{}") else {
+            Issue.record("identical Content-Length refused"); return
+        }
+        #expect(same.bodyText == "{}")
+        guard case .request = parse("GET / HTTP/1.0\r\n\r\n") else { Issue.record("HTTP/1.0 refused"); return }
+    }
+
+    @Test func aHeadTrickledAByteAtATimeIsSearchedOnce() {
+        let head = Array(("GET / HTTP/1.1\r\nHost: x\r\nX-Padding: " + String(repeating: "a", count: 60_000) + "\r\n\r\n").utf8)
+        var scanner = RequestParser.HeadScanner()
+        var buffer: [UInt8] = []
+        var end: Int?
+        for byte in head where end == nil {
+            buffer.append(byte)
+            end = scanner.end(in: buffer)
+        }
+        #expect(end == head.count - 4)
+        #expect(scanner.searched <= 4 * head.count, "searched \(scanner.searched) bytes for a \(head.count)-byte head")
+    }
+
+    @Test func theEndOfAHeadIsFoundAcrossEverySplit() {
+        let head = Array("GET / HTTP/1.1\r\nHost: x\r\nX: \r\r\n\n\r\n\r\nbody".utf8)
+        let end = RequestParser.findHeadEnd(head, from: 0)
+        #expect(end == head.count - 8)
+        for split in 0...head.count {
+            // The server searches again from where it stopped, less three bytes, each time more arrives.
+            let first = Array(head[0..<split])
+            let resumed = RequestParser.findHeadEnd(first, from: 0) ?? RequestParser.findHeadEnd(head, from: split - 3)
+            #expect(resumed == end, "split at \(split)")
+        }
     }
 }
 
@@ -105,8 +160,14 @@ import Testing
     }
 
     @Test func loopbackIsRecognised() {
-        #expect(AccessGuard.isLoopback("127.0.0.1") && AccessGuard.isLoopback("localhost") && AccessGuard.isLoopback("::1"))
-        #expect(!AccessGuard.isLoopback("0.0.0.0") && !AccessGuard.isLoopback("192.168.1.4"))
+        for host in ["127.0.0.1", "127.5.6.7", "localhost", "LOCALHOST", "::1", "[::1]", "::ffff:127.0.0.1"] {
+            #expect(AccessGuard.isLoopback(host), "\(host)")
+        }
+        // Names are someone's DNS records; `0.0.0.0` and `::` are every interface.
+        for host in ["0.0.0.0", "::", "192.168.1.4", "127.0.0.1.evil.example", "127.evil.example", "localhost.evil.example",
+                     "::ffff:10.0.0.1", "", "128.0.0.1"] {
+            #expect(!AccessGuard.isLoopback(host), "\(host)")
+        }
     }
 }
 
@@ -178,7 +239,7 @@ import Testing
         let port = try server.start()
         defer { server.stop() }
         #expect(try Self.exchange(port: port, "NONSENSE\r\n\r\n").hasPrefix("HTTP/1.1 400 Bad Request"))
-        #expect(try Self.exchange(port: port, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").hasPrefix("HTTP/1.1 501"))
+        #expect(try Self.exchange(port: port, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n").hasPrefix("HTTP/1.1 501"))
     }
 
     @Test func aPortInUseSaysWhoHoldsIt() throws {
@@ -206,6 +267,134 @@ import Testing
         #expect(text.contains("data: 1\n\ndata: 2\n\ndata: 3\n\n"))
         #expect(!text.contains("content-length"))
     }
+}
+
+/// The server under hostile clients: slow, silent, refused, oversized.
+@Suite struct HTTPServerLimitTests {
+    static func connect(_ port: Int, sending text: String = "") throws -> Int32 {
+        guard let fd = Loopback.connect(port: port, timeoutSeconds: 10) else { throw DashboardError("cannot connect") }
+        if !text.isEmpty { _ = text.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+        return fd
+    }
+
+    /// What arrives until the server closes the connection, or until the read times out.
+    static func readAll(_ fd: Int32) -> String {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            received += buffer[0..<n]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    /// The first bytes that arrive (a status line), without waiting for the close.
+    static func readSome(_ fd: Int32) -> String {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+    }
+
+    static func server(_ configure: (inout HTTPServer.Options) -> Void = { _ in }, admit: HTTPServer.Admit? = nil) throws -> (HTTPServer, Int) {
+        var options = HTTPServer.Options(host: "127.0.0.1", port: 0)
+        configure(&options)
+        let server = HTTPServer(options: options, admit: admit) { request in .text("ok \(request.method) \(request.bodyText)") }
+        return (server, try server.start())
+    }
+
+    @Test func slowClientsHoldingEverySlotDoNotLockOthersOut() throws {
+        let (server, port) = try Self.server { $0.maxConnections = 16 }
+        defer { server.stop() }
+        // Three times as many sockets as slots, each stopped in the middle of a head (a slowloris).
+        var slow: [Int32] = []
+        defer { for fd in slow { close(fd) } }
+        for _ in 0..<48 { slow.append(try Self.connect(port, sending: "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")) }
+        let answer = try HTTPServerTests.exchange(port: port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 200 OK") && answer.hasSuffix("ok GET "), "\(answer)")
+    }
+
+    @Test func idleConnectionsMakeRoomForNewOnesOldestFirst() throws {
+        let (server, port) = try Self.server { $0.maxConnections = 4 }
+        defer { server.stop() }
+        var idle: [Int32] = []
+        defer { for fd in idle { close(fd) } }
+        for _ in 0..<4 {
+            idle.append(try Self.connect(port))
+            // Each is accepted before the next connects, so "oldest" is well defined.
+            #expect(waitUntilTrue { server.openConnections >= idle.count }, "accepted \(server.openConnections)")
+        }
+        let answer = try HTTPServerTests.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 200 OK"), "\(answer)")
+        #expect(Self.readAll(idle[0]).isEmpty, "the oldest idle connection is closed, silently")
+    }
+
+    @Test func aHeadThatDoesNotArriveInTimeIsAnswered408() throws {
+        let (server, port) = try Self.server { $0.headTimeoutSeconds = 0.3 }
+        defer { server.stop() }
+        let fd = try Self.connect(port, sending: "GET / HTTP/1.1\r\nHost: x\r\n")
+        defer { close(fd) }
+        let answer = Self.readAll(fd)
+        #expect(answer.hasPrefix("HTTP/1.1 408 Request Timeout"), "\(answer)")
+    }
+
+    @Test func theDoorIsCheckedBeforeAnyBodyIsRead() throws {
+        let (server, port) = try Self.server(admit: { head in
+            head.header("x-token") == "yes" ? .accept(maxBodyBytes: 1 << 20) : .refuse(.error(403, "no token"))
+        })
+        defer { server.stop() }
+        // Ten megabytes announced and none sent: the answer comes at once, and the body is never waited for.
+        let fd = try Self.connect(port, sending: "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n")
+        defer { close(fd) }
+        let refused = Self.readSome(fd)
+        #expect(refused.hasPrefix("HTTP/1.1 403 Forbidden") && refused.contains("no token"), "\(refused)")
+
+        let tooLarge = try HTTPServerTests.exchange(port: port, "POST /x HTTP/1.1\r\nHost: x\r\nX-Token: yes\r\nContent-Length: 2000000\r\n\r\n")
+        #expect(tooLarge.hasPrefix("HTTP/1.1 413 Content Too Large") && tooLarge.contains("over the 1 MiB this endpoint accepts"), "\(tooLarge)")
+        let accepted = try HTTPServerTests.exchange(port: port, "POST /x HTTP/1.1\r\nHost: x\r\nX-Token: yes\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+        #expect(accepted.hasSuffix("ok POST {}"), "\(accepted)")
+    }
+
+    @Test func aClientThatAsksFirstIsToldToSendItsBody() throws {
+        let (server, port) = try Self.server()
+        defer { server.stop() }
+        let fd = try Self.connect(port, sending: "POST /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n")
+        defer { close(fd) }
+        let goAhead = Self.readSome(fd)
+        #expect(goAhead == "HTTP/1.1 100 Continue\r\n\r\n", "\(goAhead)")
+        _ = "{}".withCString { send(fd, $0, 2, Int32(MSG_NOSIGNAL)) }
+        #expect(Self.readAll(fd).hasSuffix("ok POST {}"))
+    }
+
+    @Test func eventStreamsHaveTheirOwnCap() throws {
+        var options = HTTPServer.Options(host: "127.0.0.1", port: 0)
+        options.maxStreams = 1
+        let server = HTTPServer(options: options) { request in
+            guard request.path == "/events" else { return .text("page") }
+            return HTTPResponse(status: 200, headers: [("content-type", "text/event-stream")], body: .stream { writer in
+                while !writer.isServerStopping && writer.write(": ping\n\n") { usleep(20_000) }
+            })
+        }
+        let port = try server.start()
+        defer { server.stop() }
+        let first = try Self.connect(port, sending: "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        defer { close(first) }
+        #expect(Self.readSome(first).hasPrefix("HTTP/1.1 200 OK"))
+        let second = try HTTPServerTests.exchange(port: port, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(second.hasPrefix("HTTP/1.1 503") && second.contains("too many event streams"), "\(second)")
+        // The page is still served while the stream holds its slot.
+        #expect(try HTTPServerTests.exchange(port: port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").hasSuffix("page"))
+    }
+}
+
+/// Polls `condition` every 10 ms for up to `timeout` seconds.
+func waitUntilTrue(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
 }
 
 @Suite struct StatsIndexTests {

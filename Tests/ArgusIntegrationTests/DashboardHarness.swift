@@ -128,6 +128,20 @@ final class EventStreamReader: @unchecked Sendable {
         }
     }
 
+    /// Waits until `holds` is true of the events received so far (or the stream ends, or time runs out).
+    func waitUntil(timeout: Double = 10, _ holds: ([Event]) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if holds(events) { return true }
+            if closed || !condition.wait(until: deadline) { return holds(events) }
+        }
+    }
+
+    /// The id of the last event that carried one.
+    var lastEventID: Int64? { all.last { $0.id != nil }?.id.flatMap { Int64($0) } }
+
     var all: [Event] {
         condition.lock()
         defer { condition.unlock() }

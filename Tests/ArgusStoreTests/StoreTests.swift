@@ -96,6 +96,70 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         #expect(seen.count == 26)
     }
 
+    @Test func pollingForwardFromACursorReturnsTheOldestFirstAndMissesNothing() throws {
+        let dir = temporaryDirectory()
+        let writer = BatchedWriter(options: .init(path: dir + "/a.db"), report: { _ in })
+        for op in sampleSession(calls: 25) { writer.submit(op) }
+        writer.finish(timeoutSeconds: 5)
+        let reader = try ArgusReader(path: dir + "/a.db")
+        var filter = CallFilter()
+        filter.limit = 10
+        filter.afterID = 0
+        var seen: [Int64] = []
+        var requests = 0
+        while true {
+            let page = try reader.calls(filter)
+            requests += 1
+            if page.isEmpty { break }
+            seen += page.map(\.id)
+            filter.afterID = page.last?.id
+        }
+        #expect(seen == Array(1...26), "\(seen)")
+        #expect(requests == 4)
+    }
+
+    @Test func feedChangesNumberEveryChangeInCommitOrder() throws {
+        let dir = temporaryDirectory()
+        let path = dir + "/a.db"
+        let writer = BatchedWriter(options: .init(path: path), report: { _ in })
+        for op in sampleSession(calls: 2) { writer.submit(op) }
+        writer.finish(timeoutSeconds: 5)
+        let db = try ArgusDatabase.openForWriting(path: path)
+        let reader = try ArgusReader(path: path)
+        let first = try reader.feedChanges(after: 0, limit: 1000)
+        #expect(first.filter { $0.kind == .call }.map(\.rowID) == [1, 2, 3], "\(first)")
+        #expect(first.contains { $0.kind == .run && $0.rowID == 1 })
+        #expect(first.map(\.seq) == Array(1...Int64(first.count)))
+
+        // An update is a change of its own, numbered after everything before it.
+        let top = try reader.feedRange().newest
+        try db.run("UPDATE calls SET status = 'error' WHERE id = 1")
+        #expect(try reader.feedChanges(after: top, limit: 10) == [FeedChange(seq: top + 1, kind: .call, rowID: 1)])
+
+        // Deleting the newest call frees its id for the next insert; the numbers still only grow.
+        try db.run("DELETE FROM calls WHERE id = 3")
+        try db.run("""
+            INSERT INTO calls (run_id, server, request_seq, direction, method, jsonrpc_id, started_at, status)
+            VALUES (1, 'sample', 99, 'c2s', 'tools/call', '99', 0, 'ok')
+            """)
+        let last = try reader.feedChanges(after: top + 1, limit: 10)
+        #expect(last == [FeedChange(seq: top + 2, kind: .callDeleted, rowID: 3), FeedChange(seq: top + 3, kind: .call, rowID: 3)])
+    }
+
+    @Test func feedChangesKeepTheNewestHundredThousand() throws {
+        let dir = temporaryDirectory()
+        let db = try ArgusDatabase.openForWriting(path: dir + "/a.db")
+        try db.execute("""
+            BEGIN;
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 110000)
+            INSERT INTO feed_changes (kind, row_id) SELECT 'run', i FROM n;
+            COMMIT;
+            """)
+        let range = try ArgusReader(db: db).feedRange()
+        #expect(range.newest == 110_000)
+        #expect((100_000...101_024).contains(range.newest - range.oldest + 1), "kept \(range)")
+    }
+
     @Test func percentilesUseNearestRank() {
         let values: [Int64] = Array(1...100)
         #expect(ArgusReader.percentile(values, 0.5) == 50)

@@ -1,5 +1,4 @@
 import ArgusCore
-import Foundation
 
 /// A parsed HTTP/1.1 request.
 public struct HTTPRequest: Sendable {
@@ -140,13 +139,13 @@ public struct HTTPResponse: Sendable {
 }
 
 /// Writes to a streaming response. Every write is whole or fails; a failed
-/// write means the client is gone.
-public final class HTTPStreamWriter: @unchecked Sendable {
-    let fd: Int32
+/// write means the client is gone (or stopped reading for the write timeout).
+public final class HTTPStreamWriter: Sendable {
+    private let send: @Sendable ([UInt8]) -> Bool
     private let stopped: @Sendable () -> Bool
 
-    init(fd: Int32, stopped: @escaping @Sendable () -> Bool) {
-        self.fd = fd
+    init(write: @escaping @Sendable ([UInt8]) -> Bool, stopped: @escaping @Sendable () -> Bool) {
+        send = write
         self.stopped = stopped
     }
 
@@ -154,79 +153,17 @@ public final class HTTPStreamWriter: @unchecked Sendable {
     public var isServerStopping: Bool { stopped() }
 
     @discardableResult
-    public func write(_ text: String) -> Bool { write(Array(text.utf8)) }
+    public func write(_ text: String) -> Bool { send(Array(text.utf8)) }
 
     @discardableResult
-    public func write(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { SocketIO.writeAll(fd, $0) }
-    }
+    public func write(_ bytes: [UInt8]) -> Bool { send(bytes) }
 }
 
-/// Incremental parsing of request heads, so a connection can read, parse, and read more.
-enum RequestParser {
-    enum Outcome {
-        case incomplete
-        case request(HTTPRequest, consumed: Int)
-        case failure(status: Int, message: String)
-    }
-
-    /// Parses one request from the start of `buffer`, if it is all there.
-    static func parse(_ buffer: [UInt8], maxHeaderBytes: Int, maxBodyBytes: Int) -> Outcome {
-        guard let headEnd = findHeadEnd(buffer) else {
-            return buffer.count > maxHeaderBytes ? .failure(status: 431, message: "request head over \(maxHeaderBytes) bytes") : .incomplete
-        }
-        if headEnd > maxHeaderBytes { return .failure(status: 431, message: "request head over \(maxHeaderBytes) bytes") }
-        guard let head = String(validating: buffer[0..<headEnd], as: UTF8.self) else {
-            return .failure(status: 400, message: "the request head is not UTF-8")
-        }
-        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
-        let requestLine = lines.removeFirst().split(separator: " ", omittingEmptySubsequences: false)
-        guard requestLine.count == 3, !requestLine[0].isEmpty, requestLine[0].allSatisfy({ $0.isLetter && $0.isUppercase }),
-              requestLine[2] == "HTTP/1.1" || requestLine[2] == "HTTP/1.0"
-        else { return .failure(status: 400, message: "malformed request line") }
-        let target = String(requestLine[1])
-        guard target.hasPrefix("/") else { return .failure(status: 400, message: "only origin-form request targets are accepted") }
-        var headers: [(name: String, value: String)] = []
-        for line in lines where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":"), colon != line.startIndex,
-                  !line.first!.isWhitespace, !line[..<colon].contains(where: { $0 == " " || $0 == "\t" })
-            else { return .failure(status: 400, message: "malformed header line") }
-            headers.append((String(line[..<colon]).lowercased(), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
-        }
-        if let encoding = headers.first(where: { $0.name == "transfer-encoding" })?.value, encoding.lowercased() != "identity" {
-            return .failure(status: 501, message: "chunked request bodies are not accepted; send Content-Length")
-        }
-        let lengths = headers.filter { $0.name == "content-length" }.map(\.value)
-        var length = 0
-        if let first = lengths.first {
-            guard lengths.allSatisfy({ $0 == first }), let value = Int(first), value >= 0 else {
-                return .failure(status: 400, message: "invalid Content-Length")
-            }
-            length = value
-        }
-        if length > maxBodyBytes { return .failure(status: 413, message: "request body over \(maxBodyBytes) bytes") }
-        let bodyStart = headEnd + 4
-        guard buffer.count >= bodyStart + length else { return .incomplete }
-        let request = HTTPRequest(method: String(requestLine[0]), target: target, headers: headers,
-                                  body: Array(buffer[bodyStart..<(bodyStart + length)]), version: String(requestLine[2]))
-        return .request(request, consumed: bodyStart + length)
-    }
-
-    /// The index of the `\r\n\r\n` that ends the head.
-    static func findHeadEnd(_ buffer: [UInt8]) -> Int? {
-        guard buffer.count >= 4 else { return nil }
-        var i = 0
-        while i + 3 < buffer.count {
-            if buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 { return i }
-            i += 1
-        }
-        return nil
-    }
-
-    /// The status line and headers of a response.
-    static func head(_ response: HTTPResponse, contentLength: Int?, keepAlive: Bool) -> [UInt8] {
-        var text = "HTTP/1.1 \(response.status) \(HTTPResponse.reason(response.status))\r\n"
-        for header in response.headers { text += "\(header.name): \(header.value)\r\n" }
+extension HTTPResponse {
+    /// The status line and headers.
+    func headBytes(contentLength: Int?, keepAlive: Bool) -> [UInt8] {
+        var text = "HTTP/1.1 \(status) \(HTTPResponse.reason(status))\r\n"
+        for header in headers { text += "\(header.name): \(header.value)\r\n" }
         if let contentLength { text += "content-length: \(contentLength)\r\n" }
         text += keepAlive ? "connection: keep-alive\r\n" : "connection: close\r\n"
         text += "\r\n"

@@ -177,9 +177,10 @@ const live = {
     });
     for (const name of ["hello", "call", "run", "alert", "metrics", "scripts", "script_output", "reset"]) {
       this.source.addEventListener(name, (event) => {
-        if (event.lastEventId) this.lastId = Number(event.lastEventId);
         let data = null;
         try { data = JSON.parse(event.data); } catch (e) { return; }
+        // Event ids number database changes; the polling fallback pages by call id.
+        if (name === "call") this.lastId = Math.max(this.lastId || 0, data.id);
         this.emit(name, data);
       });
     }

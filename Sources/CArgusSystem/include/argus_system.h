@@ -55,4 +55,9 @@ int argus_wait_signal(void);
 int argus_http_post_json(const char *url, const char *body, long timeout_ms, const char *user_agent,
                          const char *extra_header, char *error, int error_size);
 
+/// The same, never through a proxy (`http_proxy` and friends are ignored): for
+/// requests to this machine that carry a secret.
+int argus_http_post_json_direct(const char *url, const char *body, long timeout_ms, const char *user_agent,
+                                const char *extra_header, char *error, int error_size);
+
 #endif

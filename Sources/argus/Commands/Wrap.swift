@@ -54,6 +54,10 @@ struct Wrap: ParsableCommand {
                                + "for setups that push).", valueName: "url"))
     var api: String?
 
+    @Flag(name: .customLong("api-allow-remote"),
+          help: "Let --api send the dashboard token to a dashboard on another machine (by default only to this one).")
+    var apiAllowRemote = false
+
     @Option(name: .customLong("script"), help: ArgumentHelp("A Lua script to run on every call (repeatable).", valueName: "file"))
     var scripts: [String] = []
 
@@ -141,10 +145,10 @@ struct Wrap: ParsableCommand {
         options.extraRedactKeys = config.redactKeys + (redact ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         options.redactPatterns = try config.redactPatterns.map { try $0.compiled() }
-        if let api {
-            let notifier = DashboardNotifier(apiURL: api, tokenPath: ArgusDatabase.argusHome(environment: ProcessInfo.processInfo.environment)
-                                                 + "/token", report: StderrLog.write)
+        if let api, let notifier = DashboardNotifier(apiURL: api, tokenPath: ArgusDatabase.argusHome(environment: ProcessInfo.processInfo.environment)
+                                                         + "/token", allowRemote: apiAllowRemote, report: StderrLog.write) {
             options.onCommit = { notifier.committed() }
+            options.onFinish = { notifier.finish() }
         }
         if options.redactionEnabled && !noSeal && config.replaySeal != false {
             options.sealer = KeyFileSealer(path: SecretKeyFile.defaultPath(environment: ProcessInfo.processInfo.environment),
@@ -161,7 +165,11 @@ struct Wrap: ParsableCommand {
                            report: StderrLog.write, alertSink: webhooks.map { hooks in { hooks.send($0) } },
                            databaseRunID: { writer.databaseID(of: $0) })
             }
-            options.onFinish = { webhooks?.finish() }
+            let finishNotifier = options.onFinish
+            options.onFinish = {
+                webhooks?.finish()
+                finishNotifier?()
+            }
         }
         let status = WrapSession.run(options)
         throw ExitCode(status)
