@@ -167,6 +167,12 @@ public enum Schema {
             CREATE INDEX calls_server ON calls(server, id);
             CREATE INDEX calls_errors ON calls(id) WHERE is_error = 1;
             """),
+        Migration(version: 5, name: "sealed arguments", sql: """
+            -- runs.args holds the server's command line redacted (--api-key=…, --token X, URLs with
+            -- passwords); when that changed it, the original arguments are sealed here like sealed_params.
+            ALTER TABLE runs ADD COLUMN args_key_id TEXT;
+            ALTER TABLE runs ADD COLUMN args_sealed BLOB;
+            """),
     ]
 
     public static var currentVersion: Int { migrations.last?.version ?? 0 }

@@ -63,9 +63,12 @@ public struct RunStart: Sendable {
     public var kind: String
     /// Set when this run was opened after an idle gap in the same proxy session.
     public var previousRun: LocalRunID?
+    /// The original arguments, sealed, when `launch.args` is redacted (replay opens them with the key).
+    public var sealedArgs: (keyID: String, sealed: [UInt8])?
 
     public init(run: LocalRunID, serverName: String, launch: LaunchSpec, startedAt: Int64, argusPID: Int32,
-                serverPID: Int32?, kind: String = "wrap", previousRun: LocalRunID? = nil) {
+                serverPID: Int32?, kind: String = "wrap", previousRun: LocalRunID? = nil,
+                sealedArgs: (keyID: String, sealed: [UInt8])? = nil) {
         self.run = run
         self.serverName = serverName
         self.launch = launch
@@ -74,6 +77,7 @@ public struct RunStart: Sendable {
         self.serverPID = serverPID
         self.kind = kind
         self.previousRun = previousRun
+        self.sealedArgs = sealedArgs
     }
 }
 
