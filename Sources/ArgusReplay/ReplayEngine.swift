@@ -389,7 +389,10 @@ public final class ReplayEngine {
     private func start() throws -> ServerConnection {
         let pipeline = try recordingPipeline()
         let answers = handshake.clientAnswers
-        let connection = try ServerConnection(launch: launch, arguments: try launchArguments(), pipeline: pipeline,
+        let arguments = try launchArguments()
+        // The values redacted from the command line are scrubbed from what the server answers, as when recording.
+        _ = redactor.redactArguments(command: launch.command, arguments)
+        let connection = try ServerConnection(launch: launch, arguments: arguments, pipeline: pipeline,
                                               redactor: redactor) { request in
             let id = request["id"] ?? .null
             let method = request["method"]?.stringValue ?? ""

@@ -28,6 +28,9 @@ import Testing
         ("Set-Cookie: sid=set-c00kie-value; Path=/; HttpOnly", "set-c00kie-value", "Set-Cookie: "),
         ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key = "),
         ("AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", " "),
+        // What lies between an access key id and its secret key is still scanned.
+        ("AKIAIOSFODNN7EXAMPLE glpat-FAKE1234567890abcdefgh wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "glpat-FAKE1234567890abcdefgh", " "),
+        ("AKIAIOSFODNN7EXAMPLE glpat-FAKE1234567890abcdefgh wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI", " "),
         ("maps key AIzaSyD-fake-key-0123456789abcdefghij", "AIzaSyD-fake-key-0123456789abcdefghij", "maps key "),
         ("gitlab glpat-FAKE1234567890abcdefgh", "glpat-FAKE1234567890abcdefgh", "gitlab "),
         ("hf hf_FAKEabcdefghijklmnopqrstuvwxyz0123", "hf_FAKEabcdefghijklmnopqrstuvwxyz0123", "hf "),

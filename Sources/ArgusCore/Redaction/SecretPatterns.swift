@@ -21,7 +21,16 @@ public enum SecretPatterns {
         var found: [Match] = []
         let n = s.count
         var i = 0
+        // An access key id is usually printed with its secret key close behind: that match waits
+        // here until the scan reaches it, so whatever lies between is still scanned, in order.
+        var awsSecret: Match? = nil
         while i < n {
+            if let secret = awsSecret, i >= secret.range.lowerBound {
+                found.append(secret)
+                awsSecret = nil
+                i = max(i, secret.range.upperBound)
+                continue
+            }
             let b = s[i]
             var hit: Match? = nil
             switch b {
@@ -40,15 +49,12 @@ public enum SecretPatterns {
             if let hit {
                 found.append(hit)
                 i = max(hit.range.upperBound, i + 1)
-                // An access key id is usually printed with its secret key close behind.
-                if hit.kind == "aws-access-key", let secret = awsSecretKey(s, after: i) {
-                    found.append(secret)
-                    i = secret.range.upperBound
-                }
+                if hit.kind == "aws-access-key", awsSecret == nil { awsSecret = awsSecretKey(s, after: i) }
             } else {
                 i += 1
             }
         }
+        if let secret = awsSecret { found.append(secret) }
         return found
     }
 
