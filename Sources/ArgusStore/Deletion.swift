@@ -49,7 +49,7 @@ public enum CallDeletion {
                 """, conditions.arguments)
             count = Int(try db.scalarInt("SELECT COUNT(*) FROM temp.doomed") ?? 0)
             if selection.coversWholeRuns {
-                try deleteRunTraffic(selection.all ? "SELECT id FROM runs" : "SELECT \(selection.run ?? 0)", in: db)
+                try deleteRunTraffic(selection.all ? "SELECT id FROM runs" : "SELECT \(selection.run ?? 0) AS id", in: db)
             } else {
                 try db.execute("DROP TABLE IF EXISTS temp.scope; CREATE TEMP TABLE scope (id INTEGER);")
                 // Notifications that name a doomed call: progress by its token (while it ran),

@@ -145,4 +145,17 @@ import Testing
         let missing = (Self.secrets + [generated]).filter { !found.contains($0) }
         #expect(missing == [], "the corpus did not reach the database unredacted: \(missing)")
     }
+
+    @Test func deletingARecordingThatHeldSecretsLeavesNoByteOfThem() throws {
+        // Recorded in clear (--no-redact), then deleted from the dashboard: a delete must really remove a leaked secret.
+        let (session, generated) = try Self.record(extraOptions: ["--no-redact"])
+        #expect(session.finish() == 0)
+        let secrets = Self.secrets + [generated]
+        #expect(!Self.leaks(in: Self.databaseFiles(session), secrets: secrets).isEmpty)
+        let dashboard = try DashboardProcess(database: session.database, home: session.argusHome)
+        defer { dashboard.stop() }
+        let reply = dashboard.send("DELETE", "/api/calls?run=1")
+        #expect(reply.status == 200, "\(reply.status) \(reply.body)")
+        #expect(Self.leaks(in: Self.databaseFiles(session), secrets: secrets) == [])
+    }
 }
