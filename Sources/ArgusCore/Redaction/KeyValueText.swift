@@ -97,11 +97,8 @@ struct KeyValueText {
         var end = start
         while end < n, !(lineValued ? Self.endsLineValue(s[end]) : Self.endsValue(s[end])) { end += 1 }
         let value = start..<end
-        // Prose such as "the key: it" is not a secret: a bare generic name needs a token-like value.
-        if separator == 0x3A, !lineValued, Self.genericNames.contains(name.lowercased()),
-           !Self.looksLikeToken(s, value) {
-            return nil
-        }
+        // Prose such as "the key: it" or "the key=value format" is not a secret: a bare generic name needs a token-like value.
+        if !lineValued, Self.genericNames.contains(name.lowercased()), !Self.looksLikeToken(s, value) { return nil }
         return redactable(s, value)
     }
 
@@ -121,10 +118,15 @@ struct KeyValueText {
         return range
     }
 
+    /// Long, or with a digit, a symbol or mixed case: what generated tokens look like and words do not.
     static func looksLikeToken(_ s: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
         if range.count >= 16 { return true }
-        for k in range where !((s[k] >= 0x41 && s[k] <= 0x5A) || (s[k] >= 0x61 && s[k] <= 0x7A)) { return true }
-        return false
+        var upper = false, lower = false
+        for k in range {
+            let b = s[k]
+            if b >= 0x41 && b <= 0x5A { upper = true } else if b >= 0x61 && b <= 0x7A { lower = true } else { return true }
+        }
+        return upper && lower
     }
 
     @inline(__always) static func isNameByte(_ b: UInt8) -> Bool {
