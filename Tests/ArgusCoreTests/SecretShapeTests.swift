@@ -164,12 +164,13 @@ import Testing
         for i in 0..<total {
             _ = r.redact(try JSONParser.parse(#"{"token":"remembered-\#(i)-value"}"#))
         }
-        #expect(r.memory.count == SecretMemory.maxValues)
+        #expect(r.memory.count <= SecretMemory.maxValues)
         #expect(r.redactText("remembered-0-value") == nil)  // forgotten
         #expect(r.redactText("remembered-\(total - 1)-value") == "[REDACTED:echo]")
         // Values too long to search for are still redacted where their key is, only not remembered.
+        let before = r.memory.count
         _ = r.redact(.object(JSONObject(["token": .string(String(repeating: "z", count: SecretMemory.maxValueBytes + 1))])))
-        #expect(r.memory.count == SecretMemory.maxValues)
+        #expect(r.memory.count == before)
     }
 
     @Test func valuesFoundByNameInTextAreRemembered() {

@@ -110,7 +110,7 @@ public struct Redactor: Sendable {
     /// What one redaction pass carries along: the matcher of known values (taken
     /// once per message) and the values it removed by key, to remember after.
     private struct Pass {
-        var needles: NeedleMatcher
+        var needles: [NeedleMatcher]
         var learned: [[UInt8]] = []
         var textDepth = 0
     }
@@ -119,12 +119,12 @@ public struct Redactor: Sendable {
     public func redact(_ value: JSONValue, hits: inout [RedactionHit]) -> JSONValue? {
         guard policy.enabled else { return nil }
         let firstHit = hits.count
-        var pass = Pass(needles: memory.matcher)
+        var pass = Pass(needles: memory.matchers)
         var path: [String] = []
         var result = walk(value, path: &path, inSchema: false, pass: &pass, hits: &hits)
         if memory.learn(pass.learned) {
             // A value learnt in this message may also appear earlier in it: once more, with the new values.
-            var again = Pass(needles: memory.matcher)
+            var again = Pass(needles: memory.matchers)
             var more: [RedactionHit] = []
             if let second = walk(result ?? value, path: &path, inSchema: false, pass: &again, hits: &more) {
                 result = second
@@ -143,10 +143,10 @@ public struct Redactor: Sendable {
     /// Redacts free text (stderr lines, frames that are not JSON or were cut). Nil when unchanged.
     public func redactText(_ text: String) -> String? {
         guard policy.enabled else { return nil }
-        var pass = Pass(needles: memory.matcher)
+        var pass = Pass(needles: memory.matchers)
         var result = redactString(text, pass: &pass)
         if memory.learn(pass.learned) {
-            var again = Pass(needles: memory.matcher)
+            var again = Pass(needles: memory.matchers)
             if let second = redactString(result?.text ?? text, pass: &again) { result = second }
         }
         return result?.text
@@ -159,7 +159,7 @@ public struct Redactor: Sendable {
     /// server that prints them is scrubbed too.
     public func redactArguments(command: String, _ arguments: [String]) -> [String]? {
         guard policy.enabled else { return nil }
-        var pass = Pass(needles: memory.matcher)
+        var pass = Pass(needles: memory.matchers)
         var redacted = arguments
         var changed = false
         let packageRunner = Self.packageRunners.contains(String(command.split(separator: "/").last ?? ""))
@@ -345,7 +345,7 @@ public struct Redactor: Sendable {
         return copy.withUTF8 { buffer -> (text: String, reason: String)? in
             var found: [Replacement] = []
             var known: [NeedleMatcher.Match] = []
-            needles.matches(in: buffer, into: &known)
+            for matcher in needles { matcher.matches(in: buffer, into: &known) }
             for match in known { found.append(Replacement(range: match.range, label: match.label, source: 0)) }
             for match in SecretPatterns.matches(in: buffer) {
                 found.append(Replacement(range: match.range, label: match.kind, source: 1))

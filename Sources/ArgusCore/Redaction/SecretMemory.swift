@@ -5,35 +5,44 @@
 ///
 /// Values shorter than `RedactionPolicy.minimumSecretValueLength` are not
 /// remembered (`"a"` would scrub every "a"). Memory is bounded: at most
-/// `maxValues` values of at most `maxValueBytes` each; when full, the oldest is
-/// forgotten first. Longer values (keys, certificates) are still redacted
-/// where they are found by key or shape; only their echoes are not searched.
+/// `maxValues` values of at most `maxValueBytes` each; when it is full, the
+/// oldest quarter is forgotten. Longer values (keys, certificates) are still
+/// redacted where they are found by key or shape; only their echoes are not
+/// searched for.
+///
+/// Values arrive one message at a time (a new page token per page is common),
+/// so the search automaton is not rebuilt whole for each: new values go into a
+/// small second automaton, merged into the main one when it outgrows it. Each
+/// value is thus rebuilt O(log maxValues) times, and a search is two passes.
 ///
 /// Shared by the threads of a session under a lock; readers take the current
-/// matcher once per message and search without the lock.
+/// matchers once per message and search without the lock.
 public final class SecretMemory: @unchecked Sendable {
     public static let maxValues = 256
     public static let maxValueBytes = 1024
 
     private let monitor = Monitor()
     private let fixed: [NeedleMatcher.Needle]
+    /// Oldest first; `learned[..<merged]` are in `main`, the rest in `recent`.
     private var learned: [[UInt8]] = []
+    private var merged = 0
     private var known: Set<[UInt8]> = []
-    private var current: NeedleMatcher
+    private var main: NeedleMatcher
+    private var recent = NeedleMatcher([])
 
     /// - Parameter fixed: values always searched (the server's secret environment variables), with their labels.
     init(fixed: [NeedleMatcher.Needle]) {
         self.fixed = fixed
-        current = NeedleMatcher(fixed)
+        main = NeedleMatcher(fixed)
     }
 
-    /// The matcher for the fixed values and everything learnt so far.
-    var matcher: NeedleMatcher { monitor.locked { current } }
+    /// The matchers for the fixed values and everything learnt so far (search with each).
+    var matchers: [NeedleMatcher] { monitor.locked { [main, recent].filter { !$0.isEmpty } } }
 
-    /// How many values have been learnt (and are still remembered).
+    /// How many values are remembered.
     public var count: Int { monitor.locked { learned.count } }
 
-    /// Remembers values; returns true when at least one was new (the matcher was rebuilt).
+    /// Remembers values; returns true when at least one was new.
     @discardableResult
     func learn(_ values: [[UInt8]]) -> Bool {
         let candidates = values.filter {
@@ -50,13 +59,23 @@ public final class SecretMemory: @unchecked Sendable {
             }
             guard added else { return false }
             if learned.count > Self.maxValues {
-                for old in learned.prefix(learned.count - Self.maxValues) { known.remove(old) }
-                learned.removeFirst(learned.count - Self.maxValues)
+                let forget = learned.count - Self.maxValues * 3 / 4
+                for old in learned.prefix(forget) { known.remove(old) }
+                learned.removeFirst(forget)
+                merged = 0
             }
-            current = NeedleMatcher(fixed + learned.map { NeedleMatcher.Needle(bytes: $0, label: Self.echoLabel) })
+            if learned.count - merged > max(16, merged) {
+                main = NeedleMatcher(fixed + learned.map(Self.needle))
+                merged = learned.count
+                recent = NeedleMatcher([])
+            } else {
+                recent = NeedleMatcher(learned[merged...].map(Self.needle))
+            }
             return true
         }
     }
+
+    private static func needle(_ bytes: [UInt8]) -> NeedleMatcher.Needle { NeedleMatcher.Needle(bytes: bytes, label: echoLabel) }
 
     static let echoLabel = "echo"
     static let markerPrefix = Array("[REDACTED".utf8)
