@@ -50,4 +50,17 @@ import Testing
         #expect(configured.status == 0, "\(configured.out) \(configured.err)")
         #expect(configured.out.hasPrefix("equal"), "\(configured.out)")
     }
+
+    @Test func aServerThatFailsOnItsArgumentsIsQuotedRedacted() throws {
+        // The server's own stderr passes through as it is; what argus says about it, and stores, is redacted.
+        let session = try WrapSessionHarness(server: ["/bin/sh", "-c", #"echo "invalid token $2" >&2; exit 3"#, "sh", "--token",
+                                                      "argv-failing-secret-1"])
+        #expect(session.proxy.waitForExit() == 3)
+        #expect(session.proxy.waitForStderr(containing: "Last stderr line", timeout: 20), "\(session.proxy.stderrText)")
+        let said = session.proxy.stderrText.split(separator: "\n").filter { $0.hasPrefix("argus:") }
+        #expect(said.contains { $0.contains("Last stderr line: \"invalid token [REDACTED:echo]\"") }, "\(said)")
+        #expect(!said.contains { $0.contains("argv-failing-secret-1") }, "\(said)")
+        let database = ["", "-wal"].compactMap { FileManager.default.contents(atPath: session.database + $0) }.reduce(Data(), +)
+        #expect(database.range(of: Data("argv-failing-secret-1".utf8)) == nil)
+    }
 }
