@@ -122,8 +122,8 @@ public struct Redactor: Sendable {
         var pass = Pass(needles: memory.matchers)
         var path: [String] = []
         var result = walk(value, path: &path, inSchema: false, pass: &pass, hits: &hits)
-        if memory.learn(pass.learned) {
-            // A value learnt in this message may also appear earlier in it: once more, with the new values.
+        if memory.learn(pass.learned), Self.occurs(pass.learned, in: result ?? value) {
+            // A value learnt in this message also appears elsewhere in it (perhaps before): once more, with it.
             var again = Pass(needles: memory.matchers)
             var more: [RedactionHit] = []
             if let second = walk(result ?? value, path: &path, inSchema: false, pass: &again, hits: &more) {
@@ -145,11 +145,36 @@ public struct Redactor: Sendable {
         guard policy.enabled else { return nil }
         var pass = Pass(needles: memory.matchers)
         var result = redactString(text, pass: &pass)
-        if memory.learn(pass.learned) {
+        if memory.learn(pass.learned), Self.occurs(pass.learned, in: .string(result?.text ?? text)) {
             var again = Pass(needles: memory.matchers)
             if let second = redactString(result?.text ?? text, pass: &again) { result = second }
         }
         return result?.text
+    }
+
+    /// Whether any of `values` is still somewhere in `value` (strings and keys): a cheap
+    /// search with those values alone, which spares most messages a second pass.
+    static func occurs(_ values: [[UInt8]], in value: JSONValue) -> Bool {
+        let matcher = NeedleMatcher(values.filter { $0.count >= RedactionPolicy.minimumSecretValueLength }
+            .map { NeedleMatcher.Needle(bytes: $0, label: "") })
+        if matcher.isEmpty { return false }
+        func search(_ text: String) -> Bool {
+            var copy = text
+            return copy.withUTF8 { bytes in
+                var found: [NeedleMatcher.Match] = []
+                matcher.matches(in: bytes, into: &found)
+                return !found.isEmpty
+            }
+        }
+        func visit(_ value: JSONValue) -> Bool {
+            switch value {
+            case .string(let s): return search(s)
+            case .array(let items): return items.contains(where: visit)
+            case .object(let object): return object.members.contains { search($0.key) || visit($0.value) }
+            case .null, .bool, .number: return false
+            }
+        }
+        return visit(value)
     }
 
     /// The server's command line with its secrets replaced, or nil when it has
