@@ -179,3 +179,35 @@ import Testing
         #expect(r.redactText("retrying from-stderr-1") == "retrying [REDACTED:echo]")
     }
 }
+
+/// The automaton against a naive search, on random needles and texts over a small
+/// alphabet (so needles overlap, nest and share prefixes and suffixes).
+@Suite struct NeedleMatcherTests {
+    struct SplitMix {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(bound))
+        }
+    }
+
+    @Test func findsTheLongestNeedleEndingAtEveryPosition() {
+        var random = SplitMix(state: 42)
+        for _ in 0..<300 {
+            let needles = (0..<(1 + random.next(12))).map { _ in (0..<(1 + random.next(6))).map { _ in UInt8(97 + random.next(3)) } }
+            let text = (0..<random.next(80)).map { _ in UInt8(97 + random.next(3)) }
+            let matcher = NeedleMatcher(needles.enumerated().map { .init(bytes: $1, label: "\($0)") })
+            var found: [NeedleMatcher.Match] = []
+            text.withUnsafeBufferPointer { matcher.matches(in: $0, into: &found) }
+            var expected: [Range<Int>] = []
+            for end in 1...max(text.count, 1) where end <= text.count {
+                let longest = needles.filter { $0.count <= end && Array(text[(end - $0.count)..<end]) == $0 }.map(\.count).max()
+                if let longest { expected.append((end - longest)..<end) }
+            }
+            #expect(found.map(\.range) == expected, "needles \(needles.map { String(decoding: $0, as: UTF8.self) }), text \(String(decoding: text, as: UTF8.self))")
+        }
+    }
+}

@@ -32,85 +32,107 @@ final class NeedleMatcher: Sendable {
 
     var isEmpty: Bool { labels.isEmpty }
 
-    /// Needles with the same bytes are kept once (the first label wins).
+    /// Needles with the same bytes are kept once (the first label wins). Built in time linear
+    /// in the needles' total size, with no allocation per node: it runs whenever a session
+    /// learns a value.
     init(_ needles: [Needle]) {
         var labels: [String] = []
         var lengths: [Int32] = []
-        // Build the trie with per-node child lists, then flatten.
-        var children: [[(byte: UInt8, target: Int32)]] = [[]]
+        // The trie as sibling lists in flat arrays; the root's children in a dense table.
+        var root = [Int32](repeating: 0, count: 256)
+        var firstChild: [Int32] = [-1]
+        var nextSibling: [Int32] = [-1]
+        var nodeByte: [UInt8] = [0]
         var terminal: [Int32] = [-1]
         for needle in needles where !needle.bytes.isEmpty {
-            var node = 0
+            var node: Int32 = 0
             for byte in needle.bytes {
-                if let next = children[node].first(where: { $0.byte == byte }) {
-                    node = Int(next.target)
-                } else {
-                    let created = Int32(children.count)
-                    children[node].append((byte, created))
-                    children.append([])
-                    terminal.append(-1)
-                    node = Int(created)
+                var found: Int32 = node == 0 ? root[Int(byte)] : -1
+                if node != 0 {
+                    var c = firstChild[Int(node)]
+                    while c >= 0 {
+                        if nodeByte[Int(c)] == byte { found = c; break }
+                        c = nextSibling[Int(c)]
+                    }
                 }
+                if found <= 0 {
+                    found = Int32(nodeByte.count)
+                    nodeByte.append(byte)
+                    firstChild.append(-1)
+                    terminal.append(-1)
+                    if node == 0 {
+                        nextSibling.append(-1)
+                        root[Int(byte)] = found
+                    } else {
+                        nextSibling.append(firstChild[Int(node)])
+                        firstChild[Int(node)] = found
+                    }
+                }
+                node = found
             }
-            if terminal[node] < 0 {
-                terminal[node] = Int32(labels.count)
+            if terminal[Int(node)] < 0 {
+                terminal[Int(node)] = Int32(labels.count)
                 labels.append(needle.label)
                 lengths.append(Int32(needle.bytes.count))
             }
         }
-        let count = children.count
+
+        // Flatten: each node's children sorted by byte, for binary search.
+        let count = nodeByte.count
         var childStart = [Int32](repeating: 0, count: count + 1)
         var childBytes: [UInt8] = []
         var childTargets: [Int32] = []
+        childBytes.reserveCapacity(count)
+        childTargets.reserveCapacity(count)
+        var siblings: [Int32] = []
         for node in 0..<count {
             childStart[node] = Int32(childBytes.count)
-            for child in children[node].sorted(by: { $0.byte < $1.byte }) {
-                childBytes.append(child.byte)
-                childTargets.append(child.target)
+            if node == 0 { continue }  // the root uses its dense table
+            siblings.removeAll(keepingCapacity: true)
+            var c = firstChild[node]
+            while c >= 0 {
+                siblings.append(c)
+                c = nextSibling[Int(c)]
+            }
+            if siblings.count > 1 { siblings.sort { nodeByte[Int($0)] < nodeByte[Int($1)] } }
+            for child in siblings {
+                childBytes.append(nodeByte[Int(child)])
+                childTargets.append(child)
             }
         }
         childStart[count] = Int32(childBytes.count)
-        var root = [Int32](repeating: 0, count: 256)
-        for child in children[0] { root[Int(child.byte)] = child.target }
+        self.root = root
+        self.childStart = childStart
+        self.childBytes = childBytes
+        self.childTargets = childTargets
 
         // Failure links and outputs, breadth first (a node's failure is shallower than the node).
         var fail = [Int32](repeating: 0, count: count)
         var output = terminal
-        var queue: [Int32] = children[0].map(\.target)
+        var queue: [Int32] = []
+        queue.reserveCapacity(count)
+        for byte in 0..<256 where root[byte] > 0 { queue.append(root[byte]) }
         var head = 0
         while head < queue.count {
             let node = Int(queue[head])
             head += 1
             if output[node] < 0 { output[node] = output[Int(fail[node])] }
-            for child in children[node] {
+            for k in Int(childStart[node])..<Int(childStart[node + 1]) {
+                let byte = childBytes[k], target = childTargets[k]
                 var f = Int(fail[node])
-                var target: Int32 = 0
-                while true {
-                    if f == 0 {
-                        target = root[Int(child.byte)]
-                        break
-                    }
-                    if let t = children[f].first(where: { $0.byte == child.byte }) {
-                        target = t.target
-                        break
-                    }
-                    f = Int(fail[f])
-                }
-                fail[Int(child.target)] = target
-                queue.append(child.target)
+                while f != 0 && Self.find(byte, in: f, childStart, childBytes, childTargets) == nil { f = Int(fail[f]) }
+                fail[Int(target)] = f == 0 ? root[Int(byte)] : Self.find(byte, in: f, childStart, childBytes, childTargets) ?? 0
+                queue.append(target)
             }
         }
         self.labels = labels
         self.lengths = lengths
-        self.root = root
-        self.childStart = childStart
-        self.childBytes = childBytes
-        self.childTargets = childTargets
         self.fail = fail
         self.output = output
     }
 
-    @inline(__always) private func child(_ node: Int, _ byte: UInt8) -> Int32? {
+    @inline(__always) private static func find(_ byte: UInt8, in node: Int, _ childStart: [Int32], _ childBytes: [UInt8],
+                                               _ childTargets: [Int32]) -> Int32? {
         var lo = Int(childStart[node]), hi = Int(childStart[node + 1])
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -119,6 +141,10 @@ final class NeedleMatcher: Sendable {
             if b < byte { lo = mid + 1 } else { hi = mid }
         }
         return nil
+    }
+
+    @inline(__always) private func child(_ node: Int, _ byte: UInt8) -> Int32? {
+        Self.find(byte, in: node, childStart, childBytes, childTargets)
     }
 
     /// Every place a needle ends, as the longest needle ending there (shorter ones inside it add nothing).

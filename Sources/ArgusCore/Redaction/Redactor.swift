@@ -122,7 +122,8 @@ public struct Redactor: Sendable {
         var pass = Pass(needles: memory.matchers)
         var path: [String] = []
         var result = walk(value, path: &path, inSchema: false, pass: &pass, hits: &hits)
-        if memory.learn(pass.learned), Self.occurs(pass.learned, in: result ?? value) {
+        let learnt = memory.learn(pass.learned)
+        if !learnt.isEmpty, Self.occurs(learnt, in: result ?? value) {
             // A value learnt in this message also appears elsewhere in it (perhaps before): once more, with it.
             var again = Pass(needles: memory.matchers)
             var more: [RedactionHit] = []
@@ -145,7 +146,8 @@ public struct Redactor: Sendable {
         guard policy.enabled else { return nil }
         var pass = Pass(needles: memory.matchers)
         var result = redactString(text, pass: &pass)
-        if memory.learn(pass.learned), Self.occurs(pass.learned, in: .string(result?.text ?? text)) {
+        let learnt = memory.learn(pass.learned)
+        if !learnt.isEmpty, Self.occurs(learnt, in: .string(result?.text ?? text)) {
             var again = Pass(needles: memory.matchers)
             if let second = redactString(result?.text ?? text, pass: &again) { result = second }
         }
@@ -155,9 +157,7 @@ public struct Redactor: Sendable {
     /// Whether any of `values` is still somewhere in `value` (strings and keys): a cheap
     /// search with those values alone, which spares most messages a second pass.
     static func occurs(_ values: [[UInt8]], in value: JSONValue) -> Bool {
-        let matcher = NeedleMatcher(values.filter { $0.count >= RedactionPolicy.minimumSecretValueLength }
-            .map { NeedleMatcher.Needle(bytes: $0, label: "") })
-        if matcher.isEmpty { return false }
+        let matcher = NeedleMatcher(values.map { NeedleMatcher.Needle(bytes: $0, label: "") })
         func search(_ text: String) -> Bool {
             var copy = text
             return copy.withUTF8 { bytes in

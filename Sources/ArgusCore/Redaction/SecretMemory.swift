@@ -12,8 +12,8 @@
 ///
 /// Values arrive one message at a time (a new page token per page is common),
 /// so the search automaton is not rebuilt whole for each: new values go into a
-/// small second automaton, merged into the main one when it outgrows it. Each
-/// value is thus rebuilt O(log maxValues) times, and a search is two passes.
+/// small second automaton, merged into the main one every `recentValues` new
+/// values. A search is two passes.
 ///
 /// Shared by the threads of a session under a lock; readers take the current
 /// matchers once per message and search without the lock.
@@ -42,38 +42,43 @@ public final class SecretMemory: @unchecked Sendable {
     /// How many values are remembered.
     public var count: Int { monitor.locked { learned.count } }
 
-    /// Remembers values; returns true when at least one was new.
+    /// Remembers values; returns those that were new (and are still remembered).
     @discardableResult
-    func learn(_ values: [[UInt8]]) -> Bool {
+    func learn(_ values: [[UInt8]]) -> [[UInt8]] {
         let candidates = values.filter {
             $0.count >= RedactionPolicy.minimumSecretValueLength && $0.count <= Self.maxValueBytes
                 && !$0.starts(with: Self.markerPrefix)
         }
-        guard !candidates.isEmpty else { return false }
+        guard !candidates.isEmpty else { return [] }
         return monitor.locked {
-            var added = false
+            var added = 0
             for value in candidates where !known.contains(value) {
                 known.insert(value)
                 learned.append(value)
-                added = true
+                added += 1
             }
-            guard added else { return false }
+            guard added > 0 else { return [] }
             if learned.count > Self.maxValues {
                 let forget = learned.count - Self.maxValues * 3 / 4
                 for old in learned.prefix(forget) { known.remove(old) }
                 learned.removeFirst(forget)
                 merged = 0
             }
-            if learned.count - merged > max(16, merged) {
+            if learned.count - merged > Self.recentValues {
                 main = NeedleMatcher(fixed + learned.map(Self.needle))
                 merged = learned.count
                 recent = NeedleMatcher([])
             } else {
                 recent = NeedleMatcher(learned[merged...].map(Self.needle))
             }
-            return true
+            return Array(learned.suffix(min(added, learned.count)))
         }
     }
+
+    /// New values wait in a small automaton of their own, rebuilt as each arrives; past
+    /// this many, all values are rebuilt into the main one (so that happens once per
+    /// this many new values, however many are remembered).
+    static let recentValues = 16
 
     private static func needle(_ bytes: [UInt8]) -> NeedleMatcher.Needle { NeedleMatcher.Needle(bytes: bytes, label: echoLabel) }
 
