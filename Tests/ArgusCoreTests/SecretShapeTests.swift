@@ -211,3 +211,26 @@ import Testing
         }
     }
 }
+
+extension NeedleMatcherTests {
+    @Test func aSingleValueSearchCoversEveryOccurrence() {
+        var random = SplitMix(state: 7)
+        for _ in 0..<500 {
+            let needle = (0..<(1 + random.next(5))).map { _ in UInt8(97 + random.next(2)) }
+            let text = (0..<random.next(60)).map { _ in UInt8(97 + random.next(2)) }
+            var expected: [Range<Int>] = []
+            for start in 0..<max(text.count - needle.count + 1, 0) where Array(text[start..<(start + needle.count)]) == needle {
+                let occurrence = start..<(start + needle.count)
+                if let last = expected.last, last.upperBound >= start {
+                    expected[expected.count - 1] = last.lowerBound..<occurrence.upperBound
+                } else {
+                    expected.append(occurrence)
+                }
+            }
+            let value = KnownValue(needle)
+            let found = text.withUnsafeBufferPointer { value.ranges(in: $0) }
+            #expect(found == expected, "needle \(String(decoding: needle, as: UTF8.self)), text \(String(decoding: text, as: UTF8.self))")
+            #expect(text.withUnsafeBufferPointer { value.occurs(in: $0) } == !expected.isEmpty)
+        }
+    }
+}

@@ -110,22 +110,28 @@ public struct Redactor: Sendable {
     /// What one redaction pass carries along: the matcher of known values (taken
     /// once per message) and the values it removed by key, to remember after.
     private struct Pass {
-        var needles: [NeedleMatcher]
+        var needles: NeedleMatcher
+        var recent: [KnownValue]
         var learned: [[UInt8]] = []
         var textDepth = 0
+
+        init(_ snapshot: (matcher: NeedleMatcher, recent: [KnownValue])) {
+            needles = snapshot.matcher
+            recent = snapshot.recent
+        }
     }
 
     /// Returns the redacted value, or nil when nothing needed redaction.
     public func redact(_ value: JSONValue, hits: inout [RedactionHit]) -> JSONValue? {
         guard policy.enabled else { return nil }
         let firstHit = hits.count
-        var pass = Pass(needles: memory.matchers)
+        var pass = Pass(memory.snapshot)
         var path: [String] = []
         var result = walk(value, path: &path, inSchema: false, pass: &pass, hits: &hits)
         let learnt = memory.learn(pass.learned)
         if !learnt.isEmpty, Self.occurs(learnt, in: result ?? value) {
             // A value learnt in this message also appears elsewhere in it (perhaps before): once more, with it.
-            var again = Pass(needles: memory.matchers)
+            var again = Pass(memory.snapshot)
             var more: [RedactionHit] = []
             if let second = walk(result ?? value, path: &path, inSchema: false, pass: &again, hits: &more) {
                 result = second
@@ -144,11 +150,11 @@ public struct Redactor: Sendable {
     /// Redacts free text (stderr lines, frames that are not JSON or were cut). Nil when unchanged.
     public func redactText(_ text: String) -> String? {
         guard policy.enabled else { return nil }
-        var pass = Pass(needles: memory.matchers)
+        var pass = Pass(memory.snapshot)
         var result = redactString(text, pass: &pass)
         let learnt = memory.learn(pass.learned)
         if !learnt.isEmpty, Self.occurs(learnt, in: .string(result?.text ?? text)) {
-            var again = Pass(needles: memory.matchers)
+            var again = Pass(memory.snapshot)
             if let second = redactString(result?.text ?? text, pass: &again) { result = second }
         }
         return result?.text
@@ -157,13 +163,18 @@ public struct Redactor: Sendable {
     /// Whether any of `values` is still somewhere in `value` (strings and keys): a cheap
     /// search with those values alone, which spares most messages a second pass.
     static func occurs(_ values: [[UInt8]], in value: JSONValue) -> Bool {
-        let matcher = NeedleMatcher(values.map { NeedleMatcher.Needle(bytes: $0, label: "") })
+        // A few values are searched directly; many at once with an automaton of their own.
+        let single = values.count <= SecretMemory.recentValues ? values.map(KnownValue.init) : []
+        let matcher = single.isEmpty ? NeedleMatcher(values.map { NeedleMatcher.Needle(bytes: $0, label: "") }) : nil
         func search(_ text: String) -> Bool {
             var copy = text
             return copy.withUTF8 { bytes in
-                var found: [NeedleMatcher.Match] = []
-                matcher.matches(in: bytes, into: &found)
-                return !found.isEmpty
+                if let matcher {
+                    var found: [NeedleMatcher.Match] = []
+                    matcher.matches(in: bytes, into: &found)
+                    return !found.isEmpty
+                }
+                return single.contains { $0.occurs(in: bytes) }
             }
         }
         func visit(_ value: JSONValue) -> Bool {
@@ -184,7 +195,7 @@ public struct Redactor: Sendable {
     /// server that prints them is scrubbed too.
     public func redactArguments(command: String, _ arguments: [String]) -> [String]? {
         guard policy.enabled else { return nil }
-        var pass = Pass(needles: memory.matchers)
+        var pass = Pass(memory.snapshot)
         var redacted = arguments
         var changed = false
         let packageRunner = Self.packageRunners.contains(String(command.split(separator: "/").last ?? ""))
@@ -366,12 +377,17 @@ public struct Redactor: Sendable {
     /// rebuilds the string once. Linear: one scan per detector, one sort.
     private func redactString(_ text: String, pass: inout Pass) -> (text: String, reason: String)? {
         var copy = text
-        let needles = pass.needles
+        let needles = pass.needles, recent = pass.recent
         return copy.withUTF8 { buffer -> (text: String, reason: String)? in
             var found: [Replacement] = []
             var known: [NeedleMatcher.Match] = []
-            for matcher in needles { matcher.matches(in: buffer, into: &known) }
+            needles.matches(in: buffer, into: &known)
             for match in known { found.append(Replacement(range: match.range, label: match.label, source: 0)) }
+            for value in recent {
+                for range in value.ranges(in: buffer) {
+                    found.append(Replacement(range: range, label: SecretMemory.echoLabel, source: 0))
+                }
+            }
             for match in SecretPatterns.matches(in: buffer) {
                 found.append(Replacement(range: match.range, label: match.kind, source: 1))
             }

@@ -11,9 +11,9 @@
 /// searched for.
 ///
 /// Values arrive one message at a time (a new page token per page is common),
-/// so the search automaton is not rebuilt whole for each: new values go into a
-/// small second automaton, merged into the main one every `recentValues` new
-/// values. A search is two passes.
+/// so the search automaton is not rebuilt for each: up to `recentValues` new
+/// values are searched on their own (`KnownValue`, linear each), then all are
+/// rebuilt into the automaton at once.
 ///
 /// Shared by the threads of a session under a lock; readers take the current
 /// matchers once per message and search without the lock.
@@ -28,7 +28,7 @@ public final class SecretMemory: @unchecked Sendable {
     private var merged = 0
     private var known: Set<[UInt8]> = []
     private var main: NeedleMatcher
-    private var recent = NeedleMatcher([])
+    private var recent: [KnownValue] = []
 
     /// - Parameter fixed: values always searched (the server's secret environment variables), with their labels.
     init(fixed: [NeedleMatcher.Needle]) {
@@ -36,8 +36,8 @@ public final class SecretMemory: @unchecked Sendable {
         main = NeedleMatcher(fixed)
     }
 
-    /// The matchers for the fixed values and everything learnt so far (search with each).
-    var matchers: [NeedleMatcher] { monitor.locked { [main, recent].filter { !$0.isEmpty } } }
+    /// What to search for: the fixed values and everything learnt so far.
+    var snapshot: (matcher: NeedleMatcher, recent: [KnownValue]) { monitor.locked { (main, recent) } }
 
     /// How many values are remembered.
     public var count: Int { monitor.locked { learned.count } }
@@ -67,18 +67,17 @@ public final class SecretMemory: @unchecked Sendable {
             if learned.count - merged > Self.recentValues {
                 main = NeedleMatcher(fixed + learned.map(Self.needle))
                 merged = learned.count
-                recent = NeedleMatcher([])
+                recent = []
             } else {
-                recent = NeedleMatcher(learned[merged...].map(Self.needle))
+                recent = learned[merged...].map(KnownValue.init)
             }
             return Array(learned.suffix(min(added, learned.count)))
         }
     }
 
-    /// New values wait in a small automaton of their own, rebuilt as each arrives; past
-    /// this many, all values are rebuilt into the main one (so that happens once per
-    /// this many new values, however many are remembered).
-    static let recentValues = 16
+    /// New values are searched one by one until there are more than this many; then all
+    /// values are rebuilt into the automaton (once per this many new values).
+    static let recentValues = 32
 
     private static func needle(_ bytes: [UInt8]) -> NeedleMatcher.Needle { NeedleMatcher.Needle(bytes: bytes, label: echoLabel) }
 
