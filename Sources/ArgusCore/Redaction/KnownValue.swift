@@ -68,3 +68,47 @@ struct KnownValue: Sendable {
         }
     }
 }
+
+/// The values learnt since the automaton was last rebuilt, with a filter that
+/// rules out most strings in one cheap pass: the first two bytes of every value,
+/// hashed into a 4096-bit set. A string with none of those pairs holds none of the values.
+final class RecentValues: Sendable {
+    let values: [KnownValue]
+    private let pairs: [UInt64]
+
+    static let empty = RecentValues([])
+
+    init(_ values: [KnownValue]) {
+        self.values = values
+        var pairs = [UInt64](repeating: 0, count: values.isEmpty ? 0 : 64)
+        for value in values where value.bytes.count >= 2 {
+            let slot = Self.slot(value.bytes[0], value.bytes[1])
+            pairs[slot >> 6] |= 1 << UInt64(slot & 63)
+        }
+        self.pairs = pairs
+    }
+
+    @inline(__always) static func slot(_ a: UInt8, _ b: UInt8) -> Int { (Int(a) << 4 ^ Int(b)) & 0xFFF }
+
+    /// Appends values to a copy (the values already searched keep their tables).
+    func adding(_ more: [[UInt8]]) -> RecentValues { RecentValues(values + more.map(KnownValue.init)) }
+
+    /// Every range covered by one of the values, unordered.
+    func ranges(in s: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
+        guard !values.isEmpty, s.count >= 2 else { return }
+        var candidate = false
+        pairs.withUnsafeBufferPointer { pairs in
+            for i in 1..<s.count {
+                let slot = Self.slot(s[i - 1], s[i])
+                if pairs[slot >> 6] & (1 << UInt64(slot & 63)) != 0 {
+                    candidate = true
+                    break
+                }
+            }
+        }
+        guard candidate else { return }
+        for value in values {
+            for range in value.ranges(in: s) { body(range) }
+        }
+    }
+}

@@ -96,6 +96,9 @@ public struct Redactor: Sendable {
     /// names, not values, so key rules do not apply inside (value patterns do).
     static let schemaKeys: Set<String> = ["inputSchema", "outputSchema", "requestedSchema"]
 
+    /// Object keys shorter than this are not searched for secrets.
+    static let minimumSecretKeyLength = 16
+
     /// How many levels of JSON inside a string inside JSON are opened.
     static let maxTextDepth = 4
 
@@ -111,11 +114,11 @@ public struct Redactor: Sendable {
     /// once per message) and the values it removed by key, to remember after.
     private struct Pass {
         var needles: NeedleMatcher
-        var recent: [KnownValue]
+        var recent: RecentValues
         var learned: [[UInt8]] = []
         var textDepth = 0
 
-        init(_ snapshot: (matcher: NeedleMatcher, recent: [KnownValue])) {
+        init(_ snapshot: (matcher: NeedleMatcher, recent: RecentValues)) {
             needles = snapshot.matcher
             recent = snapshot.recent
         }
@@ -284,9 +287,9 @@ public struct Redactor: Sendable {
                     if changed == nil { changed = object }
                     changed?.members[i].value = replacement
                 }
-                // A secret used as a key (`{"sk-live-…": {…}}`): the key itself is replaced.
-                if member.key.utf8.count >= RedactionPolicy.minimumSecretValueLength,
-                   let key = redactString(member.key, pass: &pass) {
+                // A secret used as a key (`{"sk-live-…": {…}}`): the key itself is replaced. Keys that
+                // short are names (`jsonrpc`, `progressToken`); every known token shape is longer.
+                if member.key.utf8.count >= Self.minimumSecretKeyLength, let key = redactString(member.key, pass: &pass) {
                     hits.append(RedactionHit(pointer: Self.pointer(path), reason: key.reason, original: .string(member.key)))
                     if changed == nil { changed = object }
                     changed?.members[i].key = key.text
@@ -383,11 +386,7 @@ public struct Redactor: Sendable {
             var known: [NeedleMatcher.Match] = []
             needles.matches(in: buffer, into: &known)
             for match in known { found.append(Replacement(range: match.range, label: match.label, source: 0)) }
-            for value in recent {
-                for range in value.ranges(in: buffer) {
-                    found.append(Replacement(range: range, label: SecretMemory.echoLabel, source: 0))
-                }
-            }
+            recent.ranges(in: buffer) { found.append(Replacement(range: $0, label: SecretMemory.echoLabel, source: 0)) }
             for match in SecretPatterns.matches(in: buffer) {
                 found.append(Replacement(range: match.range, label: match.kind, source: 1))
             }

@@ -28,7 +28,7 @@ public final class SecretMemory: @unchecked Sendable {
     private var merged = 0
     private var known: Set<[UInt8]> = []
     private var main: NeedleMatcher
-    private var recent: [KnownValue] = []
+    private var recent = RecentValues.empty
 
     /// - Parameter fixed: values always searched (the server's secret environment variables), with their labels.
     init(fixed: [NeedleMatcher.Needle]) {
@@ -37,7 +37,7 @@ public final class SecretMemory: @unchecked Sendable {
     }
 
     /// What to search for: the fixed values and everything learnt so far.
-    var snapshot: (matcher: NeedleMatcher, recent: [KnownValue]) { monitor.locked { (main, recent) } }
+    var snapshot: (matcher: NeedleMatcher, recent: RecentValues) { monitor.locked { (main, recent) } }
 
     /// How many values are remembered.
     public var count: Int { monitor.locked { learned.count } }
@@ -58,18 +58,19 @@ public final class SecretMemory: @unchecked Sendable {
                 added += 1
             }
             guard added > 0 else { return [] }
+            var rebuild = learned.count - merged > Self.recentValues
             if learned.count > Self.maxValues {
                 let forget = learned.count - Self.maxValues * 3 / 4
                 for old in learned.prefix(forget) { known.remove(old) }
                 learned.removeFirst(forget)
-                merged = 0
+                rebuild = true
             }
-            if learned.count - merged > Self.recentValues {
+            if rebuild {
                 main = NeedleMatcher(fixed + learned.map(Self.needle))
                 merged = learned.count
-                recent = []
+                recent = .empty
             } else {
-                recent = learned[merged...].map(KnownValue.init)
+                recent = recent.adding(Array(learned.suffix(added)))
             }
             return Array(learned.suffix(min(added, learned.count)))
         }
@@ -77,7 +78,7 @@ public final class SecretMemory: @unchecked Sendable {
 
     /// New values are searched one by one until there are more than this many; then all
     /// values are rebuilt into the automaton (once per this many new values).
-    static let recentValues = 32
+    static let recentValues = 64
 
     private static func needle(_ bytes: [UInt8]) -> NeedleMatcher.Needle { NeedleMatcher.Needle(bytes: bytes, label: echoLabel) }
 
