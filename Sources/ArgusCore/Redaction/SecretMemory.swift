@@ -45,7 +45,9 @@ public final class SecretMemory: @unchecked Sendable {
     /// Remembers values; returns those that were new (and are still remembered).
     @discardableResult
     func learn(_ values: [[UInt8]]) -> [[UInt8]] {
-        let candidates = values.filter {
+        // Only the newest can stay (the oldest are forgotten first), so a message with
+        // thousands of secret values costs no more here than one with a few hundred.
+        let candidates = values.suffix(Self.maxValues).filter {
             $0.count >= RedactionPolicy.minimumSecretValueLength && $0.count <= Self.maxValueBytes
                 && !$0.starts(with: Self.markerPrefix)
         }
