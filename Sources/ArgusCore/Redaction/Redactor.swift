@@ -76,7 +76,6 @@ public struct RedactionHit: Sendable, Equatable {
     public var original: JSONValue
 }
 
-
 /// Replaces secrets in JSON values and text. Redaction is applied to a parsed
 /// copy; a value with nothing to redact is returned as `nil` so callers keep
 /// (and store) the original bytes untouched.
