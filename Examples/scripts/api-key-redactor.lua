@@ -1,8 +1,8 @@
--- Redacts GitHub and API credentials that Argus's built-in rules do not know:
--- classic 40-hex GitHub tokens ("token 0123…", https://<token>@github.com),
--- Google API keys (AIza…), GitLab (glpat-…) and npm (npm_…) tokens, and
--- secrets passed in URL query strings (?access_token=…&key=…).
--- Matches keep their last 4 characters so calls stay tellable apart.
+-- Redacts GitHub credentials that Argus's built-in rules do not know: classic
+-- 40-hex tokens ("token 0123…", https://<token>@github.com). Matches keep their
+-- last 4 characters so calls stay tellable apart. The rules for Google (AIza…),
+-- GitLab (glpat-…) and npm (npm_…) tokens and URL query strings show the same
+-- for your own shapes; Argus redacts those four itself now, before any script.
 
 SCRIPT = {
   name = "api-key-redactor",

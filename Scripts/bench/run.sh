@@ -44,6 +44,10 @@ results=$(mktemp)
     echo
     "$bin/argus-bench" recorder-cpu --calls 300000
     echo
+    echo "#### Redaction on hostile sizes"
+    echo
+    "$bin/argus-bench" redaction --matches 200000
+    echo
     echo "#### Lua hooks"
     echo
     "$bin/argus-bench" hooks --calls 50000 --redact-calls 10000 --redactor Examples/scripts/api-key-redactor.lua

@@ -171,7 +171,7 @@ final class ReplayService: @unchecked Sendable {
         }
         monitor.locked { sessions[runID] = Session(engine: engine, worker: worker, runID: runID) }
         return Outcome(status: 201, body: ["run_id": .number(String(runID)), "server": .string(plan.serverName),
-                                           "command": .string(([plan.launch.command] + plan.launch.arguments).joined(separator: " "))])
+                                           "command": .string(plan.launch.display)])
     }
 
     /// Stops a session's server. Nil when the run is not a session of this dashboard.

@@ -119,7 +119,10 @@ public enum WrapSession {
         _ = argus_set_pipe_size(1, 1 << 20)
 
         let mailbox = Mailbox<Event>()
-        let serverOutput = OutputWatch(redactor: Redactor(policy: policy))
+        // The last stderr line is quoted in messages: scrubbed of the command line's secrets too.
+        let stderrRedactor = Redactor(policy: policy)
+        _ = stderrRedactor.redactArguments(command: options.command, options.arguments)
+        let serverOutput = OutputWatch(redactor: stderrRedactor)
         OSThread(name: "argus-c2s") {
             _ = Relay.run(from: 0, to: child.stdinFD) { bytes, time in
                 if recording { pipeline.record(.clientToServer, bytes, at: time) }

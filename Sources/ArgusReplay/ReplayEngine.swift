@@ -411,7 +411,11 @@ public final class ReplayEngine {
     private func start() throws -> ServerConnection {
         let pipeline = try recordingPipeline()
         let answers = handshake.clientAnswers
-        let connection = try ServerConnection(launch: launch, pipeline: pipeline) { request in
+        let arguments = try launchArguments()
+        // The values redacted from the command line are scrubbed from what the server answers, as when recording.
+        _ = redactor.redactArguments(command: launch.command, arguments)
+        let connection = try ServerConnection(launch: launch, arguments: arguments, pipeline: pipeline,
+                                              redactor: redactor) { request in
             let id = request["id"] ?? .null
             let method = request["method"]?.stringValue ?? ""
             if let recorded = answers[method] { return ["jsonrpc": "2.0", "id": id, "result": recorded] }
@@ -454,10 +458,31 @@ public final class ReplayEngine {
         }
     }
 
+    /// The arguments to start the server with: the sealed originals when the recorded
+    /// command line was redacted, or the recorded ones when nothing in them was.
+    func launchArguments() throws -> [String] {
+        guard let sealed = launch.sealedArguments else {
+            if launch.arguments.contains(where: { $0.contains("[REDACTED") }) {
+                throw ReplayError.redactedArguments(command: launch.display, reason: "the originals were not kept (sealing was off)")
+            }
+            return launch.arguments
+        }
+        guard let key, key.keyID == sealed.keyID else {
+            let reason = key.map { "the originals were sealed with key \(sealed.keyID), and \(options.keyPath) is key \($0.keyID)" }
+                ?? "the originals cannot be opened: \(keyProblem ?? "no key")"
+            throw ReplayError.redactedArguments(command: launch.display, reason: reason)
+        }
+        guard let opened = try? key.unseal(sealed.bytes), let array = (try? JSONParser.parse(opened))?.arrayValue else {
+            throw ReplayError.redactedArguments(command: launch.display, reason: "the sealed originals do not open with \(options.keyPath)")
+        }
+        return array.compactMap(\.stringValue)
+    }
+
     private func recordingPipeline() throws -> RecordingPipeline {
         if let pipeline { return pipeline }
+        // The replay run is recorded like any session: its recorder redacts these arguments and seals them again.
         var config = RecorderConfig(serverName: options.serverName,
-                                    launch: LaunchSpec(command: launch.command, args: launch.arguments,
+                                    launch: LaunchSpec(command: launch.command, args: try launchArguments(),
                                                        cwd: launch.cwd ?? FileManager.default.currentDirectoryPath,
                                                        envNames: ProcessInfo.processInfo.environment.keys.sorted()),
                                     idleTimeoutSeconds: 1e9, redaction: options.redaction, argusPID: getpid())

@@ -53,7 +53,10 @@ public struct ReplayPlan: Sendable {
             details = try reader.details(try reader.calls(filter).reversed().filter { replayableMethods.contains($0.method) })
         }
         return ReplayPlan(serverName: run.serverName,
-                          launch: ServerLaunch(command: run.command, arguments: run.args, cwd: run.cwd),
+                          launch: ServerLaunch(command: run.command, arguments: run.args, cwd: run.cwd,
+                                               sealedArguments: try reader.sealedArgs(run: runID).map {
+                                                   SealedArguments(keyID: $0.keyID, bytes: $0.bytes)
+                                               }),
                           recordedEnvNames: run.envNames, handshake: handshake,
                           calls: try details.map { try call($0, reader: reader) }, sourceRun: runID)
     }
@@ -85,7 +88,7 @@ public struct ReplayPlan: Sendable {
     /// Secret-looking variables the recorded server had that this environment lacks.
     public func missingSecretVariables(environment: [String: String]) -> [String] {
         let matcher = SecretKeyMatcher()
-        return recordedEnvNames.filter { matcher.isSecret($0) && environment[$0] == nil && launch.extraEnvironment[$0] == nil }
+        return recordedEnvNames.filter { matcher.isSecretVariable($0) && environment[$0] == nil && launch.extraEnvironment[$0] == nil }
     }
 
     // MARK: suite files
@@ -96,6 +99,9 @@ public struct ReplayPlan: Sendable {
                                   "args": .array(launch.arguments.map(JSONValue.string)),
                                   "env_names": .array(recordedEnvNames.map(JSONValue.string))]
         server["cwd"] = launch.cwd.map(JSONValue.string) ?? .null
+        if let sealed = launch.sealedArguments {
+            server["sealed_args"] = ["key_id": .string(sealed.keyID), "data": .string(Data(sealed.bytes).base64EncodedString())]
+        }
         return ["argus_suite": 1, "exported_at": .string(TimeFormat.iso8601(micros: Clock.wallMicros())),
                 "source_run": sourceRun.map { .number(String($0)) } ?? .null,
                 "server": .object(server), "handshake": handshake.json,
@@ -133,9 +139,14 @@ public struct ReplayPlan: Sendable {
                               annotations: c["annotations"]?.nonNull,
                               toolListed: c["tool_listed"]?.boolValue ?? (c["input_schema"]?.nonNull != nil))
         }
+        var sealedArguments: SealedArguments?
+        if let key = server["sealed_args"]?["key_id"]?.stringValue,
+           let data = server["sealed_args"]?["data"]?.stringValue.flatMap({ Data(base64Encoded: $0) }) {
+            sealedArguments = SealedArguments(keyID: key, bytes: Array(data))
+        }
         return ReplayPlan(serverName: server["name"]?.stringValue ?? command,
                           launch: ServerLaunch(command: command, arguments: server["args"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                               cwd: server["cwd"]?.stringValue),
+                                               cwd: server["cwd"]?.stringValue, sealedArguments: sealedArguments),
                           recordedEnvNames: server["env_names"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                           handshake: Handshake(json: value["handshake"] ?? [:]), calls: calls,
                           sourceRun: value["source_run"]?.intValue.map(Int64.init))

@@ -16,6 +16,7 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
     case mutation(String)
     case protocolError(String)
     case noLaunchSpec(run: Int64)
+    case redactedArguments(command: String, reason: String)
 
     public var description: String {
         switch self {
@@ -41,6 +42,9 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
         case .protocolError(let message): return message
         case .noLaunchSpec(let run):
             return "run \(run) has no server command to start; name a server from the config with --server"
+        case .redactedArguments(let command, let reason):
+            return "the server's command line was recorded with secrets redacted (`\(command)`), and \(reason); "
+                + "start it from a server in your config instead (--server NAME, or the dashboard's server choice)"
         }
     }
 
@@ -57,19 +61,40 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
 /// How to start a server: command, arguments, working directory, environment.
 public struct ServerLaunch: Sendable, Equatable {
     public var command: String
+    /// As recorded: redacted when the command line held secrets (then `sealedArguments` has the originals).
     public var arguments: [String]
     public var cwd: String?
     /// Variables to set on top of this process's environment.
     public var extraEnvironment: [String: String]
+    /// The original arguments, sealed with the replay key, when `arguments` is redacted.
+    public var sealedArguments: SealedArguments?
 
-    public init(command: String, arguments: [String], cwd: String? = nil, extraEnvironment: [String: String] = [:]) {
+    public init(command: String, arguments: [String], cwd: String? = nil, extraEnvironment: [String: String] = [:],
+                sealedArguments: SealedArguments? = nil) {
         self.command = command
         self.arguments = arguments
         self.cwd = cwd
         self.extraEnvironment = extraEnvironment
+        self.sealedArguments = sealedArguments
     }
 
-    var display: String { ([command] + arguments).joined(separator: " ") }
+    /// The command line for messages (which reach JUnit files and API answers): redacted.
+    public var display: String {
+        let redactor = Redactor(policy: RedactionPolicy())
+        return ([redactor.redactText(command) ?? command] + (redactor.redactArguments(command: command, arguments) ?? arguments))
+            .joined(separator: " ")
+    }
+}
+
+/// A server's original command-line arguments (a JSON array of strings), AES-GCM sealed.
+public struct SealedArguments: Sendable, Equatable {
+    public var keyID: String
+    public var bytes: [UInt8]
+
+    public init(keyID: String, bytes: [UInt8]) {
+        self.keyID = keyID
+        self.bytes = bytes
+    }
 }
 
 /// A running server spoken to as an MCP client. Every byte both ways also goes
@@ -78,6 +103,7 @@ final class ServerConnection: @unchecked Sendable {
     let child: ChildProcess
     let launch: ServerLaunch
     private let pipeline: RecordingPipeline
+    private let redactor: Redactor
     private let answer: @Sendable (JSONValue) -> JSONValue
     private let monitor = Monitor()
     private let sending = Monitor()
@@ -86,18 +112,23 @@ final class ServerConnection: @unchecked Sendable {
     private var exitStatus: ExitStatus?
     private var outputClosed = false
 
-    /// - Parameter answer: builds the response to a request the server sends (roots/list, sampling, ...).
-    init(launch: ServerLaunch, pipeline: RecordingPipeline, answer: @escaping @Sendable (JSONValue) -> JSONValue) throws {
+    /// - Parameters:
+    ///   - arguments: what to start the server with (the originals, when the recorded ones are redacted).
+    ///   - redactor: for the stderr lines kept for error messages.
+    ///   - answer: builds the response to a request the server sends (roots/list, sampling, ...).
+    init(launch: ServerLaunch, arguments: [String], pipeline: RecordingPipeline, redactor: Redactor,
+         answer: @escaping @Sendable (JSONValue) -> JSONValue) throws {
         var environment = ProcessInfo.processInfo.environment
         environment.merge(launch.extraEnvironment) { $1 }
         do {
-            child = try ChildProcess.spawn(command: launch.command, arguments: launch.arguments,
+            child = try ChildProcess.spawn(command: launch.command, arguments: arguments,
                                            environment: launch.extraEnvironment.isEmpty ? nil : environment, cwd: launch.cwd)
         } catch {
             throw ReplayError.serverFailedToStart(command: launch.display, reason: error.description, stderr: "")
         }
         self.launch = launch
         self.pipeline = pipeline
+        self.redactor = redactor
         self.answer = answer
         pipeline.start(serverPID: child.pid)
         OSThread(name: "replay-stdout") { [self] in readResponses() }
@@ -210,7 +241,11 @@ final class ServerConnection: @unchecked Sendable {
         _ = Relay.run(from: child.stderrFD, to: -1, onDestinationBroken: {}) { [self] bytes, time in
             pipeline.recordStderr(bytes, at: time)
             var lines: [String] = []
-            framer.push(bytes) { lines.append(String(decoding: $0.bytes, as: UTF8.self)) }
+            // Kept for error messages, which end up in JUnit files and API answers: redacted.
+            framer.push(bytes) { line in
+                let text = String(decoding: line.bytes, as: UTF8.self)
+                lines.append(redactor.redactText(text) ?? text)
+            }
             monitor.locked {
                 stderrLines.append(contentsOf: lines)
                 if stderrLines.count > 50 { stderrLines.removeFirst(stderrLines.count - 50) }

@@ -54,6 +54,7 @@ public enum ArgusDatabase {
             try? configure(db)
             try Schema.migrate(db)
         }
+        try? db.execute("PRAGMA secure_delete = ON")  // per connection: any write through it erases too
         return db
     }
 
@@ -62,6 +63,18 @@ public enum ArgusDatabase {
         _ = try db.query("PRAGMA journal_mode = WAL")
         try db.execute("PRAGMA synchronous = NORMAL")
         try db.execute("PRAGMA foreign_keys = OFF")
+        // Deleted or rewritten rows are overwritten with zeros, not left in free pages: a deleted
+        // call (or a body a script dropped after the fact) must not stay readable in the file.
+        try db.execute("PRAGMA secure_delete = ON")
+    }
+
+    /// Copies the WAL into the database and truncates it, so the old page images that still
+    /// hold deleted rows leave the WAL too. Waits for readers up to the busy timeout; returns
+    /// false when one still holds an old snapshot (its pages then go at the next checkpoint).
+    @discardableResult
+    public static func checkpointAndTruncate(_ db: SQLiteConnection) -> Bool {
+        guard let row = try? db.query("PRAGMA wal_checkpoint(TRUNCATE)").first else { return false }
+        return row.int(0) == 0
     }
 
     /// Why a database at `path` certainly cannot be written (a read-only file system, a

@@ -398,6 +398,14 @@ public final class ArgusReader {
 }
 
 extension ArgusReader {
+    /// The run's original command-line arguments, sealed, when the stored ones are redacted.
+    public func sealedArgs(run: Int64) throws -> (keyID: String, bytes: [UInt8])? {
+        guard let row = try db.query("SELECT args_key_id, args_sealed FROM runs WHERE id = ?", [.int(run)]).first,
+              let key = row.text(0), let bytes = row.blob(1)
+        else { return nil }
+        return (key, bytes)
+    }
+
     /// The sealed original params of a request, if they were kept.
     public func sealedParams(run: Int64, seq: Int64) throws -> (keyID: String, bytes: [UInt8])? {
         guard let row = try db.query("SELECT key_id, sealed FROM sealed_params WHERE run_id = ? AND seq = ?",

@@ -38,14 +38,15 @@ final class RecordApplier {
                 case .startRun(let start):
                     try db.run("""
                         INSERT INTO runs (kind, server_name, command, args, cwd, env_names, argus_pid, server_pid,
-                                          previous_run_id, started_at, label, recording_error)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          previous_run_id, started_at, label, recording_error, args_key_id, args_sealed)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, [
                             .text(start.kind), .text(start.serverName), .text(start.launch.command),
                             .text(Self.jsonArray(start.launch.args)), .text(start.launch.cwd),
                             .text(Self.jsonArray(start.launch.envNames)), .int(Int64(start.argusPID)),
                             SQLiteValue(start.serverPID), start.previousRun.flatMap { newRuns[$0] ?? runIDs[$0] }.map(SQLiteValue.int) ?? .null,
                             .int(start.startedAt), SQLiteValue(start.label), SQLiteValue(start.recordingError),
+                            SQLiteValue(start.sealedArgs?.keyID), start.sealedArgs.map { .blob($0.sealed) } ?? .null,
                         ])
                     newRuns[start.run] = db.lastInsertRowID
                     newServers[start.run] = start.serverName

@@ -230,6 +230,12 @@ public enum Schema {
             CREATE TRIGGER feed_changes_pruned AFTER INSERT ON feed_changes WHEN NEW.seq % 1024 = 0
             BEGIN DELETE FROM feed_changes WHERE seq < NEW.seq - 100000; END;
             """),
+        Migration(version: 8, name: "sealed arguments", sql: """
+            -- runs.args holds the server's command line redacted (--api-key=…, --token X, URLs with
+            -- passwords); when that changed it, the original arguments are sealed here like sealed_params.
+            ALTER TABLE runs ADD COLUMN args_key_id TEXT;
+            ALTER TABLE runs ADD COLUMN args_sealed BLOB;
+            """),
     ]
 
     public static var currentVersion: Int { migrations.last?.version ?? 0 }

@@ -58,6 +58,18 @@ enum Tools {
         ["name": "close_listeners", "description": "Ends every subscriptions/listen stream from the server's side",
          "inputSchema": schema([:]),
          "annotations": ["readOnlyHint": true]],
+        ["name": "emit", "description": .string("Says what it is given everywhere a server can: stderr, a log notification, "
+            + "then a JSON-RPC error, or a result (as text and, for an object, as structuredContent)"),
+         "inputSchema": schema(["stderr": ["type": "string"], "notify": ["type": "string"], "error": ["type": "string"],
+                                "result": ["description": "Anything"]]),
+         "annotations": ["readOnlyHint": true, "idempotentHint": true]],
+        ["name": "password_generate", "description": .string("A random password, returned like FastMCP returns a dict: "
+            + "as structuredContent and as JSON text (ARGUS_TEST_SEED makes it repeatable)"),
+         "inputSchema": schema(["length": ["type": "integer", "minimum": 8, "maximum": 64]]),
+         "annotations": ["readOnlyHint": true]],
+        ["name": "launch_info", "description": "The server's command-line arguments and the values of the named environment variables",
+         "inputSchema": schema(["env": ["type": "array", "items": ["type": "string"]]]),
+         "annotations": ["readOnlyHint": true, "idempotentHint": true]],
     ]
 
     static func text(_ text: String, structured: JSONValue? = nil, isError: Bool = false) -> JSONValue {
@@ -157,6 +169,32 @@ enum Tools {
             if let error = answer["error"] { return text("roots/list failed: \(error)", isError: true) }
             let roots = answer["result"]?["roots"] ?? []
             return text(JSONWriter.string(roots), structured: ["roots": roots])
+
+        case "emit":
+            if let line = arguments["stderr"]?.stringValue { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            if let data = arguments["notify"]?.stringValue {
+                context.server.notify("notifications/message", ["level": "info", "logger": "emit", "data": .string(data)])
+            }
+            if let message = arguments["error"]?.stringValue { throw TestServer.RPCError(code: -32000, message: message) }
+            let result = arguments["result"] ?? ""
+            // Like FastMCP: an object comes back twice, as structuredContent and as JSON text.
+            return text(result.stringValue ?? JSONWriter.string(result), structured: result.objectValue != nil ? result : nil)
+
+        case "password_generate":
+            let length = min(max(arguments["length"]?.intValue ?? 16, 8), 64)
+            let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#%&*+-=?@^_")
+            let password = String((0..<length).map { _ in alphabet[Int(context.server.random() * Double(alphabet.count))] })
+            let generated: JSONValue = ["password": .string(password), "length": .int(length)]
+            return text(JSONWriter.string(generated, pretty: true), structured: generated)
+
+        case "launch_info":
+            let environment = ProcessInfo.processInfo.environment
+            var values = JSONObject()
+            for name in arguments["env"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                values[name] = environment[name].map(JSONValue.string) ?? .null
+            }
+            let info: JSONValue = ["argv": .array(CommandLine.arguments.dropFirst().map(JSONValue.string)), "env": .object(values)]
+            return text(JSONWriter.string(info), structured: info)
 
         case "delete_file":
             return text("Did not delete \(arguments["path"]?.stringValue ?? "?") (test server)", structured: ["deleted": false])

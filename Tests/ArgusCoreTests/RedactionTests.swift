@@ -9,6 +9,9 @@ import Testing
         "passwd", "Authorization", "cookie", "Set-Cookie", "client_secret", "clientSecret", "access_token",
         "refreshToken", "private_key", "privateKey", "credentials", "session_id", "sessionId", "SESSIONID",
         "GITHUB_TOKEN", "password_confirmation", "secret",
+        // Short forms, whole segments only.
+        "pass", "db_pass", "DB_PASS", "smtpPass", "pwd", "MYSQL_PWD", "auth", "x-auth", "proxy_auth", "key", "stripe_key",
+        "encryptionKey", "AWS_SECRET_ACCESS_KEY", "SecretAccessKey", "GH_PAT", "gitlab_pat", "--api-key", "license_key",
     ])
     func secretKeys(_ key: String) {
         #expect(matcher.isSecret(key), "\(key) should be secret")
@@ -16,11 +19,23 @@ import Testing
 
     @Test(arguments: [
         "author", "keyword", "max_tokens", "maxTokens", "input_tokens", "token_count", "tokenizer", "progressToken",
-        "api_key_name", "password_file", "secret_name", "key", "monkey", "session", "authority", "tokens_used",
+        "api_key_name", "password_file", "secret_name", "monkey", "session", "authority", "tokens_used",
         "passwordRequired", "description", "name", "id",
+        // Words that contain a short form, and keys that name rather than hold.
+        "keys", "passage", "passenger", "compass", "bypass", "authors", "authenticate", "path", "pattern", "patch",
+        "keyboard", "monkeys", "primary_key", "sort_key", "partitionKey", "foreign_key", "public_key", "publicKey",
+        "cache_key", "key_id", "keyId", "key_name", "auth_type", "auth_method", "auth_url", "SSH_AUTH_SOCK",
+        "PASSWORD_STORE_DIR", "key_path", "pass_count",
     ])
     func ordinaryKeys(_ key: String) {
         #expect(!matcher.isSecret(key), "\(key) should not be secret")
+    }
+
+    @Test func theWorkingDirectoryIsNotASecretVariable() {
+        #expect(!matcher.isSecretVariable("PWD"))
+        #expect(!matcher.isSecretVariable("OLDPWD"))
+        #expect(matcher.isSecretVariable("MYSQL_PWD"))
+        #expect(matcher.isSecretVariable("DB_PASS"))
     }
 
     @Test func extraKeysMatchBySegments() {

@@ -7,10 +7,10 @@ import Foundation
 
 /// A realistic small request: a tools/call with nested arguments and a secret
 /// the redactor must find (so redaction really runs).
-func toolCall(id: Int, payload: String = "hello") -> [UInt8] {
+func toolCall(id: Int, payload: String = "hello", secret: String? = nil) -> [UInt8] {
     Array(("""
         {"jsonrpc":"2.0","id":\(id),"method":"tools/call","params":{"name":"search_issues","arguments":\
-        {"repo":"octo/hello","query":"\(payload)","labels":["bug","p1"],"limit":20,"api_key":"k-\(id)-abcdef",\
+        {"repo":"octo/hello","query":"\(payload)","labels":["bug","p1"],"limit":20,"api_key":"\(secret ?? "k-\(id)-abcdef")",\
         "options":{"sort":"updated","order":"desc"}},"_meta":{"progressToken":"t-\(id)"}}}
         """ + "\n").utf8)
 }
@@ -215,9 +215,12 @@ enum StartupBench {
 
 enum RecorderCPUBench {
     /// The recorder's own work per call (framing, parsing, redaction, pairing), without SQLite.
+    /// Each request's `api_key` differs (the worst case for remembering redacted values)
+    /// unless `--same-secret` gives one for all, as a client with one key sends.
     static func run(_ options: Options) {
         let calls = options.int("calls", 200_000)
-        let requests = (0..<1000).map { toolCall(id: $0) }
+        let same = options.values["same-secret"]
+        let requests = (0..<1000).map { toolCall(id: $0, secret: same) }
         let responses = (0..<1000).map { i in
             Array(#"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"found 3 issues in octo/hello"}],"structuredContent":{"count":3}}}"#.utf8) + [0x0A]
         }

@@ -73,10 +73,12 @@ public struct RunStart: Sendable {
     public var label: String?
     /// Why the run's traffic is not recorded (the configuration could not be read), nil when it is.
     public var recordingError: String?
+    /// The original arguments, sealed, when `launch.args` is redacted (replay opens them with the key).
+    public var sealedArgs: (keyID: String, sealed: [UInt8])?
 
     public init(run: LocalRunID, serverName: String, launch: LaunchSpec, startedAt: Int64, argusPID: Int32,
                 serverPID: Int32?, kind: String = "wrap", previousRun: LocalRunID? = nil, label: String? = nil,
-                recordingError: String? = nil) {
+                recordingError: String? = nil, sealedArgs: (keyID: String, sealed: [UInt8])? = nil) {
         self.run = run
         self.serverName = serverName
         self.launch = launch
@@ -87,6 +89,7 @@ public struct RunStart: Sendable {
         self.previousRun = previousRun
         self.label = label
         self.recordingError = recordingError
+        self.sealedArgs = sealedArgs
     }
 }
 

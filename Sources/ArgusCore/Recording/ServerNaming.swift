@@ -2,6 +2,8 @@
 /// `server-github` rather than `npx` or `docker`.
 public enum ServerNaming {
     public static func defaultName(command: String, arguments: [String]) -> String {
+        // Named from the redacted command line: a secret option's value must not become the name.
+        let arguments = Redactor(policy: RedactionPolicy()).redactArguments(command: command, arguments) ?? arguments
         let base = basename(command)
         switch base {
         case "npx", "bunx", "pnpx", "uvx":

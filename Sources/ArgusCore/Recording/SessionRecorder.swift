@@ -160,14 +160,29 @@ public final class SessionRecorder {
         run = nextRun
         nextRun += 1
         seq = 0
-        emit(.startRun(RunStart(run: run, serverName: config.serverName, launch: config.launch, startedAt: wallMicros,
+        let launch = storedLaunch
+        emit(.startRun(RunStart(run: run, serverName: config.serverName, launch: launch.spec, startedAt: wallMicros,
                                 argusPID: config.argusPID, serverPID: serverPID, kind: config.runKind, previousRun: previous,
-                                label: label, recordingError: config.recordingError)))
+                                label: label, recordingError: config.recordingError, sealedArgs: launch.sealedArgs)))
         if previous != nil, peer != PeerInfo() { emit(.updateRun(run, peer)) }
     }
 
     /// No call in progress (open streams do not count: a client may listen for the whole session).
     private var nothingPending: Bool { pending.count == openStreams }
+
+    /// The launch spec as stored: the command line redacted (`--api-key=…`, `--token X`,
+    /// URLs with passwords), and the original arguments sealed for replay when they
+    /// differ. Worked out once, before the first frame, so the values it removes are
+    /// already remembered when the server echoes them.
+    private lazy var storedLaunch: (spec: LaunchSpec, sealedArgs: (keyID: String, sealed: [UInt8])?) = {
+        var spec = config.launch
+        spec.command = redactor.redactText(spec.command) ?? spec.command
+        spec.cwd = redactor.redactText(spec.cwd) ?? spec.cwd
+        guard let args = redactor.redactArguments(command: config.launch.command, spec.args) else { return (spec, nil) }
+        spec.args = args
+        let sealed = config.sealer?.seal(JSONWriter.bytes(.array(config.launch.args.map(JSONValue.string))))
+        return (spec, sealed)
+    }()
 
     /// A call still waiting for its response keeps the run open however long
     /// it takes, so a request and its response always share a run.

@@ -6,6 +6,10 @@
 /// segments (`token`, `api key`, `session id`, …) and no segment after that
 /// term says the value is *about* the secret rather than the secret itself
 /// (`token_count`, `max_tokens`, `password_file`, `api_key_name`).
+///
+/// Short terms (`key`, `pass`, `pwd`, `auth`, `pat`) are whole segments only,
+/// so `keyword`, `monkey`, `author` and `passage` stay ordinary; `key` after a
+/// word that makes it a name (`primary_key`, `sort_key`, `public_key`) is not secret.
 public struct SecretKeyMatcher: Sendable {
     /// Terms that are one segment.
     static let singleTerms: Set<String> = [
@@ -13,6 +17,14 @@ public struct SecretKeyMatcher: Sendable {
         "authorization", "cookie", "cookies", "credential", "credentials",
         "apikey", "apikeys", "privatekey", "sessionid", "accesstoken", "refreshtoken",
         "authtoken", "clientsecret",
+        // Short forms seen in configs and environments: DB_PASS, MYSQL_PWD, GH_PAT, STRIPE_KEY, {"auth": …}.
+        "pass", "pwd", "auth", "key", "pat",
+    ]
+    /// Segments that, right before `key`, make it a name or a public value rather than a secret.
+    static let keyQualifiers: Set<String> = [
+        "primary", "foreign", "unique", "composite", "sort", "partition", "hash", "range", "row", "column",
+        "cache", "lookup", "map", "group", "object", "routing", "idempotency", "dedup", "dedupe", "public",
+        "shortcut", "hot", "translation", "i18n", "message", "label", "metadata", "index", "join", "dict",
     ]
     /// Terms that span two segments.
     static let pairTerms: Set<[String]> = [["api", "key"], ["api", "keys"], ["private", "key"], ["session", "id"]]
@@ -24,6 +36,8 @@ public struct SecretKeyMatcher: Sendable {
         "url", "uri", "endpoint", "name", "names", "header", "field", "fields", "hint", "required", "enabled",
         "present", "exists", "valid", "path", "file", "env", "var", "id", "ids", "label", "format", "provided",
         "set", "location", "source", "created", "updated", "at", "time", "timestamp", "schema",
+        "method", "methods", "mode", "provider", "providers", "scheme", "scope", "scopes", "status", "strategy",
+        "policy", "version", "algorithm", "sock", "socket", "dir", "directory", "home", "store",
     ]
 
     /// Extra keys from `--redact`/config, as segment sequences.
@@ -35,12 +49,21 @@ public struct SecretKeyMatcher: Sendable {
 
     public init(extraKeys: [String] = []) {
         extraTerms = extraKeys.map(Self.segments).filter { !$0.isEmpty }
-        let builtIn = ["tok", "secret", "pass", "auth", "cookie", "credential", "key", "session"]
+        let builtIn = ["tok", "secret", "pass", "auth", "cookie", "credential", "key", "session", "pwd", "pat"]
         triggers = (builtIn + extraTerms.compactMap(\.first)).map { Array($0.utf8) }
     }
 
     /// MCP's own keys that contain a secret term but hold none.
     static let protocolKeys: Set<String> = ["progressToken"]
+
+    /// Environment variables whose names match a term but whose values are not secrets
+    /// (`PWD` is the working directory: redacting it would blank every path in a recording).
+    static let ordinaryEnvironmentNames: Set<String> = ["PWD", "OLDPWD"]
+
+    /// Whether an environment variable's value is a secret, by its name.
+    public func isSecretVariable(_ name: String) -> Bool {
+        !Self.ordinaryEnvironmentNames.contains(name) && isSecret(name)
+    }
 
     public func isSecret(_ key: String) -> Bool {
         guard mayBeSecret(key), !Self.protocolKeys.contains(key) else { return false }
@@ -50,7 +73,9 @@ public struct SecretKeyMatcher: Sendable {
         // Find the last segment index where a term ends.
         var lastTermEnd: Int? = nil
         for i in parts.indices {
-            if Self.singleTerms.contains(parts[i]) { lastTermEnd = i }
+            if Self.singleTerms.contains(parts[i]), !(parts[i] == "key" && i > 0 && Self.keyQualifiers.contains(parts[i - 1])) {
+                lastTermEnd = i
+            }
             if i > 0, Self.pairTerms.contains([parts[i - 1], parts[i]]) { lastTermEnd = i }
         }
         guard let end = lastTermEnd else { return false }

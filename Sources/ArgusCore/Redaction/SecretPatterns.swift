@@ -1,7 +1,10 @@
-/// Finds well-known secret shapes inside any text: bearer tokens, JWTs,
-/// GitHub, AWS, Slack, Stripe and `sk-` API keys, passwords in URLs and PEM
-/// private keys. Hand-written byte scanners, not regular expressions: they run
-/// on every string of every recorded message, so they must be linear and fast.
+/// Finds well-known secret shapes inside any text: bearer tokens, Basic
+/// credentials, JWTs, GitHub, GitLab, AWS, Google, Slack, Stripe, Hugging Face,
+/// npm and `sk-` API keys, passwords in URLs (connection strings included) and
+/// PEM private keys. Hand-written byte scanners, not regular expressions: they
+/// run on every string of every recorded message, so they must be linear and
+/// fast. Each scanner starts at one byte and reads forward a bounded distance
+/// or up to the end of what it matched, and the scan resumes after a match.
 public enum SecretPatterns {
     public struct Match: Sendable, Equatable {
         /// Byte offsets into the UTF-8 text.
@@ -18,14 +21,25 @@ public enum SecretPatterns {
         var found: [Match] = []
         let n = s.count
         var i = 0
+        // An access key id is usually printed with its secret key close behind: that match waits
+        // here until the scan reaches it, so whatever lies between is still scanned, in order.
+        var awsSecret: Match? = nil
         while i < n {
+            if let secret = awsSecret, i >= secret.range.lowerBound {
+                found.append(secret)
+                awsSecret = nil
+                i = max(i, secret.range.upperBound)
+                continue
+            }
             let b = s[i]
             var hit: Match? = nil
             switch b {
-            case UInt8(ascii: "B"), UInt8(ascii: "b"): hit = bearer(s, i)
+            case UInt8(ascii: "B"), UInt8(ascii: "b"): hit = bearer(s, i) ?? basic(s, i)
             case UInt8(ascii: "e"): hit = jwt(s, i)
-            case UInt8(ascii: "g"): hit = github(s, i)
-            case UInt8(ascii: "A"): hit = aws(s, i)
+            case UInt8(ascii: "g"): hit = github(s, i) ?? gitlab(s, i)
+            case UInt8(ascii: "A"): hit = aws(s, i) ?? google(s, i)
+            case UInt8(ascii: "h"): hit = huggingFace(s, i)
+            case UInt8(ascii: "n"): hit = npm(s, i)
             case UInt8(ascii: "x"): hit = slack(s, i)
             case UInt8(ascii: "s"), UInt8(ascii: "r"): hit = apiKey(s, i)
             case UInt8(ascii: "-"): hit = pem(s, i)
@@ -35,10 +49,12 @@ public enum SecretPatterns {
             if let hit {
                 found.append(hit)
                 i = max(hit.range.upperBound, i + 1)
+                if hit.kind == "aws-access-key", awsSecret == nil { awsSecret = awsSecretKey(s, after: i) }
             } else {
                 i += 1
             }
         }
+        if let secret = awsSecret { found.append(secret) }
         return found
     }
 
@@ -103,6 +119,45 @@ public enum SecretPatterns {
         return looksLikeToken ? Match(range: start..<end, kind: "bearer") : nil
     }
 
+    /// `Basic <base64 of user:password>` (HTTP Basic credentials): the credentials are redacted,
+    /// the word kept. Only base64 that decodes to something with a `:` counts, so "basic usage" stays.
+    static func basic(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
+        guard atWordStart(s, i), hasPrefix(s, i, "basic", caseInsensitive: true) else { return nil }
+        var j = i + 5
+        guard j < s.count, s[j] == 0x20 || s[j] == 0x09 else { return nil }
+        while j < s.count, s[j] == 0x20 || s[j] == 0x09 { j += 1 }
+        let start = j
+        var end = run(s, from: j, while: { isAlnum($0) || $0 == 0x2B || $0 == 0x2F })
+        end = run(s, from: end, while: { $0 == 0x3D })
+        guard end - start >= 8, end - start <= 4096, base64DecodesToPair(s, start..<end) else { return nil }
+        return Match(range: start..<end, kind: "basic-auth")
+    }
+
+    /// True when the base64 text decodes to bytes that contain a `:` (user:password).
+    static func base64DecodesToPair(_ s: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for k in range {
+            let c = s[k]
+            let value: UInt32
+            switch c {
+            case 0x41...0x5A: value = UInt32(c - 0x41)
+            case 0x61...0x7A: value = UInt32(c - 0x61 + 26)
+            case 0x30...0x39: value = UInt32(c - 0x30 + 52)
+            case 0x2B: value = 62
+            case 0x2F: value = 63
+            default: return false  // '=' padding ends the data
+            }
+            accumulator = (accumulator << 6) | value
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                if (accumulator >> UInt32(bits)) & 0xFF == 0x3A { return true }
+            }
+        }
+        return false
+    }
+
     /// `eyJ….eyJ….sig`: a JSON Web Token.
     static func jwt(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
         guard atWordStart(s, i), hasPrefix(s, i, "eyJ") else { return nil }
@@ -137,6 +192,57 @@ public enum SecretPatterns {
         else { return nil }
         let end = run(s, from: i + 4, while: isUpperOrDigit)
         return end - i == 20 ? Match(range: i..<end, kind: "aws-access-key") : nil
+    }
+
+    /// An AWS secret access key (40 characters of base64) shortly after an access key id,
+    /// as `aws configure list`, credential files and CLI output print them.
+    static func awsSecretKey(_ s: UnsafeBufferPointer<UInt8>, after from: Int) -> Match? {
+        let limit = min(s.count, from + 200)
+        var j = from
+        while j < limit {
+            if isAWSSecretChar(s[j]), j == 0 || !isAWSSecretChar(s[j - 1]) {
+                let end = run(s, from: j, while: isAWSSecretChar)
+                if end - j == 40 { return Match(range: j..<end, kind: "aws-secret-key") }
+                j = end
+            } else {
+                j += 1
+            }
+        }
+        return nil
+    }
+
+    @inline(__always) static func isAWSSecretChar(_ b: UInt8) -> Bool { isAlnum(b) || b == 0x2B || b == 0x2F }
+
+    /// Google API keys: `AIza` + 35 characters.
+    static func google(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
+        guard atWordStart(s, i), hasPrefix(s, i, "AIza") else { return nil }
+        let end = run(s, from: i + 4, while: isBase64URL)
+        return end - i - 4 >= 30 ? Match(range: i..<end, kind: "google-api-key") : nil
+    }
+
+    /// GitLab personal, deploy and trigger tokens: `glpat-…`, `gldt-…`, `glptt-…`.
+    static func gitlab(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
+        guard atWordStart(s, i) else { return nil }
+        for prefix: StaticString in ["glpat-", "gldt-", "glptt-"] where hasPrefix(s, i, prefix) {
+            let bodyStart = i + prefix.utf8CodeUnitCount
+            let end = run(s, from: bodyStart, while: isBase64URL)
+            return end - bodyStart >= 20 ? Match(range: i..<end, kind: "gitlab-token") : nil
+        }
+        return nil
+    }
+
+    /// Hugging Face tokens: `hf_` + 30 or more letters.
+    static func huggingFace(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
+        guard atWordStart(s, i), hasPrefix(s, i, "hf_") else { return nil }
+        let end = run(s, from: i + 3, while: isAlnum)
+        return end - i - 3 >= 30 ? Match(range: i..<end, kind: "huggingface-token") : nil
+    }
+
+    /// npm access tokens: `npm_` + 36 alphanumerics.
+    static func npm(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
+        guard atWordStart(s, i), hasPrefix(s, i, "npm_") else { return nil }
+        let end = run(s, from: i + 4, while: isAlnum)
+        return end - i - 4 >= 30 ? Match(range: i..<end, kind: "npm-token") : nil
     }
 
     /// Slack tokens: `xoxb-…`, `xoxp-…`, `xoxa-…`, `xoxo-…`, `xoxs-…`, `xoxr-…`, `xapp-…`.
@@ -203,17 +309,22 @@ public enum SecretPatterns {
         return Match(range: i..<s.count, kind: "private-key")
     }
 
-    /// The password in `scheme://user:password@host`.
+    /// The password in `scheme://user:password@host`: web URLs and connection strings
+    /// (`postgres://`, `mysql://`, `mongodb+srv://`, `amqp://`, `redis://:password@host`).
     static func urlPassword(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> Match? {
         guard hasPrefix(s, i, "://") else { return nil }
         var j = i + 3
-        let userStart = j
         while j < s.count, s[j] != 0x3A, s[j] != 0x40, s[j] != 0x2F, s[j] > 0x20 { j += 1 }
-        guard j < s.count, s[j] == 0x3A, j > userStart else { return nil }
+        guard j < s.count, s[j] == 0x3A else { return nil }
         let passwordStart = j + 1
+        // Up to the last `@` before the path: an unencoded `@` in a password is common in connection strings.
         var k = passwordStart
-        while k < s.count, s[k] != 0x40, s[k] != 0x2F, s[k] > 0x20 { k += 1 }
-        guard k < s.count, s[k] == 0x40, k > passwordStart else { return nil }
-        return Match(range: passwordStart..<k, kind: "url-password")
+        var lastAt: Int? = nil
+        while k < s.count, s[k] != 0x2F, s[k] > 0x20, s[k] != 0x22, s[k] != 0x27, s[k] != 0x5C {
+            if s[k] == 0x40 { lastAt = k }
+            k += 1
+        }
+        guard let at = lastAt, at > passwordStart else { return nil }
+        return Match(range: passwordStart..<at, kind: "url-password")
     }
 }

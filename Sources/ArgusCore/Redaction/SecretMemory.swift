@@ -1,0 +1,89 @@
+/// The secret values one session has already redacted, so that the same value
+/// is scrubbed wherever it shows up later: a password sent under `"password"`
+/// and echoed by the server in a result, an error message, a log notification
+/// or a stderr line; a token given as `--api-key=…` and printed at start-up.
+///
+/// Values shorter than `RedactionPolicy.minimumSecretValueLength` are not
+/// remembered (`"a"` would scrub every "a"). Memory is bounded: at most
+/// `maxValues` values of at most `maxValueBytes` each; when it is full, the
+/// oldest quarter is forgotten. Longer values (keys, certificates) are still
+/// redacted where they are found by key or shape; only their echoes are not
+/// searched for.
+///
+/// Values arrive one message at a time (a new page token per page is common),
+/// so the search automaton is not rebuilt for each: up to `recentValues` new
+/// values are searched on their own (`KnownValue`, linear each), then all are
+/// rebuilt into the automaton at once.
+///
+/// Shared by the threads of a session under a lock; readers take the current
+/// matchers once per message and search without the lock.
+public final class SecretMemory: @unchecked Sendable {
+    public static let maxValues = 256
+    public static let maxValueBytes = 1024
+
+    private let monitor = Monitor()
+    private let fixed: [NeedleMatcher.Needle]
+    /// Oldest first; `learned[..<merged]` are in `main`, the rest in `recent`.
+    private var learned: [[UInt8]] = []
+    private var merged = 0
+    private var known: Set<[UInt8]> = []
+    private var main: NeedleMatcher
+    private var recent = RecentValues.empty
+
+    /// - Parameter fixed: values always searched (the server's secret environment variables), with their labels.
+    init(fixed: [NeedleMatcher.Needle]) {
+        self.fixed = fixed
+        main = NeedleMatcher(fixed)
+    }
+
+    /// What to search for: the fixed values and everything learnt so far.
+    var snapshot: (matcher: NeedleMatcher, recent: RecentValues) { monitor.locked { (main, recent) } }
+
+    /// How many values are remembered.
+    public var count: Int { monitor.locked { learned.count } }
+
+    /// Remembers values; returns those that were new (and are still remembered).
+    @discardableResult
+    func learn(_ values: [[UInt8]]) -> [[UInt8]] {
+        // Only the newest can stay (the oldest are forgotten first), so a message with
+        // thousands of secret values costs no more here than one with a few hundred.
+        let candidates = values.suffix(Self.maxValues).filter {
+            $0.count >= RedactionPolicy.minimumSecretValueLength && $0.count <= Self.maxValueBytes
+                && !$0.starts(with: Self.markerPrefix)
+        }
+        guard !candidates.isEmpty else { return [] }
+        return monitor.locked {
+            var added = 0
+            for value in candidates where !known.contains(value) {
+                known.insert(value)
+                learned.append(value)
+                added += 1
+            }
+            guard added > 0 else { return [] }
+            var rebuild = learned.count - merged > Self.recentValues
+            if learned.count > Self.maxValues {
+                let forget = learned.count - Self.maxValues * 3 / 4
+                for old in learned.prefix(forget) { known.remove(old) }
+                learned.removeFirst(forget)
+                rebuild = true
+            }
+            if rebuild {
+                main = NeedleMatcher(fixed + learned.map(Self.needle))
+                merged = learned.count
+                recent = .empty
+            } else {
+                recent = recent.adding(Array(learned.suffix(added)))
+            }
+            return Array(learned.suffix(min(added, learned.count)))
+        }
+    }
+
+    /// New values are searched one by one until there are more than this many; then all
+    /// values are rebuilt into the automaton (once per this many new values).
+    static let recentValues = 64
+
+    private static func needle(_ bytes: [UInt8]) -> NeedleMatcher.Needle { NeedleMatcher.Needle(bytes: bytes, label: echoLabel) }
+
+    static let echoLabel = "echo"
+    static let markerPrefix = Array("[REDACTED".utf8)
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import ArgusCore
+@testable import ArgusStore
+
+/// A delete removes everything that belongs to what was deleted, and the bytes
+/// with it: not left in free pages of the file, not in the WAL.
+@Suite struct DeletionTests {
+    /// A session recorded without redaction (as `--no-redact` does, or a secret no rule
+    /// knew): two calls with progress, one cancelled call, a log notification, stderr,
+    /// and a command line with a token. Each piece carries a marker to scan for.
+    static func record(into path: String) {
+        var ops: [RecordOp] = []
+        var config = RecorderConfig(serverName: "srv",
+                                    launch: LaunchSpec(command: "srv", args: ["--token", "ARGV-MARKER-tok"], cwd: "/", envNames: []),
+                                    redaction: RedactionPolicy(enabled: false))
+        config.stderrTailLines = 5
+        let recorder = SessionRecorder(config: config) { ops.append($0) }
+        var t = Timestamp(monotonicNanos: 1_000_000_000, wallMicros: 1_700_000_000_000_000)
+        func feed(_ d: Direction, _ line: String) {
+            t.monotonicNanos += 1_000_000
+            t.wallMicros += 1000
+            recorder.ingest(d, Array((line + "\n").utf8), at: t)
+        }
+        recorder.start(at: t)
+        for (id, marker) in [(1, "KEEP"), (2, "GONE")] {
+            feed(.clientToServer, #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"work","arguments":{"m":"PARAMS-\#(marker)-1"},"_meta":{"progressToken":"tok-\#(id)"}}}"#)
+            feed(.serverToClient, #"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"tok-\#(id)","progress":1,"message":"PROGRESS-\#(marker)-2"}}"#)
+            feed(.serverToClient, #"{"jsonrpc":"2.0","id":\#(id),"result":{"content":[{"type":"text","text":"RESULT-\#(marker)-3"}]}}"#)
+        }
+        feed(.clientToServer, #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"slow","arguments":{"m":"PARAMS-GONE-4"}}}"#)
+        feed(.clientToServer, #"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3,"reason":"CANCEL-GONE-5"}}"#)
+        feed(.serverToClient, #"{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"LOG-RUN-6"}}"#)
+        Array("STDERR-RUN-7 token\n".utf8).withUnsafeBytes { recorder.ingestStderr($0, at: t) }
+        recorder.finish(reason: .clientEOF, exitStatus: 0, at: t)
+        let writer = BatchedWriter(options: .init(path: path), report: { _ in })
+        for op in ops { writer.submit(op) }
+        writer.finish(timeoutSeconds: 5)
+    }
+
+    /// Which markers are in the database file or its WAL.
+    static func present(_ markers: [String], at path: String) -> [String] {
+        let bytes = ["", "-wal"].compactMap { FileManager.default.contents(atPath: path + $0) }.reduce(Data(), +)
+        return markers.filter { bytes.range(of: Data($0.utf8)) != nil }
+    }
+
+    static let kept = ["PARAMS-KEEP-1", "PROGRESS-KEEP-2", "RESULT-KEEP-3"]
+    static let callMarkers = ["PARAMS-GONE-1", "PROGRESS-GONE-2", "RESULT-GONE-3", "PARAMS-GONE-4", "CANCEL-GONE-5"]
+    static let runMarkers = ["LOG-RUN-6", "STDERR-RUN-7", "ARGV-MARKER-tok"]
+
+    func ids(_ reader: ArgusReader, where predicate: (CallSummary) -> Bool) throws -> [Int64] {
+        var filter = CallFilter()
+        filter.limit = 100
+        return try reader.calls(filter).filter(predicate).map(\.id)
+    }
+
+    @Test func deletingCallsTakesTheirNotificationsAndLeavesNoBytes() throws {
+        let path = temporaryDirectory() + "/argus.db"
+        Self.record(into: path)
+        #expect(Self.present(Self.kept + Self.callMarkers, at: path).count == 8)  // the scan sees them before
+        let reader = try ArgusReader(path: path)
+        let doomed = try ids(reader) { ["2", "3"].contains($0.jsonrpcID) }
+        #expect(doomed.count == 2)
+
+        let db = try ArgusDatabase.openForWriting(path: path)
+        var selection = CallDeletion.Selection()
+        selection.ids = doomed
+        #expect(try CallDeletion.delete(selection, in: db) == 2)
+
+        #expect(Self.present(Self.callMarkers, at: path) == [])
+        #expect(Self.present(Self.kept, at: path) == Self.kept)  // the other call and its progress stay
+        let run = try #require(try reader.runs().first)
+        #expect(run.callCount == 1)
+        #expect(run.messageCount == 4)  // call 1 (3 messages) and the log notification
+    }
+
+    @Test func deletingARunsCallsTakesItsStderrNotificationsAndCommandLine() throws {
+        let path = temporaryDirectory() + "/argus.db"
+        Self.record(into: path)
+        #expect(Self.present(Self.runMarkers, at: path) == Self.runMarkers)
+        let db = try ArgusDatabase.openForWriting(path: path)
+        var selection = CallDeletion.Selection()
+        selection.run = 1
+        #expect(try CallDeletion.delete(selection, in: db) == 3)
+
+        #expect(Self.present(Self.kept + Self.callMarkers + Self.runMarkers, at: path) == [])
+        let reader = try ArgusReader(path: path)
+        let run = try #require(try reader.run(id: 1))
+        #expect(run.stderrTail == nil)
+        #expect(run.args == ["--token", "[REDACTED]"])  // recorded before arguments were redacted: redacted now
+        #expect(run.messageCount == 0 && run.callCount == 0)
+        #expect(try reader.serverLogs(run: 1).isEmpty)
+    }
+
+    @Test func deletingARunRemovesItWhole() throws {
+        let path = temporaryDirectory() + "/argus.db"
+        Self.record(into: path)
+        let db = try ArgusDatabase.openForWriting(path: path)
+        #expect(try RunDeletion.delete(runs: [1], in: db).runs == 1)
+        #expect(Self.present(Self.kept + Self.callMarkers + Self.runMarkers, at: path) == [])
+        let reader = try ArgusReader(path: path)
+        #expect(try reader.runs().isEmpty)
+    }
+
+    @Test func everyConnectionErasesWhatItDeletes() throws {
+        let path = temporaryDirectory() + "/argus.db"
+        let writer = try ArgusDatabase.openForWriting(path: path)
+        #expect(try writer.scalarInt("PRAGMA secure_delete") == 1)
+        let reader = try ArgusDatabase.openForReading(path: path)
+        #expect(try reader.scalarInt("PRAGMA secure_delete") == 1)
+    }
+}
