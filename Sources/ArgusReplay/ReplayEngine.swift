@@ -452,7 +452,7 @@ public final class ReplayEngine {
         } catch let error as ReplayError {
             if case .serverExited = error {
                 throw ReplayError.serverFailedToStart(command: launch.display, reason: connection.exitDescription?.description ?? "exited",
-                                                      stderr: connection.stderrText)
+                                                      stderr: connection.stderrTextAfterExit)
             }
             throw error
         }

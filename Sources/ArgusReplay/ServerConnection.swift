@@ -111,6 +111,7 @@ final class ServerConnection: @unchecked Sendable {
     private var stderrLines: [String] = []
     private var exitStatus: ExitStatus?
     private var outputClosed = false
+    private var errorsClosed = false
 
     /// - Parameters:
     ///   - arguments: what to start the server with (the originals, when the recorded ones are redacted).
@@ -143,7 +144,17 @@ final class ServerConnection: @unchecked Sendable {
     }
 
     var hasExited: Bool { monitor.locked { exitStatus != nil } }
-    var stderrText: String { monitor.locked { stderrLines.joined(separator: "\n") } }
+
+    /// The server's last stderr lines, once it has exited: the exit can be seen before the
+    /// reader has taken the pipe's last bytes, so this waits for the end of the pipe, but
+    /// not for long (a grandchild may hold it open).
+    var stderrTextAfterExit: String {
+        monitor.locked {
+            let deadline = Clock.monotonicNanos() + 2_000_000_000
+            while !errorsClosed && Clock.monotonicNanos() < deadline { monitor.wait(untilMonotonicNanos: deadline) }
+            return stderrLines.joined(separator: "\n")
+        }
+    }
 
     /// Writes one message. Requests come from the engine's thread and answers to
     /// the server's own requests from the reader thread: one writer at a time keeps
@@ -175,7 +186,7 @@ final class ServerConnection: @unchecked Sendable {
         }
         guard let (response, arrived) = outcome else {
             if let status = monitor.locked({ exitStatus }) {
-                throw .serverExited(status: status.description, stderr: stderrText)
+                throw .serverExited(status: status.description, stderr: stderrTextAfterExit)
             }
             throw .timeout(seconds: timeout, method: method)
         }
@@ -238,19 +249,30 @@ final class ServerConnection: @unchecked Sendable {
 
     private func readErrors() {
         var framer = LineFramer(maxLineBytes: 4096)
-        _ = Relay.run(from: child.stderrFD, to: -1, onDestinationBroken: {}) { [self] bytes, time in
-            pipeline.recordStderr(bytes, at: time)
-            var lines: [String] = []
-            // Kept for error messages, which end up in JUnit files and API answers: redacted.
-            framer.push(bytes) { line in
+        // Kept for error messages, which end up in JUnit files and API answers: redacted.
+        func keep(_ lines: [LineFramer.Line]) {
+            let texts = lines.map { line in
                 let text = String(decoding: line.bytes, as: UTF8.self)
-                lines.append(redactor.redactText(text) ?? text)
+                return redactor.redactText(text) ?? text
             }
             monitor.locked {
-                stderrLines.append(contentsOf: lines)
+                stderrLines.append(contentsOf: texts)
                 if stderrLines.count > 50 { stderrLines.removeFirst(stderrLines.count - 50) }
             }
         }
+        _ = Relay.run(from: child.stderrFD, to: -1, onDestinationBroken: {}) { [self] bytes, time in
+            pipeline.recordStderr(bytes, at: time)
+            var lines: [LineFramer.Line] = []
+            framer.push(bytes) { lines.append($0) }
+            keep(lines)
+        }
         Foundation.close(child.stderrFD)
+        var last: [LineFramer.Line] = []
+        framer.finish { last.append($0) }  // a last line without a newline
+        keep(last)
+        monitor.locked {
+            errorsClosed = true
+            monitor.broadcast()
+        }
     }
 }
