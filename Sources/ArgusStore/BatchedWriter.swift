@@ -40,6 +40,9 @@ public final class BatchedWriter: @unchecked Sendable {
     private let monitor = Monitor()
     private var stats = Statistics()
     private var deadline: UInt64?
+    /// When the last batch was committed (monotonic ns): `finish` waits for a writer that is
+    /// still making progress, however slowly (a busy machine), and gives up on one that is not.
+    private var lastCommit: UInt64 = 0
     private var thread: OSThread?
     private let onCommit: (@Sendable () -> Void)?
 
@@ -60,14 +63,26 @@ public final class BatchedWriter: @unchecked Sendable {
         queue.put(op, bytes: op.approximateBytes)
     }
 
-    /// Closes the queue and waits until everything is written or `timeoutSeconds` pass.
-    /// Returns the final statistics; `opsAbandoned` counts what could not be written.
+    /// Closes the queue and waits until everything is written. A write that keeps failing
+    /// (the database locked, the disk full) is given up `timeoutSeconds` from now; a writer
+    /// that keeps committing is waited for, however long the queue takes to drain, so a busy
+    /// machine loses nothing. Returns the final statistics; `opsAbandoned` counts what could
+    /// not be written.
     @discardableResult
     public func finish(timeoutSeconds: Double) -> Statistics {
-        monitor.locked { deadline = Clock.monotonicNanos() + UInt64(timeoutSeconds * 1e9) }
+        let start = Clock.monotonicNanos()
+        monitor.locked { deadline = start + UInt64(timeoutSeconds * 1e9) }
         queue.close()
-        // The writer honours the deadline itself; the join only needs slack for a final commit.
-        thread?.join(timeoutSeconds: timeoutSeconds + Double(options.busyTimeoutMillis) / 1000 + 5)
+        // The writer honours the deadline itself on failures; a commit in progress (up to the busy
+        // timeout) and scheduling on a loaded machine need slack on top.
+        let stall = UInt64((timeoutSeconds + Double(options.busyTimeoutMillis) / 1000 + 5) * 1e9)
+        while let thread, !thread.join(timeoutSeconds: 0.25) {
+            let progress = max(start, monitor.locked { lastCommit })
+            if Clock.monotonicNanos() - progress > stall {
+                report("argus: the recording's writer made no progress for \(Int(stall / 1_000_000_000)) s; exiting without it")
+                break
+            }
+        }
         let final = statistics
         if final.opsAbandoned > 0 {
             report("argus: could not write \(final.opsAbandoned) recorded records before exit: \(final.lastError ?? "the database was unavailable")")
@@ -121,6 +136,7 @@ public final class BatchedWriter: @unchecked Sendable {
                 monitor.locked {
                     stats.opsWritten += batch.count
                     stats.batches += 1
+                    lastCommit = Clock.monotonicNanos()
                 }
                 onCommit?()
                 return
