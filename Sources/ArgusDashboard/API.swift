@@ -262,10 +262,10 @@ struct API: Sendable {
         filter.tool = request.query("tool").flatMap { $0.isEmpty ? nil : $0 }
         filter.method = request.query("method").flatMap { $0.isEmpty ? nil : $0 }
         if let status = request.query("status"), !status.isEmpty {
-            guard ["ok", "error", "cancelled", "no_response"].contains(status) else {
-                throw Problem(400, "status must be ok, error, cancelled or no_response")
+            guard let known = CallStatus(rawValue: status) else {
+                throw Problem(400, "status must be one of " + CallStatus.allCases.map(\.rawValue).joined(separator: ", "))
             }
-            filter.status = status
+            filter.status = known
         }
         filter.errorsOnly = ["1", "true", "yes"].contains(request.query("errors") ?? "")
         filter.text = request.query("q").flatMap { $0.isEmpty ? nil : $0 }
@@ -309,7 +309,7 @@ struct API: Sendable {
             })
             o["script_outputs"] = .array(try reader.scriptOutputs(kind: nil, run: s.runID, requestSeq: s.requestSeq, limit: 200)
                 .map(\.json))
-            o["replayable"] = .bool(["tools/call", "resources/read", "prompts/get"].contains(s.method) && s.direction == "c2s")
+            o["replayable"] = .bool(MCP.Method.replayable.contains(s.method) && s.direction == Direction.clientToServer.rawValue)
             o["rounds"] = .array(try reader.rounds(of: s).map(\.json))
             return .json(.object(o))
         }
@@ -318,7 +318,7 @@ struct API: Sendable {
     /// JSON pointers of redacted values in the params (the UI marks them).
     static func redactedPaths(_ value: JSONValue, path: [String] = []) -> [String] {
         switch value {
-        case .string(let s) where s.contains("[REDACTED") || s.hasPrefix("[DROPPED by script"):
+        case .string(let s) where RedactionMarker.hidesValue(s):
             return [Redactor.pointer(path)]
         case .array(let items): return items.enumerated().flatMap { redactedPaths($1, path: path + [String($0)]) }
         case .object(let o): return o.members.flatMap { redactedPaths($0.value, path: path + [$0.key]) }

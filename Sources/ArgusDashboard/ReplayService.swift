@@ -79,7 +79,7 @@ final class ReplayService: @unchecked Sendable {
         }
         var combinedPatch = patch
         if let arguments {
-            let recorded = call.method == "tools/call" ? (call.params["arguments"] ?? [:]) : call.params
+            let recorded = call.method == MCP.Method.toolsCall ? (call.params["arguments"] ?? [:]) : call.params
             combinedPatch = ReplayEngine.mergePatch(from: recorded, to: arguments).map { edits in
                 patch.map { ReplayEngine.mergePatch(edits, $0) } ?? edits
             } ?? patch

@@ -36,7 +36,7 @@ public struct ReplayCall: Sendable {
     ///
     /// The text reads after "TOOL may change something when replayed: ".
     public func safetyConcern(safeTools: [String]) -> String? {
-        if method != "tools/call" { return nil }
+        if method != MCP.Method.toolsCall { return nil }
         if annotations?["destructiveHint"]?.boolValue == true { return "it is annotated destructive (destructiveHint: true)" }
         if annotations?["readOnlyHint"]?.boolValue == true { return nil }
         if let tool, safeTools.contains(where: { Glob.matches($0, tool) }) { return nil }
@@ -71,8 +71,6 @@ public struct Handshake: Sendable {
         self.initializeParams = initializeParams
         self.clientAnswers = clientAnswers
     }
-
-    static let modernVersions: Set<String> = ["2026-07-28"]
 
     var json: JSONValue {
         ["stateless": .bool(stateless), "protocol_version": protocolVersion.map(JSONValue.string) ?? .null,
@@ -229,7 +227,7 @@ public final class ReplayEngine {
             let params = try prepareParams(call, patch: patch)
             result.sentParams = redactor.redact(params) ?? params
             let connection = try connect()
-            if let tool = call.tool, call.method == "tools/call", let tools = serverTools, !tools.contains(tool) {
+            if let tool = call.tool, call.method == MCP.Method.toolsCall, let tools = serverTools, !tools.contains(tool) {
                 throw ReplayError.toolGone(tool: tool, available: tools)
             }
             let id = JSONValue.string("replay-\(nextID)")
@@ -278,7 +276,7 @@ public final class ReplayEngine {
                                       method: call.method)
         }
         if let patch {
-            if call.method == "tools/call" {
+            if call.method == MCP.Method.toolsCall {
                 guard case .object(var p) = params else { throw ReplayError.protocolError("the recorded params are not an object") }
                 p["arguments"] = Self.mergePatch(p["arguments"] ?? [:], patch)
                 params = .object(p)
@@ -298,7 +296,7 @@ public final class ReplayEngine {
                 throw ReplayError.mutation(error.description)
             }
         }
-        if call.method == "tools/call", let schema = call.inputSchema {
+        if call.method == MCP.Method.toolsCall, let schema = call.inputSchema {
             let problems = SchemaCheck.problems(params["arguments"] ?? [:], schema: schema)
             if !problems.isEmpty { throw ReplayError.invalidParams(tool: call.tool ?? "the tool", problems: problems) }
         }
@@ -310,7 +308,7 @@ public final class ReplayEngine {
     func checkNoRedactedValues(_ params: JSONValue, patch: JSONValue?, reason: String, method: String) throws {
         var pointers: [String] = []
         Self.findMarkers(params, path: [], into: &pointers)
-        let base = method == "tools/call" ? "/arguments/" : "/"
+        let base = method == MCP.Method.toolsCall ? "/arguments/" : "/"
         let patched = Set(Self.patchedPointers(patch ?? .null, prefix: String(base.dropLast())))
         let missing = pointers.filter { pointer in !patched.contains { pointer == $0 || pointer.hasPrefix($0 + "/") } }
         if !missing.isEmpty { throw ReplayError.missingSecrets(pointers: missing, reason: reason) }
@@ -318,7 +316,7 @@ public final class ReplayEngine {
 
     static func findMarkers(_ value: JSONValue, path: [String], into pointers: inout [String]) {
         switch value {
-        case .string(let s) where s.contains("[REDACTED"): pointers.append(Redactor.pointer(path))
+        case .string(let s) where RedactionMarker.containsRedaction(s): pointers.append(Redactor.pointer(path))
         case .array(let items): for (i, item) in items.enumerated() { findMarkers(item, path: path + [String(i)], into: &pointers) }
         case .object(let o): for m in o.members { findMarkers(m.value, path: path + [m.key], into: &pointers) }
         default: break
@@ -368,10 +366,10 @@ public final class ReplayEngine {
     static func withMeta(_ params: JSONValue, handshake: Handshake) -> JSONValue {
         guard case .object(var p) = params else { return params }
         var meta = p["_meta"]?.objectValue ?? JSONObject()
-        if meta["io.modelcontextprotocol/protocolVersion"] == nil {
-            meta["io.modelcontextprotocol/protocolVersion"] = .string(handshake.protocolVersion ?? "2026-07-28")
-            meta["io.modelcontextprotocol/clientInfo"] = ["name": "argus-replay", "version": .string(argusVersion)]
-            meta["io.modelcontextprotocol/clientCapabilities"] = [:]
+        if meta[MCP.MetaKey.protocolVersion] == nil {
+            meta[MCP.MetaKey.protocolVersion] = .string(handshake.protocolVersion ?? MCP.Version.stateless)
+            meta[MCP.MetaKey.clientInfo] = ["name": "argus-replay", "version": .string(argusVersion)]
+            meta[MCP.MetaKey.clientCapabilities] = [:]
             p["_meta"] = .object(meta)
         }
         return .object(p)
@@ -420,8 +418,8 @@ public final class ReplayEngine {
             let method = request["method"]?.stringValue ?? ""
             if let recorded = answers[method] { return ["jsonrpc": "2.0", "id": id, "result": recorded] }
             switch method {
-            case "ping": return ["jsonrpc": "2.0", "id": id, "result": [:]]
-            case "roots/list": return ["jsonrpc": "2.0", "id": id, "result": ["roots": []]]
+            case MCP.Method.ping: return ["jsonrpc": "2.0", "id": id, "result": [:]]
+            case MCP.Method.rootsList: return ["jsonrpc": "2.0", "id": id, "result": ["roots": []]]
             default:
                 return ["jsonrpc": "2.0", "id": id,
                         "error": ["code": -32601, "message": .string("argus replay cannot answer \(method)")]]
@@ -437,17 +435,17 @@ public final class ReplayEngine {
         do {
             if !handshake.stateless {
                 let params = handshake.initializeParams ?? [
-                    "protocolVersion": .string(handshake.protocolVersion ?? "2025-11-25"), "capabilities": [:],
+                    "protocolVersion": .string(handshake.protocolVersion ?? MCP.Version.latestHandshake), "capabilities": [:],
                     "clientInfo": ["name": "argus-replay", "version": .string(argusVersion)],
                 ]
-                let (response, _) = try connection.request("initialize", params: params, id: "replay-init", timeout: timeout)
+                let (response, _) = try connection.request(MCP.Method.initialize, params: params, id: "replay-init", timeout: timeout)
                 if let error = response["error"] {
                     throw ReplayError.protocolError("the server refused initialize: \(error["message"]?.stringValue ?? "\(error)")")
                 }
-                connection.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+                connection.send(["jsonrpc": "2.0", "method": .string(MCP.Method.initialized)])
             }
             let listParams: JSONValue = handshake.stateless ? Self.withMeta([:], handshake: handshake) : [:]
-            let (tools, _) = try connection.request("tools/list", params: listParams, id: "replay-tools", timeout: timeout)
+            let (tools, _) = try connection.request(MCP.Method.toolsList, params: listParams, id: "replay-tools", timeout: timeout)
             serverTools = tools["result"]?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
         } catch let error as ReplayError {
             if case .serverExited = error {
@@ -462,7 +460,7 @@ public final class ReplayEngine {
     /// command line was redacted, or the recorded ones when nothing in them was.
     func launchArguments() throws -> [String] {
         guard let sealed = launch.sealedArguments else {
-            if launch.arguments.contains(where: { $0.contains("[REDACTED") }) {
+            if launch.arguments.contains(where: RedactionMarker.containsRedaction) {
                 throw ReplayError.redactedArguments(command: launch.display, reason: "the originals were not kept (sealing was off)")
             }
             return launch.arguments

@@ -72,7 +72,7 @@ public final class ScriptHost: RecordingHooks {
 
         /// What a load failure means for the calls, for the messages that report it.
         var unloadedConsequence: String {
-            redactsWhileUnloaded ? "; it redacts, so until it loads the calls it would see are stored as [REDACTION FAILED]" : ""
+            redactsWhileUnloaded ? "; it redacts, so until it loads the calls it would see are stored as \(RedactionMarker.failed.text)" : ""
         }
     }
 
@@ -234,7 +234,7 @@ public final class ScriptHost: RecordingHooks {
                 continue
             case .error, .limit:
                 failed(script, hook: "redact", error: outcome.error ?? "?", call: current,
-                       consequence: "the payload was stored as [REDACTION FAILED]", emit: emit)
+                       consequence: "the payload was stored as \(RedactionMarker.failed.text)", emit: emit)
                 return .failed(script: script.name)
             case .ok:
                 if outcome.dropped { return .drop(script: script.name) }
@@ -242,7 +242,7 @@ public final class ScriptHost: RecordingHooks {
                 guard case .object(let returned) = value else {
                     failed(script, hook: "redact",
                            error: "redact must return nil, a table or argus.DROP (it returned \(ScriptManifest.typeName(value)))",
-                           call: current, consequence: "the payload was stored as [REDACTION FAILED]", emit: emit)
+                           call: current, consequence: "the payload was stored as \(RedactionMarker.failed.text)", emit: emit)
                     return .failed(script: script.name)
                 }
                 let parts = returned.members.filter { editable.contains($0.key) }
@@ -540,7 +540,7 @@ public final class ScriptHost: RecordingHooks {
             let window = Int(options.limits.errorWindowSeconds)
             report("argus: script \(script.name) switched off after \(script.errorTimes.count) errors in \(window) s "
                    + "(last: \(hook): \(message)). Fix \(script.spec.path); it reloads when the file changes"
-                   + (script.defines("redact") ? ". Until then the calls it redacts are stored as [REDACTION FAILED]" : ""))
+                   + (script.defines("redact") ? ". Until then the calls it redacts are stored as \(RedactionMarker.failed.text)" : ""))
         }
     }
 

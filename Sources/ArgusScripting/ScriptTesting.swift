@@ -10,9 +10,13 @@ public final class FixtureRunner {
         public var storedRequest: JSONValue?
         public var storedResponse: JSONValue?
         public var call: CallRecord?
-        public var dropped: Bool { storedRequest?["params"]?.stringValue?.hasPrefix("[DROPPED by script") == true }
+        /// What was stored says so: the request's params are a script's drop stub.
+        public var dropped: Bool {
+            if case .dropped = storedRequest?["params"]?.stringValue.flatMap(RedactionMarker.init) { return true }
+            return false
+        }
         public var redactionFailed: Bool {
-            storedRequest?["params"] == "[REDACTION FAILED]" || storedResponse?["result"] == "[REDACTION FAILED]"
+            storedRequest?["params"] == RedactionMarker.failed.json || storedResponse?["result"] == RedactionMarker.failed.json
         }
     }
 
@@ -82,7 +86,7 @@ public final class FixtureRunner {
         if mutateLast, let last = calls.last {
             let (request, _, _) = Self.lines(for: last, index: calls.count - 1)
             let hookCall = HookCall(phase: .request, run: 1, server: server, direction: .clientToServer,
-                                    method: request["method"]?.stringValue ?? "tools/call",
+                                    method: request["method"]?.stringValue ?? MCP.Method.toolsCall,
                                     tool: request["params"]?["name"]?.stringValue, startedAt: lastStart,
                                     requestBody: JSONWriter.string(request))
             do {
@@ -117,9 +121,9 @@ public final class FixtureRunner {
     /// The JSON-RPC request and response lines for a fixture call, and its latency in µs.
     public static func lines(for call: JSONValue, index: Int) -> (JSONValue, JSONValue?, Int64) {
         let id = call["request_id"] ?? call["jsonrpc_id"] ?? .int(index + 1)
-        let method = call["method"]?.stringValue ?? "tools/call"
+        let method = call["method"]?.stringValue ?? MCP.Method.toolsCall
         var params = call["params"] ?? [:]
-        if method == "tools/call", let tool = call["tool"]?.stringValue, case .object(var p) = params, p["name"] == nil {
+        if method == MCP.Method.toolsCall, let tool = call["tool"]?.stringValue, case .object(var p) = params, p["name"] == nil {
             p.members.insert(JSONMember("name", .string(tool)), at: 0)  // first, as clients send it
             params = .object(p)
         }

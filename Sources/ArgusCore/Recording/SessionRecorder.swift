@@ -267,12 +267,14 @@ public final class SessionRecorder {
             method = pending[RequestKey(direction: direction.opposite, id: id)]?.method
         }
         var rewrittenByScript = false
+        var dropped = false
         if hooks?.hasRedactors == true,
            let rewritten = applyRedactHooks(envelope, value: redacted ?? parsed, body: body, direction: direction,
                                             size: line.size, at: time) {
             redacted = rewritten.value
             body = rewritten.body
             rewrittenByScript = true
+            dropped = rewritten.dropped
         }
         let stored = redacted.map(Envelope.init) ?? envelope
         emit(.message(MessageRecord(run: run, seq: seq, direction: direction, timestamp: time.wallMicros,
@@ -280,7 +282,6 @@ public final class SessionRecorder {
                                     size: line.size, redacted: !hits.isEmpty || rewrittenByScript)))
         // A request whose stored params differ from what was sent keeps its original, sealed, for replay;
         // not one a script dropped (dropping means keep nothing).
-        let dropped = stored.params?.stringValue?.hasPrefix("[DROPPED by script") == true
         if envelope.kind == .request, redacted != nil, !dropped, let sealer = config.sealer, let params = envelope.params,
            stored.params.map({ !$0.sameValue(as: params) }) ?? true,
            let box = sealer.seal(JSONWriter.bytes(params)) {
@@ -300,12 +301,10 @@ public final class SessionRecorder {
 
     // MARK: script redaction
 
-    static let failedMarker: JSONValue = "[REDACTION FAILED]"
-
     /// Runs the scripts' redact hooks on a request, response or notification.
     /// Returns the value and body to store instead, or nil to store as is.
     private func applyRedactHooks(_ envelope: Envelope, value: JSONValue, body: String, direction: Direction,
-                                  size: Int, at time: Timestamp) -> (value: JSONValue, body: String)? {
+                                  size: Int, at time: Timestamp) -> (value: JSONValue, body: String, dropped: Bool)? {
         guard case .object(var message) = value, let hooks else { return nil }
         let verdict: HookVerdict
         var pendingKey: RequestKey?
@@ -314,7 +313,7 @@ public final class SessionRecorder {
             guard let method = envelope.method else { return nil }
             let params = envelope.params
             verdict = hooks.redact(HookCall(phase: .request, run: run, server: config.serverName, direction: direction,
-                                            method: method, tool: method == "tools/call" ? params?["name"]?.stringValue : nil,
+                                            method: method, tool: method == MCP.Method.toolsCall ? params?["name"]?.stringValue : nil,
                                             requestID: envelope.idText, requestSeq: seq, startedAt: time.wallMicros,
                                             bytesIn: size, requestBody: body), emit: emit)
         case .response, .error:
@@ -354,7 +353,7 @@ public final class SessionRecorder {
             }
             if !changed { return nil }
         case .drop(let script):
-            let stub = JSONValue.string("[DROPPED by script \(script)]")
+            let stub = RedactionMarker.dropped(script: script).json
             if envelope.kind == .request || envelope.kind == .notification {
                 message["params"] = stub
             } else {
@@ -375,16 +374,18 @@ public final class SessionRecorder {
             }
         case .failed:
             if envelope.kind == .request || envelope.kind == .notification {
-                if message["params"] != nil { message["params"] = Self.failedMarker }
+                if message["params"] != nil { message["params"] = RedactionMarker.failed.json }
             } else {
-                if message["result"] != nil { message["result"] = Self.failedMarker }
+                if message["result"] != nil { message["result"] = RedactionMarker.failed.json }
                 if let error = message["error"] {
-                    message["error"] = .object(JSONObject(["code": error["code"] ?? .null, "message": Self.failedMarker]))
+                    message["error"] = .object(JSONObject(["code": error["code"] ?? .null, "message": RedactionMarker.failed.json]))
                 }
             }
         }
         let rewritten = JSONValue.object(message)
-        return (rewritten, JSONWriter.string(rewritten))
+        var dropped = false
+        if case .drop = verdict { dropped = true }
+        return (rewritten, JSONWriter.string(rewritten), dropped)
     }
 
     private func handle(_ envelope: Envelope, stored: Envelope, body: String?, direction: Direction, size: Int,
@@ -431,7 +432,7 @@ public final class SessionRecorder {
 
         /// A `subscriptions/listen` stream: open until the client or the server closes it.
         var isStream: Bool { method == Self.streamMethod }
-        static let streamMethod = "subscriptions/listen"
+        static let streamMethod = MCP.Method.subscriptionsListen
     }
 
     /// Requests a script dropped, until requestSeen files them (same frame).
@@ -451,12 +452,12 @@ public final class SessionRecorder {
                                droppedBy: droppedRequests.removeValue(forKey: key))
         switch method {
         // The tool's name is metadata: kept even when a script drops or fails the params.
-        case "tools/call": call.tool = envelope.params?["name"]?.stringValue ?? params?["name"]?.stringValue
-        case "prompts/get": call.target = params?["name"]?.stringValue
-        case "resources/read", "resources/subscribe", "resources/unsubscribe": call.target = params?["uri"]?.stringValue
+        case MCP.Method.toolsCall: call.tool = envelope.params?["name"]?.stringValue ?? params?["name"]?.stringValue
+        case MCP.Method.promptsGet: call.target = params?["name"]?.stringValue
+        case MCP.Method.resourcesRead, MCP.Method.resourcesSubscribe, MCP.Method.resourcesUnsubscribe: call.target = params?["uri"]?.stringValue
         default: break
         }
-        if let token = envelope.meta?["progressToken"], !token.isNull {
+        if let token = envelope.meta?[MCP.MetaKey.progressToken], !token.isNull {
             let tokenKey = RequestKey(direction: direction, id: token)
             call.progressToken = tokenKey
             progressTokens[tokenKey] = key
@@ -504,12 +505,12 @@ public final class SessionRecorder {
 
     private func notificationSeen(_ envelope: Envelope, stored: Envelope, direction: Direction, at time: Timestamp) {
         switch envelope.method {
-        case "notifications/progress":
+        case MCP.Method.progress:
             guard let token = envelope.params?["progressToken"] else { return }
             if let key = progressTokens[RequestKey(direction: direction.opposite, id: token)] {
                 pending[key]?.progressCount += 1
             }
-        case "notifications/cancelled":
+        case MCP.Method.cancelled:
             guard let requestID = envelope.params?["requestId"] else { return }
             if streamClosed(requestID, by: direction, reason: stored.params?["reason"]?.stringValue, at: time) { return }
             let key = RequestKey(direction: direction, id: requestID)
@@ -607,20 +608,16 @@ public final class SessionRecorder {
 
     // MARK: run metadata
 
-    static let metaVersionKey = "io.modelcontextprotocol/protocolVersion"
-    static let metaClientInfoKey = "io.modelcontextprotocol/clientInfo"
-    static let metaServerInfoKey = "io.modelcontextprotocol/serverInfo"
-
     private func learnFromRequest(_ envelope: Envelope, method: String) {
         var info = peer
-        if method == "initialize", let params = envelope.params {
+        if method == MCP.Method.initialize, let params = envelope.params {
             info.protocolVersion = params["protocolVersion"]?.stringValue ?? info.protocolVersion
             info.clientName = params["clientInfo"]?["name"]?.stringValue ?? info.clientName
             info.clientVersion = params["clientInfo"]?["version"]?.stringValue ?? info.clientVersion
         }
         if let meta = envelope.meta {
-            if let version = meta[Self.metaVersionKey]?.stringValue { info.protocolVersion = version }
-            if let client = meta[Self.metaClientInfoKey] {
+            if let version = meta[MCP.MetaKey.protocolVersion]?.stringValue { info.protocolVersion = version }
+            if let client = meta[MCP.MetaKey.clientInfo] {
                 info.clientName = client["name"]?.stringValue ?? info.clientName
                 info.clientVersion = client["version"]?.stringValue ?? info.clientVersion
             }
@@ -631,16 +628,16 @@ public final class SessionRecorder {
     private func learnFromResponse(_ envelope: Envelope, method: String, at time: Timestamp) {
         guard let result = envelope.result else { return }
         var info = peer
-        if method == "initialize" {
+        if method == MCP.Method.initialize {
             info.protocolVersion = result["protocolVersion"]?.stringValue ?? info.protocolVersion
         }
-        let serverInfo = result["serverInfo"] ?? result["_meta"]?[Self.metaServerInfoKey]
+        let serverInfo = result["serverInfo"] ?? result["_meta"]?[MCP.MetaKey.serverInfo]
         if let serverInfo {
             info.serverName = serverInfo["name"]?.stringValue ?? info.serverName
             info.serverVersion = serverInfo["version"]?.stringValue ?? info.serverVersion
         }
         updatePeer(info)
-        if method == "tools/list", let tools = result["tools"]?.arrayValue {
+        if method == MCP.Method.toolsList, let tools = result["tools"]?.arrayValue {
             recordToolSchemas(tools, at: time)
         }
     }

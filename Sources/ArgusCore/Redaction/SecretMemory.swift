@@ -49,7 +49,7 @@ public final class SecretMemory: @unchecked Sendable {
         // thousands of secret values costs no more here than one with a few hundred.
         let candidates = values.suffix(Self.maxValues).filter {
             $0.count >= RedactionPolicy.minimumSecretValueLength && $0.count <= Self.maxValueBytes
-                && !$0.starts(with: Self.markerPrefix)
+                && !$0.starts(with: RedactionMarker.redactedPrefixBytes)
         }
         guard !candidates.isEmpty else { return [] }
         return monitor.locked {
@@ -85,5 +85,4 @@ public final class SecretMemory: @unchecked Sendable {
     private static func needle(_ bytes: [UInt8]) -> NeedleMatcher.Needle { NeedleMatcher.Needle(bytes: bytes, label: echoLabel) }
 
     static let echoLabel = "echo"
-    static let markerPrefix = Array("[REDACTED".utf8)
 }

@@ -122,7 +122,7 @@ struct ScriptRun: ParsableCommand {
                       before: response?["result"] ?? response?["error"],
                       after: c.storedResponse?["result"] ?? c.storedResponse?["error"])
             if c.dropped { print("  dropped: only the call's metadata is stored") }
-            if c.redactionFailed { print("  redaction failed: stored as [REDACTION FAILED]") }
+            if c.redactionFailed { print("  redaction failed: stored as \(RedactionMarker.failed.text)") }
         }
         if let mutated = result.mutatedParams { print("mutate_replay → params \(JSONWriter.string(mutated))") }
         if let error = result.mutationError { print("mutate_replay: \(error)") }
