@@ -200,8 +200,8 @@ final class TimedHooks: RecordingHooks {
 
     var hasRedactors: Bool { inner.hasRedactors }
 
-    func redact(_ call: HookCall, emit: (RecordOp) -> Void) -> HookVerdict {
-        clock.run { inner.redact(call, emit: emit) }
+    func redact(_ call: HookCall, message: RedactableMessage, emit: (RecordOp) -> Void) -> HookVerdict {
+        clock.run { inner.redact(call, message: message, emit: emit) }
     }
 
     func completed(_ call: HookCall, emit: (RecordOp) -> Void) {

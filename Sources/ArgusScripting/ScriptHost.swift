@@ -214,26 +214,27 @@ public final class ScriptHost: RecordingHooks {
 
     // MARK: RecordingHooks
 
-    public func redact(_ call: HookCall, emit: (RecordOp) -> Void) -> HookVerdict {
-        var current = call
-        var replaced = JSONObject()
-        let editable = call.phase == .response ? ["result", "error"] : ["params"]
+    public func redact(_ call: HookCall, message: RedactableMessage, emit: (RecordOp) -> Void) -> HookVerdict {
+        var message = message
+        // The body each redactor reads: the message as the redactors before it left it.
+        var body = message.text
+        let isResponse = call.phase == .response
+        let editable = isResponse ? ["result", "error"] : ["params"]
         let redactors = redactorScripts.count == 1
             ? (matches(redactorScripts[0], call) ? redactorScripts : [])
             : redactorScripts.filter { matches($0, call) }
         for (index, script) in redactors.enumerated() {
             // A switched-off redactor stays closed, and so does one that never loaded.
             guard script.state != .disabled, let lua = script.lua else { return .failed(script: script.name) }
-            let outcome = lua.call("redact", record: callRecord(current), requestBody: current.requestBody,
-                                   responseBody: current.phase == .response ? current.responseBody : nil,
-                                   context: contextRecord(current, script: script, hook: "redact"))
+            let outcome = lua.call("redact", record: callRecord(call), requestBody: isResponse ? call.requestBody : body,
+                                   responseBody: isResponse ? body : nil, context: contextRecord(call, script: script, hook: "redact"))
             account(script, hook: "redact", outcome)
-            for output in outcome.outputs { handle(output: output, from: script, call: current, emit: emit) }
+            for output in outcome.outputs { handle(output: output, from: script, call: call, emit: emit) }
             switch outcome.status {
             case .missing:
                 continue
             case .error, .limit:
-                failed(script, hook: "redact", error: outcome.error ?? "?", call: current,
+                failed(script, hook: "redact", error: outcome.error ?? "?", call: call,
                        consequence: "the payload was stored as \(RedactionMarker.failed.text)", emit: emit)
                 return .failed(script: script.name)
             case .ok:
@@ -242,26 +243,16 @@ public final class ScriptHost: RecordingHooks {
                 guard case .object(let returned) = value else {
                     failed(script, hook: "redact",
                            error: "redact must return nil, a table or argus.DROP (it returned \(ScriptManifest.typeName(value)))",
-                           call: current, consequence: "the payload was stored as \(RedactionMarker.failed.text)", emit: emit)
+                           call: call, consequence: "the payload was stored as \(RedactionMarker.failed.text)", emit: emit)
                     return .failed(script: script.name)
                 }
                 let parts = returned.members.filter { editable.contains($0.key) }
                 if parts.isEmpty { continue }
-                for part in parts { replaced[part.key] = part.value }
-                // The recorder compares with what it holds; a later redactor must see the new body now.
-                if index < redactors.count - 1 {
-                    let body = call.phase == .response ? current.responseBody : current.requestBody
-                    if let text = body, case .object(var message)? = try? JSONParser.parse(text) {
-                        for part in parts {
-                            message[part.key] = message[part.key].map { part.value.reordered(like: $0) } ?? part.value
-                        }
-                        let rewritten = JSONWriter.string(.object(message))
-                        if call.phase == .response { current.responseBody = rewritten } else { current.requestBody = rewritten }
-                    }
-                }
+                for part in parts { message.replace(part.key, with: part.value) }
+                if index < redactors.count - 1 { body = message.text }
             }
         }
-        return replaced.isEmpty ? .keep : .replace(replaced)
+        return message.isChanged ? .replace(message) : .keep
     }
 
     public func completed(_ call: HookCall, emit: (RecordOp) -> Void) {

@@ -286,11 +286,15 @@ enum HookBench {
 
         let redactor = ScriptHost(specs: [ScriptSpec(path: redactorPath)], options: .init(server: "bench", argusPID: 0), report: { print($0) })
         let requestPhase = call(.request), responsePhase = call(.response)
+        func message(_ text: String) -> RedactableMessage {
+            RedactableMessage((try? JSONParser.parse(text))?.objectValue ?? [:], text: text)
+        }
+        let requestMessage = message(request), responseMessage = message(response)
         var verdicts = 0
         let redactCalls = options.int("redact-calls", n / 10)
         let redact = measure(redactCalls) {
-            if case .replace = redactor.redact(requestPhase, emit: { _ in }) { verdicts += 1 }
-            if case .replace = redactor.redact(responsePhase, emit: { _ in }) { verdicts += 1 }
+            if case .replace = redactor.redact(requestPhase, message: requestMessage, emit: { _ in }) { verdicts += 1 }
+            if case .replace = redactor.redact(responsePhase, message: responseMessage, emit: { _ in }) { verdicts += 1 }
         }
         if options.values["verbose"] != nil { print(redactor.statuses().map(\.hookStats)) }
 
