@@ -89,11 +89,11 @@ import Testing
     }
 
     @Test func whatCountsAsMentioningRedact() {
-        #expect(ScriptHost.mayRedact("function redact(call) end"))
-        #expect(ScriptHost.mayRedact("redact = function(call) end"))
-        #expect(ScriptHost.mayRedact("_G['redact'] = f"))
-        #expect(ScriptHost.mayRedact("-- redact e-mails\nfunction on_call() end end"))
-        #expect(!ScriptHost.mayRedact("function on_call(call) argus.log(argus.redact.hash(call.tool)) end"))
-        #expect(!ScriptHost.mayRedact("local redacted = 1; local unredact = 2; M:redact()"))
+        #expect(LoadedScript.mayRedact("function redact(call) end"))
+        #expect(LoadedScript.mayRedact("redact = function(call) end"))
+        #expect(LoadedScript.mayRedact("_G['redact'] = f"))
+        #expect(LoadedScript.mayRedact("-- redact e-mails\nfunction on_call() end end"))
+        #expect(!LoadedScript.mayRedact("function on_call(call) argus.log(argus.redact.hash(call.tool)) end"))
+        #expect(!LoadedScript.mayRedact("local redacted = 1; local unredact = 2; M:redact()"))
     }
 }
