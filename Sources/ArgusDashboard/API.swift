@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// The REST API and the SSE stream (Docs/API.md describes every endpoint).
@@ -121,7 +122,7 @@ struct API: Sendable {
                               "schema_version": .number(String(schema)), "sqlite": .string(SQLiteConnection.libraryVersion),
                               "stats_ready": .bool(stats.isLoaded), "last_call_id": .number(String(feed.lastCallID)),
                               "sse_clients": .int(feed.subscriberCount),
-                              "uptime_s": .number(String((Clock.wallMicros() - startedAt) / 1_000_000))])
+                              "uptime_s": .number(String((SystemClock.wallMicros() - startedAt) / 1_000_000))])
             }
         } catch {
             return .json(["status": "error", "version": .string(version), "database": .string(pool.path),

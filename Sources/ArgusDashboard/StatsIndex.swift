@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// Latency histograms with logarithmic buckets: 32 per doubling (≈2.2% wide),

@@ -2,6 +2,7 @@ import ArgusCore
 import ArgusProxy
 import ArgusScripting
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// One call to replay: what was recorded, and where it came from.
@@ -189,11 +190,11 @@ public final class ReplayEngine {
 
     /// The database id of the replay run, once its first row is written (waits up to `timeout` seconds).
     public func recordedRunID(timeout: Double = 5) -> Int64? {
-        let deadline = Clock.monotonicNanos() + UInt64(timeout * 1e9)
-        while Clock.monotonicNanos() < deadline {
+        let deadline = SystemClock.monotonicNanos() + UInt64(timeout * 1e9)
+        while SystemClock.monotonicNanos() < deadline {
             if let id = pipeline?.writer.databaseID(of: 1) { return id }  // a replay records one run: the recorder's first
             if pipeline == nil { return nil }
-            Clock.sleep(seconds: 0.005)
+            SystemClock.sleep(seconds: 0.005)
         }
         return nil
     }

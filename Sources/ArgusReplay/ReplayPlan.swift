@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// Everything a replay needs: how to start the server, how the client greeted
@@ -100,7 +101,7 @@ public struct ReplayPlan: Sendable {
         if let sealed = launch.sealedArguments {
             server["sealed_args"] = ["key_id": .string(sealed.keyID), "data": .string(Data(sealed.bytes).base64EncodedString())]
         }
-        return ["argus_suite": 1, "exported_at": .string(TimeFormat.iso8601(micros: Clock.wallMicros())),
+        return ["argus_suite": 1, "exported_at": .string(TimeFormat.iso8601(micros: SystemClock.wallMicros())),
                 "source_run": sourceRun.map { .number(String($0)) } ?? .null,
                 "server": .object(server), "handshake": handshake.json,
                 "calls": .array(calls.map { call in
@@ -132,7 +133,7 @@ public struct ReplayPlan: Sendable {
                               params: c["params"] ?? [:], sealed: sealed,
                               expected: c["expected"]?.nonNull, expectedIsError: c["is_error"]?.boolValue ?? false,
                               latencyMicros: c["latency_us"]?.intValue.map(Int64.init),
-                              startedAt: c["started_at"]?.stringValue.flatMap(TimeFormat.parseISO8601) ?? Clock.wallMicros(),
+                              startedAt: c["started_at"]?.stringValue.flatMap(TimeFormat.parseISO8601) ?? SystemClock.wallMicros(),
                               inputSchema: c["input_schema"]?.nonNull,
                               annotations: c["annotations"]?.nonNull,
                               toolListed: c["tool_listed"]?.boolValue ?? (c["input_schema"]?.nonNull != nil))

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 /// Runs calls given as JSON (fixtures, or `argus calls --json` output) through
@@ -55,7 +56,7 @@ public final class FixtureRunner {
             config: RecorderConfig(serverName: server, launch: LaunchSpec(command: "fixture", args: [], cwd: "/", envNames: []),
                                    idleTimeoutSeconds: 1e9),
             hooks: host) { ops.append($0) }
-        var clock = Timestamp(monotonicNanos: 1_000_000_000, wallMicros: Clock.wallMicros())
+        var clock = Timestamp(monotonicNanos: 1_000_000_000, wallMicros: SystemClock.wallMicros())
         recorder.start(at: clock)
         var seqs: [(request: Int, response: Int?)] = []
         var frame = 0
@@ -283,7 +284,7 @@ enum Templates {
             var result = text
             while let start = result.firstRange(of: "{{today"), let end = result[start.upperBound...].firstRange(of: "}}") {
                 let offset = Int(result[start.upperBound..<end.lowerBound].replacing("+", with: "")) ?? 0
-                let day = TimeFormat.iso8601(micros: Clock.wallMicros() + Int64(offset) * 86_400_000_000).prefix(10)
+                let day = TimeFormat.iso8601(micros: SystemClock.wallMicros() + Int64(offset) * 86_400_000_000).prefix(10)
                 result.replaceSubrange(start.lowerBound..<end.upperBound, with: day)
             }
             return .string(result)

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 /// A stdio MCP server for demos and tests. It speaks both protocol eras: the
@@ -109,9 +110,9 @@ final class TestServer: @unchecked Sendable {
             waitingForClient[key] = { message in done.locked { answer = message; done.broadcast() } }
         }
         send(["jsonrpc": "2.0", "id": .string("srv-\(id)"), "method": .string(method), "params": params])
-        let deadline = Clock.monotonicNanos() + UInt64(timeout * 1e9)
+        let deadline = SystemClock.monotonicNanos() + UInt64(timeout * 1e9)
         return done.locked {
-            while answer == nil, Clock.monotonicNanos() < deadline { done.wait(untilMonotonicNanos: deadline) }
+            while answer == nil, SystemClock.monotonicNanos() < deadline { done.wait(untilMonotonicNanos: deadline) }
             return answer
         }
     }

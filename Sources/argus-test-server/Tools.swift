@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 /// The test server's tools.
@@ -106,7 +107,7 @@ enum Tools {
                 "city": .string(city), "temperature_c": .int(Int(seed % 35) - 5),
                 "conditions": .string(conditions[Int(seed / 35 % UInt32(conditions.count))]),
                 "humidity": .int(Int(seed % 60) + 30),
-                "observed_at": .string(TimeFormat.iso8601(micros: Clock.wallMicros())),
+                "observed_at": .string(TimeFormat.iso8601(micros: SystemClock.wallMicros())),
             ]
             return text(JSONWriter.string(report), structured: report)
 

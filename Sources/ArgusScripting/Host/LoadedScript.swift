@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 /// One script in a `ScriptHost`: its Lua state once loaded, what its file was when it was read
@@ -115,7 +116,7 @@ final class LoadedScript {
             lastError = nil
             errorTimes = []
             stats = [:]
-            loadedAt = Clock.wallMicros()
+            loadedAt = SystemClock.wallMicros()
             self.stamp = stamp
             failedStamp = nil
             alerts = AlertTracker()

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// Runs user scripts as hooks on recorded calls.
 ///
@@ -58,7 +59,7 @@ public final class ScriptHost: RecordingHooks {
                 script.state = .error
                 script.lastError = "not loaded: \(error)\(script.unloadedConsequence)"
                 report("argus: script \(script.name) (\(script.spec.path)) not loaded: \(error)\(script.unloadedConsequence)")
-                pending.append(.scriptOutput(ScriptOutputRecord(run: nil, requestSeq: nil, timestamp: Clock.wallMicros(),
+                pending.append(.scriptOutput(ScriptOutputRecord(run: nil, requestSeq: nil, timestamp: SystemClock.wallMicros(),
                                                                 script: script.name, kind: .error, level: "load", name: "load",
                                                                 message: error + script.unloadedConsequence,
                                                                 location: ScriptErrors.location(error))))
@@ -193,7 +194,7 @@ public final class ScriptHost: RecordingHooks {
         if reordered { sortByPriority() }
     }
 
-    public func statuses(at now: Int64 = Clock.wallMicros()) -> [ScriptStatusRecord] {
+    public func statuses(at now: Int64 = SystemClock.wallMicros()) -> [ScriptStatusRecord] {
         scripts.map { $0.status(argusPID: options.argusPID, server: options.server, at: now) }
     }
 
@@ -204,7 +205,7 @@ public final class ScriptHost: RecordingHooks {
     func failed(_ script: LoadedScript, hook: String, error: String, call: HookCall?, consequence: String,
                 emit: (RecordOp) -> Void) {
         let message = ScriptErrors.firstLine(error)
-        let now = Double(Clock.monotonicNanos()) / 1e9
+        let now = Double(SystemClock.monotonicNanos()) / 1e9
         let switchedOff = script.countFailure("\(hook): \(message)", at: now, limits: options.limits)
         let kept = outputs.recordError(message, hook: hook, location: ScriptErrors.location(error), from: script, call: call,
                                        emit: emit)

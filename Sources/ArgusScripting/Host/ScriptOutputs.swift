@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// What scripts emit — log lines, metric samples, alerts, their errors — turned into records,
 /// within each script's budget: texts capped, bytes and log lines per minute bounded, label sets
@@ -11,7 +12,7 @@ struct ScriptOutputs {
 
     /// One output of a hook (from `argus.log`, `argus.metric.*`, `argus.alert`, or an `alert` hook's value).
     func record(_ output: JSONValue, from script: LoadedScript, call: HookCall?, emit: (RecordOp) -> Void) {
-        let now = Clock.wallMicros()
+        let now = SystemClock.wallMicros()
         let limit = limits.textBytes
         func text(_ key: String) -> String? { output[key]?.stringValue.map { cappedText($0, limit: limit) } }
         var record = ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: now, script: script.name,
@@ -66,7 +67,7 @@ struct ScriptOutputs {
     /// minute; one over it is counted, not stored). Returns whether it was kept.
     func recordError(_ message: String, hook: String, location: String?, from script: LoadedScript, call: HookCall?,
                      emit: (RecordOp) -> Void) -> Bool {
-        let now = Clock.wallMicros()
+        let now = SystemClock.wallMicros()
         guard script.budget.allow(bytes: message.utf8.count, isLog: false, at: now) else { return false }
         emit(.scriptOutput(ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: now,
                                               script: script.name, kind: .error, level: hook, name: hook,
