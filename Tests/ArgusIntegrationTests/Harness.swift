@@ -130,9 +130,15 @@ final class Spawned: @unchecked Sendable {
         return Array(out[readOffset...])
     }
 
+    /// Stderr so far; once the process has exited, all of it: the exit can be seen before the
+    /// reader thread has the pipe's last bytes, so this waits (briefly: a grandchild may hold
+    /// the pipe open) for the end of the pipe.
     var stderrText: String {
+        let exited = !process.isRunning
+        let deadline = Date().addingTimeInterval(10)
         condition.lock()
         defer { condition.unlock() }
+        while exited && !errClosed && condition.wait(until: deadline) {}
         return String(decoding: err, as: UTF8.self)
     }
 
