@@ -1,7 +1,5 @@
 import ArgusCore
-import ArgusProxy
 import ArgusScripting
-import ArgusStore
 import Foundation
 
 /// Replays recorded calls against a live server, without an LLM: starts the

@@ -14,8 +14,8 @@ public struct ReplayResult: Sendable {
     public var changes: [JSONDiff.Change]
     public var latencyMicros: Int64?
     public var failure: String?
-    /// The run the replay was recorded into (kind `replay`); nil when no server was started
-    /// or the run's row could not be written in time.
+    /// The run the engine records into (kind `replay`, one per engine): nil before it has started
+    /// a server, for a skipped call, or when the run's row could not be written in time.
     public var replayRunID: Int64?
 
     public var isErrorChanged: Bool { outcome != .failed && outcome != .skipped && actualIsError != call.expectedIsError }

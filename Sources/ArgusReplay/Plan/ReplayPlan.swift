@@ -1,6 +1,5 @@
 import ArgusCore
 import ArgusStore
-import Foundation
 
 /// Everything a replay needs: how to start the server, how the client greeted
 /// it, and the calls. Built from the database or from a suite file.

@@ -1,5 +1,4 @@
 import ArgusCore
-import ArgusStore
 
 /// Seals redacted originals while recording (the recorder's `SecretSealer`).
 /// The key file is created on the first value to seal, on the recorder thread.

@@ -1,5 +1,4 @@
 import ArgusCore
-import Foundation
 
 /// Replays a plan's calls with one warm server and sums up.
 public enum SuiteRunner {
