@@ -2,6 +2,7 @@ import ArgusCore
 import ArgusStore
 import Crypto
 import Foundation
+
 /// The local key that seals redacted originals: 32 random bytes in
 /// `~/.argus/secret.key`, mode 0600, created on first use. Sealed values name
 /// the key they were sealed with, so a copy of the database without the key
