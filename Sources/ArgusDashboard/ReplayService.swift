@@ -80,8 +80,8 @@ final class ReplayService: @unchecked Sendable {
         var combinedPatch = patch
         if let arguments {
             let recorded = call.method == "tools/call" ? (call.params["arguments"] ?? [:]) : call.params
-            combinedPatch = ReplayEngine.mergePatch(from: recorded, to: arguments).map { edits in
-                patch.map { ReplayEngine.mergePatch(edits, $0) } ?? edits
+            combinedPatch = JSONMergePatch.patch(from: recorded, to: arguments).map { edits in
+                patch.map { JSONMergePatch.apply($0, to: edits) } ?? edits
             } ?? patch
         }
         var warnings = plan.missingSecretVariables(environment: ProcessInfo.processInfo.environment).map {
@@ -89,7 +89,6 @@ final class ReplayService: @unchecked Sendable {
         }
 
         let result: ReplayResult
-        let replayRun: Int64?
         var options = settings.template
         if let sessionRun {
             guard let session = monitor.locked({ sessions[sessionRun] }) else {
@@ -101,20 +100,16 @@ final class ReplayService: @unchecked Sendable {
                 return Self.failure(404, "replay session \(sessionRun) was stopped")
             }
             result = replayed
-            replayRun = session.runID
         } else {
             options.serverName = plan.serverName
-            options.redaction = options.redaction.including(environment: plan.launch.extraEnvironment)
             let engine = ReplayEngine(options: options, launch: plan.launch, handshake: plan.handshake, report: { _ in })
             result = engine.replay(call, patch: combinedPatch, ignore: IgnoreRules(ignore))
-            replayRun = engine.recordedRunID(timeout: 2)
             engine.close()
         }
         if result.outcome == .failed && warnings.isEmpty == false {
             warnings.append("a missing variable may be why the replay failed")
         }
         guard case .object(var body) = result.json else { return Outcome(status: 200, body: result.json) }
-        body["replay_run_id"] = replayRun.map { .number(String($0)) } ?? .null
         body["warnings"] = .array(warnings.map(JSONValue.string))
         return Outcome(status: 200, body: .object(body))
     }
@@ -145,7 +140,6 @@ final class ReplayService: @unchecked Sendable {
         }
         var options = settings.template
         options.serverName = plan.serverName
-        options.redaction = options.redaction.including(environment: plan.launch.extraEnvironment)
         let worker = SerialWorker(name: "replay-session")
         let launch = plan.launch, handshake = plan.handshake
         guard let (engine, failure, runID) = worker.run({ () -> (ReplayEngine, String?, Int64?) in

@@ -2,106 +2,10 @@ import ArgusCore
 import ArgusProxy
 import Foundation
 
-/// What can go wrong in a replay, each with a sentence a user can act on.
-public enum ReplayError: Error, CustomStringConvertible, Sendable {
-    case unknownCall(Int64)
-    case notReplayable(method: String)
-    case serverFailedToStart(command: String, reason: String, stderr: String)
-    case serverExited(status: String, stderr: String)
-    case toolGone(tool: String, available: [String])
-    case invalidParams(tool: String, problems: [String])
-    case timeout(seconds: Double, method: String)
-    case missingSecrets(pointers: [String], reason: String)
-    case badKey(String)
-    case mutation(String)
-    case protocolError(String)
-    case noLaunchSpec(run: Int64)
-    case redactedArguments(command: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .unknownCall(let id):
-            return "no call \(id) in the database (see `argus calls`)"
-        case .notReplayable(let method):
-            return "\(method) calls are not replayed (replayable: tools/call, resources/read, prompts/get)"
-        case .serverFailedToStart(let command, let reason, let stderr):
-            return "the server does not start any more: `\(command)` \(reason)" + Self.tail(stderr)
-        case .serverExited(let status, let stderr):
-            return "the server \(status) during the replay" + Self.tail(stderr)
-        case .toolGone(let tool, let available):
-            return "the server no longer has a tool named \(tool) (it has: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
-        case .invalidParams(let tool, let problems):
-            return "the params do not fit \(tool)'s recorded input schema: " + problems.joined(separator: "; ")
-        case .timeout(let seconds, let method):
-            return "no answer to \(method) within \(String(oneDecimal: seconds)) s (raise it with --timeout)"
-        case .missingSecrets(let pointers, let reason):
-            return "the call needs values that were redacted when it was recorded: \(pointers.joined(separator: ", ")) (\(reason)). "
-                + "Supply them with --params, e.g. --params '{\"\(Self.lastSegment(pointers.first))\": \"…\"}', or a mutate_replay script"
-        case .badKey(let message): return message
-        case .mutation(let message): return message
-        case .protocolError(let message): return message
-        case .noLaunchSpec(let run):
-            return "run \(run) has no server command to start; name a server from the config with --server"
-        case .redactedArguments(let command, let reason):
-            return "the server's command line was recorded with secrets redacted (`\(command)`), and \(reason); "
-                + "start it from a server in your config instead (--server NAME, or the dashboard's server choice)"
-        }
-    }
-
-    static func tail(_ stderr: String) -> String {
-        let lines = stderr.split(separator: "\n").suffix(5)
-        return lines.isEmpty ? "" : ". Its stderr ended with:\n  " + lines.joined(separator: "\n  ")
-    }
-
-    static func lastSegment(_ pointer: String?) -> String {
-        pointer.map { String($0.split(separator: "/").last ?? "") } ?? "name"
-    }
-}
-
-/// How to start a server: command, arguments, working directory, environment.
-public struct ServerLaunch: Sendable, Equatable {
-    public var command: String
-    /// As recorded: redacted when the command line held secrets (then `sealedArguments` has the originals).
-    public var arguments: [String]
-    public var cwd: String?
-    /// Variables to set on top of this process's environment.
-    public var extraEnvironment: [String: String]
-    /// The original arguments, sealed with the replay key, when `arguments` is redacted.
-    public var sealedArguments: SealedArguments?
-
-    public init(command: String, arguments: [String], cwd: String? = nil, extraEnvironment: [String: String] = [:],
-                sealedArguments: SealedArguments? = nil) {
-        self.command = command
-        self.arguments = arguments
-        self.cwd = cwd
-        self.extraEnvironment = extraEnvironment
-        self.sealedArguments = sealedArguments
-    }
-
-    /// The command line for messages (which reach JUnit files and API answers): redacted.
-    public var display: String {
-        let redactor = Redactor(policy: RedactionPolicy())
-        return ([redactor.redactText(command) ?? command] + (redactor.redactArguments(command: command, arguments) ?? arguments))
-            .joined(separator: " ")
-    }
-}
-
-/// A server's original command-line arguments (a JSON array of strings), AES-GCM sealed.
-public struct SealedArguments: Sendable, Equatable {
-    public var keyID: String
-    public var bytes: [UInt8]
-
-    public init(keyID: String, bytes: [UInt8]) {
-        self.keyID = keyID
-        self.bytes = bytes
-    }
-}
-
 /// A running server spoken to as an MCP client. Every byte both ways also goes
 /// to a recording pipeline, so the replay is recorded like any session.
 final class ServerConnection: @unchecked Sendable {
     let child: ChildProcess
-    let launch: ServerLaunch
     private let pipeline: RecordingPipeline
     private let redactor: Redactor
     private let answer: @Sendable (JSONValue) -> JSONValue
@@ -118,16 +22,16 @@ final class ServerConnection: @unchecked Sendable {
     ///   - redactor: for the stderr lines kept for error messages.
     ///   - answer: builds the response to a request the server sends (roots/list, sampling, ...).
     init(launch: ServerLaunch, arguments: [String], pipeline: RecordingPipeline, redactor: Redactor,
-         answer: @escaping @Sendable (JSONValue) -> JSONValue) throws {
+         answer: @escaping @Sendable (JSONValue) -> JSONValue) throws(ReplayError) {
         var environment = ProcessInfo.processInfo.environment
         environment.merge(launch.extraEnvironment) { $1 }
         do {
             child = try ChildProcess.spawn(command: launch.command, arguments: arguments,
                                            environment: launch.extraEnvironment.isEmpty ? nil : environment, cwd: launch.cwd)
         } catch {
-            throw ReplayError.serverFailedToStart(command: launch.display, reason: error.description, stderr: "")
+            pipeline.start(serverPID: nil)  // the replay run is begun all the same: it records the failure
+            throw .serverFailedToStart(command: launch.display, reason: error.description, stderr: "")
         }
-        self.launch = launch
         self.pipeline = pipeline
         self.redactor = redactor
         self.answer = answer
@@ -164,8 +68,9 @@ final class ServerConnection: @unchecked Sendable {
         bytes.append(0x0A)
         sending.locked {
             bytes.withUnsafeBytes { raw in
+                guard let start = raw.baseAddress else { return }  // never: a message is at least its newline
                 pipeline.record(.clientToServer, raw, at: Clock.now())
-                _ = Relay.writeAll(child.stdinFD, raw.baseAddress!, raw.count)
+                _ = Relay.writeAll(child.stdinFD, start, raw.count)
             }
         }
     }
