@@ -1,7 +1,5 @@
 // The dashboard's JavaScript: a small single-page app without dependencies.
 // Every recorded value reaches the page through textContent, never as HTML.
-enum UIScript {
-    static let javascript = #"""
 "use strict";
 
 // ---------- basics ----------
@@ -992,5 +990,3 @@ function alertRow(a) {
 window.addEventListener("hashchange", route);
 live.start();
 route();
-"""#
-}
