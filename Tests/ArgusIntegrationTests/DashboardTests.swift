@@ -73,7 +73,6 @@ import Testing
         #expect(detail["params"]?["arguments"]?["api_key"] == "[REDACTED]")
         #expect(detail["redacted_paths"] == ["/arguments/api_key"])
         #expect(detail["result_redacted_paths"] == [] && detail["error_redacted_paths"] == [])
-        #expect(detail["replay_concern"] == .null)  // echo is annotated read-only
         #expect(detail["sealed"] == true)
         #expect(detail["schema"]?["name"] == "echo" && detail["replayable"] == true)
         #expect(!dashboard.get("/api/calls/\(echoID)").body.contains("sk-live-abcdefghijklmnop123456"))
@@ -186,7 +185,8 @@ import Testing
 
         // Edited arguments are checked by the server, with the replay's own words, before a replay is sent.
         let check = { (body: String) in dashboard.send("POST", "/api/calls/\(id("calculate"))/replay/check", body: body) }
-        #expect(check(#"{"arguments": {"operation": "add", "a": 1, "b": 2}}"#).json == ["problems": []])
+        #expect(check(#"{"arguments": {"operation": "add", "a": 1, "b": 2}}"#).json == ["problems": [], "confirmation": .null])
+        #expect(check("{}").json == ["problems": [], "confirmation": .null])
         let problems = check(#"{"arguments": {"operation": "root", "a": "one"}}"#).json?["problems"]?.arrayValue?.compactMap(\.stringValue) ?? []
         #expect(problems.contains("arguments: missing required \"b\"") && problems.contains { $0.hasPrefix("arguments/a: expected") }
                 && problems.contains { $0.hasPrefix("arguments/operation: must be one of") }, "\(problems)")
@@ -204,13 +204,16 @@ import Testing
         let bareEcho = DashboardTests.ids(dashboard.get("/api/calls?tool=echo&server=bare")).first ?? 0
         let unannotated = dashboard.send("POST", "/api/calls/\(bareEcho)/replay", body: "{}")
         #expect(unannotated.status == 409 && unannotated.body.contains("no annotations"), "\(unannotated.body)")
-        // The page is told the same concern, in the same words, before it asks to replay.
-        #expect(dashboard.get("/api/calls/\(bareEcho)").json?["replay_concern"]?.stringValue?.contains("no annotations") == true)
 
         let destructive = dashboard.send("POST", "/api/calls/\(id("delete_file"))/replay", body: "{}")
         #expect(destructive.status == 409 && destructive.body.contains("annotated destructive"))
-        #expect(dashboard.get("/api/calls/\(id("delete_file"))").json?["replay_concern"] == "it is annotated destructive (destructiveHint: true)")
-        #expect(dashboard.get("/api/calls/\(id("get_weather"))").json?["replay_concern"] == .null)
+        #expect(destructive.json?["error"]?["message"]?.stringValue == "delete_file may change something when replayed: "
+                + "it is annotated destructive (destructiveHint: true). Confirm to replay (confirm_destructive: true).")
+        // The page asks first, with the same words, from the check it makes before a replay.
+        #expect(dashboard.send("POST", "/api/calls/\(id("delete_file"))/replay/check", body: "{}").json?["confirmation"]
+                == "delete_file may change something when replayed: it is annotated destructive (destructiveHint: true).")
+        #expect(dashboard.send("POST", "/api/calls/\(bareEcho)/replay/check", body: "{}").json?["confirmation"]?.stringValue?
+            .contains("no annotations") == true)
         let confirmed = dashboard.send("POST", "/api/calls/\(id("delete_file"))/replay", body: #"{"confirm_destructive": true}"#)
         #expect(confirmed.json?["outcome"] == "equal", "\(confirmed.body)")
 

@@ -62,14 +62,13 @@ struct CallsAPI: Sendable {
     }
 
     /// One call whole, with what the page would otherwise have to work out: where redacted values
-    /// are, whether it can be replayed, and what replaying it might change.
+    /// are, and whether it can be replayed.
     func call(id: Int64) throws -> HTTPResponse {
         try pool.withReader { reader in
             guard let detail = try reader.call(id: id) else { throw HTTPError(404, "no call \(id)") }
             guard case .object(var o) = detail.json else { return .json(detail.json) }
             let s = detail.summary
             let schema = try s.tool.flatMap { try reader.latestToolSchema(server: s.server, tool: $0, atOrBeforeRun: s.runID) }
-            let replayable = ReplayPlan.replayableMethods.contains(s.method) && s.direction == "c2s"
             o["schema"] = schema?.json ?? .null
             o["sealed"] = .bool(try reader.sealedParams(run: s.runID, seq: s.requestSeq) != nil)
             o["redacted_paths"] = RedactedPaths.json(in: detail.params)
@@ -78,8 +77,7 @@ struct CallsAPI: Sendable {
             o["replays"] = .array(try reader.replays(of: id).map(\.json))
             o["script_outputs"] = .array(try reader.scriptOutputs(kind: nil, run: s.runID, requestSeq: s.requestSeq, limit: 200)
                 .map(\.json))
-            o["replayable"] = .bool(replayable)
-            o["replay_concern"] = replayable ? replay.safetyConcern(callID: id, reader: reader).map(JSONValue.string) ?? .null : .null
+            o["replayable"] = .bool(ReplayPlan.replayableMethods.contains(s.method) && s.direction == "c2s")
             o["rounds"] = .array(try reader.rounds(of: s).map(\.json))
             return .json(.object(o))
         }
@@ -99,13 +97,15 @@ struct CallsAPI: Sendable {
                                        sessionRun: body["session_run"]?.intValue.map(Int64.init)))
     }
 
-    /// `POST /api/calls/:id/replay/check`: arguments as the user edits them, checked against the
-    /// tool's recorded input schema (the check a replay makes before it sends anything).
+    /// `POST /api/calls/:id/replay/check`: what a replay would refuse, before it is made. Arguments
+    /// as the user edits them are checked against the tool's recorded input schema; a tool that
+    /// may change something comes with the question to ask (the page asks before it replays).
     func check(_ request: HTTPRequest, id: Int64) throws -> HTTPResponse {
-        guard let arguments = try request.jsonObject()["arguments"], arguments.objectValue != nil else {
-            throw HTTPError(400, "arguments must be a JSON object")
-        }
-        return .json(["problems": .array(try replay.problems(callID: id, arguments: arguments).map(JSONValue.string))])
+        let arguments = try request.jsonObject()["arguments"]
+        if let arguments, arguments.objectValue == nil { throw HTTPError(400, "arguments must be a JSON object") }
+        let check = try replay.check(callID: id, arguments: arguments)
+        return .json(["problems": .array(check.problems.map(JSONValue.string)),
+                      "confirmation": check.confirmation.map(JSONValue.string) ?? .null])
     }
 
     func delete(_ request: HTTPRequest) throws -> HTTPResponse {

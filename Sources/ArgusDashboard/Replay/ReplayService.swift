@@ -51,9 +51,9 @@ final class ReplayService: @unchecked Sendable {
     }
 
     /// The plan for one recorded call: 404 for an unknown call, 422 for one that cannot be replayed.
-    private func plan(callID: Int64, reader: ArgusReader) throws(HTTPError) -> ReplayPlan {
+    private func plan(callID: Int64) throws(HTTPError) -> ReplayPlan {
         do {
-            return try ReplayPlan.forCall(callID, reader: reader)
+            return try pool.withReader { try ReplayPlan.forCall(callID, reader: $0) }
         } catch let error as ReplayError {
             if case .unknownCall = error { throw HTTPError(404, error.description) }
             throw HTTPError(422, error.description)
@@ -62,23 +62,22 @@ final class ReplayService: @unchecked Sendable {
         }
     }
 
-    private func plan(callID: Int64) throws -> ReplayPlan {
-        try pool.withReader { try plan(callID: callID, reader: $0) }
-    }
-
-    /// Why replaying the call could change something for real (the words `argus replay` uses, after
-    /// "TOOL may change something when replayed: "), or nil when it only reads or the user said so
-    /// (`replay.safe_tools`). Nil as well when it cannot be replayed at all: the replay says why.
-    func safetyConcern(callID: Int64, reader: ArgusReader) -> String? {
-        (try? plan(callID: callID, reader: reader))?.calls.first?.safetyConcern(safeTools: settings.template.safeTools)
-    }
-
-    /// What is wrong with edited arguments for the call's tool, by its recorded input schema
-    /// (`SchemaCheck`, as the replay itself checks them). Nothing to check for other methods.
-    func problems(callID: Int64, arguments: JSONValue) throws -> [String] {
+    /// A replay's checks, made before it: what is wrong with edited arguments (`SchemaCheck`
+    /// against the tool's recorded input schema, as the engine checks them before it sends), and,
+    /// for a tool that may change something, the question to ask first (`argus replay`'s words).
+    func check(callID: Int64, arguments: JSONValue?) throws -> (problems: [String], confirmation: String?) {
         let call = try plan(callID: callID).calls[0]
-        guard call.method == "tools/call", let schema = call.inputSchema else { return [] }
-        return SchemaCheck.problems(arguments, schema: schema)
+        var problems: [String] = []
+        if let arguments, call.method == "tools/call", let schema = call.inputSchema {
+            problems = SchemaCheck.problems(arguments, schema: schema)
+        }
+        return (problems, concern(call).map { $0 + "." })
+    }
+
+    /// "TOOL may change something when replayed: WHY", or nil when it only reads or the user said
+    /// so (`replay.safe_tools`).
+    private func concern(_ call: ReplayCall) -> String? {
+        call.safetyConcern(safeTools: settings.template.safeTools).map { "\(call.tool ?? "this tool") may change something when replayed: \($0)" }
     }
 
     /// Replays one call. `patch` is a JSON merge patch over the recorded arguments (the params of
@@ -87,9 +86,8 @@ final class ReplayService: @unchecked Sendable {
     func replay(callID: Int64, patch: JSONValue?, ignore: [String], confirmDestructive: Bool, sessionRun: Int64?) throws -> JSONValue {
         let plan = try plan(callID: callID)
         let call = plan.calls[0]
-        if let concern = call.safetyConcern(safeTools: settings.template.safeTools), !confirmDestructive {
-            throw HTTPError(409, "\(call.tool ?? "this tool") may change something when replayed: \(concern). "
-                                 + "Confirm to replay (confirm_destructive: true).")
+        if let concern = concern(call), !confirmDestructive {
+            throw HTTPError(409, "\(concern). Confirm to replay (confirm_destructive: true).")
         }
         var warnings = plan.missingSecretVariables(environment: ProcessInfo.processInfo.environment).map {
             "the recorded server had \($0) in its environment and the dashboard's environment does not"

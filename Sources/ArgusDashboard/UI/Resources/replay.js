@@ -1,7 +1,8 @@
 // Replay: the editor, the request, and the diff of what came back. The page sends what the user
 // meant: a JSON merge patch over the recorded arguments, so values left alone (redacted ones
-// among them) are sent as recorded. The rules are the server's: it checks edited arguments
-// against the tool's schema as they are typed, and says whether a replay needs confirming.
+// among them) are sent as recorded. The rules are the server's: before a replay, and as the user
+// types, it says what is wrong with edited arguments (the tool's schema) and, for a tool that may
+// change something, what to ask first, in the words `argus replay` uses.
 "use strict";
 
 // The editor's text as arguments ({ value }), or why it cannot be sent ({ problem }).
@@ -26,46 +27,50 @@ function replayPanel(c, recorded) {
     fill(problems, ...found.map((p) => h("li", { text: p })));
     button.disabled = found.length > 0;
   };
-  // The problems with what the editor holds now: its JSON, checked here; edits, checked by the
-  // server against the recorded input schema. Only the answer for the latest text is shown.
-  let checked = Promise.resolve([]);
+  // What the server would refuse. Arguments as recorded are not checked again: only edits are.
+  const check = (edited) => api(`/api/calls/${c.id}/replay/check`,
+    { method: "POST", body: { arguments: mergePatch(args, edited) === undefined ? undefined : edited } });
+
+  // As the user types: the JSON here, edits by the server; only the answer for the latest text is shown.
   let edits = 0;
-  const validate = () => {
+  const validate = async () => {
     const edit = ++edits;
     const edited = editedArguments(editor.value);
-    if (edited.problem) checked = Promise.resolve([edited.problem]);
-    else if (mergePatch(args, edited.value) === undefined) checked = Promise.resolve([]);  // as recorded
-    else {
-      show([]);
-      checked = api(`/api/calls/${c.id}/replay/check`, { method: "POST", body: { arguments: edited.value } })
-        .then((answer) => answer.problems, (error) => [`the parameters could not be checked: ${error.message}`]);
-    }
-    checked.then((found) => { if (edit === edits) show(found); });
-    return checked;
+    if (edited.problem || mergePatch(args, edited.value) === undefined) return show(edited.problem ? [edited.problem] : []);
+    show([]);
+    let found;
+    try { found = (await check(edited.value)).problems; } catch (error) { found = [`the parameters could not be checked: ${error.message}`]; }
+    if (edit === edits) show(found);
   };
   editor.addEventListener("input", validate);
 
   const send = async (confirmed) => {
     const edited = editedArguments(editor.value);
-    if (edited.problem || (await checked).length) return;
+    if (edited.problem) return show([edited.problem]);
     fill(confirmBox);
     button.disabled = true;
     fill(output, h("div", { class: "empty", text: "Replaying… (starting the server, repeating the handshake)" }));
     try {
       const ignored = ignore.value.split(",").map((x) => x.trim()).filter(Boolean);
       const body = { params_patch: mergePatch(args, edited.value), confirm_destructive: confirmed, ignore: ignored };
-      const result = await api(`/api/calls/${c.id}/replay`, { method: "POST", body });
-      fill(output, replayResult(result, recorded));
+      fill(output, replayResult(await api(`/api/calls/${c.id}/replay`, { method: "POST", body }), recorded));
     } catch (error) {
       fill(output, errorBox(error));
     } finally {
       validate();
     }
   };
-  button.addEventListener("click", () => {
-    if (!c.replay_concern) return send(false);
-    fill(confirmBox, h("div", { class: "confirm" },
-      h("strong", { text: `${c.tool} may change something when replayed: ${c.replay_concern}.` }), " ",
+  button.addEventListener("click", async () => {
+    const edited = editedArguments(editor.value);
+    if (edited.problem) return show([edited.problem]);
+    fill(confirmBox);
+    fill(output);  // the last replay's result goes at once: what shows next is this one's
+    let answer;
+    try { answer = await check(edited.value); } catch (error) { return fill(output, errorBox(error)); }
+    show(answer.problems);
+    if (answer.problems.length) return;
+    if (!answer.confirmation) return send(false);
+    fill(confirmBox, h("div", { class: "confirm" }, h("strong", { text: answer.confirmation }), " ",
       h("button", { class: "danger", id: "replay-confirm", onclick: () => send(true) }, "Replay anyway"), " ",
       h("button", { onclick: () => fill(confirmBox) }, "Cancel")));
   });
