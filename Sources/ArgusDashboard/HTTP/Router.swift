@@ -37,7 +37,7 @@ struct Router: Sendable {
         return route?.maxBodyBytes ?? Self.defaultMaxBodyBytes
     }
 
-    /// The response of the matching route; 404, or 405 when the path exists with other methods.
+    /// The response of the matching route; an `HTTPError` 404, or 405 when the path exists with other methods.
     func handle(_ request: HTTPRequest) throws -> HTTPResponse {
         let path = Self.segments(request.path)
         var allowed: [String] = []

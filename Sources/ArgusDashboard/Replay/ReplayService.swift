@@ -77,7 +77,9 @@ final class ReplayService: @unchecked Sendable {
     /// "TOOL may change something when replayed: WHY", or nil when it only reads or the user said
     /// so (`replay.safe_tools`).
     private func concern(_ call: ReplayCall) -> String? {
-        call.safetyConcern(safeTools: settings.template.safeTools).map { "\(call.tool ?? "this tool") may change something when replayed: \($0)" }
+        call.safetyConcern(safeTools: settings.template.safeTools).map {
+            "\(call.tool ?? "this tool") may change something when replayed: \($0)"
+        }
     }
 
     /// Replays one call. `patch` is a JSON merge patch over the recorded arguments (the params of
