@@ -50,39 +50,46 @@ final class ReplayService: @unchecked Sendable {
         OSThread(name: "replay-reaper", background: true) { [self] in reap() }
     }
 
-    struct Outcome {
-        var status: Int
-        var body: JSONValue
-    }
-
-    static func failure(_ status: Int, _ message: String) -> Outcome {
-        Outcome(status: status, body: ["error": ["status": .int(status), "message": .string(message)]])
-    }
-
-    /// Replays one call. `arguments` are the edited arguments as the user sees
-    /// them (redacted values left as markers are filled from the sealed originals).
-    func replay(callID: Int64, arguments: JSONValue?, patch: JSONValue?, ignore: [String], confirmDestructive: Bool,
-                sessionRun: Int64?) -> Outcome {
-        let plan: ReplayPlan
+    /// The plan for one recorded call: 404 for an unknown call, 422 for one that cannot be replayed.
+    private func plan(callID: Int64) throws(HTTPError) -> ReplayPlan {
         do {
-            plan = try pool.withReader { try ReplayPlan.forCall(callID, reader: $0) }
+            return try pool.withReader { try ReplayPlan.forCall(callID, reader: $0) }
         } catch let error as ReplayError {
-            if case .unknownCall = error { return Self.failure(404, error.description) }
-            return Self.failure(422, error.description)
+            if case .unknownCall = error { throw HTTPError(404, error.description) }
+            throw HTTPError(422, error.description)
         } catch {
-            return Self.failure(500, "\(error)")
+            throw HTTPError(500, "\(error)")
         }
+    }
+
+    /// A replay's checks, made before it: what is wrong with edited arguments (`SchemaCheck`
+    /// against the tool's recorded input schema, as the engine checks them before it sends), and,
+    /// for a tool that may change something, the question to ask first (`argus replay`'s words).
+    func check(callID: Int64, arguments: JSONValue?) throws -> (problems: [String], confirmation: String?) {
+        let call = try plan(callID: callID).calls[0]
+        var problems: [String] = []
+        if let arguments, call.method == "tools/call", let schema = call.inputSchema {
+            problems = SchemaCheck.problems(arguments, schema: schema)
+        }
+        return (problems, concern(call).map { $0 + "." })
+    }
+
+    /// "TOOL may change something when replayed: WHY", or nil when it only reads or the user said
+    /// so (`replay.safe_tools`).
+    private func concern(_ call: ReplayCall) -> String? {
+        call.safetyConcern(safeTools: settings.template.safeTools).map {
+            "\(call.tool ?? "this tool") may change something when replayed: \($0)"
+        }
+    }
+
+    /// Replays one call. `patch` is a JSON merge patch over the recorded arguments (the params of
+    /// other methods), as the user edited them; values it leaves alone, redacted ones among them,
+    /// are sent as recorded, from their sealed originals.
+    func replay(callID: Int64, patch: JSONValue?, ignore: [String], confirmDestructive: Bool, sessionRun: Int64?) throws -> JSONValue {
+        let plan = try plan(callID: callID)
         let call = plan.calls[0]
-        if let concern = call.safetyConcern(safeTools: settings.template.safeTools), !confirmDestructive {
-            return Self.failure(409, "\(call.tool ?? "this tool") may change something when replayed: \(concern). "
-                                     + "Confirm to replay (confirm_destructive: true).")
-        }
-        var combinedPatch = patch
-        if let arguments {
-            let recorded = call.method == "tools/call" ? (call.params["arguments"] ?? [:]) : call.params
-            combinedPatch = JSONMergePatch.patch(from: recorded, to: arguments).map { edits in
-                patch.map { JSONMergePatch.apply($0, to: edits) } ?? edits
-            } ?? patch
+        if let concern = concern(call), !confirmDestructive {
+            throw HTTPError(409, "\(concern). Confirm to replay (confirm_destructive: true).")
         }
         var warnings = plan.missingSecretVariables(environment: ProcessInfo.processInfo.environment).map {
             "the recorded server had \($0) in its environment and the dashboard's environment does not"
@@ -92,30 +99,32 @@ final class ReplayService: @unchecked Sendable {
         var options = settings.template
         if let sessionRun {
             guard let session = monitor.locked({ sessions[sessionRun] }) else {
-                return Self.failure(404, "no replay session \(sessionRun) (it was stopped or idle for too long)")
+                throw HTTPError(404, "no replay session \(sessionRun) (it was stopped or idle for too long)")
             }
             session.lock.locked { session.lastUsed = Clock.monotonicNanos() }
-            let patch = combinedPatch
             guard let replayed = session.worker.run({ session.engine.replay(call, patch: patch, ignore: IgnoreRules(ignore)) }) else {
-                return Self.failure(404, "replay session \(sessionRun) was stopped")
+                throw HTTPError(404, "replay session \(sessionRun) was stopped")
             }
             result = replayed
         } else {
             options.serverName = plan.serverName
             let engine = ReplayEngine(options: options, launch: plan.launch, handshake: plan.handshake, report: { _ in })
-            result = engine.replay(call, patch: combinedPatch, ignore: IgnoreRules(ignore))
+            result = engine.replay(call, patch: patch, ignore: IgnoreRules(ignore))
             engine.close()
         }
         if result.outcome == .failed && warnings.isEmpty == false {
             warnings.append("a missing variable may be why the replay failed")
         }
-        guard case .object(var body) = result.json else { return Outcome(status: 200, body: result.json) }
+        guard case .object(var body) = result.json else { return result.json }
         body["warnings"] = .array(warnings.map(JSONValue.string))
-        return Outcome(status: 200, body: .object(body))
+        // Where the page marks redacted values on either side of the diff.
+        body["expected_redacted_paths"] = RedactedPaths.json(in: result.call.expected)
+        body["actual_redacted_paths"] = RedactedPaths.json(in: result.actual)
+        return .object(body)
     }
 
     /// Starts a warm server: a named server from the config, or the one a recorded run used.
-    func startSession(serverName: String?, fromRun: Int64?) -> Outcome {
+    func startSession(serverName: String?, fromRun: Int64?) throws(HTTPError) -> JSONValue {
         var plan: ReplayPlan
         do {
             if let fromRun {
@@ -126,13 +135,15 @@ final class ReplayService: @unchecked Sendable {
                                   calls: [], sourceRun: nil)
             } else if let serverName {
                 let known = settings.servers.keys.sorted()
-                return Self.failure(404, "no server named \(serverName) in the configuration"
-                                         + (known.isEmpty ? "" : " (it has: \(known.joined(separator: ", ")))"))
+                throw HTTPError(404, "no server named \(serverName) in the configuration"
+                                     + (known.isEmpty ? "" : " (it has: \(known.joined(separator: ", ")))"))
             } else {
-                return Self.failure(400, "give \"server\" (a name from the configuration) or \"from_run\" (a recorded run id)")
+                throw HTTPError(400, "give \"server\" (a name from the configuration) or \"from_run\" (a recorded run id)")
             }
+        } catch let error as HTTPError {
+            throw error
         } catch {
-            return Self.failure(422, "\(error)")
+            throw HTTPError(422, "\(error)")
         }
         if let serverName, fromRun != nil, let launch = settings.servers[serverName] {
             plan.launch = launch  // a recorded run's handshake, with a configured server
@@ -152,27 +163,26 @@ final class ReplayService: @unchecked Sendable {
             }
             return (engine, nil, engine.recordedRunID())
         }) else {
-            return Self.failure(500, "the replay worker stopped")
+            throw HTTPError(500, "the replay worker stopped")
         }
         if let failure {
             worker.stop()
-            return Self.failure(502, failure)
+            throw HTTPError(502, failure)
         }
         guard let runID else {
             _ = worker.run { engine.close() }
             worker.stop()
-            return Self.failure(500, "the replay run was not recorded (is the database writable?)")
+            throw HTTPError(500, "the replay run was not recorded (is the database writable?)")
         }
         monitor.locked { sessions[runID] = Session(engine: engine, worker: worker, runID: runID) }
-        return Outcome(status: 201, body: ["run_id": .number(String(runID)), "server": .string(plan.serverName),
-                                           "command": .string(plan.launch.display)])
+        return ["run_id": .number(String(runID)), "server": .string(plan.serverName), "command": .string(plan.launch.display)]
     }
 
-    /// Stops a session's server. Nil when the run is not a session of this dashboard.
-    func stopSession(runID: Int64) -> Outcome? {
-        guard let session = monitor.locked({ sessions.removeValue(forKey: runID) }) else { return nil }
+    /// Stops a session's server. False when the run is not a session of this dashboard.
+    func stopSession(runID: Int64) -> Bool {
+        guard let session = monitor.locked({ sessions.removeValue(forKey: runID) }) else { return false }
         session.close()
-        return Outcome(status: 200, body: ["run_id": .number(String(runID)), "stopped": true])
+        return true
     }
 
     var sessionRunIDs: [Int64] { monitor.locked { Array(sessions.keys).sorted() } }
@@ -198,60 +208,6 @@ final class ReplayService: @unchecked Sendable {
                 return expired
             }
             for session in idle { session.close() }
-        }
-    }
-}
-
-/// Runs closures one at a time on its own long-lived thread, and waits for each.
-final class SerialWorker: @unchecked Sendable {
-    private let monitor = Monitor()
-    private var jobs: [() -> Void] = []
-    private var stopped = false
-
-    init(name: String) {
-        OSThread(name: name) { [self] in loop() }
-    }
-
-    /// Runs `body` on the worker's thread and returns its value; nil once the worker is stopped.
-    func run<T>(_ body: @escaping () -> T) -> T? {
-        let done = Monitor()
-        nonisolated(unsafe) var result: T?
-        nonisolated(unsafe) var finished = false
-        let accepted = monitor.locked { () -> Bool in
-            guard !stopped else { return false }
-            jobs.append {
-                let value = body()
-                done.locked {
-                    result = value
-                    finished = true
-                    done.broadcast()
-                }
-            }
-            monitor.broadcast()
-            return true
-        }
-        guard accepted else { return nil }
-        return done.locked {
-            while !finished { done.wait(untilMonotonicNanos: nil) }
-            return result
-        }
-    }
-
-    func stop() {
-        monitor.locked {
-            stopped = true
-            monitor.broadcast()
-        }
-    }
-
-    private func loop() {
-        while true {
-            let job = monitor.locked { () -> (() -> Void)? in
-                while jobs.isEmpty && !stopped { monitor.wait(untilMonotonicNanos: nil) }
-                return jobs.isEmpty ? nil : jobs.removeFirst()
-            }
-            guard let job else { return }
-            job()
         }
     }
 }

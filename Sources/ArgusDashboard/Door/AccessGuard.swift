@@ -1,29 +1,22 @@
 import ArgusCore
-import ArgusStore
-import Crypto
 import Foundation
 
-/// The dashboard's door: which Host and Origin headers are ours, and the
-/// token every mutating request must carry.
+/// The dashboard's door against other sites: which Host and Origin headers are ours.
 ///
 /// - Host: a page on evil.example that rebinds its DNS name to 127.0.0.1 sends
 ///   `Host: evil.example`; only the names this server is reached by pass.
 /// - Origin: browsers send it on cross-origin requests and on every POST; it
 ///   must be this server's own origin. No CORS header is ever sent.
-/// - Token: `X-Argus-Token` (or `Authorization: Bearer`) on POST/PUT/PATCH/DELETE.
-///   On loopback the page carries it in a meta tag: other sites' pages cannot read
-///   it (same-origin policy, and the Host check stops rebinding). On any other
-///   address the page does not carry it, since anyone reaching the page could.
-public struct AccessGuard: Sendable {
-    public let token: String
+///
+/// `TokenCheck`, next in the chain, asks changes for the token.
+public struct AccessGuard: HTTPMiddleware {
     /// Host names (without port) that may appear in Host and Origin, with this dashboard's port.
     public let allowedHosts: Set<String>
     /// Names given with `--allowed-host` (a tunnel, a proxy): any port, http or https.
     public let forwardedHosts: Set<String>
     public let port: Int
 
-    public init(token: String, bindHost: String, port: Int, extraHosts: [String] = []) {
-        self.token = token
+    public init(bindHost: String, port: Int, extraHosts: [String] = []) {
         self.port = port
         var hosts: Set<String> = ["localhost", "127.0.0.1", "::1"]
         hosts.insert(Self.normalized(bindHost))
@@ -32,42 +25,24 @@ public struct AccessGuard: Sendable {
         forwardedHosts = Set(extraHosts.map(Self.normalized))
     }
 
-    public enum Verdict: Equatable, Sendable {
-        case allowed
-        case denied(status: Int, message: String)
+    func handle(_ request: HTTPRequest, next: (HTTPRequest) throws -> HTTPResponse) throws -> HTTPResponse {
+        if let refusal = refusal(for: request) { throw refusal }
+        return try next(request)
     }
 
-    public static let mutatingMethods: Set<String> = ["POST", "PUT", "PATCH", "DELETE"]
-
-    public func check(_ request: HTTPRequest) -> Verdict {
+    /// Why the request is refused (403), or nil when it comes from this dashboard's own pages or a tool.
+    public func refusal(for request: HTTPRequest) -> HTTPError? {
         guard let host = request.header("host"), let (name, hostPort) = Self.split(host),
               forwardedHosts.contains(name) || allowedHosts.contains(name) && (hostPort == nil || hostPort == port)
         else {
-            return .denied(status: 403, message: "the Host header does not name this dashboard (DNS rebinding protection); "
-                                                  + "open http://127.0.0.1:\(port)/")
+            return HTTPError(403, "the Host header does not name this dashboard (DNS rebinding protection); "
+                                  + "open http://127.0.0.1:\(port)/")
         }
         if let origin = request.header("origin"), !isOwnOrigin(origin) {
-            return .denied(status: 403, message: "cross-origin requests are refused (Origin \(origin))")
+            return HTTPError(403, "cross-origin requests are refused (Origin \(origin))")
         }
         if request.header("sec-fetch-site") == "cross-site" {
-            return .denied(status: 403, message: "cross-site requests are refused")
-        }
-        if Self.mutatingMethods.contains(request.method) {
-            guard let presented = presentedToken(request) else {
-                return .denied(status: 401, message: "this endpoint changes things: send the token from ~/.argus/token "
-                                                     + "in an X-Argus-Token header")
-            }
-            guard Self.constantTimeEqual(presented, token) else {
-                return .denied(status: 403, message: "wrong token (see ~/.argus/token)")
-            }
-        }
-        return .allowed
-    }
-
-    func presentedToken(_ request: HTTPRequest) -> String? {
-        if let header = request.header("x-argus-token") { return header }
-        if let authorization = request.header("authorization"), authorization.lowercased().hasPrefix("bearer ") {
-            return String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            return HTTPError(403, "cross-site requests are refused")
         }
         return nil
     }
@@ -110,19 +85,11 @@ public struct AccessGuard: Sendable {
     /// Whether a `--host` can only be reached from this machine (see `Loopback.isLoopback(host:)`).
     public static func isLoopback(_ host: String) -> Bool { Loopback.isLoopback(host: host) }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for i in 0..<x.count { difference |= x[i] ^ y[i] }
-        return difference == 0
-    }
-
     /// This machine's addresses and host name, for a dashboard bound to all interfaces.
     static func machineAddresses() -> Set<String> {
         var result: Set<String> = []
         var buffer = [CChar](repeating: 0, count: 256)
-        if gethostname(&buffer, buffer.count) == 0 { result.insert(String(cString: buffer).lowercased()) }
+        if gethostname(&buffer, buffer.count) == 0 { result.insert(Self.text(buffer).lowercased()) }
         var list: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&list) == 0 else { return result }
         defer { freeifaddrs(list) }
@@ -133,7 +100,7 @@ public struct AccessGuard: Sendable {
                 let length = socklen_t(address.pointee.sa_family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
                 if [AF_INET, AF_INET6].contains(Int32(address.pointee.sa_family)),
                    getnameinfo(address, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
-                    let text = String(cString: host)
+                    let text = Self.text(host)
                     result.insert(String(text.split(separator: "%").first ?? ""))  // drop an IPv6 zone
                 }
             }
@@ -141,38 +108,9 @@ public struct AccessGuard: Sendable {
         }
         return result
     }
-}
 
-/// The dashboard token: 32 random bytes as hex in `~/.argus/token`, mode 0600,
-/// created on first start and kept, so API scripts can read it.
-public enum DashboardToken {
-    public static func path(environment: [String: String]) -> String {
-        ArgusDatabase.argusHome(environment: environment) + "/token"
+    /// A C string filled in by the system, up to its terminating zero.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
-
-    public static func loadOrCreate(path: String) throws -> String {
-        if let data = FileManager.default.contents(atPath: path) {
-            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard text.count >= 32, text.allSatisfy(\.isHexDigit) else {
-                throw DashboardError("\(path) does not hold an Argus token; delete it and start again to create a new one")
-            }
-            return text
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        let token = SymmetricKey(size: .bits256).withUnsafeBytes { bytes in bytes.map { String(format: "%02x", $0) }.joined() }
-        do {
-            if try PrivateFile.createOnce(path: path, contents: Array((token + "\n").utf8)) { return token }
-        } catch {
-            throw DashboardError(error.description)
-        }
-        return try loadOrCreate(path: path)  // another dashboard created it first
-    }
-}
-
-/// An error whose text is the whole message for the user.
-public struct DashboardError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }
