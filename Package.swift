@@ -39,9 +39,10 @@ let package = Package(
         ]),
 
         // The dashboard: a small HTTP/1.1 server, REST API, SSE live feed, embedded web UI.
+        // The web UI's files (UI/Resources) are compiled into the binary: one file to install, nothing to lose.
         .target(name: "ArgusDashboard", dependencies: [
             "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusReplay", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], resources: [.embedInCode("UI/Resources")]),
 
         // The installation: argus.config.json, client configuration, the starting config file, diagnose.
         .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusScripting", "ArgusProxy"]),

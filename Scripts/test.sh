@@ -20,7 +20,7 @@ lanes=("$@")
 
 set -e
 ensure_swift
-ensure_system_packages "${build_packages[@]}" git python3 libcurl4 chromium chromium-driver
+ensure_system_packages "${build_packages[@]}" git python3 libcurl4 chromium chromium-driver nodejs
 ensure_python_venv
 set +e
 

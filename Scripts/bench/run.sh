@@ -29,7 +29,7 @@ results=$(mktemp)
     taskset -c 0 "$bin/argus-bench" latency --rounds 20000 --warmup 2000
     echo
     echo "Unscheduled (the kernel places the 5 processes on the CPUs), three repetitions:"
-    for i in 1 2 3; do
+    for _ in 1 2 3; do
         echo
         "$bin/argus-bench" latency --rounds 10000 --warmup 1000
     done

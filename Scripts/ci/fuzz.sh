@@ -19,6 +19,7 @@ targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(http json framer)
 work=".build/fuzz"
 mkdir -p "$work/artifacts"
+# shellcheck disable=SC2054  # "fuzzer,address" is one swiftc argument
 flags=(-parse-as-library -sanitize=fuzzer,address -O -g)
 # Swift's own crash reporter would wait on a process ASan is already reporting on.
 export SWIFT_BACKTRACE=enable=no

@@ -40,8 +40,8 @@ lua_source() {
     rm -rf "$WORK/download" "$dir"
     mkdir -p "$WORK/download" "$dir"
     if (cd "$WORK/download" && apt-get source --download-only lua5.4 >/dev/null 2>&1); then
-        local orig
-        orig=$(ls "$WORK"/download/lua5.4_*.orig.tar.* | head -1)
+        local origs=("$WORK"/download/lua5.4_*.orig.tar.*)
+        local orig=${origs[0]}
         tar -xf "$orig" -C "$WORK/download"
         cp "$WORK"/download/lua-5.4*/src/*.[ch] "$dir/"
         echo "Debian source package $(basename "$orig")" >"$dir/SOURCE"
@@ -108,14 +108,14 @@ cp "$WORK/lua/lua.h" "$WORK/lua/luaconf.h" "$WORK/lua/lualib.h" "$WORK/lua/lauxl
 
 say "checks (Tests/CArgusLuaChecks) with $($CC --version | head -1)"
 build_objects "$WORK/obj" ""
-# shellcheck disable=SC2046
+# shellcheck disable=SC2046,SC2086  # the flag strings and the object lists are lists of words
 $CC $CFLAGS $SANITIZE -I"$ROOT/Sources/CArgusLua/include" "$ROOT/Tests/CArgusLuaChecks/checks.c" $(objects "$WORK/obj") -lm \
     $LDFLAGS -o "$WORK/checks"
 "$WORK/checks"
 
 say "fuzzing the host API (Tests/Fuzz/lua-host): the corpus, then ${FUZZ_SECONDS} s"
 build_objects "$WORK/obj-fuzz" "-fsanitize=fuzzer-no-link"
-# shellcheck disable=SC2046
+# shellcheck disable=SC2046,SC2086  # the flag strings and the object lists are lists of words
 $CC $CFLAGS $SANITIZE -fsanitize=fuzzer -I"$ROOT/Sources/CArgusLua/include" "$ROOT/Tests/Fuzz/lua-host/fuzz_host.c" \
     $(objects "$WORK/obj-fuzz") -lm $LDFLAGS -o "$WORK/fuzz_host"
 SEEDS=$ROOT/Tests/Fuzz/lua-host/corpus

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by Scripts/*.sh: make sure the machine has what building and testing
 # Argus needs, installing only what is missing. Source it; do not run it.
 
@@ -25,6 +26,7 @@ ensure_system_packages() {
         || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q "${missing[@]}" >/dev/null; }
 }
 
+# shellcheck disable=SC2034  # read by the scripts that source this file
 build_packages=(libsqlite3-dev liblua5.4-dev)
 
 # The pinned Python environment in .venv, rebuilt when the pins change.

@@ -35,7 +35,8 @@ public final class Dashboard: @unchecked Sendable {
     private let replay: ReplayService
     private var server: HTTPServer?
     private var router = Router()
-    private var guardian: AccessGuard?
+    /// What every request passes through, outermost first; set once the port is known.
+    private var middleware: MiddlewareChain?
 
     /// Opens the database (which must exist and be readable) and the token.
     public init(options: Options) throws {
@@ -62,15 +63,6 @@ public final class Dashboard: @unchecked Sendable {
     /// not by the name it was given.
     var embedsToken: Bool { server?.isLoopbackBound ?? false }
 
-    /// Bodies are read only for requests that change something (and so carry the token): up to
-    /// 16 MiB for a replay (edited arguments can be as large as the recorded call), 1 MiB elsewhere.
-    static func maxBodyBytes(for request: HTTPRequest) -> Int {
-        guard AccessGuard.mutatingMethods.contains(request.method) else { return 0 }
-        let path = Router.segments(request.path)
-        let isReplay = request.method == "POST" && path.count == 4 && path[0] == "api" && path[1] == "calls" && path[3] == "replay"
-        return isReplay ? 16 << 20 : 1 << 20
-    }
-
     /// The address to open, e.g. `http://127.0.0.1:3000/`.
     public var url: String {
         let host = AccessGuard.isWildcard(options.host) ? "127.0.0.1" : options.host.contains(":") ? "[\(options.host)]" : options.host
@@ -84,8 +76,13 @@ public final class Dashboard: @unchecked Sendable {
                               handler: { [unowned self] request in handle(request) })
         let port = try http.listen()
         // Everything requests read is in place before the first one is accepted.
-        guardian = AccessGuard(token: token, bindHost: options.host, port: port, extraHosts: options.extraHosts)
         server = http
+        middleware = MiddlewareChain([
+            SecurityHeaders(),  // on every answer, refusals included
+            ErrorMiddleware(),
+            AccessGuard(bindHost: options.host, port: port, extraHosts: options.extraHosts),
+            TokenCheck(token: token),
+        ])
         let api = API(pool: pool, feed: feed, stats: stats, replay: replay, version: options.version, startedAt: SystemClock.wallMicros())
         api.register(&router)
         try feed.start()
@@ -102,33 +99,23 @@ public final class Dashboard: @unchecked Sendable {
         replay.closeAll()
     }
 
-    /// The door, on the head alone: a request it refuses is answered before any of its body is read.
+    /// The door, on the head alone: the request goes through the middleware as if whole, up to an
+    /// endpoint that only says "send the body" (100 Continue). A middleware that refuses (Host,
+    /// Origin, token) answers first, with the headers every answer gets, and no body is read.
     func admit(_ head: HTTPRequest) -> Admission {
-        if let refusal = refusal(head) { return .refuse(secured(refusal)) }
-        return .accept(maxBodyBytes: Self.maxBodyBytes(for: head))
+        guard let middleware else { return .refuse(HTTPError(503, "starting").response) }
+        let answer = middleware.respond(to: head) { _ in HTTPResponse(status: 100) }
+        return answer.status == 100 ? .accept(maxBodyBytes: router.maxBodyBytes(for: head)) : .refuse(answer)
     }
 
-    func refusal(_ request: HTTPRequest) -> HTTPResponse? {
-        guard let guardian else { return .error(503, "starting") }
-        if case .denied(let status, let message) = guardian.check(request) { return .error(status, message) }
-        return nil
-    }
-
-    /// Every request passes the guard; every response gets the security headers.
+    /// A whole request: the middleware again (a request that reached here has passed it on its
+    /// head), then the page and its files, or the API.
     func handle(_ request: HTTPRequest) -> HTTPResponse {
-        if let refusal = refusal(request) { return secured(refusal) }
-        if request.method == "GET", let asset = Assets.response(for: request.path, token: embedsToken ? token : nil, version: options.version) {
-            return secured(asset)
+        guard let middleware else { return HTTPError(503, "starting").response }
+        let assets = Assets(token: embedsToken ? token : nil, version: options.version)
+        return middleware.respond(to: request) { request in
+            if request.method == "GET", let asset = assets.response(for: request.path) { return asset }
+            return try router.handle(request)
         }
-        return secured(router.handle(request))
-    }
-
-    func secured(_ response: HTTPResponse) -> HTTPResponse {
-        var response = response
-        response.headers += [("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"), ("referrer-policy", "no-referrer"),
-                             ("content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                                + "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")]
-        if response.header("cache-control") == nil { response.headers.append(("cache-control", "no-store")) }
-        return response
     }
 }

@@ -130,10 +130,12 @@ public final class ChildProcess: @unchecked Sendable {
         } ?? []
         defer { for p in cEnvironment { free(p) } }
         var execErrno: Int32 = 0
+        var watchdog: Int32 = -1
+        let watchdogGraceMS = Int32(min(max(watchdogGraceSeconds, 0), 3600) * 1000)
         let pid = cArgs.withUnsafeMutableBufferPointer { args in
             cEnvironment.withUnsafeMutableBufferPointer { env in
                 argus_spawn(path, args.baseAddress, environment == nil ? environ : env.baseAddress, cwd,
-                            stdinPipe[0], stdoutPipe[1], stderrPipe[1], &execErrno)
+                            stdinPipe[0], stdoutPipe[1], stderrPipe[1], watchdogGraceMS, &watchdog, &execErrno)
             }
         }
         close(stdinPipe[0])
@@ -149,7 +151,6 @@ public final class ChildProcess: @unchecked Sendable {
             if execErrno == EACCES || execErrno == ENOEXEC { throw .notExecutable(path: path, reason: reason) }
             throw .failed(command: command, reason: reason)
         }
-        let watchdog = argus_start_watchdog(pid, Int32(min(max(watchdogGraceSeconds, 0), 3600) * 1000))
         return ChildProcess(pid: pid, stdinFD: stdinPipe[1], stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0], watchdogFD: watchdog)
     }
 

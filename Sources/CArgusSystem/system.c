@@ -21,14 +21,21 @@ static void child_fail(int fd) {
 }
 
 pid_t argus_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                  int stdin_fd, int stdout_fd, int stderr_fd, int *exec_errno) {
-    int report[2];
+                  int stdin_fd, int stdout_fd, int stderr_fd, int watchdog_grace_ms, int *watchdog_fd,
+                  int *exec_errno) {
+    *watchdog_fd = -1;
+    int report[2], gate[2];
     if (pipe2(report, O_CLOEXEC) != 0) { *exec_errno = errno; return -1; }
+    if (pipe2(gate, O_CLOEXEC) != 0) {
+        *exec_errno = errno;
+        close(report[0]); close(report[1]);
+        return -1;
+    }
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         *exec_errno = errno;
-        close(report[0]); close(report[1]);
+        close(report[0]); close(report[1]); close(gate[0]); close(gate[1]);
         return -1;
     }
     if (pid == 0) {
@@ -52,10 +59,24 @@ pid_t argus_spawn(const char *path, char *const argv[], char *const envp[], cons
             if (s == SIGKILL || s == SIGSTOP) continue;
             signal(s, SIG_DFL);
         }
+        /* Wait for the watchdog to stand guard: a server that runs before it could outlive an
+           argus SIGKILLed in between. No word (argus died first) means no exec at all. */
+        close(gate[1]);
+        char go = 0;
+        ssize_t got;
+        do { got = read(gate[0], &go, 1); } while (got < 0 && errno == EINTR);
+        if (got != 1) _exit(127);
         execve(path, argv, envp);
         child_fail(report[1]);
     }
     close(report[1]);
+    close(gate[0]);
+    setpgid(pid, pid); /* as the child does: the group exists before the watchdog may signal it */
+    *watchdog_fd = argus_start_watchdog(pid, watchdog_grace_ms);
+    char go = 'G';
+    ssize_t sent;
+    do { sent = write(gate[1], &go, 1); } while (sent < 0 && errno == EINTR);
+    close(gate[1]);
     int child_errno = 0;
     ssize_t n;
     do { n = read(report[0], &child_errno, sizeof child_errno); } while (n < 0 && errno == EINTR);
@@ -64,6 +85,8 @@ pid_t argus_spawn(const char *path, char *const argv[], char *const envp[], cons
         /* exec failed: reap the child that reported it */
         int status;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        if (*watchdog_fd >= 0) argus_release_watchdog(*watchdog_fd);
+        *watchdog_fd = -1;
         *exec_errno = child_errno;
         return -1;
     }

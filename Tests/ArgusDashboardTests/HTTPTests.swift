@@ -97,7 +97,8 @@ import Testing
 }
 
 @Suite struct AccessGuardTests {
-    let door = AccessGuard(token: "s3cret-token-0123456789abcdef0123", bindHost: "127.0.0.1", port: 3000)
+    let door = AccessGuard(bindHost: "127.0.0.1", port: 3000)
+    let tokens = TokenCheck(token: "s3cret-token-0123456789abcdef0123")
 
     func request(_ method: String = "GET", host: String? = "127.0.0.1:3000", headers: [(String, String)] = []) -> HTTPRequest {
         var all = headers
@@ -107,57 +108,57 @@ import Testing
 
     @Test func theNamesThisDashboardAnswersToPass() {
         for host in ["127.0.0.1:3000", "localhost:3000", "LOCALHOST:3000", "[::1]:3000", "127.0.0.1"] {
-            #expect(door.check(request(host: host)) == .allowed, "\(host)")
+            #expect(door.refusal(for: request(host: host)) == nil, "\(host)")
         }
     }
 
     @Test func otherHostsAreRefused() {
         for host in ["evil.example:3000", "evil.example", "127.0.0.1:3001", "127.0.0.1.evil.example:3000", "[::1", ""] {
-            guard case .denied(let status, _) = door.check(request(host: host)) else { Issue.record("\(host) allowed"); continue }
-            #expect(status == 403)
+            guard let refusal = door.refusal(for: request(host: host)) else { Issue.record("\(host) allowed"); continue }
+            #expect(refusal.status == 403)
         }
-        guard case .denied(403, _) = door.check(request(host: nil)) else { Issue.record("no Host allowed"); return }
+        guard door.refusal(for: request(host: nil))?.status == 403 else { Issue.record("no Host allowed"); return }
     }
 
     @Test func crossOriginRequestsAreRefused() {
-        #expect(door.check(request(headers: [("Origin", "http://127.0.0.1:3000")])) == .allowed)
-        #expect(door.check(request(headers: [("Origin", "http://localhost:3000")])) == .allowed)
+        #expect(door.refusal(for: request(headers: [("Origin", "http://127.0.0.1:3000")])) == nil)
+        #expect(door.refusal(for: request(headers: [("Origin", "http://localhost:3000")])) == nil)
         for origin in ["https://evil.example", "http://127.0.0.1:3001", "null", "http://127.0.0.1:3000.evil.example"] {
-            guard case .denied(403, _) = door.check(request("POST", headers: [("Origin", origin), ("X-Argus-Token", door.token)])) else {
+            guard door.refusal(for: request("POST", headers: [("Origin", origin), ("X-Argus-Token", tokens.token)]))?.status == 403 else {
                 Issue.record("\(origin) allowed"); continue
             }
         }
-        guard case .denied(403, _) = door.check(request(headers: [("Sec-Fetch-Site", "cross-site")])) else {
+        guard door.refusal(for: request(headers: [("Sec-Fetch-Site", "cross-site")]))?.status == 403 else {
             Issue.record("cross-site fetch allowed"); return
         }
     }
 
     @Test func changesNeedTheToken() {
-        guard case .denied(401, let message) = door.check(request("POST")) else { Issue.record("no token allowed"); return }
-        #expect(message.contains("~/.argus/token"))
-        guard case .denied(403, _) = door.check(request("DELETE", headers: [("X-Argus-Token", "wrong")])) else {
+        guard let missing = tokens.refusal(for: request("POST")), missing.status == 401 else { Issue.record("no token allowed"); return }
+        #expect(missing.message.contains("~/.argus/token"))
+        guard tokens.refusal(for: request("DELETE", headers: [("X-Argus-Token", "wrong")]))?.status == 403 else {
             Issue.record("wrong token allowed"); return
         }
-        #expect(door.check(request("POST", headers: [("X-Argus-Token", door.token)])) == .allowed)
-        #expect(door.check(request("DELETE", headers: [("Authorization", "Bearer \(door.token)")])) == .allowed)
-        #expect(door.check(request("GET")) == .allowed)  // reads need no token
+        #expect(tokens.refusal(for: request("POST", headers: [("X-Argus-Token", tokens.token)])) == nil)
+        #expect(tokens.refusal(for: request("DELETE", headers: [("Authorization", "Bearer \(tokens.token)")])) == nil)
+        #expect(tokens.refusal(for: request("GET")) == nil)  // reads need no token
     }
 
     @Test func aWildcardBindAcceptsThisMachinesNames() {
-        let open = AccessGuard(token: "t", bindHost: "0.0.0.0", port: 80)
+        let open = AccessGuard(bindHost: "0.0.0.0", port: 80)
         #expect(open.allowedHosts.contains("127.0.0.1"))
-        #expect(open.check(HTTPRequest(method: "GET", target: "/", headers: [("host", "evil.example")])) != .allowed)
+        #expect(open.refusal(for: HTTPRequest(method: "GET", target: "/", headers: [("host", "evil.example")])) != nil)
     }
 
     @Test func aForwardedNameIsAcceptedOnAnyPortAndScheme() {
-        let tunnel = AccessGuard(token: "t", bindHost: "127.0.0.1", port: 3000, extraHosts: ["argus.example.ts.net"])
-        func check(_ headers: [(String, String)]) -> AccessGuard.Verdict {
-            tunnel.check(HTTPRequest(method: "GET", target: "/", headers: headers.map { (name: $0.0, value: $0.1) }))
+        let tunnel = AccessGuard(bindHost: "127.0.0.1", port: 3000, extraHosts: ["argus.example.ts.net"])
+        func check(_ headers: [(String, String)]) -> HTTPError? {
+            tunnel.refusal(for: HTTPRequest(method: "GET", target: "/", headers: headers.map { (name: $0.0, value: $0.1) }))
         }
-        #expect(check([("host", "argus.example.ts.net"), ("origin", "https://argus.example.ts.net")]) == .allowed)
-        #expect(check([("host", "argus.example.ts.net:8443"), ("origin", "https://argus.example.ts.net:8443")]) == .allowed)
-        #expect(check([("host", "127.0.0.1:3000"), ("origin", "https://127.0.0.1:3000")]) != .allowed)  // only forwarded names get https
-        #expect(check([("host", "other.ts.net")]) != .allowed)
+        #expect(check([("host", "argus.example.ts.net"), ("origin", "https://argus.example.ts.net")]) == nil)
+        #expect(check([("host", "argus.example.ts.net:8443"), ("origin", "https://argus.example.ts.net:8443")]) == nil)
+        #expect(check([("host", "127.0.0.1:3000"), ("origin", "https://127.0.0.1:3000")]) != nil)  // only forwarded names get https
+        #expect(check([("host", "other.ts.net")]) != nil)
     }
 
     @Test func loopbackIsRecognised() {
@@ -173,16 +174,31 @@ import Testing
 }
 
 @Suite struct RouterTests {
+    func answer(_ router: Router, _ request: HTTPRequest) -> HTTPResponse {
+        MiddlewareChain([ErrorMiddleware()]).respond(to: request, endpoint: router.handle)
+    }
+
     @Test func routesMatchMethodAndPattern() {
         var router = Router()
         router.add("GET", "/api/runs/:id") { _, p in .text("run \(p["id"]!)") }
         router.add("POST", "/api/runs/:id/stop") { _, p in .text("stop \(p["id"]!)") }
         func body(_ r: HTTPResponse) -> String { if case .bytes(let b) = r.body { return String(decoding: b, as: UTF8.self) } else { return "" } }
-        #expect(body(router.handle(HTTPRequest(method: "GET", target: "/api/runs/12"))) == "run 12")
-        #expect(body(router.handle(HTTPRequest(method: "POST", target: "/api/runs/12/stop"))) == "stop 12")
-        let wrongMethod = router.handle(HTTPRequest(method: "DELETE", target: "/api/runs/12"))
+        #expect(body(answer(router, HTTPRequest(method: "GET", target: "/api/runs/12"))) == "run 12")
+        #expect(body(answer(router, HTTPRequest(method: "POST", target: "/api/runs/12/stop"))) == "stop 12")
+        let wrongMethod = answer(router, HTTPRequest(method: "DELETE", target: "/api/runs/12"))
         #expect(wrongMethod.status == 405 && wrongMethod.header("allow") == "GET")
-        #expect(router.handle(HTTPRequest(method: "GET", target: "/api/nope")).status == 404)
+        #expect(answer(router, HTTPRequest(method: "GET", target: "/api/nope")).status == 404)
+    }
+
+    @Test func aRouteSaysHowLargeABodyItTakes() {
+        var router = Router()
+        router.add("POST", "/api/calls/:id/replay", maxBodyBytes: 16 << 20) { _, _ in .text("") }
+        router.add("POST", "/api/notify") { _, _ in .text("") }
+        router.add("GET", "/api/runs") { _, _ in .text("") }
+        #expect(router.maxBodyBytes(for: HTTPRequest(method: "POST", target: "/api/calls/7/replay")) == 16 << 20)
+        #expect(router.maxBodyBytes(for: HTTPRequest(method: "POST", target: "/api/notify")) == 1 << 20)
+        #expect(router.maxBodyBytes(for: HTTPRequest(method: "DELETE", target: "/api/unknown")) == 1 << 20)
+        #expect(router.maxBodyBytes(for: HTTPRequest(method: "GET", target: "/api/runs")) == 0)
     }
 }
 

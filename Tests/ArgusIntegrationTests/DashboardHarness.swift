@@ -119,7 +119,7 @@ final class EventStreamReader: @unchecked Sendable {
     }
 
     /// Waits for the first event matching `predicate` (events already received count).
-    func waitFor(timeout: Double = 10, _ predicate: (Event) -> Bool) -> Event? {
+    func waitFor(timeout: Double = 60, _ predicate: (Event) -> Bool) -> Event? {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         defer { condition.unlock() }
@@ -130,7 +130,7 @@ final class EventStreamReader: @unchecked Sendable {
     }
 
     /// Waits until `holds` is true of the events received so far (or the stream ends, or time runs out).
-    func waitUntil(timeout: Double = 10, _ holds: ([Event]) -> Bool) -> Bool {
+    func waitUntil(timeout: Double = 60, _ holds: ([Event]) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         defer { condition.unlock() }

@@ -38,6 +38,7 @@ import Testing
         let runs = dashboard.get("/api/runs")
         #expect(runs.json?["runs"]?.arrayValue?.count == 1)
         #expect(runs.json?["runs"]?[0]?["call_count"] == 8)  // initialize, tools/list and six tool calls
+        #expect(runs.json?["runs"]?[0]?["live_wrap"] == false)
 
         let run = dashboard.get("/api/runs/1")
         #expect(run.json?["calls"]?.arrayValue?.count == 8)
@@ -71,6 +72,7 @@ import Testing
         let detail = try #require(dashboard.get("/api/calls/\(echoID)").json)
         #expect(detail["params"]?["arguments"]?["api_key"] == "[REDACTED]")
         #expect(detail["redacted_paths"] == ["/arguments/api_key"])
+        #expect(detail["result_redacted_paths"] == [] && detail["error_redacted_paths"] == [])
         #expect(detail["sealed"] == true)
         #expect(detail["schema"]?["name"] == "echo" && detail["replayable"] == true)
         #expect(!dashboard.get("/api/calls/\(echoID)").body.contains("sk-live-abcdefghijklmnop123456"))
@@ -170,14 +172,27 @@ import Testing
 
         let weather = dashboard.send("POST", "/api/calls/\(id("get_weather"))/replay", body: #"{"ignore": ["observed_at"]}"#)
         #expect(weather.json?["outcome"] == "equal", "\(weather.body)")
-        let edited = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay",
-                                    body: #"{"arguments": {"operation": "add", "a": 40, "b": 3}}"#)
+        // The page sends what the user changed: a merge patch over the recorded arguments.
+        let edited = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: #"{"params_patch": {"a": 40}}"#)
         #expect(edited.json?["outcome"] == "changed")
         #expect(edited.json?["changes"]?.arrayValue?.contains { $0["path"] == "/result/structuredContent/result" && $0["after"] == 43 } == true)
-        let invalid = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: #"{"arguments": {"operation": "add"}}"#)
+        let invalid = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: #"{"params_patch": {"a": null, "b": null}}"#)
         #expect(invalid.json?["outcome"] == "failed")
         #expect(invalid.json?["failure"]?.stringValue?.contains("missing required \"a\"") == true)
         #expect(dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: "[1]").status == 400)
+        let whole = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: #"{"arguments": {"operation": "add"}}"#)
+        #expect(whole.status == 400 && whole.body.contains("params_patch"), "\(whole.body)")
+
+        // Edited arguments are checked by the server, with the replay's own words, before a replay is sent.
+        let check = { (body: String) in dashboard.send("POST", "/api/calls/\(id("calculate"))/replay/check", body: body) }
+        #expect(check(#"{"arguments": {"operation": "add", "a": 1, "b": 2}}"#).json == ["problems": [], "confirmation": .null])
+        #expect(check("{}").json == ["problems": [], "confirmation": .null])
+        let problems = check(#"{"arguments": {"operation": "root", "a": "one"}}"#).json?["problems"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(problems.contains("arguments: missing required \"b\"") && problems.contains { $0.hasPrefix("arguments/a: expected") }
+                && problems.contains { $0.hasPrefix("arguments/operation: must be one of") }, "\(problems)")
+        #expect(check(#"{"arguments": [1]}"#).status == 400)
+        #expect(dashboard.send("POST", "/api/calls/999/replay/check", body: #"{"arguments": {}}"#).status == 404)
+        #expect(HTTPProbe.request("POST", "/api/calls/\(id("calculate"))/replay/check", port: dashboard.port, body: #"{"arguments": {}}"#).status == 401)
 
         // A tool without recorded annotations is not assumed harmless either.
         let bare = try WrapSessionHarness(server: [Binaries.testServer], options: ["--name", "bare"],
@@ -192,6 +207,13 @@ import Testing
 
         let destructive = dashboard.send("POST", "/api/calls/\(id("delete_file"))/replay", body: "{}")
         #expect(destructive.status == 409 && destructive.body.contains("annotated destructive"))
+        #expect(destructive.json?["error"]?["message"]?.stringValue == "delete_file may change something when replayed: "
+                + "it is annotated destructive (destructiveHint: true). Confirm to replay (confirm_destructive: true).")
+        // The page asks first, with the same words, from the check it makes before a replay.
+        #expect(dashboard.send("POST", "/api/calls/\(id("delete_file"))/replay/check", body: "{}").json?["confirmation"]
+                == "delete_file may change something when replayed: it is annotated destructive (destructiveHint: true).")
+        #expect(dashboard.send("POST", "/api/calls/\(bareEcho)/replay/check", body: "{}").json?["confirmation"]?.stringValue?
+            .contains("no annotations") == true)
         let confirmed = dashboard.send("POST", "/api/calls/\(id("delete_file"))/replay", body: #"{"confirm_destructive": true}"#)
         #expect(confirmed.json?["outcome"] == "equal", "\(confirmed.body)")
 
@@ -386,6 +408,7 @@ import Testing
         let first = try Self.liveRun(session)
         let dashboard = try DashboardProcess(database: session.database, home: session.argusHome)
         defer { dashboard.stop() }
+        #expect(dashboard.get("/api/runs/\(first)").json?["run"]?["live_wrap"] == true)  // the page offers Stop from this
         #expect(HTTPProbe.request("POST", "/api/runs/start", port: dashboard.port, body: #"{"live": true}"#).status == 401)
         #expect(dashboard.send("POST", "/api/runs/start", body: #"{"live": true, "server": "beta"}"#).status == 409)
 

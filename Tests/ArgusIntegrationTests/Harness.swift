@@ -21,6 +21,11 @@ func temporaryDirectory(_ label: String = "it") -> String {
 }
 
 /// A child process with piped stdio, read by background threads.
+///
+/// Every wait is for an event (a line, an exit, a stderr message), bounded by a timeout.
+/// The timeouts are bounds, not expectations: generous, so that a machine busy with other
+/// work (the recorder runs at nice +10 and debug builds are slow) still passes; a real
+/// failure only takes longer to report.
 final class Spawned: @unchecked Sendable {
     let process = Process()
     private let stdinPipe = Pipe()
@@ -91,7 +96,7 @@ final class Spawned: @unchecked Sendable {
     func closeInput() { try? stdinPipe.fileHandleForWriting.close() }
 
     /// The next stdout line, or nil at EOF or timeout.
-    func readLine(timeout: Double = 10) -> String? {
+    func readLine(timeout: Double = 60) -> String? {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         defer { condition.unlock() }
@@ -108,7 +113,7 @@ final class Spawned: @unchecked Sendable {
     }
 
     /// The next stdout message that answers `id` (skipping notifications and server requests).
-    func response(to id: JSONValue, timeout: Double = 10) -> JSONValue? {
+    func response(to id: JSONValue, timeout: Double = 60) -> JSONValue? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline, let line = readLine(timeout: deadline.timeIntervalSinceNow) {
             if let message = try? JSONParser.parse(line), message["id"] == id, message["method"] == nil { return message }
@@ -117,7 +122,7 @@ final class Spawned: @unchecked Sendable {
     }
 
     /// Everything on stdout until EOF.
-    func readToEnd(timeout: Double = 30) -> [UInt8] {
+    func readToEnd(timeout: Double = 120) -> [UInt8] {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         defer { condition.unlock() }
@@ -125,14 +130,20 @@ final class Spawned: @unchecked Sendable {
         return Array(out[readOffset...])
     }
 
+    /// Stderr so far; once the process has exited, all of it: the exit can be seen before the
+    /// reader thread has the pipe's last bytes, so this waits (briefly: a grandchild may hold
+    /// the pipe open) for the end of the pipe.
     var stderrText: String {
+        let exited = !process.isRunning
+        let deadline = Date().addingTimeInterval(10)
         condition.lock()
         defer { condition.unlock() }
+        while exited && !errClosed && condition.wait(until: deadline) {}
         return String(decoding: err, as: UTF8.self)
     }
 
     /// All of stderr, once the process has closed it: right after exit, the reader thread may still be collecting it.
-    func stderrToEnd(timeout: Double = 30) -> String {
+    func stderrToEnd(timeout: Double = 120) -> String {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         defer { condition.unlock() }
@@ -140,7 +151,7 @@ final class Spawned: @unchecked Sendable {
         return String(decoding: err, as: UTF8.self)
     }
 
-    func waitForStderr(containing text: String, timeout: Double = 10) -> Bool {
+    func waitForStderr(containing text: String, timeout: Double = 60) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         defer { condition.unlock() }
@@ -151,7 +162,7 @@ final class Spawned: @unchecked Sendable {
     }
 
     /// Waits for exit; nil on timeout (the process is then killed).
-    func waitForExit(timeout: Double = 20) -> Int32? {
+    func waitForExit(timeout: Double = 120) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         if process.isRunning {
@@ -210,7 +221,7 @@ final class WrapSessionHarness: @unchecked Sendable {
     }
 
     /// Closes the client side and waits for the proxy to exit.
-    func finish(timeout: Double = 20) -> Int32? {
+    func finish(timeout: Double = 120) -> Int32? {
         proxy.closeInput()
         return proxy.waitForExit(timeout: timeout)
     }
@@ -228,7 +239,7 @@ func processExists(_ pid: Int32) -> Bool {
     return true
 }
 
-func waitUntil(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
+func waitUntil(timeout: Double = 60, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if condition() { return true }

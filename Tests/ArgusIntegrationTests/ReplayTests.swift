@@ -66,6 +66,39 @@ import Testing
         #expect(result["actual"]?["result"]?["structuredContent"]?["result"] == 42)
         #expect(result["latency_us"]?["before"]?.intValue != nil && result["latency_us"]?["after"]?.intValue != nil)
         #expect(result["is_error"]?["changed"] == false)
+        // The run the replay was recorded into is handed over with the result: the newest replay run.
+        let newest = try #require(try reader.runs().filter { $0.kind == "replay" }.map(\.id).max())
+        #expect(result["replay_run_id"]?.intValue.map(Int64.init) == newest && newest != replayRun.id)
+    }
+
+    @Test func oneLoadOfTheScriptsServesTheReplayAndItsRecording() throws {
+        let (session, ids) = try Self.record([("calculate", ["operation": "add", "a": 2, "b": 3])])
+        // State kept by mutate_replay (the engine's hook) is seen by redact (the recording's hook): one Lua state.
+        let script = session.directory + "/shared.lua"
+        try """
+            function mutate_replay(params) argus.state.mutations = (argus.state.mutations or 0) + 1 return params end
+            function redact(call, ctx)
+              if ctx.phase == "request" and call.method == "tools/call" then
+                call.params.arguments.mutations_seen = argus.state.mutations or 0
+                return call
+              end
+            end
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let replay = try Self.argus(["replay", String(ids[0]), "--script", script, "--json"], session: session)
+        #expect(replay.status == 0, "\(replay.out) \(replay.err)")
+        let runID = try #require(try JSONParser.parse(replay.out)["replay_run_id"]?.intValue)
+        var filter = CallFilter()
+        filter.run = Int64(runID)
+        filter.method = "tools/call"
+        let replayed = try #require(try session.reader().calls(filter).first)
+        #expect(try session.reader().call(id: replayed.id)?.params?["arguments"]?["mutations_seen"]?.intValue == 1)
+
+        // A script that does not load is said once, not once per hook family.
+        let broken = session.directory + "/broken.lua"
+        try "function on_call(call".write(toFile: broken, atomically: true, encoding: .utf8)
+        let unloaded = try Self.argus(["replay", String(ids[0]), "--script", broken], session: session)
+        #expect(unloaded.status == 0, "\(unloaded.out) \(unloaded.err)")
+        #expect(unloaded.err.components(separatedBy: "not loaded").count == 2, "\(unloaded.err)")
     }
 
     @Test func aSeededRandomFailureShowsAChangeWhenTheSeedDiffers() throws {

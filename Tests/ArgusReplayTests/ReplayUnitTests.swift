@@ -73,14 +73,6 @@ final class Messages: @unchecked Sendable {
 @Suite struct ReplayParamsTests {
     func parse(_ text: String) -> JSONValue { try! JSONParser.parse(text) }
 
-    @Test func mergePatchFollowsRFC7386() {
-        #expect(ReplayEngine.mergePatch(parse(#"{"a":"b","c":{"d":"e","f":"g"}}"#), parse(#"{"a":"z","c":{"f":null}}"#))
-                    .sameValue(as: parse(#"{"a":"z","c":{"d":"e"}}"#)))
-        #expect(ReplayEngine.mergePatch(parse(#"{"a":[1,2]}"#), parse(#"{"a":[3]}"#)).sameValue(as: parse(#"{"a":[3]}"#)))
-        #expect(ReplayEngine.mergePatch(parse(#"{"a":"b"}"#), parse(#"["c"]"#)).sameValue(as: parse(#"["c"]"#)))
-        #expect(ReplayEngine.mergePatch(parse(#"[1]"#), parse(#"{"a":{"b":1}}"#)).sameValue(as: parse(#"{"a":{"b":1}}"#)))
-    }
-
     func engine(_ directory: String) -> ReplayEngine {
         ReplayEngine(options: .init(databasePath: directory + "/a.db", keyPath: directory + "/none.key", serverName: "s"),
                      launch: ServerLaunch(command: "/bin/true", arguments: []),
@@ -109,18 +101,18 @@ final class Messages: @unchecked Sendable {
 
     @Test func statelessReplaysCarryTheProtocolInMeta() {
         let handshake = Handshake(stateless: true, protocolVersion: "2026-07-28", initializeParams: nil, clientAnswers: [:])
-        let params = ReplayEngine.withMeta(["name": "t", "arguments": [:]], handshake: handshake)
+        let params = handshake.withMeta(["name": "t", "arguments": [:]])
         #expect(params["_meta"]?["io.modelcontextprotocol/protocolVersion"] == "2026-07-28")
         let recorded: JSONValue = ["name": "t", "_meta": ["io.modelcontextprotocol/protocolVersion": "2026-07-28",
                                                           "io.modelcontextprotocol/clientInfo": ["name": "orig"]]]
-        #expect(ReplayEngine.withMeta(recorded, handshake: handshake)["_meta"]?["io.modelcontextprotocol/clientInfo"]?["name"] == "orig")
+        #expect(handshake.withMeta(recorded)["_meta"]?["io.modelcontextprotocol/clientInfo"]?["name"] == "orig")
     }
 }
 
 @Suite struct SuiteFileTests {
     @Test func aSuiteRoundTripsEverythingAReplayNeeds() throws {
         let call = ReplayCall(callID: 7, method: "tools/call", tool: "echo", params: ["name": "echo", "arguments": ["k": "[REDACTED]"]],
-                              sealed: (keyID: "00ff", bytes: [1, 2, 3, 250]), expected: ["result": ["content": []]],
+                              sealed: SealedValue(keyID: "00ff", bytes: [1, 2, 3, 250]), expected: ["result": ["content": []]],
                               expectedIsError: true, latencyMicros: 1234, startedAt: 1_700_000_000_123_456,
                               inputSchema: ["type": "object"], annotations: ["readOnlyHint": true])
         let plan = ReplayPlan(serverName: "srv", launch: ServerLaunch(command: "/usr/bin/srv", arguments: ["--stdio"], cwd: "/work"),
@@ -148,18 +140,5 @@ final class Messages: @unchecked Sendable {
         #expect {
             try ReplayPlan.fromSuite(["calls": []], path: "x.json")
         } throws: { "\($0)".contains("x.json is not an Argus suite") }
-    }
-}
-
-@Suite struct MergePatchBetweenTests {
-    func parse(_ text: String) -> JSONValue { try! JSONParser.parse(text) }
-
-    @Test func thePatchBetweenTwoValuesTurnsOneIntoTheOther() {
-        #expect(ReplayEngine.mergePatch(from: parse(#"{"city":"Lisbon"}"#), to: parse(#"{"city":"Lisbon"}"#)) == nil)
-        let original = parse(#"{"a":1,"b":{"c":2,"d":3},"e":[1],"gone":true}"#)
-        let edited = parse(#"{"a":1,"b":{"c":5,"d":3},"e":[1,2],"new":"x"}"#)
-        let patch = ReplayEngine.mergePatch(from: original, to: edited)
-        #expect(patch?.sameValue(as: parse(#"{"b":{"c":5},"e":[1,2],"gone":null,"new":"x"}"#)) == true)
-        #expect(ReplayEngine.mergePatch(original, patch!).sameValue(as: edited))
     }
 }

@@ -116,7 +116,7 @@ def test_a_live_call_appears_is_opened_replayed_and_diffed(argus, db, test_serve
     editor.clear()
     editor.send_keys('{"operation": "multiply", "a": 6}')
     wait(browser, lambda d: not d.find_element(By.ID, "replay-button").is_enabled())
-    assert '"b" is required' in browser.find_element(By.CSS_SELECTOR, ".problems").text
+    assert 'missing required "b"' in browser.find_element(By.CSS_SELECTOR, ".problems").text  # the server's words
     editor.clear()
     editor.send_keys('{"operation": "multiply", "a": 6, "b": 8}')
     wait(browser, lambda d: d.find_element(By.ID, "replay-button").is_enabled())

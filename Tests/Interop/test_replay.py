@@ -39,6 +39,7 @@ def test_convert_time_replays_equal(argus, db, tmp_path, mode):
     assert replay_run["protocol_version"] == ("2025-11-25" if mode == "legacy" else "2026-07-28")
     linked = query(db, "SELECT replay_of FROM calls WHERE run_id = ? AND method = 'tools/call'", replay_run["id"])
     assert linked == [{"replay_of": convert}]
+    assert result["replay_run_id"] == replay_run["id"]  # handed over with the result
 
     # The whole run as a suite: both convert_time calls and the error result are equal again.
     suite = tmp_path / "time-suite.json"

@@ -12,11 +12,16 @@
 ///
 /// `cwd`, when not NULL, is the child's working directory.
 ///
+/// The child's group gets a watchdog (`argus_start_watchdog`, with `watchdog_grace_ms`)
+/// before the child execs, so there is no moment when the server runs unguarded; its pipe
+/// is returned in `*watchdog_fd` (-1 when it could not be started).
+///
 /// Returns the child's pid, or -1 with `*exec_errno` set when fork or exec
 /// failed (exec failures, and a missing cwd, are reported back through a
 /// close-on-exec pipe).
 pid_t argus_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                  int stdin_fd, int stdout_fd, int stderr_fd, int *exec_errno);
+                  int stdin_fd, int stdout_fd, int stderr_fd, int watchdog_grace_ms, int *watchdog_fd,
+                  int *exec_errno);
 
 /// Starts a watchdog for the process group `pgid`, for the case the kernel's death
 /// signal does not cover: argus killed with SIGKILL while the server ignores SIGTERM.

@@ -59,9 +59,11 @@ struct Test: ParsableCommand {
                 }
                 plan = try ReplayPlan.fromSuite(value, path: suite)
                 name = ((suite as NSString).lastPathComponent as NSString).deletingPathExtension
+            } else if let runID {
+                plan = try ReplayPlan.forRun(runID, reader: try flags.database.reader(config))
+                name = "run-\(runID)"
             } else {
-                plan = try ReplayPlan.forRun(runID!, reader: try flags.database.reader(config))
-                name = "run-\(runID!)"
+                throw ValidationError("give either --run ID or --suite FILE")  // validate() has said so already
             }
             plan = try flags.prepare(plan, config: config)
         } catch let error as ReplayError {

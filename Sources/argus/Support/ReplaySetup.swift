@@ -41,15 +41,12 @@ struct ReplayFlags: ParsableArguments {
         if allow.contains(where: \.isEmpty) { throw ValidationError("--allow takes a tool name or a glob such as 'get_*'") }
     }
 
-    /// The engine options: config and flags together.
+    /// The engine options: config and flags together, for a plan that `prepare` returned.
     func engineOptions(_ config: Configuration, plan: ReplayPlan) throws -> ReplayEngine.Options {
-        var options = try replayEngineOptions(config, databasePath: database.path(config), serverName: server ?? plan.serverName,
-                                              scripts: scripts)
+        var options = try replayEngineOptions(config, databasePath: database.path(config), serverName: plan.serverName, scripts: scripts)
         options.timeoutSeconds = timeout
         options.ignore = IgnoreRules(ignore)
         options.safeTools += allow
-        // The replayed server sees this environment plus the launch's extra variables; their secret values are redacted too.
-        options.redaction = options.redaction.including(environment: plan.launch.extraEnvironment)
         return options
     }
 

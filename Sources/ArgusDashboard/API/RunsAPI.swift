@@ -1,0 +1,167 @@
+import ArgusCore
+import ArgusStore
+import Foundation
+
+/// Runs: listed, read (with their calls, stderr and timeline), begun and ended by hand,
+/// deleted; and the dashboard's own replay sessions, which are runs too.
+struct RunsAPI: Sendable {
+    let pool: ReaderPool
+    let feed: LiveFeed
+    let stats: StatsIndex
+    let replay: ReplayService
+
+    func register(_ router: inout Router) {
+        router.add("GET", "/api/runs") { request, _ in try runs(request) }
+        router.add("POST", "/api/runs/start") { request, _ in try start(request) }
+        router.add("GET", "/api/runs/:id") { request, params in try run(request, id: params.id()) }
+        router.add("GET", "/api/runs/:id/schema") { _, params in try schema(id: params.id()) }
+        router.add("GET", "/api/runs/:id/timeline") { request, params in try timeline(request, id: params.id()) }
+        router.add("POST", "/api/runs/:id/stop") { _, params in try stop(id: params.id()) }
+        router.add("DELETE", "/api/runs/:id") { _, params in try delete(id: params.id()) }
+    }
+
+    /// A run as the page shows it: with whether it is one of this dashboard's warm replay servers.
+    static func json(_ run: RunSummary, sessions: Set<Int64>) -> JSONValue {
+        guard case .object(var o) = run.dashboardJSON else { return run.dashboardJSON }
+        o["replay_session"] = .bool(sessions.contains(run.id))
+        return .object(o)
+    }
+
+    func runs(_ request: HTTPRequest) throws -> HTTPResponse {
+        let limit = try request.limit(default: 50)
+        let cursor = try request.integer("cursor")
+        let sessions = Set(replay.sessionRunIDs)
+        let runs = try pool.withReader {
+            try $0.runs(limit: limit, server: request.query("server"), beforeID: cursor, excludeReplays: !request.includesReplays,
+                        keeping: sessions.sorted())
+        }
+        return .page(runs, limit: limit, key: "runs", id: \.id) { Self.json($0, sessions: sessions) }
+    }
+
+    func run(_ request: HTTPRequest, id: Int64) throws -> HTTPResponse {
+        let limit = try request.limit(default: 500)
+        let cursor = try request.integer("cursor")
+        return try pool.withReader { reader in
+            guard let run = try reader.run(id: id) else { throw HTTPError(404, "no run \(id)") }
+            var filter = CallFilter()
+            filter.run = id
+            filter.limit = limit
+            filter.beforeID = cursor
+            let calls = try reader.calls(filter)
+            let logs = try reader.serverLogs(run: id, limit: 500)
+            return .json(["run": Self.json(run, sessions: Set(replay.sessionRunIDs)), "calls": .array(calls.map(\.json)),
+                          "next_cursor": calls.count == limit ? calls.last.map { .number(String($0.id)) } ?? .null : .null,
+                          "stderr": .array(logs.map { ["time": .string(TimeFormat.iso8601(micros: $0.timestamp)), "line": .string($0.line)] }),
+                          "tool_count": .int(try reader.toolSchemas(run: id).count)])
+        }
+    }
+
+    func schema(id: Int64) throws -> HTTPResponse {
+        try pool.withReader { reader in
+            guard try reader.run(id: id) != nil else { throw HTTPError(404, "no run \(id)") }
+            return .json(["run_id": .number(String(id)), "tools": .array(try reader.toolSchemas(run: id).map(\.json))])
+        }
+    }
+
+    /// `GET /api/runs/:id/timeline`: calls and notifications in wire order, paged forward by `seq`.
+    func timeline(_ request: HTTPRequest, id: Int64) throws -> HTTPResponse {
+        var filter = TimelineFilter()
+        filter.limit = try request.limit(default: 500)
+        filter.afterSeq = try request.integer("after") ?? 0
+        filter.method = request.filter("method")
+        if let kinds = request.filter("kind") {
+            var parsed = Set<TimelineEntry.Kind>()
+            for name in kinds.split(separator: ",") {
+                guard let kind = TimelineEntry.Kind(rawValue: String(name)) else {
+                    throw HTTPError(400, "kind must be a comma-separated list of call, pending, notification, other (got \(name))")
+                }
+                parsed.insert(kind)
+            }
+            filter.kinds = parsed
+        }
+        return try pool.withReader { reader in
+            guard try reader.run(id: id) != nil else { throw HTTPError(404, "no run \(id)") }
+            let entries = try reader.timeline(run: id, filter)
+            return .json(["run_id": .number(String(id)), "entries": .array(entries.map(Self.json)),
+                          "next_cursor": entries.count == filter.limit ? entries.last.map { .number(String($0.seq)) } ?? .null : .null])
+        }
+    }
+
+    /// A timeline entry with the pointers of the redacted values in its params, which the page marks.
+    static func json(_ entry: TimelineEntry) -> JSONValue {
+        guard case .object(var o) = entry.json, let params = o["params"], !params.isNull else { return entry.json }
+        o["redacted_paths"] = RedactedPaths.json(in: params)
+        return .object(o)
+    }
+
+    /// `POST /api/runs/start`: a warm replay server (`server` or `from_run`), or with `"live": true`
+    /// a new run for the live `argus wrap` processes.
+    func start(_ request: HTTPRequest) throws -> HTTPResponse {
+        let body = try request.jsonObject()
+        if body["live"]?.boolValue == true { return try startLive(body) }
+        defer { feed.nudge() }  // a server that failed to start is a run too
+        let session = try replay.startSession(serverName: body["server"]?.stringValue, fromRun: body["from_run"]?.intValue.map(Int64.init))
+        return .json(session, status: 201)
+    }
+
+    /// A new run for the live `argus wrap` processes (all, or one server's), named by `label`.
+    /// Each wrap splits at its next quiet moment.
+    func startLive(_ body: JSONValue) throws -> HTTPResponse {
+        let server = body["server"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        let label = body["label"]?.stringValue.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        if let label, label.count > 200 { throw HTTPError(400, "label is longer than 200 characters") }
+        let live = try pool.withReader { try $0.liveWrapRuns(server: server) }
+        guard !live.isEmpty else {
+            throw HTTPError(409, "no argus wrap\(server.map { " of \($0)" } ?? "") is recording to this database right now: "
+                                 + "start the MCP session first (its first run is already a run of its own)")
+        }
+        let requestID = try pool.withWriter { try RunRequests.insert(server: server, label: label, requestedBy: "dashboard", in: $0) }
+        return .json(["request_id": .number(String(requestID)), "server": server.map(JSONValue.string) ?? .null,
+                      "label": label.map(JSONValue.string) ?? .null,
+                      "ending": .array(live.map { ["run_id": .number(String($0.id)), "server": .string($0.serverName)] })],
+                     status: 202)
+    }
+
+    /// `POST /api/runs/:id/stop`: a replay session's server stops; a live wrap's run ends and
+    /// its session goes on in a new run.
+    func stop(id: Int64) throws -> HTTPResponse {
+        if replay.stopSession(runID: id) {
+            feed.nudge()
+            return .json(["run_id": .number(String(id)), "stopped": true])
+        }
+        let run = try pool.withReader { try $0.run(id: id) }
+        guard let run else { throw HTTPError(404, "no run \(id)") }
+        if run.endedAt != nil { throw HTTPError(409, "run \(id) has already ended") }
+        guard run.isLiveWrap else {
+            throw HTTPError(409, "run \(id) is not being recorded by a live argus wrap (pid \(run.argusPID.map(String.init) ?? "?") is gone)")
+        }
+        // The session is the MCP client's: the run ends, the session goes on in a new run.
+        let requestID = try pool.withWriter { try RunRequests.insert(endingRun: id, requestedBy: "dashboard", in: $0) }
+        return .json(["run_id": .number(String(id)), "request_id": .number(String(requestID)), "stopping": true,
+                      "message": .string("run \(id) ends within a second, or as soon as its pending calls complete; the session goes on in a new run")],
+                     status: 202)
+    }
+
+    /// `DELETE /api/runs/:id`: the run and everything recorded in it. A run still being recorded is refused.
+    func delete(id: Int64) throws -> HTTPResponse {
+        let run = try pool.withReader { try $0.run(id: id) }
+        guard let run else { throw HTTPError(404, "no run \(id)") }
+        if run.isLiveWrap || replay.sessionRunIDs.contains(id) {
+            throw HTTPError(409, "run \(id) is still being recorded; stop it first (POST /api/runs/\(id)/stop), then delete it")
+        }
+        let outcome = try pool.withWriter { try RunDeletion.delete(runs: [id], in: $0) }
+        try API.recount(pool: pool, stats: stats, feed: feed)
+        return .json(["deleted_runs": .int(outcome.runs), "deleted_calls": .int(outcome.calls)])
+    }
+}
+
+extension RunSummary {
+    /// The run as the dashboard sends it (the API and the live feed): with `live_wrap`, whether an
+    /// `argus wrap` is recording it now and so can be split or stopped by hand. The page cannot tell
+    /// from `ended_at`: a run whose wrap was killed stays open in the database.
+    var dashboardJSON: JSONValue {
+        guard case .object(var o) = json else { return json }
+        o["live_wrap"] = .bool(isLiveWrap)
+        return .object(o)
+    }
+}

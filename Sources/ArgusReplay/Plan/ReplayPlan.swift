@@ -1,0 +1,87 @@
+import ArgusCore
+import ArgusStore
+
+/// Everything a replay needs: how to start the server, how the client greeted
+/// it, and the calls. Built from the database or from a suite file.
+public struct ReplayPlan: Sendable {
+    public var serverName: String
+    public var launch: ServerLaunch
+    /// Environment variable names the recorded server had; missing secret-looking ones are worth a warning.
+    public var recordedEnvNames: [String]
+    public var handshake: Handshake
+    public var calls: [ReplayCall]
+    public var sourceRun: Int64?
+
+    public init(serverName: String, launch: ServerLaunch, recordedEnvNames: [String], handshake: Handshake, calls: [ReplayCall],
+                sourceRun: Int64?) {
+        self.serverName = serverName
+        self.launch = launch
+        self.recordedEnvNames = recordedEnvNames
+        self.handshake = handshake
+        self.calls = calls
+        self.sourceRun = sourceRun
+    }
+
+    /// The plan for one recorded call.
+    public static func forCall(_ id: Int64, reader: ArgusReader) throws -> ReplayPlan {
+        guard let detail = try reader.call(id: id) else { throw ReplayError.unknownCall(id) }
+        guard MCP.Method.replayable.contains(detail.summary.method) else { throw ReplayError.notReplayable(method: detail.summary.method) }
+        var plan = try forRun(detail.summary.runID, reader: reader, calls: [])
+        plan.calls = [try call(detail, reader: reader)]
+        return plan
+    }
+
+    /// The plan for every replayable call of a run (or the given ones).
+    public static func forRun(_ runID: Int64, reader: ArgusReader, calls given: [CallDetail]? = nil) throws -> ReplayPlan {
+        guard let run = try reader.run(id: runID) else { throw ReplayError.unknownRun(runID) }
+        guard !run.command.isEmpty else { throw ReplayError.noLaunchSpec(run: runID) }
+        let initialize = try reader.firstRequest(run: runID, method: MCP.Method.initialize)
+        let version = run.protocolVersion ?? initialize?["params"]?["protocolVersion"]?.stringValue
+        let handshake = Handshake(stateless: initialize == nil && version.map(MCP.Version.statelessRevisions.contains) == true,
+                                  protocolVersion: version, initializeParams: initialize?["params"],
+                                  clientAnswers: try reader.clientAnswers(run: runID))
+        let details: [CallDetail]
+        if let given {
+            details = given
+        } else {
+            var filter = CallFilter()
+            filter.run = runID
+            filter.limit = 100_000
+            details = try reader.details(try reader.calls(filter).reversed().filter { MCP.Method.replayable.contains($0.method) })
+        }
+        return ReplayPlan(serverName: run.serverName,
+                          launch: ServerLaunch(command: run.command, arguments: run.args, cwd: run.cwd,
+                                               sealedArguments: try reader.sealedArgs(run: runID).map {
+                                                   SealedValue(keyID: $0.keyID, bytes: $0.bytes)
+                                               }),
+                          recordedEnvNames: run.envNames, handshake: handshake,
+                          calls: try details.map { try call($0, reader: reader) }, sourceRun: runID)
+    }
+
+    static func call(_ detail: CallDetail, reader: ArgusReader) throws -> ReplayCall {
+        let s = detail.summary
+        let schema = try s.tool.flatMap { try reader.latestToolSchema(server: s.server, tool: $0, atOrBeforeRun: s.runID) }
+        var params = detail.params ?? [:]
+        if case .object(var p) = params, p["_meta"] != nil, s.method == MCP.Method.toolsCall {
+            // A progress token from the recording would point the server's notifications at a request that is gone.
+            p["_meta"] = p["_meta"].map { meta in
+                guard case .object(var m) = meta else { return meta }
+                m[MCP.MetaKey.progressToken] = nil
+                return .object(m)
+            }
+            params = .object(p)
+        }
+        return ReplayCall(callID: s.id, method: s.method, tool: s.tool, params: params,
+                          sealed: try reader.sealedParams(run: s.runID, seq: s.requestSeq).map { SealedValue(keyID: $0.keyID, bytes: $0.bytes) },
+                          expected: detail.response.map(ReplayResult.outcome),
+                          expectedIsError: s.isError, latencyMicros: s.latencyMicros, startedAt: s.startedAt,
+                          inputSchema: schema?.inputSchema.flatMap { try? JSONParser.parse($0) },
+                          annotations: schema?.annotations.flatMap { try? JSONParser.parse($0) }, toolListed: schema != nil)
+    }
+
+    /// Secret-looking variables the recorded server had that this environment lacks.
+    public func missingSecretVariables(environment: [String: String]) -> [String] {
+        let matcher = SecretKeyMatcher()
+        return recordedEnvNames.filter { matcher.isSecretVariable($0) && environment[$0] == nil && launch.extraEnvironment[$0] == nil }
+    }
+}
