@@ -11,6 +11,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        // PostgreSQL's wire protocol (SCRAM, TLS, extended queries): only ArgusPostgres loads it.
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         // System libraries and the small C shim for process control.
@@ -28,6 +31,12 @@ let package = Package(
         .target(name: "ArgusSystem", dependencies: ["ArgusCore"]),
         // SQLite schema, batched writer, queries.
         .target(name: "ArgusStore", dependencies: ["ArgusCore", "ArgusSystem", "CSQLite"]),
+        // PostgreSQL as a shared store beside the SQLite default (PostgresNIO); used only when
+        // `--db postgres://…` asks for it, so a wrap on SQLite never starts an event loop.
+        .target(name: "ArgusPostgres", dependencies: [
+            "ArgusCore", "ArgusSystem", "ArgusStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Lua 5.4 user scripts: hooks on every call, limits, outputs, hot reload.
         .target(name: "ArgusScripting", dependencies: ["ArgusCore", "ArgusSystem", "CArgusLua", "CArgusSystem"]),
         // Child process, byte relay, recording pipeline.
@@ -51,7 +60,7 @@ let package = Package(
             name: "argus",
             dependencies: [
                 "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay", "ArgusDashboard",
-                "ArgusSetup", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ArgusSetup", "ArgusPostgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore", "ArgusSystem"]),
@@ -62,8 +71,9 @@ let package = Package(
 
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"]),
         .testTarget(name: "ArgusStoreTests", dependencies: ["ArgusCore", "ArgusStore"]),
+        .testTarget(name: "ArgusPostgresTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusPostgres"]),
         .testTarget(name: "ArgusScriptingTests", dependencies: ["ArgusCore", "ArgusScripting", "CLua"]),
-        .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore"]),
+        .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusPostgres"]),
         .testTarget(name: "ArgusReplayTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusReplay"]),
         .testTarget(name: "ArgusDashboardTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusDashboard"]),
         .testTarget(name: "ArgusSetupTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusSetup"]),

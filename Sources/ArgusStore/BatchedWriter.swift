@@ -111,6 +111,8 @@ public final class BatchedWriter: @unchecked Sendable {
 
     private let applier = RecordApplier()
     private var connection: SQLiteConnection?
+    /// The store when it is not a SQLite file (`StoreBackends`); it reconnects by itself.
+    private var sink: (any RecordSink)?
     private var failingSince: UInt64?
     private var reportedProblem: String?
 
@@ -125,10 +127,14 @@ public final class BatchedWriter: @unchecked Sendable {
         var backoff = 0.05
         while true {
             do {
-                let db = try connect()
                 let recovery = recoveryMessage()
-                try applier.apply(batch, to: db, events: recovery.map { [(kind: "write_retry", message: $0, run: nil)] } ?? [])
-                monitor.locked { runIDs = applier.writtenRuns }
+                if StoreBackends.isExternal(options.path) {
+                    try writeToSink(batch, events: recovery.map { [(kind: "write_retry", message: $0)] } ?? [])
+                } else {
+                    let db = try connect()
+                    try applier.apply(batch, to: db, events: recovery.map { [(kind: "write_retry", message: $0, run: nil)] } ?? [])
+                    monitor.locked { runIDs = applier.writtenRuns }
+                }
                 if let recovery {
                     report("argus: \(recovery)")
                     failingSince = nil
@@ -156,6 +162,25 @@ public final class BatchedWriter: @unchecked Sendable {
                 backoff = min(backoff * 2, 2.0)
             }
         }
+    }
+
+    private var sinkRuns: [LocalRunID: Int64] = [:]
+
+    private func writeToSink(_ batch: [RecordOp], events: [(kind: String, message: String)]) throws {
+        if sink == nil {
+            guard let opened = try StoreBackends.sink(for: options.path) else {
+                throw UnknownStore(location: options.path)
+            }
+            sink = opened
+        }
+        try sink?.write(batch, runs: &sinkRuns, events: events)
+        monitor.locked { runIDs = sinkRuns }
+    }
+
+    /// `--db` names a URL no linked backend recognizes.
+    struct UnknownStore: Error, CustomStringConvertible {
+        let location: String
+        var description: String { "no store backend understands \(location) (SQLite files and postgres:// URLs are supported)" }
     }
 
     private func connect() throws -> SQLiteConnection {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArgusCore
+import ArgusPostgres
 import ArgusProxy
 import ArgusReplay
 import ArgusScripting
@@ -110,6 +111,14 @@ struct Wrap: ParsableCommand {
             configProblem = "\(error)"
         }
         let databasePath = database.path(config)
+        if PostgresLocation.isPostgres(databasePath) {
+            // Checked before the server starts (a password written into the URL is refused);
+            // connecting happens later, on the recorder's writer thread.
+            do { _ = try PostgresLocation(url: databasePath, environment: ProcessInfo.processInfo.environment) } catch {
+                throw CLIError("\(error)")
+            }
+            PostgresBackend.register()
+        }
         var options = WrapOptions(command: serverCommand[0], arguments: Array(serverCommand.dropFirst()),
                                   databasePath: databasePath)
         options.serverName = name

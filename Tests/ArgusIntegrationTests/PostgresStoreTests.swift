@@ -1,0 +1,120 @@
+import ArgusCore
+import ArgusPostgres
+import Foundation
+import Testing
+
+/// `argus wrap --db postgres://…` against the real PostgreSQL server Scripts/test.sh starts
+/// (ARGUS_TEST_POSTGRES_URL): many wraps from separate processes, each on its own connection,
+/// every row exactly once; and a store that is away never holds up a session.
+@Suite struct PostgresStoreTests {
+    /// A fresh database on the test server, and the environment a wrap needs to reach it.
+    struct Store {
+        let url: String
+        let location: PostgresLocation
+        let environment: [String: String]
+
+        init() throws {
+            let password = ProcessInfo.processInfo.environment["ARGUS_TEST_POSTGRES_PASSWORD"] ?? ""
+            environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": password]) { $1 }
+            let admin = try PostgresLocation(url: ProcessInfo.processInfo.environment["ARGUS_TEST_POSTGRES_URL"] ?? "", environment: [:])
+            var location = admin
+            location.database = "argus_wrap_\(UUID().uuidString.prefix(8).lowercased())"
+            let session = try PostgresSession.connect(admin, environment: environment)
+            defer { session.close() }
+            try session.execute(["CREATE DATABASE \(location.database)"])
+            self.location = location
+            url = location.description
+        }
+
+        func integer(_ statement: String) throws -> Int64? {
+            let session = try PostgresSession.connect(location, environment: environment)
+            defer { session.close() }
+            return try session.integer(statement)
+        }
+    }
+
+    static var available: Bool {
+        if ProcessInfo.processInfo.environment["ARGUS_TEST_POSTGRES_URL"] != nil { return true }
+        if ProcessInfo.processInfo.environment["ARGUS_REQUIRE_POSTGRES"] == "1" {
+            Issue.record("ARGUS_REQUIRE_POSTGRES=1 but ARGUS_TEST_POSTGRES_URL is not set")
+        } else {
+            print("skipping PostgreSQL wrap tests: ARGUS_TEST_POSTGRES_URL is not set (Scripts/test.sh starts a server)")
+        }
+        return false
+    }
+
+    @Test func twentyConcurrentWrapsStoreEveryCallExactlyOnce() throws {
+        guard Self.available else { return }
+        let store = try Store()
+        let wraps = 20
+        let callsEach = 25
+        let sessions = try (0..<wraps).map { _ in
+            try WrapSessionHarness(server: [Binaries.testServer], options: ["--name", "team"], environment: store.environment,
+                                   database: store.url)
+        }
+        DispatchQueue.concurrentPerform(iterations: wraps) { index in
+            let session = sessions[index]
+            session.initialize()
+            for call in 0..<callsEach {
+                let text = session.callTool("echo", ["message": .string("wrap-\(index)-call-\(call)")])?["content"]?[0]?["text"]?.stringValue
+                if text == nil { Issue.record("wrap \(index) call \(call) got no answer") }
+            }
+        }
+        for (index, session) in sessions.enumerated() {
+            let status = session.finish()
+            #expect(status == 0, "wrap \(index) exited \(String(describing: status)): \(session.proxy.stderrToEnd())")
+        }
+
+        #expect(try store.integer("SELECT count(*) FROM runs") == Int64(wraps))
+        #expect(try store.integer("SELECT count(*) FROM calls WHERE method = 'tools/call'") == Int64(wraps * callsEach))
+        #expect(try store.integer("SELECT count(DISTINCT (run_id, request_seq)) FROM calls") == store.integer("SELECT count(*) FROM calls"))
+        #expect(try store.integer("SELECT count(*) FROM runs WHERE ended_at IS NOT NULL") == Int64(wraps))
+        #expect(try store.integer("SELECT sum(call_count) FROM runs") == store.integer("SELECT count(*) FROM calls"))
+        #expect(try store.integer("SELECT sum(message_count) FROM runs") == store.integer("SELECT count(*) FROM messages"))
+    }
+
+    /// The store is unreachable (nothing listens): the session is relayed as ever, argus says
+    /// on stderr that recording is paused and why, and exits within its flush timeout.
+    @Test func anUnreachableStoreNeverStallsTheSession() throws {
+        let port = try closedPort()
+        let session = try WrapSessionHarness(server: [Binaries.testServer],
+                                             options: ["--flush-timeout", "2"],
+                                             database: "postgres://argus@127.0.0.1:\(port)/argus?sslmode=disable")
+        session.initialize()
+        for call in 0..<5 {
+            let text = session.callTool("echo", ["message": .string("call-\(call)")])?["content"]?[0]?["text"]?.stringValue
+            #expect(text?.contains("call-\(call)") == true, "call \(call) answered \(String(describing: text))")
+        }
+        #expect(session.proxy.waitForStderr(containing: "recording paused: cannot reach PostgreSQL at postgres://argus@127.0.0.1:\(port)"))
+        let started = Date()
+        _ = session.finish()
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(session.proxy.stderrToEnd().contains("could not be written"))
+    }
+
+    @Test func aPasswordInTheURLIsRefusedBeforeAnythingStarts() throws {
+        let session = try WrapSessionHarness(server: [Binaries.testServer], database: "postgres://argus:hunter2@127.0.0.1/argus")
+        let status = session.proxy.waitForExit(timeout: 60)
+        #expect(status != 0)
+        let stderr = session.proxy.stderrToEnd()
+        #expect(stderr.contains("PGPASSWORD"), "\(stderr)")
+        #expect(!stderr.contains("hunter2"), "\(stderr)")
+    }
+
+    func closedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
