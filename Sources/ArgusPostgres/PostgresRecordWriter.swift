@@ -54,8 +54,7 @@ public final class PostgresRecordWriter {
     /// numbers to database ids; it receives this batch's new runs only once the batch is known
     /// to be stored. A batch that threw may be passed again as it is.
     public func write(_ batch: [RecordOp], runs: inout [LocalRunID: Int64], events: [(kind: String, message: String)] = []) throws {
-        let db: PostgresSession
-        do { db = try connected() } catch { throw error }
+        let db = try connected()
         var applied = Applied()
         do {
             try db.transaction {

@@ -51,7 +51,7 @@ public final class PostgresSession: @unchecked Sendable {
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> [PostgresRow] {
         let connection = self.connection
-        return try Self.wait(timeoutSeconds: timeoutSeconds, location: location, onTimeout: { connection.close() }) {
+        return try Self.wait(timeoutSeconds: timeoutSeconds, location: location, onTimeout: { _ = connection.close() }) {
             try await connection.query(query, logger: Self.silent).collect()
         }
     }
@@ -87,7 +87,7 @@ public final class PostgresSession: @unchecked Sendable {
     public func close() {
         guard !connection.isClosed else { return }
         let connection = self.connection
-        _ = try? Self.wait(timeoutSeconds: 2, location: location, onTimeout: { connection.close() }) {
+        _ = try? Self.wait(timeoutSeconds: 2, location: location, onTimeout: { _ = connection.close() }) {
             try await connection.close()
         }
     }

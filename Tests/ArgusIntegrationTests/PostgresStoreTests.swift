@@ -101,6 +101,29 @@ import Testing
         #expect(!stderr.contains("hunter2"), "\(stderr)")
     }
 
+    @Test func diagnoseChecksTheConnectionTheSchemaThePermissionsAndTheLag() throws {
+        guard Self.available else { return }
+        let store = try Store()
+        let wrap = try WrapSessionHarness(server: [Binaries.testServer], environment: store.environment, database: store.url)
+        wrap.initialize()
+        _ = wrap.finish()
+
+        let diagnose = try Spawned(Binaries.argus, ["diagnose", "--db", store.url], environment: store.environment)
+        let output = String(decoding: diagnose.readToEnd(), as: UTF8.self)
+        _ = diagnose.waitForExit()
+        #expect(output.contains("✓ connected to PostgreSQL 1"), "\(output)")
+        #expect(output.contains("✓ schema version \(PostgresSchema.currentVersion)"), "\(output)")
+        #expect(output.contains("can record"), "\(output)")
+        #expect(output.contains("1 runs, 1 calls"), "\(output)")
+
+        var wrong = store.environment
+        wrong["PGPASSWORD"] = "not-the-password"
+        let refused = try Spawned(Binaries.argus, ["diagnose", "--db", store.url], environment: wrong)
+        let refusal = String(decoding: refused.readToEnd(), as: UTF8.self)
+        #expect(refused.waitForExit() == 1)
+        #expect(refusal.contains("✗ PostgreSQL at \(store.url) refused user argus: password authentication failed"), "\(refusal)")
+    }
+
     func closedPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
