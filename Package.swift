@@ -66,7 +66,8 @@ let package = Package(
         .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore", "ArgusSystem"]),
         // Benchmarks (Scripts/bench/run.sh); compares Argus with baselines measured in the same run.
         .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting",
-                                                              "CLua", "CSQLite"],
+                                                              "ArgusPostgres", "CLua", "CSQLite",
+                                                              .product(name: "PostgresNIO", package: "postgres-nio")],
                           path: "Scripts/bench/ArgusBench"),
 
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"]),

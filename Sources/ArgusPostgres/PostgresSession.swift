@@ -33,8 +33,9 @@ public final class PostgresSession: @unchecked Sendable {
             host: location.host, port: location.port, username: location.user, password: password,
             database: location.database, tls: try tls(for: location))
         configuration.options.connectTimeout = .milliseconds(Int64(timeoutSeconds * 1000))
+        let settled = configuration
         let connection = try wait(timeoutSeconds: timeoutSeconds + 1, location: location, onTimeout: {}) {
-            try await PostgresConnection.connect(configuration: configuration, id: 1, logger: silent)
+            try await PostgresConnection.connect(configuration: settled, id: 1, logger: silent)
         }
         return PostgresSession(location: location, connection: connection, timeoutSeconds: timeoutSeconds)
     }
@@ -51,7 +52,7 @@ public final class PostgresSession: @unchecked Sendable {
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> [PostgresRow] {
         let connection = self.connection
-        return try Self.wait(timeoutSeconds: timeoutSeconds, location: location, onTimeout: { _ = connection.close() }) {
+        return try Self.wait(timeoutSeconds: timeoutSeconds, location: location, onTimeout: { connection.closeNow() }) {
             try await connection.query(query, logger: Self.silent).collect()
         }
     }
@@ -87,7 +88,7 @@ public final class PostgresSession: @unchecked Sendable {
     public func close() {
         guard !connection.isClosed else { return }
         let connection = self.connection
-        _ = try? Self.wait(timeoutSeconds: 2, location: location, onTimeout: { _ = connection.close() }) {
+        _ = try? Self.wait(timeoutSeconds: 2, location: location, onTimeout: { connection.closeNow() }) {
             try await connection.close()
         }
     }
@@ -112,5 +113,13 @@ public final class PostgresSession: @unchecked Sendable {
             throw PostgresStoreError.connectionLost(reason: "no answer")
         }
         do { return try result.get() } catch { throw PostgresStoreError.from(error, location: location) }
+    }
+}
+
+extension PostgresConnection {
+    /// Starts closing without waiting (a statement that did not answer in time fails with it).
+    fileprivate func closeNow() {
+        let closing: EventLoopFuture<Void> = close()
+        _ = closing
     }
 }

@@ -83,6 +83,7 @@ public enum ArgusDatabase {
     /// directory must be writable too; a directory still to be created needs its nearest
     /// existing ancestor to be.
     public static func unwritableReason(path: String) -> String? {
+        if StoreBackends.isExternal(path) { return nil }  // not a file: its backend reports its own problems
         func parent(_ p: String) -> String {
             guard let slash = p.lastIndex(of: "/") else { return "." }
             return slash == p.startIndex ? "/" : String(p[..<slash])
