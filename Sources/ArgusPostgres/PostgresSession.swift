@@ -8,6 +8,10 @@ import Synchronization
 /// SQLite store beside it. PostgresNIO does the wire protocol (SCRAM, TLS, extended queries) on
 /// its shared event loop, which exists only once a PostgreSQL store is opened.
 ///
+/// It blocks its thread while a Task does the work on Swift's cooperative pool: call it from
+/// threads of one's own (the recorder's writer, the CLI's main thread), not from inside Swift
+/// concurrency, where blocked pool threads can leave the Task none to run on (a timeout then).
+///
 /// Every wait is bounded: an answer that does not come in `timeoutSeconds` closes the connection
 /// and throws `connectionLost`, so a server that hangs can delay recording, never a session.
 public final class PostgresSession: @unchecked Sendable {
@@ -34,8 +38,12 @@ public final class PostgresSession: @unchecked Sendable {
             database: location.database, tls: try tls(for: location))
         configuration.options.connectTimeout = .milliseconds(Int64(timeoutSeconds * 1000))
         let settled = configuration
-        let connection = try wait(timeoutSeconds: timeoutSeconds + 1, location: location, onTimeout: {}) {
-            try await PostgresConnection.connect(configuration: settled, id: 1, logger: silent)
+        // A connection that arrives after the wait gave up is closed, not dropped open.
+        let gaveUp = Mutex(false)
+        let connection = try wait(timeoutSeconds: timeoutSeconds + 1, location: location, onTimeout: { gaveUp.withLock { $0 = true } }) {
+            let connection = try await PostgresConnection.connect(configuration: settled, id: 1, logger: silent)
+            if gaveUp.withLock({ $0 }) { try? await connection.close() }
+            return connection
         }
         return PostgresSession(location: location, connection: connection, timeoutSeconds: timeoutSeconds)
     }

@@ -6,7 +6,7 @@ import Testing
 /// `argus wrap --db postgres://…` against the real PostgreSQL server Scripts/test.sh starts
 /// (ARGUS_TEST_POSTGRES_URL): many wraps from separate processes, each on its own connection,
 /// every row exactly once; and a store that is away never holds up a session.
-@Suite struct PostgresStoreTests {
+@Suite(.serialized) struct PostgresStoreTests {
     /// A fresh database on the test server, and the environment a wrap needs to reach it.
     struct Store {
         let url: String
