@@ -69,8 +69,8 @@ import Testing
         #expect(try store.integer("SELECT count(*) FROM calls WHERE method = 'tools/call'") == Int64(wraps * callsEach))
         #expect(try store.integer("SELECT count(DISTINCT (run_id, request_seq)) FROM calls") == store.integer("SELECT count(*) FROM calls"))
         #expect(try store.integer("SELECT count(*) FROM runs WHERE ended_at IS NOT NULL") == Int64(wraps))
-        #expect(try store.integer("SELECT sum(call_count) FROM runs") == store.integer("SELECT count(*) FROM calls"))
-        #expect(try store.integer("SELECT sum(message_count) FROM runs") == store.integer("SELECT count(*) FROM messages"))
+        #expect(try store.integer("SELECT sum(call_count)::BIGINT FROM runs") == store.integer("SELECT count(*) FROM calls"))
+        #expect(try store.integer("SELECT sum(message_count)::BIGINT FROM runs") == store.integer("SELECT count(*) FROM messages"))
     }
 
     /// The store is unreachable (nothing listens): the session is relayed as ever, argus says
