@@ -129,7 +129,7 @@ public final class ScriptHost: RecordingHooks {
                 script.state = .error
                 script.lastError = "not loaded: \(error)\(script.unloadedConsequence)"
                 report("argus: script \(script.name) (\(script.spec.path)) not loaded: \(error)\(script.unloadedConsequence)")
-                pending.append(.scriptOutput(ScriptOutputRecord(run: nil, requestSeq: nil, timestamp: Clock.wallMicros(),
+                pending.append(.scriptOutput(nil, ScriptOutputRecord(requestSeq: nil, timestamp: Clock.wallMicros(),
                                                                 script: script.name, kind: .error, level: "load", name: "load",
                                                                 message: error + script.unloadedConsequence,
                                                                 location: ScriptErrors.location(error))))
@@ -371,7 +371,7 @@ public final class ScriptHost: RecordingHooks {
                 dropped.records > 0 ? "\(dropped.records) outputs and errors dropped, \(dropped.bytes) bytes of text "
                     + "(limit \(options.limits.outputBytesPerMinute) bytes per minute)" : nil,
             ].compactMap { $0 }.joined(separator: "; ")
-            emit(.scriptOutput(ScriptOutputRecord(run: nil, requestSeq: nil, timestamp: time.wallMicros,
+            emit(.scriptOutput(nil, ScriptOutputRecord(requestSeq: nil, timestamp: time.wallMicros,
                                                   script: script.name, kind: .log, level: "warning", message: message)))
             if now - (script.printed["dropped outputs"] ?? -1e9) > 60 {
                 script.printed["dropped outputs"] = now
@@ -526,7 +526,7 @@ public final class ScriptHost: RecordingHooks {
         // Errors share the script's bytes per minute; one over it is counted, not stored or printed.
         let kept = script.budget.allow(bytes: message.utf8.count, isLog: false, at: wall)
         if kept {
-            emit(.scriptOutput(ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: wall,
+            emit(.scriptOutput(call?.run, ScriptOutputRecord(requestSeq: call?.requestSeq, timestamp: wall,
                                                   script: script.name, kind: .error, level: hook, name: hook,
                                                   message: message, location: ScriptErrors.location(error))))
         }
@@ -550,7 +550,7 @@ public final class ScriptHost: RecordingHooks {
         let now = Clock.wallMicros()
         let limit = options.limits.textBytes
         func text(_ key: String) -> String? { output[key]?.stringValue.map { cappedText($0, limit: limit) } }
-        var record = ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: now, script: script.name,
+        var record = ScriptOutputRecord(requestSeq: call?.requestSeq, timestamp: now, script: script.name,
                                         kind: .log)
         record.location = text("where")
         switch output["type"]?.stringValue {
@@ -567,7 +567,7 @@ public final class ScriptHost: RecordingHooks {
             case .keep: break
             case .refuse: return
             case .firstRefusal:
-                emit(.scriptOutput(ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: now,
+                emit(.scriptOutput(call?.run, ScriptOutputRecord(requestSeq: call?.requestSeq, timestamp: now,
                                                       script: script.name, kind: .log, level: "warning",
                                                       message: "metric \(name) has more than \(options.limits.labelSetsPerMetric) label sets; new ones are dropped")))
                 return
@@ -595,7 +595,7 @@ public final class ScriptHost: RecordingHooks {
         default:
             return
         }
-        emit(.scriptOutput(record))
+        emit(.scriptOutput(call?.run, record))
     }
 
     static func alertLevel(_ level: String?) -> String {

@@ -161,9 +161,12 @@ public final class SessionRecorder {
         nextRun += 1
         seq = 0
         let launch = storedLaunch
-        emit(.startRun(RunStart(run: run, serverName: config.serverName, launch: launch.spec, startedAt: wallMicros,
-                                argusPID: config.argusPID, serverPID: serverPID, kind: config.runKind, previousRun: previous,
-                                label: label, recordingError: config.recordingError, sealedArgs: launch.sealedArgs)))
+        var record = RunRecord(kind: config.runKind, serverName: config.serverName, command: launch.spec.command,
+                               args: launch.spec.args, cwd: launch.spec.cwd, envNames: launch.spec.envNames,
+                               argusPID: config.argusPID, serverPID: serverPID, startedAt: wallMicros, label: label,
+                               recordingError: config.recordingError)
+        record.sealedArgs = launch.sealedArgs
+        emit(.startRun(RunStart(run: run, previousRun: previous, record: record)))
         if previous != nil, peer != PeerInfo() { emit(.updateRun(run, peer)) }
     }
 
@@ -235,7 +238,7 @@ public final class SessionRecorder {
         if line.truncated {
             let text = String(decoding: bytes, as: UTF8.self)
             let body = redactor.redactText(text) ?? text
-            emit(.message(MessageRecord(run: run, seq: seq, direction: direction, timestamp: time.wallMicros,
+            emit(.message(run, MessageRecord(seq: seq, direction: direction, timestamp: time.wallMicros,
                                         kind: .invalid, method: nil, jsonrpcID: nil,
                                         body: "[TRUNCATED: \(line.size) bytes, first \(bytes.count) kept] " + body,
                                         size: line.size, redacted: true)))
@@ -249,7 +252,7 @@ public final class SessionRecorder {
         } catch {
             let text = String(decoding: bytes, as: UTF8.self)
             let redacted = redactor.redactText(text)
-            emit(.message(MessageRecord(run: run, seq: seq, direction: direction, timestamp: time.wallMicros,
+            emit(.message(run, MessageRecord(seq: seq, direction: direction, timestamp: time.wallMicros,
                                         kind: .invalid, method: nil, jsonrpcID: nil, body: redacted ?? text,
                                         size: line.size, redacted: redacted != nil)))
             return
@@ -275,7 +278,7 @@ public final class SessionRecorder {
             rewrittenByScript = true
         }
         let stored = redacted.map(Envelope.init) ?? envelope
-        emit(.message(MessageRecord(run: run, seq: seq, direction: direction, timestamp: time.wallMicros,
+        emit(.message(run, MessageRecord(seq: seq, direction: direction, timestamp: time.wallMicros,
                                     kind: envelope.kind, method: method, jsonrpcID: envelope.idText, body: body,
                                     size: line.size, redacted: !hits.isEmpty || rewrittenByScript)))
         // A request whose stored params differ from what was sent keeps its original, sealed, for replay;
@@ -404,7 +407,7 @@ public final class SessionRecorder {
         let redacted = redactor.redactText(text) ?? text
         stderrTail.append(redacted)
         if stderrTail.count > config.stderrTailLines { stderrTail.removeFirst(stderrTail.count - config.stderrTailLines) }
-        emit(.serverLog(ServerLogRecord(run: run, timestamp: time.wallMicros, line: redacted)))
+        emit(.serverLog(run, ServerLogRecord(timestamp: time.wallMicros, line: redacted)))
     }
 
     // MARK: correlation
@@ -542,15 +545,12 @@ public final class SessionRecorder {
     private func complete(_ call: PendingCall, response: (Envelope, Int, Int)?, status: CallStatus?,
                           errorMessage: String?, responseBody: String?, at time: Timestamp) {
         if call.isStream { openStreams -= 1 }
-        var record = CallRecord(run: call.run, requestSeq: call.seq, responseSeq: nil, direction: call.direction,
-                                method: call.method, tool: call.tool, target: call.target, jsonrpcID: call.idText,
-                                startedAt: call.start.wallMicros, endedAt: time.wallMicros,
-                                latencyMicros: time.micros(since: call.start), status: status ?? .ok, isError: false,
-                                errorCode: nil, errorMessage: errorMessage, progressCount: call.progressCount,
-                                cancelled: status == .cancelled, bytesIn: call.bytesIn, bytesOut: nil,
-                                replayOf: config.replayOf?(call.idText))
+        var record = CallRecord(server: config.serverName, requestSeq: call.seq, direction: call.direction, method: call.method,
+                                tool: call.tool, target: call.target, jsonrpcID: call.idText, startedAt: call.start.wallMicros,
+                                endedAt: time.wallMicros, latencyMicros: time.micros(since: call.start), status: status ?? .ok,
+                                errorMessage: errorMessage, progressCount: call.progressCount, cancelled: status == .cancelled,
+                                bytesIn: call.bytesIn, replayOf: config.replayOf?(call.idText))
         record.round = status == .inputRequired ? (call.round ?? 1) : call.round
-        record.firstRound = call.firstRound
         if let (envelope, responseSeq, size) = response {
             record.responseSeq = responseSeq
             record.bytesOut = size
@@ -569,14 +569,14 @@ public final class SessionRecorder {
         }
         if call.droppedBy != nil { record.errorMessage = nil }  // only metadata for dropped calls
         callsRecorded += 1
-        emit(.call(record))
+        emit(.call(call.run, record, firstRound: call.firstRound))
         if let hooks {
-            hooks.completed(HookCall(phase: .response, run: record.run, server: config.serverName, direction: call.direction,
+            hooks.completed(HookCall(phase: .response, run: call.run, server: config.serverName, direction: call.direction,
                                      method: call.method, tool: call.tool, target: call.target, requestID: call.idText,
                                      requestSeq: call.seq, startedAt: record.startedAt, latencyMicros: record.latencyMicros,
                                      status: record.status, isError: record.isError, errorCode: record.errorCode,
                                      errorMessage: record.errorMessage, progressCount: record.progressCount,
-                                     bytesIn: record.bytesIn, bytesOut: record.bytesOut,
+                                     bytesIn: call.bytesIn, bytesOut: record.bytesOut,
                                      requestBody: call.droppedBy == nil ? call.storedBody : nil,
                                      responseBody: call.droppedBy == nil ? responseBody : nil,
                                      replayOf: record.replayOf), emit: emit)
@@ -654,7 +654,7 @@ public final class SessionRecorder {
     private func recordToolSchemas(_ tools: [JSONValue], at time: Timestamp) {
         let records = tools.compactMap { tool -> ToolSchemaRecord? in
             guard let name = tool["name"]?.stringValue else { return nil }
-            return ToolSchemaRecord(run: run, name: name, title: tool["title"]?.stringValue,
+            return ToolSchemaRecord(name: name, title: tool["title"]?.stringValue,
                                     description: tool["description"]?.stringValue,
                                     inputSchema: tool["inputSchema"].map { JSONWriter.string($0) },
                                     outputSchema: tool["outputSchema"].map { JSONWriter.string($0) },

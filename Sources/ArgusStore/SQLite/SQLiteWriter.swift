@@ -1,0 +1,33 @@
+import ArgusCore
+
+/// Writes an SQLite recording: `ArgusWriter` over one connection, used by one thread at a time.
+/// The recorder's batches are in `SQLiteWriter+Recording`, deletes in `SQLiteWriter+Deletion`.
+public final class SQLiteWriter: ArgusWriter {
+    public let db: SQLiteConnection
+
+    public init(db: SQLiteConnection) {
+        self.db = db
+    }
+
+    /// Opens (and creates, private) the database at `path` for writing.
+    public convenience init(path: String, busyTimeoutMillis: Int32 = 5000) throws {
+        self.init(db: try ArgusDatabase.openForWriting(path: path, busyTimeoutMillis: busyTimeoutMillis))
+    }
+
+    public func requestRun(server: String?, endingRun runID: Int64?, label: String?, requestedBy: String) throws -> Int64 {
+        try db.insert(RunRequest(requestedAt: Clock.wallMicros(), server: server, runID: runID, label: label, requestedBy: requestedBy))
+    }
+
+    /// Runs `body` in a write transaction: committed when it returns, rolled back when it throws.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try db.execute("COMMIT")
+            return result
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+}
