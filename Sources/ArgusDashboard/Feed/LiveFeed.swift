@@ -3,7 +3,7 @@ import ArgusStore
 import Foundation
 
 /// Notices what any `argus wrap` process writes to the database, without being
-/// told: `PRAGMA data_version` changes whenever another connection commits, so
+/// told: the store's data version (SQLite's `PRAGMA data_version`) changes whenever another connection commits, so
 /// a 50 ms poll of it costs nothing when idle (5 ms for half a second after a
 /// change). On a change it reads `feed_changes` from where it stopped — numbered
 /// in commit order by triggers, so nothing committed is skipped, whichever process
@@ -24,10 +24,10 @@ final class LiveFeed: @unchecked Sendable {
     private(set) var polls = 0
     private var notifications = 0
     private var lastChangeAt: Int64?
-    private let onCalls: @Sendable ([CallSummary]) -> Void
+    private let onCalls: @Sendable ([CallRecord]) -> Void
     private let onDeleted: @Sendable () -> Void
 
-    init(databasePath: String, pollInterval: Double = 0.05, onCalls: @escaping @Sendable ([CallSummary]) -> Void,
+    init(databasePath: String, pollInterval: Double = 0.05, onCalls: @escaping @Sendable ([CallRecord]) -> Void,
          onDeleted: @escaping @Sendable () -> Void = {}) {
         self.databasePath = databasePath
         self.pollInterval = pollInterval
@@ -42,10 +42,8 @@ final class LiveFeed: @unchecked Sendable {
     var subscriberCount: Int { monitor.locked { subscribers.count } }
 
     func start() throws {
-        let reader = try ArgusReader(path: databasePath)
-        let (range, calls) = try reader.snapshot {
-            (try reader.feedRange(), try reader.db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0)
-        }
+        let reader = try ArgusDatabase.reader(path: databasePath)
+        let (range, calls) = try reader.snapshot { (try reader.feedRange(), try reader.newestCallID()) }
         monitor.locked {
             position = range.newest
             newestCall = calls
@@ -94,7 +92,7 @@ final class LiveFeed: @unchecked Sendable {
 
     // MARK: polling
 
-    private func run(_ reader: ArgusReader) {
+    private func run(_ reader: any ArgusReader) {
         var lastVersion: Int64 = -1
         var lastChange: UInt64 = 0
         while true {
@@ -111,7 +109,7 @@ final class LiveFeed: @unchecked Sendable {
             }
             guard proceed else { return }
             do {
-                let version = try reader.db.scalarInt("PRAGMA data_version") ?? 0
+                let version = try reader.dataVersion()
                 if version == lastVersion && !wasNudged { continue }
                 lastVersion = version
                 lastChange = Clock.monotonicNanos()
@@ -124,12 +122,12 @@ final class LiveFeed: @unchecked Sendable {
     }
 
     /// Publishes every change after the position, a window at a time.
-    private func drain(_ reader: ArgusReader) throws {
+    private func drain(_ reader: any ArgusReader) throws {
         while true {
             let window = try FeedWindow.read(after: lastEventID, limit: Self.windowSize, from: reader)
             if !window.calls.isEmpty { onCalls(window.calls) }
             // SQLite gives new calls the ids of deleted newest ones: after a delete, the newest id is looked up again.
-            let newest = window.deleted ? try reader.db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0 : nil
+            let newest = window.deleted ? try reader.newestCallID() : nil
             if window.deleted { onDeleted() }
             monitor.locked {
                 position = window.through

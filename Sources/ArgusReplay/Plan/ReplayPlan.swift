@@ -27,8 +27,8 @@ public struct ReplayPlan: Sendable {
     /// The plan for one recorded call.
     public static func forCall(_ id: Int64, reader: ArgusReader) throws -> ReplayPlan {
         guard let detail = try reader.call(id: id) else { throw ReplayError.unknownCall(id) }
-        guard replayableMethods.contains(detail.summary.method) else { throw ReplayError.notReplayable(method: detail.summary.method) }
-        var plan = try forRun(detail.summary.runID, reader: reader, calls: [])
+        guard replayableMethods.contains(detail.call.method) else { throw ReplayError.notReplayable(method: detail.call.method) }
+        var plan = try forRun(detail.call.runID, reader: reader, calls: [])
         plan.calls = [try call(detail, reader: reader)]
         return plan
     }
@@ -53,15 +53,13 @@ public struct ReplayPlan: Sendable {
         }
         return ReplayPlan(serverName: run.serverName,
                           launch: ServerLaunch(command: run.command, arguments: run.args, cwd: run.cwd,
-                                               sealedArguments: try reader.sealedArgs(run: runID).map {
-                                                   SealedValue(keyID: $0.keyID, bytes: $0.bytes)
-                                               }),
+                                               sealedArguments: run.sealedArgs.map { SealedValue(keyID: $0.keyID, bytes: $0.sealed) }),
                           recordedEnvNames: run.envNames, handshake: handshake,
                           calls: try details.map { try call($0, reader: reader) }, sourceRun: runID)
     }
 
     static func call(_ detail: CallDetail, reader: ArgusReader) throws -> ReplayCall {
-        let s = detail.summary
+        let s = detail.call
         let schema = try s.tool.flatMap { try reader.latestToolSchema(server: s.server, tool: $0, atOrBeforeRun: s.runID) }
         var params = detail.params ?? [:]
         if case .object(var p) = params, p["_meta"] != nil, s.method == "tools/call" {
