@@ -2,10 +2,10 @@ import ArgusCore
 import ArgusStore
 
 /// Hears "begin a new run" and "end run N" (`argus runs new`, `argus runs stop`, the dashboard)
-/// for one `argus wrap`: on the recorder's ~1 s tick it looks at `run_requests` — and only when
-/// `PRAGMA data_version` says another connection committed something. Requests made before the
-/// wrap started are not for it. Any failure (no database yet, locked) is ignored until the next
-/// tick: this must never disturb recording.
+/// for one `argus wrap`: on the recorder's ~1 s tick it reads the requests — and only when the
+/// store's data version (SQLite's `PRAGMA data_version`) says another connection committed
+/// something. Requests made before the wrap started are not for it. Any failure (no database
+/// yet, locked) is ignored until the next tick: this must never disturb recording.
 final class RunRequestWatcher {
     private let path: String
     private let serverName: String

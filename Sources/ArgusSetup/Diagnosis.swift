@@ -149,7 +149,8 @@ public struct Diagnosis: Sendable {
         let size = Self.fileSize(path) + Self.fileSize(path + "-wal")
         add("database", journal.lowercased() == "wal" ? .ok : .warning,
             "journal mode \(journal), schema version \(schema) (this argus: \(Schema.currentVersion)), \(Self.megabytes(size))",
-            ["\(counts.runs) runs, \(counts.calls) calls, \(counts.messages) messages"] + (journal.lowercased() == "wal" ? [] : ["WAL lets many argus processes write at once; the next `argus wrap` sets it"]))
+            ["\(counts.runs) runs, \(counts.calls) calls, \(counts.messages) messages"]
+                + (journal.lowercased() == "wal" ? [] : ["WAL lets many argus processes write at once; the next `argus wrap` sets it"]))
         return reader
     }
 

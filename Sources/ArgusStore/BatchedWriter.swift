@@ -128,8 +128,8 @@ public final class BatchedWriter: @unchecked Sendable {
             do {
                 let db = try connect()
                 let recovery = recoveryMessage()
-                try db.write(batch, runs: &written,
-                             events: recovery.map { [RecorderEvent(timestamp: Clock.wallMicros(), kind: "write_retry", message: $0)] } ?? [])
+                let events = recovery.map { [RecorderEvent(timestamp: Clock.wallMicros(), kind: "write_retry", message: $0)] } ?? []
+                try db.write(batch, runs: &written, events: events)
                 monitor.locked { runIDs = written }
                 if let recovery {
                     report("argus: \(recovery)")

@@ -56,8 +56,9 @@ extension SQLiteReader {
     }
 
     public func replays(of callID: Int64, limit: Int) throws -> [CallRecord] {
-        try db.fetchAll(CallRecord.self, "SELECT \(CallRecord.table.selection) FROM calls WHERE calls.replay_of = ? ORDER BY calls.id DESC LIMIT ?",
-                        [.int(callID), .int(Int64(limit))])
+        try db.fetchAll(CallRecord.self, """
+            SELECT \(CallRecord.table.selection) FROM calls WHERE calls.replay_of = ? ORDER BY calls.id DESC LIMIT ?
+            """, [.int(callID), .int(Int64(limit))])
     }
 
     public func rounds(of call: CallRecord) throws -> [CallRecord] {
@@ -72,8 +73,9 @@ extension SQLiteReader {
     public func newestCallID() throws -> Int64 { try db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0 }
 
     public func sealedParams(run: Int64, seq: Int) throws -> (keyID: String, bytes: [UInt8])? {
-        guard let sealed = try db.fetchOne(SealedParams.self, "SELECT \(SealedParams.table.selection) FROM sealed_params WHERE run_id = ? AND seq = ?",
-                                           [.int(run), .int(Int64(seq))])
+        guard let sealed = try db.fetchOne(SealedParams.self, """
+            SELECT \(SealedParams.table.selection) FROM sealed_params WHERE run_id = ? AND seq = ?
+            """, [.int(run), .int(Int64(seq))])
         else { return nil }
         return (sealed.keyID, sealed.sealed)
     }

@@ -27,8 +27,9 @@ extension SQLiteReader {
     }
 
     public func toolSchemas(run: Int64) throws -> [ToolSchemaRecord] {
-        try db.fetchAll(ToolSchemaRecord.self, "SELECT \(ToolSchemaRecord.table.selection) FROM tool_schemas WHERE run_id = ? ORDER BY name",
-                        [.int(run)])
+        try db.fetchAll(ToolSchemaRecord.self, """
+            SELECT \(ToolSchemaRecord.table.selection) FROM tool_schemas WHERE run_id = ? ORDER BY name
+            """, [.int(run)])
     }
 
     public func latestToolSchema(server: String, tool: String, atOrBeforeRun run: Int64?) throws -> ToolSchemaRecord? {

@@ -11,7 +11,8 @@ extension SQLiteReader {
             if kinds.contains(.other) { messageKinds += ["batch", "invalid"] }
             conditions.add("m.kind IN (" + (messageKinds.isEmpty ? "NULL" : messageKinds.map { "'\($0)'" }.joined(separator: ", ")) + ")")
             if kinds.contains(.call) != kinds.contains(.pending) {
-                conditions.add(kinds.contains(.call) ? "(m.kind != 'request' OR calls.id IS NOT NULL)" : "(m.kind != 'request' OR calls.id IS NULL)")
+                conditions.add(kinds.contains(.call) ? "(m.kind != 'request' OR calls.id IS NOT NULL)"
+                                                     : "(m.kind != 'request' OR calls.id IS NULL)")
             }
         }
         conditions.add("m.method = ?", ifSet: filter.method)
