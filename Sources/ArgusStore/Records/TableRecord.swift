@@ -7,6 +7,9 @@ protocol TableColumn: RawRepresentable<String>, CaseIterable, Hashable, Sendable
 /// A type that rows decode into, column by column, by name (GRDB's `FetchableRecord`). A query
 /// selects every column of `Columns`; each is read into the property it backs by `decode`, an
 /// exhaustive switch, so a column added to `Columns` that is not read does not compile.
+/// Column by column rather than an `init(row:)` that asks for each column by name: the columns
+/// are then found by name once per query (`RowDecoder`), not once per row and column, which
+/// would cost a page of 100 calls a good part of its time.
 protocol FetchableRecord {
     associatedtype Columns: TableColumn
     /// What a row is decoded into: every property is then set from its column.
@@ -34,8 +37,8 @@ struct Table<Record: TableRecord>: Sendable {
     }
 
     let name: String
-    /// Columns the record has but an insert leaves to the database (an id) or that are read from
-    /// other tables (`computed`).
+    /// The columns an insert writes: all but those the database gives (an id) and those read
+    /// from other tables (`computed`).
     let insertedColumns: [Record.Columns]
     /// Columns read from elsewhere, by the SQL expression that gives them in a query over `name`.
     let computed: [Record.Columns: String]
@@ -55,7 +58,7 @@ struct Table<Record: TableRecord>: Sendable {
     }
 
     /// The select list for a query that joins other tables with the same column names: the
-    /// record's columns are named `scope.column` (`c.id AS "call.id"`), and decoded with `scope`.
+    /// record's columns are named `scope.column` (`calls.id AS "call.id"`), and decoded with `scope`.
     func selection(scope: String) -> String { Self.selection(name, computed, scope: scope) }
 
     private static func selection(_ name: String, _ computed: [Record.Columns: String], scope: String?) -> String {
