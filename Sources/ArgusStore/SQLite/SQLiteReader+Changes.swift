@@ -14,17 +14,7 @@ extension SQLiteReader {
         return (row?.int("oldest") ?? 0, row?.int("newest") ?? 0)
     }
 
-    public func snapshot<T>(_ body: () throws -> T) throws -> T {
-        try db.execute("BEGIN")
-        do {
-            let result = try body()
-            try db.execute("COMMIT")
-            return result
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
-        }
-    }
+    public func snapshot<T>(_ body: () throws -> T) throws -> T { try db.transaction(body) }
 
     public func runRequests(after afterID: Int64, since: Int64) throws -> [RunRequest] {
         try db.fetchAll(RunRequest.self, """

@@ -19,9 +19,7 @@ extension SQLiteWriter {
             conditions.add("id IN (" + (ids.isEmpty ? "NULL" : ids.map(String.init).joined(separator: ",")) + ")")
         }
         if conditions.isEmpty && !selection.all { return 0 }
-        let count: Int
-        try db.execute("BEGIN IMMEDIATE")
-        do {
+        let count = try db.transaction(immediate: true) { () -> Int in
             try db.execute("DROP TABLE IF EXISTS temp.doomed")
             try db.run("""
                 CREATE TEMP TABLE doomed AS
@@ -30,7 +28,7 @@ extension SQLiteWriter {
                           FROM messages m WHERE m.run_id = calls.run_id AND m.seq = calls.request_seq) AS progress_token
                 FROM calls \(conditions.sql)
                 """, conditions.arguments)
-            count = Int(try db.scalarInt("SELECT COUNT(*) FROM temp.doomed") ?? 0)
+            let count = Int(try db.scalarInt("SELECT COUNT(*) FROM temp.doomed") ?? 0)
             if selection.coversWholeRuns {
                 try deleteRunTraffic(selection.all ? "SELECT id FROM runs" : "SELECT \(selection.run ?? 0) AS id")
             } else {
@@ -64,10 +62,7 @@ extension SQLiteWriter {
                 DROP TABLE temp.doomed;
                 DROP TABLE IF EXISTS temp.scope;
                 """)
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
+            return count
         }
         ArgusDatabase.checkpointAndTruncate(db)
         return count
@@ -82,9 +77,8 @@ extension SQLiteWriter {
     public func deleteRuns(_ ids: [Int64]) throws -> RunDeletion.Outcome {
         guard !ids.isEmpty else { return RunDeletion.Outcome() }
         let list = ids.map(String.init).joined(separator: ",")
-        var outcome = RunDeletion.Outcome()
-        try db.execute("BEGIN IMMEDIATE")
-        do {
+        let outcome = try db.transaction(immediate: true) {
+            var outcome = RunDeletion.Outcome()
             outcome.runs = Int(try db.scalarInt("SELECT COUNT(*) FROM runs WHERE id IN (\(list))") ?? 0)
             outcome.calls = Int(try db.scalarInt("SELECT COUNT(*) FROM calls WHERE run_id IN (\(list))") ?? 0)
             try deleteRunTraffic("SELECT id FROM runs WHERE id IN (\(list))")
@@ -99,10 +93,7 @@ extension SQLiteWriter {
                 DELETE FROM runs WHERE id IN (SELECT id FROM temp.scope);
                 DROP TABLE temp.scope;
                 """)
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
+            return outcome
         }
         ArgusDatabase.checkpointAndTruncate(db)
         return outcome

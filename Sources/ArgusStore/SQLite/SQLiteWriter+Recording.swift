@@ -12,7 +12,7 @@ extension SQLiteWriter {
             throw StoreError.unknownRun(run)
         }
 
-        try transaction {
+        try db.transaction(immediate: true) {
             for op in batch {
                 switch op {
                 case .startRun(let start):

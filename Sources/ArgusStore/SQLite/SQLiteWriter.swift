@@ -17,17 +17,4 @@ public final class SQLiteWriter: ArgusWriter {
     public func requestRun(server: String?, endingRun runID: Int64?, label: String?, requestedBy: String) throws -> Int64 {
         try db.insert(RunRequest(requestedAt: Clock.wallMicros(), server: server, runID: runID, label: label, requestedBy: requestedBy))
     }
-
-    /// Runs `body` in a write transaction: committed when it returns, rolled back when it throws.
-    func transaction<T>(_ body: () throws -> T) throws -> T {
-        try db.execute("BEGIN IMMEDIATE")
-        do {
-            let result = try body()
-            try db.execute("COMMIT")
-            return result
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
-        }
-    }
 }
