@@ -5,10 +5,10 @@ import Foundation
 /// Notices what any `argus wrap` process writes to the database, without being
 /// told: the store's data version (SQLite's `PRAGMA data_version`) changes whenever
 /// another connection commits, so a 50 ms poll of it costs nothing when idle (5 ms
-/// for half a second after a change). On a change it reads `feed_changes` from where it stopped — numbered
-/// in commit order by triggers, so nothing committed is skipped, whichever process
-/// wrote it and in whatever id order — and pushes the events to every SSE
-/// subscriber. `POST /api/notify` (and `wrap --api`) only make it look now.
+/// for half a second after a change). On a change it reads `feed_changes` from where
+/// it stopped — numbered in commit order by triggers, so nothing committed is skipped,
+/// whichever process wrote it and in whatever id order — and pushes the events to
+/// every SSE subscriber. `POST /api/notify` (and `wrap --api`) only make it look now.
 final class LiveFeed: @unchecked Sendable {
     let pollInterval: Double
     static let windowSize = 1000
