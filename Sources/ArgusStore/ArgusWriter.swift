@@ -1,8 +1,8 @@
 import ArgusCore
 
 /// What Argus writes to a recording store: the recorder's batches, requests to begin and end
-/// runs, deletes. The other half of the seam `ArgusReader` is (`SQLiteWriter`); a writer is used
-/// by one thread at a time.
+/// runs, deletes. With `ArgusReader`, the seam a second backend implements (SQLite's is
+/// `SQLiteWriter`); a writer is used by one thread at a time.
 public protocol ArgusWriter: AnyObject {
     /// Writes a batch of the recorder's operations in one transaction: all of it or none, so a
     /// batch that failed can be written again as it is. `runs` maps the recorder's run numbers
@@ -23,7 +23,8 @@ public protocol ArgusWriter: AnyObject {
 
 extension ArgusWriter {
     @discardableResult
-    public func requestRun(server: String? = nil, endingRun: Int64? = nil, label: String? = nil, requestedBy: String) throws -> Int64 {
+    public func requestRun(server: String? = nil, endingRun: Int64? = nil, label: String? = nil,
+                           requestedBy: String) throws -> Int64 {
         try requestRun(server: server, endingRun: endingRun, label: label, requestedBy: requestedBy)
     }
 }

@@ -29,15 +29,23 @@ public struct ToolStats: Sendable {
             var isTool: Bool
         }
 
-        private var groups: [Key: (latencies: [Int64], count: Int, errors: Int)] = [:]
+        private struct Group {
+            var latencies: [Int64] = []
+            var count = 0
+            var errors = 0
+
+            mutating func add(_ call: CallFigures) {
+                count += 1
+                if call.isError { errors += 1 }
+                if let latency = call.latencyMicros { latencies.append(latency) }
+            }
+        }
+
+        private var groups: [Key: Group] = [:]
 
         mutating func add(_ call: CallFigures) {
-            let key = Key(server: call.server, name: call.tool ?? call.method, isTool: call.tool != nil)
-            var g = groups[key] ?? ([], 0, 0)
-            g.count += 1
-            if call.isError { g.errors += 1 }
-            if let latency = call.latencyMicros { g.latencies.append(latency) }
-            groups[key] = g
+            // In place: a group copied out of the dictionary and back would copy its latencies at every call.
+            groups[Key(server: call.server, name: call.tool ?? call.method, isTool: call.tool != nil), default: Group()].add(call)
         }
 
         /// By server, tools before other methods, then by name.

@@ -11,8 +11,8 @@ protocol ColumnValue {
 }
 
 extension ColumnValue {
-    /// The value as the property's type.
-    func decode<Value: DatabaseValueConvertible>() throws -> Value { try Value(column: self) }
+    /// The value as the property's type (NULL only into an optional).
+    func decode<Value: DatabaseValueConvertible>() throws -> Value { isNull ? try Value.null() : try Value(column: self) }
 
     /// A JSON array of strings (`runs.args`, `runs.env_names`); [] when it is not one.
     func stringArray() throws -> [String] {
@@ -20,16 +20,19 @@ extension ColumnValue {
         guard let text, let items = (try? JSONParser.parse(text))?.arrayValue else { return [] }
         return items.compactMap(\.stringValue)
     }
-
-    func nonNull() throws {
-        if isNull { throw UnexpectedColumnValue(what: "NULL where a value is required") }
-    }
 }
 
 /// A value a column holds and a property has: read from a row, bound to a statement.
 protocol DatabaseValueConvertible {
+    /// The value of a column that is not NULL.
     init(column: some ColumnValue) throws
+    /// What NULL is: nil for an optional; an error for the rest.
+    static func null() throws -> Self
     var databaseValue: SQLiteValue { get }
+}
+
+extension DatabaseValueConvertible {
+    static func null() throws -> Self { throw UnexpectedColumnValue(what: "NULL where a value is required") }
 }
 
 /// A column held something its property cannot: NULL in a non-optional one, or a word this
@@ -41,7 +44,6 @@ struct UnexpectedColumnValue: Error, CustomStringConvertible {
 
 extension Int64: DatabaseValueConvertible {
     init(column: some ColumnValue) throws {
-        try column.nonNull()
         self = column.int64
     }
 
@@ -50,7 +52,6 @@ extension Int64: DatabaseValueConvertible {
 
 extension Int: DatabaseValueConvertible {
     init(column: some ColumnValue) throws {
-        try column.nonNull()
         self = Int(column.int64)
     }
 
@@ -59,7 +60,6 @@ extension Int: DatabaseValueConvertible {
 
 extension Int32: DatabaseValueConvertible {
     init(column: some ColumnValue) throws {
-        try column.nonNull()
         guard let value = Int32(exactly: column.int64) else { throw UnexpectedColumnValue(what: "\(column.int64) is out of range") }
         self = value
     }
@@ -69,7 +69,6 @@ extension Int32: DatabaseValueConvertible {
 
 extension Double: DatabaseValueConvertible {
     init(column: some ColumnValue) throws {
-        try column.nonNull()
         self = column.double
     }
 
@@ -78,7 +77,6 @@ extension Double: DatabaseValueConvertible {
 
 extension Bool: DatabaseValueConvertible {
     init(column: some ColumnValue) throws {
-        try column.nonNull()
         self = column.int64 != 0
     }
 
@@ -87,7 +85,6 @@ extension Bool: DatabaseValueConvertible {
 
 extension String: DatabaseValueConvertible {
     init(column: some ColumnValue) throws {
-        try column.nonNull()
         self = column.text
     }
 
@@ -96,7 +93,6 @@ extension String: DatabaseValueConvertible {
 
 extension Array: DatabaseValueConvertible where Element == UInt8 {
     init(column: some ColumnValue) throws {
-        try column.nonNull()
         self = column.blob
     }
 
@@ -105,8 +101,10 @@ extension Array: DatabaseValueConvertible where Element == UInt8 {
 
 extension Optional: DatabaseValueConvertible where Wrapped: DatabaseValueConvertible {
     init(column: some ColumnValue) throws {
-        self = column.isNull ? nil : try Wrapped(column: column)
+        self = try Wrapped(column: column)
     }
+
+    static func null() -> Self { nil }
 
     var databaseValue: SQLiteValue { map(\.databaseValue) ?? .null }
 }
@@ -114,7 +112,7 @@ extension Optional: DatabaseValueConvertible where Wrapped: DatabaseValueConvert
 /// Words stored as text: an enum's raw value.
 extension DatabaseValueConvertible where Self: RawRepresentable, RawValue == String {
     init(column: some ColumnValue) throws {
-        let raw = try String(column: column)
+        let raw = column.text
         guard let value = Self(rawValue: raw) else { throw UnexpectedColumnValue(what: "unknown value \"\(raw)\"") }
         self = value
     }

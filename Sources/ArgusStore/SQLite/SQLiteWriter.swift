@@ -14,6 +14,7 @@ public final class SQLiteWriter: ArgusWriter {
         self.init(db: try ArgusDatabase.openForWriting(path: path, busyTimeoutMillis: busyTimeoutMillis))
     }
 
+    @discardableResult
     public func requestRun(server: String?, endingRun runID: Int64?, label: String?, requestedBy: String) throws -> Int64 {
         try db.insert(RunRequest(requestedAt: Clock.wallMicros(), server: server, runID: runID, label: label, requestedBy: requestedBy))
     }
