@@ -118,10 +118,6 @@ extension ArgusReader {
 
     public func timeline(run: Int64) throws -> [TimelineEntry] { try timeline(run: run, TimelineFilter()) }
 
-    public func latestToolSchema(server: String, tool: String) throws -> ToolSchemaRecord? {
-        try latestToolSchema(server: server, tool: tool, atOrBeforeRun: nil)
-    }
-
     public func serverLogs(run: Int64, limit: Int = 1000) throws -> [ServerLogRecord] { try serverLogs(run: run, limit: limit) }
 
     public func stats(run: Int64? = nil, server: String? = nil, since: Int64? = nil, excludeReplays: Bool = false) throws -> [ToolStats] {
