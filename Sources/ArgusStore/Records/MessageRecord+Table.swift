@@ -5,7 +5,7 @@ extension MessageRecord: TableRecord {
         case id, runID = "run_id", seq, direction, timestamp = "ts", kind, method, jsonrpcID = "jsonrpc_id", body, size, redacted
     }
 
-    /// A frame already stored (a batch retried after its commit was not seen) is kept as it is.
+    /// A frame already stored at its position (`run_id`, `seq`) is kept as it is.
     static let table = Table<MessageRecord>("messages", generated: [.id], onConflict: .ignore)
 
     static let blank = MessageRecord(seq: 0, direction: .clientToServer, timestamp: 0, kind: .invalid, method: nil, jsonrpcID: nil,
