@@ -159,6 +159,9 @@ final class RecordApplier {
                             SQLiteValue(st.lastError), .text(st.hookStats), .int(Int64(st.errorCount)),
                             .int(st.loadedAt), .int(st.updatedAt),
                         ])
+
+                case .fault(let f):
+                    try FaultWriting.insert(f, runID: try id(f.run), into: db)
                 }
             }
             for (runID, c) in counts {

@@ -50,10 +50,11 @@ public enum RunRequests {
 }
 
 extension RunSummary {
-    /// A `wrap` run that has not ended and whose argus process is alive: it can be split by hand.
+    /// A `wrap` run (or a `chaos` one: a wrap with faults) that has not ended and whose argus
+    /// process is alive: it can be split by hand.
     /// (A run whose process was killed without a word stays open in the database forever.)
     public var isLiveWrap: Bool {
-        guard kind == "wrap", endedAt == nil, let pid = argusPID, pid > 0 else { return false }
+        guard kind == "wrap" || kind == ArgusReader.chaosKind, endedAt == nil, let pid = argusPID, pid > 0 else { return false }
         return kill(pid_t(pid), 0) == 0 || errno == EPERM
     }
 }
