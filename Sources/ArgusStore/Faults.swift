@@ -77,6 +77,20 @@ extension ArgusReader {
         try db.query("SELECT \(Self.faultColumns) FROM faults WHERE run_id = ? ORDER BY id", [.int(run)]).map { Self.fault($0) }
     }
 
+    /// The condition that leaves out calls of chaos runs (from the server's figures).
+    static let notChaosCondition = "run_id NOT IN (SELECT id FROM runs WHERE kind = '\(chaosKind)')"
+
+    /// These calls with the faults argus injected into them (`CallSummary.fault`).
+    public func withFaults(_ calls: [CallSummary]) throws -> [CallSummary] {
+        let faults = try faults(of: calls.filter { $0.runKind == Self.chaosKind })
+        guard !faults.isEmpty else { return calls }
+        return calls.map { call in
+            var call = call
+            call.fault = faults[call.id]
+            return call
+        }
+    }
+
     /// The faults injected into these calls, by call id (calls without one are absent).
     public func faults(of calls: [CallSummary]) throws -> [Int64: FaultRow] {
         guard !calls.isEmpty else { return [:] }
@@ -90,5 +104,57 @@ extension ArgusReader {
             if let id = row.int(0) { result[id] = Self.fault(row, offset: 1) }
         }
         return result
+    }
+}
+
+extension ArgusReader {
+    /// The tool calls of a run in the order the client sent them, as the verdicts read them: outcome, arguments, the
+    /// fault injected, whether the tool is annotated read-only, and the recorded messages.
+    public func verdictCalls(run: Int64) throws -> [VerdictCall] {
+        guard let summary = try self.run(id: run) else { return [] }
+        let rows = try db.query("""
+            SELECT c.id, c.tool, c.started_at, c.ended_at, c.status, c.is_error, c.latency_us,
+                   (SELECT body FROM messages m WHERE m.run_id = c.run_id AND m.seq = c.request_seq),
+                   (SELECT body FROM messages m WHERE m.run_id = c.run_id AND m.seq = c.response_seq),
+                   f.kind
+            FROM calls c LEFT JOIN faults f ON f.run_id = c.run_id AND f.request_seq = c.request_seq
+            WHERE c.run_id = ? AND c.method = 'tools/call' AND c.tool IS NOT NULL
+            ORDER BY c.request_seq
+            """, [.int(run)])
+        var readOnly: [String: Bool?] = [:]
+        return try rows.map { r in
+            let tool = r.text(1) ?? ""
+            if readOnly[tool] == nil {
+                let annotations = try latestToolSchema(server: summary.serverName, tool: tool, atOrBeforeRun: run)?.annotations
+                readOnly[tool] = .some(annotations.flatMap { try? JSONParser.parse($0) }?["readOnlyHint"]?.boolValue)
+            }
+            let requestBody = r.text(7), responseBody = r.text(8)
+            let request = requestBody.flatMap { try? JSONParser.parse($0) }
+            let response = responseBody.flatMap { try? JSONParser.parse($0) }
+            let fault = r.text(9)
+            let status = r.text(4) ?? "ok"
+            var call = VerdictCall(
+                id: r.int(0) ?? 0, tool: tool, argumentsKey: request?["params"]?["arguments"]?.canonicalText ?? "{}",
+                startedAt: r.int(2) ?? 0, endedAt: r.int(3),
+                outcome: VerdictCall.outcome(status: status, isError: r.bool(5), result: response?["result"], fault: fault),
+                fault: fault, readOnly: readOnly[tool] ?? nil)
+            call.status = status
+            call.latencyMicros = r.int(6)
+            call.requestBody = requestBody
+            call.responseBody = responseBody
+            return call
+        }
+    }
+}
+
+extension ArgusReader {
+    /// The verdicts on a run: Argus's own, then those `extra` adds (scripts' `verdict` hooks).
+    /// Nil when there is no such run.
+    public func verdictReport(run: Int64, thresholds: VerdictThresholds,
+                              extra: ([VerdictCall]) -> [Verdict] = { _ in [] }) throws -> VerdictReport? {
+        guard try self.run(id: run) != nil else { return nil }
+        let calls = try verdictCalls(run: run)
+        let verdicts = VerdictAnalyzer.verdicts(for: calls, thresholds: thresholds) + extra(calls)
+        return VerdictReport(runID: run, verdicts: verdicts, calls: calls.count, faults: try faults(run: run).count)
     }
 }

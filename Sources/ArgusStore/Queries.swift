@@ -60,6 +60,8 @@ public struct CallSummary: Sendable {
     /// 2026-07-28 multi round-trip: this call's round (nil for a single-round call), and the first round's call id.
     public var round: Int64?
     public var firstCallID: Int64?
+    /// The fault argus injected into this call (`argus wrap --faults`); filled by `ArgusReader.withFaults`.
+    public var fault: FaultRow?
 }
 
 /// A call with its recorded (redacted) request and response.
@@ -354,7 +356,10 @@ public final class ArgusReader {
     {
         var conditions = Conditions()
         conditions.add("run_id = ?", ifSet: run)
-        if excludeReplays && run == nil { conditions.add(Self.notReplayCondition) }
+        if excludeReplays && run == nil {
+            conditions.add(Self.notReplayCondition)
+            conditions.add(Self.notChaosCondition)  // injected faults are not the server's figures
+        }
         conditions.add("server = ?", ifSet: server)
         conditions.add("started_at >= ?", ifSet: since)
         let rows = try db.query("""

@@ -67,6 +67,10 @@ public struct Configuration: Sendable, Equatable {
     /// without annotations that say so.
     public var replaySafeTools: [String] = []
     public var servers: [String: Server] = [:]
+    /// Faults injected into `argus wrap` sessions (of the servers it names), unless `--no-faults`.
+    public var faults: FaultPlan?
+    /// When agent behaviour becomes a verdict, and how serious each is (`argus verdict`).
+    public var verdicts = VerdictThresholds()
 
     public init() {}
 
@@ -177,7 +181,8 @@ private struct Reader {
 
     mutating func configuration(_ root: JSONValue) throws(Configuration.Error) -> Configuration {
         let top = try object(root, "", allowed: ["database", "idle_timeout", "redaction", "scripts", "scripts_dir",
-                                                  "script_limits", "alerts", "dashboard", "replay", "servers"])
+                                                  "script_limits", "alerts", "dashboard", "replay", "servers",
+                                                  "faults", "verdicts"])
         var config = Configuration()
         config.source = file
         if let v = top["database"] { config.database = try string(v, "database") }
@@ -300,6 +305,21 @@ private struct Reader {
                 }
                 if let d = s["cwd"] { server.cwd = try string(d, "\(path).cwd") }
                 config.servers[member.key] = server
+            }
+        }
+        if let v = top["faults"] {
+            let directory = file.flatMap { path in path.lastIndex(of: "/").map { String(path[..<$0]) } }
+            do {
+                config.faults = try FaultPlan.parse(v, prefix: "faults", directory: directory)
+            } catch {
+                throw fail(error.path, error.message)
+            }
+        }
+        if let v = top["verdicts"] {
+            do {
+                config.verdicts = try VerdictThresholds.parse(v)
+            } catch {
+                throw fail(error.path, error.message)
             }
         }
         return config

@@ -118,7 +118,8 @@ private struct PlanReader {
     var prefix: String
 
     func path(_ tail: String) -> String {
-        prefix.isEmpty ? tail : (tail.hasPrefix("[") ? prefix + tail : "\(prefix).\(tail)")
+        if prefix.isEmpty || tail.isEmpty { return prefix.isEmpty ? tail : prefix }
+        return "\(prefix).\(tail)"
     }
 
     func fail(_ tail: String, _ message: String) -> FaultPlan.ParseError {

@@ -8,8 +8,8 @@
 /// (same tool, same arguments) are counted: many within a short window are a `runaway_loop`,
 /// several successful ones `repeated_calls`.
 public enum VerdictAnalyzer {
-    public static func verdicts(for unordered: [VerdictCall], thresholds: VerdictThresholds = VerdictThresholds()) -> [Verdict] {
-        let calls = unordered.sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
+    /// - Parameter calls: a run's tool calls in the order the client sent them.
+    public static func verdicts(for calls: [VerdictCall], thresholds: VerdictThresholds = VerdictThresholds()) -> [Verdict] {
         var found: [(index: Int, verdict: Verdict)] = []
         var inEpisode = Set<Int>()
         for (index, call) in calls.enumerated() {

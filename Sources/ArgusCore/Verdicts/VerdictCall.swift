@@ -24,6 +24,11 @@ public struct VerdictCall: Sendable {
     public var fault: String?
     /// The tool's `readOnlyHint` as recorded by `tools/list` (nil: not annotated, or no listing).
     public var readOnly: Bool?
+    /// As recorded, for scripts' `verdict` hooks: the call's status, latency and (redacted) messages.
+    public var status = "ok"
+    public var latencyMicros: Int64?
+    public var requestBody: String?
+    public var responseBody: String?
 
     public init(id: Int64, tool: String, argumentsKey: String, startedAt: Int64, endedAt: Int64?, outcome: Outcome,
                 fault: String? = nil, readOnly: Bool? = nil) {

@@ -51,7 +51,7 @@ struct CallsAPI: Sendable {
 
     func calls(_ request: HTTPRequest) throws -> HTTPResponse {
         let filter = try filter(request)
-        let calls = try pool.withReader { try $0.calls(filter) }
+        let calls = try pool.withReader { try $0.withFaults(try $0.calls(filter)) }
         if let after = filter.afterID {
             // Newer calls, oldest first: the cursor for the next look is the newest id returned (or the same one,
             // when nothing is new), so a poller that always passes it back sees every call once.
@@ -65,7 +65,8 @@ struct CallsAPI: Sendable {
     /// are, and whether it can be replayed.
     func call(id: Int64) throws -> HTTPResponse {
         try pool.withReader { reader in
-            guard let detail = try reader.call(id: id) else { throw HTTPError(404, "no call \(id)") }
+            guard var detail = try reader.call(id: id) else { throw HTTPError(404, "no call \(id)") }
+            detail.summary = try reader.withFaults([detail.summary])[0]
             guard case .object(var o) = detail.json else { return .json(detail.json) }
             let s = detail.summary
             let schema = try s.tool.flatMap { try reader.latestToolSchema(server: s.server, tool: $0, atOrBeforeRun: s.runID) }

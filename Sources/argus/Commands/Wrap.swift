@@ -69,6 +69,15 @@ struct Wrap: ParsableCommand {
                                valueName: "seconds"))
     var flushTimeout: Double = 10
 
+    @Option(name: .customLong("faults"),
+            help: ArgumentHelp("Inject the faults described in this JSON file into the session: errors, empty results, "
+                               + "timeouts, latency, malformed or stale answers (a chaos run; see Examples/scenarios).",
+                               valueName: "file"))
+    var faultsFile: String?
+
+    @Flag(name: .customLong("no-faults"), help: "Inject none of the faults in the config's \"faults\" section.")
+    var noFaults = false
+
     @Argument(parsing: .captureForPassthrough,
               help: ArgumentHelp("The server command and its arguments (after --), or the name of a server in the config's \"servers\".",
                                  valueName: "command"))
@@ -154,6 +163,10 @@ struct Wrap: ParsableCommand {
             options.sealer = KeyFileSealer(path: SecretKeyFile.defaultPath(environment: ProcessInfo.processInfo.environment),
                                            report: StderrLog.write)
         }
+
+        options.faults = try FaultSetup.options(
+            file: faultsFile, noFaults: noFaults, config: config,
+            server: options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments))
 
         let specs = try ScriptSetup.specs(config: config, scripts: scripts, directories: scriptDirectories)
         if !specs.isEmpty {
