@@ -18,10 +18,9 @@ public struct FaultRow: Sendable {
         ["error", "is_error", "empty", "stale", "answer"].contains(kind)
     }
 
-    /// `injected: error (faults[0]; not sent to the server)`, for listings.
-    public var label: String {
-        "injected: \(kind) (\(source)\(detail.map { "; \($0)" } ?? ""))"
-    }
+    /// Whether the recorded outcome is still the server's own answer (only delayed: `latency`).
+    public var kept: Bool { kind == FaultKind.latency.rawValue }
+
 
     public var json: JSONValue {
         ["kind": .string(kind), "source": .string(source), "detail": detail.map(JSONValue.string) ?? .null,

@@ -28,6 +28,9 @@ public struct ReplayPlan: Sendable {
     public static func forCall(_ id: Int64, reader: ArgusReader) throws -> ReplayPlan {
         guard let detail = try reader.call(id: id) else { throw ReplayError.unknownCall(id) }
         guard replayableMethods.contains(detail.summary.method) else { throw ReplayError.notReplayable(method: detail.summary.method) }
+        if let fault = try reader.withFaults([detail.summary])[0].fault, !fault.kept {
+            throw ReplayError.injectedAnswer(call: id, kind: fault.kind)
+        }
         var plan = try forRun(detail.summary.runID, reader: reader, calls: [])
         plan.calls = [try call(detail, reader: reader)]
         return plan
@@ -49,7 +52,9 @@ public struct ReplayPlan: Sendable {
             var filter = CallFilter()
             filter.run = runID
             filter.limit = 100_000
-            details = try reader.details(try reader.calls(filter).reversed().filter { replayableMethods.contains($0.method) })
+            // Outcomes argus injected are not the server's: nothing to compare a replay with.
+            let recorded = try reader.withFaults(try reader.calls(filter).reversed().filter { replayableMethods.contains($0.method) })
+            details = try reader.details(recorded.filter { $0.fault?.kept ?? true })
         }
         return ReplayPlan(serverName: run.serverName,
                           launch: ServerLaunch(command: run.command, arguments: run.args, cwd: run.cwd,

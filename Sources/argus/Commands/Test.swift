@@ -2,6 +2,7 @@ import ArgumentParser
 import ArgusCore
 import ArgusProxy
 import ArgusReplay
+import ArgusStore
 import Foundation
 
 struct Test: ParsableCommand {
@@ -16,6 +17,10 @@ struct Test: ParsableCommand {
             Ignore volatile fields with --ignore, per tool in the config \
             ("replay": {"ignore": {"get_weather": ["/result/structuredContent/observed_at"]}}), or with a \
             Lua normalize hook.
+
+            A run recorded with faults injected (argus wrap --faults) replays only the calls the server \
+            answered, and is judged too: its verdicts (argus verdict) are printed, go into the JUnit file as \
+            a suite of their own, and a finding at the failure level fails the test.
 
             Exit status: 0 every replayed call is equal, 1 something changed or failed, or nothing was \
             compared (every call skipped, or none to replay): a suite that tests nothing does not pass.
@@ -69,6 +74,13 @@ struct Test: ParsableCommand {
             throw CLIError("\(error)")
         }
 
+        // A chaos run is also judged on what the agent did with its faults.
+        let verdicts = try runID.flatMap { id -> VerdictReport? in
+            let reader = try flags.database.reader(config)
+            guard try reader.run(id: id)?.kind == ArgusReader.chaosKind else { return nil }
+            return try VerdictCommand.report(run: id, reader: reader, config: config)
+        }
+
         let color = Format.colorOnStdout
         let bar = isatty(2) == 1 && !json ? ProgressBar() : nil
         let report = SuiteRunner.run(plan, options: try flags.engineOptions(config, plan: plan), allowDestructive: allowDestructive,
@@ -80,7 +92,7 @@ struct Test: ParsableCommand {
             Format.printJSON(["summary": ["equal": .number(String(report.count(.equal))), "changed": .number(String(report.count(.changed))),
                                           "failed": .number(String(report.count(.failed))), "skipped": .number(String(report.count(.skipped))),
                                           "seconds": .number(String(format: "%.3f", report.seconds))],
-                              "results": .array(report.results.map(\.json))])
+                              "results": .array(report.results.map(\.json)), "verdicts": verdicts?.json ?? .null])
         } else {
             var previousFailure: String?
             for result in report.results where result.outcome != .equal {
@@ -95,16 +107,21 @@ struct Test: ParsableCommand {
                 print(DiffText.render(result, color: color))
             }
             print(report.summary)
+            if let verdicts { print("\nVerdicts on run \(verdicts.runID):\n" + verdicts.text) }
         }
         if report.comparedNothing { StderrLog.write("argus test: \(Self.nothingCompared(report))") }
         if let junit {
             do {
-                try PrivateFile.write(path: absolutePath(junit), contents: Array(report.junit(name: name).utf8))
+                var xml = report.junit(name: name)
+                if let verdicts, let end = xml.range(of: "</testsuites>", options: .backwards) {
+                    xml.insert(contentsOf: verdicts.junitSuite(name: "verdicts \(name)"), at: end.lowerBound)
+                }
+                try PrivateFile.write(path: absolutePath(junit), contents: Array(xml.utf8))
             } catch {
                 throw CLIError(error.description)
             }
         }
-        if !report.passed { throw ExitCode(1) }
+        if !report.passed || verdicts?.passed == false { throw ExitCode(1) }
     }
 
     /// Why the suite proves nothing, and how to make it prove something.
