@@ -170,6 +170,28 @@ import Testing
         #expect(both.contains(#"classname="run-1.echo""#))
     }
 
+    @Test func theDashboardMarksInjectedCallsAndServesTheVerdicts() throws {
+        let session = try Self.chaos(#"{"seed": 1, "faults": [{"tool": "echo", "kind": "error", "times": 1}]}"#)
+        session.request("tools/call", ["name": "echo", "arguments": ["message": "a"]])
+        session.callTool("echo", ["message": "a"])
+        #expect(session.finish() == 0)
+        let dashboard = try DashboardProcess(database: session.database, home: session.argusHome)
+        defer { dashboard.stop() }
+        let calls = try #require(dashboard.get("/api/calls?tool=echo").json?["calls"]?.arrayValue)
+        #expect(calls.count == 2)
+        let injected = try #require(calls.first { $0["fault"] != .null })
+        #expect(injected["fault"]?["kind"] == "error" && injected["fault"]?["answered_by_argus"] == true)
+        let id = try #require(injected["id"]?.intValue)
+        #expect(dashboard.get("/api/calls/\(id)").json?["fault"]?["source"] == "faults[0]")
+        #expect(dashboard.get("/api/runs/1").json?["calls"]?.arrayValue?.contains { $0["fault"]?["kind"] == "error" } == true)
+        #expect(dashboard.get("/api/runs/1").json?["run"]?["kind"] == "chaos")
+        let verdicts = try #require(dashboard.get("/api/runs/1/verdicts").json)
+        #expect(verdicts["faults"] == 1 && verdicts["verdicts"]?[0]?["kind"] == "retried", "\(verdicts)")
+        #expect(dashboard.get("/api/runs/42/verdicts").status == 404)
+        #expect(dashboard.get("/api/stats").json?["tools"]?.arrayValue?.contains { $0["name"] == "echo" } != true,
+                "a chaos run is not the server's figures")
+    }
+
     @Test func aVerdictScriptAddsItsOwnFindings() throws {
         let session = try Self.chaos(#"{"seed": 1, "faults": [{"tool": "get_weather", "kind": "empty"}]}"#)
         session.callTool("get_weather", ["city": "Paris"])

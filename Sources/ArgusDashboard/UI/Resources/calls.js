@@ -23,7 +23,7 @@ function callRow(c) {
     h("td", {}, when(c.started_at)),
     h("td", {}, c.server),
     h("td", {}, callName(c), c.replay_of ? h("span", { class: "badge info", text: `replay of ${c.replay_of}` })
-      : c.run_kind === "replay" ? h("span", { class: "badge info", text: "replay run" }) : null, roundBadge(c)),
+      : c.run_kind === "replay" ? h("span", { class: "badge info", text: "replay run" }) : null, roundBadge(c), faultBadge(c)),
     h("td", {}, statusBadge(c)),
     h("td", { class: "num" }, duration(c.latency_us)),
     h("td", { class: "muted" }, (c.error_message || "").slice(0, 120)));
@@ -134,7 +134,7 @@ async function callView(id) {
     c.error && !c.result ? jsonView(c.error, { redacted: c.error_redacted_paths }) : jsonView(c.result, { redacted: c.result_redacted_paths }));
 
   const parts = [h("h1", {}, `Call ${c.id} · ${callName(c)}`, destructive ? h("span", { class: "badge err", text: "destructive" }) : null),
-    h("div", { class: "sub", text: `${c.server} · ${c.method}` }), summary, h("div", { class: "cols" }, paramsPanel, resultPanel)];
+    h("div", { class: "sub", text: `${c.server} · ${c.method}` }), faultNotice(c), summary, h("div", { class: "cols" }, paramsPanel, resultPanel)];
 
   if (c.rounds && c.rounds.length) parts.push(roundsPanel(c));
   if (schema) {
