@@ -147,7 +147,7 @@ final class FaultInjector: @unchecked Sendable {
         case .isError, .empty, .stale: parts.append("not sent to the server")
         case .latency, nil: if decision.answer != nil { parts.append("not sent to the server") }
         }
-        if decision.delayMillis > 0 { parts.append("answer held \(Int(decision.delayMillis.rounded())) ms") }
+        if decision.delayMillis > 0, decision.kind != .timeout { parts.append("answer held \(Int(decision.delayMillis.rounded())) ms") }
         parts.append("seed \(options.seed)")
         return parts.joined(separator: "; ")
     }
