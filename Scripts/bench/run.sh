@@ -34,6 +34,14 @@ results=$(mktemp)
         "$bin/argus-bench" latency --rounds 10000 --warmup 1000
     done
     echo
+    echo "#### Faults (argus wrap --faults): the plain relay's cost without them"
+    echo
+    echo "Pinned to one CPU, then unscheduled:"
+    echo
+    taskset -c 0 "$bin/argus-bench" faults --rounds 10000 --warmup 1000
+    echo
+    "$bin/argus-bench" faults --rounds 10000 --warmup 1000
+    echo
     echo "#### Large message"
     echo
     "$bin/argus-bench" large --mb 8 --rounds 12
