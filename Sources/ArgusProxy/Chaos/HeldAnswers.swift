@@ -13,6 +13,8 @@ final class HeldAnswers: @unchecked Sendable {
     private let monitor = Monitor()
     private let output: ClientOutput
     private var held: [Held] = []
+    /// Lines taken by the thread and not yet sent: `releaseAll` waits for them too.
+    private var sending = 0
     private var thread: OSThread?
 
     init(output: ClientOutput) {
@@ -30,13 +32,17 @@ final class HeldAnswers: @unchecked Sendable {
         }
     }
 
-    /// Sends everything still held, now (the server's output ended: the session is winding down).
+    /// Sends everything still held, now (the server's output ended: the session is winding down),
+    /// and returns once every line is out, so nothing reaches the recording after it has ended.
     func releaseAll() {
         let due = monitor.locked { () -> [Held] in
             defer { held.removeAll() }
             return held
         }
         for entry in due { send(entry) }
+        monitor.locked {
+            while sending > 0 { _ = monitor.wait(untilMonotonicNanos: nil) }
+        }
     }
 
     private func run() {
@@ -47,12 +53,17 @@ final class HeldAnswers: @unchecked Sendable {
                     let ready = held.prefix { $0.due <= now }
                     if !ready.isEmpty {
                         held.removeFirst(ready.count)
+                        sending += ready.count
                         return Array(ready)
                     }
                     _ = monitor.wait(untilMonotonicNanos: held.first?.due)
                 }
             }
             for entry in due { send(entry) }
+            monitor.locked {
+                sending -= due.count
+                monitor.broadcast()
+            }
         }
     }
 
