@@ -1,6 +1,7 @@
 import ArgusCore
 import ArgusReplay
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// `argus dashboard`: the HTTP server, the live feed, the stats index and the
@@ -84,7 +85,7 @@ public final class Dashboard: @unchecked Sendable {
             AccessGuard(bindHost: options.host, port: port, extraHosts: options.extraHosts),
             TokenCheck(token: token),
         ])
-        var api = API(pool: pool, feed: feed, stats: stats, replay: replay, version: options.version, startedAt: Clock.wallMicros())
+        var api = API(pool: pool, feed: feed, stats: stats, replay: replay, version: options.version, startedAt: SystemClock.wallMicros())
         api.verdicts = .init(thresholds: options.verdicts, scripts: options.replay.scripts, limits: options.replay.scriptLimits)
         api.register(&router)
         try feed.start()

@@ -33,19 +33,6 @@ import Testing
         #expect(parseError("{\n  \"faults\": [,]\n}")?.contains("line 2") == true)
     }
 
-    @Test func theConfigSectionIsReadWithItsPath() throws {
-        #expect(throws: Configuration.Error.self) { try Configuration.parse(#"{"faults": {"faults": [{"kind": "nope"}]}}"#) }
-        do {
-            _ = try Configuration.parse(#"{"faults": {"faults": [{"kind": "nope"}]}}"#, source: "/etc/argus.json")
-        } catch {
-            #expect(error.description.contains("faults.faults[0].kind"), "\(error)")
-        }
-        let config = try Configuration.parse(#"{"faults": {"servers": ["time"], "scripts": ["chaos.lua"], "faults": [{"kind": "timeout"}]}}"#,
-                                             source: "/home/u/.argus/config.json")
-        #expect(config.faults?.servers == ["time"])
-        #expect(config.faults?.scripts.first?.path == "/home/u/.argus/chaos.lua")
-        #expect(config.faults?.applies(toServer: "time") == true && config.faults?.applies(toServer: "git") == false)
-    }
 
     func decisions(_ p: FaultPlan, seed: UInt64, tools: [String], previous: Bool = true) -> [String] {
         let decider = FaultDecider(plan: p, seed: seed, startMonotonicNanos: 0)

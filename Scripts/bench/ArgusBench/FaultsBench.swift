@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import ArgusStore
 import Foundation
 
@@ -28,10 +29,10 @@ enum FaultsBench {
                 let request = toolCall(id: i)
                 for k in peers.indices {
                     let index = (k + i) % peers.count  // rotate the order
-                    let start = Clock.monotonicNanos()
+                    let start = SystemClock.monotonicNanos()
                     peers[index].send(request)
                     _ = peers[index].readLine()
-                    if i >= warmup { times[index].append(Double(Clock.monotonicNanos() - start) / 1000) }
+                    if i >= warmup { times[index].append(Double(SystemClock.monotonicNanos() - start) / 1000) }
                 }
             }
             for peer in peers { peer.close() }

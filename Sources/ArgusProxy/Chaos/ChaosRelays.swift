@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 #if canImport(Glibc)
 import Glibc

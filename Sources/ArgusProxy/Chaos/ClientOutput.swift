@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// argus's stdout, the client's input, when faults are on: three writers share it (the
 /// server's lines, argus's own answers, answers held back by a latency fault), so each line is
@@ -41,7 +42,7 @@ final class ClientOutput: @unchecked Sendable {
     func injected(_ line: [UInt8], fault: FaultRecord) {
         monitor.locked {
             waitForLineEnd()
-            pipeline?.recordFault(fault, answer: line, at: Clock.now())
+            pipeline?.recordFault(fault, answer: line, at: SystemClock.now())
             line.withUnsafeBytes { send($0) }
         }
     }

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -55,7 +56,7 @@ final class FaultInjector: @unchecked Sendable {
         self.pipeline = pipeline
         self.output = output
         held = HeldAnswers(output: output)
-        startNanos = Clock.monotonicNanos()
+        startNanos = SystemClock.monotonicNanos()
         decider = FaultDecider(plan: options.plan, seed: options.seed, startMonotonicNanos: startNanos)
     }
 

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// Answers a latency fault holds back, each sent when its time comes by a thread of its own,
 /// so one slow call never holds up the others.
@@ -23,7 +24,7 @@ final class HeldAnswers: @unchecked Sendable {
 
     /// Sends `line` after `millis`; with `fault`, it is recorded as that fault's line.
     func hold(_ line: [UInt8], millis: Double, fault: FaultRecord?) {
-        let due = Clock.monotonicNanos() + UInt64(max(0, millis) * 1e6)
+        let due = SystemClock.monotonicNanos() + UInt64(max(0, millis) * 1e6)
         monitor.locked {
             held.append(Held(due: due, line: line, fault: fault))
             held.sort { $0.due < $1.due }
@@ -49,7 +50,7 @@ final class HeldAnswers: @unchecked Sendable {
         while true {
             let due = monitor.locked { () -> [Held] in
                 while true {
-                    let now = Clock.monotonicNanos()
+                    let now = SystemClock.monotonicNanos()
                     let ready = held.prefix { $0.due <= now }
                     if !ready.isEmpty {
                         held.removeFirst(ready.count)
@@ -71,7 +72,7 @@ final class HeldAnswers: @unchecked Sendable {
         if let fault = entry.fault {
             output.injected(entry.line, fault: fault)
         } else {
-            entry.line.withUnsafeBytes { output.serverLine($0, at: Clock.now()) }
+            entry.line.withUnsafeBytes { output.serverLine($0, at: SystemClock.now()) }
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -33,7 +34,7 @@ enum LineRelay {
                 flush(&held, streaming: streaming, piece: piece)
                 return .sourceClosed
             }
-            let time = Clock.now()
+            let time = SystemClock.now()
             let chunk = UnsafeRawBufferPointer(start: buffer, count: n)
             var start = 0
             while start < n, let newline = memchr(buffer + start, 0x0A, n - start) {
@@ -69,7 +70,7 @@ enum LineRelay {
     private static func flush(_ held: inout [UInt8], streaming: Bool,
                               piece: (UnsafeRawBufferPointer, Timestamp, Bool) -> Void) {
         if !held.isEmpty || streaming {
-            held.withUnsafeBytes { piece($0, Clock.now(), true) }
+            held.withUnsafeBytes { piece($0, SystemClock.now(), true) }
         }
         held = []
     }

@@ -3,6 +3,7 @@ import ArgusCore
 import ArgusProxy
 import ArgusReplay
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 struct Test: ParsableCommand {
@@ -111,11 +112,11 @@ struct Test: ParsableCommand {
         }
         if report.comparedNothing { StderrLog.write("argus test: \(Self.nothingCompared(report))") }
         if let junit {
+            var xml = report.junit(name: name)
+            if let verdicts, let end = xml.range(of: "</testsuites>", options: .backwards) {
+                xml.insert(contentsOf: verdicts.junitSuite(name: "verdicts \(name)"), at: end.lowerBound)
+            }
             do {
-                var xml = report.junit(name: name)
-                if let verdicts, let end = xml.range(of: "</testsuites>", options: .backwards) {
-                    xml.insert(contentsOf: verdicts.junitSuite(name: "verdicts \(name)"), at: end.lowerBound)
-                }
                 try PrivateFile.write(path: absolutePath(junit), contents: Array(xml.utf8))
             } catch {
                 throw CLIError(error.description)

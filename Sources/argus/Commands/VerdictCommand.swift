@@ -1,7 +1,9 @@
 import ArgumentParser
 import ArgusCore
+import ArgusSystem
 import ArgusProxy
 import ArgusScripting
+import ArgusSetup
 import ArgusStore
 
 struct VerdictCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgusCore
 import ArgusProxy
 import ArgusScripting
+import ArgusSetup
 import Foundation
 
 /// Turns `--faults FILE` and the config's `faults` section into the faults a wrap injects.
