@@ -74,6 +74,8 @@ import Testing
         #expect(calls.filter { $0.tool == "echo" && $0.fault == nil }.count == 2)
         #expect(calls.first { $0.fault?.kind == "latency" }.flatMap(\.latencyMicros) ?? 0 >= 400_000)
 
+        let runs = try ListingTests.argus(["runs"], database: session.database)
+        #expect(runs.out.contains("argus-test-server [chaos: faults injected]"), "\(runs.out)")
         let listed = try ListingTests.argus(["calls", "--run", String(run.id)], database: session.database)
         #expect(listed.out.contains("[injected: error] backend down") && listed.out.contains("[injected: timeout]"), "\(listed.out)")
         let errorCall = try #require(calls.first { $0.fault?.kind == "error" })
