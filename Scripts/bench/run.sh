@@ -38,9 +38,11 @@ results=$(mktemp)
     echo
     echo "Pinned to one CPU, then unscheduled:"
     echo
-    taskset -c 0 "$bin/argus-bench" faults --rounds 10000 --warmup 1000
+    # ARGUS_BASELINE=path/to/argus (built from a commit before faults) adds its `argus wrap`.
+    baseline=(${ARGUS_BASELINE:+--baseline-argus "$ARGUS_BASELINE"})
+    taskset -c 0 "$bin/argus-bench" faults --rounds 10000 --warmup 1000 "${baseline[@]}"
     echo
-    "$bin/argus-bench" faults --rounds 10000 --warmup 1000
+    "$bin/argus-bench" faults --rounds 10000 --warmup 1000 "${baseline[@]}"
     echo
     echo "#### Large message"
     echo
