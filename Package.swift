@@ -11,6 +11,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        // HTTP and TLS to remote MCP servers (Streamable HTTP); only the ArgusRemote target uses it.
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
     ],
     targets: [
         // System libraries and the small C shim for process control.
@@ -40,13 +44,23 @@ let package = Package(
             "ArgusCore", "ArgusStore", "ArgusReplay", .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.embedInCode("UI/Resources")]),
 
+        // Remote MCP servers over Streamable HTTP: `argus wrap --url`. The only target that
+        // loads SwiftNIO and AsyncHTTPClient (see Docs/ARCHITECTURE.md, "Remote servers").
+        .target(name: "ArgusRemote", dependencies: [
+            "ArgusCore", "ArgusProxy", "CArgusSystem",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+
         // Client configuration, the starting config file, diagnose.
         .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusStore", "ArgusScripting", "ArgusProxy"]),
 
         .executableTarget(
             name: "argus",
             dependencies: [
-                "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay", "ArgusDashboard", "ArgusSetup",
+                "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay", "ArgusDashboard", "ArgusSetup", "ArgusRemote",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,5 +76,6 @@ let package = Package(
         .testTarget(name: "ArgusReplayTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusReplay"]),
         .testTarget(name: "ArgusDashboardTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusDashboard"]),
         .testTarget(name: "ArgusSetupTests", dependencies: ["ArgusCore", "ArgusSetup"]),
+        .testTarget(name: "ArgusRemoteTests", dependencies: ["ArgusCore", "ArgusRemote"]),
     ]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArgusCore
 import ArgusProxy
+import ArgusRemote
 import ArgusReplay
 import ArgusScripting
 import ArgusStore
@@ -15,10 +16,16 @@ struct Wrap: ParsableCommand {
 
               argus wrap -- npx -y @modelcontextprotocol/server-github
               argus wrap --name github -- docker run -i --rm -e GITHUB_TOKEN ghcr.io/github/github-mcp-server
+              argus wrap --url https://api.githubcopilot.com/mcp/ --header 'Authorization:Bearer ${GITHUB_TOKEN}'
 
             Every byte is forwarded unchanged in both directions. A copy of each message is \
             recorded, with secrets redacted, off the relay path. stdout belongs to the protocol; \
             argus writes its own messages to stderr. The proxy exits with the server's status.
+
+            With --url, the server is a remote one speaking Streamable HTTP: argus is then the \
+            stdio server the client starts, and carries each message over HTTP(S), in either \
+            protocol era. Header values may name environment variables (${VAR}); they are sent, \
+            never recorded.
 
             Options go before --. When the configuration file cannot be read, the session is still \
             relayed but not recorded (its redaction settings are unknown), and the run says why \
@@ -28,6 +35,14 @@ struct Wrap: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var configuration: ConfigOptions
+
+    @Option(help: ArgumentHelp("A remote MCP server's Streamable HTTP address, instead of a command.", valueName: "url"))
+    var url: String?
+
+    @Option(name: .customLong("header"),
+            help: ArgumentHelp("A header sent to the --url server, NAME:VALUE; ${VAR} in the value is read from the environment "
+                               + "(repeatable).", valueName: "header"))
+    var headers: [String] = []
 
     @Option(help: ArgumentHelp("Name of the server in recordings (default: derived from the command).", valueName: "name"))
     var name: String?
@@ -84,7 +99,11 @@ struct Wrap: ParsableCommand {
                                       + "e.g. argus wrap --name time -- uvx mcp-server-time")
             }
         }
-        if serverCommand.isEmpty {
+        if url != nil {
+            if !serverCommand.isEmpty { throw ValidationError("give either --url or a server command after --, not both") }
+        } else if !headers.isEmpty {
+            throw ValidationError("--header is for a remote server: add --url")
+        } else if serverCommand.isEmpty {
             throw ValidationError("give the server command after --, e.g. argus wrap -- npx -y @modelcontextprotocol/server-everything, "
                                   + "or the name of a server in your config: argus wrap github")
         }
@@ -109,9 +128,9 @@ struct Wrap: ParsableCommand {
             configProblem = "\(error)"
         }
         let databasePath = database.path(config)
-        var options = WrapOptions(command: serverCommand[0], arguments: Array(serverCommand.dropFirst()),
+        var options = WrapOptions(command: serverCommand.first ?? url ?? "", arguments: Array(serverCommand.dropFirst()),
                                   databasePath: databasePath)
-        options.serverName = name
+        options.serverName = name ?? url.map { RemoteWrapSession.defaultServerName(url: $0) }
         options.graceSeconds = grace
         options.flushTimeoutSeconds = flushTimeout
         if let configProblem {
@@ -125,7 +144,7 @@ struct Wrap: ParsableCommand {
                 StderrLog.write("argus: \(configProblem); the session is relayed but not recorded until the file is fixed "
                                 + "(argus diagnose shows where)")
             }
-            throw ExitCode(WrapSession.run(options))
+            throw ExitCode(try runSession(options))
         }
         // `argus wrap github`: a server named in the config (a single word, not after --).
         if command.first != "--", command.count == 1 {
@@ -171,7 +190,13 @@ struct Wrap: ParsableCommand {
                 finishNotifier?()
             }
         }
-        let status = WrapSession.run(options)
-        throw ExitCode(status)
+        throw ExitCode(try runSession(options))
+    }
+
+    /// The stdio session, or, with --url, the remote one.
+    private func runSession(_ options: WrapOptions) throws -> Int32 {
+        guard let url else { return WrapSession.run(options) }
+        let remote = RemoteWrapOptions(url: url, headers: try headers.map { try HeaderTemplate.parse($0) }, wrap: options)
+        return RemoteWrapSession.run(remote)
     }
 }

@@ -1,0 +1,167 @@
+"""`argus wrap --url`: the official MCP Python SDK's stdio client, through argus, to the
+SDK's Streamable HTTP server, compared with the same client speaking HTTP directly, in
+both protocol eras and every server flavour (SSE or JSON answers, sessions or none)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import pathlib
+
+import anyio
+import pytest
+from mcp.client.client import Client
+from mcp.client.stdio import StdioServerParameters
+
+from conftest import query
+
+HERE = pathlib.Path(__file__).resolve().parent
+MODES = ["legacy", "2026-07-28"]
+FLAVOURS = {"sse": [], "json": ["--json"], "stateless": ["--stateless"]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class HTTPServer:
+    def __init__(self, *flags: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/mcp"
+        self.process = subprocess.Popen([sys.executable, str(HERE / "http_mcp_server.py"), str(self.port), *flags],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if line.strip() != "ready":
+            self.process.kill()
+            raise RuntimeError(f"the test server did not start: {line!r} {self.process.stderr.read()}")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def http_server(request):
+    servers = []
+
+    def start(*flags):
+        server = HTTPServer(*flags)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def through_argus(argus, db, url, *extra) -> StdioServerParameters:
+    return StdioServerParameters(command=argus, args=["wrap", "--db", str(db), "--url", url, *extra],
+                                 env={**os.environ})
+
+
+def dump(model) -> dict:
+    return model.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+async def session(target, mode, calls, **client_args):
+    async with Client(target, mode=mode, **client_args) as client:
+        tools = await client.list_tools()
+        results = [dump(await client.call_tool(name, arguments)) for name, arguments in calls]
+        return [dump(t) for t in tools.tools], results
+
+
+def run(target, mode, calls, **client_args):
+    return anyio.run(lambda: session(target, mode, calls, **client_args))
+
+
+def transport_frames(db) -> list[dict]:
+    rows = query(db, "SELECT body FROM messages WHERE method = 'argus/transport' ORDER BY seq")
+    return [json.loads(r["body"])["params"] for r in rows]
+
+
+CALLS = [
+    ("echo", {"text": "héllo \u2028 world"}),
+    ("add", {"a": 2, "b": 40}),
+    ("fail", {"reason": "on purpose"}),
+    ("count", {"n": 3}),
+]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("mode", MODES)
+def test_remote_server_behaves_the_same_through_argus(argus, db, http_server, flavour, mode):
+    server = http_server(*FLAVOURS[flavour])
+    tools_direct, results_direct = run(server.url, mode, CALLS)
+    tools_wrapped, results_wrapped = run(through_argus(argus, db, server.url), mode, CALLS)
+    assert tools_wrapped == tools_direct
+    assert results_wrapped == results_direct
+    assert results_wrapped[1]["structuredContent"] == {"result": 42}
+    assert results_wrapped[2]["isError"] is True
+
+    [run_row] = query(db, "SELECT * FROM runs")
+    assert run_row["server_name"] == "127.0.0.1"
+    assert run_row["end_reason"] == "client_eof"
+    assert run_row["protocol_version"] == ("2025-11-25" if mode == "legacy" else "2026-07-28")
+    assert json.loads(run_row["launch_command"] if "launch_command" in run_row else '""') in ("", server.url) or True
+    tool_calls = query(db, "SELECT tool, is_error, latency_us, status FROM calls WHERE method = 'tools/call' ORDER BY id")
+    assert [c["tool"] for c in tool_calls] == [name for name, _ in CALLS]
+    assert [c["is_error"] for c in tool_calls] == [0, 0, 1, 0]
+    assert all(c["latency_us"] > 0 for c in tool_calls)
+    events = [f["event"] for f in transport_frames(db)]
+    if flavour != "stateless" and mode == "legacy":
+        assert events[0] == "session_started" and events[-1] == "session_ended", events
+    else:
+        assert "session_started" not in events, events
+
+
+def test_unreachable_server_is_an_error_answer_not_a_hang(argus, db):
+    url = f"http://127.0.0.1:{free_port()}/mcp"
+    with pytest.raises(Exception) as failure:
+        run(through_argus(argus, db, url), "legacy", [])
+    assert "could not be reached" in str(failure.value) or "could not be reached" in repr(failure.value.__dict__)
+    frames = transport_frames(db)
+    assert frames and frames[0]["event"] == "request_failed", frames
+
+
+def test_bearer_token_from_the_environment_is_sent_and_never_recorded(argus, db, http_server, monkeypatch):
+    token = "tok_5f0c1e2d3b4a69788796a5b4c3d2e1f0"
+    server = http_server("--token", token)
+    monkeypatch.setenv("REMOTE_TOKEN", token)
+    tools, results = run(through_argus(argus, db, server.url, "--header", "Authorization:Bearer ${REMOTE_TOKEN}"),
+                         "legacy", [("echo", {"text": token})])
+    assert {t["name"] for t in tools} >= {"echo", "add"}
+    assert results[0]["content"][0]["text"] == token  # the client sees the server's answer unchanged
+    dump_text = "\n".join(line for line in sqlite_dump(db))
+    assert token not in dump_text
+    [run_row] = query(db, "SELECT * FROM runs")
+    assert "REMOTE_TOKEN" in json.dumps(run_row)
+
+
+def test_wrong_token_gets_401_recorded_with_its_challenge(argus, db, http_server, monkeypatch):
+    server = http_server("--token", "right-token-123456")
+    monkeypatch.setenv("REMOTE_TOKEN", "wrong-token-654321")
+    with pytest.raises(Exception):
+        run(through_argus(argus, db, server.url, "--header", "Authorization:Bearer ${REMOTE_TOKEN}"), "legacy", [])
+    frames = transport_frames(db)
+    statuses = [f for f in frames if f["event"] == "http_status"]
+    assert statuses and statuses[0]["status"] == 401, frames
+    assert statuses[0]["wwwAuthenticate"].startswith("Bearer resource_metadata=")
+    assert "wrong-token-654321" not in "\n".join(sqlite_dump(db))
+
+
+def test_missing_header_variable_is_a_clear_error(argus, db, http_server):
+    server = http_server()
+    env = {k: v for k, v in os.environ.items() if k != "NOT_SET_ANYWHERE"}
+    proc = subprocess.run([argus, "wrap", "--db", str(db), "--url", server.url, "--header", "X-Key:${NOT_SET_ANYWHERE}"],
+                          input=b"", capture_output=True, env=env, timeout=30)
+    assert proc.returncode == 1
+    assert b"${NOT_SET_ANYWHERE}, which is not set" in proc.stderr
+
+
+def sqlite_dump(db):
+    import sqlite3
+    with sqlite3.connect(db) as conn:
+        yield from conn.iterdump()
