@@ -31,7 +31,7 @@ public struct HeaderTemplate: Sendable, Equatable {
     public func expanded(_ environment: [String: String]) throws(RemoteError) -> String {
         var result = ""
         var rest = value[...]
-        while let start = rest.range(of: "${") {
+        while let start = rest.firstRange(of: "${") {
             result += rest[..<start.lowerBound]
             guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
                 throw .badHeader("--header \(name): unclosed ${ in the value")
@@ -54,7 +54,7 @@ public struct HeaderTemplate: Sendable, Equatable {
     public var variables: [String] {
         var names: [String] = []
         var rest = value[...]
-        while let start = rest.range(of: "${"), let end = rest[start.upperBound...].firstIndex(of: "}") {
+        while let start = rest.firstRange(of: "${"), let end = rest[start.upperBound...].firstIndex(of: "}") {
             names.append(String(rest[start.upperBound..<end]))
             rest = rest[rest.index(after: end)...]
         }

@@ -44,14 +44,13 @@ public enum RemoteWrapSession {
         argus_block_termination_signals()
         let wrap = options.wrap
         let environment = ProcessInfo.processInfo.environment
-        let target: RemoteURL
+        var target = RemoteURL(unchecked: options.url)
         var headers: [(String, String)] = []
         var problem: String?
         do throws(RemoteError) {
             target = try RemoteURL(options.url)
             for header in options.headers { headers.append((header.name, try header.expanded(environment))) }
         } catch {
-            target = RemoteURL(unchecked: options.url)
             problem = error.description
         }
         problem = problem ?? wrap.startRefusal

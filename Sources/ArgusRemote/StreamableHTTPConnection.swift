@@ -249,7 +249,7 @@ actor StreamableHTTPConnection {
         }
         let reason = response.status.reasonPhrase
         var data: JSONObject = ["httpStatus": .int(status)]
-        if let challenge = response.headers.first(name: "WWW-Authenticate") { data["wwwAuthenticate"] = .string(challenge) }
+        if let challenge = response.headers.first(name: "WWW-Authenticate") { data["challenge"] = Challenge.parse(challenge) }
         let hint = status == 401 || status == 403
             ? " (check the credentials passed with --header)" : status == 404 && message.isInitialize ? " (check the URL's path)" : ""
         answerWithError(message, "argus: the remote server answered HTTP \(status) \(reason)\(hint)", data: .object(data))
@@ -266,7 +266,7 @@ actor StreamableHTTPConnection {
         var params: JSONObject = ["event": "http_status", "method": "POST", "status": .int(status)]
         if let method = message.method { params["for"] = .string(method) }
         if let id = message.idJSON { params["id"] = .string(id) }
-        if let challenge = response.headers.first(name: "WWW-Authenticate") { params["wwwAuthenticate"] = .string(challenge) }
+        if let challenge = response.headers.first(name: "WWW-Authenticate") { params["challenge"] = Challenge.parse(challenge) }
         if let type = response.headers.first(name: "Content-Type") { params["contentType"] = .string(type) }
         return .object(params)
     }
