@@ -12,8 +12,14 @@ enum Challenge {
         var fields: JSONObject = ["scheme": .string(String(scheme))]
         while true {
             rest = rest.drop { $0 == " " || $0 == "," }
-            guard let equals = rest.firstIndex(of: "=") else { break }
+            if rest.isEmpty { break }
+            let equals = rest.firstIndex(of: "=") ?? rest.endIndex
             let name = String(rest[..<equals]).trimmingSpaces
+            guard equals < rest.endIndex, !name.isEmpty, !name.contains(" ") else {
+                // Not auth-params (a token68 such as Negotiate's): keep the rest as it was.
+                fields["value"] = .string(String(rest).trimmingSpaces)
+                break
+            }
             rest = rest[rest.index(after: equals)...].drop { $0 == " " }
             var value = ""
             if rest.first == "\"" {
@@ -27,11 +33,6 @@ enum Challenge {
             } else {
                 value = String(rest.prefix { $0 != "," }).trimmingSpaces
                 rest = rest.drop { $0 != "," }
-            }
-            guard !name.isEmpty, !name.contains(" ") else {
-                // Not auth-params (a token68 such as Basic's): keep the rest as it was.
-                fields["value"] = .string(String(header.drop { $0 == " " }.dropFirst(scheme.count)).trimmingSpaces)
-                break
             }
             fields[name] = .string(value)
         }
