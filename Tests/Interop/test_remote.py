@@ -179,3 +179,43 @@ def sqlite_dump(db):
     import sqlite3
     with sqlite3.connect(db) as conn:
         yield from conn.iterdump()
+
+
+def test_server_to_client_requests_are_answered_and_correlated(argus, db, http_server):
+    """Elicitation: the server's request rides the POST's SSE stream, the client's answer goes
+    back as a POST of its own, and both are recorded as one call. (With JSON answers the SDK's
+    server has no back-channel for its own requests, with or without argus.)"""
+    from mcp_types import ElicitResult
+
+    server = http_server()
+
+    async def answer(context, params):
+        return ElicitResult(action="accept", content={"colour": "teal"})
+
+    direct = run(server.url, "legacy", [("ask", {})], elicitation_callback=answer)
+    wrapped = run(through_argus(argus, db, server.url), "legacy", [("ask", {})], elicitation_callback=answer)
+    assert wrapped == direct
+    assert wrapped[1][0]["content"][0]["text"] == "accept:teal"
+    [elicit] = query(db, "SELECT direction, status FROM calls WHERE method = 'elicitation/create'")
+    assert elicit["status"] == "ok", elicit
+
+
+def test_a_forgotten_session_is_renewed_without_the_client_noticing(argus, db, http_server):
+    server = http_server()
+
+    async def scenario():
+        async with Client(through_argus(argus, db, server.url), mode="legacy") as client:
+            first = await client.call_tool("add", {"a": 1, "b": 2})
+            # The server restarts on the same port and forgets every session.
+            server.stop()
+            server.process = subprocess.Popen([sys.executable, str(HERE / "http_mcp_server.py"), str(server.port)],
+                                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            assert server.process.stdout.readline().strip() == "ready"
+            second = await client.call_tool("add", {"a": 3, "b": 4})
+            return dump(first), dump(second)
+
+    first, second = anyio.run(scenario)
+    assert first["structuredContent"] == {"result": 3}
+    assert second["structuredContent"] == {"result": 7}
+    events = [f["event"] for f in transport_frames(db)]
+    assert events[:1] == ["session_started"] and "session_expired" in events and "session_renewed" in events, events
