@@ -219,3 +219,19 @@ def test_a_forgotten_session_is_renewed_without_the_client_noticing(argus, db, h
     assert second["structuredContent"] == {"result": 7}
     events = [f["event"] for f in transport_frames(db)]
     assert events[:1] == ["session_started"] and "session_expired" in events and "session_renewed" in events, events
+
+
+def test_a_remote_server_named_in_the_config(argus, db, http_server, tmp_path, monkeypatch):
+    token = "tok_named_0123456789abcdef"
+    server = http_server("--token", token)
+    monkeypatch.setenv("NAMED_TOKEN", token)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"servers": {"remote": {"url": server.url,
+                                                         "headers": {"Authorization": "Bearer ${NAMED_TOKEN}"}}}}))
+    params = StdioServerParameters(command=argus, args=["wrap", "--config", str(config), "--db", str(db), "remote"],
+                                   env={**os.environ})
+    tools, results = run(params, "legacy", [("add", {"a": 20, "b": 22})])
+    assert results[0]["structuredContent"] == {"result": 42}
+    [run_row] = query(db, "SELECT server_name, command FROM runs")
+    assert run_row == {"server_name": "remote", "command": server.url}
+    assert token not in "\n".join(sqlite_dump(db))

@@ -101,7 +101,7 @@ struct Wrap: ParsableCommand {
         }
         if url != nil {
             if !serverCommand.isEmpty { throw ValidationError("give either --url or a server command after --, not both") }
-        } else if !headers.isEmpty {
+        } else if !headers.isEmpty, command.first == "--" {
             throw ValidationError("--header is for a remote server: add --url")
         } else if serverCommand.isEmpty {
             throw ValidationError("give the server command after --, e.g. argus wrap -- npx -y @modelcontextprotocol/server-everything, "
@@ -147,8 +147,15 @@ struct Wrap: ParsableCommand {
             throw ExitCode(try runSession(options))
         }
         // `argus wrap github`: a server named in the config (a single word, not after --).
+        var namedRemote: (url: String, headers: [HeaderTemplate])?
         if command.first != "--", command.count == 1 {
-            if let named = try serverOrFail(config, command[0]) {
+            if let named = try serverOrFail(config, command[0]), let remote = named.url {
+                options.command = remote
+                options.serverName = name ?? command[0]
+                options.cwd = nil
+                namedRemote = (remote, named.headers.sorted { $0.key < $1.key }.map { HeaderTemplate(name: $0.key, value: $0.value) })
+            } else if let named = try serverOrFail(config, command[0]) {
+                if !headers.isEmpty { throw CLIError("--header is for a remote server, and \(command[0]) is a command") }
                 options.command = named.command
                 options.arguments = named.args
                 options.extraEnvironment = named.env
@@ -190,13 +197,14 @@ struct Wrap: ParsableCommand {
                 finishNotifier?()
             }
         }
-        throw ExitCode(try runSession(options))
+        throw ExitCode(try runSession(options, named: namedRemote))
     }
 
-    /// The stdio session, or, with --url, the remote one.
-    private func runSession(_ options: WrapOptions) throws -> Int32 {
+    /// The stdio session, or, with --url (or a named server with a url), the remote one.
+    private func runSession(_ options: WrapOptions, named: (url: String, headers: [HeaderTemplate])? = nil) throws -> Int32 {
+        let given = try headers.map { try HeaderTemplate.parse($0) }
+        if let named { return RemoteWrapSession.run(RemoteWrapOptions(url: named.url, headers: named.headers + given, wrap: options)) }
         guard let url else { return WrapSession.run(options) }
-        let remote = RemoteWrapOptions(url: url, headers: try headers.map { try HeaderTemplate.parse($0) }, wrap: options)
-        return RemoteWrapSession.run(remote)
+        return RemoteWrapSession.run(RemoteWrapOptions(url: url, headers: given, wrap: options))
     }
 }
