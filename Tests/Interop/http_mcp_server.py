@@ -1,6 +1,6 @@
 """A Streamable HTTP MCP server from the official Python SDK, for tests of `argus wrap --url`.
 
-    python http_mcp_server.py PORT [--json] [--stateless] [--token T]
+    python http_mcp_server.py PORT [--json] [--stateless] [--token T] [--tls CERT KEY]
 
 Prints "ready" on stdout once it listens. With --token, every request needs
 `Authorization: Bearer T`; others get 401 with a `WWW-Authenticate` challenge, as a
@@ -64,6 +64,7 @@ def main():
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--stateless", action="store_true")
     parser.add_argument("--token")
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this certificate and key")
     args = parser.parse_args()
     app = build(args.json, args.stateless)
     if args.token:
@@ -81,7 +82,8 @@ def main():
             await inner(scope, receive, send)
 
         app = guarded
-    config = uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="on")
+    tls = {"ssl_certfile": args.tls[0], "ssl_keyfile": args.tls[1]} if args.tls else {}
+    config = uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="on", **tls)
     server = uvicorn.Server(config)
     original = server.startup
 

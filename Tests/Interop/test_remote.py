@@ -235,3 +235,51 @@ def test_a_remote_server_named_in_the_config(argus, db, http_server, tmp_path, m
     [run_row] = query(db, "SELECT server_name, command FROM runs")
     assert run_row == {"server_name": "remote", "command": server.url}
     assert token not in "\n".join(sqlite_dump(db))
+
+
+def make_certificate(directory: pathlib.Path):
+    """A CA made by the test, and a certificate it signs for 127.0.0.1."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "argus test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = directory / "ca.pem", directory / "server.pem", directory / "server.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return paths
+
+
+def test_https_upstream_trusted_through_ssl_cert_file_and_refused_otherwise(argus, db, http_server, tmp_path, monkeypatch):
+    ca, cert, key = make_certificate(tmp_path)
+    server = http_server("--tls", str(cert), str(key))
+    url = server.url.replace("http://", "https://")
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    tools, results = run(through_argus(argus, db, url), "legacy", [("add", {"a": 1, "b": 1})])
+    assert results[0]["structuredContent"] == {"result": 2}
+
+    # Without the test's CA the certificate does not verify: a clear error, never a silent skip.
+    monkeypatch.delenv("SSL_CERT_FILE")
+    with pytest.raises(Exception) as failure:
+        run(through_argus(argus, db, url), "legacy", [])
+    [error] = errors_in(failure.value)
+    assert "could not be reached" in str(error) and "certificate" in str(error).lower(), error
