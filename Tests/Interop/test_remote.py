@@ -283,3 +283,20 @@ def test_https_upstream_trusted_through_ssl_cert_file_and_refused_otherwise(argu
         run(through_argus(argus, db, url), "legacy", [])
     [error] = errors_in(failure.value)
     assert "could not be reached" in str(error) and "certificate" in str(error).lower(), error
+
+
+def test_setup_writes_an_entry_that_reaches_the_remote_server(argus, db, http_server, tmp_path, monkeypatch):
+    token = "tok_setup_0123456789abcdef"
+    server = http_server("--token", token)
+    monkeypatch.setenv("ARGUS_DB", str(db))
+    client_file = tmp_path / "claude_desktop_config.json"
+    subprocess.run([argus, "setup", "--client", "claude-desktop", "--write", "--client-config", str(client_file),
+                    "--url", server.url, "--header", "Authorization:Bearer ${SETUP_TOKEN}"], check=True, capture_output=True)
+    [entry] = json.loads(client_file.read_text())["mcpServers"].values()
+    assert entry["args"][-2:] == ["--header", "Authorization:Bearer ${SETUP_TOKEN}"]
+    assert list(entry["env"]) == ["SETUP_TOKEN"]
+    # The client starts the entry as written, with the variable it was told to fill in.
+    params = StdioServerParameters(command=entry["command"], args=entry["args"], env={**os.environ, "SETUP_TOKEN": token})
+    tools, results = run(params, "legacy", [("echo", {"text": "through setup"})])
+    assert results[0]["content"][0]["text"] == "through setup"
+    assert query(db, "SELECT server_name FROM runs") == [{"server_name": "127.0.0.1"}]
