@@ -99,6 +99,9 @@ struct Wrap: ParsableCommand {
                                       + "e.g. argus wrap --name time -- uvx mcp-server-time")
             }
         }
+        for header in headers {
+            do { _ = try HeaderTemplate.parse(header) } catch { throw ValidationError(error.description) }
+        }
         if url != nil {
             if !serverCommand.isEmpty { throw ValidationError("give either --url or a server command after --, not both") }
         } else if !headers.isEmpty, command.first == "--" {
