@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusProxy
+import ArgusSystem
 
 /// The stdio side of `argus wrap --url`: every message the remote server sends reaches the
 /// client as one line on our stdout, and the recorder gets the same bytes first (the tap
@@ -29,7 +30,7 @@ final class ClientOutput: @unchecked Sendable {
         line.append(0x0A)
         let gone = monitor.locked { () -> Bool in
             line.withUnsafeBytes { bytes in
-                if recording { pipeline.record(.serverToClient, bytes, at: Clock.now()) }
+                if recording { pipeline.record(.serverToClient, bytes, at: SystemClock.now()) }
                 guard !broken, let base = bytes.baseAddress else { return false }
                 if !Relay.writeAll(descriptor, base, bytes.count) {
                     broken = true
@@ -52,7 +53,7 @@ final class ClientOutput: @unchecked Sendable {
         var bytes = JSONWriter.bytes(frame)
         bytes.append(0x0A)
         monitor.locked {
-            bytes.withUnsafeBytes { pipeline.record(.serverToClient, $0, at: Clock.now()) }
+            bytes.withUnsafeBytes { pipeline.record(.serverToClient, $0, at: SystemClock.now()) }
         }
     }
 }

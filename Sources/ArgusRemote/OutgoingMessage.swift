@@ -19,7 +19,7 @@ struct OutgoingMessage: Sendable {
 
     static let protocolVersionMetaKey = "io.modelcontextprotocol/protocolVersion"
     /// Methods whose target travels in `Mcp-Name`, and the parameter it comes from.
-    static let nameBearing = ["tools/call": "name", "prompts/get": "name", "resources/read": "uri"]
+    static let nameBearing = [MCP.Method.toolsCall: "name", MCP.Method.promptsGet: "name", MCP.Method.resourcesRead: "uri"]
 
     init(body: [UInt8]) {
         self.body = body
@@ -41,7 +41,7 @@ struct OutgoingMessage: Sendable {
         if let method, let key = Self.nameBearing[method] { name = params?[key]?.stringValue }
     }
 
-    var isInitialize: Bool { kind == .request && method == "initialize" }
+    var isInitialize: Bool { kind == .request && method == MCP.Method.initialize }
 }
 
 /// Header values travel as printable ASCII; anything else is wrapped the way the MCP

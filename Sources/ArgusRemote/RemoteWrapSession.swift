@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusProxy
+import ArgusSystem
 import ArgusStore
 import AsyncHTTPClient
 import CArgusSystem
@@ -145,7 +146,7 @@ public enum RemoteWrapSession {
         loop: while true {
             let deadline = [cancelAt, giveUpAt].compactMap { $0 }.min()
             for event in mailbox.wait(untilMonotonicNanos: deadline) {
-                let now = Clock.monotonicNanos()
+                let now = SystemClock.monotonicNanos()
                 switch event {
                 case .clientClosed:
                     if reason == nil { reason = .clientEOF }
@@ -160,7 +161,7 @@ public enum RemoteWrapSession {
                     break loop
                 }
             }
-            let now = Clock.monotonicNanos()
+            let now = SystemClock.monotonicNanos()
             if let at = cancelAt, now >= at {
                 cancelAt = nil
                 sender.cancel()
@@ -192,7 +193,7 @@ public enum RemoteWrapSession {
             let count = read(descriptor, buffer.baseAddress, buffer.count)
             if count < 0, errno == EINTR { continue }
             if count <= 0 { return }
-            body(UnsafeRawBufferPointer(rebasing: buffer[..<count]), Clock.now())
+            body(UnsafeRawBufferPointer(rebasing: buffer[..<count]), SystemClock.now())
         }
     }
 

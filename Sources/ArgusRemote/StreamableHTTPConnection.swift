@@ -38,7 +38,7 @@ actor StreamableHTTPConnection {
     /// Sends one message from the client and forwards whatever the server answers.
     func send(_ message: OutgoingMessage) async {
         if message.isInitialize { handshake = (message.body, nil) }
-        if message.kind == .notification, message.method == "notifications/initialized", handshake?.initialized == nil {
+        if message.kind == .notification, message.method == MCP.Method.initialized, handshake?.initialized == nil {
             handshake?.initialized = message.body
         }
         await send(message, renewingOnExpiry: true)

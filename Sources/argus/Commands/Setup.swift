@@ -4,6 +4,7 @@ import ArgusProxy
 import ArgusRemote
 import ArgusSetup
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 struct Setup: ParsableCommand {

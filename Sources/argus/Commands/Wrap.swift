@@ -4,6 +4,7 @@ import ArgusProxy
 import ArgusRemote
 import ArgusReplay
 import ArgusScripting
+import ArgusSetup
 import ArgusStore
 import Foundation
 

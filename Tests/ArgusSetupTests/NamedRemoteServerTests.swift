@@ -1,4 +1,4 @@
-import ArgusCore
+import ArgusSetup
 import Testing
 
 /// `servers.NAME.url` and `headers` in the configuration: a remote server `argus wrap NAME` reaches.
