@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "ArgusProxy", dependencies: ["ArgusCore", "ArgusStore", "CArgusSystem"]),
         // Replay without an LLM: sealed originals, handshake, diff, regression suites.
         .target(name: "ArgusReplay", dependencies: [
-            "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting",
+            "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "CArgusSystem",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 

@@ -22,7 +22,7 @@ int argus_lua_json_decode(lua_State *L);
 
 static const char OUTPUTS_KEY = 0;
 static const char DROP_SENTINEL = 0;
-static const char *const HOOK_NAMES[] = {"init", "redact", "on_call", "alert", "metric", "mutate_replay", "normalize", NULL};
+static const char *const HOOK_NAMES[] = {"init", "redact", "on_call", "alert", "metric", "mutate_replay", "normalize", "mock", NULL};
 
 uint64_t argus_monotonic_ns(void) {
     struct timespec ts;
