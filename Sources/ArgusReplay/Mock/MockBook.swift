@@ -18,7 +18,7 @@ final class MockBook {
 
         init(_ call: ReplayCall) {
             self.call = call
-            matchParams = MockBook.matchable(call.params)
+            matchParams = MockBook.matchable(call.params, method: call.method)
             answerTail = call.expected.map { Array(JSONWriter.bytes($0).dropFirst()) }
             var markers: [[String]] = []
             if let expected = call.expected { ReplayEngine.findMarkers(expected, path: [], into: &markers) }
@@ -81,7 +81,7 @@ final class MockBook {
     /// The answer to a request. `params` must already be redacted as the recording was, so that a
     /// secret sent now matches the `[REDACTED]` stored then.
     func lookup(method: String, params: JSONValue?) -> Lookup {
-        let live = Self.matchable(params)
+        let live = Self.matchable(params, method: method)
         if rule == .strict {
             guard position < entries.count else {
                 return .miss(Miss(message: "no recorded answer for \(Self.describe(method: method, params: params)): all \(entries.count) "
@@ -140,7 +140,10 @@ final class MockBook {
             || key.hasPrefix("io.modelcontextprotocol/")
     }
 
-    static func matchable(_ params: JSONValue?) -> JSONValue {
+    /// The params as matched. An `initialize` matches whatever its params: it is the handshake, answered
+    /// as recorded whichever client (name, version, capabilities) greets the mock.
+    static func matchable(_ params: JSONValue?, method: String) -> JSONValue {
+        if method == "initialize" { return [:] }
         guard case .object(var object)? = params else { return params?.nonNull ?? [:] }
         if case .object(var meta)? = object["_meta"] {
             meta.members.removeAll { isVolatileMetaKey($0.key) }
@@ -172,7 +175,7 @@ final class MockBook {
         var shown: JSONValue?
         if method == "tools/call" || method == "prompts/get" {
             shown = params?["arguments"]
-        } else if case .object(var rest) = matchable(params) {
+        } else if case .object(var rest) = matchable(params, method: method) {
             rest["name"] = nil
             rest["uri"] = nil
             shown = rest.isEmpty ? nil : .object(rest)
