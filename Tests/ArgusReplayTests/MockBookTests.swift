@@ -55,6 +55,16 @@ import Testing
         #expect(Self.answer(listing, "tools/list", ["_meta": ["io.modelcontextprotocol/clientInfo": ["name": "x"]]]) == .success(1))
     }
 
+    @Test func theLookupKeyIsTheSameForValuesThatAreTheSame() throws {
+        func key(_ text: String) throws -> String { MockBook.key(method: "m", matchParams: try JSONParser.parse(text)) }
+        #expect(try key(#"{"b":1,"a":[1.0,"x",{"z":null,"y":true}]}"#) == (try key(#"{"a":[1,"x",{"y":true,"z":null}],"b":1e0}"#)))
+        #expect(try key(#"{"a":0}"#) == (try key(#"{"a":-0.0}"#)))
+        #expect(try key(#"{"a":1,"a":2}"#) == (try key(#"{"a":2}"#)))  // the last of duplicate keys, as lookups read them
+        #expect(try key(#"{"a":[1,2]}"#) != (try key(#"{"a":[2,1]}"#)))
+        #expect(try key(#"{"a":"1"}"#) != (try key(#"{"a":1}"#)))
+        #expect(try key(#"{"a":0.1}"#) != (try key(#"{"a":0.10000001}"#)))
+    }
+
     @Test func sequenceAnswersIdenticalRequestsInRecordedOrderThenTheLastAgain() {
         let book = MockBook(plan: Self.plan(weather), rule: .sequence)
         #expect(Self.answer(book, "tools/call", Self.time("UTC")) == .success(3))

@@ -34,14 +34,10 @@ final class MockBook {
 
     /// Identical recorded requests, in recorded order.
     final class Group {
-        let params: JSONValue
         var entries: [Entry]
         var served = 0
 
-        init(_ entry: Entry) {
-            params = entry.matchParams
-            entries = [entry]
-        }
+        init(_ entry: Entry) { entries = [entry] }
     }
 
     struct Miss {
@@ -58,7 +54,8 @@ final class MockBook {
     let rule: MatchRule
     /// Every recorded request, in recorded order (pings aside: they are answered without a recording).
     let entries: [Entry]
-    private var groups: [String: [Group]] = [:]
+    /// By method and canonical params: one lookup per request, however long the recording.
+    private var groups: [String: Group] = [:]
     private var position = 0
 
     init(plan: ReplayPlan, rule: MatchRule) {
@@ -69,11 +66,11 @@ final class MockBook {
         }
         entries = ordered.map { Entry($0.element) }
         for entry in entries {
-            let key = Self.bucket(method: entry.call.method, params: entry.call.params)
-            if let group = groups[key]?.first(where: { $0.params.sameValue(as: entry.matchParams) }) {
+            let key = Self.key(method: entry.call.method, matchParams: entry.matchParams)
+            if let group = groups[key] {
                 group.entries.append(entry)
             } else {
-                groups[key, default: []].append(Group(entry))
+                groups[key] = Group(entry)
             }
         }
     }
@@ -97,8 +94,7 @@ final class MockBook {
             position += 1
             return .hit(expected)
         }
-        let key = Self.bucket(method: method, params: params)
-        guard let group = groups[key]?.first(where: { $0.params.sameValue(as: live) }) else {
+        guard let group = groups[Self.key(method: method, matchParams: live)] else {
             return .miss(closest(to: method, params: params, live: live))
         }
         switch rule {
@@ -157,7 +153,42 @@ final class MockBook {
         params?["name"]?.stringValue ?? params?["uri"]?.stringValue ?? ""
     }
 
-    static func bucket(method: String, params: JSONValue?) -> String { method + "\u{1}" + name(params) }
+    static func key(method: String, matchParams: JSONValue) -> String {
+        var text = method + "\u{1}"
+        canonical(matchParams, into: &text)
+        return text
+    }
+
+    /// JSON text that is the same for values `sameValue` finds equal: object keys sorted (the last of
+    /// duplicates kept, as lookups do), numbers by value (`1`, `1.0` and `1e0` alike).
+    static func canonical(_ value: JSONValue, into text: inout String) {
+        switch value {
+        case .null, .bool, .string: text += JSONWriter.string(value)
+        case .number(let literal):
+            if let number = Double(literal) {
+                text += number == 0 ? "0" : number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
+            } else {
+                text += literal
+            }
+        case .array(let items):
+            text += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { text += "," }
+                canonical(item, into: &text)
+            }
+            text += "]"
+        case .object(let object):
+            var last: [String: JSONValue] = [:]
+            for member in object.members { last[member.key] = member.value }
+            text += "{"
+            for (i, key) in last.keys.sorted().enumerated() {
+                if i > 0 { text += "," }
+                text += JSONWriter.quoted(key) + ":"
+                canonical(last[key] ?? .null, into: &text)
+            }
+            text += "}"
+        }
+    }
 
     static func differences(_ entry: Entry, method: String, live: JSONValue) -> [String] {
         if entry.call.method != method { return ["method: \(entry.call.method)"] }
