@@ -79,23 +79,11 @@ enum MockBench {
     static func suite(_ options: Options) {
         let calls = options.int("suite-calls", 1000)
         let bin = binDirectory()
-        let server = bin + "/argus-test-server"
         let db = temporaryDatabase()
         let directory = (db as NSString).deletingLastPathComponent
         setenv("ARGUS_HOME", directory + "/home", 1)  // the bench's key stays out of ~/.argus
-        let initialize = Array(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#.utf8) + [0x0A]
-        let initialized = Array(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8) + [0x0A]
-        let list = Array(#"{"jsonrpc":"2.0","id":"l","method":"tools/list"}"#.utf8) + [0x0A]
         do {
-            let recorder = try Peer([bin + "/argus", "wrap", "--db", db, "--", server])
-            recorder.send(initialize + initialized + list)
-            _ = recorder.readLine()
-            _ = recorder.readLine()
-            for i in 0..<calls {
-                recorder.send(Array(#"{"jsonrpc":"2.0","id":\#(i + 1),"method":"tools/call","params":{"name":"echo","arguments":{"message":"call \#(i) of the suite"}}}"#.utf8) + [0x0A])
-                _ = recorder.readLine()
-            }
-            recorder.close()
+            try ReplayBench.recordEchoSession(calls: calls, database: db)
         } catch {
             print("mock suite bench failed: cannot record: \(error)")
             return

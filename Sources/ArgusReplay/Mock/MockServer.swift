@@ -100,9 +100,6 @@ public final class MockServer: @unchecked Sendable {
                                     kind: ArgusReader.mockKind, report: report)
     }
 
-    /// How many recorded requests the mock can answer.
-    public var recordedRequests: Int { book.entries.count }
-
     /// Serves the client on `input` until it closes it; SIGTERM, SIGINT, SIGHUP and SIGQUIT end the
     /// session too (the recording is written, then the process exits). Call on the main thread, as the
     /// first thing that starts threads: the signals are blocked here for every thread to come.
@@ -212,8 +209,8 @@ public final class MockServer: @unchecked Sendable {
     /// (latency) or brings messages of its own.
     private func answer(_ entry: MockBook.Entry, request: Envelope, params: JSONValue?, arrived: UInt64) {
         guard let id = request.id else { return }
-        var tail: [UInt8]
-        var refused = false
+        let tail: [UInt8]
+        var counted = \Summary.answered
         if mockHooks || entry.answerTail == nil || (entry.redacted && !options.serveRedacted) {
             let recorded: JSONValue = entry.call.expected
                 ?? Self.errorOutcome(ErrorCode.unanswered, "argus mock: \(entry.label) was recorded without an answer")
@@ -224,12 +221,16 @@ public final class MockServer: @unchecked Sendable {
                                                   + "with --serve-redacted to serve it anyway, or answer it in a mock hook")
                 final.refused = true
             }
-            refused = final.refused || entry.call.expected == nil && !final.changed
+            if final.refused {
+                counted = \.refused
+            } else if entry.call.expected == nil && !final.changed {
+                counted = \.missed
+            }
             tail = Self.tail(final.outcome)
         } else {
             tail = entry.answerTail ?? []
         }
-        count(refused ? \.refused : \.answered)
+        count(counted)
         let delay = options.latency.scale(entry.call.latencyMicros)
         if delay == 0 && entry.call.serverMessages.isEmpty {
             send(Self.response(id: id, tail: tail))

@@ -66,15 +66,7 @@ struct Record: ParsableCommand {
         let config = try configuration.load()
         let scenario: Scenario
         do {
-            let path = absolutePath(self.scenario)
-            guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read the scenario \(self.scenario)") }
-            let value: JSONValue
-            do {
-                value = try JSONParser.parse(Array(data))
-            } catch {
-                throw CLIError("\(self.scenario) is not valid JSON: \(error.described(in: String(decoding: data, as: UTF8.self)))")
-            }
-            scenario = try Scenario.parse(value, path: self.scenario)
+            scenario = try Scenario.parse(try readJSONFile(self.scenario, what: "scenario"), path: self.scenario)
         } catch let error as ReplayError {
             throw CLIError("\(error)")
         }

@@ -12,14 +12,17 @@ struct LoadedSuite {
     var name: String { ((path as NSString).lastPathComponent as NSString).deletingPathExtension }
 
     static func read(_ suite: String) throws -> LoadedSuite {
-        let path = absolutePath(suite)
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read the suite \(suite)") }
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(Array(data))
-        } catch {
-            throw CLIError("\(suite) is not valid JSON: \(error)")
-        }
-        return LoadedSuite(path: path, json: value, plan: try ReplayPlan.fromSuite(value, path: suite))
+        let value = try readJSONFile(suite, what: "suite")
+        return LoadedSuite(path: absolutePath(suite), json: value, plan: try ReplayPlan.fromSuite(value, path: suite))
+    }
+}
+
+/// A JSON file the user named (a suite, a scenario), parsed; errors say which file and where.
+func readJSONFile(_ given: String, what: String) throws -> JSONValue {
+    guard let data = FileManager.default.contents(atPath: absolutePath(given)) else { throw CLIError("cannot read the \(what) \(given)") }
+    do {
+        return try JSONParser.parse(Array(data))
+    } catch {
+        throw CLIError("\(given) is not valid JSON: \(error.described(in: String(decoding: data, as: UTF8.self)))")
     }
 }
