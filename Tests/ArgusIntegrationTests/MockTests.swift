@@ -241,6 +241,22 @@ import Testing
         }
     }
 
+    @Test func aCancelledRequestGetsNothingMore() throws {
+        let session = try Self.record([("slow_operation", ["ms": 400])])
+        let mock = try Self.mock(session, ["--run", "1", "--latency", "recorded"])
+        _ = Self.greet(mock)
+        mock.send(["jsonrpc": "2.0", "id": "slow", "method": "tools/call", "params": ["name": "slow_operation", "arguments": ["ms": 400]]])
+        mock.send(["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": "slow", "reason": "the user gave up"]])
+        #expect(Self.request(mock, "after", "ping")?["result"] == [:])
+        #expect(mock.readLine(timeout: 1.5) == nil, "a cancelled request must not be answered")
+        mock.closeInput()
+        #expect(mock.waitForExit() == 0)
+        var filter = CallFilter()
+        filter.run = try Self.mockRun(session).id
+        filter.method = "tools/call"
+        #expect(try session.reader().calls(filter).first?.status == "cancelled")
+    }
+
     @Test func aRequestToTheClientIsSentAndItsAnswerAwaitedBeforeTheRecordedResult() throws {
         let session = try WrapSessionHarness(testServer: [])
         session.initialize()
