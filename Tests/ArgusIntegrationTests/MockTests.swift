@@ -184,6 +184,7 @@ import Testing
             function mock(answer, call, ctx)
               if call.tool == "get_weather" and answer.result then
                 answer.result.structuredContent.temperature_c = 99
+                answer.result.content = argus.array({})
                 return answer
               end
               if call.tool == "echo" and call.params.arguments.message == "boom" then error("no such luck") end
@@ -194,7 +195,9 @@ import Testing
             """.write(toFile: script, atomically: true, encoding: .utf8)
         let mock = try Self.mock(session, ["--run", "1", "--script", script])
         _ = Self.greet(mock)
-        #expect(Self.callTool(mock, 1, "get_weather", ["city": "Oslo"])?["result"]?["structuredContent"]?["temperature_c"] == 99)
+        let weather = Self.callTool(mock, 1, "get_weather", ["city": "Oslo"])?["result"]
+        #expect(weather?["structuredContent"]?["temperature_c"] == 99 && weather?["content"] == [])
+        #expect(weather?["structuredContent"]?["city"] == "Oslo")  // what the hook left alone stays
         #expect(Self.callTool(mock, 2, "echo", ["message": "hi"])?["result"]?["content"]?[0]?["text"] == "hi")
         #expect(Self.callTool(mock, 3, "echo", ["message": "unrecorded"])?["result"]?["content"]?[0]?["text"] == "scripted: unrecorded")
         let failed = try #require(Self.callTool(mock, 4, "echo", ["message": "boom"]))
