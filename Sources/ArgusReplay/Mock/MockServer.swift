@@ -271,9 +271,8 @@ public final class MockServer: @unchecked Sendable {
     private func play(_ entry: MockBook.Entry, request: Envelope, response: [UInt8], delay: Int64, arrived: UInt64) {
         guard let idText = request.idText else { return }
         let token = request.meta?["progressToken"]
-        let recordedLatency = entry.call.latencyMicros ?? 0
-        let during = entry.call.serverMessages.filter { $0.offsetMicros <= recordedLatency }
-        let after = entry.call.serverMessages.filter { $0.offsetMicros > recordedLatency }
+        let during = entry.call.serverMessages.filter { !$0.afterAnswer }
+        let after = entry.call.serverMessages.filter(\.afterAnswer)
         for message in during {
             guard waitUntil(arrived, plus: options.latency.scale(message.offsetMicros), unlessCancelled: idText) else { return }
             replay(message, progressToken: token, cancelling: idText)

@@ -11,6 +11,7 @@ enum RecordedSession {
         var requestTime: Int64
         var messages: [ServerMessage] = []
         var answerRedacted = false
+        var answered = false
     }
 
     /// Fills `answerRedacted` and `serverMessages` of the plan's calls and other calls.
@@ -35,7 +36,8 @@ enum RecordedSession {
 
         func add(_ message: JSONValue, at time: Int64, to owner: Int64?) -> Int? {
             guard let owner, var entry = extras[owner] else { return nil }  // before any request: nowhere to put it
-            entry.messages.append(ServerMessage(offsetMicros: max(0, time - entry.requestTime), message: message))
+            entry.messages.append(ServerMessage(offsetMicros: max(0, time - entry.requestTime), message: message,
+                                                afterAnswer: entry.answered))
             extras[owner] = entry
             return entry.messages.count - 1
         }
@@ -58,6 +60,7 @@ enum RecordedSession {
                 case (false, MessageKind.response.rawValue), (false, MessageKind.error.rawValue):
                     guard let id = row.jsonrpcID, let seq = waiting.removeValue(forKey: id) else { continue }
                     extras[seq]?.answerRedacted = row.redacted
+                    extras[seq]?.answered = true
                 case (false, MessageKind.notification.rawValue):
                     guard let body = try? JSONParser.parse(row.body) else { continue }
                     let token = body["method"] == "notifications/progress" ? body["params"]?["progressToken"] : nil

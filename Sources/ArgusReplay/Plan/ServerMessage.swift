@@ -11,11 +11,15 @@ public struct ServerMessage: Sendable, Equatable {
     public var message: JSONValue
     /// For a request: what the client answered, `{"result": …}` or `{"error": …}`, as stored.
     public var clientAnswer: JSONValue?
+    /// Sent after the call's answer (by recorded order, which timestamps taken a microsecond apart
+    /// on two clocks cannot be trusted to tell).
+    public var afterAnswer = false
 
-    public init(offsetMicros: Int64, message: JSONValue, clientAnswer: JSONValue? = nil) {
+    public init(offsetMicros: Int64, message: JSONValue, clientAnswer: JSONValue? = nil, afterAnswer: Bool = false) {
         self.offsetMicros = offsetMicros
         self.message = message
         self.clientAnswer = clientAnswer
+        self.afterAnswer = afterAnswer
     }
 
     /// A request to the client (it has an id), as opposed to a notification.
@@ -26,12 +30,13 @@ public struct ServerMessage: Sendable, Equatable {
     var suiteJSON: JSONValue {
         var o: JSONObject = ["offset_us": .number(String(offsetMicros)), "message": message]
         if let clientAnswer { o["client_answer"] = clientAnswer }
+        if afterAnswer { o["after_answer"] = true }
         return .object(o)
     }
 
     init?(suiteJSON value: JSONValue) {
         guard let message = value["message"], message["method"] != nil else { return nil }
         self.init(offsetMicros: value["offset_us"]?.intValue.map(Int64.init) ?? 0, message: message,
-                  clientAnswer: value["client_answer"]?.nonNull)
+                  clientAnswer: value["client_answer"]?.nonNull, afterAnswer: value["after_answer"]?.boolValue ?? false)
     }
 }
