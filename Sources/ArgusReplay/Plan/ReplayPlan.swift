@@ -60,12 +60,12 @@ public struct ReplayPlan: Sendable {
             others = summaries.filter { $0.direction == Direction.clientToServer.rawValue && !replayableMethods.contains($0.method) }
         }
         var plan = ReplayPlan(serverName: run.serverName,
-                          launch: ServerLaunch(command: run.command, arguments: run.args, cwd: run.cwd,
-                                               sealedArguments: try reader.sealedArgs(run: runID).map {
-                                                   SealedValue(keyID: $0.keyID, bytes: $0.bytes)
-                                               }),
-                          recordedEnvNames: run.envNames, handshake: handshake,
-                          calls: try details.map { try call($0, reader: reader) }, sourceRun: runID)
+                              launch: ServerLaunch(command: run.command, arguments: run.args, cwd: run.cwd,
+                                                   sealedArguments: try reader.sealedArgs(run: runID).map {
+                                                       SealedValue(keyID: $0.keyID, bytes: $0.bytes)
+                                                   }),
+                              recordedEnvNames: run.envNames, handshake: handshake,
+                              calls: try details.map { try call($0, reader: reader) }, sourceRun: runID)
         if withSession {
             plan.otherCalls = try reader.details(others).map { try call($0, reader: reader) }
             try RecordedSession.attach(to: &plan, run: runID, reader: reader)

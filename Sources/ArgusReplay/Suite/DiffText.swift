@@ -14,7 +14,8 @@ public enum DiffText {
         case .skipped: lines.append("\(paint("90", "skipped"))  \(name): \(r.failure ?? "")")
         case .failed: lines.append("\(paint("31", "failed"))   \(name): \(r.failure ?? "")")
         case .changed:
-            lines.append("\(paint("33", verb))\(String(repeating: " ", count: max(1, 9 - verb.count)))\(name), \(r.changes.count) difference\(r.changes.count == 1 ? "" : "s"), \(latency)")
+            let padding = String(repeating: " ", count: max(1, 9 - verb.count))  // names line up under `changed  `
+            lines.append("\(paint("33", verb))\(padding)\(name), \(r.changes.count) difference\(r.changes.count == 1 ? "" : "s"), \(latency)")
             if r.isErrorChanged {
                 lines.append("  " + paint("1;31", "isError: \(r.call.expectedIsError) → \(r.actualIsError)"))
             }
