@@ -1,6 +1,7 @@
 import ArgusCore
 import ArgusReplay
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// `argus dashboard`: the HTTP server, the live feed, the stats index and the
@@ -82,7 +83,7 @@ public final class Dashboard: @unchecked Sendable {
             AccessGuard(bindHost: options.host, port: port, extraHosts: options.extraHosts),
             TokenCheck(token: token),
         ])
-        let api = API(pool: pool, feed: feed, stats: stats, replay: replay, version: options.version, startedAt: Clock.wallMicros())
+        let api = API(pool: pool, feed: feed, stats: stats, replay: replay, version: options.version, startedAt: SystemClock.wallMicros())
         api.register(&router)
         try feed.start()
         http.serve()

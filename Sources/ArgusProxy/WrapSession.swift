@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 import CArgusSystem
 
 #if canImport(Glibc)
@@ -75,7 +76,7 @@ public enum WrapSession {
     /// blocked here and received synchronously by a dedicated thread).
     public static func run(_ options: WrapOptions) -> Int32 {
         argus_block_termination_signals()
-        let startNanos = Clock.monotonicNanos()
+        let startNanos = SystemClock.monotonicNanos()
         let environment = currentEnvironment().merging(options.extraEnvironment) { $1 }
         let policy = RedactionPolicy.forEnvironment(environment, enabled: options.redactionEnabled,
                                                     extraKeys: options.extraRedactKeys, patterns: options.redactPatterns)
@@ -155,7 +156,7 @@ public enum WrapSession {
         var reason = ending.reason
         var detail = ending.detail
         if reason == nil {
-            let uptime = Double(Clock.monotonicNanos() - startNanos) / 1e9
+            let uptime = Double(SystemClock.monotonicNanos() - startNanos) / 1e9
             if serverOutput.stdoutSeen {
                 reason = .serverExited
                 detail = ending.status.description
@@ -202,7 +203,7 @@ public enum WrapSession {
             var deadline = [termAt, killAt].compactMap { $0 }.min()
             if status != nil { deadline = min(deadline ?? .max, exitedAt + drainLimit) }
             for event in mailbox.wait(untilMonotonicNanos: deadline) {
-                let now = Clock.monotonicNanos()
+                let now = SystemClock.monotonicNanos()
                 switch event {
                 case .clientClosed, .clientGone:
                     if reason == nil { reason = event.isClientGone ? .clientGone : .clientEOF }
@@ -222,7 +223,7 @@ public enum WrapSession {
                 case .serverErrorsClosed: errorsClosed = true
                 }
             }
-            let now = Clock.monotonicNanos()
+            let now = SystemClock.monotonicNanos()
             if status == nil {
                 if let t = termAt, now >= t {
                     child.signalGroup(SIGTERM)
@@ -327,7 +328,7 @@ final class Mailbox<Event>: @unchecked Sendable {
     func wait(untilMonotonicNanos deadline: UInt64?) -> [Event] {
         monitor.locked {
             while events.isEmpty {
-                if let deadline, Clock.monotonicNanos() >= deadline { return [] }
+                if let deadline, SystemClock.monotonicNanos() >= deadline { return [] }
                 monitor.wait(untilMonotonicNanos: deadline)
             }
             defer { events.removeAll() }

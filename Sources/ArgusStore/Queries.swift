@@ -112,7 +112,7 @@ public struct CallFilter: Sendable {
     public var tool: String?
     public var method: String?
     public var errorsOnly = false
-    public var status: String?
+    public var status: CallStatus?
     /// Substring searched in tool, method, error message and the recorded request and response bodies.
     public var text: String?
     public var since: Int64?
@@ -231,7 +231,7 @@ public final class ArgusReader {
         conditions.add("c.tool = ?", ifSet: filter.tool)
         conditions.add("c.method = ?", ifSet: filter.method)
         if filter.errorsOnly { conditions.add("c.is_error = 1") }
-        conditions.add("c.status = ?", ifSet: filter.status)
+        conditions.add("c.status = ?", ifSet: filter.status?.rawValue)
         conditions.add("c.started_at >= ?", ifSet: filter.since)
         conditions.add("c.started_at < ?", ifSet: filter.until)
         conditions.add("c.id < ?", ifSet: filter.beforeID)

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +28,7 @@ public enum RunRequests {
     public static func insert(server: String? = nil, endingRun runID: Int64? = nil, label: String? = nil,
                               requestedBy: String, in db: SQLiteConnection) throws -> Int64 {
         try db.run("INSERT INTO run_requests (requested_at, server, run_id, label, requested_by) VALUES (?, ?, ?, ?, ?)",
-                   [.int(Clock.wallMicros()), SQLiteValue(server), SQLiteValue(runID), SQLiteValue(label), .text(requestedBy)])
+                   [.int(SystemClock.wallMicros()), SQLiteValue(server), SQLiteValue(runID), SQLiteValue(label), .text(requestedBy)])
         return db.lastInsertRowID
     }
 

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import ArgusStore
 import Foundation
 
@@ -51,10 +52,10 @@ enum MockBench {
                 let message = request(id: 100_000 + i, n: i % distinct)
                 for k in 0..<3 {
                     let index = (k + i) % 3
-                    let start = Clock.monotonicNanos()
+                    let start = SystemClock.monotonicNanos()
                     peers[index].send(message)
                     _ = peers[index].readLine()
-                    if i >= warmup { times[index].append(Double(Clock.monotonicNanos() - start) / 1000) }
+                    if i >= warmup { times[index].append(Double(SystemClock.monotonicNanos() - start) / 1000) }
                 }
             }
             for peer in peers { peer.close() }
@@ -106,9 +107,9 @@ enum MockBench {
         func best(_ suite: String) -> Double? {
             var seconds: [Double] = []
             for _ in 0..<3 {
-                let start = Clock.monotonicNanos()
+                let start = SystemClock.monotonicNanos()
                 guard ReplayBench.shell([bin + "/argus", "test", "--db", db, "--suite", suite]) == 0 else { return nil }
-                seconds.append(Double(Clock.monotonicNanos() - start) / 1e9)
+                seconds.append(Double(SystemClock.monotonicNanos() - start) / 1e9)
             }
             return seconds.min()
         }

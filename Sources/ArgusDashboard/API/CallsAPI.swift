@@ -26,8 +26,6 @@ struct CallsAPI: Sendable {
         }
     }
 
-    static let statuses = ["ok", "error", "cancelled", "no_response"]
-
     func filter(_ request: HTTPRequest) throws -> CallFilter {
         var filter = CallFilter()
         filter.run = try request.integer("run")
@@ -35,8 +33,10 @@ struct CallsAPI: Sendable {
         filter.tool = request.filter("tool")
         filter.method = request.filter("method")
         if let status = request.filter("status") {
-            guard Self.statuses.contains(status) else { throw HTTPError(400, "status must be ok, error, cancelled or no_response") }
-            filter.status = status
+            guard let known = CallStatus(rawValue: status) else {
+                throw HTTPError(400, "status must be one of " + CallStatus.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            filter.status = known
         }
         filter.errorsOnly = ["1", "true", "yes"].contains(request.query("errors") ?? "")
         filter.text = request.filter("q")
@@ -77,7 +77,7 @@ struct CallsAPI: Sendable {
             o["replays"] = .array(try reader.replays(of: id).map(\.json))
             o["script_outputs"] = .array(try reader.scriptOutputs(kind: nil, run: s.runID, requestSeq: s.requestSeq, limit: 200)
                 .map(\.json))
-            o["replayable"] = .bool(ReplayPlan.replayableMethods.contains(s.method) && s.direction == "c2s")
+            o["replayable"] = .bool(MCP.Method.replayable.contains(s.method) && s.direction == Direction.clientToServer.rawValue)
             o["rounds"] = .array(try reader.rounds(of: s).map(\.json))
             return .json(.object(o))
         }

@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// Aggregates of every recorded call, kept in memory and updated as calls

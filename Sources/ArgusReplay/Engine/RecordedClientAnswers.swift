@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// What the original client answered to the server's own requests during the call being replayed,
 /// in order: the second `elicitation/create` of a call gets the second recorded answer, not the

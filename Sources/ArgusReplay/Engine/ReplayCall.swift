@@ -39,7 +39,7 @@ public struct ReplayCall: Sendable {
     ///
     /// The text reads after "TOOL may change something when replayed: ".
     public func safetyConcern(safeTools: [String]) -> String? {
-        if method != "tools/call" { return nil }
+        if method != MCP.Method.toolsCall { return nil }
         if annotations?["destructiveHint"]?.boolValue == true { return "it is annotated destructive (destructiveHint: true)" }
         if annotations?["readOnlyHint"]?.boolValue == true { return nil }
         if let tool, safeTools.contains(where: { Glob.matches($0, tool) }) { return nil }

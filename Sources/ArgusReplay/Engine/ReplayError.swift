@@ -26,7 +26,7 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
         case .unknownRun(let id):
             return "no run \(id) in the database (see `argus runs`)"
         case .notReplayable(let method):
-            return "\(method) calls are not replayed (replayable: tools/call, resources/read, prompts/get)"
+            return "\(method) calls are not replayed (replayable: \(MCP.Method.replayable.joined(separator: ", ")))"
         case .serverFailedToStart(let command, let reason, let stderr):
             return "the server does not start any more: `\(command)` \(reason)" + Self.tail(stderr)
         case .serverExited(let status, let stderr):

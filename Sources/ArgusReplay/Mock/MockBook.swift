@@ -60,7 +60,7 @@ final class MockBook {
 
     init(plan: ReplayPlan, rule: MatchRule) {
         self.rule = rule
-        let calls = (plan.otherCalls + plan.calls).filter { $0.method != "ping" }
+        let calls = (plan.otherCalls + plan.calls).filter { $0.method != MCP.Method.ping }
         let ordered = calls.enumerated().sorted { a, b in
             (a.element.requestSeq ?? .max, a.offset) < (b.element.requestSeq ?? .max, b.offset)
         }
@@ -132,14 +132,14 @@ final class MockBook {
 
     /// `_meta` keys that differ from one session to the next without changing the request.
     static func isVolatileMetaKey(_ key: String) -> Bool {
-        key == "progressToken" || key == "traceparent" || key == "tracestate" || key == "baggage"
+        key == MCP.MetaKey.progressToken || key == "traceparent" || key == "tracestate" || key == "baggage"
             || key.hasPrefix("io.modelcontextprotocol/")
     }
 
     /// The params as matched. An `initialize` matches whatever its params: it is the handshake, answered
     /// as recorded whichever client (name, version, capabilities) greets the mock.
     static func matchable(_ params: JSONValue?, method: String) -> JSONValue {
-        if method == "initialize" { return [:] }
+        if method == MCP.Method.initialize { return [:] }
         guard case .object(var object)? = params else { return params?.nonNull ?? [:] }
         if case .object(var meta)? = object["_meta"] {
             meta.members.removeAll { isVolatileMetaKey($0.key) }
@@ -204,7 +204,7 @@ final class MockBook {
     /// `tools/call get_time {"timezone":"UTC"}`: the method, the tool, the arguments (shortened).
     static func describe(method: String, params: JSONValue?) -> String {
         var shown: JSONValue?
-        if method == "tools/call" || method == "prompts/get" {
+        if method == MCP.Method.toolsCall || method == MCP.Method.promptsGet {
             shown = params?["arguments"]
         } else if case .object(var rest) = matchable(params, method: method) {
             rest["name"] = nil

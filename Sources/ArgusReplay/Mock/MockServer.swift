@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import ArgusProxy
 import ArgusScripting
 import ArgusStore
@@ -165,7 +166,7 @@ public final class MockServer: @unchecked Sendable {
                 state.broadcast()
             }
         case .notification:
-            if envelope.method == "notifications/cancelled", let id = envelope.params?["requestId"] {
+            if envelope.method == MCP.Method.cancelled, let id = envelope.params?["requestId"] {
                 state.locked {
                     cancelled.insert(JSONWriter.string(id))
                     state.broadcast()
@@ -180,8 +181,8 @@ public final class MockServer: @unchecked Sendable {
 
     private func request(_ request: Envelope) {
         guard let id = request.id, let method = request.method, let idText = request.idText else { return }
-        let arrived = Clock.monotonicNanos()
-        if method == "ping" {
+        let arrived = SystemClock.monotonicNanos()
+        if method == MCP.Method.ping {
             send(Self.response(id: id, tail: Array(#""result":{}}"#.utf8)))
             return
         }
@@ -250,9 +251,9 @@ public final class MockServer: @unchecked Sendable {
         var body: JSONObject = ["jsonrpc": "2.0", "id": request.id ?? .null, "method": .string(method)]
         if let params { body["params"] = params }
         let call = HookCall(phase: .response, run: ReplayRecording.run, server: plan.serverName, direction: .clientToServer,
-                            method: method, tool: method == "tools/call" ? params?["name"]?.stringValue : nil,
-                            target: method == "tools/call" ? nil : MockBook.name(params).nilIfEmpty, requestID: request.idText,
-                            startedAt: Clock.wallMicros(), latencyMicros: entry?.call.latencyMicros,
+                            method: method, tool: method == MCP.Method.toolsCall ? params?["name"]?.stringValue : nil,
+                            target: method == MCP.Method.toolsCall ? nil : MockBook.name(params).nilIfEmpty, requestID: request.idText,
+                            startedAt: SystemClock.wallMicros(), latencyMicros: entry?.call.latencyMicros,
                             isError: ReplayResult.isError(outcome), requestBody: JSONWriter.string(.object(body)),
                             responseBody: JSONWriter.string(outcome), replayOf: entry?.call.callID)
         switch scripts.mock(outcome, call: call) {
@@ -270,7 +271,7 @@ public final class MockServer: @unchecked Sendable {
     /// then what the server sent after answering; nothing more once the client cancels the request.
     private func play(_ entry: MockBook.Entry, request: Envelope, response: [UInt8], delay: Int64, arrived: UInt64) {
         guard let idText = request.idText else { return }
-        let token = request.meta?["progressToken"]
+        let token = request.meta?[MCP.MetaKey.progressToken]
         let during = entry.call.serverMessages.filter { !$0.afterAnswer }
         let after = entry.call.serverMessages.filter(\.afterAnswer)
         for message in during {
@@ -289,7 +290,7 @@ public final class MockServer: @unchecked Sendable {
     private func waitUntil(_ start: UInt64, plus micros: Int64, unlessCancelled id: String?) -> Bool {
         let deadline = start + UInt64(max(micros, 0)) * 1000
         return state.locked {
-            while Clock.monotonicNanos() < deadline {
+            while SystemClock.monotonicNanos() < deadline {
                 if let id, cancelled.contains(id) { return false }
                 state.wait(untilMonotonicNanos: deadline)
             }
@@ -303,9 +304,9 @@ public final class MockServer: @unchecked Sendable {
     private func replay(_ recorded: ServerMessage, progressToken: JSONValue?, cancelling id: String?) {
         guard case .object(var message) = recorded.message else { return }
         if !recorded.isRequest {
-            if recorded.method == "notifications/progress" {
+            if recorded.method == MCP.Method.progress {
                 guard let progressToken, case .object(var params)? = message["params"] else { return }
-                params["progressToken"] = progressToken
+                params[MCP.MetaKey.progressToken] = progressToken
                 message["params"] = .object(params)
             }
             send(JSONWriter.bytes(.object(message)) + [0x0A])
@@ -319,7 +320,7 @@ public final class MockServer: @unchecked Sendable {
         state.locked { _ = waitingForClient.insert(key) }
         message["id"] = requestID
         send(JSONWriter.bytes(.object(message)) + [0x0A])
-        let deadline = Clock.monotonicNanos() + UInt64(options.clientTimeoutSeconds * 1e9)
+        let deadline = SystemClock.monotonicNanos() + UInt64(options.clientTimeoutSeconds * 1e9)
         let timedOut = state.locked { () -> Bool in
             defer {
                 waitingForClient.remove(key)
@@ -327,7 +328,7 @@ public final class MockServer: @unchecked Sendable {
             }
             while !answeredByClient.contains(key) {
                 if let id, cancelled.contains(id) { return false }
-                if Clock.monotonicNanos() >= deadline { return true }
+                if SystemClock.monotonicNanos() >= deadline { return true }
                 state.wait(untilMonotonicNanos: deadline)
             }
             return false
@@ -349,7 +350,7 @@ public final class MockServer: @unchecked Sendable {
         writing.locked {
             bytes.withUnsafeBytes { raw in
                 guard let base = raw.baseAddress else { return }
-                recording.pipeline.record(.serverToClient, raw, at: Clock.now())
+                recording.pipeline.record(.serverToClient, raw, at: SystemClock.now())
                 if !outputBroken, !Relay.writeAll(output, base, raw.count) { outputBroken = true }
             }
         }

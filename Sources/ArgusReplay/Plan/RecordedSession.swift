@@ -54,7 +54,7 @@ enum RecordedSession {
                     extras[row.seq] = Extras(requestTime: row.timestamp)
                     waiting[id] = row.seq
                     newest = row.seq
-                    if let body = try? JSONParser.parse(row.body), let token = body["params"]?["_meta"]?["progressToken"] {
+                    if let body = try? JSONParser.parse(row.body), let token = body["params"]?["_meta"]?[MCP.MetaKey.progressToken] {
                         progressTokens[JSONWriter.string(token)] = row.seq
                     }
                 case (false, MessageKind.response.rawValue), (false, MessageKind.error.rawValue):
@@ -63,7 +63,7 @@ enum RecordedSession {
                     extras[seq]?.answered = true
                 case (false, MessageKind.notification.rawValue):
                     guard let body = try? JSONParser.parse(row.body) else { continue }
-                    let token = body["method"] == "notifications/progress" ? body["params"]?["progressToken"] : nil
+                    let token = body["method"]?.stringValue == MCP.Method.progress ? body["params"]?[MCP.MetaKey.progressToken] : nil
                     _ = add(body, at: row.timestamp, to: token.flatMap { progressTokens[JSONWriter.string($0)] } ?? newest)
                 case (false, MessageKind.request.rawValue):
                     guard let id = row.jsonrpcID, let body = try? JSONParser.parse(row.body) else { continue }

@@ -25,12 +25,10 @@ public struct ReplayPlan: Sendable {
         self.sourceRun = sourceRun
     }
 
-    public static let replayableMethods: Set<String> = ["tools/call", "resources/read", "prompts/get"]
-
     /// The plan for one recorded call.
     public static func forCall(_ id: Int64, reader: ArgusReader) throws -> ReplayPlan {
         guard let detail = try reader.call(id: id) else { throw ReplayError.unknownCall(id) }
-        guard replayableMethods.contains(detail.summary.method) else { throw ReplayError.notReplayable(method: detail.summary.method) }
+        guard MCP.Method.replayable.contains(detail.summary.method) else { throw ReplayError.notReplayable(method: detail.summary.method) }
         var plan = try forRun(detail.summary.runID, reader: reader, calls: [])
         plan.calls = [try call(detail, reader: reader)]
         return plan
@@ -42,9 +40,9 @@ public struct ReplayPlan: Sendable {
                               withSession: Bool = false) throws -> ReplayPlan {
         guard let run = try reader.run(id: runID) else { throw ReplayError.unknownRun(runID) }
         guard !run.command.isEmpty else { throw ReplayError.noLaunchSpec(run: runID) }
-        let initialize = try reader.firstRequest(run: runID, method: "initialize")
+        let initialize = try reader.firstRequest(run: runID, method: MCP.Method.initialize)
         let version = run.protocolVersion ?? initialize?["params"]?["protocolVersion"]?.stringValue
-        let handshake = Handshake(stateless: initialize == nil && version.map(Handshake.modernVersions.contains) == true,
+        let handshake = Handshake(stateless: initialize == nil && version.map(MCP.Version.statelessRevisions.contains) == true,
                                   protocolVersion: version, initializeParams: initialize?["params"],
                                   clientAnswers: try reader.clientAnswers(run: runID))
         let details: [CallDetail]
@@ -56,8 +54,8 @@ public struct ReplayPlan: Sendable {
             filter.run = runID
             filter.limit = 100_000
             let summaries = try reader.calls(filter).reversed()
-            details = try reader.details(summaries.filter { replayableMethods.contains($0.method) })
-            others = summaries.filter { $0.direction == Direction.clientToServer.rawValue && !replayableMethods.contains($0.method) }
+            details = try reader.details(summaries.filter { MCP.Method.replayable.contains($0.method) })
+            others = summaries.filter { $0.direction == Direction.clientToServer.rawValue && !MCP.Method.replayable.contains($0.method) }
         }
         var plan = ReplayPlan(serverName: run.serverName,
                               launch: ServerLaunch(command: run.command, arguments: run.args, cwd: run.cwd,
@@ -77,11 +75,11 @@ public struct ReplayPlan: Sendable {
         let s = detail.summary
         let schema = try s.tool.flatMap { try reader.latestToolSchema(server: s.server, tool: $0, atOrBeforeRun: s.runID) }
         var params = detail.params ?? [:]
-        if case .object(var p) = params, p["_meta"] != nil, s.method == "tools/call" {
+        if case .object(var p) = params, p["_meta"] != nil, s.method == MCP.Method.toolsCall {
             // A progress token from the recording would point the server's notifications at a request that is gone.
             p["_meta"] = p["_meta"].map { meta in
                 guard case .object(var m) = meta else { return meta }
-                m["progressToken"] = nil
+                m[MCP.MetaKey.progressToken] = nil
                 return .object(m)
             }
             params = .object(p)

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 /// The suite file (`argus export`, `argus test --suite`): a plan as JSON, self-contained and
@@ -10,7 +11,7 @@ extension ReplayPlan {
                                   "env_names": .array(recordedEnvNames.map(JSONValue.string))]
         server["cwd"] = launch.cwd.map(JSONValue.string) ?? .null
         if let sealed = launch.sealedArguments { server["sealed_args"] = sealed.json }
-        return ["argus_suite": 1, "exported_at": .string(TimeFormat.iso8601(micros: Clock.wallMicros())),
+        return ["argus_suite": 1, "exported_at": .string(TimeFormat.iso8601(micros: SystemClock.wallMicros())),
                 "source_run": sourceRun.map { .number(String($0)) } ?? .null,
                 "server": .object(server), "handshake": handshake.json,
                 "calls": .array(calls.map(\.suiteJSON)), "other_calls": .array(otherCalls.map(\.suiteJSON))]
@@ -65,7 +66,7 @@ extension ReplayCall {
                   params: c["params"] ?? [:], sealed: c["sealed"].flatMap(SealedValue.init(json:)),
                   expected: c["expected"]?.nonNull, expectedIsError: c["is_error"]?.boolValue ?? false,
                   latencyMicros: c["latency_us"]?.intValue.map(Int64.init),
-                  startedAt: c["started_at"]?.stringValue.flatMap(TimeFormat.parseISO8601) ?? Clock.wallMicros(),
+                  startedAt: c["started_at"]?.stringValue.flatMap(TimeFormat.parseISO8601) ?? SystemClock.wallMicros(),
                   inputSchema: c["input_schema"]?.nonNull,
                   annotations: c["annotations"]?.nonNull,
                   toolListed: c["tool_listed"]?.boolValue ?? (c["input_schema"]?.nonNull != nil),

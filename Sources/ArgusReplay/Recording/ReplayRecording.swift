@@ -1,6 +1,7 @@
 import ArgusCore
 import ArgusProxy
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// A replay is recorded like any session (redacted, sealed, seen by the scripts), as one run
@@ -51,12 +52,12 @@ final class ReplayRecording {
     /// starts, so this rarely waits; if the database keeps it waiting past `timeout` seconds, later
     /// asks do not wait again (a suite of a thousand calls must not wait a thousand times).
     func databaseRunID(timeout: Double) -> Int64? {
-        let deadline = Clock.monotonicNanos() + UInt64(timeout * 1e9)
+        let deadline = SystemClock.monotonicNanos() + UInt64(timeout * 1e9)
         return commits.locked {
             while runID == nil {
                 runID = pipeline.writer.databaseID(of: Self.run)
                 if runID != nil || gaveUpWaiting { break }
-                if Clock.monotonicNanos() >= deadline {
+                if SystemClock.monotonicNanos() >= deadline {
                     gaveUpWaiting = true
                     break
                 }

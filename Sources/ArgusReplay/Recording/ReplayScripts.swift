@@ -3,6 +3,7 @@ import ArgusScripting
 import ArgusStore
 
 #if canImport(Glibc)
+import ArgusSystem
 import Glibc
 #endif
 
@@ -55,8 +56,8 @@ final class ReplayScripts: RecordingHooks, @unchecked Sendable {
 
     var hasRedactors: Bool { lock.locked { host.hasRedactors } }
 
-    func redact(_ call: HookCall, emit: (RecordOp) -> Void) -> HookVerdict {
-        lock.locked { host.redact(call, emit: emit) }
+    func redact(_ call: HookCall, message: RedactableMessage, emit: (RecordOp) -> Void) -> HookVerdict {
+        lock.locked { host.redact(call, message: message, emit: emit) }
     }
 
     func completed(_ call: HookCall, emit: (RecordOp) -> Void) {

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// A list of calls written by hand, for `argus record --scenario`: a server driven with no client
 /// and no LLM, and recorded as a run (a suite from scratch, in CI). JSON, either the list itself or
@@ -15,7 +16,7 @@ public struct Scenario: Sendable {
     public var handshake: Handshake
     public var calls: [ReplayCall]
 
-    public static let defaultVersion = "2025-11-25"
+    public static let defaultVersion = MCP.Version.latestHandshake
 
     public static func parse(_ value: JSONValue, path: String) throws(ReplayError) -> Scenario {
         func invalid(_ text: String) -> ReplayError { .invalidScenario("\(path): \(text)") }
@@ -44,7 +45,7 @@ public struct Scenario: Sendable {
             guard let object = given.objectValue else { throw invalid("client_answers must map a method to its result") }
             for member in object.members { answers[member.key] = member.value }
         }
-        let stateless = Handshake.modernVersions.contains(version)
+        let stateless = MCP.Version.statelessRevisions.contains(version)
         let handshake = Handshake(stateless: stateless, protocolVersion: version,
                                   initializeParams: stateless ? nil : ["protocolVersion": .string(version),
                                                                        "capabilities": settings["capabilities"] ?? [:],
@@ -59,10 +60,10 @@ public struct Scenario: Sendable {
             }
             let method: String, params: JSONValue, tool: String?
             if let name = call["tool"]?.stringValue {
-                guard call["method"] == nil || call["method"] == "tools/call" else { throw invalid("calls[\(i)] has both a tool and a method") }
+                guard call["method"] == nil || call["method"]?.stringValue == MCP.Method.toolsCall else { throw invalid("calls[\(i)] has both a tool and a method") }
                 let arguments = call["arguments"] ?? [:]
                 guard arguments.objectValue != nil else { throw invalid("calls[\(i)].arguments must be an object") }
-                (method, tool, params) = ("tools/call", name, ["name": .string(name), "arguments": arguments])
+                (method, tool, params) = (MCP.Method.toolsCall, name, ["name": .string(name), "arguments": arguments])
             } else if let name = call["method"]?.stringValue {
                 guard call["arguments"] == nil else { throw invalid("calls[\(i)]: arguments go with a tool; a method takes params") }
                 (method, tool, params) = (name, nil, call["params"] ?? [:])
@@ -74,7 +75,7 @@ public struct Scenario: Sendable {
             guard times >= 1, call["repeat"].map({ $0.intValue != nil }) ?? true else { throw invalid("calls[\(i)].repeat must be a positive integer") }
             for _ in 0..<times {
                 calls.append(ReplayCall(callID: nil, method: method, tool: tool, params: params, sealed: nil, expected: nil,
-                                        expectedIsError: false, latencyMicros: nil, startedAt: Clock.wallMicros(),
+                                        expectedIsError: false, latencyMicros: nil, startedAt: SystemClock.wallMicros(),
                                         inputSchema: nil, annotations: nil))
             }
         }

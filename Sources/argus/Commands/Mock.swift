@@ -95,7 +95,7 @@ struct Mock: ParsableCommand {
 
         let requests = plan.calls.count + plan.otherCalls.count
         var notes: [String] = []
-        if !plan.handshake.stateless && !plan.otherCalls.contains(where: { $0.method == "initialize" }) {
+        if !plan.handshake.stateless && !plan.otherCalls.contains(where: { $0.method == MCP.Method.initialize }) {
             notes.append("it has no recorded initialize, so only a stateless (2026-07-28) client can talk to it"
                          + (suite != nil ? "; a suite exported by an older argus lacks it: export it again" : ""))
         }

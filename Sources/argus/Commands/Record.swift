@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArgusCore
+import ArgusSystem
 import ArgusProxy
 import ArgusReplay
 import Foundation

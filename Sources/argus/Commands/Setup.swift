@@ -3,6 +3,7 @@ import ArgusCore
 import ArgusProxy
 import ArgusSetup
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 struct Setup: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import ArgusCore
 import ArgusProxy
 import ArgusReplay
+import ArgusSystem
 import Foundation
 
 struct Test: ParsableCommand {

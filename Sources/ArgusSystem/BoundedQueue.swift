@@ -76,7 +76,7 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
         monitor.locked {
             while count == 0 {
                 if closed { return nil }
-                let now = Clock.monotonicNanos()
+                let now = SystemClock.monotonicNanos()
                 if let deadline = deadlineMonotonicNanos, now >= deadline { return [] }
                 if now - lastElementNanos < pollingWindowNanos {
                     var wake = now + pollIntervalNanos
@@ -88,7 +88,7 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
                     consumerWaiting = false
                 }
             }
-            lastElementNanos = Clock.monotonicNanos()
+            lastElementNanos = SystemClock.monotonicNanos()
             let end = min(items.count, head + max)
             var batch: [Element] = []
             batch.reserveCapacity(end - head)

@@ -119,30 +119,8 @@ public final class LuaScript {
         return Self.outcome(&result)
     }
 
-    /// Calls `hook(call, ctx)`, or `hook(first, call, ctx)` when `first` is given.
-    public func call(_ hook: String, first: JSONValue? = nil, call: JSONValue, requestBody: String?,
-                     responseBody: String?, context: JSONValue) -> HookOutcome {
-        self.call(hook, first: first, callText: JSONWriter.string(call), requestBody: requestBody,
-                  responseBody: responseBody, contextText: JSONWriter.string(context))
-    }
-
-    /// The same, with the call's metadata and the context already as JSON text.
-    public func call(_ hook: String, first: JSONValue? = nil, callText: String, requestBody: String?,
-                     responseBody: String?, contextText: String) -> HookOutcome {
-        var result = argus_lua_result()
-        let firstText = first.map { JSONWriter.string($0) }
-        withOptionalUTF8(requestBody) { request, requestLength in
-            withOptionalUTF8(responseBody) { response, responseLength in
-                withOptionalCString(firstText) { firstPointer in
-                    _ = argus_lua_call(state, hook, firstPointer, callText, request, requestLength, response,
-                                       responseLength, contextText, &result)
-                }
-            }
-        }
-        return Self.outcome(&result)
-    }
-
-    /// The same, with the call's metadata and the context as records (the fast path).
+    /// Calls `hook(call, ctx)`, or `hook(first, call, ctx)` when `first` is given. The bodies are
+    /// decoded in Lua only if the script reads `call.params`, `call.result` or `call.error`.
     func call(_ hook: String, first: JSONValue? = nil, record: LuaRecord, requestBody: String?, responseBody: String?,
               context: LuaRecord) -> HookOutcome {
         var result = argus_lua_result()
@@ -152,11 +130,11 @@ public final class LuaScript {
                 withOptionalUTF8(requestBody) { request, requestLength in
                     withOptionalUTF8(responseBody) { response, responseLength in
                         withOptionalCString(firstText) { firstPointer in
-                            _ = argus_lua_call_records(state, hook, firstPointer,
-                                                       argus_lua_record(bytes: callBytes.baseAddress, length: callBytes.count),
-                                                       request, requestLength, response, responseLength,
-                                                       argus_lua_record(bytes: contextBytes.baseAddress, length: contextBytes.count),
-                                                       &result)
+                            _ = argus_lua_call(state, hook, firstPointer,
+                                               argus_lua_record(bytes: callBytes.baseAddress, length: callBytes.count),
+                                               request, requestLength, response, responseLength,
+                                               argus_lua_record(bytes: contextBytes.baseAddress, length: contextBytes.count),
+                                               &result)
                         }
                     }
                 }

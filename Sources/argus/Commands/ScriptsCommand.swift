@@ -3,7 +3,7 @@ import ArgusCore
 import ArgusStore
 import Foundation
 
-struct Scripts: ParsableCommand {
+struct ScriptsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scripts",
         abstract: "Scripts loaded by argus processes: state, errors and hook timings.")

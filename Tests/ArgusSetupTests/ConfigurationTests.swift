@@ -1,5 +1,6 @@
 import Testing
-@testable import ArgusCore
+import ArgusCore
+@testable import ArgusSetup
 
 @Suite struct ConfigurationTests {
     @Test func aFullFileParses() throws {

@@ -1,3 +1,5 @@
+import ArgusCore
+
 /// `argus.config.json`: everything an installation can set. Parsing is strict:
 /// an unknown or mistyped field is an error naming its path, so a typo never
 /// silently turns a feature off.
