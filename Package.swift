@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "ArgusProxy", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "CArgusSystem"]),
         // Replay without an LLM: sealed originals, handshake, diff, regression suites.
         .target(name: "ArgusReplay", dependencies: [
-            "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting",
+            "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "CArgusSystem",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 

@@ -355,6 +355,7 @@ public final class ArgusReader {
         var conditions = Conditions()
         conditions.add("run_id = ?", ifSet: run)
         if excludeReplays && run == nil { conditions.add(Self.notReplayCondition) }
+        if run == nil { conditions.add(Self.notMockCondition) }
         conditions.add("server = ?", ifSet: server)
         conditions.add("started_at >= ?", ifSet: since)
         let rows = try db.query("""

@@ -17,6 +17,7 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
     case noLaunchSpec(run: Int64)
     case redactedArguments(command: String, reason: String)
     case invalidSuite(String)
+    case invalidScenario(String)
 
     public var description: String {
         switch self {
@@ -47,7 +48,7 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
         case .redactedArguments(let command, let reason):
             return "the server's command line was recorded with secrets redacted (`\(command)`), and \(reason); "
                 + "start it from a server in your config instead (--server NAME, or the dashboard's server choice)"
-        case .invalidSuite(let message): return message
+        case .invalidSuite(let message), .invalidScenario(let message): return message
         }
     }
 

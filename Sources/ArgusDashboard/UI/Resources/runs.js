@@ -23,7 +23,8 @@ function endBadge(run) {
 function runRow(run) {
   return h("tr", { class: "row", "data-run": run.id, onclick: () => { location.hash = `#/runs/${run.id}`; } },
     h("td", { class: "num" }, link(`#/runs/${run.id}`, run.id)),
-    h("td", {}, run.server, run.kind === "replay" ? h("span", { class: "badge info", text: "replay" }) : null,
+    h("td", {}, run.server, run.kind === "replay" ? h("span", { class: "badge info", text: "replay" })
+      : run.kind === "mock" ? h("span", { class: "badge info", text: "mock", title: "Answered by argus mock from a recording" }) : null,
       run.label ? h("span", { class: "badge muted label", text: run.label, title: "A run started by hand" }) : null),
     h("td", {}, when(run.started_at)),
     h("td", { class: "num" }, run.ended_at ? duration(run.ended_at_us - run.started_at_us) : "running"),
