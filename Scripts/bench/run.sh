@@ -75,6 +75,10 @@ results=$(mktemp)
     echo
     "$bin/argus-bench" replay --calls 1000 --baseline-calls 200
     echo
+    echo "#### Mock"
+    echo
+    "$bin/argus-bench" mock --rounds 20000 --warmup 2000 --suite-calls 1000
+    echo
     echo "#### Dashboard (1,000,000 recorded calls)"
     echo
     "$bin/argus-bench" dashboard --calls 1000000 --db "$scratch/dashboard-1000000.db"

@@ -326,11 +326,13 @@ final class OutputWatch: @unchecked Sendable {
 }
 
 /// A queue of events for the supervising thread.
-final class Mailbox<Event>: @unchecked Sendable {
+public final class Mailbox<Event>: @unchecked Sendable {
     private let monitor = Monitor()
     private var events: [Event] = []
 
-    func post(_ event: Event) {
+    public init() {}
+
+    public func post(_ event: Event) {
         monitor.locked {
             events.append(event)
             monitor.broadcast()
@@ -338,7 +340,7 @@ final class Mailbox<Event>: @unchecked Sendable {
     }
 
     /// Everything posted so far; waits for at least one event or the deadline.
-    func wait(untilMonotonicNanos deadline: UInt64?) -> [Event] {
+    public func wait(untilMonotonicNanos deadline: UInt64?) -> [Event] {
         monitor.locked {
             while events.isEmpty {
                 if let deadline, SystemClock.monotonicNanos() >= deadline { return [] }

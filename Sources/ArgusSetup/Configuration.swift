@@ -30,7 +30,13 @@ public struct Configuration: Sendable, Equatable {
     }
 
     public struct Server: Sendable, Equatable {
+        /// Empty for a remote server (`url`).
         public var command: String
+        /// A remote server's Streamable HTTP address (`argus wrap --url`), instead of a command.
+        public var url: String?
+        /// Headers for the remote server, `NAME: VALUE`, with `${VAR}` left for `argus wrap` to fill
+        /// in when the session starts (so the value is never held longer than the session).
+        public var headers: [String: String] = [:]
         public var args: [String] = []
         public var env: [String: String] = [:]
         public var cwd: String?
@@ -288,9 +294,22 @@ private struct Reader {
             guard case .object(let servers) = v else { throw fail("servers", "expected an object of named servers") }
             for member in servers.members where !member.key.hasPrefix("//") {
                 let path = "servers.\(member.key)"
-                let s = try object(member.value, path, allowed: ["command", "args", "env", "cwd"])
-                guard let c = s["command"] else { throw fail("\(path).command", "required") }
+                let s = try object(member.value, path, allowed: ["command", "args", "env", "cwd", "url", "headers"])
                 var server = Configuration.Server(command: "")
+                if let u = s["url"] {
+                    if s["command"] != nil { throw fail("\(path).url", "give either command or url, not both") }
+                    server.url = try string(u, "\(path).url")
+                    if let h = s["headers"] {
+                        guard case .object(let headers) = h else { throw fail("\(path).headers", "expected an object of strings") }
+                        for entry in headers.members where !entry.key.hasPrefix("//") {
+                            server.headers[entry.key] = try string(entry.value, "\(path).headers.\(entry.key)")
+                        }
+                    }
+                    config.servers[member.key] = server
+                    continue
+                }
+                if s["headers"] != nil { throw fail("\(path).headers", "headers are for a remote server: add url") }
+                guard let c = s["command"] else { throw fail("\(path).command", "required (or url, for a remote server)") }
                 server.command = try interpolate(try string(c, "\(path).command"), "\(path).command", into: &server)
                 if let a = s["args"] {
                     let args = try strings(a, "\(path).args")

@@ -360,6 +360,7 @@ public final class ArgusReader {
             conditions.add(Self.notReplayCondition)
             conditions.add(Self.notChaosCondition)  // injected faults are not the server's figures
         }
+        if run == nil { conditions.add(Self.notMockCondition) }
         conditions.add("server = ?", ifSet: server)
         conditions.add("started_at >= ?", ifSet: since)
         let rows = try db.query("""

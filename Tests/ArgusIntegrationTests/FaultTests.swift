@@ -240,6 +240,14 @@ import Testing
         #expect(session.proxy.stderrText.contains("faults[0].kind: unknown kind \"slow\""), "\(session.proxy.stderrText)")
     }
 
+    @Test func aRemoteSessionRefusesAFaultsFileRatherThanIgnoringIt() throws {
+        let plan = Self.file(#"{"faults": [{"kind": "error"}]}"#)
+        let proxy = try Spawned(Binaries.argus, ["wrap", "--db", temporaryDirectory("faults") + "/a.db", "--faults", plan,
+                                                 "--url", "http://127.0.0.1:9/mcp"])
+        #expect(proxy.waitForExit() != 0)
+        #expect(proxy.stderrText.contains("--faults works with a stdio server"), "\(proxy.stderrText)")
+    }
+
     @Test func deletingAChaosRunLeavesNoFaultBehind() throws {
         let session = try Self.chaos(#"{"seed": 1, "faults": [{"tool": "password_generate", "kind": "malformed"}, {"tool": "echo", "kind": "error"}]}"#)
         Self.send(session, id: 500, "password_generate")

@@ -52,7 +52,7 @@ final class StatsIndex: @unchecked Sendable {
         var top: Int64 = 0
         let statement = try reader.db.statement("""
             SELECT id, server, method, tool, latency_us, is_error, started_at FROM calls
-            WHERE run_id NOT IN (SELECT id FROM runs WHERE kind IN ('\(ArgusReader.replayKind)', '\(ArgusReader.chaosKind)'))
+            WHERE run_id NOT IN (SELECT id FROM runs WHERE kind IN ('\(ArgusReader.replayKind)', '\(ArgusReader.mockKind)', '\(ArgusReader.chaosKind)'))
             """)
         defer { statement.reset() }
         do {
@@ -95,7 +95,8 @@ final class StatsIndex: @unchecked Sendable {
     private func addLocked(_ calls: [CallSummary]) {
         for call in calls where call.id > highWater {
             defer { highWater = call.id }
-            if call.runKind == ArgusReader.replayKind || call.runKind == ArgusReader.chaosKind { continue }
+            if call.runKind == ArgusReader.replayKind || call.runKind == ArgusReader.mockKind
+                || call.runKind == ArgusReader.chaosKind { continue }
             Self.add(key: Key(server: call.server, method: call.method, tool: call.tool), latency: call.latencyMicros,
                      isError: call.isError, startedAt: call.startedAt, groups: &groups, minutes: &minutes)
         }

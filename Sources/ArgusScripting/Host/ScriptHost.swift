@@ -70,6 +70,9 @@ public final class ScriptHost: RecordingHooks {
 
     public var hasRedactors: Bool { !redactorScripts.isEmpty }
 
+    /// Whether any script defines `mock`: without one, the mock does not build hook calls at all.
+    public var hasMockHooks: Bool { scripts.contains { $0.defines("mock") } }
+
     private func sortByPriority() {
         scripts.sort { ($0.manifest?.priority ?? 0) > ($1.manifest?.priority ?? 0) }
         redactorScripts = scripts.filter(\.isRedactor)

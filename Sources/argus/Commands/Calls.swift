@@ -109,7 +109,9 @@ struct Calls: ParsableCommand {
         if let message = c.errorMessage { lines.append("  error      \(message)") }
         if c.progressCount > 0 { lines.append("  progress   \(c.progressCount) notifications") }
         if let bytes = c.bytesIn { lines.append("  size       \(bytes) B in" + (c.bytesOut.map { ", \($0) B out" } ?? "")) }
-        if let original = c.replayOf { lines.append("  replays    call \(original)") }
+        if let original = c.replayOf {
+            lines.append(c.runKind == ArgusReader.mockKind ? "  mocked     by argus mock, from call \(original)" : "  replays    call \(original)")
+        }
         if let fault = c.fault {
             lines.append("  INJECTED   \(fault.kind) by argus (\(fault.source)): \(fault.detail ?? "")")
             if fault.answeredByArgus { lines.append("             the outcome below is argus's, not the server's") }

@@ -22,7 +22,8 @@ function callRow(c) {
     h("td", { class: "num" }, link(`#/calls/${c.id}`, c.id)),
     h("td", {}, when(c.started_at)),
     h("td", {}, c.server),
-    h("td", {}, callName(c), c.replay_of ? h("span", { class: "badge info", text: `replay of ${c.replay_of}` })
+    h("td", {}, callName(c), c.run_kind === "mock" ? h("span", { class: "badge info", text: "mocked", title: mockedFrom(c) })
+      : c.replay_of ? h("span", { class: "badge info", text: `replay of ${c.replay_of}` })
       : c.run_kind === "replay" ? h("span", { class: "badge info", text: "replay run" }) : null, roundBadge(c), faultBadge(c)),
     h("td", {}, statusBadge(c)),
     h("td", { class: "num" }, duration(c.latency_us)),
@@ -121,7 +122,8 @@ async function callView(id) {
     kv("Run", link(`#/runs/${c.run_id}`, `run ${c.run_id}`)), kv("Server", c.server), kv("Method", c.method),
     kv("JSON-RPC id", JSON.stringify(c.jsonrpc_id)), kv("Direction", c.direction === "c2s" ? "client → server" : "server → client"),
     Number(c.progress_count) > 0 ? kv("Progress notifications", c.progress_count) : null,
-    c.replay_of ? kv("Replay of", link(`#/calls/${c.replay_of}`, `call ${c.replay_of}`)) : null,
+    c.run_kind === "mock" ? kv("Answered by", mockedFrom(c)) : null,
+    c.replay_of ? kv(c.run_kind === "mock" ? "Recorded answer" : "Replay of", link(`#/calls/${c.replay_of}`, `call ${c.replay_of}`)) : null,
     c.round ? kv("Round", `${c.round} of ${c.rounds.length}`) : null,
     kv("Size", `${c.bytes_in ?? "–"} B in, ${c.bytes_out ?? "–"} B out`)));
 

@@ -23,8 +23,9 @@ function endBadge(run) {
 function runRow(run) {
   return h("tr", { class: "row", "data-run": run.id, onclick: () => { location.hash = `#/runs/${run.id}`; } },
     h("td", { class: "num" }, link(`#/runs/${run.id}`, run.id)),
-    h("td", {}, run.server, run.kind === "replay" ? h("span", { class: "badge info", text: "replay" }) : null,
-      run.kind === "chaos" ? h("span", { class: "badge warn", text: "chaos", title: "Faults were injected into this run (argus wrap --faults)" }) : null,
+    h("td", {}, run.server, run.kind === "replay" ? h("span", { class: "badge info", text: "replay" })
+      : run.kind === "mock" ? h("span", { class: "badge info", text: "mock", title: "Answered by argus mock from a recording" })
+      : run.kind === "chaos" ? h("span", { class: "badge warn", text: "chaos", title: "Faults were injected into this run (argus wrap --faults)" }) : null,
       run.label ? h("span", { class: "badge muted label", text: run.label, title: "A run started by hand" }) : null),
     h("td", {}, when(run.started_at)),
     h("td", { class: "num" }, run.ended_at ? duration(run.ended_at_us - run.started_at_us) : "running"),
