@@ -65,10 +65,11 @@ final class FaultInjector: @unchecked Sendable {
             forward(bytes)
             return
         }
-        let key = call.tool + "\u{0}" + call.argumentsKey
-        let decision = decide(call, key: key, at: time)
+        // Answers are kept by tool and arguments only where a stale fault may want them back.
+        let remember = remembersAnswers(of: call.tool) ? call.answerKey : nil
+        let key = remember ?? ""
+        let decision = decide(call, bytes, key: key, at: time)
         pipeline?.record(.clientToServer, bytes, at: time)
-        let remember = remembersAnswers(of: call.tool) ? key : nil
         guard let decision else {
             if let remember { watch(call.idText, Watch(rememberAs: remember)) }
             forward(bytes)
@@ -103,7 +104,7 @@ final class FaultInjector: @unchecked Sendable {
         forward(bytes)
     }
 
-    private func decide(_ call: ToolCallLine, key: String, at time: Timestamp) -> FaultDecision? {
+    private func decide(_ call: ToolCallLine, _ bytes: UnsafeRawBufferPointer, key: String, at time: Timestamp) -> FaultDecision? {
         let count = toolCalls[call.tool, default: 0] + 1
         toolCalls[call.tool] = count
         let hasPrevious = { self.monitor.locked { self.previousAnswers[key] != nil } }
@@ -111,7 +112,7 @@ final class FaultInjector: @unchecked Sendable {
         // Scripts decide what the rules left alone; a delay of theirs adds to the rules'.
         guard decision?.kind == nil, let hooks = scriptHooks() else { return decision }
         let request = FaultRequest(server: options.serverName, method: "tools/call", tool: call.tool, requestID: call.idText,
-                                   body: call.body, toolCalls: count,
+                                   body: ToolCallLine.body(bytes), toolCalls: count,
                                    elapsedMillis: Double(time.monotonicNanos &- startNanos) / 1e6)
         guard var scripted = hooks.fault(request) else { return decision }
         if scripted.kind == .stale && !hasPrevious() { scripted.kind = nil }

@@ -9,10 +9,19 @@ struct ToolCallLine {
     var id: JSONValue
     var idText: String
     var tool: String
-    var argumentsKey: String
-    var body: String
+    var arguments: JSONValue?
     /// 2026-07-28 (the version travels in `_meta`): results carry `resultType`.
     var modern: Bool
+
+    /// What a `stale` fault keys answers by: the tool and its arguments, equal for equal arguments.
+    var answerKey: String { tool + "\u{0}" + (arguments?.canonicalText ?? "{}") }
+
+    /// The request as the client sent it, without its line end (for scripts).
+    static func body(_ bytes: UnsafeRawBufferPointer) -> String {
+        var text = String(decoding: bytes, as: UTF8.self)
+        while text.last == "\n" || text.last == "\r" { text.removeLast() }
+        return text
+    }
 
     private static let marker = Array("tools/call".utf8)
 
@@ -38,10 +47,7 @@ struct ToolCallLine {
         self.id = id
         idText = JSONWriter.string(id)
         self.tool = tool
-        argumentsKey = envelope.params?["arguments"]?.canonicalText ?? "{}"
-        var text = String(decoding: bytes, as: UTF8.self)
-        while text.last == "\n" || text.last == "\r" { text.removeLast() }
-        body = text
+        arguments = envelope.params?["arguments"]
         modern = envelope.meta?["io.modelcontextprotocol/protocolVersion"] != nil
     }
 }
