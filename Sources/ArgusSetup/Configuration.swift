@@ -120,49 +120,12 @@ public struct Configuration: Sendable, Equatable {
     }
 }
 
-private struct Reader {
+private struct Reader: StrictJSONReading {
     var file: String?
     var environment: [String: String]
 
     func fail(_ path: String, _ message: String) -> Configuration.Error {
         Configuration.Error(path: path, message: message, file: file)
-    }
-
-    func object(_ value: JSONValue, _ path: String, allowed: Set<String>) throws(Configuration.Error) -> JSONObject {
-        guard case .object(let object) = value else { throw fail(path, "expected an object") }
-        for key in object.keys where !allowed.contains(key) && !key.hasPrefix("//") && !key.hasPrefix("$") {
-            throw fail(path.isEmpty ? key : "\(path).\(key)", "unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))")
-        }
-        return object
-    }
-
-    func string(_ value: JSONValue, _ path: String) throws(Configuration.Error) -> String {
-        guard let text = value.stringValue else { throw fail(path, "expected a string") }
-        return text
-    }
-
-    func number(_ value: JSONValue, _ path: String, minimum: Double = 0) throws(Configuration.Error) -> Double {
-        guard let number = value.doubleValue else { throw fail(path, "expected a number") }
-        if number < minimum { throw fail(path, "must be at least \(String(oneDecimal: minimum))") }
-        return number
-    }
-
-    func integer(_ value: JSONValue, _ path: String, minimum: Int = 0) throws(Configuration.Error) -> Int {
-        guard let number = value.intValue else { throw fail(path, "expected an integer") }
-        if number < minimum { throw fail(path, "must be at least \(minimum)") }
-        return number
-    }
-
-    func bool(_ value: JSONValue, _ path: String) throws(Configuration.Error) -> Bool {
-        guard let flag = value.boolValue else { throw fail(path, "expected true or false") }
-        return flag
-    }
-
-    func strings(_ value: JSONValue, _ path: String) throws(Configuration.Error) -> [String] {
-        guard let items = value.arrayValue else { throw fail(path, "expected a list of strings") }
-        var result: [String] = []
-        for (i, item) in items.enumerated() { result.append(try string(item, "\(path)[\(i)]")) }
-        return result
     }
 
     /// `${NAME}` replaced from the environment. A missing variable becomes a problem of

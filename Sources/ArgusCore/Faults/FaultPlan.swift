@@ -114,7 +114,7 @@ public struct FaultPlan: Sendable, Equatable {
     }
 }
 
-private struct PlanReader {
+private struct PlanReader: StrictJSONReading {
     var prefix: String
 
     func path(_ tail: String) -> String {
@@ -126,46 +126,6 @@ private struct PlanReader {
         FaultPlan.ParseError(path: path(tail), message: message)
     }
 
-    func object(_ value: JSONValue, _ tail: String, allowed: Set<String>) throws(FaultPlan.ParseError) -> JSONObject {
-        guard case .object(let object) = value else { throw fail(tail, "expected an object") }
-        for key in object.keys where !allowed.contains(key) && !key.hasPrefix("//") && !key.hasPrefix("$") {
-            let at = tail.isEmpty ? key : "\(tail).\(key)"
-            throw fail(at, "unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))")
-        }
-        return object
-    }
-
-    func number(_ value: JSONValue, _ tail: String, in range: ClosedRange<Double>) throws(FaultPlan.ParseError) -> Double {
-        guard let number = value.doubleValue else { throw fail(tail, "expected a number") }
-        guard range.contains(number) else {
-            throw fail(tail, "must be between \(Self.text(range.lowerBound)) and \(Self.text(range.upperBound))")
-        }
-        return number
-    }
-
-    func integer(_ value: JSONValue, _ tail: String, minimum: Int) throws(FaultPlan.ParseError) -> Int {
-        guard let number = value.intValue else { throw fail(tail, "expected an integer") }
-        if number < minimum { throw fail(tail, "must be at least \(minimum)") }
-        return number
-    }
-
-    func string(_ value: JSONValue, _ tail: String) throws(FaultPlan.ParseError) -> String {
-        guard let text = value.stringValue else { throw fail(tail, "expected a string") }
-        return text
-    }
-
-    func strings(_ value: JSONValue, _ tail: String) throws(FaultPlan.ParseError) -> [String] {
-        if let one = value.stringValue { return [one] }
-        guard let items = value.arrayValue else { throw fail(tail, "expected a string or a list of strings") }
-        var result: [String] = []
-        for (i, item) in items.enumerated() { result.append(try string(item, "\(tail)[\(i)]")) }
-        return result
-    }
-
-    static func text(_ number: Double) -> String {
-        number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
-    }
-
     func plan(_ value: JSONValue, directory: String?) throws(FaultPlan.ParseError) -> FaultPlan {
         let top = try object(value, "", allowed: ["seed", "servers", "faults", "scripts"])
         var plan = FaultPlan()
@@ -175,7 +135,7 @@ private struct PlanReader {
             }
             plan.seed = parsed
         }
-        if let servers = top["servers"] { plan.servers = try strings(servers, "servers") }
+        if let servers = top["servers"] { plan.servers = try strings(servers, "servers", orOne: true) }
         if let faults = top["faults"] {
             guard let items = faults.arrayValue else { throw fail("faults", "expected a list of faults") }
             for (i, item) in items.enumerated() { plan.rules.append(try rule(item, "faults[\(i)]")) }
