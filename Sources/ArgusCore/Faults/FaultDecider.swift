@@ -59,23 +59,3 @@ public final class FaultDecider {
         return roll < rule.probability
     }
 }
-
-/// A small, fast, well-distributed generator (Steele, Lea and Flood's SplitMix64): the
-/// same seed gives the same sequence on every machine, which the standard library's
-/// generator does not promise.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A double in [0, 1).
-    mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
-}
