@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 import CArgusSystem
 
 #if canImport(Glibc)
@@ -41,6 +42,9 @@ public struct WrapOptions: Sendable {
     /// Set when the server cannot be started at all (a named server from a configuration
     /// that could not be read): why, for the message and the run.
     public var startRefusal: String?
+    /// Faults to inject (`--faults`, the config's `faults`): the run is a `chaos` run, announced on
+    /// stderr. nil: the plain relay, untouched.
+    public var faults: FaultOptions?
 
     public init(command: String, arguments: [String], databasePath: String) {
         self.command = command
@@ -75,7 +79,7 @@ public enum WrapSession {
     /// blocked here and received synchronously by a dedicated thread).
     public static func run(_ options: WrapOptions) -> Int32 {
         argus_block_termination_signals()
-        let startNanos = Clock.monotonicNanos()
+        let startNanos = SystemClock.monotonicNanos()
         let environment = currentEnvironment().merging(options.extraEnvironment) { $1 }
         let policy = RedactionPolicy.forEnvironment(environment, enabled: options.redactionEnabled,
                                                     extraKeys: options.extraRedactKeys, patterns: options.redactPatterns)
@@ -87,6 +91,11 @@ public enum WrapSession {
             launch: launch, idleTimeoutSeconds: options.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
         config.sealer = recording ? options.sealer : nil
         config.recordingError = options.recordingError
+        let faultSeed = options.faults?.resolvedSeed()
+        if let faults = options.faults, let faultSeed {
+            config.runKind = RunRecord.chaosKind
+            StderrLog.write(faults.banner(seed: faultSeed))
+        }
         var pipelineOptions = RecordingPipeline.Options(databasePath: options.databasePath)
         pipelineOptions.followsRunRequests = true
         let pipeline = RecordingPipeline(config: config, options: pipelineOptions,
@@ -123,21 +132,26 @@ public enum WrapSession {
         let stderrRedactor = Redactor(policy: policy)
         _ = stderrRedactor.redactArguments(command: options.command, options.arguments)
         let serverOutput = OutputWatch(redactor: stderrRedactor)
-        OSThread(name: "argus-c2s") {
-            _ = Relay.run(from: 0, to: child.stdinFD) { bytes, time in
-                if recording { pipeline.record(.clientToServer, bytes, at: time) }
+        if let faults = options.faults, let faultSeed {
+            ChaosRelays.start(faults, seed: faultSeed, serverName: config.serverName, child: child,
+                              pipeline: recording ? pipeline : nil, serverOutput: serverOutput, mailbox: mailbox)
+        } else {
+            OSThread(name: "argus-c2s") {
+                _ = Relay.run(from: 0, to: child.stdinFD) { bytes, time in
+                    if recording { pipeline.record(.clientToServer, bytes, at: time) }
+                }
+                // Announce the cause before its effect: once stdin closes, the server may
+                // exit at once, and its exit must not be read as a failure to start.
+                mailbox.post(.clientClosed)
+                close(child.stdinFD)  // the server sees EOF, as it would without us
             }
-            // Announce the cause before its effect: once stdin closes, the server may
-            // exit at once, and its exit must not be read as a failure to start.
-            mailbox.post(.clientClosed)
-            close(child.stdinFD)  // the server sees EOF, as it would without us
-        }
-        OSThread(name: "argus-s2c") {
-            _ = Relay.run(from: child.stdoutFD, to: 1, onDestinationBroken: { mailbox.post(.clientGone) }) { bytes, time in
-                serverOutput.sawStdout()
-                if recording { pipeline.record(.serverToClient, bytes, at: time) }
+            OSThread(name: "argus-s2c") {
+                _ = Relay.run(from: child.stdoutFD, to: 1, onDestinationBroken: { mailbox.post(.clientGone) }) { bytes, time in
+                    serverOutput.sawStdout()
+                    if recording { pipeline.record(.serverToClient, bytes, at: time) }
+                }
+                mailbox.post(.serverOutputClosed)
             }
-            mailbox.post(.serverOutputClosed)
         }
         OSThread(name: "argus-stderr") {
             _ = Relay.run(from: child.stderrFD, to: 2) { bytes, time in
@@ -155,7 +169,7 @@ public enum WrapSession {
         var reason = ending.reason
         var detail = ending.detail
         if reason == nil {
-            let uptime = Double(Clock.monotonicNanos() - startNanos) / 1e9
+            let uptime = Double(SystemClock.monotonicNanos() - startNanos) / 1e9
             if serverOutput.stdoutSeen {
                 reason = .serverExited
                 detail = ending.status.description
@@ -202,7 +216,7 @@ public enum WrapSession {
             var deadline = [termAt, killAt].compactMap { $0 }.min()
             if status != nil { deadline = min(deadline ?? .max, exitedAt + drainLimit) }
             for event in mailbox.wait(untilMonotonicNanos: deadline) {
-                let now = Clock.monotonicNanos()
+                let now = SystemClock.monotonicNanos()
                 switch event {
                 case .clientClosed, .clientGone:
                     if reason == nil { reason = event.isClientGone ? .clientGone : .clientEOF }
@@ -222,7 +236,7 @@ public enum WrapSession {
                 case .serverErrorsClosed: errorsClosed = true
                 }
             }
-            let now = Clock.monotonicNanos()
+            let now = SystemClock.monotonicNanos()
             if status == nil {
                 if let t = termAt, now >= t {
                     child.signalGroup(SIGTERM)
@@ -312,11 +326,13 @@ final class OutputWatch: @unchecked Sendable {
 }
 
 /// A queue of events for the supervising thread.
-final class Mailbox<Event>: @unchecked Sendable {
+public final class Mailbox<Event>: @unchecked Sendable {
     private let monitor = Monitor()
     private var events: [Event] = []
 
-    func post(_ event: Event) {
+    public init() {}
+
+    public func post(_ event: Event) {
         monitor.locked {
             events.append(event)
             monitor.broadcast()
@@ -324,10 +340,10 @@ final class Mailbox<Event>: @unchecked Sendable {
     }
 
     /// Everything posted so far; waits for at least one event or the deadline.
-    func wait(untilMonotonicNanos deadline: UInt64?) -> [Event] {
+    public func wait(untilMonotonicNanos deadline: UInt64?) -> [Event] {
         monitor.locked {
             while events.isEmpty {
-                if let deadline, Clock.monotonicNanos() >= deadline { return [] }
+                if let deadline, SystemClock.monotonicNanos() >= deadline { return [] }
                 monitor.wait(untilMonotonicNanos: deadline)
             }
             defer { events.removeAll() }

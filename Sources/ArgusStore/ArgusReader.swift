@@ -45,6 +45,13 @@ public protocol ArgusReader: AnyObject {
     /// The sealed original params of a request, if they were kept.
     func sealedParams(run: Int64, seq: Int) throws -> (keyID: String, bytes: [UInt8])?
 
+    // MARK: faults
+
+    /// The faults injected into a run (`argus wrap --faults`), in order.
+    func faults(run: Int64) throws -> [FaultRecord]
+    /// The faults injected into these calls, by call id (calls without one are absent).
+    func faults(of calls: [CallRecord]) throws -> [Int64: FaultRecord]
+
     // MARK: messages, schemas, server logs
 
     func messages(run: Int64, afterSeq: Int, limit: Int) throws -> [MessageRecord]
@@ -66,7 +73,9 @@ public protocol ArgusReader: AnyObject {
     /// `excludeReplays` is ignored when `run` names one run.
     func stats(run: Int64?, server: String?, since: Int64?, excludeReplays: Bool) throws -> [ToolStats]
     /// Every call's figures, in one pass (the dashboard's in-memory index is built from them).
-    func forEachCallFigures(excludingReplays: Bool, _ body: (CallFigures) throws -> Void) throws
+    /// `serverAnswersOnly` leaves out the runs whose answers are not a server's own: replay, mock
+    /// and chaos runs.
+    func forEachCallFigures(serverAnswersOnly: Bool, _ body: (CallFigures) throws -> Void) throws
 
     // MARK: scripts
 
@@ -138,6 +147,17 @@ extension ArgusReader {
         try self.run(id: run)?.sealedArgs.map { ($0.keyID, $0.sealed) }
     }
 
+    /// These calls with the faults argus injected into them (`CallRecord.fault`).
+    public func withFaults(_ calls: [CallRecord]) throws -> [CallRecord] {
+        let faults = try faults(of: calls.filter { $0.runKind == RunRecord.chaosKind })
+        guard !faults.isEmpty else { return calls }
+        return calls.map { call in
+            var call = call
+            call.fault = faults[call.id]
+            return call
+        }
+    }
+
     /// The live wrap runs (of one server, or all) that a new-run request would split.
     public func liveWrapRuns(server: String? = nil) throws -> [RunRecord] {
         try openRuns().filter { $0.isLiveWrap && (server == nil || $0.serverName == server) }
@@ -145,10 +165,11 @@ extension ArgusReader {
 }
 
 extension RunRecord {
-    /// A `wrap` run that has not ended and whose argus process is alive: it can be split by hand.
+    /// A `wrap` run (or a `chaos` one: a wrap with faults) that has not ended and whose argus
+    /// process is alive: it can be split by hand.
     /// (A run whose process was killed without a word stays open in the database forever.)
     public var isLiveWrap: Bool {
-        guard kind == "wrap", endedAt == nil, let pid = argusPID, pid > 0 else { return false }
+        guard kind == "wrap" || kind == Self.chaosKind, endedAt == nil, let pid = argusPID, pid > 0 else { return false }
         return kill(pid_t(pid), 0) == 0 || errno == EPERM
     }
 }

@@ -69,6 +69,7 @@ extension CallRecord {
         o["run_kind"] = .string(runKind)
         o["round"] = round.map { .number(String($0)) } ?? .null
         o["first_call_id"] = firstCallID.map { .number(String($0)) } ?? .null
+        o["fault"] = fault?.json ?? .null
         return .object(o)
     }
 }
@@ -78,6 +79,15 @@ extension CallRecord {
     public var replayJSON: JSONValue {
         ["id": .number(String(id)), "run_id": .number(String(runID)), "status": .string(status.rawValue), "is_error": .bool(isError),
          "latency_us": latencyMicros.map { .number(String($0)) } ?? .null, "started_at": .string(TimeFormat.iso8601(micros: startedAt))]
+    }
+}
+
+extension FaultRecord {
+    public var json: JSONValue {
+        ["kind": .string(kind), "source": .string(source), "detail": detail.map(JSONValue.string) ?? .null,
+         "tool": tool.map(JSONValue.string) ?? .null, "request_seq": requestSeq.map { .number(String($0)) } ?? .null,
+         "response_seq": responseSeq.map { .number(String($0)) } ?? .null, "answered_by_argus": .bool(answeredByArgus),
+         "ts": .number(String(timestamp))]
     }
 }
 

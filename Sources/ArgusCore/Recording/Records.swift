@@ -133,6 +133,8 @@ public enum RecordOp: Sendable {
     /// `run` is nil for outputs of no run (a script that failed to load).
     case scriptOutput(LocalRunID?, ScriptOutputRecord)
     case scriptStatus(ScriptStatusRecord)
+    /// A fault argus injected into a call (`argus wrap --faults`).
+    case fault(LocalRunID, InjectedFault)
 
     /// Rough memory footprint, for bounding queues.
     public var approximateBytes: Int {

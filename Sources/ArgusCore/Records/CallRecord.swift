@@ -37,6 +37,9 @@ public struct CallRecord: Sendable {
     public var firstCallID: Int64?
     /// The kind of the call's run (`wrap`, `replay`): read with the call, not stored in `calls`.
     public var runKind: String
+    /// The fault argus injected into this call (`argus wrap --faults`): not in `calls`, filled
+    /// in by `ArgusReader.withFaults`.
+    public var fault: FaultRecord?
 
     public init(id: Int64 = 0, runID: Int64 = 0, server: String, requestSeq: Int, responseSeq: Int? = nil,
                 direction: Direction, method: String, tool: String? = nil, target: String? = nil, jsonrpcID: String,

@@ -2,12 +2,19 @@
 /// writes how it began (`RecordOp.startRun`), then what it learns about the peers and how it
 /// ended; the store keeps the counters.
 public struct RunRecord: Sendable {
-    /// What a replay run is called in `kind`; everything else is real traffic.
+    /// What a replay run is called in `kind`.
     public static let replayKind = "replay"
+    /// What a run recorded by `argus mock` is called in `kind`: an agent's session answered from a
+    /// recording. Listed like any run (marked), but its latencies and errors are the recording's, not
+    /// a server's, so the figures (`stats`, the dashboard's, `/metrics`) leave it out.
+    public static let mockKind = "mock"
+    /// What a run with faults injected (`argus wrap --faults`) is called in `kind`.
+    public static let chaosKind = "chaos"
 
     /// The database id; 0 until the run is stored.
     public var id: Int64
-    /// `wrap`, or `replay` for the runs of `argus replay`, `argus test` and dashboard replays.
+    /// `wrap`; `replay` for the runs of `argus replay`, `argus test` and dashboard replays; `mock`
+    /// for `argus mock`'s; `chaos` for a wrap with faults injected.
     public var kind: String
     public var serverName: String
     public var command: String

@@ -1,11 +1,13 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// Aggregates of every recorded call, kept in memory and updated as calls
 /// arrive, so `/api/stats` and `/metrics` answer in microseconds whatever the
 /// size of the database. Loaded with one scan at start; rebuilt after deletes.
-/// Real traffic only: calls of replay runs are not counted (`/api/stats?include_replays=1` asks SQL).
+/// Real traffic only: calls of replay runs and chaos runs (faults injected) are not counted
+/// (`/api/stats?include_replays=1` asks SQL).
 final class StatsIndex: @unchecked Sendable {
     struct Key: Hashable {
         var server: String
@@ -49,7 +51,7 @@ final class StatsIndex: @unchecked Sendable {
         var freshMinutes: [String: [Int64: Minute]] = [:]
         var top: Int64 = 0
         do {
-            try reader.forEachCallFigures(excludingReplays: true) { call in
+            try reader.forEachCallFigures(serverAnswersOnly: true) { call in
                 Self.add(key: Key(server: call.server, method: call.method, tool: call.tool), latency: call.latencyMicros,
                          isError: call.isError, startedAt: call.startedAt, groups: &fresh, minutes: &freshMinutes)
                 top = Swift.max(top, call.id)
@@ -81,7 +83,8 @@ final class StatsIndex: @unchecked Sendable {
     private func addLocked(_ calls: [CallRecord]) {
         for call in calls where call.id > highWater {
             defer { highWater = call.id }
-            if call.runKind == RunRecord.replayKind { continue }
+            if call.runKind == RunRecord.replayKind || call.runKind == RunRecord.mockKind
+                || call.runKind == RunRecord.chaosKind { continue }
             Self.add(key: Key(server: call.server, method: call.method, tool: call.tool), latency: call.latencyMicros,
                      isError: call.isError, startedAt: call.startedAt, groups: &groups, minutes: &minutes)
         }

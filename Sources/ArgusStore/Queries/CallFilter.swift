@@ -1,3 +1,5 @@
+import ArgusCore
+
 /// Which calls a listing shows.
 public struct CallFilter: Sendable {
     public var run: Int64?
@@ -5,7 +7,7 @@ public struct CallFilter: Sendable {
     public var tool: String?
     public var method: String?
     public var errorsOnly = false
-    public var status: String?
+    public var status: CallStatus?
     /// Substring searched in tool, method, error message and the recorded request and response bodies.
     public var text: String?
     public var since: Int64?

@@ -8,7 +8,7 @@ extension SQLiteReader {
         conditions.add("calls.tool = ?", ifSet: filter.tool)
         conditions.add("calls.method = ?", ifSet: filter.method)
         if filter.errorsOnly { conditions.add("calls.is_error = 1") }
-        conditions.add("calls.status = ?", ifSet: filter.status)
+        conditions.add("calls.status = ?", ifSet: filter.status?.rawValue)
         conditions.add("calls.started_at >= ?", ifSet: filter.since)
         conditions.add("calls.started_at < ?", ifSet: filter.until)
         conditions.add("calls.id < ?", ifSet: filter.beforeID)

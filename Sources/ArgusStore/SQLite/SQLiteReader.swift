@@ -18,6 +18,14 @@ public final class SQLiteReader: ArgusReader {
 
     /// The condition on `calls` (or a table with a `run_id` column) that leaves out replay runs.
     static let notReplay = "run_id NOT IN (SELECT id FROM runs WHERE kind = '\(RunRecord.replayKind)')"
+    /// The condition that leaves out chaos runs (faults injected).
+    static let notChaos = "run_id NOT IN (SELECT id FROM runs WHERE kind = '\(RunRecord.chaosKind)')"
+    /// The condition that leaves out calls answered by `argus mock`.
+    static let notMock = "run_id NOT IN (SELECT id FROM runs WHERE kind = '\(RunRecord.mockKind)')"
+    /// The condition that leaves out every run whose answers are not a server's own: replays, mocks
+    /// and chaos runs.
+    static let notServerAnswers = "run_id NOT IN (SELECT id FROM runs WHERE kind IN "
+        + "('\(RunRecord.replayKind)', '\(RunRecord.mockKind)', '\(RunRecord.chaosKind)'))"
 
     /// `1,2,3` for `IN (…)`: ids are integers, so they go into the SQL as text (no limit on how many).
     static func idList(_ ids: [Int64]) -> String { ids.map(String.init).joined(separator: ",") }

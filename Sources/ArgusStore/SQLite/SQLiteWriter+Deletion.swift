@@ -47,7 +47,14 @@ extension SQLiteWriter {
                                AND json_extract(m.body, '$.params.requestId') = json_extract(d.jsonrpc_id, '$'))));
                     """)
             }
+            // The faults of the calls go with them, and the spoilt answers they recorded: part of
+            // the call, though not its response.
             try db.execute("""
+                DELETE FROM messages WHERE (run_id, seq) IN (
+                    SELECT f.run_id, f.response_seq FROM faults f JOIN temp.doomed d
+                        ON f.run_id = d.run_id AND f.request_seq = d.request_seq
+                     WHERE f.response_seq IS NOT NULL);
+                DELETE FROM faults WHERE (run_id, request_seq) IN (SELECT run_id, request_seq FROM temp.doomed);
                 DELETE FROM messages WHERE (run_id, seq) IN (
                     SELECT run_id, request_seq FROM temp.doomed
                     UNION ALL SELECT run_id, response_seq FROM temp.doomed WHERE response_seq IS NOT NULL);
@@ -110,6 +117,7 @@ extension SQLiteWriter {
             DELETE FROM server_logs WHERE run_id IN (SELECT id FROM temp.scope);
             DELETE FROM script_outputs WHERE run_id IN (SELECT id FROM temp.scope);
             DELETE FROM sealed_params WHERE run_id IN (SELECT id FROM temp.scope);
+            DELETE FROM faults WHERE run_id IN (SELECT id FROM temp.scope);
             UPDATE runs SET stderr_tail = NULL, args_key_id = NULL, args_sealed = NULL WHERE id IN (SELECT id FROM temp.scope);
             """)
         let redactor = Redactor(policy: RedactionPolicy())

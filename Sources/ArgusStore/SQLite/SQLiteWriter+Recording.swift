@@ -83,6 +83,9 @@ extension SQLiteWriter {
 
                 case .scriptStatus(let status):
                     try db.insert(status)
+
+                case .fault(let run, let fault):
+                    try insert(fault, runID: try id(run))
                 }
             }
             for (runID, c) in counts {
@@ -95,5 +98,19 @@ extension SQLiteWriter {
             for event in events { try db.insert(event) }
         }
         runs.merge(newRuns) { $1 }
+    }
+
+    /// Stores a fault, finding its request (and the spoilt answer) among the run's messages, which
+    /// were written before it: the newest client request with its id, the newest server message.
+    private func insert(_ fault: InjectedFault, runID: Int64) throws {
+        let requestSeq = try db.scalarInt("""
+            SELECT seq FROM messages WHERE run_id = ? AND direction = 'c2s' AND jsonrpc_id = ? ORDER BY seq DESC LIMIT 1
+            """, [.int(runID), .text(fault.requestID)])
+        let responseSeq = fault.spoiltResponse ? try db.scalarInt("""
+            SELECT seq FROM messages WHERE run_id = ? AND direction = 's2c' ORDER BY seq DESC LIMIT 1
+            """, [.int(runID)]) : nil
+        try db.insert(FaultRecord(runID: runID, requestSeq: requestSeq.map(Int.init), responseSeq: responseSeq.map(Int.init),
+                                  timestamp: fault.timestamp, tool: fault.tool, kind: fault.kind, source: fault.source,
+                                  detail: fault.detail))
     }
 }

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// Writes an SQLite recording: `ArgusWriter` over one connection, used by one thread at a time.
 /// The recorder's batches are in `SQLiteWriter+Recording`, deletes in `SQLiteWriter+Deletion`.
@@ -16,6 +17,6 @@ public final class SQLiteWriter: ArgusWriter {
 
     @discardableResult
     public func requestRun(server: String?, endingRun runID: Int64?, label: String?, requestedBy: String) throws -> Int64 {
-        try db.insert(RunRequest(requestedAt: Clock.wallMicros(), server: server, runID: runID, label: label, requestedBy: requestedBy))
+        try db.insert(RunRequest(requestedAt: SystemClock.wallMicros(), server: server, runID: runID, label: label, requestedBy: requestedBy))
     }
 }
