@@ -11,6 +11,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        // HTTP and TLS to remote MCP servers (Streamable HTTP); only the ArgusRemote target uses it.
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         // PostgreSQL's wire protocol (SCRAM, TLS, extended queries): only ArgusPostgres loads it.
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
@@ -43,7 +47,7 @@ let package = Package(
         .target(name: "ArgusProxy", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "CArgusSystem"]),
         // Replay without an LLM: sealed originals, handshake, diff, regression suites.
         .target(name: "ArgusReplay", dependencies: [
-            "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting",
+            "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "CArgusSystem",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
@@ -53,6 +57,16 @@ let package = Package(
             "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusReplay", .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.embedInCode("UI/Resources")]),
 
+        // Remote MCP servers over Streamable HTTP: `argus wrap --url`. The only target that
+        // loads SwiftNIO and AsyncHTTPClient (see Docs/ARCHITECTURE.md, "Remote servers").
+        .target(name: "ArgusRemote", dependencies: [
+            "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "CArgusSystem",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+
         // The installation: argus.config.json, client configuration, the starting config file, diagnose.
         .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusScripting", "ArgusProxy"]),
 
@@ -60,7 +74,7 @@ let package = Package(
             name: "argus",
             dependencies: [
                 "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay", "ArgusDashboard",
-                "ArgusSetup", "ArgusPostgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ArgusSetup", "ArgusRemote", "ArgusPostgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore", "ArgusSystem"]),
@@ -78,5 +92,6 @@ let package = Package(
         .testTarget(name: "ArgusReplayTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusReplay"]),
         .testTarget(name: "ArgusDashboardTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusDashboard"]),
         .testTarget(name: "ArgusSetupTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusSetup"]),
+        .testTarget(name: "ArgusRemoteTests", dependencies: ["ArgusCore", "ArgusRemote"]),
     ]
 )

@@ -18,6 +18,8 @@ public final class Dashboard: @unchecked Sendable {
         /// Extra names the dashboard may be reached by (Host header), for a non-loopback bind.
         public var extraHosts: [String] = []
         public var pollInterval = 0.05
+        /// When agent behaviour becomes a verdict (`GET /api/runs/:id/verdicts`); the replay options' scripts add theirs.
+        public var verdicts = VerdictThresholds()
 
         public init(databasePath: String, tokenPath: String, version: String, replay: ReplayEngine.Options) {
             self.databasePath = databasePath
@@ -43,7 +45,7 @@ public final class Dashboard: @unchecked Sendable {
         self.options = options
         pool = ReaderPool(path: options.databasePath)
         // Fail now, with the store's message, if the database is missing, corrupt or too new.
-        try pool.withReader { reader in _ = try reader.db.scalarInt("SELECT COUNT(*) FROM runs") }
+        try pool.withReader { reader in _ = try reader.runs(limit: 1) }
         token = try DashboardToken.loadOrCreate(path: options.tokenPath)
         let stats = self.stats
         let pool = self.pool
@@ -83,7 +85,8 @@ public final class Dashboard: @unchecked Sendable {
             AccessGuard(bindHost: options.host, port: port, extraHosts: options.extraHosts),
             TokenCheck(token: token),
         ])
-        let api = API(pool: pool, feed: feed, stats: stats, replay: replay, version: options.version, startedAt: SystemClock.wallMicros())
+        var api = API(pool: pool, feed: feed, stats: stats, replay: replay, version: options.version, startedAt: SystemClock.wallMicros())
+        api.verdicts = .init(thresholds: options.verdicts, scripts: options.replay.scripts, limits: options.replay.scriptLimits)
         api.register(&router)
         try feed.start()
         http.serve()

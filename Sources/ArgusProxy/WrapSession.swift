@@ -42,6 +42,9 @@ public struct WrapOptions: Sendable {
     /// Set when the server cannot be started at all (a named server from a configuration
     /// that could not be read): why, for the message and the run.
     public var startRefusal: String?
+    /// Faults to inject (`--faults`, the config's `faults`): the run is a `chaos` run, announced on
+    /// stderr. nil: the plain relay, untouched.
+    public var faults: FaultOptions?
 
     public init(command: String, arguments: [String], databasePath: String) {
         self.command = command
@@ -88,6 +91,11 @@ public enum WrapSession {
             launch: launch, idleTimeoutSeconds: options.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
         config.sealer = recording ? options.sealer : nil
         config.recordingError = options.recordingError
+        let faultSeed = options.faults?.resolvedSeed()
+        if let faults = options.faults, let faultSeed {
+            config.runKind = RunRecord.chaosKind
+            StderrLog.write(faults.banner(seed: faultSeed))
+        }
         var pipelineOptions = RecordingPipeline.Options(databasePath: options.databasePath)
         pipelineOptions.followsRunRequests = true
         let pipeline = RecordingPipeline(config: config, options: pipelineOptions,
@@ -124,21 +132,26 @@ public enum WrapSession {
         let stderrRedactor = Redactor(policy: policy)
         _ = stderrRedactor.redactArguments(command: options.command, options.arguments)
         let serverOutput = OutputWatch(redactor: stderrRedactor)
-        OSThread(name: "argus-c2s") {
-            _ = Relay.run(from: 0, to: child.stdinFD) { bytes, time in
-                if recording { pipeline.record(.clientToServer, bytes, at: time) }
+        if let faults = options.faults, let faultSeed {
+            ChaosRelays.start(faults, seed: faultSeed, serverName: config.serverName, child: child,
+                              pipeline: recording ? pipeline : nil, serverOutput: serverOutput, mailbox: mailbox)
+        } else {
+            OSThread(name: "argus-c2s") {
+                _ = Relay.run(from: 0, to: child.stdinFD) { bytes, time in
+                    if recording { pipeline.record(.clientToServer, bytes, at: time) }
+                }
+                // Announce the cause before its effect: once stdin closes, the server may
+                // exit at once, and its exit must not be read as a failure to start.
+                mailbox.post(.clientClosed)
+                close(child.stdinFD)  // the server sees EOF, as it would without us
             }
-            // Announce the cause before its effect: once stdin closes, the server may
-            // exit at once, and its exit must not be read as a failure to start.
-            mailbox.post(.clientClosed)
-            close(child.stdinFD)  // the server sees EOF, as it would without us
-        }
-        OSThread(name: "argus-s2c") {
-            _ = Relay.run(from: child.stdoutFD, to: 1, onDestinationBroken: { mailbox.post(.clientGone) }) { bytes, time in
-                serverOutput.sawStdout()
-                if recording { pipeline.record(.serverToClient, bytes, at: time) }
+            OSThread(name: "argus-s2c") {
+                _ = Relay.run(from: child.stdoutFD, to: 1, onDestinationBroken: { mailbox.post(.clientGone) }) { bytes, time in
+                    serverOutput.sawStdout()
+                    if recording { pipeline.record(.serverToClient, bytes, at: time) }
+                }
+                mailbox.post(.serverOutputClosed)
             }
-            mailbox.post(.serverOutputClosed)
         }
         OSThread(name: "argus-stderr") {
             _ = Relay.run(from: child.stderrFD, to: 2) { bytes, time in
@@ -313,11 +326,13 @@ final class OutputWatch: @unchecked Sendable {
 }
 
 /// A queue of events for the supervising thread.
-final class Mailbox<Event>: @unchecked Sendable {
+public final class Mailbox<Event>: @unchecked Sendable {
     private let monitor = Monitor()
     private var events: [Event] = []
 
-    func post(_ event: Event) {
+    public init() {}
+
+    public func post(_ event: Event) {
         monitor.locked {
             events.append(event)
             monitor.broadcast()
@@ -325,7 +340,7 @@ final class Mailbox<Event>: @unchecked Sendable {
     }
 
     /// Everything posted so far; waits for at least one event or the deadline.
-    func wait(untilMonotonicNanos deadline: UInt64?) -> [Event] {
+    public func wait(untilMonotonicNanos deadline: UInt64?) -> [Event] {
         monitor.locked {
             while events.isEmpty {
                 if let deadline, SystemClock.monotonicNanos() >= deadline { return [] }

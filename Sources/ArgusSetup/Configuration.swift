@@ -30,7 +30,13 @@ public struct Configuration: Sendable, Equatable {
     }
 
     public struct Server: Sendable, Equatable {
+        /// Empty for a remote server (`url`).
         public var command: String
+        /// A remote server's Streamable HTTP address (`argus wrap --url`), instead of a command.
+        public var url: String?
+        /// Headers for the remote server, `NAME: VALUE`, with `${VAR}` left for `argus wrap` to fill
+        /// in when the session starts (so the value is never held longer than the session).
+        public var headers: [String: String] = [:]
         public var args: [String] = []
         public var env: [String: String] = [:]
         public var cwd: String?
@@ -69,6 +75,10 @@ public struct Configuration: Sendable, Equatable {
     /// without annotations that say so.
     public var replaySafeTools: [String] = []
     public var servers: [String: Server] = [:]
+    /// Faults injected into `argus wrap` sessions (of the servers it names), unless `--no-faults`.
+    public var faults: FaultPlan?
+    /// When agent behaviour becomes a verdict, and how serious each is (`argus verdict`).
+    public var verdicts = VerdictThresholds()
 
     public init() {}
 
@@ -110,49 +120,12 @@ public struct Configuration: Sendable, Equatable {
     }
 }
 
-private struct Reader {
+private struct Reader: StrictJSONReading {
     var file: String?
     var environment: [String: String]
 
     func fail(_ path: String, _ message: String) -> Configuration.Error {
         Configuration.Error(path: path, message: message, file: file)
-    }
-
-    func object(_ value: JSONValue, _ path: String, allowed: Set<String>) throws(Configuration.Error) -> JSONObject {
-        guard case .object(let object) = value else { throw fail(path, "expected an object") }
-        for key in object.keys where !allowed.contains(key) && !key.hasPrefix("//") && !key.hasPrefix("$") {
-            throw fail(path.isEmpty ? key : "\(path).\(key)", "unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))")
-        }
-        return object
-    }
-
-    func string(_ value: JSONValue, _ path: String) throws(Configuration.Error) -> String {
-        guard let text = value.stringValue else { throw fail(path, "expected a string") }
-        return text
-    }
-
-    func number(_ value: JSONValue, _ path: String, minimum: Double = 0) throws(Configuration.Error) -> Double {
-        guard let number = value.doubleValue else { throw fail(path, "expected a number") }
-        if number < minimum { throw fail(path, "must be at least \(String(oneDecimal: minimum))") }
-        return number
-    }
-
-    func integer(_ value: JSONValue, _ path: String, minimum: Int = 0) throws(Configuration.Error) -> Int {
-        guard let number = value.intValue else { throw fail(path, "expected an integer") }
-        if number < minimum { throw fail(path, "must be at least \(minimum)") }
-        return number
-    }
-
-    func bool(_ value: JSONValue, _ path: String) throws(Configuration.Error) -> Bool {
-        guard let flag = value.boolValue else { throw fail(path, "expected true or false") }
-        return flag
-    }
-
-    func strings(_ value: JSONValue, _ path: String) throws(Configuration.Error) -> [String] {
-        guard let items = value.arrayValue else { throw fail(path, "expected a list of strings") }
-        var result: [String] = []
-        for (i, item) in items.enumerated() { result.append(try string(item, "\(path)[\(i)]")) }
-        return result
     }
 
     /// `${NAME}` replaced from the environment. A missing variable becomes a problem of
@@ -179,7 +152,8 @@ private struct Reader {
 
     mutating func configuration(_ root: JSONValue) throws(Configuration.Error) -> Configuration {
         let top = try object(root, "", allowed: ["database", "idle_timeout", "redaction", "scripts", "scripts_dir",
-                                                  "script_limits", "alerts", "dashboard", "replay", "servers"])
+                                                  "script_limits", "alerts", "dashboard", "replay", "servers",
+                                                  "faults", "verdicts"])
         var config = Configuration()
         config.source = file
         if let v = top["database"] { config.database = try string(v, "database") }
@@ -283,9 +257,22 @@ private struct Reader {
             guard case .object(let servers) = v else { throw fail("servers", "expected an object of named servers") }
             for member in servers.members where !member.key.hasPrefix("//") {
                 let path = "servers.\(member.key)"
-                let s = try object(member.value, path, allowed: ["command", "args", "env", "cwd"])
-                guard let c = s["command"] else { throw fail("\(path).command", "required") }
+                let s = try object(member.value, path, allowed: ["command", "args", "env", "cwd", "url", "headers"])
                 var server = Configuration.Server(command: "")
+                if let u = s["url"] {
+                    if s["command"] != nil { throw fail("\(path).url", "give either command or url, not both") }
+                    server.url = try string(u, "\(path).url")
+                    if let h = s["headers"] {
+                        guard case .object(let headers) = h else { throw fail("\(path).headers", "expected an object of strings") }
+                        for entry in headers.members where !entry.key.hasPrefix("//") {
+                            server.headers[entry.key] = try string(entry.value, "\(path).headers.\(entry.key)")
+                        }
+                    }
+                    config.servers[member.key] = server
+                    continue
+                }
+                if s["headers"] != nil { throw fail("\(path).headers", "headers are for a remote server: add url") }
+                guard let c = s["command"] else { throw fail("\(path).command", "required (or url, for a remote server)") }
                 server.command = try interpolate(try string(c, "\(path).command"), "\(path).command", into: &server)
                 if let a = s["args"] {
                     let args = try strings(a, "\(path).args")
@@ -302,6 +289,21 @@ private struct Reader {
                 }
                 if let d = s["cwd"] { server.cwd = try string(d, "\(path).cwd") }
                 config.servers[member.key] = server
+            }
+        }
+        if let v = top["faults"] {
+            let directory = file.flatMap { path in path.lastIndex(of: "/").map { String(path[..<$0]) } }
+            do {
+                config.faults = try FaultPlan.parse(v, prefix: "faults", directory: directory)
+            } catch {
+                throw fail(error.path, error.message)
+            }
+        }
+        if let v = top["verdicts"] {
+            do {
+                config.verdicts = try VerdictThresholds.parse(v)
+            } catch {
+                throw fail(error.path, error.message)
             }
         }
         return config

@@ -109,10 +109,10 @@ public final class BatchedWriter: @unchecked Sendable {
 
     // MARK: thread
 
-    private let applier = RecordApplier()
-    private var connection: SQLiteConnection?
-    /// The store when it is not a SQLite file (`StoreBackends`); it reconnects by itself.
-    private var sink: (any RecordSink)?
+    /// The recorder's runs already written, and their database ids: kept across connections
+    /// (the writer reconnects after a failure).
+    private var written: [LocalRunID: Int64] = [:]
+    private var connection: (any ArgusWriter)?
     private var failingSince: UInt64?
     private var reportedProblem: String?
 
@@ -127,14 +127,11 @@ public final class BatchedWriter: @unchecked Sendable {
         var backoff = 0.05
         while true {
             do {
+                let db = try connect()
                 let recovery = recoveryMessage()
-                if StoreBackends.isExternal(options.path) {
-                    try writeToSink(batch, events: recovery.map { [(kind: "write_retry", message: $0)] } ?? [])
-                } else {
-                    let db = try connect()
-                    try applier.apply(batch, to: db, events: recovery.map { [(kind: "write_retry", message: $0, run: nil)] } ?? [])
-                    monitor.locked { runIDs = applier.writtenRuns }
-                }
+                let events = recovery.map { [RecorderEvent(timestamp: SystemClock.wallMicros(), kind: "write_retry", message: $0)] } ?? []
+                try db.write(batch, runs: &written, events: events)
+                monitor.locked { runIDs = written }
                 if let recovery {
                     report("argus: \(recovery)")
                     failingSince = nil
@@ -164,40 +161,21 @@ public final class BatchedWriter: @unchecked Sendable {
         }
     }
 
-    private var sinkRuns: [LocalRunID: Int64] = [:]
-
-    private func writeToSink(_ batch: [RecordOp], events: [(kind: String, message: String)]) throws {
-        if sink == nil {
-            guard let opened = try StoreBackends.sink(for: options.path) else {
-                throw UnknownStore(location: options.path)
-            }
-            sink = opened
-        }
-        try sink?.write(batch, runs: &sinkRuns, events: events)
-        monitor.locked { runIDs = sinkRuns }
-    }
-
-    /// `--db` names a URL no linked backend recognizes.
-    struct UnknownStore: Error, CustomStringConvertible {
-        let location: String
-        var description: String { "no store backend understands \(location) (SQLite files and postgres:// URLs are supported)" }
-    }
-
-    private func connect() throws -> SQLiteConnection {
+    private func connect() throws -> any ArgusWriter {
         if let connection { return connection }
-        let db = try ArgusDatabase.openForWriting(path: options.path, busyTimeoutMillis: options.busyTimeoutMillis)
+        let db = try ArgusDatabase.writer(path: options.path, busyTimeoutMillis: options.busyTimeoutMillis)
         connection = db
         return db
     }
 
     /// Errors after which the connection itself should be reopened.
     private func isPermanentForConnection(_ error: Error) -> Bool {
-        if let e = error as? SQLiteError { return !e.isBusy }
+        if let e = error as? StoreFailure { return !e.isBusy }
         return true
     }
 
     private func describe(_ error: Error) -> String {
-        if let e = error as? SQLiteError { return "\(e.explanation) (\(options.path))" }
+        if let e = error as? StoreFailure { return "\(e.explanation) (\(options.path))" }
         return "\(error)"
     }
 

@@ -11,7 +11,8 @@
 
 #include "internal.h"
 
-static const char *const HOOK_NAMES[] = {"init", "redact", "on_call", "alert", "metric", "mutate_replay", "normalize", NULL};
+static const char *const HOOK_NAMES[] = {"init", "redact", "on_call", "alert", "metric", "mutate_replay", "normalize", "mock",
+                                          "fault", "verdict", NULL};
 
 void argus_lua_result_free(argus_lua_result *r) {
     free(r->value);

@@ -23,11 +23,11 @@ final class TestServer: @unchecked Sendable {
     private var listeners: [String: JSONValue] = [:]
     private var waitingForClient: [String: (JSONValue) -> Void] = [:]
     private var nextServerRequestID = 1
-    private var randomState: UInt64
+    private var dice: SplitMix64
 
     init() {
         let seed = ProcessInfo.processInfo.environment["ARGUS_TEST_SEED"].flatMap(UInt64.init)
-        randomState = seed ?? UInt64(Date().timeIntervalSince1970 * 1e6)
+        dice = SplitMix64(seed: seed ?? UInt64(Date().timeIntervalSince1970 * 1e6))
     }
 
     func serve() {
@@ -151,15 +151,7 @@ final class TestServer: @unchecked Sendable {
     }
 
     func random() -> Double {
-        state.locked {
-            // splitmix64: small, seedable, good enough for a coin flip.
-            randomState &+= 0x9E37_79B9_7F4A_7C15
-            var z = randomState
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return Double(z >> 11) / Double(1 << 53)
-        }
+        state.locked { dice.nextUnit() }
     }
 
     // MARK: requests

@@ -45,7 +45,7 @@ enum LatencyBench {
                 }
             }
             for peer in peers { peer.close() }
-            let recorded = (try? ArgusReader(path: db).runs().first?.callCount) ?? 0
+            let recorded = (try? SQLiteReader(path: db).runs().first?.callCount) ?? 0
             print("latency: \(rounds) round trips each, interleaved, after \(warmup) warm-up; ~400 B request"
                   + (scripts.isEmpty ? "" : "; argus runs \(scripts.count / 2) scripts"))
             print("| percentile | direct (µs) | bare relay (µs) | argus wrap (µs) | added by argus vs direct (µs) |")
@@ -321,23 +321,8 @@ enum ReplayBench {
         let home = (db as NSString).deletingLastPathComponent + "/home"
         setenv("ARGUS_HOME", home, 1)  // the bench's key stays out of ~/.argus
 
-        // Record the session as a client would.
-        let initialize = Array(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#.utf8) + [0x0A]
-        let initialized = Array(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8) + [0x0A]
-        let list = Array(#"{"jsonrpc":"2.0","id":"l","method":"tools/list"}"#.utf8) + [0x0A]
-        func echo(_ i: Int) -> [UInt8] {
-            Array(#"{"jsonrpc":"2.0","id":\#(i + 1),"method":"tools/call","params":{"name":"echo","arguments":{"message":"call \#(i) of the suite"}}}"#.utf8) + [0x0A]
-        }
         do {
-            let recorder = try Peer([bin + "/argus", "wrap", "--db", db, "--", server])
-            recorder.send(initialize + initialized + list)
-            _ = recorder.readLine()
-            _ = recorder.readLine()
-            for i in 0..<calls {
-                recorder.send(echo(i))
-                _ = recorder.readLine()
-            }
-            recorder.close()
+            try recordEchoSession(calls: calls, database: db)
         } catch {
             fatalError("cannot record: \(error)")
         }
@@ -376,6 +361,28 @@ enum ReplayBench {
         print("| baseline: start the server for each call, spawn to answer (\(baselineCalls) calls measured) | \(fmt(baseline, 2)) | \(fmt(perCall * 1000, 3)) |")
         print("")
         print("Runs of `argus test`: \(warm.map { fmt($0, 2) }.joined(separator: ", ")) s. Target: ≤ 5 s.")
+    }
+
+    static let initialize = Array(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#.utf8) + [0x0A]
+    static let initialized = Array(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8) + [0x0A]
+
+    static func echo(_ i: Int) -> [UInt8] {
+        Array(#"{"jsonrpc":"2.0","id":\#(i + 1),"method":"tools/call","params":{"name":"echo","arguments":{"message":"call \#(i) of the suite"}}}"#.utf8) + [0x0A]
+    }
+
+    /// Records, as a client would, a session of argus-test-server with `calls` distinct `echo` calls (run 1 of `database`).
+    static func recordEchoSession(calls: Int, database: String) throws {
+        let bin = binDirectory()
+        let list = Array(#"{"jsonrpc":"2.0","id":"l","method":"tools/list"}"#.utf8) + [0x0A]
+        let recorder = try Peer([bin + "/argus", "wrap", "--db", database, "--", bin + "/argus-test-server"])
+        recorder.send(initialize + initialized + list)
+        _ = recorder.readLine()
+        _ = recorder.readLine()
+        for i in 0..<calls {
+            recorder.send(echo(i))
+            _ = recorder.readLine()
+        }
+        recorder.close()
     }
 
     /// Runs a command to completion with its output discarded; returns its status.

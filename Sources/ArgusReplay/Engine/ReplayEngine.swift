@@ -25,6 +25,9 @@ public final class ReplayEngine {
         public var serverName: String
         /// Tools the user says are safe to replay (globs): config `replay.safe_tools` and `--allow`.
         public var safeTools: [String] = []
+        /// The recorded run's kind: `replay`, or `wrap` when the engine drives a server for the first
+        /// time (`argus record --scenario`): that run is real traffic, not a replay of any.
+        public var runKind = "replay"
 
         public init(databasePath: String, keyPath: String, serverName: String) {
             self.databasePath = databasePath
@@ -48,6 +51,8 @@ public final class ReplayEngine {
     private let scripts: ReplayScripts?
     private let redactor: Redactor
     private let report: @Sendable (String) -> Void
+    /// The recorded client's answers to the server's requests during the call being replayed.
+    private let clientAnswers = RecordedClientAnswers()
 
     public init(options: Options, launch: ServerLaunch, handshake: Handshake, report: @escaping @Sendable (String) -> Void) {
         var options = options
@@ -83,7 +88,7 @@ public final class ReplayEngine {
         } else if let connection, connection.hasExited {
             (reason, detail) = (.serverExited, connection.exitDescription?.description)
         } else {
-            (reason, detail) = (.replayFinished, nil)
+            (reason, detail) = (options.runKind == "replay" ? .replayFinished : .clientEOF, nil)
         }
         connection?.close()
         recording?.finish(reason: reason, detail: detail, exitStatus: connection?.exitDescription?.shellStatus)
@@ -109,6 +114,8 @@ public final class ReplayEngine {
             let id = JSONValue.string("replay-\(nextID)")
             nextID += 1
             if let original = call.callID { recording?.link(requestID: JSONWriter.string(id), to: original) }
+            clientAnswers.expect(call)
+            defer { clientAnswers.expect(nil) }
             let (response, latency) = try connection.request(call.method, params: params, id: id, timeout: options.timeoutSeconds)
             result.latencyMicros = latency
             let outcome = ReplayResult.outcome(of: response)
@@ -216,7 +223,9 @@ public final class ReplayEngine {
         let arguments = try launchArguments.get()
         let recording = self.recording ?? startRecording(arguments: arguments)
         let connection = try ServerConnection(launch: launch, arguments: arguments, pipeline: recording.pipeline, redactor: redactor,
-                                              answer: { [handshake] in handshake.answer(to: $0) })
+                                              answer: { [handshake, clientAnswers] in
+                                                  clientAnswers.answer(to: $0) ?? handshake.answer(to: $0)
+                                              })
         self.connection = connection
         try greet(connection)
         return connection
@@ -274,7 +283,7 @@ public final class ReplayEngine {
                                                            cwd: launch.cwd ?? FileManager.default.currentDirectoryPath,
                                                            envNames: ProcessInfo.processInfo.environment.keys.sorted()),
                                         redaction: options.redaction, keyPath: options.keyPath, databasePath: options.databasePath,
-                                        scripts: scripts, report: report)
+                                        scripts: scripts, kind: options.runKind, report: report)
         self.recording = recording
         return recording
     }

@@ -6,7 +6,9 @@ import Foundation
 
 /// A replay is recorded like any session (redacted, sealed, seen by the scripts), as one run
 /// of kind `replay` whose calls link to the originals they replay. The writer hands over the
-/// run's database id when it commits the run's row.
+/// run's database id when it commits the run's row. `argus mock` records its sessions the same
+/// way (kind `mock`, each call linked to the recorded call that answered it), and `argus record`
+/// its scenarios (kind `wrap`: real traffic with a real server).
 final class ReplayRecording {
     let pipeline: RecordingPipeline
     private let links: ReplayLinks
@@ -15,16 +17,16 @@ final class ReplayRecording {
     private var gaveUpWaiting = false
 
     /// A replay's recorder never splits its run: it is the recorder's first, and only, run.
-    private static let run: LocalRunID = 1
+    static let run: LocalRunID = 1
 
     /// - Parameters:
     ///   - launch: how the server was started; the recorder redacts its arguments and seals them again.
     ///   - scripts: the engine's scripts, which also hook into the recording.
     init(serverName: String, launch: LaunchSpec, redaction: RedactionPolicy, keyPath: String, databasePath: String,
-         scripts: ReplayScripts?, report: @escaping @Sendable (String) -> Void) {
+         scripts: ReplayScripts?, kind: String = "replay", report: @escaping @Sendable (String) -> Void) {
         var config = RecorderConfig(serverName: serverName, launch: launch, idleTimeoutSeconds: 1e9, redaction: redaction,
                                     argusPID: getpid())
-        config.runKind = "replay"
+        config.runKind = kind
         config.sealer = KeyFileSealer(path: keyPath, report: report)
         let links = ReplayLinks(), commits = Monitor()
         config.replayOf = { links.original(of: $0) }

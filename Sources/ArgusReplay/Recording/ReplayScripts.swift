@@ -43,6 +43,15 @@ final class ReplayScripts: RecordingHooks, @unchecked Sendable {
         }.mapError { ReplayError.scriptFailed($0.description) }.get()
     }
 
+    // MARK: the mock's hook
+
+    var hasMockHooks: Bool { lock.locked { host.hasMockHooks } }
+
+    /// The answer after `mock` hooks; a failing hook is said in the error.
+    func mock(_ answer: JSONValue, call: HookCall) -> Result<JSONValue, ScriptHost.MutationError> {
+        lock.locked { Result { () throws(ScriptHost.MutationError) in try host.mockAnswer(answer, call: call) } }
+    }
+
     // MARK: RecordingHooks, for the replay's recorder
 
     var hasRedactors: Bool { lock.locked { host.hasRedactors } }

@@ -61,7 +61,7 @@ struct Calls: ParsableCommand {
         filter.errorsOnly = errors
         filter.excludeReplays = !includeReplays
         filter.limit = limit + 1  // one more says whether the list was cut
-        var newest = try reader.calls(filter)
+        var newest = try reader.withFaults(try reader.calls(filter))
         let cut = newest.count > limit
         newest = Array(newest.prefix(limit))
         let calls = Array(newest.reversed())
@@ -80,35 +80,42 @@ struct Calls: ParsableCommand {
         for c in calls {
             let what = c.tool.map { "\($0)" } ?? (c.target.map { "\(c.method) \($0)" } ?? c.method)
             table.add([String(c.id), String(c.runID), Format.time(micros: c.startedAt), c.server,
-                       Format.truncate(what, 40), c.status, Format.duration(micros: c.latencyMicros),
-                       Format.oneLine(c.errorMessage ?? "")])
+                       Format.truncate(what, 40), c.status.rawValue, Format.duration(micros: c.latencyMicros),
+                       Format.oneLine((c.fault.map { "[injected: \($0.kind)] " } ?? "") + (c.errorMessage ?? ""))])
         }
         print(table.render())
         if let more { print("\n" + more) }
     }
 
     /// One call, nothing left out: its facts, then params and outcome as recorded (redacted).
-    func show(_ id: Int64, reader: ArgusReader) throws {
-        guard let detail = try reader.call(id: id) else {
-            throw CLIError("no call \(id) in \(reader.db.path) (see `argus calls`)")
+    func show(_ id: Int64, reader: any ArgusReader) throws {
+        guard var detail = try reader.call(id: id) else {
+            throw CLIError("no call \(id) in \(reader.location) (see `argus calls`)")
         }
+        detail.call = try reader.withFaults([detail.call])[0]
         if json {
             Format.printJSON(detail.json)
             return
         }
-        let c = detail.summary
+        let c = detail.call
         let what = c.tool.map { "tools/call \($0)" } ?? (c.target.map { "\(c.method) \($0)" } ?? c.method)
         var lines = ["Call \(c.id): \(what)",
-                     "  run        \(c.runID) (\(c.server)), \(c.direction == "s2c" ? "server → client" : "client → server"), "
+                     "  run        \(c.runID) (\(c.server)), \(c.direction == .serverToClient ? "server → client" : "client → server"), "
                          + "JSON-RPC id \(c.jsonrpcID)",
                      "  started    \(Format.time(micros: c.startedAt))",
                      "  latency    \(Format.duration(micros: c.latencyMicros))",
-                     "  status     \(c.status)" + (c.isError ? " (error)" : "") + (c.cancelled ? ", cancelled" : "")]
+                     "  status     \(c.status.rawValue)" + (c.isError ? " (error)" : "") + (c.cancelled ? ", cancelled" : "")]
         if let code = c.errorCode { lines.append("  error code \(code)") }
         if let message = c.errorMessage { lines.append("  error      \(message)") }
         if c.progressCount > 0 { lines.append("  progress   \(c.progressCount) notifications") }
         if let bytes = c.bytesIn { lines.append("  size       \(bytes) B in" + (c.bytesOut.map { ", \($0) B out" } ?? "")) }
-        if let original = c.replayOf { lines.append("  replays    call \(original)") }
+        if let original = c.replayOf {
+            lines.append(c.runKind == RunRecord.mockKind ? "  mocked     by argus mock, from call \(original)" : "  replays    call \(original)")
+        }
+        if let fault = c.fault {
+            lines.append("  INJECTED   \(fault.kind) by argus (\(fault.source)): \(fault.detail ?? "")")
+            if fault.answeredByArgus { lines.append("             the outcome below is argus's, not the server's") }
+        }
         print(lines.joined(separator: "\n"))
         print("\nParams:\n" + JSONWriter.string(detail.params ?? .null, pretty: true))
         if let error = detail.error {

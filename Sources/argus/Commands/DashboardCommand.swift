@@ -59,7 +59,7 @@ struct DashboardCommand: ParsableCommand {
             // An empty database (private, like `argus wrap` creates it), so the dashboard can be started
             // before the first `argus wrap --db` on the same path: calls appear as soon as it records.
             do {
-                _ = try ArgusDatabase.openForWriting(path: databasePath)
+                _ = try ArgusDatabase.writer(path: databasePath)
             } catch {
                 throw CLIError("cannot create \(databasePath): \(error)")
             }
@@ -72,6 +72,7 @@ struct DashboardCommand: ParsableCommand {
         options.host = host
         options.port = port ?? config.dashboardPort ?? 3000
         options.extraHosts = allowedHosts
+        options.verdicts = config.verdicts
         options.servers = config.servers.filter { $0.value.problems.isEmpty }.mapValues { server in
             ServerLaunch(command: server.command, arguments: server.args, cwd: server.cwd.map { config.resolve($0, home: config.home) },
                          extraEnvironment: server.env)

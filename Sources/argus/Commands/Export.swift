@@ -29,7 +29,7 @@ struct Export: ParsableCommand {
         let reader = try database.reader(config)
         let plan: ReplayPlan
         do {
-            plan = try ReplayPlan.forRun(runID, reader: reader)
+            plan = try ReplayPlan.forRun(runID, reader: reader, withSession: true)
         } catch {
             throw CLIError("\(error)")
         }

@@ -23,14 +23,9 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Opens for reading, turning store errors into a clean CLI failure.
-    func reader(_ config: Configuration? = nil) throws -> ArgusReader {
-        let location = config.map(path) ?? path
-        if StoreBackends.isExternal(location) {
-            throw CLIError("\(location): this argus records into PostgreSQL (argus wrap) but does not read from it yet; "
-                           + "listings, the dashboard, replay and export read SQLite files")
-        }
+    func reader(_ config: Configuration? = nil) throws -> any ArgusReader {
         do {
-            return try ArgusReader(path: location)
+            return try ArgusDatabase.reader(path: config.map(path) ?? path)
         } catch {
             throw CLIError("\(error)")
         }
