@@ -1,5 +1,6 @@
 import ArgusSystem
 import Foundation
+import ArgusStore
 import PostgresNIO
 
 /// `argus diagnose` on a PostgreSQL store: the connection, the schema version, the role's
@@ -33,7 +34,8 @@ public enum PostgresDiagnosis {
         defer { session.close() }
         do {
             try checkServer(session, &checks)
-            let version = try PostgresSchema.version(session)
+            let hasSchema = try session.query("SELECT to_regclass('argus_schema') IS NOT NULL").first?.decode(Bool.self) ?? false
+            let version = hasSchema ? Int(try session.integer("SELECT version FROM argus_schema") ?? 0) : 0
             if version == 0 {
                 let canCreate = try session.query("SELECT has_schema_privilege(current_schema(), 'CREATE')").first?.decode(Bool.self) ?? false
                 checks.append(Check(status: canCreate ? .warning : .failed, title: "no Argus tables in \(location.database) yet",

@@ -91,6 +91,24 @@ public final class PostgresSession: @unchecked Sendable {
 
     public var isClosed: Bool { connection.isClosed }
 
+    /// Listens on `channel` (LISTEN) for as long as the connection lives: `onNotification` for each
+    /// notification, `onEnd` once when listening stops (the connection closed or broke). Returns
+    /// whether the server acknowledged the LISTEN within the wait.
+    func listen(channel: String, onNotification: @escaping @Sendable () -> Void,
+                onEnd: @escaping @Sendable () -> Void) throws -> Bool {
+        let connection = self.connection
+        let started = DispatchSemaphore(value: 0)
+        Task {
+            defer { onEnd() }
+            _ = try? await connection.listen(on: channel) { notifications in
+                started.signal()
+                for try await _ in notifications { onNotification() }
+            }
+            started.signal()  // LISTEN failed: the wait below ends at once
+        }
+        return started.wait(timeout: .now() + timeoutSeconds) == .success && !connection.isClosed
+    }
+
     deinit { close() }
 
     public func close() {

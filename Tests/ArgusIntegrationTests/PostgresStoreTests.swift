@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusPostgres
+import ArgusStore
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ArgusPostgres
+import ArgusStore
 
 /// The real PostgreSQL server the tests run against: `Scripts/test.sh` (and so `.ci/run`)
 /// starts one and exports ARGUS_TEST_POSTGRES_URL and ARGUS_TEST_POSTGRES_PASSWORD. Each test
@@ -37,6 +38,11 @@ struct TestPostgres {
         var location = admin
         location.database = name
         self.location = location
+    }
+
+    /// A writer of this database, on a connection of its own.
+    func writer(origin: String? = nil) throws -> PostgresWriter {
+        try PostgresWriter(server: try PostgresServerConnection(location: location, environment: Self.environment), origin: origin)
     }
 
     func session() throws -> PostgresSession {

@@ -1,6 +1,7 @@
 import ArgusCore
 import ArgusPostgres
 import ArgusProxy
+import ArgusStore
 import ArgusSystem
 import Foundation
 import PostgresNIO
@@ -28,7 +29,6 @@ enum PostgresRecorderBench {
             let baseline = try rawInserts(url: baselineURL, wraps: wraps, callsEach: callsEach, requests: requests,
                                           responses: responses, environment: environment)
             let argusURL = try freshDatabase(url, environment)
-            PostgresBackend.register(environment: environment)
             let argus = pipelines(url: argusURL, wraps: wraps, callsEach: callsEach, requests: requests, responses: responses)
             print("recorder into PostgreSQL: \(wraps) concurrent recorders × \(callsEach) request/response pairs")
             print("| | calls/s | writer queue high-water (largest) | rows |")
@@ -47,9 +47,8 @@ enum PostgresRecorderBench {
         defer { admin.close() }
         location.database = "argus_bench_\(UUID().uuidString.prefix(8).lowercased())"
         try admin.execute(["CREATE DATABASE \(location.database)"])
-        let session = try PostgresSession.connect(location, environment: environment)
-        defer { session.close() }
-        try PostgresSchema.migrate(session)
+        PostgresBackend.register(environment: environment)
+        _ = try ArgusDatabase.writer(path: location.description)  // creates the tables
         return location.description
     }
 

@@ -37,6 +37,8 @@ struct Table<Record: TableRecord>: Sendable {
     }
 
     let name: String
+    /// What an insert does with a row whose key is already stored.
+    let conflict: Conflict
     /// The columns an insert writes: all but those the database gives (an id) and those read
     /// from other tables (`computed`).
     let insertedColumns: [Record.Columns]
@@ -50,6 +52,7 @@ struct Table<Record: TableRecord>: Sendable {
     init(_ name: String, generated: Set<Record.Columns> = [], computed: [Record.Columns: String] = [:],
          onConflict conflict: Conflict = .abort) {
         self.name = name
+        self.conflict = conflict
         self.computed = computed
         insertedColumns = Record.Columns.allCases.filter { !generated.contains($0) && computed[$0] == nil }
         insertSQL = "\(conflict.rawValue) INTO \(name) (\(insertedColumns.map(\.rawValue).joined(separator: ", "))) "

@@ -6,14 +6,17 @@ import Glibc
 
 /// Opening an Argus database: directories, permissions, pragmas, migrations.
 public enum ArgusDatabase {
-    /// A reader of the recordings at `path` (the one place that chooses the store's backend).
+    /// A reader of the recordings at `path`, a SQLite file or a server's URL (`postgres://…`,
+    /// through the backend registered for it): the one place that chooses the store's backend.
     public static func reader(path: String) throws -> any ArgusReader {
-        try SQLiteReader(path: path)
+        if StoreBackends.isExternal(path) { return try StoreReader.server(try StoreBackends.connect(path)) }
+        return try SQLiteReader(path: path)
     }
 
-    /// A writer of the recordings at `path`, creating the store if needed.
+    /// A writer of the recordings at `path`, creating the store (or its tables) if needed.
     public static func writer(path: String, busyTimeoutMillis: Int32 = 5000) throws -> any ArgusWriter {
-        try SQLiteWriter(path: path, busyTimeoutMillis: busyTimeoutMillis)
+        if StoreBackends.isExternal(path) { return try PostgresWriter(server: try StoreBackends.connect(path)) }
+        return try SQLiteWriter(path: path, busyTimeoutMillis: busyTimeoutMillis)
     }
 
     /// `~/.argus/argus.db`, unless `ARGUS_DB` says otherwise.

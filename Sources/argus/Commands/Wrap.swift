@@ -148,7 +148,6 @@ struct Wrap: ParsableCommand {
             do { _ = try PostgresLocation(url: databasePath, environment: ProcessInfo.processInfo.environment) } catch {
                 throw CLIError("\(error)")
             }
-            PostgresBackend.register()
         }
         var options = WrapOptions(command: serverCommand.first ?? url ?? "", arguments: Array(serverCommand.dropFirst()),
                                   databasePath: databasePath)

@@ -1,6 +1,6 @@
 import ArgusCore
 
-extension SQLiteReader {
+extension StoreReader {
     public func timeline(run: Int64, _ filter: TimelineFilter) throws -> [TimelineEntry] {
         var conditions = Conditions(["m.run_id = ?", "m.seq > ?", "m.kind NOT IN ('response', 'error')"])
         var arguments: [SQLiteValue] = [.int(run), .int(filter.afterSeq)]
@@ -18,20 +18,14 @@ extension SQLiteReader {
         conditions.add("m.method = ?", ifSet: filter.method)
         arguments += conditions.arguments
         // A batch's calls all point at the batch's frame: one entry per call, and none for the frame itself.
-        let statement = try db.statement("""
+        var entries: [TimelineEntry] = []
+        try connection.forEach(TimelineFrame.self, CallRecord.self, scope: "call", """
             SELECT m.seq, m.ts, m.direction, m.kind, m.method, m.size, CASE WHEN calls.id IS NULL THEN m.body END AS body,
                    calls.id AS call_id, \(CallRecord.table.selection(scope: "call"))
             FROM messages m LEFT JOIN calls ON calls.run_id = m.run_id AND calls.request_seq = m.seq
             \(conditions.sql) ORDER BY m.seq, calls.id LIMIT ?
-            """)
-        defer { statement.reset() }
-        try statement.bind(arguments + [.int(Int64(filter.limit))])
-        let frames = try RowDecoder<TimelineFrame>(statement)
-        let calls = try RowDecoder<CallRecord>(statement, scope: "call")
-        var entries: [TimelineEntry] = []
-        while try statement.step() {
-            let frame = try frames.decode()
-            let call = frame.callID != nil ? try calls.decode() : nil
+            """, arguments + [.int(Int64(filter.limit))]) { frame, call in
+            let call = frame.callID != nil ? try call() : nil
             let kind: TimelineEntry.Kind = call != nil ? .call
                 : frame.kind == .request ? .pending : frame.kind == .notification ? .notification : .other
             entries.append(TimelineEntry(seq: frame.seq, timestamp: frame.timestamp, direction: frame.direction, kind: kind,

@@ -2,10 +2,11 @@ import Foundation
 import Testing
 @testable import ArgusCore
 @testable import ArgusPostgres
+@testable import ArgusStore
 
 /// The recorder's batches in a real PostgreSQL server: the rows SQLite gets, exactly once,
 /// whatever happens to the connection.
-@Suite(.serialized) struct PostgresRecordWriterTests {
+@Suite(.serialized) struct PostgresWriterTests {
     /// A session of `calls` tool calls, recorded as `argus wrap` records it.
     static func session(calls: Int, marker: String = "x") -> [RecordOp] {
         var ops: [RecordOp] = []
@@ -37,14 +38,13 @@ import Testing
         let db = try TestPostgres()
         defer { db.drop() }
         let ops = Self.session(calls: 50)
-        let writer = PostgresRecordWriter(location: db.location, environment: TestPostgres.environment)
+        let writer = try db.writer()
         var runs: [LocalRunID: Int64] = [:]
         // In three batches, as the writer thread takes them.
         let third = ops.count / 3
         for slice in [ops[..<third], ops[third..<(2 * third)], ops[(2 * third)...]] {
-            try writer.write(Array(slice), runs: &runs)
+            try writer.write(Array(slice), runs: &runs, events: [])
         }
-        writer.disconnect()
 
         let messages = Self.count(ops) { if case .message = $0 { true } else { false } }
         let calls = Self.count(ops) { if case .call = $0 { true } else { false } }
@@ -69,23 +69,20 @@ import Testing
         let db = try TestPostgres()
         defer { db.drop() }
         let ops = Self.session(calls: 20)
-        let first = PostgresRecordWriter(location: db.location, environment: TestPostgres.environment, origin: "laptop/1")
+        let first = try db.writer(origin: "laptop/1")
         var runs: [LocalRunID: Int64] = [:]
-        try first.write(ops, runs: &runs)
-        first.disconnect()
+        try first.write(ops, runs: &runs, events: [])
 
         // The same writer's state before the answer: batch 1 not known to be stored, no run ids.
-        let again = PostgresRecordWriter(location: db.location, environment: TestPostgres.environment, origin: "laptop/1")
+        let again = try db.writer(origin: "laptop/1")
         var runsAgain: [LocalRunID: Int64] = [:]
-        try again.write(ops, runs: &runsAgain)
+        try again.write(ops, runs: &runsAgain, events: [])
         #expect(runsAgain == runs, "the run ids come back from the stored rows")
         // The next batch goes on from there.
         let more = Self.session(calls: 3)
         var moreRuns: [LocalRunID: Int64] = [:]
-        let other = PostgresRecordWriter(location: db.location, environment: TestPostgres.environment, origin: "laptop/2")
-        try other.write(more, runs: &moreRuns)
-        again.disconnect()
-        other.disconnect()
+        let other = try db.writer(origin: "laptop/2")
+        try other.write(more, runs: &moreRuns, events: [])
 
         #expect(try db.count("runs") == 2)
         #expect(try db.count("calls") == 21 + 4)
@@ -101,23 +98,22 @@ import Testing
         defer { db.drop() }
         let ops = Self.session(calls: 30)
         let half = ops.count / 2
-        let writer = PostgresRecordWriter(location: db.location, environment: TestPostgres.environment)
+        let writer = try db.writer()
         var runs: [LocalRunID: Int64] = [:]
-        try writer.write(Array(ops[..<half]), runs: &runs)
+        try writer.write(Array(ops[..<half]), runs: &runs, events: [])
         try db.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(db.location.database)'")
 
         var attempts = 0
         while true {
             attempts += 1
             do {
-                try writer.write(Array(ops[half...]), runs: &runs)
+                try writer.write(Array(ops[half...]), runs: &runs, events: [])
                 break
             } catch let error as PostgresStoreError {
                 #expect(error.isTransient, "\(error)")
                 try #require(attempts < 3, "still failing: \(error)")
             }
         }
-        writer.disconnect()
         #expect(try db.count("calls") == 31)
         #expect(try db.count("recorder_batches") == 2)
     }
