@@ -85,7 +85,7 @@ let package = Package(
                           path: "Scripts/bench/ArgusBench"),
 
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"]),
-        .testTarget(name: "ArgusStoreTests", dependencies: ["ArgusCore", "ArgusStore"]),
+        .testTarget(name: "ArgusStoreTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusPostgres"]),
         .testTarget(name: "ArgusPostgresTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusPostgres"]),
         .testTarget(name: "ArgusScriptingTests", dependencies: ["ArgusCore", "ArgusScripting", "CLua"]),
         .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusPostgres"]),

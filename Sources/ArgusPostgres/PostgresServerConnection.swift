@@ -50,10 +50,23 @@ public final class PostgresServerConnection: ServerConnection, @unchecked Sendab
             case .blob(let bytes): binds.append(ByteBuffer(bytes: bytes))
             }
         }
-        let rows = try connected().query(PostgresQuery(unsafeSQL: sql, binds: binds))
+        let rows = try dropOnLoss { try connected().query(PostgresQuery(unsafeSQL: sql, binds: binds)) }
         guard let first = rows.first else { return ServerRows(columns: [], rows: []) }
         let columns = first.map(\.columnName)
         return ServerRows(columns: columns, rows: try rows.map { row in try row.map(Self.value) })
+    }
+
+    /// Runs `body`; when the connection turns out lost, it is let go, so the next statement
+    /// outside a transaction opens another (the server restarted, or ended this session).
+    @discardableResult
+    private func dropOnLoss<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PostgresStoreError where error.isTransient {
+            session?.close()
+            session = nil
+            throw error
+        }
     }
 
     /// A cell as the store's value: integers, floating point, text and bytes (what the schema uses).
@@ -74,12 +87,12 @@ public final class PostgresServerConnection: ServerConnection, @unchecked Sendab
     public func transaction<T>(readOnlySnapshot: Bool, _ body: () throws -> T) throws -> T {
         if transactionDepth > 0 { return try body() }  // already in one: its snapshot, its commit
         let session = try connected()
-        try session.query(PostgresQuery(unsafeSQL: readOnlySnapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"))
+        try dropOnLoss { try session.query(PostgresQuery(unsafeSQL: readOnlySnapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")) }
         transactionDepth = 1
         defer { transactionDepth = 0 }
         do {
             let result = try body()
-            try session.query("COMMIT")
+            try dropOnLoss { try session.query("COMMIT") }
             return result
         } catch {
             if !session.isClosed { _ = try? session.query("ROLLBACK") }
@@ -92,9 +105,8 @@ public final class PostgresServerConnection: ServerConnection, @unchecked Sendab
         if listeningSession != ObjectIdentifier(session) || listening.state.withLock({ $0.ended }) {
             listening.state.withLock { $0.ended = false }
             let state = listening
-            let started = try session.listen(channel: channel, onNotification: { state.state.withLock { $0.count += 1 } },
-                                             onEnd: { state.state.withLock { $0.ended = true } })
-            guard started else { throw PostgresStoreError.connectionLost(reason: "LISTEN \(channel) was not acknowledged") }
+            try session.listen(channel: channel, onNotification: { state.state.withLock { $0.count += 1 } },
+                               onEnd: { state.state.withLock { $0.ended = true } })
             listeningSession = ObjectIdentifier(session)
             listening.state.withLock { $0.count += 1 }
         }

@@ -4,13 +4,13 @@ import PostgresNIO
 import Synchronization
 
 /// One connection to a PostgreSQL store, used from one thread at a time and blocking it: the
-/// store's callers (the recorder's writer thread, the CLI's listings) are synchronous, like the
-/// SQLite store beside it. PostgresNIO does the wire protocol (SCRAM, TLS, extended queries) on
-/// its shared event loop, which exists only once a PostgreSQL store is opened.
+/// store's callers (the recorder's writer thread, the dashboard's handler threads, the CLI) are
+/// synchronous, like the SQLite store beside it. PostgresNIO does the wire protocol (SCRAM, TLS,
+/// extended queries) on its event loop threads, which exist only once a PostgreSQL store is opened.
 ///
-/// It blocks its thread while a Task does the work on Swift's cooperative pool: call it from
-/// threads of one's own (the recorder's writer, the CLI's main thread), not from inside Swift
-/// concurrency, where blocked pool threads can leave the Task none to run on (a timeout then).
+/// It waits on futures of the event loop, never on a Task: a Task needs a free thread of Swift's
+/// cooperative pool, which callers inside Swift concurrency (tests, a server's handlers) may all
+/// be blocking, and the wait would then end only at its timeout.
 ///
 /// Every wait is bounded: an answer that does not come in `timeoutSeconds` closes the connection
 /// and throws `connectionLost`, so a server that hangs can delay recording, never a session.
@@ -37,14 +37,12 @@ public final class PostgresSession: @unchecked Sendable {
             host: location.host, port: location.port, username: location.user, password: password,
             database: location.database, tls: try tls(for: location))
         configuration.options.connectTimeout = .milliseconds(Int64(timeoutSeconds * 1000))
-        let settled = configuration
+        let connecting = PostgresConnection.connect(on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration,
+                                                    id: 1, logger: silent)
         // A connection that arrives after the wait gave up is closed, not dropped open.
-        let gaveUp = Mutex(false)
-        let connection = try wait(timeoutSeconds: timeoutSeconds + 1, location: location, onTimeout: { gaveUp.withLock { $0 = true } }) {
-            let connection = try await PostgresConnection.connect(configuration: settled, id: 1, logger: silent)
-            if gaveUp.withLock({ $0 }) { try? await connection.close() }
-            return connection
-        }
+        let connection = try wait(for: connecting, seconds: timeoutSeconds + 1, location: location, onTimeout: {
+            connecting.whenSuccess { $0.closeNow() }
+        })
         return PostgresSession(location: location, connection: connection, timeoutSeconds: timeoutSeconds)
     }
 
@@ -60,9 +58,8 @@ public final class PostgresSession: @unchecked Sendable {
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> [PostgresRow] {
         let connection = self.connection
-        return try Self.wait(timeoutSeconds: timeoutSeconds, location: location, onTimeout: { connection.closeNow() }) {
-            try await connection.query(query, logger: Self.silent).collect()
-        }
+        return try Self.wait(for: connection.query(query, logger: Self.silent), seconds: timeoutSeconds, location: location,
+                             onTimeout: { connection.closeNow() }).rows
     }
 
     /// The first column of the first row of a statement without parameters, as an integer
@@ -92,52 +89,36 @@ public final class PostgresSession: @unchecked Sendable {
     public var isClosed: Bool { connection.isClosed }
 
     /// Listens on `channel` (LISTEN) for as long as the connection lives: `onNotification` for each
-    /// notification, `onEnd` once when listening stops (the connection closed or broke). Returns
-    /// whether the server acknowledged the LISTEN within the wait.
-    func listen(channel: String, onNotification: @escaping @Sendable () -> Void,
-                onEnd: @escaping @Sendable () -> Void) throws -> Bool {
-        let connection = self.connection
-        let started = DispatchSemaphore(value: 0)
-        Task {
-            defer { onEnd() }
-            _ = try? await connection.listen(on: channel) { notifications in
-                started.signal()
-                for try await _ in notifications { onNotification() }
-            }
-            started.signal()  // LISTEN failed: the wait below ends at once
-        }
-        return started.wait(timeout: .now() + timeoutSeconds) == .success && !connection.isClosed
+    /// notification, `onEnd` once the connection closes. Returns once the server has answered a
+    /// statement sent after the LISTEN, so nothing committed afterwards is missed.
+    func listen(channel: String, onNotification: @escaping @Sendable () -> Void, onEnd: @escaping @Sendable () -> Void) throws {
+        connection.addListener(channel: channel) { _, _ in onNotification() }
+        connection.closeFuture.whenComplete { _ in onEnd() }
+        try query("SELECT 1")
     }
 
     deinit { close() }
 
     public func close() {
         guard !connection.isClosed else { return }
-        let connection = self.connection
-        _ = try? Self.wait(timeoutSeconds: 2, location: location, onTimeout: { connection.closeNow() }) {
-            try await connection.close()
-        }
+        let closing: EventLoopFuture<Void> = connection.close()
+        _ = try? Self.wait(for: closing, seconds: 2, location: location, onTimeout: {})
     }
 
-    /// Waits for an asynchronous PostgresNIO call on this (non-async) thread, at most `timeoutSeconds`.
-    private static func wait<T: Sendable>(timeoutSeconds: Double, location: PostgresLocation,
-                                          onTimeout: @Sendable () -> Void,
-                                          _ body: @escaping @Sendable () async throws -> T) throws -> T {
+    /// Waits for a future of the event loop on this (non-async) thread, at most `seconds`.
+    private static func wait<T: Sendable>(for future: EventLoopFuture<T>, seconds: Double, location: PostgresLocation,
+                                          onTimeout: () -> Void) throws -> T {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task {
-            let result: Result<T, any Error>
-            do { result = .success(try await body()) } catch { result = .failure(error) }
+        future.whenComplete { result in
             outcome.withLock { $0 = result }
             done.signal()
         }
-        if done.wait(timeout: .now() + timeoutSeconds) == .timedOut {
+        if done.wait(timeout: .now() + seconds) == .timedOut {
             onTimeout()
-            throw PostgresStoreError.connectionLost(reason: "no answer within \(Int(timeoutSeconds)) s")
+            throw PostgresStoreError.connectionLost(reason: "no answer within \(Int(seconds)) s")
         }
-        guard let result = outcome.withLock({ $0 }) else {
-            throw PostgresStoreError.connectionLost(reason: "no answer")
-        }
+        guard let result = outcome.withLock({ $0 }) else { throw PostgresStoreError.connectionLost(reason: "no answer") }
         do { return try result.get() } catch { throw PostgresStoreError.from(error, location: location) }
     }
 }

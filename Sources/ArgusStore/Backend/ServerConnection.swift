@@ -7,7 +7,8 @@ import ArgusCore
 public protocol ServerConnection: AnyObject {
     /// Where the store is, without any secret (for messages).
     var location: String { get }
-    /// Runs one statement with `$1`, `$2`, … parameters and returns its rows. Outside a
+    /// Runs one statement with `$1`, `$2`, … parameters and returns its rows (and, when there
+    /// is at least one row, the columns' names). Outside a
     /// transaction a lost connection is opened again first; inside one it fails the statement.
     func query(_ sql: String, _ arguments: [SQLiteValue]) throws -> ServerRows
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
@@ -96,6 +97,7 @@ final class ServerRecordConnection: RecordConnection {
     func fetchAll<Record: FetchableRecord>(_: Record.Type, _ sql: String, _ arguments: [SQLiteValue],
                                            scope: String?) throws -> [Record] {
         let result = try query(sql, arguments)
+        guard !result.rows.isEmpty else { return [] }  // no row, no column names either
         let decoder = try ServerRowDecoder<Record>(result.columns, scope: scope)
         return try result.rows.map { try decoder.decode($0) }
     }
@@ -124,6 +126,7 @@ final class ServerRecordConnection: RecordConnection {
                                                                   _ arguments: [SQLiteValue],
                                                                   _ body: (First, () throws -> Second) throws -> Void) throws {
         let result = try query(sql, arguments)
+        guard !result.rows.isEmpty else { return }
         let first = try ServerRowDecoder<First>(result.columns, scope: nil)
         let second = try ServerRowDecoder<Second>(result.columns, scope: scope)
         for row in result.rows { try body(try first.decode(row), { try second.decode(row) }) }
