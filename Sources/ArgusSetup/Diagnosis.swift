@@ -75,11 +75,12 @@ public struct Diagnosis: Sendable {
         var d = Diagnosis()
         d.versions(inputs)
         let config = d.configuration(inputs)
-        let reader: ArgusReader?
+        let reader: (any ArgusReader)?
         if StoreBackends.isExternal(inputs.databasePath) {
-            // A shared store (PostgreSQL): checked by its backend, which the command links.
+            // A shared store (PostgreSQL): checked by its backend, which the command links; the
+            // last runs are read as from a file when it could be reached.
             d.checks += inputs.externalStoreChecks
-            reader = nil
+            reader = inputs.externalStoreChecks.contains { $0.status == .failed } ? nil : try? ArgusDatabase.reader(path: inputs.databasePath)
         } else {
             reader = d.database(inputs)
         }

@@ -8,7 +8,6 @@ import os
 import pathlib
 import re
 import shutil
-import sqlite3
 import subprocess
 import time
 
@@ -17,12 +16,18 @@ import pytest
 from mcp.client.client import Client
 from mcp.client.stdio import StdioServerParameters
 
-from conftest import query
+from conftest import postgres_store, query
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
                                 reason="needs Debian's chromium and chromium-driver (Scripts/test.sh installs them)")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request, tmp_path, private_home):
+    """Every test here runs on both stores: a SQLite file and a PostgreSQL database."""
+    return tmp_path / "argus.db" if request.param == "sqlite" else postgres_store(private_home)
 
 
 def session(argus, db, test_server, calls, mode="legacy"):
@@ -195,11 +200,10 @@ def test_the_stats_chart_reads_24_hour_times_across_its_width_with_gaps_for_empt
 
     session(argus, db, test_server, [("always_fail", {}), ("echo", {"message": "a"}), ("echo", {"message": "b"})])
     # The calls happened at 15:00 and 15:07 UTC (an afternoon, where 12-hour clocks say PM), nothing in between.
-    with sqlite3.connect(db) as conn:
-        ids = [row[0] for row in conn.execute("SELECT id FROM calls ORDER BY id")]
-        base = 1_767_279_600_000_000  # 2026-01-01T15:00:00Z
-        for i, call_id in enumerate(ids):
-            conn.execute("UPDATE calls SET started_at = ? WHERE id = ?", (base + (7 * 60_000_000 if i == len(ids) - 1 else i), call_id))
+    ids = [row["id"] for row in query(db, "SELECT id FROM calls ORDER BY id")]
+    base = 1_767_279_600_000_000  # 2026-01-01T15:00:00Z
+    for i, call_id in enumerate(ids):
+        query(db, "UPDATE calls SET started_at = ? WHERE id = ?", base + (7 * 60_000_000 if i == len(ids) - 1 else i), call_id)
     process, url = start_dashboard(argus, db)
     try:
         browser.get(url + "#/stats")

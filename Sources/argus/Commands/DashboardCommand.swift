@@ -55,7 +55,10 @@ struct DashboardCommand: ParsableCommand {
                             + "does not carry on this address: the browser asks for it.")
         }
         let databasePath = database.path(config)
-        if !FileManager.default.fileExists(atPath: databasePath) {
+        if StoreBackends.isExternal(databasePath) {
+            // A shared store: reachable, and its tables made, before the page promises anything.
+            do { _ = try ArgusDatabase.writer(path: databasePath) } catch { throw CLIError("\(error)") }
+        } else if !FileManager.default.fileExists(atPath: databasePath) {
             // An empty database (private, like `argus wrap` creates it), so the dashboard can be started
             // before the first `argus wrap --db` on the same path: calls appear as soon as it records.
             do {
