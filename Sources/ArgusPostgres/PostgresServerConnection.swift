@@ -39,6 +39,7 @@ public final class PostgresServerConnection: ServerConnection, @unchecked Sendab
         return opened
     }
 
+    @discardableResult
     public func query(_ sql: String, _ arguments: [SQLiteValue]) throws -> ServerRows {
         var binds = PostgresBindings(capacity: arguments.count)
         for argument in arguments {

@@ -10,6 +10,7 @@ public protocol ServerConnection: AnyObject {
     /// Runs one statement with `$1`, `$2`, … parameters and returns its rows (and, when there
     /// is at least one row, the columns' names). Outside a
     /// transaction a lost connection is opened again first; inside one it fails the statement.
+    @discardableResult
     func query(_ sql: String, _ arguments: [SQLiteValue]) throws -> ServerRows
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     /// `readOnlySnapshot`: a read-only transaction in which every query sees the same snapshot.

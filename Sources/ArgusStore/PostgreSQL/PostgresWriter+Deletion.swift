@@ -15,6 +15,7 @@ extension PostgresWriter {
         if conditions.isEmpty && !selection.all { return 0 }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try db.transaction { () -> Int in
+            try takeFeedLock()
             // Created first and filled by INSERT: a utility statement (CREATE TABLE AS) takes no parameters.
             try db.run("""
                 CREATE TEMP TABLE doomed (id BIGINT, run_id BIGINT, request_seq BIGINT, response_seq BIGINT, direction TEXT,
@@ -81,6 +82,7 @@ extension PostgresWriter {
         guard !ids.isEmpty else { return RunDeletion.Outcome() }
         let list = StoreReader.idList(ids)
         return try db.transaction {
+            try takeFeedLock()
             var outcome = RunDeletion.Outcome()
             outcome.runs = Int(try db.scalarInt("SELECT COUNT(*) FROM runs WHERE id IN (\(list))") ?? 0)
             outcome.calls = Int(try db.scalarInt("SELECT COUNT(*) FROM calls WHERE run_id IN (\(list))") ?? 0)
@@ -97,6 +99,13 @@ extension PostgresWriter {
             ] { try db.run(statement) }
             return outcome
         }
+    }
+
+    /// Taken first: the changes a delete makes are numbered at its commit under this lock, which
+    /// a recorder holds while it writes calls; a delete that took row locks first and waited
+    /// for it could deadlock with such a recorder.
+    private func takeFeedLock() throws {
+        try db.run("SELECT pg_advisory_xact_lock(\(PostgresSchema.feedLock))")
     }
 
     /// Everything of these runs that is not a call (`scope` receives the runs). A command line

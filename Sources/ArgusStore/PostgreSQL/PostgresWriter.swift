@@ -76,12 +76,27 @@ public final class PostgresWriter: ArgusWriter {
         var pendingCalls: Set<CallReference> = []
         var serverLogs = MultiRowInsert<ServerLogRecord>()
         var scriptOutputs = MultiRowInsert<ScriptOutputRecord>()
+        // Calls and script outputs are read forward by id (`/api/calls?after=`), so their ids must
+        // be in commit order, as SQLite's single writer makes them: a writer takes the feed's lock
+        // before its first such row and keeps it to its commit. Messages, the bulk of a batch, are
+        // inserted before, by every writer at once.
+        var ordered = false
+        func inCommitOrder() throws {
+            guard !ordered else { return }
+            try db.run("SELECT pg_advisory_xact_lock(\(PostgresSchema.feedLock))")
+            ordered = true
+        }
+        func flushCalls() throws {
+            if !calls.isEmpty { try inCommitOrder() }
+            try calls.flush(on: db)
+            pendingCalls.removeAll()
+        }
         // Updates, deletes and lookups see every row inserted before them, as in SQLite's one-by-one order.
         func flushAll() throws {
             try messages.flush(on: db)
-            try calls.flush(on: db)
-            pendingCalls.removeAll()
+            try flushCalls()
             try serverLogs.flush(on: db)
+            if !scriptOutputs.isEmpty { try inCommitOrder() }
             try scriptOutputs.flush(on: db)
         }
 
@@ -113,10 +128,7 @@ public final class PostgresWriter: ArgusWriter {
             case .call(let run, var call, let firstRound):
                 call.runID = try id(run)
                 if let firstRound, let firstRun = newRuns[firstRound.run] ?? written[firstRound.run] {
-                    if pendingCalls.contains(firstRound) {
-                        try calls.flush(on: db)
-                        pendingCalls.removeAll()
-                    }
+                    if pendingCalls.contains(firstRound) { try flushCalls() }
                     call.firstCallID = try db.scalarInt(RecordingStatements.callID, [.int(firstRun), .int(Int64(firstRound.requestSeq))])
                 }
                 try calls.add(call, on: db)
