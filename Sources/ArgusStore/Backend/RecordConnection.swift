@@ -29,6 +29,10 @@ protocol RecordConnection: AnyObject {
     func snapshot<T>(_ body: () throws -> T) throws -> T
     /// A number that changes whenever another connection commits.
     func dataVersion() throws -> Int64
+    /// Runs `body` in one write transaction: committed when it returns, rolled back when it throws.
+    func writeTransaction<T>(_ body: () throws -> T) throws -> T
+    /// Inserts records with these columns as they are (ids included): `argus store copy`.
+    func insertRows<Record: TableRecord>(_ records: [Record], columns: [Record.Columns]) throws
 }
 
 extension RecordConnection {
@@ -82,7 +86,16 @@ extension SQLiteConnection: RecordConnection {
         return value == .null ? nil : value
     }
 
-    func snapshot<T>(_ body: () throws -> T) throws -> T { try transaction(body) }
+    func snapshot<T>(_ body: () throws -> T) throws -> T { try transaction(immediate: false, body) }
+
+    func writeTransaction<T>(_ body: () throws -> T) throws -> T { try transaction(immediate: true, body) }
+
+    func insertRows<Record: TableRecord>(_ records: [Record], columns: [Record.Columns]) throws {
+        guard !records.isEmpty else { return }
+        let sql = "INSERT INTO \(Record.table.name) (\(columns.map(\.rawValue).joined(separator: ", "))) VALUES ("
+            + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        for record in records { try run(sql, columns.map { record.encode($0) }) }
+    }
 
     /// `PRAGMA data_version`: a shared-memory read when nothing changed.
     func dataVersion() throws -> Int64 { try scalarInt("PRAGMA data_version") ?? 0 }

@@ -138,8 +138,14 @@ final class ServerRecordConnection: RecordConnection {
         return value == .null ? nil : value
     }
 
-    func transaction<T>(_ body: () throws -> T) throws -> T {
+    func writeTransaction<T>(_ body: () throws -> T) throws -> T {
         try server.transaction(readOnlySnapshot: false, body)
+    }
+
+    func insertRows<Record: TableRecord>(_ records: [Record], columns: [Record.Columns]) throws {
+        var insert = MultiRowInsert<Record>(columns: columns)
+        for record in records { try insert.add(record, on: self) }
+        try insert.flush(on: self)
     }
 
     func snapshot<T>(_ body: () throws -> T) throws -> T {

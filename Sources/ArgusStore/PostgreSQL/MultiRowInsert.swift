@@ -7,12 +7,15 @@ import ArgusCore
 struct MultiRowInsert<Record: TableRecord> {
     private var arguments: [SQLiteValue] = []
     private var tuples: [String] = []
+    private let columns: [Record.Columns]
     private let head: String
     private let tail: String
 
-    init() {
+    /// `columns`: those an insert writes (`Table.insertedColumns`), unless said otherwise.
+    init(columns: [Record.Columns]? = nil) {
         let table = Record.table
-        head = "INSERT INTO \(table.name) (\(table.insertedColumns.map(\.rawValue).joined(separator: ", "))) VALUES "
+        self.columns = columns ?? table.insertedColumns
+        head = "INSERT INTO \(table.name) (\(self.columns.map(\.rawValue).joined(separator: ", "))) VALUES "
         // A frame already stored at its position stays as it is (SQLite: INSERT OR IGNORE).
         tail = table.conflict == .ignore ? " ON CONFLICT DO NOTHING" : ""
     }
@@ -21,7 +24,6 @@ struct MultiRowInsert<Record: TableRecord> {
 
     /// Adds a row; flushes first when the statement would grow past PostgreSQL's limits.
     mutating func add(_ record: Record, on db: ServerRecordConnection) throws {
-        let columns = Record.table.insertedColumns
         if arguments.count + columns.count > 60_000 || tuples.count >= 2_000 { try flush(on: db) }
         var placeholders: [String] = []
         placeholders.reserveCapacity(columns.count)

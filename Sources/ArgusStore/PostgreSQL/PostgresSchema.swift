@@ -366,7 +366,7 @@ public enum PostgresSchema {
             throw Schema.OpenError.newerSchema(found: found, supported: currentVersion, path: db.server.location)
         }
         if found == currentVersion { return }
-        try db.transaction {
+        try db.writeTransaction {
             try db.run("SELECT pg_advisory_xact_lock(\(migrationLock))")
             try db.run("CREATE TABLE IF NOT EXISTS argus_schema (version BIGINT NOT NULL)")
             // Read again under the lock: another argus may have migrated meanwhile.

@@ -14,7 +14,7 @@ extension PostgresWriter {
         if let ids = selection.ids { conditions.append("id IN (" + (ids.isEmpty ? "NULL" : StoreReader.idList(ids)) + ")") }
         if conditions.isEmpty && !selection.all { return 0 }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try db.transaction { () -> Int in
+        return try db.writeTransaction { () -> Int in
             try takeFeedLock()
             // Created first and filled by INSERT: a utility statement (CREATE TABLE AS) takes no parameters.
             try db.run("""
@@ -81,7 +81,7 @@ extension PostgresWriter {
     public func deleteRuns(_ ids: [Int64]) throws -> RunDeletion.Outcome {
         guard !ids.isEmpty else { return RunDeletion.Outcome() }
         let list = StoreReader.idList(ids)
-        return try db.transaction {
+        return try db.writeTransaction {
             try takeFeedLock()
             var outcome = RunDeletion.Outcome()
             outcome.runs = Int(try db.scalarInt("SELECT COUNT(*) FROM runs WHERE id IN (\(list))") ?? 0)

@@ -31,7 +31,7 @@ public final class PostgresWriter: ArgusWriter {
 
     public func write(_ batch: [RecordOp], runs: inout [LocalRunID: Int64], events: [RecorderEvent]) throws {
         let known = runs
-        let newRuns = try db.transaction { () -> [LocalRunID: Int64] in
+        let newRuns = try db.writeTransaction { () -> [LocalRunID: Int64] in
             let marker = try db.query("""
                 INSERT INTO recorder_batches (origin, batch, written_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING batch
                 """, [.text(origin), .int(nextBatch), .int(SystemClock.wallMicros())])
