@@ -48,8 +48,11 @@ start_test_postgres() {
 
     export ARGUS_TEST_POSTGRES_URL="postgres://argus@127.0.0.1:$port/postgres?sslmode=disable"
     export ARGUS_TEST_POSTGRES_PASSWORD="$password"
-    # How the tests restart it mid-session (the server restarted while a wrap records).
-    export ARGUS_TEST_POSTGRES_CTL="${as[*]} $bin/pg_ctl -D $ARGUS_TEST_POSTGRES_DIR/data -w -t 60"
+    # Where the server's programs are and whom they run as: the test of a server restarted
+    # mid-session makes a cluster of its own with them (restarting this one would cut every
+    # other test's connections).
+    export ARGUS_TEST_POSTGRES_BIN="$bin"
+    export ARGUS_TEST_POSTGRES_RUN_AS="${as[*]}"
     echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($ARGUS_TEST_POSTGRES_DIR)" >&2
 }
 

@@ -93,6 +93,87 @@ import Testing
         #expect(session.proxy.stderrToEnd().contains("could not be written"))
     }
 
+    /// The server restarts while a session records (`pg_ctl restart -m fast`: every connection
+    /// is cut): the session's calls are answered as ever, none waits on the store, and every
+    /// call is stored exactly once when the server is back.
+    @Test func aServerRestartedMidSessionLosesNothingAndNeverStallsTheSession() throws {
+        guard let cluster = try PostgresClusterHarness.start() else { return }
+        defer { cluster.stop() }
+        let environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": cluster.password]) { $1 }
+        let session = try WrapSessionHarness(server: [Binaries.testServer], options: ["--flush-timeout", "60"],
+                                             environment: environment, database: cluster.url)
+        session.initialize()
+        var made = 0
+        var slowest = 0.0
+        func call() {
+            let started = Date()
+            let text = session.callTool("echo", ["message": .string("call-\(made)")])?["content"]?[0]?["text"]?.stringValue
+            slowest = max(slowest, Date().timeIntervalSince(started))
+            #expect(text?.contains("call-\(made)") == true, "call \(made) answered \(String(describing: text))")
+            made += 1
+        }
+        for _ in 0..<10 { call() }
+        #expect(waitUntil(timeout: 30) { (try? Self.integer(cluster, "SELECT count(*) FROM calls WHERE tool = 'echo'")) == 10 },
+                "the first calls were not stored before the restart")
+
+        let restarted = DispatchSemaphore(value: 0)
+        let restartError = LockedValue<String?>(nil)
+        Thread.detachNewThread {
+            do { try cluster.restart() } catch { restartError.set("\(error)") }
+            restarted.signal()
+        }
+        // Calls go on while the server goes down and comes back.
+        while restarted.wait(timeout: .now() + 0.05) == .timedOut { call() }
+        #expect(restartError.value == nil, "\(restartError.value ?? "")")
+        for _ in 0..<10 { call() }
+        #expect(slowest < 2, "a call waited \(slowest) s while the server restarted")
+        #expect(session.finish() == 0, "\(session.proxy.stderrToEnd())")
+
+        #expect(try Self.integer(cluster, "SELECT count(*) FROM calls WHERE tool = 'echo'") == Int64(made), "\(made) calls made")
+        #expect(try Self.integer(cluster, "SELECT count(DISTINCT request_seq) FROM calls") == Self.integer(cluster, "SELECT count(*) FROM calls"))
+        #expect(try Self.integer(cluster, "SELECT count(*) FROM runs WHERE ended_at IS NOT NULL") == 1)
+        #expect(try Self.integer(cluster, "SELECT sum(message_count)::BIGINT FROM runs") == Self.integer(cluster, "SELECT count(*) FROM messages"))
+        let stderr = session.proxy.stderrToEnd()
+        if stderr.contains("recording paused") { #expect(stderr.contains("recording resumed"), "\(stderr)") }
+    }
+
+    static func integer(_ cluster: PostgresClusterHarness, _ statement: String) throws -> Int64? {
+        let session = try PostgresSession.connect(try PostgresLocation(url: cluster.url, environment: [:]),
+                                                  environment: ["PGPASSWORD": cluster.password])
+        defer { session.close() }
+        return try session.integer(statement)
+    }
+
+    /// A wrong password and an unreachable server: the wrap relays the session and says why it
+    /// records nothing; the listings fail at once, saying what to fix.
+    @Test func aWrongPasswordAndAnUnreachableServerSayWhatToFix() throws {
+        guard Self.available else { return }
+        let store = try Store()
+        var wrong = store.environment
+        wrong["PGPASSWORD"] = "not-the-password"
+        let session = try WrapSessionHarness(server: [Binaries.testServer], options: ["--flush-timeout", "2"], environment: wrong,
+                                             database: store.url)
+        session.initialize()
+        #expect(session.callTool("echo", ["message": "still relayed"])?["content"]?[0]?["text"]?.stringValue?.contains("still relayed") == true)
+        #expect(session.proxy.waitForStderr(containing: "refused user argus: password authentication failed"))
+        _ = session.finish()
+        #expect(!session.proxy.stderrToEnd().contains("not-the-password"))
+
+        let refused = try Spawned(Binaries.argus, ["runs", "--db", store.url], environment: wrong)
+        let refusal = String(decoding: refused.readToEnd(), as: UTF8.self) + refused.stderrText
+        #expect(refused.waitForExit() == 1)
+        #expect(refusal.contains("refused user argus: password authentication failed"), "\(refusal)")
+
+        let port = try closedPort()
+        let started = Date()
+        let away = try Spawned(Binaries.argus, ["calls", "--db", "postgres://argus@127.0.0.1:\(port)/argus?sslmode=disable"],
+                               environment: store.environment)
+        let problem = String(decoding: away.readToEnd(), as: UTF8.self) + away.stderrText
+        #expect(away.waitForExit() == 1)
+        #expect(problem.contains("cannot reach PostgreSQL at postgres://argus@127.0.0.1:\(port)"), "\(problem)")
+        #expect(Date().timeIntervalSince(started) < 15)
+    }
+
     @Test func aPasswordInTheURLIsRefusedBeforeAnythingStarts() throws {
         let session = try WrapSessionHarness(server: [Binaries.testServer], database: "postgres://argus:hunter2@127.0.0.1/argus")
         let status = session.proxy.waitForExit(timeout: 60)

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusPostgres
 import Foundation
 
 // argus-bench: measures Argus against baselines taken in the same run.
@@ -6,6 +7,7 @@ import Foundation
 // Scripts/bench/run.sh runs everything on a release build and updates Docs/PERFORMANCE.md.
 
 signal(SIGPIPE, SIG_IGN)
+PostgresBackend.register()  // --db postgres://… for generate and dashboard
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
     FileHandle.standardError.write(Data("usage: argus-bench latency|faults|large|recorder|recorder-postgres|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|generate|echo-server|hello-server\n".utf8))
