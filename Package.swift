@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        // OTLP's wire format: the runtime only; the message types are generated once and committed.
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // System libraries and the small C shim for process control.
@@ -40,6 +42,12 @@ let package = Package(
             "ArgusCore", "ArgusStore", "ArgusReplay", .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.embedInCode("UI/Resources")]),
 
+        // OpenTelemetry export (OTLP over HTTP): spans and metrics from recorded calls. Only the
+        // CLI links it; nothing of it runs unless an OTLP endpoint is configured.
+        .target(name: "ArgusTelemetry", dependencies: [
+            "ArgusCore", "ArgusStore", "CArgusSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+
         // Client configuration, the starting config file, diagnose.
         .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusStore", "ArgusScripting", "ArgusProxy"]),
 
@@ -47,7 +55,7 @@ let package = Package(
             name: "argus",
             dependencies: [
                 "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay", "ArgusDashboard", "ArgusSetup",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ArgusTelemetry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore"]),
@@ -62,5 +70,6 @@ let package = Package(
         .testTarget(name: "ArgusReplayTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusReplay"]),
         .testTarget(name: "ArgusDashboardTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusDashboard"]),
         .testTarget(name: "ArgusSetupTests", dependencies: ["ArgusCore", "ArgusSetup"]),
+        .testTarget(name: "ArgusTelemetryTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusTelemetry"]),
     ]
 )

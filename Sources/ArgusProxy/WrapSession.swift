@@ -33,6 +33,8 @@ public struct WrapOptions: Sendable {
     public var sealer: SecretSealer?
     /// Called after each batch of records is committed (`--api` notifies a dashboard).
     public var onCommit: (@Sendable () -> Void)?
+    /// Given each committed batch, on the writer thread (OTLP export); must not wait.
+    public var onCommitted: (@Sendable (CommittedBatch) -> Void)?
     /// Set when the configuration could not be read: the session is relayed as always, but
     /// none of its traffic, stderr or arguments is recorded (what the file's redaction,
     /// patterns and scripts would have protected is unknown); the run is recorded with
@@ -91,7 +93,7 @@ public enum WrapSession {
         pipelineOptions.followsRunRequests = true
         let pipeline = RecordingPipeline(config: config, options: pipelineOptions,
                                          report: StderrLog.write, onCommit: options.onCommit,
-                                         makeHooks: recording ? options.makeHooks : nil)
+                                         onCommitted: recording ? options.onCommitted : nil, makeHooks: recording ? options.makeHooks : nil)
         // A path that cannot be written now will not become writable in the seconds of a flush:
         // nothing is kept waiting for it at exit.
         func flushTimeout() -> Double {

@@ -45,16 +45,20 @@ public final class BatchedWriter: @unchecked Sendable {
     private var lastCommit: UInt64 = 0
     private var thread: OSThread?
     private let onCommit: (@Sendable () -> Void)?
+    private let onCommitted: (@Sendable (CommittedBatch) -> Void)?
 
     /// - Parameters:
     ///   - report: receives one human-readable line per change of state.
     ///   - onCommit: called after each committed batch (the dashboard notifier hooks in here).
+    ///   - onCommitted: called on the writer thread with each committed batch and its ids
+    ///     (exporters hook in here); it must not wait.
     public init(options: Options, report: @escaping @Sendable (String) -> Void,
-                onCommit: (@Sendable () -> Void)? = nil) {
+                onCommit: (@Sendable () -> Void)? = nil, onCommitted: (@Sendable (CommittedBatch) -> Void)? = nil) {
         self.options = options
         self.queue = BoundedQueue(capacityBytes: options.capacityBytes)
         self.report = report
         self.onCommit = onCommit
+        self.onCommitted = onCommitted
         thread = OSThread(name: "argus-writer", background: true) { [self] in run() }
     }
 
@@ -139,6 +143,7 @@ public final class BatchedWriter: @unchecked Sendable {
                     lastCommit = Clock.monotonicNanos()
                 }
                 onCommit?()
+                onCommitted?(CommittedBatch(ops: batch, runIDs: applier.writtenRuns, callIDs: applier.lastBatchCalls))
                 return
             } catch {
                 if isPermanentForConnection(error) { connection = nil }

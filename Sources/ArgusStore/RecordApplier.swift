@@ -14,6 +14,8 @@ final class RecordApplier {
 
     /// Local runs already written, and their database ids.
     var writtenRuns: [LocalRunID: Int64] { runIDs }
+    /// The database ids of the calls in the last committed batch (exporters link spans to them).
+    private(set) var lastBatchCalls: [CallReference: Int64] = [:]
 
     struct Counts {
         var messages = 0
@@ -26,6 +28,7 @@ final class RecordApplier {
         var newRuns: [LocalRunID: Int64] = [:]
         var newServers: [LocalRunID: String] = [:]
         var counts: [Int64: Counts] = [:]
+        var newCalls: [CallReference: Int64] = [:]
         func id(_ run: LocalRunID) throws -> Int64 {
             if let id = newRuns[run] ?? runIDs[run] { return id }
             throw SQLiteError(code: 1, extendedCode: 1, message: "record for unknown run \(run)", sql: nil)
@@ -105,6 +108,7 @@ final class RecordApplier {
                             c.firstRound.flatMap { newRuns[$0.run] ?? runIDs[$0.run] }.map(SQLiteValue.int) ?? .null,
                             c.firstRound.map { .int(Int64($0.requestSeq)) } ?? .null,
                         ])
+                    newCalls[CallReference(run: c.run, requestSeq: c.requestSeq)] = db.lastInsertRowID
                     counts[runID, default: Counts()].calls += 1
                     if c.isError { counts[runID, default: Counts()].errors += 1 }
 
@@ -181,6 +185,7 @@ final class RecordApplier {
         }
         runIDs.merge(newRuns) { $1 }
         runServers.merge(newServers) { $1 }
+        lastBatchCalls = newCalls
     }
 
     static func jsonArray(_ items: [String]) -> String {

@@ -67,6 +67,8 @@ public struct Configuration: Sendable, Equatable {
     /// without annotations that say so.
     public var replaySafeTools: [String] = []
     public var servers: [String: Server] = [:]
+    /// `telemetry.otlp`: OpenTelemetry export (TelemetryConfig.swift).
+    public var telemetry = TelemetryConfig()
 
     public init() {}
 
@@ -177,7 +179,7 @@ private struct Reader {
 
     mutating func configuration(_ root: JSONValue) throws(Configuration.Error) -> Configuration {
         let top = try object(root, "", allowed: ["database", "idle_timeout", "redaction", "scripts", "scripts_dir",
-                                                  "script_limits", "alerts", "dashboard", "replay", "servers"])
+                                                  "script_limits", "alerts", "dashboard", "replay", "servers", "telemetry"])
         var config = Configuration()
         config.source = file
         if let v = top["database"] { config.database = try string(v, "database") }
@@ -277,6 +279,7 @@ private struct Reader {
                 }
             }
         }
+        if let v = top["telemetry"] { config.telemetry = try TelemetryConfig.parse(v, file: file) }
         if let v = top["servers"] {
             guard case .object(let servers) = v else { throw fail("servers", "expected an object of named servers") }
             for member in servers.members where !member.key.hasPrefix("//") {
