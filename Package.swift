@@ -49,7 +49,7 @@ let package = Package(
         ]),
 
         // Client configuration, the starting config file, diagnose.
-        .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusStore", "ArgusScripting", "ArgusProxy"]),
+        .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusStore", "ArgusScripting", "ArgusProxy", "ArgusTelemetry"]),
 
         .executableTarget(
             name: "argus",

@@ -8,7 +8,7 @@ import Glibc
 /// One OTLP/HTTP request, through libcurl (loaded on first use, like alert webhooks: a
 /// process that exports nothing never loads it). TLS, proxies (`https_proxy`) and
 /// redirects are libcurl's.
-enum OTLPTransport {
+public enum OTLPTransport {
     enum Outcome: Equatable {
         case delivered
         /// Worth trying again later: no connection, a timeout, 429, 502, 503, 504 (OTLP/HTTP's list).
@@ -49,7 +49,7 @@ enum OTLPTransport {
     }
 
     /// The endpoint as it may be shown: no user, password or query string.
-    static func displayURL(_ url: String) -> String {
+    public static func displayURL(_ url: String) -> String {
         guard let schemeEnd = url.firstRange(of: "://") else { return url }
         var rest = url[schemeEnd.upperBound...]
         if let query = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = rest[..<query] }

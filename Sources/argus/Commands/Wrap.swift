@@ -4,6 +4,7 @@ import ArgusProxy
 import ArgusReplay
 import ArgusScripting
 import ArgusStore
+import ArgusTelemetry
 import Foundation
 
 struct Wrap: ParsableCommand {
@@ -28,6 +29,7 @@ struct Wrap: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var configuration: ConfigOptions
+    @OptionGroup(title: "OpenTelemetry") var telemetry: TelemetryOptions
 
     @Option(help: ArgumentHelp("Name of the server in recordings (default: derived from the command).", valueName: "name"))
     var name: String?
@@ -169,6 +171,16 @@ struct Wrap: ParsableCommand {
             options.onFinish = {
                 webhooks?.finish()
                 finishNotifier?()
+            }
+        }
+        let server = options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
+        if let exporter = telemetry.exporter(config: config, server: server, databasePath: databasePath) {
+            options.onCommitted = { exporter.consume($0) }
+            let finishOthers = options.onFinish
+            let grace = options.graceSeconds
+            options.onFinish = {
+                exporter.finish(timeoutSeconds: grace)
+                finishOthers?()
             }
         }
         let status = WrapSession.run(options)

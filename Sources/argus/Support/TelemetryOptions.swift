@@ -1,0 +1,73 @@
+import ArgumentParser
+import ArgusCore
+import ArgusProxy
+import ArgusTelemetry
+import Foundation
+
+/// `argus wrap`'s OpenTelemetry flags. Without them, the standard OTEL_* variables and the
+/// config's `telemetry.otlp` decide; with neither, nothing of the exporter is started.
+struct TelemetryOptions: ParsableArguments {
+    @Option(name: .customLong("otlp-endpoint"),
+            help: ArgumentHelp("Export calls as OpenTelemetry spans and metrics to this OTLP/HTTP endpoint "
+                               + "(/v1/traces and /v1/metrics are appended; overrides OTEL_EXPORTER_OTLP_ENDPOINT).",
+                               valueName: "url"))
+    var endpoint: String?
+
+    @Option(name: .customLong("otlp-protocol"),
+            help: ArgumentHelp("http/protobuf (default) or http/json.", valueName: "protocol"))
+    var wireProtocol: String?
+
+    @Option(name: .customLong("otlp-header"),
+            help: ArgumentHelp("A header for the OTLP backend, e.g. x-api-key=… (repeatable; added to OTEL_EXPORTER_OTLP_HEADERS).",
+                               valueName: "name=value"))
+    var headers: [String] = []
+
+    @Flag(name: .customLong("otlp-content"),
+          help: "Also export tool arguments and results (after redaction; off by default).")
+    var content = false
+
+    @Flag(name: .customLong("no-otlp"), help: "Export nothing, whatever the environment and the config say.")
+    var disabled = false
+
+    func validate() throws {
+        if let endpoint, !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
+            throw ValidationError("--otlp-endpoint takes an http:// or https:// URL, e.g. http://localhost:4318")
+        }
+        if let wireProtocol, !TelemetryConfig.protocols.contains(wireProtocol) {
+            throw ValidationError("--otlp-protocol takes one of: \(TelemetryConfig.protocols.joined(separator: ", "))")
+        }
+        if let bad = headers.first(where: { !$0.contains("=") }) {
+            throw ValidationError("--otlp-header takes name=value, not \(bad)")
+        }
+    }
+
+    var overrides: TelemetrySettings.Overrides {
+        var o = TelemetrySettings.Overrides()
+        o.endpoint = endpoint
+        o.wireProtocol = wireProtocol
+        o.headers = headers
+        o.content = content ? true : nil
+        o.disabled = disabled
+        return o
+    }
+
+    /// The exporter for this session, or nil when export is off or cannot work (said on stderr:
+    /// a telemetry problem never stops the session).
+    func exporter(config: Configuration, server: String, databasePath: String) -> OTLPExporter? {
+        let environment = ProcessInfo.processInfo.environment
+        let dashboard = "http://\(config.dashboardHost.map { $0 == "0.0.0.0" ? "127.0.0.1" : $0 } ?? "127.0.0.1")"
+            + ":\(config.dashboardPort ?? 3000)"
+        let settings: TelemetrySettings
+        do throws(TelemetrySettings.Problem) {
+            guard let resolved = try TelemetrySettings.resolve(environment: environment, config: config.telemetry,
+                                                                overrides: overrides, dashboardBase: dashboard) else { return nil }
+            settings = resolved
+        } catch {
+            StderrLog.write("argus: OpenTelemetry export is off: \(error.description)")
+            return nil
+        }
+        for warning in settings.warnings { StderrLog.write("argus: \(warning)") }
+        return OTLPExporter(settings: settings, server: server, statusPath: databasePath, processID: getpid(),
+                            report: StderrLog.write)
+    }
+}
