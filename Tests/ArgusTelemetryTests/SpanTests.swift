@@ -106,7 +106,8 @@ extension Span {
         s.client(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9,"_meta":{"traceparent":"00-11111111111111111111111111111111-2222222222222222-00"}}}"#)
         var builder = SpanBuilder(options: .init())
         let calls = s.exchanges()
-        let spans = try #require(calls.first { $0.method == "tools/call" }).map { builder.spans(for: $0) } ?? []
+        let call = try #require(calls.first { $0.method == "tools/call" })
+        let spans = builder.spans(for: call)
         #expect(Hex.encode(spans[0].traceID) == "4bf92f3577b34da6a3ce929d0e0e4736")
         #expect(Hex.encode(spans[0].parentSpanID) == "00f067aa0ba902b7")
         #expect(spans[0].traceState == "rojo=1" && spans[1].traceState == "rojo=1")

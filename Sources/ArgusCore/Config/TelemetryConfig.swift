@@ -45,12 +45,10 @@ public struct TelemetryConfig: Sendable, Equatable {
         func fail(_ path: String, _ message: String) -> Configuration.Error {
             Configuration.Error(path: path, message: message, file: file)
         }
-        func object(_ value: JSONValue, _ path: String, allowed: Set<String>?) throws(Configuration.Error) -> JSONObject {
+        func object(_ value: JSONValue, _ path: String, allowed: Set<String>) throws(Configuration.Error) -> JSONObject {
             guard case .object(let object) = value else { throw fail(path, "expected an object") }
-            if let allowed {
-                for key in object.keys where !allowed.contains(key) && !key.hasPrefix("//") {
-                    throw fail("\(path).\(key)", "unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))")
-                }
+            for key in object.keys where !allowed.contains(key) && !key.hasPrefix("//") {
+                throw fail("\(path).\(key)", "unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))")
             }
             return object
         }
@@ -67,7 +65,8 @@ public struct TelemetryConfig: Sendable, Equatable {
         }
         func strings(_ value: JSONValue, _ path: String) throws(Configuration.Error) -> [String: String] {
             var result: [String: String] = [:]
-            for member in try object(value, path, allowed: nil).members where !member.key.hasPrefix("//") {
+            guard case .object(let object) = value else { throw fail(path, "expected an object of strings") }
+            for member in object.members where !member.key.hasPrefix("//") {
                 result[member.key] = try string(member.value, "\(path).\(member.key)")
             }
             return result

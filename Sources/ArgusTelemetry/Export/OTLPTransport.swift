@@ -30,11 +30,15 @@ public enum OTLPTransport {
                                 "argus/\(argusVersion)", &response, Int32(response.count), &error, Int32(error.count))
             }
         }
-        if status < 0 { return .retryable(String(cString: error)) }
+        if status < 0 { return .retryable(text(error)) }
         if (200..<300).contains(status) { return .delivered }
-        let answer = scrub(String(cString: response), headers: signal.headers)
+        let answer = scrub(text(response), headers: signal.headers)
         let description = "HTTP \(status)" + (answer.isEmpty ? "" : ": " + answer.shortened(to: 200))
         return [429, 502, 503, 504].contains(status) ? .retryable(description) : .rejected(description)
+    }
+
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// A backend's error text, with any header value (an API key) it might echo removed.
@@ -55,6 +59,6 @@ public enum OTLPTransport {
         if let query = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = rest[..<query] }
         let hostEnd = rest.firstIndex(of: "/") ?? rest.endIndex
         if let at = rest[..<hostEnd].lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-        return url[..<schemeEnd.upperBound] + rest
+        return String(url[..<schemeEnd.upperBound] + rest)
     }
 }

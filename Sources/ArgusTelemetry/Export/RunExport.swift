@@ -5,8 +5,8 @@ import ArgusStore
 /// someone with a backend but no Argus (`curl --data-binary @run.json …/v1/traces`, or a
 /// collector's file receiver).
 ///
-/// The run's stored rows are replayed as the records the recorder once committed, through the
-/// same assembly and span building as live export, so a shared run looks like a live one.
+/// The spans are built as live export builds them, from the stored (redacted) rows, so a
+/// shared run looks like a live one.
 public enum RunExport {
     public struct Options: Sendable {
         public var serviceName = "argus"
@@ -25,10 +25,7 @@ public enum RunExport {
         guard let run = try reader.run(id: runID) else {
             throw Failure(description: "no run \(runID) (see argus runs)")
         }
-        let batch = try committedBatch(reader: reader, run: run)
-        var assembler = CallAssembler(captureContent: options.exportContent)
-        var events: [CallAssembler.Event] = []
-        assembler.consume(batch, into: &events)
+        let calls = try exchanges(reader: reader, run: run, content: options.exportContent)
         var spanOptions = SpanBuilder.Options()
         spanOptions.sampler = .alwaysOn
         spanOptions.exportContent = options.exportContent
@@ -36,7 +33,7 @@ public enum RunExport {
         var builder = SpanBuilder(options: spanOptions)
         var spans: [Span] = []
         var exchanges = 0
-        for case .call(let call) in events {
+        for call in calls {
             spans += builder.spans(for: call)
             exchanges += 1
         }
@@ -45,59 +42,68 @@ public enum RunExport {
         return (try OTLPEncoding.json(encoding.traceRequest(spans), pretty: true), exchanges)
     }
 
-    /// The run's rows as the records the writer committed: messages in order, each call right
-    /// after its response (or at the end, for calls that never got one).
-    static func committedBatch(reader: ArgusReader, run: RunSummary) throws -> CommittedBatch {
-        let local: LocalRunID = 1
-        var ops: [RecordOp] = [.startRun(RunStart(run: local, serverName: run.serverName,
-                                                  launch: LaunchSpec(command: run.command, args: [], cwd: run.cwd ?? "", envNames: []),
-                                                  startedAt: run.startedAt, argusPID: Int32(truncatingIfNeeded: run.argusPID ?? 0),
-                                                  serverPID: nil))]
-        if run.protocolVersion != nil {
-            ops.append(.updateRun(local, PeerInfo(protocolVersion: run.protocolVersion)))
+    /// The run's calls and notifications in the order they began, with what export reads of
+    /// their stored bodies: the request's trace context and, with content, arguments and result.
+    static func exchanges(reader: ArgusReader, run: RunSummary, content: Bool) throws -> [ExportedCall] {
+        var requests: [Int64: String] = [:]
+        var responses: [Int64: String] = [:]
+        var result: [ExportedCall] = []
+        var afterSeq: Int64 = 0
+        while true {
+            let page = try reader.messages(run: run.id, afterSeq: afterSeq, limit: 1000)
+            for m in page {
+                switch MessageKind(rawValue: m.kind) {
+                case .request where m.body.contains("traceparent") || (content && m.method == "tools/call"):
+                    requests[m.seq] = m.body
+                case .response, .error:
+                    if content && m.method == "tools/call" { responses[m.seq] = m.body }
+                case .notification:
+                    guard let method = m.method else { continue }
+                    var call = ExportedCall(server: run.serverName, direction: Direction(rawValue: m.direction) ?? .clientToServer,
+                                            method: method, startedAt: m.timestamp)
+                    call.endedAt = m.timestamp
+                    call.runID = run.id
+                    call.protocolVersion = run.protocolVersion
+                    call.parent = ExportedCall.traceContext(inBody: m.body)
+                    result.append(call)
+                default:
+                    continue
+                }
+            }
+            guard page.count == 1000, let last = page.last else { break }
+            afterSeq = last.seq
         }
-        var calls: [CallSummary] = []
         var filter = CallFilter()
         filter.run = run.id
         filter.afterID = 0
         filter.limit = 1000
         while true {
             let page = try reader.calls(filter)
-            calls += page
+            for c in page {
+                var call = ExportedCall(server: run.serverName, direction: Direction(rawValue: c.direction) ?? .clientToServer,
+                                        method: c.method, startedAt: c.startedAt)
+                call.callID = c.id
+                call.runID = run.id
+                call.tool = c.tool
+                call.target = c.target
+                call.jsonrpcID = c.jsonrpcID
+                call.endedAt = c.endedAt
+                call.status = CallStatus(rawValue: c.status)
+                call.isError = c.isError
+                call.errorCode = c.errorCode.map { Int($0) }
+                call.errorMessage = c.errorMessage
+                call.protocolVersion = run.protocolVersion
+                call.replayOf = c.replayOf
+                if let body = requests[c.requestSeq] {
+                    call.parent = ExportedCall.traceContext(inBody: body)
+                    if content && c.method == "tools/call" { call.arguments = ExportedCall.arguments(inRequestBody: body) }
+                }
+                if content, let seq = c.responseSeq, let body = responses[seq] { call.result = ExportedCall.result(inResponseBody: body) }
+                result.append(call)
+            }
             guard page.count == filter.limit, let last = page.last else { break }
             filter.afterID = last.id
         }
-        var callsByResponse: [Int64: [CallSummary]] = [:]
-        var unanswered: [CallSummary] = []
-        var callIDs: [CallReference: Int64] = [:]
-        for call in calls {
-            callIDs[CallReference(run: local, requestSeq: Int(call.requestSeq))] = call.id
-            if let response = call.responseSeq { callsByResponse[response, default: []].append(call) } else { unanswered.append(call) }
-        }
-        var afterSeq: Int64 = 0
-        while true {
-            let page = try reader.messages(run: run.id, afterSeq: afterSeq, limit: 1000)
-            for m in page {
-                ops.append(.message(MessageRecord(run: local, seq: Int(m.seq), direction: Direction(rawValue: m.direction) ?? .clientToServer,
-                                                  timestamp: m.timestamp, kind: MessageKind(rawValue: m.kind) ?? .invalid,
-                                                  method: m.method, jsonrpcID: m.jsonrpcID, body: m.body, size: Int(m.size),
-                                                  redacted: m.redacted)))
-                for call in callsByResponse[m.seq] ?? [] { ops.append(.call(record(call, run: local))) }
-            }
-            guard page.count == 1000, let last = page.last else { break }
-            afterSeq = last.seq
-        }
-        for call in unanswered { ops.append(.call(record(call, run: local))) }
-        return CommittedBatch(ops: ops, runIDs: [local: run.id], callIDs: callIDs)
-    }
-
-    static func record(_ c: CallSummary, run: LocalRunID) -> CallRecord {
-        CallRecord(run: run, requestSeq: Int(c.requestSeq), responseSeq: c.responseSeq.map { Int($0) },
-                   direction: Direction(rawValue: c.direction) ?? .clientToServer, method: c.method, tool: c.tool,
-                   target: c.target, jsonrpcID: c.jsonrpcID, startedAt: c.startedAt, endedAt: c.endedAt,
-                   latencyMicros: c.latencyMicros, status: CallStatus(rawValue: c.status) ?? .ok, isError: c.isError,
-                   errorCode: c.errorCode.map { Int($0) }, errorMessage: c.errorMessage, progressCount: Int(c.progressCount),
-                   cancelled: c.cancelled, bytesIn: Int(c.bytesIn ?? 0), bytesOut: c.bytesOut.map { Int($0) },
-                   replayOf: c.replayOf)
+        return result.sorted { $0.startedAt < $1.startedAt }
     }
 }

@@ -1,4 +1,5 @@
 import ArgusCore
+import Foundation
 
 /// Turns a recorded call into OpenTelemetry spans, following the MCP semantic conventions.
 ///
@@ -37,8 +38,10 @@ public struct SpanBuilder {
 
     /// The hop's two spans (SERVER first), or none when the sampler says no.
     public mutating func spans(for call: ExportedCall) -> [Span] {
+        // A context Argus injected names its own CLIENT span: the hop then starts the trace.
+        let injected = call.parent.map(Self.isInjected) ?? false
         let traceID = call.parent?.traceID ?? TraceContext.newTraceID(using: &generator)
-        guard sampled(traceID: traceID, parent: call.parent) else { return [] }
+        guard injected ? call.parent?.sampled == true : sampled(traceID: traceID, parent: call.parent) else { return [] }
         let serverSpanID = TraceContext.newSpanID(using: &generator)
         let start = UInt64(max(call.startedAt, 0)) * 1000
         let end = UInt64(max(call.endedAt ?? call.startedAt, call.startedAt, 0)) * 1000
@@ -53,10 +56,10 @@ public struct SpanBuilder {
         }
 
         var server = Span()
-        server.traceID = traceID
-        server.spanID = serverSpanID
+        server.traceID = Data(traceID)
+        server.spanID = Data(serverSpanID)
         if let parent = call.parent {
-            server.parentSpanID = parent.spanID
+            if !injected { server.parentSpanID = Data(parent.spanID) }
             server.traceState = parent.traceState ?? ""
         }
         server.name = name
@@ -67,9 +70,9 @@ public struct SpanBuilder {
         server.status = status
 
         var client = Span()
-        client.traceID = traceID
-        client.spanID = TraceContext.newSpanID(using: &generator)
-        client.parentSpanID = serverSpanID
+        client.traceID = Data(traceID)
+        client.spanID = Data(injected ? call.parent?.spanID ?? [] : TraceContext.newSpanID(using: &generator))
+        client.parentSpanID = Data(serverSpanID)
         client.traceState = server.traceState
         client.name = name
         client.kind = .client
@@ -81,6 +84,16 @@ public struct SpanBuilder {
         }
         client.status = status
         return [server, client]
+    }
+
+    /// Whether a request's trace context is one `TraceContextInjector` put there: its
+    /// `tracestate` has an `argus` member (a process token of 16 hex digits).
+    static func isInjected(_ context: TraceContext) -> Bool {
+        guard let state = context.traceState else { return false }
+        return state.split(separator: ",").contains { member in
+            let parts = member.trimmingASCIIWhitespace.split(separator: "=", maxSplits: 1)
+            return parts.count == 2 && parts[0] == "argus" && parts[1].count == 16 && Hex.decode(parts[1]) != nil
+        }
     }
 
     /// `{mcp.method.name} {target}`, the target being the tool or prompt name (low cardinality);

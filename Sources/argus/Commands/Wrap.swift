@@ -174,8 +174,14 @@ struct Wrap: ParsableCommand {
             }
         }
         let server = options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
-        if let exporter = telemetry.exporter(config: config, server: server, databasePath: databasePath) {
+        if let settings = telemetry.settings(config: config) {
+            let exporter = OTLPExporter(settings: settings, server: server, statusPath: databasePath, processID: getpid(),
+                                        report: StderrLog.write)
             options.onCommitted = { exporter.consume($0) }
+            if settings.injectTraceContext && settings.traces != nil {
+                let injector = TraceContextInjector(sampler: settings.sampler, ratio: settings.samplerRatio)
+                options.rewriteClientLine = { injector.inject($0) }
+            }
             let finishOthers = options.onFinish
             let grace = options.graceSeconds
             options.onFinish = {

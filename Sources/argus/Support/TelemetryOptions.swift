@@ -26,6 +26,11 @@ struct TelemetryOptions: ParsableArguments {
           help: "Also export tool arguments and results (after redaction; off by default).")
     var content = false
 
+    @Flag(name: .customLong("otlp-inject"),
+          help: ArgumentHelp("Add a traceparent to requests the client sends without one, so the server's own spans join "
+                             + "the trace (changes the bytes the server receives; off by default)."))
+    var inject = false
+
     @Flag(name: .customLong("no-otlp"), help: "Export nothing, whatever the environment and the config say.")
     var disabled = false
 
@@ -47,13 +52,14 @@ struct TelemetryOptions: ParsableArguments {
         o.wireProtocol = wireProtocol
         o.headers = headers
         o.content = content ? true : nil
+        o.inject = inject ? true : nil
         o.disabled = disabled
         return o
     }
 
-    /// The exporter for this session, or nil when export is off or cannot work (said on stderr:
+    /// What export does in this session, or nil when it is off or cannot work (said on stderr:
     /// a telemetry problem never stops the session).
-    func exporter(config: Configuration, server: String, databasePath: String) -> OTLPExporter? {
+    func settings(config: Configuration) -> TelemetrySettings? {
         let environment = ProcessInfo.processInfo.environment
         let dashboard = "http://\(config.dashboardHost.map { $0 == "0.0.0.0" ? "127.0.0.1" : $0 } ?? "127.0.0.1")"
             + ":\(config.dashboardPort ?? 3000)"
@@ -67,7 +73,6 @@ struct TelemetryOptions: ParsableArguments {
             return nil
         }
         for warning in settings.warnings { StderrLog.write("argus: \(warning)") }
-        return OTLPExporter(settings: settings, server: server, statusPath: databasePath, processID: getpid(),
-                            report: StderrLog.write)
+        return settings
     }
 }
