@@ -48,12 +48,12 @@ def test_calls_errors_and_notifications_become_a_server_and_a_client_span_each(a
         await client.call_tool("echo", {"message": "hello"})
         await client.call_tool("always_fail", {})
         try:
-            await client.call_tool("no_such_tool", {})
+            await client.get_prompt("no_such_prompt")
         except Exception:
             pass
 
     session(wrap(argus, test_server, db, "--otlp-endpoint", receiver.endpoint), body)
-    receiver.wait_for(lambda r: len([s for s in r.spans() if s["name"].startswith("tools/call")]) >= 6)
+    receiver.wait_for(lambda r: len([s for s in r.spans() if s["name"].startswith(("tools/call", "prompts/get"))]) >= 6)
     spans = receiver.spans()
     receiver.stop()
 
@@ -82,11 +82,11 @@ def test_calls_errors_and_notifications_become_a_server_and_a_client_span_each(a
     assert failed["status_code"] == STATUS_ERROR
     assert failed["status_message"] == "", "a tool's error text is content: not exported by default"
 
-    [unknown] = by_name(spans, "tools/call no_such_tool", SERVER)
-    code = query(db, "SELECT error_code FROM calls WHERE tool = 'no_such_tool'")[0]["error_code"]
-    assert unknown["attributes"]["error.type"] == str(code)
-    assert unknown["attributes"]["rpc.response.status_code"] == str(code)
-    assert unknown["status_code"] == STATUS_ERROR and unknown["status_message"]
+    [unknown] = by_name(spans, "prompts/get no_such_prompt", SERVER)
+    assert unknown["attributes"]["gen_ai.prompt.name"] == "no_such_prompt"
+    assert unknown["attributes"]["error.type"] == "-32602"
+    assert unknown["attributes"]["rpc.response.status_code"] == "-32602"
+    assert unknown["status_code"] == STATUS_ERROR and unknown["status_message"] == "Unknown prompt"
 
     initialized = by_name(spans, "notifications/initialized", SERVER)
     assert "jsonrpc.request.id" not in initialized[0]["attributes"]
