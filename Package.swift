@@ -60,7 +60,8 @@ let package = Package(
         ),
         .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore"]),
         // Benchmarks (Scripts/bench/run.sh); compares Argus with baselines measured in the same run.
-        .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "CLua", "CSQLite"],
+        .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusTelemetry",
+                                                             "CLua", "CSQLite"],
                           path: "Scripts/bench/ArgusBench"),
 
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"]),

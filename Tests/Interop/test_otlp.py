@@ -289,3 +289,42 @@ def test_export_format_otlp_writes_a_run_a_backend_accepts(argus, test_server, d
     [call] = query(db, "SELECT id FROM calls WHERE tool = 'echo'")
     assert echo["attributes"]["argus.call.id"] == call["id"]
     assert by_name(spans, "tools/call always_fail", SERVER)[0]["attributes"]["error.type"] == "tool_error"
+
+
+def test_injection_is_opt_in_and_makes_the_client_span_the_servers_parent(argus, test_server, db):
+    receiver = OTLPReceiver()
+
+    async def body(client):
+        plain = await client.call_tool("echo", {"message": "injected"})
+        given = await client.call_tool("echo", {"message": "kept"}, meta={"traceparent": PARENT})
+        return plain, given
+
+    plain, given = session(wrap(argus, test_server, db, "--otlp-endpoint", receiver.endpoint, "--otlp-inject"), body)
+    assert plain.structured_content == {"echo": "injected"} and given.structured_content == {"echo": "kept"}
+    receiver.wait_for(lambda r: len(by_name_or_empty(r.spans(), "tools/call echo")) == 4)
+    spans = receiver.spans()
+    receiver.stop()
+    # What the server received (the recording reads the forwarded bytes) carries the context...
+    bodies = [json.loads(r["body"]) for r in query(db, "SELECT body FROM messages WHERE method = 'tools/call' AND kind = 'request' ORDER BY seq")]
+    injected = bodies[0]["params"]["_meta"]
+    assert injected["tracestate"].startswith("argus=")
+    _, trace_id, span_id, _ = injected["traceparent"].split("-")
+    # ...naming Argus's CLIENT span, whose SERVER parent starts the trace.
+    [client_span] = [s for s in spans if s["span_id"] == span_id]
+    assert client_span["kind"] == CLIENT and client_span["trace_id"] == trace_id
+    [server_span] = [s for s in spans if s["span_id"] == client_span["parent_span_id"]]
+    assert server_span["kind"] == SERVER and server_span["parent_span_id"] == ""
+    # A request that had a traceparent is forwarded as it came.
+    assert bodies[1]["params"]["_meta"] == {"traceparent": PARENT}
+
+
+def test_without_a_flag_the_bytes_are_forwarded_unchanged(argus, test_server, db):
+    receiver = OTLPReceiver()
+
+    async def body(client):
+        await client.call_tool("echo", {"message": "plain"})
+
+    session(wrap(argus, test_server, db, "--otlp-endpoint", receiver.endpoint), body)
+    receiver.stop()
+    [request] = query(db, "SELECT body FROM messages WHERE method = 'tools/call' AND kind = 'request'")
+    assert "traceparent" not in request["body"]

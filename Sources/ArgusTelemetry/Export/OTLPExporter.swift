@@ -29,9 +29,7 @@ public final class OTLPExporter: @unchecked Sendable {
     private let encoding: OTLPEncoding
     private let report: @Sendable (String) -> Void
     private let monitor = Monitor()
-    private var assembler: CallAssembler
-    private var builder: SpanBuilder
-    private var aggregator: MetricsAggregator
+    private var pipeline: TelemetryPipeline
     private var queue: [Span] = []
     private var head = 0
     private var oldestQueuedAt: UInt64 = 0
@@ -50,9 +48,7 @@ public final class OTLPExporter: @unchecked Sendable {
         self.report = report
         encoding = OTLPEncoding(identity: .init(serviceName: settings.serviceName, attributes: settings.resourceAttributes),
                                 processID: processID)
-        assembler = CallAssembler(captureContent: settings.exportContent)
-        builder = SpanBuilder(options: SpanBuilder.Options(settings))
-        aggregator = MetricsAggregator(startNanos: UInt64(max(Clock.wallMicros(), 0)) * 1000)
+        pipeline = TelemetryPipeline(settings: settings)
         let endpoint = OTLPTransport.displayURL(settings.traces?.url ?? settings.metrics?.url ?? "")
         status = statusPath.map { StatusPublisher(path: $0, server: server, endpoint: endpoint, processID: processID) }
         thread = OSThread(name: "argus-otlp", background: true) { [self] in run() }
@@ -70,23 +66,9 @@ public final class OTLPExporter: @unchecked Sendable {
 
     /// Takes a committed batch of records. Never waits: a full queue drops (and counts) spans.
     public func consume(_ batch: CommittedBatch) {
-        var events: [CallAssembler.Event] = []
         monitor.locked {
             guard finishDeadline == nil else { return }
-            assembler.consume(batch, into: &events)
-            for event in events {
-                switch event {
-                case .call(let call):
-                    if settings.metrics != nil { aggregator.record(call: call) }
-                    if settings.traces != nil { enqueue(builder.spans(for: call)) }
-                case .sessionEnded(let server, let version, let seconds, let errorType):
-                    if settings.metrics != nil {
-                        aggregator.recordSession(server: server, protocolVersion: version, seconds: seconds, errorType: errorType)
-                    }
-                case .scriptMetric(let output, let server):
-                    if settings.metrics != nil { aggregator.record(scriptMetric: output, server: server) }
-                }
-            }
+            enqueue(pipeline.consume(batch))
         }
     }
 
@@ -258,7 +240,7 @@ public final class OTLPExporter: @unchecked Sendable {
 
     private func exportMetrics(deadline: UInt64?) {
         guard let signal = settings.metrics else { return }
-        let metrics = monitor.locked { aggregator.snapshot(nowNanos: UInt64(max(Clock.wallMicros(), 0)) * 1000) }
+        let metrics = monitor.locked { pipeline.metrics.snapshot(nowNanos: UInt64(max(Clock.wallMicros(), 0)) * 1000) }
         if metrics.isEmpty { return }
         let outcome: OTLPTransport.Outcome
         do {

@@ -14,7 +14,7 @@ public final class TraceContextInjector: @unchecked Sendable {
     public let token: String
     private let sampler: TelemetrySettings.Sampler
     private let ratio: Double
-    private var generator = SystemRandomNumberGenerator()
+    private var generator = SpanIDGenerator()
     private let monitor = Monitor()
 
     public init(sampler: TelemetrySettings.Sampler, ratio: Double) {

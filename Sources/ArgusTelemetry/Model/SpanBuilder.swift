@@ -30,10 +30,23 @@ public struct SpanBuilder {
     }
 
     public var options: Options
-    private var generator = SystemRandomNumberGenerator()
+    private var generator = SpanIDGenerator()
+    private let dashboardTemplate: [Substring]?
 
     public init(options: Options) {
         self.options = options
+        // Split once: "{call_id}" and "{run_id}" are filled per span without searching the text again.
+        dashboardTemplate = options.dashboardURL.map { template in
+            var parts: [Substring] = []
+            var rest = template[...]
+            while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+                parts.append(rest[..<open])
+                parts.append(rest[open...close])
+                rest = rest[rest.index(after: close)...]
+            }
+            parts.append(rest)
+            return parts
+        }
     }
 
     /// The hop's two spans (SERVER first), or none when the sampler says no.
@@ -122,7 +135,9 @@ public struct SpanBuilder {
             list.append(.string("mcp.resource.uri", uri))
         }
         if let id = call.jsonrpcID, id != "null" {
-            list.append(.string("jsonrpc.request.id", (try? JSONParser.parse(id))?.stringValue ?? id))
+            // A string id is JSON text in quotes: its value, unescaped; a number is its own text.
+            let text = id.hasPrefix("\"") ? (try? JSONParser.parse(id))?.stringValue ?? id : id
+            list.append(.string("jsonrpc.request.id", text))
         }
         if let version = call.protocolVersion { list.append(.string("mcp.protocol.version", version)) }
         list.append(.string("network.transport", options.networkTransport))
@@ -133,9 +148,15 @@ public struct SpanBuilder {
         if let id = call.callID { list.append(.int("argus.call.id", id)) }
         if let id = call.runID { list.append(.int("argus.run.id", id)) }
         if let id = call.replayOf { list.append(.int("argus.replay_of", id)) }
-        if let template = options.dashboardURL, let id = call.callID {
-            let url = template.replacing("{call_id}", with: String(id))
-                .replacing("{run_id}", with: call.runID.map(String.init) ?? "")
+        if let template = dashboardTemplate, let id = call.callID {
+            var url = ""
+            for part in template {
+                switch part {
+                case "{call_id}": url += String(id)
+                case "{run_id}": url += call.runID.map(String.init) ?? ""
+                default: url += part
+                }
+            }
             list.append(.string("argus.call.url", url))
         }
         if options.exportContent && call.method == "tools/call" {
@@ -171,5 +192,24 @@ public struct SpanBuilder {
         var low: UInt64 = 0
         for byte in traceID.suffix(8) { low = low << 8 | UInt64(byte) }
         return Double(low >> 1) < ratio * Double(UInt64.max >> 1)
+    }
+}
+
+/// Span and trace ids: random, not secret (what OpenTelemetry SDKs use too), so a fast
+/// generator (SplitMix64) seeded once from the system's, rather than a system call per id.
+struct SpanIDGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init() {
+        var system = SystemRandomNumberGenerator()
+        state = system.next()
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
