@@ -92,7 +92,9 @@ public final class OTLPExporter: @unchecked Sendable {
             room -= 1
         }
         stats.queueHighWater = max(stats.queueHighWater, queue.count - head)
-        if queue.count - head >= settings.maxBatchSize { monitor.broadcast() }
+        // Wake the sender for a full batch, or to start the schedule delay's clock on a first span.
+        let queued = queue.count - head
+        if queued >= settings.maxBatchSize || queued == spans.count { monitor.broadcast() }
     }
 
     /// Called with the monitor held.
