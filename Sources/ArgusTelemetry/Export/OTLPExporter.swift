@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import SwiftProtobuf
 
 /// Sends recorded calls to an OTLP backend as spans and metrics, from a thread of its own.
 ///
@@ -222,13 +223,7 @@ public final class OTLPExporter: @unchecked Sendable {
 
     private func send(spans: [Span], deadline: UInt64?) -> OTLPTransport.Outcome {
         guard let signal = settings.traces else { return .delivered }
-        let outcome: OTLPTransport.Outcome
-        do {
-            let body = try OTLPEncoding.body(encoding.traceRequest(spans), as: signal.wireProtocol)
-            outcome = OTLPTransport.post(body, to: signal, timeoutSeconds: remainingSeconds(deadline))
-        } catch {
-            outcome = .rejected("could not encode spans: \(error)")
-        }
+        let outcome = post(encoding.traceRequest(spans), to: signal, deadline: deadline, what: "\(spans.count) spans")
         monitor.locked {
             switch outcome {
             case .delivered: stats.spansExported += spans.count
@@ -236,7 +231,6 @@ public final class OTLPExporter: @unchecked Sendable {
             case .retryable: break
             }
         }
-        note(outcome, signal: signal, what: "\(spans.count) spans")
         return outcome
     }
 
@@ -244,17 +238,23 @@ public final class OTLPExporter: @unchecked Sendable {
         guard let signal = settings.metrics else { return }
         let metrics = monitor.locked { pipeline.metrics.snapshot(nowNanos: UInt64(max(Clock.wallMicros(), 0)) * 1000) }
         if metrics.isEmpty { return }
-        let outcome: OTLPTransport.Outcome
-        do {
-            let body = try OTLPEncoding.body(encoding.metricsRequest(metrics), as: signal.wireProtocol)
-            outcome = OTLPTransport.post(body, to: signal, timeoutSeconds: remainingSeconds(deadline))
-        } catch {
-            outcome = .rejected("could not encode metrics: \(error)")
-        }
+        let outcome = post(encoding.metricsRequest(metrics), to: signal, deadline: deadline, what: "metrics")
         monitor.locked {
             if outcome == .delivered { stats.metricExports += 1 } else { stats.metricExportsFailed += 1 }
         }
-        note(outcome, signal: signal, what: "metrics")
+    }
+
+    private func post(_ request: some SwiftProtobuf.Message, to signal: TelemetrySettings.Signal, deadline: UInt64?,
+                      what: String) -> OTLPTransport.Outcome {
+        let outcome: OTLPTransport.Outcome
+        do {
+            let body = try OTLPEncoding.body(request, as: signal.wireProtocol)
+            outcome = OTLPTransport.post(body, to: signal, timeoutSeconds: remainingSeconds(deadline))
+        } catch {
+            outcome = .rejected("could not encode \(what): \(error)")
+        }
+        note(outcome, signal: signal, what: what)
+        return outcome
     }
 
     /// Reports a change of state once: the first failure (and each new kind of failure), and the recovery.
