@@ -96,7 +96,8 @@ public enum WrapSession {
         pipelineOptions.followsRunRequests = true
         let pipeline = RecordingPipeline(config: config, options: pipelineOptions,
                                          report: StderrLog.write, onCommit: options.onCommit,
-                                         onCommitted: recording ? options.onCommitted : nil, makeHooks: recording ? options.makeHooks : nil)
+                                         onCommitted: recording ? options.onCommitted : nil,
+                                         makeHooks: recording ? options.makeHooks : nil)
         // A path that cannot be written now will not become writable in the seconds of a flush:
         // nothing is kept waiting for it at exit.
         func flushTimeout() -> Double {
