@@ -11,6 +11,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        // HTTP and TLS to remote MCP servers (Streamable HTTP); only the ArgusRemote target uses it.
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
         // OTLP's wire format: the runtime only; the message types are generated once and committed.
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
@@ -22,55 +26,70 @@ let package = Package(
         // The sandboxed Lua runtime: every Lua API call happens here, inside lua_pcall.
         .target(name: "CArgusLua", dependencies: ["CLua"]),
 
-        // Domain: JSON, framing, classification, correlation, redaction. No I/O.
+        // Domain: the vocabulary that crosses modules, JSON, framing, classification,
+        // correlation, redaction, diff. Values and decisions: no I/O, no threads, no clocks.
         .target(name: "ArgusCore"),
+        // What touches the operating system for everyone: threads, locks, queues, clocks,
+        // private files, loopback sockets.
+        .target(name: "ArgusSystem", dependencies: ["ArgusCore"]),
         // SQLite schema, batched writer, queries.
-        .target(name: "ArgusStore", dependencies: ["ArgusCore", "CSQLite"]),
+        .target(name: "ArgusStore", dependencies: ["ArgusCore", "ArgusSystem", "CSQLite"]),
         // Lua 5.4 user scripts: hooks on every call, limits, outputs, hot reload.
-        .target(name: "ArgusScripting", dependencies: ["ArgusCore", "CArgusLua", "CArgusSystem"]),
+        .target(name: "ArgusScripting", dependencies: ["ArgusCore", "ArgusSystem", "CArgusLua", "CArgusSystem"]),
         // Child process, byte relay, recording pipeline.
-        .target(name: "ArgusProxy", dependencies: ["ArgusCore", "ArgusStore", "CArgusSystem"]),
+        .target(name: "ArgusProxy", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "CArgusSystem"]),
         // Replay without an LLM: sealed originals, handshake, diff, regression suites.
         .target(name: "ArgusReplay", dependencies: [
-            "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting",
+            "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "CArgusSystem",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // The dashboard: a small HTTP/1.1 server, REST API, SSE live feed, embedded web UI.
         // The web UI's files (UI/Resources) are compiled into the binary: one file to install, nothing to lose.
         .target(name: "ArgusDashboard", dependencies: [
-            "ArgusCore", "ArgusStore", "ArgusReplay", .product(name: "Crypto", package: "swift-crypto"),
+            "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusReplay", .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.embedInCode("UI/Resources")]),
 
         // OpenTelemetry export (OTLP over HTTP): spans and metrics from recorded calls. Only the
         // CLI links it; nothing of it runs unless an OTLP endpoint is configured.
         .target(name: "ArgusTelemetry", dependencies: [
-            "ArgusCore", "ArgusStore", "CArgusSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            "ArgusCore", "ArgusSystem", "ArgusStore", "CArgusSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
 
-        // Client configuration, the starting config file, diagnose.
-        .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusStore", "ArgusScripting", "ArgusProxy", "ArgusTelemetry"]),
+        // Remote MCP servers over Streamable HTTP: `argus wrap --url`. The only target that
+        // loads SwiftNIO and AsyncHTTPClient (see Docs/ARCHITECTURE.md, "Remote servers").
+        .target(name: "ArgusRemote", dependencies: [
+            "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "CArgusSystem",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+
+        // The installation: argus.config.json, client configuration, the starting config file, diagnose.
+        .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusScripting", "ArgusProxy", "ArgusTelemetry"]),
 
         .executableTarget(
             name: "argus",
             dependencies: [
-                "ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay", "ArgusDashboard", "ArgusSetup",
-                "ArgusTelemetry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay", "ArgusDashboard",
+                "ArgusSetup", "ArgusRemote", "ArgusTelemetry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore"]),
+        .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore", "ArgusSystem"]),
         // Benchmarks (Scripts/bench/run.sh); compares Argus with baselines measured in the same run.
-        .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusTelemetry",
-                                                             "CLua", "CSQLite"],
+        .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusTelemetry",
+                                                              "CLua", "CSQLite"],
                           path: "Scripts/bench/ArgusBench"),
 
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"]),
         .testTarget(name: "ArgusStoreTests", dependencies: ["ArgusCore", "ArgusStore"]),
         .testTarget(name: "ArgusScriptingTests", dependencies: ["ArgusCore", "ArgusScripting", "CLua"]),
-        .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusStore"]),
+        .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore"]),
         .testTarget(name: "ArgusReplayTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusReplay"]),
-        .testTarget(name: "ArgusDashboardTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusDashboard"]),
-        .testTarget(name: "ArgusSetupTests", dependencies: ["ArgusCore", "ArgusSetup"]),
-        .testTarget(name: "ArgusTelemetryTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusTelemetry"]),
+        .testTarget(name: "ArgusDashboardTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusDashboard"]),
+        .testTarget(name: "ArgusSetupTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusTelemetry", "ArgusSetup"]),
+        .testTarget(name: "ArgusRemoteTests", dependencies: ["ArgusCore", "ArgusRemote"]),
+        .testTarget(name: "ArgusTelemetryTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusTelemetry"]),
     ]
 )

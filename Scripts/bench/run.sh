@@ -34,6 +34,16 @@ results=$(mktemp)
         "$bin/argus-bench" latency --rounds 10000 --warmup 1000
     done
     echo
+    echo "#### Faults (argus wrap --faults): the plain relay's cost without them"
+    echo
+    echo "Pinned to one CPU, then unscheduled:"
+    echo
+    # ARGUS_BASELINE=path/to/argus (built from a commit before faults) adds its `argus wrap`.
+    baseline=(${ARGUS_BASELINE:+--baseline-argus "$ARGUS_BASELINE"})
+    taskset -c 0 "$bin/argus-bench" faults --rounds 10000 --warmup 1000 "${baseline[@]}"
+    echo
+    "$bin/argus-bench" faults --rounds 10000 --warmup 1000 "${baseline[@]}"
+    echo
     echo "#### Large message"
     echo
     "$bin/argus-bench" large --mb 8 --rounds 12
@@ -64,6 +74,10 @@ results=$(mktemp)
     echo "#### Replay"
     echo
     "$bin/argus-bench" replay --calls 1000 --baseline-calls 200
+    echo
+    echo "#### Mock"
+    echo
+    "$bin/argus-bench" mock --rounds 20000 --warmup 2000 --suite-calls 1000
     echo
     echo "#### Dashboard (1,000,000 recorded calls)"
     echo

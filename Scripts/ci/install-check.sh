@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI lane: Scripts/install.sh into a temporary prefix, then check what a user gets:
-# stripped binaries (no symbol table; 94 MB unstripped, 62 MB stripped, of which 34 MB
-# are ICU data that Foundation links in), and an installed argus that runs the demo end
-# to end. Exits non-zero on any failure.
+# stripped binaries (no symbol table: the real check; before remote servers brought SwiftNIO
+# and a second BoringSSL it was 94 MB unstripped, 62 MB stripped, of which 34 MB are ICU data
+# that Foundation links in), a size bound that catches a heavy dependency linked in by
+# mistake, and an installed argus that runs the demo end to end. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,8 +21,8 @@ for binary in argus argus-test-server; do
 done
 size=$(du -m "$prefix/bin/argus" | cut -f1)
 echo "installed argus: ${size} MB"
-if [ "$size" -gt 75 ]; then
-    echo "FAIL: the installed argus is ${size} MB (over 75 MB: was it stripped?)" >&2
+if [ "$size" -gt 110 ]; then
+    echo "FAIL: the installed argus is ${size} MB (over 110 MB: what was linked in?)" >&2
     fail=1
 fi
 "$prefix/bin/argus" --version

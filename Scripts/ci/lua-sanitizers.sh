@@ -61,6 +61,14 @@ lua_source() {
 # The core and the libraries a sandbox opens (no io, os, package, debug, coroutine).
 LUA_FILES="lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lparser lstate lstring ltable
 ltm lundump lvm lzio lauxlib lbaselib lstrlib ltablib lmathlib lutf8lib"
+# The runtime (Sources/CArgusLua), by name: objects are linked from these lists only, so one
+# left in the work directory by a file since renamed or removed is never linked.
+RUNTIME_FILES="bridge charged host json limits pattern sandbox sha256"
+for f in "$ROOT"/Sources/CArgusLua/*.c; do
+    case " $RUNTIME_FILES " in *" $(basename "$f" .c) "*) ;;
+        *) echo "lua-sanitizers: $f is not in RUNTIME_FILES" >&2; exit 1 ;;
+    esac
+done
 SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 LUA_CHECKS="-DLUA_USE_APICHECK -DLUAI_ASSERT"
 CFLAGS="-g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers"
@@ -69,7 +77,8 @@ CFLAGS="-g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field
 build_objects() {
     local out=$1 extra=$2 pids=() f warn
     mkdir -p "$out"
-    for f in $(for n in $LUA_FILES; do echo "$WORK/lua/$n.c"; done) "$ROOT"/Sources/CArgusLua/*.c; do
+    for f in $(for n in $LUA_FILES; do echo "$WORK/lua/$n.c"; done) \
+             $(for n in $RUNTIME_FILES; do echo "$ROOT/Sources/CArgusLua/$n.c"; done); do
         case $f in */CArgusLua/*) warn=-Werror ;; *) warn=-w ;; esac
         # shellcheck disable=SC2086
         $CC $CFLAGS $SANITIZE $LUA_CHECKS $extra $warn -I"$WORK/include" -I"$ROOT/Sources/CArgusLua/include" \
@@ -83,6 +92,12 @@ build_objects() {
     for f in "${pids[@]}"; do wait "$f"; done
 }
 
+# objects DIR: what build_objects made there, by name.
+objects() {
+    local n
+    for n in $LUA_FILES $RUNTIME_FILES; do echo "$1/$n.o"; done
+}
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -93,16 +108,16 @@ cp "$WORK/lua/lua.h" "$WORK/lua/luaconf.h" "$WORK/lua/lualib.h" "$WORK/lua/lauxl
 
 say "checks (Tests/CArgusLuaChecks) with $($CC --version | head -1)"
 build_objects "$WORK/obj" ""
-# shellcheck disable=SC2086  # the flag strings are lists of words
-$CC $CFLAGS $SANITIZE -I"$ROOT/Sources/CArgusLua/include" "$ROOT/Tests/CArgusLuaChecks/checks.c" "$WORK"/obj/*.o -lm \
+# shellcheck disable=SC2046,SC2086  # the flag strings and the object lists are lists of words
+$CC $CFLAGS $SANITIZE -I"$ROOT/Sources/CArgusLua/include" "$ROOT/Tests/CArgusLuaChecks/checks.c" $(objects "$WORK/obj") -lm \
     $LDFLAGS -o "$WORK/checks"
 "$WORK/checks"
 
 say "fuzzing the host API (Tests/Fuzz/lua-host): the corpus, then ${FUZZ_SECONDS} s"
 build_objects "$WORK/obj-fuzz" "-fsanitize=fuzzer-no-link"
-# shellcheck disable=SC2086  # the flag strings are lists of words
+# shellcheck disable=SC2046,SC2086  # the flag strings and the object lists are lists of words
 $CC $CFLAGS $SANITIZE -fsanitize=fuzzer -I"$ROOT/Sources/CArgusLua/include" "$ROOT/Tests/Fuzz/lua-host/fuzz_host.c" \
-    "$WORK"/obj-fuzz/*.o -lm $LDFLAGS -o "$WORK/fuzz_host"
+    $(objects "$WORK/obj-fuzz") -lm $LDFLAGS -o "$WORK/fuzz_host"
 SEEDS=$ROOT/Tests/Fuzz/lua-host/corpus
 mkdir -p "$WORK/corpus" "$WORK/artifacts"
 # New inputs go to $WORK/corpus (kept between runs, never committed); crashes to $WORK/artifacts.

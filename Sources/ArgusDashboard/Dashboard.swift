@@ -1,6 +1,7 @@
 import ArgusCore
 import ArgusReplay
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// `argus dashboard`: the HTTP server, the live feed, the stats index and the
@@ -17,6 +18,8 @@ public final class Dashboard: @unchecked Sendable {
         /// Extra names the dashboard may be reached by (Host header), for a non-loopback bind.
         public var extraHosts: [String] = []
         public var pollInterval = 0.05
+        /// When agent behaviour becomes a verdict (`GET /api/runs/:id/verdicts`); the replay options' scripts add theirs.
+        public var verdicts = VerdictThresholds()
 
         public init(databasePath: String, tokenPath: String, version: String, replay: ReplayEngine.Options) {
             self.databasePath = databasePath
@@ -82,7 +85,8 @@ public final class Dashboard: @unchecked Sendable {
             AccessGuard(bindHost: options.host, port: port, extraHosts: options.extraHosts),
             TokenCheck(token: token),
         ])
-        let api = API(pool: pool, feed: feed, stats: stats, replay: replay, version: options.version, startedAt: Clock.wallMicros())
+        var api = API(pool: pool, feed: feed, stats: stats, replay: replay, version: options.version, startedAt: SystemClock.wallMicros())
+        api.verdicts = .init(thresholds: options.verdicts, scripts: options.replay.scripts, limits: options.replay.scriptLimits)
         api.register(&router)
         try feed.start()
         http.serve()

@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 
 /// SQLite connections for request threads: a connection is used by one thread
 /// at a time, so each request borrows one and gives it back.

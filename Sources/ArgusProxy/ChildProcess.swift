@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import CArgusSystem
 
 #if canImport(Glibc)
@@ -191,7 +192,7 @@ public final class ChildProcess: @unchecked Sendable {
     public func reapGroup() {
         if groupAlive {
             signalGroup(SIGTERM)
-            for _ in 0..<20 where groupAlive { Clock.sleep(seconds: 0.05) }
+            for _ in 0..<20 where groupAlive { SystemClock.sleep(seconds: 0.05) }
             if groupAlive { signalGroup(SIGKILL) }
         }
         releaseWatchdog()

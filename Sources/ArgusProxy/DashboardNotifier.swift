@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import CArgusSystem
 #if canImport(Glibc)
 import Glibc
@@ -109,7 +110,7 @@ public final class DashboardNotifier: @unchecked Sendable {
             post()
             if last { return }
             // At most ten a second; a finish cuts the pause short.
-            monitor.locked { if !finishing { monitor.wait(untilMonotonicNanos: Clock.monotonicNanos() + 100_000_000) } }
+            monitor.locked { if !finishing { monitor.wait(untilMonotonicNanos: SystemClock.monotonicNanos() + 100_000_000) } }
         }
     }
 

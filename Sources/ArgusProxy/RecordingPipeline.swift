@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -20,6 +21,7 @@ public final class RecordingPipeline: @unchecked Sendable {
         case chunk(Direction, [UInt8], Timestamp)
         case stderr([UInt8], Timestamp)
         case lost(Direction, frames: Int, Timestamp)
+        case fault(FaultRecord, answer: [UInt8]?, Timestamp)
         case finish(EndReason, detail: String?, exitStatus: Int32?, Timestamp)
     }
 
@@ -54,7 +56,7 @@ public final class RecordingPipeline: @unchecked Sendable {
         queue = BoundedQueue(capacityBytes: options.rawQueueBytes)
         let writer = BatchedWriter(options: options.writer, report: report, onCommit: onCommit, onCommitted: onCommitted)
         self.writer = writer
-        let followsRunRequests = options.followsRunRequests, startedAt = Clock.wallMicros()
+        let followsRunRequests = options.followsRunRequests, startedAt = SystemClock.wallMicros()
         recorderThread = OSThread(name: "argus-recorder", background: true) { [self] in
             let hooks = makeHooks?(writer).map { [hookClock] in TimedHooks($0, clock: hookClock) }
             let recorder = SessionRecorder(config: config, hooks: hooks) { op in writer.submit(op) }
@@ -66,7 +68,7 @@ public final class RecordingPipeline: @unchecked Sendable {
 
     /// Starts the first run now (so even a server that never starts has one).
     public func start(serverPID: Int32?) {
-        queue.put(.start(serverPID: serverPID, Clock.now()), bytes: 0)
+        queue.put(.start(serverPID: serverPID, SystemClock.now()), bytes: 0)
     }
 
     /// Called by a relay thread with bytes it just forwarded.
@@ -83,6 +85,15 @@ public final class RecordingPipeline: @unchecked Sendable {
     /// Called by the stderr relay thread.
     public func recordStderr(_ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
         _ = queue.offer(.stderr(Array(bytes), time), bytes: bytes.count + 64)
+    }
+
+    /// Called by the fault injector: a fault it injected, with the line it sent the client in the
+    /// server's place, if any (argus's own answer, or the server's answer as the fault spoilt it).
+    /// One event, so the fault lands in the run of its request and next to its answer.
+    public func recordFault(_ fault: FaultRecord, answer: [UInt8]?, at time: Timestamp) {
+        if !queue.offer(.fault(fault, answer: answer, time), bytes: (answer?.count ?? 0) + 256), let answer {
+            answer.withUnsafeBytes { noteLoss(.serverToClient, $0) }
+        }
     }
 
     private func noteLoss(_ direction: Direction, _ bytes: UnsafeRawBufferPointer) {
@@ -108,7 +119,7 @@ public final class RecordingPipeline: @unchecked Sendable {
     public func finish(reason: EndReason, detail: String?, exitStatus: Int32?, timeoutSeconds: Double = 10)
         -> BatchedWriter.Statistics
     {
-        let time = Clock.now()
+        let time = SystemClock.now()
         let losses = lossMonitor.locked { lostFrames }
         for (direction, frames) in losses where frames > 0 {
             queue.put(.lost(direction, frames: frames, time), bytes: 0)
@@ -123,7 +134,7 @@ public final class RecordingPipeline: @unchecked Sendable {
         guard let recorderThread else { return }
         while !recorderThread.join(timeoutSeconds: min(0.25, idleTimeoutSeconds)) {
             guard let since = hookClock.runningSince,
-                  Double(Clock.monotonicNanos() - since) / 1e9 >= idleTimeoutSeconds else { continue }
+                  Double(SystemClock.monotonicNanos() - since) / 1e9 >= idleTimeoutSeconds else { continue }
             let left = queue.isEmpty ? "the last message" : "\(queue.currentBytes) bytes of messages"
             report("argus: a script hook has not returned for \(String(oneDecimal: idleTimeoutSeconds)) s; exiting "
                    + "without it: \(left) and the end of the run are not recorded")
@@ -141,20 +152,20 @@ public final class RecordingPipeline: @unchecked Sendable {
         for request in watcher.check(currentRun: currentRun) {
             let by = request.requestedBy == "dashboard" ? "from the dashboard" : "with argus runs"
             let detail = request.runID != nil ? "ended by hand \(by)" : "a new run was started by hand \(by)"
-            recorder.requestNewRun(label: request.runID != nil ? nil : request.label, detail: detail, at: Clock.now())
+            recorder.requestNewRun(label: request.runID != nil ? nil : request.label, detail: detail, at: SystemClock.now())
         }
     }
 
     // MARK: recorder thread
 
     private func consume(_ recorder: SessionRecorder, watcher: RunRequestWatcher?) {
-        var lastTick = Clock.monotonicNanos()
+        var lastTick = SystemClock.monotonicNanos()
         while let events = queue.takeAll(max: 4096, deadlineMonotonicNanos: lastTick + 1_000_000_000) {
-            let now = Clock.monotonicNanos()
+            let now = SystemClock.monotonicNanos()
             if now - lastTick >= 1_000_000_000 {
                 lastTick = now
                 if let watcher { followRunRequests(watcher, recorder) }
-                recorder.tick(at: Clock.now())
+                recorder.tick(at: SystemClock.now())
             }
             for event in events {
                 switch event {
@@ -166,6 +177,13 @@ public final class RecordingPipeline: @unchecked Sendable {
                     bytes.withUnsafeBytes { recorder.ingestStderr($0, at: time) }
                 case .lost(let direction, let frames, let time):
                     recorder.lost(direction, frames: frames, at: time)
+                case .fault(var fault, let answer, let time):
+                    // The fault row finds its messages by position: a spoilt answer is recorded before
+                    // it, argus's own answer after it (so the call is written knowing it was injected).
+                    if fault.spoiltResponse, let answer { recorder.ingest(.serverToClient, answer, at: time) }
+                    fault.run = recorder.currentRun
+                    writer.submit(.fault(fault))
+                    if !fault.spoiltResponse, let answer { recorder.ingest(.serverToClient, answer, at: time) }
                 case .finish(let reason, let detail, let exitStatus, let time):
                     recorder.finish(reason: reason, detail: detail, exitStatus: exitStatus, at: time)
                 }
@@ -182,7 +200,7 @@ final class HookClock: @unchecked Sendable {
     var runningSince: UInt64? { monitor.locked { started } }
 
     func run<T>(_ body: () -> T) -> T {
-        monitor.locked { started = Clock.monotonicNanos() }
+        monitor.locked { started = SystemClock.monotonicNanos() }
         defer { monitor.locked { started = nil } }
         return body()
     }
@@ -200,8 +218,8 @@ final class TimedHooks: RecordingHooks {
 
     var hasRedactors: Bool { inner.hasRedactors }
 
-    func redact(_ call: HookCall, emit: (RecordOp) -> Void) -> HookVerdict {
-        clock.run { inner.redact(call, emit: emit) }
+    func redact(_ call: HookCall, message: RedactableMessage, emit: (RecordOp) -> Void) -> HookVerdict {
+        clock.run { inner.redact(call, message: message, emit: emit) }
     }
 
     func completed(_ call: HookCall, emit: (RecordOp) -> Void) {

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -37,7 +38,7 @@ public struct Relay {
                 return errno == EBADF ? .sourceClosed : .readFailed(errno)
             }
             if n == 0 { return .sourceClosed }
-            tap(UnsafeRawBufferPointer(start: buffer, count: n), Clock.now())
+            tap(UnsafeRawBufferPointer(start: buffer, count: n), SystemClock.now())
             if destinationOK, !writeAll(destination, buffer, n) {
                 destinationOK = false
                 onDestinationBroken()

@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 import CArgusSystem
 
 #if canImport(Glibc)
@@ -46,6 +47,9 @@ public struct WrapOptions: Sendable {
     /// Set when the server cannot be started at all (a named server from a configuration
     /// that could not be read): why, for the message and the run.
     public var startRefusal: String?
+    /// Faults to inject (`--faults`, the config's `faults`): the run is a `chaos` run, announced on
+    /// stderr. nil: the plain relay, untouched.
+    public var faults: FaultOptions?
 
     public init(command: String, arguments: [String], databasePath: String) {
         self.command = command
@@ -80,7 +84,7 @@ public enum WrapSession {
     /// blocked here and received synchronously by a dedicated thread).
     public static func run(_ options: WrapOptions) -> Int32 {
         argus_block_termination_signals()
-        let startNanos = Clock.monotonicNanos()
+        let startNanos = SystemClock.monotonicNanos()
         let environment = currentEnvironment().merging(options.extraEnvironment) { $1 }
         let policy = RedactionPolicy.forEnvironment(environment, enabled: options.redactionEnabled,
                                                     extraKeys: options.extraRedactKeys, patterns: options.redactPatterns)
@@ -92,6 +96,11 @@ public enum WrapSession {
             launch: launch, idleTimeoutSeconds: options.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
         config.sealer = recording ? options.sealer : nil
         config.recordingError = options.recordingError
+        let faultSeed = options.faults?.resolvedSeed()
+        if let faults = options.faults, let faultSeed {
+            config.runKind = ArgusReader.chaosKind
+            StderrLog.write(faults.banner(seed: faultSeed))
+        }
         var pipelineOptions = RecordingPipeline.Options(databasePath: options.databasePath)
         pipelineOptions.followsRunRequests = true
         let pipeline = RecordingPipeline(config: config, options: pipelineOptions,
@@ -129,27 +138,33 @@ public enum WrapSession {
         let stderrRedactor = Redactor(policy: policy)
         _ = stderrRedactor.redactArguments(command: options.command, options.arguments)
         let serverOutput = OutputWatch(redactor: stderrRedactor)
-        let rewrite = options.rewriteClientLine
-        OSThread(name: "argus-c2s") {
-            let tap = { (bytes: UnsafeRawBufferPointer, time: Timestamp) in
-                if recording { pipeline.record(.clientToServer, bytes, at: time) }
+        if let faults = options.faults, let faultSeed {
+            ChaosRelays.start(faults, seed: faultSeed, serverName: config.serverName, child: child,
+                              pipeline: recording ? pipeline : nil, rewrite: options.rewriteClientLine,
+                              serverOutput: serverOutput, mailbox: mailbox)
+        } else {
+            let rewrite = options.rewriteClientLine
+            OSThread(name: "argus-c2s") {
+                let tap = { (bytes: UnsafeRawBufferPointer, time: Timestamp) in
+                    if recording { pipeline.record(.clientToServer, bytes, at: time) }
+                }
+                if let rewrite {
+                    _ = RewritingRelay.run(from: 0, to: child.stdinFD, rewrite: rewrite, tap: tap)
+                } else {
+                    _ = Relay.run(from: 0, to: child.stdinFD, tap: tap)
+                }
+                // Announce the cause before its effect: once stdin closes, the server may
+                // exit at once, and its exit must not be read as a failure to start.
+                mailbox.post(.clientClosed)
+                close(child.stdinFD)  // the server sees EOF, as it would without us
             }
-            if let rewrite {
-                _ = RewritingRelay.run(from: 0, to: child.stdinFD, rewrite: rewrite, tap: tap)
-            } else {
-                _ = Relay.run(from: 0, to: child.stdinFD, tap: tap)
+            OSThread(name: "argus-s2c") {
+                _ = Relay.run(from: child.stdoutFD, to: 1, onDestinationBroken: { mailbox.post(.clientGone) }) { bytes, time in
+                    serverOutput.sawStdout()
+                    if recording { pipeline.record(.serverToClient, bytes, at: time) }
+                }
+                mailbox.post(.serverOutputClosed)
             }
-            // Announce the cause before its effect: once stdin closes, the server may
-            // exit at once, and its exit must not be read as a failure to start.
-            mailbox.post(.clientClosed)
-            close(child.stdinFD)  // the server sees EOF, as it would without us
-        }
-        OSThread(name: "argus-s2c") {
-            _ = Relay.run(from: child.stdoutFD, to: 1, onDestinationBroken: { mailbox.post(.clientGone) }) { bytes, time in
-                serverOutput.sawStdout()
-                if recording { pipeline.record(.serverToClient, bytes, at: time) }
-            }
-            mailbox.post(.serverOutputClosed)
         }
         OSThread(name: "argus-stderr") {
             _ = Relay.run(from: child.stderrFD, to: 2) { bytes, time in
@@ -167,7 +182,7 @@ public enum WrapSession {
         var reason = ending.reason
         var detail = ending.detail
         if reason == nil {
-            let uptime = Double(Clock.monotonicNanos() - startNanos) / 1e9
+            let uptime = Double(SystemClock.monotonicNanos() - startNanos) / 1e9
             if serverOutput.stdoutSeen {
                 reason = .serverExited
                 detail = ending.status.description
@@ -214,7 +229,7 @@ public enum WrapSession {
             var deadline = [termAt, killAt].compactMap { $0 }.min()
             if status != nil { deadline = min(deadline ?? .max, exitedAt + drainLimit) }
             for event in mailbox.wait(untilMonotonicNanos: deadline) {
-                let now = Clock.monotonicNanos()
+                let now = SystemClock.monotonicNanos()
                 switch event {
                 case .clientClosed, .clientGone:
                     if reason == nil { reason = event.isClientGone ? .clientGone : .clientEOF }
@@ -234,7 +249,7 @@ public enum WrapSession {
                 case .serverErrorsClosed: errorsClosed = true
                 }
             }
-            let now = Clock.monotonicNanos()
+            let now = SystemClock.monotonicNanos()
             if status == nil {
                 if let t = termAt, now >= t {
                     child.signalGroup(SIGTERM)
@@ -324,11 +339,13 @@ final class OutputWatch: @unchecked Sendable {
 }
 
 /// A queue of events for the supervising thread.
-final class Mailbox<Event>: @unchecked Sendable {
+public final class Mailbox<Event>: @unchecked Sendable {
     private let monitor = Monitor()
     private var events: [Event] = []
 
-    func post(_ event: Event) {
+    public init() {}
+
+    public func post(_ event: Event) {
         monitor.locked {
             events.append(event)
             monitor.broadcast()
@@ -336,10 +353,10 @@ final class Mailbox<Event>: @unchecked Sendable {
     }
 
     /// Everything posted so far; waits for at least one event or the deadline.
-    func wait(untilMonotonicNanos deadline: UInt64?) -> [Event] {
+    public func wait(untilMonotonicNanos deadline: UInt64?) -> [Event] {
         monitor.locked {
             while events.isEmpty {
-                if let deadline, Clock.monotonicNanos() >= deadline { return [] }
+                if let deadline, SystemClock.monotonicNanos() >= deadline { return [] }
                 monitor.wait(untilMonotonicNanos: deadline)
             }
             defer { events.removeAll() }

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import CArgusSystem
 import Foundation
 
@@ -61,7 +62,7 @@ public final class AlertWebhooks: @unchecked Sendable {
             lastProblem = status < 0 ? String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                                      : "HTTP \(status)"
             if status < 0, lastProblem.hasPrefix("libcurl is not installed") { break }
-            if attempt < attempts { Clock.sleep(seconds: Double(attempt * attempt)) }
+            if attempt < attempts { SystemClock.sleep(seconds: Double(attempt * attempt)) }
         }
         monitor.locked { failed += 1 }
         report("argus: could not deliver alert \"\(alert.message)\" to \(url.host ?? url.absoluteString): \(lastProblem)")

@@ -69,7 +69,8 @@ public struct ScriptManifest: Sendable {
         public var description: String?
     }
 
-    public static let hookNames = ["init", "redact", "on_call", "alert", "metric", "mutate_replay", "normalize"]
+    public static let hookNames = ["init", "redact", "on_call", "alert", "metric", "mutate_replay", "normalize", "mock", "fault",
+                                   "verdict"]
 
     public var name: String
     public var priority: Int

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 /// Runs calls given as JSON (fixtures, or `argus calls --json` output) through
@@ -10,9 +11,13 @@ public final class FixtureRunner {
         public var storedRequest: JSONValue?
         public var storedResponse: JSONValue?
         public var call: CallRecord?
-        public var dropped: Bool { storedRequest?["params"]?.stringValue?.hasPrefix("[DROPPED by script") == true }
+        /// What was stored says so: the request's params are a script's drop stub.
+        public var dropped: Bool {
+            if case .dropped = storedRequest?["params"]?.stringValue.flatMap(RedactionMarker.init) { return true }
+            return false
+        }
         public var redactionFailed: Bool {
-            storedRequest?["params"] == "[REDACTION FAILED]" || storedResponse?["result"] == "[REDACTION FAILED]"
+            storedRequest?["params"] == RedactionMarker.failed.json || storedResponse?["result"] == RedactionMarker.failed.json
         }
     }
 
@@ -51,7 +56,7 @@ public final class FixtureRunner {
             config: RecorderConfig(serverName: server, launch: LaunchSpec(command: "fixture", args: [], cwd: "/", envNames: []),
                                    idleTimeoutSeconds: 1e9),
             hooks: host) { ops.append($0) }
-        var clock = Timestamp(monotonicNanos: 1_000_000_000, wallMicros: Clock.wallMicros())
+        var clock = Timestamp(monotonicNanos: 1_000_000_000, wallMicros: SystemClock.wallMicros())
         recorder.start(at: clock)
         var seqs: [(request: Int, response: Int?)] = []
         var frame = 0
@@ -82,7 +87,7 @@ public final class FixtureRunner {
         if mutateLast, let last = calls.last {
             let (request, _, _) = Self.lines(for: last, index: calls.count - 1)
             let hookCall = HookCall(phase: .request, run: 1, server: server, direction: .clientToServer,
-                                    method: request["method"]?.stringValue ?? "tools/call",
+                                    method: request["method"]?.stringValue ?? MCP.Method.toolsCall,
                                     tool: request["params"]?["name"]?.stringValue, startedAt: lastStart,
                                     requestBody: JSONWriter.string(request))
             do {
@@ -117,9 +122,9 @@ public final class FixtureRunner {
     /// The JSON-RPC request and response lines for a fixture call, and its latency in µs.
     public static func lines(for call: JSONValue, index: Int) -> (JSONValue, JSONValue?, Int64) {
         let id = call["request_id"] ?? call["jsonrpc_id"] ?? .int(index + 1)
-        let method = call["method"]?.stringValue ?? "tools/call"
+        let method = call["method"]?.stringValue ?? MCP.Method.toolsCall
         var params = call["params"] ?? [:]
-        if method == "tools/call", let tool = call["tool"]?.stringValue, case .object(var p) = params, p["name"] == nil {
+        if method == MCP.Method.toolsCall, let tool = call["tool"]?.stringValue, case .object(var p) = params, p["name"] == nil {
             p.members.insert(JSONMember("name", .string(tool)), at: 0)  // first, as clients send it
             params = .object(p)
         }
@@ -279,7 +284,7 @@ enum Templates {
             var result = text
             while let start = result.firstRange(of: "{{today"), let end = result[start.upperBound...].firstRange(of: "}}") {
                 let offset = Int(result[start.upperBound..<end.lowerBound].replacing("+", with: "")) ?? 0
-                let day = TimeFormat.iso8601(micros: Clock.wallMicros() + Int64(offset) * 86_400_000_000).prefix(10)
+                let day = TimeFormat.iso8601(micros: SystemClock.wallMicros() + Int64(offset) * 86_400_000_000).prefix(10)
                 result.replaceSubrange(start.lowerBound..<end.upperBound, with: day)
             }
             return .string(result)

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 /// An MCP client whose configuration `argus setup --client` writes.

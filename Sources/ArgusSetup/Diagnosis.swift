@@ -2,6 +2,7 @@ import ArgusCore
 import ArgusProxy
 import ArgusScripting
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// `argus diagnose`: what a user (or whoever helps them) needs to know when

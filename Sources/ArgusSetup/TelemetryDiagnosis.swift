@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import ArgusStore
 import ArgusTelemetry
 
@@ -6,8 +7,8 @@ extension Diagnosis {
     /// Whether `argus wrap` here would export (and where), and what the exporters of the last day
     /// did: spans sent, dropped past the queue, refused by the backend, the last error.
     mutating func telemetry(_ config: Configuration?, reader: ArgusReader?, environment: [String: String]) {
-        do throws(TelemetrySettings.Problem) {
-            if let settings = try TelemetrySettings.resolve(environment: environment, config: config?.telemetry ?? TelemetryConfig()) {
+        do throws(TelemetryConfig.Problem) {
+            if let settings = try (config?.telemetry ?? TelemetryConfig()).settings(environment: environment) {
                 let targets = [("traces", settings.traces), ("metrics", settings.metrics)].compactMap { name, signal in
                     signal.map { "\(name) → \(OTLPTransport.displayURL($0.url)) (\($0.wireProtocol.rawValue))" }
                 }
@@ -19,7 +20,7 @@ extension Diagnosis {
         } catch {
             add("telemetry", .failed, "OpenTelemetry export cannot start: \(error.description)")
         }
-        let dayAgo = Clock.wallMicros() - 86_400_000_000
+        let dayAgo = SystemClock.wallMicros() - 86_400_000_000
         guard let rows = try? reader?.exportStatuses(since: dayAgo) else { return }
         for row in rows.prefix(5) {
             let lost = row.spansDropped + row.spansRejected

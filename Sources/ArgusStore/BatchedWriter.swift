@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// The recording's last stage: a thread that takes everything queued, writes
 /// it in one transaction, and retries (with backoff) when SQLite says no.
@@ -74,7 +75,7 @@ public final class BatchedWriter: @unchecked Sendable {
     /// not be written.
     @discardableResult
     public func finish(timeoutSeconds: Double) -> Statistics {
-        let start = Clock.monotonicNanos()
+        let start = SystemClock.monotonicNanos()
         monitor.locked { deadline = start + UInt64(timeoutSeconds * 1e9) }
         queue.close()
         // The writer honours the deadline itself on failures; a commit in progress (up to the busy
@@ -82,7 +83,7 @@ public final class BatchedWriter: @unchecked Sendable {
         let stall = UInt64((timeoutSeconds + Double(options.busyTimeoutMillis) / 1000 + 5) * 1e9)
         while let thread, !thread.join(timeoutSeconds: 0.25) {
             let progress = max(start, monitor.locked { lastCommit })
-            if Clock.monotonicNanos() - progress > stall {
+            if SystemClock.monotonicNanos() - progress > stall {
                 report("argus: the recording's writer made no progress for \(Int(stall / 1_000_000_000)) s; exiting without it")
                 break
             }
@@ -140,7 +141,7 @@ public final class BatchedWriter: @unchecked Sendable {
                 monitor.locked {
                     stats.opsWritten += batch.count
                     stats.batches += 1
-                    lastCommit = Clock.monotonicNanos()
+                    lastCommit = SystemClock.monotonicNanos()
                 }
                 onCommit?()
                 onCommitted?(CommittedBatch(ops: batch, runIDs: applier.writtenRuns, callIDs: applier.lastBatchCalls))
@@ -150,13 +151,13 @@ public final class BatchedWriter: @unchecked Sendable {
                 failed(error, batchSize: batch.count)
                 let giveUp = monitor.locked { () -> Bool in
                     guard let deadline else { return false }
-                    return Clock.monotonicNanos() >= deadline
+                    return SystemClock.monotonicNanos() >= deadline
                 }
                 if giveUp {
                     monitor.locked { stats.opsAbandoned += batch.count }  // reported once, in total, by finish
                     return
                 }
-                Clock.sleep(seconds: backoff)
+                SystemClock.sleep(seconds: backoff)
                 backoff = min(backoff * 2, 2.0)
             }
         }
@@ -186,7 +187,7 @@ public final class BatchedWriter: @unchecked Sendable {
             stats.failedAttempts += 1
             stats.lastError = problem
         }
-        if failingSince == nil { failingSince = Clock.monotonicNanos() }
+        if failingSince == nil { failingSince = SystemClock.monotonicNanos() }
         if reportedProblem != problem {
             reportedProblem = problem
             report("argus: recording paused: \(problem); retrying, the MCP session is not affected")
@@ -197,7 +198,7 @@ public final class BatchedWriter: @unchecked Sendable {
     /// (also stored, so the pause is visible later).
     private func recoveryMessage() -> String? {
         guard let since = failingSince, let problem = reportedProblem else { return nil }
-        let seconds = Double(Clock.monotonicNanos() - since) / 1e9
+        let seconds = Double(SystemClock.monotonicNanos() - since) / 1e9
         return "recording resumed after \(String(oneDecimal: seconds)) s (\(problem)); nothing was lost"
     }
 }

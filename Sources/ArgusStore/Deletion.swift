@@ -66,6 +66,7 @@ public enum CallDeletion {
                                AND json_extract(m.body, '$.params.requestId') = json_extract(d.jsonrpc_id, '$'))));
                     """)
             }
+            try FaultWriting.deleteFaults(ofCallsIn: "temp.doomed", in: db)
             try db.execute("""
                 DELETE FROM messages WHERE (run_id, seq) IN (
                     SELECT run_id, request_seq FROM temp.doomed
@@ -101,6 +102,7 @@ public enum CallDeletion {
             DELETE FROM server_logs WHERE run_id IN (SELECT id FROM temp.scope);
             DELETE FROM script_outputs WHERE run_id IN (SELECT id FROM temp.scope);
             DELETE FROM sealed_params WHERE run_id IN (SELECT id FROM temp.scope);
+            DELETE FROM faults WHERE run_id IN (SELECT id FROM temp.scope);
             UPDATE runs SET stderr_tail = NULL, args_key_id = NULL, args_sealed = NULL WHERE id IN (SELECT id FROM temp.scope);
             """)
         let redactor = Redactor(policy: RedactionPolicy())

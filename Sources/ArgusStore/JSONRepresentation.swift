@@ -68,6 +68,7 @@ extension CallSummary {
         o["run_kind"] = .string(runKind)
         o["round"] = round.map { .number(String($0)) } ?? .null
         o["first_call_id"] = firstCallID.map { .number(String($0)) } ?? .null
+        o["fault"] = fault?.json ?? .null
         return .object(o)
     }
 }

@@ -60,6 +60,8 @@ public struct CallSummary: Sendable {
     /// 2026-07-28 multi round-trip: this call's round (nil for a single-round call), and the first round's call id.
     public var round: Int64?
     public var firstCallID: Int64?
+    /// The fault argus injected into this call (`argus wrap --faults`); filled by `ArgusReader.withFaults`.
+    public var fault: FaultRow?
 }
 
 /// A call with its recorded (redacted) request and response.
@@ -112,7 +114,7 @@ public struct CallFilter: Sendable {
     public var tool: String?
     public var method: String?
     public var errorsOnly = false
-    public var status: String?
+    public var status: CallStatus?
     /// Substring searched in tool, method, error message and the recorded request and response bodies.
     public var text: String?
     public var since: Int64?
@@ -231,7 +233,7 @@ public final class ArgusReader {
         conditions.add("c.tool = ?", ifSet: filter.tool)
         conditions.add("c.method = ?", ifSet: filter.method)
         if filter.errorsOnly { conditions.add("c.is_error = 1") }
-        conditions.add("c.status = ?", ifSet: filter.status)
+        conditions.add("c.status = ?", ifSet: filter.status?.rawValue)
         conditions.add("c.started_at >= ?", ifSet: filter.since)
         conditions.add("c.started_at < ?", ifSet: filter.until)
         conditions.add("c.id < ?", ifSet: filter.beforeID)
@@ -354,7 +356,11 @@ public final class ArgusReader {
     {
         var conditions = Conditions()
         conditions.add("run_id = ?", ifSet: run)
-        if excludeReplays && run == nil { conditions.add(Self.notReplayCondition) }
+        if excludeReplays && run == nil {
+            conditions.add(Self.notReplayCondition)
+            conditions.add(Self.notChaosCondition)  // injected faults are not the server's figures
+        }
+        if run == nil { conditions.add(Self.notMockCondition) }
         conditions.add("server = ?", ifSet: server)
         conditions.add("started_at >= ?", ifSet: since)
         let rows = try db.query("""

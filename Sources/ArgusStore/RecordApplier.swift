@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// Writes batches of `RecordOp`s into the schema, one transaction per batch.
 ///
@@ -11,6 +12,13 @@ final class RecordApplier {
     private var runServers: [LocalRunID: String] = [:]
 
     init() {}
+
+    /// A record names a run whose start this writer never saw: the recorder emits
+    /// `startRun` first, so this is a broken invariant, not a database failure.
+    struct UnknownRun: Error, CustomStringConvertible {
+        let run: LocalRunID
+        var description: String { "record for unknown run \(run)" }
+    }
 
     /// Local runs already written, and their database ids.
     var writtenRuns: [LocalRunID: Int64] { runIDs }
@@ -31,7 +39,7 @@ final class RecordApplier {
         var newCalls: [CallReference: Int64] = [:]
         func id(_ run: LocalRunID) throws -> Int64 {
             if let id = newRuns[run] ?? runIDs[run] { return id }
-            throw SQLiteError(code: 1, extendedCode: 1, message: "record for unknown run \(run)", sql: nil)
+            throw UnknownRun(run: run)
         }
 
         try db.execute("BEGIN IMMEDIATE")
@@ -163,6 +171,9 @@ final class RecordApplier {
                             SQLiteValue(st.lastError), .text(st.hookStats), .int(Int64(st.errorCount)),
                             .int(st.loadedAt), .int(st.updatedAt),
                         ])
+
+                case .fault(let f):
+                    try FaultWriting.insert(f, runID: try id(f.run), into: db)
                 }
             }
             for (runID, c) in counts {
@@ -174,7 +185,7 @@ final class RecordApplier {
             }
             for event in events {
                 try db.run("INSERT INTO recorder_events (ts, run_id, kind, message) VALUES (?, ?, ?, ?)", [
-                    .int(Clock.wallMicros()), event.run.flatMap { newRuns[$0] ?? runIDs[$0] }.map(SQLiteValue.int) ?? .null,
+                    .int(SystemClock.wallMicros()), event.run.flatMap { newRuns[$0] ?? runIDs[$0] }.map(SQLiteValue.int) ?? .null,
                     .text(event.kind), .text(event.message),
                 ])
             }

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +28,7 @@ public enum RunRequests {
     public static func insert(server: String? = nil, endingRun runID: Int64? = nil, label: String? = nil,
                               requestedBy: String, in db: SQLiteConnection) throws -> Int64 {
         try db.run("INSERT INTO run_requests (requested_at, server, run_id, label, requested_by) VALUES (?, ?, ?, ?, ?)",
-                   [.int(Clock.wallMicros()), SQLiteValue(server), SQLiteValue(runID), SQLiteValue(label), .text(requestedBy)])
+                   [.int(SystemClock.wallMicros()), SQLiteValue(server), SQLiteValue(runID), SQLiteValue(label), .text(requestedBy)])
         return db.lastInsertRowID
     }
 
@@ -50,10 +51,11 @@ public enum RunRequests {
 }
 
 extension RunSummary {
-    /// A `wrap` run that has not ended and whose argus process is alive: it can be split by hand.
+    /// A `wrap` run (or a `chaos` one: a wrap with faults) that has not ended and whose argus
+    /// process is alive: it can be split by hand.
     /// (A run whose process was killed without a word stays open in the database forever.)
     public var isLiveWrap: Bool {
-        guard kind == "wrap", endedAt == nil, let pid = argusPID, pid > 0 else { return false }
+        guard kind == "wrap" || kind == ArgusReader.chaosKind, endedAt == nil, let pid = argusPID, pid > 0 else { return false }
         return kill(pid_t(pid), 0) == 0 || errno == EPERM
     }
 }

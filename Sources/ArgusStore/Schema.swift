@@ -236,7 +236,24 @@ public enum Schema {
             ALTER TABLE runs ADD COLUMN args_key_id TEXT;
             ALTER TABLE runs ADD COLUMN args_sealed BLOB;
             """),
-        Migration(version: 9, name: "telemetry export status", sql: """
+        Migration(version: 9, name: "injected faults", sql: """
+            -- Faults argus injected (`argus wrap --faults`), each naming the request it hit. Argus's own
+            -- answer (error, is_error, empty, stale, a script's) is that call's response; response_seq is
+            -- set only for a server answer argus spoilt (malformed). A fault is never taken for the server's.
+            CREATE TABLE faults (
+                id INTEGER PRIMARY KEY,
+                run_id INTEGER NOT NULL,
+                request_seq INTEGER,
+                response_seq INTEGER,
+                ts INTEGER NOT NULL,
+                tool TEXT,
+                kind TEXT NOT NULL,
+                source TEXT NOT NULL,
+                detail TEXT
+            );
+            CREATE INDEX faults_run ON faults(run_id, request_seq);
+            """),
+        Migration(version: 10, name: "telemetry export status", sql: """
             -- One row per exporter in each argus process (OTLP): what it sent, dropped and why,
             -- for argus diagnose, the dashboard and /metrics. Updated every few seconds and at exit.
             CREATE TABLE export_status (

@@ -95,19 +95,19 @@ extension TimelineEntry {
         guard let message else { return body.map { Self.shorten($0) } ?? "" }
         let params = message["params"]
         switch method {
-        case "notifications/message":
+        case MCP.Method.logMessage:
             let level = params?["level"]?.stringValue ?? "info"
             let logger = params?["logger"]?.stringValue.map { " \($0):" } ?? ""
             let data = params?["data"].map { $0.stringValue ?? JSONWriter.string($0) } ?? ""
             return Self.shorten("[\(level)]\(logger) \(data)")
-        case "notifications/progress":
+        case MCP.Method.progress:
             var text = "progress " + (params?["progress"].map { JSONWriter.string($0) } ?? "?")
             if let total = params?["total"] { text += "/" + JSONWriter.string(total) }
             if let note = params?["message"]?.stringValue { text += ": " + note }
             return Self.shorten(text)
-        case "notifications/resources/updated":
+        case MCP.Method.resourceUpdated:
             return params?["uri"]?.stringValue ?? ""
-        case "notifications/cancelled":
+        case MCP.Method.cancelled:
             let id = params?["requestId"].map { JSONWriter.string($0) } ?? "?"
             return Self.shorten("request \(id)" + (params?["reason"]?.stringValue.map { ": \($0)" } ?? ""))
         default:

@@ -37,7 +37,15 @@ enum { LIMIT_NONE = 0, LIMIT_INSTRUCTIONS, LIMIT_TIME, LIMIT_MEMORY, LIMIT_PATTE
 /* The state that owns L (kept in the extra space of every lua_State). */
 static inline argus_lua *argus_of(lua_State *L) { return *(argus_lua **)lua_getextraspace(L); }
 
+/* limits.c */
 uint64_t argus_monotonic_ns(void);
+
+/* The allocator of every state: refuses to grow past the memory limit, or once the deadline passed. */
+void *argus_allocate(void *ud, void *ptr, size_t osize, size_t nsize);
+
+/* Around each protected call: the budgets afresh, the count hook on; then off again. */
+void argus_arm_limits(argus_lua *a);
+void argus_disarm_limits(argus_lua *a);
 
 /* Raises a Lua error marking a limit (the caller sees ARGUS_LUA_LIMIT). */
 int argus_limit_error(lua_State *L, int which, const char *message);
@@ -47,6 +55,17 @@ int argus_limit_error(lua_State *L, int which, const char *message);
  * instruction can call C that runs for seconds. Raises the time limit error. */
 void argus_charge(lua_State *L, uint64_t units);
 
+/* host.c: print and the argus table in the globals at `globals`. */
+void argus_install_host_api(lua_State *L, int globals);
+int argus_is_drop(lua_State *L, int index);
+/* Moves the records the hook call made (argus.log, …) into out->outputs as JSON, and clears them. */
+void argus_take_outputs(argus_lua *a, argus_lua_result *out);
+/* How many of the first `keep` bytes of s (which is longer) to keep so that no UTF-8 character is split. */
+size_t argus_utf8_prefix(const char *s, size_t keep);
+
+/* sandbox.c: freezes the globals (after init). */
+int argus_seal_globals(lua_State *L);
+
 /* pattern.c: string.find/match/gmatch/gsub with a step budget and the hook deadline. */
 void argus_install_patterns(lua_State *L, int string_table);
 
@@ -54,6 +73,8 @@ void argus_install_patterns(lua_State *L, int string_table);
 void argus_install_charged(lua_State *L);
 
 /* json.c */
+int argus_lua_json_encode(lua_State *L);   /* argus.json.encode */
+int argus_lua_json_decode(lua_State *L);   /* argus.json.decode */
 void argus_json_push(lua_State *L, const char *text, size_t length);   /* decodes or raises */
 char *argus_json_encode_dup(lua_State *L, int index);   /* malloc'ed, keys in table order, or raises */
 int argus_is_array(lua_State *L, int index);

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 /// A stdio MCP server for demos and tests. It speaks both protocol eras: the
@@ -9,12 +10,10 @@ import Foundation
 final class TestServer: @unchecked Sendable {
     static let name = "argus-test-server"
     static let version = "0.1.0"
-    static let handshakeVersions = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]
-    static let modernVersions = ["2026-07-28"]
-    static let versionMetaKey = "io.modelcontextprotocol/protocolVersion"
     /// 2026-07-28 results of these methods carry caching hints (`ttlMs`, `cacheScope`).
     static let cacheableMethods: Set<String> = [
-        "server/discover", "tools/list", "prompts/list", "resources/list", "resources/templates/list", "resources/read",
+        MCP.Method.serverDiscover, MCP.Method.toolsList, MCP.Method.promptsList, MCP.Method.resourcesList,
+        MCP.Method.resourceTemplatesList, MCP.Method.resourcesRead,
     ]
 
     private let output = Monitor()
@@ -24,11 +23,11 @@ final class TestServer: @unchecked Sendable {
     private var listeners: [String: JSONValue] = [:]
     private var waitingForClient: [String: (JSONValue) -> Void] = [:]
     private var nextServerRequestID = 1
-    private var randomState: UInt64
+    private var dice: SplitMix64
 
     init() {
         let seed = ProcessInfo.processInfo.environment["ARGUS_TEST_SEED"].flatMap(UInt64.init)
-        randomState = seed ?? UInt64(Date().timeIntervalSince1970 * 1e6)
+        dice = SplitMix64(seed: seed ?? UInt64(Date().timeIntervalSince1970 * 1e6))
     }
 
     func serve() {
@@ -75,7 +74,7 @@ final class TestServer: @unchecked Sendable {
             let waiter = state.locked { waitingForClient.removeValue(forKey: id) }
             waiter?(message)
         case .notification:
-            if envelope.method == "notifications/cancelled", let id = envelope.params?["requestId"] {
+            if envelope.method == MCP.Method.cancelled, let id = envelope.params?["requestId"] {
                 state.locked {
                     cancelled.insert(JSONWriter.string(id))
                     listeners.removeValue(forKey: JSONWriter.string(id))  // the client stopped listening
@@ -111,9 +110,9 @@ final class TestServer: @unchecked Sendable {
             waitingForClient[key] = { message in done.locked { answer = message; done.broadcast() } }
         }
         send(["jsonrpc": "2.0", "id": .string("srv-\(id)"), "method": .string(method), "params": params])
-        let deadline = Clock.monotonicNanos() + UInt64(timeout * 1e9)
+        let deadline = SystemClock.monotonicNanos() + UInt64(timeout * 1e9)
         return done.locked {
-            while answer == nil, Clock.monotonicNanos() < deadline { done.wait(untilMonotonicNanos: deadline) }
+            while answer == nil, SystemClock.monotonicNanos() < deadline { done.wait(untilMonotonicNanos: deadline) }
             return answer
         }
     }
@@ -124,21 +123,19 @@ final class TestServer: @unchecked Sendable {
 
     // MARK: subscriptions (2026-07-28)
 
-    static let subscriptionKey = "io.modelcontextprotocol/subscriptionId"
-
     /// Opens a stream: the acknowledgement first, then whatever `notifyListeners` sends, until the
     /// client cancels the request or `closeListeners` ends it. The request itself is never answered.
     private func listen(id: JSONValue, filter: JSONValue) {
         state.locked { listeners[JSONWriter.string(id)] = id }
-        notify("notifications/subscriptions/acknowledged", ["notifications": filter, "_meta": [Self.subscriptionKey: id]])
+        notify(MCP.Method.subscriptionAcknowledged, ["notifications": filter, "_meta": [MCP.MetaKey.subscriptionID: id]])
     }
 
     /// Sends a change notification on every open stream. Returns how many streams got it.
     func notifyListeners(uri: String) -> Int {
         let ids = state.locked { Array(listeners.values) }
         for id in ids {
-            notify("notifications/resources/updated", ["uri": .string(uri), "_meta": [Self.subscriptionKey: id]])
-            notify("notifications/tools/list_changed", ["_meta": [Self.subscriptionKey: id]])
+            notify(MCP.Method.resourceUpdated, ["uri": .string(uri), "_meta": [MCP.MetaKey.subscriptionID: id]])
+            notify(MCP.Method.toolListChanged, ["_meta": [MCP.MetaKey.subscriptionID: id]])
         }
         return ids.count
     }
@@ -149,27 +146,19 @@ final class TestServer: @unchecked Sendable {
             defer { listeners.removeAll() }
             return Array(listeners.values)
         }
-        for id in ids { notify("notifications/cancelled", ["requestId": id, "reason": .string(reason)]) }
+        for id in ids { notify(MCP.Method.cancelled, ["requestId": id, "reason": .string(reason)]) }
         return ids.count
     }
 
     func random() -> Double {
-        state.locked {
-            // splitmix64: small, seedable, good enough for a coin flip.
-            randomState &+= 0x9E37_79B9_7F4A_7C15
-            var z = randomState
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return Double(z >> 11) / Double(1 << 53)
-        }
+        state.locked { dice.nextUnit() }
     }
 
     // MARK: requests
 
     private func handle(_ request: Envelope) {
         guard let id = request.id, let method = request.method else { return }
-        let modern = request.meta?[Self.versionMetaKey] != nil
+        let modern = request.meta?[MCP.MetaKey.protocolVersion] != nil
         do {
             guard var result = try respond(to: method, params: request.params, id: id, modern: modern) else { return }
             if modern, case .object(var object) = result {
@@ -203,17 +192,17 @@ final class TestServer: @unchecked Sendable {
     /// The result for a request, or nil when no response must be sent (a cancelled call).
     private func respond(to method: String, params: JSONValue?, id: JSONValue, modern: Bool) throws -> JSONValue? {
         switch method {
-        case "initialize":
-            let requested = params?["protocolVersion"]?.stringValue ?? Self.handshakeVersions[0]
-            let version = Self.handshakeVersions.contains(requested) ? requested : Self.handshakeVersions[0]
+        case MCP.Method.initialize:
+            let requested = params?["protocolVersion"]?.stringValue ?? MCP.Version.latestHandshake
+            let version = MCP.Version.handshake.contains(requested) ? requested : MCP.Version.latestHandshake
             return ["protocolVersion": .string(version), "capabilities": Self.capabilities, "serverInfo": Self.serverInfo,
                     "instructions": "A test server for Argus. Try calculate, get_weather and echo."]
-        case "server/discover":
-            return ["supportedVersions": .array(Self.modernVersions.map(JSONValue.string)),
+        case MCP.Method.serverDiscover:
+            return ["supportedVersions": [.string(MCP.Version.stateless)],
                     "capabilities": Self.capabilities, "serverInfo": Self.serverInfo]
-        case "ping", "logging/setLevel":
+        case MCP.Method.ping, MCP.Method.setLoggingLevel:
             return [:]
-        case "tools/list":
+        case MCP.Method.toolsList:
             // Like most real servers, when asked: tools without annotations.
             if ProcessInfo.processInfo.environment["ARGUS_TEST_NO_ANNOTATIONS"] != nil {
                 return ["tools": .array(Tools.definitions.map { tool in
@@ -223,38 +212,38 @@ final class TestServer: @unchecked Sendable {
                 })]
             }
             return ["tools": .array(Tools.definitions)]
-        case "tools/call":
+        case MCP.Method.toolsCall:
             guard let name = params?["name"]?.stringValue else { throw RPCError(code: -32602, message: "missing tool name") }
             let arguments = params?["arguments"] ?? [:]
             if ProcessInfo.processInfo.environment["ARGUS_TEST_CRASH_ON_TOOL"] == name {
                 FileHandle.standardError.write(Data("crashing on \(name), as ARGUS_TEST_CRASH_ON_TOOL asks\n".utf8))
                 exit(70)
             }
-            let progressToken = params?["_meta"]?["progressToken"]
+            let progressToken = params?["_meta"]?[MCP.MetaKey.progressToken]
             let context = Tools.Context(server: self, requestID: id, progressToken: progressToken, modern: modern, params: params)
             return try Tools.call(name, arguments: arguments, context: context)
-        case "resources/list":
+        case MCP.Method.resourcesList:
             return ["resources": [["uri": "argus://test/readme", "name": "readme", "title": "About this server",
                                    "mimeType": "text/markdown"]]]
-        case "resources/templates/list":
+        case MCP.Method.resourceTemplatesList:
             return ["resourceTemplates": []]
-        case "resources/read":
+        case MCP.Method.resourcesRead:
             guard params?["uri"]?.stringValue == "argus://test/readme" else {
                 throw RPCError(code: -32002, message: "Resource not found")
             }
             return ["contents": [["uri": "argus://test/readme", "mimeType": "text/markdown",
                                   "text": "# argus-test-server\nA stdio MCP server used to demo and test Argus.\n"]]]
-        case "prompts/list":
+        case MCP.Method.promptsList:
             return ["prompts": [["name": "greeting", "description": "Greets someone by name",
                                  "arguments": [["name": "name", "description": "Who to greet", "required": true]]]]]
-        case "prompts/get":
+        case MCP.Method.promptsGet:
             guard params?["name"]?.stringValue == "greeting" else { throw RPCError(code: -32602, message: "Unknown prompt") }
             let who = params?["arguments"]?["name"]?.stringValue ?? "world"
             return ["description": "A greeting",
                     "messages": [["role": "user", "content": ["type": "text", "text": .string("Say hello to \(who).")]]]]
-        case "completion/complete":
+        case MCP.Method.complete:
             return ["completion": ["values": [], "hasMore": false]]
-        case "subscriptions/listen" where modern:
+        case MCP.Method.subscriptionsListen where modern:
             listen(id: id, filter: params?["notifications"] ?? [:])
             return nil
         default:

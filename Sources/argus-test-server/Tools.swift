@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 /// The test server's tools.
@@ -106,7 +107,7 @@ enum Tools {
                 "city": .string(city), "temperature_c": .int(Int(seed % 35) - 5),
                 "conditions": .string(conditions[Int(seed / 35 % UInt32(conditions.count))]),
                 "humidity": .int(Int(seed % 60) + 30),
-                "observed_at": .string(TimeFormat.iso8601(micros: Clock.wallMicros())),
+                "observed_at": .string(TimeFormat.iso8601(micros: SystemClock.wallMicros())),
             ]
             return text(JSONWriter.string(report), structured: report)
 
@@ -117,7 +118,7 @@ enum Tools {
             while Date().timeIntervalSince(start) * 1000 < Double(ms) {
                 if context.server.isCancelled(context.requestID) { return nil }
                 if let token = context.progressToken, step % 10 == 0 {
-                    context.server.notify("notifications/progress",
+                    context.server.notify(MCP.Method.progress,
                                           ["progressToken": token, "progress": .int(step / 10), "total": .int(ms / 100 + 1)])
                 }
                 Thread.sleep(forTimeInterval: min(0.01, Double(ms) / 1000))
@@ -146,13 +147,13 @@ enum Tools {
         case "progress_task":
             let steps = min(max(arguments["steps"]?.intValue ?? 3, 1), 100)
             let delay = Double(max(arguments["delay_ms"]?.intValue ?? 20, 0)) / 1000
-            context.server.notify("notifications/message",
+            context.server.notify(MCP.Method.logMessage,
                                   ["level": "info", "logger": "progress_task", "data": .string("starting \(steps) steps")])
             for step in 1...steps {
                 if context.server.isCancelled(context.requestID) { return nil }
                 Thread.sleep(forTimeInterval: delay)
                 if let token = context.progressToken {
-                    context.server.notify("notifications/progress",
+                    context.server.notify(MCP.Method.progress,
                                           ["progressToken": token, "progress": .int(step), "total": .int(steps),
                                            "message": .string("step \(step) of \(steps)")])
                 }
@@ -163,7 +164,7 @@ enum Tools {
             if context.modern {
                 return text("2026-07-28 has no server-to-client requests", isError: true)
             }
-            guard let answer = context.server.askClient("roots/list", [:]) else {
+            guard let answer = context.server.askClient(MCP.Method.rootsList, [:]) else {
                 return text("The client did not answer roots/list", isError: true)
             }
             if let error = answer["error"] { return text("roots/list failed: \(error)", isError: true) }
@@ -173,7 +174,7 @@ enum Tools {
         case "emit":
             if let line = arguments["stderr"]?.stringValue { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             if let data = arguments["notify"]?.stringValue {
-                context.server.notify("notifications/message", ["level": "info", "logger": "emit", "data": .string(data)])
+                context.server.notify(MCP.Method.logMessage, ["level": "info", "logger": "emit", "data": .string(data)])
             }
             if let message = arguments["error"]?.stringValue { throw TestServer.RPCError(code: -32000, message: message) }
             let result = arguments["result"] ?? ""
@@ -222,7 +223,7 @@ enum Tools {
     }
 
     static func question(_ action: String, _ n: Int) -> JSONValue {
-        ["method": "elicitation/create",
+        ["method": .string(MCP.Method.elicit),
          "params": ["message": .string("Question \(n): really \(action)?"),
                     "requestedSchema": ["type": "object", "properties": ["confirm": ["type": "boolean"]], "required": ["confirm"]]]]
     }
@@ -235,7 +236,7 @@ enum Tools {
         let questions = min(max(arguments["questions"]?.intValue ?? 1, 1), 5)
         if !context.modern {
             for n in 1...questions {
-                guard let answer = context.server.askClient("elicitation/create", question(action, n)["params"] ?? [:]),
+                guard let answer = context.server.askClient(MCP.Method.elicit, question(action, n)["params"] ?? [:]),
                       answer["result"]?["action"]?.stringValue == "accept"
                 else { return text("Not confirmed: \(action)", structured: ["confirmed": false]) }
             }

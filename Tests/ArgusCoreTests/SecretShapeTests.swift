@@ -183,22 +183,11 @@ import Testing
 /// The automaton against a naive search, on random needles and texts over a small
 /// alphabet (so needles overlap, nest and share prefixes and suffixes).
 @Suite struct NeedleMatcherTests {
-    struct SplitMix {
-        var state: UInt64
-        mutating func next(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
-    }
-
     @Test func findsTheLongestNeedleEndingAtEveryPosition() {
-        var random = SplitMix(state: 42)
+        var random = SplitMix64(seed: 42)
         for _ in 0..<300 {
-            let needles = (0..<(1 + random.next(12))).map { _ in (0..<(1 + random.next(6))).map { _ in UInt8(97 + random.next(3)) } }
-            let text = (0..<random.next(80)).map { _ in UInt8(97 + random.next(3)) }
+            let needles = (0..<(1 + random.next(below: 12))).map { _ in (0..<(1 + random.next(below: 6))).map { _ in UInt8(97 + random.next(below: 3)) } }
+            let text = (0..<random.next(below: 80)).map { _ in UInt8(97 + random.next(below: 3)) }
             let matcher = NeedleMatcher(needles.enumerated().map { .init(bytes: $1, label: "\($0)") })
             var found: [NeedleMatcher.Match] = []
             text.withUnsafeBufferPointer { matcher.matches(in: $0, into: &found) }
@@ -214,10 +203,10 @@ import Testing
 
 extension NeedleMatcherTests {
     @Test func aSingleValueSearchCoversEveryOccurrence() {
-        var random = SplitMix(state: 7)
+        var random = SplitMix64(seed: 7)
         for _ in 0..<500 {
-            let needle = (0..<(1 + random.next(5))).map { _ in UInt8(97 + random.next(2)) }
-            let text = (0..<random.next(60)).map { _ in UInt8(97 + random.next(2)) }
+            let needle = (0..<(1 + random.next(below: 5))).map { _ in UInt8(97 + random.next(below: 2)) }
+            let text = (0..<random.next(below: 60)).map { _ in UInt8(97 + random.next(below: 2)) }
             var expected: [Range<Int>] = []
             for start in 0..<max(text.count - needle.count + 1, 0) where Array(text[start..<(start + needle.count)]) == needle {
                 let occurrence = start..<(start + needle.count)

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 import Testing
 @testable import ArgusDashboard

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 import Testing
 
@@ -153,7 +154,7 @@ import Testing
             if let address = entry.pointee.ifa_addr, Int32(address.pointee.sa_family) == AF_INET, !Loopback.isLoopback(address: address) {
                 var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
                 if getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
-                    return String(cString: host)
+                    return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 }
             }
             cursor = entry.pointee.ifa_next

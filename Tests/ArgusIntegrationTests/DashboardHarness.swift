@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 /// A minimal HTTP/1.1 client over a raw socket, so tests control every header (Host, Origin).

@@ -71,28 +71,29 @@ import Testing
         var lines: [String] = []
         let host = ScriptHost(specs: [ScriptSpec(path: path)], options: .init(server: "s", argusPID: 1),
                               report: { lines.append($0) })
+        let body = #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"email":"ada@example.com"}}"#
         let request = HookCall(phase: .request, run: 1, server: "s", direction: .clientToServer, method: "tools/call",
-                               tool: "lookup", startedAt: 0,
-                               requestBody: #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"email":"ada@example.com"}}"#)
+                               tool: "lookup", startedAt: 0, requestBody: body)
+        let message = RedactableMessage(try #require(JSONParser.parse(body).objectValue), text: body)
         #expect(host.hasRedactors)
-        #expect(host.redact(request) { _ in } == .failed(script: "mask"))
+        #expect(host.redact(request, message: message) { _ in } == .failed(script: "mask"))
         Thread.sleep(forTimeInterval: 0.01)  // a new modification time
         files.write("mask.lua", Self.masker)
         host.reloadChangedScripts()
         #expect(lines.last?.contains("script mask loaded") == true, "\(lines)")
-        guard case .replace(let parts) = host.redact(request, emit: { _ in }) else {
+        guard case .replace(let redacted) = host.redact(request, message: message, emit: { _ in }) else {
             Issue.record("the fixed script did not redact")
             return
         }
-        #expect(parts["params"]?["email"] == "[email]")
+        #expect(redacted.object["params"]?["email"] == "[email]")
     }
 
     @Test func whatCountsAsMentioningRedact() {
-        #expect(ScriptHost.mayRedact("function redact(call) end"))
-        #expect(ScriptHost.mayRedact("redact = function(call) end"))
-        #expect(ScriptHost.mayRedact("_G['redact'] = f"))
-        #expect(ScriptHost.mayRedact("-- redact e-mails\nfunction on_call() end end"))
-        #expect(!ScriptHost.mayRedact("function on_call(call) argus.log(argus.redact.hash(call.tool)) end"))
-        #expect(!ScriptHost.mayRedact("local redacted = 1; local unredact = 2; M:redact()"))
+        #expect(LoadedScript.mayRedact("function redact(call) end"))
+        #expect(LoadedScript.mayRedact("redact = function(call) end"))
+        #expect(LoadedScript.mayRedact("_G['redact'] = f"))
+        #expect(LoadedScript.mayRedact("-- redact e-mails\nfunction on_call() end end"))
+        #expect(!LoadedScript.mayRedact("function on_call(call) argus.log(argus.redact.hash(call.tool)) end"))
+        #expect(!LoadedScript.mayRedact("local redacted = 1; local unredact = 2; M:redact()"))
     }
 }

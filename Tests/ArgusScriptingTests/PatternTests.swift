@@ -85,7 +85,7 @@ func quoted(_ s: String) -> String {
     @Test func matchesLuaOnRandomPatterns() throws {
         let reference = ReferenceLua()
         let lua = try #require(LuaScript())
-        var rng = SplitMix(seed: 20261121)
+        var rng = SplitMix64(seed: 20261121)
         let subjectAlphabet = Array("ab(). %-[]x1^$")
         let tokens = [".", "a", "b", "x", "%a", "%d", "%s", "%w", "%W", "%p", "%.", "%%", "[ab]", "[^a]", "[a-c]", "[%d.]",
                       "*", "+", "-", "?", "(", ")", "()", "%b()", "%f[%a]", "%f[%W]", "^", "$", "%1", "%2", "[", "]", "%",
@@ -105,17 +105,5 @@ func quoted(_ s: String) -> String {
             }
         }
         #expect(disagreements.isEmpty, "\(disagreements.prefix(10).joined(separator: "\n"))")
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

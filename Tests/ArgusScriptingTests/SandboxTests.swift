@@ -7,6 +7,21 @@ func sandbox(_ limits: ScriptLimits = ScriptLimits()) throws -> LuaScript {
     try #require(LuaScript(limits: limits))
 }
 
+extension LuaScript {
+    /// A hook call whose `call` and `ctx` hold strings, through the record path the host uses.
+    func call(_ hook: String, call: KeyValuePairs<StaticString, String>, requestBody: String?, responseBody: String?,
+              context: KeyValuePairs<StaticString, String>) -> HookOutcome {
+        self.call(hook, record: LuaRecord(call), requestBody: requestBody, responseBody: responseBody, context: LuaRecord(context))
+    }
+}
+
+extension LuaRecord {
+    init(_ fields: KeyValuePairs<StaticString, String>) {
+        self.init()
+        for (key, value) in fields { add(key, value) }
+    }
+}
+
 @Suite struct SandboxTests {
     @Test(arguments: ["os", "io", "require", "debug", "package", "dofile", "loadfile", "string.dump", "module"])
     func dangerousThingsAreAbsent(_ name: String) throws {

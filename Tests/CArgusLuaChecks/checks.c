@@ -142,13 +142,13 @@ static void hooks(void) {
     size_t m = field(ctx, 's', "phase", "response", 8);
     const char *request = "{\"jsonrpc\":\"2.0\",\"id\":1,\"params\":{\"secret\":\"s\"}}";
     const char *response = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"ok\":true}}";
-    argus_lua_call_records(lua, "on_call", NULL, (argus_lua_record){call, n}, request, strlen(request), response,
-                           strlen(response), (argus_lua_record){ctx, m}, &r);
+    argus_lua_call(lua, "on_call", NULL, (argus_lua_record){call, n}, request, strlen(request), response,
+                   strlen(response), (argus_lua_record){ctx, m}, &r);
     check("a record with invalid JSON", &r, ARGUS_LUA_ERROR, "invalid JSON");
     argus_lua_result_free(&r);
     n -= 6 + 6 + 1; /* without the broken field */
-    argus_lua_call_records(lua, "on_call", NULL, (argus_lua_record){call, n}, request, strlen(request), response,
-                           strlen(response), (argus_lua_record){ctx, m}, &r);
+    argus_lua_call(lua, "on_call", NULL, (argus_lua_record){call, n}, request, strlen(request), response,
+                   strlen(response), (argus_lua_record){ctx, m}, &r);
     check("on_call with records", &r, ARGUS_LUA_OK, "[\"xray\",{\"secret\":\"s\"},{\"ok\":true},\"response\"]");
     argus_lua_result_free(&r);
     /* Fixed-size values shorter than their type, at the very end of a record. */
@@ -158,22 +158,25 @@ static void hooks(void) {
     k += field(shortened + k, 'i', "i", "", 0);
     unsigned char *exact = malloc(k);
     memcpy(exact, shortened, k);
-    argus_lua_call_records(lua, "on_call", NULL, (argus_lua_record){exact, k}, NULL, 0, NULL, 0,
-                           (argus_lua_record){exact, k}, &r);
+    argus_lua_call(lua, "on_call", NULL, (argus_lua_record){exact, k}, NULL, 0, NULL, 0,
+                   (argus_lua_record){exact, k}, &r);
     check("short fixed-size fields", &r, ARGUS_LUA_OK, NULL);
     argus_lua_result_free(&r);
     free(exact);
     free(shortened);
-    argus_lua_call(lua, "later", NULL, NULL, NULL, 0, NULL, 0, NULL, &r);
+    argus_lua_record none = {NULL, 0};
+    argus_lua_call(lua, "later", NULL, none, NULL, 0, NULL, 0, none, &r);
     check("a call read after its hook", &r, ARGUS_LUA_ERROR, "read after its hook returned");
     argus_lua_result_free(&r);
-    argus_lua_call(lua, "redact", NULL, "{\"tool\":\"xray\"}", request, strlen(request), NULL, 0, "{\"phase\":\"request\"}", &r);
+    size_t tool = field(call, 's', "tool", "xray", 4), phase = field(ctx, 's', "phase", "request", 7);
+    argus_lua_call(lua, "redact", NULL, (argus_lua_record){call, tool}, request, strlen(request), NULL, 0,
+                   (argus_lua_record){ctx, phase}, &r);
     check("redact", &r, ARGUS_LUA_OK, "[x]");
     argus_lua_result_free(&r);
-    argus_lua_call(lua, "mutate_replay", "{\"a\":1}", "{}", NULL, 0, NULL, 0, NULL, &r);
+    argus_lua_call(lua, "mutate_replay", "{\"a\":1}", none, NULL, 0, NULL, 0, none, &r);
     check("mutate_replay", &r, ARGUS_LUA_OK, "\"n\":7");
     argus_lua_result_free(&r);
-    argus_lua_call(lua, "missing", NULL, "{}", NULL, 0, NULL, 0, NULL, &r);
+    argus_lua_call(lua, "missing", NULL, none, NULL, 0, NULL, 0, none, &r);
     check("a missing hook", &r, ARGUS_LUA_MISSING, NULL);
     argus_lua_result_free(&r);
     argus_lua_eval(lua, "leaked = 1", &r);

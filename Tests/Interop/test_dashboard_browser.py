@@ -68,8 +68,12 @@ def browser():
 
 
 def wait(driver, condition, timeout=15):
+    """Polls `condition` until it is truthy. The live feed re-renders tables while a condition
+    reads them, so an element that went stale means "not yet", not a failure."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition)
+    return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                         ignored_exceptions=[StaleElementReferenceException]).until(condition)
 
 
 def shot(driver, name):

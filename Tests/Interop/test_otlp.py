@@ -328,3 +328,51 @@ def test_without_a_flag_the_bytes_are_forwarded_unchanged(argus, test_server, db
     receiver.stop()
     [request] = query(db, "SELECT body FROM messages WHERE method = 'tools/call' AND kind = 'request'")
     assert "traceparent" not in request["body"]
+
+
+def test_a_remote_server_session_exports_over_tcp_with_the_servers_address(argus, db):
+    """argus wrap --url: the same spans and metrics, with network.transport=tcp and the server's
+    address and port from the URL; injection reaches the remote server too."""
+    from test_remote import HTTPServer
+
+    server = HTTPServer()
+    receiver = OTLPReceiver()
+
+    async def body(client):
+        await client.call_tool("echo", {"text": "over http"})
+        return await client.call_tool("fail", {"reason": "on purpose"})
+
+    params = StdioServerParameters(command=argus, args=["wrap", "--db", str(db), "--url", server.url,
+                                                        "--otlp-endpoint", receiver.endpoint, "--otlp-inject"],
+                                   env={**os.environ, **FAST_EXPORT})
+    try:
+        failed = session(params, body)
+        assert failed.is_error
+        receiver.wait_for(lambda r: len(by_name_or_empty(r.spans(), "tools/call echo")) == 2
+                          and len(by_name_or_empty(r.spans(), "tools/call fail")) == 2)
+        receiver.wait_for(lambda r: "mcp.client.operation.duration" in r.metrics())
+        spans, metrics = receiver.spans(), receiver.metrics()
+    finally:
+        receiver.stop()
+        server.stop()
+
+    [echo_server] = by_name(spans, "tools/call echo", SERVER)
+    [echo_client] = by_name(spans, "tools/call echo", CLIENT)
+    for span in (echo_server, echo_client):
+        a = span["attributes"]
+        assert a["network.transport"] == "tcp"
+        assert a["server.address"] == "127.0.0.1" and a["server.port"] == server.port
+        assert a["argus.server.name"] == "127.0.0.1"
+    [call] = query(db, "SELECT id FROM calls WHERE tool = 'echo'")
+    assert echo_server["attributes"]["argus.call.id"] == call["id"]
+    [fail_server] = by_name(spans, "tools/call fail", SERVER)
+    assert fail_server["attributes"]["error.type"] == "tool_error" and fail_server["status_code"] == STATUS_ERROR
+
+    # The request went to the remote server with Argus's CLIENT span as its parent.
+    [request] = query(db, "SELECT body FROM messages WHERE method = 'tools/call' AND kind = 'request' AND body LIKE '%over http%'")
+    _, trace_id, span_id, _ = json.loads(request["body"])["params"]["_meta"]["traceparent"].split("-")
+    assert (echo_client["trace_id"], echo_client["span_id"]) == (trace_id, span_id)
+
+    _, _, points = metrics["mcp.client.operation.duration"]
+    echo = [attrs for attrs, _ in points if attrs.get("gen_ai.tool.name") == "echo"]
+    assert echo and echo[0]["network.transport"] == "tcp" and echo[0]["server.address"] == "127.0.0.1"

@@ -1,7 +1,7 @@
 "use strict";
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const { duration, percent, num, clock, plural, callName, clientText, short, changeText } = require("./load.js").load("format.js");
+const { duration, percent, num, clock, plural, callName, clientText, short, changeText, mockedFrom } = require("./load.js").load("format.js");
 
 test("durations read in the unit that suits them", () => {
   assert.equal(duration(null), "–");
@@ -38,6 +38,11 @@ test("names, plurals and clients", () => {
   assert.equal(clientText({ kind: "wrap", client: { name: "claude-code", version: "1.2" } }), "claude-code 1.2");
   assert.equal(clientText({ kind: "replay", client: { name: "claude-code", version: null } }), "argus replay, as claude-code");
   assert.equal(clientText({ kind: "replay", client: null }), "argus replay");
+});
+
+test("a mocked call says it was answered from a recording", () => {
+  assert.equal(mockedFrom({ run_kind: "mock", replay_of: 12 }), "argus mock, from recorded call 12");
+  assert.equal(mockedFrom({ run_kind: "mock", replay_of: null }), "argus mock (no recorded answer)");
 });
 
 test("a replay's differences read as one line each, long values cut", () => {

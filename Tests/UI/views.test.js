@@ -37,3 +37,16 @@ test("a counter shows its total, a gauge its last value, a histogram its median"
   assert.match(gauge.hint, /^last of 3 samples/);
   assert.equal(metricSummary({ name: "t", kind: "histogram", script: "w", p50: 12, count: 1, samples: [] }).value, (12).toLocaleString());
 });
+
+test("an injected call says whose outcome it shows", () => {
+  const { faultDescription, faultLabel, verdictTone } = require("./load.js").load("format.js", "verdicts.js");
+  assert.equal(faultLabel(null), null);
+  assert.equal(faultLabel({ kind: "timeout" }), "injected: timeout");
+  const answered = faultDescription({ kind: "error", source: "faults[0]", detail: "not sent to the server", answered_by_argus: true });
+  assert.match(answered, /^Argus injected this fault: error \(faults\[0\]; not sent to the server\)\. The outcome shown is argus's/);
+  assert.match(faultDescription({ kind: "latency", source: "faults[1]", detail: null, answered_by_argus: false }), /the server's, delivered late/);
+  assert.match(faultDescription({ kind: "malformed", source: "s", answered_by_argus: false }), /did not reach the client whole/);
+  assert.equal(verdictTone("failure"), "err");
+  assert.equal(verdictTone("warning"), "warn");
+  assert.equal(verdictTone("info"), "muted");
+});

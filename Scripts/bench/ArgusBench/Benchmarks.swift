@@ -2,6 +2,7 @@ import ArgusCore
 import ArgusProxy
 import ArgusScripting
 import ArgusStore
+import ArgusSystem
 import CLua
 import Foundation
 
@@ -37,10 +38,10 @@ enum LatencyBench {
                 let request = toolCall(id: i)
                 for k in 0..<3 {
                     let index = (k + i) % 3  // rotate the order
-                    let start = Clock.monotonicNanos()
+                    let start = SystemClock.monotonicNanos()
                     peers[index].send(request)
                     _ = peers[index].readLine()
-                    if i >= warmup { times[index].append(Double(Clock.monotonicNanos() - start) / 1000) }
+                    if i >= warmup { times[index].append(Double(SystemClock.monotonicNanos() - start) / 1000) }
                 }
             }
             for peer in peers { peer.close() }
@@ -76,10 +77,10 @@ enum LargeMessageBench {
             for i in 0..<(rounds + 2) {
                 let request = toolCall(id: i, payload: payload)
                 for (peer, isProxy) in (i % 2 == 0 ? [(direct, false), (proxied, true)] : [(proxied, true), (direct, false)]) {
-                    let start = Clock.monotonicNanos()
+                    let start = SystemClock.monotonicNanos()
                     peer.send(request)
                     _ = peer.readLine()
-                    let ms = Double(Clock.monotonicNanos() - start) / 1e6
+                    let ms = Double(SystemClock.monotonicNanos() - start) / 1e6
                     if i >= 2 { if isProxy { proxiedTimes.append(ms) } else { directTimes.append(ms) } }
                 }
             }
@@ -112,7 +113,7 @@ enum RecorderBench {
         do {
             let db = try ArgusDatabase.openForWriting(path: baselineDB)
             try db.run("INSERT INTO runs (server_name, command, started_at) VALUES ('b', 'b', 0)")
-            let start = Clock.monotonicNanos()
+            let start = SystemClock.monotonicNanos()
             var i = 0
             while i < calls {
                 try db.execute("BEGIN")
@@ -129,7 +130,7 @@ enum RecorderBench {
                 }
                 try db.execute("COMMIT")
             }
-            baselineRate = Double(calls) / (Double(Clock.monotonicNanos() - start) / 1e9)
+            baselineRate = Double(calls) / (Double(SystemClock.monotonicNanos() - start) / 1e9)
         } catch {
             print("baseline failed: \(error)")
             return
@@ -168,20 +169,20 @@ enum RecorderBench {
         let pipeline = RecordingPipeline(config: config, options: .init(databasePath: temporaryDatabase()), report: { print($0) },
                                          makeHooks: makeHooks)
         pipeline.start(serverPID: nil)
-        let start = Clock.monotonicNanos()
+        let start = SystemClock.monotonicNanos()
         for i in 0..<calls {
             if let pace = pacePerSecond {
                 // Sleep until this call is due (in ~1 ms steps): a spinning producer would
                 // take a whole CPU from the pipeline it is measuring.
                 let due = start + UInt64(i) * 1_000_000_000 / UInt64(pace)
-                let now = Clock.monotonicNanos()
-                if due > now + 200_000 { Clock.sleep(seconds: Double(due - now) / 1e9) }
+                let now = SystemClock.monotonicNanos()
+                if due > now + 200_000 { SystemClock.sleep(seconds: Double(due - now) / 1e9) }
             }
-            requests[i % 1000].withUnsafeBytes { pipeline.record(.clientToServer, $0, at: Clock.now()) }
-            responses[i % 1000].withUnsafeBytes { pipeline.record(.serverToClient, $0, at: Clock.now()) }
+            requests[i % 1000].withUnsafeBytes { pipeline.record(.clientToServer, $0, at: SystemClock.now()) }
+            responses[i % 1000].withUnsafeBytes { pipeline.record(.serverToClient, $0, at: SystemClock.now()) }
         }
         let stats = pipeline.finish(reason: .clientEOF, detail: nil, exitStatus: 0, timeoutSeconds: 60)
-        let seconds = Double(Clock.monotonicNanos() - start) / 1e9
+        let seconds = Double(SystemClock.monotonicNanos() - start) / 1e9
         return (Double(calls) / seconds, pipeline.rawQueueHighWaterBytes, stats.queueHighWaterBytes, stats.opsWritten)
     }
 }
@@ -197,10 +198,10 @@ enum StartupBench {
         for i in 0..<(runs + 3) {
             for isProxy in (i % 2 == 0 ? [false, true] : [true, false]) {
                 let command = isProxy ? [bin + "/argus", "wrap", "--db", db, "--"] + server : server
-                let start = Clock.monotonicNanos()
+                let start = SystemClock.monotonicNanos()
                 guard let peer = try? Peer(command) else { continue }
                 _ = peer.readLine()
-                let ms = Double(Clock.monotonicNanos() - start) / 1e6
+                let ms = Double(SystemClock.monotonicNanos() - start) / 1e6
                 peer.close()
                 if i >= 3 { if isProxy { proxied.append(ms) } else { direct.append(ms) } }
             }
@@ -227,12 +228,12 @@ enum RecorderCPUBench {
         var ops = 0
         let config = RecorderConfig(serverName: "bench", launch: LaunchSpec(command: "bench", args: [], cwd: "/", envNames: []))
         let recorder = SessionRecorder(config: config) { _ in ops += 1 }
-        let start = Clock.monotonicNanos()
+        let start = SystemClock.monotonicNanos()
         for i in 0..<calls {
-            recorder.ingest(.clientToServer, requests[i % 1000], at: Clock.now())
-            recorder.ingest(.serverToClient, responses[i % 1000], at: Clock.now())
+            recorder.ingest(.clientToServer, requests[i % 1000], at: SystemClock.now())
+            recorder.ingest(.serverToClient, responses[i % 1000], at: SystemClock.now())
         }
-        let seconds = Double(Clock.monotonicNanos() - start) / 1e9
+        let seconds = Double(SystemClock.monotonicNanos() - start) / 1e9
         print("recorder-cpu: \(Int(Double(calls) / seconds)) calls/s on one thread (\(fmt(seconds * 1e6 / Double(calls), 2)) µs per call), \(ops) ops")
     }
 }
@@ -249,9 +250,9 @@ enum HookBench {
         func measure(_ iterations: Int, _ body: () -> Void) -> Double {
             var samples: [Double] = []
             for _ in 0..<rounds {
-                let start = Clock.monotonicNanos()
+                let start = SystemClock.monotonicNanos()
                 for _ in 0..<iterations { body() }
-                samples.append(Double(Clock.monotonicNanos() - start) / Double(iterations) / 1000)
+                samples.append(Double(SystemClock.monotonicNanos() - start) / Double(iterations) / 1000)
             }
             return samples.median
         }
@@ -273,7 +274,7 @@ enum HookBench {
         let response = #"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"\#(filler) token 0123456789abcdef0123456789abcdef01234567"}]}}"#
         func call(_ phase: HookPhase) -> HookCall {
             HookCall(phase: phase, run: 1, server: "bench", direction: .clientToServer, method: "tools/call", tool: "fetch",
-                     requestID: "7", requestSeq: 1, startedAt: Clock.wallMicros(), latencyMicros: 1200, status: .ok,
+                     requestID: "7", requestSeq: 1, startedAt: SystemClock.wallMicros(), latencyMicros: 1200, status: .ok,
                      bytesIn: request.utf8.count, bytesOut: response.utf8.count, requestBody: request, responseBody: response)
         }
         let dir = NSTemporaryDirectory() + "argus-hookbench"
@@ -286,11 +287,15 @@ enum HookBench {
 
         let redactor = ScriptHost(specs: [ScriptSpec(path: redactorPath)], options: .init(server: "bench", argusPID: 0), report: { print($0) })
         let requestPhase = call(.request), responsePhase = call(.response)
+        func message(_ text: String) -> RedactableMessage {
+            RedactableMessage((try? JSONParser.parse(text))?.objectValue ?? [:], text: text)
+        }
+        let requestMessage = message(request), responseMessage = message(response)
         var verdicts = 0
         let redactCalls = options.int("redact-calls", n / 10)
         let redact = measure(redactCalls) {
-            if case .replace = redactor.redact(requestPhase, emit: { _ in }) { verdicts += 1 }
-            if case .replace = redactor.redact(responsePhase, emit: { _ in }) { verdicts += 1 }
+            if case .replace = redactor.redact(requestPhase, message: requestMessage, emit: { _ in }) { verdicts += 1 }
+            if case .replace = redactor.redact(responsePhase, message: responseMessage, emit: { _ in }) { verdicts += 1 }
         }
         if options.values["verbose"] != nil { print(redactor.statuses().map(\.hookStats)) }
 
@@ -316,23 +321,8 @@ enum ReplayBench {
         let home = (db as NSString).deletingLastPathComponent + "/home"
         setenv("ARGUS_HOME", home, 1)  // the bench's key stays out of ~/.argus
 
-        // Record the session as a client would.
-        let initialize = Array(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#.utf8) + [0x0A]
-        let initialized = Array(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8) + [0x0A]
-        let list = Array(#"{"jsonrpc":"2.0","id":"l","method":"tools/list"}"#.utf8) + [0x0A]
-        func echo(_ i: Int) -> [UInt8] {
-            Array(#"{"jsonrpc":"2.0","id":\#(i + 1),"method":"tools/call","params":{"name":"echo","arguments":{"message":"call \#(i) of the suite"}}}"#.utf8) + [0x0A]
-        }
         do {
-            let recorder = try Peer([bin + "/argus", "wrap", "--db", db, "--", server])
-            recorder.send(initialize + initialized + list)
-            _ = recorder.readLine()
-            _ = recorder.readLine()
-            for i in 0..<calls {
-                recorder.send(echo(i))
-                _ = recorder.readLine()
-            }
-            recorder.close()
+            try recordEchoSession(calls: calls, database: db)
         } catch {
             fatalError("cannot record: \(error)")
         }
@@ -342,22 +332,22 @@ enum ReplayBench {
         // Argus: the whole `argus test` process, server start included.
         var warm: [Double] = []
         for _ in 0..<3 {
-            let start = Clock.monotonicNanos()
+            let start = SystemClock.monotonicNanos()
             let status = shell([bin + "/argus", "test", "--db", db, "--suite", suite])
-            warm.append(Double(Clock.monotonicNanos() - start) / 1e9)
+            warm.append(Double(SystemClock.monotonicNanos() - start) / 1e9)
             guard status == 0 else { fatalError("argus test failed with status \(status)") }
         }
 
         // Baseline: a fresh server per call, timed from spawn to the answer (its exit is not counted).
         var spent: UInt64 = 0
         for i in 0..<baselineCalls {
-            let start = Clock.monotonicNanos()
+            let start = SystemClock.monotonicNanos()
             guard let peer = try? Peer([server]) else { fatalError("cannot start \(server)") }
             peer.send(initialize + initialized)
             _ = peer.readLine()
             peer.send(echo(i))
             _ = peer.readLine()
-            spent += Clock.monotonicNanos() - start
+            spent += SystemClock.monotonicNanos() - start
             kill(peer.process.processIdentifier, SIGKILL)  // not waiting out the server's graceful exit keeps the bench short
             peer.close()
         }
@@ -371,6 +361,28 @@ enum ReplayBench {
         print("| baseline: start the server for each call, spawn to answer (\(baselineCalls) calls measured) | \(fmt(baseline, 2)) | \(fmt(perCall * 1000, 3)) |")
         print("")
         print("Runs of `argus test`: \(warm.map { fmt($0, 2) }.joined(separator: ", ")) s. Target: ≤ 5 s.")
+    }
+
+    static let initialize = Array(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#.utf8) + [0x0A]
+    static let initialized = Array(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8) + [0x0A]
+
+    static func echo(_ i: Int) -> [UInt8] {
+        Array(#"{"jsonrpc":"2.0","id":\#(i + 1),"method":"tools/call","params":{"name":"echo","arguments":{"message":"call \#(i) of the suite"}}}"#.utf8) + [0x0A]
+    }
+
+    /// Records, as a client would, a session of argus-test-server with `calls` distinct `echo` calls (run 1 of `database`).
+    static func recordEchoSession(calls: Int, database: String) throws {
+        let bin = binDirectory()
+        let list = Array(#"{"jsonrpc":"2.0","id":"l","method":"tools/list"}"#.utf8) + [0x0A]
+        let recorder = try Peer([bin + "/argus", "wrap", "--db", database, "--", bin + "/argus-test-server"])
+        recorder.send(initialize + initialized + list)
+        _ = recorder.readLine()
+        _ = recorder.readLine()
+        for i in 0..<calls {
+            recorder.send(echo(i))
+            _ = recorder.readLine()
+        }
+        recorder.close()
     }
 
     /// Runs a command to completion with its output discarded; returns its status.

@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// `argus-bench generate --calls N --db PATH`: a recording of N calls made
@@ -14,9 +15,9 @@ enum Generator {
     static func run(_ options: Options) {
         let calls = options.int("calls", 1_000_000)
         let path = options.string("db", temporaryDatabase())
-        let start = Clock.monotonicNanos()
+        let start = SystemClock.monotonicNanos()
         generate(calls: calls, path: path)
-        print("generated \(calls) calls in \(path) in \(fmt(Double(Clock.monotonicNanos() - start) / 1e9)) s")
+        print("generated \(calls) calls in \(path) in \(fmt(Double(SystemClock.monotonicNanos() - start) / 1e9)) s")
     }
 
     static func generate(calls: Int, path: String) {
@@ -25,7 +26,7 @@ enum Generator {
         let perServer = calls / servers.count
         var random = SplitMix(seed: 7)
         let day: Int64 = 86_400_000_000
-        let base = Clock.wallMicros() - 30 * day
+        let base = SystemClock.wallMicros() - 30 * day
         for (s, server) in servers.enumerated() {
             let config = RecorderConfig(serverName: server, launch: LaunchSpec(command: "mcp-server-\(server)", args: ["--stdio"],
                                                                              cwd: "/srv", envNames: ["PATH", "HOME"]),
@@ -147,9 +148,9 @@ enum DashboardBench {
         let path = options.string("db", ".build-bench/dashboard-\(calls).db")
         let bin = binDirectory()
         if !FileManager.default.fileExists(atPath: path) || (try? ArgusReader(path: path).db.scalarInt("SELECT COUNT(*) FROM calls")) ?? 0 < Int64(calls) * 9 / 10 {
-            let start = Clock.monotonicNanos()
+            let start = SystemClock.monotonicNanos()
             Generator.generate(calls: calls, path: path)
-            FileHandle.standardError.write(Data("generated \(calls) calls in \(fmt(Double(Clock.monotonicNanos() - start) / 1e9)) s\n".utf8))
+            FileHandle.standardError.write(Data("generated \(calls) calls in \(fmt(Double(SystemClock.monotonicNanos() - start) / 1e9)) s\n".utf8))
         }
         let home = NSTemporaryDirectory() + "argus-bench-home-\(getpid())"
         setenv("ARGUS_HOME", home, 1)
@@ -163,7 +164,7 @@ enum DashboardBench {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        let launched = Clock.monotonicNanos()
+        let launched = SystemClock.monotonicNanos()
         try! process.run()
         defer { process.terminate(); process.waitUntilExit() }
         var firstLine = [UInt8]()
@@ -171,7 +172,7 @@ enum DashboardBench {
         while read(output.fileHandleForReading.fileDescriptor, &byte, 1) == 1 && byte != 0x0A { firstLine.append(byte) }
         let text = String(decoding: firstLine, as: UTF8.self)
         guard let portText = text.split(separator: ":").last?.dropLast(), let port = Int(portText) else { fatalError("no port in \(text)") }
-        let listening = Double(Clock.monotonicNanos() - launched) / 1e6
+        let listening = Double(SystemClock.monotonicNanos() - launched) / 1e6
         guard let client = HTTPClient(port: port) else { fatalError("cannot connect") }
         // Wait for the stats index (one scan of every call).
         while true {
@@ -179,7 +180,7 @@ enum DashboardBench {
             if (try? JSONParser.parse(body))?["stats_ready"] == true { break }
             usleep(20_000)
         }
-        let statsReady = Double(Clock.monotonicNanos() - launched) / 1e6
+        let statsReady = Double(SystemClock.monotonicNanos() - launched) / 1e6
 
         print("dashboard: \(total) calls in \(path) (\(fileSize(path) / 1_048_576) MiB)")
         print("")
@@ -221,9 +222,9 @@ enum DashboardBench {
     static func measure(_ count: Int, _ body: () -> Void) -> [Double] {
         body()  // warm-up
         return (0..<count).map { _ in
-            let start = Clock.monotonicNanos()
+            let start = SystemClock.monotonicNanos()
             body()
-            return Double(Clock.monotonicNanos() - start) / 1e6
+            return Double(SystemClock.monotonicNanos() - start) / 1e6
         }
     }
 
@@ -240,16 +241,16 @@ enum DashboardBench {
             let id = "live-\(i)-\(getpid())"
             session.send(Array(#"{"jsonrpc":"2.0","id":"\#(id)","method":"tools/call","params":{"name":"echo","arguments":{"i":\#(i)}}}"#.utf8) + [0x0A])
             _ = session.readLine()
-            let answered = Clock.monotonicNanos()
+            let answered = SystemClock.monotonicNanos()
             var committed: UInt64?
             var evented: UInt64?
             while committed == nil || evented == nil {
                 if committed == nil,
                    (try? reader.db.scalarInt("SELECT COUNT(*) FROM calls WHERE id > ? AND jsonrpc_id = ?", [.int(before), .text("\"\(id)\"")])) == 1 {
-                    committed = Clock.monotonicNanos()
+                    committed = SystemClock.monotonicNanos()
                 }
-                if evented == nil, sse.seen(id) { evented = Clock.monotonicNanos() }
-                if Clock.monotonicNanos() - answered > 5_000_000_000 { fatalError("call \(id) never arrived") }
+                if evented == nil, sse.seen(id) { evented = SystemClock.monotonicNanos() }
+                if SystemClock.monotonicNanos() - answered > 5_000_000_000 { fatalError("call \(id) never arrived") }
                 usleep(500)
             }
             toCommit.append(Double(committed! - answered) / 1e6)
@@ -265,7 +266,7 @@ enum DashboardBench {
     }
 
     static func fileSize(_ path: String) -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) ?? 0
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     }
 
     static func status(_ pid: Int32, _ field: String) -> Int {

@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusProxy
+import ArgusSystem
 import Foundation
 
 /// The server side of the benchmarks: answers each request at once with its

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 enum RedactionBench {
@@ -13,9 +14,9 @@ enum RedactionBench {
         func median(_ body: () -> Void) -> Double {
             var times: [Double] = []
             for _ in 0..<rounds {
-                let start = Clock.monotonicNanos()
+                let start = SystemClock.monotonicNanos()
                 body()
-                times.append(Double(Clock.monotonicNanos() - start) / 1e6)
+                times.append(Double(SystemClock.monotonicNanos() - start) / 1e6)
             }
             return times.percentile(0.5)
         }

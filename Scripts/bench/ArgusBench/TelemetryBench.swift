@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import ArgusStore
 import ArgusTelemetry
 import Foundation
@@ -45,10 +46,10 @@ enum TelemetryBench {
                 let request = toolCall(id: i)
                 for k in 0..<3 {
                     let index = (k + i) % 3
-                    let start = Clock.monotonicNanos()
+                    let start = SystemClock.monotonicNanos()
                     peers[index].send(request)
                     _ = peers[index].readLine()
-                    if i >= warmup { times[index].append(Double(Clock.monotonicNanos() - start) / 1000) }
+                    if i >= warmup { times[index].append(Double(SystemClock.monotonicNanos() - start) / 1000) }
                 }
             }
             for peer in peers { peer.close() }
@@ -78,10 +79,10 @@ enum TelemetryBench {
         for i in 0..<(runs + 3) {
             for k in 0..<3 {
                 let index = (k + i) % 3
-                let start = Clock.monotonicNanos()
+                let start = SystemClock.monotonicNanos()
                 guard let peer = try? Peer(commands[index]) else { continue }
                 _ = peer.readLine()
-                let ms = Double(Clock.monotonicNanos() - start) / 1e6
+                let ms = Double(SystemClock.monotonicNanos() - start) / 1e6
                 peer.close()
                 if i >= 3 { times[index].append(ms) }
             }
@@ -105,7 +106,7 @@ enum TelemetryBench {
         let encoding = OTLPEncoding(identity: .init(serviceName: "bench"))
         var pending: [Span] = []
         var spans = 0, bytes = 0
-        let start = Clock.monotonicNanos()
+        let start = SystemClock.monotonicNanos()
         func send(_ chunk: [Span]) {
             bytes += (try? OTLPEncoding.body(encoding.traceRequest(chunk), as: .protobuf).count) ?? 0
             spans += chunk.count
@@ -118,7 +119,7 @@ enum TelemetryBench {
             }
         }
         if !pending.isEmpty { send(pending) }
-        let seconds = Double(Clock.monotonicNanos() - start) / 1e9
+        let seconds = Double(SystemClock.monotonicNanos() - start) / 1e9
         print("otlp throughput: \(spans) spans from \(calls) calls built, batched (512) and encoded as OTLP protobuf "
               + "in \(fmt(seconds, 2)) s on one thread: \(Int(Double(spans) / seconds)) spans/s "
               + "(\(fmt(seconds * 1e6 / Double(spans), 2)) µs per span, \(bytes / max(spans, 1)) B per span on the wire)")
@@ -149,11 +150,11 @@ enum TelemetryBench {
     }
 
     static func exporterSettings(endpoint: String) -> TelemetrySettings {
-        // Resolved as argus wrap resolves them, from the standard variables.
-        let env = ["OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_METRICS_EXPORTER": "none", "OTEL_BSP_SCHEDULE_DELAY": "100"]
-        guard let settings = try? TelemetrySettings.resolve(environment: env, config: TelemetryConfig()) else {
-            fatalError("bench settings do not resolve")
-        }
+        // What argus wrap resolves from OTEL_EXPORTER_OTLP_ENDPOINT=endpoint, OTEL_METRICS_EXPORTER=none
+        // and OTEL_BSP_SCHEDULE_DELAY=100.
+        var settings = TelemetrySettings()
+        settings.traces = TelemetrySettings.Signal(url: endpoint + "/v1/traces", wireProtocol: .protobuf)
+        settings.scheduleDelaySeconds = 0.1
         return settings
     }
 
@@ -162,13 +163,13 @@ enum TelemetryBench {
         var ops: [RecordOp] = []
         let config = RecorderConfig(serverName: "bench", launch: LaunchSpec(command: "bench", args: [], cwd: "/", envNames: []))
         let recorder = SessionRecorder(config: config) { ops.append($0) }
-        recorder.start(at: Clock.now())
+        recorder.start(at: SystemClock.now())
         var batches: [CommittedBatch] = []
         var callID: Int64 = 0
         for i in 0..<calls {
-            recorder.ingest(.clientToServer, toolCall(id: i), at: Clock.now())
+            recorder.ingest(.clientToServer, toolCall(id: i), at: SystemClock.now())
             recorder.ingest(.serverToClient, Array(#"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"ok"}]}}"#.utf8) + [0x0A],
-                            at: Clock.now())
+                            at: SystemClock.now())
             if i % 256 == 255 || i == calls - 1 {
                 var ids: [CallReference: Int64] = [:]
                 for case .call(let c) in ops {

@@ -210,6 +210,8 @@ public enum RecordOp: Sendable {
     case sealedParams(LocalRunID, seq: Int, keyID: String, sealed: [UInt8])
     case scriptOutput(ScriptOutputRecord)
     case scriptStatus(ScriptStatusRecord)
+    /// A fault argus injected into a call (`argus wrap --faults`).
+    case fault(FaultRecord)
 
     /// Rough memory footprint, for bounding queues.
     public var approximateBytes: Int {

@@ -29,7 +29,7 @@ struct RoundTracker {
 
     /// What a retry names: the tool or prompt, or the resource.
     private static func subject(method: String, params: JSONValue?) -> String? {
-        method == "resources/read" ? params?["uri"]?.stringValue : params?["name"]?.stringValue
+        method == MCP.Method.resourcesRead ? params?["uri"]?.stringValue : params?["name"]?.stringValue
     }
 
     /// A call (round `round`) answered `input_required`: its retry is round `round + 1`.

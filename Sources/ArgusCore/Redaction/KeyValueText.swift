@@ -108,7 +108,10 @@ struct KeyValueText {
     /// Values that are nothing to hide: empty, a marker, or a JSON literal.
     private func redactable(_ s: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int>? {
         guard !range.isEmpty else { return nil }
-        if SecretPatterns.hasPrefix(s, range.lowerBound, "[REDACTED") { return nil }
+        let marker = RedactionMarker.redactedPrefixBytes
+        if s.count - range.lowerBound >= marker.count, s[range.lowerBound..<range.lowerBound + marker.count].elementsEqual(marker) {
+            return nil
+        }
         if range.count <= 5 {
             for literal: StaticString in ["null", "true", "false"] where range.count == literal.utf8CodeUnitCount
                 && SecretPatterns.hasPrefix(s, range.lowerBound, literal) {

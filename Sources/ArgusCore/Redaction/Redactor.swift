@@ -85,7 +85,7 @@ public struct RedactionHit: Sendable, Equatable {
 /// All work is linear in the size of the input: each string is scanned once by
 /// each detector, and the ranges found are merged after one sort.
 public struct Redactor: Sendable {
-    public static let marker = "[REDACTED]"
+    static let marker = RedactionMarker.redacted(label: nil).text
     public let policy: RedactionPolicy
     /// The values this redactor has removed by key, searched for in everything after.
     public let memory: SecretMemory
@@ -417,7 +417,7 @@ public struct Redactor: Sendable {
             var cursor = 0
             for r in merged {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[cursor..<r.range.lowerBound]))
-                out.append(contentsOf: "[REDACTED:\(r.label)]".utf8)
+                out.append(contentsOf: RedactionMarker.redacted(label: r.label).text.utf8)
                 cursor = r.range.upperBound
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[cursor..<buffer.count]))

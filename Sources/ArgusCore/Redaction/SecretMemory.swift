@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The secret values one session has already redacted, so that the same value
 /// is scrubbed wherever it shows up later: a password sent under `"password"`
 /// and echoed by the server in a result, an error message, a log notification
@@ -15,32 +17,36 @@
 /// values are searched on their own (`KnownValue`, linear each), then all are
 /// rebuilt into the automaton at once.
 ///
-/// Shared by the threads of a session under a lock; readers take the current
-/// matchers once per message and search without the lock.
-public final class SecretMemory: @unchecked Sendable {
+/// Shared by the threads of a session under a lock (`Mutex`: Core keeps no thread
+/// machinery of its own); readers take the current matchers once per message and search
+/// without the lock.
+public final class SecretMemory: Sendable {
     public static let maxValues = 256
     public static let maxValueBytes = 1024
 
-    private let monitor = Monitor()
+    private struct Values {
+        /// Oldest first; `learned[..<merged]` are in `main`, the rest in `recent`.
+        var learned: [[UInt8]] = []
+        var merged = 0
+        var known: Set<[UInt8]> = []
+        var main: NeedleMatcher
+        var recent = RecentValues.empty
+    }
+
     private let fixed: [NeedleMatcher.Needle]
-    /// Oldest first; `learned[..<merged]` are in `main`, the rest in `recent`.
-    private var learned: [[UInt8]] = []
-    private var merged = 0
-    private var known: Set<[UInt8]> = []
-    private var main: NeedleMatcher
-    private var recent = RecentValues.empty
+    private let remembered: Mutex<Values>
 
     /// - Parameter fixed: values always searched (the server's secret environment variables), with their labels.
     init(fixed: [NeedleMatcher.Needle]) {
         self.fixed = fixed
-        main = NeedleMatcher(fixed)
+        remembered = Mutex(Values(main: NeedleMatcher(fixed)))
     }
 
     /// What to search for: the fixed values and everything learnt so far.
-    var snapshot: (matcher: NeedleMatcher, recent: RecentValues) { monitor.locked { (main, recent) } }
+    var snapshot: (matcher: NeedleMatcher, recent: RecentValues) { remembered.withLock { ($0.main, $0.recent) } }
 
     /// How many values are remembered.
-    public var count: Int { monitor.locked { learned.count } }
+    public var count: Int { remembered.withLock { $0.learned.count } }
 
     /// Remembers values; returns those that were new (and are still remembered).
     @discardableResult
@@ -49,32 +55,32 @@ public final class SecretMemory: @unchecked Sendable {
         // thousands of secret values costs no more here than one with a few hundred.
         let candidates = values.suffix(Self.maxValues).filter {
             $0.count >= RedactionPolicy.minimumSecretValueLength && $0.count <= Self.maxValueBytes
-                && !$0.starts(with: Self.markerPrefix)
+                && !$0.starts(with: RedactionMarker.redactedPrefixBytes)
         }
         guard !candidates.isEmpty else { return [] }
-        return monitor.locked {
+        return remembered.withLock { v in
             var added = 0
-            for value in candidates where !known.contains(value) {
-                known.insert(value)
-                learned.append(value)
+            for value in candidates where !v.known.contains(value) {
+                v.known.insert(value)
+                v.learned.append(value)
                 added += 1
             }
             guard added > 0 else { return [] }
-            var rebuild = learned.count - merged > Self.recentValues
-            if learned.count > Self.maxValues {
-                let forget = learned.count - Self.maxValues * 3 / 4
-                for old in learned.prefix(forget) { known.remove(old) }
-                learned.removeFirst(forget)
+            var rebuild = v.learned.count - v.merged > Self.recentValues
+            if v.learned.count > Self.maxValues {
+                let forget = v.learned.count - Self.maxValues * 3 / 4
+                for old in v.learned.prefix(forget) { v.known.remove(old) }
+                v.learned.removeFirst(forget)
                 rebuild = true
             }
             if rebuild {
-                main = NeedleMatcher(fixed + learned.map(Self.needle))
-                merged = learned.count
-                recent = .empty
+                v.main = NeedleMatcher(fixed + v.learned.map(Self.needle))
+                v.merged = v.learned.count
+                v.recent = .empty
             } else {
-                recent = recent.adding(Array(learned.suffix(added)))
+                v.recent = v.recent.adding(Array(v.learned.suffix(added)))
             }
-            return Array(learned.suffix(min(added, learned.count)))
+            return Array(v.learned.suffix(min(added, v.learned.count)))
         }
     }
 
@@ -85,5 +91,4 @@ public final class SecretMemory: @unchecked Sendable {
     private static func needle(_ bytes: [UInt8]) -> NeedleMatcher.Needle { NeedleMatcher.Needle(bytes: bytes, label: echoLabel) }
 
     static let echoLabel = "echo"
-    static let markerPrefix = Array("[REDACTED".utf8)
 }

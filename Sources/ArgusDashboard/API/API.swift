@@ -11,6 +11,8 @@ struct API: Sendable {
     let replay: ReplayService
     let version: String
     let startedAt: Int64
+    /// Thresholds and scripts for `GET /api/runs/:id/verdicts`.
+    var verdicts = VerdictsAPI.Settings()
 
     func register(_ router: inout Router) {
         HealthAPI(pool: pool, feed: feed, stats: stats, version: version, startedAt: startedAt).register(&router)
@@ -20,6 +22,7 @@ struct API: Sendable {
         ScriptsAPI(pool: pool).register(&router)
         TelemetryAPI(pool: pool).register(&router)
         EventsAPI(pool: pool, feed: feed).register(&router)
+        VerdictsAPI(pool: pool, settings: verdicts).register(&router)
     }
 
     /// After a delete: the stats are counted again before answering, so the caller's next read of

@@ -26,8 +26,6 @@ struct CallsAPI: Sendable {
         }
     }
 
-    static let statuses = ["ok", "error", "cancelled", "no_response"]
-
     func filter(_ request: HTTPRequest) throws -> CallFilter {
         var filter = CallFilter()
         filter.run = try request.integer("run")
@@ -35,8 +33,10 @@ struct CallsAPI: Sendable {
         filter.tool = request.filter("tool")
         filter.method = request.filter("method")
         if let status = request.filter("status") {
-            guard Self.statuses.contains(status) else { throw HTTPError(400, "status must be ok, error, cancelled or no_response") }
-            filter.status = status
+            guard let known = CallStatus(rawValue: status) else {
+                throw HTTPError(400, "status must be one of " + CallStatus.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            filter.status = known
         }
         filter.errorsOnly = ["1", "true", "yes"].contains(request.query("errors") ?? "")
         filter.text = request.filter("q")
@@ -51,7 +51,7 @@ struct CallsAPI: Sendable {
 
     func calls(_ request: HTTPRequest) throws -> HTTPResponse {
         let filter = try filter(request)
-        let calls = try pool.withReader { try $0.calls(filter) }
+        let calls = try pool.withReader { try $0.withFaults(try $0.calls(filter)) }
         if let after = filter.afterID {
             // Newer calls, oldest first: the cursor for the next look is the newest id returned (or the same one,
             // when nothing is new), so a poller that always passes it back sees every call once.
@@ -65,7 +65,8 @@ struct CallsAPI: Sendable {
     /// are, and whether it can be replayed.
     func call(id: Int64) throws -> HTTPResponse {
         try pool.withReader { reader in
-            guard let detail = try reader.call(id: id) else { throw HTTPError(404, "no call \(id)") }
+            guard var detail = try reader.call(id: id) else { throw HTTPError(404, "no call \(id)") }
+            detail.summary = try reader.withFaults([detail.summary])[0]
             guard case .object(var o) = detail.json else { return .json(detail.json) }
             let s = detail.summary
             let schema = try s.tool.flatMap { try reader.latestToolSchema(server: s.server, tool: $0, atOrBeforeRun: s.runID) }
@@ -77,7 +78,7 @@ struct CallsAPI: Sendable {
             o["replays"] = .array(try reader.replays(of: id).map(\.json))
             o["script_outputs"] = .array(try reader.scriptOutputs(kind: nil, run: s.runID, requestSeq: s.requestSeq, limit: 200)
                 .map(\.json))
-            o["replayable"] = .bool(ReplayPlan.replayableMethods.contains(s.method) && s.direction == "c2s")
+            o["replayable"] = .bool(MCP.Method.replayable.contains(s.method) && s.direction == Direction.clientToServer.rawValue)
             o["rounds"] = .array(try reader.rounds(of: s).map(\.json))
             return .json(.object(o))
         }

@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 
 /// `GET /api/health`: whether the database can be read, and what this dashboard is.
 struct HealthAPI: Sendable {
@@ -21,7 +22,7 @@ struct HealthAPI: Sendable {
                               "schema_version": .number(String(schema)), "sqlite": .string(SQLiteConnection.libraryVersion),
                               "stats_ready": .bool(stats.isLoaded), "last_call_id": .number(String(feed.lastCallID)),
                               "sse_clients": .int(feed.subscriberCount),
-                              "uptime_s": .number(String((Clock.wallMicros() - startedAt) / 1_000_000))])
+                              "uptime_s": .number(String((SystemClock.wallMicros() - startedAt) / 1_000_000))])
             }
         } catch {
             return .json(["status": "error", "version": .string(version), "database": .string(pool.path),

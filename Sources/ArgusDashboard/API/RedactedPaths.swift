@@ -7,7 +7,7 @@ import ArgusStore
 enum RedactedPaths {
     static func find(in value: JSONValue, path: [String] = []) -> [String] {
         switch value {
-        case .string(let s) where s.contains("[REDACTED") || s.hasPrefix("[DROPPED by script"):
+        case .string(let s) where RedactionMarker.hidesValue(s):
             return [Redactor.pointer(path)]
         case .array(let items): return items.enumerated().flatMap { find(in: $1, path: path + [String($0)]) }
         case .object(let o): return o.members.flatMap { find(in: $0.value, path: path + [$0.key]) }

@@ -47,7 +47,7 @@ struct RunsAPI: Sendable {
             filter.run = id
             filter.limit = limit
             filter.beforeID = cursor
-            let calls = try reader.calls(filter)
+            let calls = try reader.withFaults(try reader.calls(filter))
             let logs = try reader.serverLogs(run: id, limit: 500)
             return .json(["run": Self.json(run, sessions: Set(replay.sessionRunIDs)), "calls": .array(calls.map(\.json)),
                           "next_cursor": calls.count == limit ? calls.last.map { .number(String($0.id)) } ?? .null : .null,

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import ArgusStore
 
 /// What the OTLP exporters of `argus wrap` processes did: `GET /api/telemetry` for the page,
@@ -14,7 +15,7 @@ struct TelemetryAPI: Sendable {
     }
 
     func exporters() throws -> HTTPResponse {
-        let rows = try pool.withReader { try $0.exportStatuses(since: Clock.wallMicros() - Self.window) }
+        let rows = try pool.withReader { try $0.exportStatuses(since: SystemClock.wallMicros() - Self.window) }
         return .json(["exporters": .array(rows.map(\.json))])
     }
 

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 /// The dashboard's door against other sites: which Host and Origin headers are ours.

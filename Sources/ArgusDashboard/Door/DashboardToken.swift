@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 import Crypto
 import Foundation
 

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// A subscriber's queue of events. A subscriber that falls too far behind is
 /// closed: its client reconnects with `Last-Event-ID` and catches up from the database.
@@ -20,7 +21,7 @@ final class FeedSubscription: @unchecked Sendable {
     /// Waits up to `timeout` for events; nil once closed.
     func next(timeout: Double) -> [FeedEvent]? {
         monitor.locked {
-            let deadline = Clock.monotonicNanos() + UInt64(timeout * 1e9)
+            let deadline = SystemClock.monotonicNanos() + UInt64(timeout * 1e9)
             while events.isEmpty && !closed {
                 if !monitor.wait(untilMonotonicNanos: deadline) { break }
             }

@@ -32,7 +32,7 @@ struct FeedWindow {
                 case nil: break
                 }
             }
-            window.calls = try reader.calls(ids: Array(calls.keys))
+            window.calls = try reader.withFaults(try reader.calls(ids: Array(calls.keys)))
             for call in window.calls {
                 if let seq = calls[call.id] { window.events.append(FeedEvent(name: "call", id: seq, data: call.json)) }
             }

@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// Notices what any `argus wrap` process writes to the database, without being
@@ -100,10 +101,10 @@ final class LiveFeed: @unchecked Sendable {
         while true {
             // A proxy commits a request and its response in separate batches: right after a
             // change, look again soon, so the call that completes it is not a full interval late.
-            let busy = Clock.monotonicNanos() - lastChange < 500_000_000
+            let busy = SystemClock.monotonicNanos() - lastChange < 500_000_000
             let interval = busy ? min(pollInterval, 0.005) : pollInterval
             let (proceed, wasNudged) = monitor.locked { () -> (Bool, Bool) in
-                if !nudged && !stopped { monitor.wait(untilMonotonicNanos: Clock.monotonicNanos() + UInt64(interval * 1e9)) }
+                if !nudged && !stopped { monitor.wait(untilMonotonicNanos: SystemClock.monotonicNanos() + UInt64(interval * 1e9)) }
                 let wasNudged = nudged
                 nudged = false
                 polls += 1
@@ -114,7 +115,7 @@ final class LiveFeed: @unchecked Sendable {
                 let version = try reader.db.scalarInt("PRAGMA data_version") ?? 0
                 if version == lastVersion && !wasNudged { continue }
                 lastVersion = version
-                lastChange = Clock.monotonicNanos()
+                lastChange = SystemClock.monotonicNanos()
                 try drain(reader)
             } catch {
                 // A busy or briefly unreadable database: the next poll tries again from the same position.
@@ -134,7 +135,7 @@ final class LiveFeed: @unchecked Sendable {
             monitor.locked {
                 position = window.through
                 newestCall = max(newest ?? newestCall, window.calls.last?.id ?? 0)
-                if !window.events.isEmpty { lastChangeAt = Clock.wallMicros() }
+                if !window.events.isEmpty { lastChangeAt = SystemClock.wallMicros() }
             }
             if !window.events.isEmpty { publish(window.events) }
             if window.complete { return }

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 /// Why the server could not start, each with what to do about it.
@@ -244,7 +245,7 @@ public final class HTTPServer: @unchecked Sendable {
         var acceptPausedUntil: UInt64 = 0
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
-            let now = Clock.monotonicNanos()
+            let now = SystemClock.monotonicNanos()
             var fds = [pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
             if now >= acceptPausedUntil { fds.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
             for fd in connections.keys { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
@@ -275,7 +276,7 @@ public final class HTTPServer: @unchecked Sendable {
             for connection in back {
                 // Answered and kept alive: back to waiting, and a pipelined request may already be buffered.
                 connections[connection.fd] = connection
-                advance(connection, connections: &connections, now: Clock.monotonicNanos())
+                advance(connection, connections: &connections, now: SystemClock.monotonicNanos())
             }
 
             for entry in fds.dropFirst() where entry.revents != 0 && entry.fd != listener {
@@ -300,7 +301,7 @@ public final class HTTPServer: @unchecked Sendable {
                 case EMFILE, ENFILE:
                     // Out of descriptors: make room by closing the connection that waited longest, or wait a little.
                     if evictOldest(&connections) { continue }
-                    return Clock.monotonicNanos() + 50_000_000
+                    return SystemClock.monotonicNanos() + 50_000_000
                 default: return 0  // EAGAIN: nothing more waiting
                 }
             }
@@ -313,7 +314,7 @@ public final class HTTPServer: @unchecked Sendable {
                 close(fd)
                 continue
             }
-            let now = Clock.monotonicNanos()
+            let now = SystemClock.monotonicNanos()
             let connection = Connection(fd: fd, state: .head, deadline: now + Self.nanos(options.headTimeoutSeconds), now: now)
             connections[fd] = connection
             // Most clients send the request with the connection: read it now, before anything can evict it.
@@ -358,7 +359,7 @@ public final class HTTPServer: @unchecked Sendable {
             return
         }
         connection.buffer.append(contentsOf: chunk[0..<n])
-        advance(connection, connections: &connections, now: Clock.monotonicNanos())
+        advance(connection, connections: &connections, now: SystemClock.monotonicNanos())
     }
 
     /// Moves a connection through its states with the bytes it has: head, admission, body, hand-off.
@@ -431,7 +432,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Closes connections past their deadline: 408 for a request that did not arrive whole in time.
     private func expire(_ connections: inout [Int32: Connection]) {
-        let now = Clock.monotonicNanos()
+        let now = SystemClock.monotonicNanos()
         for connection in connections.values where connection.deadline <= now {
             switch connection.state {
             case .head where !connection.buffer.isEmpty, .body:
@@ -531,7 +532,7 @@ public final class HTTPServer: @unchecked Sendable {
         let handedBack = monitor.locked { () -> Bool in
             inFlight.remove(connection.fd)  // before the close below: stop() never shuts down a reused descriptor
             guard keepAlive && !stopping else { return false }
-            let now = Clock.monotonicNanos()
+            let now = SystemClock.monotonicNanos()
             connection.state = .idle
             connection.waitingSince = now
             connection.deadline = now + Self.nanos(options.idleTimeoutSeconds)
@@ -555,7 +556,7 @@ enum SocketIO {
     static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, timeoutSeconds: Double) -> Bool {
         guard var pointer = raw.baseAddress else { return true }
         var left = raw.count
-        let deadline = Clock.monotonicNanos() + UInt64(timeoutSeconds * 1e9)
+        let deadline = SystemClock.monotonicNanos() + UInt64(timeoutSeconds * 1e9)
         while left > 0 {
             let n = send(fd, pointer, left, Int32(MSG_NOSIGNAL))
             if n > 0 {
@@ -564,7 +565,7 @@ enum SocketIO {
                 continue
             }
             guard n < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else { return false }
-            let now = Clock.monotonicNanos()
+            let now = SystemClock.monotonicNanos()
             guard now < deadline else { return false }
             var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             _ = poll(&entry, 1, Int32(min(1000, (deadline - now) / 1_000_000 + 1)))

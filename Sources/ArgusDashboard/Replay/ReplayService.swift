@@ -1,6 +1,7 @@
 import ArgusCore
 import ArgusReplay
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// Replay for the dashboard: the same engine as `argus replay`. A one-off
@@ -24,7 +25,7 @@ final class ReplayService: @unchecked Sendable {
         let worker: SerialWorker
         let runID: Int64
         let lock = Monitor()
-        var lastUsed = Clock.monotonicNanos()
+        var lastUsed = SystemClock.monotonicNanos()
 
         init(engine: ReplayEngine, worker: SerialWorker, runID: Int64) {
             self.engine = engine
@@ -68,7 +69,7 @@ final class ReplayService: @unchecked Sendable {
     func check(callID: Int64, arguments: JSONValue?) throws -> (problems: [String], confirmation: String?) {
         let call = try plan(callID: callID).calls[0]
         var problems: [String] = []
-        if let arguments, call.method == "tools/call", let schema = call.inputSchema {
+        if let arguments, call.method == MCP.Method.toolsCall, let schema = call.inputSchema {
             problems = SchemaCheck.problems(arguments, schema: schema)
         }
         return (problems, concern(call).map { $0 + "." })
@@ -101,7 +102,7 @@ final class ReplayService: @unchecked Sendable {
             guard let session = monitor.locked({ sessions[sessionRun] }) else {
                 throw HTTPError(404, "no replay session \(sessionRun) (it was stopped or idle for too long)")
             }
-            session.lock.locked { session.lastUsed = Clock.monotonicNanos() }
+            session.lock.locked { session.lastUsed = SystemClock.monotonicNanos() }
             guard let replayed = session.worker.run({ session.engine.replay(call, patch: patch, ignore: IgnoreRules(ignore)) }) else {
                 throw HTTPError(404, "replay session \(sessionRun) was stopped")
             }
@@ -198,8 +199,8 @@ final class ReplayService: @unchecked Sendable {
 
     private func reap() {
         while !monitor.locked({ stopped }) {
-            Clock.sleep(seconds: 5)
-            let now = Clock.monotonicNanos()
+            SystemClock.sleep(seconds: 5)
+            let now = SystemClock.monotonicNanos()
             let idle = monitor.locked { () -> [Session] in
                 let expired = sessions.values.filter { session in
                     session.lock.locked { Double(now - session.lastUsed) / 1e9 > settings.sessionIdleSeconds }

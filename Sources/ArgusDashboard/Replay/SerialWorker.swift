@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// Runs closures one at a time on its own long-lived thread, and waits for each.
 final class SerialWorker: @unchecked Sendable {

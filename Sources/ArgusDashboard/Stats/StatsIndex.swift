@@ -1,11 +1,13 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// Aggregates of every recorded call, kept in memory and updated as calls
 /// arrive, so `/api/stats` and `/metrics` answer in microseconds whatever the
 /// size of the database. Loaded with one scan at start; rebuilt after deletes.
-/// Real traffic only: calls of replay runs are not counted (`/api/stats?include_replays=1` asks SQL).
+/// Real traffic only: calls of replay runs and chaos runs (faults injected) are not counted
+/// (`/api/stats?include_replays=1` asks SQL).
 final class StatsIndex: @unchecked Sendable {
     struct Key: Hashable {
         var server: String
@@ -50,7 +52,7 @@ final class StatsIndex: @unchecked Sendable {
         var top: Int64 = 0
         let statement = try reader.db.statement("""
             SELECT id, server, method, tool, latency_us, is_error, started_at FROM calls
-            WHERE run_id NOT IN (SELECT id FROM runs WHERE kind = '\(ArgusReader.replayKind)')
+            WHERE run_id NOT IN (SELECT id FROM runs WHERE kind IN ('\(ArgusReader.replayKind)', '\(ArgusReader.mockKind)', '\(ArgusReader.chaosKind)'))
             """)
         defer { statement.reset() }
         do {
@@ -93,7 +95,8 @@ final class StatsIndex: @unchecked Sendable {
     private func addLocked(_ calls: [CallSummary]) {
         for call in calls where call.id > highWater {
             defer { highWater = call.id }
-            if call.runKind == ArgusReader.replayKind { continue }
+            if call.runKind == ArgusReader.replayKind || call.runKind == ArgusReader.mockKind
+                || call.runKind == ArgusReader.chaosKind { continue }
             Self.add(key: Key(server: call.server, method: call.method, tool: call.tool), latency: call.latencyMicros,
                      isError: call.isError, startedAt: call.startedAt, groups: &groups, minutes: &minutes)
         }

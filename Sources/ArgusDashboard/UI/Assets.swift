@@ -26,6 +26,7 @@ struct Assets: Sendable {
         "/charts.js": File(bytes: PackageResources.charts_js, contentType: javascript),
         "/runs.js": File(bytes: PackageResources.runs_js, contentType: javascript),
         "/calls.js": File(bytes: PackageResources.calls_js, contentType: javascript),
+        "/verdicts.js": File(bytes: PackageResources.verdicts_js, contentType: javascript),
         "/replay.js": File(bytes: PackageResources.replay_js, contentType: javascript),
         "/stats.js": File(bytes: PackageResources.stats_js, contentType: javascript),
         "/scripts.js": File(bytes: PackageResources.scripts_js, contentType: javascript),

@@ -19,12 +19,10 @@ public struct Handshake: Sendable {
         self.clientAnswers = clientAnswers
     }
 
-    static let modernVersions: Set<String> = ["2026-07-28"]
-
     /// The `initialize` params to send: the recorded ones, else a client of our own.
     var initializeRequestParams: JSONValue {
         initializeParams ?? [
-            "protocolVersion": .string(protocolVersion ?? "2025-11-25"), "capabilities": [:],
+            "protocolVersion": .string(protocolVersion ?? MCP.Version.latestHandshake), "capabilities": [:],
             "clientInfo": ["name": "argus-replay", "version": .string(argusVersion)],
         ]
     }
@@ -34,10 +32,10 @@ public struct Handshake: Sendable {
     func withMeta(_ params: JSONValue) -> JSONValue {
         guard case .object(var p) = params else { return params }
         var meta = p["_meta"]?.objectValue ?? JSONObject()
-        if meta["io.modelcontextprotocol/protocolVersion"] == nil {
-            meta["io.modelcontextprotocol/protocolVersion"] = .string(protocolVersion ?? "2026-07-28")
-            meta["io.modelcontextprotocol/clientInfo"] = ["name": "argus-replay", "version": .string(argusVersion)]
-            meta["io.modelcontextprotocol/clientCapabilities"] = [:]
+        if meta[MCP.MetaKey.protocolVersion] == nil {
+            meta[MCP.MetaKey.protocolVersion] = .string(protocolVersion ?? MCP.Version.stateless)
+            meta[MCP.MetaKey.clientInfo] = ["name": "argus-replay", "version": .string(argusVersion)]
+            meta[MCP.MetaKey.clientCapabilities] = [:]
             p["_meta"] = .object(meta)
         }
         return .object(p)
@@ -50,8 +48,8 @@ public struct Handshake: Sendable {
         let method = request["method"]?.stringValue ?? ""
         if let recorded = clientAnswers[method] { return ["jsonrpc": "2.0", "id": id, "result": recorded] }
         switch method {
-        case "ping": return ["jsonrpc": "2.0", "id": id, "result": [:]]
-        case "roots/list": return ["jsonrpc": "2.0", "id": id, "result": ["roots": []]]
+        case MCP.Method.ping: return ["jsonrpc": "2.0", "id": id, "result": [:]]
+        case MCP.Method.rootsList: return ["jsonrpc": "2.0", "id": id, "result": ["roots": []]]
         default:
             return ["jsonrpc": "2.0", "id": id,
                     "error": ["code": -32601, "message": .string("argus replay cannot answer \(method)")]]

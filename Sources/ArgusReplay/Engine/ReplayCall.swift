@@ -18,6 +18,13 @@ public struct ReplayCall: Sendable {
     public var annotations: JSONValue?
     /// Whether a recorded `tools/list` had this tool (with or without annotations).
     public var toolListed = false
+    /// The request's position in the recorded run: orders calls among the other requests (`argus mock --match strict`).
+    public var requestSeq: Int64?
+    /// Whether what was stored of the answer differs from what the server sent (redaction, a script).
+    public var answerRedacted = false
+    /// What the server sent on its own while it answered (and until the next request): notifications and
+    /// requests to the client, in order. Replay does not compare them; a mock sends them again.
+    public var serverMessages: [ServerMessage] = []
 
     /// Read-only by annotation (`readOnlyHint: true`) and not destructive.
     public var isSafeToReplay: Bool { safetyConcern == nil }
@@ -32,7 +39,7 @@ public struct ReplayCall: Sendable {
     ///
     /// The text reads after "TOOL may change something when replayed: ".
     public func safetyConcern(safeTools: [String]) -> String? {
-        if method != "tools/call" { return nil }
+        if method != MCP.Method.toolsCall { return nil }
         if annotations?["destructiveHint"]?.boolValue == true { return "it is annotated destructive (destructiveHint: true)" }
         if annotations?["readOnlyHint"]?.boolValue == true { return nil }
         if let tool, safeTools.contains(where: { Glob.matches($0, tool) }) { return nil }

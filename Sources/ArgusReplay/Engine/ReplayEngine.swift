@@ -25,6 +25,9 @@ public final class ReplayEngine {
         public var serverName: String
         /// Tools the user says are safe to replay (globs): config `replay.safe_tools` and `--allow`.
         public var safeTools: [String] = []
+        /// The recorded run's kind: `replay`, or `wrap` when the engine drives a server for the first
+        /// time (`argus record --scenario`): that run is real traffic, not a replay of any.
+        public var runKind = "replay"
 
         public init(databasePath: String, keyPath: String, serverName: String) {
             self.databasePath = databasePath
@@ -48,6 +51,8 @@ public final class ReplayEngine {
     private let scripts: ReplayScripts?
     private let redactor: Redactor
     private let report: @Sendable (String) -> Void
+    /// The recorded client's answers to the server's requests during the call being replayed.
+    private let clientAnswers = RecordedClientAnswers()
 
     public init(options: Options, launch: ServerLaunch, handshake: Handshake, report: @escaping @Sendable (String) -> Void) {
         var options = options
@@ -83,7 +88,7 @@ public final class ReplayEngine {
         } else if let connection, connection.hasExited {
             (reason, detail) = (.serverExited, connection.exitDescription?.description)
         } else {
-            (reason, detail) = (.replayFinished, nil)
+            (reason, detail) = (options.runKind == "replay" ? .replayFinished : .clientEOF, nil)
         }
         connection?.close()
         recording?.finish(reason: reason, detail: detail, exitStatus: connection?.exitDescription?.shellStatus)
@@ -103,12 +108,14 @@ public final class ReplayEngine {
             let params = try prepareParams(call, patch: patch)
             result.sentParams = redactor.redact(params) ?? params
             let connection = try connect()
-            if let tool = call.tool, call.method == "tools/call", let tools = serverTools, !tools.contains(tool) {
+            if let tool = call.tool, call.method == MCP.Method.toolsCall, let tools = serverTools, !tools.contains(tool) {
                 throw ReplayError.toolGone(tool: tool, available: tools)
             }
             let id = JSONValue.string("replay-\(nextID)")
             nextID += 1
             if let original = call.callID { recording?.link(requestID: JSONWriter.string(id), to: original) }
+            clientAnswers.expect(call)
+            defer { clientAnswers.expect(nil) }
             let (response, latency) = try connection.request(call.method, params: params, id: id, timeout: options.timeoutSeconds)
             result.latencyMicros = latency
             let outcome = ReplayResult.outcome(of: response)
@@ -141,7 +148,7 @@ public final class ReplayEngine {
             try checkNoRedactedValues(call, patch: patch, reason: "they were not kept when the call was recorded")
         }
         if let patch {
-            if call.method == "tools/call" {
+            if call.method == MCP.Method.toolsCall {
                 guard case .object(var p) = params else { throw ReplayError.protocolError("the recorded params are not an object") }
                 p["arguments"] = JSONMergePatch.apply(patch, to: p["arguments"] ?? [:])
                 params = .object(p)
@@ -156,7 +163,7 @@ public final class ReplayEngine {
                                     callID: call.callID)
             params = try scripts.mutateReplay(params, call: hookCall).reordered(like: params)
         }
-        if call.method == "tools/call", let schema = call.inputSchema {
+        if call.method == MCP.Method.toolsCall, let schema = call.inputSchema {
             let problems = SchemaCheck.problems(params["arguments"] ?? [:], schema: schema)
             if !problems.isEmpty { throw ReplayError.invalidParams(tool: call.tool ?? "the tool", problems: problems) }
         }
@@ -169,7 +176,7 @@ public final class ReplayEngine {
         var redacted: [[String]] = []
         Self.findMarkers(call.params, path: [], into: &redacted)
         // The patch applies to a tool's arguments, and to the whole params of other methods.
-        let patchRoot = call.method == "tools/call" ? ["arguments"] : []
+        let patchRoot = call.method == MCP.Method.toolsCall ? ["arguments"] : []
         let missing = redacted.filter { path in
             guard let patch, path.starts(with: patchRoot) else { return true }
             return !JSONMergePatch.replaces(patch, valueAt: Array(path.dropFirst(patchRoot.count)))
@@ -179,7 +186,7 @@ public final class ReplayEngine {
 
     static func findMarkers(_ value: JSONValue, path: [String], into paths: inout [[String]]) {
         switch value {
-        case .string(let s) where s.contains("[REDACTED"): paths.append(path)
+        case .string(let s) where RedactionMarker.containsRedaction(s): paths.append(path)
         case .array(let items): for (i, item) in items.enumerated() { findMarkers(item, path: path + [String(i)], into: &paths) }
         case .object(let o): for m in o.members { findMarkers(m.value, path: path + [m.key], into: &paths) }
         default: break
@@ -216,7 +223,9 @@ public final class ReplayEngine {
         let arguments = try launchArguments.get()
         let recording = self.recording ?? startRecording(arguments: arguments)
         let connection = try ServerConnection(launch: launch, arguments: arguments, pipeline: recording.pipeline, redactor: redactor,
-                                              answer: { [handshake] in handshake.answer(to: $0) })
+                                              answer: { [handshake, clientAnswers] in
+                                                  clientAnswers.answer(to: $0) ?? handshake.answer(to: $0)
+                                              })
         self.connection = connection
         try greet(connection)
         return connection
@@ -226,15 +235,15 @@ public final class ReplayEngine {
         let timeout = options.timeoutSeconds
         do throws(ReplayError) {
             if !handshake.stateless {
-                let (response, _) = try connection.request("initialize", params: handshake.initializeRequestParams, id: "replay-init",
+                let (response, _) = try connection.request(MCP.Method.initialize, params: handshake.initializeRequestParams, id: "replay-init",
                                                            timeout: timeout)
                 if let error = response["error"] {
                     throw ReplayError.protocolError("the server refused initialize: \(error["message"]?.stringValue ?? "\(error)")")
                 }
-                connection.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+                connection.send(["jsonrpc": "2.0", "method": .string(MCP.Method.initialized)])
             }
             let listParams: JSONValue = handshake.stateless ? handshake.withMeta([:]) : [:]
-            let (tools, _) = try connection.request("tools/list", params: listParams, id: "replay-tools", timeout: timeout)
+            let (tools, _) = try connection.request(MCP.Method.toolsList, params: listParams, id: "replay-tools", timeout: timeout)
             serverTools = tools["result"]?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
         } catch {
             if case .serverExited = error {
@@ -259,7 +268,7 @@ public final class ReplayEngine {
             case .failure(let problem):
                 return .failure(.redactedArguments(command: launch.display, reason: "the originals cannot be opened: \(problem)"))
             }
-        } else if arguments.contains(where: { $0.contains("[REDACTED") }) {
+        } else if arguments.contains(where: RedactionMarker.containsRedaction) {
             return .failure(.redactedArguments(command: launch.display, reason: "the originals were not kept (sealing was off)"))
         }
         // The secrets on the command line are scrubbed from what the server answers, as when recording.
@@ -274,7 +283,7 @@ public final class ReplayEngine {
                                                            cwd: launch.cwd ?? FileManager.default.currentDirectoryPath,
                                                            envNames: ProcessInfo.processInfo.environment.keys.sorted()),
                                         redaction: options.redaction, keyPath: options.keyPath, databasePath: options.databasePath,
-                                        scripts: scripts, report: report)
+                                        scripts: scripts, kind: options.runKind, report: report)
         self.recording = recording
         return recording
     }

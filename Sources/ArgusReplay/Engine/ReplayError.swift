@@ -17,6 +17,9 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
     case noLaunchSpec(run: Int64)
     case redactedArguments(command: String, reason: String)
     case invalidSuite(String)
+    case invalidScenario(String)
+    /// The call's recorded outcome is a fault argus injected, not the server's answer.
+    case injectedAnswer(call: Int64, kind: String)
 
     public var description: String {
         switch self {
@@ -25,7 +28,7 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
         case .unknownRun(let id):
             return "no run \(id) in the database (see `argus runs`)"
         case .notReplayable(let method):
-            return "\(method) calls are not replayed (replayable: tools/call, resources/read, prompts/get)"
+            return "\(method) calls are not replayed (replayable: \(MCP.Method.replayable.joined(separator: ", ")))"
         case .serverFailedToStart(let command, let reason, let stderr):
             return "the server does not start any more: `\(command)` \(reason)" + Self.tail(stderr)
         case .serverExited(let status, let stderr):
@@ -47,7 +50,10 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
         case .redactedArguments(let command, let reason):
             return "the server's command line was recorded with secrets redacted (`\(command)`), and \(reason); "
                 + "start it from a server in your config instead (--server NAME, or the dashboard's server choice)"
-        case .invalidSuite(let message): return message
+        case .invalidSuite(let message), .invalidScenario(let message): return message
+        case .injectedAnswer(let call, let kind):
+            return "call \(call)'s outcome was injected by argus (fault \(kind)), not answered by the server: "
+                + "a replay has nothing to be compared with; replay a call the server answered"
         }
     }
 

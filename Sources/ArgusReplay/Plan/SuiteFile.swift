@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import Foundation
 
 /// The suite file (`argus export`, `argus test --suite`): a plan as JSON, self-contained and
@@ -10,21 +11,10 @@ extension ReplayPlan {
                                   "env_names": .array(recordedEnvNames.map(JSONValue.string))]
         server["cwd"] = launch.cwd.map(JSONValue.string) ?? .null
         if let sealed = launch.sealedArguments { server["sealed_args"] = sealed.json }
-        return ["argus_suite": 1, "exported_at": .string(TimeFormat.iso8601(micros: Clock.wallMicros())),
+        return ["argus_suite": 1, "exported_at": .string(TimeFormat.iso8601(micros: SystemClock.wallMicros())),
                 "source_run": sourceRun.map { .number(String($0)) } ?? .null,
                 "server": .object(server), "handshake": handshake.json,
-                "calls": .array(calls.map { call in
-                    var o: JSONObject = ["call_id": call.callID.map { .number(String($0)) } ?? .null, "method": .string(call.method),
-                                         "tool": call.tool.map(JSONValue.string) ?? .null, "params": call.params,
-                                         "expected": call.expected ?? .null, "is_error": .bool(call.expectedIsError),
-                                         "latency_us": call.latencyMicros.map { .number(String($0)) } ?? .null,
-                                         "started_at": .string(TimeFormat.iso8601(micros: call.startedAt))]
-                    o["sealed"] = call.sealed?.json ?? .null
-                    o["input_schema"] = call.inputSchema ?? .null
-                    o["annotations"] = call.annotations ?? .null
-                    o["tool_listed"] = .bool(call.toolListed)
-                    return .object(o)
-                })]
+                "calls": .array(calls.map(\.suiteJSON)), "other_calls": .array(otherCalls.map(\.suiteJSON))]
     }
 
     public static func fromSuite(_ value: JSONValue, path: String) throws(ReplayError) -> ReplayPlan {
@@ -32,25 +22,57 @@ extension ReplayPlan {
         guard let server = value["server"], let command = server["command"]?.stringValue else {
             throw .invalidSuite("\(path): server.command is missing")
         }
-        var calls: [ReplayCall] = []
-        for (i, c) in (value["calls"]?.arrayValue ?? []).enumerated() {
-            guard let method = c["method"]?.stringValue else { throw .invalidSuite("\(path): calls[\(i)].method is missing") }
-            calls.append(ReplayCall(callID: c["call_id"]?.intValue.map(Int64.init), method: method, tool: c["tool"]?.stringValue,
-                                    params: c["params"] ?? [:], sealed: c["sealed"].flatMap(SealedValue.init(json:)),
-                                    expected: c["expected"]?.nonNull, expectedIsError: c["is_error"]?.boolValue ?? false,
-                                    latencyMicros: c["latency_us"]?.intValue.map(Int64.init),
-                                    startedAt: c["started_at"]?.stringValue.flatMap(TimeFormat.parseISO8601) ?? Clock.wallMicros(),
-                                    inputSchema: c["input_schema"]?.nonNull,
-                                    annotations: c["annotations"]?.nonNull,
-                                    toolListed: c["tool_listed"]?.boolValue ?? (c["input_schema"]?.nonNull != nil)))
+        func calls(_ key: String) throws(ReplayError) -> [ReplayCall] {
+            var calls: [ReplayCall] = []
+            for (i, c) in (value[key]?.arrayValue ?? []).enumerated() {
+                guard let call = ReplayCall(suiteJSON: c) else { throw .invalidSuite("\(path): \(key)[\(i)].method is missing") }
+                calls.append(call)
+            }
+            return calls
         }
-        return ReplayPlan(serverName: server["name"]?.stringValue ?? command,
-                          launch: ServerLaunch(command: command, arguments: server["args"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                               cwd: server["cwd"]?.stringValue,
-                                               sealedArguments: server["sealed_args"].flatMap(SealedValue.init(json:))),
-                          recordedEnvNames: server["env_names"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                          handshake: Handshake(json: value["handshake"] ?? [:]), calls: calls,
-                          sourceRun: value["source_run"]?.intValue.map(Int64.init))
+        var plan = ReplayPlan(serverName: server["name"]?.stringValue ?? command,
+                              launch: ServerLaunch(command: command, arguments: server["args"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                                                   cwd: server["cwd"]?.stringValue,
+                                                   sealedArguments: server["sealed_args"].flatMap(SealedValue.init(json:))),
+                              recordedEnvNames: server["env_names"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                              handshake: Handshake(json: value["handshake"] ?? [:]), calls: try calls("calls"),
+                              sourceRun: value["source_run"]?.intValue.map(Int64.init))
+        plan.otherCalls = try calls("other_calls")
+        return plan
+    }
+}
+
+/// One call in a suite file.
+extension ReplayCall {
+    var suiteJSON: JSONValue {
+        var o: JSONObject = ["call_id": callID.map { .number(String($0)) } ?? .null, "method": .string(method),
+                             "tool": tool.map(JSONValue.string) ?? .null, "params": params,
+                             "expected": expected ?? .null, "is_error": .bool(expectedIsError),
+                             "latency_us": latencyMicros.map { .number(String($0)) } ?? .null,
+                             "started_at": .string(TimeFormat.iso8601(micros: startedAt))]
+        o["sealed"] = sealed?.json ?? .null
+        o["input_schema"] = inputSchema ?? .null
+        o["annotations"] = annotations ?? .null
+        o["tool_listed"] = .bool(toolListed)
+        if let requestSeq { o["request_seq"] = .number(String(requestSeq)) }
+        if answerRedacted { o["answer_redacted"] = true }
+        if !serverMessages.isEmpty { o["server_messages"] = .array(serverMessages.map(\.suiteJSON)) }
+        return .object(o)
+    }
+
+    init?(suiteJSON c: JSONValue) {
+        guard let method = c["method"]?.stringValue else { return nil }
+        self.init(callID: c["call_id"]?.intValue.map(Int64.init), method: method, tool: c["tool"]?.stringValue,
+                  params: c["params"] ?? [:], sealed: c["sealed"].flatMap(SealedValue.init(json:)),
+                  expected: c["expected"]?.nonNull, expectedIsError: c["is_error"]?.boolValue ?? false,
+                  latencyMicros: c["latency_us"]?.intValue.map(Int64.init),
+                  startedAt: c["started_at"]?.stringValue.flatMap(TimeFormat.parseISO8601) ?? SystemClock.wallMicros(),
+                  inputSchema: c["input_schema"]?.nonNull,
+                  annotations: c["annotations"]?.nonNull,
+                  toolListed: c["tool_listed"]?.boolValue ?? (c["input_schema"]?.nonNull != nil),
+                  requestSeq: c["request_seq"]?.intValue.map(Int64.init),
+                  answerRedacted: c["answer_redacted"]?.boolValue ?? false,
+                  serverMessages: (c["server_messages"]?.arrayValue ?? []).compactMap(ServerMessage.init(suiteJSON:)))
     }
 }
 

@@ -1,11 +1,14 @@
 import ArgusCore
 import ArgusProxy
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 /// A replay is recorded like any session (redacted, sealed, seen by the scripts), as one run
 /// of kind `replay` whose calls link to the originals they replay. The writer hands over the
-/// run's database id when it commits the run's row.
+/// run's database id when it commits the run's row. `argus mock` records its sessions the same
+/// way (kind `mock`, each call linked to the recorded call that answered it), and `argus record`
+/// its scenarios (kind `wrap`: real traffic with a real server).
 final class ReplayRecording {
     let pipeline: RecordingPipeline
     private let links: ReplayLinks
@@ -14,16 +17,16 @@ final class ReplayRecording {
     private var gaveUpWaiting = false
 
     /// A replay's recorder never splits its run: it is the recorder's first, and only, run.
-    private static let run: LocalRunID = 1
+    static let run: LocalRunID = 1
 
     /// - Parameters:
     ///   - launch: how the server was started; the recorder redacts its arguments and seals them again.
     ///   - scripts: the engine's scripts, which also hook into the recording.
     init(serverName: String, launch: LaunchSpec, redaction: RedactionPolicy, keyPath: String, databasePath: String,
-         scripts: ReplayScripts?, report: @escaping @Sendable (String) -> Void) {
+         scripts: ReplayScripts?, kind: String = "replay", report: @escaping @Sendable (String) -> Void) {
         var config = RecorderConfig(serverName: serverName, launch: launch, idleTimeoutSeconds: 1e9, redaction: redaction,
                                     argusPID: getpid())
-        config.runKind = "replay"
+        config.runKind = kind
         config.sealer = KeyFileSealer(path: keyPath, report: report)
         let links = ReplayLinks(), commits = Monitor()
         config.replayOf = { links.original(of: $0) }
@@ -49,12 +52,12 @@ final class ReplayRecording {
     /// starts, so this rarely waits; if the database keeps it waiting past `timeout` seconds, later
     /// asks do not wait again (a suite of a thousand calls must not wait a thousand times).
     func databaseRunID(timeout: Double) -> Int64? {
-        let deadline = Clock.monotonicNanos() + UInt64(timeout * 1e9)
+        let deadline = SystemClock.monotonicNanos() + UInt64(timeout * 1e9)
         return commits.locked {
             while runID == nil {
                 runID = pipeline.writer.databaseID(of: Self.run)
                 if runID != nil || gaveUpWaiting { break }
-                if Clock.monotonicNanos() >= deadline {
+                if SystemClock.monotonicNanos() >= deadline {
                     gaveUpWaiting = true
                     break
                 }

@@ -3,6 +3,7 @@ import ArgusScripting
 import ArgusStore
 
 #if canImport(Glibc)
+import ArgusSystem
 import Glibc
 #endif
 
@@ -42,12 +43,21 @@ final class ReplayScripts: RecordingHooks, @unchecked Sendable {
         }.mapError { ReplayError.scriptFailed($0.description) }.get()
     }
 
+    // MARK: the mock's hook
+
+    var hasMockHooks: Bool { lock.locked { host.hasMockHooks } }
+
+    /// The answer after `mock` hooks; a failing hook is said in the error.
+    func mock(_ answer: JSONValue, call: HookCall) -> Result<JSONValue, ScriptHost.MutationError> {
+        lock.locked { Result { () throws(ScriptHost.MutationError) in try host.mockAnswer(answer, call: call) } }
+    }
+
     // MARK: RecordingHooks, for the replay's recorder
 
     var hasRedactors: Bool { lock.locked { host.hasRedactors } }
 
-    func redact(_ call: HookCall, emit: (RecordOp) -> Void) -> HookVerdict {
-        lock.locked { host.redact(call, emit: emit) }
+    func redact(_ call: HookCall, message: RedactableMessage, emit: (RecordOp) -> Void) -> HookVerdict {
+        lock.locked { host.redact(call, message: message, emit: emit) }
     }
 
     func completed(_ call: HookCall, emit: (RecordOp) -> Void) {

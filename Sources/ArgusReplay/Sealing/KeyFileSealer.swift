@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// Seals redacted originals while recording (the recorder's `SecretSealer`).
 /// The key file is created on the first value to seal, on the recorder thread.

@@ -1,5 +1,6 @@
 import ArgusCore
 import ArgusProxy
+import ArgusSystem
 import Foundation
 
 /// A running server spoken to as an MCP client. Every byte both ways also goes
@@ -54,8 +55,8 @@ final class ServerConnection: @unchecked Sendable {
     /// not for long (a grandchild may hold it open).
     var stderrTextAfterExit: String {
         monitor.locked {
-            let deadline = Clock.monotonicNanos() + 2_000_000_000
-            while !errorsClosed && Clock.monotonicNanos() < deadline { monitor.wait(untilMonotonicNanos: deadline) }
+            let deadline = SystemClock.monotonicNanos() + 2_000_000_000
+            while !errorsClosed && SystemClock.monotonicNanos() < deadline { monitor.wait(untilMonotonicNanos: deadline) }
             return stderrLines.joined(separator: "\n")
         }
     }
@@ -69,7 +70,7 @@ final class ServerConnection: @unchecked Sendable {
         sending.locked {
             bytes.withUnsafeBytes { raw in
                 guard let start = raw.baseAddress else { return }  // never: a message is at least its newline
-                pipeline.record(.clientToServer, raw, at: Clock.now())
+                pipeline.record(.clientToServer, raw, at: SystemClock.now())
                 _ = Relay.writeAll(child.stdinFD, start, raw.count)
             }
         }
@@ -78,13 +79,13 @@ final class ServerConnection: @unchecked Sendable {
     /// Sends a request and waits for its response. Returns the response and the latency in µs.
     func request(_ method: String, params: JSONValue, id: JSONValue, timeout: Double) throws(ReplayError) -> (JSONValue, Int64) {
         let key = JSONWriter.string(id)
-        let start = Clock.monotonicNanos()
+        let start = SystemClock.monotonicNanos()
         send(["jsonrpc": "2.0", "id": id, "method": .string(method), "params": params])
         let deadline = start + UInt64(timeout * 1e9)
         let outcome = monitor.locked { () -> (JSONValue, UInt64)? in
             while responses[key] == nil {
                 if exitStatus != nil && outputClosed { return nil }
-                if Clock.monotonicNanos() >= deadline { return nil }
+                if SystemClock.monotonicNanos() >= deadline { return nil }
                 monitor.wait(untilMonotonicNanos: deadline)
             }
             return responses.removeValue(forKey: key)
@@ -110,8 +111,8 @@ final class ServerConnection: @unchecked Sendable {
     /// True when the server has exited within `seconds`.
     private func waitForExit(seconds: Double) -> Bool {
         monitor.locked {
-            let deadline = Clock.monotonicNanos() + UInt64(seconds * 1e9)
-            while exitStatus == nil && Clock.monotonicNanos() < deadline { monitor.wait(untilMonotonicNanos: deadline) }
+            let deadline = SystemClock.monotonicNanos() + UInt64(seconds * 1e9)
+            while exitStatus == nil && SystemClock.monotonicNanos() < deadline { monitor.wait(untilMonotonicNanos: deadline) }
             return exitStatus != nil
         }
     }
@@ -142,7 +143,7 @@ final class ServerConnection: @unchecked Sendable {
         case .response, .error:
             guard let id = envelope.idText else { return }
             monitor.locked {
-                responses[id] = (message, Clock.monotonicNanos())
+                responses[id] = (message, SystemClock.monotonicNanos())
                 monitor.broadcast()
             }
         case .request:

@@ -3,7 +3,8 @@ import Foundation
 
 /// A replay result as text for a terminal.
 public enum DiffText {
-    public static func render(_ r: ReplayResult, color: Bool) -> String {
+    /// `verb` heads a changed result: `changed`, or `accepted` for `argus test --update`.
+    public static func render(_ r: ReplayResult, color: Bool, verb: String = "changed") -> String {
         func paint(_ code: String, _ text: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
         let name = "\(r.call.tool ?? r.call.method)" + (r.call.callID.map { " (call \($0))" } ?? "")
         var lines: [String] = []
@@ -13,7 +14,8 @@ public enum DiffText {
         case .skipped: lines.append("\(paint("90", "skipped"))  \(name): \(r.failure ?? "")")
         case .failed: lines.append("\(paint("31", "failed"))   \(name): \(r.failure ?? "")")
         case .changed:
-            lines.append("\(paint("33", "changed"))  \(name), \(r.changes.count) difference\(r.changes.count == 1 ? "" : "s"), \(latency)")
+            let padding = String(repeating: " ", count: max(1, 9 - verb.count))  // names line up under `changed  `
+            lines.append("\(paint("33", verb))\(padding)\(name), \(r.changes.count) difference\(r.changes.count == 1 ? "" : "s"), \(latency)")
             if r.isErrorChanged {
                 lines.append("  " + paint("1;31", "isError: \(r.call.expectedIsError) → \(r.actualIsError)"))
             }

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// Replays a plan's calls with one warm server and sums up.
 public enum SuiteRunner {
@@ -8,7 +9,7 @@ public enum SuiteRunner {
     public static func run(_ plan: ReplayPlan, options: ReplayEngine.Options, allowDestructive: Bool,
                            report: @escaping @Sendable (String) -> Void,
                            progress: (Int, Int, ReplayResult) -> Void = { _, _, _ in }) -> SuiteReport {
-        let start = Clock.monotonicNanos()
+        let start = SystemClock.monotonicNanos()
         let engine = ReplayEngine(options: options, launch: plan.launch, handshake: plan.handshake, report: report)
         defer { engine.close() }
         var results: [ReplayResult] = []
@@ -23,6 +24,6 @@ public enum SuiteRunner {
             results.append(result)
             progress(i + 1, plan.calls.count, result)
         }
-        return SuiteReport(results: results, seconds: Double(Clock.monotonicNanos() - start) / 1e9)
+        return SuiteReport(results: results, seconds: Double(SystemClock.monotonicNanos() - start) / 1e9)
     }
 }

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import ArgusStore
 import SwiftProtobuf
 
@@ -88,7 +89,7 @@ public final class OTLPExporter: @unchecked Sendable {
                 }
                 continue
             }
-            if queue.count == head { oldestQueuedAt = Clock.monotonicNanos() }
+            if queue.count == head { oldestQueuedAt = SystemClock.monotonicNanos() }
             queue.append(span)
             room -= 1
         }
@@ -110,7 +111,7 @@ public final class OTLPExporter: @unchecked Sendable {
             queue.removeFirst(head)
             head = 0
         } else {
-            oldestQueuedAt = Clock.monotonicNanos()
+            oldestQueuedAt = SystemClock.monotonicNanos()
         }
         return batch
     }
@@ -126,13 +127,13 @@ public final class OTLPExporter: @unchecked Sendable {
         var pending: [Span] = []
         var attempts = 0
         var nextAttempt: UInt64 = 0
-        var nextMetrics = Clock.monotonicNanos() + metricsInterval
+        var nextMetrics = SystemClock.monotonicNanos() + metricsInterval
         var nextStatus: UInt64 = 0
 
         while true {
             let (finishing, metricsDue) = monitor.locked { () -> (Bool, Bool) in
                 while true {
-                    let now = Clock.monotonicNanos()
+                    let now = SystemClock.monotonicNanos()
                     if finishDeadline != nil { return (true, false) }
                     let queued = queue.count - head
                     let metricsDue = settings.metrics != nil && now >= nextMetrics
@@ -147,14 +148,14 @@ public final class OTLPExporter: @unchecked Sendable {
                     if !pending.isEmpty { wake = min(wake, nextAttempt) } else if queued > 0 { wake = min(wake, oldestQueuedAt + delay) }
                     wake = min(wake, now + 1_000_000_000)  // the status row is refreshed at least every few seconds
                     monitor.wait(untilMonotonicNanos: wake)
-                    if Clock.monotonicNanos() >= nextStatus { return (false, false) }
+                    if SystemClock.monotonicNanos() >= nextStatus { return (false, false) }
                 }
             }
             if finishing {
                 flush(pending: pending)
                 return
             }
-            let now = Clock.monotonicNanos()
+            let now = SystemClock.monotonicNanos()
             if !pending.isEmpty && now >= nextAttempt {
                 switch send(spans: pending, deadline: nil) {
                 case .delivered:
@@ -162,7 +163,7 @@ public final class OTLPExporter: @unchecked Sendable {
                     attempts = 0
                 case .retryable:
                     attempts += 1
-                    nextAttempt = Clock.monotonicNanos() + Self.backoffNanos(attempt: attempts)
+                    nextAttempt = SystemClock.monotonicNanos() + Self.backoffNanos(attempt: attempts)
                 case .rejected:
                     pending = []
                     attempts = 0
@@ -170,11 +171,11 @@ public final class OTLPExporter: @unchecked Sendable {
             }
             if metricsDue {
                 exportMetrics(deadline: nil)
-                nextMetrics = Clock.monotonicNanos() + metricsInterval
+                nextMetrics = SystemClock.monotonicNanos() + metricsInterval
             }
-            if Clock.monotonicNanos() >= nextStatus {
+            if SystemClock.monotonicNanos() >= nextStatus {
                 publishStatus(finished: false)
-                nextStatus = Clock.monotonicNanos() + 2_000_000_000
+                nextStatus = SystemClock.monotonicNanos() + 2_000_000_000
             }
         }
     }
@@ -194,7 +195,7 @@ public final class OTLPExporter: @unchecked Sendable {
             if batch.isEmpty { batch = monitor.locked { takeBatch() } }
             if batch.isEmpty { break }
             let deadline = monitor.locked { finishDeadline } ?? 0
-            if Clock.monotonicNanos() >= deadline { break }
+            if SystemClock.monotonicNanos() >= deadline { break }
             switch send(spans: batch, deadline: deadline) {
             case .delivered, .rejected: batch = []
             case .retryable: gaveUp = true
@@ -217,7 +218,7 @@ public final class OTLPExporter: @unchecked Sendable {
 
     private func remainingSeconds(_ deadline: UInt64?) -> Double {
         guard let deadline else { return settings.timeoutSeconds }
-        let now = Clock.monotonicNanos()
+        let now = SystemClock.monotonicNanos()
         return deadline > now ? min(settings.timeoutSeconds, Double(deadline - now) / 1e9) : 0.01
     }
 
@@ -236,7 +237,7 @@ public final class OTLPExporter: @unchecked Sendable {
 
     private func exportMetrics(deadline: UInt64?) {
         guard let signal = settings.metrics else { return }
-        let metrics = monitor.locked { pipeline.metrics.snapshot(nowNanos: UInt64(max(Clock.wallMicros(), 0)) * 1000) }
+        let metrics = monitor.locked { pipeline.metrics.snapshot(nowNanos: UInt64(max(SystemClock.wallMicros(), 0)) * 1000) }
         if metrics.isEmpty { return }
         let outcome = post(encoding.metricsRequest(metrics), to: signal, deadline: deadline, what: "metrics")
         monitor.locked {
@@ -263,16 +264,16 @@ public final class OTLPExporter: @unchecked Sendable {
         switch outcome {
         case .delivered:
             guard let since = failingSince else { return }
-            let seconds = Double(Clock.monotonicNanos() - since) / 1e9
+            let seconds = Double(SystemClock.monotonicNanos() - since) / 1e9
             report("argus: OTLP export to \(url) works again after \(String(oneDecimal: seconds)) s")
             failingSince = nil
             reportedProblem = nil
             monitor.locked { dropReported = false }
         case .retryable(let problem), .rejected(let problem):
-            if failingSince == nil { failingSince = Clock.monotonicNanos() }
+            if failingSince == nil { failingSince = SystemClock.monotonicNanos() }
             monitor.locked {
                 stats.lastError = problem
-                stats.lastErrorAt = Clock.wallMicros()
+                stats.lastErrorAt = SystemClock.wallMicros()
             }
             if reportedProblem != problem {
                 reportedProblem = problem
@@ -297,7 +298,7 @@ public final class OTLPExporter: @unchecked Sendable {
     /// queued then is counted as dropped (and reported).
     @discardableResult
     public func finish(timeoutSeconds: Double) -> Statistics {
-        let deadline = Clock.monotonicNanos() + UInt64(max(timeoutSeconds, 0) * 1e9)
+        let deadline = SystemClock.monotonicNanos() + UInt64(max(timeoutSeconds, 0) * 1e9)
         monitor.locked {
             if finishDeadline == nil { finishDeadline = deadline }
             monitor.broadcast()
@@ -317,7 +318,7 @@ final class StatusPublisher {
 
     init(path: String, server: String, endpoint: String, processID: Int32) {
         writer = ExportStatusWriter(path: path)
-        let now = Clock.wallMicros()
+        let now = SystemClock.wallMicros()
         row = ExportStatusRow(exporter: "otlp", argusPID: Int64(processID), server: server, endpoint: endpoint,
                               startedAt: now, updatedAt: now)
     }
@@ -336,7 +337,7 @@ final class StatusPublisher {
         var comparable = row
         comparable.updatedAt = lastWritten?.updatedAt ?? 0
         if comparable == lastWritten { return nil }
-        row.updatedAt = Clock.wallMicros()
+        row.updatedAt = SystemClock.wallMicros()
         let problem = writer.write(row)
         if problem == nil {
             lastWritten = row

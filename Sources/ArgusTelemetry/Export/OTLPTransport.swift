@@ -46,7 +46,7 @@ public enum OTLPTransport {
         var result = text.filter { $0 != "\n" && $0 != "\r" }
         for header in headers {
             guard let colon = header.firstIndex(of: ":") else { continue }
-            let value = header[header.index(after: colon)...].trimmingASCIIWhitespace
+            let value = header[header.index(after: colon)...].trimmingSpaces
             if value.count >= 4 { result = result.replacing(value, with: "[REDACTED]") }
         }
         return result

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 import ArgusStore
 
 /// The exporter's CPU work, without threads or I/O: committed records in, spans out, metric
@@ -13,7 +14,8 @@ public struct TelemetryPipeline {
     public init(settings: TelemetrySettings) {
         assembler = CallAssembler(captureContent: settings.exportContent)
         builder = SpanBuilder(options: SpanBuilder.Options(settings))
-        metrics = MetricsAggregator(startNanos: UInt64(max(Clock.wallMicros(), 0)) * 1000)
+        metrics = MetricsAggregator(startNanos: UInt64(max(SystemClock.wallMicros(), 0)) * 1000,
+                                    serverConnection: settings.serverConnection)
         tracing = settings.traces != nil
         measuring = settings.metrics != nil
     }

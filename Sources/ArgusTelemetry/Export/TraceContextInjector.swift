@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusSystem
 
 /// Opt-in (`telemetry.otlp.inject_trace_context`): adds a `traceparent` to the `params._meta`
 /// of each request the client sends without one, so that a server that reads it continues
@@ -14,7 +15,7 @@ public final class TraceContextInjector: @unchecked Sendable {
     public let token: String
     private let sampler: TelemetrySettings.Sampler
     private let ratio: Double
-    private var generator = SpanIDGenerator()
+    private var generator = TraceContext.idGenerator()
     private let monitor = Monitor()
 
     public init(sampler: TelemetrySettings.Sampler, ratio: Double) {

@@ -62,11 +62,14 @@ public struct MetricsAggregator {
     private var descriptions: [String: Description] = [:]
     private var seriesCount: [String: Int] = [:]
     let startNanos: UInt64
-    let networkTransport: String
+    /// network.transport, server.address and server.port, the same on every series.
+    let connectionAttributes: [Pair]
 
-    public init(startNanos: UInt64, networkTransport: String = "pipe") {
+    public init(startNanos: UInt64, serverConnection: TelemetrySettings.ServerConnection = .pipe) {
         self.startNanos = startNanos
-        self.networkTransport = networkTransport
+        connectionAttributes = [Pair(key: "network.transport", value: serverConnection.transport)]
+            + (serverConnection.address.map { [Pair(key: "server.address", value: $0)] } ?? [])
+            + (serverConnection.port.map { [Pair(key: "server.port", value: String($0))] } ?? [])
     }
 
     public var isEmpty: Bool { histograms.isEmpty && sums.isEmpty && gauges.isEmpty }
@@ -76,8 +79,8 @@ public struct MetricsAggregator {
     public mutating func record(call: ExportedCall) {
         guard let status = call.status, status != .noResponse, let ended = call.endedAt else { return }
         let seconds = Double(max(ended - call.startedAt, 0)) / 1e6
-        var attributes = [Pair(key: "mcp.method.name", value: call.method), Pair(key: "network.transport", value: networkTransport),
-                          Pair(key: "argus.server.name", value: call.server)]
+        var attributes = [Pair(key: "mcp.method.name", value: call.method)] + connectionAttributes
+            + [Pair(key: "argus.server.name", value: call.server)]
         if call.method == "tools/call", let tool = call.tool {
             attributes.append(Pair(key: "gen_ai.tool.name", value: tool))
             attributes.append(Pair(key: "gen_ai.operation.name", value: "execute_tool"))
@@ -96,7 +99,7 @@ public struct MetricsAggregator {
 
     /// A run that ended: Argus's session with the client, and with the server.
     public mutating func recordSession(server: String, protocolVersion: String?, seconds: Double, errorType: String?) {
-        var attributes = [Pair(key: "network.transport", value: networkTransport), Pair(key: "argus.server.name", value: server)]
+        var attributes = connectionAttributes + [Pair(key: "argus.server.name", value: server)]
         if let protocolVersion { attributes.append(Pair(key: "mcp.protocol.version", value: protocolVersion)) }
         if let errorType { attributes.append(Pair(key: "error.type", value: errorType)) }
         describe("mcp.server.session.duration", unit: "s", "The duration of the MCP session as observed on the MCP server.")

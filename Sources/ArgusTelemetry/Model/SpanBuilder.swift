@@ -14,8 +14,8 @@ public struct SpanBuilder {
         public var samplerRatio = 1.0
         public var exportContent = false
         public var dashboardURL: String?
-        /// `pipe` for stdio, `tcp` for HTTP.
-        public var networkTransport = "pipe"
+        /// `pipe` for stdio, `tcp` (with the server's address) for HTTP.
+        public var serverConnection = TelemetrySettings.ServerConnection.pipe
         /// Longest content attribute, in bytes; longer ones are cut and marked.
         public var contentLimit = 16 << 10
 
@@ -26,11 +26,12 @@ public struct SpanBuilder {
             samplerRatio = settings.samplerRatio
             exportContent = settings.exportContent
             dashboardURL = settings.dashboardURL
+            serverConnection = settings.serverConnection
         }
     }
 
     public var options: Options
-    private var generator = SpanIDGenerator()
+    private var generator = TraceContext.idGenerator()
     private let dashboardTemplate: [Substring]?
 
     public init(options: Options) {
@@ -104,7 +105,7 @@ public struct SpanBuilder {
     static func isInjected(_ context: TraceContext) -> Bool {
         guard let state = context.traceState else { return false }
         return state.split(separator: ",").contains { member in
-            let parts = member.trimmingASCIIWhitespace.split(separator: "=", maxSplits: 1)
+            let parts = member.trimmingSpaces.split(separator: "=", maxSplits: 1)
             return parts.count == 2 && parts[0] == "argus" && parts[1].count == 16 && Hex.decode(parts[1]) != nil
         }
     }
@@ -140,7 +141,9 @@ public struct SpanBuilder {
             list.append(.string("jsonrpc.request.id", text))
         }
         if let version = call.protocolVersion { list.append(.string("mcp.protocol.version", version)) }
-        list.append(.string("network.transport", options.networkTransport))
+        list.append(.string("network.transport", options.serverConnection.transport))
+        if let address = options.serverConnection.address { list.append(.string("server.address", address)) }
+        if let port = options.serverConnection.port { list.append(.int("server.port", Int64(port))) }
         if let errorType = call.errorType { list.append(.string("error.type", errorType)) }
         if let code = call.errorCode { list.append(.string("rpc.response.status_code", String(code))) }
         list.append(.string("argus.server.name", call.server))
@@ -192,24 +195,5 @@ public struct SpanBuilder {
         var low: UInt64 = 0
         for byte in traceID.suffix(8) { low = low << 8 | UInt64(byte) }
         return Double(low >> 1) < ratio * Double(UInt64.max >> 1)
-    }
-}
-
-/// Span and trace ids: random, not secret (what OpenTelemetry SDKs use too), so a fast
-/// generator (SplitMix64) seeded once from the system's, rather than a system call per id.
-struct SpanIDGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init() {
-        var system = SystemRandomNumberGenerator()
-        state = system.next()
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

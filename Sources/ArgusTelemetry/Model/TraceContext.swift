@@ -1,3 +1,5 @@
+import ArgusCore
+
 /// A W3C Trace Context (`traceparent`, `tracestate`): where a span sits in a trace.
 public struct TraceContext: Sendable, Hashable {
     /// 16 bytes, not all zero.
@@ -17,7 +19,7 @@ public struct TraceContext: Sendable, Hashable {
     /// Reads a `traceparent` header value (`00-<32 hex>-<16 hex>-<2 hex>`). Nil when it is
     /// malformed or names the invalid all-zero ids, as the W3C specification asks.
     public init?(traceparent: String, tracestate: String? = nil) {
-        let parts = traceparent.trimmingASCIIWhitespace.split(separator: "-", omittingEmptySubsequences: false)
+        let parts = traceparent.trimmingSpaces.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count >= 4, parts[0].count == 2, parts[0] != "ff",
               let version = Hex.decode(parts[0]), let trace = Hex.decode(parts[1]), trace.count == 16,
               let span = Hex.decode(parts[2]), span.count == 8, let flags = Hex.decode(parts[3]), flags.count == 1,
@@ -29,6 +31,13 @@ public struct TraceContext: Sendable, Hashable {
 
     public var traceparent: String {
         "00-\(Hex.encode(traceID))-\(Hex.encode(spanID))-\(sampled ? "01" : "00")"
+    }
+
+    /// Span and trace ids are random, not secret (what OpenTelemetry SDKs use too): a fast
+    /// generator seeded once from the system's, rather than a system call per id.
+    static func idGenerator() -> SplitMix64 {
+        var system = SystemRandomNumberGenerator()
+        return SplitMix64(seed: system.next())
     }
 
     public static func newTraceID<G: RandomNumberGenerator>(using generator: inout G) -> [UInt8] {
@@ -86,14 +95,5 @@ enum Hex {
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
         default: return nil
         }
-    }
-}
-
-extension StringProtocol {
-    var trimmingASCIIWhitespace: String {
-        var s = Substring(self)
-        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }

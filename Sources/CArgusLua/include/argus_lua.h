@@ -5,9 +5,10 @@
 
 /* A sandboxed Lua 5.4 state for one user script.
  *
- * Swift talks to Lua only through these functions, exchanging JSON text.
- * Every Lua API call happens here, inside lua_pcall, so a Lua error (a
- * longjmp) never crosses a Swift frame. */
+ * Swift talks to Lua only through these functions: a call's metadata goes in as a typed
+ * record, message bodies and configuration as JSON text, and what a hook returns and the
+ * records it made come back as JSON text. Every Lua API call happens here, inside
+ * lua_pcall, so a Lua error (a longjmp) never crosses a Swift frame. */
 
 typedef struct argus_lua argus_lua;
 
@@ -49,30 +50,24 @@ int argus_lua_load(argus_lua *state, const char *source, size_t length, const ch
 /* Calls init(config) when defined, then forbids new globals. */
 int argus_lua_init(argus_lua *state, const char *config_json, argus_lua_result *out);
 
-/* Calls hook(call, ctx), or hook(first, call, ctx) when first_json is given
- * (mutate_replay). `call_json` holds the call's metadata; `params`, `result`
- * and `error` are decoded lazily from the message bodies on first access. The
- * bodies are not copied: they must stay valid during the call, and a `call`
- * kept by the script past its hook reads nothing from them. */
 /* A flat record of typed fields, cheaper than JSON for per-call metadata:
  *   field := type(1) key_length(1) key value_length(4, little endian) value
  *   type 's' string, 'i' int64 (8 bytes LE), 'n' double (8 bytes), 'b' boolean (1 byte),
- *        'j' JSON text */
+ *        'j' JSON text
+ * A record with no bytes (NULL) is an empty table. */
 typedef struct {
     const unsigned char *bytes;
     size_t length;
 } argus_lua_record;
 
-/* As argus_lua_call, with `call` and `ctx` given as records. */
-int argus_lua_call_records(argus_lua *state, const char *hook, const char *first_json,
-                           argus_lua_record call, const char *request_body, size_t request_length,
-                           const char *response_body, size_t response_length,
-                           argus_lua_record ctx, argus_lua_result *out);
-
-int argus_lua_call(argus_lua *state, const char *hook, const char *first_json, const char *call_json,
-                   const char *request_body, size_t request_length,
-                   const char *response_body, size_t response_length,
-                   const char *ctx_json, argus_lua_result *out);
+/* Calls hook(call, ctx), or hook(first, call, ctx) when first_json is given
+ * (mutate_replay, normalize). `call` holds the call's metadata; `params`, `result`
+ * and `error` are decoded lazily from the message bodies on first access. The
+ * bodies are not copied: they must stay valid during the call, and a `call`
+ * kept by the script past its hook reads nothing from them. */
+int argus_lua_call(argus_lua *state, const char *hook, const char *first_json, argus_lua_record call,
+                   const char *request_body, size_t request_length, const char *response_body, size_t response_length,
+                   argus_lua_record ctx, argus_lua_result *out);
 
 /* Evaluates a chunk in the sandbox and returns its value as JSON (tests, `argus script run`). */
 int argus_lua_eval(argus_lua *state, const char *source, argus_lua_result *out);

@@ -61,7 +61,7 @@ struct Calls: ParsableCommand {
         filter.errorsOnly = errors
         filter.excludeReplays = !includeReplays
         filter.limit = limit + 1  // one more says whether the list was cut
-        var newest = try reader.calls(filter)
+        var newest = try reader.withFaults(try reader.calls(filter))
         let cut = newest.count > limit
         newest = Array(newest.prefix(limit))
         let calls = Array(newest.reversed())
@@ -81,7 +81,7 @@ struct Calls: ParsableCommand {
             let what = c.tool.map { "\($0)" } ?? (c.target.map { "\(c.method) \($0)" } ?? c.method)
             table.add([String(c.id), String(c.runID), Format.time(micros: c.startedAt), c.server,
                        Format.truncate(what, 40), c.status, Format.duration(micros: c.latencyMicros),
-                       Format.oneLine(c.errorMessage ?? "")])
+                       Format.oneLine((c.fault.map { "[injected: \($0.kind)] " } ?? "") + (c.errorMessage ?? ""))])
         }
         print(table.render())
         if let more { print("\n" + more) }
@@ -89,9 +89,10 @@ struct Calls: ParsableCommand {
 
     /// One call, nothing left out: its facts, then params and outcome as recorded (redacted).
     func show(_ id: Int64, reader: ArgusReader) throws {
-        guard let detail = try reader.call(id: id) else {
+        guard var detail = try reader.call(id: id) else {
             throw CLIError("no call \(id) in \(reader.db.path) (see `argus calls`)")
         }
+        detail.summary = try reader.withFaults([detail.summary])[0]
         if json {
             Format.printJSON(detail.json)
             return
@@ -108,7 +109,13 @@ struct Calls: ParsableCommand {
         if let message = c.errorMessage { lines.append("  error      \(message)") }
         if c.progressCount > 0 { lines.append("  progress   \(c.progressCount) notifications") }
         if let bytes = c.bytesIn { lines.append("  size       \(bytes) B in" + (c.bytesOut.map { ", \($0) B out" } ?? "")) }
-        if let original = c.replayOf { lines.append("  replays    call \(original)") }
+        if let original = c.replayOf {
+            lines.append(c.runKind == ArgusReader.mockKind ? "  mocked     by argus mock, from call \(original)" : "  replays    call \(original)")
+        }
+        if let fault = c.fault {
+            lines.append("  INJECTED   \(fault.kind) by argus (\(fault.source)): \(fault.detail ?? "")")
+            if fault.answeredByArgus { lines.append("             the outcome below is argus's, not the server's") }
+        }
         print(lines.joined(separator: "\n"))
         print("\nParams:\n" + JSONWriter.string(detail.params ?? .null, pretty: true))
         if let error = detail.error {

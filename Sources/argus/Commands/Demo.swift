@@ -85,12 +85,12 @@ final class DemoSession {
     }
 
     func play() throws {
-        let hello = try request("initialize", ["protocolVersion": "2025-11-25", "capabilities": [:],
+        let hello = try request(MCP.Method.initialize, ["protocolVersion": .string(MCP.Version.latestHandshake), "capabilities": [:],
                                               "clientInfo": ["name": "argus-demo", "version": .string(Argus.version)]])
-        step("initialize", "\(hello["serverInfo"]?["name"]?.stringValue ?? "?") speaks \(hello["protocolVersion"]?.stringValue ?? "?")")
-        send(["jsonrpc": "2.0", "method": "notifications/initialized"])
-        let tools = try request("tools/list", [:])
-        step("tools/list", "\(tools["tools"]?.arrayValue?.count ?? 0) tools")
+        step(MCP.Method.initialize, "\(hello["serverInfo"]?["name"]?.stringValue ?? "?") speaks \(hello["protocolVersion"]?.stringValue ?? "?")")
+        send(["jsonrpc": "2.0", "method": .string(MCP.Method.initialized)])
+        let tools = try request(MCP.Method.toolsList, [:])
+        step(MCP.Method.toolsList, "\(tools["tools"]?.arrayValue?.count ?? 0) tools")
         try call("calculate", ["operation": "multiply", "a": 6, "b": 7])
         try call("calculate", ["operation": "divide", "a": 1, "b": 0])
         try call("get_weather", ["city": "Lisbon"])
@@ -100,10 +100,10 @@ final class DemoSession {
         try call("random_failure", ["seed": 1])
         try call("random_failure", ["seed": 4])
         try call("always_fail", [:])
-        let resource = try request("resources/read", ["uri": "argus://test/readme"])
-        step("resources/read", "\(resource["contents"]?[0]?["text"]?.stringValue?.count ?? 0) characters")
-        _ = try request("prompts/get", ["name": "greeting", "arguments": ["name": "Ada"]])
-        step("prompts/get", "greeting")
+        let resource = try request(MCP.Method.resourcesRead, ["uri": "argus://test/readme"])
+        step(MCP.Method.resourcesRead, "\(resource["contents"]?[0]?["text"]?.stringValue?.count ?? 0) characters")
+        _ = try request(MCP.Method.promptsGet, ["name": "greeting", "arguments": ["name": "Ada"]])
+        step(MCP.Method.promptsGet, "greeting")
     }
 
     func step(_ what: String, _ detail: String, failed: Bool = false) {
@@ -112,8 +112,8 @@ final class DemoSession {
 
     func call(_ tool: String, _ arguments: JSONValue, progress: Bool = false) throws {
         var params: JSONObject = ["name": .string(tool), "arguments": arguments]
-        if progress { params["_meta"] = ["progressToken": .string("demo-\(nextID)")] }
-        let result = try request("tools/call", .object(params))
+        if progress { params["_meta"] = [MCP.MetaKey.progressToken: .string("demo-\(nextID)")] }
+        let result = try request(MCP.Method.toolsCall, .object(params))
         let text = result["content"]?[0]?["text"]?.stringValue ?? ""
         let failed = result["isError"]?.boolValue == true
         step(tool, Format.truncate(text, 70), failed: failed)

@@ -2,6 +2,7 @@ import ArgumentParser
 import ArgusCore
 import ArgusProxy
 import ArgusReplay
+import ArgusSystem
 import ArgusTelemetry
 import Foundation
 
@@ -63,7 +64,7 @@ struct Export: ParsableCommand {
         }
         let plan: ReplayPlan
         do {
-            plan = try ReplayPlan.forRun(runID, reader: reader)
+            plan = try ReplayPlan.forRun(runID, reader: reader, withSession: true)
         } catch {
             throw CLIError("\(error)")
         }

@@ -53,7 +53,9 @@ struct Runs: ParsableCommand {
             let duration = r.endedAt.map { Format.duration(micros: $0 - r.startedAt) } ?? "running"
             var client = [r.clientName, r.clientVersion].compactMap { $0 }.joined(separator: " ")
             if r.kind == "replay" { client = "argus replay" + (client.isEmpty ? "" : ", as \(client)") }
-            table.add([String(r.id), r.serverName + (r.label.map { " \"\($0)\"" } ?? ""), Format.time(micros: r.startedAt), duration, String(r.callCount),
+            if r.kind == ArgusReader.mockKind { client += (client.isEmpty ? "" : ", ") + "answered by argus mock" }
+            let chaos = r.kind == ArgusReader.chaosKind ? " [chaos: faults injected]" : ""
+            table.add([String(r.id), r.serverName + (r.label.map { " \"\($0)\"" } ?? "") + chaos, Format.time(micros: r.startedAt), duration, String(r.callCount),
                        String(r.errorCount), Self.ending(r), client])
         }
         print(table.render())

@@ -1,8 +1,10 @@
 import ArgumentParser
 import ArgusCore
 import ArgusProxy
+import ArgusRemote
 import ArgusSetup
 import ArgusStore
+import ArgusSystem
 import Foundation
 
 struct Setup: ParsableCommand {
@@ -13,6 +15,7 @@ struct Setup: ParsableCommand {
             argus setup --init                                   write ~/.argus/config.json (commented)
             argus setup --client cursor --server github          a server from your config
             argus setup --client codex -- uvx mcp-server-time    any command
+            argus setup --client claude-desktop --url https://mcp.example.com/mcp --header 'Authorization:Bearer ${TOKEN}'
             argus setup --client claude-desktop --write -- docker run -i --rm -e API_KEY image
 
             Clients: claude-desktop, claude-code, codex, cursor, vscode (--claude means --client claude-desktop). \
@@ -66,6 +69,14 @@ struct Setup: ParsableCommand {
     @Option(help: ArgumentHelp("Database for the wrapped server (default: the config's, else ~/.argus/argus.db).", valueName: "path"))
     var db: String?
 
+    @Option(help: ArgumentHelp("A remote server's Streamable HTTP address: the entry runs argus wrap --url.", valueName: "url"))
+    var url: String?
+
+    @Option(name: .customLong("header"),
+            help: ArgumentHelp("With --url: a header NAME:VALUE (repeatable); ${VAR} is passed from the client's environment.",
+                               valueName: "header"))
+    var headers: [String] = []
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The server command, after --.", valueName: "command"))
     var command: [String] = []
 
@@ -78,9 +89,10 @@ struct Setup: ParsableCommand {
         if let client = selectedClient, MCPClient(rawValue: client) == nil {
             throw ValidationError("unknown client \(client); one of: \(MCPClient.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if selectedClient != nil && (server == nil) == command.isEmpty {
-            throw ValidationError("give either --server NAME (from the config) or the server command after --")
+        if selectedClient != nil && [server != nil, !command.isEmpty, url != nil].filter({ $0 }).count != 1 {
+            throw ValidationError("give one of --server NAME (from the config), --url URL, or the server command after --")
         }
+        if !headers.isEmpty && url == nil { throw ValidationError("--header goes with --url") }
         for variable in environment where !variable.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
             throw ValidationError("--env takes a variable name, e.g. --env GITHUB_TOKEN (got \(variable))")
         }
@@ -173,12 +185,18 @@ struct Setup: ParsableCommand {
             arguments.append(server)
             variables += named.variables
             entryName = name ?? server
-            if !named.command.contains("/"), (try? ChildProcess.resolve(named.command, searchPath: ClientCommand.desktopPath)) == nil {
+            variables += named.headers.flatMap { HeaderTemplate(name: $0.key, value: $0.value).variables }
+            if named.url == nil, !named.command.contains("/"), (try? ChildProcess.resolve(named.command, searchPath: ClientCommand.desktopPath)) == nil {
                 let found = try? ChildProcess.resolve(named.command, searchPath: environment["PATH"] ?? "")
                 StderrLog.write("argus: warning: servers.\(server).command is `\(named.command)`, which a desktop client's PATH "
                                 + "(\(ClientCommand.desktopPath)) does not have; write its absolute path in the config"
                                 + (found.map { " (here: \($0))" } ?? ""))
             }
+        } else if let url {
+            let templates = try headers.map { try HeaderTemplate.parse($0) }
+            entryName = name ?? RemoteWrapSession.defaultServerName(url: url)
+            arguments += ["--name", entryName, "--url", url] + templates.flatMap { ["--header", "\($0.name):\($0.value)"] }
+            variables += templates.flatMap(\.variables)
         } else {
             let command = self.command
             variables += ContainerRunOptions.parse(command)?.forwardedVariables ?? []

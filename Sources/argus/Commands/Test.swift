@@ -2,6 +2,8 @@ import ArgumentParser
 import ArgusCore
 import ArgusProxy
 import ArgusReplay
+import ArgusStore
+import ArgusSystem
 import Foundation
 
 struct Test: ParsableCommand {
@@ -17,8 +19,17 @@ struct Test: ParsableCommand {
             ("replay": {"ignore": {"get_weather": ["/result/structuredContent/observed_at"]}}), or with a \
             Lua normalize hook.
 
-            Exit status: 0 every replayed call is equal, 1 something changed or failed, or nothing was \
-            compared (every call skipped, or none to replay): a suite that tests nothing does not pass.
+            A run recorded with faults injected (argus wrap --faults) replays only the calls the server \
+            answered, and is judged too: its verdicts (argus verdict) are printed, go into the JUnit file as \
+            a suite of their own, and a finding at the failure level fails the test.
+
+            --update accepts what the server answers now: each changed call's expected result in the \
+            suite file becomes the new answer, and the differences accepted are printed. Calls that failed \
+            keep what they had.
+
+            Exit status: 0 every replayed call is equal (or, with --update, accepted), 1 something changed or \
+            failed, or nothing was compared (every call skipped, or none to replay): a suite that tests \
+            nothing does not pass.
             """)
 
     @OptionGroup var flags: ReplayFlags
@@ -38,28 +49,31 @@ struct Test: ParsableCommand {
     @Flag(help: "Print every result as JSON instead of text.")
     var json = false
 
+    @Flag(help: "Accept the answers that changed as the suite's new expected results (rewrites the --suite file).")
+    var update = false
+
     func validate() throws {
         if (runID == nil) == (suite == nil) { throw ValidationError("give either --run ID or --suite FILE") }
+        if update && suite == nil {
+            throw ValidationError("--update rewrites a suite file: export the run first (argus export --run ID --out suite.json), "
+                                  + "then argus test --suite suite.json --update")
+        }
+        if update && (json || junit != nil) { throw ValidationError("--update prints the accepted differences: it takes no --json or --junit") }
     }
 
     func run() throws {
         let config = try flags.configuration.load()
         var plan: ReplayPlan
         let name: String
+        var loaded: LoadedSuite?
         do {
             if let suite {
-                let path = absolutePath(suite)
-                guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read the suite \(suite)") }
-                let value: JSONValue
-                do {
-                    value = try JSONParser.parse(Array(data))
-                } catch {
-                    throw CLIError("\(suite) is not valid JSON: \(error)")
-                }
-                plan = try ReplayPlan.fromSuite(value, path: suite)
-                name = ((suite as NSString).lastPathComponent as NSString).deletingPathExtension
+                let file = try LoadedSuite.read(suite)
+                loaded = file
+                plan = file.plan
+                name = file.name
             } else if let runID {
-                plan = try ReplayPlan.forRun(runID, reader: try flags.database.reader(config))
+                plan = try ReplayPlan.forRun(runID, reader: try flags.database.reader(config), withSession: true)
                 name = "run-\(runID)"
             } else {
                 throw ValidationError("give either --run ID or --suite FILE")  // validate() has said so already
@@ -69,6 +83,13 @@ struct Test: ParsableCommand {
             throw CLIError("\(error)")
         }
 
+        // A chaos run is also judged on what the agent did with its faults.
+        let verdicts = try runID.flatMap { id -> VerdictReport? in
+            let reader = try flags.database.reader(config)
+            guard try reader.run(id: id)?.kind == ArgusReader.chaosKind else { return nil }
+            return try VerdictCommand.report(run: id, reader: reader, config: config)
+        }
+
         let color = Format.colorOnStdout
         let bar = isatty(2) == 1 && !json ? ProgressBar() : nil
         let report = SuiteRunner.run(plan, options: try flags.engineOptions(config, plan: plan), allowDestructive: allowDestructive,
@@ -76,11 +97,15 @@ struct Test: ParsableCommand {
                                      progress: { done, total, _ in bar?.show(done, of: total) })
         bar?.clear()
 
+        if update, let loaded {
+            try accept(report, into: loaded, color: color)
+            return
+        }
         if json {
             Format.printJSON(["summary": ["equal": .number(String(report.count(.equal))), "changed": .number(String(report.count(.changed))),
                                           "failed": .number(String(report.count(.failed))), "skipped": .number(String(report.count(.skipped))),
                                           "seconds": .number(String(format: "%.3f", report.seconds))],
-                              "results": .array(report.results.map(\.json))])
+                              "results": .array(report.results.map(\.json)), "verdicts": verdicts?.json ?? .null])
         } else {
             var previousFailure: String?
             for result in report.results where result.outcome != .equal {
@@ -95,16 +120,50 @@ struct Test: ParsableCommand {
                 print(DiffText.render(result, color: color))
             }
             print(report.summary)
+            if let verdicts { print("\nVerdicts on run \(verdicts.runID):\n" + verdicts.text) }
         }
         if report.comparedNothing { StderrLog.write("argus test: \(Self.nothingCompared(report))") }
         if let junit {
+            var xml = report.junit(name: name)
+            if let verdicts, let end = xml.range(of: "</testsuites>", options: .backwards) {
+                xml.insert(contentsOf: verdicts.junitSuite(name: "verdicts \(name)"), at: end.lowerBound)
+            }
             do {
-                try PrivateFile.write(path: absolutePath(junit), contents: Array(report.junit(name: name).utf8))
+                try PrivateFile.write(path: absolutePath(junit), contents: Array(xml.utf8))
             } catch {
                 throw CLIError(error.description)
             }
         }
-        if !report.passed { throw ExitCode(1) }
+        if !report.passed || verdicts?.passed == false { throw ExitCode(1) }
+    }
+
+    /// `--update`: the changed answers become the suite's expected results; the accepted differences
+    /// are printed, the file rewritten (only those calls change in it). Exits 1 when a call failed or
+    /// nothing was compared.
+    func accept(_ report: SuiteReport, into suite: LoadedSuite, color: Bool) throws {
+        let (updated, accepted) = SuiteUpdate.accept(report, into: suite.json)
+        for result in report.results where result.outcome == .failed || result.outcome == .skipped {
+            print(DiffText.render(result, color: color))
+        }
+        for result in accepted {
+            print(DiffText.render(result, color: color, verb: "accepted"))
+        }
+        let failed = report.count(.failed)
+        if !accepted.isEmpty {
+            do {
+                try PrivateFile.write(path: suite.path, contents: Array((JSONWriter.string(updated, pretty: true) + "\n").utf8))
+            } catch {
+                throw CLIError(error.description)
+            }
+        }
+        print("\(report.results.count) calls: \(accepted.count) accepted, \(report.count(.equal)) equal, \(failed) failed "
+              + "(kept as they were), \(report.count(.skipped)) skipped"
+              + (accepted.isEmpty ? "; \(suite.path) is unchanged" : "; \(suite.path) updated"))
+        if report.comparedNothing {
+            StderrLog.write("argus test: \(Self.nothingCompared(report))")
+            throw ExitCode(1)
+        }
+        if failed > 0 { throw ExitCode(1) }
     }
 
     /// Why the suite proves nothing, and how to make it prove something.

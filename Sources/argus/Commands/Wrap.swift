@@ -1,8 +1,10 @@
 import ArgumentParser
 import ArgusCore
 import ArgusProxy
+import ArgusRemote
 import ArgusReplay
 import ArgusScripting
+import ArgusSetup
 import ArgusStore
 import ArgusTelemetry
 import Foundation
@@ -16,10 +18,16 @@ struct Wrap: ParsableCommand {
 
               argus wrap -- npx -y @modelcontextprotocol/server-github
               argus wrap --name github -- docker run -i --rm -e GITHUB_TOKEN ghcr.io/github/github-mcp-server
+              argus wrap --url https://api.githubcopilot.com/mcp/ --header 'Authorization:Bearer ${GITHUB_TOKEN}'
 
             Every byte is forwarded unchanged in both directions. A copy of each message is \
             recorded, with secrets redacted, off the relay path. stdout belongs to the protocol; \
             argus writes its own messages to stderr. The proxy exits with the server's status.
+
+            With --url, the server is a remote one speaking Streamable HTTP: argus is then the \
+            stdio server the client starts, and carries each message over HTTP(S), in either \
+            protocol era. Header values may name environment variables (${VAR}); they are sent, \
+            never recorded.
 
             Options go before --. When the configuration file cannot be read, the session is still \
             relayed but not recorded (its redaction settings are unknown), and the run says why \
@@ -30,6 +38,14 @@ struct Wrap: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var configuration: ConfigOptions
     @OptionGroup(title: "OpenTelemetry") var telemetry: TelemetryOptions
+
+    @Option(help: ArgumentHelp("A remote MCP server's Streamable HTTP address, instead of a command.", valueName: "url"))
+    var url: String?
+
+    @Option(name: .customLong("header"),
+            help: ArgumentHelp("A header sent to the --url server, NAME:VALUE; ${VAR} in the value is read from the environment "
+                               + "(repeatable).", valueName: "header"))
+    var headers: [String] = []
 
     @Option(help: ArgumentHelp("Name of the server in recordings (default: derived from the command).", valueName: "name"))
     var name: String?
@@ -71,6 +87,15 @@ struct Wrap: ParsableCommand {
                                valueName: "seconds"))
     var flushTimeout: Double = 10
 
+    @Option(name: .customLong("faults"),
+            help: ArgumentHelp("Inject the faults described in this JSON file into the session: errors, empty results, "
+                               + "timeouts, latency, malformed or stale answers (a chaos run; see Examples/scenarios).",
+                               valueName: "file"))
+    var faultsFile: String?
+
+    @Flag(name: .customLong("no-faults"), help: "Inject none of the faults in the config's \"faults\" section.")
+    var noFaults = false
+
     @Argument(parsing: .captureForPassthrough,
               help: ArgumentHelp("The server command and its arguments (after --), or the name of a server in the config's \"servers\".",
                                  valueName: "command"))
@@ -86,7 +111,14 @@ struct Wrap: ParsableCommand {
                                       + "e.g. argus wrap --name time -- uvx mcp-server-time")
             }
         }
-        if serverCommand.isEmpty {
+        for header in headers {
+            do { _ = try HeaderTemplate.parse(header) } catch { throw ValidationError(error.description) }
+        }
+        if url != nil {
+            if !serverCommand.isEmpty { throw ValidationError("give either --url or a server command after --, not both") }
+        } else if !headers.isEmpty, command.first == "--" {
+            throw ValidationError("--header is for a remote server: add --url")
+        } else if serverCommand.isEmpty {
             throw ValidationError("give the server command after --, e.g. argus wrap -- npx -y @modelcontextprotocol/server-everything, "
                                   + "or the name of a server in your config: argus wrap github")
         }
@@ -111,9 +143,9 @@ struct Wrap: ParsableCommand {
             configProblem = "\(error)"
         }
         let databasePath = database.path(config)
-        var options = WrapOptions(command: serverCommand[0], arguments: Array(serverCommand.dropFirst()),
+        var options = WrapOptions(command: serverCommand.first ?? url ?? "", arguments: Array(serverCommand.dropFirst()),
                                   databasePath: databasePath)
-        options.serverName = name
+        options.serverName = name ?? url.map { RemoteWrapSession.defaultServerName(url: $0) }
         options.graceSeconds = grace
         options.flushTimeoutSeconds = flushTimeout
         if let configProblem {
@@ -127,11 +159,18 @@ struct Wrap: ParsableCommand {
                 StderrLog.write("argus: \(configProblem); the session is relayed but not recorded until the file is fixed "
                                 + "(argus diagnose shows where)")
             }
-            throw ExitCode(WrapSession.run(options))
+            throw ExitCode(try runSession(options))
         }
         // `argus wrap github`: a server named in the config (a single word, not after --).
+        var namedRemote: (url: String, headers: [HeaderTemplate])?
         if command.first != "--", command.count == 1 {
-            if let named = try serverOrFail(config, command[0]) {
+            if let named = try serverOrFail(config, command[0]), let remote = named.url {
+                options.command = remote
+                options.serverName = name ?? command[0]
+                options.cwd = nil
+                namedRemote = (remote, named.headers.sorted { $0.key < $1.key }.map { HeaderTemplate(name: $0.key, value: $0.value) })
+            } else if let named = try serverOrFail(config, command[0]) {
+                if !headers.isEmpty { throw CLIError("--header is for a remote server, and \(command[0]) is a command") }
                 options.command = named.command
                 options.arguments = named.args
                 options.extraEnvironment = named.env
@@ -157,6 +196,9 @@ struct Wrap: ParsableCommand {
                                            report: StderrLog.write)
         }
 
+        let server = options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
+        options.faults = try FaultSetup.options(file: faultsFile, noFaults: noFaults, config: config, server: server)
+
         let specs = try ScriptSetup.specs(config: config, scripts: scripts, directories: scriptDirectories)
         if !specs.isEmpty {
             let limits = ScriptSetup.limits(config)
@@ -173,8 +215,12 @@ struct Wrap: ParsableCommand {
                 finishNotifier?()
             }
         }
-        let server = options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
-        if let settings = telemetry.settings(config: config) {
+        let remoteURL = namedRemote?.url ?? url
+        if var settings = telemetry.settings(config: config) {
+            if let remoteURL {
+                let address = RemoteWrapSession.serverAddress(url: remoteURL)
+                settings.serverConnection = .tcp(address: address.host, port: address.port)
+            }
             let exporter = OTLPExporter(settings: settings, server: server, statusPath: databasePath, processID: getpid(),
                                         report: StderrLog.write)
             options.onCommitted = { exporter.consume($0) }
@@ -189,7 +235,14 @@ struct Wrap: ParsableCommand {
                 finishOthers?()
             }
         }
-        let status = WrapSession.run(options)
-        throw ExitCode(status)
+        throw ExitCode(try runSession(options, named: namedRemote))
+    }
+
+    /// The stdio session, or, with --url (or a named server with a url), the remote one.
+    private func runSession(_ options: WrapOptions, named: (url: String, headers: [HeaderTemplate])? = nil) throws -> Int32 {
+        let given = try headers.map { try HeaderTemplate.parse($0) }
+        if let named { return RemoteWrapSession.run(RemoteWrapOptions(url: named.url, headers: named.headers + given, wrap: options)) }
+        guard let url else { return WrapSession.run(options) }
+        return RemoteWrapSession.run(RemoteWrapOptions(url: url, headers: given, wrap: options))
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArgusCore
 import ArgusProxy
+import ArgusSetup
 import ArgusStore
 import Foundation
 

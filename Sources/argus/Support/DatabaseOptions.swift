@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArgusCore
+import ArgusSetup
 import ArgusStore
 import Foundation
 

@@ -3,6 +3,7 @@ import ArgusCore
 import ArgusProxy
 import ArgusReplay
 import ArgusScripting
+import ArgusSetup
 import ArgusStore
 import Foundation
 

@@ -1,6 +1,7 @@
 import ArgusCore
 import ArgusProxy
 import ArgusScripting
+import ArgusSetup
 import ArgusStore
 import Foundation
 

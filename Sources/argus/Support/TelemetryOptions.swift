@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArgusCore
 import ArgusProxy
+import ArgusSetup
 import ArgusTelemetry
 import Foundation
 
@@ -46,8 +47,8 @@ struct TelemetryOptions: ParsableArguments {
         }
     }
 
-    var overrides: TelemetrySettings.Overrides {
-        var o = TelemetrySettings.Overrides()
+    var overrides: TelemetryConfig.Overrides {
+        var o = TelemetryConfig.Overrides()
         o.endpoint = endpoint
         o.wireProtocol = wireProtocol
         o.headers = headers
@@ -64,9 +65,9 @@ struct TelemetryOptions: ParsableArguments {
         let dashboard = "http://\(config.dashboardHost.map { $0 == "0.0.0.0" ? "127.0.0.1" : $0 } ?? "127.0.0.1")"
             + ":\(config.dashboardPort ?? 3000)"
         let settings: TelemetrySettings
-        do throws(TelemetrySettings.Problem) {
-            guard let resolved = try TelemetrySettings.resolve(environment: environment, config: config.telemetry,
-                                                                overrides: overrides, dashboardBase: dashboard) else { return nil }
+        do throws(TelemetryConfig.Problem) {
+            guard let resolved = try config.telemetry.settings(environment: environment, overrides: overrides,
+                                                                dashboardBase: dashboard) else { return nil }
             settings = resolved
         } catch {
             StderrLog.write("argus: OpenTelemetry export is off: \(error.description)")

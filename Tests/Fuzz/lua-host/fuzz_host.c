@@ -190,6 +190,13 @@ static const char HOOKS[] =
     "function mutate_replay(params, call, ctx) return params end\n"
     "function later() return argus.state.kept and argus.state.kept.params end\n";
 
+/* call = {tool = "t", id = 1} and ctx = {phase = "request"}, as the Swift host encodes them. */
+static const unsigned char TOOL_BYTES[] = {'s', 4, 't', 'o', 'o', 'l', 1, 0, 0, 0, 't',
+                                           'i', 2, 'i', 'd', 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+static const unsigned char PHASE_BYTES[] = {'s', 5, 'p', 'h', 'a', 's', 'e', 7, 0, 0, 0, 'r', 'e', 'q', 'u', 'e', 's', 't'};
+#define TOOL_RECORD ((argus_lua_record){TOOL_BYTES, sizeof TOOL_BYTES})
+#define PHASE_RECORD ((argus_lua_record){PHASE_BYTES, sizeof PHASE_BYTES})
+
 static argus_lua_record take_record(Input *in) {
     size_t n = take(in) % 64;
     if (n > in->n) n = in->n;
@@ -218,14 +225,14 @@ static void run_hook(argus_lua *lua, Input *in) {
     in->n -= response_length;
     const char *first = strcmp(hook, "mutate_replay") == 0 ? "{\"a\":[{\"b\":1}]}" : NULL;
     argus_lua_result result;
-    argus_lua_call_records(lua, hook, first, call, take(in) & 1 ? request : NULL, request_length,
-                           take(in) & 1 ? response : NULL, response_length, ctx, &result);
+    argus_lua_call(lua, hook, first, call, take(in) & 1 ? request : NULL, request_length,
+                   take(in) & 1 ? response : NULL, response_length, ctx, &result);
     argus_lua_result_free(&result);
-    /* The same through the JSON entry point, bodies and metadata as text. */
-    argus_lua_call(lua, hook, first, "{\"tool\":\"t\",\"id\":1}", request, request_length, response, response_length,
-                   "{\"phase\":\"request\"}", &result);
+    /* The same with well-formed metadata, and with none. */
+    argus_lua_call(lua, hook, first, TOOL_RECORD, request, request_length, response, response_length, PHASE_RECORD, &result);
     argus_lua_result_free(&result);
-    argus_lua_call(lua, "later", NULL, NULL, NULL, 0, NULL, 0, NULL, &result);
+    argus_lua_record none = {NULL, 0};
+    argus_lua_call(lua, "later", NULL, none, NULL, 0, NULL, 0, none, &result);
     argus_lua_result_free(&result);
     free(request);
     free(response);

@@ -22,8 +22,9 @@ function callRow(c) {
     h("td", { class: "num" }, link(`#/calls/${c.id}`, c.id)),
     h("td", {}, when(c.started_at)),
     h("td", {}, c.server),
-    h("td", {}, callName(c), c.replay_of ? h("span", { class: "badge info", text: `replay of ${c.replay_of}` })
-      : c.run_kind === "replay" ? h("span", { class: "badge info", text: "replay run" }) : null, roundBadge(c)),
+    h("td", {}, callName(c), c.run_kind === "mock" ? h("span", { class: "badge info", text: "mocked", title: mockedFrom(c) })
+      : c.replay_of ? h("span", { class: "badge info", text: `replay of ${c.replay_of}` })
+      : c.run_kind === "replay" ? h("span", { class: "badge info", text: "replay run" }) : null, roundBadge(c), faultBadge(c)),
     h("td", {}, statusBadge(c)),
     h("td", { class: "num" }, duration(c.latency_us)),
     h("td", { class: "muted" }, (c.error_message || "").slice(0, 120)));
@@ -121,7 +122,8 @@ async function callView(id) {
     kv("Run", link(`#/runs/${c.run_id}`, `run ${c.run_id}`)), kv("Server", c.server), kv("Method", c.method),
     kv("JSON-RPC id", JSON.stringify(c.jsonrpc_id)), kv("Direction", c.direction === "c2s" ? "client → server" : "server → client"),
     Number(c.progress_count) > 0 ? kv("Progress notifications", c.progress_count) : null,
-    c.replay_of ? kv("Replay of", link(`#/calls/${c.replay_of}`, `call ${c.replay_of}`)) : null,
+    c.run_kind === "mock" ? kv("Answered by", mockedFrom(c)) : null,
+    c.replay_of ? kv(c.run_kind === "mock" ? "Recorded answer" : "Replay of", link(`#/calls/${c.replay_of}`, `call ${c.replay_of}`)) : null,
     c.round ? kv("Round", `${c.round} of ${c.rounds.length}`) : null,
     kv("Size", `${c.bytes_in ?? "–"} B in, ${c.bytes_out ?? "–"} B out`)));
 
@@ -134,7 +136,7 @@ async function callView(id) {
     c.error && !c.result ? jsonView(c.error, { redacted: c.error_redacted_paths }) : jsonView(c.result, { redacted: c.result_redacted_paths }));
 
   const parts = [h("h1", {}, `Call ${c.id} · ${callName(c)}`, destructive ? h("span", { class: "badge err", text: "destructive" }) : null),
-    h("div", { class: "sub", text: `${c.server} · ${c.method}` }), summary, h("div", { class: "cols" }, paramsPanel, resultPanel)];
+    h("div", { class: "sub", text: `${c.server} · ${c.method}` }), faultNotice(c), summary, h("div", { class: "cols" }, paramsPanel, resultPanel)];
 
   if (c.rounds && c.rounds.length) parts.push(roundsPanel(c));
   if (schema) {

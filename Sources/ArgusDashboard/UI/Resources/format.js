@@ -34,6 +34,9 @@ function clock(date, withSeconds) {
 
 function plural(n, word) { return `${n} ${word}${n === 1 ? "" : "s"}`; }
 
+// A mock run's calls were answered from a recording, not by a server: said wherever they are shown.
+function mockedFrom(c) { return c.replay_of ? `argus mock, from recorded call ${c.replay_of}` : "argus mock (no recorded answer)"; }
+
 function callName(c) { return c.tool || (c.target ? `${c.method} ${c.target}` : c.method); }
 
 function clientText(run) {

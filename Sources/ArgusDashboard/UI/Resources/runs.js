@@ -23,7 +23,9 @@ function endBadge(run) {
 function runRow(run) {
   return h("tr", { class: "row", "data-run": run.id, onclick: () => { location.hash = `#/runs/${run.id}`; } },
     h("td", { class: "num" }, link(`#/runs/${run.id}`, run.id)),
-    h("td", {}, run.server, run.kind === "replay" ? h("span", { class: "badge info", text: "replay" }) : null,
+    h("td", {}, run.server, run.kind === "replay" ? h("span", { class: "badge info", text: "replay" })
+      : run.kind === "mock" ? h("span", { class: "badge info", text: "mock", title: "Answered by argus mock from a recording" })
+      : run.kind === "chaos" ? h("span", { class: "badge warn", text: "chaos", title: "Faults were injected into this run (argus wrap --faults)" }) : null,
       run.label ? h("span", { class: "badge muted label", text: run.label, title: "A run started by hand" }) : null),
     h("td", {}, when(run.started_at)),
     h("td", { class: "num" }, run.ended_at ? duration(run.ended_at_us - run.started_at_us) : "running"),
@@ -107,7 +109,8 @@ async function runView(id) {
         try { await api(`/api/runs/${id}/stop`, { method: "POST" }); route(); } catch (err) { header.append(errorBox(err)); }
       } }, "Stop server")) : runControls(run, header);
     fill(header,
-      h("h1", {}, `Run ${run.id} · ${run.server}`, run.label ? h("span", { class: "badge muted label", text: run.label }) : null),
+      h("h1", {}, `Run ${run.id} · ${run.server}`, run.label ? h("span", { class: "badge muted label", text: run.label }) : null,
+        run.kind === "chaos" ? h("span", { class: "badge warn", text: "chaos: faults injected" }) : null),
       h("div", { class: "sub mono" }, [run.command].concat(run.args || []).join(" ")),
       controls,
       why,
@@ -139,7 +142,7 @@ async function runView(id) {
       bar.style.left = `${(100 * (c.started_at_us - start)) / span}%`;
       bar.style.width = `${Math.max(0.2, (100 * (c.latency_us || 0)) / span)}%`;
       return h("div", { class: "wf-row", "data-call": c.id, onclick: () => { location.hash = `#/calls/${c.id}`; } },
-        h("div", { class: "wf-label", title: callName(c) }, c.is_error ? h("span", { class: "err-text", text: "✗ " }) : "", callName(c)),
+        h("div", { class: "wf-label", title: callName(c) }, c.is_error ? h("span", { class: "err-text", text: "✗ " }) : "", callName(c), faultBadge(c)),
         h("div", { class: "wf-track" }, bar),
         h("div", { class: "num mono", text: duration(c.latency_us) }));
     }));
@@ -149,6 +152,7 @@ async function runView(id) {
   const notifications = notificationList(id);
   const tabs = tabbed([
     ["Timeline", () => h("div", { class: "panel" }, data.next_cursor ? h("div", { class: "hint", text: "Showing the latest 500 calls." }) : null, timeline)],
+    ["Verdicts", async () => verdictsPanel(await api(`/api/runs/${id}/verdicts`))],
     ["Notifications", async () => { await notifications.load(); return notifications.element; }],
     ["Server stderr", () => h("div", { class: "panel" }, data.stderr.length
       ? h("pre", { class: "log", text: data.stderr.map((l) => l.line).join("\n") })

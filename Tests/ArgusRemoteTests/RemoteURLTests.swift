@@ -1,0 +1,43 @@
+@testable import ArgusRemote
+import Testing
+
+@Suite struct RemoteURLTests {
+    @Test func showsNeitherCredentialsNorQuery() throws {
+        let url = try RemoteURL("https://user:secret@api.example.com:8443/mcp?key=abc#x")
+        #expect(url.host == "api.example.com")
+        #expect(url.display == "https://api.example.com:8443/mcp")
+        #expect(url.isHTTPS)
+        #expect(RemoteWrapSession.defaultServerName(url: "http://[::1]:9000/mcp") == "::1")
+    }
+
+    @Test func refusesWhatIsNotHTTP() {
+        #expect(throws: RemoteError.self) { try RemoteURL("ftp://example.com/mcp") }
+        #expect(throws: RemoteError.self) { try RemoteURL("api.example.com/mcp") }
+        #expect(throws: RemoteError.self) { try RemoteURL("http:///mcp") }
+    }
+
+    @Test func takesTheProxyFromTheEnvironmentUnlessExempt() throws {
+        let target = try RemoteURL("https://api.example.com/mcp")
+        let environment = ["HTTPS_PROXY": "http://proxy.local:3128", "HTTP_PROXY": "http://other:1"]
+        #expect(try ProxySetting.fromEnvironment(environment, for: target) != nil)
+        #expect(try ProxySetting.fromEnvironment(environment.merging(["NO_PROXY": "localhost,.example.com"]) { $1 },
+                                                 for: target) == nil)
+        #expect(try ProxySetting.fromEnvironment([:], for: target) == nil)
+        #expect(throws: RemoteError.self) { try ProxySetting.fromEnvironment(["HTTPS_PROXY": "http://proxy:port"], for: target) }
+    }
+}
+
+@Suite struct ChallengeTests {
+    @Test func splitsABearerChallengeIntoItsParameters() {
+        let value = Challenge.parse(#"Bearer resource_metadata="https://x.example/.well-known/oauth-protected-resource/mcp", scope="a b", error=invalid_token"#)
+        #expect(value["scheme"]?.stringValue == "Bearer")
+        #expect(value["resource_metadata"]?.stringValue == "https://x.example/.well-known/oauth-protected-resource/mcp")
+        #expect(value["scope"]?.stringValue == "a b")
+        #expect(value["error"]?.stringValue == "invalid_token")
+    }
+
+    @Test func keepsWhatIsNotParameters() {
+        #expect(Challenge.parse("Basic realm=\"api\"")["realm"]?.stringValue == "api")
+        #expect(Challenge.parse("Negotiate abc def")["value"]?.stringValue == "abc def")
+    }
+}
