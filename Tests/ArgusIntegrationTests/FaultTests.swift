@@ -240,7 +240,7 @@ import Testing
         #expect(session.proxy.stderrText.contains("faults[0].kind: unknown kind \"slow\""), "\(session.proxy.stderrText)")
     }
 
-    /// Remote sessions inject faults since main's 5d2987c: the plan is applied (its banner), never ignored.
+    /// A remote session applies the plan too (its banner says so), rather than ignoring it.
     @Test func aRemoteSessionAppliesAFaultsFileRatherThanIgnoringIt() throws {
         let plan = Self.file(#"{"faults": [{"kind": "error"}]}"#)
         let proxy = try Spawned(Binaries.argus, ["wrap", "--db", temporaryDirectory("faults") + "/a.db", "--faults", plan,
