@@ -24,7 +24,7 @@ final class Session {
     /// As the writer hands it over: ids for the run and each call.
     func committed() -> CommittedBatch {
         var callIDs: [CallReference: Int64] = [:]
-        for case .call(let c) in ops { callIDs[CallReference(run: c.run, requestSeq: c.requestSeq)] = Int64(100 + c.requestSeq) }
+        for case .call(let run, let c, _) in ops { callIDs[CallReference(run: run, requestSeq: c.requestSeq)] = Int64(100 + c.requestSeq) }
         return CommittedBatch(ops: ops, runIDs: [1: 7], callIDs: callIDs)
     }
 

@@ -53,7 +53,7 @@ enum TelemetryBench {
                 }
             }
             for peer in peers { peer.close() }
-            let exported = (try? ArgusReader(path: on).exportStatuses().first)
+            let exported = (try? ArgusDatabase.reader(path: on).exportStatuses().first)
             print("otlp latency: \(rounds) round trips each, interleaved, after \(warmup) warm-up; ~400 B request")
             print("| percentile | direct (µs) | argus wrap, export off (µs) | argus wrap, OTLP export on (µs) | on − off (µs) |")
             print("|---|---|---|---|---|")
@@ -172,9 +172,9 @@ enum TelemetryBench {
                             at: SystemClock.now())
             if i % 256 == 255 || i == calls - 1 {
                 var ids: [CallReference: Int64] = [:]
-                for case .call(let c) in ops {
+                for case .call(let run, let c, _) in ops {
                     callID += 1
-                    ids[CallReference(run: c.run, requestSeq: c.requestSeq)] = callID
+                    ids[CallReference(run: run, requestSeq: c.requestSeq)] = callID
                 }
                 batches.append(CommittedBatch(ops: ops, runIDs: [1: 1], callIDs: ids))
                 ops.removeAll(keepingCapacity: true)

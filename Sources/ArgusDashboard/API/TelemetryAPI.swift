@@ -22,7 +22,7 @@ struct TelemetryAPI: Sendable {
     /// Counters summed over every exporter row (each row only grows), for Prometheus.
     static func prometheusTotals(pool: ReaderPool) -> [(name: String, help: String, type: String, value: Double)] {
         guard let rows = try? pool.withReader({ try $0.exportStatuses() }), !rows.isEmpty else { return [] }
-        func total(_ value: (ExportStatusRow) -> Int64) -> Double { Double(rows.reduce(0) { $0 + value($1) }) }
+        func total(_ value: (ExportStatusRecord) -> Int64) -> Double { Double(rows.reduce(0) { $0 + value($1) }) }
         return [
             ("argus_otlp_spans_exported_total", "Spans OTLP exporters delivered to their backend.", "counter", total(\.spansExported)),
             ("argus_otlp_spans_dropped_total", "Spans dropped: the export queue was full, or still held at exit.", "counter",

@@ -38,7 +38,7 @@ struct CallAssembler {
         for op in batch.ops {
             switch op {
             case .startRun(let start):
-                runs[start.run] = Run(server: start.serverName, startedAt: start.startedAt)
+                runs[start.run] = Run(server: start.record.serverName, startedAt: start.record.startedAt)
             case .updateRun(let run, let info):
                 if let version = info.protocolVersion { runs[run]?.protocolVersion = version }
             case .endRun(let end):
@@ -46,15 +46,15 @@ struct CallAssembler {
                 events.append(.sessionEnded(server: run.server, protocolVersion: run.protocolVersion,
                                             seconds: Double(end.endedAt - run.startedAt) / 1e6,
                                             errorType: end.reason == .serverFailedToStart ? "server_failed_to_start" : nil))
-            case .message(let message):
-                take(message, batch: batch, into: &events)
+            case .message(let run, let message):
+                take(message, of: run, batch: batch, into: &events)
             case .rewriteMessage(let run, let seq, let body):
                 let key = CallReference(run: run, requestSeq: seq)
                 if requests[key] != nil, captureContent { requests[key]?.arguments = ExportedCall.arguments(inRequestBody: body) }
-            case .call(let record):
-                events.append(.call(call(record, batch: batch)))
-            case .scriptOutput(let output) where output.kind == .metric:
-                let server = output.run.flatMap { runs[$0]?.server } ?? ""
+            case .call(let run, let record, _):
+                events.append(.call(call(record, of: run, batch: batch)))
+            case .scriptOutput(let run, let output) where output.kind == .metric:
+                let server = run.flatMap { runs[$0]?.server } ?? ""
                 events.append(.scriptMetric(output, server: server))
             default:
                 continue
@@ -62,8 +62,8 @@ struct CallAssembler {
         }
     }
 
-    private mutating func take(_ message: MessageRecord, batch: CommittedBatch, into events: inout [Event]) {
-        let key = CallReference(run: message.run, requestSeq: message.seq)
+    private mutating func take(_ message: MessageRecord, of localRun: LocalRunID, batch: CommittedBatch, into events: inout [Event]) {
+        let key = CallReference(run: localRun, requestSeq: message.seq)
         switch message.kind {
         case .request:
             let parent = ExportedCall.traceContext(inBody: message.body)
@@ -72,10 +72,10 @@ struct CallAssembler {
                 requests[key] = Request(parent: parent, arguments: arguments)
             }
         case .notification:
-            guard let method = message.method, let run = runs[message.run] else { return }
+            guard let method = message.method, let run = runs[localRun] else { return }
             var call = ExportedCall(server: run.server, direction: message.direction, method: method, startedAt: message.timestamp)
             call.endedAt = message.timestamp
-            call.runID = batch.runIDs[message.run]
+            call.runID = batch.runIDs[localRun]
             call.protocolVersion = run.protocolVersion
             call.parent = ExportedCall.traceContext(inBody: message.body)
             events.append(.call(call))
@@ -87,12 +87,12 @@ struct CallAssembler {
         }
     }
 
-    private mutating func call(_ record: CallRecord, batch: CommittedBatch) -> ExportedCall {
-        let run = runs[record.run]
+    private mutating func call(_ record: CallRecord, of localRun: LocalRunID, batch: CommittedBatch) -> ExportedCall {
+        let run = runs[localRun]
         var call = ExportedCall(server: run?.server ?? "", direction: record.direction, method: record.method,
                                 startedAt: record.startedAt)
-        call.callID = batch.callIDs[CallReference(run: record.run, requestSeq: record.requestSeq)]
-        call.runID = batch.runIDs[record.run]
+        call.callID = batch.callIDs[CallReference(run: localRun, requestSeq: record.requestSeq)]
+        call.runID = batch.runIDs[localRun]
         call.tool = record.tool
         call.target = record.target
         call.jsonrpcID = record.jsonrpcID
@@ -103,12 +103,12 @@ struct CallAssembler {
         call.errorMessage = record.errorMessage
         call.protocolVersion = run?.protocolVersion
         call.replayOf = record.replayOf
-        if let request = requests.removeValue(forKey: CallReference(run: record.run, requestSeq: record.requestSeq)) {
+        if let request = requests.removeValue(forKey: CallReference(run: localRun, requestSeq: record.requestSeq)) {
             call.parent = request.parent
             call.arguments = request.arguments
         }
         if let responseSeq = record.responseSeq {
-            call.result = responses.removeValue(forKey: CallReference(run: record.run, requestSeq: responseSeq))
+            call.result = responses.removeValue(forKey: CallReference(run: localRun, requestSeq: responseSeq))
         }
         return call
     }

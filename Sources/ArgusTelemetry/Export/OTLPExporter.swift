@@ -312,14 +312,14 @@ public final class OTLPExporter: @unchecked Sendable {
 /// Writes the exporter's row in `export_status`, skipping writes that would change nothing.
 final class StatusPublisher {
     private let writer: ExportStatusWriter
-    private var row: ExportStatusRow
-    private var lastWritten: ExportStatusRow?
+    private var row: ExportStatusRecord
+    private var lastWritten: ExportStatusRecord?
     private var reported = false
 
     init(path: String, server: String, endpoint: String, processID: Int32) {
         writer = ExportStatusWriter(path: path)
         let now = SystemClock.wallMicros()
-        row = ExportStatusRow(exporter: "otlp", argusPID: Int64(processID), server: server, endpoint: endpoint,
+        row = ExportStatusRecord(exporter: "otlp", argusPID: Int64(processID), server: server, endpoint: endpoint,
                               startedAt: now, updatedAt: now)
     }
 

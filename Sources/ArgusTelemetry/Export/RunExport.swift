@@ -44,22 +44,22 @@ public enum RunExport {
 
     /// The run's calls and notifications in the order they began, with what export reads of
     /// their stored bodies: the request's trace context and, with content, arguments and result.
-    static func exchanges(reader: ArgusReader, run: RunSummary, content: Bool) throws -> [ExportedCall] {
-        var requests: [Int64: String] = [:]
-        var responses: [Int64: String] = [:]
+    static func exchanges(reader: ArgusReader, run: RunRecord, content: Bool) throws -> [ExportedCall] {
+        var requests: [Int: String] = [:]
+        var responses: [Int: String] = [:]
         var result: [ExportedCall] = []
-        var afterSeq: Int64 = 0
+        var afterSeq = 0
         while true {
             let page = try reader.messages(run: run.id, afterSeq: afterSeq, limit: 1000)
             for m in page {
-                switch MessageKind(rawValue: m.kind) {
+                switch m.kind {
                 case .request where m.body.contains("traceparent") || (content && m.method == "tools/call"):
                     requests[m.seq] = m.body
                 case .response, .error:
                     if content && m.method == "tools/call" { responses[m.seq] = m.body }
                 case .notification:
                     guard let method = m.method else { continue }
-                    var call = ExportedCall(server: run.serverName, direction: Direction(rawValue: m.direction) ?? .clientToServer,
+                    var call = ExportedCall(server: run.serverName, direction: m.direction,
                                             method: method, startedAt: m.timestamp)
                     call.endedAt = m.timestamp
                     call.runID = run.id
@@ -80,7 +80,7 @@ public enum RunExport {
         while true {
             let page = try reader.calls(filter)
             for c in page {
-                var call = ExportedCall(server: run.serverName, direction: Direction(rawValue: c.direction) ?? .clientToServer,
+                var call = ExportedCall(server: run.serverName, direction: c.direction,
                                         method: c.method, startedAt: c.startedAt)
                 call.callID = c.id
                 call.runID = run.id
@@ -88,9 +88,9 @@ public enum RunExport {
                 call.target = c.target
                 call.jsonrpcID = c.jsonrpcID
                 call.endedAt = c.endedAt
-                call.status = CallStatus(rawValue: c.status)
+                call.status = c.status
                 call.isError = c.isError
-                call.errorCode = c.errorCode.map { Int($0) }
+                call.errorCode = c.errorCode
                 call.errorMessage = c.errorMessage
                 call.protocolVersion = run.protocolVersion
                 call.replayOf = c.replayOf
