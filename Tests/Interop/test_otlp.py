@@ -376,3 +376,25 @@ def test_a_remote_server_session_exports_over_tcp_with_the_servers_address(argus
     _, _, points = metrics["mcp.client.operation.duration"]
     echo = [attrs for attrs, _ in points if attrs.get("gen_ai.tool.name") == "echo"]
     assert echo and echo[0]["network.transport"] == "tcp" and echo[0]["server.address"] == "127.0.0.1"
+
+
+def test_injection_reaches_the_server_through_the_fault_relay(argus, test_server, db, tmp_path):
+    """With --faults the client's lines go through the fault injector: trace context is injected
+    before it, so a call that no fault hits reaches the server with Argus's CLIENT span as parent."""
+    faults = tmp_path / "faults.json"
+    faults.write_text(json.dumps({"seed": 1, "faults": [{"tool": "always_fail", "kind": "empty"}]}))
+    receiver = OTLPReceiver()
+
+    async def body(client):
+        return await client.call_tool("echo", {"message": "through faults"})
+
+    result = session(wrap(argus, test_server, db, "--faults", str(faults), "--otlp-endpoint", receiver.endpoint,
+                          "--otlp-inject"), body)
+    assert result.structured_content == {"echo": "through faults"}
+    receiver.wait_for(lambda r: len(by_name_or_empty(r.spans(), "tools/call echo")) == 2)
+    spans = receiver.spans()
+    receiver.stop()
+    [request] = query(db, "SELECT body FROM messages WHERE method = 'tools/call' AND kind = 'request'")
+    _, trace_id, span_id, _ = json.loads(request["body"])["params"]["_meta"]["traceparent"].split("-")
+    [client_span] = by_name(spans, "tools/call echo", CLIENT)
+    assert (client_span["trace_id"], client_span["span_id"]) == (trace_id, span_id)
