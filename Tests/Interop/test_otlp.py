@@ -358,11 +358,13 @@ def test_a_remote_server_session_exports_over_tcp_with_the_servers_address(argus
 
     [echo_server] = by_name(spans, "tools/call echo", SERVER)
     [echo_client] = by_name(spans, "tools/call echo", CLIENT)
-    for span in (echo_server, echo_client):
-        a = span["attributes"]
-        assert a["network.transport"] == "tcp"
-        assert a["server.address"] == "127.0.0.1" and a["server.port"] == server.port
-        assert a["argus.server.name"] == "127.0.0.1"
+    # The CLIENT span faces the remote server (tcp, its address); the SERVER span faces the stdio client.
+    a = echo_client["attributes"]
+    assert a["network.transport"] == "tcp", a
+    assert a["server.address"] == "127.0.0.1" and a["server.port"] == server.port, a
+    a = echo_server["attributes"]
+    assert a["network.transport"] == "pipe" and "server.address" not in a, a
+    assert echo_client["attributes"]["argus.server.name"] == a["argus.server.name"] == "127.0.0.1"
     [call] = query(db, "SELECT id FROM calls WHERE tool = 'echo'")
     assert echo_server["attributes"]["argus.call.id"] == call["id"]
     [fail_server] = by_name(spans, "tools/call fail", SERVER)

@@ -80,7 +80,11 @@ public struct SpanBuilder {
         server.kind = .server
         server.startTimeUnixNano = start
         server.endTimeUnixNano = end
-        server.attributes = attributes
+        // Each span of the hop describes its own connection: the one facing the MCP server is the
+        // session's (tcp to a URL, or the pipe to a child); the one facing the client is stdio.
+        // (A server's own request, sampling or elicitation, arrives from the server.)
+        let clientSpanFacesServer = call.direction == .clientToServer
+        server.attributes = attributes + connectionAttributes(facesServer: !clientSpanFacesServer)
         server.status = status
 
         var client = Span()
@@ -92,7 +96,7 @@ public struct SpanBuilder {
         client.kind = .client
         client.startTimeUnixNano = start
         client.endTimeUnixNano = end
-        client.attributes = attributes
+        client.attributes = attributes + connectionAttributes(facesServer: clientSpanFacesServer)
         if call.direction == .clientToServer {
             client.attributes.append(.string("peer.service", call.server))
         }
@@ -141,9 +145,6 @@ public struct SpanBuilder {
             list.append(.string("jsonrpc.request.id", text))
         }
         if let version = call.protocolVersion { list.append(.string("mcp.protocol.version", version)) }
-        list.append(.string("network.transport", options.serverConnection.transport))
-        if let address = options.serverConnection.address { list.append(.string("server.address", address)) }
-        if let port = options.serverConnection.port { list.append(.int("server.port", Int64(port))) }
         if let errorType = call.errorType { list.append(.string("error.type", errorType)) }
         if let code = call.errorCode { list.append(.string("rpc.response.status_code", String(code))) }
         list.append(.string("argus.server.name", call.server))
@@ -166,6 +167,16 @@ public struct SpanBuilder {
             if let arguments = call.arguments { list.append(.string("gen_ai.tool.call.arguments", cut(arguments))) }
             if let result = call.result { list.append(.string("gen_ai.tool.call.result", cut(result))) }
         }
+        return list
+    }
+
+    /// `network.transport` (and the server's address) of the connection a span faces.
+    private func connectionAttributes(facesServer: Bool) -> [KeyValue] {
+        guard facesServer else { return [.string("network.transport", TelemetrySettings.ServerConnection.pipe.transport)] }
+        let connection = options.serverConnection
+        var list: [KeyValue] = [.string("network.transport", connection.transport)]
+        if let address = connection.address { list.append(.string("server.address", address)) }
+        if let port = connection.port { list.append(.int("server.port", Int64(port))) }
         return list
     }
 
