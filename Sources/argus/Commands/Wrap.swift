@@ -179,20 +179,9 @@ struct Wrap: ParsableCommand {
                                 + "(it has: \(config.servers.keys.sorted().joined(separator: ", "))); running it as a command")
             }
         }
-        options.idleTimeoutSeconds = idleTimeout ?? config.idleTimeoutSeconds ?? 60
-        options.redactionEnabled = !noRedact && (config.redactionEnabled ?? true)
-        options.extraRedactKeys = config.redactKeys + (redact ?? "").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        options.redactPatterns = try config.redactPatterns.map { try $0.compiled() }
-        if let api, let notifier = DashboardNotifier(apiURL: api, tokenPath: ArgusDatabase.argusHome(environment: ProcessInfo.processInfo.environment)
-                                                         + "/token", allowRemote: apiAllowRemote, report: StderrLog.write) {
-            options.onCommit = { notifier.committed() }
-            options.onFinish = { notifier.finish() }
-        }
-        if options.redactionEnabled && !noSeal && config.replaySeal != false {
-            options.sealer = KeyFileSealer(path: SecretKeyFile.defaultPath(environment: ProcessInfo.processInfo.environment),
-                                           report: StderrLog.write)
-        }
+        try RecordingFlags(idleTimeout: idleTimeout, redact: redact, noRedact: noRedact, noSeal: noSeal, api: api,
+                           apiAllowRemote: apiAllowRemote, scripts: scripts, scriptDirectories: scriptDirectories)
+            .apply(to: &options, config: config)
 
         let server = options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
         if url != nil || namedRemote != nil {
@@ -205,22 +194,6 @@ struct Wrap: ParsableCommand {
             options.faults = try FaultSetup.options(file: faultsFile, noFaults: noFaults, config: config, server: server)
         }
 
-        let specs = try ScriptSetup.specs(config: config, scripts: scripts, directories: scriptDirectories)
-        if !specs.isEmpty {
-            let limits = ScriptSetup.limits(config)
-            let webhooks = ScriptSetup.webhooks(config)
-            let server = options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
-            options.makeHooks = { writer in
-                ScriptHost(specs: specs, options: ScriptHost.Options(server: server, argusPID: getpid(), limits: limits),
-                           report: StderrLog.write, alertSink: webhooks.map { hooks in { hooks.send($0) } },
-                           databaseRunID: { writer.databaseID(of: $0) })
-            }
-            let finishNotifier = options.onFinish
-            options.onFinish = {
-                webhooks?.finish()
-                finishNotifier?()
-            }
-        }
         throw ExitCode(try runSession(options, named: namedRemote))
     }
 

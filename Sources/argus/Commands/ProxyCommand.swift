@@ -1,0 +1,126 @@
+import ArgumentParser
+import ArgusCore
+import ArgusProxy
+import ArgusRemote
+import ArgusSetup
+import Foundation
+
+struct ProxyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxy",
+        abstract: "Serve a remote MCP server at a local address, recording every message (an HTTP reverse proxy).",
+        discussion: """
+            For MCP clients that speak Streamable HTTP (Claude Code, Cursor, VS Code, Codex): point \
+            them at the address argus prints instead of the remote server's.
+
+              argus proxy --listen 127.0.0.1:8931 --upstream https://mcp.example.com/mcp
+              argus proxy --listen 127.0.0.1:8931 --upstream https://api.githubcopilot.com/mcp/ \\
+                          --header 'Authorization:Bearer ${GITHUB_TOKEN}'
+
+            The upstream's path is served at the same path (http://127.0.0.1:8931/mcp above), and \
+            OAuth discovery (/.well-known/oauth-protected-resource…, with the resource rewritten to \
+            this proxy) next to it. Requests and answers pass unchanged, streams as they arrive; \
+            Authorization passes through and is never recorded. Each MCP session (Mcp-Session-Id) \
+            is a run of its own, as one `argus wrap` session is; messages outside any session (a \
+            stateless server, the 2026-07-28 era) share one recording, split into runs by the idle \
+            timeout. HTTP statuses and broken streams are recorded as argus/transport frames.
+
+            The proxy listens on loopback only, unless --allow-remote says you mean another address: \
+            whoever can connect can use the upstream, with the credentials --header adds. It stops \
+            on SIGINT or SIGTERM, ending every session's run.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
+
+    @Option(help: ArgumentHelp("Address to listen on, HOST:PORT (port 0: any free port, printed at start).", valueName: "host:port"))
+    var listen: String
+
+    @Option(help: ArgumentHelp("The remote MCP server's Streamable HTTP address.", valueName: "url"))
+    var upstream: String
+
+    @Option(name: .customLong("header"),
+            help: ArgumentHelp("A header added to every request to the upstream, NAME:VALUE; ${VAR} in the value is read from the "
+                               + "environment (repeatable).", valueName: "header"))
+    var headers: [String] = []
+
+    @Flag(name: .customLong("allow-remote"), help: "Let --listen name an address other machines can reach.")
+    var allowRemote = false
+
+    @Option(name: .customLong("public-url"),
+            help: ArgumentHelp("The proxy's address as clients reach it, when not http://LISTEN (a name behind a TLS terminator): "
+                               + "what OAuth metadata names as the resource, and the Host accepted.", valueName: "url"))
+    var publicURL: String?
+
+    @Option(help: ArgumentHelp("Name of the server in recordings (default: the upstream's host).", valueName: "name"))
+    var name: String?
+
+    @Option(name: .customLong("idle-timeout"),
+            help: ArgumentHelp("Start a new run after this many seconds without traffic (default 60).", valueName: "seconds"))
+    var idleTimeout: Double?
+
+    @Option(help: ArgumentHelp("Extra key names to redact, comma-separated (e.g. ssn,account_number).", valueName: "keys"))
+    var redact: String?
+
+    @Flag(name: .customLong("no-redact"), help: "Record everything as is (secrets included; Authorization is never recorded).")
+    var noRedact = false
+
+    @Flag(name: .customLong("no-seal"), help: "Do not keep encrypted originals of redacted values.")
+    var noSeal = false
+
+    @Option(help: ArgumentHelp("Also tell the dashboard at this URL when new calls are recorded.", valueName: "url"))
+    var api: String?
+
+    @Flag(name: .customLong("api-allow-remote"), help: "Let --api send the dashboard token to a dashboard on another machine.")
+    var apiAllowRemote = false
+
+    @Option(name: .customLong("script"), help: ArgumentHelp("A Lua script to run on every call (repeatable).", valueName: "file"))
+    var scripts: [String] = []
+
+    @Option(name: .customLong("scripts-dir"), help: ArgumentHelp("Run every .lua script in this directory.", valueName: "dir"))
+    var scriptDirectories: [String] = []
+
+    @Option(name: .customLong("flush-timeout"),
+            help: ArgumentHelp("At exit, how long to keep trying to write the last records.", valueName: "seconds"))
+    var flushTimeout: Double = 10
+
+    func validate() throws {
+        do {
+            _ = try ListenAddress.parse(listen)
+            for header in headers { _ = try HeaderTemplate.parse(header) }
+        } catch {
+            throw ValidationError(error.description)
+        }
+        if let publicURL, !(publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://")) {
+            throw ValidationError("--public-url takes the address clients use, e.g. https://mcp.internal.example.com")
+        }
+        if let idleTimeout, idleTimeout <= 0 { throw ValidationError("--idle-timeout must be positive") }
+    }
+
+    func run() throws {
+        // As with `argus wrap`: a configuration that cannot be read does not stop the traffic;
+        // nothing is recorded (what its redaction would have protected is unknown) and the runs say why.
+        var config = Configuration()
+        var configProblem: String?
+        do {
+            config = try configuration.load()
+        } catch {
+            configProblem = "\(error)"
+            StderrLog.write("argus: \(error); traffic is proxied but not recorded until the file is fixed (argus diagnose shows where)")
+        }
+        var wrap = WrapOptions(command: upstream, arguments: [], databasePath: database.path(config))
+        wrap.serverName = name ?? RemoteWrapSession.defaultServerName(url: upstream)
+        wrap.flushTimeoutSeconds = flushTimeout
+        wrap.recordingError = configProblem
+        try RecordingFlags(idleTimeout: idleTimeout, redact: redact, noRedact: noRedact, noSeal: noSeal, api: api,
+                           apiAllowRemote: apiAllowRemote, scripts: configProblem == nil ? scripts : [],
+                           scriptDirectories: configProblem == nil ? scriptDirectories : [])
+            .apply(to: &wrap, config: config)
+        var options = ProxyOptions(listen: try ListenAddress.parse(listen), upstream: upstream,
+                                   headers: try headers.map { try HeaderTemplate.parse($0) }, wrap: wrap)
+        options.allowRemote = allowRemote
+        options.publicURL = publicURL
+        throw ExitCode(ProxyServer.run(options))
+    }
+}
