@@ -1,0 +1,229 @@
+"""`argus proxy`: the official MCP Python SDK's Streamable HTTP client, through the reverse
+proxy, to the SDK's Streamable HTTP server, compared with the same client speaking to the
+server directly, in both protocol eras and every server flavour; credentials, OAuth
+discovery, refusals and an unreachable upstream."""
+
+import json
+import re
+import signal
+import subprocess
+import urllib.error
+import urllib.request
+
+import anyio
+import httpx2
+import pytest
+from mcp.client.client import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from conftest import query
+from test_remote import CALLS, FLAVOURS, MODES, METADATA_PATH, dump, errors_in, free_port, http_server, run, sqlite_dump  # noqa: F401
+
+
+class Proxy:
+    """`argus proxy` on a free loopback port; `stop()` ends it with SIGTERM, as a service manager does."""
+
+    def __init__(self, argus, db, upstream, *extra):
+        self.process = subprocess.Popen([argus, "proxy", "--db", str(db), "--listen", "127.0.0.1:0", "--upstream", upstream,
+                                         *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stderr.readline()
+        found = re.search(r"listening on (http://127\.0\.0\.1:(\d+))(\S*)", line)
+        if not found:
+            self.process.kill()
+            raise RuntimeError(f"argus proxy did not start: {line!r} {self.process.stderr.read()}")
+        self.origin, self.port, self.url = found[1], int(found[2]), found[1] + found[3]
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def proxy(argus, db):
+    proxies = []
+
+    def start(upstream, *extra):
+        started = Proxy(argus, db, upstream, *extra)
+        proxies.append(started)
+        return started
+
+    yield start
+    for started in proxies:
+        if started.process.poll() is None:
+            started.stop()
+
+
+def transport_frames(db) -> list[dict]:
+    rows = query(db, "SELECT body FROM messages WHERE method = 'argus/transport' ORDER BY run_id, seq")
+    return [json.loads(r["body"])["params"] for r in rows]
+
+
+def with_headers(url, headers):
+    return streamable_http_client(url, http_client=httpx2.AsyncClient(headers=headers, timeout=30))
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("mode", MODES)
+def test_a_session_through_the_proxy_equals_a_direct_one_and_is_recorded(db, http_server, proxy, flavour, mode):
+    server = http_server(*FLAVOURS[flavour])
+    through = proxy(server.url)
+    assert through.url == f"{through.origin}/mcp"
+    tools_direct, results_direct = run(server.url, mode, CALLS)
+    tools_proxied, results_proxied = run(through.url, mode, CALLS)
+    assert tools_proxied == tools_direct
+    assert results_proxied == results_direct
+    assert results_proxied[1]["structuredContent"] == {"result": 42}
+    assert through.stop() == 0
+
+    stateful = flavour != "stateless" and mode == "legacy"
+    [run_row] = query(db, "SELECT * FROM runs")
+    assert run_row["server_name"] == "127.0.0.1" and run_row["command"] == server.url
+    assert run_row["protocol_version"] == ("2025-11-25" if mode == "legacy" else "2026-07-28")
+    # A stateful session ends with the client's DELETE; messages outside a session, when the proxy stops.
+    assert (run_row["end_reason"], stateful) in {("client_eof", True), ("signal", False)}, run_row
+    tool_calls = query(db, "SELECT tool, is_error, status FROM calls WHERE method = 'tools/call' ORDER BY id")
+    assert [c["tool"] for c in tool_calls] == [name for name, _ in CALLS]
+    assert [c["is_error"] for c in tool_calls] == [0, 0, 1, 0]
+    assert all(c["status"] in ("ok", "error") for c in tool_calls), tool_calls
+    # Every message the client and the server exchanged is in the recording, not one more (bar transport frames).
+    methods = [r["method"] for r in query(db, "SELECT method FROM messages WHERE method != 'argus/transport' "
+                                              "AND direction = 'c2s' ORDER BY seq")]
+    assert methods.count("tools/call") == len(CALLS)
+    events = [f["event"] for f in transport_frames(db)]
+    if stateful:
+        assert events[0] == "session_started" and "session_ended" in events, events
+    else:
+        assert "session_started" not in events, events
+
+
+def test_each_session_is_a_run_of_its_own(db, http_server, proxy):
+    server = http_server()
+    through = proxy(server.url)
+
+    async def two_sessions_at_once():
+        async with Client(through.url, mode="legacy") as first, Client(through.url, mode="legacy") as second:
+            a = await first.call_tool("add", {"a": 1, "b": 1})
+            b = await second.call_tool("add", {"a": 2, "b": 2})
+            return dump(a)["structuredContent"], dump(b)["structuredContent"]
+
+    assert anyio.run(two_sessions_at_once) == ({"result": 2}, {"result": 4})
+    through.stop()
+    runs = query(db, "SELECT id, end_reason FROM runs ORDER BY id")
+    assert [r["end_reason"] for r in runs] == ["client_eof", "client_eof"], runs
+    per_run = query(db, "SELECT run_id, COUNT(*) AS n FROM calls WHERE method = 'tools/call' GROUP BY run_id")
+    assert [r["n"] for r in per_run] == [1, 1], per_run
+
+
+def test_server_to_client_requests_on_the_stream_are_correlated_with_the_answering_post(db, http_server, proxy):
+    from mcp_types import ElicitResult
+
+    server = http_server()
+    through = proxy(server.url)
+
+    async def answer(context, params):
+        return ElicitResult(action="accept", content={"colour": "teal"})
+
+    direct = run(server.url, "legacy", [("ask", {})], elicitation_callback=answer)
+    proxied = run(through.url, "legacy", [("ask", {})], elicitation_callback=answer)
+    assert proxied == direct and proxied[1][0]["content"][0]["text"] == "accept:teal"
+    through.stop()
+    [elicit] = query(db, "SELECT direction, status, latency_us FROM calls WHERE method = 'elicitation/create'")
+    assert elicit["direction"] == "s2c" and elicit["status"] == "ok", elicit
+
+
+def test_a_bearer_token_passes_through_untouched_and_never_reaches_disk(db, http_server, proxy):
+    token = "tok_proxy_5f0c1e2d3b4a69788796a5b4"
+    server = http_server("--token", token)
+    through = proxy(server.url)
+    tools, results = anyio.run(lambda: _session(with_headers(through.url, {"Authorization": f"Bearer {token}"}),
+                                                [("echo", {"text": token})]))
+    assert results[0]["content"][0]["text"] == token  # the client sees the server's answer unchanged
+    through.stop()
+    assert token not in "\n".join(sqlite_dump(db))
+    assert query(db, "SELECT COUNT(*) AS n FROM calls WHERE tool = 'echo'") == [{"n": 1}]
+
+
+def test_a_token_added_by_the_proxy_from_the_environment_is_never_recorded(argus, db, http_server, proxy, monkeypatch):
+    token = "tok_added_0123456789abcdef01"
+    server = http_server("--token", token)
+    monkeypatch.setenv("UPSTREAM_TOKEN", token)
+    through = proxy(server.url, "--header", "Authorization:Bearer ${UPSTREAM_TOKEN}")
+    tools, results = run(through.url, "legacy", [("echo", {"text": token})])
+    assert results[0]["content"][0]["text"] == token
+    through.stop()
+    assert token not in "\n".join(sqlite_dump(db))
+    [run_row] = query(db, "SELECT args, env_names FROM runs")
+    assert "Authorization" in run_row["args"] and json.loads(run_row["env_names"]) == ["UPSTREAM_TOKEN"], run_row
+
+
+def test_401_and_its_challenge_pass_through_pointing_at_the_proxys_metadata(db, http_server, proxy):
+    server = http_server("--token", "right-token-123456")
+    through = proxy(server.url)
+    request = urllib.request.Request(through.url, method="POST", data=b'{"jsonrpc":"2.0","id":1,"method":"ping"}',
+                                     headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+                                              "Authorization": "Bearer wrong-token-654321"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 401
+    challenge = refused.value.headers["WWW-Authenticate"]
+    assert challenge == f'Bearer resource_metadata="{through.origin}{METADATA_PATH}"', challenge
+
+    # OAuth discovery at the address the challenge names: the resource is the proxy's, the rest the upstream's.
+    with urllib.request.urlopen(f"{through.origin}{METADATA_PATH}", timeout=30) as response:
+        metadata = json.load(response)
+    assert metadata == {"resource": through.url, "authorization_servers": ["https://auth.example.com"],
+                        "scopes_supported": ["mcp"]}
+    # A forged X-Forwarded-Host changes nothing.
+    forged = urllib.request.Request(f"{through.origin}{METADATA_PATH}", headers={"X-Forwarded-Host": "evil.example"})
+    with urllib.request.urlopen(forged, timeout=30) as response:
+        assert json.load(response)["resource"] == through.url
+
+    through.stop()
+    [status] = [f for f in transport_frames(db) if f["event"] == "http_status"]
+    assert status["status"] == 401 and status["for"] == "ping"
+    assert status["challenge"] == {"scheme": "Bearer", "resource_metadata": f"http://127.0.0.1:{server.port}{METADATA_PATH}"}
+    assert "wrong-token-654321" not in "\n".join(sqlite_dump(db))
+
+
+def test_an_unreachable_upstream_is_a_502_with_a_json_rpc_error_and_a_recorded_frame(db, proxy):
+    through = proxy(f"http://127.0.0.1:{free_port()}/mcp")
+    request = urllib.request.Request(through.url, method="POST", data=b'{"jsonrpc":"2.0","id":7,"method":"tools/list"}',
+                                     headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream"})
+    with pytest.raises(urllib.error.HTTPError) as failed:
+        urllib.request.urlopen(request, timeout=30)
+    assert failed.value.code == 502
+    body = json.load(failed.value)
+    assert body["id"] == 7 and "could not be reached" in body["error"]["message"], body
+
+    # The SDK's client fails the request with that message instead of hanging.
+    with pytest.raises(Exception) as sdk_failure:
+        run(through.url, "2026-07-28", [])
+    assert any("could not be reached" in str(e) for e in errors_in(sdk_failure.value)), errors_in(sdk_failure.value)
+
+    through.stop()
+    frames = transport_frames(db)
+    assert frames and frames[0]["event"] == "request_failed" and "onnection refused" in frames[0]["error"], frames
+    [call] = query(db, "SELECT status, error_message FROM calls WHERE method = 'tools/list' ORDER BY id LIMIT 1")
+    assert call["status"] == "error" and "could not be reached" in call["error_message"], call
+
+
+def test_a_non_loopback_address_needs_allow_remote(argus, db):
+    refused = subprocess.run([argus, "proxy", "--db", str(db), "--listen", "0.0.0.0:0", "--upstream", "http://127.0.0.1:1/mcp"],
+                             capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 1 and "--allow-remote" in refused.stderr, refused.stderr
+
+
+def test_a_request_for_another_host_is_refused(db, http_server, proxy):
+    server = http_server()
+    through = proxy(server.url)
+    rebound = urllib.request.Request(through.url, method="POST", data=b'{"jsonrpc":"2.0","id":1,"method":"ping"}',
+                                     headers={"Host": "attacker.example:80", "Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(rebound, timeout=30)
+    assert refused.value.code == 403 and b"DNS rebinding" in refused.value.read()
+
+
+async def _session(target, calls):
+    async with Client(target, mode="legacy") as client:
+        tools = await client.list_tools()
+        return [dump(t) for t in tools.tools], [dump(await client.call_tool(n, a)) for n, a in calls]
