@@ -227,3 +227,70 @@ async def _session(target, calls):
     async with Client(target, mode="legacy") as client:
         tools = await client.list_tools()
         return [dump(t) for t in tools.tools], [dump(await client.call_tool(n, a)) for n, a in calls]
+
+
+def test_an_event_stream_is_forwarded_as_it_arrives_and_a_cut_is_recorded(db, proxy):
+    """An upstream that sends one SSE event, waits until the test has read it through the
+    proxy (a proxy that buffered the answer would never deliver it), then breaks off in the
+    middle of the next event."""
+    import http.client
+    import http.server
+    import threading
+
+    first_read = threading.Event()
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b'data: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"one"}}\n\n')
+            self.wfile.flush()
+            first_read.wait(20)
+            self.wfile.write(b'data: {"jsonrpc":"2.0","id":5,"res')
+            self.wfile.flush()
+
+        def log_message(self, *args):
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    try:
+        through = proxy(f"http://127.0.0.1:{upstream.server_address[1]}/mcp")
+        connection = http.client.HTTPConnection("127.0.0.1", through.port, timeout=10)
+        connection.request("POST", "/mcp", body=b'{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"slow"}}',
+                           headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream"})
+        response = connection.getresponse()
+        assert response.status == 200 and response.headers["Content-Type"] == "text/event-stream"
+        assert b'"data":"one"' in response.readline()  # before the upstream goes on: nothing is held back
+        first_read.set()
+        with pytest.raises(http.client.IncompleteRead):
+            response.read()  # the cut reaches the client as a cut, not as a clean end
+        through.stop()
+    finally:
+        first_read.set()
+        upstream.shutdown()
+    messages = query(db, "SELECT direction, method FROM messages WHERE method != 'argus/transport' ORDER BY seq")
+    assert messages == [{"direction": "c2s", "method": "tools/call"}, {"direction": "s2c", "method": "notifications/message"}]
+    broken = [f for f in transport_frames(db) if f["event"] == "stream_broken"]
+    assert broken and "middle of an event" in broken[0]["error"], transport_frames(db)
+
+
+def test_a_session_the_server_forgot_is_a_404_that_ends_its_run(db, http_server, proxy):
+    server = http_server()
+    through = proxy(server.url)
+    request = urllib.request.Request(through.url, method="POST", data=b'{"jsonrpc":"2.0","id":1,"method":"ping"}',
+                                     headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+                                              "Mcp-Session-Id": "0123456789abcdef", "MCP-Protocol-Version": "2025-11-25"})
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        urllib.request.urlopen(request, timeout=30)
+    assert gone.value.code == 404
+    through.stop()
+    events = [(f["event"], f.get("status"), f.get("session")) for f in transport_frames(db)]
+    assert events[:2] == [("http_status", 404, "01234567…"), ("session_expired", None, "01234567…")], events
+    [run_row] = query(db, "SELECT end_reason, end_detail FROM runs")
+    assert run_row == {"end_reason": "server_exited", "end_detail": "the server no longer knows the session (HTTP 404)"}
