@@ -294,3 +294,41 @@ def test_a_session_the_server_forgot_is_a_404_that_ends_its_run(db, http_server,
     assert events[:2] == [("http_status", 404, "01234567…"), ("session_expired", None, "01234567…")], events
     [run_row] = query(db, "SELECT end_reason, end_detail FROM runs")
     assert run_row == {"end_reason": "server_exited", "end_detail": "the server no longer knows the session (HTTP 404)"}
+
+
+def test_setup_writes_an_http_entry_and_a_unit_that_serves_it(argus, db, http_server, tmp_path, private_home, monkeypatch):
+    """`argus setup --proxy … --service systemd --write`, then the unit's ExecStart run as systemd
+    would run it (its variables from the EnvironmentFile), and the client's entry followed."""
+    import shlex
+
+    token = "tok_service_0123456789abcdef"
+    server = http_server("--token", token)
+    port = free_port()
+    monkeypatch.setenv("ARGUS_DB", str(db))
+    monkeypatch.setenv("SERVICE_TOKEN", token)
+    client_file = tmp_path / ".mcp.json"
+    done = subprocess.run([argus, "setup", "--client", "claude-code", "--write", "--client-config", str(client_file),
+                           "--proxy", server.url, "--listen", f"127.0.0.1:{port}", "--service", "systemd", "--copy-env",
+                           "--header", "Authorization:Bearer ${SERVICE_TOKEN}"], check=True, capture_output=True, text=True)
+    assert "systemctl --user enable --now argus-proxy-127-0-0-1.service" in done.stdout, done.stdout
+    [entry] = json.loads(client_file.read_text())["mcpServers"].values()
+    assert entry == {"type": "http", "url": f"http://127.0.0.1:{port}/mcp"}
+
+    unit = (private_home / ".config/systemd/user/argus-proxy-127-0-0-1.service").read_text()
+    env_file = private_home / ".argus/argus-proxy-127-0-0-1.env"
+    assert token not in unit and env_file.read_text() == f"SERVICE_TOKEN={token}\n"
+    assert env_file.stat().st_mode & 0o077 == 0
+    [exec_start] = [line.split("=", 1)[1] for line in unit.splitlines() if line.startswith("ExecStart=")]
+    command = [word.replace("$$", "$").replace("%%", "%") for word in shlex.split(exec_start)]
+    service_env = {"HOME": str(private_home), "PATH": "/usr/bin:/bin",
+                   **dict(line.split("=", 1) for line in env_file.read_text().splitlines())}
+    service = subprocess.Popen(command, env=service_env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "listening on" in service.stderr.readline()
+        tools, results = run(entry["url"], "legacy", [("add", {"a": 40, "b": 2})])
+        assert results[0]["structuredContent"] == {"result": 42}
+    finally:
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=30) == 0
+    assert query(db, "SELECT COUNT(*) AS n FROM calls WHERE tool = 'add'") == [{"n": 1}]
+    assert token not in "\n".join(sqlite_dump(db))

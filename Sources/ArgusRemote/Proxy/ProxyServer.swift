@@ -131,6 +131,9 @@ public enum ProxyServer {
         return status
     }
 
+    /// The path the proxy serves for an upstream address: the upstream's own.
+    public static func servedPath(upstream: String) -> String { RemoteURL(unchecked: upstream).path }
+
     /// Binds, reports the port, and serves each connection in a task of its own until cancelled.
     private static func serve(_ listen: ListenAddress, mailbox: Mailbox<Event>,
                               context makeContext: (Int) -> ProxyContext) async throws {
