@@ -9,7 +9,7 @@ import NIOHTTP1
 /// message of the answer before the client gets it (so a server's request is always
 /// recorded before the client's answer to it), and what HTTP did as transport frames.
 struct MCPExchange {
-    let context: ProxyContext
+    let remote: RemoteBackend
     let head: HTTPRequestHead
     let body: ByteBuffer
     let query: Substring?
@@ -19,7 +19,7 @@ struct MCPExchange {
         let received = SystemClock.now()
         let session = head.headers.first(name: "mcp-session-id").flatMap { $0.isEmpty ? nil : $0 }
         let message = head.method == .POST ? OutgoingMessage(body: Array(body.readableBytesView)) : nil
-        let recordings = context.recordings
+        let recordings = remote.recordings
 
         // Which recording: the session's; for `initialize`, the one its answer opens (so it is
         // held until the answer's headers say); outside any session, the shared one.
@@ -34,14 +34,14 @@ struct MCPExchange {
         recording?.clientSent(body.readableBytesView, at: received)
         if let message, let recording { checkRoutingHeaders(message, recording) }
 
-        var request = HTTPClientRequest(url: context.upstreamURL(query: query))
+        var request = HTTPClientRequest(url: remote.upstreamURL(query: query))
         request.method = head.method
-        request.headers = ForwardedHeaders.request(head.headers, adding: context.upstreamHeaders)
+        request.headers = ForwardedHeaders.request(head.headers, adding: remote.upstreamHeaders)
         if body.readableBytes > 0 || head.method == .POST { request.body = .bytes(body) }
 
         let response: HTTPClientResponse
         do {
-            response = try await context.client.execute(request, deadline: .distantFuture)
+            response = try await remote.client.execute(request, deadline: .distantFuture)
         } catch {
             if Task.isCancelled { return false }  // the client hung up
             if holdsInitialize {
@@ -69,7 +69,7 @@ struct MCPExchange {
 
         var headers = ForwardedHeaders.response(response.headers)
         if let challenge = response.headers.first(name: "www-authenticate") {
-            headers.replaceOrAdd(name: "WWW-Authenticate", value: context.metadata.rewriteChallenge(challenge))
+            headers.replaceOrAdd(name: "WWW-Authenticate", value: remote.metadata.rewriteChallenge(challenge))
         }
         try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
 
@@ -170,7 +170,7 @@ struct MCPExchange {
         recording?.transport(["event": "request_failed", "method": .string(head.method.rawValue), "error": .string(reason)])
         let answer = ProxyAnswer.jsonRPCError(
             id: message?.kind == .request ? message?.idJSON : nil,
-            "argus proxy: the upstream MCP server \(context.upstream.display) could not be reached: \(reason)",
+            "argus proxy: the upstream MCP server \(remote.upstream.display) could not be reached: \(reason)",
             data: ["transport": "http", "httpStatus": 502])
         if message?.kind == .request { recording?.serverSent(answer) }
         try await ProxyAnswer.whole(.badGateway, contentType: "application/json", body: answer, head, outbound)

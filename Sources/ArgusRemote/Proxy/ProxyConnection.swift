@@ -58,27 +58,32 @@ struct ProxyConnection {
                                        head, outbound)
             return false
         }
-        if context.isServedPath(path) {
-            return try await MCPExchange(context: context, head: head, body: body, query: query).run(outbound)
+        switch context.backend {
+        case .remote(let remote):
+            if context.isServedPath(path) {
+                return try await MCPExchange(remote: remote, head: head, body: body, query: query).run(outbound)
+            }
+            if path.hasPrefix("/.well-known/") { return try await wellKnown(head, path: path, remote, outbound) }
+        case .stdio(let stdio):
+            if context.isServedPath(path) { return try await StdioExchange(backend: stdio, head: head, body: body).run(outbound) }
         }
-        if path.hasPrefix("/.well-known/") {
-            return try await wellKnown(head, path: path, outbound)
-        }
-        try await ProxyAnswer.text(.notFound, "argus proxy: this proxy serves \(context.servedPath) (the upstream's path) "
-                                   + "and /.well-known/ OAuth discovery, not \(path)\n", head, outbound)
+        try await ProxyAnswer.text(.notFound, "argus proxy: this proxy serves MCP at \(context.servedPath), not \(path)\n",
+                                   head, outbound)
         return head.isKeepAlive
     }
 
     /// OAuth discovery, fetched from the upstream's origin: the protected-resource metadata with
     /// its `resource` rewritten to this proxy; the rest (authorization server metadata) as is.
-    private func wellKnown(_ head: HTTPRequestHead, path: Substring, _ outbound: ClientWriter) async throws -> Bool {
-        var request = HTTPClientRequest(url: context.metadata.upstreamOrigin + head.uri)
+    private func wellKnown(_ head: HTTPRequestHead, path: Substring, _ remote: RemoteBackend, _ outbound: ClientWriter)
+        async throws -> Bool
+    {
+        var request = HTTPClientRequest(url: remote.metadata.upstreamOrigin + head.uri)
         request.method = head.method
         request.headers = ForwardedHeaders.request(head.headers, adding: [])
         let response: HTTPClientResponse
         var body: ByteBuffer
         do {
-            response = try await context.client.execute(request, timeout: .seconds(30))
+            response = try await remote.client.execute(request, timeout: .seconds(30))
             body = try await response.body.collect(upTo: 1 << 20)
         } catch {
             try await ProxyAnswer.text(.badGateway, "argus proxy: the upstream's \(path) could not be fetched: "
@@ -87,7 +92,7 @@ struct ProxyConnection {
         }
         var headers = ForwardedHeaders.response(response.headers)
         if path.hasPrefix(ProtectedResourceMetadata.wellKnownPrefix), (200..<300).contains(response.status.code),
-           let rewritten = context.metadata.rewrite(Array(body.readableBytesView)) {
+           let rewritten = remote.metadata.rewrite(Array(body.readableBytesView)) {
             body = ByteBuffer(bytes: rewritten)
             headers.replaceOrAdd(name: "Content-Length", value: String(rewritten.count))
         }

@@ -32,43 +32,72 @@ public enum ProxyServer {
         argus_block_termination_signals()
         let environment = ProcessInfo.processInfo.environment
         let wrap = options.wrap
-        let target: RemoteURL
-        let client: HTTPClient
-        var headers: [(String, String)] = []
+        let flushTimeout = ArgusDatabase.unwritableReason(path: wrap.databasePath) == nil ? wrap.flushTimeoutSeconds : 0
+        let makeBackend: @Sendable (_ proxyOrigin: String) -> ProxyContext.Backend
+        let servedPath: String
+        let behind: String
+        let shutdown: @Sendable (_ reason: EndReason, _ detail: String) -> Void
         do throws(RemoteError) {
             if let refusal = wrap.startRefusal { throw .badURL(refusal) }
-            target = try RemoteURL(options.upstream)
-            for header in options.headers { headers.append((header.name, try header.expanded(environment))) }
             if !options.allowRemote, !options.listen.isLoopback {
                 throw .badListen("--listen \(options.listen.authority()) can be reached from other machines, which could then "
-                                 + "use the upstream through this proxy (and the credentials its --header adds). "
+                                 + "use the MCP server through this proxy (and the credentials its --header adds). "
                                  + "Add --allow-remote if that is what you want.")
             }
-            var configuration = try RemoteWrapSession.clientConfiguration(for: target, environment: environment)
-            // A reverse proxy passes redirects on (the client decides), and holds many streams at once.
-            configuration.redirectConfiguration = .disallow
-            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
-            client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            switch options.target {
+            case .upstream(let url):
+                let target = try RemoteURL(url)
+                var expanded: [(String, String)] = []
+                for header in options.headers { expanded.append((header.name, try header.expanded(environment))) }
+                let headers = expanded
+                var configuration = try RemoteWrapSession.clientConfiguration(for: target, environment: environment)
+                // A reverse proxy passes redirects on (the client decides), and holds many streams at once.
+                configuration.redirectConfiguration = .disallow
+                configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+                let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+                let make = recordingFactory(
+                    wrap, serverName: wrap.serverName ?? RemoteWrapSession.defaultServerName(url: url),
+                    launch: RemoteRecordingSetup.launch(target, headers: options.headers, extraArgs: ["--listen", options.listen.authority()]),
+                    policy: RemoteRecordingSetup.policy(wrap, environment: environment, secrets: headers.map { (name: $0.0, value: $0.1) }),
+                    flushTimeout: flushTimeout)
+                let recordings = SessionRecordings { session, secrets in make(session, secrets, nil) }
+                makeBackend = { origin in
+                    .remote(RemoteBackend(client: client, upstream: target, upstreamHeaders: headers, recordings: recordings,
+                                          metadata: ProtectedResourceMetadata(upstreamOrigin: target.origin, proxyOrigin: origin)))
+                }
+                servedPath = target.path
+                behind = target.display
+                shutdown = { reason, detail in
+                    recordings.finishAll(reason: reason, detail: detail)
+                    try? client.syncShutdown()
+                }
+            case .stdio:
+                let serverEnvironment = environment.merging(wrap.extraEnvironment) { $1 }
+                do throws(SpawnError) {
+                    _ = try ChildProcess.resolve(wrap.command, searchPath: serverEnvironment["PATH"])
+                } catch {
+                    throw .badURL("cannot start the MCP server: \(error)")
+                }
+                let recording = wrap.recordingError == nil
+                let launch = LaunchSpec(command: wrap.command, args: recording ? wrap.arguments : [],
+                                        cwd: wrap.cwd ?? FileManager.default.currentDirectoryPath, envNames: serverEnvironment.keys.sorted())
+                let make = recordingFactory(
+                    wrap, serverName: wrap.serverName ?? ServerNaming.defaultName(command: wrap.command, arguments: wrap.arguments),
+                    launch: launch, policy: RemoteRecordingSetup.policy(wrap, environment: serverEnvironment, secrets: []),
+                    flushTimeout: flushTimeout)
+                let backend = StdioBackend(launch: .init(command: wrap.command, arguments: wrap.arguments,
+                                                         environment: wrap.extraEnvironment.isEmpty ? nil : serverEnvironment,
+                                                         cwd: wrap.cwd, graceSeconds: wrap.graceSeconds)) { session, pid in
+                    make(session, [], pid)
+                }
+                makeBackend = { _ in .stdio(backend) }
+                servedPath = "/mcp"
+                behind = ([wrap.command] + wrap.arguments).joined(separator: " ") + " (a process per session)"
+                shutdown = { reason, detail in backend.endAll(reason: reason, detail: detail) }
+            }
         } catch {
             StderrLog.write("argus: cannot start the proxy: \(error)")
             return 1
-        }
-
-        let recording = wrap.recordingError == nil
-        let basePolicy = RemoteRecordingSetup.policy(wrap, environment: environment, secrets: headers.map { (name: $0.0, value: $0.1) })
-        let launch = RemoteRecordingSetup.launch(target, headers: options.headers, extraArgs: ["--listen", options.listen.authority()])
-        let serverName = wrap.serverName ?? RemoteWrapSession.defaultServerName(url: options.upstream)
-        let flushTimeout = ArgusDatabase.unwritableReason(path: wrap.databasePath) == nil ? wrap.flushTimeoutSeconds : 0
-        let recordings = SessionRecordings { session, secrets in
-            var config = RecorderConfig(serverName: serverName, launch: launch, idleTimeoutSeconds: wrap.idleTimeoutSeconds,
-                                        redaction: RemoteRecordingSetup.adding(secrets, to: basePolicy), argusPID: getpid())
-            config.sealer = recording ? wrap.sealer : nil
-            config.recordingError = wrap.recordingError
-            var pipelineOptions = RecordingPipeline.Options(databasePath: wrap.databasePath)
-            pipelineOptions.followsRunRequests = true
-            let pipeline = RecordingPipeline(config: config, options: pipelineOptions, report: StderrLog.write,
-                                             onCommit: wrap.onCommit, makeHooks: recording ? wrap.makeHooks : nil)
-            return SessionRecording(session: session, pipeline: pipeline, recording: recording, flushTimeoutSeconds: flushTimeout)
         }
 
         let mailbox = Mailbox<Event>()
@@ -76,19 +105,13 @@ public enum ProxyServer {
             while true { mailbox.post(.signal(argus_wait_signal())) }
         }
         let listen = options.listen
+        let publicOrigin = options.publicURL.map { RemoteURL(unchecked: $0).origin }
         let server = Task {
             do {
                 try await serve(listen, mailbox: mailbox) { port in
-                    let proxyOrigin = options.publicURL.map { RemoteURL(unchecked: $0).origin } ?? "http://" + listen.authority(port: port)
-                    var hosts: Set<String> = [listen.authority(port: port).lowercased(), "localhost:\(port)"]
-                    if listen.isLoopback { hosts.formUnion(["127.0.0.1:\(port)", "[::1]:\(port)"]) }
-                    let publicAuthority = String(proxyOrigin.drop { $0 != "/" }.dropFirst(2)).lowercased()
-                    hosts.insert(publicAuthority.contains(":") ? publicAuthority
-                                 : publicAuthority + (proxyOrigin.hasPrefix("https:") ? ":443" : ":80"))
-                    if !publicAuthority.contains(":") { hosts.insert(publicAuthority) }
-                    return ProxyContext(client: client, upstream: target, upstreamHeaders: headers, recordings: recordings,
-                                        metadata: ProtectedResourceMetadata(upstreamOrigin: target.origin, proxyOrigin: proxyOrigin),
-                                        servedPath: target.path, allowedHosts: hosts)
+                    let proxyOrigin = publicOrigin ?? "http://" + listen.authority(port: port)
+                    return ProxyContext(backend: makeBackend(proxyOrigin), servedPath: servedPath,
+                                        allowedHosts: allowedHosts(listen, port: port, origin: proxyOrigin))
                 }
             } catch {
                 mailbox.post(.failed("cannot listen on \(listen.authority()): \(StreamableHTTPConnection.describe(error))"))
@@ -102,8 +125,7 @@ public enum ProxyServer {
             for event in mailbox.wait(untilMonotonicNanos: nil) {
                 switch event {
                 case .listening(let port):
-                    let served = options.publicURL ?? "http://\(listen.authority(port: port))\(target.path)"
-                    StderrLog.write("argus: proxy listening on \(served) → \(target.display)")
+                    StderrLog.write("argus: proxy listening on \(publicOrigin ?? "http://" + listen.authority(port: port))\(servedPath) → \(behind)")
                 case .failed(let message):
                     StderrLog.write("argus: \(message)")
                     status = 1
@@ -125,10 +147,43 @@ public enum ProxyServer {
                 if case .stopped = event { break waiting }
             }
         }
-        recordings.finishAll(reason: signal != nil ? .signal : .clientEOF, detail: signal.map { "argus proxy stopped by signal \($0)" })
-        try? client.syncShutdown()
+        shutdown(signal != nil ? .signal : .clientEOF, signal.map { "argus proxy stopped by signal \($0)" } ?? "argus proxy stopped")
         wrap.onFinish?()
         return status
+    }
+
+    /// The recording of one session: a pipeline of its own, as `argus wrap` has.
+    static func recordingFactory(_ wrap: WrapOptions, serverName: String, launch: LaunchSpec, policy: RedactionPolicy,
+                                 flushTimeout: Double)
+        -> @Sendable (_ session: String?, _ secrets: [(name: String, value: String)], _ serverPID: Int32?) -> SessionRecording
+    {
+        let recording = wrap.recordingError == nil
+        return { session, secrets, serverPID in
+            var config = RecorderConfig(serverName: serverName, launch: launch, idleTimeoutSeconds: wrap.idleTimeoutSeconds,
+                                        redaction: RemoteRecordingSetup.adding(secrets, to: policy), argusPID: getpid())
+            config.sealer = recording ? wrap.sealer : nil
+            config.recordingError = wrap.recordingError
+            var pipelineOptions = RecordingPipeline.Options(databasePath: wrap.databasePath)
+            pipelineOptions.followsRunRequests = true
+            let pipeline = RecordingPipeline(config: config, options: pipelineOptions, report: StderrLog.write,
+                                             onCommit: wrap.onCommit, makeHooks: recording ? wrap.makeHooks : nil)
+            return SessionRecording(session: session, pipeline: pipeline, recording: recording, flushTimeoutSeconds: flushTimeout,
+                                    serverPID: serverPID)
+        }
+    }
+
+    /// The `Host` values the proxy answers to: its listen address, loopback names for a loopback
+    /// one, and the public URL's authority.
+    static func allowedHosts(_ listen: ListenAddress, port: Int, origin: String) -> Set<String> {
+        var hosts: Set<String> = [listen.authority(port: port).lowercased(), "localhost:\(port)"]
+        if listen.isLoopback { hosts.formUnion(["127.0.0.1:\(port)", "[::1]:\(port)"]) }
+        let authority = String(origin.drop { $0 != "/" }.dropFirst(2)).lowercased()
+        if authority.contains(":") {
+            hosts.insert(authority)
+        } else {
+            hosts.formUnion([authority, authority + (origin.hasPrefix("https:") ? ":443" : ":80")])
+        }
+        return hosts
     }
 
     /// The path the proxy serves for an upstream address: the upstream's own.

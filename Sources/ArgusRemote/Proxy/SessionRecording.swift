@@ -15,12 +15,12 @@ final class SessionRecording: @unchecked Sendable {
     private let monitor = Monitor()
     private var finished = false
 
-    init(session: String?, pipeline: RecordingPipeline, recording: Bool, flushTimeoutSeconds: Double) {
+    init(session: String?, pipeline: RecordingPipeline, recording: Bool, flushTimeoutSeconds: Double, serverPID: Int32? = nil) {
         self.session = session
         self.pipeline = pipeline
         self.recording = recording
         self.flushTimeoutSeconds = flushTimeoutSeconds
-        pipeline.start(serverPID: nil)
+        pipeline.start(serverPID: serverPID)
     }
 
     /// A message the client sent (a POST body), as it was sent.
@@ -31,6 +31,12 @@ final class SessionRecording: @unchecked Sendable {
     /// A message the server sent (a JSON body, or one SSE event's data).
     func serverSent<Bytes: Collection>(_ body: Bytes, at time: Timestamp = SystemClock.now()) where Bytes.Element == UInt8 {
         record(.serverToClient, body, at: time)
+    }
+
+    /// What a stdio server behind the proxy wrote to its stderr.
+    func serverStderr(_ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
+        guard recording else { return }
+        monitor.locked { if !finished { pipeline.recordStderr(bytes, at: time) } }
     }
 
     /// What HTTP did (a status, a session, a stream that broke): an `argus/transport` frame in the
@@ -61,13 +67,13 @@ final class SessionRecording: @unchecked Sendable {
 
     /// Ends the recording's run and writes what is queued. Blocks (up to the flush timeout):
     /// call off the event loops.
-    func finish(reason: EndReason, detail: String?) {
+    func finish(reason: EndReason, detail: String?, exitStatus: Int32? = nil) {
         let first = monitor.locked { () -> Bool in
             defer { finished = true }
             return !finished
         }
         guard first else { return }
-        let stats = pipeline.finish(reason: reason, detail: detail, exitStatus: nil, timeoutSeconds: flushTimeoutSeconds)
+        let stats = pipeline.finish(reason: reason, detail: detail, exitStatus: exitStatus, timeoutSeconds: flushTimeoutSeconds)
         if stats.opsAbandoned > 0 {
             StderrLog.write("argus: \(stats.opsAbandoned) records of session \(session ?? "(none)") could not be written")
         }

@@ -16,6 +16,7 @@ struct ProxyCommand: ParsableCommand {
               argus proxy --listen 127.0.0.1:8931 --upstream https://mcp.example.com/mcp
               argus proxy --listen 127.0.0.1:8931 --upstream https://api.githubcopilot.com/mcp/ \\
                           --header 'Authorization:Bearer ${GITHUB_TOKEN}'
+              argus proxy --listen 127.0.0.1:8931 -- uvx mcp-server-time
 
             The upstream's path is served at the same path (http://127.0.0.1:8931/mcp above), and \
             OAuth discovery (/.well-known/oauth-protected-resource…, with the resource rewritten to \
@@ -24,6 +25,10 @@ struct ProxyCommand: ParsableCommand {
             is a run of its own, as one `argus wrap` session is; messages outside any session (a \
             stateless server, the 2026-07-28 era) share one recording, split into runs by the idle \
             timeout. HTTP statuses and broken streams are recorded as argus/transport frames.
+
+            With a command after -- instead of --upstream, argus serves that stdio server over Streamable \
+            HTTP at /mcp: a server process per MCP session (initialize starts it, DELETE ends it), one shared \
+            process for messages outside any session (the 2026-07-28 era), each recorded as argus wrap records it.
 
             The proxy listens on loopback only, unless --allow-remote says you mean another address: \
             whoever can connect can use the upstream, with the credentials --header adds. It stops \
@@ -37,8 +42,9 @@ struct ProxyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Address to listen on, HOST:PORT (port 0: any free port, printed at start).", valueName: "host:port"))
     var listen: String
 
-    @Option(help: ArgumentHelp("The remote MCP server's Streamable HTTP address.", valueName: "url"))
-    var upstream: String
+    @Option(help: ArgumentHelp("The remote MCP server's Streamable HTTP address (or a stdio server's command after --).",
+                               valueName: "url"))
+    var upstream: String?
 
     @Option(name: .customLong("header"),
             help: ArgumentHelp("A header added to every request to the upstream, NAME:VALUE; ${VAR} in the value is read from the "
@@ -85,7 +91,19 @@ struct ProxyCommand: ParsableCommand {
             help: ArgumentHelp("At exit, how long to keep trying to write the last records.", valueName: "seconds"))
     var flushTimeout: Double = 10
 
+    @Option(help: ArgumentHelp("With a command: seconds a server gets to exit after its session ends, and again after SIGTERM.",
+                               valueName: "seconds"))
+    var grace: Double = 5
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("A stdio server's command and arguments, after --.", valueName: "command"))
+    var command: [String] = []
+
     func validate() throws {
+        if (upstream == nil) == command.isEmpty {
+            throw ValidationError("give --upstream URL (a remote server) or a stdio server's command after --, one of the two")
+        }
+        if !command.isEmpty, !headers.isEmpty { throw ValidationError("--header is for --upstream") }
+        if grace < 0 { throw ValidationError("--grace cannot be negative") }
         do {
             _ = try ListenAddress.parse(listen)
             for header in headers { _ = try HeaderTemplate.parse(header) }
@@ -109,15 +127,17 @@ struct ProxyCommand: ParsableCommand {
             configProblem = "\(error)"
             StderrLog.write("argus: \(error); traffic is proxied but not recorded until the file is fixed (argus diagnose shows where)")
         }
-        var wrap = WrapOptions(command: upstream, arguments: [], databasePath: database.path(config))
-        wrap.serverName = name ?? RemoteWrapSession.defaultServerName(url: upstream)
+        var wrap = WrapOptions(command: command.first ?? upstream ?? "", arguments: Array(command.dropFirst()),
+                               databasePath: database.path(config))
+        wrap.serverName = name ?? upstream.map(RemoteWrapSession.defaultServerName)
         wrap.flushTimeoutSeconds = flushTimeout
+        wrap.graceSeconds = grace
         wrap.recordingError = configProblem
         try RecordingFlags(idleTimeout: idleTimeout, redact: redact, noRedact: noRedact, noSeal: noSeal, api: api,
                            apiAllowRemote: apiAllowRemote, scripts: configProblem == nil ? scripts : [],
                            scriptDirectories: configProblem == nil ? scriptDirectories : [])
             .apply(to: &wrap, config: config)
-        var options = ProxyOptions(listen: try ListenAddress.parse(listen), upstream: upstream,
+        var options = ProxyOptions(listen: try ListenAddress.parse(listen), target: upstream.map(ProxyOptions.Target.upstream) ?? .stdio,
                                    headers: try headers.map { try HeaderTemplate.parse($0) }, wrap: wrap)
         options.allowRemote = allowRemote
         options.publicURL = publicURL
