@@ -332,3 +332,109 @@ def test_setup_writes_an_http_entry_and_a_unit_that_serves_it(argus, db, http_se
         assert service.wait(timeout=30) == 0
     assert query(db, "SELECT COUNT(*) AS n FROM calls WHERE tool = 'add'") == [{"n": 1}]
     assert token not in "\n".join(sqlite_dump(db))
+
+
+# `argus proxy -- command`: a stdio server served over Streamable HTTP.
+
+STDIO_CALLS = [
+    ("calculate", {"operation": "add", "a": 2, "b": 40}),
+    ("always_fail", {}),
+    ("echo", {"message": "héllo \u2028 world"}),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_stdio_server_served_over_http_behaves_as_it_does_on_stdio(argus, db, test_server, mode):
+    from mcp.client.stdio import StdioServerParameters
+
+    progress, logs = [], []
+
+    async def on_progress(value, total, message):
+        progress.append(value)
+
+    async def on_log(params):
+        logs.append(params.data)
+
+    async def session(target):
+        async with Client(target, mode=mode, logging_callback=on_log, log_level="info") as client:
+            tools = await client.list_tools()
+            results = [dump(await client.call_tool(name, arguments)) for name, arguments in STDIO_CALLS]
+            steps = await client.call_tool("progress_task", {"steps": 3, "delay_ms": 5}, progress_callback=on_progress)
+            return [dump(t) for t in tools.tools], results + [dump(steps)]
+
+    direct = anyio.run(session, StdioServerParameters(command=test_server, args=[]))
+    direct_progress, progress[:] = list(progress), []
+    through = StdioProxy(argus, db, test_server)
+    try:
+        served = anyio.run(session, through.url)
+    finally:
+        assert through.stop() == 0
+    assert served == direct
+    assert progress == direct_progress == [1, 2, 3]
+
+    [run_row] = query(db, "SELECT * FROM runs")
+    assert run_row["server_name"] == "argus-test-server" and run_row["server_pid"] > 0
+    assert run_row["protocol_version"] == ("2025-11-25" if mode == "legacy" else "2026-07-28")
+    # A session ends with the client's DELETE; messages outside a session, when the proxy stops.
+    assert run_row["end_reason"] == ("client_eof" if mode == "legacy" else "signal"), run_row
+    tool_calls = query(db, "SELECT tool, is_error, progress_count FROM calls WHERE method = 'tools/call' ORDER BY id")
+    assert [c["tool"] for c in tool_calls] == [n for n, _ in STDIO_CALLS] + ["progress_task"]
+    assert [c["is_error"] for c in tool_calls] == [0, 1, 0, 0] and tool_calls[-1]["progress_count"] == 3
+    assert query(db, "SELECT COUNT(*) AS n FROM server_logs") != [{"n": 0}]  # its stderr, as on stdio
+
+
+class StdioProxy(Proxy):
+    def __init__(self, argus, db, *command):
+        self.process = subprocess.Popen([argus, "proxy", "--db", str(db), "--listen", "127.0.0.1:0", "--", *command],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stderr.readline()
+        found = re.search(r"listening on (http://127\.0\.0\.1:(\d+))(\S*)", line)
+        if not found:
+            self.process.kill()
+            raise RuntimeError(f"argus proxy did not start: {line!r} {self.process.stderr.read()}")
+        self.origin, self.port, self.url = found[1], int(found[2]), found[1] + found[3]
+
+
+def test_each_http_session_gets_a_server_process_of_its_own_and_delete_ends_it(argus, db, test_server):
+    from mcp_types import ListRootsResult, Root
+
+    async def list_roots(context):
+        return ListRootsResult(roots=[Root(uri="file:///work", name="work")])
+
+    through = StdioProxy(argus, db, test_server)
+
+    async def two_sessions():
+        async with Client(through.url, mode="legacy", list_roots_callback=list_roots) as first, \
+                Client(through.url, mode="legacy") as second:
+            a = await first.call_tool("echo", {"message": "first"})
+            b = await second.call_tool("echo", {"message": "second"})
+            roots = await first.call_tool("client_roots", {})  # a server's request, answered by a POST of its own
+            return dump(a), dump(b), dump(roots)
+
+    try:
+        first, second, roots = anyio.run(two_sessions)
+    finally:
+        through.stop()
+    assert (first["content"][0]["text"], second["content"][0]["text"]) == ("first", "second")
+    assert roots["structuredContent"] == {"roots": [{"uri": "file:///work", "name": "work"}]}
+    runs = query(db, "SELECT server_pid, end_reason, end_detail FROM runs ORDER BY id")
+    assert [r["end_reason"] for r in runs] == ["client_eof", "client_eof"], runs
+    assert runs[0]["server_pid"] != runs[1]["server_pid"], runs
+    assert all("the server exited with status 0" in r["end_detail"] for r in runs), runs
+    [listed] = query(db, "SELECT direction, status FROM calls WHERE method = 'roots/list'")
+    assert listed == {"direction": "s2c", "status": "ok"}
+
+
+def test_an_unknown_session_is_a_404_and_a_missing_command_a_clear_error(argus, db, test_server):
+    through = StdioProxy(argus, db, test_server)
+    try:
+        request = urllib.request.Request(through.url, method="POST", data=b'{"jsonrpc":"2.0","id":1,"method":"ping"}',
+                                         headers={"Content-Type": "application/json", "Mcp-Session-Id": "nope"})
+        with pytest.raises(urllib.error.HTTPError) as unknown:
+            urllib.request.urlopen(request, timeout=30)
+        assert unknown.value.code == 404 and "initialize again" in json.load(unknown.value)["error"]["message"]
+    finally:
+        through.stop()
+    missing = subprocess.run([argus, "proxy", "--db", str(db), "--listen", "127.0.0.1:0", "--", "no-such-mcp-server-xyz"],
+                             capture_output=True, text=True, timeout=30)
+    assert missing.returncode == 1 and "no-such-mcp-server-xyz" in missing.stderr, missing.stderr
