@@ -11,7 +11,9 @@ the request's first byte to the answer's last.
 
 mcp-proxy has no HTTP→HTTP mode: in front of an HTTP client it takes two of its processes,
 server mode (HTTP→stdio) in front of client mode (stdio→HTTP). That chain is measured too,
-labelled as what it is.
+labelled as what it is. Its server mode is like for like with `argus proxy -- command`: both
+serve the bundled argus-test-server (stdio) over Streamable HTTP, measured side by side (no
+direct baseline exists for a stdio server spoken to over HTTP).
 """
 
 import argparse
@@ -39,6 +41,12 @@ def call(i):
     return {"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {"name": "add", "arguments": {"a": i, "b": 1}}}
 
 
+def calculate(i):
+    """The same call to argus-test-server."""
+    return {"jsonrpc": "2.0", "id": i, "method": "tools/call",
+            "params": {"name": "calculate", "arguments": {"operation": "add", "a": i, "b": 1}}}
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -59,7 +67,8 @@ def wait_for_port(port, seconds=30):
 class HTTPPath:
     """An MCP session over one keep-alive HTTP connection."""
 
-    def __init__(self, port, path="/mcp"):
+    def __init__(self, port, path="/mcp", make_call=call):
+        self.make_call = make_call
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.path = path
         self.headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
@@ -77,7 +86,7 @@ class HTTPPath:
 
     def timed(self, i):
         start = time.perf_counter_ns()
-        response = self.post(call(i))
+        response = self.post(self.make_call(i))
         body = response.read()
         elapsed = time.perf_counter_ns() - start
         assert response.status == 200 and b'"result"' in body, (response.status, body[:200])
@@ -160,16 +169,27 @@ def main():
                    args.mcp_proxy, "--transport", "streamablehttp", "--log-level", "WARNING", url],
                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             wait_for_port(chain_port)
-        # Sessions open once every process is up: an HTTP server closes a connection left idle for seconds.
-        paths = {
-            "direct (HTTP)": HTTPPath(upstream_port),
-            "argus proxy (HTTP→HTTP)": HTTPPath(proxy_port),
-            "argus wrap --url (stdio→HTTP)": StdioPath([str(args.bin / "argus"), "wrap", "--db", db, "--url", url]),
-        }
+        stdio_proxy = start([str(args.bin / "argus"), "proxy", "--db", db, "--listen", "127.0.0.1:0", "--",
+                             str(args.bin / "argus-test-server")], stderr=subprocess.PIPE, text=True)
+        stdio_proxy_port = int(re.search(r"127\.0\.0\.1:(\d+)", stdio_proxy.stderr.readline())[1])
+        stdio_bridge_port = free_port()
         if args.mcp_proxy:
-            paths["mcp-proxy (stdio→HTTP)"] = StdioPath([args.mcp_proxy, "--transport", "streamablehttp", "--log-level", "WARNING",
-                                                         url])
+            start([args.mcp_proxy, "--port", str(stdio_bridge_port), "--host", "127.0.0.1", "--log-level", "WARNING", "--",
+                   str(args.bin / "argus-test-server")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_for_port(stdio_bridge_port)
+        # Sessions open once every process is up: an HTTP server closes a connection left idle for seconds.
+        # Stdio bridges first (mcp-proxy's takes seconds to start); then the HTTP sessions, which
+        # an HTTP server would close if left idle for seconds.
+        bridges = {"argus wrap --url (stdio→HTTP)": StdioPath([str(args.bin / "argus"), "wrap", "--db", db, "--url", url])}
+        if args.mcp_proxy:
+            bridges["mcp-proxy (stdio→HTTP)"] = StdioPath([args.mcp_proxy, "--transport", "streamablehttp", "--log-level",
+                                                           "WARNING", url])
+        paths = {"direct (HTTP)": HTTPPath(upstream_port), "argus proxy (HTTP→HTTP)": HTTPPath(proxy_port), **bridges}
+        if args.mcp_proxy:
             paths["mcp-proxy server→client chain (HTTP→stdio→HTTP)"] = HTTPPath(chain_port)
+        paths["argus proxy -- argus-test-server (HTTP→stdio)"] = HTTPPath(stdio_proxy_port, make_call=calculate)
+        if args.mcp_proxy:
+            paths["mcp-proxy -- argus-test-server (HTTP→stdio)"] = HTTPPath(stdio_bridge_port, make_call=calculate)
 
         samples = {name: [] for name in paths}
         names = list(paths)
@@ -203,7 +223,7 @@ def main():
     print("|---|---|---|---|---|")
     for name, values in samples.items():
         p50 = statistics.median(values)
-        added = "—" if name.startswith("direct") else f"{p50 - base:+.0f}"
+        added = "—" if name.startswith("direct") or "argus-test-server" in name else f"{p50 - base:+.0f}"
         print(f"| {name} | {p50:.0f} | {percentile(values, 0.9):.0f} | {percentile(values, 0.99):.0f} | {added} |")
     print()
     print(f"argus proxy's resident memory after the run: {rss_kib / 1024:.1f} MiB.")
