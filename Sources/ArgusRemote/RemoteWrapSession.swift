@@ -64,6 +64,11 @@ public enum RemoteWrapSession {
                                     idleTimeoutSeconds: wrap.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
         config.sealer = recording ? wrap.sealer : nil
         config.recordingError = wrap.recordingError
+        let faultSeed = wrap.faults?.resolvedSeed()
+        if let faults = wrap.faults, let faultSeed {
+            config.runKind = ArgusReader.chaosKind
+            StderrLog.write(faults.banner(seed: faultSeed))
+        }
         var pipelineOptions = RecordingPipeline.Options(databasePath: wrap.databasePath)
         pipelineOptions.followsRunRequests = true
         let pipeline = RecordingPipeline(config: config, options: pipelineOptions, report: StderrLog.write,
@@ -92,20 +97,45 @@ public enum RemoteWrapSession {
         _ = argus_set_pipe_size(0, 1 << 20)
         _ = argus_set_pipe_size(1, 1 << 20)
 
-        OSThread(name: "argus-c2s") {
+        // Each line the client writes is POSTed without its line end; blank lines are not messages.
+        let post: @Sendable (UnsafeRawBufferPointer) -> Void = { line in
+            let body = line.last == 0x0A ? UnsafeRawBufferPointer(rebasing: line.dropLast()) : line
+            if body.contains(where: { $0 != 0x20 && $0 != 0x0D && $0 != 0x09 }) { input.yield(Array(body)) }
+        }
+        // With faults, whole lines go through the injector, which records each one and posts it,
+        // or answers, delays or drops it in the server's place (as on the stdio relay).
+        var injector: FaultInjector?
+        if let faults = wrap.faults, let faultSeed {
+            let faultInjector = FaultInjector(options: .init(faults, seed: faultSeed, serverName: config.serverName),
+                                              pipeline: recording ? pipeline : nil, output: output) { line in
+                post(line)
+                return true
+            }
+            output.passServerMessages(through: faultInjector)
+            injector = faultInjector
+        }
+
+        OSThread(name: "argus-c2s") { [injector] in
             var pending: [UInt8] = []
+            func deliver(_ line: UnsafeRawBufferPointer, at time: Timestamp) {
+                if let injector { injector.clientLine(line, at: time) } else { post(line) }
+            }
             readUntilEOF(0) { bytes, time in
-                if recording { pipeline.record(.clientToServer, bytes, at: time) }
+                if injector == nil, recording { pipeline.record(.clientToServer, bytes, at: time) }
                 var start = bytes.startIndex
                 for index in bytes.indices where bytes[index] == 0x0A {
-                    pending.append(contentsOf: bytes[start..<index])
-                    if !pending.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { input.yield(pending) }
-                    pending.removeAll(keepingCapacity: true)
+                    if pending.isEmpty {
+                        deliver(UnsafeRawBufferPointer(rebasing: bytes[start...index]), at: time)
+                    } else {
+                        pending.append(contentsOf: bytes[start...index])
+                        pending.withUnsafeBytes { deliver($0, at: time) }
+                        pending.removeAll(keepingCapacity: true)
+                    }
                     start = index + 1
                 }
                 pending.append(contentsOf: bytes[start...])
             }
-            if !pending.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { input.yield(pending) }
+            if !pending.isEmpty { pending.withUnsafeBytes { deliver($0, at: SystemClock.now()) } }
             input.finish()
             mailbox.post(.clientClosed)
         }
@@ -163,6 +193,7 @@ public enum RemoteWrapSession {
             if let at = giveUpAt, now >= at { break }
         }
         let status: Int32 = signal.map { 128 + $0 } ?? 0
+        injector?.serverClosed()  // answers a latency fault still holds go out, and are recorded, now
         let stats = pipeline.finish(reason: reason ?? .clientEOF, detail: signal.map { "signal \($0)" }, exitStatus: status,
                                     timeoutSeconds: flushTimeout())
         if stats.opsAbandoned > 0 {

@@ -301,3 +301,33 @@ def test_setup_writes_an_entry_that_reaches_the_remote_server(argus, db, http_se
     tools, results = run(params, "legacy", [("echo", {"text": "through setup"})])
     assert results[0]["content"][0]["text"] == "through setup"
     assert query(db, "SELECT server_name FROM runs") == [{"server_name": "127.0.0.1"}]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_faults_are_injected_into_a_remote_session_and_marked(argus, db, http_server, tmp_path, mode):
+    server = http_server()
+    plan = tmp_path / "faults.json"
+    plan.write_text(json.dumps({"seed": 3, "faults": [
+        {"tool": "echo", "kind": "is_error", "message": "injected"},
+        {"tool": "add", "kind": "latency", "ms": 300},
+        {"tool": "count", "kind": "stale", "after_calls": 1},
+    ]}))
+
+    async def go():
+        async with Client(through_argus(argus, db, server.url, "--faults", str(plan)), mode=mode) as client:
+            echo = await client.call_tool("echo", {"text": "hi"})
+            started = anyio.current_time()
+            add = await client.call_tool("add", {"a": 2, "b": 40})
+            held = anyio.current_time() - started
+            counts = [dump(await client.call_tool("count", {"n": 2})) for _ in range(2)]
+            return echo, add, held, counts
+
+    echo, add, held, counts = anyio.run(go)
+    assert echo.is_error and echo.content[0].text == "injected", dump(echo)
+    assert add.structured_content == {"result": 42} and held >= 0.3, (dump(add), held)
+    assert counts[1] == counts[0], counts
+    [run_row] = query(db, "SELECT kind FROM runs")
+    assert run_row["kind"] == "chaos"
+    assert [f["kind"] for f in query(db, "SELECT kind FROM faults ORDER BY id")] == ["is_error", "latency", "stale"]
+    tool_calls = query(db, "SELECT tool, status FROM calls WHERE method = 'tools/call' ORDER BY id")
+    assert [c["tool"] for c in tool_calls] == ["echo", "add", "count", "count"], tool_calls

@@ -184,15 +184,7 @@ struct Wrap: ParsableCommand {
             .apply(to: &options, config: config)
 
         let server = options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
-        if url != nil || namedRemote != nil {
-            // The remote relay has no fault injection yet: never let a plan go silently unapplied.
-            if faultsFile != nil { throw CLIError("--faults works with a stdio server (argus wrap --faults FILE -- command), not yet with --url") }
-            if !noFaults, config.faults?.applies(toServer: server) == true {
-                StderrLog.write("argus: the config's \"faults\" are not injected into remote sessions (--url) yet; this session has none")
-            }
-        } else {
-            options.faults = try FaultSetup.options(file: faultsFile, noFaults: noFaults, config: config, server: server)
-        }
+        options.faults = try FaultSetup.options(file: faultsFile, noFaults: noFaults, config: config, server: server)
 
         throw ExitCode(try runSession(options, named: namedRemote))
     }
