@@ -23,9 +23,9 @@ from test_remote import CALLS, FLAVOURS, MODES, METADATA_PATH, dump, errors_in, 
 class Proxy:
     """`argus proxy` on a free loopback port; `stop()` ends it with SIGTERM, as a service manager does."""
 
-    def __init__(self, argus, db, upstream, *extra):
-        self.process = subprocess.Popen([argus, "proxy", "--db", str(db), "--listen", "127.0.0.1:0", "--upstream", upstream,
-                                         *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def __init__(self, argus, db, *args):
+        self.process = subprocess.Popen([argus, "proxy", "--db", str(db), "--listen", "127.0.0.1:0", *args],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.process.stderr.readline()
         found = re.search(r"listening on (http://127\.0\.0\.1:(\d+))(\S*)", line)
         if not found:
@@ -43,7 +43,7 @@ def proxy(argus, db):
     proxies = []
 
     def start(upstream, *extra):
-        started = Proxy(argus, db, upstream, *extra)
+        started = Proxy(argus, db, "--upstream", upstream, *extra)
         proxies.append(started)
         return started
 
@@ -383,16 +383,8 @@ def test_a_stdio_server_served_over_http_behaves_as_it_does_on_stdio(argus, db, 
     assert query(db, "SELECT COUNT(*) AS n FROM server_logs") != [{"n": 0}]  # its stderr, as on stdio
 
 
-class StdioProxy(Proxy):
-    def __init__(self, argus, db, *command):
-        self.process = subprocess.Popen([argus, "proxy", "--db", str(db), "--listen", "127.0.0.1:0", "--", *command],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.process.stderr.readline()
-        found = re.search(r"listening on (http://127\.0\.0\.1:(\d+))(\S*)", line)
-        if not found:
-            self.process.kill()
-            raise RuntimeError(f"argus proxy did not start: {line!r} {self.process.stderr.read()}")
-        self.origin, self.port, self.url = found[1], int(found[2]), found[1] + found[3]
+def StdioProxy(argus, db, *command):
+    return Proxy(argus, db, "--", *command)
 
 
 def test_each_http_session_gets_a_server_process_of_its_own_and_delete_ends_it(argus, db, test_server):

@@ -38,6 +38,7 @@ struct ProxyCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var configuration: ConfigOptions
+    @OptionGroup var recording: RecordingOptions
 
     @Option(help: ArgumentHelp("Address to listen on, HOST:PORT (port 0: any free port, printed at start).", valueName: "host:port"))
     var listen: String
@@ -62,35 +63,6 @@ struct ProxyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Name of the server in recordings (default: the upstream's host).", valueName: "name"))
     var name: String?
 
-    @Option(name: .customLong("idle-timeout"),
-            help: ArgumentHelp("Start a new run after this many seconds without traffic (default 60).", valueName: "seconds"))
-    var idleTimeout: Double?
-
-    @Option(help: ArgumentHelp("Extra key names to redact, comma-separated (e.g. ssn,account_number).", valueName: "keys"))
-    var redact: String?
-
-    @Flag(name: .customLong("no-redact"), help: "Record everything as is (secrets included; Authorization is never recorded).")
-    var noRedact = false
-
-    @Flag(name: .customLong("no-seal"), help: "Do not keep encrypted originals of redacted values.")
-    var noSeal = false
-
-    @Option(help: ArgumentHelp("Also tell the dashboard at this URL when new calls are recorded.", valueName: "url"))
-    var api: String?
-
-    @Flag(name: .customLong("api-allow-remote"), help: "Let --api send the dashboard token to a dashboard on another machine.")
-    var apiAllowRemote = false
-
-    @Option(name: .customLong("script"), help: ArgumentHelp("A Lua script to run on every call (repeatable).", valueName: "file"))
-    var scripts: [String] = []
-
-    @Option(name: .customLong("scripts-dir"), help: ArgumentHelp("Run every .lua script in this directory.", valueName: "dir"))
-    var scriptDirectories: [String] = []
-
-    @Option(name: .customLong("flush-timeout"),
-            help: ArgumentHelp("At exit, how long to keep trying to write the last records.", valueName: "seconds"))
-    var flushTimeout: Double = 10
-
     @Option(help: ArgumentHelp("With a command: seconds a server gets to exit after its session ends, and again after SIGTERM.",
                                valueName: "seconds"))
     var grace: Double = 5
@@ -113,7 +85,6 @@ struct ProxyCommand: ParsableCommand {
         if let publicURL, !(publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://")) {
             throw ValidationError("--public-url takes the address clients use, e.g. https://mcp.internal.example.com")
         }
-        if let idleTimeout, idleTimeout <= 0 { throw ValidationError("--idle-timeout must be positive") }
     }
 
     func run() throws {
@@ -130,13 +101,14 @@ struct ProxyCommand: ParsableCommand {
         var wrap = WrapOptions(command: command.first ?? upstream ?? "", arguments: Array(command.dropFirst()),
                                databasePath: database.path(config))
         wrap.serverName = name ?? upstream.map(RemoteWrapSession.defaultServerName)
-        wrap.flushTimeoutSeconds = flushTimeout
         wrap.graceSeconds = grace
         wrap.recordingError = configProblem
-        try RecordingFlags(idleTimeout: idleTimeout, redact: redact, noRedact: noRedact, noSeal: noSeal, api: api,
-                           apiAllowRemote: apiAllowRemote, scripts: configProblem == nil ? scripts : [],
-                           scriptDirectories: configProblem == nil ? scriptDirectories : [])
-            .apply(to: &wrap, config: config)
+        var recording = self.recording
+        if configProblem != nil {
+            recording.scripts = []
+            recording.scriptDirectories = []
+        }
+        try recording.apply(to: &wrap, config: config)
         var options = ProxyOptions(listen: try ListenAddress.parse(listen), target: upstream.map(ProxyOptions.Target.upstream) ?? .stdio,
                                    headers: try headers.map { try HeaderTemplate.parse($0) }, wrap: wrap)
         options.allowRemote = allowRemote

@@ -36,6 +36,7 @@ struct Wrap: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var configuration: ConfigOptions
+    @OptionGroup var recording: RecordingOptions
 
     @Option(help: ArgumentHelp("A remote MCP server's Streamable HTTP address, instead of a command.", valueName: "url"))
     var url: String?
@@ -48,42 +49,9 @@ struct Wrap: ParsableCommand {
     @Option(help: ArgumentHelp("Name of the server in recordings (default: derived from the command).", valueName: "name"))
     var name: String?
 
-    @Option(name: .customLong("idle-timeout"),
-            help: ArgumentHelp("Start a new run after this many seconds without traffic (default 60).", valueName: "seconds"))
-    var idleTimeout: Double?
-
-    @Option(help: ArgumentHelp("Extra key names to redact, comma-separated (e.g. ssn,account_number).", valueName: "keys"))
-    var redact: String?
-
-    @Flag(name: .customLong("no-redact"), help: "Record everything as is (secrets included).")
-    var noRedact = false
-
-    @Flag(name: .customLong("no-seal"),
-          help: "Do not keep encrypted originals of redacted values (replays of those calls then need them supplied).")
-    var noSeal = false
-
     @Option(help: ArgumentHelp("Seconds the server gets to exit after its input closes, and again after SIGTERM.",
                                valueName: "seconds"))
     var grace: Double = 5
-
-    @Option(help: ArgumentHelp("Also tell the dashboard at this URL when new calls are recorded (it notices them by itself; "
-                               + "for setups that push).", valueName: "url"))
-    var api: String?
-
-    @Flag(name: .customLong("api-allow-remote"),
-          help: "Let --api send the dashboard token to a dashboard on another machine (by default only to this one).")
-    var apiAllowRemote = false
-
-    @Option(name: .customLong("script"), help: ArgumentHelp("A Lua script to run on every call (repeatable).", valueName: "file"))
-    var scripts: [String] = []
-
-    @Option(name: .customLong("scripts-dir"), help: ArgumentHelp("Run every .lua script in this directory.", valueName: "dir"))
-    var scriptDirectories: [String] = []
-
-    @Option(name: .customLong("flush-timeout"),
-            help: ArgumentHelp("At exit, how long to keep trying to write the last records to a busy or broken database.",
-                               valueName: "seconds"))
-    var flushTimeout: Double = 10
 
     @Option(name: .customLong("faults"),
             help: ArgumentHelp("Inject the faults described in this JSON file into the session: errors, empty results, "
@@ -120,10 +88,6 @@ struct Wrap: ParsableCommand {
             throw ValidationError("give the server command after --, e.g. argus wrap -- npx -y @modelcontextprotocol/server-everything, "
                                   + "or the name of a server in your config: argus wrap github")
         }
-        if let idleTimeout, idleTimeout <= 0 { throw ValidationError("--idle-timeout must be positive") }
-        if let api, !(api.hasPrefix("http://") || api.hasPrefix("https://")) {
-            throw ValidationError("--api takes the dashboard's URL, e.g. http://127.0.0.1:3000")
-        }
         if grace < 0 { throw ValidationError("--grace cannot be negative") }
     }
 
@@ -145,7 +109,7 @@ struct Wrap: ParsableCommand {
                                   databasePath: databasePath)
         options.serverName = name ?? url.map { RemoteWrapSession.defaultServerName(url: $0) }
         options.graceSeconds = grace
-        options.flushTimeoutSeconds = flushTimeout
+        options.flushTimeoutSeconds = recording.flushTimeout
         if let configProblem {
             options.recordingError = configProblem
             if command.first != "--", command.count == 1 {
@@ -179,9 +143,7 @@ struct Wrap: ParsableCommand {
                                 + "(it has: \(config.servers.keys.sorted().joined(separator: ", "))); running it as a command")
             }
         }
-        try RecordingFlags(idleTimeout: idleTimeout, redact: redact, noRedact: noRedact, noSeal: noSeal, api: api,
-                           apiAllowRemote: apiAllowRemote, scripts: scripts, scriptDirectories: scriptDirectories)
-            .apply(to: &options, config: config)
+        try recording.apply(to: &options, config: config)
 
         let server = options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
         options.faults = try FaultSetup.options(file: faultsFile, noFaults: noFaults, config: config, server: server)
