@@ -37,6 +37,7 @@ public enum ProxyServer {
         let servedPath: String
         let behind: String
         let shutdown: @Sendable (_ reason: EndReason, _ detail: String) -> Void
+        let reap: @Sendable (_ idleSeconds: Double) -> Void
         do throws(RemoteError) {
             if let refusal = wrap.startRefusal { throw .badURL(refusal) }
             if !options.allowRemote, !options.listen.isLoopback {
@@ -67,6 +68,7 @@ public enum ProxyServer {
                 }
                 servedPath = target.path
                 behind = target.display
+                reap = { recordings.reap(idleFor: $0) }
                 shutdown = { reason, detail in
                     recordings.finishAll(reason: reason, detail: detail)
                     try? client.syncShutdown()
@@ -93,6 +95,7 @@ public enum ProxyServer {
                 makeBackend = { _ in .stdio(backend) }
                 servedPath = "/mcp"
                 behind = ([wrap.command] + wrap.arguments).joined(separator: " ") + " (a process per session)"
+                reap = { backend.reap(idleFor: $0) }
                 shutdown = { reason, detail in backend.endAll(reason: reason, detail: detail) }
             }
         } catch {
@@ -119,6 +122,14 @@ public enum ProxyServer {
             mailbox.post(.stopped)
         }
 
+        // Sessions a client left without DELETE must not hold threads (and processes) forever.
+        let reaper = Task.detached {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(60))
+                reap(sessionIdleSeconds)
+            }
+        }
+
         var status: Int32 = 0
         var signal: Int32?
         loop: while true {
@@ -141,6 +152,7 @@ public enum ProxyServer {
         // Stop accepting and close every connection (their upstream requests are cancelled);
         // sessions stay open upstream, so a client can carry on with a proxy started again.
         server.cancel()
+        reaper.cancel()
         let giveUpAt = SystemClock.monotonicNanos() + 5_000_000_000
         waiting: while SystemClock.monotonicNanos() < giveUpAt {
             for event in mailbox.wait(untilMonotonicNanos: giveUpAt) {
@@ -151,6 +163,9 @@ public enum ProxyServer {
         wrap.onFinish?()
         return status
     }
+
+    /// A session with no message for this long is taken as abandoned (30 minutes).
+    static let sessionIdleSeconds: Double = 1800
 
     /// The recording of one session: a pipeline of its own, as `argus wrap` has.
     static func recordingFactory(_ wrap: WrapOptions, serverName: String, launch: LaunchSpec, policy: RedactionPolicy,

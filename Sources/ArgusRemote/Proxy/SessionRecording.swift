@@ -14,6 +14,8 @@ final class SessionRecording: @unchecked Sendable {
     private let flushTimeoutSeconds: Double
     private let monitor = Monitor()
     private var finished = false
+    /// When the session last had a message (monotonic ns): sessions no one ends are reaped.
+    private var lastActivity = SystemClock.monotonicNanos()
 
     init(session: String?, pipeline: RecordingPipeline, recording: Bool, flushTimeoutSeconds: Double, serverPID: Int32? = nil) {
         self.session = session
@@ -61,9 +63,13 @@ final class SessionRecording: @unchecked Sendable {
         line.append(0x0A)
         monitor.locked {
             guard !finished else { return }
+            lastActivity = SystemClock.monotonicNanos()
             line.withUnsafeBytes { pipeline.record(direction, $0, at: time) }
         }
     }
+
+    /// Seconds since the session's last message.
+    var idleSeconds: Double { Double(SystemClock.monotonicNanos() - monitor.locked { lastActivity }) / 1e9 }
 
     /// Ends the recording's run and writes what is queued. Blocks (up to the flush timeout):
     /// call off the event loops.

@@ -59,6 +59,19 @@ final class SessionRecordings: @unchecked Sendable {
         finishAside(recording, reason: reason, detail: detail)
     }
 
+    /// Ends the recordings of sessions silent for `seconds` (a client that went away without
+    /// `DELETE`); a later message of such a session starts a new recording.
+    func reap(idleFor seconds: Double) {
+        let idle = monitor.locked { () -> [SessionRecording] in
+            let stale = sessions.filter { $0.value.idleSeconds >= seconds }
+            for id in stale.keys { sessions[id] = nil }
+            return Array(stale.values)
+        }
+        for recording in idle {
+            finishAside(recording, reason: .idle, detail: "no message for \(Int(seconds)) s and no DELETE: the client went away")
+        }
+    }
+
     /// At shutdown: every recording ends, all at once, and this returns when they are written.
     func finishAll(reason: EndReason, detail: String?) {
         let (all, earlier) = monitor.locked { () -> ([SessionRecording], [OSThread]) in

@@ -62,6 +62,19 @@ final class StdioBackend: @unchecked Sendable {
         return true
     }
 
+    /// Ends the servers of sessions silent for `seconds` (a client that went away without
+    /// `DELETE`); the session's id then gets `404`, and a client that comes back initializes again.
+    func reap(idleFor seconds: Double) {
+        let idle = monitor.locked { () -> [StdioServerSession] in
+            let stale = sessions.filter { $0.value.recording.idleSeconds >= seconds }
+            for id in stale.keys { sessions[id] = nil }
+            return Array(stale.values)
+        }
+        for session in idle {
+            endAside(session, reason: .idle, detail: "no message for \(Int(seconds)) s and no DELETE: the client went away")
+        }
+    }
+
     /// At shutdown: every server is ended, all at once; returns when they and their runs are done.
     func endAll(reason: EndReason, detail: String) {
         let (all, earlier) = monitor.locked { () -> ([StdioServerSession], [OSThread]) in
