@@ -45,7 +45,7 @@ public final class Dashboard: @unchecked Sendable {
         self.options = options
         pool = ReaderPool(path: options.databasePath)
         // Fail now, with the store's message, if the database is missing, corrupt or too new.
-        try pool.withReader { reader in _ = try reader.db.scalarInt("SELECT COUNT(*) FROM runs") }
+        try pool.withReader { reader in _ = try reader.runs(limit: 1) }
         token = try DashboardToken.loadOrCreate(path: options.tokenPath)
         let stats = self.stats
         let pool = self.pool

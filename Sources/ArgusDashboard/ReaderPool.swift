@@ -2,13 +2,13 @@ import ArgusCore
 import ArgusStore
 import ArgusSystem
 
-/// SQLite connections for request threads: a connection is used by one thread
-/// at a time, so each request borrows one and gives it back.
+/// Readers for request threads: a reader (an SQLite connection) is used by one thread at a
+/// time, so each request borrows one and gives it back.
 final class ReaderPool: @unchecked Sendable {
     let path: String
     private let monitor = Monitor()
-    private var idle: [ArgusReader] = []
-    private var writer: SQLiteConnection?
+    private var idle: [any ArgusReader] = []
+    private var writer: (any ArgusWriter)?
     private let writerLock = Monitor()
     static let keepIdle = 8
 
@@ -16,8 +16,8 @@ final class ReaderPool: @unchecked Sendable {
         self.path = path
     }
 
-    func withReader<T>(_ body: (ArgusReader) throws -> T) throws -> T {
-        let reader = try monitor.locked { idle.popLast() } ?? ArgusReader(path: path)
+    func withReader<T>(_ body: (any ArgusReader) throws -> T) throws -> T {
+        let reader = try monitor.locked { idle.popLast() } ?? ArgusDatabase.reader(path: path)
         defer {
             monitor.locked { if idle.count < Self.keepIdle { idle.append(reader) } }
         }
@@ -25,9 +25,9 @@ final class ReaderPool: @unchecked Sendable {
     }
 
     /// The one connection that writes (deletes), used under a lock.
-    func withWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+    func withWriter<T>(_ body: (any ArgusWriter) throws -> T) throws -> T {
         try writerLock.locked {
-            let db = try writer ?? ArgusDatabase.openForWriting(path: path)
+            let db = try writer ?? ArgusDatabase.writer(path: path)
             writer = db
             return try body(db)
         }

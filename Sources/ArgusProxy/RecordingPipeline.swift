@@ -21,7 +21,7 @@ public final class RecordingPipeline: @unchecked Sendable {
         case chunk(Direction, [UInt8], Timestamp)
         case stderr([UInt8], Timestamp)
         case lost(Direction, frames: Int, Timestamp)
-        case fault(FaultRecord, answer: [UInt8]?, Timestamp)
+        case fault(InjectedFault, answer: [UInt8]?, Timestamp)
         case finish(EndReason, detail: String?, exitStatus: Int32?, Timestamp)
     }
 
@@ -90,7 +90,7 @@ public final class RecordingPipeline: @unchecked Sendable {
     /// Called by the fault injector: a fault it injected, with the line it sent the client in the
     /// server's place, if any (argus's own answer, or the server's answer as the fault spoilt it).
     /// One event, so the fault lands in the run of its request and next to its answer.
-    public func recordFault(_ fault: FaultRecord, answer: [UInt8]?, at time: Timestamp) {
+    public func recordFault(_ fault: InjectedFault, answer: [UInt8]?, at time: Timestamp) {
         if !queue.offer(.fault(fault, answer: answer, time), bytes: (answer?.count ?? 0) + 256), let answer {
             answer.withUnsafeBytes { noteLoss(.serverToClient, $0) }
         }
@@ -177,12 +177,11 @@ public final class RecordingPipeline: @unchecked Sendable {
                     bytes.withUnsafeBytes { recorder.ingestStderr($0, at: time) }
                 case .lost(let direction, let frames, let time):
                     recorder.lost(direction, frames: frames, at: time)
-                case .fault(var fault, let answer, let time):
+                case .fault(let fault, let answer, let time):
                     // The fault row finds its messages by position: a spoilt answer is recorded before
                     // it, argus's own answer after it (so the call is written knowing it was injected).
                     if fault.spoiltResponse, let answer { recorder.ingest(.serverToClient, answer, at: time) }
-                    fault.run = recorder.currentRun
-                    writer.submit(.fault(fault))
+                    writer.submit(.fault(recorder.currentRun, fault))
                     if !fault.spoiltResponse, let answer { recorder.ingest(.serverToClient, answer, at: time) }
                 case .finish(let reason, let detail, let exitStatus, let time):
                     recorder.finish(reason: reason, detail: detail, exitStatus: exitStatus, at: time)

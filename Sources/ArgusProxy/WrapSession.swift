@@ -93,7 +93,7 @@ public enum WrapSession {
         config.recordingError = options.recordingError
         let faultSeed = options.faults?.resolvedSeed()
         if let faults = options.faults, let faultSeed {
-            config.runKind = ArgusReader.chaosKind
+            config.runKind = RunRecord.chaosKind
             StderrLog.write(faults.banner(seed: faultSeed))
         }
         var pipelineOptions = RecordingPipeline.Options(databasePath: options.databasePath)

@@ -53,7 +53,7 @@ final class ClientOutput: FaultClientOutput, @unchecked Sendable {
         if gone { onBroken() }
     }
 
-    func injected(_ line: [UInt8], fault: FaultRecord) {
+    func injected(_ line: [UInt8], fault: InjectedFault) {
         let gone = monitor.locked { () -> Bool in
             if recording { pipeline.recordFault(fault, answer: line, at: SystemClock.now()) }
             return line.withUnsafeBytes { write($0) }

@@ -66,7 +66,7 @@ public enum RemoteWrapSession {
         config.recordingError = wrap.recordingError
         let faultSeed = wrap.faults?.resolvedSeed()
         if let faults = wrap.faults, let faultSeed {
-            config.runKind = ArgusReader.chaosKind
+            config.runKind = RunRecord.chaosKind
             StderrLog.write(faults.banner(seed: faultSeed))
         }
         var pipelineOptions = RecordingPipeline.Options(databasePath: wrap.databasePath)

@@ -102,10 +102,10 @@ public final class FixtureRunner {
         var records: [Int: CallRecord] = [:]
         for op in ops {
             switch op {
-            case .message(let m): bodies[m.seq] = try? JSONParser.parse(m.body)
+            case .message(_, let m): bodies[m.seq] = try? JSONParser.parse(m.body)
             case .rewriteMessage(_, let seq, let body): bodies[seq] = try? JSONParser.parse(body)
-            case .call(let c): records[c.requestSeq] = c
-            case .scriptOutput(let o): result.outputs.append(o)
+            case .call(_, let c, _): records[c.requestSeq] = c
+            case .scriptOutput(_, let o): result.outputs.append(o)
             case .scriptStatus(let s): result.statuses.append(s)
             default: break
             }

@@ -112,7 +112,7 @@ public struct Diagnosis: Sendable {
         }
     }
 
-    mutating func database(_ inputs: Inputs) -> ArgusReader? {
+    mutating func database(_ inputs: Inputs) -> (any ArgusReader)? {
         let path = inputs.databasePath
         guard FileManager.default.fileExists(atPath: path) else {
             if let reason = ArgusDatabase.unwritableReason(path: path) {
@@ -124,10 +124,11 @@ public struct Diagnosis: Sendable {
             }
             return nil
         }
-        let reader: ArgusReader
+        let reader: any ArgusReader
+        let counts: (runs: Int, calls: Int, messages: Int)
         do {
-            reader = try ArgusReader(path: path)
-            _ = try reader.db.scalarInt("SELECT COUNT(*) FROM runs")
+            reader = try ArgusDatabase.reader(path: path)
+            counts = try reader.counts()
         } catch {
             var details = ["\(error)"]
             let directory = (path as NSString).deletingLastPathComponent
@@ -144,19 +145,17 @@ public struct Diagnosis: Sendable {
         } else {
             add("database", .ok, "\(path) is writable")
         }
-        let journal = (try? reader.db.query("PRAGMA journal_mode").first?.text(0)) ?? "?"
-        let schema = (try? reader.db.scalarInt("PRAGMA user_version")) ?? 0
+        let journal = (try? reader.journalMode()) ?? "?"
+        let schema = (try? reader.schemaVersion()) ?? 0
         let size = Self.fileSize(path) + Self.fileSize(path + "-wal")
-        let counts = ["runs", "calls", "messages"].map { table in
-            "\((try? reader.db.scalarInt("SELECT COUNT(*) FROM \(table)")) ?? 0) \(table)"
-        }
         add("database", journal.lowercased() == "wal" ? .ok : .warning,
             "journal mode \(journal), schema version \(schema) (this argus: \(Schema.currentVersion)), \(Self.megabytes(size))",
-            [counts.joined(separator: ", ")] + (journal.lowercased() == "wal" ? [] : ["WAL lets many argus processes write at once; the next `argus wrap` sets it"]))
+            ["\(counts.runs) runs, \(counts.calls) calls, \(counts.messages) messages"]
+                + (journal.lowercased() == "wal" ? [] : ["WAL lets many argus processes write at once; the next `argus wrap` sets it"]))
         return reader
     }
 
-    mutating func lastRuns(_ reader: ArgusReader) {
+    mutating func lastRuns(_ reader: any ArgusReader) {
         // The last real sessions: replays and tests are the user's own experiments, not the client's.
         guard let runs = try? reader.runs(limit: 5, excludeReplays: true), !runs.isEmpty else {
             add("runs", .info, "no runs recorded yet")
@@ -164,7 +163,7 @@ public struct Diagnosis: Sendable {
         }
         for run in runs {
             let when = TimeFormat.iso8601(micros: run.startedAt)
-            let reason = run.endReason?.replacing("_", with: " ") ?? "still running"
+            let reason = run.endReason?.rawValue.replacing("_", with: " ") ?? "still running"
             let title = "run \(run.id) \(run.serverName) (\(when)): \(reason)"
                 + (run.exitStatus.map { " (exit \($0))" } ?? "") + ", \(run.callCount) calls, \(run.errorCount) errors"
             var details: [String] = []
@@ -177,8 +176,8 @@ public struct Diagnosis: Sendable {
                 details.append("server stderr (last lines):")
                 details += tail.split(separator: "\n").suffix(5).map { "  " + $0 }
             }
-            let bad = ["server_failed_to_start", "server_exited", "client_gone"].contains(run.endReason ?? "")
-            let unhappy = !bad && run.endReason != "idle" && (run.exitStatus ?? 0) != 0  // closed by the client, but the server failed
+            let bad = [.serverFailedToStart, .serverExited, .clientGone].contains(run.endReason)
+            let unhappy = !bad && run.endReason != .idle && (run.exitStatus ?? 0) != 0  // closed by the client, but the server failed
             add("runs", bad ? .failed : unhappy ? .warning : .ok, title, bad || unhappy ? details : [])
         }
     }

@@ -109,8 +109,10 @@ public final class BatchedWriter: @unchecked Sendable {
 
     // MARK: thread
 
-    private let applier = RecordApplier()
-    private var connection: SQLiteConnection?
+    /// The recorder's runs already written, and their database ids: kept across connections
+    /// (the writer reconnects after a failure).
+    private var written: [LocalRunID: Int64] = [:]
+    private var connection: (any ArgusWriter)?
     private var failingSince: UInt64?
     private var reportedProblem: String?
 
@@ -127,8 +129,9 @@ public final class BatchedWriter: @unchecked Sendable {
             do {
                 let db = try connect()
                 let recovery = recoveryMessage()
-                try applier.apply(batch, to: db, events: recovery.map { [(kind: "write_retry", message: $0, run: nil)] } ?? [])
-                monitor.locked { runIDs = applier.writtenRuns }
+                let events = recovery.map { [RecorderEvent(timestamp: SystemClock.wallMicros(), kind: "write_retry", message: $0)] } ?? []
+                try db.write(batch, runs: &written, events: events)
+                monitor.locked { runIDs = written }
                 if let recovery {
                     report("argus: \(recovery)")
                     failingSince = nil
@@ -158,21 +161,21 @@ public final class BatchedWriter: @unchecked Sendable {
         }
     }
 
-    private func connect() throws -> SQLiteConnection {
+    private func connect() throws -> any ArgusWriter {
         if let connection { return connection }
-        let db = try ArgusDatabase.openForWriting(path: options.path, busyTimeoutMillis: options.busyTimeoutMillis)
+        let db = try ArgusDatabase.writer(path: options.path, busyTimeoutMillis: options.busyTimeoutMillis)
         connection = db
         return db
     }
 
     /// Errors after which the connection itself should be reopened.
     private func isPermanentForConnection(_ error: Error) -> Bool {
-        if let e = error as? SQLiteError { return !e.isBusy }
+        if let e = error as? StoreFailure { return !e.isBusy }
         return true
     }
 
     private func describe(_ error: Error) -> String {
-        if let e = error as? SQLiteError { return "\(e.explanation) (\(options.path))" }
+        if let e = error as? StoreFailure { return "\(e.explanation) (\(options.path))" }
         return "\(error)"
     }
 

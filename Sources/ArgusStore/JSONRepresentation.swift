@@ -1,7 +1,8 @@
 import ArgusCore
 
-/// The JSON shapes shared by `--json` CLI output and the REST API.
-extension RunSummary {
+// The JSON shapes shared by `--json` CLI output and the REST API.
+
+extension RunRecord {
     public var json: JSONValue {
         var o = JSONObject()
         o["id"] = .number(String(id))
@@ -22,7 +23,7 @@ extension RunSummary {
         o["started_at_us"] = .number(String(startedAt))
         o["ended_at"] = endedAt.map { .string(TimeFormat.iso8601(micros: $0)) } ?? .null
         o["ended_at_us"] = endedAt.map { .number(String($0)) } ?? .null
-        o["end_reason"] = endReason.map(JSONValue.string) ?? .null
+        o["end_reason"] = endReason.map { .string($0.rawValue) } ?? .null
         o["end_detail"] = endDetail.map(JSONValue.string) ?? .null
         o["exit_status"] = exitStatus.map { .number(String($0)) } ?? .null
         o["stderr_tail"] = stderrTail.map(JSONValue.string) ?? .null
@@ -39,18 +40,18 @@ extension RunSummary {
     }
 }
 
-extension CallSummary {
+extension CallRecord {
     public var json: JSONValue {
         var o = JSONObject()
         o["id"] = .number(String(id))
         o["run_id"] = .number(String(runID))
         o["server"] = .string(server)
-        o["direction"] = .string(direction)
+        o["direction"] = .string(direction.rawValue)
         o["method"] = .string(method)
         o["tool"] = tool.map(JSONValue.string) ?? .null
         o["target"] = target.map(JSONValue.string) ?? .null
         o["jsonrpc_id"] = (try? JSONParser.parse(jsonrpcID)) ?? .string(jsonrpcID)
-        o["status"] = .string(status)
+        o["status"] = .string(status.rawValue)
         o["is_error"] = .bool(isError)
         o["error_code"] = errorCode.map { .number(String($0)) } ?? .null
         o["error_message"] = errorMessage.map(JSONValue.string) ?? .null
@@ -73,15 +74,32 @@ extension CallSummary {
     }
 }
 
-extension CallDetail {
-    /// The summary plus `params`, `result` and `error` as recorded (redacted).
+extension CallRecord {
+    /// An earlier replay of a call, as the dashboard lists it under the call.
+    public var replayJSON: JSONValue {
+        ["id": .number(String(id)), "run_id": .number(String(runID)), "status": .string(status.rawValue), "is_error": .bool(isError),
+         "latency_us": latencyMicros.map { .number(String($0)) } ?? .null, "started_at": .string(TimeFormat.iso8601(micros: startedAt))]
+    }
+}
+
+extension FaultRecord {
     public var json: JSONValue {
-        guard case .object(var o) = summary.json else { return summary.json }
+        ["kind": .string(kind), "source": .string(source), "detail": detail.map(JSONValue.string) ?? .null,
+         "tool": tool.map(JSONValue.string) ?? .null, "request_seq": requestSeq.map { .number(String($0)) } ?? .null,
+         "response_seq": responseSeq.map { .number(String($0)) } ?? .null, "answered_by_argus": .bool(answeredByArgus),
+         "ts": .number(String(timestamp))]
+    }
+}
+
+extension CallDetail {
+    /// The call plus `params`, `result` and `error` as recorded (redacted).
+    public var json: JSONValue {
+        guard case .object(var o) = call.json else { return call.json }
         o["params"] = params ?? .null
         o["result"] = result ?? .null
         if let error {
             o["error"] = error
-        } else if summary.isError, let message = summary.errorMessage {
+        } else if call.isError, let message = call.errorMessage {
             // A tool failure (isError result): present it like an error too.
             o["error"] = .object(JSONObject(["code": .null, "message": .string(message)]))
         } else {
@@ -109,7 +127,7 @@ extension ToolStats {
     }
 }
 
-extension ToolSchemaRow {
+extension ToolSchemaRecord {
     public var json: JSONValue {
         var o = JSONObject()
         o["run_id"] = .number(String(runID))
@@ -120,5 +138,47 @@ extension ToolSchemaRow {
         o["output_schema"] = outputSchema.flatMap { try? JSONParser.parse($0) } ?? .null
         o["annotations"] = annotations.flatMap { try? JSONParser.parse($0) } ?? .null
         return .object(o)
+    }
+}
+
+extension ScriptOutputRecord {
+    public var json: JSONValue {
+        var o: JSONObject = ["id": .number(String(id)), "script": .string(script), "kind": .string(kind.rawValue),
+                             "time": .string(TimeFormat.iso8601(micros: timestamp)), "time_us": .number(String(timestamp))]
+        o["run_id"] = runID.map { .number(String($0)) } ?? .null
+        o["call_id"] = callID.map { .number(String($0)) } ?? .null
+        o["server"] = server.map(JSONValue.string) ?? .null
+        o["tool"] = tool.map(JSONValue.string) ?? .null
+        if let level { o["level"] = .string(level) }
+        if let name { o["name"] = .string(name) }
+        if let metricKind { o["metric_kind"] = .string(metricKind) }
+        if let value { o["value"] = .double(value) }
+        if let labels { o["labels"] = (try? JSONParser.parse(labels)) ?? .string(labels) }
+        if let message { o["message"] = .string(message) }
+        if let key { o["key"] = .string(key) }
+        if let location { o["location"] = .string(location) }
+        return .object(o)
+    }
+}
+
+extension MetricSeries {
+    public var json: JSONValue {
+        var o: JSONObject = ["script": .string(script), "name": .string(name), "kind": .string(kind),
+                             "labels": (try? JSONParser.parse(labels)) ?? [:], "count": .int(count), "sum": .double(sum),
+                             "min": .double(min), "max": .double(max), "last": .double(last),
+                             "last_at": .string(TimeFormat.iso8601(micros: lastAt))]
+        if let p50 { o["p50"] = .double(p50) }
+        if let p95 { o["p95"] = .double(p95) }
+        return .object(o)
+    }
+}
+
+extension ScriptStatusRecord {
+    public var json: JSONValue {
+        ["script": .string(script), "argus_pid": .number(String(argusPID)), "path": .string(path), "server": .string(server),
+         "state": .string(state), "last_error": lastError.map(JSONValue.string) ?? .null,
+         "hooks": (try? JSONParser.parse(hookStats)) ?? [:], "error_count": .number(String(errorCount)),
+         "loaded_at": loadedAt > 0 ? .string(TimeFormat.iso8601(micros: loadedAt)) : .null,
+         "updated_at": .string(TimeFormat.iso8601(micros: updatedAt))]
     }
 }

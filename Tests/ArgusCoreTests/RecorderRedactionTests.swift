@@ -8,10 +8,10 @@ import Testing
     func stored(_ h: RecorderHarness) -> String {
         h.ops.map { op -> String in
             switch op {
-            case .startRun(let start): return ([start.launch.command, start.launch.cwd] + start.launch.args).joined(separator: " ")
-            case .message(let m): return m.body
-            case .call(let c): return c.errorMessage ?? ""
-            case .serverLog(let log): return log.line
+            case .startRun(let start): return ([start.record.command, start.record.cwd ?? ""] + start.record.args).joined(separator: " ")
+            case .message(_, let m): return m.body
+            case .call(_, let c, _): return c.errorMessage ?? ""
+            case .serverLog(_, let log): return log.line
             case .endRun(let end): return (end.stderrTail ?? "") + (end.detail ?? "")
             default: return ""
             }
@@ -27,8 +27,8 @@ import Testing
         h.recorder.start(at: h.now)
         h.finish()
         let start = try #require(h.runStarts.first)
-        #expect(start.launch.args == ["--api-key=[REDACTED:key-value]", "--token", "[REDACTED]", "--port", "8080"])
-        let sealed = try #require(start.sealedArgs)
+        #expect(start.record.args == ["--api-key=[REDACTED:key-value]", "--token", "[REDACTED]", "--port", "8080"])
+        let sealed = try #require(start.record.sealedArgs)
         #expect(sealed.keyID == "k1")
         #expect(try JSONParser.parse(String(decoding: sealed.sealed.reversed(), as: UTF8.self)) == .array(original.map(JSONValue.string)))
         #expect(!stored(h).contains("argv-key-123") && !stored(h).contains("argv-token-456"))
@@ -40,8 +40,8 @@ import Testing
         h.config.launch = LaunchSpec(command: "npx", args: ["-y", "@modelcontextprotocol/server-everything"], cwd: "/", envNames: [])
         h.recorder.start(at: h.now)
         h.finish()
-        #expect(h.runStarts.first?.launch.args == ["-y", "@modelcontextprotocol/server-everything"])
-        #expect(h.runStarts.first?.sealedArgs == nil)
+        #expect(h.runStarts.first?.record.args == ["-y", "@modelcontextprotocol/server-everything"])
+        #expect(h.runStarts.first?.record.sealedArgs == nil)
     }
 
     @Test func aValueRedactedInARequestIsScrubbedWhereverItComesBack() {

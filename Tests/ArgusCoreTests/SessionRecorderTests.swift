@@ -22,8 +22,14 @@ final class RecorderHarness {
 
     func finish(_ reason: EndReason = .clientEOF) { recorder.finish(reason: reason, exitStatus: 0, at: now) }
 
-    var messages: [MessageRecord] { ops.compactMap { if case .message(let m) = $0 { return m } else { return nil } } }
-    var calls: [CallRecord] { ops.compactMap { if case .call(let c) = $0 { return c } else { return nil } } }
+    var messages: [MessageRecord] { messageOps.map(\.message) }
+    var messageOps: [(run: LocalRunID, message: MessageRecord)] {
+        ops.compactMap { if case .message(let run, let m) = $0 { return (run, m) } else { return nil } }
+    }
+    var calls: [CallRecord] { callOps.map(\.call) }
+    var callOps: [(run: LocalRunID, call: CallRecord, firstRound: CallReference?)] {
+        ops.compactMap { if case .call(let run, let c, let first) = $0 { return (run, c, first) } else { return nil } }
+    }
     var runStarts: [RunStart] { ops.compactMap { if case .startRun(let r) = $0 { return r } else { return nil } } }
     var runEnds: [RunEnd] { ops.compactMap { if case .endRun(let r) = $0 { return r } else { return nil } } }
     var peerUpdates: [PeerInfo] { ops.compactMap { if case .updateRun(_, let p) = $0 { return p } else { return nil } } }
@@ -166,7 +172,7 @@ final class RecorderHarness {
         #expect(h.runStarts.map(\.run) == [1, 2])
         #expect(h.runStarts[1].previousRun == 1)
         #expect(h.runEnds.map(\.reason) == [.idle, .clientEOF])
-        #expect(h.calls.map(\.run) == [1, 2])
+        #expect(h.callOps.map(\.run) == [1, 2])
         #expect(h.calls[1].responseSeq == 2)
         // the new run inherits what was learnt about the peers
         #expect(h.ops.contains { if case .updateRun(2, let p) = $0 { return p.clientName == "c" } else { return false } })
@@ -185,7 +191,7 @@ final class RecorderHarness {
         #expect(h.messages[1].redacted)
         #expect(!h.messages[1].body.contains("ghp_0000"))
         #expect(h.calls[0].errorMessage == "token [REDACTED:env:GITHUB_TOKEN]")
-        let logs = h.ops.compactMap { if case .serverLog(let l) = $0 { return l.line } else { return nil } }
+        let logs = h.ops.compactMap { if case .serverLog(_, let l) = $0 { return l.line } else { return nil } }
         #expect(logs == ["auth with [REDACTED:env:GITHUB_TOKEN] failed"])
         #expect(h.runEnds.last?.stderrTail == "auth with [REDACTED:env:GITHUB_TOKEN] failed")
     }
@@ -269,12 +275,13 @@ final class RecordingSealer: SecretSealer, @unchecked Sendable {
         h.client(#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"deploy","arguments":{"env":"prod"},"inputResponses":{"q2":{"action":"accept"}},"requestState":"s-2",\#(Self.meta)}}"#)
         h.server(#"{"jsonrpc":"2.0","id":4,"result":{"resultType":"complete","content":[{"type":"text","text":"deployed"}]}}"#)
         h.finish()
-        let calls = h.calls.sorted { $0.requestSeq < $1.requestSeq }
+        let ops = h.callOps.sorted { $0.call.requestSeq < $1.call.requestSeq }
+        let calls = ops.map(\.call)
         #expect(calls.map(\.jsonrpcID) == ["1", "2", "3", "4"])
         #expect(calls.map(\.status) == [.inputRequired, .ok, .inputRequired, .ok], "\(calls.map(\.status))")
         #expect(calls.map(\.round) == [1, nil, 2, 3], "\(calls.map(\.round))")
-        let first = CallReference(run: calls[0].run, requestSeq: calls[0].requestSeq)
-        #expect(calls.map(\.firstRound) == [nil, nil, first, first])
+        let first = CallReference(run: ops[0].run, requestSeq: calls[0].requestSeq)
+        #expect(ops.map(\.firstRound) == [nil, nil, first, first])
         #expect(calls.allSatisfy { !$0.isError })
     }
 
@@ -287,10 +294,10 @@ final class RecordingSealer: SecretSealer, @unchecked Sendable {
         h.server(#"{"jsonrpc":"2.0","id":"b","result":{"messages":[]}}"#)
         h.server(#"{"jsonrpc":"2.0","id":"c","result":{"messages":[]}}"#)
         h.finish()
-        let byID = Dictionary(uniqueKeysWithValues: h.calls.map { ($0.jsonrpcID, $0) })
-        #expect(byID[#""b""#]?.round == nil)  // another prompt: not a retry of "plan"
-        #expect(byID[#""c""#]?.round == 2)
-        #expect(byID[#""c""#]?.firstRound?.requestSeq == byID[#""a""#]?.requestSeq)
+        let byID = Dictionary(uniqueKeysWithValues: h.callOps.map { ($0.call.jsonrpcID, $0) })
+        #expect(byID[#""b""#]?.call.round == nil)  // another prompt: not a retry of "plan"
+        #expect(byID[#""c""#]?.call.round == 2)
+        #expect(byID[#""c""#]?.firstRound?.requestSeq == byID[#""a""#]?.call.requestSeq)
     }
 
     @Test func aListenStreamClosedByEitherSideEndsInsteadOfBeingCancelled() {
@@ -333,11 +340,11 @@ final class RecordingSealer: SecretSealer, @unchecked Sendable {
         h.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo"}}"#)
         h.server(#"{"jsonrpc":"2.0","id":2,"result":{}}"#)
         h.finish()
-        #expect(h.runStarts.map(\.label) == [nil, "bug 42"])
+        #expect(h.runStarts.map(\.record.label) == [nil, "bug 42"])
         #expect(h.runStarts.last?.previousRun == h.runStarts.first?.run)
         #expect(h.runEnds.map(\.reason) == [.manual, .clientEOF])
         #expect(h.runEnds.first?.detail == "asked by a test")
-        #expect(h.calls.map(\.run) == [1, 2])
+        #expect(h.callOps.map(\.run) == [1, 2])
     }
 
     @Test func aRequestedRunWaitsForThePendingCallAndNeverSplitsIt() {
@@ -353,11 +360,11 @@ final class RecordingSealer: SecretSealer, @unchecked Sendable {
         h.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo"}}"#)  // the next call opens the new run
         h.server(#"{"jsonrpc":"2.0","id":2,"result":{}}"#)
         h.finish()
-        #expect(h.runStarts.map(\.label) == [nil, "repro"])
-        let requests = h.messages.filter { $0.kind == .request }
+        #expect(h.runStarts.map(\.record.label) == [nil, "repro"])
+        let requests = h.messageOps.filter { $0.message.kind == .request }
         #expect(requests.map(\.run) == [1, 2])
-        #expect(h.messages.first { $0.kind == .response && $0.jsonrpcID == "1" }?.run == 1)
-        #expect(h.calls.map(\.run) == [1, 2])
+        #expect(h.messageOps.first { $0.message.kind == .response && $0.message.jsonrpcID == "1" }?.run == 1)
+        #expect(h.callOps.map(\.run) == [1, 2])
     }
 
     @Test func aRequestedRunWaitingForACallIsMadeByTheTickOnceItCompletes() {

@@ -437,10 +437,10 @@ func waitUntilTrue(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
 
     @Test func prometheusBucketsAreCumulative() {
         let index = StatsIndex()
-        var calls: [CallSummary] = []
+        var calls: [CallRecord] = []
         for i in 1...50 {
             let tool = i % 2 == 0 ? "a\"b" : "c"
-            calls.append(CallSummaryFactory.make(id: Int64(i), tool: tool, latency: Int64(i * 1000), isError: i % 10 == 0))
+            calls.append(CallRecordFactory.make(id: Int64(i), tool: tool, latency: Int64(i * 1000), isError: i % 10 == 0))
         }
         index.add(calls)
         let text = index.prometheus(extra: [])
@@ -458,12 +458,12 @@ func waitUntilTrue(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
 
 @testable import ArgusStore
 
-enum CallSummaryFactory {
-    static func make(id: Int64, tool: String, latency: Int64, isError: Bool) -> CallSummary {
-        CallSummary(id: id, runID: 1, server: "srv", requestSeq: id * 2, responseSeq: id * 2 + 1, direction: "c2s", method: "tools/call",
-                    tool: tool, target: nil, jsonrpcID: String(id), startedAt: 1_700_000_000_000_000 + id * 1_000_000, endedAt: nil,
-                    latencyMicros: latency, status: isError ? "error" : "ok", isError: isError, errorCode: nil, errorMessage: nil,
-                    progressCount: 0, cancelled: false, bytesIn: 10, bytesOut: 10, replayOf: nil)
+enum CallRecordFactory {
+    static func make(id: Int64, tool: String, latency: Int64, isError: Bool) -> CallRecord {
+        CallRecord(id: id, runID: 1, server: "srv", requestSeq: Int(id) * 2, responseSeq: Int(id) * 2 + 1, direction: .clientToServer,
+                   method: "tools/call", tool: tool, target: nil, jsonrpcID: String(id), startedAt: 1_700_000_000_000_000 + id * 1_000_000,
+                   endedAt: nil, latencyMicros: latency, status: isError ? .error : .ok, isError: isError, errorCode: nil,
+                   errorMessage: nil, progressCount: 0, cancelled: false, bytesIn: 10, bytesOut: 10, replayOf: nil)
     }
 }
 
@@ -471,10 +471,10 @@ enum CallSummaryFactory {
 @Suite struct StatsIndexRealTrafficTests {
     @Test func callsOfReplayRunsAreNotCounted() {
         let index = StatsIndex()
-        var replayed = CallSummaryFactory.make(id: 2, tool: "t", latency: 900_000, isError: true)
+        var replayed = CallRecordFactory.make(id: 2, tool: "t", latency: 900_000, isError: true)
         replayed.runKind = "replay"
-        index.add([CallSummaryFactory.make(id: 1, tool: "t", latency: 1000, isError: false), replayed,
-                   CallSummaryFactory.make(id: 3, tool: "t", latency: 2000, isError: false)])
+        index.add([CallRecordFactory.make(id: 1, tool: "t", latency: 1000, isError: false), replayed,
+                   CallRecordFactory.make(id: 3, tool: "t", latency: 2000, isError: false)])
         let tool = index.statsJSON(server: nil)["tools"]?[0]
         #expect(tool?["count"] == 2 && tool?["errors"] == 0, "\(tool.map { JSONWriter.string($0) } ?? "")")
         #expect(index.prometheus(extra: []).contains(#"argus_calls_total{server="srv",method="tools/call",tool="t"} 2"#))

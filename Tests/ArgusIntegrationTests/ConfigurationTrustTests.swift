@@ -73,8 +73,8 @@ import Testing
         #expect(wrapped.out.contains(#""id":2"#), "the session was not relayed: \(wrapped.err)")
         #expect(Self.bytes(ofDatabase: database).range(of: Data("hunter2-planted-secret".utf8)) == nil, "redaction was switched off")
         #expect(!FileManager.default.fileExists(atPath: project + "/planted.db"))
-        let reader = try ArgusReader(path: database)
-        #expect(try reader.scriptOutputs(kind: "alert", limit: 10).isEmpty)
+        let reader = try SQLiteReader(path: database)
+        #expect(try reader.scriptOutputs(kind: .alert, limit: 10).isEmpty)
         #expect(try reader.runs().count == 2)
         #expect(!listener.hasPendingConnection)
 
@@ -113,7 +113,7 @@ import Testing
         // Scanned before this process opens the database: closing a descriptor of a file drops every POSIX lock the
         // process holds on it, which would let other processes delete the WAL under this process's readers.
         #expect(Self.bytes(ofDatabase: database).range(of: Data("078-05-1120".utf8)) == nil)
-        let run = try #require(try ArgusReader(path: database).runs().first)
+        let run = try #require(try SQLiteReader(path: database).runs().first)
         #expect(run.recordingError?.contains("\(home)/.argus/config.json: line 4, column 1: not valid JSON") == true,
                 "\(run.recordingError ?? "nil")")
         #expect(run.messageCount == 0 && run.callCount == 0 && run.args.isEmpty && run.stderrTail == nil)
@@ -137,8 +137,8 @@ import Testing
         let named = try Self.run(["wrap", "--db", database, "github"], environment: environment, input: [Self.initialize])
         #expect(named.status == 78, "\(named.err)")
         #expect(named.err.contains("cannot start server github") && named.err.contains("line 4, column 1"))
-        let failed = try #require(try ArgusReader(path: database).runs().first)
-        #expect(failed.serverName == "github" && failed.endReason == "server_failed_to_start" && failed.recordingError != nil,
+        let failed = try #require(try SQLiteReader(path: database).runs().first)
+        #expect(failed.serverName == "github" && failed.endReason == .serverFailedToStart && failed.recordingError != nil,
                 "\(failed.json)")
 
         // The dashboard's runs data carries the reason too (once the file is fixed, or another one is used).

@@ -117,7 +117,7 @@ import Testing
         }
         #expect(statuses.count == 50 && statuses.allSatisfy { $0 == 0 }, "exit statuses: \(statuses)")
 
-        let stored = try ArgusReader(path: database).db.query("SELECT id FROM calls ORDER BY id").compactMap { $0.int(0) }
+        let stored = try SQLiteReader(path: database).db.query("SELECT id FROM calls ORDER BY id").compactMap { $0.int(0) }
         #expect(stored.count == 150, "3 calls per session")
         let expected = Set(stored)
         func complete(_ events: [EventStreamReader.Event]) -> Bool { expected.isSubset(of: Self.callIDs(events)) }

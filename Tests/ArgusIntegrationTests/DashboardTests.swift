@@ -371,7 +371,7 @@ import Testing
     static func liveRun(_ session: WrapSessionHarness) throws -> Int64 {
         var found: Int64?
         #expect(waitUntil(timeout: 20) {
-            found = try? session.reader().runs().first { $0.endedAt == nil && $0.argusPID == Int64(session.proxy.pid) }?.id
+            found = try? session.reader().runs().first { $0.endedAt == nil && $0.argusPID == Int32(session.proxy.pid) }?.id
             return found != nil
         })
         return try #require(found)

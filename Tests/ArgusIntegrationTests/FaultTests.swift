@@ -69,7 +69,7 @@ import Testing
         let calls = try reader.withFaults(try reader.calls(filter))
         let marked = calls.filter { $0.fault != nil }
         #expect(marked.count == 7, "\(calls.map { "\($0.tool ?? "") \($0.fault?.kind ?? "-")" })")
-        #expect(calls.first { $0.fault?.kind == "timeout" }?.status == "cancelled")
+        #expect(calls.first { $0.fault?.kind == "timeout" }?.status == .cancelled)
         #expect(calls.first { $0.fault?.kind == "error" }?.errorMessage == "backend down")
         #expect(calls.filter { $0.tool == "echo" && $0.fault == nil }.count == 2)
         #expect(calls.first { $0.fault?.kind == "latency" }.flatMap(\.latencyMicros) ?? 0 >= 400_000)
@@ -240,12 +240,13 @@ import Testing
         #expect(session.proxy.stderrText.contains("faults[0].kind: unknown kind \"slow\""), "\(session.proxy.stderrText)")
     }
 
-    @Test func aRemoteSessionRefusesAFaultsFileRatherThanIgnoringIt() throws {
+    /// A remote session applies the plan too (its banner says so), rather than ignoring it.
+    @Test func aRemoteSessionAppliesAFaultsFileRatherThanIgnoringIt() throws {
         let plan = Self.file(#"{"faults": [{"kind": "error"}]}"#)
         let proxy = try Spawned(Binaries.argus, ["wrap", "--db", temporaryDirectory("faults") + "/a.db", "--faults", plan,
                                                  "--url", "http://127.0.0.1:9/mcp"])
         #expect(proxy.waitForExit() != 0)
-        #expect(proxy.stderrText.contains("--faults works with a stdio server"), "\(proxy.stderrText)")
+        #expect(proxy.stderrText.contains("argus: CHAOS: injecting faults into this session"), "\(proxy.stderrText)")
     }
 
     @Test func deletingAChaosRunLeavesNoFaultBehind() throws {
@@ -280,7 +281,7 @@ import Testing
         #expect(received == toClient, "server → client bytes differ")
         let reader = try session.reader()
         let messages = try reader.messages(run: 1)
-        #expect(messages.filter { $0.direction == "c2s" }.count == 16 && messages.filter { $0.direction == "s2c" }.count == 13)
+        #expect(messages.filter { $0.direction == .clientToServer }.count == 16 && messages.filter { $0.direction == .serverToClient }.count == 13)
         #expect(try reader.faults(run: 1).isEmpty)
     }
 }

@@ -226,7 +226,7 @@ final class WrapSessionHarness: @unchecked Sendable {
         return proxy.waitForExit(timeout: timeout)
     }
 
-    func reader() throws -> ArgusReader { try ArgusReader(path: database) }
+    func reader() throws -> SQLiteReader { try SQLiteReader(path: database) }
 }
 
 func processExists(_ pid: Int32) -> Bool {

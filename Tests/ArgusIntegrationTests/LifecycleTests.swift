@@ -13,7 +13,7 @@ import Testing
         return Int32(text[range.upperBound...].prefix { $0.isNumber })
     }
 
-    func lastRun(_ session: WrapSessionHarness) throws -> RunSummary {
+    func lastRun(_ session: WrapSessionHarness) throws -> RunRecord {
         try #require(try session.reader().runs().first)
     }
 
@@ -22,7 +22,7 @@ import Testing
         session.proxy.send(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
         #expect(session.finish() == 7)
         let run = try lastRun(session)
-        #expect(run.endReason == "client_eof")
+        #expect(run.endReason == .clientEOF)
         #expect(run.exitStatus == 7)
     }
 
@@ -50,9 +50,9 @@ import Testing
         #expect(session.proxy.waitForExit() == status)
         #expect(!processExists(pid))
         let run = try lastRun(session)
-        #expect(run.endReason == "signal")
+        #expect(run.endReason == .signal)
         #expect(run.endDetail == name)
-        #expect(run.exitStatus == Int64(status))
+        #expect(run.exitStatus == Int32(status))
         #expect(run.callCount == 1)  // the queue was flushed before exit
     }
 
@@ -119,7 +119,7 @@ import Testing
         #expect(lines.count == 1)
         #expect(lines.first?.hasPrefix("argus: cannot start the MCP server: command not found: no-such-mcp-server-xyz") == true)
         let run = try lastRun(session)
-        #expect(run.endReason == "server_failed_to_start")
+        #expect(run.endReason == .serverFailedToStart)
         #expect(run.exitStatus == 127)
         #expect(run.endDetail?.contains("command not found") == true)
         #expect(run.args == ["--flag"])
@@ -138,7 +138,7 @@ import Testing
         #expect(summary.first?.contains("exited with status 3") == true)
         #expect(summary.first?.contains("GITHUB_TOKEN is not set") == true)
         let run = try lastRun(session)
-        #expect(run.endReason == "server_failed_to_start")
+        #expect(run.endReason == .serverFailedToStart)
         #expect(run.stderrTail?.contains("GITHUB_TOKEN is not set") == true)
         // `argus runs` says it too, as the README promises: the server's last words.
         let runs = try Spawned(Binaries.argus, ["runs", "--db", session.database])
@@ -155,7 +155,7 @@ import Testing
         #expect(session.proxy.waitForExit() == 9)
         #expect(session.proxy.stderrText.contains(#"argus: the MCP server exited with status 9. Last stderr line: "fatal: boom""#))
         let run = try lastRun(session)
-        #expect(run.endReason == "server_exited")
+        #expect(run.endReason == .serverExited)
         #expect(run.exitStatus == 9)
     }
 

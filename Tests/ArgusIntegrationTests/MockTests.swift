@@ -30,7 +30,7 @@ import Testing
     }
 
     /// The mock's run, once it has exited.
-    static func mockRun(_ session: WrapSessionHarness) throws -> RunSummary {
+    static func mockRun(_ session: WrapSessionHarness) throws -> RunRecord {
         try #require(try session.reader().runs().first { $0.kind == "mock" })
     }
 
@@ -73,13 +73,13 @@ import Testing
 
         // The mock session is a run of its own, each call linked to the recorded call that answered it.
         let run = try Self.mockRun(session)
-        #expect(run.id == 2 && run.serverName == "argus-test-server" && run.endReason == "client_eof")
+        #expect(run.id == 2 && run.serverName == "argus-test-server" && run.endReason == .clientEOF)
         #expect(run.clientName == "agent-under-test" && run.serverInfoName == "argus-test-server")
         #expect(run.args.starts(with: ["mock", "--db"]))
         filter.run = run.id
         let served = try session.reader().calls(filter).reversed()
         #expect(served.map(\.method) == ["initialize", "tools/list", "tools/call", "tools/call", "tools/call", "ping"])
-        #expect(served.map(\.replayOf) == originals.map(\.summary.id).map(Optional.some) + [nil])
+        #expect(served.map(\.replayOf) == originals.map(\.call.id).map(Optional.some) + [nil])
         #expect(served.map(\.isError) == [false, false, false, false, true, false])
         // Mocked latencies are not the server's: the figures leave the mock run out.
         let stats = try session.reader().stats(excludeReplays: true)
@@ -257,7 +257,7 @@ import Testing
         var filter = CallFilter()
         filter.run = try Self.mockRun(session).id
         filter.method = "tools/call"
-        #expect(try session.reader().calls(filter).first?.status == "cancelled")
+        #expect(try session.reader().calls(filter).first?.status == .cancelled)
     }
 
     @Test func aRequestToTheClientIsSentAndItsAnswerAwaitedBeforeTheRecordedResult() throws {
@@ -284,7 +284,7 @@ import Testing
         var filter = CallFilter()
         filter.run = try Self.mockRun(session).id
         filter.method = "roots/list"
-        #expect(try session.reader().calls(filter).first?.direction == "s2c")  // the mock's own request, recorded and paired
+        #expect(try session.reader().calls(filter).first?.direction == .serverToClient)  // the mock's own request, recorded and paired
     }
 
     @Test func aSuiteServesWhatItsRunServedInBothProtocolEras() throws {
@@ -327,7 +327,7 @@ import Testing
         mock.signal(SIGTERM)
         #expect(mock.waitForExit() == 128 + SIGTERM)
         let run = try Self.mockRun(session)
-        #expect(run.endReason == "signal" && run.endDetail == "SIGTERM" && run.callCount == 1)
+        #expect(run.endReason == .signal && run.endDetail == "SIGTERM" && run.callCount == 1)
     }
 
     @Test func badInputIsAClearError() throws {

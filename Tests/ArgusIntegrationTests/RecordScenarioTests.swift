@@ -38,9 +38,9 @@ import Testing
         #expect(lines[4].hasPrefix("error    always_fail, ") && lines[4].hasSuffix(": This tool always fails"))
         #expect(lines[5] == "5 calls: 5 answered (1 an error), 0 without an answer; recorded as run 1")
 
-        let reader = try ArgusReader(path: result.database)
+        let reader = try SQLiteReader(path: result.database)
         let run = try #require(try reader.run(id: 1))
-        #expect(run.kind == "wrap" && run.clientName == "ci" && run.clientVersion == "7" && run.endReason == "client_eof")
+        #expect(run.kind == "wrap" && run.clientName == "ci" && run.clientVersion == "7" && run.endReason == .clientEOF)
         #expect(run.serverInfoName == "argus-test-server" && run.protocolVersion == "2025-11-25")
         var filter = CallFilter()
         filter.run = 1
@@ -61,7 +61,7 @@ import Testing
     @Test func aStatelessScenarioSendsNoInitializeAndAnswersTheServersRequestsAsWritten() throws {
         let stateless = try Self.record(#"{"protocol_version": "2026-07-28", "calls": [{"tool": "calculate", "arguments": {"operation": "multiply", "a": 6, "b": 7}}]}"#)
         #expect(stateless.status == 0, "\(stateless.out) \(stateless.err)")
-        var reader = try ArgusReader(path: stateless.database)
+        var reader = try SQLiteReader(path: stateless.database)
         #expect(try reader.run(id: 1)?.protocolVersion == "2026-07-28")
         #expect(try reader.firstRequest(run: 1, method: "initialize") == nil)
         #expect(try reader.firstRequest(run: 1, method: "tools/call")?["params"]?["_meta"]?["io.modelcontextprotocol/protocolVersion"]
@@ -69,7 +69,7 @@ import Testing
 
         let roots = try Self.record(#"{"client_answers": {"roots/list": {"roots": [{"uri": "file:///scenario"}]}}, "calls": [{"tool": "client_roots"}]}"#)
         #expect(roots.status == 0, "\(roots.out) \(roots.err)")
-        reader = try ArgusReader(path: roots.database)
+        reader = try SQLiteReader(path: roots.database)
         var filter = CallFilter()
         filter.tool = "client_roots"
         let call = try #require(try reader.calls(filter).first)

@@ -31,7 +31,7 @@ import Testing
         #expect(run.clientName == "argus-tests" && run.clientVersion == "1.0")
         #expect(run.serverInfoName == "argus-test-server")
         #expect(run.protocolVersion == "2025-11-25")
-        #expect(run.endReason == "client_eof" && run.exitStatus == 0)
+        #expect(run.endReason == .clientEOF && run.exitStatus == 0)
         #expect(run.callCount == 10)
         #expect(run.errorCount == 3)  // divide by zero, always_fail (isError results) and the unknown method
 
@@ -92,8 +92,8 @@ import Testing
         #expect(session.finish() == 0)
         let calls = try session.reader().calls(CallFilter())
         let roots = try #require(calls.first { $0.method == "roots/list" })
-        #expect(roots.direction == "s2c")
-        #expect(roots.status == "ok")
+        #expect(roots.direction == .serverToClient)
+        #expect(roots.status == .ok)
     }
 
     @Test func cancelledCallsAreMarked() throws {
@@ -105,7 +105,7 @@ import Testing
         Thread.sleep(forTimeInterval: 0.2)
         #expect(session.finish() == 0)
         let call = try #require(try session.reader().calls(CallFilter()).first { $0.tool == "slow_operation" })
-        #expect(call.status == "cancelled")
+        #expect(call.status == .cancelled)
         #expect(call.errorMessage == "user pressed stop")
         #expect(call.progressCount >= 1)
     }
@@ -120,10 +120,10 @@ import Testing
         let runs = try session.reader().runs()
         #expect(runs.count == 2)
         let (second, first) = (runs[0], runs[1])
-        #expect(first.endReason == "idle")
+        #expect(first.endReason == .idle)
         #expect(second.previousRunID == first.id)
         #expect(second.clientName == "argus-tests")  // carried over: no new handshake after idle
-        #expect(second.endReason == "client_eof")
+        #expect(second.endReason == .clientEOF)
         #expect(first.callCount == 2 && second.callCount == 1)
     }
 
@@ -208,7 +208,7 @@ import Testing
         #expect(output.contains("P95"))
         #expect(output.contains("[REDACTED:bearer]"))
         #expect(!output.contains("sk-demo-1234567890abcdefghij\""))  // shown redacted, never in clear from the store
-        let run = try #require(try ArgusReader(path: db).runs().first)
+        let run = try #require(try SQLiteReader(path: db).runs().first)
         #expect(run.serverName == "demo")
         #expect(run.callCount == 13)
         #expect(run.errorCount == 3)
@@ -246,7 +246,7 @@ import Testing
         var filter = CallFilter()
         filter.tool = "confirm_action"
         let rounds = try reader.calls(filter).sorted { $0.id < $1.id }
-        #expect(rounds.map(\.status) == ["input_required", "input_required", "ok"], "\(rounds.map(\.status))")
+        #expect(rounds.map(\.status) == [.inputRequired, .inputRequired, .ok], "\(rounds.map(\.status))")
         #expect(rounds.map(\.round) == [1, 2, 3])
         #expect(rounds.map(\.firstCallID) == [nil, rounds[0].id, rounds[0].id])
         #expect(rounds.allSatisfy { !$0.isError })
@@ -278,10 +278,10 @@ import Testing
         var filter = CallFilter()
         filter.method = "subscriptions/listen"
         let streams = Dictionary(uniqueKeysWithValues: try session.reader().calls(filter).map { ($0.jsonrpcID, $0) })
-        #expect(streams[#""by-client""#]?.status == "ended", "\(streams)")
+        #expect(streams[#""by-client""#]?.status == .ended, "\(streams)")
         #expect(streams[#""by-client""#]?.cancelled == false)
         #expect(streams[#""by-client""#]?.errorMessage == "closed by the client")
-        #expect(streams[#""by-server""#]?.status == "ended")
+        #expect(streams[#""by-server""#]?.status == .ended)
         #expect(streams[#""by-server""#]?.errorMessage == "closed by the server: closed by argus-test-server")
     }
 
@@ -305,7 +305,7 @@ import Testing
         #expect(all.filter { $0.kind == .call }.map { $0.call?.method } == ["initialize", "tools/call"])
         var page = TimelineFilter()
         page.limit = 2
-        page.afterSeq = all[1].seq
+        page.afterSeq = Int64(all[1].seq)
         #expect(try reader.timeline(run: 1, page).map(\.seq) == Array(all[2...3].map(\.seq)))
 
         let (status, out, err) = try ReplayTests.argus(["runs", "show", "1", "--notifications"], session: session)
@@ -321,10 +321,10 @@ import Testing
 /// Runs begun and ended by hand (`argus runs new/stop`), deleted (`argus runs delete`), and
 /// replay runs kept out of the listings of real traffic.
 @Suite struct RunControlTests {
-    static func liveRun(_ session: WrapSessionHarness) throws -> RunSummary {
-        var found: RunSummary?
+    static func liveRun(_ session: WrapSessionHarness) throws -> RunRecord {
+        var found: RunRecord?
         #expect(waitUntil(timeout: 20) {
-            found = try? session.reader().runs().first { $0.endedAt == nil && $0.argusPID == Int64(session.proxy.pid) }
+            found = try? session.reader().runs().first { $0.endedAt == nil && $0.argusPID == Int32(session.proxy.pid) }
             return found != nil
         })
         return try #require(found)
@@ -353,7 +353,7 @@ import Testing
         alpha.callTool("echo", ["message": "the repro"])
 
         let reader = try alpha.reader()
-        #expect(waitUntil(timeout: 20) { (try? reader.run(id: alphaRun.id)?.endReason) == "manual" })
+        #expect(waitUntil(timeout: 20) { (try? reader.run(id: alphaRun.id)?.endReason) == .manual })
         let next = try #require(try reader.runs().first { $0.previousRunID == alphaRun.id })
         #expect(next.label == "bug 42" && next.serverName == "alpha")
         var filter = CallFilter()
@@ -381,7 +381,7 @@ import Testing
         #expect(session.callTool("echo", ["message": "still here"])?["structuredContent"]?["echo"] == "still here")
         #expect(session.finish() == 0)
         let reader = try session.reader()
-        #expect(try reader.run(id: run.id)?.endReason == "manual")
+        #expect(try reader.run(id: run.id)?.endReason == .manual)
         #expect(try reader.run(id: run.id)?.endDetail == "ended by hand with argus runs")
         let (_, stopped, stoppedErr) = try ReplayTests.argus(["runs", "stop", String(run.id)], session: session)
         #expect(stopped.isEmpty && stoppedErr.contains("run \(run.id) has already ended"))

@@ -12,7 +12,7 @@ import Testing
         let blocker = try SQLiteConnection(path: path)
         let session = try WrapSessionHarness(server: [Binaries.testServer], database: path)
         session.initialize()
-        #expect(waitUntil { ((try? ArgusReader(path: path).runs().first?.callCount) ?? 0) == 1 })
+        #expect(waitUntil { ((try? SQLiteReader(path: path).runs().first?.callCount) ?? 0) == 1 })
         try blocker.execute("BEGIN EXCLUSIVE")
         var slowest = 0.0
         for i in 0..<20 {
@@ -25,7 +25,7 @@ import Testing
         try blocker.execute("COMMIT")
         #expect(session.proxy.waitForStderr(containing: "recording resumed"))
         #expect(session.finish() == 0)
-        #expect(try ArgusReader(path: path).runs().first?.callCount == 21)
+        #expect(try SQLiteReader(path: path).runs().first?.callCount == 21)
     }
 
     @Test func anUnwritableDatabaseDoesNotBreakTheSession() throws {
@@ -158,7 +158,7 @@ import Testing
         #expect(session.proxy.waitForStderr(containing: "recording resumed", timeout: 40))
         // Everything queued while the disk was full is written before exit, however slowly the machine goes.
         #expect(session.finish(timeout: 120) == 0)
-        let calls = try ArgusReader(path: mount + "/argus.db").runs().first?.callCount
+        let calls = try SQLiteReader(path: mount + "/argus.db").runs().first?.callCount
         #expect(calls == 31, "argus said: \(session.proxy.stderrText)")
     }
 
@@ -174,10 +174,10 @@ import Testing
             for n in 0..<callsEach { session.callTool("echo", ["message": .int(n)]) }
         }
         for session in sessions { #expect(session.finish() == 0) }
-        let reader = try ArgusReader(path: path)
+        let reader = try SQLiteReader(path: path)
         let runs = try reader.runs(limit: 100)
         #expect(runs.count == 20)
-        #expect(runs.allSatisfy { $0.callCount == Int64(callsEach + 1) && $0.endReason == "client_eof" })
+        #expect(runs.allSatisfy { $0.callCount == callsEach + 1 && $0.endReason == .clientEOF })
         let total = try reader.db.scalarInt("SELECT count(*) FROM calls")
         #expect(total == Int64(20 * (callsEach + 1)))
         let messages = try reader.db.scalarInt("SELECT count(*) FROM messages")

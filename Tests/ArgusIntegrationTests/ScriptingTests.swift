@@ -55,7 +55,7 @@ import Testing
     func aHostileScriptIsContainedWhileTheSessionRelays(_ name: String) throws {
         let source = try #require(Self.hostile.first { $0.0 == name }?.1)
         let (session, reader) = try relaysThrough(source)
-        let errors = try reader.scriptOutputs(kind: "error", limit: 100)
+        let errors = try reader.scriptOutputs(kind: .error, limit: 100)
         #expect(!errors.isEmpty, "\(name): no script error was recorded")
         #expect(session.proxy.stderrText.contains("argus: script s: "), "\(name): the user was not told")
         #expect(!FileManager.default.fileExists(atPath: "/tmp/argus-pwned"))
@@ -74,7 +74,7 @@ import Testing
     @Test func aDebuggingPrintDoesNotKillTheSession() throws {
         // print with a long argument corrupted Lua's string buffer and crashed argus wrap.
         let (session, reader) = try relaysThrough(#"function on_call(call) print("call", ("x"):rep(3000), call.tool) end"#, calls: 3)
-        let logs = try reader.scriptOutputs(kind: "log", limit: 10).compactMap(\.message)
+        let logs = try reader.scriptOutputs(kind: .log, limit: 10).compactMap(\.message)
         let line = "call\t" + String(repeating: "x", count: 3000) + "\techo"
         #expect(logs.filter { $0 == line }.count == 3, "\(logs.map { $0.prefix(8) + "…" + $0.suffix(8) })")
         #expect(!session.proxy.stderrText.contains("script s: "), "\(session.proxy.stderrText)")
@@ -146,7 +146,7 @@ import Testing
         #expect(session.finish() == 0)
         #expect(session.proxy.stderrText.contains("switched off after 20 errors in 60 s"))
         let reader = try session.reader()
-        #expect(try reader.scriptOutputs(kind: "error", limit: 100).count == 20)
+        #expect(try reader.scriptOutputs(kind: .error, limit: 100).count == 20)
         let status = try #require(try reader.scriptStatuses().first)
         #expect(status.state == "disabled")
         // argus scripts --all shows it in its Error state.
@@ -201,7 +201,7 @@ import Testing
         #expect(session.proxy.waitForStderr(containing: "reload failed"))
         session.callTool("echo", ["message": "c"])
         #expect(session.finish() == 0)
-        let versions = try session.reader().scriptOutputs(kind: "metric", limit: 10).reversed().compactMap(\.labels)
+        let versions = try session.reader().scriptOutputs(kind: .metric, limit: 10).reversed().compactMap(\.labels)
         #expect(Array(versions.suffix(3)) == [#"{"v":"1"}"#, #"{"v":"2"}"#, #"{"v":"2"}"#])
     }
 

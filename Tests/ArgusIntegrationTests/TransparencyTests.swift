@@ -69,20 +69,20 @@ import Testing
         let reader = try session.reader()
         let run = try #require(try reader.runs().first)
         let messages = try reader.messages(run: run.id)
-        let c2s = messages.filter { $0.direction == "c2s" }
-        let s2c = messages.filter { $0.direction == "s2c" }
+        let c2s = messages.filter { $0.direction == .clientToServer }
+        let s2c = messages.filter { $0.direction == .serverToClient }
         #expect(c2s.count == 16)  // every non-blank line, the unterminated last one included
         #expect(s2c.count == 13)
-        #expect(c2s.map(\.kind).filter { $0 == "invalid" }.count == 2)
-        #expect(c2s.contains { $0.kind == "batch" })
+        #expect(c2s.map(\.kind).filter { $0 == .invalid }.count == 2)
+        #expect(c2s.contains { $0.kind == .batch })
         #expect(c2s.first { $0.size > 8_000_000 }?.body.count ?? 0 > 8_000_000)
         let calls = try reader.calls({ var f = CallFilter(); f.limit = 100; return f }())
         let byMethod = Dictionary(grouping: calls, by: \.method)
-        #expect(byMethod["roots/list"]?.first?.direction == "s2c")
-        #expect(byMethod["elicitation/create"]?.first?.direction == "s2c")
+        #expect(byMethod["roots/list"]?.first?.direction == .serverToClient)
+        #expect(byMethod["elicitation/create"]?.first?.direction == .serverToClient)
         #expect(byMethod["resources/read"]?.first?.errorCode == -32002)
         #expect(byMethod["tools/call"]?.first { $0.jsonrpcID == "9007199254740993" }?.isError == true)
-        #expect(byMethod["tools/call"]?.first { $0.jsonrpcID == "5" }?.status == "cancelled")
+        #expect(byMethod["tools/call"]?.first { $0.jsonrpcID == "5" }?.status == .cancelled)
         #expect(byMethod["ping"]?.count == 3)  // the batched one, CRLF-framed one and the unterminated last one
         #expect(run.serverInfoName == "tap")
     }

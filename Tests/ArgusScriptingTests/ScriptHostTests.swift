@@ -215,7 +215,7 @@ let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ad
             var ops: [RecordOp] = []
             host.completed(HookCall(phase: .response, run: 1, server: "s", direction: .clientToServer, method: "tools/call",
                                     tool: "t", startedAt: 0)) { ops.append($0) }
-            for op in ops { if case .scriptOutput(let o) = op { return o.labels } }
+            for op in ops { if case .scriptOutput(_, let o) = op { return o.labels } }
             return nil
         }
         #expect(version() == #"{"v":"1"}"#)

@@ -48,7 +48,7 @@ import Testing
     static let callMarkers = ["PARAMS-GONE-1", "PROGRESS-GONE-2", "RESULT-GONE-3", "PARAMS-GONE-4", "CANCEL-GONE-5"]
     static let runMarkers = ["LOG-RUN-6", "STDERR-RUN-7", "ARGV-MARKER-tok"]
 
-    func ids(_ reader: ArgusReader, where predicate: (CallSummary) -> Bool) throws -> [Int64] {
+    func ids(_ reader: any ArgusReader, where predicate: (CallRecord) -> Bool) throws -> [Int64] {
         var filter = CallFilter()
         filter.limit = 100
         return try reader.calls(filter).filter(predicate).map(\.id)
@@ -58,14 +58,14 @@ import Testing
         let path = temporaryDirectory() + "/argus.db"
         Self.record(into: path)
         #expect(Self.present(Self.kept + Self.callMarkers, at: path).count == 8)  // the scan sees them before
-        let reader = try ArgusReader(path: path)
+        let reader = try SQLiteReader(path: path)
         let doomed = try ids(reader) { ["2", "3"].contains($0.jsonrpcID) }
         #expect(doomed.count == 2)
 
-        let db = try ArgusDatabase.openForWriting(path: path)
+        let writer = try SQLiteWriter(path: path)
         var selection = CallDeletion.Selection()
         selection.ids = doomed
-        #expect(try CallDeletion.delete(selection, in: db) == 2)
+        #expect(try writer.deleteCalls(selection) == 2)
 
         #expect(Self.present(Self.callMarkers, at: path) == [])
         #expect(Self.present(Self.kept, at: path) == Self.kept)  // the other call and its progress stay
@@ -78,13 +78,13 @@ import Testing
         let path = temporaryDirectory() + "/argus.db"
         Self.record(into: path)
         #expect(Self.present(Self.runMarkers, at: path) == Self.runMarkers)
-        let db = try ArgusDatabase.openForWriting(path: path)
+        let writer = try SQLiteWriter(path: path)
         var selection = CallDeletion.Selection()
         selection.run = 1
-        #expect(try CallDeletion.delete(selection, in: db) == 3)
+        #expect(try writer.deleteCalls(selection) == 3)
 
         #expect(Self.present(Self.kept + Self.callMarkers + Self.runMarkers, at: path) == [])
-        let reader = try ArgusReader(path: path)
+        let reader = try SQLiteReader(path: path)
         let run = try #require(try reader.run(id: 1))
         #expect(run.stderrTail == nil)
         #expect(run.args == ["--token", "[REDACTED]"])  // recorded before arguments were redacted: redacted now
@@ -95,10 +95,10 @@ import Testing
     @Test func deletingARunRemovesItWhole() throws {
         let path = temporaryDirectory() + "/argus.db"
         Self.record(into: path)
-        let db = try ArgusDatabase.openForWriting(path: path)
-        #expect(try RunDeletion.delete(runs: [1], in: db).runs == 1)
+        let writer = try SQLiteWriter(path: path)
+        #expect(try writer.deleteRuns([1]).runs == 1)
         #expect(Self.present(Self.kept + Self.callMarkers + Self.runMarkers, at: path) == [])
-        let reader = try ArgusReader(path: path)
+        let reader = try SQLiteReader(path: path)
         #expect(try reader.runs().isEmpty)
     }
 

@@ -42,7 +42,7 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         let stats = writer.finish(timeoutSeconds: 5)
         #expect(stats.opsAbandoned == 0)
 
-        let reader = try ArgusReader(path: path)
+        let reader = try SQLiteReader(path: path)
         let runs = try reader.runs()
         #expect(runs.count == 1)
         let run = try #require(runs.first)
@@ -51,7 +51,7 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         #expect(run.clientName == "tester")
         #expect(run.serverInfoName == "srv")
         #expect(run.protocolVersion == "2025-11-25")
-        #expect(run.endReason == "client_eof")
+        #expect(run.endReason == .clientEOF)
         #expect(run.callCount == 7)
         #expect(run.errorCount == 2)
         #expect(run.messageCount == 14)
@@ -82,7 +82,7 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         let writer = BatchedWriter(options: .init(path: dir + "/a.db"), report: { _ in })
         for op in sampleSession(calls: 25) { writer.submit(op) }
         writer.finish(timeoutSeconds: 5)
-        let reader = try ArgusReader(path: dir + "/a.db")
+        let reader = try SQLiteReader(path: dir + "/a.db")
         var filter = CallFilter()
         filter.limit = 10
         var seen: [Int64] = []
@@ -101,7 +101,7 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         let writer = BatchedWriter(options: .init(path: dir + "/a.db"), report: { _ in })
         for op in sampleSession(calls: 25) { writer.submit(op) }
         writer.finish(timeoutSeconds: 5)
-        let reader = try ArgusReader(path: dir + "/a.db")
+        let reader = try SQLiteReader(path: dir + "/a.db")
         var filter = CallFilter()
         filter.limit = 10
         filter.afterID = 0
@@ -125,7 +125,7 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         for op in sampleSession(calls: 2) { writer.submit(op) }
         writer.finish(timeoutSeconds: 5)
         let db = try ArgusDatabase.openForWriting(path: path)
-        let reader = try ArgusReader(path: path)
+        let reader = try SQLiteReader(path: path)
         let first = try reader.feedChanges(after: 0, limit: 1000)
         #expect(first.filter { $0.kind == .call }.map(\.rowID) == [1, 2, 3], "\(first)")
         #expect(first.contains { $0.kind == .run && $0.rowID == 1 })
@@ -155,17 +155,17 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
             INSERT INTO feed_changes (kind, row_id) SELECT 'run', i FROM n;
             COMMIT;
             """)
-        let range = try ArgusReader(db: db).feedRange()
+        let range = try SQLiteReader(db: db).feedRange()
         #expect(range.newest == 110_000)
         #expect((100_000...101_024).contains(range.newest - range.oldest + 1), "kept \(range)")
     }
 
     @Test func percentilesUseNearestRank() {
         let values: [Int64] = Array(1...100)
-        #expect(ArgusReader.percentile(values, 0.5) == 50)
-        #expect(ArgusReader.percentile(values, 0.99) == 99)
-        #expect(ArgusReader.percentile([7], 0.95) == 7)
-        #expect(ArgusReader.percentile([], 0.5) == nil)
+        #expect(ToolStats.percentile(values, 0.5) == 50)
+        #expect(ToolStats.percentile(values, 0.99) == 99)
+        #expect(ToolStats.percentile([7], 0.95) == 7)
+        #expect(ToolStats.percentile([], 0.5) == nil)
     }
 
     @Test func refusesADatabaseFromANewerArgus() throws {
@@ -178,7 +178,7 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
 
     @Test func missingDatabaseSaysWhatToDo() {
         #expect {
-            try ArgusReader(path: "/nonexistent/argus.db")
+            try SQLiteReader(path: "/nonexistent/argus.db")
         } throws: { error in
             "\(error)".contains("argus wrap")
         }
@@ -198,7 +198,7 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         try blocker.execute("COMMIT")
         let stats = writer.finish(timeoutSeconds: 10)
         #expect(stats.opsAbandoned == 0)
-        let reader = try ArgusReader(path: path)
+        let reader = try SQLiteReader(path: path)
         #expect(try reader.runs().first?.callCount == 11)
         #expect(reports.lines.contains { $0.contains("recording paused") && $0.contains("locked") })
         #expect(reports.lines.contains { $0.contains("recording resumed") })
@@ -218,7 +218,7 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         try FileManager.default.removeItem(atPath: dir + "/data")
         let stats = writer.finish(timeoutSeconds: 10)
         #expect(stats.opsAbandoned == 0)
-        #expect(try ArgusReader(path: dir + "/data/argus.db").runs().first?.callCount == 3)
+        #expect(try SQLiteReader(path: dir + "/data/argus.db").runs().first?.callCount == 3)
     }
 
     @Test func givesUpOnlyAtTheDeadlineAndSaysHowMuch() throws {

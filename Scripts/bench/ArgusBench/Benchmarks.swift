@@ -45,7 +45,7 @@ enum LatencyBench {
                 }
             }
             for peer in peers { peer.close() }
-            let recorded = (try? ArgusReader(path: db).runs().first?.callCount) ?? 0
+            let recorded = (try? SQLiteReader(path: db).runs().first?.callCount) ?? 0
             print("latency: \(rounds) round trips each, interleaved, after \(warmup) warm-up; ~400 B request"
                   + (scripts.isEmpty ? "" : "; argus runs \(scripts.count / 2) scripts"))
             print("| percentile | direct (µs) | bare relay (µs) | argus wrap (µs) | added by argus vs direct (µs) |")

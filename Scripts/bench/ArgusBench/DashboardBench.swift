@@ -147,14 +147,14 @@ enum DashboardBench {
         let calls = options.int("calls", 1_000_000)
         let path = options.string("db", ".build-bench/dashboard-\(calls).db")
         let bin = binDirectory()
-        if !FileManager.default.fileExists(atPath: path) || (try? ArgusReader(path: path).db.scalarInt("SELECT COUNT(*) FROM calls")) ?? 0 < Int64(calls) * 9 / 10 {
+        if !FileManager.default.fileExists(atPath: path) || (try? SQLiteReader(path: path).counts().calls) ?? 0 < calls * 9 / 10 {
             let start = SystemClock.monotonicNanos()
             Generator.generate(calls: calls, path: path)
             FileHandle.standardError.write(Data("generated \(calls) calls in \(fmt(Double(SystemClock.monotonicNanos() - start) / 1e9)) s\n".utf8))
         }
         let home = NSTemporaryDirectory() + "argus-bench-home-\(getpid())"
         setenv("ARGUS_HOME", home, 1)
-        guard let reader = try? ArgusReader(path: path), let total = try? reader.db.scalarInt("SELECT COUNT(*) FROM calls"),
+        guard let reader = try? SQLiteReader(path: path), let total = try? reader.db.scalarInt("SELECT COUNT(*) FROM calls"),
               let maxID = try? reader.db.scalarInt("SELECT MAX(id) FROM calls") else { fatalError("cannot read \(path)") }
 
         // The dashboard, as a user starts it.
@@ -231,7 +231,7 @@ enum DashboardBench {
     /// A session through `argus wrap` on the big database: from the moment each
     /// response reaches the client to the moment its SSE event does, next to the
     /// moment its row is committed (the floor: the dashboard cannot see it before).
-    static func liveLatency(port: Int, bin: String, database: String, reader: ArgusReader) {
+    static func liveLatency(port: Int, bin: String, database: String, reader: SQLiteReader) {
         guard let sse = SSEClient(port: port) else { fatalError("no SSE") }
         guard let session = try? Peer([bin + "/argus", "wrap", "--db", database, "--name", "live-bench", "--", bin + "/argus-bench", "echo-server"])
         else { fatalError("cannot start argus wrap") }

@@ -41,7 +41,7 @@ enum FaultsBench {
                 }
             }
             for peer in peers { peer.close() }
-            let runs = (try? ArgusReader(path: db).runs()) ?? []
+            let runs = (try? SQLiteReader(path: db).runs()) ?? []
             print("faults: \(rounds) round trips each, interleaved, after \(warmup) warm-up; ~400 B tools/call; "
                   + "the faults plan matches no tool" + (baseline.map { "; before: \($0)" } ?? ""))
             let before = baseline == nil ? "" : " argus wrap before faults existed (µs) | no faults vs before (µs) |"

@@ -59,8 +59,8 @@ enum MockBench {
                 }
             }
             for peer in peers { peer.close() }
-            let reader = try ArgusReader(path: db)
-            if let mockRun = try reader.runs().first(where: { $0.kind == ArgusReader.mockKind }) {
+            let reader = try SQLiteReader(path: db)
+            if let mockRun = try reader.runs().first(where: { $0.kind == RunRecord.mockKind }) {
                 misses = Int(mockRun.errorCount)
                 print("mock latency: \(rounds) round trips each, interleaved, after \(warmup) warm-up; ~300 B request answered "
                       + "from \(distinct) recorded calls; argus mock recorded \(mockRun.callCount) calls, \(misses) misses")

@@ -1,6 +1,6 @@
 /// The messages a fault sends the client in place of the server's answer. They look like
 /// what a real server sends (a client or model must not be able to tell), so nothing in
-/// them says "injected": the recording says it instead (`FaultRecord`).
+/// them says "injected": the recording says it instead (`InjectedFault`).
 public enum FaultAnswer {
     public static let defaultErrorMessage = "Internal error"
     public static let defaultToolFailure = "The tool failed: the service is unavailable. Try again later."

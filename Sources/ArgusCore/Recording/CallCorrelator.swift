@@ -156,15 +156,12 @@ struct CallCorrelator {
     private mutating func complete(_ call: PendingCall, response: (Envelope, seq: Int, size: Int)? = nil, status: CallStatus?,
                                    errorMessage: String? = nil, responseBody: String? = nil, at time: Timestamp) {
         if call.isStream { openStreams -= 1 }
-        var record = CallRecord(run: call.run, requestSeq: call.seq, responseSeq: nil, direction: call.direction,
-                                method: call.method, tool: call.tool, target: call.target, jsonrpcID: call.idText,
-                                startedAt: call.start.wallMicros, endedAt: time.wallMicros,
-                                latencyMicros: time.micros(since: call.start), status: status ?? .ok, isError: false,
-                                errorCode: nil, errorMessage: errorMessage, progressCount: call.progressCount,
-                                cancelled: status == .cancelled, bytesIn: call.bytesIn, bytesOut: nil,
-                                replayOf: replayOf?(call.idText))
+        var record = CallRecord(server: server, requestSeq: call.seq, direction: call.direction, method: call.method,
+                                tool: call.tool, target: call.target, jsonrpcID: call.idText, startedAt: call.start.wallMicros,
+                                endedAt: time.wallMicros, latencyMicros: time.micros(since: call.start), status: status ?? .ok,
+                                errorMessage: errorMessage, progressCount: call.progressCount, cancelled: status == .cancelled,
+                                bytesIn: call.bytesIn, replayOf: replayOf?(call.idText))
         record.round = status == .inputRequired ? (call.round ?? 1) : call.round
-        record.firstRound = call.firstRound
         if let (envelope, responseSeq, size) = response {
             record.responseSeq = responseSeq
             record.bytesOut = size
@@ -182,7 +179,7 @@ struct CallCorrelator {
             record.latencyMicros = nil
         }
         if call.droppedBy != nil { record.errorMessage = nil }  // only metadata for dropped calls
-        emit(.call(record))
+        emit(.call(call.run, record, firstRound: call.firstRound))
         hooks?.completed(call.hookCall(completedAs: record, responseBody: responseBody, server: server), emit: emit)
     }
 

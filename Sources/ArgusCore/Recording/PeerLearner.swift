@@ -55,7 +55,7 @@ struct PeerLearner {
     private func recordToolSchemas(_ tools: [JSONValue], run: LocalRunID, at time: Timestamp) {
         let records = tools.compactMap { tool -> ToolSchemaRecord? in
             guard let name = tool["name"]?.stringValue else { return nil }
-            return ToolSchemaRecord(run: run, name: name, title: tool["title"]?.stringValue,
+            return ToolSchemaRecord(name: name, title: tool["title"]?.stringValue,
                                     description: tool["description"]?.stringValue,
                                     inputSchema: tool["inputSchema"].map { JSONWriter.string($0) },
                                     outputSchema: tool["outputSchema"].map { JSONWriter.string($0) },

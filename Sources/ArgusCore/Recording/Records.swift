@@ -59,40 +59,6 @@ public enum CallStatus: String, Sendable, Hashable, CaseIterable {
 /// Runs are numbered locally by the recorder; the store maps them to database ids.
 public typealias LocalRunID = Int
 
-public struct RunStart: Sendable {
-    public var run: LocalRunID
-    public var serverName: String
-    public var launch: LaunchSpec
-    public var startedAt: Int64
-    public var argusPID: Int32
-    public var serverPID: Int32?
-    public var kind: String
-    /// Set when this run was opened after an idle gap (or a requested split) in the same proxy session.
-    public var previousRun: LocalRunID?
-    /// What the user called a run they started by hand (`argus runs new --label`).
-    public var label: String?
-    /// Why the run's traffic is not recorded (the configuration could not be read), nil when it is.
-    public var recordingError: String?
-    /// The original arguments, sealed, when `launch.args` is redacted (replay opens them with the key).
-    public var sealedArgs: (keyID: String, sealed: [UInt8])?
-
-    public init(run: LocalRunID, serverName: String, launch: LaunchSpec, startedAt: Int64, argusPID: Int32,
-                serverPID: Int32?, kind: String = "wrap", previousRun: LocalRunID? = nil, label: String? = nil,
-                recordingError: String? = nil, sealedArgs: (keyID: String, sealed: [UInt8])? = nil) {
-        self.run = run
-        self.serverName = serverName
-        self.launch = launch
-        self.startedAt = startedAt
-        self.argusPID = argusPID
-        self.serverPID = serverPID
-        self.kind = kind
-        self.previousRun = previousRun
-        self.label = label
-        self.recordingError = recordingError
-        self.sealedArgs = sealedArgs
-    }
-}
-
 /// What the handshake (or the 2026-07-28 per-request `_meta`) told us about the peers.
 public struct PeerInfo: Sendable, Hashable {
     public var clientName: String?
@@ -122,51 +88,6 @@ public struct RunEnd: Sendable {
     public var droppedFrames: Int
 }
 
-public struct MessageRecord: Sendable {
-    public var run: LocalRunID
-    public var seq: Int
-    public var direction: Direction
-    public var timestamp: Int64
-    public var kind: MessageKind
-    public var method: String?
-    public var jsonrpcID: String?
-    /// Redacted body (the original bytes when nothing needed redaction).
-    public var body: String
-    /// Bytes on the wire, newline excluded.
-    public var size: Int
-    public var redacted: Bool
-}
-
-public struct CallRecord: Sendable {
-    public var run: LocalRunID
-    public var requestSeq: Int
-    public var responseSeq: Int?
-    public var direction: Direction
-    public var method: String
-    /// `params.name` of a `tools/call`.
-    public var tool: String?
-    /// What else the call was about: a prompt name, a resource URI.
-    public var target: String?
-    public var jsonrpcID: String
-    public var startedAt: Int64
-    public var endedAt: Int64?
-    public var latencyMicros: Int64?
-    public var status: CallStatus
-    public var isError: Bool
-    public var errorCode: Int?
-    public var errorMessage: String?
-    public var progressCount: Int
-    public var cancelled: Bool
-    public var bytesIn: Int
-    public var bytesOut: Int?
-    /// The recorded call this one replays.
-    public var replayOf: Int64?
-    /// 2026-07-28 multi round-trip: which round of its call this request is (1 for the first), nil for a single-round call.
-    public var round: Int? = nil
-    /// For rounds after the first: the first round's request (its run and sequence number).
-    public var firstRound: CallReference? = nil
-}
-
 /// A call identified the way the recorder knows it: its run and its request's position.
 public struct CallReference: Sendable, Hashable {
     public var run: LocalRunID
@@ -178,51 +99,53 @@ public struct CallReference: Sendable, Hashable {
     }
 }
 
-public struct ToolSchemaRecord: Sendable {
+/// A run the recorder opens: its row, and the recorder's numbers for it and for the run it follows.
+public struct RunStart: Sendable {
     public var run: LocalRunID
-    public var name: String
-    public var title: String?
-    public var description: String?
-    public var inputSchema: String?
-    public var outputSchema: String?
-    public var annotations: String?
-    public var seenAt: Int64
+    /// Set when this run was opened after an idle gap (or a requested split) in the same proxy session.
+    public var previousRun: LocalRunID?
+    /// The row as it begins (the store fills in `previousRunID` from `previousRun`).
+    public var record: RunRecord
+
+    public init(run: LocalRunID, previousRun: LocalRunID?, record: RunRecord) {
+        self.run = run
+        self.previousRun = previousRun
+        self.record = record
+    }
 }
 
-public struct ServerLogRecord: Sendable {
-    public var run: LocalRunID
-    public var timestamp: Int64
-    public var line: String
-}
-
-/// One thing for the store to write, in order.
+/// One thing for the store to write, in order. Rows are the tables' own records (`CallRecord`,
+/// …); the recorder does not know database ids, so an op names its run by the recorder's number
+/// and the store fills in the records' `runID` (and a later round's `firstCallID`).
 public enum RecordOp: Sendable {
     case startRun(RunStart)
     case updateRun(LocalRunID, PeerInfo)
     case endRun(RunEnd)
-    case message(MessageRecord)
-    case call(CallRecord)
+    case message(LocalRunID, MessageRecord)
+    /// `firstRound`: for rounds after the first of a 2026-07-28 multi round-trip call, the first round's request.
+    case call(LocalRunID, CallRecord, firstRound: CallReference?)
     case toolSchemas(LocalRunID, [ToolSchemaRecord])
-    case serverLog(ServerLogRecord)
+    case serverLog(LocalRunID, ServerLogRecord)
     /// Replaces a stored body (a script dropped a call after its request was stored).
     case rewriteMessage(LocalRunID, seq: Int, body: String)
     /// The original params of a redacted request, sealed.
     case sealedParams(LocalRunID, seq: Int, keyID: String, sealed: [UInt8])
-    case scriptOutput(ScriptOutputRecord)
+    /// `run` is nil for outputs of no run (a script that failed to load).
+    case scriptOutput(LocalRunID?, ScriptOutputRecord)
     case scriptStatus(ScriptStatusRecord)
     /// A fault argus injected into a call (`argus wrap --faults`).
-    case fault(FaultRecord)
+    case fault(LocalRunID, InjectedFault)
 
     /// Rough memory footprint, for bounding queues.
     public var approximateBytes: Int {
         switch self {
-        case .message(let m): return m.body.utf8.count + 128
-        case .serverLog(let l): return l.line.utf8.count + 64
+        case .message(_, let m): return m.body.utf8.count + 128
+        case .serverLog(_, let l): return l.line.utf8.count + 64
         case .toolSchemas(_, let s): return s.reduce(64) { $0 + ($1.inputSchema?.utf8.count ?? 0) + ($1.outputSchema?.utf8.count ?? 0) + 256 }
-        case .call(let c): return 256 + (c.errorMessage?.utf8.count ?? 0)
+        case .call(_, let c, _): return 256 + (c.errorMessage?.utf8.count ?? 0)
         case .rewriteMessage(_, _, let body): return body.utf8.count + 64
         case .sealedParams(_, _, _, let sealed): return sealed.count + 64
-        case .scriptOutput(let o): return 256 + (o.message?.utf8.count ?? 0) + (o.labels?.utf8.count ?? 0)
+        case .scriptOutput(_, let o): return 256 + (o.message?.utf8.count ?? 0) + (o.labels?.utf8.count ?? 0)
         default: return 256
         }
     }

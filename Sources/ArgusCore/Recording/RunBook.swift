@@ -4,8 +4,8 @@
 /// A run is never split while a call is in progress, so a request and its response always share
 /// a run; the caller says whether one is.
 struct RunBook {
-    /// Everything a run's start record says but its number, time, predecessor and label.
-    private var template: RunStart
+    /// Everything a run's row says as it begins but its start time and label.
+    private var template: RunRecord
     private let idleTimeoutMicros: Int64
     private let emit: (RecordOp) -> Void
 
@@ -19,7 +19,7 @@ struct RunBook {
     /// A new run someone asked for, made as soon as no call is in progress.
     private var requestedSplit: (label: String?, detail: String)?
 
-    init(template: RunStart, idleTimeoutMicros: Int64, emit: @escaping (RecordOp) -> Void) {
+    init(template: RunRecord, idleTimeoutMicros: Int64, emit: @escaping (RecordOp) -> Void) {
         self.template = template
         self.idleTimeoutMicros = idleTimeoutMicros
         self.emit = emit
@@ -38,12 +38,10 @@ struct RunBook {
         current = next
         next += 1
         seq = 0
-        var start = template
-        start.run = current
-        start.startedAt = wallMicros
-        start.previousRun = previous
-        start.label = label
-        emit(.startRun(start))
+        var record = template
+        record.startedAt = wallMicros
+        record.label = label
+        emit(.startRun(RunStart(run: current, previousRun: previous, record: record)))
     }
 
     /// The position of a new frame in the current run.

@@ -30,9 +30,12 @@ public final class SessionRecorder {
         self.redactor = redactor
         decoder = FrameDecoder(maxLineBytes: config.maxLineBytes)
         let launch = Self.storedLaunch(config, redactor: redactor)
-        runs = RunBook(template: RunStart(run: 0, serverName: config.serverName, launch: launch.spec, startedAt: 0,
-                                          argusPID: config.argusPID, serverPID: config.serverPID, kind: config.runKind,
-                                          recordingError: config.recordingError, sealedArgs: launch.sealedArgs),
+        var template = RunRecord(kind: config.runKind, serverName: config.serverName, command: launch.spec.command,
+                                 args: launch.spec.args, cwd: launch.spec.cwd, envNames: launch.spec.envNames,
+                                 argusPID: config.argusPID, serverPID: config.serverPID, startedAt: 0,
+                                 recordingError: config.recordingError)
+        template.sealedArgs = launch.sealedArgs
+        runs = RunBook(template: template,
                        idleTimeoutMicros: config.idleTimeoutMicros, emit: emit)
         calls = CallCorrelator(server: config.serverName, replayOf: config.replayOf, hooks: hooks, emit: emit)
         learner = PeerLearner(emit: emit)
@@ -210,8 +213,8 @@ public final class SessionRecorder {
 
     private func emitMessage(_ seq: Int, _ direction: Direction, at time: Timestamp, kind: MessageKind, method: String?,
                              id: String?, body: String, size: Int, redacted: Bool) {
-        emit(.message(MessageRecord(run: runs.current, seq: seq, direction: direction, timestamp: time.wallMicros, kind: kind,
-                                    method: method, jsonrpcID: id, body: body, size: size, redacted: redacted)))
+        emit(.message(runs.current, MessageRecord(seq: seq, direction: direction, timestamp: time.wallMicros, kind: kind,
+                                                  method: method, jsonrpcID: id, body: body, size: size, redacted: redacted)))
     }
 
     /// Runs the scripts' redact hooks on a request, response or notification.
@@ -269,6 +272,6 @@ public final class SessionRecorder {
         let redacted = redactor.redactText(line) ?? line
         stderrTail.append(redacted)
         if stderrTail.count > config.stderrTailLines { stderrTail.removeFirst(stderrTail.count - config.stderrTailLines) }
-        emit(.serverLog(ServerLogRecord(run: runs.current, timestamp: time.wallMicros, line: redacted)))
+        emit(.serverLog(runs.current, ServerLogRecord(timestamp: time.wallMicros, line: redacted)))
     }
 }

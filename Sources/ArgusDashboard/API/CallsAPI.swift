@@ -66,19 +66,19 @@ struct CallsAPI: Sendable {
     func call(id: Int64) throws -> HTTPResponse {
         try pool.withReader { reader in
             guard var detail = try reader.call(id: id) else { throw HTTPError(404, "no call \(id)") }
-            detail.summary = try reader.withFaults([detail.summary])[0]
+            detail.call = try reader.withFaults([detail.call])[0]
             guard case .object(var o) = detail.json else { return .json(detail.json) }
-            let s = detail.summary
+            let s = detail.call
             let schema = try s.tool.flatMap { try reader.latestToolSchema(server: s.server, tool: $0, atOrBeforeRun: s.runID) }
             o["schema"] = schema?.json ?? .null
             o["sealed"] = .bool(try reader.sealedParams(run: s.runID, seq: s.requestSeq) != nil)
             o["redacted_paths"] = RedactedPaths.json(in: detail.params)
             o["result_redacted_paths"] = RedactedPaths.json(in: detail.result)
             o["error_redacted_paths"] = RedactedPaths.json(in: detail.error)
-            o["replays"] = .array(try reader.replays(of: id).map(\.json))
+            o["replays"] = .array(try reader.replays(of: id).map(\.replayJSON))
             o["script_outputs"] = .array(try reader.scriptOutputs(kind: nil, run: s.runID, requestSeq: s.requestSeq, limit: 200)
                 .map(\.json))
-            o["replayable"] = .bool(MCP.Method.replayable.contains(s.method) && s.direction == Direction.clientToServer.rawValue)
+            o["replayable"] = .bool(MCP.Method.replayable.contains(s.method) && s.direction == .clientToServer)
             o["rounds"] = .array(try reader.rounds(of: s).map(\.json))
             return .json(.object(o))
         }
@@ -120,7 +120,7 @@ struct CallsAPI: Sendable {
         }
         selection.all = request.query("all") == "true"
         if selection.isEmpty { throw HTTPError(400, "say which calls: run=ID, before=ID, ids=1,2,3, or all=true") }
-        let deleted = try pool.withWriter { try CallDeletion.delete(selection, in: $0) }
+        let deleted = try pool.withWriter { try $0.deleteCalls(selection) }
         if deleted > 0 { try API.recount(pool: pool, stats: stats, feed: feed) }
         return .json(["deleted": .int(deleted)])
     }

@@ -17,7 +17,7 @@ struct HealthAPI: Sendable {
     func health() -> HTTPResponse {
         do {
             return try pool.withReader { reader in
-                let schema = try reader.db.scalarInt("PRAGMA user_version") ?? 0
+                let schema = try reader.schemaVersion()
                 return .json(["status": "ok", "version": .string(version), "database": .string(pool.path),
                               "schema_version": .number(String(schema)), "sqlite": .string(SQLiteConnection.libraryVersion),
                               "stats_ready": .bool(stats.isLoaded), "last_call_id": .number(String(feed.lastCallID)),

@@ -21,7 +21,7 @@ struct RunsAPI: Sendable {
     }
 
     /// A run as the page shows it: with whether it is one of this dashboard's warm replay servers.
-    static func json(_ run: RunSummary, sessions: Set<Int64>) -> JSONValue {
+    static func json(_ run: RunRecord, sessions: Set<Int64>) -> JSONValue {
         guard case .object(var o) = run.dashboardJSON else { return run.dashboardJSON }
         o["replay_session"] = .bool(sessions.contains(run.id))
         return .object(o)
@@ -115,7 +115,7 @@ struct RunsAPI: Sendable {
             throw HTTPError(409, "no argus wrap\(server.map { " of \($0)" } ?? "") is recording to this database right now: "
                                  + "start the MCP session first (its first run is already a run of its own)")
         }
-        let requestID = try pool.withWriter { try RunRequests.insert(server: server, label: label, requestedBy: "dashboard", in: $0) }
+        let requestID = try pool.withWriter { try $0.requestRun(server: server, label: label, requestedBy: "dashboard") }
         return .json(["request_id": .number(String(requestID)), "server": server.map(JSONValue.string) ?? .null,
                       "label": label.map(JSONValue.string) ?? .null,
                       "ending": .array(live.map { ["run_id": .number(String($0.id)), "server": .string($0.serverName)] })],
@@ -136,7 +136,7 @@ struct RunsAPI: Sendable {
             throw HTTPError(409, "run \(id) is not being recorded by a live argus wrap (pid \(run.argusPID.map(String.init) ?? "?") is gone)")
         }
         // The session is the MCP client's: the run ends, the session goes on in a new run.
-        let requestID = try pool.withWriter { try RunRequests.insert(endingRun: id, requestedBy: "dashboard", in: $0) }
+        let requestID = try pool.withWriter { try $0.requestRun(endingRun: id, requestedBy: "dashboard") }
         return .json(["run_id": .number(String(id)), "request_id": .number(String(requestID)), "stopping": true,
                       "message": .string("run \(id) ends within a second, or as soon as its pending calls complete; the session goes on in a new run")],
                      status: 202)
@@ -149,13 +149,13 @@ struct RunsAPI: Sendable {
         if run.isLiveWrap || replay.sessionRunIDs.contains(id) {
             throw HTTPError(409, "run \(id) is still being recorded; stop it first (POST /api/runs/\(id)/stop), then delete it")
         }
-        let outcome = try pool.withWriter { try RunDeletion.delete(runs: [id], in: $0) }
+        let outcome = try pool.withWriter { try $0.deleteRuns([id]) }
         try API.recount(pool: pool, stats: stats, feed: feed)
         return .json(["deleted_runs": .int(outcome.runs), "deleted_calls": .int(outcome.calls)])
     }
 }
 
-extension RunSummary {
+extension RunRecord {
     /// The run as the dashboard sends it (the API and the live feed): with `live_wrap`, whether an
     /// `argus wrap` is recording it now and so can be split or stopped by hand. The page cannot tell
     /// from `ended_at`: a run whose wrap was killed stays open in the database.

@@ -15,7 +15,7 @@ struct ScriptsAPI: Sendable {
     func scripts() throws -> HTTPResponse {
         try pool.withReader { reader in
             let statuses = try reader.scriptStatuses()
-            let errors = try reader.scriptOutputs(kind: "error", limit: 50)
+            let errors = try reader.scriptOutputs(kind: .error, limit: 50)
             return .json(["scripts": .array(statuses.map { status in
                 guard case .object(var o) = status.json else { return status.json }
                 // A status row whose process is gone is history, not a live script.
@@ -30,7 +30,7 @@ struct ScriptsAPI: Sendable {
         let run = try request.integer("run")
         let cursor = try request.integer("cursor")
         let rows = try pool.withReader {
-            try $0.scriptOutputs(kind: "alert", script: request.query("script"), run: run, limit: limit, beforeID: cursor)
+            try $0.scriptOutputs(kind: .alert, script: request.query("script"), run: run, limit: limit, beforeID: cursor)
         }
         return .page(rows, limit: limit, key: "alerts", id: \.id, json: \.json)
     }
@@ -41,7 +41,7 @@ struct ScriptsAPI: Sendable {
         let name = request.query("name")
         return try pool.withReader { reader in
             let series = try reader.metrics(name: name, script: request.query("script"), since: since)
-            let samples = try reader.scriptOutputs(kind: "metric", script: request.query("script"), limit: 1000)
+            let samples = try reader.scriptOutputs(kind: .metric, script: request.query("script"), limit: 1000)
             var bySeries: [String: [JSONValue]] = [:]
             for sample in samples.reversed() where name == nil || sample.name == name {
                 let key = "\(sample.script)\u{0}\(sample.name ?? "")\u{0}\(sample.labels ?? "{}")"

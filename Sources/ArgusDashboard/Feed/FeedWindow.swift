@@ -6,7 +6,7 @@ import ArgusStore
 struct FeedWindow {
     var events: [FeedEvent] = []
     /// The calls inserted or updated in this stretch, by id (the stats index counts the new ones).
-    var calls: [CallSummary] = []
+    var calls: [CallRecord] = []
     /// The last change read (the position to continue from).
     var through: Int64
     /// False when the window stopped at its limit and more changes follow.
@@ -16,7 +16,7 @@ struct FeedWindow {
 
     /// Up to `limit` changes after `position`. A row changed several times in the stretch
     /// gives one event, at its last change, with the row as it is now.
-    static func read(after position: Int64, limit: Int, from reader: ArgusReader) throws -> FeedWindow {
+    static func read(after position: Int64, limit: Int, from reader: any ArgusReader) throws -> FeedWindow {
         try reader.snapshot {
             let changes = try reader.feedChanges(after: position, limit: limit)
             var window = FeedWindow(through: changes.last?.seq ?? position, complete: changes.count < limit)
@@ -43,8 +43,8 @@ struct FeedWindow {
             for output in try reader.scriptOutputs(ids: Array(outputs.keys)) {
                 guard let seq = outputs[output.id] else { continue }
                 switch output.kind {
-                case "alert": window.events.append(FeedEvent(name: "alert", id: seq, data: output.json))
-                case "metric": metrics = max(metrics ?? 0, seq)  // one hint per window: a chart reloads its series
+                case .alert: window.events.append(FeedEvent(name: "alert", id: seq, data: output.json))
+                case .metric: metrics = max(metrics ?? 0, seq)  // one hint per window: a chart reloads its series
                 default: window.events.append(FeedEvent(name: "script_output", id: seq, data: output.json))
                 }
             }

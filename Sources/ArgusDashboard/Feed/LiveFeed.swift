@@ -4,12 +4,12 @@ import ArgusSystem
 import Foundation
 
 /// Notices what any `argus wrap` process writes to the database, without being
-/// told: `PRAGMA data_version` changes whenever another connection commits, so
-/// a 50 ms poll of it costs nothing when idle (5 ms for half a second after a
-/// change). On a change it reads `feed_changes` from where it stopped — numbered
-/// in commit order by triggers, so nothing committed is skipped, whichever process
-/// wrote it and in whatever id order — and pushes the events to every SSE
-/// subscriber. `POST /api/notify` (and `wrap --api`) only make it look now.
+/// told: the store's data version (SQLite's `PRAGMA data_version`) changes whenever
+/// another connection commits, so a 50 ms poll of it costs nothing when idle (5 ms
+/// for half a second after a change). On a change it reads `feed_changes` from where
+/// it stopped — numbered in commit order by triggers, so nothing committed is skipped,
+/// whichever process wrote it and in whatever id order — and pushes the events to
+/// every SSE subscriber. `POST /api/notify` (and `wrap --api`) only make it look now.
 final class LiveFeed: @unchecked Sendable {
     let pollInterval: Double
     static let windowSize = 1000
@@ -25,10 +25,10 @@ final class LiveFeed: @unchecked Sendable {
     private(set) var polls = 0
     private var notifications = 0
     private var lastChangeAt: Int64?
-    private let onCalls: @Sendable ([CallSummary]) -> Void
+    private let onCalls: @Sendable ([CallRecord]) -> Void
     private let onDeleted: @Sendable () -> Void
 
-    init(databasePath: String, pollInterval: Double = 0.05, onCalls: @escaping @Sendable ([CallSummary]) -> Void,
+    init(databasePath: String, pollInterval: Double = 0.05, onCalls: @escaping @Sendable ([CallRecord]) -> Void,
          onDeleted: @escaping @Sendable () -> Void = {}) {
         self.databasePath = databasePath
         self.pollInterval = pollInterval
@@ -43,10 +43,8 @@ final class LiveFeed: @unchecked Sendable {
     var subscriberCount: Int { monitor.locked { subscribers.count } }
 
     func start() throws {
-        let reader = try ArgusReader(path: databasePath)
-        let (range, calls) = try reader.snapshot {
-            (try reader.feedRange(), try reader.db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0)
-        }
+        let reader = try ArgusDatabase.reader(path: databasePath)
+        let (range, calls) = try reader.snapshot { (try reader.feedRange(), try reader.newestCallID()) }
         monitor.locked {
             position = range.newest
             newestCall = calls
@@ -95,7 +93,7 @@ final class LiveFeed: @unchecked Sendable {
 
     // MARK: polling
 
-    private func run(_ reader: ArgusReader) {
+    private func run(_ reader: any ArgusReader) {
         var lastVersion: Int64 = -1
         var lastChange: UInt64 = 0
         while true {
@@ -112,7 +110,7 @@ final class LiveFeed: @unchecked Sendable {
             }
             guard proceed else { return }
             do {
-                let version = try reader.db.scalarInt("PRAGMA data_version") ?? 0
+                let version = try reader.dataVersion()
                 if version == lastVersion && !wasNudged { continue }
                 lastVersion = version
                 lastChange = SystemClock.monotonicNanos()
@@ -125,12 +123,12 @@ final class LiveFeed: @unchecked Sendable {
     }
 
     /// Publishes every change after the position, a window at a time.
-    private func drain(_ reader: ArgusReader) throws {
+    private func drain(_ reader: any ArgusReader) throws {
         while true {
             let window = try FeedWindow.read(after: lastEventID, limit: Self.windowSize, from: reader)
             if !window.calls.isEmpty { onCalls(window.calls) }
             // SQLite gives new calls the ids of deleted newest ones: after a delete, the newest id is looked up again.
-            let newest = window.deleted ? try reader.db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0 : nil
+            let newest = window.deleted ? try reader.newestCallID() : nil
             if window.deleted { onDeleted() }
             monitor.locked {
                 position = window.through

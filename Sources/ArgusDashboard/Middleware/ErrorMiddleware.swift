@@ -14,7 +14,7 @@ struct ErrorMiddleware: HTTPMiddleware {
     static func response(for error: any Error) -> HTTPResponse {
         switch error {
         case let error as HTTPError: return error.response
-        case let error as SQLiteError where error.isBusy: return .error(503, "the database is busy; try again")
+        case let error as StoreFailure where error.isBusy: return .error(503, "the database is busy; try again")
         default: return .error(500, "\(error)")
         }
     }

@@ -33,7 +33,7 @@ final class StatsIndex: @unchecked Sendable {
     private var highWater: Int64 = 0
     private var loaded = false
     /// Calls the live feed delivers while a load scans the table: applied after it, not lost.
-    private var arrivedDuringLoad: [CallSummary]?
+    private var arrivedDuringLoad: [CallRecord]?
 
     var isLoaded: Bool { monitor.locked { loaded } }
 
@@ -41,22 +41,21 @@ final class StatsIndex: @unchecked Sendable {
     private let loading = Monitor()
 
     /// Reads every call (one pass) and replaces the aggregates.
-    func load(from reader: ArgusReader) throws {
+    func load(from reader: any ArgusReader) throws {
         try loading.locked { try loadOnce(from: reader) }
     }
 
-    private func loadOnce(from reader: ArgusReader) throws {
+    private func loadOnce(from reader: any ArgusReader) throws {
         monitor.locked { arrivedDuringLoad = [] }
         var fresh: [Key: Group] = [:]
         var freshMinutes: [String: [Int64: Minute]] = [:]
         var top: Int64 = 0
-        let statement = try reader.db.statement("""
-            SELECT id, server, method, tool, latency_us, is_error, started_at FROM calls
-            WHERE run_id NOT IN (SELECT id FROM runs WHERE kind IN ('\(ArgusReader.replayKind)', '\(ArgusReader.mockKind)', '\(ArgusReader.chaosKind)'))
-            """)
-        defer { statement.reset() }
         do {
-            try scan(statement, into: &fresh, minutes: &freshMinutes, top: &top)
+            try reader.forEachCallFigures(serverAnswersOnly: true) { call in
+                Self.add(key: Key(server: call.server, method: call.method, tool: call.tool), latency: call.latencyMicros,
+                         isError: call.isError, startedAt: call.startedAt, groups: &fresh, minutes: &freshMinutes)
+                top = Swift.max(top, call.id)
+            }
         } catch {
             monitor.locked { arrivedDuringLoad = nil }
             throw error
@@ -72,31 +71,20 @@ final class StatsIndex: @unchecked Sendable {
         }
     }
 
-    private func scan(_ statement: Statement, into fresh: inout [Key: Group], minutes freshMinutes: inout [String: [Int64: Minute]],
-                      top: inout Int64) throws {
-        while try statement.step() {
-            let id = statement.int(0)
-            let key = Key(server: statement.text(1) ?? "", method: statement.text(2) ?? "", tool: statement.text(3))
-            Self.add(key: key, latency: statement.optionalInt(4), isError: statement.int(5) != 0, startedAt: statement.int(6),
-                     groups: &fresh, minutes: &freshMinutes)
-            top = Swift.max(top, id)
-        }
-    }
-
     /// Adds calls the live feed found, by id (ignores ones already counted: ids of new calls only grow,
     /// until a delete, after which the index is loaded again).
-    func add(_ calls: [CallSummary]) {
+    func add(_ calls: [CallRecord]) {
         monitor.locked {
             arrivedDuringLoad?.append(contentsOf: calls)
             addLocked(calls)
         }
     }
 
-    private func addLocked(_ calls: [CallSummary]) {
+    private func addLocked(_ calls: [CallRecord]) {
         for call in calls where call.id > highWater {
             defer { highWater = call.id }
-            if call.runKind == ArgusReader.replayKind || call.runKind == ArgusReader.mockKind
-                || call.runKind == ArgusReader.chaosKind { continue }
+            if call.runKind == RunRecord.replayKind || call.runKind == RunRecord.mockKind
+                || call.runKind == RunRecord.chaosKind { continue }
             Self.add(key: Key(server: call.server, method: call.method, tool: call.tool), latency: call.latencyMicros,
                      isError: call.isError, startedAt: call.startedAt, groups: &groups, minutes: &minutes)
         }

@@ -39,7 +39,7 @@ final class ClientOutput: FaultClientOutput, @unchecked Sendable {
     }
 
     /// A line argus sends in the server's place, recorded with its fault.
-    func injected(_ line: [UInt8], fault: FaultRecord) {
+    func injected(_ line: [UInt8], fault: InjectedFault) {
         monitor.locked {
             waitForLineEnd()
             pipeline?.recordFault(fault, answer: line, at: SystemClock.now())

@@ -29,7 +29,7 @@ public final class FaultInjector: @unchecked Sendable {
     private struct Watch {
         var delayMillis = 0.0
         /// A `malformed` fault: the answer is cut, and recorded with this fault.
-        var spoil: FaultRecord?
+        var spoil: InjectedFault?
         /// Keep a successful answer for later `stale` faults, under this key.
         var rememberAs: String?
     }
@@ -88,7 +88,7 @@ public final class FaultInjector: @unchecked Sendable {
             forward(bytes)
             return
         }
-        let fault = FaultRecord(requestID: call.idText, timestamp: time.wallMicros, tool: call.tool, kind: decision.recordedKind,
+        let fault = InjectedFault(requestID: call.idText, timestamp: time.wallMicros, tool: call.tool, kind: decision.recordedKind,
                                 source: decision.sources.joined(separator: ", "), detail: detail(of: decision))
         if !decision.forwardsRequest {
             let previous = decision.kind == .stale ? monitor.locked { previousAnswers[key] } : nil

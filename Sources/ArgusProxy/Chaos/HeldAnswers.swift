@@ -8,7 +8,7 @@ final class HeldAnswers: @unchecked Sendable {
         var due: UInt64
         var line: [UInt8]
         /// The fault to record with the line, when the line is argus's (not the server's answer, delayed).
-        var fault: FaultRecord?
+        var fault: InjectedFault?
     }
 
     private let monitor = Monitor()
@@ -23,7 +23,7 @@ final class HeldAnswers: @unchecked Sendable {
     }
 
     /// Sends `line` after `millis`; with `fault`, it is recorded as that fault's line.
-    func hold(_ line: [UInt8], millis: Double, fault: FaultRecord?) {
+    func hold(_ line: [UInt8], millis: Double, fault: InjectedFault?) {
         let due = SystemClock.monotonicNanos() + UInt64(max(0, millis) * 1e6)
         monitor.locked {
             held.append(Held(due: due, line: line, fault: fault))

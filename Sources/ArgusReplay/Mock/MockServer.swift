@@ -98,7 +98,7 @@ public final class MockServer: @unchecked Sendable {
         mockHooks = scripts?.hasMockHooks ?? false
         recording = ReplayRecording(serverName: plan.serverName, launch: options.launch, redaction: options.redaction,
                                     keyPath: options.keyPath, databasePath: options.databasePath, scripts: scripts,
-                                    kind: ArgusReader.mockKind, report: report)
+                                    kind: RunRecord.mockKind, report: report)
     }
 
     /// Serves the client on `input` until it closes it; SIGTERM, SIGINT, SIGHUP and SIGQUIT end the

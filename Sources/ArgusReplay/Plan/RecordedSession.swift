@@ -42,34 +42,35 @@ enum RecordedSession {
             return entry.messages.count - 1
         }
 
-        var after: Int64 = 0
+        var after = 0
         let page = 1000
         while true {
             let rows = try reader.messages(run: run, afterSeq: after, limit: page)
             for row in rows {
-                let fromClient = row.direction == Direction.clientToServer.rawValue
+                let seq = Int64(row.seq)
+                let fromClient = row.direction == .clientToServer
                 switch (fromClient, row.kind) {
-                case (true, MessageKind.request.rawValue):
+                case (true, .request):
                     guard let id = row.jsonrpcID else { continue }
-                    extras[row.seq] = Extras(requestTime: row.timestamp)
-                    waiting[id] = row.seq
-                    newest = row.seq
+                    extras[seq] = Extras(requestTime: row.timestamp)
+                    waiting[id] = seq
+                    newest = seq
                     if let body = try? JSONParser.parse(row.body), let token = body["params"]?["_meta"]?[MCP.MetaKey.progressToken] {
-                        progressTokens[JSONWriter.string(token)] = row.seq
+                        progressTokens[JSONWriter.string(token)] = seq
                     }
-                case (false, MessageKind.response.rawValue), (false, MessageKind.error.rawValue):
+                case (false, .response), (false, .error):
                     guard let id = row.jsonrpcID, let seq = waiting.removeValue(forKey: id) else { continue }
                     extras[seq]?.answerRedacted = row.redacted
                     extras[seq]?.answered = true
-                case (false, MessageKind.notification.rawValue):
+                case (false, .notification):
                     guard let body = try? JSONParser.parse(row.body) else { continue }
                     let token = body["method"]?.stringValue == MCP.Method.progress ? body["params"]?[MCP.MetaKey.progressToken] : nil
                     _ = add(body, at: row.timestamp, to: token.flatMap { progressTokens[JSONWriter.string($0)] } ?? newest)
-                case (false, MessageKind.request.rawValue):
+                case (false, .request):
                     guard let id = row.jsonrpcID, let body = try? JSONParser.parse(row.body) else { continue }
                     let owner = waiting.values.max() ?? newest
                     if let owner, let index = add(body, at: row.timestamp, to: owner) { serverRequests[id] = (owner, index) }
-                case (true, MessageKind.response.rawValue), (true, MessageKind.error.rawValue):
+                case (true, .response), (true, .error):
                     guard let id = row.jsonrpcID, let (owner, index) = serverRequests.removeValue(forKey: id),
                           let body = try? JSONParser.parse(row.body) else { continue }
                     extras[owner]?.messages[index].clientAnswer = ReplayResult.outcome(of: body)

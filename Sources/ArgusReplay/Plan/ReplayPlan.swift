@@ -28,11 +28,11 @@ public struct ReplayPlan: Sendable {
     /// The plan for one recorded call.
     public static func forCall(_ id: Int64, reader: ArgusReader) throws -> ReplayPlan {
         guard let detail = try reader.call(id: id) else { throw ReplayError.unknownCall(id) }
-        guard MCP.Method.replayable.contains(detail.summary.method) else { throw ReplayError.notReplayable(method: detail.summary.method) }
-        if let fault = try reader.withFaults([detail.summary])[0].fault, !fault.kept {
+        guard MCP.Method.replayable.contains(detail.call.method) else { throw ReplayError.notReplayable(method: detail.call.method) }
+        if let fault = try reader.withFaults([detail.call])[0].fault, !fault.kept {
             throw ReplayError.injectedAnswer(call: id, kind: fault.kind)
         }
-        var plan = try forRun(detail.summary.runID, reader: reader, calls: [])
+        var plan = try forRun(detail.call.runID, reader: reader, calls: [])
         plan.calls = [try call(detail, reader: reader)]
         return plan
     }
@@ -49,23 +49,21 @@ public struct ReplayPlan: Sendable {
                                   protocolVersion: version, initializeParams: initialize?["params"],
                                   clientAnswers: try reader.clientAnswers(run: runID))
         let details: [CallDetail]
-        var others: [CallSummary] = []
+        var others: [CallRecord] = []
         if let given {
             details = given
         } else {
             var filter = CallFilter()
             filter.run = runID
             filter.limit = 100_000
-            let summaries = try reader.withFaults(Array(try reader.calls(filter).reversed()))
+            let recorded = try reader.withFaults(Array(try reader.calls(filter).reversed()))
             // Outcomes argus injected are not the server's: nothing to compare a replay with.
-            details = try reader.details(summaries.filter { MCP.Method.replayable.contains($0.method) && ($0.fault?.kept ?? true) })
-            others = summaries.filter { $0.direction == Direction.clientToServer.rawValue && !MCP.Method.replayable.contains($0.method) }
+            details = try reader.details(recorded.filter { MCP.Method.replayable.contains($0.method) && ($0.fault?.kept ?? true) })
+            others = recorded.filter { $0.direction == .clientToServer && !MCP.Method.replayable.contains($0.method) }
         }
         var plan = ReplayPlan(serverName: run.serverName,
                               launch: ServerLaunch(command: run.command, arguments: run.args, cwd: run.cwd,
-                                                   sealedArguments: try reader.sealedArgs(run: runID).map {
-                                                       SealedValue(keyID: $0.keyID, bytes: $0.bytes)
-                                                   }),
+                                                   sealedArguments: run.sealedArgs.map { SealedValue(keyID: $0.keyID, bytes: $0.sealed) }),
                               recordedEnvNames: run.envNames, handshake: handshake,
                               calls: try details.map { try call($0, reader: reader) }, sourceRun: runID)
         if withSession {
@@ -76,7 +74,7 @@ public struct ReplayPlan: Sendable {
     }
 
     static func call(_ detail: CallDetail, reader: ArgusReader) throws -> ReplayCall {
-        let s = detail.summary
+        let s = detail.call
         let schema = try s.tool.flatMap { try reader.latestToolSchema(server: s.server, tool: $0, atOrBeforeRun: s.runID) }
         var params = detail.params ?? [:]
         if case .object(var p) = params, p["_meta"] != nil, s.method == MCP.Method.toolsCall {
@@ -94,7 +92,7 @@ public struct ReplayPlan: Sendable {
                           expectedIsError: s.isError, latencyMicros: s.latencyMicros, startedAt: s.startedAt,
                           inputSchema: schema?.inputSchema.flatMap { try? JSONParser.parse($0) },
                           annotations: schema?.annotations.flatMap { try? JSONParser.parse($0) }, toolListed: schema != nil,
-                          requestSeq: s.requestSeq)
+                          requestSeq: Int64(s.requestSeq))
     }
 
     /// Secret-looking variables the recorded server had that this environment lacks.

@@ -59,7 +59,7 @@ public final class ScriptHost: RecordingHooks {
                 script.state = .error
                 script.lastError = "not loaded: \(error)\(script.unloadedConsequence)"
                 report("argus: script \(script.name) (\(script.spec.path)) not loaded: \(error)\(script.unloadedConsequence)")
-                pending.append(.scriptOutput(ScriptOutputRecord(run: nil, requestSeq: nil, timestamp: SystemClock.wallMicros(),
+                pending.append(.scriptOutput(nil, ScriptOutputRecord(requestSeq: nil, timestamp: SystemClock.wallMicros(),
                                                                 script: script.name, kind: .error, level: "load", name: "load",
                                                                 message: error + script.unloadedConsequence,
                                                                 location: ScriptErrors.location(error))))

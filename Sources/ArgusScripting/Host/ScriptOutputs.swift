@@ -15,7 +15,7 @@ struct ScriptOutputs {
         let now = SystemClock.wallMicros()
         let limit = limits.textBytes
         func text(_ key: String) -> String? { output[key]?.stringValue.map { cappedText($0, limit: limit) } }
-        var record = ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: now, script: script.name,
+        var record = ScriptOutputRecord(requestSeq: call?.requestSeq, timestamp: now, script: script.name,
                                         kind: .log)
         record.location = text("where")
         switch output["type"]?.stringValue {
@@ -32,7 +32,7 @@ struct ScriptOutputs {
             case .keep: break
             case .refuse: return
             case .firstRefusal:
-                emit(.scriptOutput(ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: now,
+                emit(.scriptOutput(call?.run, ScriptOutputRecord(requestSeq: call?.requestSeq, timestamp: now,
                                                       script: script.name, kind: .log, level: "warning",
                                                       message: "metric \(name) has more than \(limits.labelSetsPerMetric) label sets; new ones are dropped")))
                 return
@@ -60,7 +60,7 @@ struct ScriptOutputs {
         default:
             return
         }
-        emit(.scriptOutput(record))
+        emit(.scriptOutput(call?.run, record))
     }
 
     /// A hook's error, when the script's budget still has room (errors share its bytes per
@@ -69,7 +69,7 @@ struct ScriptOutputs {
                      emit: (RecordOp) -> Void) -> Bool {
         let now = SystemClock.wallMicros()
         guard script.budget.allow(bytes: message.utf8.count, isLog: false, at: now) else { return false }
-        emit(.scriptOutput(ScriptOutputRecord(run: call?.run, requestSeq: call?.requestSeq, timestamp: now,
+        emit(.scriptOutput(call?.run, ScriptOutputRecord(requestSeq: call?.requestSeq, timestamp: now,
                                               script: script.name, kind: .error, level: hook, name: hook,
                                               message: message, location: location)))
         return true
@@ -84,7 +84,7 @@ struct ScriptOutputs {
             dropped.records > 0 ? "\(dropped.records) outputs and errors dropped, \(dropped.bytes) bytes of text "
                 + "(limit \(limits.outputBytesPerMinute) bytes per minute)" : nil,
         ].compactMap { $0 }.joined(separator: "; ")
-        emit(.scriptOutput(ScriptOutputRecord(run: nil, requestSeq: nil, timestamp: time.wallMicros,
+        emit(.scriptOutput(nil, ScriptOutputRecord(requestSeq: nil, timestamp: time.wallMicros,
                                               script: script.name, kind: .log, level: "warning", message: message)))
         if script.mayPrint("dropped outputs", at: Double(time.monotonicNanos) / 1e9) {
             report("argus: script \(script.name): \(message)")

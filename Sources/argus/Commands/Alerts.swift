@@ -25,7 +25,7 @@ struct Alerts: ParsableCommand {
     }
 
     func run() throws {
-        var alerts = try database.reader(configuration.loadForReading()).scriptOutputs(kind: "alert", script: script, limit: limit + 1)
+        var alerts = try database.reader(configuration.loadForReading()).scriptOutputs(kind: .alert, script: script, limit: limit + 1)
         let more = alerts.count > limit ? "Showing the \(limit) newest alerts; there are more (--limit \(limit * 2) shows more)." : nil
         alerts = Array(alerts.prefix(limit))
         if json {

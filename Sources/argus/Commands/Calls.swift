@@ -80,7 +80,7 @@ struct Calls: ParsableCommand {
         for c in calls {
             let what = c.tool.map { "\($0)" } ?? (c.target.map { "\(c.method) \($0)" } ?? c.method)
             table.add([String(c.id), String(c.runID), Format.time(micros: c.startedAt), c.server,
-                       Format.truncate(what, 40), c.status, Format.duration(micros: c.latencyMicros),
+                       Format.truncate(what, 40), c.status.rawValue, Format.duration(micros: c.latencyMicros),
                        Format.oneLine((c.fault.map { "[injected: \($0.kind)] " } ?? "") + (c.errorMessage ?? ""))])
         }
         print(table.render())
@@ -88,29 +88,29 @@ struct Calls: ParsableCommand {
     }
 
     /// One call, nothing left out: its facts, then params and outcome as recorded (redacted).
-    func show(_ id: Int64, reader: ArgusReader) throws {
+    func show(_ id: Int64, reader: any ArgusReader) throws {
         guard var detail = try reader.call(id: id) else {
-            throw CLIError("no call \(id) in \(reader.db.path) (see `argus calls`)")
+            throw CLIError("no call \(id) in \(reader.location) (see `argus calls`)")
         }
-        detail.summary = try reader.withFaults([detail.summary])[0]
+        detail.call = try reader.withFaults([detail.call])[0]
         if json {
             Format.printJSON(detail.json)
             return
         }
-        let c = detail.summary
+        let c = detail.call
         let what = c.tool.map { "tools/call \($0)" } ?? (c.target.map { "\(c.method) \($0)" } ?? c.method)
         var lines = ["Call \(c.id): \(what)",
-                     "  run        \(c.runID) (\(c.server)), \(c.direction == "s2c" ? "server → client" : "client → server"), "
+                     "  run        \(c.runID) (\(c.server)), \(c.direction == .serverToClient ? "server → client" : "client → server"), "
                          + "JSON-RPC id \(c.jsonrpcID)",
                      "  started    \(Format.time(micros: c.startedAt))",
                      "  latency    \(Format.duration(micros: c.latencyMicros))",
-                     "  status     \(c.status)" + (c.isError ? " (error)" : "") + (c.cancelled ? ", cancelled" : "")]
+                     "  status     \(c.status.rawValue)" + (c.isError ? " (error)" : "") + (c.cancelled ? ", cancelled" : "")]
         if let code = c.errorCode { lines.append("  error code \(code)") }
         if let message = c.errorMessage { lines.append("  error      \(message)") }
         if c.progressCount > 0 { lines.append("  progress   \(c.progressCount) notifications") }
         if let bytes = c.bytesIn { lines.append("  size       \(bytes) B in" + (c.bytesOut.map { ", \($0) B out" } ?? "")) }
         if let original = c.replayOf {
-            lines.append(c.runKind == ArgusReader.mockKind ? "  mocked     by argus mock, from call \(original)" : "  replays    call \(original)")
+            lines.append(c.runKind == RunRecord.mockKind ? "  mocked     by argus mock, from call \(original)" : "  replays    call \(original)")
         }
         if let fault = c.fault {
             lines.append("  INJECTED   \(fault.kind) by argus (\(fault.source)): \(fault.detail ?? "")")

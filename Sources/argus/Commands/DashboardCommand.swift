@@ -59,7 +59,7 @@ struct DashboardCommand: ParsableCommand {
             // An empty database (private, like `argus wrap` creates it), so the dashboard can be started
             // before the first `argus wrap --db` on the same path: calls appear as soon as it records.
             do {
-                _ = try ArgusDatabase.openForWriting(path: databasePath)
+                _ = try ArgusDatabase.writer(path: databasePath)
             } catch {
                 throw CLIError("cannot create \(databasePath): \(error)")
             }

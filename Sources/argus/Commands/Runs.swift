@@ -52,9 +52,9 @@ struct Runs: ParsableCommand {
         for r in runs {
             let duration = r.endedAt.map { Format.duration(micros: $0 - r.startedAt) } ?? "running"
             var client = [r.clientName, r.clientVersion].compactMap { $0 }.joined(separator: " ")
-            if r.kind == "replay" { client = "argus replay" + (client.isEmpty ? "" : ", as \(client)") }
-            if r.kind == ArgusReader.mockKind { client += (client.isEmpty ? "" : ", ") + "answered by argus mock" }
-            let chaos = r.kind == ArgusReader.chaosKind ? " [chaos: faults injected]" : ""
+            if r.kind == RunRecord.replayKind { client = "argus replay" + (client.isEmpty ? "" : ", as \(client)") }
+            if r.kind == RunRecord.mockKind { client += (client.isEmpty ? "" : ", ") + "answered by argus mock" }
+            let chaos = r.kind == RunRecord.chaosKind ? " [chaos: faults injected]" : ""
             table.add([String(r.id), r.serverName + (r.label.map { " \"\($0)\"" } ?? "") + chaos, Format.time(micros: r.startedAt), duration, String(r.callCount),
                        String(r.errorCount), Self.ending(r), client])
         }
@@ -65,11 +65,11 @@ struct Runs: ParsableCommand {
     }
 
     /// What a run's row cannot say: why it was not recorded, or the server's last words when it failed.
-    static func note(_ r: RunSummary) -> String? {
+    static func note(_ r: RunRecord) -> String? {
         if let problem = r.recordingError { return "run \(r.id): not recorded: \(problem)" }
-        let failed = r.endReason == "server_failed_to_start" || (r.endReason == "server_exited" && (r.exitStatus ?? 0) != 0)
+        let failed = r.endReason == .serverFailedToStart || (r.endReason == .serverExited && (r.exitStatus ?? 0) != 0)
         guard failed else { return nil }
-        var text = "run \(r.id): \(r.endReason == "server_failed_to_start" ? "the server failed to start" : "the server failed")"
+        var text = "run \(r.id): \(r.endReason == .serverFailedToStart ? "the server failed to start" : "the server failed")"
         if let detail = r.endDetail { text += ": \(detail)" }
         if let line = r.stderrTail?.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             text += "; last stderr line: \"\(line)\""
@@ -77,11 +77,11 @@ struct Runs: ParsableCommand {
         return text
     }
 
-    static func ending(_ r: RunSummary) -> String {
+    static func ending(_ r: RunRecord) -> String {
         guard let reason = r.endReason else { return "-" }
-        var text = reason.replacingOccurrences(of: "_", with: " ")
-        if let status = r.exitStatus, reason != "idle" { text += " (\(status))" }
-        if reason == "signal", let detail = r.endDetail { text = "signal \(detail)" }
+        var text = reason.rawValue.replacingOccurrences(of: "_", with: " ")
+        if let status = r.exitStatus, reason != .idle { text += " (\(status))" }
+        if reason == .signal, let detail = r.endDetail { text = "signal \(detail)" }
         return text
     }
 }

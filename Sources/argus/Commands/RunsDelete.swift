@@ -36,7 +36,7 @@ struct RunsDelete: ParsableCommand {
         if !missing.isEmpty {
             throw CLIError("no run \(missing.map(String.init).joined(separator: ", ")) in \(path). Nothing was deleted.")
         }
-        let outcome = try RunDeletion.delete(runs: ids, in: try ArgusDatabase.openForWriting(path: path))
+        let outcome = try ArgusDatabase.writer(path: path).deleteRuns(ids)
         print("Deleted \(outcome.runs) run\(outcome.runs == 1 ? "" : "s") and \(outcome.calls) call\(outcome.calls == 1 ? "" : "s").")
     }
 }

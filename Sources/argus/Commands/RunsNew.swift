@@ -35,24 +35,21 @@ struct RunsNew: ParsableCommand {
                            + "session first (its first run is already a run of its own)")
         }
         let label = self.label?.trimmingCharacters(in: .whitespacesAndNewlines)
-        let writer = try ArgusDatabase.openForWriting(path: path)
-        try RunRequests.insert(server: server, label: label.flatMap { $0.isEmpty ? nil : $0 }, requestedBy: "cli", in: writer)
+        try ArgusDatabase.writer(path: path).requestRun(server: server, label: label.flatMap { $0.isEmpty ? nil : $0 }, requestedBy: "cli")
         try Self.report(waitingFor: live, seconds: wait, reader: reader) { old, new in
             "run \(old.id) (\(old.serverName)) → new run \(new.id)" + (new.label.map { " \"\($0)\"" } ?? "")
         }
     }
 
     /// Waits (bounded) until each run has ended and its wrap has opened the next, and says so.
-    static func report(waitingFor runs: [RunSummary], seconds: Double, reader: ArgusReader,
-                       describe: (RunSummary, RunSummary) -> String) throws {
+    static func report(waitingFor runs: [RunRecord], seconds: Double, reader: any ArgusReader,
+                       describe: (RunRecord, RunRecord) -> String) throws {
         let deadline = Date().addingTimeInterval(seconds)
         var waiting = runs
         while true {
-            var still: [RunSummary] = []
+            var still: [RunRecord] = []
             for old in waiting {
-                let next = try reader.db.query("SELECT id FROM runs WHERE previous_run_id = ? ORDER BY id LIMIT 1", [.int(old.id)])
-                    .first?.int(0).flatMap { try reader.run(id: $0) }
-                if let next { print(describe(old, next)) } else { still.append(old) }
+                if let next = try reader.run(following: old.id) { print(describe(old, next)) } else { still.append(old) }
             }
             waiting = still
             if waiting.isEmpty || Date() >= deadline { break }

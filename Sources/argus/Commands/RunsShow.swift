@@ -51,12 +51,12 @@ struct RunsShow: ParsableCommand {
         var table = Table([("SEQ", .right), ("TIME", .left), ("DIR", .left), ("WHAT", .left), ("STATUS", .left),
                            ("LATENCY", .right), ("DETAIL", .left)])
         for e in entries {
-            let arrow = e.direction == "c2s" ? "→" : "←"
+            let arrow = e.direction == .clientToServer ? "→" : "←"
             let time = Format.time(micros: e.timestamp).split(separator: " ").last.map(String.init) ?? ""
             switch e.kind {
             case .call:
                 guard let c = e.call else { continue }
-                var status = c.status.replacingOccurrences(of: "_", with: " ")
+                var status = c.status.rawValue.replacingOccurrences(of: "_", with: " ")
                 if let round = c.round { status += " (round \(round)" + (c.firstCallID.map { " of call \($0)" } ?? "") + ")" }
                 let what = c.tool ?? c.target.map { "\(c.method) \($0)" } ?? c.method
                 table.add([String(e.seq), time, arrow, Format.truncate(what, 40), status,

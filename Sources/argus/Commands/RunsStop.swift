@@ -26,8 +26,7 @@ struct RunsStop: ParsableCommand {
         guard run.isLiveWrap else {
             throw CLIError("run \(id) is not being recorded by a live argus wrap (pid \(run.argusPID.map(String.init) ?? "?") is gone)")
         }
-        let writer = try ArgusDatabase.openForWriting(path: path)
-        try RunRequests.insert(endingRun: id, requestedBy: "cli", in: writer)
+        try ArgusDatabase.writer(path: path).requestRun(endingRun: id, requestedBy: "cli")
         try RunsNew.report(waitingFor: [run], seconds: wait, reader: reader) { old, new in
             "run \(old.id) ended; \(old.serverName) goes on in run \(new.id)"
         }

@@ -45,7 +45,7 @@ struct ScriptsCommand: ParsableCommand {
                        String(s.errorCount), hooks, Format.oneLine(s.lastError ?? "")])
         }
         print(table.render())
-        let errors = try reader.scriptOutputs(kind: "error", limit: 5)
+        let errors = try reader.scriptOutputs(kind: .error, limit: 5)
         if !errors.isEmpty {
             print("\nRecent script errors:")
             for e in errors.reversed() {
@@ -54,5 +54,5 @@ struct ScriptsCommand: ParsableCommand {
         }
     }
 
-    static func running(_ pid: Int64) -> Bool { pid > 0 && kill(pid_t(pid), 0) == 0 }
+    static func running(_ pid: Int32) -> Bool { pid > 0 && kill(pid, 0) == 0 }
 }

@@ -86,7 +86,7 @@ struct Test: ParsableCommand {
         // A chaos run is also judged on what the agent did with its faults.
         let verdicts = try runID.flatMap { id -> VerdictReport? in
             let reader = try flags.database.reader(config)
-            guard try reader.run(id: id)?.kind == ArgusReader.chaosKind else { return nil }
+            guard try reader.run(id: id)?.kind == RunRecord.chaosKind else { return nil }
             return try VerdictCommand.report(run: id, reader: reader, config: config)
         }
 

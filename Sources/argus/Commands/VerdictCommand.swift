@@ -43,7 +43,7 @@ struct VerdictCommand: ParsableCommand {
         let config = configuration.loadForReading()
         let reader = try database.reader(config)
         guard let report = try Self.report(run: runID, reader: reader, config: config, scripts: scripts) else {
-            StderrLog.write("argus: no run \(runID) in \(reader.db.path) (see argus runs)")
+            StderrLog.write("argus: no run \(runID) in \(reader.location) (see argus runs)")
             throw ExitCode(2)
         }
         if json {

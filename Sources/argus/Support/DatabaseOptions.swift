@@ -21,9 +21,9 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Opens for reading, turning store errors into a clean CLI failure.
-    func reader(_ config: Configuration? = nil) throws -> ArgusReader {
+    func reader(_ config: Configuration? = nil) throws -> any ArgusReader {
         do {
-            return try ArgusReader(path: config.map(path) ?? path)
+            return try ArgusDatabase.reader(path: config.map(path) ?? path)
         } catch {
             throw CLIError("\(error)")
         }

@@ -276,18 +276,13 @@ public enum Schema {
             throw OpenError.newerSchema(found: version, supported: currentVersion, path: db.path)
         }
         if version == currentVersion { return }
-        try db.execute("BEGIN IMMEDIATE")
-        do {
+        try db.transaction(immediate: true) {
             // Re-read inside the write lock: another process may have migrated meanwhile.
             let locked = Int(try db.scalarInt("PRAGMA user_version") ?? 0)
             for migration in migrations where migration.version > locked {
                 try db.execute(migration.sql)
                 try db.execute("PRAGMA user_version = \(migration.version)")
             }
-            try db.execute("COMMIT")
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
         }
         db.clearStatementCache()
     }

@@ -1,8 +1,8 @@
-/// A fault injected into a call, as recorded: what was done, by which rule, to which request.
-/// It is what tells an injected answer from a server's (`argus calls`, the dashboard, verdicts).
-public struct FaultRecord: Sendable, Equatable {
-    /// The run of the faulted request (filled in by the recording pipeline).
-    public var run: LocalRunID
+/// A fault injected into a call, as the injector reports it for recording: what was done, by
+/// which rule, to which request (by its JSON-RPC id: the store finds the request's message, and
+/// writes a `FaultRecord`). It is what tells an injected answer from a server's (`argus calls`,
+/// the dashboard, verdicts).
+public struct InjectedFault: Sendable, Equatable {
     /// The faulted request's JSON-RPC id as JSON text, as `messages.jsonrpc_id` stores it.
     public var requestID: String
     /// Whether the server → client message recorded just before this record is the server's
@@ -18,9 +18,8 @@ public struct FaultRecord: Sendable, Equatable {
     /// For people: "not sent to the server", "answer held 800 ms", the seed.
     public var detail: String?
 
-    public init(run: LocalRunID = 0, requestID: String, spoiltResponse: Bool = false, timestamp: Int64, tool: String?, kind: String,
+    public init(requestID: String, spoiltResponse: Bool = false, timestamp: Int64, tool: String?, kind: String,
                 source: String, detail: String?) {
-        self.run = run
         self.requestID = requestID
         self.spoiltResponse = spoiltResponse
         self.timestamp = timestamp

@@ -6,6 +6,16 @@ import Glibc
 
 /// Opening an Argus database: directories, permissions, pragmas, migrations.
 public enum ArgusDatabase {
+    /// A reader of the recordings at `path` (the one place that chooses the store's backend).
+    public static func reader(path: String) throws -> any ArgusReader {
+        try SQLiteReader(path: path)
+    }
+
+    /// A writer of the recordings at `path`, creating the store if needed.
+    public static func writer(path: String, busyTimeoutMillis: Int32 = 5000) throws -> any ArgusWriter {
+        try SQLiteWriter(path: path, busyTimeoutMillis: busyTimeoutMillis)
+    }
+
     /// `~/.argus/argus.db`, unless `ARGUS_DB` says otherwise.
     public static func defaultPath(environment: [String: String]) -> String {
         if let path = environment["ARGUS_DB"], !path.isEmpty { return path }
@@ -122,6 +132,10 @@ public enum StoreError: Error, CustomStringConvertible {
     case cannotCreateDirectory(path: String, reason: String)
     case notWritable(path: String, reason: String)
     case notFound(what: String)
+    /// A record named a run the store has not written (a bug: the recorder opens a run before using it).
+    case unknownRun(LocalRunID)
+    /// A stored value its record cannot hold.
+    case unreadable(column: String, reason: String)
 
     public var description: String {
         switch self {
@@ -132,6 +146,8 @@ public enum StoreError: Error, CustomStringConvertible {
         case .notWritable(let path, let reason):
             return "the database \(path) cannot be written: \(reason); pass --db with a writable path"
         case .notFound(let what): return "\(what) not found"
+        case .unknownRun(let run): return "a record for run \(run) of this recording, which was never started"
+        case .unreadable(let column, let reason): return "cannot read column \(column): \(reason)"
         }
     }
 }

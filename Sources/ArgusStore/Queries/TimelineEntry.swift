@@ -14,13 +14,13 @@ public struct TimelineEntry: Sendable {
         case other
     }
 
-    public var seq: Int64
+    public var seq: Int
     public var timestamp: Int64
-    public var direction: String
+    public var direction: Direction
     public var kind: Kind
     public var method: String?
-    public var size: Int64
-    public var call: CallSummary?
+    public var size: Int
+    public var call: CallRecord?
     /// The stored (redacted) frame, for entries that are not calls.
     public var body: String?
 }
@@ -35,51 +35,6 @@ public struct TimelineFilter: Sendable {
     public var limit = 500
 
     public init() {}
-}
-
-extension ArgusReader {
-    /// A run's calls and notifications in wire order, paged by sequence number (keyset).
-    public func timeline(run: Int64, _ filter: TimelineFilter = TimelineFilter()) throws -> [TimelineEntry] {
-        var conditions = Conditions(["m.run_id = ?", "m.seq > ?", "m.kind NOT IN ('response', 'error')"])
-        var arguments: [SQLiteValue] = [.int(run), .int(filter.afterSeq)]
-        if let kinds = filter.kinds {
-            var messageKinds: [String] = []
-            if kinds.contains(.call) || kinds.contains(.pending) { messageKinds.append("request") }
-            if kinds.contains(.notification) { messageKinds.append("notification") }
-            if kinds.contains(.other) { messageKinds += ["batch", "invalid"] }
-            conditions.add("m.kind IN (" + (messageKinds.isEmpty ? "NULL" : messageKinds.map { "'\($0)'" }.joined(separator: ", ")) + ")")
-            if kinds.contains(.call) != kinds.contains(.pending) {
-                conditions.add(kinds.contains(.call) ? "(m.kind != 'request' OR c.id IS NOT NULL)" : "(m.kind != 'request' OR c.id IS NULL)")
-            }
-        }
-        conditions.add("m.method = ?", ifSet: filter.method)
-        arguments += conditions.arguments
-        // A batch's calls all point at the batch's frame: one entry per call, and none for the frame itself.
-        let rows = try db.query("""
-            SELECT m.seq, m.ts, m.direction, m.kind, m.method, m.size, CASE WHEN c.id IS NULL THEN m.body END, c.id,
-                   \(Self.callColumns)
-            FROM messages m LEFT JOIN calls c ON c.run_id = m.run_id AND c.request_seq = m.seq
-            \(conditions.sql) ORDER BY m.seq, c.id LIMIT ?
-            """, arguments + [.int(Int64(filter.limit))])
-        return rows.map { r in
-            let messageKind = r.text(3) ?? ""
-            let call = r.int(7) != nil ? Self.call(r, offset: 8) : nil
-            let kind: TimelineEntry.Kind = call != nil ? .call
-                : messageKind == "request" ? .pending : messageKind == "notification" ? .notification : .other
-            return TimelineEntry(seq: r.int(0) ?? 0, timestamp: r.int(1) ?? 0, direction: r.text(2) ?? "", kind: kind,
-                                 method: r.text(4), size: r.int(5) ?? 0, call: call, body: r.text(6))
-        }
-    }
-
-    /// Every round of a multi round-trip call (2026-07-28 `input_required`), first round first;
-    /// empty for a call with one round.
-    public func rounds(of call: CallSummary) throws -> [CallSummary] {
-        guard call.round != nil || call.firstCallID != nil else { return [] }
-        let first = call.firstCallID ?? call.id
-        return try db.query("""
-            SELECT \(Self.callColumns) FROM calls c WHERE c.id = ? OR c.first_call_id = ? ORDER BY c.round, c.id
-            """, [.int(first), .int(first)]).map(Self.call)
-    }
 }
 
 extension TimelineEntry {
@@ -124,7 +79,7 @@ extension TimelineEntry {
 
     public var json: JSONValue {
         var o: JSONObject = ["seq": .number(String(seq)), "time": .string(TimeFormat.iso8601(micros: timestamp)),
-                             "time_us": .number(String(timestamp)), "direction": .string(direction),
+                             "time_us": .number(String(timestamp)), "direction": .string(direction.rawValue),
                              "kind": .string(kind.rawValue), "method": method.map(JSONValue.string) ?? .null,
                              "size": .number(String(size)), "summary": .string(summary)]
         o["call"] = call?.json ?? .null

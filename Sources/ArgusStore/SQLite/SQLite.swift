@@ -51,7 +51,7 @@ public enum SQLiteValue: Sendable, Equatable {
 public final class SQLiteConnection {
     public let path: String
     let handle: OpaquePointer
-    private var statements: [String: OpaquePointer] = [:]
+    private var statements: [String: PreparedStatement] = [:]
 
     public enum Mode { case readOnly, readWrite, readWriteCreate }
 
@@ -76,7 +76,7 @@ public final class SQLiteConnection {
     }
 
     deinit {
-        for statement in statements.values { sqlite3_finalize(statement) }
+        for statement in statements.values { sqlite3_finalize(statement.handle) }
         sqlite3_close_v2(handle)
     }
 
@@ -98,15 +98,16 @@ public final class SQLiteConnection {
     /// A cached prepared statement, reset and with bindings cleared.
     public func statement(_ sql: String) throws(SQLiteError) -> Statement {
         if let cached = statements[sql] {
-            sqlite3_reset(cached)
-            sqlite3_clear_bindings(cached)
-            return Statement(connection: self, handle: cached, sql: sql)
+            sqlite3_reset(cached.handle)
+            sqlite3_clear_bindings(cached.handle)
+            return Statement(connection: self, prepared: cached, sql: sql)
         }
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw error(rc, sql) }
-        statements[sql] = stmt
-        return Statement(connection: self, handle: stmt, sql: sql)
+        let prepared = PreparedStatement(stmt)
+        statements[sql] = prepared
+        return Statement(connection: self, prepared: prepared, sql: sql)
     }
 
     /// Runs a statement and returns every row.
@@ -125,6 +126,21 @@ public final class SQLiteConnection {
         while try statement.step() {}
     }
 
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// `immediate` takes the write lock at once, so a writer waits for it (busy timeout) before
+    /// doing anything rather than failing halfway.
+    public func transaction<T>(immediate: Bool = false, _ body: () throws -> T) throws -> T {
+        try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
@@ -134,18 +150,41 @@ public final class SQLiteConnection {
 
     /// Drops cached statements (after a schema change by another process, for instance).
     public func clearStatementCache() {
-        for statement in statements.values { sqlite3_finalize(statement) }
+        for statement in statements.values { sqlite3_finalize(statement.handle) }
         statements.removeAll()
     }
 
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 }
 
+/// A prepared statement as the connection caches it, with its result columns' positions by
+/// name (found once: a statement's columns do not change).
+final class PreparedStatement {
+    let handle: OpaquePointer
+    private(set) lazy var columnPositions: [String: Int32] = {
+        var positions: [String: Int32] = [:]
+        for i in 0..<sqlite3_column_count(handle) {
+            let name = String(cString: sqlite3_column_name(handle, i))
+            if positions[name] == nil { positions[name] = i }
+        }
+        return positions
+    }()
+
+    init(_ handle: OpaquePointer) {
+        self.handle = handle
+    }
+}
+
 /// A prepared statement borrowed from a connection's cache.
 public struct Statement {
     let connection: SQLiteConnection
-    let handle: OpaquePointer
+    let prepared: PreparedStatement
     let sql: String
+
+    var handle: OpaquePointer { prepared.handle }
+
+    /// The positions of the result columns, by name.
+    var columnPositions: [String: Int32] { prepared.columnPositions }
 
     public func bind(_ arguments: [SQLiteValue]) throws(SQLiteError) {
         for (i, value) in arguments.enumerated() { try bind(value, at: Int32(i + 1)) }
@@ -230,13 +269,19 @@ public struct Statement {
                 }
             }
         }
-        return Row(values: values)
+        return Row(values: values, positions: columnPositions)
     }
 }
 
-/// A result row, read by column position.
+/// A result row of an ad-hoc query (a count, a pragma), read by column name or position.
+/// Records are read from the statement itself (`RowDecoder`), without this copy.
 public struct Row: Sendable {
     public var values: [SQLiteValue]
+    /// The columns' positions by name.
+    let positions: [String: Int32]
+
+    public func int(_ name: String) -> Int64? { positions[name].flatMap { int(Int($0)) } }
+    public func text(_ name: String) -> String? { positions[name].flatMap { text(Int($0)) } }
 
     public func int(_ i: Int) -> Int64? {
         switch values[i] {
