@@ -23,6 +23,7 @@ import os
 import pathlib
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -169,6 +170,11 @@ def main():
                    args.mcp_proxy, "--transport", "streamablehttp", "--log-level", "WARNING", url],
                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             wait_for_port(chain_port)
+        # The floor for any extra hop on this machine: a TCP relay that does nothing but copy bytes.
+        relay_port = free_port() if shutil.which("socat") else None
+        if relay_port:
+            start(["socat", f"TCP-LISTEN:{relay_port},bind=127.0.0.1,reuseaddr,fork,nodelay", f"TCP:127.0.0.1:{upstream_port},nodelay"])
+            wait_for_port(relay_port)
         stdio_proxy = start([str(args.bin / "argus"), "proxy", "--db", db, "--listen", "127.0.0.1:0", "--",
                              str(args.bin / "argus-test-server")], stderr=subprocess.PIPE, text=True)
         stdio_proxy_port = int(re.search(r"127\.0\.0\.1:(\d+)", stdio_proxy.stderr.readline())[1])
@@ -184,7 +190,10 @@ def main():
         if args.mcp_proxy:
             bridges["mcp-proxy (stdio→HTTP)"] = StdioPath([args.mcp_proxy, "--transport", "streamablehttp", "--log-level",
                                                            "WARNING", url])
-        paths = {"direct (HTTP)": HTTPPath(upstream_port), "argus proxy (HTTP→HTTP)": HTTPPath(proxy_port), **bridges}
+        paths = {"direct (HTTP)": HTTPPath(upstream_port)}
+        if relay_port:
+            paths["socat TCP relay (a hop that only copies bytes)"] = HTTPPath(relay_port)
+        paths.update({"argus proxy (HTTP→HTTP)": HTTPPath(proxy_port), **bridges})
         if args.mcp_proxy:
             paths["mcp-proxy server→client chain (HTTP→stdio→HTTP)"] = HTTPPath(chain_port)
         paths["argus proxy -- argus-test-server (HTTP→stdio)"] = HTTPPath(stdio_proxy_port, make_call=calculate)

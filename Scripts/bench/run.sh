@@ -89,6 +89,7 @@ results=$(mktemp)
     echo
     echo "#### Remote servers: argus proxy"
     echo
+    ensure_system_packages socat >&2  # the floor: a relay that only copies bytes
     # PyPI's mcp-proxy needs mcp<2: a venv of its own, pinned, next to the release build.
     mcp_proxy_venv="$scratch/mcp-proxy-venv"
     if ! cmp -s Scripts/bench/mcp-proxy-requirements.txt "$mcp_proxy_venv/.requirements"; then

@@ -71,11 +71,12 @@ struct MCPExchange {
         if let challenge = response.headers.first(name: "www-authenticate") {
             headers.replaceOrAdd(name: "WWW-Authenticate", value: remote.metadata.rewriteChallenge(challenge))
         }
-        try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
+        let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
 
         let isStream = head.method == .GET && (200..<300).contains(status)
         if isStream { recording?.transport(["event": "stream_opened", "method": "GET"]) }
-        let outcome = await relayBody(response, status: status, recording: recording, outbound)
+        let outcome = await relayBody(response, head: responseHead, status: status, recording: recording,
+                                      AnswerWriter(outbound: outbound))
 
         switch outcome {
         case .complete:
@@ -110,12 +111,16 @@ struct MCPExchange {
     /// Forwards the body chunk by chunk as it arrives (a 50 MB answer is never held whole on
     /// the way). The recording's copy: each SSE event as it completes, or a JSON body whole
     /// (up to the recorder's line limit), recorded before the client gets its last byte.
-    private func relayBody(_ response: HTTPClientResponse, status: Int, recording: SessionRecording?,
-                           _ outbound: ClientWriter) async -> Outcome {
+    private func relayBody(_ response: HTTPClientResponse, head: HTTPResponseHead, status: Int, recording: SessionRecording?,
+                           _ outbound: AnswerWriter) async -> Outcome {
+        var outbound = outbound
+        outbound.pendingHead = head
         let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
         let isEventStream = contentType.hasPrefix("text/event-stream")
         let copiesJSON = recording != nil && !isEventStream && contentType.contains("json")
         let copyLimit = 64 << 20
+        // A stream's head goes out at once: the client must not wait for the first event to see it.
+        if isEventStream, !(await outbound.write([])) { return .clientGone }
         var parser = ServerSentEventParser()
         var copy: [UInt8] = []
         var held: ByteBuffer?  // a JSON body's latest chunk, sent once the next one (or the end) shows it was not the last
@@ -127,15 +132,15 @@ struct MCPExchange {
                     }
                 } else if copiesJSON {
                     if copy.count <= copyLimit { copy.append(contentsOf: chunk.readableBytesView.prefix(copyLimit + 1 - copy.count)) }
-                    if let previous = held, !(await write(previous, outbound)) { return .clientGone }
+                    if let previous = held, !(await outbound.write([.body(.byteBuffer(previous))])) { return .clientGone }
                     held = chunk
                     continue
                 }
-                if !(await write(chunk, outbound)) { return .clientGone }
+                if !(await outbound.write([.body(.byteBuffer(chunk))])) { return .clientGone }
             }
         } catch {
             if Task.isCancelled { return .clientGone }
-            if let held { _ = await write(held, outbound) }
+            _ = await outbound.write(held.map { [.body(.byteBuffer($0))] } ?? [])
             return .upstreamBroke(StreamableHTTPConnection.describe(error))
         }
         if isEventStream, parser.hasPartialEvent {
@@ -144,21 +149,30 @@ struct MCPExchange {
         if copiesJSON, let recording, (200..<300).contains(status) || Self.isJSONRPC(copy) {
             recording.serverSent(copy)
         }
-        if let held, !(await write(held, outbound)) { return .clientGone }
-        do {
-            try await outbound.write(.end(nil))
-        } catch {
-            return .clientGone
-        }
-        return .complete
+        // The last chunk and the end (and the head, for a body that came in one chunk) in one write.
+        return await outbound.write((held.map { [.body(.byteBuffer($0))] } ?? []) + [.end(nil)]) ? .complete : .clientGone
     }
 
-    private func write(_ chunk: ByteBuffer, _ outbound: ClientWriter) async -> Bool {
-        do {
-            try await outbound.write(.body(.byteBuffer(chunk)))
-            return true
-        } catch {
-            return false
+    /// The client's side of the answer: the response head goes out with the first body part,
+    /// so that a small answer costs the event loop one write, not three.
+    struct AnswerWriter {
+        let outbound: ClientWriter
+        var pendingHead: HTTPResponseHead?
+
+        /// False when the client is gone.
+        mutating func write(_ parts: [HTTPServerResponsePart]) async -> Bool {
+            var all = parts
+            if let head = pendingHead {
+                all.insert(.head(head), at: 0)
+                pendingHead = nil
+            }
+            guard !all.isEmpty else { return true }
+            do {
+                try await outbound.write(contentsOf: all)
+                return true
+            } catch {
+                return false
+            }
         }
     }
 
