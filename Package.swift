@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        // OTLP's wire format: the runtime only; the message types are generated once and committed.
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // System libraries and the small C shim for process control.
@@ -48,6 +50,12 @@ let package = Package(
             "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusReplay", .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.embedInCode("UI/Resources")]),
 
+        // OpenTelemetry export (OTLP over HTTP): spans and metrics from recorded calls. Only the
+        // CLI links it; nothing of it runs unless an OTLP endpoint is configured.
+        .target(name: "ArgusTelemetry", dependencies: [
+            "ArgusCore", "ArgusSystem", "ArgusStore", "CArgusSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+
         // Remote MCP servers over Streamable HTTP: `argus wrap --url` and `argus proxy`. The only target that
         // loads SwiftNIO and AsyncHTTPClient (see Docs/ARCHITECTURE.md, "Remote servers").
         .target(name: "ArgusRemote", dependencies: [
@@ -60,18 +68,18 @@ let package = Package(
         ]),
 
         // The installation: argus.config.json, client configuration, the starting config file, diagnose.
-        .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusScripting", "ArgusProxy"]),
+        .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusScripting", "ArgusProxy", "ArgusTelemetry"]),
 
         .executableTarget(
             name: "argus",
             dependencies: [
                 "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay", "ArgusDashboard",
-                "ArgusSetup", "ArgusRemote", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ArgusSetup", "ArgusRemote", "ArgusTelemetry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore", "ArgusSystem"]),
         // Benchmarks (Scripts/bench/run.sh); compares Argus with baselines measured in the same run.
-        .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting",
+        .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusTelemetry",
                                                               "CLua", "CSQLite"],
                           path: "Scripts/bench/ArgusBench"),
 
@@ -81,7 +89,8 @@ let package = Package(
         .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore"]),
         .testTarget(name: "ArgusReplayTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusReplay"]),
         .testTarget(name: "ArgusDashboardTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusDashboard"]),
-        .testTarget(name: "ArgusSetupTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusSetup"]),
+        .testTarget(name: "ArgusSetupTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusTelemetry", "ArgusSetup"]),
         .testTarget(name: "ArgusRemoteTests", dependencies: ["ArgusCore", "ArgusRemote"]),
+        .testTarget(name: "ArgusTelemetryTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusTelemetry"]),
     ]
 )

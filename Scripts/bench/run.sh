@@ -103,6 +103,12 @@ results=$(mktemp)
     echo "#### Start-up"
     echo
     "$bin/argus-bench" startup --runs 40
+    echo
+    echo "#### OpenTelemetry export"
+    echo
+    echo "Pinned to one CPU (\`taskset -c 0\`), with a stand-in OTLP/HTTP backend (Scripts/bench/otlp_sink.py) on loopback:"
+    echo
+    taskset -c 0 "$bin/argus-bench" otlp --rounds 10000 --warmup 1000 --starts 40 --calls 100000 --down-calls 200000
 } | tee "$results"
 
 if [ "${1:-}" = "--write" ]; then

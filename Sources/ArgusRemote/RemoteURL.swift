@@ -6,6 +6,8 @@ struct RemoteURL: Sendable {
     var text: String
     var isHTTPS: Bool
     var host: String
+    /// The port the URL names, if it names one.
+    var port: Int?
     /// Without credentials, query or fragment: what recordings and messages show.
     var display: String
 
@@ -40,6 +42,8 @@ struct RemoteURL: Sendable {
         } else {
             host = String(authority.split(separator: ":", maxSplits: 1).first ?? "")
         }
+        let afterHost = authority.hasPrefix("[") ? authority[(authority.firstIndex(of: "]") ?? authority.startIndex)...] : authority
+        port = afterHost.lastIndex(of: ":").flatMap { Int(afterHost[afterHost.index(after: $0)...]) }
     }
 }
 

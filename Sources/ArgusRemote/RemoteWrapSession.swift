@@ -72,7 +72,8 @@ public enum RemoteWrapSession {
         var pipelineOptions = RecordingPipeline.Options(databasePath: wrap.databasePath)
         pipelineOptions.followsRunRequests = true
         let pipeline = RecordingPipeline(config: config, options: pipelineOptions, report: StderrLog.write,
-                                         onCommit: wrap.onCommit, makeHooks: recording ? wrap.makeHooks : nil)
+                                         onCommit: wrap.onCommit, onCommitted: recording ? wrap.onCommitted : nil,
+                                         makeHooks: recording ? wrap.makeHooks : nil)
         func flushTimeout() -> Double {
             ArgusDatabase.unwritableReason(path: wrap.databasePath) == nil ? wrap.flushTimeoutSeconds : 0
         }
@@ -115,13 +116,24 @@ public enum RemoteWrapSession {
             injector = faultInjector
         }
 
+        // Trace context injection (opt-in) changes lines: each is then recorded as it is sent.
+        let rewrite = wrap.rewriteClientLine
         OSThread(name: "argus-c2s") { [injector] in
             var pending: [UInt8] = []
-            func deliver(_ line: UnsafeRawBufferPointer, at time: Timestamp) {
+            func send(_ line: UnsafeRawBufferPointer, at time: Timestamp) {
                 if let injector { injector.clientLine(line, at: time) } else { post(line) }
             }
+            func deliver(_ line: UnsafeRawBufferPointer, at time: Timestamp) {
+                guard let rewrite else { return send(line, at: time) }
+                let new = RewritingRelay.rewritten(line, rewrite)
+                func sendRecorded(_ line: UnsafeRawBufferPointer) {
+                    if injector == nil, recording { pipeline.record(.clientToServer, line, at: time) }
+                    send(line, at: time)
+                }
+                if let new { new.withUnsafeBytes(sendRecorded) } else { sendRecorded(line) }
+            }
             readUntilEOF(0) { bytes, time in
-                if injector == nil, recording { pipeline.record(.clientToServer, bytes, at: time) }
+                if injector == nil, rewrite == nil, recording { pipeline.record(.clientToServer, bytes, at: time) }
                 var start = bytes.startIndex
                 for index in bytes.indices where bytes[index] == 0x0A {
                     if pending.isEmpty {
@@ -201,6 +213,13 @@ public enum RemoteWrapSession {
         }
         wrap.onFinish?()
         return status
+    }
+
+    /// The remote server's host and port (the scheme's when the URL names none), for the
+    /// `server.address` and `server.port` of exported spans.
+    public static func serverAddress(url: String) -> (host: String, port: Int) {
+        let target = RemoteURL(unchecked: url)
+        return (target.host, target.port ?? (target.isHTTPS ? 443 : 80))
     }
 
     /// The name recordings give a remote server by default: its host.

@@ -6,6 +6,7 @@ import ArgusReplay
 import ArgusScripting
 import ArgusSetup
 import ArgusStore
+import ArgusTelemetry
 import Foundation
 
 struct Wrap: ParsableCommand {
@@ -37,6 +38,7 @@ struct Wrap: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var configuration: ConfigOptions
     @OptionGroup var recording: RecordingOptions
+    @OptionGroup(title: "OpenTelemetry") var telemetry: TelemetryOptions
 
     @Option(help: ArgumentHelp("A remote MCP server's Streamable HTTP address, instead of a command.", valueName: "url"))
     var url: String?
@@ -148,6 +150,26 @@ struct Wrap: ParsableCommand {
         let server = options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
         options.faults = try FaultSetup.options(file: faultsFile, noFaults: noFaults, config: config, server: server)
 
+        let remoteURL = namedRemote?.url ?? url
+        if var settings = telemetry.settings(config: config) {
+            if let remoteURL {
+                let address = RemoteWrapSession.serverAddress(url: remoteURL)
+                settings.serverConnection = .tcp(address: address.host, port: address.port)
+            }
+            let exporter = OTLPExporter(settings: settings, server: server, statusPath: databasePath, processID: getpid(),
+                                        report: StderrLog.write)
+            options.onCommitted = { exporter.consume($0) }
+            if settings.injectTraceContext && settings.traces != nil {
+                let injector = TraceContextInjector(sampler: settings.sampler, ratio: settings.samplerRatio)
+                options.rewriteClientLine = { injector.inject($0) }
+            }
+            let finishOthers = options.onFinish
+            let grace = options.graceSeconds
+            options.onFinish = {
+                exporter.finish(timeoutSeconds: grace)
+                finishOthers?()
+            }
+        }
         throw ExitCode(try runSession(options, named: namedRemote))
     }
 
