@@ -56,13 +56,14 @@ let package = Package(
             "ArgusCore", "ArgusSystem", "ArgusStore", "CArgusSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
 
-        // Remote MCP servers over Streamable HTTP: `argus wrap --url`. The only target that
+        // Remote MCP servers over Streamable HTTP: `argus wrap --url` and `argus proxy`. The only target that
         // loads SwiftNIO and AsyncHTTPClient (see Docs/ARCHITECTURE.md, "Remote servers").
         .target(name: "ArgusRemote", dependencies: [
             "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "CArgusSystem",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
 

@@ -72,3 +72,18 @@ enum ProxySetting {
         return .server(host: proxy.host, port: port)
     }
 }
+
+extension RemoteURL {
+    /// `scheme://host[:port]`, without credentials.
+    var origin: String {
+        guard let schemeEnd = display.range(of: "://") else { return display }
+        let rest = display[schemeEnd.upperBound...]
+        return String(display[..<schemeEnd.upperBound]) + rest.prefix { $0 != "/" }
+    }
+
+    /// The path requests go to (`/` when the address has none), without query or fragment.
+    var path: String {
+        let rest = display.dropFirst(origin.count)
+        return rest.isEmpty ? "/" : String(rest)
+    }
+}

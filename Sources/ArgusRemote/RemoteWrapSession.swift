@@ -56,17 +56,10 @@ public enum RemoteWrapSession {
         }
         problem = problem ?? wrap.startRefusal
 
-        var policy = RedactionPolicy.forEnvironment(environment, enabled: wrap.redactionEnabled,
-                                                    extraKeys: wrap.extraRedactKeys, patterns: wrap.redactPatterns)
-        // A header's value is a credential more often than not: it never reaches a recording,
-        // even when a server echoes it back.
-        policy.secretValues = (policy.secretValues + headers.flatMap { name, value in
-            [(name: name, value: value)] + (value.split(separator: " ", maxSplits: 1).last.map { [(name: name, value: String($0))] } ?? [])
-        }).filter { $0.value.utf8.count >= RedactionPolicy.minimumSecretValueLength }.sorted { $0.value.utf8.count > $1.value.utf8.count }
+        // A header's value is a credential more often than not: it never reaches a recording.
+        let policy = RemoteRecordingSetup.policy(wrap, environment: environment, secrets: headers.map { (name: $0.0, value: $0.1) })
         let recording = wrap.recordingError == nil
-        let launch = LaunchSpec(command: target.display, args: options.headers.flatMap { ["--header", "\($0.name): …"] },
-                                cwd: FileManager.default.currentDirectoryPath,
-                                envNames: options.headers.flatMap(\.variables).sorted())
+        let launch = RemoteRecordingSetup.launch(target, headers: options.headers)
         var config = RecorderConfig(serverName: wrap.serverName ?? defaultServerName(url: options.url), launch: launch,
                                     idleTimeoutSeconds: wrap.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
         config.sealer = recording ? wrap.sealer : nil

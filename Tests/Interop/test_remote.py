@@ -155,11 +155,12 @@ def test_wrong_token_gets_401_recorded_with_its_challenge(argus, db, http_server
         run(through_argus(argus, db, server.url, "--header", "Authorization:Bearer ${REMOTE_TOKEN}"), "legacy", [])
     [error] = errors_in(failure.value)
     assert "HTTP 401" in str(error), error
-    assert error.error.data["challenge"] == {"scheme": "Bearer", "resource_metadata": CHALLENGE_METADATA}
+    challenge = {"scheme": "Bearer", "resource_metadata": f"http://127.0.0.1:{server.port}{METADATA_PATH}"}
+    assert error.error.data["challenge"] == challenge
     frames = transport_frames(db)
     statuses = [f for f in frames if f["event"] == "http_status"]
     assert statuses and statuses[0]["status"] == 401, frames
-    assert statuses[0]["challenge"] == {"scheme": "Bearer", "resource_metadata": CHALLENGE_METADATA}
+    assert statuses[0]["challenge"] == challenge
     assert "wrong-token-654321" not in "\n".join(sqlite_dump(db))
 
 
@@ -172,7 +173,7 @@ def test_missing_header_variable_is_a_clear_error(argus, db, http_server):
     assert b"${NOT_SET_ANYWHERE}, which is not set" in proc.stderr
 
 
-CHALLENGE_METADATA = "http://127.0.0.1/.well-known/oauth-protected-resource/mcp"
+METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
 
 
 def sqlite_dump(db):
