@@ -52,6 +52,8 @@ public struct TelemetrySettings: Sendable {
     public var metrics: Signal?
     /// Set by the session, not by the user.
     public var serverConnection = ServerConnection.pipe
+    /// Set by the session: how the MCP client reaches Argus (`pipe`; `tcp` for `argus proxy`).
+    public var clientTransport = ServerConnection.pipe.transport
     public var serviceName = "argus"
     /// Resource attributes on top of service.name (OTEL_RESOURCE_ATTRIBUTES, config).
     public var resourceAttributes: [(String, String)] = []

@@ -400,3 +400,58 @@ def test_injection_reaches_the_server_through_the_fault_relay(argus, test_server
     _, trace_id, span_id, _ = json.loads(request["body"])["params"]["_meta"]["traceparent"].split("-")
     [client_span] = by_name(spans, "tools/call echo", CLIENT)
     assert (client_span["trace_id"], client_span["span_id"]) == (trace_id, span_id)
+
+
+def test_argus_proxy_exports_each_sessions_calls(argus, db, monkeypatch):
+    """argus proxy: the same spans, per MCP session; both sides of the hop are tcp (the HTTP
+    client, and the upstream with its address)."""
+    from test_proxy import Proxy
+    from test_remote import HTTPServer, run as run_session
+
+    for name, value in FAST_EXPORT.items():
+        monkeypatch.setenv(name, value)
+    server = HTTPServer()
+    receiver = OTLPReceiver()
+    proxy = Proxy(argus, db, "--upstream", server.url, "--otlp-endpoint", receiver.endpoint)
+    try:
+        _, results = run_session(proxy.url, "legacy", [("echo", {"text": "through the proxy"})])
+        assert results[0]["content"][0]["text"] == "through the proxy"
+        receiver.wait_for(lambda r: len(by_name_or_empty(r.spans(), "tools/call echo")) == 2)
+        spans = receiver.spans()
+        assert proxy.stop() == 0
+    finally:
+        if proxy.process.poll() is None:
+            proxy.process.kill()
+        receiver.stop()
+        server.stop()
+
+    [echo_server] = by_name(spans, "tools/call echo", SERVER)
+    [echo_client] = by_name(spans, "tools/call echo", CLIENT)
+    assert echo_server["attributes"]["network.transport"] == "tcp", echo_server["attributes"]
+    a = echo_client["attributes"]
+    assert a["network.transport"] == "tcp" and a["server.address"] == "127.0.0.1" and a["server.port"] == server.port, a
+    [call] = query(db, "SELECT id, run_id FROM calls WHERE tool = 'echo'")
+    assert (a["argus.call.id"], a["argus.run.id"]) == (call["id"], call["run_id"])
+
+
+def test_sigterm_ends_an_exporting_session_cleanly(argus, test_server, db):
+    """The exporter's thread starts before the session's: a SIGTERM must still reach the
+    session (run ended as `signal`, exit 143), not kill the process by default action."""
+    receiver = OTLPReceiver()
+    process = subprocess.Popen([argus, "wrap", "--db", str(db), "--otlp-endpoint", receiver.endpoint, "--", test_server],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, **FAST_EXPORT})
+    try:
+        process.stdin.write(b'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",'
+                            b'"capabilities":{},"clientInfo":{"name":"t","version":"1"}}}\n')
+        process.stdin.flush()
+        assert b'"id":1' in process.stdout.readline()  # the session is up: the server answered
+        process.terminate()
+        status = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        receiver.stop()
+    assert status == 128 + 15, (status, process.stderr.read().decode())
+    [run_row] = query(db, "SELECT end_reason FROM runs")
+    assert run_row["end_reason"] == "signal"

@@ -181,7 +181,8 @@ public enum ProxyServer {
             var pipelineOptions = RecordingPipeline.Options(databasePath: wrap.databasePath)
             pipelineOptions.followsRunRequests = true
             let pipeline = RecordingPipeline(config: config, options: pipelineOptions, report: StderrLog.write,
-                                             onCommit: wrap.onCommit, makeHooks: recording ? wrap.makeHooks : nil)
+                                             onCommit: wrap.onCommit, onCommitted: recording ? wrap.onCommitted : nil,
+                                             makeHooks: recording ? wrap.makeHooks : nil)
             return SessionRecording(session: session, pipeline: pipeline, recording: recording, flushTimeoutSeconds: flushTimeout,
                                     serverPID: serverPID)
         }

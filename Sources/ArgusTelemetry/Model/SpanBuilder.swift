@@ -16,6 +16,8 @@ public struct SpanBuilder {
         public var dashboardURL: String?
         /// `pipe` for stdio, `tcp` (with the server's address) for HTTP.
         public var serverConnection = TelemetrySettings.ServerConnection.pipe
+        /// How the MCP client reaches Argus: `pipe` (stdio), `tcp` for `argus proxy`.
+        public var clientTransport = TelemetrySettings.ServerConnection.pipe.transport
         /// Longest content attribute, in bytes; longer ones are cut and marked.
         public var contentLimit = 16 << 10
 
@@ -27,6 +29,7 @@ public struct SpanBuilder {
             exportContent = settings.exportContent
             dashboardURL = settings.dashboardURL
             serverConnection = settings.serverConnection
+            clientTransport = settings.clientTransport
         }
     }
 
@@ -81,7 +84,8 @@ public struct SpanBuilder {
         server.startTimeUnixNano = start
         server.endTimeUnixNano = end
         // Each span of the hop describes its own connection: the one facing the MCP server is the
-        // session's (tcp to a URL, or the pipe to a child); the one facing the client is stdio.
+        // session's (tcp to a URL, or the pipe to a child); the one facing the client is the client's (stdio, or
+        // tcp for `argus proxy`).
         // (A server's own request, sampling or elicitation, arrives from the server.)
         let clientSpanFacesServer = call.direction == .clientToServer
         server.attributes = attributes + connectionAttributes(facesServer: !clientSpanFacesServer)
@@ -172,7 +176,7 @@ public struct SpanBuilder {
 
     /// `network.transport` (and the server's address) of the connection a span faces.
     private func connectionAttributes(facesServer: Bool) -> [KeyValue] {
-        guard facesServer else { return [.string("network.transport", TelemetrySettings.ServerConnection.pipe.transport)] }
+        guard facesServer else { return [.string("network.transport", options.clientTransport)] }
         let connection = options.serverConnection
         var list: [KeyValue] = [.string("network.transport", connection.transport)]
         if let address = connection.address { list.append(.string("server.address", address)) }

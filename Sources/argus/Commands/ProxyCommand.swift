@@ -39,6 +39,7 @@ struct ProxyCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var configuration: ConfigOptions
     @OptionGroup var recording: RecordingOptions
+    @OptionGroup(title: "OpenTelemetry") var telemetry: TelemetryOptions
 
     @Option(help: ArgumentHelp("Address to listen on, HOST:PORT (port 0: any free port, printed at start).", valueName: "host:port"))
     var listen: String
@@ -109,6 +110,8 @@ struct ProxyCommand: ParsableCommand {
             recording.scriptDirectories = []
         }
         try recording.apply(to: &wrap, config: config)
+        telemetry.attach(to: &wrap, config: config, server: wrap.serverName ?? ServerNaming.defaultName(command: wrap.command, arguments: wrap.arguments),
+                         remoteURL: upstream, clientTransport: "tcp", injects: false)
         var options = ProxyOptions(listen: try ListenAddress.parse(listen), target: upstream.map(ProxyOptions.Target.upstream) ?? .stdio,
                                    headers: try headers.map { try HeaderTemplate.parse($0) }, wrap: wrap)
         options.allowRemote = allowRemote

@@ -151,25 +151,7 @@ struct Wrap: ParsableCommand {
         options.faults = try FaultSetup.options(file: faultsFile, noFaults: noFaults, config: config, server: server)
 
         let remoteURL = namedRemote?.url ?? url
-        if var settings = telemetry.settings(config: config) {
-            if let remoteURL {
-                let address = RemoteWrapSession.serverAddress(url: remoteURL)
-                settings.serverConnection = .tcp(address: address.host, port: address.port)
-            }
-            let exporter = OTLPExporter(settings: settings, server: server, statusPath: databasePath, processID: getpid(),
-                                        report: StderrLog.write)
-            options.onCommitted = { exporter.consume($0) }
-            if settings.injectTraceContext && settings.traces != nil {
-                let injector = TraceContextInjector(sampler: settings.sampler, ratio: settings.samplerRatio)
-                options.rewriteClientLine = { injector.inject($0) }
-            }
-            let finishOthers = options.onFinish
-            let grace = options.graceSeconds
-            options.onFinish = {
-                exporter.finish(timeoutSeconds: grace)
-                finishOthers?()
-            }
-        }
+        telemetry.attach(to: &options, config: config, server: server, remoteURL: remoteURL)
         throw ExitCode(try runSession(options, named: namedRemote))
     }
 

@@ -1,11 +1,12 @@
 import ArgumentParser
 import ArgusCore
 import ArgusProxy
+import ArgusRemote
 import ArgusSetup
 import ArgusTelemetry
 import Foundation
 
-/// `argus wrap`'s OpenTelemetry flags. Without them, the standard OTEL_* variables and the
+/// The OpenTelemetry flags of `argus wrap` and `argus proxy`. Without them, the standard OTEL_* variables and the
 /// config's `telemetry.otlp` decide; with neither, nothing of the exporter is started.
 struct TelemetryOptions: ParsableArguments {
     @Option(name: .customLong("otlp-endpoint"),
@@ -75,5 +76,39 @@ struct TelemetryOptions: ParsableArguments {
         }
         for warning in settings.warnings { StderrLog.write("argus: \(warning)") }
         return settings
+    }
+
+    /// Starts the exporter for a session when export is on: committed batches go to it, and it
+    /// is flushed when the session finishes (within the grace period). `injects` is false where
+    /// the relay cannot rewrite requests (`argus proxy`): a `--otlp-inject` there is said, not ignored.
+    func attach(to options: inout WrapOptions, config: Configuration, server: String, remoteURL: String?,
+                clientTransport: String? = nil, injects: Bool = true) {
+        guard var settings = settings(config: config) else { return }
+        if let remoteURL {
+            let address = RemoteWrapSession.serverAddress(url: remoteURL)
+            settings.serverConnection = .tcp(address: address.host, port: address.port)
+        }
+        if let clientTransport { settings.clientTransport = clientTransport }
+        // The exporter starts a thread now, before the session blocks termination signals for
+        // the threads it starts: block them first, or a SIGTERM would land on the exporter's
+        // thread and kill the process without ending the session (or flushing the exporter).
+        TerminationSignals.block()
+        let exporter = OTLPExporter(settings: settings, server: server, statusPath: options.databasePath, processID: getpid(),
+                                    report: StderrLog.write)
+        options.onCommitted = { exporter.consume($0) }
+        if settings.injectTraceContext && settings.traces != nil {
+            if injects {
+                let injector = TraceContextInjector(sampler: settings.sampler, ratio: settings.samplerRatio)
+                options.rewriteClientLine = { injector.inject($0) }
+            } else {
+                StderrLog.write("argus: trace context is not injected by argus proxy (requests pass unchanged); spans are exported")
+            }
+        }
+        let finishOthers = options.onFinish
+        let grace = options.graceSeconds
+        options.onFinish = {
+            exporter.finish(timeoutSeconds: grace)
+            finishOthers?()
+        }
     }
 }
