@@ -18,6 +18,8 @@ let package = Package(
         // PostgreSQL's wire protocol (SCRAM, TLS, extended queries): only ArgusPostgres loads it.
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        // OTLP's wire format: the runtime only; the message types are generated once and committed.
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // System libraries and the small C shim for process control.
@@ -57,29 +59,37 @@ let package = Package(
             "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusReplay", .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.embedInCode("UI/Resources")]),
 
-        // Remote MCP servers over Streamable HTTP: `argus wrap --url`. The only target that
+        // OpenTelemetry export (OTLP over HTTP): spans and metrics from recorded calls. Only the
+        // CLI links it; nothing of it runs unless an OTLP endpoint is configured.
+        .target(name: "ArgusTelemetry", dependencies: [
+            "ArgusCore", "ArgusSystem", "ArgusStore", "CArgusSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+
+        // Remote MCP servers over Streamable HTTP: `argus wrap --url` and `argus proxy`. The only target that
         // loads SwiftNIO and AsyncHTTPClient (see Docs/ARCHITECTURE.md, "Remote servers").
         .target(name: "ArgusRemote", dependencies: [
             "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "CArgusSystem",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
 
         // The installation: argus.config.json, client configuration, the starting config file, diagnose.
-        .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusScripting", "ArgusProxy"]),
+        .target(name: "ArgusSetup", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusScripting", "ArgusProxy", "ArgusTelemetry"]),
 
         .executableTarget(
             name: "argus",
             dependencies: [
                 "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay", "ArgusDashboard",
-                "ArgusSetup", "ArgusRemote", "ArgusPostgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ArgusSetup", "ArgusRemote", "ArgusPostgres", "ArgusTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore", "ArgusSystem"]),
         // Benchmarks (Scripts/bench/run.sh); compares Argus with baselines measured in the same run.
-        .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting",
+        .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusTelemetry",
                                                               "ArgusPostgres", "CLua", "CSQLite",
                                                               .product(name: "PostgresNIO", package: "postgres-nio")],
                           path: "Scripts/bench/ArgusBench"),
@@ -91,7 +101,8 @@ let package = Package(
         .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusPostgres"]),
         .testTarget(name: "ArgusReplayTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusReplay"]),
         .testTarget(name: "ArgusDashboardTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusDashboard"]),
-        .testTarget(name: "ArgusSetupTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusSetup"]),
+        .testTarget(name: "ArgusSetupTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusTelemetry", "ArgusSetup"]),
         .testTarget(name: "ArgusRemoteTests", dependencies: ["ArgusCore", "ArgusRemote"]),
+        .testTarget(name: "ArgusTelemetryTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusTelemetry"]),
     ]
 )

@@ -87,9 +87,28 @@ results=$(mktemp)
     ensure_python_venv >&2
     .venv/bin/python Scripts/bench/browser_latency.py "$bin" "$scratch/dashboard-1000000.db"
     echo
+    echo "#### Remote servers: argus proxy"
+    echo
+    ensure_system_packages socat >&2  # the floor: a relay that only copies bytes
+    # PyPI's mcp-proxy needs mcp<2: a venv of its own, pinned, next to the release build.
+    mcp_proxy_venv="$scratch/mcp-proxy-venv"
+    if ! cmp -s Scripts/bench/mcp-proxy-requirements.txt "$mcp_proxy_venv/.requirements"; then
+        rm -rf "$mcp_proxy_venv"
+        python3 -m venv "$mcp_proxy_venv" >&2
+        "$mcp_proxy_venv/bin/pip" install -q --disable-pip-version-check -r Scripts/bench/mcp-proxy-requirements.txt >&2
+        cp Scripts/bench/mcp-proxy-requirements.txt "$mcp_proxy_venv/.requirements"
+    fi
+    .venv/bin/python Scripts/bench/proxy_latency.py "$bin" --rounds 2000 --mcp-proxy "$mcp_proxy_venv/bin/mcp-proxy"
+    echo
     echo "#### Start-up"
     echo
     "$bin/argus-bench" startup --runs 40
+    echo
+    echo "#### OpenTelemetry export"
+    echo
+    echo "Pinned to one CPU (\`taskset -c 0\`), with a stand-in OTLP/HTTP backend (Scripts/bench/otlp_sink.py) on loopback:"
+    echo
+    taskset -c 0 "$bin/argus-bench" otlp --rounds 10000 --warmup 1000 --starts 40 --calls 100000 --down-calls 200000
 } | tee "$results"
 
 if [ "${1:-}" = "--write" ]; then

@@ -22,3 +22,13 @@ extension String {
 
 /// The version of argus, as `argus --version` prints it and user agents and suites carry it.
 public let argusVersion = "0.1.0"
+
+extension StringProtocol {
+    /// Without the spaces and tabs at either end (header values, `key=value` lists).
+    public var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+        while s.last == " " || s.last == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

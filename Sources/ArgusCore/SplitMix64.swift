@@ -1,7 +1,8 @@
 /// A small, fast, well-distributed generator (Steele, Lea and Flood's SplitMix64): the
 /// same seed gives the same sequence on every machine, which the standard library's
-/// generator does not promise.
-public struct SplitMix64: Sendable {
+/// generator does not promise. A `RandomNumberGenerator`, so the standard library's random
+/// functions can draw from it (span and trace ids).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     public init(seed: UInt64) { state = seed }

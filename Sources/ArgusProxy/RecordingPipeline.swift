@@ -50,11 +50,11 @@ public final class RecordingPipeline: @unchecked Sendable {
     /// - Parameter makeHooks: builds the user-script hooks. Called on the recorder
     ///   thread, which then owns them, so loading scripts never delays the server's start.
     public init(config: RecorderConfig, options: Options, report: @escaping @Sendable (String) -> Void,
-                onCommit: (@Sendable () -> Void)? = nil,
+                onCommit: (@Sendable () -> Void)? = nil, onCommitted: (@Sendable (CommittedBatch) -> Void)? = nil,
                 makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)? = nil) {
         self.report = report
         queue = BoundedQueue(capacityBytes: options.rawQueueBytes)
-        let writer = BatchedWriter(options: options.writer, report: report, onCommit: onCommit)
+        let writer = BatchedWriter(options: options.writer, report: report, onCommit: onCommit, onCommitted: onCommitted)
         self.writer = writer
         let followsRunRequests = options.followsRunRequests, startedAt = SystemClock.wallMicros()
         recorderThread = OSThread(name: "argus-recorder", background: true) { [self] in

@@ -34,6 +34,11 @@ public struct WrapOptions: Sendable {
     public var sealer: SecretSealer?
     /// Called after each batch of records is committed (`--api` notifies a dashboard).
     public var onCommit: (@Sendable () -> Void)?
+    /// Given each committed batch, on the writer thread (OTLP export); must not wait.
+    public var onCommitted: (@Sendable (CommittedBatch) -> Void)?
+    /// Opt-in trace context injection: a new text for a client line, or nil to forward it as it is.
+    /// Runs on the relay thread, so it must be quick.
+    public var rewriteClientLine: (@Sendable ([UInt8]) -> [UInt8]?)?
     /// Set when the configuration could not be read: the session is relayed as always, but
     /// none of its traffic, stderr or arguments is recorded (what the file's redaction,
     /// patterns and scripts would have protected is unknown); the run is recorded with
@@ -100,6 +105,7 @@ public enum WrapSession {
         pipelineOptions.followsRunRequests = true
         let pipeline = RecordingPipeline(config: config, options: pipelineOptions,
                                          report: StderrLog.write, onCommit: options.onCommit,
+                                         onCommitted: recording ? options.onCommitted : nil,
                                          makeHooks: recording ? options.makeHooks : nil)
         // A path that cannot be written now will not become writable in the seconds of a flush:
         // nothing is kept waiting for it at exit.
@@ -134,11 +140,18 @@ public enum WrapSession {
         let serverOutput = OutputWatch(redactor: stderrRedactor)
         if let faults = options.faults, let faultSeed {
             ChaosRelays.start(faults, seed: faultSeed, serverName: config.serverName, child: child,
-                              pipeline: recording ? pipeline : nil, serverOutput: serverOutput, mailbox: mailbox)
+                              pipeline: recording ? pipeline : nil, rewrite: options.rewriteClientLine,
+                              serverOutput: serverOutput, mailbox: mailbox)
         } else {
+            let rewrite = options.rewriteClientLine
             OSThread(name: "argus-c2s") {
-                _ = Relay.run(from: 0, to: child.stdinFD) { bytes, time in
+                let tap = { (bytes: UnsafeRawBufferPointer, time: Timestamp) in
                     if recording { pipeline.record(.clientToServer, bytes, at: time) }
+                }
+                if let rewrite {
+                    _ = RewritingRelay.run(from: 0, to: child.stdinFD, rewrite: rewrite, tap: tap)
+                } else {
+                    _ = Relay.run(from: 0, to: child.stdinFD, tap: tap)
                 }
                 // Announce the cause before its effect: once stdin closes, the server may
                 // exit at once, and its exit must not be read as a failure to start.

@@ -70,12 +70,3 @@ public struct HeaderTemplate: Sendable, Equatable {
         }
     }
 }
-
-extension String {
-    var trimmingSpaces: String {
-        var s = self[...]
-        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
-        while s.last == " " || s.last == "\t" { s = s.dropLast() }
-        return String(s)
-    }
-}

@@ -6,6 +6,8 @@ struct RemoteURL: Sendable {
     var text: String
     var isHTTPS: Bool
     var host: String
+    /// The port the URL names, if it names one.
+    var port: Int?
     /// Without credentials, query or fragment: what recordings and messages show.
     var display: String
 
@@ -40,6 +42,8 @@ struct RemoteURL: Sendable {
         } else {
             host = String(authority.split(separator: ":", maxSplits: 1).first ?? "")
         }
+        let afterHost = authority.hasPrefix("[") ? authority[(authority.firstIndex(of: "]") ?? authority.startIndex)...] : authority
+        port = afterHost.lastIndex(of: ":").flatMap { Int(afterHost[afterHost.index(after: $0)...]) }
     }
 }
 
@@ -66,5 +70,20 @@ enum ProxySetting {
             port = number
         }
         return .server(host: proxy.host, port: port)
+    }
+}
+
+extension RemoteURL {
+    /// `scheme://host[:port]`, without credentials.
+    var origin: String {
+        guard let schemeEnd = display.range(of: "://") else { return display }
+        let rest = display[schemeEnd.upperBound...]
+        return String(display[..<schemeEnd.upperBound]) + rest.prefix { $0 != "/" }
+    }
+
+    /// The path requests go to (`/` when the address has none), without query or fragment.
+    var path: String {
+        let rest = display.dropFirst(origin.count)
+        return rest.isEmpty ? "/" : String(rest)
     }
 }

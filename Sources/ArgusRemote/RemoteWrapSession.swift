@@ -56,25 +56,24 @@ public enum RemoteWrapSession {
         }
         problem = problem ?? wrap.startRefusal
 
-        var policy = RedactionPolicy.forEnvironment(environment, enabled: wrap.redactionEnabled,
-                                                    extraKeys: wrap.extraRedactKeys, patterns: wrap.redactPatterns)
-        // A header's value is a credential more often than not: it never reaches a recording,
-        // even when a server echoes it back.
-        policy.secretValues = (policy.secretValues + headers.flatMap { name, value in
-            [(name: name, value: value)] + (value.split(separator: " ", maxSplits: 1).last.map { [(name: name, value: String($0))] } ?? [])
-        }).filter { $0.value.utf8.count >= RedactionPolicy.minimumSecretValueLength }.sorted { $0.value.utf8.count > $1.value.utf8.count }
+        // A header's value is a credential more often than not: it never reaches a recording.
+        let policy = RemoteRecordingSetup.policy(wrap, environment: environment, secrets: headers.map { (name: $0.0, value: $0.1) })
         let recording = wrap.recordingError == nil
-        let launch = LaunchSpec(command: target.display, args: options.headers.flatMap { ["--header", "\($0.name): …"] },
-                                cwd: FileManager.default.currentDirectoryPath,
-                                envNames: options.headers.flatMap(\.variables).sorted())
+        let launch = RemoteRecordingSetup.launch(target, headers: options.headers)
         var config = RecorderConfig(serverName: wrap.serverName ?? defaultServerName(url: options.url), launch: launch,
                                     idleTimeoutSeconds: wrap.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
         config.sealer = recording ? wrap.sealer : nil
         config.recordingError = wrap.recordingError
+        let faultSeed = wrap.faults?.resolvedSeed()
+        if let faults = wrap.faults, let faultSeed {
+            config.runKind = RunRecord.chaosKind
+            StderrLog.write(faults.banner(seed: faultSeed))
+        }
         var pipelineOptions = RecordingPipeline.Options(databasePath: wrap.databasePath)
         pipelineOptions.followsRunRequests = true
         let pipeline = RecordingPipeline(config: config, options: pipelineOptions, report: StderrLog.write,
-                                         onCommit: wrap.onCommit, makeHooks: recording ? wrap.makeHooks : nil)
+                                         onCommit: wrap.onCommit, onCommitted: recording ? wrap.onCommitted : nil,
+                                         makeHooks: recording ? wrap.makeHooks : nil)
         func flushTimeout() -> Double {
             ArgusDatabase.unwritableReason(path: wrap.databasePath) == nil ? wrap.flushTimeoutSeconds : 0
         }
@@ -99,20 +98,56 @@ public enum RemoteWrapSession {
         _ = argus_set_pipe_size(0, 1 << 20)
         _ = argus_set_pipe_size(1, 1 << 20)
 
-        OSThread(name: "argus-c2s") {
+        // Each line the client writes is POSTed without its line end; blank lines are not messages.
+        let post: @Sendable (UnsafeRawBufferPointer) -> Void = { line in
+            let body = line.last == 0x0A ? UnsafeRawBufferPointer(rebasing: line.dropLast()) : line
+            if body.contains(where: { $0 != 0x20 && $0 != 0x0D && $0 != 0x09 }) { input.yield(Array(body)) }
+        }
+        // With faults, whole lines go through the injector, which records each one and posts it,
+        // or answers, delays or drops it in the server's place (as on the stdio relay).
+        var injector: FaultInjector?
+        if let faults = wrap.faults, let faultSeed {
+            let faultInjector = FaultInjector(options: .init(faults, seed: faultSeed, serverName: config.serverName),
+                                              pipeline: recording ? pipeline : nil, output: output) { line in
+                post(line)
+                return true
+            }
+            output.passServerMessages(through: faultInjector)
+            injector = faultInjector
+        }
+
+        // Trace context injection (opt-in) changes lines: each is then recorded as it is sent.
+        let rewrite = wrap.rewriteClientLine
+        OSThread(name: "argus-c2s") { [injector] in
             var pending: [UInt8] = []
+            func send(_ line: UnsafeRawBufferPointer, at time: Timestamp) {
+                if let injector { injector.clientLine(line, at: time) } else { post(line) }
+            }
+            func deliver(_ line: UnsafeRawBufferPointer, at time: Timestamp) {
+                guard let rewrite else { return send(line, at: time) }
+                let new = RewritingRelay.rewritten(line, rewrite)
+                func sendRecorded(_ line: UnsafeRawBufferPointer) {
+                    if injector == nil, recording { pipeline.record(.clientToServer, line, at: time) }
+                    send(line, at: time)
+                }
+                if let new { new.withUnsafeBytes(sendRecorded) } else { sendRecorded(line) }
+            }
             readUntilEOF(0) { bytes, time in
-                if recording { pipeline.record(.clientToServer, bytes, at: time) }
+                if injector == nil, rewrite == nil, recording { pipeline.record(.clientToServer, bytes, at: time) }
                 var start = bytes.startIndex
                 for index in bytes.indices where bytes[index] == 0x0A {
-                    pending.append(contentsOf: bytes[start..<index])
-                    if !pending.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { input.yield(pending) }
-                    pending.removeAll(keepingCapacity: true)
+                    if pending.isEmpty {
+                        deliver(UnsafeRawBufferPointer(rebasing: bytes[start...index]), at: time)
+                    } else {
+                        pending.append(contentsOf: bytes[start...index])
+                        pending.withUnsafeBytes { deliver($0, at: time) }
+                        pending.removeAll(keepingCapacity: true)
+                    }
                     start = index + 1
                 }
                 pending.append(contentsOf: bytes[start...])
             }
-            if !pending.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { input.yield(pending) }
+            if !pending.isEmpty { pending.withUnsafeBytes { deliver($0, at: SystemClock.now()) } }
             input.finish()
             mailbox.post(.clientClosed)
         }
@@ -170,6 +205,7 @@ public enum RemoteWrapSession {
             if let at = giveUpAt, now >= at { break }
         }
         let status: Int32 = signal.map { 128 + $0 } ?? 0
+        injector?.serverClosed()  // answers a latency fault still holds go out, and are recorded, now
         let stats = pipeline.finish(reason: reason ?? .clientEOF, detail: signal.map { "signal \($0)" }, exitStatus: status,
                                     timeoutSeconds: flushTimeout())
         if stats.opsAbandoned > 0 {
@@ -177,6 +213,13 @@ public enum RemoteWrapSession {
         }
         wrap.onFinish?()
         return status
+    }
+
+    /// The remote server's host and port (the scheme's when the URL names none), for the
+    /// `server.address` and `server.port` of exported spans.
+    public static func serverAddress(url: String) -> (host: String, port: Int) {
+        let target = RemoteURL(unchecked: url)
+        return (target.host, target.port ?? (target.isHTTPS ? 443 : 80))
     }
 
     /// The name recordings give a remote server by default: its host.

@@ -48,6 +48,9 @@ public struct ClientEntry: Sendable, Equatable {
     public var environment: [String]
     /// Literal values to write for clients that cannot reference a variable (`--copy-env`).
     public var literalValues: [String: String] = [:]
+    /// An HTTP entry instead: the client connects to this address (an `argus proxy`), and
+    /// `argusPath`, `arguments` and `environment` are the proxy's business, not the client's.
+    public var url: String?
 
     public init(name: String, argusPath: String, arguments: [String], environment: [String]) {
         self.name = name
@@ -76,6 +79,12 @@ public struct ClientEntry: Sendable, Equatable {
     /// The server entry as the client's JSON format has it.
     func jsonServer(for client: MCPClient) -> JSONValue {
         var o: JSONObject = [:]
+        if let url {
+            // Claude Code and VS Code name the transport; Cursor infers it from `url`.
+            if client == .vscode || client == .claudeCode { o["type"] = "http" }
+            o["url"] = .string(url)
+            return .object(o)
+        }
         if client == .vscode || client == .claudeCode { o["type"] = "stdio" }
         o["command"] = .string(argusPath)
         o["args"] = .array(arguments.map(JSONValue.string))
@@ -105,12 +114,13 @@ public enum ClientSetup {
             return CodexTOML.table(entry)
         case .claudeCode:
             var json = JSONWriter.string(["mcpServers": [entry.name: entry.jsonServer(for: client)]], pretty: true)
+            if let url = entry.url { return json + "\n\n# or: claude mcp add --transport http \(shellQuoted([entry.name, url]))" }
             let env = entry.environment.map { "-e \($0)=\"$\($0)\" " }.joined()
             json += "\n\n# or: claude mcp add \(entry.name) \(env)-- \(shellQuoted([entry.argusPath] + entry.arguments))"
             return json
         case .vscode:
             var root: JSONObject = ["servers": [entry.name: entry.jsonServer(for: client)]]
-            if !entry.environment.isEmpty { root["inputs"] = .array(vscodeInputs(entry)) }
+            if !entry.environment.isEmpty, entry.url == nil { root["inputs"] = .array(vscodeInputs(entry)) }
             return JSONWriter.string(.object(root), pretty: true)
         case .claudeDesktop, .cursor:
             return JSONWriter.string(["mcpServers": [entry.name: entry.jsonServer(for: client)]], pretty: true)
@@ -140,7 +150,7 @@ public enum ClientSetup {
         if root[key] != nil, root[key]?.objectValue == nil { throw SetupError("\(path): \"\(key)\" is not an object") }
         servers[entry.name] = entry.jsonServer(for: client)
         root[key] = .object(servers)
-        if client == .vscode, !entry.environment.isEmpty {
+        if client == .vscode, !entry.environment.isEmpty, entry.url == nil {
             var inputs = root["inputs"]?.arrayValue ?? []
             for input in vscodeInputs(entry) where !inputs.contains(where: { $0["id"] == input["id"] }) { inputs.append(input) }
             root["inputs"] = .array(inputs)
@@ -219,7 +229,7 @@ public enum ClientSetup {
         return target
     }
 
-    static func shellQuoted(_ words: [String]) -> String {
+    public static func shellQuoted(_ words: [String]) -> String {
         words.map { word in
             word.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=@%+,".contains($0) }) && !word.isEmpty
                 ? word : "'" + word.replacing("'", with: "'\\''") + "'"

@@ -8,6 +8,7 @@ enum CodexTOML {
     /// The table for an entry. Variables are forwarded by Codex from its own
     /// environment (`env_vars`), unless literal values were asked for.
     static func table(_ entry: ClientEntry) -> String {
+        if let url = entry.url { return "[mcp_servers.\(key(entry.name))]\nurl = \(string(url))\n" }
         var lines = ["[mcp_servers.\(key(entry.name))]",
                      "command = \(string(entry.argusPath))",
                      "args = [" + entry.arguments.map(string).joined(separator: ", ") + "]"]

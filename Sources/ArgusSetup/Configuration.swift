@@ -75,6 +75,8 @@ public struct Configuration: Sendable, Equatable {
     /// without annotations that say so.
     public var replaySafeTools: [String] = []
     public var servers: [String: Server] = [:]
+    /// `telemetry.otlp`: OpenTelemetry export (TelemetryConfig.swift).
+    public var telemetry = TelemetryConfig()
     /// Faults injected into `argus wrap` sessions (of the servers it names), unless `--no-faults`.
     public var faults: FaultPlan?
     /// When agent behaviour becomes a verdict, and how serious each is (`argus verdict`).
@@ -153,7 +155,7 @@ private struct Reader: StrictJSONReading {
     mutating func configuration(_ root: JSONValue) throws(Configuration.Error) -> Configuration {
         let top = try object(root, "", allowed: ["database", "idle_timeout", "redaction", "scripts", "scripts_dir",
                                                   "script_limits", "alerts", "dashboard", "replay", "servers",
-                                                  "faults", "verdicts"])
+                                                  "faults", "verdicts", "telemetry"])
         var config = Configuration()
         config.source = file
         if let v = top["database"] { config.database = try string(v, "database") }
@@ -253,6 +255,7 @@ private struct Reader: StrictJSONReading {
                 }
             }
         }
+        if let v = top["telemetry"] { config.telemetry = try TelemetryConfig.parse(v, file: file) }
         if let v = top["servers"] {
             guard case .object(let servers) = v else { throw fail("servers", "expected an object of named servers") }
             for member in servers.members where !member.key.hasPrefix("//") {

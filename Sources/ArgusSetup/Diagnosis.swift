@@ -87,6 +87,7 @@ public struct Diagnosis: Sendable {
         if let reader { d.lastRuns(reader) }
         if let config { d.servers(config, environment: inputs.environment) }
         d.scripts(config, reader: reader, home: inputs.environment["HOME"] ?? NSHomeDirectory())
+        d.telemetry(config, reader: reader, environment: inputs.environment)
         d.secrets(inputs)
         d.dashboard(inputs)
         return d

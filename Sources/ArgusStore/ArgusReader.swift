@@ -90,6 +90,11 @@ public protocol ArgusReader: AnyObject {
     /// The latest reported status of each script in each argus process, newest first.
     func scriptStatuses() throws -> [ScriptStatusRecord]
 
+    // MARK: telemetry
+
+    /// The OTLP exporters that reported since `since` (µs), newest first.
+    func exportStatuses(since: Int64) throws -> [ExportStatusRecord]
+
     // MARK: changes
 
     /// A number that changes whenever another connection commits (cheap: poll it to notice writes).
@@ -120,6 +125,8 @@ extension ArgusReader {
     }
 
     public func replays(of callID: Int64, limit: Int = 20) throws -> [CallRecord] { try replays(of: callID, limit: limit) }
+
+    public func exportStatuses(since: Int64 = 0) throws -> [ExportStatusRecord] { try exportStatuses(since: since) }
 
     public func messages(run: Int64, afterSeq: Int = 0, limit: Int = 1000) throws -> [MessageRecord] {
         try messages(run: run, afterSeq: afterSeq, limit: limit)

@@ -7,8 +7,10 @@ public protocol ArgusWriter: AnyObject {
     /// Writes a batch of the recorder's operations in one transaction: all of it or none, so a
     /// batch that failed can be written again as it is. `runs` maps the recorder's run numbers
     /// to database ids: it holds the runs of earlier batches, and receives this batch's new runs
-    /// only when it commits. `events` are stored with the batch.
-    func write(_ batch: [RecordOp], runs: inout [LocalRunID: Int64], events: [RecorderEvent]) throws
+    /// only when it commits. `events` are stored with the batch. Returns the database ids of
+    /// the batch's calls (exporters link what they send back to the recording).
+    @discardableResult
+    func write(_ batch: [RecordOp], runs: inout [LocalRunID: Int64], events: [RecorderEvent]) throws -> [CallReference: Int64]
 
     /// Asks the live `argus wrap`s (of `server`, or all) to begin a new run, or the wrap recording
     /// `endingRun` to end it. Returns the request's id.

@@ -46,16 +46,20 @@ public final class BatchedWriter: @unchecked Sendable {
     private var lastCommit: UInt64 = 0
     private var thread: OSThread?
     private let onCommit: (@Sendable () -> Void)?
+    private let onCommitted: (@Sendable (CommittedBatch) -> Void)?
 
     /// - Parameters:
     ///   - report: receives one human-readable line per change of state.
     ///   - onCommit: called after each committed batch (the dashboard notifier hooks in here).
+    ///   - onCommitted: called on the writer thread with each committed batch and its ids
+    ///     (exporters hook in here); it must not wait.
     public init(options: Options, report: @escaping @Sendable (String) -> Void,
-                onCommit: (@Sendable () -> Void)? = nil) {
+                onCommit: (@Sendable () -> Void)? = nil, onCommitted: (@Sendable (CommittedBatch) -> Void)? = nil) {
         self.options = options
         self.queue = BoundedQueue(capacityBytes: options.capacityBytes)
         self.report = report
         self.onCommit = onCommit
+        self.onCommitted = onCommitted
         thread = OSThread(name: "argus-writer", background: true) { [self] in run() }
     }
 
@@ -130,7 +134,7 @@ public final class BatchedWriter: @unchecked Sendable {
                 let db = try connect()
                 let recovery = recoveryMessage()
                 let events = recovery.map { [RecorderEvent(timestamp: SystemClock.wallMicros(), kind: "write_retry", message: $0)] } ?? []
-                try db.write(batch, runs: &written, events: events)
+                let calls = try db.write(batch, runs: &written, events: events)
                 monitor.locked { runIDs = written }
                 if let recovery {
                     report("argus: \(recovery)")
@@ -143,6 +147,7 @@ public final class BatchedWriter: @unchecked Sendable {
                     lastCommit = SystemClock.monotonicNanos()
                 }
                 onCommit?()
+                onCommitted?(CommittedBatch(ops: batch, runIDs: written, callIDs: calls))
                 return
             } catch {
                 if isPermanentForConnection(error) { connection = nil }

@@ -182,3 +182,20 @@ extension ScriptStatusRecord {
          "updated_at": .string(TimeFormat.iso8601(micros: updatedAt))]
     }
 }
+
+extension ExportStatusRecord {
+    public var json: JSONValue {
+        var o: JSONObject = [
+            "exporter": .string(exporter), "argus_pid": .number(String(argusPID)), "server": .string(server),
+            "endpoint": .string(endpoint), "started_at": .string(TimeFormat.iso8601(micros: startedAt)),
+            "updated_at": .string(TimeFormat.iso8601(micros: updatedAt)),
+            "spans_exported": .number(String(spansExported)), "spans_dropped": .number(String(spansDropped)),
+            "spans_rejected": .number(String(spansRejected)), "spans_queued": .number(String(spansQueued)),
+            "metric_exports": .number(String(metricExports)), "metric_exports_failed": .number(String(metricExportsFailed)),
+            "finished": .bool(finished),
+        ]
+        o["last_error"] = lastError.map(JSONValue.string) ?? .null
+        o["last_error_at"] = lastErrorAt.map { .string(TimeFormat.iso8601(micros: $0)) } ?? .null
+        return .object(o)
+    }
+}

@@ -21,6 +21,7 @@ enum {
     OPT_USERAGENT = 10018,
     OPT_HTTPHEADER = 10023,
     OPT_WRITEFUNCTION = 20011,
+    OPT_WRITEDATA = 10001,
     OPT_NOSIGNAL = 99,
     OPT_POSTFIELDSIZE = 60,
     OPT_TIMEOUT_MS = 155,
@@ -63,14 +64,29 @@ static void load_curl(void) {
     }
 }
 
-static size_t discard(char *data, size_t size, size_t count, void *user) {
-    (void)data;
-    (void)user;
-    return size * count;
+/* Keeps the first bytes of a response body (an error's explanation), discards the rest. */
+struct response_sink {
+    char *buffer;
+    size_t capacity;
+    size_t length;
+};
+
+static size_t keep_head(char *data, size_t size, size_t count, void *user) {
+    struct response_sink *sink = user;
+    size_t total = size * count;
+    if (sink && sink->buffer && sink->length + 1 < sink->capacity) {
+        size_t room = sink->capacity - 1 - sink->length;
+        size_t take = total < room ? total : room;
+        memcpy(sink->buffer + sink->length, data, take);
+        sink->length += take;
+        sink->buffer[sink->length] = 0;
+    }
+    return total;
 }
 
-static int post_json(const char *url, const char *body, long timeout_ms, const char *user_agent, const char *extra_header,
-                     int direct, char *error, int error_size) {
+static int post(const char *url, const char *content_type, const void *body, size_t body_length, const char *const *extra_headers,
+                int header_count, long timeout_ms, const char *user_agent, int direct, char *response, int response_size,
+                char *error, int error_size) {
     pthread_once(&curl_once, load_curl);
     if (!curl.loaded) {
         snprintf(error, (size_t)error_size, "libcurl is not installed (apt-get install libcurl4)");
@@ -81,16 +97,21 @@ static int post_json(const char *url, const char *body, long timeout_ms, const c
         snprintf(error, (size_t)error_size, "libcurl could not start a request");
         return -1;
     }
-    struct curl_slist *headers = curl.slist_append(NULL, "Content-Type: application/json");
-    if (extra_header) headers = curl.slist_append(headers, extra_header);
+    char content_header[200];
+    snprintf(content_header, sizeof content_header, "Content-Type: %s", content_type);
+    struct curl_slist *headers = curl.slist_append(NULL, content_header);
+    for (int i = 0; i < header_count; i++) headers = curl.slist_append(headers, extra_headers[i]);
+    struct response_sink sink = {response, response ? (size_t)response_size : 0, 0};
+    if (response && response_size > 0) response[0] = 0;
     curl.easy_setopt(handle, OPT_URL, url);
     curl.easy_setopt(handle, OPT_POSTFIELDS, body);
-    curl.easy_setopt(handle, OPT_POSTFIELDSIZE, (long)strlen(body));
+    curl.easy_setopt(handle, OPT_POSTFIELDSIZE, (long)body_length);
     curl.easy_setopt(handle, OPT_HTTPHEADER, headers);
     curl.easy_setopt(handle, OPT_USERAGENT, user_agent);
     curl.easy_setopt(handle, OPT_TIMEOUT_MS, timeout_ms);
     curl.easy_setopt(handle, OPT_NOSIGNAL, 1L);
-    curl.easy_setopt(handle, OPT_WRITEFUNCTION, discard);
+    curl.easy_setopt(handle, OPT_WRITEFUNCTION, keep_head);
+    curl.easy_setopt(handle, OPT_WRITEDATA, &sink);
     if (direct) curl.easy_setopt(handle, OPT_NOPROXY, "*");
     int rc = curl.easy_perform(handle);
     long status = -1;
@@ -102,6 +123,20 @@ static int post_json(const char *url, const char *body, long timeout_ms, const c
     curl.slist_free_all(headers);
     curl.easy_cleanup(handle);
     return (int)status;
+}
+
+static int post_json(const char *url, const char *body, long timeout_ms, const char *user_agent, const char *extra_header,
+                     int direct, char *error, int error_size) {
+    const char *headers[1] = {extra_header};
+    return post(url, "application/json", body, strlen(body), headers, extra_header ? 1 : 0, timeout_ms, user_agent, direct,
+                NULL, 0, error, error_size);
+}
+
+int argus_http_post(const char *url, const char *content_type, const void *body, size_t body_length,
+                    const char *const *extra_headers, int header_count, long timeout_ms, const char *user_agent,
+                    char *response, int response_size, char *error, int error_size) {
+    return post(url, content_type, body, body_length, extra_headers, header_count, timeout_ms, user_agent, 0, response,
+                response_size, error, error_size);
 }
 
 int argus_http_post_json(const char *url, const char *body, long timeout_ms, const char *user_agent,

@@ -240,12 +240,13 @@ import Testing
         #expect(session.proxy.stderrText.contains("faults[0].kind: unknown kind \"slow\""), "\(session.proxy.stderrText)")
     }
 
-    @Test func aRemoteSessionRefusesAFaultsFileRatherThanIgnoringIt() throws {
+    /// A remote session applies the plan too (its banner says so), rather than ignoring it.
+    @Test func aRemoteSessionAppliesAFaultsFileRatherThanIgnoringIt() throws {
         let plan = Self.file(#"{"faults": [{"kind": "error"}]}"#)
         let proxy = try Spawned(Binaries.argus, ["wrap", "--db", temporaryDirectory("faults") + "/a.db", "--faults", plan,
                                                  "--url", "http://127.0.0.1:9/mcp"])
         #expect(proxy.waitForExit() != 0)
-        #expect(proxy.stderrText.contains("--faults works with a stdio server"), "\(proxy.stderrText)")
+        #expect(proxy.stderrText.contains("argus: CHAOS: injecting faults into this session"), "\(proxy.stderrText)")
     }
 
     @Test func deletingAChaosRunLeavesNoFaultBehind() throws {

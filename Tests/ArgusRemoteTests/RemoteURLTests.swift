@@ -10,6 +10,14 @@ import Testing
         #expect(RemoteWrapSession.defaultServerName(url: "http://[::1]:9000/mcp") == "::1")
     }
 
+    @Test func givesTheServersAddressAndPortForSpans() {
+        #expect(RemoteWrapSession.serverAddress(url: "https://user:pw@api.example.com:8443/mcp") == ("api.example.com", 8443))
+        #expect(RemoteWrapSession.serverAddress(url: "https://api.example.com/mcp?port=1") == ("api.example.com", 443))
+        #expect(RemoteWrapSession.serverAddress(url: "http://127.0.0.1/mcp") == ("127.0.0.1", 80))
+        #expect(RemoteWrapSession.serverAddress(url: "http://[::1]:9000/mcp") == ("::1", 9000))
+        #expect(RemoteWrapSession.serverAddress(url: "http://[::1]/mcp") == ("::1", 80))
+    }
+
     @Test func refusesWhatIsNotHTTP() {
         #expect(throws: RemoteError.self) { try RemoteURL("ftp://example.com/mcp") }
         #expect(throws: RemoteError.self) { try RemoteURL("api.example.com/mcp") }

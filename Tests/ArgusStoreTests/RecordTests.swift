@@ -21,7 +21,8 @@ import Testing
             Self.declared(RunRecord.self), Self.declared(MessageRecord.self), Self.declared(CallRecord.self),
             Self.declared(ToolSchemaRecord.self), Self.declared(ServerLogRecord.self), Self.declared(ScriptOutputRecord.self),
             Self.declared(ScriptStatusRecord.self), Self.declared(SealedParams.self), Self.declared(RunRequest.self),
-            Self.declared(RecorderEvent.self), Self.declared(FaultRecord.self), ("feed_changes", Set(FeedChange.Columns.allCases.map(\.rawValue))),
+            Self.declared(RecorderEvent.self), Self.declared(FaultRecord.self), Self.declared(ExportStatusRecord.self),
+            ("feed_changes", Set(FeedChange.Columns.allCases.map(\.rawValue))),
         ]
         for (table, columns) in records {
             #expect(try Self.columns(of: table, in: db) == columns, "\(table)")

@@ -79,6 +79,21 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         }
     }
 
+    /// Exporters link each span to its recorded call by the ids a batch's write returns.
+    @Test(arguments: TestStore.backends) func aBatchsWriteReturnsTheIDsItsCallsWereStoredUnder(_ backend: TestStore.Backend) throws {
+        guard let store = try TestStore.make(backend) else { return }
+        let ops = sampleSession(calls: 3)
+        var runs: [LocalRunID: Int64] = [:]
+        let ids = try store.writer().write(ops, runs: &runs, events: [])
+        let reader = try store.reader()
+        let stored = try reader.calls(CallFilter())
+        #expect(ids.count == stored.count && !stored.isEmpty, "returned \(ids), stored \(stored.map(\.id))")
+        for call in stored {
+            let local = try #require(runs.first { $0.value == call.runID }?.key, "run \(call.runID) not in \(runs)")
+            #expect(ids[CallReference(run: local, requestSeq: call.requestSeq)] == call.id, "call \(call.id): \(ids)")
+        }
+    }
+
     /// What the live feed and the wraps' run-request watchers poll: it changes once another
     /// connection commits (SQLite: data_version; PostgreSQL: a notification, no table read).
     @Test(arguments: TestStore.backends) func dataVersionChangesWhenAnotherConnectionCommits(_ backend: TestStore.Backend) throws {

@@ -4,7 +4,8 @@
 
 Prints "ready" on stdout once it listens. With --token, every request needs
 `Authorization: Bearer T`; others get 401 with a `WWW-Authenticate` challenge, as a
-protected MCP server answers (RFC 9728)."""
+protected MCP server answers (RFC 9728), and the protected-resource metadata it names is
+served at /.well-known/oauth-protected-resource/mcp."""
 
 import argparse
 import sys
@@ -13,6 +14,9 @@ import uvicorn
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel
 from starlette.responses import JSONResponse
+
+
+METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
 
 
 def build(json_response: bool, stateless: bool):
@@ -71,10 +75,15 @@ def main():
         inner = app
 
         async def guarded(scope, receive, send):
+            if scope["type"] == "http" and scope["path"] == METADATA_PATH:
+                metadata = {"resource": f"http://127.0.0.1:{args.port}/mcp",
+                            "authorization_servers": ["https://auth.example.com"], "scopes_supported": ["mcp"]}
+                await JSONResponse(metadata)(scope, receive, send)
+                return
             if scope["type"] == "http":
                 headers = dict(scope["headers"])
                 if headers.get(b"authorization") != f"Bearer {args.token}".encode():
-                    challenge = 'Bearer resource_metadata="http://127.0.0.1/.well-known/oauth-protected-resource/mcp"'
+                    challenge = f'Bearer resource_metadata="http://127.0.0.1:{args.port}{METADATA_PATH}"'
                     response = JSONResponse({"error": "invalid_token"}, status_code=401,
                                             headers={"WWW-Authenticate": challenge})
                     await response(scope, receive, send)

@@ -120,3 +120,22 @@ def test_the_mock_asks_the_client_for_its_roots_as_the_server_did(argus, db, tes
     mock_run = query(db, "SELECT id FROM runs WHERE kind = 'mock'")[0]["id"]
     [roots] = query(db, "SELECT * FROM calls WHERE run_id = ? AND method = 'roots/list'", mock_run)
     assert roots["direction"] == "s2c" and roots["status"] == "ok"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_mock_is_served_over_streamable_http_by_argus_proxy(argus, db, tmp_path, mode):
+    from test_proxy import Proxy
+
+    server = str(VENV_BIN / "mcp-server-time")
+    tools_real, results_real = run(wrapped(argus, db, server), mode, TIME_CALLS)
+    # The proxy records into a database of its own; the mock reads the recording and records its session.
+    proxy = Proxy(argus, tmp_path / "proxy.db", "--", argus, "mock", "--db", str(db), "--run", "1")
+    try:
+        tools_http, results_http = run(proxy.url, mode, TIME_CALLS)
+        assert proxy.stop() == 0
+    finally:
+        if proxy.process.poll() is None:
+            proxy.process.kill()
+    assert tools_http == tools_real
+    assert results_http == results_real
+    assert query(db, "SELECT count(*) AS n FROM runs WHERE kind = 'mock'")[0]["n"] >= 1

@@ -155,11 +155,12 @@ def test_wrong_token_gets_401_recorded_with_its_challenge(argus, db, http_server
         run(through_argus(argus, db, server.url, "--header", "Authorization:Bearer ${REMOTE_TOKEN}"), "legacy", [])
     [error] = errors_in(failure.value)
     assert "HTTP 401" in str(error), error
-    assert error.error.data["challenge"] == {"scheme": "Bearer", "resource_metadata": CHALLENGE_METADATA}
+    challenge = {"scheme": "Bearer", "resource_metadata": f"http://127.0.0.1:{server.port}{METADATA_PATH}"}
+    assert error.error.data["challenge"] == challenge
     frames = transport_frames(db)
     statuses = [f for f in frames if f["event"] == "http_status"]
     assert statuses and statuses[0]["status"] == 401, frames
-    assert statuses[0]["challenge"] == {"scheme": "Bearer", "resource_metadata": CHALLENGE_METADATA}
+    assert statuses[0]["challenge"] == challenge
     assert "wrong-token-654321" not in "\n".join(sqlite_dump(db))
 
 
@@ -172,7 +173,7 @@ def test_missing_header_variable_is_a_clear_error(argus, db, http_server):
     assert b"${NOT_SET_ANYWHERE}, which is not set" in proc.stderr
 
 
-CHALLENGE_METADATA = "http://127.0.0.1/.well-known/oauth-protected-resource/mcp"
+METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
 
 
 def sqlite_dump(db):
@@ -300,3 +301,33 @@ def test_setup_writes_an_entry_that_reaches_the_remote_server(argus, db, http_se
     tools, results = run(params, "legacy", [("echo", {"text": "through setup"})])
     assert results[0]["content"][0]["text"] == "through setup"
     assert query(db, "SELECT server_name FROM runs") == [{"server_name": "127.0.0.1"}]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_faults_are_injected_into_a_remote_session_and_marked(argus, db, http_server, tmp_path, mode):
+    server = http_server()
+    plan = tmp_path / "faults.json"
+    plan.write_text(json.dumps({"seed": 3, "faults": [
+        {"tool": "echo", "kind": "is_error", "message": "injected"},
+        {"tool": "add", "kind": "latency", "ms": 300},
+        {"tool": "count", "kind": "stale", "after_calls": 1},
+    ]}))
+
+    async def go():
+        async with Client(through_argus(argus, db, server.url, "--faults", str(plan)), mode=mode) as client:
+            echo = await client.call_tool("echo", {"text": "hi"})
+            started = anyio.current_time()
+            add = await client.call_tool("add", {"a": 2, "b": 40})
+            held = anyio.current_time() - started
+            counts = [dump(await client.call_tool("count", {"n": 2})) for _ in range(2)]
+            return echo, add, held, counts
+
+    echo, add, held, counts = anyio.run(go)
+    assert echo.is_error and echo.content[0].text == "injected", dump(echo)
+    assert add.structured_content == {"result": 42} and held >= 0.3, (dump(add), held)
+    assert counts[1] == counts[0], counts
+    [run_row] = query(db, "SELECT kind FROM runs")
+    assert run_row["kind"] == "chaos"
+    assert [f["kind"] for f in query(db, "SELECT kind FROM faults ORDER BY id")] == ["is_error", "latency", "stale"]
+    tool_calls = query(db, "SELECT tool, status FROM calls WHERE method = 'tools/call' ORDER BY id")
+    assert [c["tool"] for c in tool_calls] == ["echo", "add", "count", "count"], tool_calls

@@ -3,14 +3,14 @@ import ArgusPostgres
 import Foundation
 
 // argus-bench: measures Argus against baselines taken in the same run.
-// Usage: argus-bench <latency|faults|large|recorder|recorder-postgres|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|generate|echo-server|hello-server> [options]
+// Usage: argus-bench <latency|faults|large|recorder|recorder-postgres|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|otlp|generate|echo-server|hello-server> [options]
 // Scripts/bench/run.sh runs everything on a release build and updates Docs/PERFORMANCE.md.
 
 signal(SIGPIPE, SIG_IGN)
 PostgresBackend.register()  // --db postgres://… for generate and dashboard
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
-    FileHandle.standardError.write(Data("usage: argus-bench latency|faults|large|recorder|recorder-postgres|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|generate|echo-server|hello-server\n".utf8))
+    FileHandle.standardError.write(Data("usage: argus-bench latency|faults|large|recorder|recorder-postgres|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|otlp|generate|echo-server|hello-server\n".utf8))
     exit(2)
 }
 let options = Options(Array(arguments.dropFirst()))
@@ -32,6 +32,7 @@ case "replay": ReplayBench.run(options)
 case "mock": MockBench.run(options)
 case "generate": Generator.run(options)
 case "dashboard": DashboardBench.run(options)
+case "otlp": TelemetryBench.run(options)
 default:
     FileHandle.standardError.write(Data("unknown benchmark \(command)\n".utf8))
     exit(2)

@@ -20,6 +20,7 @@ struct API: Sendable {
         CallsAPI(pool: pool, feed: feed, stats: stats, replay: replay).register(&router)
         StatsAPI(pool: pool, feed: feed, stats: stats).register(&router)
         ScriptsAPI(pool: pool).register(&router)
+        TelemetryAPI(pool: pool).register(&router)
         EventsAPI(pool: pool, feed: feed).register(&router)
         VerdictsAPI(pool: pool, settings: verdicts).register(&router)
     }

@@ -42,7 +42,7 @@ struct StatsAPI: Sendable {
         let text = stats.prometheus(extra: [
             ("argus_dashboard_sse_clients", "Connected SSE clients.", "gauge", Double(feed.subscriberCount)),
             ("argus_dashboard_last_call_id", "The newest call id seen.", "gauge", Double(feed.lastCallID)),
-        ])
+        ] + TelemetryAPI.prometheusTotals(pool: pool))
         return .text(text, contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 }

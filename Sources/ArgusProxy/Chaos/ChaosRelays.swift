@@ -10,12 +10,22 @@ import Glibc
 /// session with faults takes this path; `argus wrap` without them keeps the plain `Relay`.
 enum ChaosRelays {
     static func start(_ faults: FaultOptions, seed: UInt64, serverName: String, child: ChildProcess,
-                      pipeline: RecordingPipeline?, serverOutput: OutputWatch, mailbox: Mailbox<WrapSession.Event>) {
+                      pipeline: RecordingPipeline?, rewrite: (@Sendable ([UInt8]) -> [UInt8]?)?,
+                      serverOutput: OutputWatch, mailbox: Mailbox<WrapSession.Event>) {
         let output = ClientOutput(pipeline: pipeline, onBroken: { mailbox.post(.clientGone) })
-        let injector = FaultInjector(options: .init(plan: faults.plan, seed: seed, serverName: serverName, makeHooks: faults.makeHooks),
-                                     serverInput: child.stdinFD, pipeline: pipeline, output: output)
+        let injector = FaultInjector(options: .init(faults, seed: seed, serverName: serverName), pipeline: pipeline, output: output) {
+            guard let base = $0.baseAddress else { return true }
+            return Relay.writeAll(child.stdinFD, base, $0.count)
+        }
         OSThread(name: "argus-c2s") {
-            _ = LineRelay.run(from: 0, line: { injector.clientLine($0, at: $1) },
+            _ = LineRelay.run(from: 0, line: { line, time in
+                // Trace context is injected (opt-in) before the faults see the request.
+                if let rewrite, let new = RewritingRelay.rewritten(line, rewrite) {
+                    new.withUnsafeBytes { injector.clientLine($0, at: time) }
+                } else {
+                    injector.clientLine(line, at: time)
+                }
+            },
                               piece: { bytes, time, _ in injector.clientPiece(bytes, at: time) })
             mailbox.post(.clientClosed)
             close(child.stdinFD)

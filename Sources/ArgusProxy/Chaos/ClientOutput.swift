@@ -5,7 +5,7 @@ import ArgusSystem
 /// server's lines, argus's own answers, answers held back by a latency fault), so each line is
 /// recorded and written whole under one lock, and the recording's order is the wire's.
 /// While a line too long to hold is being passed on in pieces, the others wait for its end.
-final class ClientOutput: @unchecked Sendable {
+final class ClientOutput: FaultClientOutput, @unchecked Sendable {
     private let monitor = Monitor()
     private let fd: Int32
     private let pipeline: RecordingPipeline?

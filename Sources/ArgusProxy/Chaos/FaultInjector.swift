@@ -1,7 +1,8 @@
 import ArgusCore
 import ArgusSystem
 
-/// The faults of one `argus wrap --faults` session, applied on the relay path.
+/// The faults of one `argus wrap --faults` session, applied on the relay path (the stdio
+/// relay's, or `argus wrap --url`'s).
 ///
 /// The thread reading the client hands over each whole line: a `tools/call` request is parsed,
 /// the plan's rules and the scripts' `fault` hooks decide, and the request is recorded as the
@@ -9,12 +10,19 @@ import ArgusSystem
 /// `empty`, `stale`, a script's answer), or left unanswered (`timeout`). For the faults that let
 /// the server answer (`latency`, `malformed`) the request's id is watched, and the thread
 /// reading the server delays or cuts that answer. Every fault is recorded with its request.
-final class FaultInjector: @unchecked Sendable {
-    struct Options {
+public final class FaultInjector: @unchecked Sendable {
+    public struct Options {
         var plan: FaultPlan
         var seed: UInt64
         var serverName: String
         var makeHooks: (@Sendable () -> FaultHooks?)?
+
+        public init(_ faults: FaultOptions, seed: UInt64, serverName: String) {
+            plan = faults.plan
+            self.seed = seed
+            self.serverName = serverName
+            makeHooks = faults.makeHooks
+        }
     }
 
     /// What to do with the server's answer to a watched request.
@@ -26,10 +34,11 @@ final class FaultInjector: @unchecked Sendable {
         var rememberAs: String?
     }
 
-    let output: ClientOutput
+    let output: any FaultClientOutput
     private let held: HeldAnswers
     private let pipeline: RecordingPipeline?
-    private let serverInput: Int32
+    /// Sends a line to the server; false once the server can no longer be written to.
+    private let sendToServer: (UnsafeRawBufferPointer) -> Bool
     private let options: Options
     private let startNanos: UInt64
 
@@ -46,9 +55,13 @@ final class FaultInjector: @unchecked Sendable {
     private var previousAnswers: [String: JSONValue] = [:]
     private static let maxPreviousAnswers = 1024
 
-    init(options: Options, serverInput: Int32, pipeline: RecordingPipeline?, output: ClientOutput) {
+    /// - Parameters:
+    ///   - sendToServer: called on the client-reading thread only.
+    ///   - pipeline: nil when the session is not recorded.
+    public init(options: Options, pipeline: RecordingPipeline?, output: any FaultClientOutput,
+                sendToServer: @escaping (UnsafeRawBufferPointer) -> Bool) {
         self.options = options
-        self.serverInput = serverInput
+        self.sendToServer = sendToServer
         self.pipeline = pipeline
         self.output = output
         held = HeldAnswers(output: output)
@@ -59,7 +72,7 @@ final class FaultInjector: @unchecked Sendable {
     // MARK: client → server
 
     /// A whole line from the client.
-    func clientLine(_ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
+    public func clientLine(_ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
         guard let call = ToolCallLine(bytes) else {
             pipeline?.record(.clientToServer, bytes, at: time)
             forward(bytes)
@@ -155,14 +168,14 @@ final class FaultInjector: @unchecked Sendable {
     }
 
     private func forward(_ bytes: UnsafeRawBufferPointer) {
-        guard serverInputOK, let base = bytes.baseAddress else { return }
-        serverInputOK = Relay.writeAll(serverInput, base, bytes.count)
+        guard serverInputOK else { return }
+        serverInputOK = sendToServer(bytes)
     }
 
     // MARK: server → client
 
     /// A whole line from the server.
-    func serverLine(_ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
+    public func serverLine(_ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
         guard monitor.locked({ !watched.isEmpty }), let response = ResponseLine(bytes),
               let watch = monitor.locked({ watched.removeValue(forKey: response.idText) })
         else {
@@ -191,7 +204,7 @@ final class FaultInjector: @unchecked Sendable {
     }
 
     /// The server's output ended: what is still held goes out now.
-    func serverClosed() {
+    public func serverClosed() {
         output.serverClosed()
         held.releaseAll()
     }

@@ -15,10 +15,10 @@ public struct FaultOptions: Sendable {
     }
 
     /// The seed the session uses: the plan's, or a new one (printed, so the run can be repeated).
-    func resolvedSeed() -> UInt64 { plan.seed ?? UInt64.random(in: 0...UInt64(Int64.max)) }
+    public func resolvedSeed() -> UInt64 { plan.seed ?? UInt64.random(in: 0...UInt64(Int64.max)) }
 
     /// The stderr banner: faults are never injected quietly.
-    func banner(seed: UInt64) -> String {
+    public func banner(seed: UInt64) -> String {
         var what: [String] = []
         if !plan.rules.isEmpty { what.append(plan.rules.count == 1 ? "1 rule" : "\(plan.rules.count) rules") }
         if !plan.scripts.isEmpty { what.append(plan.scripts.count == 1 ? "1 fault script" : "\(plan.scripts.count) fault scripts") }

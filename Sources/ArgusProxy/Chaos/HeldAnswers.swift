@@ -12,13 +12,13 @@ final class HeldAnswers: @unchecked Sendable {
     }
 
     private let monitor = Monitor()
-    private let output: ClientOutput
+    private let output: any FaultClientOutput
     private var held: [Held] = []
     /// Lines taken by the thread and not yet sent: `releaseAll` waits for them too.
     private var sending = 0
     private var thread: OSThread?
 
-    init(output: ClientOutput) {
+    init(output: any FaultClientOutput) {
         self.output = output
     }
 

@@ -56,14 +56,14 @@ public struct ReplayPlan: Sendable {
             var filter = CallFilter()
             filter.run = runID
             filter.limit = 100_000
-            let summaries = try reader.withFaults(Array(try reader.calls(filter).reversed()))
+            let recorded = try reader.withFaults(Array(try reader.calls(filter).reversed()))
             // Outcomes argus injected are not the server's: nothing to compare a replay with.
-            details = try reader.details(summaries.filter { MCP.Method.replayable.contains($0.method) && ($0.fault?.kept ?? true) })
-            others = summaries.filter { $0.direction == .clientToServer && !MCP.Method.replayable.contains($0.method) }
+            details = try reader.details(recorded.filter { MCP.Method.replayable.contains($0.method) && ($0.fault?.kept ?? true) })
+            others = recorded.filter { $0.direction == .clientToServer && !MCP.Method.replayable.contains($0.method) }
         }
         var plan = ReplayPlan(serverName: run.serverName,
                               launch: ServerLaunch(command: run.command, arguments: run.args, cwd: run.cwd,
-                                                       sealedArguments: run.sealedArgs.map { SealedValue(keyID: $0.keyID, bytes: $0.sealed) }),
+                                                   sealedArguments: run.sealedArgs.map { SealedValue(keyID: $0.keyID, bytes: $0.sealed) }),
                               recordedEnvNames: run.envNames, handshake: handshake,
                               calls: try details.map { try call($0, reader: reader) }, sourceRun: runID)
         if withSession {

@@ -10,14 +10,17 @@ struct MultiRowInsert<Record: TableRecord> {
     private let columns: [Record.Columns]
     private let head: String
     private let tail: String
+    /// With `returning`, the rows each statement returned, in the order sent.
+    private(set) var returned: [[SQLiteValue]] = []
 
-    /// `columns`: those an insert writes (`Table.insertedColumns`), unless said otherwise.
-    init(columns: [Record.Columns]? = nil) {
+    /// `columns`: those an insert writes (`Table.insertedColumns`), unless said otherwise;
+    /// `returning`: columns of each inserted row to keep in `returned` (`RETURNING`).
+    init(columns: [Record.Columns]? = nil, returning: String? = nil) {
         let table = Record.table
         self.columns = columns ?? table.insertedColumns
         head = "INSERT INTO \(table.name) (\(self.columns.map(\.rawValue).joined(separator: ", "))) VALUES "
         // A frame already stored at its position stays as it is (SQLite: INSERT OR IGNORE).
-        tail = table.conflict == .ignore ? " ON CONFLICT DO NOTHING" : ""
+        tail = (table.conflict == .ignore ? " ON CONFLICT DO NOTHING" : "") + (returning.map { " RETURNING " + $0 } ?? "")
     }
 
     var isEmpty: Bool { tuples.isEmpty }
@@ -41,7 +44,8 @@ struct MultiRowInsert<Record: TableRecord> {
         let bound = arguments
         arguments.removeAll(keepingCapacity: true)
         tuples.removeAll(keepingCapacity: true)
-        _ = try db.server.query(sql, bound)
+        let rows = try db.server.query(sql, bound).rows
+        if !tail.isEmpty { returned += rows }
     }
 }
 

@@ -29,17 +29,21 @@ public final class PostgresWriter: ArgusWriter {
         return "\(process.hostName)/\(process.processIdentifier)/\(SystemClock.wallMicros())/\(UInt32.random(in: .min ... .max))"
     }
 
-    public func write(_ batch: [RecordOp], runs: inout [LocalRunID: Int64], events: [RecorderEvent]) throws {
+    @discardableResult
+    public func write(_ batch: [RecordOp], runs: inout [LocalRunID: Int64], events: [RecorderEvent]) throws -> [CallReference: Int64] {
         let known = runs
-        let newRuns = try db.writeTransaction { () -> [LocalRunID: Int64] in
+        let written = try db.writeTransaction { () -> (runs: [LocalRunID: Int64], calls: [CallReference: Int64]) in
             let marker = try db.query("""
                 INSERT INTO recorder_batches (origin, batch, written_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING batch
                 """, [.text(origin), .int(nextBatch), .int(SystemClock.wallMicros())])
-            if marker.rows.isEmpty { return try storedRuns(of: batch) }  // committed before; its answer was lost
+            // Committed before, its answer lost: the runs are looked up; the calls' ids are not
+            // (they only link exported spans back to the recording, and those spans are gone).
+            if marker.rows.isEmpty { return (try storedRuns(of: batch), [:]) }
             return try apply(batch, runs: known, events: events)
         }
         nextBatch += 1
-        runs.merge(newRuns) { $1 }
+        runs.merge(written.runs) { $1 }
+        return written.calls
     }
 
     /// The runs a batch started, as the earlier (committed) attempt stored them.
@@ -64,7 +68,8 @@ public final class PostgresWriter: ArgusWriter {
             + (1...columns.count).map { "$\($0)" }.joined(separator: ", ") + ") RETURNING id"
     }()
 
-    private func apply(_ batch: [RecordOp], runs written: [LocalRunID: Int64], events: [RecorderEvent]) throws -> [LocalRunID: Int64] {
+    private func apply(_ batch: [RecordOp], runs written: [LocalRunID: Int64],
+                       events: [RecorderEvent]) throws -> (runs: [LocalRunID: Int64], calls: [CallReference: Int64]) {
         var newRuns: [LocalRunID: Int64] = [:]
         var counts: [Int64: (messages: Int, calls: Int, errors: Int)] = [:]
         func id(_ run: LocalRunID) throws -> Int64 {
@@ -72,7 +77,7 @@ public final class PostgresWriter: ArgusWriter {
             throw StoreError.unknownRun(run)
         }
         var messages = MultiRowInsert<MessageRecord>()
-        var calls = MultiRowInsert<CallRecord>()
+        var calls = MultiRowInsert<CallRecord>(returning: "id, run_id, request_seq")
         var pendingCalls: Set<CallReference> = []
         var serverLogs = MultiRowInsert<ServerLogRecord>()
         var scriptOutputs = MultiRowInsert<ScriptOutputRecord>()
@@ -176,7 +181,20 @@ public final class PostgresWriter: ArgusWriter {
             try db.run(RecordingStatements.addCounts, [.int(Int64(c.messages)), .int(Int64(c.calls)), .int(Int64(c.errors)), .int(runID)])
         }
         for event in events { try db.server.query(RecorderEvent.postgresInsert(), event.insertedValues) }
-        return newRuns
+        return (newRuns, Self.callIDs(calls.returned, runs: written.merging(newRuns) { $1 }))
+    }
+
+    /// The ids of the calls inserted, by the recorder's reference (`RETURNING id, run_id, request_seq`).
+    private static func callIDs(_ rows: [[SQLiteValue]], runs: [LocalRunID: Int64]) -> [CallReference: Int64] {
+        let localRun = Dictionary(runs.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
+        var ids: [CallReference: Int64] = [:]
+        for row in rows {
+            guard row.count == 3, case .int(let id) = row[0], case .int(let runID) = row[1], case .int(let seq) = row[2],
+                let run = localRun[runID]
+            else { continue }
+            ids[CallReference(run: run, requestSeq: Int(seq))] = id
+        }
+        return ids
     }
 
     /// Stores a fault, finding its request (and the spoilt answer) among the run's messages.

@@ -2,7 +2,7 @@ import ArgusCore
 
 /// `ArgusReader` over a SQL connection, SQLite's or PostgreSQL's: the queries are written once
 /// (with `?` placeholders) and grouped by capability in `StoreReader+Runs`, `+Calls`, `+Faults`,
-/// `+Messages`, `+Timeline`, `+Figures`, `+Scripts` and `+Changes`; where the SQL of the two
+/// `+Messages`, `+Timeline`, `+Figures`, `+Scripts`, `+Telemetry` and `+Changes`; where the SQL of the two
 /// differs, a query asks the connection's `dialect`. Used by one thread at a time.
 public class StoreReader: ArgusReader {
     let connection: any RecordConnection

@@ -3,9 +3,11 @@ import ArgusCore
 extension SQLiteWriter {
     /// One transaction per batch; the rows of each op are inserted through their record's table
     /// (cached prepared statements), and the runs' counters are added once per batch.
-    public func write(_ batch: [RecordOp], runs: inout [LocalRunID: Int64], events: [RecorderEvent]) throws {
+    @discardableResult
+    public func write(_ batch: [RecordOp], runs: inout [LocalRunID: Int64], events: [RecorderEvent]) throws -> [CallReference: Int64] {
         let written = runs
         var newRuns: [LocalRunID: Int64] = [:]
+        var newCalls: [CallReference: Int64] = [:]
         var counts: [Int64: (messages: Int, calls: Int, errors: Int)] = [:]
         func id(_ run: LocalRunID) throws -> Int64 {
             if let id = newRuns[run] ?? written[run] { return id }
@@ -38,7 +40,7 @@ extension SQLiteWriter {
                         call.firstCallID = try db.scalarInt(RecordingStatements.callID,
                                                             [.int(firstRun), .int(Int64(firstRound.requestSeq))])
                     }
-                    try db.insert(call)
+                    newCalls[CallReference(run: run, requestSeq: call.requestSeq)] = try db.insert(call)
                     counts[call.runID, default: (0, 0, 0)].calls += 1
                     if call.isError { counts[call.runID, default: (0, 0, 0)].errors += 1 }
 
@@ -77,6 +79,7 @@ extension SQLiteWriter {
             for event in events { try db.insert(event) }
         }
         runs.merge(newRuns) { $1 }
+        return newCalls
     }
 
     /// Stores a fault, finding its request (and the spoilt answer) among the run's messages, which

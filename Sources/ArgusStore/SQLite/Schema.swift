@@ -253,6 +253,29 @@ public enum Schema {
             );
             CREATE INDEX faults_run ON faults(run_id, request_seq);
             """),
+        Migration(version: 10, name: "telemetry export status", sql: """
+            -- One row per exporter in each argus process (OTLP): what it sent, dropped and why,
+            -- for argus diagnose, the dashboard and /metrics. Updated every few seconds and at exit.
+            CREATE TABLE export_status (
+                id INTEGER PRIMARY KEY,
+                exporter TEXT NOT NULL,
+                argus_pid INTEGER NOT NULL,
+                server TEXT NOT NULL,
+                endpoint TEXT NOT NULL,
+                started_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                spans_exported INTEGER NOT NULL DEFAULT 0,
+                spans_dropped INTEGER NOT NULL DEFAULT 0,
+                spans_rejected INTEGER NOT NULL DEFAULT 0,
+                spans_queued INTEGER NOT NULL DEFAULT 0,
+                metric_exports INTEGER NOT NULL DEFAULT 0,
+                metric_exports_failed INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                last_error_at INTEGER,
+                finished INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE INDEX export_status_updated ON export_status(updated_at);
+            """),
     ]
 
     public static var currentVersion: Int { migrations.last?.version ?? 0 }

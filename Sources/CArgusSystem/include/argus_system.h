@@ -65,4 +65,12 @@ int argus_http_post_json(const char *url, const char *body, long timeout_ms, con
 int argus_http_post_json_direct(const char *url, const char *body, long timeout_ms, const char *user_agent,
                                 const char *extra_header, char *error, int error_size);
 
+/// POSTs `length` bytes of `body` with this Content-Type and extra headers
+/// ("Name: value" each), through libcurl loaded on first use (as above). Up to
+/// `response_size` - 1 bytes of the answer's body are kept in `response` (NUL-terminated).
+/// Returns the HTTP status, or -1 with a message in `error`.
+int argus_http_post(const char *url, const char *content_type, const void *body, size_t body_length,
+                    const char *const *extra_headers, int header_count, long timeout_ms, const char *user_agent,
+                    char *response, int response_size, char *error, int error_size);
+
 #endif

@@ -17,6 +17,7 @@ struct Setup: ParsableCommand {
             argus setup --client codex -- uvx mcp-server-time    any command
             argus setup --client claude-desktop --url https://mcp.example.com/mcp --header 'Authorization:Bearer ${TOKEN}'
             argus setup --client claude-desktop --write -- docker run -i --rm -e API_KEY image
+            argus setup --client claude-code --proxy https://mcp.example.com/mcp --listen 127.0.0.1:8931 --service systemd
 
             Clients: claude-desktop, claude-code, codex, cursor, vscode (--claude means --client claude-desktop). \
             Without --write the entry is printed; with it, it is merged into the client's file (a backup is kept, \
@@ -26,6 +27,11 @@ struct Setup: ParsableCommand {
             ${NAME} in the config) are passed the way each client can: a reference to the client's environment where it \
             supports one, else a placeholder to fill in (or the current value with --copy-env). Files are written \
             private (0600) when new, and narrowed to 0600 when --copy-env puts a value in them.
+
+            With --proxy, the client (not Claude Desktop, whose file has no HTTP entries: use --url) gets its native \
+            HTTP entry for http://LISTEN/PATH, and --service a systemd user unit or a launchd agent that keeps \
+            `argus proxy --listen LISTEN --upstream URL` running (its --header variables in a 0600 file of their own \
+            for systemd, in the agent for launchd). --write writes both and prints the commands that start the service.
             """)
 
     @OptionGroup var configuration: ConfigOptions
@@ -77,6 +83,16 @@ struct Setup: ParsableCommand {
                                valueName: "header"))
     var headers: [String] = []
 
+    @Option(help: ArgumentHelp("A remote server's Streamable HTTP address to serve through a long-running argus proxy: "
+                               + "the client gets an HTTP entry for it.", valueName: "url"))
+    var proxy: String?
+
+    @Option(help: ArgumentHelp("With --proxy: where the proxy listens, HOST:PORT on loopback.", valueName: "host:port"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp("With --proxy: a user service that runs the proxy, systemd or launchd.", valueName: "manager"))
+    var service: String?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The server command, after --.", valueName: "command"))
     var command: [String] = []
 
@@ -89,10 +105,29 @@ struct Setup: ParsableCommand {
         if let client = selectedClient, MCPClient(rawValue: client) == nil {
             throw ValidationError("unknown client \(client); one of: \(MCPClient.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if selectedClient != nil && [server != nil, !command.isEmpty, url != nil].filter({ $0 }).count != 1 {
-            throw ValidationError("give one of --server NAME (from the config), --url URL, or the server command after --")
+        if selectedClient != nil && [server != nil, !command.isEmpty, url != nil, proxy != nil].filter({ $0 }).count != 1 {
+            throw ValidationError("give one of --server NAME (from the config), --url URL, --proxy URL, or the server command after --")
         }
-        if !headers.isEmpty && url == nil { throw ValidationError("--header goes with --url") }
+        if !headers.isEmpty && url == nil && proxy == nil { throw ValidationError("--header goes with --url or --proxy") }
+        if proxy == nil, listen != nil || service != nil { throw ValidationError("--listen and --service go with --proxy") }
+        if proxy != nil {
+            if selectedClient == MCPClient.claudeDesktop.rawValue {
+                throw ValidationError("Claude Desktop's configuration file has no HTTP entries (remote servers are connectors in its "
+                                      + "settings); use --url for an entry that runs argus wrap --url")
+            }
+            guard let listen else { throw ValidationError("--proxy needs --listen HOST:PORT, e.g. --listen 127.0.0.1:8931") }
+            do {
+                let address = try ListenAddress.parse(listen)
+                if address.port == 0 || !address.isLoopback {
+                    throw ValidationError("--listen for a service takes a loopback address with a fixed port, e.g. 127.0.0.1:8931")
+                }
+            } catch let error as RemoteError {
+                throw ValidationError(error.description)
+            }
+            if let service, ProxyService.Manager(rawValue: service) == nil {
+                throw ValidationError("--service is systemd or launchd (got \(service))")
+            }
+        }
         for variable in environment where !variable.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
             throw ValidationError("--env takes a variable name, e.g. --env GITHUB_TOKEN (got \(variable))")
         }
@@ -101,7 +136,22 @@ struct Setup: ParsableCommand {
     func run() throws {
         if `init` { try writeStarterConfig() }
         guard let clientName = selectedClient, let client = MCPClient(rawValue: clientName) else { return }
-        let entry = try makeEntry()
+        var entry = try makeEntry()
+        var proxyService: ProxyService?
+        if let proxyURL = entry.url {
+            proxyService = service.flatMap(ProxyService.Manager.init).map {
+                ProxyService(manager: $0, name: entry.name, argusPath: entry.argusPath, arguments: entry.arguments,
+                             environment: entry.environment)
+            }
+            proxyService?.literalValues = entry.literalValues
+            if proxyService == nil {
+                StderrLog.write("argus: the entry connects to \(proxyURL); keep the proxy running with: "
+                                + ClientSetup.shellQuoted([entry.argusPath] + entry.arguments))
+            }
+            // The client needs no variables: the proxy adds the headers.
+            entry.environment = []
+            entry.literalValues = [:]
+        }
         let environment = ProcessInfo.processInfo.environment
         let currentDirectory = FileManager.default.currentDirectoryPath
         let path = clientConfig.map(absolutePath)
@@ -118,8 +168,10 @@ struct Setup: ParsableCommand {
         guard write else {
             print(ClientSetup.snippet(entry, for: client))
             StderrLog.write("argus: add this to \(path), or rerun with --write to merge it there")
+            if let proxyService { printService(proxyService) }
             return
         }
+        if let proxyService { try writeService(proxyService) }
         // Claude Code's file belongs to the project: a link there must not lead setup out of it.
         let confinement = clientConfig == nil && client == .claudeCode ? currentDirectory : nil
         let existing: String?
@@ -192,6 +244,20 @@ struct Setup: ParsableCommand {
                                 + "(\(ClientCommand.desktopPath)) does not have; write its absolute path in the config"
                                 + (found.map { " (here: \($0))" } ?? ""))
             }
+        } else if let proxy {
+            let templates = try headers.map { try HeaderTemplate.parse($0) }
+            guard let listen, let address = try? ListenAddress.parse(listen) else { throw CLIError("--proxy needs --listen HOST:PORT") }
+            entryName = name ?? RemoteWrapSession.defaultServerName(url: proxy)
+            arguments[0] = "proxy"
+            arguments += ["--listen", address.authority(), "--upstream", proxy, "--name", entryName]
+                + templates.flatMap { ["--header", "\($0.name):\($0.value)"] }
+            variables += templates.flatMap(\.variables)
+            var entry = ClientEntry(name: entryName, argusPath: argusPath, arguments: arguments, environment: Self.unique(variables))
+            entry.url = "http://\(address.authority())\(ProxyServer.servedPath(upstream: proxy))"
+            if copyEnvironment {
+                for variable in entry.environment { entry.literalValues[variable] = environment[variable] }
+            }
+            return entry
         } else if let url {
             let templates = try headers.map { try HeaderTemplate.parse($0) }
             entryName = name ?? RemoteWrapSession.defaultServerName(url: url)
@@ -206,13 +272,57 @@ struct Setup: ParsableCommand {
             for warning in resolved.warnings { StderrLog.write("argus: warning: \(warning)") }
             arguments += ["--name", entryName, "--", resolved.command] + command.dropFirst()
         }
-        var unique: [String] = []
-        for variable in variables where !unique.contains(variable) { unique.append(variable) }
-        var entry = ClientEntry(name: entryName, argusPath: argusPath, arguments: arguments, environment: unique)
+        var entry = ClientEntry(name: entryName, argusPath: argusPath, arguments: arguments, environment: Self.unique(variables))
         if copyEnvironment {
-            for variable in unique { entry.literalValues[variable] = environment[variable] }
+            for variable in entry.environment { entry.literalValues[variable] = environment[variable] }
         }
         return entry
+    }
+
+    static func unique(_ names: [String]) -> [String] {
+        var unique: [String] = []
+        for name in names where !unique.contains(name) { unique.append(name) }
+        return unique
+    }
+
+    /// Without --write: the service file, where it goes, and how to start it.
+    func printService(_ service: ProxyService) {
+        let environment = ProcessInfo.processInfo.environment
+        let argusHome = ArgusDatabase.argusHome(environment: environment)
+        let path = service.path(home: homeDirectory(), environment: environment)
+        print("\n# \(path)\n" + service.text(argusHome: argusHome))
+        if let file = service.environmentFilePath(argusHome: argusHome) {
+            print("# \(file) (mode 0600): the values of \(service.environment.joined(separator: ", "))\n" + service.environmentFileText)
+        }
+        print("# then: " + service.startCommands(path: path).joined(separator: " && "))
+    }
+
+    /// With --write: the unit or agent (and systemd's variables file), private; the start commands.
+    func writeService(_ service: ProxyService) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let argusHome = ArgusDatabase.argusHome(environment: environment)
+        let path = service.path(home: homeDirectory(), environment: environment)
+        var files = [(path, service.text(argusHome: argusHome))]
+        if let file = service.environmentFilePath(argusHome: argusHome) {
+            // Values already in the file stay unless --copy-env brings new ones.
+            if copyEnvironment || !FileManager.default.fileExists(atPath: file) { files.append((file, service.environmentFileText)) }
+        }
+        for (file, text) in files {
+            do {
+                try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try PrivateFile.write(path: file, contents: Array(text.utf8), secret: true)
+            } catch let error as PrivateFile.Failure {
+                throw CLIError(error.description)
+            } catch {
+                throw CLIError("cannot write \(file): \(error.localizedDescription)")
+            }
+            print("Wrote \(file).")
+        }
+        if let file = service.environmentFilePath(argusHome: argusHome), !copyEnvironment {
+            print("Put the values of \(service.environment.joined(separator: ", ")) in \(file) (NAME=value), or rerun with --copy-env.")
+        }
+        print("Start it now and at every login: " + service.startCommands(path: path).joined(separator: " && "))
     }
 
     /// The running argus, by absolute path (clients do not search the user's PATH).

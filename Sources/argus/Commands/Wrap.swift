@@ -7,6 +7,7 @@ import ArgusReplay
 import ArgusScripting
 import ArgusSetup
 import ArgusStore
+import ArgusTelemetry
 import Foundation
 
 struct Wrap: ParsableCommand {
@@ -37,6 +38,8 @@ struct Wrap: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var configuration: ConfigOptions
+    @OptionGroup var recording: RecordingOptions
+    @OptionGroup(title: "OpenTelemetry") var telemetry: TelemetryOptions
 
     @Option(help: ArgumentHelp("A remote MCP server's Streamable HTTP address, instead of a command.", valueName: "url"))
     var url: String?
@@ -49,42 +52,9 @@ struct Wrap: ParsableCommand {
     @Option(help: ArgumentHelp("Name of the server in recordings (default: derived from the command).", valueName: "name"))
     var name: String?
 
-    @Option(name: .customLong("idle-timeout"),
-            help: ArgumentHelp("Start a new run after this many seconds without traffic (default 60).", valueName: "seconds"))
-    var idleTimeout: Double?
-
-    @Option(help: ArgumentHelp("Extra key names to redact, comma-separated (e.g. ssn,account_number).", valueName: "keys"))
-    var redact: String?
-
-    @Flag(name: .customLong("no-redact"), help: "Record everything as is (secrets included).")
-    var noRedact = false
-
-    @Flag(name: .customLong("no-seal"),
-          help: "Do not keep encrypted originals of redacted values (replays of those calls then need them supplied).")
-    var noSeal = false
-
     @Option(help: ArgumentHelp("Seconds the server gets to exit after its input closes, and again after SIGTERM.",
                                valueName: "seconds"))
     var grace: Double = 5
-
-    @Option(help: ArgumentHelp("Also tell the dashboard at this URL when new calls are recorded (it notices them by itself; "
-                               + "for setups that push).", valueName: "url"))
-    var api: String?
-
-    @Flag(name: .customLong("api-allow-remote"),
-          help: "Let --api send the dashboard token to a dashboard on another machine (by default only to this one).")
-    var apiAllowRemote = false
-
-    @Option(name: .customLong("script"), help: ArgumentHelp("A Lua script to run on every call (repeatable).", valueName: "file"))
-    var scripts: [String] = []
-
-    @Option(name: .customLong("scripts-dir"), help: ArgumentHelp("Run every .lua script in this directory.", valueName: "dir"))
-    var scriptDirectories: [String] = []
-
-    @Option(name: .customLong("flush-timeout"),
-            help: ArgumentHelp("At exit, how long to keep trying to write the last records to a busy or broken database.",
-                               valueName: "seconds"))
-    var flushTimeout: Double = 10
 
     @Option(name: .customLong("faults"),
             help: ArgumentHelp("Inject the faults described in this JSON file into the session: errors, empty results, "
@@ -121,10 +91,6 @@ struct Wrap: ParsableCommand {
             throw ValidationError("give the server command after --, e.g. argus wrap -- npx -y @modelcontextprotocol/server-everything, "
                                   + "or the name of a server in your config: argus wrap github")
         }
-        if let idleTimeout, idleTimeout <= 0 { throw ValidationError("--idle-timeout must be positive") }
-        if let api, !(api.hasPrefix("http://") || api.hasPrefix("https://")) {
-            throw ValidationError("--api takes the dashboard's URL, e.g. http://127.0.0.1:3000")
-        }
         if grace < 0 { throw ValidationError("--grace cannot be negative") }
     }
 
@@ -153,7 +119,7 @@ struct Wrap: ParsableCommand {
                                   databasePath: databasePath)
         options.serverName = name ?? url.map { RemoteWrapSession.defaultServerName(url: $0) }
         options.graceSeconds = grace
-        options.flushTimeoutSeconds = flushTimeout
+        options.flushTimeoutSeconds = recording.flushTimeout
         if let configProblem {
             options.recordingError = configProblem
             if command.first != "--", command.count == 1 {
@@ -187,48 +153,13 @@ struct Wrap: ParsableCommand {
                                 + "(it has: \(config.servers.keys.sorted().joined(separator: ", "))); running it as a command")
             }
         }
-        options.idleTimeoutSeconds = idleTimeout ?? config.idleTimeoutSeconds ?? 60
-        options.redactionEnabled = !noRedact && (config.redactionEnabled ?? true)
-        options.extraRedactKeys = config.redactKeys + (redact ?? "").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        options.redactPatterns = try config.redactPatterns.map { try $0.compiled() }
-        if let api, let notifier = DashboardNotifier(apiURL: api, tokenPath: ArgusDatabase.argusHome(environment: ProcessInfo.processInfo.environment)
-                                                         + "/token", allowRemote: apiAllowRemote, report: StderrLog.write) {
-            options.onCommit = { notifier.committed() }
-            options.onFinish = { notifier.finish() }
-        }
-        if options.redactionEnabled && !noSeal && config.replaySeal != false {
-            options.sealer = KeyFileSealer(path: SecretKeyFile.defaultPath(environment: ProcessInfo.processInfo.environment),
-                                           report: StderrLog.write)
-        }
+        try recording.apply(to: &options, config: config)
 
         let server = options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
-        if url != nil || namedRemote != nil {
-            // The remote relay has no fault injection yet: never let a plan go silently unapplied.
-            if faultsFile != nil { throw CLIError("--faults works with a stdio server (argus wrap --faults FILE -- command), not yet with --url") }
-            if !noFaults, config.faults?.applies(toServer: server) == true {
-                StderrLog.write("argus: the config's \"faults\" are not injected into remote sessions (--url) yet; this session has none")
-            }
-        } else {
-            options.faults = try FaultSetup.options(file: faultsFile, noFaults: noFaults, config: config, server: server)
-        }
+        options.faults = try FaultSetup.options(file: faultsFile, noFaults: noFaults, config: config, server: server)
 
-        let specs = try ScriptSetup.specs(config: config, scripts: scripts, directories: scriptDirectories)
-        if !specs.isEmpty {
-            let limits = ScriptSetup.limits(config)
-            let webhooks = ScriptSetup.webhooks(config)
-            let server = options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
-            options.makeHooks = { writer in
-                ScriptHost(specs: specs, options: ScriptHost.Options(server: server, argusPID: getpid(), limits: limits),
-                           report: StderrLog.write, alertSink: webhooks.map { hooks in { hooks.send($0) } },
-                           databaseRunID: { writer.databaseID(of: $0) })
-            }
-            let finishNotifier = options.onFinish
-            options.onFinish = {
-                webhooks?.finish()
-                finishNotifier?()
-            }
-        }
+        let remoteURL = namedRemote?.url ?? url
+        telemetry.attach(to: &options, config: config, server: server, remoteURL: remoteURL)
         throw ExitCode(try runSession(options, named: namedRemote))
     }
 

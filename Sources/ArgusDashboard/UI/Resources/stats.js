@@ -5,6 +5,7 @@ async function statsView(query) {
   setNav("stats");
   const server = query.get("server") || "";
   const data = await api(`/api/stats?${server ? "server=" + encodeURIComponent(server) : ""}${replayParam("&")}`);
+  const telemetry = await api("/api/telemetry");
   const total = data.servers.reduce((a, s) => ({ count: a.count + s.count, errors: a.errors + s.errors }), { count: 0, errors: 0 });
   const serverSelect = h("select", { onchange: (e) => { location.hash = e.target.value ? `#/stats?server=${encodeURIComponent(e.target.value)}` : "#/stats"; } },
     h("option", { value: "", text: "all servers" }),
@@ -32,7 +33,25 @@ async function statsView(query) {
     cards, timeline,
     data.tools.length ? h("table", { class: "list" }, h("thead", {}, h("tr", {},
       ["Server", "Tool / method", "Calls", "Errors", "p50", "p95", "p99", "Max", "Latency histogram"].map((t, i) =>
-        h("th", { class: i >= 2 && i <= 7 ? "num" : null, text: t })))), h("tbody", {}, rows)) : h("div", { class: "panel empty", text: "No calls yet." }));
+        h("th", { class: i >= 2 && i <= 7 ? "num" : null, text: t })))), h("tbody", {}, rows)) : h("div", { class: "panel empty", text: "No calls yet." }),
+    exportersPanel(telemetry.exporters));
+}
+
+// OpenTelemetry export by argus wrap processes of the last week: what reached the backend, what did not.
+function exportersPanel(exporters) {
+  if (!exporters.length) return null;
+  const count = (n, bad) => (Number(n) > 0 && bad ? h("span", { class: "err-text", text: String(n) }) : String(n));
+  return h("div", { class: "panel", id: "stats-telemetry" },
+    h("h3", { text: "OpenTelemetry export" }),
+    h("table", { class: "list" },
+      h("thead", {}, h("tr", {}, ["Server", "Endpoint", "Process", "Updated", "Exported", "Dropped", "Rejected", "Last error"].map((t, i) =>
+        h("th", { class: i >= 4 && i <= 6 ? "num" : null, text: t })))),
+      h("tbody", {}, exporters.map((e) => h("tr", {},
+        h("td", {}, e.server), h("td", {}, e.endpoint), h("td", {}, `${e.argus_pid}${e.finished ? " (ended)" : ""}`),
+        h("td", {}, when(e.updated_at)),
+        h("td", { class: "num" }, String(e.spans_exported)), h("td", { class: "num" }, count(e.spans_dropped, true)),
+        h("td", { class: "num" }, count(e.spans_rejected, true)),
+        h("td", { class: "muted", text: e.last_error || "" }))))));
 }
 
 function histogram(buckets) {

@@ -1,0 +1,87 @@
+import ArgusCore
+import ArgusProxy
+import ArgusSystem
+
+/// The recording of one MCP session through `argus proxy`: a `RecordingPipeline` of its own
+/// (recorder, writer, runs), exactly what `argus wrap` has for one stdio session, fed the
+/// session's messages as lines. Each call records one whole message, so messages from
+/// concurrent HTTP exchanges of the session (POST answers, the GET stream) never interleave.
+final class SessionRecording: @unchecked Sendable {
+    /// The `Mcp-Session-Id`, abbreviated (nil: the recording of messages outside any session).
+    let session: String?
+    private let pipeline: RecordingPipeline
+    private let recording: Bool
+    private let flushTimeoutSeconds: Double
+    private let monitor = Monitor()
+    private var finished = false
+    /// When the session last had a message (monotonic ns): sessions no one ends are reaped.
+    private var lastActivity = SystemClock.monotonicNanos()
+
+    init(session: String?, pipeline: RecordingPipeline, recording: Bool, flushTimeoutSeconds: Double, serverPID: Int32? = nil) {
+        self.session = session
+        self.pipeline = pipeline
+        self.recording = recording
+        self.flushTimeoutSeconds = flushTimeoutSeconds
+        pipeline.start(serverPID: serverPID)
+    }
+
+    /// A message the client sent (a POST body), as it was sent.
+    func clientSent<Bytes: Collection>(_ body: Bytes, at time: Timestamp = SystemClock.now()) where Bytes.Element == UInt8 {
+        record(.clientToServer, body, at: time)
+    }
+
+    /// A message the server sent (a JSON body, or one SSE event's data).
+    func serverSent<Bytes: Collection>(_ body: Bytes, at time: Timestamp = SystemClock.now()) where Bytes.Element == UInt8 {
+        record(.serverToClient, body, at: time)
+    }
+
+    /// What a stdio server behind the proxy wrote to its stderr.
+    func serverStderr(_ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
+        guard recording else { return }
+        monitor.locked { if !finished { pipeline.recordStderr(bytes, at: time) } }
+    }
+
+    /// What HTTP did (a status, a session, a stream that broke): an `argus/transport` frame in the
+    /// server→client direction, as `argus wrap --url` records it. The client never sees it.
+    func transport(_ params: JSONObject) {
+        var fields = params
+        fields["via"] = "proxy"
+        if let session, fields["session"] == nil { fields["session"] = .string(session) }
+        let frame: JSONValue = .object(["jsonrpc": "2.0", "method": .string(TransportFrame.method), "params": .object(fields)])
+        record(.serverToClient, JSONWriter.bytes(frame), at: SystemClock.now())
+    }
+
+    /// A message becomes one line: a line break between JSON tokens (a pretty-printed body, an
+    /// SSE event of several data lines) becomes a space, which cannot change a JSON value
+    /// (inside strings line breaks are always escaped). Only the recorded copy; the client got
+    /// the bytes as they were.
+    private func record<Bytes: Collection>(_ direction: Direction, _ body: Bytes, at time: Timestamp) where Bytes.Element == UInt8 {
+        guard recording, body.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else { return }
+        var line = [UInt8]()
+        line.reserveCapacity(body.count + 1)
+        for byte in body { line.append(byte == 0x0A || byte == 0x0D ? 0x20 : byte) }
+        line.append(0x0A)
+        monitor.locked {
+            guard !finished else { return }
+            lastActivity = SystemClock.monotonicNanos()
+            line.withUnsafeBytes { pipeline.record(direction, $0, at: time) }
+        }
+    }
+
+    /// Seconds since the session's last message.
+    var idleSeconds: Double { Double(SystemClock.monotonicNanos() - monitor.locked { lastActivity }) / 1e9 }
+
+    /// Ends the recording's run and writes what is queued. Blocks (up to the flush timeout):
+    /// call off the event loops.
+    func finish(reason: EndReason, detail: String?, exitStatus: Int32? = nil) {
+        let first = monitor.locked { () -> Bool in
+            defer { finished = true }
+            return !finished
+        }
+        guard first else { return }
+        let stats = pipeline.finish(reason: reason, detail: detail, exitStatus: exitStatus, timeoutSeconds: flushTimeoutSeconds)
+        if stats.opsAbandoned > 0 {
+            StderrLog.write("argus: \(stats.opsAbandoned) records of session \(session ?? "(none)") could not be written")
+        }
+    }
+}
