@@ -14,7 +14,8 @@ struct PasswordFile {
     /// nil when there is no such file, or when it is readable by group or others.
     static func read(path: String) -> PasswordFile? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let permissions = attributes[.posixPermissions] as? Int else { return nil }
+            let permissions = attributes[.posixPermissions] as? Int
+        else { return nil }
         if permissions & 0o077 != 0 {
             FileHandle.standardError.write(Data("argus: ignoring \(path): others can read it (chmod 600 it)\n".utf8))
             return nil

@@ -8,8 +8,9 @@ public enum PostgresBackend {
     public static func register(environment: [String: String] = ProcessInfo.processInfo.environment) {
         StoreBackends.register { location in
             guard PostgresLocation.isPostgres(location) else { return nil }
-            return try PostgresServerConnection(location: try PostgresLocation(url: location, environment: environment),
-                                                environment: environment)
+            return try PostgresServerConnection(
+                location: try PostgresLocation(url: location, environment: environment),
+                environment: environment)
         }
     }
 }

@@ -27,8 +27,10 @@ public enum PostgresDiagnosis {
         do {
             session = try PostgresSession.connect(location, environment: environment, timeoutSeconds: 5)
         } catch {
-            checks.append(Check(status: .failed, title: "\(error)",
-                                details: ["`argus wrap` relays sessions but records nothing until the store can be reached"]))
+            checks.append(
+                Check(
+                    status: .failed, title: "\(error)",
+                    details: ["`argus wrap` relays sessions but records nothing until the store can be reached"]))
             return checks
         }
         defer { session.close() }
@@ -37,14 +39,22 @@ public enum PostgresDiagnosis {
             let hasSchema = try session.query("SELECT to_regclass('argus_schema') IS NOT NULL").first?.decode(Bool.self) ?? false
             let version = hasSchema ? Int(try session.integer("SELECT version FROM argus_schema") ?? 0) : 0
             if version == 0 {
-                let canCreate = try session.query("SELECT has_schema_privilege(current_schema(), 'CREATE')").first?.decode(Bool.self) ?? false
-                checks.append(Check(status: canCreate ? .warning : .failed, title: "no Argus tables in \(location.database) yet",
-                                    details: [canCreate ? "the first `argus wrap` creates them"
-                                              : "user \(location.user) cannot create tables here: grant CREATE on the schema, or create them once as another role with `argus wrap`"]))
+                let canCreate =
+                    try session.query("SELECT has_schema_privilege(current_schema(), 'CREATE')").first?.decode(Bool.self) ?? false
+                checks.append(
+                    Check(
+                        status: canCreate ? .warning : .failed, title: "no Argus tables in \(location.database) yet",
+                        details: [
+                            canCreate
+                                ? "the first `argus wrap` creates them"
+                                : "user \(location.user) cannot create tables here: grant CREATE on the schema, or create them once as another role with `argus wrap`"
+                        ]))
                 return checks
             }
-            checks.append(Check(status: version > PostgresSchema.currentVersion ? .failed : .ok,
-                                title: "schema version \(version) (this argus: \(PostgresSchema.currentVersion))"))
+            checks.append(
+                Check(
+                    status: version > PostgresSchema.currentVersion ? .failed : .ok,
+                    title: "schema version \(version) (this argus: \(PostgresSchema.currentVersion))"))
             try checkPermissions(session, location, &checks)
             try checkLag(session, &checks)
         } catch {
@@ -63,8 +73,10 @@ public enum PostgresDiagnosis {
         let row = try session.query("SELECT current_setting('server_version'), pg_is_in_recovery()").first
         let (version, standby) = try row?.decode((String, Bool).self) ?? ("?", false)
         if standby {
-            checks.append(Check(status: .failed, title: "connected to PostgreSQL \(version), a standby: it cannot be written",
-                                details: ["point --db at the primary"]))
+            checks.append(
+                Check(
+                    status: .failed, title: "connected to PostgreSQL \(version), a standby: it cannot be written",
+                    details: ["point --db at the primary"]))
         } else {
             checks.append(Check(status: .ok, title: "connected to PostgreSQL \(version)"))
         }
@@ -86,16 +98,23 @@ public enum PostgresDiagnosis {
     }
 
     private static func checkLag(_ session: PostgresSession, _ checks: inout [Check]) throws {
-        let row = try session.query("""
+        let row = try session.query(
+            """
             SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::BIGINT, (SELECT max(ts) FROM messages),
                    (SELECT count(*) FROM runs), (SELECT count(*) FROM calls), (SELECT count(*) FROM messages)
-            """).first
+            """
+        ).first
         guard let (serverNow, newest, runs, calls, messages) = try row?.decode((Int64, Int64?, Int64, Int64, Int64).self) else { return }
         let offset = Double(serverNow - SystemClock.wallMicros()) / 1e6
-        checks.append(Check(status: abs(offset) > 5 ? .warning : .ok,
-                            title: "the server's clock is \(String(format: "%.1f", abs(offset))) s \(offset >= 0 ? "ahead of" : "behind") this machine's",
-                            details: abs(offset) > 5 ? ["recordings carry their machine's time; keep the clocks in sync (NTP)"] : []))
-        let age = newest.map { "the newest message was recorded \(String(format: "%.0f", Double(serverNow - $0) / 1e6)) s ago" } ?? "nothing recorded yet"
+        checks.append(
+            Check(
+                status: abs(offset) > 5 ? .warning : .ok,
+                title:
+                    "the server's clock is \(String(format: "%.1f", abs(offset))) s \(offset >= 0 ? "ahead of" : "behind") this machine's",
+                details: abs(offset) > 5 ? ["recordings carry their machine's time; keep the clocks in sync (NTP)"] : []))
+        let age =
+            newest.map { "the newest message was recorded \(String(format: "%.0f", Double(serverNow - $0) / 1e6)) s ago" }
+            ?? "nothing recorded yet"
         checks.append(Check(status: .info, title: "\(runs) runs, \(calls) calls, \(messages) messages; \(age)"))
     }
 }

@@ -88,7 +88,9 @@ public final class PostgresServerConnection: ServerConnection, @unchecked Sendab
     public func transaction<T>(readOnlySnapshot: Bool, _ body: () throws -> T) throws -> T {
         if transactionDepth > 0 { return try body() }  // already in one: its snapshot, its commit
         let session = try connected()
-        try dropOnLoss { try session.query(PostgresQuery(unsafeSQL: readOnlySnapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")) }
+        try dropOnLoss {
+            try session.query(PostgresQuery(unsafeSQL: readOnlySnapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"))
+        }
         transactionDepth = 1
         defer { transactionDepth = 0 }
         do {
@@ -106,8 +108,9 @@ public final class PostgresServerConnection: ServerConnection, @unchecked Sendab
         if listeningSession != ObjectIdentifier(session) || listening.state.withLock({ $0.ended }) {
             listening.state.withLock { $0.ended = false }
             let state = listening
-            try session.listen(channel: channel, onNotification: { state.state.withLock { $0.count += 1 } },
-                               onEnd: { state.state.withLock { $0.ended = true } })
+            try session.listen(
+                channel: channel, onNotification: { state.state.withLock { $0.count += 1 } },
+                onEnd: { state.state.withLock { $0.ended = true } })
             listeningSession = ObjectIdentifier(session)
             listening.state.withLock { $0.count += 1 }
         }

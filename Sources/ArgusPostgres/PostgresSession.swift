@@ -30,19 +30,24 @@ public final class PostgresSession: @unchecked Sendable {
     }
 
     /// Connects and authenticates. `environment` supplies the password (`PostgresLocation.password`).
-    public static func connect(_ location: PostgresLocation, environment: [String: String],
-                               timeoutSeconds: Double = 10) throws -> PostgresSession {
+    public static func connect(
+        _ location: PostgresLocation, environment: [String: String],
+        timeoutSeconds: Double = 10
+    ) throws -> PostgresSession {
         let password = try location.password(environment: environment)
         var configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user, password: password,
             database: location.database, tls: try tls(for: location))
         configuration.options.connectTimeout = .milliseconds(Int64(timeoutSeconds * 1000))
-        let connecting = PostgresConnection.connect(on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration,
-                                                    id: 1, logger: silent)
+        let connecting = PostgresConnection.connect(
+            on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration,
+            id: 1, logger: silent)
         // A connection that arrives after the wait gave up is closed, not dropped open.
-        let connection = try wait(for: connecting, seconds: timeoutSeconds + 1, location: location, onTimeout: {
-            connecting.whenSuccess { $0.closeNow() }
-        })
+        let connection = try wait(
+            for: connecting, seconds: timeoutSeconds + 1, location: location,
+            onTimeout: {
+                connecting.whenSuccess { $0.closeNow() }
+            })
         return PostgresSession(location: location, connection: connection, timeoutSeconds: timeoutSeconds)
     }
 
@@ -58,8 +63,10 @@ public final class PostgresSession: @unchecked Sendable {
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> [PostgresRow] {
         let connection = self.connection
-        return try Self.wait(for: connection.query(query, logger: Self.silent), seconds: timeoutSeconds, location: location,
-                             onTimeout: { connection.closeNow() }).rows
+        return try Self.wait(
+            for: connection.query(query, logger: Self.silent), seconds: timeoutSeconds, location: location,
+            onTimeout: { connection.closeNow() }
+        ).rows
     }
 
     /// The first column of the first row of a statement without parameters, as an integer
@@ -106,8 +113,10 @@ public final class PostgresSession: @unchecked Sendable {
     }
 
     /// Waits for a future of the event loop on this (non-async) thread, at most `seconds`.
-    private static func wait<T: Sendable>(for future: EventLoopFuture<T>, seconds: Double, location: PostgresLocation,
-                                          onTimeout: () -> Void) throws -> T {
+    private static func wait<T: Sendable>(
+        for future: EventLoopFuture<T>, seconds: Double, location: PostgresLocation,
+        onTimeout: () -> Void
+    ) throws -> T {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         future.whenComplete { result in

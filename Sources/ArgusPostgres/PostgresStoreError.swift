@@ -23,13 +23,15 @@ public enum PostgresStoreError: Error, CustomStringConvertible, Sendable {
         case .badLocation(let url, let reason):
             return "--db \(url) is not a PostgreSQL location: \(reason) (expected postgres://user@host:5432/database?sslmode=prefer)"
         case .passwordInLocation:
-            return "a password in --db would be stored in the recording and shown by ps; put it in PGPASSWORD or ~/.pgpass, or write ${VARIABLE} in its place (postgres://user:${ARGUS_DB_PASSWORD}@host/argus)"
+            return
+                "a password in --db would be stored in the recording and shown by ps; put it in PGPASSWORD or ~/.pgpass, or write ${VARIABLE} in its place (postgres://user:${ARGUS_DB_PASSWORD}@host/argus)"
         case .missingPasswordVariable(let name):
             return "the PostgreSQL location takes its password from ${\(name)}, and \(name) is not set"
         case .unreachable(let location, let reason):
             return "cannot reach PostgreSQL at \(location): \(reason)"
         case .authentication(let location, let user, let reason):
-            return "PostgreSQL at \(location) refused user \(user): \(reason) (the password comes from ${VAR} in --db, PGPASSWORD or ~/.pgpass)"
+            return
+                "PostgreSQL at \(location) refused user \(user): \(reason) (the password comes from ${VAR} in --db, PGPASSWORD or ~/.pgpass)"
         case .server(let message, let sqlState):
             return "PostgreSQL: \(message) (SQLSTATE \(sqlState))"
         case .connectionLost(let reason):
@@ -44,7 +46,8 @@ public enum PostgresStoreError: Error, CustomStringConvertible, Sendable {
     public var isTransient: Bool {
         switch self {
         case .unreachable, .connectionLost: return true
-        case .server(_, let state): return state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300" || state == "40001" || state == "40P01"
+        case .server(_, let state):
+            return state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300" || state == "40001" || state == "40P01"
         default: return false
         }
     }
@@ -64,7 +67,8 @@ public enum PostgresStoreError: Error, CustomStringConvertible, Sendable {
         case .connectionError:
             return .unreachable(location: location.description, reason: error.underlying.map { "\($0)" } ?? "connection failed")
         case .authMechanismRequiresPassword:
-            return .authentication(location: location.description, user: location.user, reason: "the server asks for a password and none was found")
+            return .authentication(
+                location: location.description, user: location.user, reason: "the server asks for a password and none was found")
         case .sslUnsupported:
             return .unreachable(location: location.description, reason: "the server does not offer TLS (sslmode=\(location.tls.rawValue))")
         case .saslError, .unsupportedAuthMechanism:

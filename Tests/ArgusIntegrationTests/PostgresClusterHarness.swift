@@ -16,7 +16,9 @@ final class PostgresClusterHarness: @unchecked Sendable {
         let environment = ProcessInfo.processInfo.environment
         guard let bin = environment["ARGUS_TEST_POSTGRES_BIN"] else {
             print("skipping: ARGUS_TEST_POSTGRES_BIN is not set (Scripts/test.sh installs PostgreSQL and sets it)")
-            if environment["ARGUS_REQUIRE_POSTGRES"] == "1" { Issue.record("ARGUS_REQUIRE_POSTGRES=1 but ARGUS_TEST_POSTGRES_BIN is not set") }
+            if environment["ARGUS_REQUIRE_POSTGRES"] == "1" {
+                Issue.record("ARGUS_REQUIRE_POSTGRES=1 but ARGUS_TEST_POSTGRES_BIN is not set")
+            }
             return nil
         }
         let runAs = (environment["ARGUS_TEST_POSTGRES_RUN_AS"] ?? "").split(separator: " ").map(String.init)
@@ -33,10 +35,18 @@ final class PostgresClusterHarness: @unchecked Sendable {
         let passwordFile = directory + "/pw"
         try password.write(toFile: passwordFile, atomically: true, encoding: .utf8)
         chmod(passwordFile, 0o644)
-        try run("initdb", ["-D", directory + "/data", "-U", "argus", "--pwfile=\(passwordFile)", "--auth-host=scram-sha-256",
-                           "--auth-local=scram-sha-256", "-E", "UTF8", "--no-locale"])
-        try run("pg_ctl", ["-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "60", "-o",
-                           "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c fsync=off", "start"])
+        try run(
+            "initdb",
+            [
+                "-D", directory + "/data", "-U", "argus", "--pwfile=\(passwordFile)", "--auth-host=scram-sha-256",
+                "--auth-local=scram-sha-256", "-E", "UTF8", "--no-locale",
+            ])
+        try run(
+            "pg_ctl",
+            [
+                "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "60", "-o",
+                "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c fsync=off", "start",
+            ])
     }
 
     /// `pg_ctl restart -m fast`: every connection is cut, the server is back when it returns.
@@ -65,7 +75,7 @@ final class PostgresClusterHarness: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
+        defer { for argument in cArguments { free(argument) } }
         var pid: pid_t = 0
         let spawned = posix_spawnp(&pid, argv[0], &actions, nil, &cArguments, environ)
         guard spawned == 0 else { throw ClusterError(text: "cannot start \(argv[0]): \(String(cString: strerror(spawned)))") }

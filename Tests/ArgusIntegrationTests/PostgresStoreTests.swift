@@ -50,14 +50,16 @@ import Testing
         let wraps = 20
         let callsEach = 25
         let sessions = try (0..<wraps).map { _ in
-            try WrapSessionHarness(server: [Binaries.testServer], options: ["--name", "team"], environment: store.environment,
-                                   database: store.url)
+            try WrapSessionHarness(
+                server: [Binaries.testServer], options: ["--name", "team"], environment: store.environment,
+                database: store.url)
         }
         DispatchQueue.concurrentPerform(iterations: wraps) { index in
             let session = sessions[index]
             session.initialize()
             for call in 0..<callsEach {
-                let text = session.callTool("echo", ["message": .string("wrap-\(index)-call-\(call)")])?["content"]?[0]?["text"]?.stringValue
+                let text = session.callTool("echo", ["message": .string("wrap-\(index)-call-\(call)")])?["content"]?[0]?["text"]?
+                    .stringValue
                 if text == nil { Issue.record("wrap \(index) call \(call) got no answer") }
             }
         }
@@ -78,9 +80,10 @@ import Testing
     /// on stderr that recording is paused and why, and exits within its flush timeout.
     @Test func anUnreachableStoreNeverStallsTheSession() throws {
         let port = try closedPort()
-        let session = try WrapSessionHarness(server: [Binaries.testServer],
-                                             options: ["--flush-timeout", "2"],
-                                             database: "postgres://argus@127.0.0.1:\(port)/argus?sslmode=disable")
+        let session = try WrapSessionHarness(
+            server: [Binaries.testServer],
+            options: ["--flush-timeout", "2"],
+            database: "postgres://argus@127.0.0.1:\(port)/argus?sslmode=disable")
         session.initialize()
         for call in 0..<5 {
             let text = session.callTool("echo", ["message": .string("call-\(call)")])?["content"]?[0]?["text"]?.stringValue
@@ -100,8 +103,9 @@ import Testing
         guard let cluster = try PostgresClusterHarness.start() else { return }
         defer { cluster.stop() }
         let environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": cluster.password]) { $1 }
-        let session = try WrapSessionHarness(server: [Binaries.testServer], options: ["--flush-timeout", "60"],
-                                             environment: environment, database: cluster.url)
+        let session = try WrapSessionHarness(
+            server: [Binaries.testServer], options: ["--flush-timeout", "60"],
+            environment: environment, database: cluster.url)
         session.initialize()
         var made = 0
         var slowest = 0.0
@@ -113,8 +117,9 @@ import Testing
             made += 1
         }
         for _ in 0..<10 { call() }
-        #expect(waitUntil(timeout: 30) { (try? Self.integer(cluster, "SELECT count(*) FROM calls WHERE tool = 'echo'")) == 10 },
-                "the first calls were not stored before the restart")
+        #expect(
+            waitUntil(timeout: 30) { (try? Self.integer(cluster, "SELECT count(*) FROM calls WHERE tool = 'echo'")) == 10 },
+            "the first calls were not stored before the restart")
 
         let restarted = DispatchSemaphore(value: 0)
         let restartError = LockedValue<String?>(nil)
@@ -130,16 +135,21 @@ import Testing
         #expect(session.finish() == 0, "\(session.proxy.stderrToEnd())")
 
         #expect(try Self.integer(cluster, "SELECT count(*) FROM calls WHERE tool = 'echo'") == Int64(made), "\(made) calls made")
-        #expect(try Self.integer(cluster, "SELECT count(DISTINCT request_seq) FROM calls") == Self.integer(cluster, "SELECT count(*) FROM calls"))
+        #expect(
+            try Self.integer(cluster, "SELECT count(DISTINCT request_seq) FROM calls")
+                == Self.integer(cluster, "SELECT count(*) FROM calls"))
         #expect(try Self.integer(cluster, "SELECT count(*) FROM runs WHERE ended_at IS NOT NULL") == 1)
-        #expect(try Self.integer(cluster, "SELECT sum(message_count)::BIGINT FROM runs") == Self.integer(cluster, "SELECT count(*) FROM messages"))
+        #expect(
+            try Self.integer(cluster, "SELECT sum(message_count)::BIGINT FROM runs")
+                == Self.integer(cluster, "SELECT count(*) FROM messages"))
         let stderr = session.proxy.stderrToEnd()
         if stderr.contains("recording paused") { #expect(stderr.contains("recording resumed"), "\(stderr)") }
     }
 
     static func integer(_ cluster: PostgresClusterHarness, _ statement: String) throws -> Int64? {
-        let session = try PostgresSession.connect(try PostgresLocation(url: cluster.url, environment: [:]),
-                                                  environment: ["PGPASSWORD": cluster.password])
+        let session = try PostgresSession.connect(
+            try PostgresLocation(url: cluster.url, environment: [:]),
+            environment: ["PGPASSWORD": cluster.password])
         defer { session.close() }
         return try session.integer(statement)
     }
@@ -151,10 +161,12 @@ import Testing
         let store = try Store()
         var wrong = store.environment
         wrong["PGPASSWORD"] = "not-the-password"
-        let session = try WrapSessionHarness(server: [Binaries.testServer], options: ["--flush-timeout", "2"], environment: wrong,
-                                             database: store.url)
+        let session = try WrapSessionHarness(
+            server: [Binaries.testServer], options: ["--flush-timeout", "2"], environment: wrong,
+            database: store.url)
         session.initialize()
-        #expect(session.callTool("echo", ["message": "still relayed"])?["content"]?[0]?["text"]?.stringValue?.contains("still relayed") == true)
+        #expect(
+            session.callTool("echo", ["message": "still relayed"])?["content"]?[0]?["text"]?.stringValue?.contains("still relayed") == true)
         #expect(session.proxy.waitForStderr(containing: "refused user argus: password authentication failed"))
         _ = session.finish()
         #expect(!session.proxy.stderrToEnd().contains("not-the-password"))
@@ -166,8 +178,9 @@ import Testing
 
         let port = try closedPort()
         let started = Date()
-        let away = try Spawned(Binaries.argus, ["calls", "--db", "postgres://argus@127.0.0.1:\(port)/argus?sslmode=disable"],
-                               environment: store.environment)
+        let away = try Spawned(
+            Binaries.argus, ["calls", "--db", "postgres://argus@127.0.0.1:\(port)/argus?sslmode=disable"],
+            environment: store.environment)
         let problem = String(decoding: away.readToEnd(), as: UTF8.self) + away.stderrText
         #expect(away.waitForExit() == 1)
         #expect(problem.contains("cannot reach PostgreSQL at postgres://argus@127.0.0.1:\(port)"), "\(problem)")

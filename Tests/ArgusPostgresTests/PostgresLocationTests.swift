@@ -5,8 +5,9 @@ import Testing
 /// `--db postgres://…`: what a location names, and that no password is ever taken from it.
 @Suite struct PostgresLocationTests {
     @Test func readsEveryPartAndKeepsNoSecretInItsDescription() throws {
-        let location = try PostgresLocation(url: "postgres://team%40corp@db.example.com:6543/argus?sslmode=require",
-                                            environment: [:])
+        let location = try PostgresLocation(
+            url: "postgres://team%40corp@db.example.com:6543/argus?sslmode=require",
+            environment: [:])
         #expect(location.host == "db.example.com")
         #expect(location.port == 6543)
         #expect(location.user == "team@corp")
@@ -59,7 +60,8 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("pgpass").path
-        try "# comment\nother:5432:d:u:wrong\nh:*:d:u:from\\:file\n*:*:*:*:fallback\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "# comment\nother:5432:d:u:wrong\nh:*:d:u:from\\:file\n*:*:*:*:fallback\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
         #expect(try plain.password(environment: ["PGPASSFILE": file]) == "from:file")
         // Readable by others: ignored, as libpq does.

@@ -10,8 +10,9 @@ import Testing
     /// A session of `calls` tool calls, recorded as `argus wrap` records it.
     static func session(calls: Int, marker: String = "x") -> [RecordOp] {
         var ops: [RecordOp] = []
-        let config = RecorderConfig(serverName: "srv", launch: LaunchSpec(command: "srv", args: ["--flag"], cwd: "/", envNames: ["HOME"]),
-                                    redaction: RedactionPolicy(enabled: false))
+        let config = RecorderConfig(
+            serverName: "srv", launch: LaunchSpec(command: "srv", args: ["--flag"], cwd: "/", envNames: ["HOME"]),
+            redaction: RedactionPolicy(enabled: false))
         let recorder = SessionRecorder(config: config) { ops.append($0) }
         var t = Timestamp(monotonicNanos: 1_000_000_000, wallMicros: 1_700_000_000_000_000)
         func feed(_ d: Direction, _ line: String) {
@@ -20,12 +21,22 @@ import Testing
             recorder.ingest(d, Array((line + "\n").utf8), at: t)
         }
         recorder.start(at: t)
-        feed(.clientToServer, #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","clientInfo":{"name":"c","version":"1"},"capabilities":{}}}"#)
-        feed(.serverToClient, #"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","serverInfo":{"name":"s","version":"2"},"capabilities":{}}}"#)
+        feed(
+            .clientToServer,
+            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","clientInfo":{"name":"c","version":"1"},"capabilities":{}}}"#
+        )
+        feed(
+            .serverToClient,
+            #"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","serverInfo":{"name":"s","version":"2"},"capabilities":{}}}"#
+        )
         for id in 1...calls {
-            feed(.clientToServer, #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"echo","arguments":{"m":"\#(marker)-\#(id)"}}}"#)
+            feed(
+                .clientToServer,
+                #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"echo","arguments":{"m":"\#(marker)-\#(id)"}}}"#)
             let failed = id % 10 == 0
-            feed(.serverToClient, #"{"jsonrpc":"2.0","id":\#(id),"result":{"content":[{"type":"text","text":"\#(marker)"}],"isError":\#(failed)}}"#)
+            feed(
+                .serverToClient,
+                #"{"jsonrpc":"2.0","id":\#(id),"result":{"content":[{"type":"text","text":"\#(marker)"}],"isError":\#(failed)}}"#)
         }
         recorder.finish(reason: .clientEOF, exitStatus: 0, at: t)
         return ops
@@ -135,7 +146,8 @@ import Testing
 
     @Test func anUnreachableServerSaysWhereAndWhy() throws {
         // A port nobody listens on: bound, then closed.
-        let location = try PostgresLocation(url: "postgres://argus@127.0.0.1:\(try Self.closedPort())/argus?sslmode=disable", environment: [:])
+        let location = try PostgresLocation(
+            url: "postgres://argus@127.0.0.1:\(try Self.closedPort())/argus?sslmode=disable", environment: [:])
         let started = Date()
         do {
             _ = try PostgresSession.connect(location, environment: [:], timeoutSeconds: 5)

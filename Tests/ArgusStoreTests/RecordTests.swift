@@ -38,9 +38,12 @@ import Testing
         _ = try store.writer()
         let sqlite = try ArgusDatabase.openForWriting(path: temporaryDirectory() + "/argus.db")
         let sqliteTables = Set(try sqlite.query("SELECT name FROM sqlite_master WHERE type = 'table'").compactMap { $0.text("name") })
-        guard case .text(let listed) = try store.sql("""
-            SELECT string_agg(table_name || '.' || column_name, ' ') FROM information_schema.columns WHERE table_schema = 'public'
-            """) else { Issue.record("no columns"); return }
+        guard
+            case .text(let listed) = try store.sql(
+                """
+                SELECT string_agg(table_name || '.' || column_name, ' ') FROM information_schema.columns WHERE table_schema = 'public'
+                """)
+        else { Issue.record("no columns"); return }
         var postgres: [String: Set<String>] = [:]
         for pair in listed.split(separator: " ") {
             let parts = pair.split(separator: ".", maxSplits: 1).map(String.init)

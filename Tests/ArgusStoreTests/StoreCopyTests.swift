@@ -19,10 +19,13 @@ import Testing
         ops += [
             .serverLog(1, ServerLogRecord(timestamp: 1, line: "STDERR line")),
             .fault(1, InjectedFault(requestID: "2", timestamp: 2, tool: "echo", kind: "error", source: "faults[0]", detail: "not sent")),
-            .scriptOutput(1, ScriptOutputRecord(requestSeq: 2, timestamp: 3, script: "watch", kind: .alert, level: "warn", message: "slow")),
+            .scriptOutput(
+                1, ScriptOutputRecord(requestSeq: 2, timestamp: 3, script: "watch", kind: .alert, level: "warn", message: "slow")),
             .scriptOutput(nil, ScriptOutputRecord(requestSeq: nil, timestamp: 4, script: "broken", kind: .error, message: "did not load")),
-            .scriptStatus(ScriptStatusRecord(script: "watch", path: "/s/watch.lua", argusPID: 42, server: "sample", state: "loaded",
-                                             lastError: nil, hookStats: "{}", errorCount: 0, loadedAt: 1, updatedAt: 5)),
+            .scriptStatus(
+                ScriptStatusRecord(
+                    script: "watch", path: "/s/watch.lua", argusPID: 42, server: "sample", state: "loaded",
+                    lastError: nil, hookStats: "{}", errorCount: 0, loadedAt: 1, updatedAt: 5)),
         ]
         ops += second[end...]
         return ops
@@ -33,9 +36,12 @@ import Testing
         var all = CallFilter()
         all.limit = 1000
         let runs = try reader.runs(limit: 100)
-        var lines = runs.map { "run \($0.id) \($0.serverName) \($0.args) calls=\($0.callCount) messages=\($0.messageCount) \($0.endReason?.rawValue ?? "open")" }
+        var lines = runs.map {
+            "run \($0.id) \($0.serverName) \($0.args) calls=\($0.callCount) messages=\($0.messageCount) \($0.endReason?.rawValue ?? "open")"
+        }
         for call in try reader.calls(all) {
-            lines.append("call \(call.id) run=\(call.runID) \(call.method) \(call.tool ?? "-") \(call.status.rawValue) \(call.latencyMicros ?? -1)")
+            lines.append(
+                "call \(call.id) run=\(call.runID) \(call.method) \(call.tool ?? "-") \(call.status.rawValue) \(call.latencyMicros ?? -1)")
         }
         for run in runs {
             lines += try reader.messages(run: run.id).map { "message \($0.runID)/\($0.seq) \($0.body)" }

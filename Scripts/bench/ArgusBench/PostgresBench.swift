@@ -22,18 +22,23 @@ enum PostgresRecorderBench {
         let callsEach = options.int("calls", 50_000)
         let requests = (0..<1000).map { toolCall(id: $0) }
         let responses = (0..<1000).map { i in
-            Array(#"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"found 3 issues in octo/hello"}],"structuredContent":{"count":3}}}"#.utf8) + [0x0A]
+            Array(
+                #"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"found 3 issues in octo/hello"}],"structuredContent":{"count":3}}}"#
+                    .utf8) + [0x0A]
         }
         do {
             let baselineURL = try freshDatabase(url, environment)
-            let baseline = try rawInserts(url: baselineURL, wraps: wraps, callsEach: callsEach, requests: requests,
-                                          responses: responses, environment: environment)
+            let baseline = try rawInserts(
+                url: baselineURL, wraps: wraps, callsEach: callsEach, requests: requests,
+                responses: responses, environment: environment)
             let argusURL = try freshDatabase(url, environment)
             let argus = pipelines(url: argusURL, wraps: wraps, callsEach: callsEach, requests: requests, responses: responses)
             print("recorder into PostgreSQL: \(wraps) concurrent recorders × \(callsEach) request/response pairs")
             print("| | calls/s | writer queue high-water (largest) | rows |")
             print("|---|---|---|---|")
-            print("| raw multi-row inserts (baseline, \(wraps) connections, 3 rows per call) | \(Int(baseline)) | - | \(3 * wraps * callsEach) |")
+            print(
+                "| raw multi-row inserts (baseline, \(wraps) connections, 3 rows per call) | \(Int(baseline)) | - | \(3 * wraps * callsEach) |"
+            )
             print("| argus pipelines (\(wraps) connections) | \(Int(argus.rate)) | \(argus.highWater / 1024) KiB | \(argus.ops) ops |")
         } catch {
             print("recorder-postgres failed: \(error)")
@@ -52,11 +57,13 @@ enum PostgresRecorderBench {
         return location.description
     }
 
-    static func rawInserts(url: String, wraps: Int, callsEach: Int, requests: [[UInt8]], responses: [[UInt8]],
-                           environment: [String: String]) throws -> Double {
+    static func rawInserts(
+        url: String, wraps: Int, callsEach: Int, requests: [[UInt8]], responses: [[UInt8]],
+        environment: [String: String]
+    ) throws -> Double {
         let location = try PostgresLocation(url: url, environment: environment)
         let sessions = try (0..<wraps).map { _ in try PostgresSession.connect(location, environment: environment) }
-        defer { sessions.forEach { $0.close() } }
+        defer { for session in sessions { session.close() } }
         let failure = Mutex<String?>(nil)
         let start = SystemClock.monotonicNanos()
         DispatchQueue.concurrentPerform(iterations: wraps) { wrap in
@@ -105,21 +112,33 @@ enum PostgresRecorderBench {
                     var callBinds = PostgresBindings()
                     var callRows: [String] = []
                     for call in i..<end {
-                        for (seq, direction, bytes) in [(2 * call, "c2s", requests[call % 1000]), (2 * call + 1, "s2c", responses[call % 1000])] {
+                        for (seq, direction, bytes) in [
+                            (2 * call, "c2s", requests[call % 1000]), (2 * call + 1, "s2c", responses[call % 1000]),
+                        ] {
                             let body = String(decoding: bytes.dropLast(), as: UTF8.self)
                             let first = messageBinds.count
                             messageBinds.append(run); messageBinds.append(Int64(seq)); messageBinds.append(direction)
                             messageBinds.append(String(call)); messageBinds.append(body); messageBinds.append(Int64(body.utf8.count))
-                            messageRows.append("($\(first + 1), $\(first + 2), $\(first + 3), 0, 'request', 'tools/call', $\(first + 4), $\(first + 5), $\(first + 6))")
+                            messageRows.append(
+                                "($\(first + 1), $\(first + 2), $\(first + 3), 0, 'request', 'tools/call', $\(first + 4), $\(first + 5), $\(first + 6))"
+                            )
                         }
                         let first = callBinds.count
-                        callBinds.append(run); callBinds.append(Int64(2 * call)); callBinds.append(Int64(2 * call + 1)); callBinds.append(String(call))
-                        callRows.append("($\(first + 1), 'b', $\(first + 2), $\(first + 3), 'c2s', 'tools/call', 'search_issues', $\(first + 4), 0, 10, 'ok')")
+                        callBinds.append(run); callBinds.append(Int64(2 * call)); callBinds.append(Int64(2 * call + 1));
+                        callBinds.append(String(call))
+                        callRows.append(
+                            "($\(first + 1), 'b', $\(first + 2), $\(first + 3), 'c2s', 'tools/call', 'search_issues', $\(first + 4), 0, 10, 'ok')"
+                        )
                     }
-                    try session.query(PostgresQuery(unsafeSQL: "INSERT INTO messages (run_id, seq, direction, ts, kind, method, jsonrpc_id, body, size) VALUES "
-                                                    + messageRows.joined(separator: ", "), binds: messageBinds))
-                    try session.query(PostgresQuery(unsafeSQL: "INSERT INTO calls (run_id, server, request_seq, response_seq, direction, method, tool, jsonrpc_id, started_at, latency_us, status) VALUES "
-                                                    + callRows.joined(separator: ", "), binds: callBinds))
+                    try session.query(
+                        PostgresQuery(
+                            unsafeSQL: "INSERT INTO messages (run_id, seq, direction, ts, kind, method, jsonrpc_id, body, size) VALUES "
+                                + messageRows.joined(separator: ", "), binds: messageBinds))
+                    try session.query(
+                        PostgresQuery(
+                            unsafeSQL:
+                                "INSERT INTO calls (run_id, server, request_seq, response_seq, direction, method, tool, jsonrpc_id, started_at, latency_us, status) VALUES "
+                                + callRows.joined(separator: ", "), binds: callBinds))
                     i = end
                 }
             }

@@ -17,12 +17,14 @@ protocol RecordConnection: AnyObject {
     /// Every row of a query, as records.
     func fetchAll<Record: FetchableRecord>(_: Record.Type, _ sql: String, _ arguments: [SQLiteValue], scope: String?) throws -> [Record]
     /// Each row of a query, as a record, without keeping them (a server's rows come in pages).
-    func forEach<Record: FetchableRecord>(_: Record.Type, _ sql: String, _ arguments: [SQLiteValue], scope: String?,
-                                          _ body: (Record) throws -> Void) throws
+    func forEach<Record: FetchableRecord>(
+        _: Record.Type, _ sql: String, _ arguments: [SQLiteValue], scope: String?,
+        _ body: (Record) throws -> Void) throws
     /// Rows that decode into two records (a join): the second, named `scope.column`, only when asked for.
-    func forEach<First: FetchableRecord, Second: FetchableRecord>(_: First.Type, _: Second.Type, scope: String, _ sql: String,
-                                                                  _ arguments: [SQLiteValue],
-                                                                  _ body: (First, () throws -> Second) throws -> Void) throws
+    func forEach<First: FetchableRecord, Second: FetchableRecord>(
+        _: First.Type, _: Second.Type, scope: String, _ sql: String,
+        _ arguments: [SQLiteValue],
+        _ body: (First, () throws -> Second) throws -> Void) throws
     /// The first column of the first row, if there is one and it is not NULL.
     func scalar(_ sql: String, _ arguments: [SQLiteValue]) throws -> SQLiteValue?
     /// Runs `body` in one read transaction: every query in it sees the same snapshot.
@@ -44,8 +46,10 @@ extension RecordConnection {
         try fetchAll(Record.self, sql, arguments).first
     }
 
-    func forEach<Record: FetchableRecord>(_: Record.Type, _ sql: String, _ arguments: [SQLiteValue] = [],
-                                          _ body: (Record) throws -> Void) throws {
+    func forEach<Record: FetchableRecord>(
+        _: Record.Type, _ sql: String, _ arguments: [SQLiteValue] = [],
+        _ body: (Record) throws -> Void
+    ) throws {
         try forEach(Record.self, sql, arguments, scope: nil, body)
     }
 
@@ -70,9 +74,11 @@ extension RecordConnection {
 extension SQLiteConnection: RecordConnection {
     var dialect: SQLDialect { .sqlite }
 
-    func forEach<First: FetchableRecord, Second: FetchableRecord>(_: First.Type, _: Second.Type, scope: String, _ sql: String,
-                                                                  _ arguments: [SQLiteValue],
-                                                                  _ body: (First, () throws -> Second) throws -> Void) throws {
+    func forEach<First: FetchableRecord, Second: FetchableRecord>(
+        _: First.Type, _: Second.Type, scope: String, _ sql: String,
+        _ arguments: [SQLiteValue],
+        _ body: (First, () throws -> Second) throws -> Void
+    ) throws {
         let statement = try self.statement(sql)
         defer { statement.reset() }
         try statement.bind(arguments)
@@ -92,7 +98,8 @@ extension SQLiteConnection: RecordConnection {
 
     func insertRows<Record: TableRecord>(_ records: [Record], columns: [Record.Columns]) throws {
         guard !records.isEmpty else { return }
-        let sql = "INSERT INTO \(Record.table.name) (\(columns.map(\.rawValue).joined(separator: ", "))) VALUES ("
+        let sql =
+            "INSERT INTO \(Record.table.name) (\(columns.map(\.rawValue).joined(separator: ", "))) VALUES ("
             + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
         for record in records { try run(sql, columns.map { record.encode($0) }) }
     }

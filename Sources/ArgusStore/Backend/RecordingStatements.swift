@@ -31,12 +31,16 @@ enum RecordingStatements {
     static let faultResponse = "SELECT seq FROM messages WHERE run_id = ? AND direction = 's2c' ORDER BY seq DESC LIMIT 1"
 
     static func peerArguments(_ info: PeerInfo, run: Int64) -> [SQLiteValue] {
-        [SQLiteValue(info.clientName), SQLiteValue(info.clientVersion), SQLiteValue(info.serverName),
-         SQLiteValue(info.serverVersion), SQLiteValue(info.protocolVersion), .int(run)]
+        [
+            SQLiteValue(info.clientName), SQLiteValue(info.clientVersion), SQLiteValue(info.serverName),
+            SQLiteValue(info.serverVersion), SQLiteValue(info.protocolVersion), .int(run),
+        ]
     }
 
     static func endArguments(_ end: RunEnd, run: Int64) -> [SQLiteValue] {
-        [.int(end.endedAt), .text(end.reason.rawValue), SQLiteValue(end.detail), SQLiteValue(end.exitStatus),
-         SQLiteValue(end.stderrTail), .int(Int64(end.droppedFrames)), .int(run)]
+        [
+            .int(end.endedAt), .text(end.reason.rawValue), SQLiteValue(end.detail), SQLiteValue(end.exitStatus),
+            SQLiteValue(end.stderrTail), .int(Int64(end.droppedFrames)), .int(run),
+        ]
     }
 }

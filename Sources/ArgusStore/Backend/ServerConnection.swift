@@ -95,8 +95,10 @@ final class ServerRecordConnection: RecordConnection {
         _ = try query(sql, arguments)
     }
 
-    func fetchAll<Record: FetchableRecord>(_: Record.Type, _ sql: String, _ arguments: [SQLiteValue],
-                                           scope: String?) throws -> [Record] {
+    func fetchAll<Record: FetchableRecord>(
+        _: Record.Type, _ sql: String, _ arguments: [SQLiteValue],
+        scope: String?
+    ) throws -> [Record] {
         let result = try query(sql, arguments)
         guard !result.rows.isEmpty else { return [] }  // no row, no column names either
         let decoder = try ServerRowDecoder<Record>(result.columns, scope: scope)
@@ -105,8 +107,10 @@ final class ServerRecordConnection: RecordConnection {
 
     /// Rows come through a cursor, a page at a time: a scan of every call (the figures) never
     /// holds more than a page in memory.
-    func forEach<Record: FetchableRecord>(_: Record.Type, _ sql: String, _ arguments: [SQLiteValue], scope: String?,
-                                          _ body: (Record) throws -> Void) throws {
+    func forEach<Record: FetchableRecord>(
+        _: Record.Type, _ sql: String, _ arguments: [SQLiteValue], scope: String?,
+        _ body: (Record) throws -> Void
+    ) throws {
         try server.transaction(readOnlySnapshot: false) {
             try run("DECLARE argus_rows NO SCROLL CURSOR FOR " + sql, arguments)
             var decoder: ServerRowDecoder<Record>?
@@ -123,9 +127,11 @@ final class ServerRecordConnection: RecordConnection {
 
     static let pageSize = 10_000
 
-    func forEach<First: FetchableRecord, Second: FetchableRecord>(_: First.Type, _: Second.Type, scope: String, _ sql: String,
-                                                                  _ arguments: [SQLiteValue],
-                                                                  _ body: (First, () throws -> Second) throws -> Void) throws {
+    func forEach<First: FetchableRecord, Second: FetchableRecord>(
+        _: First.Type, _: Second.Type, scope: String, _ sql: String,
+        _ arguments: [SQLiteValue],
+        _ body: (First, () throws -> Second) throws -> Void
+    ) throws {
         let result = try query(sql, arguments)
         guard !result.rows.isEmpty else { return }
         let first = try ServerRowDecoder<First>(result.columns, scope: nil)

@@ -11,7 +11,9 @@ public enum StoreCopy {
         /// Rows copied, by table, in the order they were copied.
         public var rows: [(table: String, count: Int)] = []
 
-        public static func == (a: Summary, b: Summary) -> Bool { a.rows.map(\.table) == b.rows.map(\.table) && a.rows.map(\.count) == b.rows.map(\.count) }
+        public static func == (a: Summary, b: Summary) -> Bool {
+            a.rows.map(\.table) == b.rows.map(\.table) && a.rows.map(\.count) == b.rows.map(\.count)
+        }
 
         public func count(_ table: String) -> Int { rows.first { $0.table == table }?.count ?? 0 }
     }
@@ -60,7 +62,8 @@ public enum StoreCopy {
                 // New rows on the target take ids after the copied ones.
                 if into.dialect == .postgres {
                     for name in ["runs", "messages", "calls", "server_logs", "script_outputs", "faults", "recorder_events"] {
-                        _ = try into.scalar("SELECT setval(pg_get_serial_sequence('\(name)', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM \(name)", [])
+                        _ = try into.scalar(
+                            "SELECT setval(pg_get_serial_sequence('\(name)', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM \(name)", [])
                     }
                 }
             }
@@ -69,8 +72,10 @@ public enum StoreCopy {
     }
 
     /// Every row of a table, read a page at a time and inserted with its stored columns (ids included).
-    private static func copyRows<Record: TableRecord>(_: Record.Type, from: any RecordConnection, source: String?, orderBy: String,
-                                                      to into: any RecordConnection) throws -> Int {
+    private static func copyRows<Record: TableRecord>(
+        _: Record.Type, from: any RecordConnection, source: String?, orderBy: String,
+        to into: any RecordConnection
+    ) throws -> Int {
         let table = Record.table
         let columns = Record.Columns.allCases.filter { table.computed[$0] == nil }
         var page: [Record] = []

@@ -55,7 +55,8 @@ extension TableRecord {
     static func postgresInsert(key: [Columns] = [], returning: String? = nil) -> String {
         let table = Self.table
         let columns = table.insertedColumns
-        var sql = "INSERT INTO \(table.name) (\(columns.map(\.rawValue).joined(separator: ", "))) VALUES ("
+        var sql =
+            "INSERT INTO \(table.name) (\(columns.map(\.rawValue).joined(separator: ", "))) VALUES ("
             + (1...columns.count).map { "$\($0)" }.joined(separator: ", ") + ")"
         switch table.conflict {
         case .abort: break

@@ -17,11 +17,13 @@ extension PostgresWriter {
         return try db.writeTransaction { () -> Int in
             try takeFeedLock()
             // Created first and filled by INSERT: a utility statement (CREATE TABLE AS) takes no parameters.
-            try db.run("""
+            try db.run(
+                """
                 CREATE TEMP TABLE doomed (id BIGINT, run_id BIGINT, request_seq BIGINT, response_seq BIGINT, direction TEXT,
                                           jsonrpc_id TEXT, progress_token JSONB) ON COMMIT DROP
                 """)
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO doomed
                 SELECT id, run_id, request_seq, response_seq, direction, jsonrpc_id,
                        (SELECT argus_json(m.body) #> '{params,_meta,progressToken}'
@@ -35,7 +37,8 @@ extension PostgresWriter {
             } else {
                 // Notifications that name a doomed call: progress by its token (while it ran),
                 // cancellation by its id. Searched by position, from the request on.
-                try db.run("""
+                try db.run(
+                    """
                     DELETE FROM messages WHERE id IN (
                         SELECT m.id FROM doomed d JOIN messages m
                           ON m.run_id = d.run_id AND m.seq > d.request_seq

@@ -33,7 +33,8 @@ public final class PostgresWriter: ArgusWriter {
     public func write(_ batch: [RecordOp], runs: inout [LocalRunID: Int64], events: [RecorderEvent]) throws -> [CallReference: Int64] {
         let known = runs
         let written = try db.writeTransaction { () -> (runs: [LocalRunID: Int64], calls: [CallReference: Int64]) in
-            let marker = try db.query("""
+            let marker = try db.query(
+                """
                 INSERT INTO recorder_batches (origin, batch, written_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING batch
                 """, [.text(origin), .int(nextBatch), .int(SystemClock.wallMicros())])
             // Committed before, its answer lost: the runs are looked up; the calls' ids are not
@@ -54,8 +55,9 @@ public final class PostgresWriter: ArgusWriter {
         }
         guard !started.isEmpty else { return [:] }
         var found: [LocalRunID: Int64] = [:]
-        let rows = try db.query("SELECT origin_run, id FROM runs WHERE origin = ? AND origin_run IN (\(StoreReader.idList(started)))",
-                                [.text(origin)])
+        let rows = try db.query(
+            "SELECT origin_run, id FROM runs WHERE origin = ? AND origin_run IN (\(StoreReader.idList(started)))",
+            [.text(origin)])
         for row in rows.rows {
             if case .int(let local) = row[0], case .int(let id) = row[1] { found[LocalRunID(local)] = id }
         }
@@ -68,8 +70,10 @@ public final class PostgresWriter: ArgusWriter {
             + (1...columns.count).map { "$\($0)" }.joined(separator: ", ") + ") RETURNING id"
     }()
 
-    private func apply(_ batch: [RecordOp], runs written: [LocalRunID: Int64],
-                       events: [RecorderEvent]) throws -> (runs: [LocalRunID: Int64], calls: [CallReference: Int64]) {
+    private func apply(
+        _ batch: [RecordOp], runs written: [LocalRunID: Int64],
+        events: [RecorderEvent]
+    ) throws -> (runs: [LocalRunID: Int64], calls: [CallReference: Int64]) {
         var newRuns: [LocalRunID: Int64] = [:]
         var counts: [Int64: (messages: Int, calls: Int, errors: Int)] = [:]
         func id(_ run: LocalRunID) throws -> Int64 {
@@ -201,14 +205,16 @@ public final class PostgresWriter: ArgusWriter {
     private func insert(_ fault: InjectedFault, runID: Int64) throws {
         let requestSeq = try db.scalarInt(RecordingStatements.faultRequest, [.int(runID), .text(fault.requestID)])
         let responseSeq = fault.spoiltResponse ? try db.scalarInt(RecordingStatements.faultResponse, [.int(runID)]) : nil
-        let record = FaultRecord(runID: runID, requestSeq: requestSeq.map(Int.init), responseSeq: responseSeq.map(Int.init),
-                                 timestamp: fault.timestamp, tool: fault.tool, kind: fault.kind, source: fault.source, detail: fault.detail)
+        let record = FaultRecord(
+            runID: runID, requestSeq: requestSeq.map(Int.init), responseSeq: responseSeq.map(Int.init),
+            timestamp: fault.timestamp, tool: fault.tool, kind: fault.kind, source: fault.source, detail: fault.detail)
         try db.server.query(FaultRecord.postgresInsert(), record.insertedValues)
     }
 
     @discardableResult
     public func requestRun(server: String?, endingRun runID: Int64?, label: String?, requestedBy: String) throws -> Int64 {
-        let request = RunRequest(requestedAt: SystemClock.wallMicros(), server: server, runID: runID, label: label, requestedBy: requestedBy)
+        let request = RunRequest(
+            requestedAt: SystemClock.wallMicros(), server: server, runID: runID, label: label, requestedBy: requestedBy)
         guard case .int(let id) = try db.server.query(RunRequest.postgresInsert(returning: "id"), request.insertedValues).rows.first?.first
         else { throw StoreError.notFound(what: "the id of the run request just inserted") }
         return id

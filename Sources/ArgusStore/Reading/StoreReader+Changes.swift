@@ -6,8 +6,9 @@ extension StoreReader {
     public func dataVersion() throws -> Int64 { try connection.dataVersion() }
 
     public func feedChanges(after seq: Int64, limit: Int) throws -> [FeedChange] {
-        try connection.fetchAll(FeedChange.self, "SELECT seq, kind, row_id FROM feed_changes WHERE seq > ? ORDER BY seq LIMIT ?",
-                        [.int(seq), .int(Int64(limit))])
+        try connection.fetchAll(
+            FeedChange.self, "SELECT seq, kind, row_id FROM feed_changes WHERE seq > ? ORDER BY seq LIMIT ?",
+            [.int(seq), .int(Int64(limit))])
     }
 
     public func feedRange() throws -> (oldest: Int64, newest: Int64) {
@@ -20,7 +21,9 @@ extension StoreReader {
     public func snapshot<T>(_ body: () throws -> T) throws -> T { try connection.snapshot(body) }
 
     public func runRequests(after afterID: Int64, since: Int64) throws -> [RunRequest] {
-        try connection.fetchAll(RunRequest.self, """
+        try connection.fetchAll(
+            RunRequest.self,
+            """
             SELECT \(RunRequest.table.selection) FROM run_requests WHERE id > ? AND requested_at >= ? ORDER BY id
             """, [.int(afterID), .int(since)])
     }

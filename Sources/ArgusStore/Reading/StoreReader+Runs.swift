@@ -8,14 +8,16 @@ extension StoreReader {
         if excludeReplays {
             conditions.add("(kind != ? OR id IN (\(keeping.isEmpty ? "NULL" : Self.idList(keeping))))", [.text(RunRecord.replayKind)])
         }
-        return try connection.fetchAll(RunRecord.self, "SELECT \(RunRecord.table.selection) FROM runs \(conditions.sql) ORDER BY id DESC LIMIT ?",
-                               conditions.arguments + [.int(Int64(limit))])
+        return try connection.fetchAll(
+            RunRecord.self, "SELECT \(RunRecord.table.selection) FROM runs \(conditions.sql) ORDER BY id DESC LIMIT ?",
+            conditions.arguments + [.int(Int64(limit))])
     }
 
     public func runs(ids: [Int64]) throws -> [RunRecord] {
         guard !ids.isEmpty else { return [] }
-        return try connection.fetchAll(RunRecord.self,
-                               "SELECT \(RunRecord.table.selection) FROM runs WHERE id IN (\(Self.idList(ids))) ORDER BY id")
+        return try connection.fetchAll(
+            RunRecord.self,
+            "SELECT \(RunRecord.table.selection) FROM runs WHERE id IN (\(Self.idList(ids))) ORDER BY id")
     }
 
     public func openRuns() throws -> [RunRecord] {
@@ -27,7 +29,8 @@ extension StoreReader {
     }
 
     public func run(following run: Int64) throws -> RunRecord? {
-        try connection.fetchOne(RunRecord.self, "SELECT \(RunRecord.table.selection) FROM runs WHERE previous_run_id = ? ORDER BY id LIMIT 1",
-                        [.int(run)])
+        try connection.fetchOne(
+            RunRecord.self, "SELECT \(RunRecord.table.selection) FROM runs WHERE previous_run_id = ? ORDER BY id LIMIT 1",
+            [.int(run)])
     }
 }

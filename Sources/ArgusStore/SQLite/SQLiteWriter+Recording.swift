@@ -37,8 +37,9 @@ extension SQLiteWriter {
                     call.runID = try id(run)
                     // The first round was written before this one (it completed first), maybe in an earlier run.
                     if let firstRound, let firstRun = newRuns[firstRound.run] ?? written[firstRound.run] {
-                        call.firstCallID = try db.scalarInt(RecordingStatements.callID,
-                                                            [.int(firstRun), .int(Int64(firstRound.requestSeq))])
+                        call.firstCallID = try db.scalarInt(
+                            RecordingStatements.callID,
+                            [.int(firstRun), .int(Int64(firstRound.requestSeq))])
                     }
                     newCalls[CallReference(run: run, requestSeq: call.requestSeq)] = try db.insert(call)
                     counts[call.runID, default: (0, 0, 0)].calls += 1
@@ -74,7 +75,8 @@ extension SQLiteWriter {
                 }
             }
             for (runID, c) in counts {
-                try db.run(RecordingStatements.addCounts, [.int(Int64(c.messages)), .int(Int64(c.calls)), .int(Int64(c.errors)), .int(runID)])
+                try db.run(
+                    RecordingStatements.addCounts, [.int(Int64(c.messages)), .int(Int64(c.calls)), .int(Int64(c.errors)), .int(runID)])
             }
             for event in events { try db.insert(event) }
         }
@@ -87,8 +89,10 @@ extension SQLiteWriter {
     private func insert(_ fault: InjectedFault, runID: Int64) throws {
         let requestSeq = try db.scalarInt(RecordingStatements.faultRequest, [.int(runID), .text(fault.requestID)])
         let responseSeq = fault.spoiltResponse ? try db.scalarInt(RecordingStatements.faultResponse, [.int(runID)]) : nil
-        try db.insert(FaultRecord(runID: runID, requestSeq: requestSeq.map(Int.init), responseSeq: responseSeq.map(Int.init),
-                                  timestamp: fault.timestamp, tool: fault.tool, kind: fault.kind, source: fault.source,
-                                  detail: fault.detail))
+        try db.insert(
+            FaultRecord(
+                runID: runID, requestSeq: requestSeq.map(Int.init), responseSeq: responseSeq.map(Int.init),
+                timestamp: fault.timestamp, tool: fault.tool, kind: fault.kind, source: fault.source,
+                detail: fault.detail))
     }
 }

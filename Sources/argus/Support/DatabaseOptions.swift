@@ -6,9 +6,11 @@ import Foundation
 
 /// `--db`, shared by every command that reads or writes recordings.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "SQLite database file, or a shared PostgreSQL store as postgres://user@host:5432/db?sslmode=prefer (password from ${VAR}, PGPASSWORD or ~/.pgpass) (default: $ARGUS_DB or ~/.argus/argus.db).",
-        valueName: "path|url"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "SQLite database file, or a shared PostgreSQL store as postgres://user@host:5432/db?sslmode=prefer (password from ${VAR}, PGPASSWORD or ~/.pgpass) (default: $ARGUS_DB or ~/.argus/argus.db).",
+            valueName: "path|url"))
     var db: String?
 
     var path: String {
