@@ -23,12 +23,12 @@ public enum TimeFormat {
             return value
         }
         guard let y = number(0, 4), chars.count >= 10, chars[4] == 0x2D, let m = number(5, 2), chars[7] == 0x2D,
-              let d = number(8, 2), (1...12).contains(m), (1...31).contains(d)
+            let d = number(8, 2), (1...12).contains(m), (1...31).contains(d)
         else { return nil }
         var micros = days(fromCivil: y, m, d) * 86_400_000_000
         if chars.count == 10 { return micros }
         guard chars.count >= 19, chars[10] == 0x54 || chars[10] == 0x20, let hh = number(11, 2), chars[13] == 0x3A,
-              let mm = number(14, 2), chars[16] == 0x3A, let ss = number(17, 2)
+            let mm = number(14, 2), chars[16] == 0x3A, let ss = number(17, 2)
         else { return nil }
         micros += ((hh * 60 + mm) * 60 + ss) * 1_000_000
         var i = 19
@@ -51,7 +51,7 @@ public enum TimeFormat {
         }
         if i == chars.count || chars[i] == 0x5A { return micros }
         guard chars[i] == 0x2B || chars[i] == 0x2D, let oh = number(i + 1, 2), chars.count >= i + 6,
-              let om = number(i + 4, 2)
+            let om = number(i + 4, 2)
         else { return nil }
         let offset = (oh * 60 + om) * 60_000_000
         return chars[i] == 0x2B ? micros - offset : micros + offset

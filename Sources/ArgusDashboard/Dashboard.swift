@@ -49,11 +49,12 @@ public final class Dashboard: @unchecked Sendable {
         token = try DashboardToken.loadOrCreate(path: options.tokenPath)
         let stats = self.stats
         let pool = self.pool
-        feed = LiveFeed(databasePath: options.databasePath, pollInterval: options.pollInterval, onCalls: { stats.add($0) },
-                        onDeleted: {
-                            // Deleted by anyone (this dashboard, `argus` in a terminal): recount, off the feed's thread.
-                            OSThread(name: "dashboard-stats", background: true) { try? pool.withReader { try stats.load(from: $0) } }
-                        })
+        feed = LiveFeed(
+            databasePath: options.databasePath, pollInterval: options.pollInterval, onCalls: { stats.add($0) },
+            onDeleted: {
+                // Deleted by anyone (this dashboard, `argus` in a terminal): recount, off the feed's thread.
+                OSThread(name: "dashboard-stats", background: true) { try? pool.withReader { try stats.load(from: $0) } }
+            })
         replay = ReplayService(settings: .init(template: options.replay, servers: options.servers), pool: pool)
     }
 
@@ -73,9 +74,10 @@ public final class Dashboard: @unchecked Sendable {
 
     /// Starts serving. Stats load in the background (a large database takes a moment).
     public func start() throws {
-        let http = HTTPServer(options: .init(host: options.host, port: options.port),
-                              admit: { [unowned self] head in admit(head) },
-                              handler: { [unowned self] request in handle(request) })
+        let http = HTTPServer(
+            options: .init(host: options.host, port: options.port),
+            admit: { [unowned self] head in admit(head) },
+            handler: { [unowned self] request in handle(request) })
         let port = try http.listen()
         // Everything requests read is in place before the first one is accepted.
         server = http

@@ -104,9 +104,11 @@ public final class ChildProcess: @unchecked Sendable {
     /// server that ignores SIGTERM would outlive a SIGKILLed argus (and a `docker run
     /// --name X` container would then block the next start). So a watchdog process
     /// follows up: SIGTERM to the whole group, and SIGKILL after `watchdogGraceSeconds`.
-    public static func spawn(command: String, arguments: [String], environment: [String: String]? = nil,
-                             cwd: String? = nil, pipeSize: Int32 = 1 << 20,
-                             watchdogGraceSeconds: Double = 5) throws(SpawnError) -> ChildProcess {
+    public static func spawn(
+        command: String, arguments: [String], environment: [String: String]? = nil,
+        cwd: String? = nil, pipeSize: Int32 = 1 << 20,
+        watchdogGraceSeconds: Double = 5
+    ) throws(SpawnError) -> ChildProcess {
         // A relative path like ./server.py is relative to the directory the server runs in.
         let located = command.contains("/") && !command.hasPrefix("/") ? (cwd.map { $0 + "/" + command } ?? command) : command
         let path = try resolve(located, searchPath: environment?["PATH"])
@@ -125,17 +127,19 @@ public final class ChildProcess: @unchecked Sendable {
         var cArgs = argv.map { strdup($0) }
         cArgs.append(nil)
         defer { for p in cArgs { free(p) } }
-        var cEnvironment: [UnsafeMutablePointer<CChar>?] = environment.map { env in
-            env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        } ?? []
+        var cEnvironment: [UnsafeMutablePointer<CChar>?] =
+            environment.map { env in
+                env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            } ?? []
         defer { for p in cEnvironment { free(p) } }
         var execErrno: Int32 = 0
         var watchdog: Int32 = -1
         let watchdogGraceMS = Int32(min(max(watchdogGraceSeconds, 0), 3600) * 1000)
         let pid = cArgs.withUnsafeMutableBufferPointer { args in
             cEnvironment.withUnsafeMutableBufferPointer { env in
-                argus_spawn(path, args.baseAddress, environment == nil ? environ : env.baseAddress, cwd,
-                            stdinPipe[0], stdoutPipe[1], stderrPipe[1], watchdogGraceMS, &watchdog, &execErrno)
+                argus_spawn(
+                    path, args.baseAddress, environment == nil ? environ : env.baseAddress, cwd,
+                    stdinPipe[0], stdoutPipe[1], stderrPipe[1], watchdogGraceMS, &watchdog, &execErrno)
             }
         }
         close(stdinPipe[0])

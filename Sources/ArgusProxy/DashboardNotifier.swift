@@ -32,9 +32,10 @@ public final class DashboardNotifier: @unchecked Sendable {
             report("argus: not notifying the dashboard at \(apiURL): \(reason) (recording is not affected)")
             return nil
         case .remote(let host) where !allowRemote:
-            report("argus: not sending the dashboard token to \(host): --api sends it only to this machine "
-                   + "(127.0.0.1, ::1, localhost). Add --api-allow-remote if \(host) is your own dashboard "
-                   + "(recording is not affected, and the dashboard finds new calls by itself)")
+            report(
+                "argus: not sending the dashboard token to \(host): --api sends it only to this machine "
+                    + "(127.0.0.1, ::1, localhost). Add --api-allow-remote if \(host) is your own dashboard "
+                    + "(recording is not affected, and the dashboard finds new calls by itself)")
             return nil
         case .remote:
             direct = false
@@ -63,7 +64,8 @@ public final class DashboardNotifier: @unchecked Sendable {
         let rest = url.dropFirst(scheme.count)
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         if url.contains(where: { $0 == "\\" || $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true })
-            || authority.contains("@") {
+            || authority.contains("@")
+        {
             return .invalid(reason: "the URL has characters or user information a dashboard URL does not need")
         }
         var host = Substring(authority)
@@ -76,7 +78,8 @@ public final class DashboardNotifier: @unchecked Sendable {
             port = host[colon...]
             host = host[..<colon]
         }
-        guard !host.isEmpty, port.isEmpty || (port.count > 1 && port.dropFirst().allSatisfy(\.isASCII) && port.dropFirst().allSatisfy(\.isNumber))
+        guard !host.isEmpty,
+            port.isEmpty || (port.count > 1 && port.dropFirst().allSatisfy(\.isASCII) && port.dropFirst().allSatisfy(\.isNumber))
         else { return .invalid(reason: "no host, or a port that is not a number") }
         return Loopback.isLoopback(host: String(host)) ? .loopback : .remote(host: String(host))
     }
@@ -121,7 +124,8 @@ public final class DashboardNotifier: @unchecked Sendable {
         let post = direct ? argus_http_post_json_direct : argus_http_post_json
         let status = post(endpoint, "{}", 2000, "argus/\(argusVersion)", "X-Argus-Token: \(token)", &error, Int32(error.count))
         let ok = (200..<300).contains(status)
-        let problem = status < 0 ? String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "HTTP \(status)"
+        let problem =
+            status < 0 ? String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "HTTP \(status)"
         let say = monitor.locked { () -> Bool in
             defer { reportedFailure = !ok }
             return !ok && !reportedFailure

@@ -49,9 +49,11 @@ public final class RecordingPipeline: @unchecked Sendable {
 
     /// - Parameter makeHooks: builds the user-script hooks. Called on the recorder
     ///   thread, which then owns them, so loading scripts never delays the server's start.
-    public init(config: RecorderConfig, options: Options, report: @escaping @Sendable (String) -> Void,
-                onCommit: (@Sendable () -> Void)? = nil, onCommitted: (@Sendable (CommittedBatch) -> Void)? = nil,
-                makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)? = nil) {
+    public init(
+        config: RecorderConfig, options: Options, report: @escaping @Sendable (String) -> Void,
+        onCommit: (@Sendable () -> Void)? = nil, onCommitted: (@Sendable (CommittedBatch) -> Void)? = nil,
+        makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)? = nil
+    ) {
         self.report = report
         queue = BoundedQueue(capacityBytes: options.rawQueueBytes)
         let writer = BatchedWriter(options: options.writer, report: report, onCommit: onCommit, onCommitted: onCommitted)
@@ -60,7 +62,8 @@ public final class RecordingPipeline: @unchecked Sendable {
         recorderThread = OSThread(name: "argus-recorder", background: true) { [self] in
             let hooks = makeHooks?(writer).map { [hookClock] in TimedHooks($0, clock: hookClock) }
             let recorder = SessionRecorder(config: config, hooks: hooks) { op in writer.submit(op) }
-            let watcher = followsRunRequests
+            let watcher =
+                followsRunRequests
                 ? RunRequestWatcher(path: options.writer.path, serverName: config.serverName, startedAt: startedAt) : nil
             consume(recorder, watcher: watcher)
         }
@@ -105,8 +108,9 @@ public final class RecordingPipeline: @unchecked Sendable {
             return !lossReported
         }
         if first {
-            report("argus: the recording queue is full (the database has been unavailable too long); "
-                   + "messages are still forwarded but some are not recorded; the count is kept in the run")
+            report(
+                "argus: the recording queue is full (the database has been unavailable too long); "
+                    + "messages are still forwarded but some are not recorded; the count is kept in the run")
         }
     }
 
@@ -134,10 +138,12 @@ public final class RecordingPipeline: @unchecked Sendable {
         guard let recorderThread else { return }
         while !recorderThread.join(timeoutSeconds: min(0.25, idleTimeoutSeconds)) {
             guard let since = hookClock.runningSince,
-                  Double(SystemClock.monotonicNanos() - since) / 1e9 >= idleTimeoutSeconds else { continue }
+                Double(SystemClock.monotonicNanos() - since) / 1e9 >= idleTimeoutSeconds
+            else { continue }
             let left = queue.isEmpty ? "the last message" : "\(queue.currentBytes) bytes of messages"
-            report("argus: a script hook has not returned for \(String(oneDecimal: idleTimeoutSeconds)) s; exiting "
-                   + "without it: \(left) and the end of the run are not recorded")
+            report(
+                "argus: a script hook has not returned for \(String(oneDecimal: idleTimeoutSeconds)) s; exiting "
+                    + "without it: \(left) and the end of the run are not recorded")
             return
         }
     }

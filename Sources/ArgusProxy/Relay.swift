@@ -25,9 +25,11 @@ public enum RelayEnd: Sendable, Equatable {
 public struct Relay {
     public static let bufferSize = 1 << 20
 
-    public static func run(from source: Int32, to destination: Int32,
-                           onDestinationBroken: () -> Void = {},
-                           tap: (UnsafeRawBufferPointer, Timestamp) -> Void) -> RelayEnd {
+    public static func run(
+        from source: Int32, to destination: Int32,
+        onDestinationBroken: () -> Void = {},
+        tap: (UnsafeRawBufferPointer, Timestamp) -> Void
+    ) -> RelayEnd {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }
         var destinationOK = true

@@ -9,16 +9,20 @@ import ArgusSystem
 public enum RewritingRelay {
     public static let maxHeldBytes = 1 << 20
 
-    public static func run(from source: Int32, to destination: Int32, rewrite: ([UInt8]) -> [UInt8]?,
-                           tap: (UnsafeRawBufferPointer, Timestamp) -> Void) -> RelayEnd {
+    public static func run(
+        from source: Int32, to destination: Int32, rewrite: ([UInt8]) -> [UInt8]?,
+        tap: (UnsafeRawBufferPointer, Timestamp) -> Void
+    ) -> RelayEnd {
         var destinationOK = true
         func forward(_ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
             tap(bytes, time)
             if destinationOK, let base = bytes.baseAddress, !Relay.writeAll(destination, base, bytes.count) { destinationOK = false }
         }
-        return LineRelay.run(from: source, maxHeldBytes: maxHeldBytes, line: { line, time in
-            if let new = rewritten(line, rewrite) { new.withUnsafeBytes { forward($0, at: time) } } else { forward(line, at: time) }
-        }, piece: { bytes, time, _ in forward(bytes, at: time) })
+        return LineRelay.run(
+            from: source, maxHeldBytes: maxHeldBytes,
+            line: { line, time in
+                if let new = rewritten(line, rewrite) { new.withUnsafeBytes { forward($0, at: time) } } else { forward(line, at: time) }
+            }, piece: { bytes, time, _ in forward(bytes, at: time) })
     }
 
     /// A whole line (its newline included, if it has one) as `rewrite` makes it, or nil when

@@ -86,11 +86,13 @@ public enum WrapSession {
         argus_block_termination_signals()
         let startNanos = SystemClock.monotonicNanos()
         let environment = currentEnvironment().merging(options.extraEnvironment) { $1 }
-        let policy = RedactionPolicy.forEnvironment(environment, enabled: options.redactionEnabled,
-                                                    extraKeys: options.extraRedactKeys, patterns: options.redactPatterns)
+        let policy = RedactionPolicy.forEnvironment(
+            environment, enabled: options.redactionEnabled,
+            extraKeys: options.extraRedactKeys, patterns: options.redactPatterns)
         let recording = options.recordingError == nil
-        let launch = LaunchSpec(command: options.command, args: recording ? options.arguments : [],
-                                cwd: options.cwd ?? currentDirectory(), envNames: environment.keys.sorted())
+        let launch = LaunchSpec(
+            command: options.command, args: recording ? options.arguments : [],
+            cwd: options.cwd ?? currentDirectory(), envNames: environment.keys.sorted())
         var config = RecorderConfig(
             serverName: options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments),
             launch: launch, idleTimeoutSeconds: options.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
@@ -103,10 +105,11 @@ public enum WrapSession {
         }
         var pipelineOptions = RecordingPipeline.Options(databasePath: options.databasePath)
         pipelineOptions.followsRunRequests = true
-        let pipeline = RecordingPipeline(config: config, options: pipelineOptions,
-                                         report: StderrLog.write, onCommit: options.onCommit,
-                                         onCommitted: recording ? options.onCommitted : nil,
-                                         makeHooks: recording ? options.makeHooks : nil)
+        let pipeline = RecordingPipeline(
+            config: config, options: pipelineOptions,
+            report: StderrLog.write, onCommit: options.onCommit,
+            onCommitted: recording ? options.onCommitted : nil,
+            makeHooks: recording ? options.makeHooks : nil)
         // A path that cannot be written now will not become writable in the seconds of a flush:
         // nothing is kept waiting for it at exit.
         func flushTimeout() -> Double {
@@ -116,14 +119,16 @@ public enum WrapSession {
         let child: ChildProcess
         do throws(SpawnError) {
             if let refusal = options.startRefusal { throw .refused(reason: refusal) }
-            child = try ChildProcess.spawn(command: options.command, arguments: options.arguments,
-                                           environment: options.extraEnvironment.isEmpty ? nil : environment, cwd: options.cwd,
-                                           watchdogGraceSeconds: options.graceSeconds)
+            child = try ChildProcess.spawn(
+                command: options.command, arguments: options.arguments,
+                environment: options.extraEnvironment.isEmpty ? nil : environment, cwd: options.cwd,
+                watchdogGraceSeconds: options.graceSeconds)
         } catch {
             StderrLog.write("argus: cannot start the MCP server: \(error)")
             pipeline.start(serverPID: nil)
-            pipeline.finish(reason: .serverFailedToStart, detail: error.description, exitStatus: error.shellStatus,
-                            timeoutSeconds: flushTimeout())
+            pipeline.finish(
+                reason: .serverFailedToStart, detail: error.description, exitStatus: error.shellStatus,
+                timeoutSeconds: flushTimeout())
             options.onFinish?()
             return error.shellStatus
         }
@@ -139,9 +144,10 @@ public enum WrapSession {
         _ = stderrRedactor.redactArguments(command: options.command, options.arguments)
         let serverOutput = OutputWatch(redactor: stderrRedactor)
         if let faults = options.faults, let faultSeed {
-            ChaosRelays.start(faults, seed: faultSeed, serverName: config.serverName, child: child,
-                              pipeline: recording ? pipeline : nil, rewrite: options.rewriteClientLine,
-                              serverOutput: serverOutput, mailbox: mailbox)
+            ChaosRelays.start(
+                faults, seed: faultSeed, serverName: config.serverName, child: child,
+                pipeline: recording ? pipeline : nil, rewrite: options.rewriteClientLine,
+                serverOutput: serverOutput, mailbox: mailbox)
         } else {
             let rewrite = options.rewriteClientLine
             OSThread(name: "argus-c2s") {
@@ -192,12 +198,14 @@ public enum WrapSession {
             } else {
                 reason = .serverFailedToStart
                 detail = "\(ending.status.description) after \(String(oneDecimal: uptime)) s without sending anything"
-                StderrLog.write("argus: the MCP server failed to start: `\(options.command)` \(detail!)"
-                                + serverOutput.lastLineSuffix)
+                StderrLog.write(
+                    "argus: the MCP server failed to start: `\(options.command)` \(detail!)"
+                        + serverOutput.lastLineSuffix)
             }
         }
-        let stats = pipeline.finish(reason: reason ?? .serverExited, detail: detail, exitStatus: ending.status.shellStatus,
-                                    timeoutSeconds: flushTimeout())
+        let stats = pipeline.finish(
+            reason: reason ?? .serverExited, detail: detail, exitStatus: ending.status.shellStatus,
+            timeoutSeconds: flushTimeout())
         if stats.opsAbandoned > 0 {
             StderrLog.write("argus: \(stats.opsAbandoned) records could not be written to \(options.databasePath)")
         }

@@ -79,9 +79,10 @@ final class ClientOutput: FaultClientOutput, @unchecked Sendable {
     /// the client: it is what the wire did, not what the server said.
     func recordTransport(_ params: JSONValue) {
         guard recording else { return }
-        let frame: JSONValue = .object(JSONObject([
-            "jsonrpc": "2.0", "method": .string(TransportFrame.method), "params": params,
-        ]))
+        let frame: JSONValue = .object(
+            JSONObject([
+                "jsonrpc": "2.0", "method": .string(TransportFrame.method), "params": params,
+            ]))
         var bytes = JSONWriter.bytes(frame)
         bytes.append(0x0A)
         monitor.locked {

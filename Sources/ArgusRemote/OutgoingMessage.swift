@@ -48,7 +48,8 @@ struct OutgoingMessage: Sendable {
 /// specification says (`=?base64?…?=`), so the server can compare it with the body.
 enum HeaderValue {
     static func encode(_ value: String) -> String {
-        let plain = value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        let plain =
+            value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
             && value.first != " " && value.last != " " && !(value.hasPrefix("=?base64?") && value.hasSuffix("?="))
         return plain ? value : "=?base64?" + Data(value.utf8).base64EncodedString() + "?="
     }

@@ -11,8 +11,11 @@ enum RemoteRecordingSetup {
     static func policy(_ wrap: WrapOptions, environment: [String: String], secrets: [(name: String, value: String)])
         -> RedactionPolicy
     {
-        adding(secrets, to: RedactionPolicy.forEnvironment(environment, enabled: wrap.redactionEnabled,
-                                                           extraKeys: wrap.extraRedactKeys, patterns: wrap.redactPatterns))
+        adding(
+            secrets,
+            to: RedactionPolicy.forEnvironment(
+                environment, enabled: wrap.redactionEnabled,
+                extraKeys: wrap.extraRedactKeys, patterns: wrap.redactPatterns))
     }
 
     static func adding(_ secrets: [(name: String, value: String)], to base: RedactionPolicy) -> RedactionPolicy {
@@ -29,7 +32,8 @@ enum RemoteRecordingSetup {
     /// A remote run's launch spec: the address without credentials or query, header names
     /// (never values) and the environment variables the values come from.
     static func launch(_ target: RemoteURL, headers: [HeaderTemplate], extraArgs: [String] = []) -> LaunchSpec {
-        LaunchSpec(command: target.display, args: extraArgs + headers.flatMap { ["--header", "\($0.name): …"] },
-                   cwd: FileManager.default.currentDirectoryPath, envNames: headers.flatMap(\.variables).sorted())
+        LaunchSpec(
+            command: target.display, args: extraArgs + headers.flatMap { ["--header", "\($0.name): …"] },
+            cwd: FileManager.default.currentDirectoryPath, envNames: headers.flatMap(\.variables).sorted())
     }
 }

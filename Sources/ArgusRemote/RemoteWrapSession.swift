@@ -60,8 +60,9 @@ public enum RemoteWrapSession {
         let policy = RemoteRecordingSetup.policy(wrap, environment: environment, secrets: headers.map { (name: $0.0, value: $0.1) })
         let recording = wrap.recordingError == nil
         let launch = RemoteRecordingSetup.launch(target, headers: options.headers)
-        var config = RecorderConfig(serverName: wrap.serverName ?? defaultServerName(url: options.url), launch: launch,
-                                    idleTimeoutSeconds: wrap.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
+        var config = RecorderConfig(
+            serverName: wrap.serverName ?? defaultServerName(url: options.url), launch: launch,
+            idleTimeoutSeconds: wrap.idleTimeoutSeconds, redaction: policy, argusPID: getpid())
         config.sealer = recording ? wrap.sealer : nil
         config.recordingError = wrap.recordingError
         let faultSeed = wrap.faults?.resolvedSeed()
@@ -71,9 +72,10 @@ public enum RemoteWrapSession {
         }
         var pipelineOptions = RecordingPipeline.Options(databasePath: wrap.databasePath)
         pipelineOptions.followsRunRequests = true
-        let pipeline = RecordingPipeline(config: config, options: pipelineOptions, report: StderrLog.write,
-                                         onCommit: wrap.onCommit, onCommitted: recording ? wrap.onCommitted : nil,
-                                         makeHooks: recording ? wrap.makeHooks : nil)
+        let pipeline = RecordingPipeline(
+            config: config, options: pipelineOptions, report: StderrLog.write,
+            onCommit: wrap.onCommit, onCommitted: recording ? wrap.onCommitted : nil,
+            makeHooks: recording ? wrap.makeHooks : nil)
         func flushTimeout() -> Double {
             ArgusDatabase.unwritableReason(path: wrap.databasePath) == nil ? wrap.flushTimeoutSeconds : 0
         }
@@ -82,8 +84,9 @@ public enum RemoteWrapSession {
         let client: HTTPClient
         do throws(RemoteError) {
             if let problem { throw .badURL(problem) }
-            client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-                                configuration: try Self.clientConfiguration(for: target, environment: environment))
+            client = HTTPClient(
+                eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                configuration: try Self.clientConfiguration(for: target, environment: environment))
         } catch {
             StderrLog.write("argus: cannot connect to the remote MCP server: \(error)")
             pipeline.finish(reason: .serverFailedToStart, detail: error.description, exitStatus: 1, timeoutSeconds: flushTimeout())
@@ -107,8 +110,10 @@ public enum RemoteWrapSession {
         // or answers, delays or drops it in the server's place (as on the stdio relay).
         var injector: FaultInjector?
         if let faults = wrap.faults, let faultSeed {
-            let faultInjector = FaultInjector(options: .init(faults, seed: faultSeed, serverName: config.serverName),
-                                              pipeline: recording ? pipeline : nil, output: output) { line in
+            let faultInjector = FaultInjector(
+                options: .init(faults, seed: faultSeed, serverName: config.serverName),
+                pipeline: recording ? pipeline : nil, output: output
+            ) { line in
                 post(line)
                 return true
             }
@@ -206,8 +211,9 @@ public enum RemoteWrapSession {
         }
         let status: Int32 = signal.map { 128 + $0 } ?? 0
         injector?.serverClosed()  // answers a latency fault still holds go out, and are recorded, now
-        let stats = pipeline.finish(reason: reason ?? .clientEOF, detail: signal.map { "signal \($0)" }, exitStatus: status,
-                                    timeoutSeconds: flushTimeout())
+        let stats = pipeline.finish(
+            reason: reason ?? .clientEOF, detail: signal.map { "signal \($0)" }, exitStatus: status,
+            timeoutSeconds: flushTimeout())
         if stats.opsAbandoned > 0 {
             StderrLog.write("argus: \(stats.opsAbandoned) records could not be written to \(wrap.databasePath)")
         }

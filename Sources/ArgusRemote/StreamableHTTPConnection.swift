@@ -66,7 +66,8 @@ actor StreamableHTTPConnection {
         }
         let status = Int(response.status.code)
         if message.isInitialize, (200..<300).contains(status),
-           let session = response.headers.first(name: "Mcp-Session-Id"), !session.isEmpty {
+            let session = response.headers.first(name: "Mcp-Session-Id"), !session.isEmpty
+        {
             sessionID = session
             output.recordTransport(["event": "session_started", "session": .string(Self.abbreviated(session))])
         }
@@ -76,8 +77,9 @@ actor StreamableHTTPConnection {
             if message.kind == .request {
                 // A request must be answered; a server that accepted it without an answer broke the protocol.
                 output.recordTransport(transportStatus(status, response, message))
-                answerWithError(message, "argus: the remote server accepted the request (HTTP \(status)) but sent no answer",
-                                data: ["httpStatus": .int(status)])
+                answerWithError(
+                    message, "argus: the remote server accepted the request (HTTP \(status)) but sent no answer",
+                    data: ["httpStatus": .int(status)])
             }
         case 200..<300:
             let answeredInitialize = await forwardBody(response, for: message)
@@ -91,8 +93,9 @@ actor StreamableHTTPConnection {
                 if renewingOnExpiry, await renewSession(expired: sentWithSession) {
                     await send(message, renewingOnExpiry: false)
                 } else {
-                    answerWithError(message, "argus: the remote server ended the session (HTTP 404) and a new one could not be opened",
-                                    data: ["httpStatus": 404])
+                    answerWithError(
+                        message, "argus: the remote server ended the session (HTTP 404) and a new one could not be opened",
+                        data: ["httpStatus": 404])
                 }
                 return
             }
@@ -110,11 +113,15 @@ actor StreamableHTTPConnection {
         do {
             let response = try await client.execute(request, timeout: .seconds(5))
             await discardBody(response)
-            output.recordTransport(["event": "session_ended", "session": .string(Self.abbreviated(session)),
-                                    "status": .int(Int(response.status.code))])
+            output.recordTransport([
+                "event": "session_ended", "session": .string(Self.abbreviated(session)),
+                "status": .int(Int(response.status.code)),
+            ])
         } catch {
-            output.recordTransport(["event": "session_end_failed", "session": .string(Self.abbreviated(session)),
-                                    "error": .string(Self.describe(error))])
+            output.recordTransport([
+                "event": "session_end_failed", "session": .string(Self.abbreviated(session)),
+                "error": .string(Self.describe(error)),
+            ])
         }
         sessionID = nil
     }
@@ -152,7 +159,8 @@ actor StreamableHTTPConnection {
                 parser.push(body) { event in if answer == nil { answer = try? JSONParser.parse(event.data) } }
             }
             guard (200..<300).contains(Int(response.status.code)),
-                  let session = response.headers.first(name: "Mcp-Session-Id") else {
+                let session = response.headers.first(name: "Mcp-Session-Id")
+            else {
                 output.recordTransport(["event": "session_renewal_failed", "status": .int(Int(response.status.code))])
                 return false
             }
@@ -194,7 +202,8 @@ actor StreamableHTTPConnection {
         var sawInitializeResult = false
         func deliver(_ bytes: [UInt8]) {
             if !answered, let value = try? JSONParser.parse(bytes), value["method"] == nil,
-               value["id"].map({ JSONWriter.string($0) }) == message.idJSON {
+                value["id"].map({ JSONWriter.string($0) }) == message.idJSON
+            {
                 answered = true
                 if message.isInitialize, let version = value["result"]?["protocolVersion"]?.stringValue {
                     protocolVersion = version
@@ -225,8 +234,9 @@ actor StreamableHTTPConnection {
             output.recordTransport(["event": "stream_broken", "method": "POST", "error": .string(failure)])
         }
         if !answered {
-            answerWithError(message, "argus: the remote server's answer was cut: \(failure ?? "the response ended without it")",
-                            data: ["transport": "http"])
+            answerWithError(
+                message, "argus: the remote server's answer was cut: \(failure ?? "the response ended without it")",
+                data: ["transport": "http"])
         }
         return sawInitializeResult
     }
@@ -243,14 +253,16 @@ actor StreamableHTTPConnection {
             }
         } catch {}
         if !truncated, let value = try? JSONParser.parse(body), value["jsonrpc"] != nil,
-           value["error"] != nil || value["result"] != nil, value["id"].map({ JSONWriter.string($0) }) == message.idJSON {
+            value["error"] != nil || value["result"] != nil, value["id"].map({ JSONWriter.string($0) }) == message.idJSON
+        {
             output.send(body)
             return
         }
         let reason = response.status.reasonPhrase
         var data: JSONObject = ["httpStatus": .int(status)]
         if let challenge = response.headers.first(name: "WWW-Authenticate") { data["challenge"] = Challenge.parse(challenge) }
-        let hint = status == 401 || status == 403
+        let hint =
+            status == 401 || status == 403
             ? " (check the credentials passed with --header)" : status == 404 && message.isInitialize ? " (check the URL's path)" : ""
         answerWithError(message, "argus: the remote server answered HTTP \(status) \(reason)\(hint)", data: .object(data))
     }
@@ -313,8 +325,10 @@ actor StreamableHTTPConnection {
             } catch {
                 if Task.isCancelled { return }
                 failures += 1
-                output.recordTransport(["event": "stream_broken", "method": "GET", "error": .string(Self.describe(error)),
-                                        "retry": .bool(failures < 3)])
+                output.recordTransport([
+                    "event": "stream_broken", "method": "GET", "error": .string(Self.describe(error)),
+                    "retry": .bool(failures < 3),
+                ])
             }
             try? await Task.sleep(for: .milliseconds(500))
         }

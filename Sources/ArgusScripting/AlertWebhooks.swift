@@ -53,14 +53,17 @@ public final class AlertWebhooks: @unchecked Sendable {
         var lastProblem = ""
         for attempt in 1...max(attempts, 1) {
             var error = [CChar](repeating: 0, count: 256)
-            let status = argus_http_post_json(url.absoluteString, body, Int(timeoutSeconds * 1000), "argus/\(argusVersion)",
-                                              nil, &error, Int32(error.count))
+            let status = argus_http_post_json(
+                url.absoluteString, body, Int(timeoutSeconds * 1000), "argus/\(argusVersion)",
+                nil, &error, Int32(error.count))
             if (200..<300).contains(status) {
                 monitor.locked { delivered += 1 }
                 return
             }
-            lastProblem = status < 0 ? String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                                     : "HTTP \(status)"
+            lastProblem =
+                status < 0
+                ? String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                : "HTTP \(status)"
             if status < 0, lastProblem.hasPrefix("libcurl is not installed") { break }
             if attempt < attempts { SystemClock.sleep(seconds: Double(attempt * attempt)) }
         }
@@ -68,4 +71,3 @@ public final class AlertWebhooks: @unchecked Sendable {
         report("argus: could not deliver alert \"\(alert.message)\" to \(url.host ?? url.absoluteString): \(lastProblem)")
     }
 }
-

@@ -69,8 +69,10 @@ public struct ScriptManifest: Sendable {
         public var description: String?
     }
 
-    public static let hookNames = ["init", "redact", "on_call", "alert", "metric", "mutate_replay", "normalize", "mock", "fault",
-                                   "verdict"]
+    public static let hookNames = [
+        "init", "redact", "on_call", "alert", "metric", "mutate_replay", "normalize", "mock", "fault",
+        "verdict",
+    ]
 
     public var name: String
     public var priority: Int
@@ -113,10 +115,12 @@ public struct ScriptManifest: Sendable {
                 guard case .object(let field) = member.value else {
                     throw ScriptLoadError("SCRIPT.config.\(member.key) must be a table like { type = \"number\", default = 1 }")
                 }
-                fields.append(ConfigField(name: member.key, type: field["type"]?.stringValue,
-                                          defaultValue: field["default"]?.nonNull,
-                                          required: field["required"]?.boolValue ?? false,
-                                          description: field["description"]?.stringValue))
+                fields.append(
+                    ConfigField(
+                        name: member.key, type: field["type"]?.stringValue,
+                        defaultValue: field["default"]?.nonNull,
+                        required: field["required"]?.boolValue ?? false,
+                        description: field["description"]?.stringValue))
             }
         }
         configFields = fields
@@ -147,7 +151,7 @@ public struct ScriptManifest: Sendable {
     static func value(_ value: JSONValue, hasType type: String) -> Bool {
         switch (type, value) {
         case ("number", .number), ("string", .string), ("boolean", .bool), ("table", .object), ("table", .array),
-             ("object", .object), ("array", .array), ("any", _):
+            ("object", .object), ("array", .array), ("any", _):
             return true
         case ("integer", .number(let text)): return Int(text) != nil
         default: return false

@@ -49,13 +49,16 @@ public final class FixtureRunner {
         var result = Result()
         var lines: [String] = []
         let server = calls.first?["server"]?.stringValue ?? defaultServer
-        let host = ScriptHost(specs: specs, options: ScriptHost.Options(server: server, argusPID: getpid(), limits: limits),
-                              report: { lines.append($0) })
+        let host = ScriptHost(
+            specs: specs, options: ScriptHost.Options(server: server, argusPID: getpid(), limits: limits),
+            report: { lines.append($0) })
         var ops: [RecordOp] = []
         let recorder = SessionRecorder(
-            config: RecorderConfig(serverName: server, launch: LaunchSpec(command: "fixture", args: [], cwd: "/", envNames: []),
-                                   idleTimeoutSeconds: 1e9),
-            hooks: host) { ops.append($0) }
+            config: RecorderConfig(
+                serverName: server, launch: LaunchSpec(command: "fixture", args: [], cwd: "/", envNames: []),
+                idleTimeoutSeconds: 1e9),
+            hooks: host
+        ) { ops.append($0) }
         var clock = Timestamp(monotonicNanos: 1_000_000_000, wallMicros: SystemClock.wallMicros())
         recorder.start(at: clock)
         var seqs: [(request: Int, response: Int?)] = []
@@ -65,7 +68,8 @@ public final class FixtureRunner {
             let (request, response, latency) = Self.lines(for: input, index: index)
             // A fixture may say when it was recorded (ISO 8601 or µs), as exported calls do.
             if let start = input["started_at_us"]?.intValue.map(Int64.init)
-                ?? input["started_at"]?.stringValue.flatMap(TimeFormat.parseISO8601) {
+                ?? input["started_at"]?.stringValue.flatMap(TimeFormat.parseISO8601)
+            {
                 clock.wallMicros = start
             }
             lastStart = clock.wallMicros
@@ -86,10 +90,11 @@ public final class FixtureRunner {
         }
         if mutateLast, let last = calls.last {
             let (request, _, _) = Self.lines(for: last, index: calls.count - 1)
-            let hookCall = HookCall(phase: .request, run: 1, server: server, direction: .clientToServer,
-                                    method: request["method"]?.stringValue ?? MCP.Method.toolsCall,
-                                    tool: request["params"]?["name"]?.stringValue, startedAt: lastStart,
-                                    requestBody: JSONWriter.string(request))
+            let hookCall = HookCall(
+                phase: .request, run: 1, server: server, direction: .clientToServer,
+                method: request["method"]?.stringValue ?? MCP.Method.toolsCall,
+                tool: request["params"]?["name"]?.stringValue, startedAt: lastStart,
+                requestBody: JSONWriter.string(request))
             do {
                 result.mutatedParams = try host.mutateReplay(request["params"] ?? [:], call: hookCall) { ops.append($0) }
             } catch {
@@ -112,8 +117,10 @@ public final class FixtureRunner {
         }
         for (index, input) in calls.enumerated() {
             let (requestSeq, responseSeq) = seqs[index]
-            result.calls.append(CallResult(input: input, storedRequest: bodies[requestSeq],
-                                           storedResponse: responseSeq.flatMap { bodies[$0] }, call: records[requestSeq]))
+            result.calls.append(
+                CallResult(
+                    input: input, storedRequest: bodies[requestSeq],
+                    storedResponse: responseSeq.flatMap { bodies[$0] }, call: records[requestSeq]))
         }
         result.lines = lines
         return result
@@ -137,7 +144,8 @@ public final class FixtureRunner {
         } else if call["no_response"]?.boolValue != true {
             response = ["jsonrpc": "2.0", "id": id, "result": ["content": []]]
         }
-        let latency = call["latency_us"]?.intValue.map(Int64.init)
+        let latency =
+            call["latency_us"]?.intValue.map(Int64.init)
             ?? call["latency_ms"]?.doubleValue.map { Int64($0 * 1000) } ?? 1000
         return (request, response, latency)
     }
@@ -168,16 +176,21 @@ public struct ScriptTestFile {
         guard let script = root["script"]?.stringValue else { throw ScriptLoadError("\(path): \"script\" (the .lua file) is required") }
         let directory = (path as NSString).deletingLastPathComponent
         let scriptPath = script.hasPrefix("/") ? script : (directory.isEmpty ? script : directory + "/" + script)
-        guard let items = root["cases"]?.arrayValue, !items.isEmpty else { throw ScriptLoadError("\(path): \"cases\" must list at least one case") }
+        guard let items = root["cases"]?.arrayValue, !items.isEmpty else {
+            throw ScriptLoadError("\(path): \"cases\" must list at least one case")
+        }
         var cases: [Case] = []
         for (i, item) in items.enumerated() {
             let calls = item["calls"]?.arrayValue ?? item["call"].map { [$0] } ?? []
             guard !calls.isEmpty else { throw ScriptLoadError("\(path): cases[\(i)] needs \"call\" or \"calls\"") }
-            cases.append(Case(name: item["name"]?.stringValue ?? "case \(i + 1)", calls: calls,
-                              expect: item["expect"]?.objectValue ?? [:]))
+            cases.append(
+                Case(
+                    name: item["name"]?.stringValue ?? "case \(i + 1)", calls: calls,
+                    expect: item["expect"]?.objectValue ?? [:]))
         }
-        return ScriptTestFile(path: path, script: scriptPath, config: root["config"] ?? [:],
-                              server: root["server"]?.stringValue ?? "fixture", cases: cases)
+        return ScriptTestFile(
+            path: path, script: scriptPath, config: root["config"] ?? [:],
+            server: root["server"]?.stringValue ?? "fixture", cases: cases)
     }
 
     /// Runs every case; returns the failures of each (empty when it passed).
@@ -228,9 +241,12 @@ public struct ScriptTestFile {
                         && (matcher["value"]?.doubleValue.map { abs($0 - (record.value ?? .nan)) < 1e-9 } ?? true)
                         && (matcher["labels"].map { labels in
                             (try? JSONParser.parse(record.labels ?? "{}")).map {
-                                $0.sameValue(as: .object(JSONObject(labels.objectValue?.members.map {
-                                    JSONMember($0.key, .string($0.value.stringValue ?? JSONWriter.string($0.value)))
-                                } ?? [])))
+                                $0.sameValue(
+                                    as: .object(
+                                        JSONObject(
+                                            labels.objectValue?.members.map {
+                                                JSONMember($0.key, .string($0.value.stringValue ?? JSONWriter.string($0.value)))
+                                            } ?? [])))
                             } ?? false
                         } ?? true)
                 }
@@ -241,12 +257,16 @@ public struct ScriptTestFile {
                 }
             case "errors":
                 if let count = want.intValue, result.errors.count != count {
-                    failures.append("errors: expected \(count), got \(result.errors.count)"
-                                    + (result.errors.first.map { " (\($0.message ?? ""))" } ?? ""))
+                    failures.append(
+                        "errors: expected \(count), got \(result.errors.count)"
+                            + (result.errors.first.map { " (\($0.message ?? ""))" } ?? ""))
                 }
             case "mutated_params":
-                if let error = result.mutationError { failures.append("mutated_params: \(error)") }
-                else if !(result.mutatedParams ?? .null).sameValue(as: want) { failures.append("mutated_params: expected \(want), got \(result.mutatedParams ?? .null)") }
+                if let error = result.mutationError {
+                    failures.append("mutated_params: \(error)")
+                } else if !(result.mutatedParams ?? .null).sameValue(as: want) {
+                    failures.append("mutated_params: expected \(want), got \(result.mutatedParams ?? .null)")
+                }
             case "mutation_fails":
                 if (result.mutationError != nil) != (want.boolValue ?? true) { failures.append("mutation_fails: expected \(want)") }
             default:
@@ -263,8 +283,10 @@ public struct ScriptTestFile {
         return failures
     }
 
-    static func checkOutputs(_ label: String, _ records: [ScriptOutputRecord], _ want: JSONValue,
-                             matches: (ScriptOutputRecord, JSONValue) -> Bool) -> [String] {
+    static func checkOutputs(
+        _ label: String, _ records: [ScriptOutputRecord], _ want: JSONValue,
+        matches: (ScriptOutputRecord, JSONValue) -> Bool
+    ) -> [String] {
         if let count = want.intValue {
             return records.count == count ? [] : ["\(label): expected \(count), got \(records.count)"]
         }

@@ -23,8 +23,10 @@ public enum ClientCommand {
         public var warnings: [String]
     }
 
-    public static func resolve(_ command: String, searchPath: String, currentDirectory: String,
-                               desktopPath: String = desktopPath) -> Resolved {
+    public static func resolve(
+        _ command: String, searchPath: String, currentDirectory: String,
+        desktopPath: String = desktopPath
+    ) -> Resolved {
         if command.hasPrefix("/") {
             return Resolved(command: command, warnings: interpreterWarnings(command, desktopPath: desktopPath))
         }
@@ -37,9 +39,11 @@ public enum ClientCommand {
             return Resolved(command: absolute, warnings: interpreterWarnings(absolute, desktopPath: desktopPath))
         }
         guard let path = try? ChildProcess.resolve(command, searchPath: searchPath) else {
-            return Resolved(command: command, warnings: [
-                "\(command) is not on this shell's PATH, so the client will not find it either; give its absolute path",
-            ])
+            return Resolved(
+                command: command,
+                warnings: [
+                    "\(command) is not on this shell's PATH, so the client will not find it either; give its absolute path"
+                ])
         }
         let absolute = path.hasPrefix("/") ? path : currentDirectory + "/" + path
         return Resolved(command: absolute, warnings: interpreterWarnings(absolute, desktopPath: desktopPath))
@@ -50,8 +54,10 @@ public enum ClientCommand {
         guard let interpreter = envInterpreter(path), (try? ChildProcess.resolve(interpreter, searchPath: desktopPath)) == nil else {
             return []
         }
-        return ["\(path) runs `\(interpreter)` through /usr/bin/env, and a desktop client's PATH (\(desktopPath)) has no "
-                + "\(interpreter): pass --env PATH (with --copy-env for Claude Desktop and Codex) so the server gets this shell's PATH"]
+        return [
+            "\(path) runs `\(interpreter)` through /usr/bin/env, and a desktop client's PATH (\(desktopPath)) has no "
+                + "\(interpreter): pass --env PATH (with --copy-env for Claude Desktop and Codex) so the server gets this shell's PATH"
+        ]
     }
 
     /// `node` for a file starting `#!/usr/bin/env node` (or `#!/usr/bin/env -S node --flag`).

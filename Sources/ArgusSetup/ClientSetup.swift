@@ -62,16 +62,18 @@ public struct ClientEntry: Sendable, Equatable {
     /// The `env` object for JSON clients.
     func jsonEnvironment(for client: MCPClient) -> JSONValue? {
         guard !environment.isEmpty else { return nil }
-        return .object(JSONObject(environment.map { name in
-            let value: String
-            switch client {
-            case .claudeDesktop, .codex: value = literalValues[name] ?? "<set \(name) here>"
-            case .claudeCode: value = "${\(name)}"
-            case .cursor: value = "${env:\(name)}"
-            case .vscode: value = "${input:\(Self.inputID(name))}"
-            }
-            return JSONMember(name, .string(value))
-        }))
+        return .object(
+            JSONObject(
+                environment.map { name in
+                    let value: String
+                    switch client {
+                    case .claudeDesktop, .codex: value = literalValues[name] ?? "<set \(name) here>"
+                    case .claudeCode: value = "${\(name)}"
+                    case .cursor: value = "${env:\(name)}"
+                    case .vscode: value = "${input:\(Self.inputID(name))}"
+                    }
+                    return JSONMember(name, .string(value))
+                }))
     }
 
     static func inputID(_ name: String) -> String { "argus-" + name.lowercased().replacing("_", with: "-") }
@@ -129,8 +131,10 @@ public enum ClientSetup {
 
     static func vscodeInputs(_ entry: ClientEntry) -> [JSONValue] {
         entry.environment.map { name in
-            ["type": "promptString", "id": .string(ClientEntry.inputID(name)), "description": .string("\(name) for \(entry.name)"),
-             "password": true]
+            [
+                "type": "promptString", "id": .string(ClientEntry.inputID(name)), "description": .string("\(name) for \(entry.name)"),
+                "password": true,
+            ]
         }
     }
 
@@ -179,8 +183,10 @@ public enum ClientSetup {
     /// existing file keeps its mode, narrowed to its owner when `secret` (values written by
     /// `--copy-env`). No mode is ever widened.
     @discardableResult
-    public static func write(_ text: String, to path: String, confinedTo directory: String? = nil, secret: Bool = false,
-                             now: Date = Date()) throws -> String? {
+    public static func write(
+        _ text: String, to path: String, confinedTo directory: String? = nil, secret: Bool = false,
+        now: Date = Date()
+    ) throws -> String? {
         let manager = FileManager.default
         let target = try self.target(of: path, confinedTo: directory)
         let parent = (target as NSString).deletingLastPathComponent
@@ -223,8 +229,9 @@ public enum ClientSetup {
         let root = PrivateFile.canonicalDirectory(directory) ?? directory
         let parent = (target as NSString).deletingLastPathComponent
         guard let real = PrivateFile.canonicalDirectory(parent), real == root || real.hasPrefix(root + "/") else {
-            throw SetupError("\(path) leads to \(target), outside \(directory); refusing to write there "
-                             + "(remove the link, or pass --client-config with the file you mean)")
+            throw SetupError(
+                "\(path) leads to \(target), outside \(directory); refusing to write there "
+                    + "(remove the link, or pass --client-config with the file you mean)")
         }
         return target
     }

@@ -9,9 +9,11 @@ enum CodexTOML {
     /// environment (`env_vars`), unless literal values were asked for.
     static func table(_ entry: ClientEntry) -> String {
         if let url = entry.url { return "[mcp_servers.\(key(entry.name))]\nurl = \(string(url))\n" }
-        var lines = ["[mcp_servers.\(key(entry.name))]",
-                     "command = \(string(entry.argusPath))",
-                     "args = [" + entry.arguments.map(string).joined(separator: ", ") + "]"]
+        var lines = [
+            "[mcp_servers.\(key(entry.name))]",
+            "command = \(string(entry.argusPath))",
+            "args = [" + entry.arguments.map(string).joined(separator: ", ") + "]",
+        ]
         let forwarded = entry.environment.filter { entry.literalValues[$0] == nil }
         if !forwarded.isEmpty { lines.append("env_vars = [" + forwarded.map(string).joined(separator: ", ") + "]") }
         let literal = entry.environment.filter { entry.literalValues[$0] != nil }
@@ -36,8 +38,10 @@ enum CodexTOML {
         while end < lines.count, tableName(lines[end]) == nil { end += 1 }
         // Keep the blank lines and comments that separate this table from the next one.
         var keepFrom = end
-        while keepFrom > start + 1, lines[keepFrom - 1].trimmingCharacters(in: .whitespaces).isEmpty
-            || lines[keepFrom - 1].trimmingCharacters(in: .whitespaces).hasPrefix("#") { keepFrom -= 1 }
+        while keepFrom > start + 1,
+            lines[keepFrom - 1].trimmingCharacters(in: .whitespaces).isEmpty
+                || lines[keepFrom - 1].trimmingCharacters(in: .whitespaces).hasPrefix("#")
+        { keepFrom -= 1 }
         let old = lines[start..<keepFrom].joined(separator: "\n") + "\n"
         if old == new { return ClientSetup.Result(text: text, changed: false) }
         var result = Array(lines[..<start])

@@ -153,9 +153,13 @@ private struct Reader: StrictJSONReading {
     }
 
     mutating func configuration(_ root: JSONValue) throws(Configuration.Error) -> Configuration {
-        let top = try object(root, "", allowed: ["database", "idle_timeout", "redaction", "scripts", "scripts_dir",
-                                                  "script_limits", "alerts", "dashboard", "replay", "servers",
-                                                  "faults", "verdicts", "telemetry"])
+        let top = try object(
+            root, "",
+            allowed: [
+                "database", "idle_timeout", "redaction", "scripts", "scripts_dir",
+                "script_limits", "alerts", "dashboard", "replay", "servers",
+                "faults", "verdicts", "telemetry",
+            ])
         var config = Configuration()
         config.source = file
         if let v = top["database"] { config.database = try string(v, "database") }
@@ -215,8 +219,12 @@ private struct Reader: StrictJSONReading {
         }
         if let v = top["scripts_dir"] { config.scriptsDirectory = try string(v, "scripts_dir") }
         if let v = top["script_limits"] {
-            let l = try object(v, "script_limits", allowed: ["memory_mb", "instructions", "time_ms", "pattern_steps",
-                                                             "max_errors", "error_window_s", "logs_per_minute"])
+            let l = try object(
+                v, "script_limits",
+                allowed: [
+                    "memory_mb", "instructions", "time_ms", "pattern_steps",
+                    "max_errors", "error_window_s", "logs_per_minute",
+                ])
             var limits = Configuration.ScriptLimitValues()
             if let x = l["memory_mb"] { limits.memoryMB = try number(x, "script_limits.memory_mb", minimum: 1) }
             if let x = l["instructions"] { limits.instructions = try integer(x, "script_limits.instructions", minimum: 1000) }
@@ -246,10 +254,14 @@ private struct Reader: StrictJSONReading {
             if let seal = r["seal"] { config.replaySeal = try bool(seal, "replay.seal") }
             if let safe = r["safe_tools"] {
                 config.replaySafeTools = try strings(safe, "replay.safe_tools")
-                if let i = config.replaySafeTools.firstIndex(where: \.isEmpty) { throw fail("replay.safe_tools[\(i)]", "expected a tool name or glob such as \"get_*\"") }
+                if let i = config.replaySafeTools.firstIndex(where: \.isEmpty) {
+                    throw fail("replay.safe_tools[\(i)]", "expected a tool name or glob such as \"get_*\"")
+                }
             }
             if let ignore = r["ignore"] {
-                guard case .object(let tools) = ignore else { throw fail("replay.ignore", "expected { \"tool name or *\": [\"/json/pointer\", …] }") }
+                guard case .object(let tools) = ignore else {
+                    throw fail("replay.ignore", "expected { \"tool name or *\": [\"/json/pointer\", …] }")
+                }
                 for member in tools.members where !member.key.hasPrefix("//") {
                     config.replayIgnore[member.key] = try strings(member.value, "replay.ignore.\(member.key)")
                 }
@@ -286,8 +298,9 @@ private struct Reader: StrictJSONReading {
                 if let e = s["env"] {
                     guard case .object(let env) = e else { throw fail("\(path).env", "expected an object of strings") }
                     for entry in env.members where !entry.key.hasPrefix("//") {
-                        server.env[entry.key] = try interpolate(try string(entry.value, "\(path).env.\(entry.key)"),
-                                                                "\(path).env.\(entry.key)", into: &server)
+                        server.env[entry.key] = try interpolate(
+                            try string(entry.value, "\(path).env.\(entry.key)"),
+                            "\(path).env.\(entry.key)", into: &server)
                     }
                 }
                 if let d = s["cwd"] { server.cwd = try string(d, "\(path).cwd") }

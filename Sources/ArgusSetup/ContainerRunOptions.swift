@@ -21,7 +21,7 @@ public struct ContainerRunOptions: Sendable, Equatable {
         -> ContainerRunOptions?
     {
         guard let tool = command.first.map({ ($0 as NSString).lastPathComponent }), tool == "docker" || tool == "podman",
-              var i = runArgumentsStart(command)
+            var i = runArgumentsStart(command)
         else { return nil }
         var result = ContainerRunOptions()
         func forward(_ setting: String) {
@@ -90,7 +90,9 @@ public struct ContainerRunOptions: Sendable, Equatable {
     }
 
     static func isVariableName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && CharacterSet.letters.contains(first)) else { return false }
+        guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && CharacterSet.letters.contains(first)) else {
+            return false
+        }
         return name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && CharacterSet.alphanumerics.contains($0)) }
     }
 

@@ -19,8 +19,10 @@ public struct Diagnosis: Sendable {
         public var details: [String] = []
 
         public var json: JSONValue {
-            ["section": .string(section), "status": .string(status.rawValue), "title": .string(title),
-             "details": .array(details.map(JSONValue.string))]
+            [
+                "section": .string(section), "status": .string(status.rawValue), "title": .string(title),
+                "details": .array(details.map(JSONValue.string)),
+            ]
         }
     }
 
@@ -36,8 +38,10 @@ public struct Diagnosis: Sendable {
         /// `./argus.config.json` when there is one that is not read (configuration never comes from the working directory).
         public var ignoredLocalConfig: String?
 
-        public init(version: String, configPath: String?, config: Result<Configuration, ConfigProblem>, databasePath: String,
-                    argusHome: String, environment: [String: String], dashboardPort: Int, ignoredLocalConfig: String? = nil) {
+        public init(
+            version: String, configPath: String?, config: Result<Configuration, ConfigProblem>, databasePath: String,
+            argusHome: String, environment: [String: String], dashboardPort: Int, ignoredLocalConfig: String? = nil
+        ) {
             self.ignoredLocalConfig = ignoredLocalConfig
             self.version = version
             self.configPath = configPath
@@ -88,27 +92,36 @@ public struct Diagnosis: Sendable {
 
     mutating func configuration(_ inputs: Inputs) -> Configuration? {
         if let local = inputs.ignoredLocalConfig {
-            add("config", .info, "\(local) is not read",
-                ["configuration comes only from --config, $ARGUS_CONFIG or ~/.argus/config.json, never from the working directory "
-                 + "(a cloned project could otherwise run code through it); pass --config \(local) if you trust it"])
+            add(
+                "config", .info, "\(local) is not read",
+                [
+                    "configuration comes only from --config, $ARGUS_CONFIG or ~/.argus/config.json, never from the working directory "
+                        + "(a cloned project could otherwise run code through it); pass --config \(local) if you trust it"
+                ])
         }
         guard let path = inputs.configPath else {
-            add("config", .info, "no configuration file (looked for $ARGUS_CONFIG, ~/.argus/config.json)",
+            add(
+                "config", .info, "no configuration file (looked for $ARGUS_CONFIG, ~/.argus/config.json)",
                 ["`argus setup --init` writes a starting one"])
             return Configuration()
         }
         switch inputs.config {
         case .success(let config):
             let servers = config.servers.keys.sorted()
-            add("config", .ok, "configuration \(path) is valid",
-                ["\(servers.count) server\(servers.count == 1 ? "" : "s")\(servers.isEmpty ? "" : ": " + servers.joined(separator: ", ")), "
-                 + "\(config.scripts.count) script\(config.scripts.count == 1 ? "" : "s")"])
+            add(
+                "config", .ok, "configuration \(path) is valid",
+                [
+                    "\(servers.count) server\(servers.count == 1 ? "" : "s")\(servers.isEmpty ? "" : ": " + servers.joined(separator: ", ")), "
+                        + "\(config.scripts.count) script\(config.scripts.count == 1 ? "" : "s")"
+                ])
             return config
         case .failure(let problem):
-            add("config", .failed, "configuration \(path) is invalid", [
-                problem.message,
-                "until it is fixed, `argus wrap -- …` relays sessions without recording them, and `argus wrap NAME` cannot start NAME",
-            ])
+            add(
+                "config", .failed, "configuration \(path) is invalid",
+                [
+                    problem.message,
+                    "until it is fixed, `argus wrap -- …` relays sessions without recording them, and `argus wrap NAME` cannot start NAME",
+                ])
             return nil
         }
     }
@@ -117,11 +130,14 @@ public struct Diagnosis: Sendable {
         let path = inputs.databasePath
         guard FileManager.default.fileExists(atPath: path) else {
             if let reason = ArgusDatabase.unwritableReason(path: path) {
-                add("database", .failed, "no database at \(path), and argus cannot create one there: \(reason)",
+                add(
+                    "database", .failed, "no database at \(path), and argus cannot create one there: \(reason)",
                     ["`argus wrap` relays sessions but records nothing; pass --db with a writable path (in the client's entry too)"])
             } else {
-                add("database", .warning, "no database at \(path) yet",
-                    ["it is created by the first `argus wrap`; check that your client's config and this shell use the same --db / ARGUS_DB"])
+                add(
+                    "database", .warning, "no database at \(path) yet",
+                    ["it is created by the first `argus wrap`; check that your client's config and this shell use the same --db / ARGUS_DB"]
+                )
             }
             return nil
         }
@@ -134,14 +150,16 @@ public struct Diagnosis: Sendable {
             var details = ["\(error)"]
             let directory = (path as NSString).deletingLastPathComponent
             if access(directory, W_OK) != 0 {
-                details.append("\(directory) is not writable: SQLite needs to create \((path as NSString).lastPathComponent)-wal and -shm "
-                               + "next to the database, so recording cannot work there either; move it or fix the permissions")
+                details.append(
+                    "\(directory) is not writable: SQLite needs to create \((path as NSString).lastPathComponent)-wal and -shm "
+                        + "next to the database, so recording cannot work there either; move it or fix the permissions")
             }
             add("database", .failed, "the database at \(path) cannot be read", details)
             return nil
         }
         if let reason = ArgusDatabase.unwritableReason(path: path) {
-            add("database", .failed, "\(path) is not writable (\(reason)): recording will pause until it is",
+            add(
+                "database", .failed, "\(path) is not writable (\(reason)): recording will pause until it is",
                 ["check the permissions of the file and of its directory, or pass --db with a writable path"])
         } else {
             add("database", .ok, "\(path) is writable")
@@ -149,7 +167,8 @@ public struct Diagnosis: Sendable {
         let journal = (try? reader.journalMode()) ?? "?"
         let schema = (try? reader.schemaVersion()) ?? 0
         let size = Self.fileSize(path) + Self.fileSize(path + "-wal")
-        add("database", journal.lowercased() == "wal" ? .ok : .warning,
+        add(
+            "database", journal.lowercased() == "wal" ? .ok : .warning,
             "journal mode \(journal), schema version \(schema) (this argus: \(Schema.currentVersion)), \(Self.megabytes(size))",
             ["\(counts.runs) runs, \(counts.calls) calls, \(counts.messages) messages"]
                 + (journal.lowercased() == "wal" ? [] : ["WAL lets many argus processes write at once; the next `argus wrap` sets it"]))
@@ -165,11 +184,13 @@ public struct Diagnosis: Sendable {
         for run in runs {
             let when = TimeFormat.iso8601(micros: run.startedAt)
             let reason = run.endReason?.rawValue.replacing("_", with: " ") ?? "still running"
-            let title = "run \(run.id) \(run.serverName) (\(when)): \(reason)"
+            let title =
+                "run \(run.id) \(run.serverName) (\(when)): \(reason)"
                 + (run.exitStatus.map { " (exit \($0))" } ?? "") + ", \(run.callCount) calls, \(run.errorCount) errors"
             var details: [String] = []
             if let problem = run.recordingError {
-                add("runs", .failed, title + ", not recorded", [problem, "its traffic was relayed but not recorded; fix the configuration"])
+                add(
+                    "runs", .failed, title + ", not recorded", [problem, "its traffic was relayed but not recorded; fix the configuration"])
                 continue
             }
             if let detail = run.endDetail { details.append(detail) }
@@ -187,7 +208,9 @@ public struct Diagnosis: Sendable {
         for name in config.servers.keys.sorted() {
             guard let server = config.servers[name] else { continue }
             if let problem = server.problems.first {
-                add("servers", .failed, "server \(name): \(problem.message)", ["set it in the environment of whatever starts argus (the MCP client's env)"])
+                add(
+                    "servers", .failed, "server \(name): \(problem.message)",
+                    ["set it in the environment of whatever starts argus (the MCP client's env)"])
                 continue
             }
             // The lookup `argus wrap` does when it starts the server.
@@ -195,7 +218,8 @@ public struct Diagnosis: Sendable {
                 let path = try ChildProcess.resolve(server.command, searchPath: server.env["PATH"] ?? environment["PATH"] ?? "")
                 add("servers", .ok, "server \(name): \(server.command) → \(path)")
             } catch .commandNotFound {
-                add("servers", .failed, "server \(name): \(server.command) is not found on PATH",
+                add(
+                    "servers", .failed, "server \(name): \(server.command) is not found on PATH",
                     ["desktop clients start servers with a short PATH: use an absolute path in the config"])
             } catch {
                 add("servers", .failed, "server \(name): \(error)")
@@ -222,7 +246,8 @@ public struct Diagnosis: Sendable {
         var seen: Set<String> = []
         for status in statuses where seen.insert(status.script).inserted {  // the latest report per script
             let failing = status.state != "active"
-            add("scripts", failing ? .warning : .ok,
+            add(
+                "scripts", failing ? .warning : .ok,
                 "script \(status.script) was \(status.state) in argus \(status.argusPID) for \(status.server) (\(status.errorCount) errors)",
                 status.lastError.map { [$0] } ?? [])
         }
@@ -252,7 +277,8 @@ public struct Diagnosis: Sendable {
         }
         let database = json["database"]?.stringValue ?? "?"
         let same = database == inputs.databasePath
-        add("dashboard", same ? .ok : .warning, "dashboard \(json["version"]?.stringValue ?? "?") at http://127.0.0.1:\(port)/",
+        add(
+            "dashboard", same ? .ok : .warning, "dashboard \(json["version"]?.stringValue ?? "?") at http://127.0.0.1:\(port)/",
             same ? [] : ["it shows \(database), not \(inputs.databasePath)"])
     }
 

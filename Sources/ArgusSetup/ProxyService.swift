@@ -58,8 +58,10 @@ public struct ProxyService: Sendable, Equatable {
     public func text(argusHome: String) -> String {
         switch manager {
         case .systemd:
-            var lines = ["[Unit]", "Description=argus proxy for the MCP server \(name)", "After=network-online.target", "",
-                         "[Service]"]
+            var lines = [
+                "[Unit]", "Description=argus proxy for the MCP server \(name)", "After=network-online.target", "",
+                "[Service]",
+            ]
             if let file = environmentFilePath(argusHome: argusHome) { lines.append("EnvironmentFile=\(file)") }
             lines.append("ExecStart=" + ([argusPath] + arguments).map(Self.systemdQuoted).joined(separator: " "))
             lines += ["Restart=on-failure", "RestartSec=2", "", "[Install]", "WantedBy=default.target"]
@@ -71,13 +73,17 @@ public struct ProxyService: Sendable, Equatable {
             if !environment.isEmpty {
                 body += ["<key>EnvironmentVariables</key>", "<dict>"]
                 for variable in environment {
-                    body += ["  <key>\(Self.xml(variable))</key>",
-                             "  <string>\(Self.xml(literalValues[variable] ?? "<set \(variable) here>"))</string>"]
+                    body += [
+                        "  <key>\(Self.xml(variable))</key>",
+                        "  <string>\(Self.xml(literalValues[variable] ?? "<set \(variable) here>"))</string>",
+                    ]
                 }
                 body.append("</dict>")
             }
-            body += ["<key>RunAtLoad</key>", "<true/>", "<key>KeepAlive</key>", "<true/>",
-                     "<key>StandardErrorPath</key>", "<string>\(Self.xml(argusHome))/\(Self.xml(label)).log</string>"]
+            body += [
+                "<key>RunAtLoad</key>", "<true/>", "<key>KeepAlive</key>", "<true/>",
+                "<key>StandardErrorPath</key>", "<string>\(Self.xml(argusHome))/\(Self.xml(label)).log</string>",
+            ]
             return """
                 <?xml version="1.0" encoding="UTF-8"?>
                 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">

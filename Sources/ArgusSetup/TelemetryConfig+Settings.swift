@@ -23,8 +23,10 @@ extension TelemetryConfig {
     /// one set wins); nil when export is off (no endpoint anywhere, or something turns it off).
     /// Throws for values that cannot work (a bad URL, an unsupported protocol): the caller
     /// reports it and runs without export.
-    public func settings(environment env: [String: String], overrides: Overrides = Overrides(),
-                         dashboardBase: String? = nil) throws(Problem) -> TelemetrySettings? {
+    public func settings(
+        environment env: [String: String], overrides: Overrides = Overrides(),
+        dashboardBase: String? = nil
+    ) throws(Problem) -> TelemetrySettings? {
         let config = self
         if overrides.disabled || config.enabled == false { return nil }
         if env["OTEL_SDK_DISABLED"]?.lowercased() == "true" { return nil }
@@ -37,7 +39,8 @@ extension TelemetryConfig {
         let base = overrides.endpoint ?? value("OTEL_EXPORTER_OTLP_ENDPOINT") ?? config.endpoint
         let commonProtocol = overrides.wireProtocol ?? value("OTEL_EXPORTER_OTLP_PROTOCOL") ?? config.protocol
         var commonHeaders = try Self.headers(value("OTEL_EXPORTER_OTLP_HEADERS"), from: "OTEL_EXPORTER_OTLP_HEADERS")
-        for (name, text) in config.headers.sorted(by: { $0.key < $1.key }) where !commonHeaders.contains(where: { $0.0.lowercased() == name.lowercased() }) {
+        for (name, text) in config.headers.sorted(by: { $0.key < $1.key })
+        where !commonHeaders.contains(where: { $0.0.lowercased() == name.lowercased() }) {
             commonHeaders.append((name, try Self.interpolate(text, env: env, field: "telemetry.otlp.headers.\(name)")))
         }
         for flag in overrides.headers {
@@ -62,8 +65,9 @@ extension TelemetryConfig {
             }
             let protocolName = overrides.wireProtocol ?? value("OTEL_EXPORTER_OTLP_\(upper)_PROTOCOL") ?? commonProtocol ?? "http/protobuf"
             guard let wire = TelemetrySettings.WireProtocol(rawValue: protocolName) else {
-                throw Problem(description: "OTLP protocol \(protocolName) is not supported (use http/protobuf or http/json"
-                              + (protocolName == "grpc" ? "; most backends and collectors take OTLP/HTTP on port 4318)" : ")"))
+                throw Problem(
+                    description: "OTLP protocol \(protocolName) is not supported (use http/protobuf or http/json"
+                        + (protocolName == "grpc" ? "; most backends and collectors take OTLP/HTTP on port 4318)" : ")"))
             }
             var own = try Self.headers(value("OTEL_EXPORTER_OTLP_\(upper)_HEADERS"), from: "OTEL_EXPORTER_OTLP_\(upper)_HEADERS")
             own += commonHeaders.filter { header in !own.contains { $0.0.lowercased() == header.0.lowercased() } }
@@ -86,8 +90,9 @@ extension TelemetryConfig {
 
         if let name = value("OTEL_TRACES_SAMPLER") ?? config.sampler {
             guard let sampler = TelemetrySettings.Sampler(rawValue: name) else {
-                throw Problem(description: "OTEL_TRACES_SAMPLER=\(name) is not supported (use one of: "
-                              + TelemetryConfig.samplers.joined(separator: ", ") + ")")
+                throw Problem(
+                    description: "OTEL_TRACES_SAMPLER=\(name) is not supported (use one of: "
+                        + TelemetryConfig.samplers.joined(separator: ", ") + ")")
             }
             settings.sampler = sampler
         }
@@ -145,7 +150,8 @@ extension TelemetryConfig {
             guard let decoded = percentDecoded(raw) else {
                 throw Problem(description: "\(source): the value of \(name) has a malformed %-escape")
             }
-            guard !name.contains(where: { $0 == ":" || $0 == "\r" || $0 == "\n" }), !decoded.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+            guard !name.contains(where: { $0 == ":" || $0 == "\r" || $0 == "\n" }), !decoded.contains(where: { $0 == "\r" || $0 == "\n" })
+            else {
                 throw Problem(description: "\(source): \(name) is not a valid header")
             }
             result.append((name, decoded))

@@ -39,8 +39,10 @@ public struct TelemetryConfig: Sendable, Equatable {
         "queue_size", "metrics_interval_s", "timeout_s",
     ]
     public static let protocols = ["http/protobuf", "http/json"]
-    public static let samplers = ["always_on", "always_off", "traceidratio", "parentbased_always_on",
-                                  "parentbased_always_off", "parentbased_traceidratio"]
+    public static let samplers = [
+        "always_on", "always_off", "traceidratio", "parentbased_always_on",
+        "parentbased_always_off", "parentbased_traceidratio",
+    ]
 
     /// Reads the `telemetry` object; errors name the field's path.
     static func parse(_ value: JSONValue, file: String?) throws(Configuration.Error) -> TelemetryConfig {

@@ -12,10 +12,13 @@ extension Diagnosis {
                 let targets = [("traces", settings.traces), ("metrics", settings.metrics)].compactMap { name, signal in
                     signal.map { "\(name) → \(OTLPTransport.displayURL($0.url)) (\($0.wireProtocol.rawValue))" }
                 }
-                add("telemetry", .ok, "OpenTelemetry export is on: " + targets.joined(separator: ", "),
+                add(
+                    "telemetry", .ok, "OpenTelemetry export is on: " + targets.joined(separator: ", "),
                     (settings.exportContent ? ["tool arguments and results are exported (after redaction)"] : []) + settings.warnings)
             } else {
-                add("telemetry", .info, "OpenTelemetry export is off (set OTEL_EXPORTER_OTLP_ENDPOINT or telemetry.otlp.endpoint to send calls to a backend)")
+                add(
+                    "telemetry", .info,
+                    "OpenTelemetry export is off (set OTEL_EXPORTER_OTLP_ENDPOINT or telemetry.otlp.endpoint to send calls to a backend)")
             }
         } catch {
             add("telemetry", .failed, "OpenTelemetry export cannot start: \(error.description)")
@@ -24,7 +27,8 @@ extension Diagnosis {
         guard let rows = try? reader?.exportStatuses(since: dayAgo) else { return }
         for row in rows.prefix(5) {
             let lost = row.spansDropped + row.spansRejected
-            var title = "\(row.exporter) export of argus \(row.argusPID) (\(row.server)) to \(row.endpoint): "
+            var title =
+                "\(row.exporter) export of argus \(row.argusPID) (\(row.server)) to \(row.endpoint): "
                 + "\(row.spansExported) spans exported, \(row.spansDropped) spans dropped, \(row.spansRejected) rejected"
             if row.spansQueued > 0 { title += ", \(row.spansQueued) queued" }
             if row.metricExportsFailed > 0 { title += ", \(row.metricExportsFailed) metric exports failed" }
@@ -33,8 +37,9 @@ extension Diagnosis {
                 details.append("last error (\(row.lastErrorAt.map { TimeFormat.iso8601(micros: $0) } ?? "?")): \(error)")
             }
             if row.spansDropped > 0 {
-                details.append("spans are dropped when the backend is down or slow for longer than the queue lasts "
-                               + "(telemetry.otlp.queue_size); the calls themselves are in the recording")
+                details.append(
+                    "spans are dropped when the backend is down or slow for longer than the queue lasts "
+                        + "(telemetry.otlp.queue_size); the calls themselves are in the recording")
             }
             add("telemetry", lost > 0 ? .warning : .ok, title, details)
         }

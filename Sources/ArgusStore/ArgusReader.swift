@@ -81,8 +81,10 @@ public protocol ArgusReader: AnyObject {
 
     /// Alerts, metric samples, logs or errors from scripts, newest first. With `afterID`, the
     /// `limit` oldest ones after it (still newest first), so a reader can page forward.
-    func scriptOutputs(kind: ScriptOutputRecord.Kind?, script: String?, run: Int64?, requestSeq: Int?, limit: Int,
-                       beforeID: Int64?, afterID: Int64?) throws -> [ScriptOutputRecord]
+    func scriptOutputs(
+        kind: ScriptOutputRecord.Kind?, script: String?, run: Int64?, requestSeq: Int?, limit: Int,
+        beforeID: Int64?, afterID: Int64?
+    ) throws -> [ScriptOutputRecord]
     /// The script outputs with these ids, by id.
     func scriptOutputs(ids: [Int64]) throws -> [ScriptOutputRecord]
     /// Metric series (script, name, labels) with their statistics.
@@ -119,8 +121,10 @@ public protocol ArgusReader: AnyObject {
 }
 
 extension ArgusReader {
-    public func runs(limit: Int = 50, server: String? = nil, beforeID: Int64? = nil, excludeReplays: Bool = false,
-                     keeping: [Int64] = []) throws -> [RunRecord] {
+    public func runs(
+        limit: Int = 50, server: String? = nil, beforeID: Int64? = nil, excludeReplays: Bool = false,
+        keeping: [Int64] = []
+    ) throws -> [RunRecord] {
         try runs(limit: limit, server: server, beforeID: beforeID, excludeReplays: excludeReplays, keeping: keeping)
     }
 
@@ -140,8 +144,10 @@ extension ArgusReader {
         try stats(run: run, server: server, since: since, excludeReplays: excludeReplays)
     }
 
-    public func scriptOutputs(kind: ScriptOutputRecord.Kind?, script: String? = nil, run: Int64? = nil, requestSeq: Int? = nil,
-                              limit: Int = 100, beforeID: Int64? = nil, afterID: Int64? = nil) throws -> [ScriptOutputRecord] {
+    public func scriptOutputs(
+        kind: ScriptOutputRecord.Kind?, script: String? = nil, run: Int64? = nil, requestSeq: Int? = nil,
+        limit: Int = 100, beforeID: Int64? = nil, afterID: Int64? = nil
+    ) throws -> [ScriptOutputRecord] {
         try scriptOutputs(kind: kind, script: script, run: run, requestSeq: requestSeq, limit: limit, beforeID: beforeID, afterID: afterID)
     }
 

@@ -25,8 +25,10 @@ public protocol ArgusWriter: AnyObject {
 
 extension ArgusWriter {
     @discardableResult
-    public func requestRun(server: String? = nil, endingRun: Int64? = nil, label: String? = nil,
-                           requestedBy: String) throws -> Int64 {
+    public func requestRun(
+        server: String? = nil, endingRun: Int64? = nil, label: String? = nil,
+        requestedBy: String
+    ) throws -> Int64 {
         try requestRun(server: server, endingRun: endingRun, label: label, requestedBy: requestedBy)
     }
 }

@@ -53,8 +53,10 @@ public final class BatchedWriter: @unchecked Sendable {
     ///   - onCommit: called after each committed batch (the dashboard notifier hooks in here).
     ///   - onCommitted: called on the writer thread with each committed batch and its ids
     ///     (exporters hook in here); it must not wait.
-    public init(options: Options, report: @escaping @Sendable (String) -> Void,
-                onCommit: (@Sendable () -> Void)? = nil, onCommitted: (@Sendable (CommittedBatch) -> Void)? = nil) {
+    public init(
+        options: Options, report: @escaping @Sendable (String) -> Void,
+        onCommit: (@Sendable () -> Void)? = nil, onCommitted: (@Sendable (CommittedBatch) -> Void)? = nil
+    ) {
         self.options = options
         self.queue = BoundedQueue(capacityBytes: options.capacityBytes)
         self.report = report
@@ -90,7 +92,9 @@ public final class BatchedWriter: @unchecked Sendable {
         }
         let final = statistics
         if final.opsAbandoned > 0 {
-            report("argus: could not write \(final.opsAbandoned) recorded records before exit: \(final.lastError ?? "the database was unavailable")")
+            report(
+                "argus: could not write \(final.opsAbandoned) recorded records before exit: \(final.lastError ?? "the database was unavailable")"
+            )
         }
         return final
     }

@@ -12,12 +12,14 @@ extension RunRecord {
         o["args"] = .array(args.map(JSONValue.string))
         o["cwd"] = cwd.map(JSONValue.string) ?? .null
         o["env_names"] = .array(envNames.map(JSONValue.string))
-        o["client"] = clientName.map { name in
-            JSONValue.object(JSONObject(["name": .string(name), "version": clientVersion.map(JSONValue.string) ?? .null]))
-        } ?? .null
-        o["server_info"] = serverInfoName.map { name in
-            JSONValue.object(JSONObject(["name": .string(name), "version": serverVersion.map(JSONValue.string) ?? .null]))
-        } ?? .null
+        o["client"] =
+            clientName.map { name in
+                JSONValue.object(JSONObject(["name": .string(name), "version": clientVersion.map(JSONValue.string) ?? .null]))
+            } ?? .null
+        o["server_info"] =
+            serverInfoName.map { name in
+                JSONValue.object(JSONObject(["name": .string(name), "version": serverVersion.map(JSONValue.string) ?? .null]))
+            } ?? .null
         o["protocol_version"] = protocolVersion.map(JSONValue.string) ?? .null
         o["started_at"] = .string(TimeFormat.iso8601(micros: startedAt))
         o["started_at_us"] = .number(String(startedAt))
@@ -77,17 +79,21 @@ extension CallRecord {
 extension CallRecord {
     /// An earlier replay of a call, as the dashboard lists it under the call.
     public var replayJSON: JSONValue {
-        ["id": .number(String(id)), "run_id": .number(String(runID)), "status": .string(status.rawValue), "is_error": .bool(isError),
-         "latency_us": latencyMicros.map { .number(String($0)) } ?? .null, "started_at": .string(TimeFormat.iso8601(micros: startedAt))]
+        [
+            "id": .number(String(id)), "run_id": .number(String(runID)), "status": .string(status.rawValue), "is_error": .bool(isError),
+            "latency_us": latencyMicros.map { .number(String($0)) } ?? .null, "started_at": .string(TimeFormat.iso8601(micros: startedAt)),
+        ]
     }
 }
 
 extension FaultRecord {
     public var json: JSONValue {
-        ["kind": .string(kind), "source": .string(source), "detail": detail.map(JSONValue.string) ?? .null,
-         "tool": tool.map(JSONValue.string) ?? .null, "request_seq": requestSeq.map { .number(String($0)) } ?? .null,
-         "response_seq": responseSeq.map { .number(String($0)) } ?? .null, "answered_by_argus": .bool(answeredByArgus),
-         "ts": .number(String(timestamp))]
+        [
+            "kind": .string(kind), "source": .string(source), "detail": detail.map(JSONValue.string) ?? .null,
+            "tool": tool.map(JSONValue.string) ?? .null, "request_seq": requestSeq.map { .number(String($0)) } ?? .null,
+            "response_seq": responseSeq.map { .number(String($0)) } ?? .null, "answered_by_argus": .bool(answeredByArgus),
+            "ts": .number(String(timestamp)),
+        ]
     }
 }
 
@@ -143,8 +149,10 @@ extension ToolSchemaRecord {
 
 extension ScriptOutputRecord {
     public var json: JSONValue {
-        var o: JSONObject = ["id": .number(String(id)), "script": .string(script), "kind": .string(kind.rawValue),
-                             "time": .string(TimeFormat.iso8601(micros: timestamp)), "time_us": .number(String(timestamp))]
+        var o: JSONObject = [
+            "id": .number(String(id)), "script": .string(script), "kind": .string(kind.rawValue),
+            "time": .string(TimeFormat.iso8601(micros: timestamp)), "time_us": .number(String(timestamp)),
+        ]
         o["run_id"] = runID.map { .number(String($0)) } ?? .null
         o["call_id"] = callID.map { .number(String($0)) } ?? .null
         o["server"] = server.map(JSONValue.string) ?? .null
@@ -163,10 +171,12 @@ extension ScriptOutputRecord {
 
 extension MetricSeries {
     public var json: JSONValue {
-        var o: JSONObject = ["script": .string(script), "name": .string(name), "kind": .string(kind),
-                             "labels": (try? JSONParser.parse(labels)) ?? [:], "count": .int(count), "sum": .double(sum),
-                             "min": .double(min), "max": .double(max), "last": .double(last),
-                             "last_at": .string(TimeFormat.iso8601(micros: lastAt))]
+        var o: JSONObject = [
+            "script": .string(script), "name": .string(name), "kind": .string(kind),
+            "labels": (try? JSONParser.parse(labels)) ?? [:], "count": .int(count), "sum": .double(sum),
+            "min": .double(min), "max": .double(max), "last": .double(last),
+            "last_at": .string(TimeFormat.iso8601(micros: lastAt)),
+        ]
         if let p50 { o["p50"] = .double(p50) }
         if let p95 { o["p95"] = .double(p95) }
         return .object(o)
@@ -175,11 +185,13 @@ extension MetricSeries {
 
 extension ScriptStatusRecord {
     public var json: JSONValue {
-        ["script": .string(script), "argus_pid": .number(String(argusPID)), "path": .string(path), "server": .string(server),
-         "state": .string(state), "last_error": lastError.map(JSONValue.string) ?? .null,
-         "hooks": (try? JSONParser.parse(hookStats)) ?? [:], "error_count": .number(String(errorCount)),
-         "loaded_at": loadedAt > 0 ? .string(TimeFormat.iso8601(micros: loadedAt)) : .null,
-         "updated_at": .string(TimeFormat.iso8601(micros: updatedAt))]
+        [
+            "script": .string(script), "argus_pid": .number(String(argusPID)), "path": .string(path), "server": .string(server),
+            "state": .string(state), "last_error": lastError.map(JSONValue.string) ?? .null,
+            "hooks": (try? JSONParser.parse(hookStats)) ?? [:], "error_count": .number(String(errorCount)),
+            "loaded_at": loadedAt > 0 ? .string(TimeFormat.iso8601(micros: loadedAt)) : .null,
+            "updated_at": .string(TimeFormat.iso8601(micros: updatedAt)),
+        ]
     }
 }
 

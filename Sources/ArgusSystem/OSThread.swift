@@ -22,24 +22,29 @@ public final class OSThread: @unchecked Sendable {
     @discardableResult
     public init(name: String, background: Bool = false, _ body: @escaping @Sendable () -> Void) {
         self.name = name
-        let box = Unmanaged.passRetained(Box { [done] in
-            #if os(Linux)
-            if background { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }
-            #endif
-            body()
-            done.locked { self.finished = true; done.broadcast() }
-        })
+        let box = Unmanaged.passRetained(
+            Box { [done] in
+                #if os(Linux)
+                if background { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }
+                #endif
+                body()
+                done.locked {
+                    self.finished = true; done.broadcast()
+                }
+            })
         var thread = pthread_t()
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
         pthread_attr_setstacksize(&attributes, 4 << 20)  // deep JSON and Lua need more than the default on some systems
-        let rc = pthread_create(&thread, &attributes, { raw in
-            guard let raw else { return nil }
-            let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
-            box.body()
-            return nil
-        }, box.toOpaque())
+        let rc = pthread_create(
+            &thread, &attributes,
+            { raw in
+                guard let raw else { return nil }
+                let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
+                box.body()
+                return nil
+            }, box.toOpaque())
         pthread_attr_destroy(&attributes)
         if rc != 0 {
             box.release()

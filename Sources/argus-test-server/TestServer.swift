@@ -107,7 +107,11 @@ final class TestServer: @unchecked Sendable {
         }
         let key = "\"srv-\(id)\""
         state.locked {
-            waitingForClient[key] = { message in done.locked { answer = message; done.broadcast() } }
+            waitingForClient[key] = { message in
+                done.locked {
+                    answer = message; done.broadcast()
+                }
+            }
         }
         send(["jsonrpc": "2.0", "id": .string("srv-\(id)"), "method": .string(method), "params": params])
         let deadline = SystemClock.monotonicNanos() + UInt64(timeout * 1e9)
@@ -183,8 +187,10 @@ final class TestServer: @unchecked Sendable {
     }
 
     static var capabilities: JSONValue {
-        ["tools": ["listChanged": false], "resources": ["listChanged": false, "subscribe": false],
-         "prompts": ["listChanged": false], "logging": [:]]
+        [
+            "tools": ["listChanged": false], "resources": ["listChanged": false, "subscribe": false],
+            "prompts": ["listChanged": false], "logging": [:],
+        ]
     }
 
     static var serverInfo: JSONValue { ["name": .string(name), "version": .string(version)] }
@@ -195,21 +201,28 @@ final class TestServer: @unchecked Sendable {
         case MCP.Method.initialize:
             let requested = params?["protocolVersion"]?.stringValue ?? MCP.Version.latestHandshake
             let version = MCP.Version.handshake.contains(requested) ? requested : MCP.Version.latestHandshake
-            return ["protocolVersion": .string(version), "capabilities": Self.capabilities, "serverInfo": Self.serverInfo,
-                    "instructions": "A test server for Argus. Try calculate, get_weather and echo."]
+            return [
+                "protocolVersion": .string(version), "capabilities": Self.capabilities, "serverInfo": Self.serverInfo,
+                "instructions": "A test server for Argus. Try calculate, get_weather and echo.",
+            ]
         case MCP.Method.serverDiscover:
-            return ["supportedVersions": [.string(MCP.Version.stateless)],
-                    "capabilities": Self.capabilities, "serverInfo": Self.serverInfo]
+            return [
+                "supportedVersions": [.string(MCP.Version.stateless)],
+                "capabilities": Self.capabilities, "serverInfo": Self.serverInfo,
+            ]
         case MCP.Method.ping, MCP.Method.setLoggingLevel:
             return [:]
         case MCP.Method.toolsList:
             // Like most real servers, when asked: tools without annotations.
             if ProcessInfo.processInfo.environment["ARGUS_TEST_NO_ANNOTATIONS"] != nil {
-                return ["tools": .array(Tools.definitions.map { tool in
-                    guard case .object(var o) = tool else { return tool }
-                    o["annotations"] = nil
-                    return .object(o)
-                })]
+                return [
+                    "tools": .array(
+                        Tools.definitions.map { tool in
+                            guard case .object(var o) = tool else { return tool }
+                            o["annotations"] = nil
+                            return .object(o)
+                        })
+                ]
             }
             return ["tools": .array(Tools.definitions)]
         case MCP.Method.toolsCall:
@@ -223,24 +236,44 @@ final class TestServer: @unchecked Sendable {
             let context = Tools.Context(server: self, requestID: id, progressToken: progressToken, modern: modern, params: params)
             return try Tools.call(name, arguments: arguments, context: context)
         case MCP.Method.resourcesList:
-            return ["resources": [["uri": "argus://test/readme", "name": "readme", "title": "About this server",
-                                   "mimeType": "text/markdown"]]]
+            return [
+                "resources": [
+                    [
+                        "uri": "argus://test/readme", "name": "readme", "title": "About this server",
+                        "mimeType": "text/markdown",
+                    ]
+                ]
+            ]
         case MCP.Method.resourceTemplatesList:
             return ["resourceTemplates": []]
         case MCP.Method.resourcesRead:
             guard params?["uri"]?.stringValue == "argus://test/readme" else {
                 throw RPCError(code: -32002, message: "Resource not found")
             }
-            return ["contents": [["uri": "argus://test/readme", "mimeType": "text/markdown",
-                                  "text": "# argus-test-server\nA stdio MCP server used to demo and test Argus.\n"]]]
+            return [
+                "contents": [
+                    [
+                        "uri": "argus://test/readme", "mimeType": "text/markdown",
+                        "text": "# argus-test-server\nA stdio MCP server used to demo and test Argus.\n",
+                    ]
+                ]
+            ]
         case MCP.Method.promptsList:
-            return ["prompts": [["name": "greeting", "description": "Greets someone by name",
-                                 "arguments": [["name": "name", "description": "Who to greet", "required": true]]]]]
+            return [
+                "prompts": [
+                    [
+                        "name": "greeting", "description": "Greets someone by name",
+                        "arguments": [["name": "name", "description": "Who to greet", "required": true]],
+                    ]
+                ]
+            ]
         case MCP.Method.promptsGet:
             guard params?["name"]?.stringValue == "greeting" else { throw RPCError(code: -32602, message: "Unknown prompt") }
             let who = params?["arguments"]?["name"]?.stringValue ?? "world"
-            return ["description": "A greeting",
-                    "messages": [["role": "user", "content": ["type": "text", "text": .string("Say hello to \(who).")]]]]
+            return [
+                "description": "A greeting",
+                "messages": [["role": "user", "content": ["type": "text", "text": .string("Say hello to \(who).")]]],
+            ]
         case MCP.Method.complete:
             return ["completion": ["values": [], "hasMore": false]]
         case MCP.Method.subscriptionsListen where modern:

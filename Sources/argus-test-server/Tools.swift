@@ -18,59 +18,102 @@ enum Tools {
     }
 
     static let definitions: [JSONValue] = [
-        ["name": "calculate", "title": "Calculator", "description": "Performs arithmetic on two numbers",
-         "inputSchema": schema(["operation": ["type": "string", "enum": ["add", "subtract", "multiply", "divide"]],
-                                "a": ["type": "number"], "b": ["type": "number"]], required: ["operation", "a", "b"]),
-         "outputSchema": schema(["result": ["type": "number"]], required: ["result"]),
-         "annotations": ["readOnlyHint": true, "idempotentHint": true]],
-        ["name": "get_weather", "description": "Current weather for a city (deterministic mock data)",
-         "inputSchema": schema(["city": ["type": "string", "description": "City name"]], required: ["city"]),
-         "annotations": ["readOnlyHint": true, "openWorldHint": false]],
-        ["name": "slow_operation", "description": "Waits the given number of milliseconds, reporting progress",
-         "inputSchema": schema(["ms": ["type": "integer", "minimum": 0, "maximum": 60000]], required: ["ms"]),
-         "annotations": ["readOnlyHint": true]],
-        ["name": "random_failure", "description": "Fails half of the time; pass a seed for a repeatable outcome",
-         "inputSchema": schema(["seed": ["type": "integer"]]),
-         "annotations": ["readOnlyHint": true]],
-        ["name": "always_fail", "description": "Always returns a tool error (isError: true)",
-         "inputSchema": schema([:]),
-         "annotations": ["readOnlyHint": true]],
-        ["name": "echo", "description": "Returns its message unchanged",
-         "inputSchema": schema(["message": ["description": "Anything"]], required: ["message"]),
-         "annotations": ["readOnlyHint": true, "idempotentHint": true]],
-        ["name": "progress_task", "description": "Works in steps, sending a progress notification per step and a log message",
-         "inputSchema": schema(["steps": ["type": "integer", "minimum": 1, "maximum": 100],
-                                "delay_ms": ["type": "integer", "minimum": 0]]),
-         "annotations": ["readOnlyHint": true]],
-        ["name": "client_roots", "description": "Asks the client for its roots (a server-to-client request)",
-         "inputSchema": schema([:]),
-         "annotations": ["readOnlyHint": true]],
-        ["name": "delete_file", "description": "Pretends to delete a file (annotated destructive, does nothing)",
-         "inputSchema": schema(["path": ["type": "string"]], required: ["path"]),
-         "annotations": ["readOnlyHint": false, "destructiveHint": true]],
-        ["name": "confirm_action",
-         "description": "Asks the user to confirm, once per question (2026-07-28: input_required rounds; earlier: elicitation/create)",
-         "inputSchema": schema(["action": ["type": "string"], "questions": ["type": "integer", "minimum": 1, "maximum": 5]],
-                               required: ["action"]),
-         "annotations": ["readOnlyHint": true]],
-        ["name": "notify_listeners", "description": "Sends resources/updated and tools/list_changed on every subscriptions/listen stream",
-         "inputSchema": schema(["uri": ["type": "string"]]),
-         "annotations": ["readOnlyHint": true]],
-        ["name": "close_listeners", "description": "Ends every subscriptions/listen stream from the server's side",
-         "inputSchema": schema([:]),
-         "annotations": ["readOnlyHint": true]],
-        ["name": "emit", "description": .string("Says what it is given everywhere a server can: stderr, a log notification, "
-            + "then a JSON-RPC error, or a result (as text and, for an object, as structuredContent)"),
-         "inputSchema": schema(["stderr": ["type": "string"], "notify": ["type": "string"], "error": ["type": "string"],
-                                "result": ["description": "Anything"]]),
-         "annotations": ["readOnlyHint": true, "idempotentHint": true]],
-        ["name": "password_generate", "description": .string("A random password, returned like FastMCP returns a dict: "
-            + "as structuredContent and as JSON text (ARGUS_TEST_SEED makes it repeatable)"),
-         "inputSchema": schema(["length": ["type": "integer", "minimum": 8, "maximum": 64]]),
-         "annotations": ["readOnlyHint": true]],
-        ["name": "launch_info", "description": "The server's command-line arguments and the values of the named environment variables",
-         "inputSchema": schema(["env": ["type": "array", "items": ["type": "string"]]]),
-         "annotations": ["readOnlyHint": true, "idempotentHint": true]],
+        [
+            "name": "calculate", "title": "Calculator", "description": "Performs arithmetic on two numbers",
+            "inputSchema": schema(
+                [
+                    "operation": ["type": "string", "enum": ["add", "subtract", "multiply", "divide"]],
+                    "a": ["type": "number"], "b": ["type": "number"],
+                ], required: ["operation", "a", "b"]),
+            "outputSchema": schema(["result": ["type": "number"]], required: ["result"]),
+            "annotations": ["readOnlyHint": true, "idempotentHint": true],
+        ],
+        [
+            "name": "get_weather", "description": "Current weather for a city (deterministic mock data)",
+            "inputSchema": schema(["city": ["type": "string", "description": "City name"]], required: ["city"]),
+            "annotations": ["readOnlyHint": true, "openWorldHint": false],
+        ],
+        [
+            "name": "slow_operation", "description": "Waits the given number of milliseconds, reporting progress",
+            "inputSchema": schema(["ms": ["type": "integer", "minimum": 0, "maximum": 60000]], required: ["ms"]),
+            "annotations": ["readOnlyHint": true],
+        ],
+        [
+            "name": "random_failure", "description": "Fails half of the time; pass a seed for a repeatable outcome",
+            "inputSchema": schema(["seed": ["type": "integer"]]),
+            "annotations": ["readOnlyHint": true],
+        ],
+        [
+            "name": "always_fail", "description": "Always returns a tool error (isError: true)",
+            "inputSchema": schema([:]),
+            "annotations": ["readOnlyHint": true],
+        ],
+        [
+            "name": "echo", "description": "Returns its message unchanged",
+            "inputSchema": schema(["message": ["description": "Anything"]], required: ["message"]),
+            "annotations": ["readOnlyHint": true, "idempotentHint": true],
+        ],
+        [
+            "name": "progress_task", "description": "Works in steps, sending a progress notification per step and a log message",
+            "inputSchema": schema([
+                "steps": ["type": "integer", "minimum": 1, "maximum": 100],
+                "delay_ms": ["type": "integer", "minimum": 0],
+            ]),
+            "annotations": ["readOnlyHint": true],
+        ],
+        [
+            "name": "client_roots", "description": "Asks the client for its roots (a server-to-client request)",
+            "inputSchema": schema([:]),
+            "annotations": ["readOnlyHint": true],
+        ],
+        [
+            "name": "delete_file", "description": "Pretends to delete a file (annotated destructive, does nothing)",
+            "inputSchema": schema(["path": ["type": "string"]], required: ["path"]),
+            "annotations": ["readOnlyHint": false, "destructiveHint": true],
+        ],
+        [
+            "name": "confirm_action",
+            "description": "Asks the user to confirm, once per question (2026-07-28: input_required rounds; earlier: elicitation/create)",
+            "inputSchema": schema(
+                ["action": ["type": "string"], "questions": ["type": "integer", "minimum": 1, "maximum": 5]],
+                required: ["action"]),
+            "annotations": ["readOnlyHint": true],
+        ],
+        [
+            "name": "notify_listeners",
+            "description": "Sends resources/updated and tools/list_changed on every subscriptions/listen stream",
+            "inputSchema": schema(["uri": ["type": "string"]]),
+            "annotations": ["readOnlyHint": true],
+        ],
+        [
+            "name": "close_listeners", "description": "Ends every subscriptions/listen stream from the server's side",
+            "inputSchema": schema([:]),
+            "annotations": ["readOnlyHint": true],
+        ],
+        [
+            "name": "emit",
+            "description": .string(
+                "Says what it is given everywhere a server can: stderr, a log notification, "
+                    + "then a JSON-RPC error, or a result (as text and, for an object, as structuredContent)"),
+            "inputSchema": schema([
+                "stderr": ["type": "string"], "notify": ["type": "string"], "error": ["type": "string"],
+                "result": ["description": "Anything"],
+            ]),
+            "annotations": ["readOnlyHint": true, "idempotentHint": true],
+        ],
+        [
+            "name": "password_generate",
+            "description": .string(
+                "A random password, returned like FastMCP returns a dict: "
+                    + "as structuredContent and as JSON text (ARGUS_TEST_SEED makes it repeatable)"),
+            "inputSchema": schema(["length": ["type": "integer", "minimum": 8, "maximum": 64]]),
+            "annotations": ["readOnlyHint": true],
+        ],
+        [
+            "name": "launch_info", "description": "The server's command-line arguments and the values of the named environment variables",
+            "inputSchema": schema(["env": ["type": "array", "items": ["type": "string"]]]),
+            "annotations": ["readOnlyHint": true, "idempotentHint": true],
+        ],
     ]
 
     static func text(_ text: String, structured: JSONValue? = nil, isError: Bool = false) -> JSONValue {
@@ -84,7 +127,7 @@ enum Tools {
         switch name {
         case "calculate":
             guard let op = arguments["operation"]?.stringValue, let a = arguments["a"]?.doubleValue,
-                  let b = arguments["b"]?.doubleValue
+                let b = arguments["b"]?.doubleValue
             else { return text("calculate needs operation, a and b", isError: true) }
             let value: Double
             switch op {
@@ -118,8 +161,9 @@ enum Tools {
             while Date().timeIntervalSince(start) * 1000 < Double(ms) {
                 if context.server.isCancelled(context.requestID) { return nil }
                 if let token = context.progressToken, step % 10 == 0 {
-                    context.server.notify(MCP.Method.progress,
-                                          ["progressToken": token, "progress": .int(step / 10), "total": .int(ms / 100 + 1)])
+                    context.server.notify(
+                        MCP.Method.progress,
+                        ["progressToken": token, "progress": .int(step / 10), "total": .int(ms / 100 + 1)])
                 }
                 Thread.sleep(forTimeInterval: min(0.01, Double(ms) / 1000))
                 step += 1
@@ -129,7 +173,8 @@ enum Tools {
         case "random_failure":
             let roll: Double
             if let seed = arguments["seed"]?.intValue {
-                roll = Double(UInt64(bitPattern: Int64(seed)).multipliedReportingOverflow(by: 0x9E37_79B9_7F4A_7C15).partialValue >> 11)
+                roll =
+                    Double(UInt64(bitPattern: Int64(seed)).multipliedReportingOverflow(by: 0x9E37_79B9_7F4A_7C15).partialValue >> 11)
                     / Double(1 << 53)
             } else {
                 roll = context.server.random()
@@ -147,15 +192,19 @@ enum Tools {
         case "progress_task":
             let steps = min(max(arguments["steps"]?.intValue ?? 3, 1), 100)
             let delay = Double(max(arguments["delay_ms"]?.intValue ?? 20, 0)) / 1000
-            context.server.notify(MCP.Method.logMessage,
-                                  ["level": "info", "logger": "progress_task", "data": .string("starting \(steps) steps")])
+            context.server.notify(
+                MCP.Method.logMessage,
+                ["level": "info", "logger": "progress_task", "data": .string("starting \(steps) steps")])
             for step in 1...steps {
                 if context.server.isCancelled(context.requestID) { return nil }
                 Thread.sleep(forTimeInterval: delay)
                 if let token = context.progressToken {
-                    context.server.notify(MCP.Method.progress,
-                                          ["progressToken": token, "progress": .int(step), "total": .int(steps),
-                                           "message": .string("step \(step) of \(steps)")])
+                    context.server.notify(
+                        MCP.Method.progress,
+                        [
+                            "progressToken": token, "progress": .int(step), "total": .int(steps),
+                            "message": .string("step \(step) of \(steps)"),
+                        ])
                 }
             }
             return text("Completed \(steps) steps", structured: ["steps": .int(steps)])
@@ -218,14 +267,20 @@ enum Tools {
 
     /// A round that asks question `n`.
     static func ask(_ action: String, _ n: Int) -> JSONValue {
-        ["resultType": "input_required", "inputRequests": .object(JSONObject([JSONMember("q\(n)", question(action, n))])),
-         "requestState": .string("asked=\(n)")]
+        [
+            "resultType": "input_required", "inputRequests": .object(JSONObject([JSONMember("q\(n)", question(action, n))])),
+            "requestState": .string("asked=\(n)"),
+        ]
     }
 
     static func question(_ action: String, _ n: Int) -> JSONValue {
-        ["method": .string(MCP.Method.elicit),
-         "params": ["message": .string("Question \(n): really \(action)?"),
-                    "requestedSchema": ["type": "object", "properties": ["confirm": ["type": "boolean"]], "required": ["confirm"]]]]
+        [
+            "method": .string(MCP.Method.elicit),
+            "params": [
+                "message": .string("Question \(n): really \(action)?"),
+                "requestedSchema": ["type": "object", "properties": ["confirm": ["type": "boolean"]], "required": ["confirm"]],
+            ],
+        ]
     }
 
     /// Asks `questions` confirmations, one per round. 2026-07-28 is stateless: each round answers
@@ -237,7 +292,7 @@ enum Tools {
         if !context.modern {
             for n in 1...questions {
                 guard let answer = context.server.askClient(MCP.Method.elicit, question(action, n)["params"] ?? [:]),
-                      answer["result"]?["action"]?.stringValue == "accept"
+                    answer["result"]?["action"]?.stringValue == "accept"
                 else { return text("Not confirmed: \(action)", structured: ["confirmed": false]) }
             }
             return text("Confirmed: \(action)", structured: ["confirmed": true])

@@ -2,7 +2,8 @@ import Foundation
 
 // A stdio MCP server for demos and tests: `argus wrap -- argus-test-server`.
 if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
-    print("""
+    print(
+        """
         argus-test-server: a stdio MCP server for demos and tests (both protocol eras).
         Tools: calculate, get_weather, slow_operation, random_failure, always_fail, echo,
                progress_task, client_roots, delete_file, confirm_action (2026-07-28: input_required rounds),

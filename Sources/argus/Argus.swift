@@ -13,6 +13,10 @@ struct Argus: ParsableCommand {
             Every message is forwarded unchanged and recorded (secrets redacted) in ~/.argus/argus.db.
             """,
         version: version,
-        subcommands: [Wrap.self, ProxyCommand.self, DashboardCommand.self, Setup.self, Diagnose.self, Runs.self, Calls.self, Replay.self, Export.self, Test.self, Mock.self, Record.self, Stats.self, Alerts.self, Metrics.self, ScriptsCommand.self, ScriptCommand.self, VerdictCommand.self, Demo.self]
+        subcommands: [
+            Wrap.self, ProxyCommand.self, DashboardCommand.self, Setup.self, Diagnose.self, Runs.self, Calls.self, Replay.self, Export.self,
+            Test.self, Mock.self, Record.self, Stats.self, Alerts.self, Metrics.self, ScriptsCommand.self, ScriptCommand.self,
+            VerdictCommand.self, Demo.self,
+        ]
     )
 }

@@ -47,8 +47,9 @@ import Testing
         let after = parse(#"{"result":{"ts":"2","items":[{"id":"a","at":"z"},{"id":"b","at":"w"}],"meta":{"request_id":"r2"}}}"#)
         #expect(JSONDiff.diff(before, after).count == 4)
         #expect(JSONDiff.diff(before, after, ignoring: IgnoreRules(["/result/ts", "/result/items/*/at", "**/request_*"])).isEmpty)
-        #expect(summary(JSONDiff.diff(before, after, ignoring: IgnoreRules(["/result/ts", "/result/items/0/at", "request_id"])))
-                    == ["changed /result/items/1/at"])
+        #expect(
+            summary(JSONDiff.diff(before, after, ignoring: IgnoreRules(["/result/ts", "/result/items/0/at", "request_id"])))
+                == ["changed /result/items/1/at"])
         #expect(IgnoreRules(["/a/**"]).matches(["a", "b", "c"]))
         #expect(!IgnoreRules(["/a/*"]).matches(["a", "b", "c"]))
         #expect(IgnoreRules(["/a~1b"]).matches(["a/b"]))
@@ -62,9 +63,13 @@ import Testing
 }
 
 @Suite struct SchemaCheckTests {
-    let schema: JSONValue = ["type": "object", "required": ["city"], "additionalProperties": false,
-                             "properties": ["city": ["type": "string"], "days": ["type": "integer"],
-                                            "units": ["enum": ["c", "f"]], "tags": ["type": "array", "items": ["type": "string"]]]]
+    let schema: JSONValue = [
+        "type": "object", "required": ["city"], "additionalProperties": false,
+        "properties": [
+            "city": ["type": "string"], "days": ["type": "integer"],
+            "units": ["enum": ["c", "f"]], "tags": ["type": "array", "items": ["type": "string"]],
+        ],
+    ]
 
     func parse(_ text: String) -> JSONValue { try! JSONParser.parse(text) }
 
@@ -74,13 +79,14 @@ import Testing
     }
 
     @Test func mistakesAreNamed() {
-        #expect(SchemaCheck.problems(parse(#"{"days":1.5,"units":"k","tags":[1],"extra":true}"#), schema: schema) == [
-            "arguments: missing required \"city\"",
-            "arguments/days: expected integer, got a number",
-            "arguments/units: must be one of \"c\", \"f\"",
-            "arguments/tags/0: expected string, got a number",
-            "arguments: unexpected \"extra\"",
-        ])
+        #expect(
+            SchemaCheck.problems(parse(#"{"days":1.5,"units":"k","tags":[1],"extra":true}"#), schema: schema) == [
+                "arguments: missing required \"city\"",
+                "arguments/days: expected integer, got a number",
+                "arguments/units: must be one of \"c\", \"f\"",
+                "arguments/tags/0: expected string, got a number",
+                "arguments: unexpected \"extra\"",
+            ])
     }
 
     @Test func unknownKeywordsPass() {

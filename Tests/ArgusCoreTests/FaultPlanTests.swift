@@ -14,7 +14,9 @@ import Testing
     }
 
     @Test func theIssuesExampleParses() throws {
-        let p = try plan(#"{"seed": 7, "faults": [{"tool": "search_*", "kind": "empty", "probability": 0.3, "after_calls": 2}, {"tool": "*", "kind": "latency", "ms": 800}]}"#)
+        let p = try plan(
+            #"{"seed": 7, "faults": [{"tool": "search_*", "kind": "empty", "probability": 0.3, "after_calls": 2}, {"tool": "*", "kind": "latency", "ms": 800}]}"#
+        )
         #expect(p.seed == 7)
         #expect(p.rules.count == 2)
         #expect(p.rules[0].tool == "search_*" && p.rules[0].kind == .empty && p.rules[0].probability == 0.3 && p.rules[0].afterCalls == 2)
@@ -24,7 +26,9 @@ import Testing
     @Test func mistakesAreNamedWhereTheyAre() {
         #expect(parseError(#"{"faults": [{"kind": "errror"}]}"#)?.contains("faults[0].kind: unknown kind \"errror\"") == true)
         #expect(parseError(#"{"faults": [{"kind": "error", "probabilty": 0.5}]}"#)?.contains("faults[0].probabilty: unknown field") == true)
-        #expect(parseError(#"{"faults": [{"kind": "error", "probability": 1.5}]}"#)?.contains("faults[0].probability: must be between 0 and 1") == true)
+        #expect(
+            parseError(#"{"faults": [{"kind": "error", "probability": 1.5}]}"#)?.contains("faults[0].probability: must be between 0 and 1")
+                == true)
         #expect(parseError(#"{"faults": [{"kind": "latency"}]}"#)?.contains("faults[0].ms: required") == true)
         #expect(parseError(#"{"faults": [{"kind": "empty", "ms": 5}]}"#)?.contains("only a latency fault takes ms") == true)
         #expect(parseError(#"{"faults": [{"kind": "error", "schedule": {"period_ms": 100}}]}"#)?.contains("go together") == true)
@@ -32,7 +36,6 @@ import Testing
         #expect(parseError(#"{"faults": []}"#)?.contains("no faults") == true)
         #expect(parseError("{\n  \"faults\": [,]\n}")?.contains("line 2") == true)
     }
-
 
     func decisions(_ p: FaultPlan, seed: UInt64, tools: [String], previous: Bool = true) -> [String] {
         let decider = FaultDecider(plan: p, seed: seed, startMonotonicNanos: 0)
@@ -54,7 +57,8 @@ import Testing
 
     @Test func addingARuleDoesNotChangeWhatAnotherDoes() throws {
         let one = try plan(#"{"faults": [{"tool": "a", "kind": "error", "probability": 0.5}]}"#)
-        let two = try plan(#"{"faults": [{"tool": "a", "kind": "error", "probability": 0.5}, {"tool": "b", "kind": "empty", "probability": 0.5}]}"#)
+        let two = try plan(
+            #"{"faults": [{"tool": "a", "kind": "error", "probability": 0.5}, {"tool": "b", "kind": "empty", "probability": 0.5}]}"#)
         let tools = (0..<40).map { $0 % 3 == 0 ? "b" : "a" }
         let withOne = decisions(one, seed: 3, tools: tools).enumerated().filter { tools[$0.offset] == "a" }.map(\.element)
         let withTwo = decisions(two, seed: 3, tools: tools).enumerated().filter { tools[$0.offset] == "a" }.map(\.element)
@@ -63,18 +67,22 @@ import Testing
 
     @Test func afterCallsEveryAndTimesCount() throws {
         let p = try plan(#"{"faults": [{"tool": "t", "kind": "error", "after_calls": 2, "schedule": {"every": 2}, "times": 2}]}"#)
-        #expect(decisions(p, seed: 1, tools: Array(repeating: "t", count: 10)) == ["-", "-", "-", "error", "-", "error", "-", "-", "-", "-"])
+        #expect(
+            decisions(p, seed: 1, tools: Array(repeating: "t", count: 10)) == ["-", "-", "-", "error", "-", "error", "-", "-", "-", "-"])
     }
 
     @Test func aTimeScheduleFlaps() throws {
         let p = try plan(#"{"faults": [{"kind": "error", "schedule": {"period_ms": 100, "on_ms": 30}}]}"#)
         let decider = FaultDecider(plan: p, seed: 1, startMonotonicNanos: 1_000_000_000)
-        let at = { (ms: UInt64) in decider.decide(tool: "x", atMonotonicNanos: 1_000_000_000 + ms * 1_000_000, hasPreviousAnswer: { true })?.kind }
+        let at = { (ms: UInt64) in
+            decider.decide(tool: "x", atMonotonicNanos: 1_000_000_000 + ms * 1_000_000, hasPreviousAnswer: { true })?.kind
+        }
         #expect(at(10) == .error && at(50) == nil && at(110) == .error && at(199) == nil)
     }
 
     @Test func theFirstAnswerWinsAndLatenciesAdd() throws {
-        let p = try plan(#"{"faults": [{"kind": "latency", "ms": 100}, {"kind": "empty"}, {"kind": "error"}, {"kind": "latency", "ms": 50}]}"#)
+        let p = try plan(
+            #"{"faults": [{"kind": "latency", "ms": 100}, {"kind": "empty"}, {"kind": "error"}, {"kind": "latency", "ms": 50}]}"#)
         #expect(decisions(p, seed: 1, tools: ["x"]) == ["empty+150"])
     }
 
@@ -85,7 +93,9 @@ import Testing
     }
 
     @Test func answersLookLikeTheServersAndCarryTheRequestsID() throws {
-        func answer(_ kind: FaultKind, id: JSONValue = .number("1.0"), modern: Bool = false, previous: JSONValue? = nil) throws -> JSONValue? {
+        func answer(_ kind: FaultKind, id: JSONValue = .number("1.0"), modern: Bool = false, previous: JSONValue? = nil) throws
+            -> JSONValue?
+        {
             var decision = FaultDecision(kind: kind)
             decision.message = kind == .isError ? "quota exceeded" : nil
             return try FaultAnswer.line(for: decision, id: id, previousResult: previous, modern: modern).map { try JSONParser.parse($0) }

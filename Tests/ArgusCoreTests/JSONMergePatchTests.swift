@@ -28,14 +28,17 @@ import Testing
 
     /// RFC 7386, section 3: the worked example.
     @Test func theRFCsWorkedExampleApplies() {
-        let original = parse(#"""
+        let original = parse(
+            #"""
             {"title": "Goodbye!", "author": {"givenName": "John", "familyName": "Doe"},
              "tags": ["example", "sample"], "content": "This will be unchanged"}
             """#)
-        let patch = parse(#"""
+        let patch = parse(
+            #"""
             {"title": "Hello!", "phoneNumber": "+01-123-456-7890", "author": {"familyName": null}, "tags": ["example"]}
             """#)
-        let result = parse(#"""
+        let result = parse(
+            #"""
             {"title": "Hello!", "author": {"givenName": "John"}, "tags": ["example"],
              "content": "This will be unchanged", "phoneNumber": "+01-123-456-7890"}
             """#)
@@ -43,8 +46,9 @@ import Testing
     }
 
     @Test func mergePatchFollowsRFC7386() {
-        #expect(JSONMergePatch.apply(parse(#"{"a":"z","c":{"f":null}}"#), to: parse(#"{"a":"b","c":{"d":"e","f":"g"}}"#))
-                    .sameValue(as: parse(#"{"a":"z","c":{"d":"e"}}"#)))
+        #expect(
+            JSONMergePatch.apply(parse(#"{"a":"z","c":{"f":null}}"#), to: parse(#"{"a":"b","c":{"d":"e","f":"g"}}"#))
+                .sameValue(as: parse(#"{"a":"z","c":{"d":"e"}}"#)))
         #expect(JSONMergePatch.apply(parse(#"{"a":[3]}"#), to: parse(#"{"a":[1,2]}"#)).sameValue(as: parse(#"{"a":[3]}"#)))
         #expect(JSONMergePatch.apply(parse(#"["c"]"#), to: parse(#"{"a":"b"}"#)).sameValue(as: parse(#"["c"]"#)))
         #expect(JSONMergePatch.apply(parse(#"{"a":{"b":1}}"#), to: parse(#"[1]"#)).sameValue(as: parse(#"{"a":{"b":1}}"#)))

@@ -11,7 +11,9 @@ import Testing
         #expect(value["exp"] == .number("1E+400"))
         #expect(value["s"]?.stringValue == "é\u{2028}x")
         // Writing it back changes only escapes, never numbers or order.
-        #expect(JSONWriter.string(value) == #"{"z":1,"a":1.0,"big":123456789012345678901234567890,"neg":-0,"exp":1E+400,"m":[true,false,null],"s":"é\#u{2028}x"}"#)
+        #expect(
+            JSONWriter.string(value)
+                == #"{"z":1,"a":1.0,"big":123456789012345678901234567890,"neg":-0,"exp":1E+400,"m":[true,false,null],"s":"é\#u{2028}x"}"#)
     }
 
     @Test func surrogatePairsAndLoneSurrogates() throws {
@@ -56,9 +58,13 @@ import Testing
         var lines: [String] = []
         var sizes: [Int] = []
         for chunk in chunks {
-            framer.push(chunk) { lines.append(String(decoding: $0.bytes, as: UTF8.self)); sizes.append($0.size) }
+            framer.push(chunk) {
+                lines.append(String(decoding: $0.bytes, as: UTF8.self)); sizes.append($0.size)
+            }
         }
-        framer.finish { lines.append(String(decoding: $0.bytes, as: UTF8.self)); sizes.append($0.size) }
+        framer.finish {
+            lines.append(String(decoding: $0.bytes, as: UTF8.self)); sizes.append($0.size)
+        }
         return (lines, sizes)
     }
 
@@ -110,7 +116,8 @@ import Testing
     @Test func keysFollowTheOriginalAndNewOnesComeSorted() throws {
         let original = try JSONParser.parse(#"{"z":1,"a":{"y":1,"b":2},"list":[{"k":1,"c":2}]}"#)
         let changed = try JSONParser.parse(#"{"a":{"b":3,"y":1,"new":0},"list":[{"c":2,"k":9},{"x":1}],"z":1,"added":true,"aa":1}"#)
-        #expect(JSONWriter.string(changed.reordered(like: original))
+        #expect(
+            JSONWriter.string(changed.reordered(like: original))
                 == #"{"z":1,"a":{"y":1,"b":3,"new":0},"list":[{"k":9,"c":2},{"x":1}],"aa":1,"added":true}"#)
     }
 }

@@ -50,10 +50,14 @@ import Testing
         h.recorder.start(at: h.now)
         func stderr(_ line: String) { Array((line + "\n").utf8).withUnsafeBytes { h.recorder.ingestStderr($0, at: h.now) } }
         stderr("started with token argv-token-789")
-        h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"login","arguments":{"user":"ada","password":"echoed-pw-1"}}}"#)
+        h.client(
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"login","arguments":{"user":"ada","password":"echoed-pw-1"}}}"#
+        )
         stderr("login attempt for ada with echoed-pw-1")
         h.server(#"{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"checking echoed-pw-1"}}"#)
-        h.server(#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"welcome, your password echoed-pw-1 is weak"}],"isError":true}}"#)
+        h.server(
+            #"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"welcome, your password echoed-pw-1 is weak"}],"isError":true}}"#
+        )
         h.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"again","arguments":{}}}"#)
         h.server(#"{"jsonrpc":"2.0","id":2,"error":{"code":-32000,"message":"invalid credentials echoed-pw-1"}}"#)
         h.finish()
@@ -67,7 +71,9 @@ import Testing
     @Test func framesThatAreNotJSONOrWereCutAreRedactedAsText() {
         let h = RecorderHarness()
         h.config.maxLineBytes = 200
-        h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"password":"cut-pw-1","blob":"\#(String(repeating: "x", count: 400))"}}}"#)
+        h.client(
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"password":"cut-pw-1","blob":"\#(String(repeating: "x", count: 400))"}}}"#
+        )
         h.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"client_secret":"broken-secret-2",}}"#)
         h.client("login password=plain-secret-3 token: tok_4f8a9b2c")
         h.finish()

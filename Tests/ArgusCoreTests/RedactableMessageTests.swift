@@ -19,7 +19,9 @@ import Testing
         var m = try message()
         m.replace("params", with: ["z": true, "arguments": ["c": 3, "a": "[x]", "b": .number("1.0")], "name": "q"])
         #expect(m.isChanged)
-        #expect(m.text == #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"q","arguments":{"b":1.0,"a":"[x]","c":3},"z":true}}"#)
+        #expect(
+            m.text
+                == #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"q","arguments":{"b":1.0,"a":"[x]","c":3},"z":true}}"#)
     }
 
     @Test func theLastReplacementOfAPartWins() throws {

@@ -27,8 +27,9 @@ import Testing
         // other (2·10¹⁰ comparisons; 33 s in a release build), linear work takes about a second.
         let text = String(repeating: "sk-" + String(repeating: "a", count: 20) + " ", count: 200_000)
         let redactor = Redactor(policy: RedactionPolicy())
-        let redacted = try #require(result(within: 120) { redactor.redactText(text) },
-                                    "redacting 200,000 matches did not finish within 120 s")
+        let redacted = try #require(
+            result(within: 120) { redactor.redactText(text) },
+            "redacting 200,000 matches did not finish within 120 s")
         #expect(redacted.hasPrefix("[REDACTED:api-key] [REDACTED:api-key] "))
         #expect(!redacted.contains("sk-aaaa"))
     }
@@ -41,8 +42,9 @@ import Testing
         for i in 0..<256 { environment["SERVICE_\(i)_TOKEN"] = prefix + String(format: "%05d", i) }
         let redactor = Redactor(policy: .forEnvironment(environment))
         let text = String(repeating: "q", count: 4 << 20) + "00007"
-        let redacted = try #require(result(within: 120) { redactor.redactText(text) },
-                                    "searching 256 known values in 4 MB did not finish within 120 s")
+        let redacted = try #require(
+            result(within: 120) { redactor.redactText(text) },
+            "searching 256 known values in 4 MB did not finish within 120 s")
         #expect(redacted.hasSuffix("[REDACTED:env:SERVICE_7_TOKEN]"), "ends with \(redacted.suffix(60))")
     }
 }

@@ -82,7 +82,8 @@ import Testing
 
     @Test func replacesOnlyTheSecretPart() {
         let redactor = Redactor(policy: RedactionPolicy())
-        #expect(redactor.redactText("curl -H 'Authorization: Bearer abc123def456ghi'") == "curl -H 'Authorization: Bearer [REDACTED:bearer]'")
+        #expect(
+            redactor.redactText("curl -H 'Authorization: Bearer abc123def456ghi'") == "curl -H 'Authorization: Bearer [REDACTED:bearer]'")
         #expect(redactor.redactText("postgres://admin:hunter2@db/app") == "postgres://admin:[REDACTED:url-password]@db/app")
         #expect(redactor.redactText("nothing to see") == nil)
     }
@@ -92,7 +93,8 @@ import Testing
     @Test func redactsKeysValuesAndEnvironmentSecretsAnywhere() throws {
         let policy = RedactionPolicy.forEnvironment(["MY_SERVICE_TOKEN": "s3cr3t-value-42", "HOME": "/root", "SHORT_TOKEN": "abc"])
         let redactor = Redactor(policy: policy)
-        let message = try JSONParser.parse("""
+        let message = try JSONParser.parse(
+            """
             {"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"login","arguments":{
               "user":"ada","password":"hunter2","session_id":1234,"enabled":true,"nested":{"apiKey":["a","b"]},
               "note":"uses s3cr3t-value-42 and abc","progressToken":"p1"}}}
@@ -108,14 +110,18 @@ import Testing
         #expect(args["note"] == "uses [REDACTED:env:MY_SERVICE_TOKEN] and abc")  // "abc" is too short to be treated as a secret
         #expect(args["progressToken"] == "p1")
         #expect(redacted.objectValue?.keys == message.objectValue?.keys)
-        #expect(Set(hits.map(\.pointer)) == ["/params/arguments/password", "/params/arguments/session_id",
-                                             "/params/arguments/nested/apiKey/0", "/params/arguments/nested/apiKey/1",
-                                             "/params/arguments/note"])
+        #expect(
+            Set(hits.map(\.pointer)) == [
+                "/params/arguments/password", "/params/arguments/session_id",
+                "/params/arguments/nested/apiKey/0", "/params/arguments/nested/apiKey/1",
+                "/params/arguments/note",
+            ])
         #expect(hits.first { $0.pointer == "/params/arguments/password" }?.original == "hunter2")
     }
 
     @Test func schemasKeepTheirPropertyNames() throws {
-        let list = try JSONParser.parse("""
+        let list = try JSONParser.parse(
+            """
             {"tools":[{"name":"login","inputSchema":{"type":"object","properties":{"password":{"type":"string","description":"Your password"}}}}]}
             """)
         #expect(Redactor(policy: RedactionPolicy()).redact(list) == nil)

@@ -26,7 +26,10 @@ import Testing
         ("x-api-key:xak-abcdef1234567890", "xak-abcdef1234567890", "x-api-key:"),
         ("Cookie: session=s3ss10n-c00kie; theme=dark", "s3ss10n-c00kie", "Cookie: "),
         ("Set-Cookie: sid=set-c00kie-value; Path=/; HttpOnly", "set-c00kie-value", "Set-Cookie: "),
-        ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key = "),
+        (
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "aws_secret_access_key = "
+        ),
         ("AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", " "),
         // What lies between an access key id and its secret key is still scanned.
         ("AKIAIOSFODNN7EXAMPLE glpat-FAKE1234567890abcdefgh wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "glpat-FAKE1234567890abcdefgh", " "),
@@ -77,7 +80,8 @@ import Testing
 
     @Test func jsonInsideATextBlockIsRedactedAsJSON() throws {
         // FastMCP returns a dict twice: structuredContent, and JSON in content[0].text.
-        let response = try JSONParser.parse("""
+        let response = try JSONParser.parse(
+            """
             {"jsonrpc":"2.0","id":3,"result":{"content":[{"type":"text","text":"{\\n  \\"password\\": \\"Gen3rated-Pw!\\",\\n  \\"length\\": 12\\n}"}],
              "structuredContent":{"password":"Gen3rated-Pw!","length":12}}}
             """)
@@ -100,10 +104,17 @@ import Testing
 
     @Test func commandLinesLoseTheirSecrets() {
         let r = Redactor(policy: RedactionPolicy())
-        #expect(r.redactArguments(command: "server", ["--api-key=ak-123456789", "--token", "tk-123456789", "-p", "hunter2-pw",
-                                                      "--verbose", "https://u:url-pw-1@h/x", "API_TOKEN=env-tok-42"])
-                == ["--api-key=[REDACTED:key-value]", "--token", "[REDACTED]", "-p", "[REDACTED]", "--verbose",
-                    "https://u:[REDACTED:url-password]@h/x", "API_TOKEN=[REDACTED:key-value]"])
+        #expect(
+            r.redactArguments(
+                command: "server",
+                [
+                    "--api-key=ak-123456789", "--token", "tk-123456789", "-p", "hunter2-pw",
+                    "--verbose", "https://u:url-pw-1@h/x", "API_TOKEN=env-tok-42",
+                ])
+                == [
+                    "--api-key=[REDACTED:key-value]", "--token", "[REDACTED]", "-p", "[REDACTED]", "--verbose",
+                    "https://u:[REDACTED:url-password]@h/x", "API_TOKEN=[REDACTED:key-value]",
+                ])
         // Options that take no secret, ports and packages stay.
         #expect(r.redactArguments(command: "docker", ["run", "-i", "--rm", "-p", "8080:80", "-e", "GITHUB_TOKEN", "image"]) == nil)
         #expect(r.redactArguments(command: "/usr/bin/npx", ["-y", "-p", "typescript", "tsc"]) == nil)
@@ -136,7 +147,8 @@ import Testing
     @Test func anEchoedPasswordIsScrubbedInLaterMessagesAndText() throws {
         let r = Redactor(policy: RedactionPolicy())
         _ = r.redact(try JSONParser.parse(#"{"params":{"arguments":{"password":"echo-me-123","secret":7654321}}}"#))
-        let result = try JSONParser.parse(#"{"result":{"content":[{"type":"text","text":"logged in with echo-me-123"}]},"n":"pin 7654321"}"#)
+        let result = try JSONParser.parse(
+            #"{"result":{"content":[{"type":"text","text":"logged in with echo-me-123"}]},"n":"pin 7654321"}"#)
         let redacted = try #require(r.redact(result))
         #expect(redacted["result"]?["content"]?[0]?["text"] == "logged in with [REDACTED:echo]")
         #expect(redacted["n"] == "pin [REDACTED:echo]")
@@ -186,7 +198,9 @@ import Testing
     @Test func findsTheLongestNeedleEndingAtEveryPosition() {
         var random = SplitMix64(seed: 42)
         for _ in 0..<300 {
-            let needles = (0..<(1 + random.next(below: 12))).map { _ in (0..<(1 + random.next(below: 6))).map { _ in UInt8(97 + random.next(below: 3)) } }
+            let needles = (0..<(1 + random.next(below: 12))).map { _ in
+                (0..<(1 + random.next(below: 6))).map { _ in UInt8(97 + random.next(below: 3)) }
+            }
             let text = (0..<random.next(below: 80)).map { _ in UInt8(97 + random.next(below: 3)) }
             let matcher = NeedleMatcher(needles.enumerated().map { .init(bytes: $1, label: "\($0)") })
             var found: [NeedleMatcher.Match] = []
@@ -196,7 +210,9 @@ import Testing
                 let longest = needles.filter { $0.count <= end && Array(text[(end - $0.count)..<end]) == $0 }.map(\.count).max()
                 if let longest { expected.append((end - longest)..<end) }
             }
-            #expect(found.map(\.range) == expected, "needles \(needles.map { String(decoding: $0, as: UTF8.self) }), text \(String(decoding: text, as: UTF8.self))")
+            #expect(
+                found.map(\.range) == expected,
+                "needles \(needles.map { String(decoding: $0, as: UTF8.self) }), text \(String(decoding: text, as: UTF8.self))")
         }
     }
 }

@@ -9,8 +9,9 @@ final class RecorderHarness {
     var config: RecorderConfig
 
     init(idleTimeout: Double = 60, environment: [String: String] = [:]) {
-        config = RecorderConfig(serverName: "test", launch: LaunchSpec(command: "srv", args: [], cwd: "/", envNames: []),
-                                idleTimeoutSeconds: idleTimeout, redaction: .forEnvironment(environment))
+        config = RecorderConfig(
+            serverName: "test", launch: LaunchSpec(command: "srv", args: [], cwd: "/", envNames: []),
+            idleTimeoutSeconds: idleTimeout, redaction: .forEnvironment(environment))
     }
 
     var now: Timestamp { Timestamp(monotonicNanos: clock, wallMicros: Int64(clock / 1000)) }
@@ -131,27 +132,43 @@ final class RecorderHarness {
 
     @Test func learnsPeersFromTheHandshake() {
         let h = RecorderHarness()
-        h.client(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","clientInfo":{"name":"claude-ai","version":"0.1"},"capabilities":{}}}"#)
-        h.server(#"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","serverInfo":{"name":"srv","version":"2"},"capabilities":{}}}"#)
+        h.client(
+            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","clientInfo":{"name":"claude-ai","version":"0.1"},"capabilities":{}}}"#
+        )
+        h.server(
+            #"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","serverInfo":{"name":"srv","version":"2"},"capabilities":{}}}"#
+        )
         h.finish()
         let last = h.peerUpdates.last
-        #expect(last == PeerInfo(clientName: "claude-ai", clientVersion: "0.1", serverName: "srv", serverVersion: "2",
-                                 protocolVersion: "2025-06-18"))
+        #expect(
+            last
+                == PeerInfo(
+                    clientName: "claude-ai", clientVersion: "0.1", serverName: "srv", serverVersion: "2",
+                    protocolVersion: "2025-06-18"))
     }
 
     @Test func learnsPeersFromStatelessMeta() {
         let h = RecorderHarness()
-        h.client(#"{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"mcp","version":"0.1.0"},"io.modelcontextprotocol/clientCapabilities":{}}}}"#)
-        h.server(#"{"jsonrpc":"2.0","id":1,"result":{"resultType":"complete","supportedVersions":["2026-07-28"],"capabilities":{},"serverInfo":{"name":"srv","version":"9"}}}"#)
+        h.client(
+            #"{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"mcp","version":"0.1.0"},"io.modelcontextprotocol/clientCapabilities":{}}}}"#
+        )
+        h.server(
+            #"{"jsonrpc":"2.0","id":1,"result":{"resultType":"complete","supportedVersions":["2026-07-28"],"capabilities":{},"serverInfo":{"name":"srv","version":"9"}}}"#
+        )
         h.finish()
-        #expect(h.peerUpdates.last == PeerInfo(clientName: "mcp", clientVersion: "0.1.0", serverName: "srv", serverVersion: "9",
-                                               protocolVersion: "2026-07-28"))
+        #expect(
+            h.peerUpdates.last
+                == PeerInfo(
+                    clientName: "mcp", clientVersion: "0.1.0", serverName: "srv", serverVersion: "9",
+                    protocolVersion: "2026-07-28"))
     }
 
     @Test func storesToolSchemasFromToolsList() {
         let h = RecorderHarness()
         h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#)
-        h.server(#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"rm","inputSchema":{"type":"object"},"annotations":{"destructiveHint":true}}]}}"#)
+        h.server(
+            #"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"rm","inputSchema":{"type":"object"},"annotations":{"destructiveHint":true}}]}}"#
+        )
         h.finish()
         let schemas = h.ops.compactMap { if case .toolSchemas(_, let s) = $0 { return s } else { return nil } }.flatMap { $0 }
         #expect(schemas.map(\.name) == ["rm"])
@@ -182,7 +199,9 @@ final class RecorderHarness {
         let h = RecorderHarness(environment: ["GITHUB_TOKEN": "ghp_000000000000000000000000000000000000"])
         let untouched = #"{"jsonrpc":"2.0", "id":1 ,"method":"tools/call","params":{"name":"x","arguments":{"n":1.0}}}"#
         h.client(untouched)
-        h.server(#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"token ghp_000000000000000000000000000000000000"}],"isError":true}}"#)
+        h.server(
+            #"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"token ghp_000000000000000000000000000000000000"}],"isError":true}}"#
+        )
         h.recorder.ingestStderr(UnsafeRawBufferPointer(start: nil, count: 0), at: h.now)
         Array("auth with ghp_000000000000000000000000000000000000 failed\n".utf8).withUnsafeBytes { h.recorder.ingestStderr($0, at: h.now) }
         h.finish()
@@ -266,13 +285,21 @@ final class RecordingSealer: SecretSealer, @unchecked Sendable {
     @Test func anInputRequiredAnswerAndItsRetriesAreRoundsOfOneCall() {
         let h = RecorderHarness()
         h.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"deploy","arguments":{"env":"prod"},\#(Self.meta)}}"#)
-        h.server(#"{"jsonrpc":"2.0","id":1,"result":{"resultType":"input_required","inputRequests":{"q1":{"method":"elicitation/create","params":{"message":"Sure?"}}},"requestState":"s-1"}}"#)
+        h.server(
+            #"{"jsonrpc":"2.0","id":1,"result":{"resultType":"input_required","inputRequests":{"q1":{"method":"elicitation/create","params":{"message":"Sure?"}}},"requestState":"s-1"}}"#
+        )
         // An unrelated call in between must not be taken for the retry.
         h.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"deploy","arguments":{"env":"dev"},\#(Self.meta)}}"#)
         h.server(#"{"jsonrpc":"2.0","id":2,"result":{"resultType":"complete","content":[]}}"#)
-        h.client(#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"deploy","arguments":{"env":"prod"},"inputResponses":{"q1":{"action":"accept","content":{"confirm":true}}},"requestState":"s-1",\#(Self.meta)}}"#)
-        h.server(#"{"jsonrpc":"2.0","id":3,"result":{"resultType":"input_required","inputRequests":{"q2":{"method":"elicitation/create","params":{"message":"Really?"}}},"requestState":"s-2"}}"#)
-        h.client(#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"deploy","arguments":{"env":"prod"},"inputResponses":{"q2":{"action":"accept"}},"requestState":"s-2",\#(Self.meta)}}"#)
+        h.client(
+            #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"deploy","arguments":{"env":"prod"},"inputResponses":{"q1":{"action":"accept","content":{"confirm":true}}},"requestState":"s-1",\#(Self.meta)}}"#
+        )
+        h.server(
+            #"{"jsonrpc":"2.0","id":3,"result":{"resultType":"input_required","inputRequests":{"q2":{"method":"elicitation/create","params":{"message":"Really?"}}},"requestState":"s-2"}}"#
+        )
+        h.client(
+            #"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"deploy","arguments":{"env":"prod"},"inputResponses":{"q2":{"action":"accept"}},"requestState":"s-2",\#(Self.meta)}}"#
+        )
         h.server(#"{"jsonrpc":"2.0","id":4,"result":{"resultType":"complete","content":[{"type":"text","text":"deployed"}]}}"#)
         h.finish()
         let ops = h.callOps.sorted { $0.call.requestSeq < $1.call.requestSeq }
@@ -289,8 +316,12 @@ final class RecordingSealer: SecretSealer, @unchecked Sendable {
         let h = RecorderHarness()
         h.client(#"{"jsonrpc":"2.0","id":"a","method":"prompts/get","params":{"name":"plan",\#(Self.meta)}}"#)
         h.server(#"{"jsonrpc":"2.0","id":"a","result":{"resultType":"input_required","inputRequests":{"roots":{"method":"roots/list"}}}}"#)
-        h.client(#"{"jsonrpc":"2.0","id":"b","method":"prompts/get","params":{"name":"other","inputResponses":{"roots":{"roots":[]}},\#(Self.meta)}}"#)
-        h.client(#"{"jsonrpc":"2.0","id":"c","method":"prompts/get","params":{"name":"plan","inputResponses":{"roots":{"roots":[]}},\#(Self.meta)}}"#)
+        h.client(
+            #"{"jsonrpc":"2.0","id":"b","method":"prompts/get","params":{"name":"other","inputResponses":{"roots":{"roots":[]}},\#(Self.meta)}}"#
+        )
+        h.client(
+            #"{"jsonrpc":"2.0","id":"c","method":"prompts/get","params":{"name":"plan","inputResponses":{"roots":{"roots":[]}},\#(Self.meta)}}"#
+        )
         h.server(#"{"jsonrpc":"2.0","id":"b","result":{"messages":[]}}"#)
         h.server(#"{"jsonrpc":"2.0","id":"c","result":{"messages":[]}}"#)
         h.finish()
@@ -302,9 +333,15 @@ final class RecordingSealer: SecretSealer, @unchecked Sendable {
 
     @Test func aListenStreamClosedByEitherSideEndsInsteadOfBeingCancelled() {
         let h = RecorderHarness()
-        h.client(#"{"jsonrpc":"2.0","id":10,"method":"subscriptions/listen","params":{"notifications":{"toolsListChanged":true},\#(Self.meta)}}"#)
-        h.server(#"{"jsonrpc":"2.0","method":"notifications/subscriptions/acknowledged","params":{"notifications":{"toolsListChanged":true},"_meta":{"io.modelcontextprotocol/subscriptionId":10}}}"#)
-        h.client(#"{"jsonrpc":"2.0","id":11,"method":"subscriptions/listen","params":{"notifications":{"resourcesListChanged":true},\#(Self.meta)}}"#)
+        h.client(
+            #"{"jsonrpc":"2.0","id":10,"method":"subscriptions/listen","params":{"notifications":{"toolsListChanged":true},\#(Self.meta)}}"#
+        )
+        h.server(
+            #"{"jsonrpc":"2.0","method":"notifications/subscriptions/acknowledged","params":{"notifications":{"toolsListChanged":true},"_meta":{"io.modelcontextprotocol/subscriptionId":10}}}"#
+        )
+        h.client(
+            #"{"jsonrpc":"2.0","id":11,"method":"subscriptions/listen","params":{"notifications":{"resourcesListChanged":true},\#(Self.meta)}}"#
+        )
         h.client(#"{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"slow","arguments":{}}}"#)
         h.advance(ms: 50)
         h.client(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":10,"reason":"done listening"}}"#)

@@ -10,18 +10,26 @@ import Testing
     }
 
     @Test func aRequestWithQueryHeadersAndBodyParses() throws {
-        guard case .request(let r, let consumed) = parse("POST /api/calls/7/replay?x=1&tag=a%20b&tag=c+d HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nX-Argus-Token: t\r\nContent-Length: 2\r\n\r\n{}NEXT")
+        guard
+            case .request(let r, let consumed) = parse(
+                "POST /api/calls/7/replay?x=1&tag=a%20b&tag=c+d HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nX-Argus-Token: t\r\nContent-Length: 2\r\n\r\n{}NEXT"
+            )
         else { Issue.record("not parsed"); return }
         #expect(r.method == "POST" && r.path == "/api/calls/7/replay")
         #expect(r.query("x") == "1" && r.query["tag"] == ["a b", "c d"])
         #expect(r.header("x-argus-token") == "t" && r.header("HOST") == "127.0.0.1:3000")
         #expect(r.bodyText == "{}")
-        #expect(consumed == "POST /api/calls/7/replay?x=1&tag=a%20b&tag=c+d HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nX-Argus-Token: t\r\nContent-Length: 2\r\n\r\n{}".utf8.count)
+        #expect(
+            consumed
+                == "POST /api/calls/7/replay?x=1&tag=a%20b&tag=c+d HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nX-Argus-Token: t\r\nContent-Length: 2\r\n\r\n{}"
+                .utf8.count)
     }
 
     @Test func partialRequestsWaitForMoreBytes() {
         guard case .incomplete = parse("GET / HTTP/1.1\r\nHost: x\r\n") else { Issue.record("expected incomplete"); return }
-        guard case .incomplete = parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345") else { Issue.record("expected incomplete"); return }
+        guard case .incomplete = parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345") else {
+            Issue.record("expected incomplete"); return
+        }
     }
 
     @Test func badRequestsGetTheRightStatus() {
@@ -166,8 +174,10 @@ import Testing
             #expect(AccessGuard.isLoopback(host), "\(host)")
         }
         // Names are someone's DNS records; `0.0.0.0` and `::` are every interface.
-        for host in ["0.0.0.0", "::", "192.168.1.4", "127.0.0.1.evil.example", "127.evil.example", "localhost.evil.example",
-                     "::ffff:10.0.0.1", "", "128.0.0.1"] {
+        for host in [
+            "0.0.0.0", "::", "192.168.1.4", "127.0.0.1.evil.example", "127.evil.example", "localhost.evil.example",
+            "::ffff:10.0.0.1", "", "128.0.0.1",
+        ] {
             #expect(!AccessGuard.isLoopback(host), "\(host)")
         }
     }
@@ -182,7 +192,9 @@ import Testing
         var router = Router()
         router.add("GET", "/api/runs/:id") { _, p in .text("run \(p["id"]!)") }
         router.add("POST", "/api/runs/:id/stop") { _, p in .text("stop \(p["id"]!)") }
-        func body(_ r: HTTPResponse) -> String { if case .bytes(let b) = r.body { return String(decoding: b, as: UTF8.self) } else { return "" } }
+        func body(_ r: HTTPResponse) -> String {
+            if case .bytes(let b) = r.body { return String(decoding: b, as: UTF8.self) } else { return "" }
+        }
         #expect(body(answer(router, HTTPRequest(method: "GET", target: "/api/runs/12"))) == "run 12")
         #expect(body(answer(router, HTTPRequest(method: "POST", target: "/api/runs/12/stop"))) == "stop 12")
         let wrongMethod = answer(router, HTTPRequest(method: "DELETE", target: "/api/runs/12"))
@@ -235,7 +247,8 @@ import Testing
         let server = HTTPServer(options: .init(host: "127.0.0.1", port: 0)) { request in .text("you asked for \(request.path)") }
         let port = try server.start()
         defer { server.stop() }
-        let text = try Self.exchange(port: port, "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let text = try Self.exchange(
+            port: port, "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         let one = try #require(text.range(of: "you asked for /one"))
         let two = try #require(text.range(of: "you asked for /two"))
         #expect(one.lowerBound < two.lowerBound)
@@ -274,9 +287,11 @@ import Testing
 
     @Test func streamsWriteAsTheyGo() throws {
         let server = HTTPServer(options: .init(host: "127.0.0.1", port: 0)) { _ in
-            HTTPResponse(status: 200, headers: [("content-type", "text/event-stream")], body: .stream { writer in
-                for i in 1...3 { writer.write("data: \(i)\n\n") }
-            })
+            HTTPResponse(
+                status: 200, headers: [("content-type", "text/event-stream")],
+                body: .stream { writer in
+                    for i in 1...3 { writer.write("data: \(i)\n\n") }
+                })
         }
         let port = try server.start()
         defer { server.stop() }
@@ -313,7 +328,9 @@ import Testing
         return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
     }
 
-    static func server(_ configure: (inout HTTPServer.Options) -> Void = { _ in }, admit: HTTPServer.Admit? = nil) throws -> (HTTPServer, Int) {
+    static func server(_ configure: (inout HTTPServer.Options) -> Void = { _ in }, admit: HTTPServer.Admit? = nil) throws -> (
+        HTTPServer, Int
+    ) {
         var options = HTTPServer.Options(host: "127.0.0.1", port: 0)
         configure(&options)
         let server = HTTPServer(options: options, admit: admit) { request in .text("ok \(request.method) \(request.bodyText)") }
@@ -366,16 +383,21 @@ import Testing
         let refused = Self.readSome(fd)
         #expect(refused.hasPrefix("HTTP/1.1 403 Forbidden") && refused.contains("no token"), "\(refused)")
 
-        let tooLarge = try HTTPServerTests.exchange(port: port, "POST /x HTTP/1.1\r\nHost: x\r\nX-Token: yes\r\nContent-Length: 2000000\r\n\r\n")
-        #expect(tooLarge.hasPrefix("HTTP/1.1 413 Content Too Large") && tooLarge.contains("over the 1 MiB this endpoint accepts"), "\(tooLarge)")
-        let accepted = try HTTPServerTests.exchange(port: port, "POST /x HTTP/1.1\r\nHost: x\r\nX-Token: yes\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+        let tooLarge = try HTTPServerTests.exchange(
+            port: port, "POST /x HTTP/1.1\r\nHost: x\r\nX-Token: yes\r\nContent-Length: 2000000\r\n\r\n")
+        #expect(
+            tooLarge.hasPrefix("HTTP/1.1 413 Content Too Large") && tooLarge.contains("over the 1 MiB this endpoint accepts"), "\(tooLarge)"
+        )
+        let accepted = try HTTPServerTests.exchange(
+            port: port, "POST /x HTTP/1.1\r\nHost: x\r\nX-Token: yes\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
         #expect(accepted.hasSuffix("ok POST {}"), "\(accepted)")
     }
 
     @Test func aClientThatAsksFirstIsToldToSendItsBody() throws {
         let (server, port) = try Self.server()
         defer { server.stop() }
-        let fd = try Self.connect(port, sending: "POST /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n")
+        let fd = try Self.connect(
+            port, sending: "POST /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n")
         defer { close(fd) }
         let goAhead = Self.readSome(fd)
         #expect(goAhead == "HTTP/1.1 100 Continue\r\n\r\n", "\(goAhead)")
@@ -388,9 +410,11 @@ import Testing
         options.maxStreams = 1
         let server = HTTPServer(options: options) { request in
             guard request.path == "/events" else { return .text("page") }
-            return HTTPResponse(status: 200, headers: [("content-type", "text/event-stream")], body: .stream { writer in
-                while !writer.isServerStopping && writer.write(": ping\n\n") { usleep(20_000) }
-            })
+            return HTTPResponse(
+                status: 200, headers: [("content-type", "text/event-stream")],
+                body: .stream { writer in
+                    while !writer.isServerStopping && writer.write(": ping\n\n") { usleep(20_000) }
+                })
         }
         let port = try server.start()
         defer { server.stop() }
@@ -447,7 +471,8 @@ func waitUntilTrue(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
         #expect(text.contains(#"argus_calls_total{server="srv",method="tools/call",tool="a\"b"} 25"#))
         #expect(text.contains(#"argus_call_errors_total{server="srv",method="tools/call",tool="c"} 0"#))
         var previous = -1
-        for line in text.split(separator: "\n") where line.hasPrefix("argus_call_latency_seconds_bucket{server=\"srv\",method=\"tools/call\",tool=\"c\"") {
+        for line in text.split(separator: "\n")
+        where line.hasPrefix("argus_call_latency_seconds_bucket{server=\"srv\",method=\"tools/call\",tool=\"c\"") {
             let count = Int(line.split(separator: " ").last!)!
             #expect(count >= previous)
             previous = count
@@ -460,10 +485,11 @@ func waitUntilTrue(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
 
 enum CallRecordFactory {
     static func make(id: Int64, tool: String, latency: Int64, isError: Bool) -> CallRecord {
-        CallRecord(id: id, runID: 1, server: "srv", requestSeq: Int(id) * 2, responseSeq: Int(id) * 2 + 1, direction: .clientToServer,
-                   method: "tools/call", tool: tool, target: nil, jsonrpcID: String(id), startedAt: 1_700_000_000_000_000 + id * 1_000_000,
-                   endedAt: nil, latencyMicros: latency, status: isError ? .error : .ok, isError: isError, errorCode: nil,
-                   errorMessage: nil, progressCount: 0, cancelled: false, bytesIn: 10, bytesOut: 10, replayOf: nil)
+        CallRecord(
+            id: id, runID: 1, server: "srv", requestSeq: Int(id) * 2, responseSeq: Int(id) * 2 + 1, direction: .clientToServer,
+            method: "tools/call", tool: tool, target: nil, jsonrpcID: String(id), startedAt: 1_700_000_000_000_000 + id * 1_000_000,
+            endedAt: nil, latencyMicros: latency, status: isError ? .error : .ok, isError: isError, errorCode: nil,
+            errorMessage: nil, progressCount: 0, cancelled: false, bytesIn: 10, bytesOut: 10, replayOf: nil)
     }
 }
 
@@ -473,8 +499,10 @@ enum CallRecordFactory {
         let index = StatsIndex()
         var replayed = CallRecordFactory.make(id: 2, tool: "t", latency: 900_000, isError: true)
         replayed.runKind = "replay"
-        index.add([CallRecordFactory.make(id: 1, tool: "t", latency: 1000, isError: false), replayed,
-                   CallRecordFactory.make(id: 3, tool: "t", latency: 2000, isError: false)])
+        index.add([
+            CallRecordFactory.make(id: 1, tool: "t", latency: 1000, isError: false), replayed,
+            CallRecordFactory.make(id: 3, tool: "t", latency: 2000, isError: false),
+        ])
         let tool = index.statsJSON(server: nil)["tools"]?[0]
         #expect(tool?["count"] == 2 && tool?["errors"] == 0, "\(tool.map { JSONWriter.string($0) } ?? "")")
         #expect(index.prometheus(extra: []).contains(#"argus_calls_total{server="srv",method="tools/call",tool="t"} 2"#))

@@ -4,11 +4,15 @@ import Testing
 
 /// The chain every dashboard request passes, in the dashboard's order.
 @Suite struct MiddlewareTests {
-    let chain = MiddlewareChain([SecurityHeaders(), ErrorMiddleware(), AccessGuard(bindHost: "127.0.0.1", port: 3000),
-                                 TokenCheck(token: "s3cret-token-0123456789abcdef0123")])
+    let chain = MiddlewareChain([
+        SecurityHeaders(), ErrorMiddleware(), AccessGuard(bindHost: "127.0.0.1", port: 3000),
+        TokenCheck(token: "s3cret-token-0123456789abcdef0123"),
+    ])
 
     func request(_ method: String, host: String = "127.0.0.1:3000", headers: [(String, String)] = []) -> HTTPRequest {
-        HTTPRequest(method: method, target: "/api/calls/1/replay", headers: [(name: "host", value: host)] + headers.map { (name: $0.0.lowercased(), value: $0.1) })
+        HTTPRequest(
+            method: method, target: "/api/calls/1/replay",
+            headers: [(name: "host", value: host)] + headers.map { (name: $0.0.lowercased(), value: $0.1) })
     }
 
     struct Failure: Error, CustomStringConvertible {

@@ -12,11 +12,14 @@ import Testing
         let path = dir + "/argus.db"
         _ = try ArgusDatabase.openForWriting(path: path)
         let pool = ReaderPool(path: path)
-        let replay = ReplayService(settings: .init(template: ReplayEngine.Options(databasePath: path, keyPath: dir + "/key", serverName: ""),
-                                                   servers: [:]), pool: pool)
+        let replay = ReplayService(
+            settings: .init(
+                template: ReplayEngine.Options(databasePath: path, keyPath: dir + "/key", serverName: ""),
+                servers: [:]), pool: pool)
         defer { replay.closeAll() }
-        let api = API(pool: pool, feed: LiveFeed(databasePath: path, onCalls: { _ in }), stats: StatsIndex(), replay: replay,
-                      version: "test", startedAt: 0)
+        let api = API(
+            pool: pool, feed: LiveFeed(databasePath: path, onCalls: { _ in }), stats: StatsIndex(), replay: replay,
+            version: "test", startedAt: 0)
         var router = Router()
         api.register(&router)
         let served = Set(router.table.map { "\($0.method) \($0.pattern.replacing(/:(\w+)/) { "{\($0.1)}" })" })

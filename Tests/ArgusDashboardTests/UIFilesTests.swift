@@ -49,8 +49,12 @@ import Testing
             guard case .bytes(let served) = answer.body else { Issue.record("/\(name) is not bytes"); continue }
             #expect(served == Array(try Data(contentsOf: Self.resources.appendingPathComponent(name))), "/\(name) is not what is on disk")
             let type = answer.header("content-type") ?? ""
-            #expect(name.hasSuffix(".js") ? type.hasPrefix("text/javascript") : name.hasSuffix(".css") ? type.hasPrefix("text/css")
-                    : type.hasPrefix("image/svg+xml"), "/\(name): \(type)")
+            #expect(
+                name.hasSuffix(".js")
+                    ? type.hasPrefix("text/javascript")
+                    : name.hasSuffix(".css")
+                        ? type.hasPrefix("text/css")
+                        : type.hasPrefix("image/svg+xml"), "/\(name): \(type)")
         }
         let served = try #require(assets.response(for: "/"))
         guard case .bytes(let body) = served.body else { Issue.record("the page is not bytes"); return }

@@ -53,8 +53,10 @@ import Testing
 
     @Test func aServerThatFailsOnItsArgumentsIsQuotedRedacted() throws {
         // The server's own stderr passes through as it is; what argus says about it, and stores, is redacted.
-        let session = try WrapSessionHarness(server: ["/bin/sh", "-c", #"echo "invalid token $2" >&2; exit 3"#, "sh", "--token",
-                                                      "argv-failing-secret-1"])
+        let session = try WrapSessionHarness(server: [
+            "/bin/sh", "-c", #"echo "invalid token $2" >&2; exit 3"#, "sh", "--token",
+            "argv-failing-secret-1",
+        ])
         #expect(session.proxy.waitForExit() == 3)
         #expect(session.proxy.waitForStderr(containing: "Last stderr line", timeout: 20), "\(session.proxy.stderrText)")
         let said = session.proxy.stderrText.split(separator: "\n").filter { $0.hasPrefix("argus:") }

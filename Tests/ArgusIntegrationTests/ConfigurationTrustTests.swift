@@ -16,8 +16,10 @@ import Testing
         return environment.merging(extra) { $1 }
     }
 
-    static func run(_ arguments: [String], environment: [String: String], cwd: String? = nil, input: [String] = [],
-                    timeout: Double = 60) throws -> (status: Int32?, out: String, err: String) {
+    static func run(
+        _ arguments: [String], environment: [String: String], cwd: String? = nil, input: [String] = [],
+        timeout: Double = 60
+    ) throws -> (status: Int32?, out: String, err: String) {
         let cli = try Spawned(Binaries.argus, arguments, environment: environment, cwd: cwd)
         for line in input { cli.send(line) }
         cli.closeInput()
@@ -31,7 +33,8 @@ import Testing
         return all
     }
 
-    static let initialize = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
+    static let initialize =
+        #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
 
     static func echo(_ arguments: String, id: Int = 2) -> String {
         #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"echo","arguments":\#(arguments)}}"#
@@ -60,15 +63,17 @@ import Testing
         let environment = Self.cleanEnvironment(home, extra: ["ARGUS_DB": database])
 
         // `argus wrap github`, the form `argus setup --server` writes, started in the project as a client would.
-        let named = try Self.run(["wrap", "github"], environment: environment, cwd: project,
-                                 input: [Self.initialize, Self.echo(#"{"message": "x"}"#)])
+        let named = try Self.run(
+            ["wrap", "github"], environment: environment, cwd: project,
+            input: [Self.initialize, Self.echo(#"{"message": "x"}"#)])
         #expect(!FileManager.default.fileExists(atPath: project + "/PWNED"), "the planted server ran: \(named.err)")
         #expect(named.status == 127, "\(named.err)")  // github is no server here, and no command either
         #expect(named.err.contains("ignoring \(project)/argus.config.json"))
 
         // A wrapped session from the project: redaction stays on, no script runs, nothing goes to the planted database.
-        let wrapped = try Self.run(["wrap", "--", Binaries.testServer], environment: environment, cwd: project,
-                                   input: [Self.initialize, Self.echo(#"{"message": "x", "password": "hunter2-planted-secret"}"#)])
+        let wrapped = try Self.run(
+            ["wrap", "--", Binaries.testServer], environment: environment, cwd: project,
+            input: [Self.initialize, Self.echo(#"{"message": "x", "password": "hunter2-planted-secret"}"#)])
         #expect(wrapped.status == 0, "\(wrapped.err)")
         #expect(wrapped.out.contains(#""id":2"#), "the session was not relayed: \(wrapped.err)")
         #expect(Self.bytes(ofDatabase: database).range(of: Data("hunter2-planted-secret".utf8)) == nil, "redaction was switched off")
@@ -82,14 +87,16 @@ import Testing
         let setup = try Self.run(["setup", "--client", "cursor", "--server", "github"], environment: environment, cwd: project)
         #expect(setup.status != 0 && setup.err.contains("no server named github"), "\(setup.err)")
         let calls = try reader.calls(CallFilter()).filter { $0.tool == "echo" }
-        let replay = try Self.run(["replay", String(try #require(calls.first).id), "--server", "github"], environment: environment, cwd: project)
+        let replay = try Self.run(
+            ["replay", String(try #require(calls.first).id), "--server", "github"], environment: environment, cwd: project)
         #expect(replay.status == 2 && replay.err.contains("no server named github"), "\(replay.err)")
         #expect(!FileManager.default.fileExists(atPath: project + "/PWNED"))
         let diagnose = try Self.run(["diagnose", "--json"], environment: environment, cwd: project)
         #expect(diagnose.out.contains("\(project)/argus.config.json is not read"))
 
         // Trusting it is one explicit flag away.
-        let trusted = try Self.run(["diagnose", "--json", "--config", project + "/argus.config.json"], environment: environment, cwd: project)
+        let trusted = try Self.run(
+            ["diagnose", "--json", "--config", project + "/argus.config.json"], environment: environment, cwd: project)
         #expect(trusted.out.contains("configuration \(project)/argus.config.json is valid"), "\(trusted.out)")
     }
 
@@ -103,8 +110,9 @@ import Testing
         let database = home + "/argus.db"
         let environment = Self.cleanEnvironment(home)
 
-        let session = try Self.run(["wrap", "--db", database, "--", Binaries.testServer], environment: environment,
-                                   input: [Self.initialize, Self.echo(#"{"message": "ssn below", "ssn": "078-05-1120"}"#)])
+        let session = try Self.run(
+            ["wrap", "--db", database, "--", Binaries.testServer], environment: environment,
+            input: [Self.initialize, Self.echo(#"{"message": "ssn below", "ssn": "078-05-1120"}"#)])
         #expect(session.status == 0, "\(session.err)")
         #expect(session.out.contains(#""id":2"#), "the session was not relayed: \(session.err)")
         #expect(session.err.contains("line 4, column 1"), "\(session.err)")
@@ -114,15 +122,17 @@ import Testing
         // process holds on it, which would let other processes delete the WAL under this process's readers.
         #expect(Self.bytes(ofDatabase: database).range(of: Data("078-05-1120".utf8)) == nil)
         let run = try #require(try SQLiteReader(path: database).runs().first)
-        #expect(run.recordingError?.contains("\(home)/.argus/config.json: line 4, column 1: not valid JSON") == true,
-                "\(run.recordingError ?? "nil")")
+        #expect(
+            run.recordingError?.contains("\(home)/.argus/config.json: line 4, column 1: not valid JSON") == true,
+            "\(run.recordingError ?? "nil")")
         #expect(run.messageCount == 0 && run.callCount == 0 && run.args.isEmpty && run.stderrTail == nil)
 
         // argus runs (which itself reads the broken file) still lists it, and says why it is empty.
         let runs = try Self.run(["runs", "--db", database], environment: environment)
         #expect(runs.status == 0, "\(runs.err)")
-        #expect(runs.out.contains("run \(run.id): not recorded: invalid configuration: \(home)/.argus/config.json: line 4, column 1"),
-                "\(runs.out)")
+        #expect(
+            runs.out.contains("run \(run.id): not recorded: invalid configuration: \(home)/.argus/config.json: line 4, column 1"),
+            "\(runs.out)")
         let json = try Self.run(["runs", "--db", database, "--json"], environment: environment)
         #expect(try JSONParser.parse(json.out)[0]?["recording_error"]?.stringValue?.contains("line 4, column 1") == true)
 
@@ -138,13 +148,15 @@ import Testing
         #expect(named.status == 78, "\(named.err)")
         #expect(named.err.contains("cannot start server github") && named.err.contains("line 4, column 1"))
         let failed = try #require(try SQLiteReader(path: database).runs().first)
-        #expect(failed.serverName == "github" && failed.endReason == .serverFailedToStart && failed.recordingError != nil,
-                "\(failed.json)")
+        #expect(
+            failed.serverName == "github" && failed.endReason == .serverFailedToStart && failed.recordingError != nil,
+            "\(failed.json)")
 
         // The dashboard's runs data carries the reason too (once the file is fixed, or another one is used).
         try "{}".write(toFile: home + "/fixed.json", atomically: true, encoding: .utf8)
-        let dashboard = try DashboardProcess(database: database, home: home + "/.argus",
-                                             environment: ["HOME": home, "ARGUS_CONFIG": home + "/fixed.json"])
+        let dashboard = try DashboardProcess(
+            database: database, home: home + "/.argus",
+            environment: ["HOME": home, "ARGUS_CONFIG": home + "/fixed.json"])
         defer { dashboard.stop() }
         let page = dashboard.get("/api/runs").json
         #expect(page?["runs"]?.arrayValue?.contains { $0["recording_error"]?.stringValue?.contains("line 4, column 1") == true } == true)

@@ -51,7 +51,10 @@ import Testing
         // Ten megabytes announced, none sent: the door answers on the head alone.
         for (head, status) in [
             ("POST /api/calls/1/replay HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Length: 10000000\r\n\r\n", "401"),
-            ("POST /api/calls/1/replay HTTP/1.1\r\nHost: attacker.example\r\nX-Argus-Token: \(dashboard.token)\r\nContent-Length: 10000000\r\n\r\n", "403"),
+            (
+                "POST /api/calls/1/replay HTTP/1.1\r\nHost: attacker.example\r\nX-Argus-Token: \(dashboard.token)\r\nContent-Length: 10000000\r\n\r\n",
+                "403"
+            ),
         ] {
             let fd = try #require(Self.connect(port, sending: head))
             defer { close(fd) }
@@ -68,8 +71,10 @@ import Testing
             let fd = try #require(Self.connect(port, sending: head))
             defer { close(fd) }
             let answer = Self.firstBytes(fd)
-            #expect(answer.hasPrefix("HTTP/1.1 413") && answer.contains(limit == "no body" ? "takes no body" : "over the \(limit) this endpoint accepts"),
-                    "\(answer.prefix(300))")
+            #expect(
+                answer.hasPrefix("HTTP/1.1 413")
+                    && answer.contains(limit == "no body" ? "takes no body" : "over the \(limit) this endpoint accepts"),
+                "\(answer.prefix(300))")
         }
     }
 
@@ -96,7 +101,8 @@ import Testing
         var env = ProcessInfo.processInfo.environment
         env["ARGUS_HOME"] = session.argusHome
         for host in ["127.0.0.1.evil.example", "localhost.evil.example"] {
-            let refused = try Spawned(Binaries.argus, ["dashboard", "--db", session.database, "--host", host, "--port", "0"], environment: env)
+            let refused = try Spawned(
+                Binaries.argus, ["dashboard", "--db", session.database, "--host", host, "--port", "0"], environment: env)
             #expect(refused.waitForExit() == 1)
             _ = refused.waitForStderr(containing: "\n")
             #expect(refused.stderrText.contains("--allow-remote"), "\(host): \(refused.stderrText)")
@@ -153,7 +159,9 @@ import Testing
         while let entry = cursor {
             if let address = entry.pointee.ifa_addr, Int32(address.pointee.sa_family) == AF_INET, !Loopback.isLoopback(address: address) {
                 var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-                if getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
+                if getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
+                    == 0
+                {
                     return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 }
             }
@@ -205,8 +213,9 @@ import Testing
         let environment = ProcessInfo.processInfo.environment.merging([
             "ARGUS_HOME": session.argusHome, "http_proxy": "http://127.0.0.1:\(proxy.port)", "HTTP_PROXY": "http://127.0.0.1:\(proxy.port)",
         ]) { $1 }
-        let pushing = try WrapSessionHarness(server: [Binaries.testServer], options: ["--api", "http://127.0.0.1:\(dashboard.port)"],
-                                             environment: environment, database: session.database)
+        let pushing = try WrapSessionHarness(
+            server: [Binaries.testServer], options: ["--api", "http://127.0.0.1:\(dashboard.port)"],
+            environment: environment, database: session.database)
         pushing.initialize()
         pushing.callTool("echo", ["message": "pushed"])
         #expect(waitUntil { (dashboard.get("/api/sse/status").json?["notifications"]?.intValue ?? 0) >= 1 }, "\(pushing.proxy.stderrText)")

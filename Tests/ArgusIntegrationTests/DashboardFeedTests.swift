@@ -166,8 +166,9 @@ import Testing
         let writer = try ArgusDatabase.openForWriting(path: session.database)
         try writer.run("UPDATE calls SET status = 'error', is_error = 1, error_message = 'completed later' WHERE id = ?", [.int(echo)])
 
-        let update = try #require(stream.waitFor { $0.name == "call" && $0.data?["id"] == .int(Int(echo)) },
-                                  "no event for the changed call: \(stream.all.map(\.name))")
+        let update = try #require(
+            stream.waitFor { $0.name == "call" && $0.data?["id"] == .int(Int(echo)) },
+            "no event for the changed call: \(stream.all.map(\.name))")
         #expect(update.data?["error_message"] == "completed later" && update.data?["status"] == "error")
         let id = try #require(update.id.flatMap { Int64($0) })
         #expect(id > before)

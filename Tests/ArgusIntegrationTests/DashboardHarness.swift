@@ -166,7 +166,7 @@ final class DashboardProcess: @unchecked Sendable {
         env.merge(environment) { $1 }
         process = try Spawned(Binaries.argus, ["dashboard", "--db", database, "--port", "0"] + extra, environment: env)
         guard let line = process.readLine(timeout: 20), let range = line.range(of: #":(\d+)/"#, options: .regularExpression),
-              let port = Int(line[range].dropFirst().dropLast())
+            let port = Int(line[range].dropFirst().dropLast())
         else {
             throw DashboardStartError(stderr: process.stderrText)
         }

@@ -7,8 +7,10 @@ import Testing
 /// sessions recorded by separate `argus wrap` processes.
 @Suite struct DashboardTests {
     /// A finished session of the test server: initialize, tools/list, then the calls.
-    static func record(_ calls: [(String, JSONValue)], options: [String] = [], environment: [String: String] = [:],
-                       database: String? = nil, home: String? = nil) throws -> WrapSessionHarness {
+    static func record(
+        _ calls: [(String, JSONValue)], options: [String] = [], environment: [String: String] = [:],
+        database: String? = nil, home: String? = nil
+    ) throws -> WrapSessionHarness {
         var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let home { env["ARGUS_HOME"] = home }
         let session = try WrapSessionHarness(server: [Binaries.testServer], options: options, environment: env, database: database)
@@ -117,9 +119,10 @@ import Testing
 
         // A separate proxy, knowing nothing of the dashboard, records a call.
         let started = Date()
-        let live = try WrapSessionHarness(server: [Binaries.testServer], options: [],
-                                          environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": first.argusHome]) { $1 },
-                                          database: first.database)
+        let live = try WrapSessionHarness(
+            server: [Binaries.testServer], options: [],
+            environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": first.argusHome]) { $1 },
+            database: first.database)
         live.initialize()
         live.callTool("calculate", ["operation": "multiply", "a": 6, "b": 7])
         let event = try #require(stream.waitFor { $0.name == "call" && $0.data?["tool"] == "calculate" })
@@ -140,9 +143,10 @@ import Testing
         // The compatibility nudge, for `wrap --api`: needs the token like every change.
         #expect(dashboard.send("POST", "/api/notify").status == 202)
         #expect(HTTPProbe.request("POST", "/api/notify", port: dashboard.port).status == 401)
-        let pushing = try WrapSessionHarness(server: [Binaries.testServer], options: ["--api", "http://127.0.0.1:\(dashboard.port)"],
-                                             environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": first.argusHome]) { $1 },
-                                             database: first.database)
+        let pushing = try WrapSessionHarness(
+            server: [Binaries.testServer], options: ["--api", "http://127.0.0.1:\(dashboard.port)"],
+            environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": first.argusHome]) { $1 },
+            database: first.database)
         pushing.initialize()
         pushing.callTool("echo", ["message": "pushed"])
         #expect(waitUntil { (dashboard.get("/api/sse/status").json?["notifications"]?.intValue ?? 0) >= 2 })
@@ -151,11 +155,14 @@ import Testing
     }
 
     @Test func replayThroughTheAPIWithSessionsAndDestructiveConfirmation() throws {
-        let session = try Self.record([("calculate", ["operation": "add", "a": 2, "b": 3]), ("get_weather", ["city": "Oslo"]),
-                                       ("delete_file", ["path": "/tmp/nothing"])])
+        let session = try Self.record([
+            ("calculate", ["operation": "add", "a": 2, "b": 3]), ("get_weather", ["city": "Oslo"]),
+            ("delete_file", ["path": "/tmp/nothing"]),
+        ])
         let log = session.directory + "/received.jsonl"
-        let dashboard = try DashboardProcess(database: session.database, home: session.argusHome,
-                                             environment: ["ARGUS_TEST_RECEIVED_LOG": log])
+        let dashboard = try DashboardProcess(
+            database: session.database, home: session.argusHome,
+            environment: ["ARGUS_TEST_RECEIVED_LOG": log])
         defer { dashboard.stop() }
         func id(_ tool: String) -> Int64 { DashboardTests.ids(dashboard.get("/api/calls?tool=\(tool)")).first ?? 0 }
 
@@ -167,15 +174,17 @@ import Testing
         // count after one replay (pools warm) is compared with the count after ten more.
         let afterOne = descriptors()
         for _ in 0..<10 { _ = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: "{}") }
-        #expect(waitUntil { descriptors() < afterOne + 10 },
-                "replays leave descriptors open: \(afterOne) after one replay, \(descriptors()) after ten more")
+        #expect(
+            waitUntil { descriptors() < afterOne + 10 },
+            "replays leave descriptors open: \(afterOne) after one replay, \(descriptors()) after ten more")
 
         let weather = dashboard.send("POST", "/api/calls/\(id("get_weather"))/replay", body: #"{"ignore": ["observed_at"]}"#)
         #expect(weather.json?["outcome"] == "equal", "\(weather.body)")
         // The page sends what the user changed: a merge patch over the recorded arguments.
         let edited = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: #"{"params_patch": {"a": 40}}"#)
         #expect(edited.json?["outcome"] == "changed")
-        #expect(edited.json?["changes"]?.arrayValue?.contains { $0["path"] == "/result/structuredContent/result" && $0["after"] == 43 } == true)
+        #expect(
+            edited.json?["changes"]?.arrayValue?.contains { $0["path"] == "/result/structuredContent/result" && $0["after"] == 43 } == true)
         let invalid = dashboard.send("POST", "/api/calls/\(id("calculate"))/replay", body: #"{"params_patch": {"a": null, "b": null}}"#)
         #expect(invalid.json?["outcome"] == "failed")
         #expect(invalid.json?["failure"]?.stringValue?.contains("missing required \"a\"") == true)
@@ -187,17 +196,22 @@ import Testing
         let check = { (body: String) in dashboard.send("POST", "/api/calls/\(id("calculate"))/replay/check", body: body) }
         #expect(check(#"{"arguments": {"operation": "add", "a": 1, "b": 2}}"#).json == ["problems": [], "confirmation": .null])
         #expect(check("{}").json == ["problems": [], "confirmation": .null])
-        let problems = check(#"{"arguments": {"operation": "root", "a": "one"}}"#).json?["problems"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        #expect(problems.contains("arguments: missing required \"b\"") && problems.contains { $0.hasPrefix("arguments/a: expected") }
+        let problems =
+            check(#"{"arguments": {"operation": "root", "a": "one"}}"#).json?["problems"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(
+            problems.contains("arguments: missing required \"b\"") && problems.contains { $0.hasPrefix("arguments/a: expected") }
                 && problems.contains { $0.hasPrefix("arguments/operation: must be one of") }, "\(problems)")
         #expect(check(#"{"arguments": [1]}"#).status == 400)
         #expect(dashboard.send("POST", "/api/calls/999/replay/check", body: #"{"arguments": {}}"#).status == 404)
-        #expect(HTTPProbe.request("POST", "/api/calls/\(id("calculate"))/replay/check", port: dashboard.port, body: #"{"arguments": {}}"#).status == 401)
+        #expect(
+            HTTPProbe.request("POST", "/api/calls/\(id("calculate"))/replay/check", port: dashboard.port, body: #"{"arguments": {}}"#)
+                .status == 401)
 
         // A tool without recorded annotations is not assumed harmless either.
-        let bare = try WrapSessionHarness(server: [Binaries.testServer], options: ["--name", "bare"],
-                                          environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": session.argusHome]) { $1 },
-                                          database: session.database)
+        let bare = try WrapSessionHarness(
+            server: [Binaries.testServer], options: ["--name", "bare"],
+            environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": session.argusHome]) { $1 },
+            database: session.database)
         bare.initialize()
         bare.callTool("echo", ["message": "no tools/list before me"])
         #expect(bare.finish() == 0)
@@ -207,13 +221,16 @@ import Testing
 
         let destructive = dashboard.send("POST", "/api/calls/\(id("delete_file"))/replay", body: "{}")
         #expect(destructive.status == 409 && destructive.body.contains("annotated destructive"))
-        #expect(destructive.json?["error"]?["message"]?.stringValue == "delete_file may change something when replayed: "
+        #expect(
+            destructive.json?["error"]?["message"]?.stringValue == "delete_file may change something when replayed: "
                 + "it is annotated destructive (destructiveHint: true). Confirm to replay (confirm_destructive: true).")
         // The page asks first, with the same words, from the check it makes before a replay.
-        #expect(dashboard.send("POST", "/api/calls/\(id("delete_file"))/replay/check", body: "{}").json?["confirmation"]
+        #expect(
+            dashboard.send("POST", "/api/calls/\(id("delete_file"))/replay/check", body: "{}").json?["confirmation"]
                 == "delete_file may change something when replayed: it is annotated destructive (destructiveHint: true).")
-        #expect(dashboard.send("POST", "/api/calls/\(bareEcho)/replay/check", body: "{}").json?["confirmation"]?.stringValue?
-            .contains("no annotations") == true)
+        #expect(
+            dashboard.send("POST", "/api/calls/\(bareEcho)/replay/check", body: "{}").json?["confirmation"]?.stringValue?
+                .contains("no annotations") == true)
         let confirmed = dashboard.send("POST", "/api/calls/\(id("delete_file"))/replay", body: #"{"confirm_destructive": true}"#)
         #expect(confirmed.json?["outcome"] == "equal", "\(confirmed.body)")
 
@@ -269,13 +286,13 @@ import Testing
         let dir = temporaryDirectory("dash-script")
         let script = dir + "/watch.lua"
         try """
-            function alert(call)
-              if call.is_error then return { level = "warning", message = "failed: " .. (call.tool or call.method) } end
-            end
-            function metric(call)
-              argus.metric.counter("calls_by_tool", 1, { tool = call.tool or call.method })
-            end
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        function alert(call)
+          if call.is_error then return { level = "warning", message = "failed: " .. (call.tool or call.method) } end
+        end
+        function metric(call)
+          argus.metric.counter("calls_by_tool", 1, { tool = call.tool or call.method })
+        end
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         let session = try Self.record([("always_fail", [:]), ("echo", ["message": "x"])], options: ["--script", script])
         let dashboard = try DashboardProcess(database: session.database, home: session.argusHome)
         defer { dashboard.stop() }
@@ -283,7 +300,8 @@ import Testing
         #expect(alerts.count == 1 && alerts.first?["message"] == "failed: always_fail")
         #expect(alerts.first?["call_id"]?.intValue != nil)
         let metrics = dashboard.get("/api/metrics").json?["metrics"]?.arrayValue ?? []
-        #expect(metrics.contains { $0["name"] == "calls_by_tool" && $0["labels"]?["tool"] == "echo" && $0["samples"]?.arrayValue?.count == 1 })
+        #expect(
+            metrics.contains { $0["name"] == "calls_by_tool" && $0["labels"]?["tool"] == "echo" && $0["samples"]?.arrayValue?.count == 1 })
         let scripts = dashboard.get("/api/scripts").json?["scripts"]?.arrayValue ?? []
         #expect(scripts.first?["script"] == "watch" && scripts.first?["state"] == "active" && scripts.first?["live"] == false)
     }
@@ -309,8 +327,9 @@ import Testing
         #expect(HTTPProbe.request("DELETE", "/api/calls?all=true", port: port).status == 401)
         #expect(HTTPProbe.request("POST", "/api/runs/start", port: port, body: "{}").status == 401)
         // No CORS, ever.
-        let preflight = HTTPProbe.request("OPTIONS", "/api/calls", port: port,
-                                          headers: ["Origin": "https://attacker.example", "Access-Control-Request-Method": "DELETE"])
+        let preflight = HTTPProbe.request(
+            "OPTIONS", "/api/calls", port: port,
+            headers: ["Origin": "https://attacker.example", "Access-Control-Request-Method": "DELETE"])
         #expect(preflight.status == 403 && preflight.headers["access-control-allow-origin"] == nil)
         #expect(dashboard.get("/api/runs").headers["access-control-allow-origin"] == nil)
         #expect(try session.reader().runs().first?.callCount == 3)  // nothing was changed by any of it
@@ -320,11 +339,13 @@ import Testing
         let session = try Self.record([])
         var env = ProcessInfo.processInfo.environment
         env["ARGUS_HOME"] = session.argusHome
-        let refused = try Spawned(Binaries.argus, ["dashboard", "--db", session.database, "--host", "0.0.0.0", "--port", "0"], environment: env)
+        let refused = try Spawned(
+            Binaries.argus, ["dashboard", "--db", session.database, "--host", "0.0.0.0", "--port", "0"], environment: env)
         #expect(refused.waitForExit() == 1)
         #expect(refused.stderrText.contains("--allow-remote"))
 
-        let open = try DashboardProcess(database: session.database, home: session.argusHome, extra: ["--host", "0.0.0.0", "--allow-remote"])
+        let open = try DashboardProcess(
+            database: session.database, home: session.argusHome, extra: ["--host", "0.0.0.0", "--allow-remote"])
         defer { open.stop() }
         #expect(open.process.waitForStderr(containing: "anyone who can reach this address can read the recordings"))
         #expect(open.get("/api/health").status == 200)
@@ -370,10 +391,11 @@ import Testing
 @Suite struct DashboardRunControlTests {
     static func liveRun(_ session: WrapSessionHarness) throws -> Int64 {
         var found: Int64?
-        #expect(waitUntil(timeout: 20) {
-            found = try? session.reader().runs().first { $0.endedAt == nil && $0.argusPID == Int32(session.proxy.pid) }?.id
-            return found != nil
-        })
+        #expect(
+            waitUntil(timeout: 20) {
+                found = try? session.reader().runs().first { $0.endedAt == nil && $0.argusPID == Int32(session.proxy.pid) }?.id
+                return found != nil
+            })
         return try #require(found)
     }
 
@@ -386,8 +408,11 @@ import Testing
         defer { dashboard.stop() }
 
         let all = try #require(dashboard.get("/api/runs/1/timeline").json?["entries"]?.arrayValue)
-        #expect(all.map { $0["kind"]?.stringValue ?? "" } == ["call", "notification", "call", "notification", "notification",
-                                                               "notification"], "\(all)")
+        #expect(
+            all.map { $0["kind"]?.stringValue ?? "" } == [
+                "call", "notification", "call", "notification", "notification",
+                "notification",
+            ], "\(all)")
         let log = try #require(all.first { $0["method"] == "notifications/message" })
         #expect(log["summary"] == "[info] progress_task: starting 2 steps" && log["params"]?["logger"] == "progress_task")
         #expect(all[2]["call"]?["tool"] == "progress_task")
@@ -416,10 +441,11 @@ import Testing
         #expect(started.status == 202, "\(started.body)")
         #expect(started.json?["ending"]?[0]?["run_id"] == .int(Int(first)))
         var labelled: JSONValue?
-        #expect(waitUntil(timeout: 20) {
-            labelled = dashboard.get("/api/runs").json?["runs"]?.arrayValue?.first { $0["previous_run_id"] == .int(Int(first)) }
-            return labelled != nil
-        })
+        #expect(
+            waitUntil(timeout: 20) {
+                labelled = dashboard.get("/api/runs").json?["runs"]?.arrayValue?.first { $0["previous_run_id"] == .int(Int(first)) }
+                return labelled != nil
+            })
         #expect(labelled?["label"] == "repro 7" && labelled?["ended_at"] == .null)
         #expect(dashboard.get("/api/runs/\(first)").json?["run"]?["end_reason"] == "manual")
         let second = try #require(labelled?["id"]?.intValue)
@@ -461,7 +487,9 @@ import Testing
         }
         #expect(failures("") == 1)
         #expect(failures("?include_replays=1") == 2)
-        #expect(dashboard.get("/metrics").body.contains(#"argus_calls_total{server="argus-test-server",method="tools/call",tool="always_fail"} 1"#))
+        #expect(
+            dashboard.get("/metrics").body.contains(
+                #"argus_calls_total{server="argus-test-server",method="tools/call",tool="always_fail"} 1"#))
 
         // A replay made while the dashboard runs: counted with replays, not in the real figures
         // (the in-memory index skipping what the live feed delivers is StatsIndexRealTrafficTests).
@@ -486,9 +514,10 @@ import Testing
         // What a wrap then records into it shows up.
         let stream = try #require(EventStreamReader(port: dashboard.port))
         defer { stream.close() }
-        let session = try WrapSessionHarness(server: [Binaries.testServer], options: [],
-                                             environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": dashboard.home]) { $1 },
-                                             database: path)
+        let session = try WrapSessionHarness(
+            server: [Binaries.testServer], options: [],
+            environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": dashboard.home]) { $1 },
+            database: path)
         session.initialize()
         #expect(stream.waitFor(timeout: 20) { $0.name == "call" && $0.data?["method"] == "initialize" } != nil)
         #expect(session.finish() == 0)

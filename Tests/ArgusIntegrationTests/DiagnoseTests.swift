@@ -32,7 +32,8 @@ import Testing
         let (status, json, text) = try Self.diagnose(["--db", session.database], home: home)
         #expect(status == 0, "\(text)")
         #expect(json?["ok"] == true)
-        #expect(Self.checks(json, "database").contains { $0["status"] == "ok" && $0["title"]?.stringValue?.contains("is writable") == true })
+        #expect(
+            Self.checks(json, "database").contains { $0["status"] == "ok" && $0["title"]?.stringValue?.contains("is writable") == true })
         #expect(Self.checks(json, "database").contains { $0["title"]?.stringValue?.contains("journal mode wal") == true })
         #expect(Self.checks(json, "runs").first?["title"]?.stringValue?.contains("client eof") == true)
         #expect(Self.checks(json, "versions").first?["title"]?.stringValue?.contains("Lua 5.4") == true)
@@ -76,15 +77,16 @@ import Testing
         let home = temporaryDirectory("diag-servers")
         let config = home + "/argus.config.json"
         try #"""
-            {"servers": {"ok": {"command": "/bin/sh"}, "gone": {"command": "no-such-server-binary"},
-                         "secret": {"command": "/bin/sh", "env": {"T": "${DIAG_MISSING_TOKEN}"}}}}
-            """#.write(toFile: config, atomically: true, encoding: .utf8)
+        {"servers": {"ok": {"command": "/bin/sh"}, "gone": {"command": "no-such-server-binary"},
+                     "secret": {"command": "/bin/sh", "env": {"T": "${DIAG_MISSING_TOKEN}"}}}}
+        """#.write(toFile: config, atomically: true, encoding: .utf8)
         let (status, json, _) = try Self.diagnose(["--config", config, "--db", home + "/a.db"], home: home)
         #expect(status == 1)
         let servers = Self.checks(json, "servers")
         #expect(servers.contains { $0["status"] == "ok" && $0["title"] == "server ok: /bin/sh → /bin/sh" })
         #expect(servers.contains { $0["status"] == "failed" && $0["title"] == "server gone: no-such-server-binary is not found on PATH" })
-        #expect(servers.contains { $0["status"] == "failed" && $0["title"]?.stringValue?.contains("DIAG_MISSING_TOKEN is not set") == true })
+        #expect(
+            servers.contains { $0["status"] == "failed" && $0["title"]?.stringValue?.contains("DIAG_MISSING_TOKEN is not set") == true })
     }
 
     @Test func theDashboardIsFoundWhenRunning() throws {

@@ -20,12 +20,15 @@ import Testing
     }
 
     static func send(_ session: WrapSessionHarness, id: Int, _ tool: String, _ arguments: JSONValue = [:]) {
-        session.proxy.send(["jsonrpc": "2.0", "id": .int(id), "method": "tools/call",
-                            "params": ["name": .string(tool), "arguments": arguments]])
+        session.proxy.send([
+            "jsonrpc": "2.0", "id": .int(id), "method": "tools/call",
+            "params": ["name": .string(tool), "arguments": arguments],
+        ])
     }
 
     @Test func eachKindReachesTheClientLikeAServersAnswerAndIsRecordedAsInjected() throws {
-        let session = try Self.chaos("""
+        let session = try Self.chaos(
+            """
             {"seed": 7, "faults": [
               {"tool": "echo", "kind": "error", "code": -32000, "message": "backend down", "times": 1},
               {"tool": "get_weather", "kind": "is_error", "message": "quota exceeded"},
@@ -80,7 +83,8 @@ import Testing
         #expect(listed.out.contains("[injected: error] backend down") && listed.out.contains("[injected: timeout]"), "\(listed.out)")
         let errorCall = try #require(calls.first { $0.fault?.kind == "error" })
         let shown = try ListingTests.argus(["calls", String(errorCall.id)], database: session.database)
-        #expect(shown.out.contains("INJECTED   error by argus (faults[0])") && shown.out.contains("argus's, not the server's"), "\(shown.out)")
+        #expect(
+            shown.out.contains("INJECTED   error by argus (faults[0])") && shown.out.contains("argus's, not the server's"), "\(shown.out)")
         let json = try ListingTests.argus(["calls", "--run", String(run.id), "--json"], database: session.database)
         let listedCalls = try JSONParser.parse(json.out).arrayValue ?? []
         #expect(listedCalls.first { $0["fault"]?["kind"] == "error" }?["fault"]?["source"] == "faults[0]")
@@ -90,7 +94,9 @@ import Testing
     @Test func theSameSeedInjectsTheSameFaults() throws {
         func pattern(seed: Int) throws -> [Bool] {
             let session = try Self.chaos(#"{"seed": \#(seed), "faults": [{"tool": "echo", "kind": "error", "probability": 0.5}]}"#)
-            let failed = (0..<24).map { i in session.request("tools/call", ["name": "echo", "arguments": ["message": .string("m\(i)")]])?["error"] != nil }
+            let failed = (0..<24).map { i in
+                session.request("tools/call", ["name": "echo", "arguments": ["message": .string("m\(i)")]])?["error"] != nil
+            }
             #expect(session.finish() == 0)
             return failed
         }
@@ -109,7 +115,8 @@ import Testing
 
     @Test func aLuaFaultHookAnswersDelaysFailsOrDrops() throws {
         let directory = temporaryDirectory("faults")
-        _ = Self.file("""
+        _ = Self.file(
+            """
             SCRIPT = { name = "flaky", match = { tool = "echo" } }
             function fault(request, ctx)
               local message = request.params.arguments.message
@@ -141,7 +148,8 @@ import Testing
     }
 
     @Test func verdictsJudgeTheRunForPeopleProgramsAndCI() throws {
-        let session = try Self.chaos(#"{"seed": 1, "faults": [{"tool": "delete_file", "kind": "is_error", "times": 1}, {"tool": "get_weather", "kind": "empty"}]}"#)
+        let session = try Self.chaos(
+            #"{"seed": 1, "faults": [{"tool": "delete_file", "kind": "is_error", "times": 1}, {"tool": "get_weather", "kind": "empty"}]}"#)
         session.callTool("delete_file", ["path": "/tmp/x"])
         session.callTool("delete_file", ["path": "/tmp/x"])  // again, unchecked: a blind write retry
         session.callTool("get_weather", ["city": "Paris"])
@@ -190,8 +198,9 @@ import Testing
         let verdicts = try #require(dashboard.get("/api/runs/1/verdicts").json)
         #expect(verdicts["faults"] == 1 && verdicts["verdicts"]?[0]?["kind"] == "retried", "\(verdicts)")
         #expect(dashboard.get("/api/runs/42/verdicts").status == 404)
-        #expect(dashboard.get("/api/stats").json?["tools"]?.arrayValue?.contains { $0["name"] == "echo" } != true,
-                "a chaos run is not the server's figures")
+        #expect(
+            dashboard.get("/api/stats").json?["tools"]?.arrayValue?.contains { $0["name"] == "echo" } != true,
+            "a chaos run is not the server's figures")
     }
 
     @Test func aVerdictScriptAddsItsOwnFindings() throws {
@@ -199,7 +208,8 @@ import Testing
         session.callTool("get_weather", ["city": "Paris"])
         session.callTool("echo", ["message": "Paris is sunny"])
         #expect(session.finish() == 0)
-        let script = Self.file("""
+        let script = Self.file(
+            """
             local empties = 0
             function verdict(call, ctx)
               if call.outcome == "empty" then empties = empties + 1 end
@@ -215,8 +225,9 @@ import Testing
 
     @Test func theConfigsFaultsApplyToItsServersUnlessTurnedOff() throws {
         let directory = temporaryDirectory("faults")
-        let config = Self.file(#"{"faults": {"servers": ["argus-test-*"], "faults": [{"tool": "echo", "kind": "empty"}]}}"#,
-                               name: "config.json", in: directory)
+        let config = Self.file(
+            #"{"faults": {"servers": ["argus-test-*"], "faults": [{"tool": "echo", "kind": "empty"}]}}"#,
+            name: "config.json", in: directory)
         let on = try WrapSessionHarness(testServer: ["--config", config])
         on.initialize()
         #expect(on.callTool("echo", ["message": "x"])?["content"] == .array([]))
@@ -243,14 +254,19 @@ import Testing
     /// A remote session applies the plan too (its banner says so), rather than ignoring it.
     @Test func aRemoteSessionAppliesAFaultsFileRatherThanIgnoringIt() throws {
         let plan = Self.file(#"{"faults": [{"kind": "error"}]}"#)
-        let proxy = try Spawned(Binaries.argus, ["wrap", "--db", temporaryDirectory("faults") + "/a.db", "--faults", plan,
-                                                 "--url", "http://127.0.0.1:9/mcp"])
+        let proxy = try Spawned(
+            Binaries.argus,
+            [
+                "wrap", "--db", temporaryDirectory("faults") + "/a.db", "--faults", plan,
+                "--url", "http://127.0.0.1:9/mcp",
+            ])
         #expect(proxy.waitForExit() != 0)
         #expect(proxy.stderrText.contains("argus: CHAOS: injecting faults into this session"), "\(proxy.stderrText)")
     }
 
     @Test func deletingAChaosRunLeavesNoFaultBehind() throws {
-        let session = try Self.chaos(#"{"seed": 1, "faults": [{"tool": "password_generate", "kind": "malformed"}, {"tool": "echo", "kind": "error"}]}"#)
+        let session = try Self.chaos(
+            #"{"seed": 1, "faults": [{"tool": "password_generate", "kind": "malformed"}, {"tool": "echo", "kind": "error"}]}"#)
         Self.send(session, id: 500, "password_generate")
         _ = session.proxy.readLine()
         session.callTool("echo", ["message": "x"])
@@ -270,8 +286,9 @@ import Testing
         try Data(toClient).write(to: URL(fileURLWithPath: dir + "/server-out"))
         // A stale rule that never fires still makes the relay read every tool call's answer.
         let plan = Self.file(#"{"faults": [{"tool": "*", "kind": "stale", "after_calls": 1000}]}"#)
-        let session = try WrapSessionHarness(server: ["/bin/sh", "-c", #"cat > "$0"; cat "$1""#, dir + "/server-in", dir + "/server-out"],
-                                             options: ["--faults", plan])
+        let session = try WrapSessionHarness(
+            server: ["/bin/sh", "-c", #"cat > "$0"; cat "$1""#, dir + "/server-in", dir + "/server-out"],
+            options: ["--faults", plan])
         session.proxy.write(fromClient)
         session.proxy.closeInput()
         let received = session.proxy.readToEnd()
@@ -281,7 +298,9 @@ import Testing
         #expect(received == toClient, "server → client bytes differ")
         let reader = try session.reader()
         let messages = try reader.messages(run: 1)
-        #expect(messages.filter { $0.direction == .clientToServer }.count == 16 && messages.filter { $0.direction == .serverToClient }.count == 13)
+        #expect(
+            messages.filter { $0.direction == .clientToServer }.count == 16
+                && messages.filter { $0.direction == .serverToClient }.count == 13)
         #expect(try reader.faults(run: 1).isEmpty)
     }
 }

@@ -191,8 +191,9 @@ final class WrapSessionHarness: @unchecked Sendable {
         var environment = environment ?? ProcessInfo.processInfo.environment
         if environment["ARGUS_HOME"] == nil { environment["ARGUS_HOME"] = directory + "/home" }
         argusHome = environment["ARGUS_HOME"]!
-        proxy = try Spawned(Binaries.argus, ["wrap", "--db", self.database] + options + ["--"] + server,
-                            environment: environment)
+        proxy = try Spawned(
+            Binaries.argus, ["wrap", "--db", self.database] + options + ["--"] + server,
+            environment: environment)
     }
 
     convenience init(testServer options: [String] = [], environment: [String: String]? = nil) throws {
@@ -210,8 +211,12 @@ final class WrapSessionHarness: @unchecked Sendable {
     }
 
     func initialize(version: String = "2025-11-25") {
-        request("initialize", ["protocolVersion": .string(version), "capabilities": [:],
-                               "clientInfo": ["name": "argus-tests", "version": "1.0"]])
+        request(
+            "initialize",
+            [
+                "protocolVersion": .string(version), "capabilities": [:],
+                "clientInfo": ["name": "argus-tests", "version": "1.0"],
+            ])
         proxy.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
     }
 

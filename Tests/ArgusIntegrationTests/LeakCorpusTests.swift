@@ -15,8 +15,10 @@ import Testing
     static let basic = Data("corpus:basic-pw-T1x".utf8).base64EncodedString()
 
     /// The command line: an option with `=`, an option and its value, `-p`, a URL, `NAME=value`.
-    static let argv = ["--api-key=argv-apikey-A1x", "--token", "argv-token-A2x", "-p", "argv-pw-A3x",
-                       "https://svc:argv-urlpw-A4x@api.example.com", "DB_PASSWORD=argv-envpw-A5x"]
+    static let argv = [
+        "--api-key=argv-apikey-A1x", "--token", "argv-token-A2x", "-p", "argv-pw-A3x",
+        "https://svc:argv-urlpw-A4x@api.example.com", "DB_PASSWORD=argv-envpw-A5x",
+    ]
     static let environment = ["DB_PASS": "env-dbpass-E1x", "GH_PAT": "env-ghpat-E2x", "ARGUS_TEST_SEED": "7"]
 
     /// Shapes found in text, all in one string.
@@ -59,11 +61,19 @@ import Testing
         session.callTool("echo", ["message": .string(textShapes)])
         session.callTool("echo", ["message": keyed])
         // A password sent under its key, then said back in stderr, a notification and an error.
-        session.callTool("emit", ["password": "echo-pw-P1x", "stderr": "login with echo-pw-P1x; password=stderr-pw-S1x",
-                                  "notify": "checking echo-pw-P1x, password=notify-pw-N1x",
-                                  "error": "rejected echo-pw-P1x; token=err-tok-R1x"])
-        session.callTool("emit", ["stderr": .string("stderr shapes: " + textShapes.replacingOccurrences(of: "\n", with: " ")),
-                                  "notify": .string(textShapes), "result": "done"])
+        session.callTool(
+            "emit",
+            [
+                "password": "echo-pw-P1x", "stderr": "login with echo-pw-P1x; password=stderr-pw-S1x",
+                "notify": "checking echo-pw-P1x, password=notify-pw-N1x",
+                "error": "rejected echo-pw-P1x; token=err-tok-R1x",
+            ])
+        session.callTool(
+            "emit",
+            [
+                "stderr": .string("stderr shapes: " + textShapes.replacingOccurrences(of: "\n", with: " ")),
+                "notify": .string(textShapes), "result": "done",
+            ])
         let generated = session.callTool("password_generate", ["length": 20])?["structuredContent"]?["password"]?.stringValue
         session.callTool("launch_info", ["env": ["DB_PASS", "GH_PAT"]])
         // Frames that are not JSON: key rules still apply, as text.
@@ -140,8 +150,11 @@ import Testing
         // The control for the test above: without redaction the same scan finds every secret that was sent.
         let (session, generated) = try Self.record(extraOptions: ["--no-redact"])
         #expect(session.finish() == 0)
-        let found = Set(Self.leaks(in: [("db", Self.databaseFiles(session).reduce(Data()) { $0 + $1.1 })],
-                                   secrets: Self.secrets + [generated]).map { String($0.dropLast(" in db".count)) })
+        let found = Set(
+            Self.leaks(
+                in: [("db", Self.databaseFiles(session).reduce(Data()) { $0 + $1.1 })],
+                secrets: Self.secrets + [generated]
+            ).map { String($0.dropLast(" in db".count)) })
         let missing = (Self.secrets + [generated]).filter { !found.contains($0) }
         #expect(missing == [], "the corpus did not reach the database unredacted: \(missing)")
     }

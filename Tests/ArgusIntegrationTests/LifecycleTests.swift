@@ -35,7 +35,8 @@ import Testing
         let started = Date()
         #expect(session.finish() == 137)  // SIGKILL
         #expect(Date().timeIntervalSince(started) < 5)
-        let pid = Int32((try? String(contentsOfFile: dir + "/pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+        let pid =
+            Int32((try? String(contentsOfFile: dir + "/pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
         #expect(pid > 0 && !processExists(pid))
         #expect(try lastRun(session).exitStatus == 137)
     }
@@ -74,7 +75,8 @@ import Testing
             server: ["/bin/sh", "-c", #"trap "" TERM; echo $$ > "$0"; while true; do sleep 0.05; done"#, dir + "/pid"],
             options: ["--grace", "0.5"])
         #expect(waitUntil(timeout: 30) { FileManager.default.fileExists(atPath: dir + "/pid") })
-        let pid = Int32((try? String(contentsOfFile: dir + "/pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+        let pid =
+            Int32((try? String(contentsOfFile: dir + "/pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
         try #require(pid > 0 && processExists(pid))
         defer { kill(-pid, SIGKILL) }  // never leave it behind, whatever the outcome
         session.proxy.signal(SIGKILL)
@@ -92,12 +94,14 @@ import Testing
         for pid in Self.watchdogs(environment: marker) {
             let fds = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).compactMap(Int.init).sorted()
             let targets = fds.map { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) ?? "?" }
-            #expect(Array(targets.prefix(3)) == ["/dev/null", "/dev/null", "/dev/null"] && targets.count == 4,
-                    "watchdog \(pid) holds \(zip(fds, targets).map { "\($0)=\($1)" })")
+            #expect(
+                Array(targets.prefix(3)) == ["/dev/null", "/dev/null", "/dev/null"] && targets.count == 4,
+                "watchdog \(pid) holds \(zip(fds, targets).map { "\($0)=\($1)" })")
         }
         #expect(session.finish() == 0)
-        #expect(waitUntil(timeout: 30) { Self.watchdogs(environment: marker).isEmpty },
-                "watchdogs left behind: \(Self.watchdogs(environment: marker))")
+        #expect(
+            waitUntil(timeout: 30) { Self.watchdogs(environment: marker).isEmpty },
+            "watchdogs left behind: \(Self.watchdogs(environment: marker))")
     }
 
     /// Live `argus-watchdog` processes whose environment has `entry` (it inherits argus's).
@@ -149,8 +153,10 @@ import Testing
     }
 
     @Test func aServerCrashMidSessionEndsTheProxyWithItsStatus() throws {
-        let session = try WrapSessionHarness(server: ["/bin/sh", "-c",
-            #"read line; echo '{"jsonrpc":"2.0","id":1,"result":{}}'; echo "fatal: boom" >&2; exit 9"#])
+        let session = try WrapSessionHarness(server: [
+            "/bin/sh", "-c",
+            #"read line; echo '{"jsonrpc":"2.0","id":1,"result":{}}'; echo "fatal: boom" >&2; exit 9"#,
+        ])
         #expect(session.request("ping", id: 1)?["result"] != nil)
         #expect(session.proxy.waitForExit() == 9)
         #expect(session.proxy.stderrText.contains(#"argus: the MCP server exited with status 9. Last stderr line: "fatal: boom""#))
@@ -161,10 +167,13 @@ import Testing
 
     @Test func processesLeftInTheServerGroupAreReaped() throws {
         let dir = temporaryDirectory("group")
-        let session = try WrapSessionHarness(server: ["/bin/sh", "-c", #"sleep 300 & echo $! > "$0"; exec "$1""#,
-                                                      dir + "/pid", Binaries.testServer])
+        let session = try WrapSessionHarness(server: [
+            "/bin/sh", "-c", #"sleep 300 & echo $! > "$0"; exec "$1""#,
+            dir + "/pid", Binaries.testServer,
+        ])
         session.initialize()
-        let pid = Int32((try? String(contentsOfFile: dir + "/pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+        let pid =
+            Int32((try? String(contentsOfFile: dir + "/pid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
         #expect(pid > 0 && processExists(pid))
         #expect(session.finish() == 0)
         #expect(waitUntil(timeout: 3) { !processExists(pid) }, "a grandchild outlived the session")
@@ -175,8 +184,9 @@ import Testing
         var env = ProcessInfo.processInfo.environment
         env["ARGUS_IT_VALUE"] = "inherited-value"
         env["SOME_API_KEY"] = "k-1234567890"
-        let session = try WrapSessionHarness(server: ["/bin/sh", "-c", #"env > "$0"; exec "$1""#, dir + "/env", Binaries.testServer],
-                                             environment: env)
+        let session = try WrapSessionHarness(
+            server: ["/bin/sh", "-c", #"env > "$0"; exec "$1""#, dir + "/env", Binaries.testServer],
+            environment: env)
         session.initialize()
         #expect(session.finish() == 0)
         let seen = try String(contentsOfFile: dir + "/env", encoding: .utf8)

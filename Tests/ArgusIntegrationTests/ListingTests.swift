@@ -58,10 +58,13 @@ import Testing
 
     /// A server's error message is the one thing a user came to read: it is never cut mid-word.
     @Test func errorMessagesAreNotTruncated() throws {
-        let message = "The upstream service rejected the request because the account quota for this billing period "
+        let message =
+            "The upstream service rejected the request because the account quota for this billing period "
             + "has been exhausted; raise the limit in the console or try again next month"
-        let session = try WrapSessionHarness(server: ["/bin/sh", "-c",
-            #"read line; printf '%s\n' '{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"\#(message)"}}'; cat > /dev/null"#])
+        let session = try WrapSessionHarness(server: [
+            "/bin/sh", "-c",
+            #"read line; printf '%s\n' '{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"\#(message)"}}'; cat > /dev/null"#,
+        ])
         session.request("tools/call", ["name": "quota", "arguments": [:]], id: 1)
         #expect(session.finish() == 0)
         let listing = try Self.argus(["calls", "--errors"], database: session.database)

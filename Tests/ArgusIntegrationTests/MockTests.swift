@@ -23,8 +23,12 @@ import Testing
     }
 
     static func greet(_ peer: Spawned) -> JSONValue? {
-        let answer = request(peer, "hello", "initialize", ["protocolVersion": "2025-11-25", "capabilities": [:],
-                                                          "clientInfo": ["name": "agent-under-test", "version": "2"]])
+        let answer = request(
+            peer, "hello", "initialize",
+            [
+                "protocolVersion": "2025-11-25", "capabilities": [:],
+                "clientInfo": ["name": "agent-under-test", "version": "2"],
+            ])
         peer.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
         return answer
     }
@@ -45,8 +49,10 @@ import Testing
     }
 
     @Test func theHandshakeAndEveryCallAreAnsweredAsRecordedWithTheLiveIds() throws {
-        let session = try Self.record([("calculate", ["operation": "multiply", "a": 6, "b": 7]), ("echo", ["message": "hi"]),
-                                       ("always_fail", [:])])
+        let session = try Self.record([
+            ("calculate", ["operation": "multiply", "a": 6, "b": 7]), ("echo", ["message": "hi"]),
+            ("always_fail", [:]),
+        ])
         let recorded = try session.reader()
         var filter = CallFilter()
         filter.run = 1
@@ -61,7 +67,8 @@ import Testing
         let tools = try #require(Self.request(mock, 7, "tools/list", ["_meta": ["progressToken": "whatever"]]))
         #expect(tools["result"] == originals[1].response?["result"])
         // Ids of any type come back as they were sent; the answers are the recorded ones, isError included.
-        let product = try #require(Self.callTool(mock, .number("12345678901234567890"), "calculate", ["a": 6, "operation": "multiply", "b": 7]))
+        let product = try #require(
+            Self.callTool(mock, .number("12345678901234567890"), "calculate", ["a": 6, "operation": "multiply", "b": 7]))
         #expect(JSONWriter.string(product).contains(#""id":12345678901234567890"#))
         #expect(product["result"]?["structuredContent"]?["result"] == 42)
         #expect(Self.callTool(mock, .number("2.5"), "echo", ["message": "hi"])?["result"] == originals[3].response?["result"])
@@ -88,27 +95,36 @@ import Testing
 
     @Test func aRequestWithNoRecordedAnswerIsAnErrorNamingTheClosestRecordedCall() throws {
         let session = try Self.record([("calculate", ["operation": "add", "a": 2, "b": 40])])
-        let calculate = try #require(try session.reader().calls({ var f = CallFilter(); f.tool = "calculate"; return f }()).first)
+        let calculate = try #require(
+            try session.reader().calls(
+                {
+                    var f = CallFilter(); f.tool = "calculate"; return f
+                }()
+            ).first)
         let mock = try Self.mock(session, ["--run", "1"])
         _ = Self.greet(mock)
         let miss = try #require(Self.callTool(mock, 1, "calculate", ["operation": "add", "a": 2, "b": 41]))
         #expect(miss["result"] == nil)
         #expect(miss["error"]?["code"] == -32010)
         let message = try #require(miss["error"]?["message"]?.stringValue)
-        #expect(message == #"argus mock: no recorded answer for tools/call calculate {"operation":"add","a":2,"b":41} (match: params); "#
+        #expect(
+            message == #"argus mock: no recorded answer for tools/call calculate {"operation":"add","a":2,"b":41} (match: params); "#
                 + #"the closest recorded request is call \#(calculate.id), tools/call calculate {"operation":"add","a":2,"b":40}, "#
                 + "which differs at /arguments/b")
         #expect(miss["error"]?["data"]?["closest"]?["call_id"]?.intValue == Int(calculate.id))
         #expect(miss["error"]?["data"]?["closest"]?["differences"] == ["/arguments/b"])
         let other = try #require(Self.request(mock, 2, "resources/list"))
-        #expect(other["error"]?["message"]?.stringValue?.hasSuffix("the recording has no resources/list request; "
-                                                                   + "it has initialize, tools/list, tools/call") == true)
+        #expect(
+            other["error"]?["message"]?.stringValue?.hasSuffix(
+                "the recording has no resources/list request; "
+                    + "it has initialize, tools/list, tools/call") == true)
         // Lines that are not requests get JSON-RPC's own errors, and the session goes on.
         mock.send("{not json")
         #expect(try JSONParser.parse(try #require(mock.readLine()))["error"]?["code"] == -32700)
         mock.send(#"[{"jsonrpc":"2.0","id":9,"method":"ping"}]"#)
         #expect(try JSONParser.parse(try #require(mock.readLine()))["error"]?["code"] == -32600)
-        #expect(Self.callTool(mock, 3, "calculate", ["operation": "add", "a": 2, "b": 40])?["result"]?["structuredContent"]?["result"] == 42)
+        #expect(
+            Self.callTool(mock, 3, "calculate", ["operation": "add", "a": 2, "b": 40])?["result"]?["structuredContent"]?["result"] == 42)
         mock.closeInput()
         #expect(mock.waitForExit() == 0)
         #expect(mock.stderrToEnd().contains("answered 2 requests, 2 without a recorded answer"))
@@ -140,8 +156,10 @@ import Testing
         let strict = try Self.mock(session, ["--run", "1", "--match", "strict"])
         _ = Self.greet(strict)
         let skipped = try #require(Self.callTool(strict, 1, "random_failure"))
-        #expect(skipped["error"]?["message"]?.stringValue?.contains("is out of the recorded order (match: strict): "
-                                                                    + "the next recorded request is call 2, tools/list") == true)
+        #expect(
+            skipped["error"]?["message"]?.stringValue?.contains(
+                "is out of the recorded order (match: strict): "
+                    + "the next recorded request is call 2, tools/list") == true)
         #expect(Self.request(strict, 2, "tools/list")?["result"] != nil)
         #expect(Self.callTool(strict, 3, "random_failure")?["result"]?["content"]?[0]?["text"] == texts[0])
         strict.closeInput()
@@ -151,7 +169,12 @@ import Testing
     @Test func redactedAnswersAreRefusedUnlessServedAndLiveSecretsMatchTheRedactedRecording() throws {
         let secret: JSONValue = ["password": "hunter2-correct-horse"]
         let session = try Self.record([("emit", ["result": secret])])
-        let stored = try #require(try session.reader().calls({ var f = CallFilter(); f.tool = "emit"; return f }()).first)
+        let stored = try #require(
+            try session.reader().calls(
+                {
+                    var f = CallFilter(); f.tool = "emit"; return f
+                }()
+            ).first)
         #expect(try session.reader().call(id: stored.id)?.response?["result"]?["structuredContent"]?["password"] == "[REDACTED]")
 
         let mock = try Self.mock(session, ["--run", "1"])
@@ -159,8 +182,10 @@ import Testing
         // The live request carries the real password; the recording holds [REDACTED]: they match.
         let refused = try #require(Self.callTool(mock, 1, "emit", ["result": secret]))
         #expect(refused["error"]?["code"] == -32011)
-        #expect(refused["error"]?["message"]?.stringValue?.contains("was stored redacted, and a mocked [REDACTED] would mislead the agent; "
-                                                                    + "run argus mock with --serve-redacted") == true)
+        #expect(
+            refused["error"]?["message"]?.stringValue?.contains(
+                "was stored redacted, and a mocked [REDACTED] would mislead the agent; "
+                    + "run argus mock with --serve-redacted") == true)
         mock.closeInput()
         #expect(mock.waitForExit() == 0)
         #expect(mock.stderrToEnd().contains("1 refused"))
@@ -181,18 +206,18 @@ import Testing
         let session = try Self.record([("get_weather", ["city": "Oslo"]), ("echo", ["message": "hi"])])
         let script = session.directory + "/mock.lua"
         try """
-            function mock(answer, call, ctx)
-              if call.tool == "get_weather" and answer.result then
-                answer.result.structuredContent.temperature_c = 99
-                answer.result.content = argus.array({})
-                return answer
-              end
-              if call.tool == "echo" and call.params.arguments.message == "boom" then error("no such luck") end
-              if call.tool == "echo" and answer.error then
-                return { result = { content = { { type = "text", text = "scripted: " .. call.params.arguments.message } } } }
-              end
-            end
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        function mock(answer, call, ctx)
+          if call.tool == "get_weather" and answer.result then
+            answer.result.structuredContent.temperature_c = 99
+            answer.result.content = argus.array({})
+            return answer
+          end
+          if call.tool == "echo" and call.params.arguments.message == "boom" then error("no such luck") end
+          if call.tool == "echo" and answer.error then
+            return { result = { content = { { type = "text", text = "scripted: " .. call.params.arguments.message } } } }
+          end
+        end
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         let mock = try Self.mock(session, ["--run", "1", "--script", script])
         _ = Self.greet(mock)
         let weather = Self.callTool(mock, 1, "get_weather", ["city": "Oslo"])?["result"]
@@ -212,30 +237,39 @@ import Testing
         let session = try WrapSessionHarness(testServer: [])
         session.initialize()
         session.request("tools/list")
-        session.request("tools/call", ["name": "progress_task", "arguments": ["steps": 3, "delay_ms": 150],
-                                       "_meta": ["progressToken": "recorded-token"]])
+        session.request(
+            "tools/call",
+            [
+                "name": "progress_task", "arguments": ["steps": 3, "delay_ms": 150],
+                "_meta": ["progressToken": "recorded-token"],
+            ])
         #expect(session.finish() == 0)
 
         for (latency, atLeast) in [("recorded", 0.35), ("none", 0.0)] {
             let mock = try Self.mock(session, ["--run", "1", "--latency", latency])
             _ = Self.greet(mock)
             let start = Date()
-            mock.send(["jsonrpc": "2.0", "id": 5, "method": "tools/call",
-                       "params": ["name": "progress_task", "arguments": ["steps": 3, "delay_ms": 150], "_meta": ["progressToken": "live"]]])
+            mock.send([
+                "jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                "params": ["name": "progress_task", "arguments": ["steps": 3, "delay_ms": 150], "_meta": ["progressToken": "live"]],
+            ])
             var seen: [JSONValue] = []
             while let line = mock.readLine(), let message = try? JSONParser.parse(line) {
                 seen.append(message)
                 if message["id"] == 5 { break }
             }
             let elapsed = Date().timeIntervalSince(start)
-            #expect(seen.map { $0["method"]?.stringValue ?? "response" }
+            #expect(
+                seen.map { $0["method"]?.stringValue ?? "response" }
                     == ["notifications/message", "notifications/progress", "notifications/progress", "notifications/progress", "response"])
             #expect(seen.compactMap { $0["params"]?["progressToken"] } == ["live", "live", "live"])
             #expect(seen.last?["result"]?["structuredContent"]?["steps"] == 3)
             #expect(elapsed >= atLeast, "latency \(latency): answered after \(elapsed) s")
             // Without a progress token the client asked for no progress: only the log message comes before the answer.
-            mock.send(["jsonrpc": "2.0", "id": 6, "method": "tools/call",
-                       "params": ["name": "progress_task", "arguments": ["steps": 3, "delay_ms": 150]]])
+            mock.send([
+                "jsonrpc": "2.0", "id": 6, "method": "tools/call",
+                "params": ["name": "progress_task", "arguments": ["steps": 3, "delay_ms": 150]],
+            ])
             let first = try JSONParser.parse(try #require(mock.readLine()))
             #expect(first["method"] == "notifications/message")
             #expect(try JSONParser.parse(try #require(mock.readLine()))["id"] == 6)
@@ -290,13 +324,19 @@ import Testing
     @Test func aSuiteServesWhatItsRunServedInBothProtocolEras() throws {
         for version in ["2025-11-25", "2026-07-28"] {
             let session = try WrapSessionHarness(testServer: [])
-            let meta: JSONValue = ["io.modelcontextprotocol/protocolVersion": .string(version),
-                                   "io.modelcontextprotocol/clientInfo": ["name": "agent", "version": "1"]]
+            let meta: JSONValue = [
+                "io.modelcontextprotocol/protocolVersion": .string(version),
+                "io.modelcontextprotocol/clientInfo": ["name": "agent", "version": "1"],
+            ]
             let stateless = version == "2026-07-28"
             if !stateless { session.initialize(version: version) }
             session.request("tools/list", stateless ? ["_meta": meta] : [:])
-            session.request("tools/call", ["name": "calculate", "arguments": ["operation": "add", "a": 1, "b": 2],
-                                           "_meta": stateless ? meta : [:]])
+            session.request(
+                "tools/call",
+                [
+                    "name": "calculate", "arguments": ["operation": "add", "a": 1, "b": 2],
+                    "_meta": stateless ? meta : [:],
+                ])
             #expect(session.finish() == 0)
             let suite = session.directory + "/suite.json"
             let exported = try ReplayTests.argus(["export", "--run", "1", "--out", suite], session: session)
@@ -308,9 +348,13 @@ import Testing
             if !stateless {
                 #expect(Self.greet(mock)?["result"]?["protocolVersion"] == .string(version))
             }
-            let liveMeta: JSONValue = ["io.modelcontextprotocol/protocolVersion": .string(version),
-                                       "io.modelcontextprotocol/clientInfo": ["name": "another-agent", "version": "9"]]
-            #expect(Self.request(mock, 1, "tools/list", stateless ? ["_meta": liveMeta] : [:])?["result"]?["tools"]?.arrayValue?.isEmpty == false)
+            let liveMeta: JSONValue = [
+                "io.modelcontextprotocol/protocolVersion": .string(version),
+                "io.modelcontextprotocol/clientInfo": ["name": "another-agent", "version": "9"],
+            ]
+            #expect(
+                Self.request(mock, 1, "tools/list", stateless ? ["_meta": liveMeta] : [:])?["result"]?["tools"]?.arrayValue?.isEmpty
+                    == false)
             let sum = Self.callTool(mock, 2, "calculate", ["operation": "add", "a": 1, "b": 2])
             #expect(sum?["result"]?["structuredContent"]?["result"] == 3, "\(version): \(String(describing: sum))")
             if stateless { #expect(sum?["result"]?["resultType"] == "complete") }
@@ -332,10 +376,12 @@ import Testing
 
     @Test func badInputIsAClearError() throws {
         let session = try Self.record([])
-        for (arguments, message) in [(["--run", "1", "--match", "fuzzy"], "--match takes params, sequence or strict"),
-                                     (["--run", "1", "--latency", "slow"], "--latency takes none, recorded, or xN"),
-                                     (["--match", "params"], "give either --run ID or --suite FILE"),
-                                     (["--run", "99"], "no run 99 in the database")] {
+        for (arguments, message) in [
+            (["--run", "1", "--match", "fuzzy"], "--match takes params, sequence or strict"),
+            (["--run", "1", "--latency", "slow"], "--latency takes none, recorded, or xN"),
+            (["--match", "params"], "give either --run ID or --suite FILE"),
+            (["--run", "99"], "no run 99 in the database"),
+        ] {
             let mock = try Self.mock(session, arguments)
             mock.closeInput()
             #expect(mock.waitForExit() != 0)

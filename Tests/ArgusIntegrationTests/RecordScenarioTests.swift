@@ -8,15 +8,17 @@ import Testing
 @Suite struct RecordScenarioTests {
     /// Runs `argus record` with a scenario (JSON text) in a fresh directory; returns the status, output and paths.
     static func record(_ scenario: String, options: [String] = [], server: [String] = [Binaries.testServer])
-        throws -> (status: Int32?, out: String, err: String, database: String, directory: String) {
+        throws -> (status: Int32?, out: String, err: String, database: String, directory: String)
+    {
         let directory = temporaryDirectory("record")
         let file = directory + "/scenario.json"
         try scenario.write(toFile: file, atomically: true, encoding: .utf8)
         var environment = ProcessInfo.processInfo.environment
         environment["ARGUS_HOME"] = directory + "/home"
         let database = directory + "/argus.db"
-        let cli = try Spawned(Binaries.argus, ["record", "--db", database, "--scenario", file] + options + ["--"] + server,
-                              environment: environment, cwd: directory)
+        let cli = try Spawned(
+            Binaries.argus, ["record", "--db", database, "--scenario", file] + options + ["--"] + server,
+            environment: environment, cwd: directory)
         cli.closeInput()
         let out = String(decoding: cli.readToEnd(), as: UTF8.self)
         return (cli.waitForExit(), out, cli.stderrToEnd(), database, directory)
@@ -59,15 +61,19 @@ import Testing
     }
 
     @Test func aStatelessScenarioSendsNoInitializeAndAnswersTheServersRequestsAsWritten() throws {
-        let stateless = try Self.record(#"{"protocol_version": "2026-07-28", "calls": [{"tool": "calculate", "arguments": {"operation": "multiply", "a": 6, "b": 7}}]}"#)
+        let stateless = try Self.record(
+            #"{"protocol_version": "2026-07-28", "calls": [{"tool": "calculate", "arguments": {"operation": "multiply", "a": 6, "b": 7}}]}"#
+        )
         #expect(stateless.status == 0, "\(stateless.out) \(stateless.err)")
         var reader = try SQLiteReader(path: stateless.database)
         #expect(try reader.run(id: 1)?.protocolVersion == "2026-07-28")
         #expect(try reader.firstRequest(run: 1, method: "initialize") == nil)
-        #expect(try reader.firstRequest(run: 1, method: "tools/call")?["params"]?["_meta"]?["io.modelcontextprotocol/protocolVersion"]
+        #expect(
+            try reader.firstRequest(run: 1, method: "tools/call")?["params"]?["_meta"]?["io.modelcontextprotocol/protocolVersion"]
                 == "2026-07-28")
 
-        let roots = try Self.record(#"{"client_answers": {"roots/list": {"roots": [{"uri": "file:///scenario"}]}}, "calls": [{"tool": "client_roots"}]}"#)
+        let roots = try Self.record(
+            #"{"client_answers": {"roots/list": {"roots": [{"uri": "file:///scenario"}]}}, "calls": [{"tool": "client_roots"}]}"#)
         #expect(roots.status == 0, "\(roots.out) \(roots.err)")
         reader = try SQLiteReader(path: roots.database)
         var filter = CallFilter()
@@ -82,11 +88,13 @@ import Testing
         #expect(gone.out.contains("failed   no_such_tool: the server no longer has a tool named no_such_tool (it has: calculate, "))
         #expect(gone.out.contains("2 calls: 1 answered, 1 without an answer; recorded as run 1"))
 
-        for (text, message) in [(#"{"calls": [{"arguments": {}}]}"#, "calls[0] needs a tool (with arguments) or a method (with params)"),
-                                (#"{"calls": [], "protocol": "x"}"#, #"unknown key "protocol""#),
-                                (#"[{"tool": "echo", "repeat": 0}]"#, "calls[0].repeat must be a positive integer"),
-                                (#"[]"#, "it has no calls"),
-                                (#"{"calls": [1,"#, "is not valid JSON")] {
+        for (text, message) in [
+            (#"{"calls": [{"arguments": {}}]}"#, "calls[0] needs a tool (with arguments) or a method (with params)"),
+            (#"{"calls": [], "protocol": "x"}"#, #"unknown key "protocol""#),
+            (#"[{"tool": "echo", "repeat": 0}]"#, "calls[0].repeat must be a positive integer"),
+            (#"[]"#, "it has no calls"),
+            (#"{"calls": [1,"#, "is not valid JSON"),
+        ] {
             let bad = try Self.record(text)
             #expect(bad.status != 0 && bad.status != nil)
             #expect(bad.err.contains(message), "\(text): \(bad.err)")

@@ -15,8 +15,12 @@ import Testing
         session.callTool("get_weather", ["city": "Paris"])
         session.callTool("always_fail")
         session.request("nope/nope")
-        session.request("tools/call", ["name": "progress_task", "arguments": ["steps": 4, "delay_ms": 5],
-                                       "_meta": ["progressToken": 42]])
+        session.request(
+            "tools/call",
+            [
+                "name": "progress_task", "arguments": ["steps": 4, "delay_ms": 5],
+                "_meta": ["progressToken": 42],
+            ])
         session.request("resources/read", ["uri": "argus://test/readme"])
         session.request("prompts/get", ["name": "greeting", "arguments": ["name": "Ada"]])
         #expect(session.finish() == 0)
@@ -56,9 +60,11 @@ import Testing
 
     @Test func aStatelessSessionIsRecorded() throws {
         let session = try WrapSessionHarness(testServer: [])
-        let meta: JSONValue = ["io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                               "io.modelcontextprotocol/clientInfo": ["name": "modern-client", "version": "2"],
-                               "io.modelcontextprotocol/clientCapabilities": [:]]
+        let meta: JSONValue = [
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientInfo": ["name": "modern-client", "version": "2"],
+            "io.modelcontextprotocol/clientCapabilities": [:],
+        ]
         let discovered = session.request("server/discover", ["_meta": meta])?["result"]
         #expect(discovered?["supportedVersions"] == ["2026-07-28"])
         let result = session.request("tools/call", ["name": "echo", "arguments": ["message": "hi"], "_meta": meta])?["result"]
@@ -99,9 +105,12 @@ import Testing
     @Test func cancelledCallsAreMarked() throws {
         let session = try WrapSessionHarness(testServer: [])
         session.initialize()
-        session.proxy.send(#"{"jsonrpc":"2.0","id":"slow","method":"tools/call","params":{"name":"slow_operation","arguments":{"ms":5000},"_meta":{"progressToken":"p"}}}"#)
+        session.proxy.send(
+            #"{"jsonrpc":"2.0","id":"slow","method":"tools/call","params":{"name":"slow_operation","arguments":{"ms":5000},"_meta":{"progressToken":"p"}}}"#
+        )
         Thread.sleep(forTimeInterval: 0.3)
-        session.proxy.send(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"slow","reason":"user pressed stop"}}"#)
+        session.proxy.send(
+            #"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"slow","reason":"user pressed stop"}}"#)
         Thread.sleep(forTimeInterval: 0.2)
         #expect(session.finish() == 0)
         let call = try #require(try session.reader().calls(CallFilter()).first { $0.tool == "slow_operation" })
@@ -218,8 +227,10 @@ import Testing
 /// 2026-07-28 shapes through a real `argus wrap`: multi round-trip calls and subscription
 /// streams, and the notifications of a run on its timeline (`argus runs show`).
 @Suite struct StatelessShapesAndTimelineTests {
-    static let meta: JSONValue = ["io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                                  "io.modelcontextprotocol/clientInfo": ["name": "modern-client", "version": "2"]]
+    static let meta: JSONValue = [
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": ["name": "modern-client", "version": "2"],
+    ]
 
     static func toolCall(_ name: String, _ arguments: JSONValue, extra: JSONObject = [:]) -> JSONValue {
         var params: JSONObject = ["name": .string(name), "arguments": arguments, "_meta": meta]
@@ -232,13 +243,24 @@ import Testing
         let arguments: JSONValue = ["action": "deploy", "questions": 2]
         let first = try #require(session.request("tools/call", Self.toolCall("confirm_action", arguments))?["result"])
         #expect(first["resultType"] == "input_required", "\(first)")
-        let second = try #require(session.request("tools/call", Self.toolCall("confirm_action", arguments, extra: [
-            "inputResponses": ["q1": ["action": "accept", "content": ["confirm": true]]], "requestState": first["requestState"] ?? nil,
-        ]))?["result"])
+        let second = try #require(
+            session.request(
+                "tools/call",
+                Self.toolCall(
+                    "confirm_action", arguments,
+                    extra: [
+                        "inputResponses": ["q1": ["action": "accept", "content": ["confirm": true]]],
+                        "requestState": first["requestState"] ?? nil,
+                    ]))?["result"])
         #expect(second["resultType"] == "input_required")
-        let done = session.request("tools/call", Self.toolCall("confirm_action", arguments, extra: [
-            "inputResponses": ["q2": ["action": "accept", "content": ["confirm": true]]], "requestState": second["requestState"] ?? nil,
-        ]))?["result"]
+        let done = session.request(
+            "tools/call",
+            Self.toolCall(
+                "confirm_action", arguments,
+                extra: [
+                    "inputResponses": ["q2": ["action": "accept", "content": ["confirm": true]]],
+                    "requestState": second["requestState"] ?? nil,
+                ]))?["result"]
         #expect(done?["structuredContent"]?["confirmed"] == true)
         #expect(session.finish() == 0)
 
@@ -288,15 +310,19 @@ import Testing
     @Test func notificationsAreOnTheRunsTimeline() throws {
         let session = try WrapSessionHarness(testServer: [])
         session.initialize()
-        session.request("tools/call", ["name": "progress_task", "arguments": ["steps": 2, "delay_ms": 1], "_meta": ["progressToken": "p"]])
+        session.request(
+            "tools/call", ["name": "progress_task", "arguments": ["steps": 2, "delay_ms": 1], "_meta": ["progressToken": "p"]])
         #expect(session.finish() == 0)
 
         let reader = try session.reader()
         var notificationsOnly = TimelineFilter()
         notificationsOnly.kinds = [.notification]
         let notes = try reader.timeline(run: 1, notificationsOnly)
-        #expect(notes.map(\.method) == ["notifications/initialized", "notifications/message", "notifications/progress",
-                                        "notifications/progress"], "\(notes.map(\.method))")
+        #expect(
+            notes.map(\.method) == [
+                "notifications/initialized", "notifications/message", "notifications/progress",
+                "notifications/progress",
+            ], "\(notes.map(\.method))")
         #expect(notes[1].summary == "[info] progress_task: starting 2 steps")
         #expect(notes[3].summary == "progress 2/2: step 2 of 2")
         // Calls and notifications interleaved in wire order, paged by sequence number.
@@ -323,10 +349,11 @@ import Testing
 @Suite struct RunControlTests {
     static func liveRun(_ session: WrapSessionHarness) throws -> RunRecord {
         var found: RunRecord?
-        #expect(waitUntil(timeout: 20) {
-            found = try? session.reader().runs().first { $0.endedAt == nil && $0.argusPID == Int32(session.proxy.pid) }
-            return found != nil
-        })
+        #expect(
+            waitUntil(timeout: 20) {
+                found = try? session.reader().runs().first { $0.endedAt == nil && $0.argusPID == Int32(session.proxy.pid) }
+                return found != nil
+            })
         return try #require(found)
     }
 
@@ -334,18 +361,22 @@ import Testing
         let alpha = try WrapSessionHarness(testServer: ["--name", "alpha"])
         var env = ProcessInfo.processInfo.environment
         env["ARGUS_HOME"] = alpha.argusHome
-        let beta = try WrapSessionHarness(server: [Binaries.testServer], options: ["--name", "beta"], environment: env,
-                                          database: alpha.database)
+        let beta = try WrapSessionHarness(
+            server: [Binaries.testServer], options: ["--name", "beta"], environment: env,
+            database: alpha.database)
         alpha.initialize()
         beta.initialize()
         let alphaRun = try Self.liveRun(alpha)
         let betaRun = try Self.liveRun(beta)
 
         // A call in progress in alpha (until the client cancels it): the run is not split under it.
-        alpha.proxy.send(["jsonrpc": "2.0", "id": "slow", "method": "tools/call",
-                          "params": ["name": "slow_operation", "arguments": ["ms": 60000]]])
-        let (status, out, err) = try ReplayTests.argus(["runs", "new", "--server", "alpha", "--label", "bug 42", "--wait", "1.5"],
-                                                       session: alpha)
+        alpha.proxy.send([
+            "jsonrpc": "2.0", "id": "slow", "method": "tools/call",
+            "params": ["name": "slow_operation", "arguments": ["ms": 60000]],
+        ])
+        let (status, out, err) = try ReplayTests.argus(
+            ["runs", "new", "--server", "alpha", "--label", "bug 42", "--wait", "1.5"],
+            session: alpha)
         #expect(status == 0, "\(err)")
         #expect(out.contains("run \(alphaRun.id) (alpha): asked; it ends as soon as its pending calls complete"), "\(out)")
         #expect(try alpha.reader().run(id: alphaRun.id)?.endedAt == nil)
@@ -389,21 +420,25 @@ import Testing
 
     @Test func deletingRunsRemovesEverythingRecordedInThem() throws {
         let (session, _) = try ReplayTests.record([("progress_task", ["steps": 1]), ("always_fail", [:])])
-        let keep = try WrapSessionHarness(server: [Binaries.testServer], options: [],
-                                          environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": session.argusHome]) { $1 },
-                                          database: session.database)
+        let keep = try WrapSessionHarness(
+            server: [Binaries.testServer], options: [],
+            environment: ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": session.argusHome]) { $1 },
+            database: session.database)
         keep.initialize()
         let live = try Self.liveRun(keep)
         let (refused, _, refusedErr) = try ReplayTests.argus(["runs", "delete", "1", String(live.id)], session: session)
-        #expect(refused == 1 && refusedErr.contains("run \(live.id) is still being recorded") && refusedErr.contains("Nothing was deleted"),
-                "\(refusedErr)")
+        #expect(
+            refused == 1 && refusedErr.contains("run \(live.id) is still being recorded") && refusedErr.contains("Nothing was deleted"),
+            "\(refusedErr)")
         #expect(try session.reader().run(id: 1) != nil)
 
         let (status, out, err) = try ReplayTests.argus(["runs", "delete", "1"], session: session)
         #expect(status == 0 && out.contains("Deleted 1 run and 4 calls."), "\(out) \(err)")
         let db = try SQLiteConnection(path: session.database)
-        for table in ["runs WHERE id = 1", "messages WHERE run_id = 1", "calls WHERE run_id = 1", "server_logs WHERE run_id = 1",
-                      "tool_schemas WHERE run_id = 1"] {
+        for table in [
+            "runs WHERE id = 1", "messages WHERE run_id = 1", "calls WHERE run_id = 1", "server_logs WHERE run_id = 1",
+            "tool_schemas WHERE run_id = 1",
+        ] {
             #expect(try db.scalarInt("SELECT COUNT(*) FROM \(table)") == 0, "\(table)")
         }
         #expect(try session.reader().run(id: live.id) != nil)

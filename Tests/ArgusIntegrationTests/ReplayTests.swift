@@ -8,8 +8,10 @@ import Testing
 @Suite struct ReplayTests {
     /// Runs the argus CLI against a session's database and key; returns status, stdout, stderr.
     @discardableResult
-    static func argus(_ arguments: [String], session: WrapSessionHarness, environment extra: [String: String] = [:],
-                      cwd: String? = nil) throws -> (status: Int32?, out: String, err: String) {
+    static func argus(
+        _ arguments: [String], session: WrapSessionHarness, environment extra: [String: String] = [:],
+        cwd: String? = nil
+    ) throws -> (status: Int32?, out: String, err: String) {
         var environment = ProcessInfo.processInfo.environment
         environment["ARGUS_HOME"] = session.argusHome
         environment["NO_COLOR"] = "1"
@@ -21,7 +23,8 @@ import Testing
 
     /// Records one session of the test server with the given calls; returns it (finished) and the call ids in order.
     static func record(_ calls: [(String, JSONValue)], environment extra: [String: String] = [:]) throws
-        -> (WrapSessionHarness, [Int64]) {
+        -> (WrapSessionHarness, [Int64])
+    {
         let session = try WrapSessionHarness(testServer: [], environment: ProcessInfo.processInfo.environment.merging(extra) { $1 })
         session.initialize()
         session.request("tools/list")  // as clients do: it records the schemas and annotations replay relies on
@@ -76,14 +79,14 @@ import Testing
         // State kept by mutate_replay (the engine's hook) is seen by redact (the recording's hook): one Lua state.
         let script = session.directory + "/shared.lua"
         try """
-            function mutate_replay(params) argus.state.mutations = (argus.state.mutations or 0) + 1 return params end
-            function redact(call, ctx)
-              if ctx.phase == "request" and call.method == "tools/call" then
-                call.params.arguments.mutations_seen = argus.state.mutations or 0
-                return call
-              end
-            end
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        function mutate_replay(params) argus.state.mutations = (argus.state.mutations or 0) + 1 return params end
+        function redact(call, ctx)
+          if ctx.phase == "request" and call.method == "tools/call" then
+            call.params.arguments.mutations_seen = argus.state.mutations or 0
+            return call
+          end
+        end
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         let replay = try Self.argus(["replay", String(ids[0]), "--script", script, "--json"], session: session)
         #expect(replay.status == 0, "\(replay.out) \(replay.err)")
         let runID = try #require(try JSONParser.parse(replay.out)["replay_run_id"]?.intValue)
@@ -124,8 +127,11 @@ import Testing
         #expect(plain.out.contains("~ /result/structuredContent/observed_at"))
         #expect(plain.out.contains("~ /result/content/0/text/observed_at"))  // JSON inside a text block, diffed as JSON
 
-        let flags = try Self.argus(["replay", id, "--ignore", "/result/structuredContent/observed_at",
-                                    "--ignore", "/result/content/*/text/observed_at"], session: session)
+        let flags = try Self.argus(
+            [
+                "replay", id, "--ignore", "/result/structuredContent/observed_at",
+                "--ignore", "/result/content/*/text/observed_at",
+            ], session: session)
         #expect(flags.status == 0, "\(flags.out) \(flags.err)")
         let glob = try Self.argus(["replay", id, "--ignore", "observed_at"], session: session)
         #expect(glob.status == 0)
@@ -137,14 +143,14 @@ import Testing
 
         let script = session.directory + "/normalize.lua"
         try """
-            function normalize(outcome, call)
-              if call.tool == "get_weather" and outcome.result then
-                outcome.result.structuredContent.observed_at = nil
-                outcome.result.content[1].text = outcome.result.content[1].text:gsub('"observed_at":"[^"]*"', '')
-              end
-              return outcome
-            end
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        function normalize(outcome, call)
+          if call.tool == "get_weather" and outcome.result then
+            outcome.result.structuredContent.observed_at = nil
+            outcome.result.content[1].text = outcome.result.content[1].text:gsub('"observed_at":"[^"]*"', '')
+          end
+          return outcome
+        end
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         let normalized = try Self.argus(["replay", id, "--script", script], session: session)
         #expect(normalized.status == 0, "\(normalized.out) \(normalized.err)")
     }
@@ -152,8 +158,9 @@ import Testing
     @Test func editedParamsAreSentAndTheDifferenceShown() throws {
         let (session, ids) = try Self.record([("calculate", ["operation": "add", "a": 2, "b": 3])])
         let log = session.directory + "/received.jsonl"
-        let edited = try Self.argus(["replay", String(ids[0]), "--params", #"{"a": 40}"#], session: session,
-                                    environment: ["ARGUS_TEST_RECEIVED_LOG": log])
+        let edited = try Self.argus(
+            ["replay", String(ids[0]), "--params", #"{"a": 40}"#], session: session,
+            environment: ["ARGUS_TEST_RECEIVED_LOG": log])
         #expect(edited.status == 1)
         #expect(edited.out.contains("~ /result/structuredContent/result: 5 → 43"))
         let sent = try #require(Self.calls(log, tool: "calculate").last)
@@ -171,14 +178,15 @@ import Testing
         let (session, ids) = try Self.record([("calculate", ["operation": "add", "a": 2, "b": 3])])
         let script = session.directory + "/mutate.lua"
         try """
-            function mutate_replay(params, call)
-              if call.tool == "calculate" then params.arguments.b = params.arguments.b * 100 end
-              return params
-            end
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        function mutate_replay(params, call)
+          if call.tool == "calculate" then params.arguments.b = params.arguments.b * 100 end
+          return params
+        end
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         let log = session.directory + "/received.jsonl"
-        let result = try Self.argus(["replay", String(ids[0]), "--script", script, "--json"], session: session,
-                                    environment: ["ARGUS_TEST_RECEIVED_LOG": log])
+        let result = try Self.argus(
+            ["replay", String(ids[0]), "--script", script, "--json"], session: session,
+            environment: ["ARGUS_TEST_RECEIVED_LOG": log])
         #expect(result.status == 1)
         let json = try JSONParser.parse(result.out)
         #expect(json["params"]?["arguments"]?["b"] == 300)
@@ -227,15 +235,18 @@ import Testing
         #expect(noKey.out.contains("needs values that were redacted when it was recorded: /arguments/api_key"))
         #expect(noKey.out.contains("there is no key at \(otherHome)/secret.key"))
         #expect(noKey.out.contains("--params"))
-        let supplied = try Self.argus(["replay", String(ids[0]), "--params", #"{"api_key": "sk-other-value-123456"}"#],
-                                      session: session, environment: ["ARGUS_HOME": otherHome, "ARGUS_TEST_RECEIVED_LOG": log])
+        let supplied = try Self.argus(
+            ["replay", String(ids[0]), "--params", #"{"api_key": "sk-other-value-123456"}"#],
+            session: session, environment: ["ARGUS_HOME": otherHome, "ARGUS_TEST_RECEIVED_LOG": log])
         #expect(supplied.status == 0, "\(supplied.out) \(supplied.err)")  // the echoed key is redacted on both sides
         #expect(Self.calls(log, tool: "echo").last?["params"]?["arguments"]?["api_key"] == "sk-other-value-123456")
     }
 
     @Test func anExportedSuiteGatesOnChangesWithJUnitAndSkipsDestructiveTools() throws {
-        let (session, _) = try Self.record([("calculate", ["operation": "add", "a": 1, "b": 2]), ("always_fail", [:]),
-                                            ("delete_file", ["path": "/tmp/x"]), ("echo", ["message": "hello"])])
+        let (session, _) = try Self.record([
+            ("calculate", ["operation": "add", "a": 1, "b": 2]), ("always_fail", [:]),
+            ("delete_file", ["path": "/tmp/x"]), ("echo", ["message": "hello"]),
+        ])
         let suite = session.directory + "/suite.json"
         #expect(try Self.argus(["export", "--run", "1", "--out", suite], session: session).status == 0)
         let junit = session.directory + "/junit.xml"
@@ -271,13 +282,15 @@ import Testing
     /// Most real servers annotate nothing. A suite of their calls used to skip every call as
     /// possibly destructive and pass: "3 calls: 0 equal, 0 changed, 0 failed, 3 skipped", exit 0.
     @Test func aSuiteThatComparedNothingFailsAndSaysHowToIncludeTheCalls() throws {
-        let (session, _) = try Self.record([("echo", ["message": "a"]), ("calculate", ["operation": "add", "a": 1, "b": 2])],
-                                           environment: ["ARGUS_TEST_NO_ANNOTATIONS": "1"])
+        let (session, _) = try Self.record(
+            [("echo", ["message": "a"]), ("calculate", ["operation": "add", "a": 1, "b": 2])],
+            environment: ["ARGUS_TEST_NO_ANNOTATIONS": "1"])
         let skipped = try Self.argus(["test", "--run", "1"], session: session)
         #expect(skipped.status == 1, "\(skipped.out) \(skipped.err)")
         #expect(skipped.out.contains("2 calls: 0 equal, 0 changed, 0 failed, 2 skipped"))
-        #expect(skipped.out.contains("skipped  echo (call 3): may change something when replayed: its tools/list entry has no annotations"),
-                "\(skipped.out)")
+        #expect(
+            skipped.out.contains("skipped  echo (call 3): may change something when replayed: its tools/list entry has no annotations"),
+            "\(skipped.out)")
         #expect(skipped.err.contains("nothing was compared: all 2 calls were skipped"), "\(skipped.err)")
         #expect(skipped.err.contains("--allow calculate") && skipped.err.contains(#""replay": {"safe_tools": ["calculate"]}"#))
 
@@ -313,8 +326,9 @@ import Testing
         let echo = try #require(try bare.reader().calls(CallFilter()).first { $0.tool == "echo" }).id
         let noList = try Self.argus(["replay", String(echo)], session: bare)
         #expect(noList.status == 2, "\(noList.out) \(noList.err)")
-        #expect(noList.err.contains("echo was not replayed: it may change something when replayed (no tools/list was recorded for its server"),
-                "\(noList.err)")
+        #expect(
+            noList.err.contains("echo was not replayed: it may change something when replayed (no tools/list was recorded for its server"),
+            "\(noList.err)")
         #expect(noList.err.contains("--allow echo") && !noList.err.contains("echo is the"))
 
         let (listed, ids) = try Self.record([("echo", ["message": "a"])], environment: ["ARGUS_TEST_NO_ANNOTATIONS": "1"])
@@ -360,17 +374,21 @@ import Testing
     }
 
     @Test func oneWarmServerServesASuiteAndACrashedOneIsRestarted() throws {
-        let (session, _) = try Self.record([("calculate", ["operation": "add", "a": 1, "b": 2]), ("echo", ["message": "x"]),
-                                            ("calculate", ["operation": "add", "a": 3, "b": 4]), ("get_weather", ["city": "Oslo"])])
+        let (session, _) = try Self.record([
+            ("calculate", ["operation": "add", "a": 1, "b": 2]), ("echo", ["message": "x"]),
+            ("calculate", ["operation": "add", "a": 3, "b": 4]), ("get_weather", ["city": "Oslo"]),
+        ])
         let log = session.directory + "/received.jsonl"
-        let warm = try Self.argus(["test", "--run", "1", "--ignore", "observed_at"], session: session,
-                                  environment: ["ARGUS_TEST_RECEIVED_LOG": log])
+        let warm = try Self.argus(
+            ["test", "--run", "1", "--ignore", "observed_at"], session: session,
+            environment: ["ARGUS_TEST_RECEIVED_LOG": log])
         #expect(warm.status == 0, "\(warm.out) \(warm.err)")
         #expect(Self.received(log).filter { $0["method"] == "initialize" }.count == 1)
 
         try? FileManager.default.removeItem(atPath: log)
-        let crashing = try Self.argus(["test", "--run", "1", "--ignore", "observed_at"], session: session,
-                                      environment: ["ARGUS_TEST_RECEIVED_LOG": log, "ARGUS_TEST_CRASH_ON_TOOL": "echo"])
+        let crashing = try Self.argus(
+            ["test", "--run", "1", "--ignore", "observed_at"], session: session,
+            environment: ["ARGUS_TEST_RECEIVED_LOG": log, "ARGUS_TEST_CRASH_ON_TOOL": "echo"])
         #expect(crashing.status == 1)
         #expect(crashing.out.contains("failed   echo"))
         #expect(crashing.out.contains("crashing on echo"))  // the server's stderr, in the failure
@@ -389,8 +407,9 @@ import Testing
         #expect(badJSON.status == 2)
         #expect(badJSON.err.contains("--params is not valid JSON: line 1, column 9"), "\(badJSON.err)")
 
-        let notStarting = try Self.argus(["replay", String(ids[1])], session: session,
-                                         environment: ["ARGUS_TEST_FAIL_AT_START": "license expired"])
+        let notStarting = try Self.argus(
+            ["replay", String(ids[1])], session: session,
+            environment: ["ARGUS_TEST_FAIL_AT_START": "license expired"])
         #expect(notStarting.status == 2)
         #expect(notStarting.out.contains("the server does not start any more"))
         #expect(notStarting.out.contains("Error: license expired"))
@@ -420,9 +439,11 @@ import Testing
 
     @Test func aStatelessSessionReplaysStatelessly() throws {
         let session = try WrapSessionHarness(testServer: [])
-        let meta: JSONValue = ["io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                               "io.modelcontextprotocol/clientInfo": ["name": "modern-client", "version": "2"],
-                               "io.modelcontextprotocol/clientCapabilities": [:]]
+        let meta: JSONValue = [
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientInfo": ["name": "modern-client", "version": "2"],
+            "io.modelcontextprotocol/clientCapabilities": [:],
+        ]
         session.request("server/discover", ["_meta": meta])
         session.request("tools/list", ["_meta": meta])
         session.request("tools/call", ["name": "calculate", "arguments": ["operation": "subtract", "a": 10, "b": 4], "_meta": meta])
@@ -454,8 +475,9 @@ final class PseudoTerminal {
             return unsafeBitCast(pointer, to: T.self)
         }
         leader = try symbol("posix_openpt", as: IntFunction.self)(O_RDWR | O_NOCTTY)
-        guard leader >= 0, try symbol("grantpt", as: IntFunction.self)(leader) == 0, try symbol("unlockpt", as: IntFunction.self)(leader) == 0,
-              let name = try symbol("ptsname", as: NameFunction.self)(leader)
+        guard leader >= 0, try symbol("grantpt", as: IntFunction.self)(leader) == 0,
+            try symbol("unlockpt", as: IntFunction.self)(leader) == 0,
+            let name = try symbol("ptsname", as: NameFunction.self)(leader)
         else { throw NoTerminal() }
         let fd = open(name, O_RDWR | O_NOCTTY)
         guard fd >= 0 else { throw NoTerminal() }

@@ -31,14 +31,17 @@ import Testing
     @Test func anUnwritableDatabaseDoesNotBreakTheSession() throws {
         let dir = temporaryDirectory("unwritable")
         _ = FileManager.default.createFile(atPath: dir + "/not-a-dir", contents: Data())
-        let session = try WrapSessionHarness(server: [Binaries.testServer], options: ["--flush-timeout", "0.5"],
-                                             database: dir + "/not-a-dir/argus.db")
+        let session = try WrapSessionHarness(
+            server: [Binaries.testServer], options: ["--flush-timeout", "0.5"],
+            database: dir + "/not-a-dir/argus.db")
         session.initialize()
         #expect(session.callTool("calculate", ["operation": "add", "a": 1, "b": 1])?["structuredContent"]?["result"] == 2)
         #expect(session.finish() == 0)
         let stderr = session.proxy.stderrText
-        #expect(stderr.contains("argus: recording paused: the database \(dir)/not-a-dir/argus.db cannot be written: "
-                                + "\(dir)/not-a-dir is not a directory"), "\(stderr)")
+        #expect(
+            stderr.contains(
+                "argus: recording paused: the database \(dir)/not-a-dir/argus.db cannot be written: "
+                    + "\(dir)/not-a-dir is not a directory"), "\(stderr)")
         #expect(stderr.contains("the MCP session is not affected"))
         #expect(stderr.contains("could not write"))
     }
@@ -49,8 +52,9 @@ import Testing
         let directory = try ReadOnlyDirectory()
         defer { directory.remove() }
         // A flush timeout far longer than any test waits: only giving up at once lets the proxy exit in time.
-        let session = try WrapSessionHarness(server: [Binaries.testServer], options: ["--flush-timeout", "600"],
-                                             database: directory.path + "/argus.db")
+        let session = try WrapSessionHarness(
+            server: [Binaries.testServer], options: ["--flush-timeout", "600"],
+            database: directory.path + "/argus.db")
         session.initialize()
         #expect(session.callTool("calculate", ["operation": "add", "a": 1, "b": 1])?["structuredContent"]?["result"] == 2)
         #expect(session.finish(timeout: 120) == 0, "the proxy waited for a database it can never write")
@@ -66,8 +70,9 @@ import Testing
         #expect(diagnose.waitForExit() == 1)
         let check = json["checks"]?.arrayValue?.first { $0["section"] == "database" }
         #expect(check?["status"] == "failed", "\(check.map { JSONWriter.string($0) } ?? "no database check")")
-        #expect(check?["title"]?.stringValue?.contains("cannot create one there: \(directory.path) \(directory.reason)") == true,
-                "\(check.map { JSONWriter.string($0) } ?? "")")
+        #expect(
+            check?["title"]?.stringValue?.contains("cannot create one there: \(directory.path) \(directory.reason)") == true,
+            "\(check.map { JSONWriter.string($0) } ?? "")")
     }
 
     /// The database holds tool parameters and results: it is created private, not created with the
@@ -98,8 +103,9 @@ import Testing
             }
         }
         #expect(events.contains { $0.name == "argus.db" && $0.mask & UInt32(IN_CREATE) != 0 }, "\(events)")
-        #expect(!events.contains { $0.name == "argus.db" && $0.mask & UInt32(IN_ATTRIB) != 0 },
-                "the database's mode was changed after it was created: \(events)")
+        #expect(
+            !events.contains { $0.name == "argus.db" && $0.mask & UInt32(IN_ATTRIB) != 0 },
+            "the database's mode was changed after it was created: \(events)")
         for file in ["argus.db", "argus.db-wal", "argus.db-shm"] where FileManager.default.fileExists(atPath: directory + "/" + file) {
             let mode = (try FileManager.default.attributesOfItem(atPath: directory + "/" + file)[.posixPermissions] as? Int) ?? 0
             #expect(mode == 0o600, "\(file) has mode \(String(mode, radix: 8))")

@@ -36,19 +36,28 @@ import Testing
         ("string.dump", "function on_call(call) return string.dump(on_call) end"),
         ("global creation", "function on_call(call) leaked_global = call.tool end"),
         // A finalizer runs outside every limit: this one hung the recorder, and wrap never exited.
-        ("finalizer", "function on_call(call) setmetatable({}, {__gc = function() while true do end end}) "
-            + "local t = {} for i = 1, 1e5 do t[i] = {} end end"),
-        ("error in every hook", """
+        (
+            "finalizer",
+            "function on_call(call) setmetatable({}, {__gc = function() while true do end end}) "
+                + "local t = {} for i = 1, 1e5 do t[i] = {} end end"
+        ),
+        (
+            "error in every hook",
+            """
             function redact(call) error('redact broke') end
             function on_call(call) error('on_call broke') end
             function alert(call) error('alert broke') end
             function metric(call) error('metric broke') end
-            """),
-        ("garbage return types", """
+            """
+        ),
+        (
+            "garbage return types",
+            """
             function redact(call) return 12 end
             function alert(call) return "not an alert" end
             function on_call(call) return function() end end
-            """),
+            """
+        ),
     ]
 
     @Test(arguments: hostile.map(\.0))
@@ -82,7 +91,8 @@ import Testing
 
     @Test func aRedactionScriptThatDoesNotLoadFailsClosed() throws {
         // Its job is to mask e-mail addresses; a stray `end` keeps it from loading.
-        let masker = script("""
+        let masker = script(
+            """
             SCRIPT = { name = "mask-email" }
             function redact(call, ctx)
               local part = ctx.phase == "response" and "result" or "params"
@@ -99,7 +109,8 @@ import Testing
         #expect(echoed?["structuredContent"]?["echo"] == "write to ada@example.com")  // forwarding is untouched
         #expect(session.finish() == 0)
         let stderr = session.proxy.stderrText
-        #expect(stderr.contains("script mask-email (") && stderr.contains("not loaded")
+        #expect(
+            stderr.contains("script mask-email (") && stderr.contains("not loaded")
                 && stderr.contains("stored as [REDACTION FAILED]"), "\(stderr)")
         let stored = ["", "-wal"].compactMap { FileManager.default.contents(atPath: session.database + $0) }.reduce(Data(), +)
         #expect(stored.range(of: Data("ada@example.com".utf8)) == nil, "the address it was meant to mask is in the database")
@@ -127,8 +138,10 @@ import Testing
         let config = directory + "/config.json"
         let limits = #"{"script_limits": {"time_ms": 100000000, "instructions": 1000000000000000}}"#
         _ = FileManager.default.createFile(atPath: config, contents: Data(limits.utf8))
-        let session = try WrapSessionHarness(testServer: ["--config", config, "--flush-timeout", "2",
-                                                          "--script", script("function on_call(call) while true do end end")])
+        let session = try WrapSessionHarness(testServer: [
+            "--config", config, "--flush-timeout", "2",
+            "--script", script("function on_call(call) while true do end end"),
+        ])
         session.initialize()
         #expect(session.callTool("echo", ["message": "still relayed"])?["structuredContent"]?["echo"] == "still relayed")
         if ending == "EOF" { session.proxy.closeInput() } else { session.proxy.signal(SIGTERM) }
@@ -157,7 +170,8 @@ import Testing
 
     @Test func aRedactionScriptsSecretNeverReachesTheDatabase() throws {
         let secret = "ACME-7f3a9c2e-INTERNAL"
-        let redactor = script("""
+        let redactor = script(
+            """
             SCRIPT = { name = "acme" }
             local function scrub(v)
               for k, x in pairs(v) do
@@ -172,10 +186,13 @@ import Testing
             """)
         let session = try WrapSessionHarness(testServer: ["--script", redactor])
         session.initialize()
-        #expect(session.callTool("echo", ["message": .string("internal id \(secret)")])?["structuredContent"]?["echo"]
+        #expect(
+            session.callTool("echo", ["message": .string("internal id \(secret)")])?["structuredContent"]?["echo"]
                 == .string("internal id \(secret)"))  // the client still gets the real value
-        session.proxy.send(["jsonrpc": "2.0", "method": "notifications/message",
-                            "params": ["level": "info", "data": .string("log \(secret)")]])
+        session.proxy.send([
+            "jsonrpc": "2.0", "method": "notifications/message",
+            "params": ["level": "info", "data": .string("log \(secret)")],
+        ])
         #expect(waitUntil { ((try? session.reader().runs().first?.callCount) ?? 0) >= 2 })
         for suffix in ["", "-wal"] {
             if let data = FileManager.default.contents(atPath: session.database + suffix) {
@@ -194,7 +211,8 @@ import Testing
         session.initialize()
         session.callTool("echo", ["message": "a"])
         Thread.sleep(forTimeInterval: 0.05)
-        _ = FileManager.default.createFile(atPath: path, contents: Data("function on_call(call) argus.metric.counter('version', 1, { v = '2' }) end".utf8))
+        _ = FileManager.default.createFile(
+            atPath: path, contents: Data("function on_call(call) argus.metric.counter('version', 1, { v = '2' }) end".utf8))
         #expect(session.proxy.waitForStderr(containing: "argus: script live reloaded"))
         session.callTool("echo", ["message": "b"])
         _ = FileManager.default.createFile(atPath: path, contents: Data("function on_call(call) oops oops end".utf8))
@@ -206,7 +224,8 @@ import Testing
     }
 
     @Test func alertsAreStoredPrintedAndListed() throws {
-        let alerting = script("""
+        let alerting = script(
+            """
             function alert(call)
               if call.is_error then return { level = "critical", message = call.tool .. " failed: " .. (call.error_message or "?"), key = call.tool } end
             end
@@ -235,9 +254,12 @@ import Testing
         // and a failing expectation fails the command
         let dir = temporaryDirectory("fixture")
         _ = FileManager.default.createFile(atPath: dir + "/x.lua", contents: Data("function on_call(call) end".utf8))
-        _ = FileManager.default.createFile(atPath: dir + "/x.test.json", contents: Data("""
-            {"script": "x.lua", "cases": [{"name": "wants an alert", "call": {"tool": "t"}, "expect": {"alerts": 1}}]}
-            """.utf8))
+        _ = FileManager.default.createFile(
+            atPath: dir + "/x.test.json",
+            contents: Data(
+                """
+                {"script": "x.lua", "cases": [{"name": "wants an alert", "call": {"tool": "t"}, "expect": {"alerts": 1}}]}
+                """.utf8))
         let failing = try Spawned(Binaries.argus, ["script", "test", dir])
         let report = String(decoding: failing.readToEnd(), as: UTF8.self)
         #expect(failing.waitForExit() == 1)

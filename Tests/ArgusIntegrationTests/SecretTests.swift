@@ -9,15 +9,15 @@ import Testing
     static let envAPIKey = "live-key-4f9a8b7c6d5e"
     static let secrets: [String] = [
         envToken, envAPIKey,
-        "hunter2-correct-horse",                              // under a "password" key
-        "abc123def456ghi789jkl",                              // Bearer token
+        "hunter2-correct-horse",  // under a "password" key
+        "abc123def456ghi789jkl",  // Bearer token
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
         "AKIAIOSFODNN7EXAMPLE",
         "xoxb-123456789012-abcdefghijklmnop",
         "sk-proj-abcdefghijklmnopqrstuvwxyz012345",
         "MIIEowIBAAKCAQEAsecretPEMbody",
-        "db-pass-9876",                                       // in a URL
-        "SSN-000-12-3456",                                    // under a custom --redact key
+        "db-pass-9876",  // in a URL
+        "SSN-000-12-3456",  // under a custom --redact key
     ]
 
     func runSession(options: [String]) throws -> WrapSessionHarness {
@@ -30,16 +30,24 @@ import Testing
             options: options, environment: env)
         session.initialize()
         session.callTool("echo", ["message": .string("token \(Self.envToken) and key \(Self.envAPIKey)")])
-        session.callTool("echo", ["message": "login", "password": "hunter2-correct-horse", "ssn": "SSN-000-12-3456",
-                                  "headers": ["Authorization": "Bearer abc123def456ghi789jkl"]])
-        session.callTool("echo", ["message": """
-            jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U \
-            aws AKIAIOSFODNN7EXAMPLE slack xoxb-123456789012-abcdefghijklmnop openai sk-proj-abcdefghijklmnopqrstuvwxyz012345 \
-            url postgres://app:db-pass-9876@db.internal/app
-            -----BEGIN RSA PRIVATE KEY-----
-            MIIEowIBAAKCAQEAsecretPEMbody
-            -----END RSA PRIVATE KEY-----
-            """])
+        session.callTool(
+            "echo",
+            [
+                "message": "login", "password": "hunter2-correct-horse", "ssn": "SSN-000-12-3456",
+                "headers": ["Authorization": "Bearer abc123def456ghi789jkl"],
+            ])
+        session.callTool(
+            "echo",
+            [
+                "message": """
+                jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U \
+                aws AKIAIOSFODNN7EXAMPLE slack xoxb-123456789012-abcdefghijklmnop openai sk-proj-abcdefghijklmnopqrstuvwxyz012345 \
+                url postgres://app:db-pass-9876@db.internal/app
+                -----BEGIN RSA PRIVATE KEY-----
+                MIIEowIBAAKCAQEAsecretPEMbody
+                -----END RSA PRIVATE KEY-----
+                """
+            ])
         return session
     }
 

@@ -7,9 +7,10 @@ import Testing
 /// answers now, and a replay answers the server's own requests as the recorded client did, in order.
 @Suite struct SuiteUpdateTests {
     @Test func updateAcceptsTheChangedAnswersAndPrintsWhatItAccepted() throws {
-        let (session, _) = try ReplayTests.record(Array(repeating: ("random_failure", JSONValue.object([:])), count: 6)
-                                                  + [("calculate", ["operation": "add", "a": 1, "b": 2])],
-                                                  environment: ["ARGUS_TEST_SEED": "1"])
+        let (session, _) = try ReplayTests.record(
+            Array(repeating: ("random_failure", JSONValue.object([:])), count: 6)
+                + [("calculate", ["operation": "add", "a": 1, "b": 2])],
+            environment: ["ARGUS_TEST_SEED": "1"])
         let suite = session.directory + "/suite.json"
         #expect(try ReplayTests.argus(["export", "--run", "1", "--out", suite], session: session).status == 0)
         let before = try JSONParser.parse(try String(contentsOfFile: suite, encoding: .utf8))
@@ -23,8 +24,10 @@ import Testing
         #expect(update.status == 0, "\(update.out) \(update.err)")
         #expect(update.out.contains("accepted random_failure (call "), "\(update.out)")
         #expect(update.out.contains("~ /result/content/0/text"))
-        #expect(update.out.contains("7 calls: \(changes) accepted, \(7 - changes) equal, 0 failed (kept as they were), 0 skipped; \(suite) updated"),
-                "\(update.out)")
+        #expect(
+            update.out.contains(
+                "7 calls: \(changes) accepted, \(7 - changes) equal, 0 failed (kept as they were), 0 skipped; \(suite) updated"),
+            "\(update.out)")
         #expect(try FileManager.default.attributesOfItem(atPath: suite)[.posixPermissions] as? Int == 0o600)
 
         // The suite now expects what the server answers with seed 2, and nothing else in it moved.
@@ -34,12 +37,14 @@ import Testing
         let again = try ReplayTests.argus(["test", "--suite", suite], session: session, environment: ["ARGUS_TEST_SEED": "2"])
         #expect(again.status == 0, "\(again.out)")
         #expect(again.out.contains("7 calls: 7 equal, 0 changed, 0 failed, 0 skipped"))
-        let unchanged = try ReplayTests.argus(["test", "--suite", suite, "--update"], session: session, environment: ["ARGUS_TEST_SEED": "2"])
+        let unchanged = try ReplayTests.argus(
+            ["test", "--suite", suite, "--update"], session: session, environment: ["ARGUS_TEST_SEED": "2"])
         #expect(unchanged.status == 0 && unchanged.out.contains("; \(suite) is unchanged"), "\(unchanged.out)")
 
         // A failed call is not an answer to accept: it keeps what it had, and the update says so with exit 1.
-        let crash = try ReplayTests.argus(["test", "--suite", suite, "--update"], session: session,
-                                          environment: ["ARGUS_TEST_SEED": "1", "ARGUS_TEST_CRASH_ON_TOOL": "calculate"])
+        let crash = try ReplayTests.argus(
+            ["test", "--suite", suite, "--update"], session: session,
+            environment: ["ARGUS_TEST_SEED": "1", "ARGUS_TEST_CRASH_ON_TOOL": "calculate"])
         #expect(crash.status == 1, "\(crash.out)")
         #expect(crash.out.contains("failed   calculate"))
         let crashed = try JSONParser.parse(try String(contentsOfFile: suite, encoding: .utf8))
@@ -54,13 +59,17 @@ import Testing
         let session = try WrapSessionHarness(testServer: [])
         session.initialize()
         session.request("tools/list")
-        session.proxy.send(["jsonrpc": "2.0", "id": "confirm", "method": "tools/call",
-                            "params": ["name": "confirm_action", "arguments": ["action": "deploy", "questions": 2]]])
+        session.proxy.send([
+            "jsonrpc": "2.0", "id": "confirm", "method": "tools/call",
+            "params": ["name": "confirm_action", "arguments": ["action": "deploy", "questions": 2]],
+        ])
         for answer in ["accept", "decline"] {
             let question = try JSONParser.parse(try #require(session.proxy.readLine()))
             #expect(question["method"] == "elicitation/create")
-            session.proxy.send(["jsonrpc": "2.0", "id": question["id"] ?? .null,
-                                "result": ["action": .string(answer), "content": ["confirm": .bool(answer == "accept")]]])
+            session.proxy.send([
+                "jsonrpc": "2.0", "id": question["id"] ?? .null,
+                "result": ["action": .string(answer), "content": ["confirm": .bool(answer == "accept")]],
+            ])
         }
         #expect(session.proxy.response(to: "confirm")?["result"]?["structuredContent"]?["confirmed"] == false)
         #expect(session.finish() == 0)

@@ -8,21 +8,29 @@ import Testing
     static func clientBytes() -> [UInt8] {
         var b: [UInt8] = []
         func line(_ s: String) { b += Array((s + "\n").utf8) }
-        line(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"roots":{}},"clientInfo":{"name":"t","version":"1"}}}"#)
+        line(
+            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"roots":{}},"clientInfo":{"name":"t","version":"1"}}}"#
+        )
         line(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
-        line(#"{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/call","params":{"name":"x","arguments":{"f":1.0,"e":1e400,"big":123456789012345678901234567890}}}"#)
+        line(
+            #"{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/call","params":{"name":"x","arguments":{"f":1.0,"e":1e400,"big":123456789012345678901234567890}}}"#
+        )
         line(#"{ "id" : "ключ-🔑" , "method":"resources/read","jsonrpc":"2.0","params":{"uri":"file:///a b"} }"#)
         line(#"{"jsonrpc":"2.0","id":"srv-1","result":{"roots":[{"uri":"file:///tmp","name":"tmp"}]}}"#)
         line(#"{"jsonrpc":"2.0","id":"srv-2","result":{"role":"assistant","content":{"type":"text","text":"ok"},"model":"m"}}"#)
         line(#"{"jsonrpc":"2.0","id":"srv-3","result":{"action":"accept","content":{"name":"n"}}}"#)
         line(#"{"jsonrpc":"2.0","id":1,"method":"vendor/unknown-method","params":{"x":[]}}"#)
         line(#"[{"jsonrpc":"2.0","id":2,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}]"#)
-        line(#"{"jsonrpc":"2.0","id":3,"method":"prompts/get","params":{"name":"p","arguments":{"text":"line\u2028sep \u2029 and raw  and \r inside"}}}"#)
+        line(
+            #"{"jsonrpc":"2.0","id":3,"method":"prompts/get","params":{"name":"p","arguments":{"text":"line\u2028sep \u2029 and raw  and \r inside"}}}"#
+        )
         b += Array(#"{"jsonrpc":"2.0","id":4,"method":"ping"}"#.utf8) + [0x0D, 0x0A]  // CRLF framing
         line("not json at all")
         b += [0x7B, 0xC3, 0x28, 0xFF, 0xFE, 0x7D, 0x0A]  // invalid UTF-8
         line("   ")
-        line(#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"big","arguments":{"blob":""# + String(repeating: "a", count: 8 << 20) + #""}}}"#)
+        line(
+            #"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"big","arguments":{"blob":""#
+                + String(repeating: "a", count: 8 << 20) + #""}}}"#)
         line(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":5}}"#)
         b += Array(#"{"jsonrpc":"2.0","id":6,"method":"ping"}"#.utf8)  // last line, no newline
         return b
@@ -31,10 +39,14 @@ import Testing
     static func serverBytes() -> [UInt8] {
         var b: [UInt8] = []
         func line(_ s: String) { b += Array((s + "\n").utf8) }
-        line(#"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"tap","version":"0"}}}"#)
+        line(
+            #"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"tap","version":"0"}}}"#
+        )
         line(#"{"jsonrpc":"2.0","id":"srv-1","method":"roots/list"}"#)
         line(#"{"jsonrpc":"2.0","id":"srv-2","method":"sampling/createMessage","params":{"messages":[],"maxTokens":10}}"#)
-        line(#"{"jsonrpc":"2.0","id":"srv-3","method":"elicitation/create","params":{"message":"Name?","requestedSchema":{"type":"object","properties":{"name":{"type":"string"}}}}}"#)
+        line(
+            #"{"jsonrpc":"2.0","id":"srv-3","method":"elicitation/create","params":{"message":"Name?","requestedSchema":{"type":"object","properties":{"name":{"type":"string"}}}}}"#
+        )
         line(#"{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"hello"}}"#)
         line(#"{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#)
         line(#"{"jsonrpc":"2.0","id":9007199254740993,"result":{"content":[],"isError":true}}"#)
@@ -54,8 +66,10 @@ import Testing
         try Data(toClient).write(to: URL(fileURLWithPath: dir + "/server-out"))
         // A "server" that captures its whole stdin, then plays back prepared bytes
         // (answers after questions, so the recording can pair them deterministically).
-        let session = try WrapSessionHarness(server: ["/bin/sh", "-c", #"cat > "$0"; cat "$1""#,
-                                                      dir + "/server-in", dir + "/server-out"])
+        let session = try WrapSessionHarness(server: [
+            "/bin/sh", "-c", #"cat > "$0"; cat "$1""#,
+            dir + "/server-in", dir + "/server-out",
+        ])
         session.proxy.write(fromClient)
         session.proxy.closeInput()
         let received = session.proxy.readToEnd()
@@ -76,7 +90,10 @@ import Testing
         #expect(c2s.map(\.kind).filter { $0 == .invalid }.count == 2)
         #expect(c2s.contains { $0.kind == .batch })
         #expect(c2s.first { $0.size > 8_000_000 }?.body.count ?? 0 > 8_000_000)
-        let calls = try reader.calls({ var f = CallFilter(); f.limit = 100; return f }())
+        let calls = try reader.calls(
+            {
+                var f = CallFilter(); f.limit = 100; return f
+            }())
         let byMethod = Dictionary(grouping: calls, by: \.method)
         #expect(byMethod["roots/list"]?.first?.direction == .serverToClient)
         #expect(byMethod["elicitation/create"]?.first?.direction == .serverToClient)
@@ -122,10 +139,13 @@ import Testing
         let session = try WrapSessionHarness(testServer: [])
         let payload = String(repeating: "0123456789abcdef", count: 50 << 16)  // 50 MiB
         // Slow in debug builds: the test server parses and writes 150 MB of JSON.
-        session.proxy.send(["jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                            "params": ["name": "echo", "arguments": ["message": .string(payload)]]])
+        session.proxy.send([
+            "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": ["name": "echo", "arguments": ["message": .string(payload)]],
+        ])
         let line = session.proxy.readLine(timeout: 600)  // bounded, for a machine busy with other work
-        let expected = #"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":""# + payload
+        let expected =
+            #"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":""# + payload
             + #""}],"structuredContent":{"echo":""# + payload + #""}}}"#
         let echoed = line.map { Array($0.utf8) == Array(expected.utf8) } ?? false  // not in #expect: 100 MB in a failure message
         #expect(echoed)

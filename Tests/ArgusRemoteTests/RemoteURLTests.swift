@@ -28,8 +28,10 @@ import Testing
         let target = try RemoteURL("https://api.example.com/mcp")
         let environment = ["HTTPS_PROXY": "http://proxy.local:3128", "HTTP_PROXY": "http://other:1"]
         #expect(try ProxySetting.fromEnvironment(environment, for: target) != nil)
-        #expect(try ProxySetting.fromEnvironment(environment.merging(["NO_PROXY": "localhost,.example.com"]) { $1 },
-                                                 for: target) == nil)
+        #expect(
+            try ProxySetting.fromEnvironment(
+                environment.merging(["NO_PROXY": "localhost,.example.com"]) { $1 },
+                for: target) == nil)
         #expect(try ProxySetting.fromEnvironment([:], for: target) == nil)
         #expect(throws: RemoteError.self) { try ProxySetting.fromEnvironment(["HTTPS_PROXY": "http://proxy:port"], for: target) }
     }
@@ -37,7 +39,8 @@ import Testing
 
 @Suite struct ChallengeTests {
     @Test func splitsABearerChallengeIntoItsParameters() {
-        let value = Challenge.parse(#"Bearer resource_metadata="https://x.example/.well-known/oauth-protected-resource/mcp", scope="a b", error=invalid_token"#)
+        let value = Challenge.parse(
+            #"Bearer resource_metadata="https://x.example/.well-known/oauth-protected-resource/mcp", scope="a b", error=invalid_token"#)
         #expect(value["scheme"]?.stringValue == "Bearer")
         #expect(value["resource_metadata"]?.stringValue == "https://x.example/.well-known/oauth-protected-resource/mcp")
         #expect(value["scope"]?.stringValue == "a b")

@@ -6,15 +6,17 @@ import Testing
 /// miss says.
 @Suite struct MockBookTests {
     static func call(_ id: Int64, _ method: String, _ params: JSONValue, answer: JSONValue, seq: Int64? = nil) -> ReplayCall {
-        ReplayCall(callID: id, method: method, tool: params["name"]?.stringValue, params: params, sealed: nil,
-                   expected: ["result": answer], expectedIsError: false, latencyMicros: 100, startedAt: 0,
-                   inputSchema: nil, annotations: nil, requestSeq: seq ?? id * 2)
+        ReplayCall(
+            callID: id, method: method, tool: params["name"]?.stringValue, params: params, sealed: nil,
+            expected: ["result": answer], expectedIsError: false, latencyMicros: 100, startedAt: 0,
+            inputSchema: nil, annotations: nil, requestSeq: seq ?? id * 2)
     }
 
     static func plan(_ calls: [ReplayCall], other: [ReplayCall] = []) -> ReplayPlan {
-        var plan = ReplayPlan(serverName: "s", launch: ServerLaunch(command: "s", arguments: []), recordedEnvNames: [],
-                              handshake: Handshake(stateless: false, protocolVersion: "2025-11-25", initializeParams: nil, clientAnswers: [:]),
-                              calls: calls, sourceRun: 1)
+        var plan = ReplayPlan(
+            serverName: "s", launch: ServerLaunch(command: "s", arguments: []), recordedEnvNames: [],
+            handshake: Handshake(stateless: false, protocolVersion: "2025-11-25", initializeParams: nil, clientAnswers: [:]),
+            calls: calls, sourceRun: 1)
         plan.otherCalls = other
         return plan
     }
@@ -35,20 +37,28 @@ import Testing
         var at: [String]
     }
 
-    let weather = [call(3, "tools/call", time("UTC"), answer: "first"), call(4, "tools/call", time("UTC"), answer: "second"),
-                   call(5, "tools/call", time("Asia/Tokyo"), answer: "tokyo")]
+    let weather = [
+        call(3, "tools/call", time("UTC"), answer: "first"), call(4, "tools/call", time("UTC"), answer: "second"),
+        call(5, "tools/call", time("Asia/Tokyo"), answer: "tokyo"),
+    ]
 
     @Test func paramsMatchWithoutVolatileMetaKeysAndInAnyKeyOrder() throws {
         let book = MockBook(plan: Self.plan(weather), rule: .params)
-        let live: JSONValue = ["arguments": ["timezone": "UTC"], "name": "get_time",
-                               "_meta": ["progressToken": 99, "traceparent": "00-abc-def-01",
-                                         "io.modelcontextprotocol/protocolVersion": "2026-07-28"]]
+        let live: JSONValue = [
+            "arguments": ["timezone": "UTC"], "name": "get_time",
+            "_meta": [
+                "progressToken": 99, "traceparent": "00-abc-def-01",
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            ],
+        ]
         #expect(Self.answer(book, "tools/call", live) == .success(3))
         #expect(Self.answer(book, "tools/call", live) == .success(3))  // params: the first recorded answer, every time
         // A _meta key that is not volatile is part of the request.
         var kept = live
         if case .object(var o) = kept { o["_meta"] = ["tenant": "acme"]; kept = .object(o) }
-        guard case .failure(let miss) = Self.answer(book, "tools/call", kept) else { Issue.record("a tenant in _meta must not match"); return }
+        guard case .failure(let miss) = Self.answer(book, "tools/call", kept) else {
+            Issue.record("a tenant in _meta must not match"); return
+        }
         #expect(miss.at == ["/_meta"], "\(miss)")
         // Absent params are {} (and so is a stateless request's _meta alone).
         let listing = MockBook(plan: Self.plan([], other: [Self.call(1, "tools/list", nil, answer: ["tools": []])]), rule: .params)
@@ -87,19 +97,31 @@ import Testing
         #expect(early.text.contains("out of the recorded order (match: strict): the next recorded request is call 3, tools/call get_time"))
         for id: Int64 in [3, 4] { #expect(Self.answer(book, "tools/call", Self.time("UTC")) == .success(id)) }
         #expect(Self.answer(book, "tools/call", Self.time("Asia/Tokyo")) == .success(5))
-        guard case .failure(let done) = Self.answer(book, "tools/call", Self.time("UTC")) else { Issue.record("past the end must miss"); return }
+        guard case .failure(let done) = Self.answer(book, "tools/call", Self.time("UTC")) else {
+            Issue.record("past the end must miss"); return
+        }
         #expect(done.text.contains("all 4 recorded requests were answered"))
     }
 
     @Test func aMissNamesTheClosestRecordedRequestAndWhereItDiffers() {
-        let book = MockBook(plan: Self.plan(weather + [Self.call(6, "tools/call", ["name": "convert", "arguments": ["timezone": "UTC"]],
-                                                                 answer: "x")]), rule: .params)
-        guard case .failure(let miss) = Self.answer(book, "tools/call", Self.time("Europe/Paris")) else { Issue.record("must miss"); return }
+        let book = MockBook(
+            plan: Self.plan(
+                weather + [
+                    Self.call(
+                        6, "tools/call", ["name": "convert", "arguments": ["timezone": "UTC"]],
+                        answer: "x")
+                ]), rule: .params)
+        guard case .failure(let miss) = Self.answer(book, "tools/call", Self.time("Europe/Paris")) else {
+            Issue.record("must miss"); return
+        }
         // The same tool wins over the same arguments.
         #expect(miss.closest == 3 && miss.at == ["/arguments/timezone"])
-        #expect(miss.text == #"no recorded answer for tools/call get_time {"timezone":"Europe/Paris"} (match: params); the closest "#
+        #expect(
+            miss.text == #"no recorded answer for tools/call get_time {"timezone":"Europe/Paris"} (match: params); the closest "#
                 + #"recorded request is call 3, tools/call get_time {"timezone":"UTC"}, which differs at /arguments/timezone"#)
-        guard case .failure(let other) = Self.answer(book, "resources/read", ["uri": "file:///a"]) else { Issue.record("must miss"); return }
+        guard case .failure(let other) = Self.answer(book, "resources/read", ["uri": "file:///a"]) else {
+            Issue.record("must miss"); return
+        }
         #expect(other.closest == nil)
         #expect(other.text.hasSuffix("the recording has no resources/read request; it has tools/call"))
     }

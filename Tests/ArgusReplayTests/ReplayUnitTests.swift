@@ -74,21 +74,24 @@ final class Messages: @unchecked Sendable {
     func parse(_ text: String) -> JSONValue { try! JSONParser.parse(text) }
 
     func engine(_ directory: String) -> ReplayEngine {
-        ReplayEngine(options: .init(databasePath: directory + "/a.db", keyPath: directory + "/none.key", serverName: "s"),
-                     launch: ServerLaunch(command: "/bin/true", arguments: []),
-                     handshake: Handshake(stateless: false, protocolVersion: nil, initializeParams: nil, clientAnswers: [:]),
-                     report: { _ in })
+        ReplayEngine(
+            options: .init(databasePath: directory + "/a.db", keyPath: directory + "/none.key", serverName: "s"),
+            launch: ServerLaunch(command: "/bin/true", arguments: []),
+            handshake: Handshake(stateless: false, protocolVersion: nil, initializeParams: nil, clientAnswers: [:]),
+            report: { _ in })
     }
 
     func call(_ params: JSONValue) -> ReplayCall {
-        ReplayCall(callID: 1, method: "tools/call", tool: "login", params: params, sealed: nil, expected: nil,
-                   expectedIsError: false, latencyMicros: nil, startedAt: 0, inputSchema: nil, annotations: nil)
+        ReplayCall(
+            callID: 1, method: "tools/call", tool: "login", params: params, sealed: nil, expected: nil,
+            expectedIsError: false, latencyMicros: nil, startedAt: 0, inputSchema: nil, annotations: nil)
     }
 
     @Test func redactedValuesMustBeSuppliedWhenNoOriginalIsSealed() throws {
         let engine = engine(NSTemporaryDirectory())
         defer { engine.close() }
-        let recorded = call(parse(#"{"name":"login","arguments":{"user":"ann","password":"[REDACTED]","note":"Bearer [REDACTED:bearer]"}}"#))
+        let recorded = call(
+            parse(#"{"name":"login","arguments":{"user":"ann","password":"[REDACTED]","note":"Bearer [REDACTED:bearer]"}}"#))
         #expect {
             try engine.prepareParams(recorded, patch: nil)
         } throws: { error in
@@ -103,24 +106,32 @@ final class Messages: @unchecked Sendable {
         let handshake = Handshake(stateless: true, protocolVersion: "2026-07-28", initializeParams: nil, clientAnswers: [:])
         let params = handshake.withMeta(["name": "t", "arguments": [:]])
         #expect(params["_meta"]?["io.modelcontextprotocol/protocolVersion"] == "2026-07-28")
-        let recorded: JSONValue = ["name": "t", "_meta": ["io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                                                          "io.modelcontextprotocol/clientInfo": ["name": "orig"]]]
+        let recorded: JSONValue = [
+            "name": "t",
+            "_meta": [
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientInfo": ["name": "orig"],
+            ],
+        ]
         #expect(handshake.withMeta(recorded)["_meta"]?["io.modelcontextprotocol/clientInfo"]?["name"] == "orig")
     }
 }
 
 @Suite struct SuiteFileTests {
     @Test func aSuiteRoundTripsEverythingAReplayNeeds() throws {
-        let call = ReplayCall(callID: 7, method: "tools/call", tool: "echo", params: ["name": "echo", "arguments": ["k": "[REDACTED]"]],
-                              sealed: SealedValue(keyID: "00ff", bytes: [1, 2, 3, 250]), expected: ["result": ["content": []]],
-                              expectedIsError: true, latencyMicros: 1234, startedAt: 1_700_000_000_123_456,
-                              inputSchema: ["type": "object"], annotations: ["readOnlyHint": true])
-        let plan = ReplayPlan(serverName: "srv", launch: ServerLaunch(command: "/usr/bin/srv", arguments: ["--stdio"], cwd: "/work"),
-                              recordedEnvNames: ["PATH", "SRV_TOKEN"],
-                              handshake: Handshake(stateless: false, protocolVersion: "2025-11-25",
-                                                   initializeParams: ["protocolVersion": "2025-11-25", "clientInfo": ["name": "c"]],
-                                                   clientAnswers: ["roots/list": ["roots": []]]),
-                              calls: [call], sourceRun: 3)
+        let call = ReplayCall(
+            callID: 7, method: "tools/call", tool: "echo", params: ["name": "echo", "arguments": ["k": "[REDACTED]"]],
+            sealed: SealedValue(keyID: "00ff", bytes: [1, 2, 3, 250]), expected: ["result": ["content": []]],
+            expectedIsError: true, latencyMicros: 1234, startedAt: 1_700_000_000_123_456,
+            inputSchema: ["type": "object"], annotations: ["readOnlyHint": true])
+        let plan = ReplayPlan(
+            serverName: "srv", launch: ServerLaunch(command: "/usr/bin/srv", arguments: ["--stdio"], cwd: "/work"),
+            recordedEnvNames: ["PATH", "SRV_TOKEN"],
+            handshake: Handshake(
+                stateless: false, protocolVersion: "2025-11-25",
+                initializeParams: ["protocolVersion": "2025-11-25", "clientInfo": ["name": "c"]],
+                clientAnswers: ["roots/list": ["roots": []]]),
+            calls: [call], sourceRun: 3)
         let text = JSONWriter.string(plan.suiteJSON, pretty: true)
         let back = try ReplayPlan.fromSuite(try JSONParser.parse(text), path: "s.json")
         #expect(back.serverName == "srv" && back.launch == plan.launch && back.sourceRun == 3)

@@ -6,8 +6,10 @@ import Testing
 /// A redaction script that does not load (syntax error, failing init) fails closed:
 /// what it would have redacted is stored as the marker until it loads.
 @Suite struct FailClosedLoadTests {
-    let email: JSONValue = ["tool": "lookup", "params": ["arguments": ["email": "ada@example.com"]],
-                            "result": ["content": [["type": "text", "text": "found ada@example.com"]]]]
+    let email: JSONValue = [
+        "tool": "lookup", "params": ["arguments": ["email": "ada@example.com"]],
+        "result": ["content": [["type": "text", "text": "found ada@example.com"]]],
+    ]
 
     static let masker = """
         function redact(call, ctx)
@@ -30,11 +32,14 @@ import Testing
         let files = ScriptFiles()
         let result = FixtureRunner(specs: [files.spec("mask.lua", source)]).run([email])
         let call = result.calls[0]
-        #expect(call.storedRequest?["params"] == "[REDACTION FAILED]", "\(problem): \(call.storedRequest.map { JSONWriter.string($0) } ?? "")")
+        #expect(
+            call.storedRequest?["params"] == "[REDACTION FAILED]", "\(problem): \(call.storedRequest.map { JSONWriter.string($0) } ?? "")")
         #expect(call.storedResponse?["result"] == "[REDACTION FAILED]", "\(problem)")
         #expect(call.call?.tool == "lookup")  // the metadata is still there
         // Visible: on stderr, in the script's status and as an error record.
-        #expect(result.lines.contains { $0.contains("not loaded") && $0.contains("stored as [REDACTION FAILED]") }, "\(problem): \(result.lines)")
+        #expect(
+            result.lines.contains { $0.contains("not loaded") && $0.contains("stored as [REDACTION FAILED]") },
+            "\(problem): \(result.lines)")
         #expect(result.statuses.last?.state == "error")
         #expect(result.statuses.last?.lastError?.contains("stored as [REDACTION FAILED]") == true)
         #expect(result.errors.first?.name == "load")
@@ -69,11 +74,13 @@ import Testing
         let files = ScriptFiles()
         let path = files.write("mask.lua", Self.masker + "\nend")
         var lines: [String] = []
-        let host = ScriptHost(specs: [ScriptSpec(path: path)], options: .init(server: "s", argusPID: 1),
-                              report: { lines.append($0) })
+        let host = ScriptHost(
+            specs: [ScriptSpec(path: path)], options: .init(server: "s", argusPID: 1),
+            report: { lines.append($0) })
         let body = #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"email":"ada@example.com"}}"#
-        let request = HookCall(phase: .request, run: 1, server: "s", direction: .clientToServer, method: "tools/call",
-                               tool: "lookup", startedAt: 0, requestBody: body)
+        let request = HookCall(
+            phase: .request, run: 1, server: "s", direction: .clientToServer, method: "tools/call",
+            tool: "lookup", startedAt: 0, requestBody: body)
         let message = RedactableMessage(try #require(JSONParser.parse(body).objectValue), text: body)
         #expect(host.hasRedactors)
         #expect(host.redact(request, message: message) { _ in } == .failed(script: "mask"))

@@ -87,9 +87,11 @@ func quoted(_ s: String) -> String {
         let lua = try #require(LuaScript())
         var rng = SplitMix64(seed: 20261121)
         let subjectAlphabet = Array("ab(). %-[]x1^$")
-        let tokens = [".", "a", "b", "x", "%a", "%d", "%s", "%w", "%W", "%p", "%.", "%%", "[ab]", "[^a]", "[a-c]", "[%d.]",
-                      "*", "+", "-", "?", "(", ")", "()", "%b()", "%f[%a]", "%f[%W]", "^", "$", "%1", "%2", "[", "]", "%",
-                      "[?&]", "%f[%w]x"]
+        let tokens = [
+            ".", "a", "b", "x", "%a", "%d", "%s", "%w", "%W", "%p", "%.", "%%", "[ab]", "[^a]", "[a-c]", "[%d.]",
+            "*", "+", "-", "?", "(", ")", "()", "%b()", "%f[%a]", "%f[%W]", "^", "$", "%1", "%2", "[", "]", "%",
+            "[?&]", "%f[%w]x",
+        ]
         var disagreements: [String] = []
         for round in 0..<2000 {
             // Short subjects, and long ones (the matcher skips ahead on subjects of 64 bytes and more).
@@ -97,8 +99,10 @@ func quoted(_ s: String) -> String {
             let subject = String((0..<length).map { _ in subjectAlphabet[Int(rng.next() % UInt64(subjectAlphabet.count))] })
             let pattern = (0..<Int(1 + rng.next() % 6)).map { _ in tokens[Int(rng.next() % UInt64(tokens.count))] }.joined()
             let s = quoted(subject), p = quoted(pattern)
-            for expression in ["string.find(\(s), \(p))", "string.match(\(s), \(p))", "string.gsub(\(s), \(p), '<%0>')",
-                               gmatchAll(s, p)] {
+            for expression in [
+                "string.find(\(s), \(p))", "string.match(\(s), \(p))", "string.gsub(\(s), \(p), '<%0>')",
+                gmatchAll(s, p),
+            ] {
                 let expected = reference.run(probe(expression))
                 let actual = lua.eval(probe(expression)).value?.stringValue ?? "nil"
                 if actual != expected { disagreements.append("\(expression): lua \(expected), argus \(actual)") }

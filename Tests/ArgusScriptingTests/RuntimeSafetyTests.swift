@@ -19,7 +19,8 @@ import Testing
     @Test func printAndLogKeepLongArgumentsIntact() throws {
         let lua = try sandbox()
         // Each of these corrupted the buffer (a segfault, a double free) before.
-        let outcome = lua.eval("""
+        let outcome = lua.eval(
+            """
             print("a", ("x"):rep(3000), "b")
             argus.log(("a"):rep(1024), "b", ("c"):rep(3000), "d")
             argus.warn(("w"):rep(2000), {}, nil, argus.null, ("z"):rep(1500))
@@ -30,7 +31,9 @@ import Testing
         #expect(messages.first == "a\t" + String(repeating: "x", count: 3000) + "\tb")
         #expect(messages.dropFirst().first == String(repeating: "a", count: 1024) + "\tb\t" + String(repeating: "c", count: 3000) + "\td")
         let warned = messages.last ?? ""
-        #expect(warned.hasPrefix(String(repeating: "w", count: 2000) + "\ttable: ") && warned.hasSuffix("\tnil\tnull\t" + String(repeating: "z", count: 1500)))
+        #expect(
+            warned.hasPrefix(String(repeating: "w", count: 2000) + "\ttable: ")
+                && warned.hasSuffix("\tnil\tnull\t" + String(repeating: "z", count: 1500)))
         #expect(outcome.outputs.last?["level"] == "warning")
     }
 
@@ -39,7 +42,8 @@ import Testing
     @Test func percentileRefusesLengthsItCannotHold() throws {
         let lua = try sandbox()
         // A table whose border (#t) is 2^61 + 1: n * sizeof(double) wrapped around to 8 bytes.
-        let sparse = lua.eval("""
+        let sparse = lua.eval(
+            """
             local parts, j = {}, 1
             for i = 0, 61 do parts[#parts + 1] = "[" .. j .. "] = 1.0"; j = j * 2 end
             parts[#parts + 1] = "[" .. ((1 << 61) + 1) .. "] = 2.0"
@@ -99,7 +103,9 @@ import Testing
             #expect(outcome.error?.contains("pattern too complex") == true, "\(expression): \(outcome.error ?? "")")
         }
         // What real scripts do still fits the budget.
-        #expect(lua.eval(#"local s = ("log line with a token=abc123 in it\n"):rep(20000) return select(2, s:gsub("token=%w+", "token=***"))"#).value == 20000)
+        #expect(
+            lua.eval(#"local s = ("log line with a token=abc123 in it\n"):rep(20000) return select(2, s:gsub("token=%w+", "token=***"))"#)
+                .value == 20000)
         #expect(lua.eval(#"return (("x"):rep(1e6) .. "needle"):find("needle", 1, true)"#).value == 1_000_001)
         #expect(lua.eval(#"return #(("word, "):rep(1e5):gsub("[abcdefghijklmnopqrstuvwxyz0123456789_]+", "w"))"#).value == 300_000)
     }
@@ -193,19 +199,22 @@ import Testing
         let kept = many.outputs.filter { $0["message"]?.stringValue?.hasPrefix("y") == true }
         #expect(kept.count == 16)
         let warning = many.outputs.last
-        #expect(warning?["message"]?.stringValue?.contains("84 log/metric/alert records dropped and 336000 bytes of their text cut") == true,
-                "\(warning?["message"]?.stringValue ?? "")")
+        #expect(
+            warning?["message"]?.stringValue?.contains("84 log/metric/alert records dropped and 336000 bytes of their text cut") == true,
+            "\(warning?["message"]?.stringValue ?? "")")
         #expect(warning?["dropped"] == 84)
         // Names, labels, alert messages and keys are cut too; cuts never split a character.
-        let others = lua.eval("""
+        let others = lua.eval(
+            """
             argus.metric.counter(('n'):rep(5000), 1, { [('k'):rep(5000)] = ('é'):rep(3000) })
             argus.alert('warning', ('é'):rep(3000), { key = ('k'):rep(9000) })
             """)
         let metric = try #require(others.outputs.first { $0["type"] == "metric" })
         #expect(metric["name"]?.stringValue?.hasSuffix("[... 904 bytes cut]") == true)
         let label = try #require(metric["labels"]?.objectValue?.members.first)
-        #expect(label.key.hasSuffix("[... 904 bytes cut]") && label.value.stringValue?.hasSuffix("[... 1904 bytes cut]") == true,
-                "\(label.key.suffix(30)) \(label.value.stringValue?.suffix(30) ?? "")")
+        #expect(
+            label.key.hasSuffix("[... 904 bytes cut]") && label.value.stringValue?.hasSuffix("[... 1904 bytes cut]") == true,
+            "\(label.key.suffix(30)) \(label.value.stringValue?.suffix(30) ?? "")")
         let alert = try #require(others.outputs.first { $0["type"] == "alert" })
         #expect(alert["message"]?.stringValue?.hasPrefix(String(repeating: "é", count: 2048)) == true)
         #expect(alert["message"]?.stringValue?.contains("\u{FFFD}") == false)

@@ -9,8 +9,10 @@ func sandbox(_ limits: ScriptLimits = ScriptLimits()) throws -> LuaScript {
 
 extension LuaScript {
     /// A hook call whose `call` and `ctx` hold strings, through the record path the host uses.
-    func call(_ hook: String, call: KeyValuePairs<StaticString, String>, requestBody: String?, responseBody: String?,
-              context: KeyValuePairs<StaticString, String>) -> HookOutcome {
+    func call(
+        _ hook: String, call: KeyValuePairs<StaticString, String>, requestBody: String?, responseBody: String?,
+        context: KeyValuePairs<StaticString, String>
+    ) -> HookOutcome {
         self.call(hook, record: LuaRecord(call), requestBody: requestBody, responseBody: responseBody, context: LuaRecord(context))
     }
 }
@@ -105,7 +107,9 @@ extension LuaRecord {
 
     @Test func errorsNameTheScriptAndLine() throws {
         let lua = try sandbox()
-        #expect(lua.load(source: "local x = 1\nfunction on_call(call)\n  return call.params.missing.field\nend", name: "broken.lua").status == .ok)
+        #expect(
+            lua.load(source: "local x = 1\nfunction on_call(call)\n  return call.params.missing.field\nend", name: "broken.lua").status
+                == .ok)
         _ = lua.initialize(config: [:])
         let outcome = lua.call("on_call", call: ["method": "tools/call"], requestBody: #"{"params":{}}"#, responseBody: nil, context: [:])
         #expect(outcome.status == .error)
@@ -146,19 +150,21 @@ extension LuaRecord {
 
     @Test func lazyCallFieldsDecodeOnceAndExpireWithTheHook() throws {
         let lua = try sandbox()
-        _ = lua.load(source: """
-            function on_call(call, ctx)
-              argus.state.kept = call
-              return { tool = call.tool, q = call.params.arguments.q, n = call.result.count, phase = ctx.phase }
-            end
-            function later(call) return argus.state.kept.params end
-            function peek(call) argus.state.c = call end
-            function again() return argus.state.c.result end
-            """, name: "lazy.lua")
+        _ = lua.load(
+            source: """
+                function on_call(call, ctx)
+                  argus.state.kept = call
+                  return { tool = call.tool, q = call.params.arguments.q, n = call.result.count, phase = ctx.phase }
+                end
+                function later(call) return argus.state.kept.params end
+                function peek(call) argus.state.c = call end
+                function again() return argus.state.c.result end
+                """, name: "lazy.lua")
         _ = lua.initialize(config: [:])
-        let outcome = lua.call("on_call", call: ["tool": "search"],
-                               requestBody: #"{"id":1,"params":{"arguments":{"q":"x"}}}"#,
-                               responseBody: #"{"id":1,"result":{"count":3}}"#, context: ["phase": "response"])
+        let outcome = lua.call(
+            "on_call", call: ["tool": "search"],
+            requestBody: #"{"id":1,"params":{"arguments":{"q":"x"}}}"#,
+            responseBody: #"{"id":1,"result":{"count":3}}"#, context: ["phase": "response"])
         #expect(outcome.value?.sameValue(as: ["n": 3, "phase": "response", "q": "x", "tool": "search"]) == true)
         let stale = lua.call("later", call: [:], requestBody: nil, responseBody: nil, context: [:])
         // The kept call already decoded params (cached), so it is still there; an undecoded field is refused.
@@ -171,7 +177,8 @@ extension LuaRecord {
 
     @Test func hostAPIRecordsOutputs() throws {
         let lua = try sandbox()
-        let outcome = lua.eval("""
+        let outcome = lua.eval(
+            """
             argus.log('hello', 42, argus.null)
             argus.metric.counter('calls', 1, { tool = 'x' })
             argus.metric.histogram('latency_ms', 12.5)
@@ -189,14 +196,17 @@ extension LuaRecord {
 
     @Test func redactPathUsesJSONPointers() throws {
         let lua = try sandbox()
-        let outcome = lua.eval("""
+        let outcome = lua.eval(
+            """
             local v = argus.json.decode('{"a":{"list":[{"token":"t1"},{"token":"t2"}]},"x/y":"s"}')
             local r1 = argus.redact.path(v, '/a/list/1/token')
             local r2 = argus.redact.path(v, '/x~1y', '***')
             local r3 = argus.redact.path(v, '/a/missing')
             return { v, r1, r2, r3 }
             """)
-        #expect(outcome.value?.sameValue(as: [["a": ["list": [["token": "t1"], ["token": "[REDACTED]"]]], "x/y": "***"], true, true, false]) == true)
+        #expect(
+            outcome.value?.sameValue(as: [["a": ["list": [["token": "t1"], ["token": "[REDACTED]"]]], "x/y": "***"], true, true, false])
+                == true)
     }
 
     @Test func percentileIsNearestRank() throws {
@@ -205,4 +215,3 @@ extension LuaRecord {
         #expect(lua.eval("return argus.percentile({}, 95)").value == nil)
     }
 }
-

@@ -21,19 +21,25 @@ final class ScriptFiles {
     }
 }
 
-let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ada", "secret_code": "ACME-1234-XYZ"]],
-                           "result": ["content": [["type": "text", "text": "welcome ada, code ACME-1234-XYZ"]]]]
+let toolCall: JSONValue = [
+    "tool": "login", "params": ["arguments": ["user": "ada", "secret_code": "ACME-1234-XYZ"]],
+    "result": ["content": [["type": "text", "text": "welcome ada, code ACME-1234-XYZ"]]],
+]
 
 @Suite struct ScriptHostTests {
     @Test func redactorsRunByPriorityEachSeeingThePreviousResult() {
         let files = ScriptFiles()
-        let first = files.spec("first.lua", """
+        let first = files.spec(
+            "first.lua",
+            """
             SCRIPT = { priority = 100 }
             function redact(call, ctx)
               if ctx.phase == "request" then call.params.arguments.user = "[by first]" return call end
             end
             """)
-        let second = files.spec("second.lua", """
+        let second = files.spec(
+            "second.lua",
+            """
             SCRIPT = { priority = 1 }
             function redact(call, ctx)
               if ctx.phase == "request" then
@@ -93,7 +99,9 @@ let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ad
 
     @Test func observersFailOpen() {
         let files = ScriptFiles()
-        let spec = files.spec("observer.lua", """
+        let spec = files.spec(
+            "observer.lua",
+            """
             function on_call(call) error("observer broke") end
             function metric(call) argus.metric.counter("calls") end
             function alert(call) return 7 end
@@ -120,7 +128,9 @@ let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ad
 
     @Test func matchLimitsWhichCallsAScriptSees() {
         let files = ScriptFiles()
-        let spec = files.spec("only-search.lua", """
+        let spec = files.spec(
+            "only-search.lua",
+            """
             SCRIPT = { match = { tool = "search*", server = "fix*" } }
             function on_call(call) argus.metric.counter("seen", 1, { tool = call.tool }) end
             """)
@@ -148,7 +158,9 @@ let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ad
         var limits = ScriptLimits()
         limits.labelSetsPerMetric = 3
         limits.logsPerMinute = 2
-        let spec = files.spec("noisy.lua", """
+        let spec = files.spec(
+            "noisy.lua",
+            """
             function on_call(call)
               for i = 1, 5 do argus.metric.counter("by_user", 1, { user = "u" .. i }) end
               for i = 1, 5 do argus.log("line " .. i) end
@@ -166,7 +178,9 @@ let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ad
         var limits = ScriptLimits()
         limits.outputBytesPerMinute = 20_000
         limits.logsPerMinute = 1000
-        let spec = files.spec("chatty.lua", """
+        let spec = files.spec(
+            "chatty.lua",
+            """
             function on_call(call) for i = 1, 3 do argus.log(("z"):rep(3000)) end end
             function alert(call) return { level = "warning", message = ("m"):rep(10000), key = call.tool .. math.random() } end
             """)
@@ -179,7 +193,9 @@ let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ad
         #expect(result.alerts.allSatisfy { ($0.message?.utf8.count ?? 0) <= 4096 + 40 })
         #expect(result.alerts.first?.message?.hasSuffix("bytes cut]") == true)
         let report = result.logs.first { $0.message?.contains("outputs and errors dropped") == true }
-        #expect(report?.message?.contains("(limit 20000 bytes per minute)") == true, "\(result.logs.compactMap(\.message).filter { !$0.hasPrefix("z") })")
+        #expect(
+            report?.message?.contains("(limit 20000 bytes per minute)") == true,
+            "\(result.logs.compactMap(\.message).filter { !$0.hasPrefix("z") })")
         #expect(result.lines.contains { $0.contains("outputs and errors dropped") })
     }
 
@@ -209,12 +225,16 @@ let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ad
         let files = ScriptFiles()
         let path = files.write("live.lua", "function on_call(call) argus.metric.counter('version', 1, { v = '1' }) end")
         var lines: [String] = []
-        let host = ScriptHost(specs: [ScriptSpec(path: path)], options: .init(server: "s", argusPID: 1),
-                              report: { lines.append($0) })
+        let host = ScriptHost(
+            specs: [ScriptSpec(path: path)], options: .init(server: "s", argusPID: 1),
+            report: { lines.append($0) })
         func version() -> String? {
             var ops: [RecordOp] = []
-            host.completed(HookCall(phase: .response, run: 1, server: "s", direction: .clientToServer, method: "tools/call",
-                                    tool: "t", startedAt: 0)) { ops.append($0) }
+            host.completed(
+                HookCall(
+                    phase: .response, run: 1, server: "s", direction: .clientToServer, method: "tools/call",
+                    tool: "t", startedAt: 0)
+            ) { ops.append($0) }
             for op in ops { if case .scriptOutput(_, let o) = op { return o.labels } }
             return nil
         }
@@ -237,7 +257,9 @@ let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ad
 @Suite struct MetricLabelTests {
     @Test func aMetricWithoutLabelsHasNoneAndStaysOneSeries() {
         let files = ScriptFiles()
-        let spec = files.spec("weights.lua", """
+        let spec = files.spec(
+            "weights.lua",
+            """
             function metric(call)
               argus.metric.counter("weight", 0.1)
               argus.metric.counter("weight", 0.2)
@@ -246,7 +268,8 @@ let toolCall: JSONValue = ["tool": "login", "params": ["arguments": ["user": "ad
             """)
         let result = FixtureRunner(specs: [spec]).run([toolCall])
         // Without labels the record itself was taken for them: {"kind":…,"value":"0.1"}, one series per value.
-        #expect(result.metrics.count == 3 && result.metrics.allSatisfy { $0.labels == nil || $0.labels == "{}" },
-                "\(result.metrics.map { $0.labels })")
+        #expect(
+            result.metrics.count == 3 && result.metrics.allSatisfy { $0.labels == nil || $0.labels == "{}" },
+            "\(result.metrics.map { $0.labels })")
     }
 }

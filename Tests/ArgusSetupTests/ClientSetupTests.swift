@@ -13,8 +13,9 @@ import Testing
     }
 
     @Test func itsServerExamplesWorkOnceRenamed() throws {
-        let text = StarterConfig.text.replacingOccurrences(of: "\"// github (in a container; -e NAME without a value forwards the variable)\"",
-                                                           with: "\"github\"")
+        let text = StarterConfig.text.replacingOccurrences(
+            of: "\"// github (in a container; -e NAME without a value forwards the variable)\"",
+            with: "\"github\"")
         let config = try Configuration.parse(text, environment: ["GITHUB_PERSONAL_ACCESS_TOKEN": "ghp_x"])
         #expect(try config.server("github")?.env == ["GITHUB_PERSONAL_ACCESS_TOKEN": "ghp_x"])
         #expect(config.servers["github"]?.variables == ["GITHUB_PERSONAL_ACCESS_TOKEN"])
@@ -27,8 +28,11 @@ import Testing
     }
 
     @Test func dockerForwardedVariablesAreFound() {
-        #expect(forwarded(["docker", "run", "-i", "--rm", "-e", "API_KEY", "-e", "MODE=fast", "--env", "TOKEN",
-                           "--env=REGION", "image", "-e", "NOT_DOCKER"]) == ["API_KEY", "TOKEN", "REGION"])
+        #expect(
+            forwarded([
+                "docker", "run", "-i", "--rm", "-e", "API_KEY", "-e", "MODE=fast", "--env", "TOKEN",
+                "--env=REGION", "image", "-e", "NOT_DOCKER",
+            ]) == ["API_KEY", "TOKEN", "REGION"])
         #expect(forwarded(["/usr/bin/podman", "run", "-e", "X", "img"]) == ["X"])
         #expect(ContainerRunOptions.parse(["npx", "-e", "X"]) == nil)
     }
@@ -36,26 +40,35 @@ import Testing
     /// The vendors' own documented commands.
     @Test func vendorExamplesForwardTheirVariables() {
         // mnemonic's Argus API server: an option with a value (--name X) comes before -e NAME.
-        let mnemonic = ["docker", "run", "--name", "argus-api-mcp-server-stdio", "--rm", "-i", "-e", "ARGUS_API_KEY",
-                        "ghcr.io/mnemonic-no/argus-api-mcp-server-stdio:latest"]
+        let mnemonic = [
+            "docker", "run", "--name", "argus-api-mcp-server-stdio", "--rm", "-i", "-e", "ARGUS_API_KEY",
+            "ghcr.io/mnemonic-no/argus-api-mcp-server-stdio:latest",
+        ]
         #expect(forwarded(mnemonic) == ["ARGUS_API_KEY"])
         #expect(ContainerRunOptions.parse(mnemonic)?.image == "ghcr.io/mnemonic-no/argus-api-mcp-server-stdio:latest")
         // GitHub's MCP server.
-        #expect(forwarded(["docker", "run", "-i", "--rm", "-e", "GITHUB_PERSONAL_ACCESS_TOKEN", "ghcr.io/github/github-mcp-server"])
+        #expect(
+            forwarded(["docker", "run", "-i", "--rm", "-e", "GITHUB_PERSONAL_ACCESS_TOKEN", "ghcr.io/github/github-mcp-server"])
                 == ["GITHUB_PERSONAL_ACCESS_TOKEN"])
         // podman: --name X and the --replace flag before -e.
-        #expect(forwarded(["podman", "run", "--name", "argus-api", "--replace", "-i", "--rm", "-e", "ARGUS_API_KEY", "img:1"])
+        #expect(
+            forwarded(["podman", "run", "--name", "argus-api", "--replace", "-i", "--rm", "-e", "ARGUS_API_KEY", "img:1"])
                 == ["ARGUS_API_KEY"])
     }
 
     @Test func optionsAreReadAsDockerReadsThem() {
         // Values in every spelling; a volume's value that looks like NAME=... is not a variable.
-        #expect(forwarded(["docker", "run", "-v", "a:b", "--volume=/x:/y", "-p", "8080:80", "--network", "host",
-                           "-w", "/work", "-u", "1000", "-eA", "-ie", "B", "-e=C", "--env", "D=1", "img", "--env", "E"])
+        #expect(
+            forwarded([
+                "docker", "run", "-v", "a:b", "--volume=/x:/y", "-p", "8080:80", "--network", "host",
+                "-w", "/work", "-u", "1000", "-eA", "-ie", "B", "-e=C", "--env", "D=1", "img", "--env", "E",
+            ])
                 == ["A", "B", "C"])
         // --env-file: lines without a value are forwarded (docker's rule); comments and NAME=value are not.
-        #expect(forwarded(["docker", "run", "--env-file", "/cfg/env", "-e", "A", "img"],
-                          files: ["/cfg/env": "# comment\nFROM_FILE\nSET=1\n\nALSO\n"]) == ["FROM_FILE", "ALSO", "A"])
+        #expect(
+            forwarded(
+                ["docker", "run", "--env-file", "/cfg/env", "-e", "A", "img"],
+                files: ["/cfg/env": "# comment\nFROM_FILE\nSET=1\n\nALSO\n"]) == ["FROM_FILE", "ALSO", "A"])
         // Global options and `container run`.
         #expect(forwarded(["docker", "--context", "remote", "container", "run", "-e", "X", "img"]) == ["X"])
         #expect(forwarded(["docker", "-H", "tcp://h:2375", "run", "--rm", "-e", "Y", "img"]) == ["Y"])
@@ -92,13 +105,17 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir + "/node-bin", withIntermediateDirectories: true)
         try "#!/bin/sh\n".write(toFile: dir + "/node-bin/mcp-only-here-node", atomically: true, encoding: .utf8)
         chmod(dir + "/node-bin/mcp-only-here-node", 0o755)
-        #expect(ClientCommand.resolve("npx-like", searchPath: dir + "/bin", currentDirectory: "/",
-                                      desktopPath: "/usr/bin:\(dir)/node-bin").warnings.isEmpty)
+        #expect(
+            ClientCommand.resolve(
+                "npx-like", searchPath: dir + "/bin", currentDirectory: "/",
+                desktopPath: "/usr/bin:\(dir)/node-bin"
+            ).warnings.isEmpty)
     }
 }
 
 @Suite struct JSONClientMergeTests {
-    let entry = ClientEntry(name: "github", argusPath: "/usr/local/bin/argus", arguments: ["wrap", "github"], environment: ["GITHUB_TOKEN"])
+    let entry = ClientEntry(
+        name: "github", argusPath: "/usr/local/bin/argus", arguments: ["wrap", "github"], environment: ["GITHUB_TOKEN"])
 
     let existing = """
         {
@@ -133,8 +150,12 @@ import Testing
         let cursor = try JSONParser.parse(try ClientSetup.merge(entry, for: .cursor, into: nil, path: "m.json").text)
         #expect(cursor["mcpServers"]?["github"]?["env"]?["GITHUB_TOKEN"] == "${env:GITHUB_TOKEN}")
         let code = try JSONParser.parse(try ClientSetup.merge(entry, for: .claudeCode, into: "", path: ".mcp.json").text)
-        #expect(code["mcpServers"]?["github"]?["type"] == "stdio" && code["mcpServers"]?["github"]?["env"]?["GITHUB_TOKEN"] == "${GITHUB_TOKEN}")
-        let vscodeText = try ClientSetup.merge(entry, for: .vscode, into: #"{"servers": {"x": {"command": "y"}}, "inputs": []}"#, path: "mcp.json").text
+        #expect(
+            code["mcpServers"]?["github"]?["type"] == "stdio" && code["mcpServers"]?["github"]?["env"]?["GITHUB_TOKEN"] == "${GITHUB_TOKEN}"
+        )
+        let vscodeText = try ClientSetup.merge(
+            entry, for: .vscode, into: #"{"servers": {"x": {"command": "y"}}, "inputs": []}"#, path: "mcp.json"
+        ).text
         let vscode = try JSONParser.parse(vscodeText)
         #expect(vscode["servers"]?["github"]?["env"]?["GITHUB_TOKEN"] == "${input:argus-github-token}")
         #expect(vscode["servers"]?["x"] != nil)
@@ -235,17 +256,20 @@ import Testing
 }
 
 @Suite struct CodexTOMLTests {
-    let entry = ClientEntry(name: "github", argusPath: "/usr/local/bin/argus", arguments: ["wrap", "--name", "github", "--", "docker", "run", "-e", "TOKEN", "img"],
-                            environment: ["TOKEN"])
+    let entry = ClientEntry(
+        name: "github", argusPath: "/usr/local/bin/argus",
+        arguments: ["wrap", "--name", "github", "--", "docker", "run", "-e", "TOKEN", "img"],
+        environment: ["TOKEN"])
 
     @Test func theTableIsValidTOMLWithForwardedVariables() {
-        #expect(CodexTOML.table(entry) == """
-            [mcp_servers.github]
-            command = "/usr/local/bin/argus"
-            args = ["wrap", "--name", "github", "--", "docker", "run", "-e", "TOKEN", "img"]
-            env_vars = ["TOKEN"]
+        #expect(
+            CodexTOML.table(entry) == """
+                [mcp_servers.github]
+                command = "/usr/local/bin/argus"
+                args = ["wrap", "--name", "github", "--", "docker", "run", "-e", "TOKEN", "img"]
+                env_vars = ["TOKEN"]
 
-            """)
+                """)
         var literal = entry
         literal.literalValues = ["TOKEN": "a\"b\\c"]
         #expect(CodexTOML.table(literal).contains(#"env = { TOKEN = "a\"b\\c" }"#))

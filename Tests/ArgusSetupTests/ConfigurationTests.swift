@@ -25,8 +25,9 @@ import ArgusCore
               }
             }
             """
-        let config = try Configuration.parse(text, source: "/etc/argus/argus.config.json",
-                                             environment: ["IMAGE": "ghcr.io/github/github-mcp-server", "GITHUB_TOKEN": "ghp_x"])
+        let config = try Configuration.parse(
+            text, source: "/etc/argus/argus.config.json",
+            environment: ["IMAGE": "ghcr.io/github/github-mcp-server", "GITHUB_TOKEN": "ghp_x"])
         #expect(config.idleTimeoutSeconds == 120)
         #expect(config.redactKeys == ["ssn", "account_number"])
         #expect(config.scripts.map(\.path) == ["scripts/pii.lua", "/abs/slow.lua"])
@@ -66,7 +67,8 @@ import ArgusCore
     }
 
     @Test func aMissingVariableIsAnErrorOnlyForTheServerThatUsesIt() throws {
-        let text = #"{"servers": {"gh": {"command": "x", "env": {"T": "pre-${MISSING_VAR}"}}, "time": {"command": "uvx", "args": ["${TZ_ARG}"]}}}"#
+        let text =
+            #"{"servers": {"gh": {"command": "x", "env": {"T": "pre-${MISSING_VAR}"}}, "time": {"command": "uvx", "args": ["${TZ_ARG}"]}}}"#
         let config = try Configuration.parse(text, source: "argus.config.json", environment: ["TZ_ARG": "--local-timezone=UTC"])
         #expect(try config.server("time")?.args == ["--local-timezone=UTC"])
         #expect(config.servers["gh"]?.variables == ["MISSING_VAR"])

@@ -11,8 +11,9 @@ import Testing
         } catch {
             #expect(error.description.contains("faults.faults[0].kind"), "\(error)")
         }
-        let config = try Configuration.parse(#"{"faults": {"servers": ["time"], "scripts": ["chaos.lua"], "faults": [{"kind": "timeout"}]}}"#,
-                                             source: "/home/u/.argus/config.json")
+        let config = try Configuration.parse(
+            #"{"faults": {"servers": ["time"], "scripts": ["chaos.lua"], "faults": [{"kind": "timeout"}]}}"#,
+            source: "/home/u/.argus/config.json")
         #expect(config.faults?.servers == ["time"])
         #expect(config.faults?.scripts.first?.path == "/home/u/.argus/chaos.lua")
         #expect(config.faults?.applies(toServer: "time") == true && config.faults?.applies(toServer: "git") == false)

@@ -4,7 +4,8 @@ import Testing
 /// `servers.NAME.url` and `headers` in the configuration: a remote server `argus wrap NAME` reaches.
 @Suite struct NamedRemoteServerTests {
     @Test func readsURLAndHeadersLeavingVariablesForTheSession() throws {
-        let config = try Configuration.parse(#"""
+        let config = try Configuration.parse(
+            #"""
             { "servers": { "github": { "url": "https://api.githubcopilot.com/mcp/",
                                        "headers": { "Authorization": "Bearer ${GITHUB_TOKEN}" } } } }
             """#, environment: [:])

@@ -5,10 +5,13 @@ import Testing
 
 @Suite struct ProxyServiceTests {
     func service(_ manager: ProxyService.Manager) -> ProxyService {
-        ProxyService(manager: manager, name: "linear app", argusPath: "/opt/argus 1/argus",
-                     arguments: ["proxy", "--listen", "127.0.0.1:8931", "--upstream", "https://mcp.linear.app/mcp?a=1&b=%20",
-                                 "--header", "Authorization:Bearer ${LINEAR_TOKEN}"],
-                     environment: ["LINEAR_TOKEN"])
+        ProxyService(
+            manager: manager, name: "linear app", argusPath: "/opt/argus 1/argus",
+            arguments: [
+                "proxy", "--listen", "127.0.0.1:8931", "--upstream", "https://mcp.linear.app/mcp?a=1&b=%20",
+                "--header", "Authorization:Bearer ${LINEAR_TOKEN}",
+            ],
+            environment: ["LINEAR_TOKEN"])
     }
 
     @Test func theSystemdUnitLeavesVariablesToArgusAndKeepsValuesOutOfTheUnit() {
@@ -17,8 +20,10 @@ import Testing
         #expect(unit.label == "argus-proxy-linear-app")
         #expect(unit.path(home: "/home/u", environment: [:]) == "/home/u/.config/systemd/user/argus-proxy-linear-app.service")
         // `$` and `%` doubled: systemd hands argus `${LINEAR_TOKEN}` and `%20` as written.
-        #expect(text.contains(#"ExecStart="/opt/argus 1/argus" "proxy" "--listen" "127.0.0.1:8931" "--upstream" "#
-                              + #""https://mcp.linear.app/mcp?a=1&b=%%20" "--header" "Authorization:Bearer $${LINEAR_TOKEN}""#), "\(text)")
+        #expect(
+            text.contains(
+                #"ExecStart="/opt/argus 1/argus" "proxy" "--listen" "127.0.0.1:8931" "--upstream" "#
+                    + #""https://mcp.linear.app/mcp?a=1&b=%%20" "--header" "Authorization:Bearer $${LINEAR_TOKEN}""#), "\(text)")
         #expect(text.contains("EnvironmentFile=/home/u/.argus/argus-proxy-linear-app.env"))
         #expect(unit.environmentFileText == "LINEAR_TOKEN=\n")
         var copied = unit

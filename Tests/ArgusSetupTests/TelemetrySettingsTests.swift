@@ -4,8 +4,10 @@ import Testing
 @testable import ArgusSetup
 
 @Suite struct TelemetrySettingsTests {
-    func resolve(_ env: [String: String], config: TelemetryConfig = TelemetryConfig(),
-                 overrides: TelemetryConfig.Overrides = .init()) throws -> TelemetrySettings? {
+    func resolve(
+        _ env: [String: String], config: TelemetryConfig = TelemetryConfig(),
+        overrides: TelemetryConfig.Overrides = .init()
+    ) throws -> TelemetrySettings? {
         try config.settings(environment: env, overrides: overrides)
     }
 
@@ -15,13 +17,14 @@ import Testing
     }
 
     @Test func theStandardVariablesAloneSwitchItOn() throws {
-        let s = try #require(try resolve([
-            "OTEL_EXPORTER_OTLP_ENDPOINT": "https://otlp.example.com:4318/",
-            "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=abc%3D%3D, team = tools",
-            "OTEL_SERVICE_NAME": "fleet",
-            "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=prod,service.name=ignored",
-            "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1",
-        ]))
+        let s = try #require(
+            try resolve([
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "https://otlp.example.com:4318/",
+                "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=abc%3D%3D, team = tools",
+                "OTEL_SERVICE_NAME": "fleet",
+                "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=prod,service.name=ignored",
+                "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1",
+            ]))
         #expect(s.traces?.url == "https://otlp.example.com:4318/v1/traces")
         #expect(s.metrics?.url == "https://otlp.example.com:4318/v1/metrics")
         #expect(s.traces?.wireProtocol == .protobuf)
@@ -33,13 +36,14 @@ import Testing
     }
 
     @Test func perSignalVariablesWinAndAreUsedAsTheyAre() throws {
-        let s = try #require(try resolve([
-            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://tempo:4318/custom/traces",
-            "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "http/json",
-            "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "a=traces",
-            "OTEL_EXPORTER_OTLP_HEADERS": "a=common,b=common",
-        ]))
+        let s = try #require(
+            try resolve([
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://tempo:4318/custom/traces",
+                "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "http/json",
+                "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "a=traces",
+                "OTEL_EXPORTER_OTLP_HEADERS": "a=common,b=common",
+            ]))
         #expect(s.traces?.url == "http://tempo:4318/custom/traces")
         #expect(s.metrics?.url == "http://collector:4318/v1/metrics" && s.metrics?.wireProtocol == .json)
         #expect(s.traces?.headers == ["a: traces", "b: common"])
@@ -87,7 +91,9 @@ import Testing
     }
 
     @Test func theConfigFileIsCheckedStrictly() throws {
-        let good = try Configuration.parse(#"{"telemetry": {"otlp": {"endpoint": "http://localhost:4318", "protocol": "http/json", "content": true, "headers": {"x": "y"}, "queue_size": 100}}}"#)
+        let good = try Configuration.parse(
+            #"{"telemetry": {"otlp": {"endpoint": "http://localhost:4318", "protocol": "http/json", "content": true, "headers": {"x": "y"}, "queue_size": 100}}}"#
+        )
         #expect(good.telemetry.endpoint == "http://localhost:4318" && good.telemetry.protocol == "http/json")
         #expect(good.telemetry.queueSize == 100 && good.telemetry.headers == ["x": "y"])
         for (text, path) in [

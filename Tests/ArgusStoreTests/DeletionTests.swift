@@ -11,9 +11,10 @@ import Testing
     /// and a command line with a token. Each piece carries a marker to scan for.
     static func record(into path: String) {
         var ops: [RecordOp] = []
-        var config = RecorderConfig(serverName: "srv",
-                                    launch: LaunchSpec(command: "srv", args: ["--token", "ARGV-MARKER-tok"], cwd: "/", envNames: []),
-                                    redaction: RedactionPolicy(enabled: false))
+        var config = RecorderConfig(
+            serverName: "srv",
+            launch: LaunchSpec(command: "srv", args: ["--token", "ARGV-MARKER-tok"], cwd: "/", envNames: []),
+            redaction: RedactionPolicy(enabled: false))
         config.stderrTailLines = 5
         let recorder = SessionRecorder(config: config) { ops.append($0) }
         var t = Timestamp(monotonicNanos: 1_000_000_000, wallMicros: 1_700_000_000_000_000)
@@ -24,8 +25,14 @@ import Testing
         }
         recorder.start(at: t)
         for (id, marker) in [(1, "KEEP"), (2, "GONE")] {
-            feed(.clientToServer, #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"work","arguments":{"m":"PARAMS-\#(marker)-1"},"_meta":{"progressToken":"tok-\#(id)"}}}"#)
-            feed(.serverToClient, #"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"tok-\#(id)","progress":1,"message":"PROGRESS-\#(marker)-2"}}"#)
+            feed(
+                .clientToServer,
+                #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"work","arguments":{"m":"PARAMS-\#(marker)-1"},"_meta":{"progressToken":"tok-\#(id)"}}}"#
+            )
+            feed(
+                .serverToClient,
+                #"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"tok-\#(id)","progress":1,"message":"PROGRESS-\#(marker)-2"}}"#
+            )
             feed(.serverToClient, #"{"jsonrpc":"2.0","id":\#(id),"result":{"content":[{"type":"text","text":"RESULT-\#(marker)-3"}]}}"#)
         }
         feed(.clientToServer, #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"slow","arguments":{"m":"PARAMS-GONE-4"}}}"#)

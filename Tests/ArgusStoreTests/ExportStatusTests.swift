@@ -7,8 +7,9 @@ import Testing
     @Test func anExportersReportsUpdateItsOneRowAndReadBackByName() throws {
         let path = temporaryDirectory() + "/argus.db"
         let writer = ExportStatusWriter(path: path)
-        var status = ExportStatusRecord(exporter: "otlp", argusPID: 42, server: "time", endpoint: "http://c:4318/v1/traces",
-                                        startedAt: 1_000, updatedAt: 1_000)
+        var status = ExportStatusRecord(
+            exporter: "otlp", argusPID: 42, server: "time", endpoint: "http://c:4318/v1/traces",
+            startedAt: 1_000, updatedAt: 1_000)
         #expect(writer.write(status) == nil)
         status.updatedAt = 5_000
         status.spansExported = 10
@@ -17,8 +18,9 @@ import Testing
         status.lastErrorAt = 4_000
         status.finished = true
         #expect(writer.write(status) == nil)
-        let other = ExportStatusRecord(exporter: "otlp", argusPID: 43, server: "git", endpoint: "http://c:4318/v1/traces",
-                                       startedAt: 2_000, updatedAt: 3_000)
+        let other = ExportStatusRecord(
+            exporter: "otlp", argusPID: 43, server: "git", endpoint: "http://c:4318/v1/traces",
+            startedAt: 2_000, updatedAt: 3_000)
         #expect(ExportStatusWriter(path: path).write(other) == nil)
 
         let reader = try ArgusDatabase.reader(path: path)

@@ -22,12 +22,19 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         recorder.ingest(d, Array((line + "\n").utf8), at: t)
     }
     recorder.start(at: t)
-    feed(.clientToServer, #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","clientInfo":{"name":"tester","version":"1"}}}"#)
+    feed(
+        .clientToServer,
+        #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","clientInfo":{"name":"tester","version":"1"}}}"#
+    )
     feed(.serverToClient, #"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-11-25","serverInfo":{"name":"srv","version":"2"}}}"#)
     for i in 1...calls {
-        feed(.clientToServer, #"{"jsonrpc":"2.0","id":\#(i),"method":"tools/call","params":{"name":"echo","arguments":{"message":"m\#(i)"}}}"#)
+        feed(
+            .clientToServer,
+            #"{"jsonrpc":"2.0","id":\#(i),"method":"tools/call","params":{"name":"echo","arguments":{"message":"m\#(i)"}}}"#)
         let failed = i % 3 == 0
-        feed(.serverToClient, #"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"m\#(i)"}],"isError":\#(failed)}}"#, after: UInt64(i))
+        feed(
+            .serverToClient, #"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"m\#(i)"}],"isError":\#(failed)}}"#,
+            after: UInt64(i))
     }
     recorder.finish(reason: .clientEOF, exitStatus: 0, at: t)
     return ops
@@ -138,7 +145,8 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
 
         // Deleting the newest call frees its id for the next insert; the numbers still only grow.
         try db.run("DELETE FROM calls WHERE id = 3")
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO calls (run_id, server, request_seq, direction, method, jsonrpc_id, started_at, status)
             VALUES (1, 'sample', 99, 'c2s', 'tools/call', '99', 0, 'ok')
             """)
@@ -149,7 +157,8 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
     @Test func feedChangesKeepTheNewestHundredThousand() throws {
         let dir = temporaryDirectory()
         let db = try ArgusDatabase.openForWriting(path: dir + "/a.db")
-        try db.execute("""
+        try db.execute(
+            """
             BEGIN;
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 110000)
             INSERT INTO feed_changes (kind, row_id) SELECT 'run', i FROM n;

@@ -14,8 +14,10 @@ import Testing
         let injected = try #require(inject(original))
         let parsed = try JSONParser.parse(injected)
         let meta = try #require(parsed["params"]?["_meta"])
-        let context = try #require(TraceContext(traceparent: meta["traceparent"]?.stringValue ?? "",
-                                                tracestate: meta["tracestate"]?.stringValue))
+        let context = try #require(
+            TraceContext(
+                traceparent: meta["traceparent"]?.stringValue ?? "",
+                tracestate: meta["tracestate"]?.stringValue))
         #expect(SpanBuilder.isInjected(context))
         #expect(meta["tracestate"]?.stringValue == "argus=\(injector.token)")
         // Only an insertion: removing it gives the original text back.
@@ -26,7 +28,8 @@ import Testing
 
     @Test func insertsIntoParamsMetaOrANewParamsWithoutTouchingTheRest() throws {
         _ = try check(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"n":1.0}}}"#)
-        let withMeta = try #require(inject(#"{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"x","_meta":{"progressToken":7}}}"#))
+        let withMeta = try #require(
+            inject(#"{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"x","_meta":{"progressToken":7}}}"#))
         #expect(withMeta.hasPrefix(#"{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"x","_meta":{"traceparent":"00-"#))
         #expect(withMeta.hasSuffix(#"","progressToken":7}}}"#))
         let noParams = try #require(inject(#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#))
@@ -44,7 +47,9 @@ import Testing
     @Test func leavesEverythingElseAlone() {
         #expect(inject(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#) == nil)  // not a request
         #expect(inject(#"{"jsonrpc":"2.0","id":1,"result":{"method":"x"}}"#) == nil)  // a response
-        #expect(inject(#"{"id":1,"method":"x","params":{"_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}}"#) == nil)
+        #expect(
+            inject(#"{"id":1,"method":"x","params":{"_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}}"#)
+                == nil)
         #expect(inject(#"{"id":1,"method":"x","params":[1,2]}"#) == nil)  // positional params
         #expect(inject(#"{"id":null,"method":"x"}"#) == nil)
         #expect(inject(#"not json "method" "id""#) == nil)

@@ -7,9 +7,11 @@ import Testing
 final class Session {
     var ops: [RecordOp] = []
     var clock: UInt64 = 1_000_000_000
-    lazy var recorder = SessionRecorder(config: RecorderConfig(
-        serverName: "weather", launch: LaunchSpec(command: "srv", args: [], cwd: "/", envNames: []),
-        redaction: .forEnvironment([:]))) { [unowned self] in ops.append($0) }
+    lazy var recorder = SessionRecorder(
+        config: RecorderConfig(
+            serverName: "weather", launch: LaunchSpec(command: "srv", args: [], cwd: "/", envNames: []),
+            redaction: .forEnvironment([:]))
+    ) { [unowned self] in ops.append($0) }
 
     var now: Timestamp { Timestamp(monotonicNanos: clock, wallMicros: 1_700_000_000_000_000 + Int64(clock / 1000)) }
 
@@ -48,8 +50,10 @@ extension Span {
 }
 
 @Suite struct SpanTests {
-    let initialize = #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#
-    let initialized = #"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"s","version":"1"}}}"#
+    let initialize =
+        #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#
+    let initialized =
+        #"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"s","version":"1"}}}"#
 
     @Test func aToolCallIsAServerSpanWithAClientChildCarryingTheConventionsAttributes() throws {
         let s = Session()
@@ -59,7 +63,10 @@ extension Span {
         s.server(#"{"jsonrpc":"2.0","id":"req-1","result":{"content":[{"type":"text","text":"cold"}]}}"#, afterMs: 25)
         let calls = s.exchanges()
         let call = try #require(calls.first { $0.method == "tools/call" })
-        var builder = SpanBuilder(options: { var o = SpanBuilder.Options(); o.dashboardURL = "http://127.0.0.1:3000/#/calls/{call_id}?run={run_id}"; return o }())
+        var builder = SpanBuilder(
+            options: {
+                var o = SpanBuilder.Options(); o.dashboardURL = "http://127.0.0.1:3000/#/calls/{call_id}?run={run_id}"; return o
+            }())
         let spans = builder.spans(for: call)
         try #require(spans.count == 2)
         let (server, client) = (spans[0], spans[1])
@@ -101,9 +108,13 @@ extension Span {
 
     @Test func aTraceparentInMetaIsTheParentAndANotificationIsAHopToo() throws {
         let s = Session()
-        s.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","tracestate":"rojo=1"}}}"#)
+        s.client(
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","tracestate":"rojo=1"}}}"#
+        )
         s.server(#"{"jsonrpc":"2.0","id":1,"result":{"content":[]}}"#)
-        s.client(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9,"_meta":{"traceparent":"00-11111111111111111111111111111111-2222222222222222-00"}}}"#)
+        s.client(
+            #"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9,"_meta":{"traceparent":"00-11111111111111111111111111111111-2222222222222222-00"}}}"#
+        )
         var builder = SpanBuilder(options: .init())
         let calls = s.exchanges()
         let call = try #require(calls.first { $0.method == "tools/call" })
@@ -115,7 +126,10 @@ extension Span {
         #expect(cancelled.isNotification && cancelled.parent?.sampled == false)
         // The sender sampled it out: a parent-based sampler follows.
         #expect(builder.spans(for: cancelled).isEmpty)
-        var always = SpanBuilder(options: { var o = SpanBuilder.Options(); o.sampler = .alwaysOn; return o }())
+        var always = SpanBuilder(
+            options: {
+                var o = SpanBuilder.Options(); o.sampler = .alwaysOn; return o
+            }())
         let hop = always.spans(for: cancelled)
         #expect(hop.map(\.name) == ["notifications/cancelled", "notifications/cancelled"])
         #expect(hop[0][attribute: "jsonrpc.request.id"] == nil)
@@ -124,16 +138,24 @@ extension Span {
     @Test func contentIsTheStoredRedactedCopyAndOnlyWhenAsked() throws {
         let s = Session()
         let secret = "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
-        s.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"login","arguments":{"user":"al","password":"hunter2-hunter2","note":"token \#(secret)"}}}"#)
+        s.client(
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"login","arguments":{"user":"al","password":"hunter2-hunter2","note":"token \#(secret)"}}}"#
+        )
         s.server(#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"ok \#(secret)"}]}}"#)
-        var builder = SpanBuilder(options: { var o = SpanBuilder.Options(); o.exportContent = true; return o }())
+        var builder = SpanBuilder(
+            options: {
+                var o = SpanBuilder.Options(); o.exportContent = true; return o
+            }())
         let span = try #require(s.exchanges(content: true).first.map { builder.spans(for: $0) }?.first)
         let arguments = try #require(span[attribute: "gen_ai.tool.call.arguments"])
         let result = try #require(span[attribute: "gen_ai.tool.call.result"])
         #expect(arguments.contains("\"user\":\"al\"") && arguments.contains("REDACTED"))
         #expect(!arguments.contains("hunter2") && !arguments.contains(secret) && !result.contains(secret))
         // Without content capture, nothing of the bodies is held or sent.
-        var plain = SpanBuilder(options: { var o = SpanBuilder.Options(); o.exportContent = true; return o }())
+        var plain = SpanBuilder(
+            options: {
+                var o = SpanBuilder.Options(); o.exportContent = true; return o
+            }())
         let bare = try #require(s.exchanges(content: false).first.map { plain.spans(for: $0) }?.first)
         #expect(bare[attribute: "gen_ai.tool.call.arguments"] == nil)
     }
@@ -160,7 +182,9 @@ extension Span {
 
     @Test func otlpJSONWritesIdsInHexAndEnumsAsNumbers() throws {
         let s = Session()
-        s.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}}"#)
+        s.client(
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}}"#
+        )
         s.server(#"{"jsonrpc":"2.0","id":1,"result":{"content":[]}}"#)
         var builder = SpanBuilder(options: .init())
         let spans = s.exchanges().flatMap { builder.spans(for: $0) }

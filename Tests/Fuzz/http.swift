@@ -29,6 +29,8 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         }
     }
     if found == nil && received.count == buffer.count { found = scanner.end(in: received) }
-    guard found == whole else { fatalError("incremental search found \(String(describing: found)), whole search \(String(describing: whole))") }
+    guard found == whole else {
+        fatalError("incremental search found \(String(describing: found)), whole search \(String(describing: whole))")
+    }
     return 0
 }

@@ -9,7 +9,8 @@ import Foundation
 /// A realistic small request: a tools/call with nested arguments and a secret
 /// the redactor must find (so redaction really runs).
 func toolCall(id: Int, payload: String = "hello", secret: String? = nil) -> [UInt8] {
-    Array(("""
+    Array(
+        ("""
         {"jsonrpc":"2.0","id":\(id),"method":"tools/call","params":{"name":"search_issues","arguments":\
         {"repo":"octo/hello","query":"\(payload)","labels":["bug","p1"],"limit":20,"api_key":"\(secret ?? "k-\(id)-abcdef")",\
         "options":{"sort":"updated","order":"desc"}},"_meta":{"progressToken":"t-\(id)"}}}
@@ -46,8 +47,9 @@ enum LatencyBench {
             }
             for peer in peers { peer.close() }
             let recorded = (try? SQLiteReader(path: db).runs().first?.callCount) ?? 0
-            print("latency: \(rounds) round trips each, interleaved, after \(warmup) warm-up; ~400 B request"
-                  + (scripts.isEmpty ? "" : "; argus runs \(scripts.count / 2) scripts"))
+            print(
+                "latency: \(rounds) round trips each, interleaved, after \(warmup) warm-up; ~400 B request"
+                    + (scripts.isEmpty ? "" : "; argus runs \(scripts.count / 2) scripts"))
             print("| percentile | direct (µs) | bare relay (µs) | argus wrap (µs) | added by argus vs direct (µs) |")
             print("|---|---|---|---|---|")
             for q in [0.5, 0.9, 0.99] {
@@ -104,7 +106,9 @@ enum RecorderBench {
         let calls = options.int("calls", 200_000)
         let requests = (0..<1000).map { toolCall(id: $0) }
         let responses = (0..<1000).map { i in
-            Array(#"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"found 3 issues in octo/hello"}],"structuredContent":{"count":3}}}"#.utf8) + [0x0A]
+            Array(
+                #"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"found 3 issues in octo/hello"}],"structuredContent":{"count":3}}}"#
+                    .utf8) + [0x0A]
         }
 
         // Baseline: raw SQLite inserts of the same rows, batched, same schema.
@@ -120,12 +124,15 @@ enum RecorderBench {
                 for _ in 0..<min(4096, calls - i) {
                     let req = String(decoding: requests[i % 1000].dropLast(), as: UTF8.self)
                     let res = String(decoding: responses[i % 1000].dropLast(), as: UTF8.self)
-                    try db.run("INSERT INTO messages (run_id, seq, direction, ts, kind, method, jsonrpc_id, body, size) VALUES (1, ?, 'c2s', 0, 'request', 'tools/call', ?, ?, ?)",
-                               [.int(Int64(2 * i)), .text(String(i)), .text(req), .int(Int64(req.utf8.count))])
-                    try db.run("INSERT INTO messages (run_id, seq, direction, ts, kind, method, jsonrpc_id, body, size) VALUES (1, ?, 's2c', 0, 'response', 'tools/call', ?, ?, ?)",
-                               [.int(Int64(2 * i + 1)), .text(String(i)), .text(res), .int(Int64(res.utf8.count))])
-                    try db.run("INSERT INTO calls (run_id, server, request_seq, response_seq, direction, method, tool, jsonrpc_id, started_at, latency_us, status) VALUES (1, 'b', ?, ?, 'c2s', 'tools/call', 'search_issues', ?, 0, 10, 'ok')",
-                               [.int(Int64(2 * i)), .int(Int64(2 * i + 1)), .text(String(i))])
+                    try db.run(
+                        "INSERT INTO messages (run_id, seq, direction, ts, kind, method, jsonrpc_id, body, size) VALUES (1, ?, 'c2s', 0, 'request', 'tools/call', ?, ?, ?)",
+                        [.int(Int64(2 * i)), .text(String(i)), .text(req), .int(Int64(req.utf8.count))])
+                    try db.run(
+                        "INSERT INTO messages (run_id, seq, direction, ts, kind, method, jsonrpc_id, body, size) VALUES (1, ?, 's2c', 0, 'response', 'tools/call', ?, ?, ?)",
+                        [.int(Int64(2 * i + 1)), .text(String(i)), .text(res), .int(Int64(res.utf8.count))])
+                    try db.run(
+                        "INSERT INTO calls (run_id, server, request_seq, response_seq, direction, method, tool, jsonrpc_id, started_at, latency_us, status) VALUES (1, 'b', ?, ?, 'c2s', 'tools/call', 'search_issues', ?, 0, 10, 'ok')",
+                        [.int(Int64(2 * i)), .int(Int64(2 * i + 1)), .text(String(i))])
                     i += 1
                 }
                 try db.execute("COMMIT")
@@ -138,8 +145,9 @@ enum RecorderBench {
 
         let scripts = options.string("scripts", "").split(separator: ",").map { ScriptSpec(path: String($0)) }
         // Argus: as fast as the producer can go.
-        let (rate, rawHigh, writerHigh, written) = pipelineRun(calls: calls, requests: requests, responses: responses,
-                                                               pacePerSecond: nil, scripts: scripts)
+        let (rate, rawHigh, writerHigh, written) = pipelineRun(
+            calls: calls, requests: requests, responses: responses,
+            pacePerSecond: nil, scripts: scripts)
         // Argus: paced at the budget for 3 s, to see whether the queues stay small.
         let pace = options.int("pace", 50_000)
         let paced = pipelineRun(calls: pace * 3, requests: requests, responses: responses, pacePerSecond: pace, scripts: scripts)
@@ -151,23 +159,28 @@ enum RecorderBench {
         print("|---|---|---|---|---|")
         print("| raw SQLite inserts (baseline, 3 rows per call, batched) | \(Int(baselineRate)) | - | - | \(3 * calls) |")
         print("| argus pipeline, unpaced | \(Int(rate)) | \(rawHigh / 1024) KiB | \(writerHigh / 1024) KiB | \(written) ops |")
-        print("| argus pipeline, paced at \(pace) calls/s for 3 s | \(Int(paced.0)) | \(paced.1 / 1024) KiB | \(paced.2 / 1024) KiB | \(paced.3) ops |")
+        print(
+            "| argus pipeline, paced at \(pace) calls/s for 3 s | \(Int(paced.0)) | \(paced.1 / 1024) KiB | \(paced.2 / 1024) KiB | \(paced.3) ops |"
+        )
     }
 
-    static func pipelineRun(calls: Int, requests: [[UInt8]], responses: [[UInt8]], pacePerSecond: Int?,
-                            scripts: [ScriptSpec] = []) -> (Double, Int, Int, Int)
-    {
+    static func pipelineRun(
+        calls: Int, requests: [[UInt8]], responses: [[UInt8]], pacePerSecond: Int?,
+        scripts: [ScriptSpec] = []
+    ) -> (Double, Int, Int, Int) {
         let config = RecorderConfig(serverName: "bench", launch: LaunchSpec(command: "bench", args: [], cwd: "/", envNames: []))
         var makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)?
         if !scripts.isEmpty {
             makeHooks = { (writer: BatchedWriter) -> RecordingHooks? in
                 let options = ScriptHost.Options(server: "bench", argusPID: getpid())
-                return ScriptHost(specs: scripts, options: options, report: { print($0) },
-                                  databaseRunID: { writer.databaseID(of: $0) })
+                return ScriptHost(
+                    specs: scripts, options: options, report: { print($0) },
+                    databaseRunID: { writer.databaseID(of: $0) })
             }
         }
-        let pipeline = RecordingPipeline(config: config, options: .init(databasePath: temporaryDatabase()), report: { print($0) },
-                                         makeHooks: makeHooks)
+        let pipeline = RecordingPipeline(
+            config: config, options: .init(databasePath: temporaryDatabase()), report: { print($0) },
+            makeHooks: makeHooks)
         pipeline.start(serverPID: nil)
         let start = SystemClock.monotonicNanos()
         for i in 0..<calls {
@@ -210,7 +223,9 @@ enum StartupBench {
         print("| | direct (ms) | through argus wrap (ms) | added (ms) |")
         print("|---|---|---|---|")
         print("| median | \(fmt(direct.median, 2)) | \(fmt(proxied.median, 2)) | \(fmt(proxied.median - direct.median, 2)) |")
-        print("| p90 | \(fmt(direct.percentile(0.9), 2)) | \(fmt(proxied.percentile(0.9), 2)) | \(fmt(proxied.percentile(0.9) - direct.percentile(0.9), 2)) |")
+        print(
+            "| p90 | \(fmt(direct.percentile(0.9), 2)) | \(fmt(proxied.percentile(0.9), 2)) | \(fmt(proxied.percentile(0.9) - direct.percentile(0.9), 2)) |"
+        )
     }
 }
 
@@ -223,7 +238,9 @@ enum RecorderCPUBench {
         let same = options.values["same-secret"]
         let requests = (0..<1000).map { toolCall(id: $0, secret: same) }
         let responses = (0..<1000).map { i in
-            Array(#"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"found 3 issues in octo/hello"}],"structuredContent":{"count":3}}}"#.utf8) + [0x0A]
+            Array(
+                #"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"found 3 issues in octo/hello"}],"structuredContent":{"count":3}}}"#
+                    .utf8) + [0x0A]
         }
         var ops = 0
         let config = RecorderConfig(serverName: "bench", launch: LaunchSpec(command: "bench", args: [], cwd: "/", envNames: []))
@@ -234,7 +251,9 @@ enum RecorderCPUBench {
             recorder.ingest(.serverToClient, responses[i % 1000], at: SystemClock.now())
         }
         let seconds = Double(SystemClock.monotonicNanos() - start) / 1e9
-        print("recorder-cpu: \(Int(Double(calls) / seconds)) calls/s on one thread (\(fmt(seconds * 1e6 / Double(calls), 2)) µs per call), \(ops) ops")
+        print(
+            "recorder-cpu: \(Int(Double(calls) / seconds)) calls/s on one thread (\(fmt(seconds * 1e6 / Double(calls), 2)) µs per call), \(ops) ops"
+        )
     }
 }
 
@@ -270,22 +289,27 @@ enum HookBench {
 
         // A ~1 KB call: a tools/call with some text, and its result.
         let filler = String(repeating: "lorem ipsum dolor sit amet ", count: 14)
-        let request = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"fetch","arguments":{"url":"https://api.example.com/v1/items?key=AIzaSyA1234567890abcdefghijklmnopqrstuv&page=2","note":"\#(filler)"}}}"#
-        let response = #"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"\#(filler) token 0123456789abcdef0123456789abcdef01234567"}]}}"#
+        let request =
+            #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"fetch","arguments":{"url":"https://api.example.com/v1/items?key=AIzaSyA1234567890abcdefghijklmnopqrstuv&page=2","note":"\#(filler)"}}}"#
+        let response =
+            #"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"\#(filler) token 0123456789abcdef0123456789abcdef01234567"}]}}"#
         func call(_ phase: HookPhase) -> HookCall {
-            HookCall(phase: phase, run: 1, server: "bench", direction: .clientToServer, method: "tools/call", tool: "fetch",
-                     requestID: "7", requestSeq: 1, startedAt: SystemClock.wallMicros(), latencyMicros: 1200, status: .ok,
-                     bytesIn: request.utf8.count, bytesOut: response.utf8.count, requestBody: request, responseBody: response)
+            HookCall(
+                phase: phase, run: 1, server: "bench", direction: .clientToServer, method: "tools/call", tool: "fetch",
+                requestID: "7", requestSeq: 1, startedAt: SystemClock.wallMicros(), latencyMicros: 1200, status: .ok,
+                bytesIn: request.utf8.count, bytesOut: response.utf8.count, requestBody: request, responseBody: response)
         }
         let dir = NSTemporaryDirectory() + "argus-hookbench"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: dir + "/noop.lua", contents: Data("function on_call(call, ctx) end".utf8))
 
-        let noop = ScriptHost(specs: [ScriptSpec(path: dir + "/noop.lua")], options: .init(server: "bench", argusPID: 0), report: { print($0) })
+        let noop = ScriptHost(
+            specs: [ScriptSpec(path: dir + "/noop.lua")], options: .init(server: "bench", argusPID: 0), report: { print($0) })
         let completed = call(.response)
         let noopHook = measure(n) { noop.completed(completed) { _ in } }
 
-        let redactor = ScriptHost(specs: [ScriptSpec(path: redactorPath)], options: .init(server: "bench", argusPID: 0), report: { print($0) })
+        let redactor = ScriptHost(
+            specs: [ScriptSpec(path: redactorPath)], options: .init(server: "bench", argusPID: 0), report: { print($0) })
         let requestPhase = call(.request), responsePhase = call(.response)
         func message(_ text: String) -> RedactableMessage {
             RedactableMessage((try? JSONParser.parse(text))?.objectValue ?? [:], text: text)
@@ -299,7 +323,9 @@ enum HookBench {
         }
         if options.values["verbose"] != nil { print(redactor.statuses().map(\.hookStats)) }
 
-        print("hooks: µs per call, median of \(rounds) rounds of \(n) calls (redactor: \(redactCalls) calls, request and response, ~\((request.utf8.count + response.utf8.count) / 100 * 100) bytes)")
+        print(
+            "hooks: µs per call, median of \(rounds) rounds of \(n) calls (redactor: \(redactCalls) calls, request and response, ~\((request.utf8.count + response.utf8.count) / 100 * 100) bytes)"
+        )
         print("| | µs per call |")
         print("|---|---|")
         print("| empty Lua function via lua_pcall (baseline) | \(fmt(emptyCall, 2)) |")
@@ -357,17 +383,26 @@ enum ReplayBench {
         print("replay: a suite of \(calls) recorded `echo` calls against argus-test-server")
         print("| | total (s) | per call (ms) |")
         print("|---|---|---|")
-        print("| `argus test --suite` (one warm server; best of 3, whole process) | \(fmt(warm.min()!, 2)) | \(fmt(warm.min()! * 1000 / Double(calls), 3)) |")
-        print("| baseline: start the server for each call, spawn to answer (\(baselineCalls) calls measured) | \(fmt(baseline, 2)) | \(fmt(perCall * 1000, 3)) |")
+        print(
+            "| `argus test --suite` (one warm server; best of 3, whole process) | \(fmt(warm.min()!, 2)) | \(fmt(warm.min()! * 1000 / Double(calls), 3)) |"
+        )
+        print(
+            "| baseline: start the server for each call, spawn to answer (\(baselineCalls) calls measured) | \(fmt(baseline, 2)) | \(fmt(perCall * 1000, 3)) |"
+        )
         print("")
         print("Runs of `argus test`: \(warm.map { fmt($0, 2) }.joined(separator: ", ")) s. Target: ≤ 5 s.")
     }
 
-    static let initialize = Array(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#.utf8) + [0x0A]
+    static let initialize =
+        Array(
+            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#
+                .utf8) + [0x0A]
     static let initialized = Array(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8) + [0x0A]
 
     static func echo(_ i: Int) -> [UInt8] {
-        Array(#"{"jsonrpc":"2.0","id":\#(i + 1),"method":"tools/call","params":{"name":"echo","arguments":{"message":"call \#(i) of the suite"}}}"#.utf8) + [0x0A]
+        Array(
+            #"{"jsonrpc":"2.0","id":\#(i + 1),"method":"tools/call","params":{"name":"echo","arguments":{"message":"call \#(i) of the suite"}}}"#
+                .utf8) + [0x0A]
     }
 
     /// Records, as a client would, a session of argus-test-server with `calls` distinct `echo` calls (run 1 of `database`).

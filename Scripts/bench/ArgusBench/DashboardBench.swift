@@ -9,8 +9,10 @@ import Foundation
 /// log-normal latencies, 5% failures, sessions split by idle gaps.
 enum Generator {
     static let servers = ["github", "filesystem", "postgres", "slack", "weather"]
-    static let tools = ["search", "get_item", "list_items", "create_item", "update_item", "delete_item", "summarize", "query",
-                        "fetch_page", "send_message", "get_status", "export"]
+    static let tools = [
+        "search", "get_item", "list_items", "create_item", "update_item", "delete_item", "summarize", "query",
+        "fetch_page", "send_message", "get_status", "export",
+    ]
 
     static func run(_ options: Options) {
         let calls = options.int("calls", 1_000_000)
@@ -28,9 +30,12 @@ enum Generator {
         let day: Int64 = 86_400_000_000
         let base = SystemClock.wallMicros() - 30 * day
         for (s, server) in servers.enumerated() {
-            let config = RecorderConfig(serverName: server, launch: LaunchSpec(command: "mcp-server-\(server)", args: ["--stdio"],
-                                                                             cwd: "/srv", envNames: ["PATH", "HOME"]),
-                                        idleTimeoutSeconds: 600)
+            let config = RecorderConfig(
+                serverName: server,
+                launch: LaunchSpec(
+                    command: "mcp-server-\(server)", args: ["--stdio"],
+                    cwd: "/srv", envNames: ["PATH", "HOME"]),
+                idleTimeoutSeconds: 600)
             let recorder = SessionRecorder(config: config) { writer.submit($0) }
             var wall = base + Int64(s) * 3_600_000_000
             var mono: UInt64 = 1_000_000_000
@@ -43,25 +48,39 @@ enum Generator {
                 Array((text + "\n").utf8).withUnsafeBytes { recorder.ingest(direction, $0, at: at()) }
             }
             recorder.start(at: at())
-            line(#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"claude-code","version":"2.1"}}}"#, .clientToServer)
-            line(#"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"\#(server)","version":"1.4.2"}}}"#, .serverToClient)
-            let toolList = tools.map { #"{"name":"\#($0)","description":"\#($0) on \#(server)","inputSchema":{"type":"object","properties":{"q":{"type":"string"},"limit":{"type":"integer"}},"required":["q"]},"annotations":{"readOnlyHint":\#(!$0.hasPrefix("delete") && !$0.hasPrefix("create") && !$0.hasPrefix("update"))}}"# }
+            line(
+                #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"claude-code","version":"2.1"}}}"#,
+                .clientToServer)
+            line(
+                #"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"\#(server)","version":"1.4.2"}}}"#,
+                .serverToClient)
+            let toolList = tools.map {
+                #"{"name":"\#($0)","description":"\#($0) on \#(server)","inputSchema":{"type":"object","properties":{"q":{"type":"string"},"limit":{"type":"integer"}},"required":["q"]},"annotations":{"readOnlyHint":\#(!$0.hasPrefix("delete") && !$0.hasPrefix("create") && !$0.hasPrefix("update"))}}"#
+            }
             line(#"{"jsonrpc":"2.0","id":"l","method":"tools/list"}"#, .clientToServer)
             line(#"{"jsonrpc":"2.0","id":"l","result":{"tools":[\#(toolList.joined(separator: ","))]}}"#, .serverToClient)
             for i in 1...perServer {
                 let tool = tools[Int(random.next() % UInt64(tools.count))]
                 // Sessions: mostly a few seconds apart, now and then an idle gap that starts a new run.
                 advance(random.next() % 100 == 0 ? 900_000_000 : Int64(random.next() % 4_000_000))
-                line(#"{"jsonrpc":"2.0","id":\#(i),"method":"tools/call","params":{"name":"\#(tool)","arguments":{"q":"item \#(i % 977) in project \#(i % 31)","limit":20}}}"#, .clientToServer)
+                line(
+                    #"{"jsonrpc":"2.0","id":\#(i),"method":"tools/call","params":{"name":"\#(tool)","arguments":{"q":"item \#(i % 977) in project \#(i % 31)","limit":20}}}"#,
+                    .clientToServer)
                 let latency = Int64(exp(6.5 + 1.2 * random.normal()))  // median ~0.7 ms, long tail
                 advance(max(latency, 20))
                 let roll = random.next() % 100
                 if roll < 4 {
-                    line(#"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"\#(tool) failed: upstream timeout after \#(latency / 1000) ms"}],"isError":true}}"#, .serverToClient)
+                    line(
+                        #"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"\#(tool) failed: upstream timeout after \#(latency / 1000) ms"}],"isError":true}}"#,
+                        .serverToClient)
                 } else if roll < 5 {
-                    line(#"{"jsonrpc":"2.0","id":\#(i),"error":{"code":-32602,"message":"invalid params: q must not be empty"}}"#, .serverToClient)
+                    line(
+                        #"{"jsonrpc":"2.0","id":\#(i),"error":{"code":-32602,"message":"invalid params: q must not be empty"}}"#,
+                        .serverToClient)
                 } else {
-                    line(#"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"\#(i % 50) results for item \#(i % 977): first is item-\#(i % 13), updated 2026-11-\#(10 + i % 18)"}],"structuredContent":{"count":\#(i % 50),"first":"item-\#(i % 13)"}}}"#, .serverToClient)
+                    line(
+                        #"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"\#(i % 50) results for item \#(i % 977): first is item-\#(i % 13), updated 2026-11-\#(10 + i % 18)"}],"structuredContent":{"count":\#(i % 50),"first":"item-\#(i % 13)"}}}"#,
+                        .serverToClient)
                 }
             }
             recorder.finish(reason: .clientEOF, exitStatus: 0, at: at())
@@ -113,7 +132,8 @@ final class HTTPClient {
             if let end = find([13, 10, 13, 10]) {
                 let head = String(decoding: buffer[0..<end], as: UTF8.self)
                 let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
-                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                let length =
+                    head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
                 while buffer.count < end + 4 + length {
                     let n = read(fd, &chunk, chunk.count)
@@ -150,12 +170,14 @@ enum DashboardBench {
         if !FileManager.default.fileExists(atPath: path) || (try? SQLiteReader(path: path).counts().calls) ?? 0 < calls * 9 / 10 {
             let start = SystemClock.monotonicNanos()
             Generator.generate(calls: calls, path: path)
-            FileHandle.standardError.write(Data("generated \(calls) calls in \(fmt(Double(SystemClock.monotonicNanos() - start) / 1e9)) s\n".utf8))
+            FileHandle.standardError.write(
+                Data("generated \(calls) calls in \(fmt(Double(SystemClock.monotonicNanos() - start) / 1e9)) s\n".utf8))
         }
         let home = NSTemporaryDirectory() + "argus-bench-home-\(getpid())"
         setenv("ARGUS_HOME", home, 1)
         guard let reader = try? SQLiteReader(path: path), let total = try? reader.db.scalarInt("SELECT COUNT(*) FROM calls"),
-              let maxID = try? reader.db.scalarInt("SELECT MAX(id) FROM calls") else { fatalError("cannot read \(path)") }
+            let maxID = try? reader.db.scalarInt("SELECT MAX(id) FROM calls")
+        else { fatalError("cannot read \(path)") }
 
         // The dashboard, as a user starts it.
         let process = Process()
@@ -186,8 +208,10 @@ enum DashboardBench {
         print("")
         print("| request | dashboard p50 (ms) | dashboard p99 (ms) | baseline: same query in-process, p50 (ms) |")
         print("|---|---|---|---|")
-        let depths: [(String, Int64?)] = [("newest page", nil), ("10% deep", maxID * 9 / 10), ("50% deep", maxID / 2),
-                                          ("90% deep", maxID / 10), ("last page", 150)]
+        let depths: [(String, Int64?)] = [
+            ("newest page", nil), ("10% deep", maxID * 9 / 10), ("50% deep", maxID / 2),
+            ("90% deep", maxID / 10), ("last page", 150),
+        ]
         for (label, cursor) in depths {
             let query = "/api/calls?limit=100" + (cursor.map { "&cursor=\($0)" } ?? "")
             let times = measure(200) { _ = client.get(query) }
@@ -195,27 +219,36 @@ enum DashboardBench {
             filter.limit = 100
             filter.beforeID = cursor
             let baseline = measure(200) { _ = try? reader.calls(filter) }
-            print("| `GET \(query)` (\(label)) | \(fmt(times.median, 2)) | \(fmt(times.percentile(0.99), 2)) | \(fmt(baseline.median, 2)) |")
+            print(
+                "| `GET \(query)` (\(label)) | \(fmt(times.median, 2)) | \(fmt(times.percentile(0.99), 2)) | \(fmt(baseline.median, 2)) |")
         }
-        for (label, query) in [("one tool", "/api/calls?limit=100&tool=search"), ("one server", "/api/calls?limit=100&server=slack"),
-                               ("errors only", "/api/calls?limit=100&errors=1"), ("one run", "/api/calls?limit=100&run=7")] {
+        for (label, query) in [
+            ("one tool", "/api/calls?limit=100&tool=search"), ("one server", "/api/calls?limit=100&server=slack"),
+            ("errors only", "/api/calls?limit=100&errors=1"), ("one run", "/api/calls?limit=100&run=7"),
+        ] {
             let times = measure(100) { _ = client.get(query) }
             print("| `GET \(query)` (\(label)) | \(fmt(times.median, 2)) | \(fmt(times.percentile(0.99), 2)) | - |")
         }
         let stats = measure(50) { _ = client.get("/api/stats") }
         let exact = measure(3) { _ = try? reader.stats() }
-        print("| `GET /api/stats` (index in memory) | \(fmt(stats.median, 2)) | \(fmt(stats.percentile(0.99), 2)) | \(fmt(exact.median, 0)) (exact, from SQLite) |")
+        print(
+            "| `GET /api/stats` (index in memory) | \(fmt(stats.median, 2)) | \(fmt(stats.percentile(0.99), 2)) | \(fmt(exact.median, 0)) (exact, from SQLite) |"
+        )
         let metrics = measure(20) { _ = client.get("/metrics") }
         print("| `GET /metrics` (Prometheus) | \(fmt(metrics.median, 2)) | \(fmt(metrics.percentile(0.99), 2)) | - |")
         let one = measure(100) { _ = client.get("/api/calls/\(maxID / 2)") }
         print("| `GET /api/calls/:id` (detail, schema) | \(fmt(one.median, 2)) | \(fmt(one.percentile(0.99), 2)) | - |")
         print("")
         print("Start-up: listening after \(fmt(listening, 0)) ms; stats index over all calls ready after \(fmt(statsReady, 0)) ms.")
-        print("Dashboard memory (VmRSS) after these requests: \(rss(process.processIdentifier) / 1024) MiB (VmHWM \(hwm(process.processIdentifier) / 1024) MiB).")
+        print(
+            "Dashboard memory (VmRSS) after these requests: \(rss(process.processIdentifier) / 1024) MiB (VmHWM \(hwm(process.processIdentifier) / 1024) MiB)."
+        )
         print("")
         liveLatency(port: port, bin: bin, database: path, reader: reader)
         print("")
-        print("Dashboard memory after the live test: \(rss(process.processIdentifier) / 1024) MiB (VmHWM \(hwm(process.processIdentifier) / 1024) MiB); budget 150 MiB.")
+        print(
+            "Dashboard memory after the live test: \(rss(process.processIdentifier) / 1024) MiB (VmHWM \(hwm(process.processIdentifier) / 1024) MiB); budget 150 MiB."
+        )
     }
 
     /// Milliseconds per run of `body`.
@@ -233,20 +266,28 @@ enum DashboardBench {
     /// moment its row is committed (the floor: the dashboard cannot see it before).
     static func liveLatency(port: Int, bin: String, database: String, reader: SQLiteReader) {
         guard let sse = SSEClient(port: port) else { fatalError("no SSE") }
-        guard let session = try? Peer([bin + "/argus", "wrap", "--db", database, "--name", "live-bench", "--", bin + "/argus-bench", "echo-server"])
+        guard
+            let session = try? Peer([
+                bin + "/argus", "wrap", "--db", database, "--name", "live-bench", "--", bin + "/argus-bench", "echo-server",
+            ])
         else { fatalError("cannot start argus wrap") }
         var toCommit: [Double] = [], toEvent: [Double] = []
         let before = (try? reader.db.scalarInt("SELECT MAX(id) FROM calls")) ?? 0
         for i in 0..<40 {
             let id = "live-\(i)-\(getpid())"
-            session.send(Array(#"{"jsonrpc":"2.0","id":"\#(id)","method":"tools/call","params":{"name":"echo","arguments":{"i":\#(i)}}}"#.utf8) + [0x0A])
+            session.send(
+                Array(#"{"jsonrpc":"2.0","id":"\#(id)","method":"tools/call","params":{"name":"echo","arguments":{"i":\#(i)}}}"#.utf8) + [
+                    0x0A
+                ])
             _ = session.readLine()
             let answered = SystemClock.monotonicNanos()
             var committed: UInt64?
             var evented: UInt64?
             while committed == nil || evented == nil {
                 if committed == nil,
-                   (try? reader.db.scalarInt("SELECT COUNT(*) FROM calls WHERE id > ? AND jsonrpc_id = ?", [.int(before), .text("\"\(id)\"")])) == 1 {
+                    (try? reader.db.scalarInt(
+                        "SELECT COUNT(*) FROM calls WHERE id > ? AND jsonrpc_id = ?", [.int(before), .text("\"\(id)\"")])) == 1
+                {
                     committed = SystemClock.monotonicNanos()
                 }
                 if evented == nil, sse.seen(id) { evented = SystemClock.monotonicNanos() }
@@ -261,8 +302,12 @@ enum DashboardBench {
         print("live: \(toEvent.count) calls through `argus wrap`, from the response reaching the client to …")
         print("| | p50 (ms) | p90 (ms) | max (ms) |")
         print("|---|---|---|---|")
-        print("| … the call committed in SQLite (baseline: the earliest anyone could see it) | \(fmt(toCommit.median, 1)) | \(fmt(toCommit.percentile(0.9), 1)) | \(fmt(toCommit.max()!, 1)) |")
-        print("| … its SSE event at a client of the dashboard | \(fmt(toEvent.median, 1)) | \(fmt(toEvent.percentile(0.9), 1)) | \(fmt(toEvent.max()!, 1)) |")
+        print(
+            "| … the call committed in SQLite (baseline: the earliest anyone could see it) | \(fmt(toCommit.median, 1)) | \(fmt(toCommit.percentile(0.9), 1)) | \(fmt(toCommit.max()!, 1)) |"
+        )
+        print(
+            "| … its SSE event at a client of the dashboard | \(fmt(toEvent.median, 1)) | \(fmt(toEvent.percentile(0.9), 1)) | \(fmt(toEvent.max()!, 1)) |"
+        )
     }
 
     static func fileSize(_ path: String) -> Int {
@@ -298,7 +343,8 @@ final class SSEClient: @unchecked Sendable {
                     let block = pending[..<end.lowerBound]
                     pending = String(pending[end.upperBound...])
                     guard block.contains("event: call"), let data = block.split(separator: "\n").first(where: { $0.hasPrefix("data: ") }),
-                          let id = (try? JSONParser.parse(String(data.dropFirst(6))))?["jsonrpc_id"]?.stringValue else { continue }
+                        let id = (try? JSONParser.parse(String(data.dropFirst(6))))?["jsonrpc_id"]?.stringValue
+                    else { continue }
                     lock.withLock { _ = ids.insert(id) }
                 }
             }

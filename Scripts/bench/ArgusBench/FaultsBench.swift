@@ -17,7 +17,8 @@ enum FaultsBench {
         let server = [bin + "/argus-bench", "echo-server"]
         let db = temporaryDatabase()
         let plan = NSTemporaryDirectory() + "argus-bench-faults-\(getpid()).json"
-        _ = FileManager.default.createFile(atPath: plan, contents: Data(#"{"seed": 1, "faults": [{"tool": "no_such_tool", "kind": "error"}]}"#.utf8))
+        _ = FileManager.default.createFile(
+            atPath: plan, contents: Data(#"{"seed": 1, "faults": [{"tool": "no_such_tool", "kind": "error"}]}"#.utf8))
         defer { try? FileManager.default.removeItem(atPath: plan) }
         let baseline = options.values["baseline-argus"]
         do {
@@ -42,11 +43,13 @@ enum FaultsBench {
             }
             for peer in peers { peer.close() }
             let runs = (try? SQLiteReader(path: db).runs()) ?? []
-            print("faults: \(rounds) round trips each, interleaved, after \(warmup) warm-up; ~400 B tools/call; "
-                  + "the faults plan matches no tool" + (baseline.map { "; before: \($0)" } ?? ""))
+            print(
+                "faults: \(rounds) round trips each, interleaved, after \(warmup) warm-up; ~400 B tools/call; "
+                    + "the faults plan matches no tool" + (baseline.map { "; before: \($0)" } ?? ""))
             let before = baseline == nil ? "" : " argus wrap before faults existed (µs) | no faults vs before (µs) |"
-            print("| percentile | direct (µs) | bare relay (µs) | argus wrap, no faults (µs) | argus wrap --faults, none matching (µs) | "
-                  + "no faults vs bare relay (µs) | faults on vs no faults (µs) |" + before)
+            print(
+                "| percentile | direct (µs) | bare relay (µs) | argus wrap, no faults (µs) | argus wrap --faults, none matching (µs) | "
+                    + "no faults vs bare relay (µs) | faults on vs no faults (µs) |" + before)
             print("|---|---|---|---|---|---|---|" + (baseline == nil ? "" : "---|---|"))
             for q in [0.5, 0.9, 0.99] {
                 let d = times[0].percentile(q), r = times[1].percentile(q), w = times[2].percentile(q), c = times[3].percentile(q)

@@ -19,7 +19,8 @@ enum MockBench {
     /// A tools/call like the relay benchmark's, without the secret (a redacted answer is refused by
     /// the mock unless --serve-redacted); `n` makes each recorded call distinct.
     static func request(id: Int, n: Int) -> [UInt8] {
-        Array(("""
+        Array(
+            ("""
             {"jsonrpc":"2.0","id":\(id),"method":"tools/call","params":{"name":"search_issues","arguments":\
             {"repo":"octo/hello","query":"call \(n)","labels":["bug","p1"],"limit":20,\
             "options":{"sort":"updated","order":"desc"}},"_meta":{"progressToken":"t-\(id)"}}}
@@ -62,13 +63,16 @@ enum MockBench {
             let reader = try SQLiteReader(path: db)
             if let mockRun = try reader.runs().first(where: { $0.kind == RunRecord.mockKind }) {
                 misses = Int(mockRun.errorCount)
-                print("mock latency: \(rounds) round trips each, interleaved, after \(warmup) warm-up; ~300 B request answered "
-                      + "from \(distinct) recorded calls; argus mock recorded \(mockRun.callCount) calls, \(misses) misses")
+                print(
+                    "mock latency: \(rounds) round trips each, interleaved, after \(warmup) warm-up; ~300 B request answered "
+                        + "from \(distinct) recorded calls; argus mock recorded \(mockRun.callCount) calls, \(misses) misses")
             }
             print("| percentile | echo server, direct (µs) | through argus wrap (µs) | argus mock (µs) |")
             print("|---|---|---|---|")
             for q in [0.5, 0.9, 0.99] {
-                print("| p\(Int(q * 100)) | \(fmt(times[0].percentile(q))) | \(fmt(times[1].percentile(q))) | \(fmt(times[2].percentile(q))) |")
+                print(
+                    "| p\(Int(q * 100)) | \(fmt(times[0].percentile(q))) | \(fmt(times[1].percentile(q))) | \(fmt(times[2].percentile(q))) |"
+                )
             }
             print("")
             print("Target: argus mock p50 ≤ 100 µs.")
@@ -91,8 +95,8 @@ enum MockBench {
         }
         let real = directory + "/suite.json", mocked = directory + "/mocked-suite.json"
         guard ReplayBench.shell([bin + "/argus", "export", "--db", db, "--run", "1", "--out", real]) == 0,
-              let text = try? String(contentsOfFile: real, encoding: .utf8), case .object(var file)? = try? JSONParser.parse(text),
-              case .object(var launch)? = file["server"]
+            let text = try? String(contentsOfFile: real, encoding: .utf8), case .object(var file)? = try? JSONParser.parse(text),
+            case .object(var launch)? = file["server"]
         else {
             print("mock suite bench failed: cannot export the suite")
             return

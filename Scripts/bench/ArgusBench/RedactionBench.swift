@@ -23,15 +23,19 @@ enum RedactionBench {
 
         let matches = String(repeating: "sk-" + String(repeating: "a", count: 20) + " ", count: count)
         let plain = String(repeating: "ok-" + String(repeating: "a", count: 20) + " ", count: count)
-        let text = (median { _ = Redactor(policy: RedactionPolicy()).redactText(matches) },
-                    median { _ = Redactor(policy: RedactionPolicy()).redactText(plain) })
+        let text = (
+            median { _ = Redactor(policy: RedactionPolicy()).redactText(matches) },
+            median { _ = Redactor(policy: RedactionPolicy()).redactText(plain) }
+        )
 
         func message(key: String) -> JSONValue {
             .array((0..<count).map { .object(JSONObject([JSONMember(key, .string("value-\($0)-abcdef"))])) })
         }
         let keyed = message(key: "token"), unkeyed = message(key: "label")
-        let json = (median { _ = Redactor(policy: RedactionPolicy()).redact(keyed) },
-                    median { _ = Redactor(policy: RedactionPolicy()).redact(unkeyed) })
+        let json = (
+            median { _ = Redactor(policy: RedactionPolicy()).redact(keyed) },
+            median { _ = Redactor(policy: RedactionPolicy()).redact(unkeyed) }
+        )
 
         let remembering = Redactor(policy: RedactionPolicy())
         for i in 0..<SecretMemory.maxValues { _ = remembering.redactText("password=remembered-value-\(i)") }
@@ -42,7 +46,11 @@ enum RedactionBench {
         print("| case | redacting (ms) | baseline (ms) | ratio |")
         print("|---|---|---|---|")
         print("| \(megabytes) MB text with \(count) `sk-` keys | \(fmt(text.0)) | \(fmt(text.1)) | \(fmt(text.0 / text.1, 2)) |")
-        print("| one message of \(count) objects with a secret key (each value remembered) | \(fmt(json.0)) | \(fmt(json.1)) | \(fmt(json.0 / json.1, 2)) |")
-        print("| \(megabytes) MB text searched for \(SecretMemory.maxValues) remembered values | \(fmt(search.0)) | \(fmt(search.1)) | \(fmt(search.0 / search.1, 2)) |")
+        print(
+            "| one message of \(count) objects with a secret key (each value remembered) | \(fmt(json.0)) | \(fmt(json.1)) | \(fmt(json.0 / json.1, 2)) |"
+        )
+        print(
+            "| \(megabytes) MB text searched for \(SecretMemory.maxValues) remembered values | \(fmt(search.0)) | \(fmt(search.1)) | \(fmt(search.0 / search.1, 2)) |"
+        )
     }
 }

@@ -61,8 +61,9 @@ enum TelemetryBench {
                 let d = times[0].percentile(q), a = times[1].percentile(q), e = times[2].percentile(q)
                 print("| p\(Int(q * 100)) | \(fmt(d)) | \(fmt(a)) | \(fmt(e)) | \(fmt(e - a)) |")
             }
-            print("spans exported: \(exported?.spansExported ?? 0), dropped: \(exported?.spansDropped ?? 0) "
-                  + "(\(2 * (rounds + warmup)) tool-call spans expected, plus none for the handshake: the bench sends none)")
+            print(
+                "spans exported: \(exported?.spansExported ?? 0), dropped: \(exported?.spansDropped ?? 0) "
+                    + "(\(2 * (rounds + warmup)) tool-call spans expected, plus none for the handshake: the bench sends none)")
         } catch {
             print("otlp latency bench failed: \(error)")
         }
@@ -73,8 +74,10 @@ enum TelemetryBench {
         let runs = options.int("starts", 40)
         let server = [bin + "/argus-bench", "hello-server"]
         let db = temporaryDatabase()
-        let commands = [server, [bin + "/argus", "wrap", "--db", db, "--"] + server,
-                        [bin + "/argus", "wrap", "--db", db, "--otlp-endpoint", endpoint, "--"] + server]
+        let commands = [
+            server, [bin + "/argus", "wrap", "--db", db, "--"] + server,
+            [bin + "/argus", "wrap", "--db", db, "--otlp-endpoint", endpoint, "--"] + server,
+        ]
         var times: [[Double]] = [[], [], []]
         for i in 0..<(runs + 3) {
             for k in 0..<3 {
@@ -91,7 +94,8 @@ enum TelemetryBench {
         print("| | direct (ms) | argus wrap, export off (ms) | argus wrap, export on (ms) |")
         print("|---|---|---|---|")
         for (label, q) in [("median", 0.5), ("p90", 0.9)] {
-            print("| \(label) | \(fmt(times[0].percentile(q), 2)) | \(fmt(times[1].percentile(q), 2)) | \(fmt(times[2].percentile(q), 2)) |")
+            print(
+                "| \(label) | \(fmt(times[0].percentile(q), 2)) | \(fmt(times[1].percentile(q), 2)) | \(fmt(times[2].percentile(q), 2)) |")
         }
     }
 
@@ -120,9 +124,10 @@ enum TelemetryBench {
         }
         if !pending.isEmpty { send(pending) }
         let seconds = Double(SystemClock.monotonicNanos() - start) / 1e9
-        print("otlp throughput: \(spans) spans from \(calls) calls built, batched (512) and encoded as OTLP protobuf "
-              + "in \(fmt(seconds, 2)) s on one thread: \(Int(Double(spans) / seconds)) spans/s "
-              + "(\(fmt(seconds * 1e6 / Double(spans), 2)) µs per span, \(bytes / max(spans, 1)) B per span on the wire)")
+        print(
+            "otlp throughput: \(spans) spans from \(calls) calls built, batched (512) and encoded as OTLP protobuf "
+                + "in \(fmt(seconds, 2)) s on one thread: \(Int(Double(spans) / seconds)) spans/s "
+                + "(\(fmt(seconds * 1e6 / Double(spans), 2)) µs per span, \(bytes / max(spans, 1)) B per span on the wire)")
     }
 
     /// An exporter whose backend refuses connections, fed many calls: memory stays bounded by
@@ -143,10 +148,11 @@ enum TelemetryBench {
         peak = max(peak, residentMegabytes())
         let queued = exporter.statistics
         let stats = exporter.finish(timeoutSeconds: 0.5)
-        print("otlp backend down: \(calls) calls (\(2 * calls) spans) into a queue of \(settings.queueSize) spans, nothing listening: "
-              + "resident memory \(fmt(before)) MB before, \(fmt(atQuarter)) MB at most after a quarter of the calls, "
-              + "\(fmt(peak)) MB at most after all of them; \(queued.spansQueued) spans held, \(queued.spansDropped) dropped "
-              + "while feeding; at exit (one try, refused) \(stats.spansDropped) dropped in all, all counted")
+        print(
+            "otlp backend down: \(calls) calls (\(2 * calls) spans) into a queue of \(settings.queueSize) spans, nothing listening: "
+                + "resident memory \(fmt(before)) MB before, \(fmt(atQuarter)) MB at most after a quarter of the calls, "
+                + "\(fmt(peak)) MB at most after all of them; \(queued.spansQueued) spans held, \(queued.spansDropped) dropped "
+                + "while feeding; at exit (one try, refused) \(stats.spansDropped) dropped in all, all counted")
     }
 
     static func exporterSettings(endpoint: String) -> TelemetrySettings {
@@ -168,8 +174,9 @@ enum TelemetryBench {
         var callID: Int64 = 0
         for i in 0..<calls {
             recorder.ingest(.clientToServer, toolCall(id: i), at: SystemClock.now())
-            recorder.ingest(.serverToClient, Array(#"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"ok"}]}}"#.utf8) + [0x0A],
-                            at: SystemClock.now())
+            recorder.ingest(
+                .serverToClient, Array(#"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"ok"}]}}"#.utf8) + [0x0A],
+                at: SystemClock.now())
             if i % 256 == 255 || i == calls - 1 {
                 var ids: [CallReference: Int64] = [:]
                 for case .call(let run, let c, _) in ops {
@@ -185,8 +192,9 @@ enum TelemetryBench {
 
     static func residentMegabytes() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
         return kb / 1024
     }
 }

@@ -8,7 +8,10 @@ import Foundation
 signal(SIGPIPE, SIG_IGN)
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
-    FileHandle.standardError.write(Data("usage: argus-bench latency|faults|large|recorder|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|otlp|generate|echo-server|hello-server\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "usage: argus-bench latency|faults|large|recorder|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|otlp|generate|echo-server|hello-server\n"
+                .utf8))
     exit(2)
 }
 let options = Options(Array(arguments.dropFirst()))

@@ -101,9 +101,10 @@ public enum JSONDiff {
             if let before { o["before"] = before }
             if let after { o["after"] = after }
             if let lines {
-                o["lines"] = .array(lines.filter { $0.kind != .same }.map {
-                    ["kind": .string($0.kind.rawValue), "text": .string($0.text)]
-                })
+                o["lines"] = .array(
+                    lines.filter { $0.kind != .same }.map {
+                        ["kind": .string($0.kind.rawValue), "text": .string($0.text)]
+                    })
             }
             return .object(o)
         }
@@ -126,8 +127,9 @@ public enum JSONDiff {
         switch value {
         case .string(let text):
             guard let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
-                  first == UInt8(ascii: "{") || first == UInt8(ascii: "["),
-                  let parsed = try? JSONParser.parse(Array(text.utf8)) else { return value }
+                first == UInt8(ascii: "{") || first == UInt8(ascii: "["),
+                let parsed = try? JSONParser.parse(Array(text.utf8))
+            else { return value }
             return expandingJSONText(parsed)
         case .array(let items): return .array(items.map(expandingJSONText))
         case .object(let object): return .object(JSONObject(object.members.map { JSONMember($0.key, expandingJSONText($0.value)) }))
@@ -157,10 +159,13 @@ public enum JSONDiff {
             }
         case (.array(let x), .array(let y)):
             compareArrays(x, y, &path, &changes)
-        case (.string(let s), .string(let t)) where s != t
+        case (.string(let s), .string(let t))
+        where s != t
             && (s.utf8.count >= textThreshold || t.utf8.count >= textThreshold || s.contains("\n") || t.contains("\n")):
-            changes.append(Change(pointer: Redactor.pointer(path), kind: .changed, before: a, after: b,
-                                  lines: lineDiff(s, t)))
+            changes.append(
+                Change(
+                    pointer: Redactor.pointer(path), kind: .changed, before: a, after: b,
+                    lines: lineDiff(s, t)))
         default:
             if !a.sameValue(as: b) {
                 changes.append(Change(pointer: Redactor.pointer(path), kind: .changed, before: a, after: b))
@@ -214,7 +219,8 @@ public enum JSONDiff {
         var table = [Int](repeating: 0, count: (n + 1) * (m + 1))
         for i in stride(from: n - 1, through: 0, by: -1) {
             for j in stride(from: m - 1, through: 0, by: -1) {
-                table[i * (m + 1) + j] = equal(x[i], y[j])
+                table[i * (m + 1) + j] =
+                    equal(x[i], y[j])
                     ? table[(i + 1) * (m + 1) + j + 1] + 1
                     : max(table[(i + 1) * (m + 1) + j], table[i * (m + 1) + j + 1])
             }

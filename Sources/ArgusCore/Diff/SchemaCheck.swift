@@ -42,7 +42,7 @@ public enum SchemaCheck {
     static func fits(_ value: JSONValue, _ type: String) -> Bool {
         switch (type, value) {
         case ("object", .object), ("array", .array), ("string", .string), ("boolean", .bool), ("null", .null),
-             ("number", .number):
+            ("number", .number):
             return true
         case ("integer", .number(let text)):
             return Int(text) != nil || (Double(text).map { $0 == $0.rounded() } ?? false)

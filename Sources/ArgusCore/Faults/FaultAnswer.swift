@@ -22,8 +22,11 @@ public enum FaultAnswer {
         case .error:
             message["error"] = ["code": .int(decision.code), "message": .string(decision.message ?? defaultErrorMessage)]
         case .isError:
-            message["result"] = completed(["content": [["type": "text", "text": .string(decision.message ?? defaultToolFailure)]],
-                                           "isError": true], modern: modern)
+            message["result"] = completed(
+                [
+                    "content": [["type": "text", "text": .string(decision.message ?? defaultToolFailure)]],
+                    "isError": true,
+                ], modern: modern)
         case .empty:
             message["result"] = completed(["content": []], modern: modern)
         case .stale:

@@ -54,7 +54,10 @@ public final class FaultDecider {
         if call <= rule.afterCalls { return false }
         if let every = rule.every, (call - rule.afterCalls) % every != 0 { return false }
         if let period = rule.periodMillis, let on = rule.onMillis,
-           elapsedMillis.truncatingRemainder(dividingBy: period) >= on { return false }
+            elapsedMillis.truncatingRemainder(dividingBy: period) >= on
+        {
+            return false
+        }
         if let times = rule.times, injected >= times { return false }
         return roll < rule.probability
     }

@@ -12,8 +12,10 @@ public struct FaultRequest: Sendable {
     /// Milliseconds since the session started.
     public var elapsedMillis: Double
 
-    public init(server: String, method: String, tool: String?, requestID: String, body: String, toolCalls: Int,
-                elapsedMillis: Double) {
+    public init(
+        server: String, method: String, tool: String?, requestID: String, body: String, toolCalls: Int,
+        elapsedMillis: Double
+    ) {
         self.server = server
         self.method = method
         self.tool = tool

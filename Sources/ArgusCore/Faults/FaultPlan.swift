@@ -141,7 +141,9 @@ private struct PlanReader: StrictJSONReading {
             for (i, item) in items.enumerated() { plan.rules.append(try rule(item, "faults[\(i)]")) }
         }
         if let scripts = top["scripts"] {
-            guard let items = scripts.arrayValue else { throw fail("scripts", "expected a list of script paths or { \"path\": … } objects") }
+            guard let items = scripts.arrayValue else {
+                throw fail("scripts", "expected a list of script paths or { \"path\": … } objects")
+            }
             for (i, item) in items.enumerated() {
                 let tail = "scripts[\(i)]"
                 var spec: FaultScriptSpec
@@ -168,14 +170,19 @@ private struct PlanReader: StrictJSONReading {
     }
 
     func rule(_ value: JSONValue, _ tail: String) throws(FaultPlan.ParseError) -> FaultRule {
-        let o = try object(value, tail, allowed: ["name", "tool", "kind", "probability", "after_calls", "times", "schedule",
-                                                  "ms", "code", "message"])
+        let o = try object(
+            value, tail,
+            allowed: [
+                "name", "tool", "kind", "probability", "after_calls", "times", "schedule",
+                "ms", "code", "message",
+            ])
         guard let kindValue = o["kind"] else {
             throw fail("\(tail).kind", "required (one of: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let kindText = try string(kindValue, "\(tail).kind")
         guard let kind = FaultKind(rawValue: kindText) else {
-            throw fail("\(tail).kind", "unknown kind \"\(kindText)\" (one of: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw fail(
+                "\(tail).kind", "unknown kind \"\(kindText)\" (one of: \(FaultKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         var rule = FaultRule(name: tail, kind: kind)
         if let v = o["name"] {

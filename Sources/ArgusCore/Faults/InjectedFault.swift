@@ -18,8 +18,10 @@ public struct InjectedFault: Sendable, Equatable {
     /// For people: "not sent to the server", "answer held 800 ms", the seed.
     public var detail: String?
 
-    public init(requestID: String, spoiltResponse: Bool = false, timestamp: Int64, tool: String?, kind: String,
-                source: String, detail: String?) {
+    public init(
+        requestID: String, spoiltResponse: Bool = false, timestamp: Int64, tool: String?, kind: String,
+        source: String, detail: String?
+    ) {
         self.requestID = requestID
         self.spoiltResponse = spoiltResponse
         self.timestamp = timestamp

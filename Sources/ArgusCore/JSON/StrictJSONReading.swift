@@ -12,7 +12,8 @@ extension StrictJSONReading {
     public func object(_ value: JSONValue, _ path: String, allowed: Set<String>) throws(Failure) -> JSONObject {
         guard case .object(let object) = value else { throw fail(path, "expected an object") }
         for key in object.keys where !allowed.contains(key) && !key.hasPrefix("//") && !key.hasPrefix("$") {
-            throw fail(path.isEmpty ? key : "\(path).\(key)", "unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+            throw fail(
+                path.isEmpty ? key : "\(path).\(key)", "unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))")
         }
         return object
     }

@@ -65,7 +65,8 @@ struct CallCorrelator {
     /// A script dropped a call on its way back: its request is already stored, so that is rewritten too.
     mutating func drop(answeredBy response: Envelope, from direction: Direction, script: String) {
         guard let id = response.id, let call = pending[RequestKey(direction: direction.opposite, id: id)],
-              call.droppedBy == nil else { return }
+            call.droppedBy == nil
+        else { return }
         pending[RequestKey(direction: direction.opposite, id: id)]?.droppedBy = script
         emit(.rewriteMessage(call.run, seq: call.seq, body: ScriptRedaction.droppedRequest(call, script: script)))
     }
@@ -80,30 +81,41 @@ struct CallCorrelator {
 
     /// Completes a call taken with `take`. Whether the server asks for input is read from what it
     /// sent: a script may have dropped the stored result.
-    mutating func answered(_ call: PendingCall, by response: Envelope, stored: Envelope, seq: Int, size: Int,
-                           body: String?, at time: Timestamp) {
+    mutating func answered(
+        _ call: PendingCall, by response: Envelope, stored: Envelope, seq: Int, size: Int,
+        body: String?, at time: Timestamp
+    ) {
         let asksForInput = RoundTracker.asksForInput(response)
         if asksForInput {
-            rounds.awaitRetry(of: response, call: CallReference(run: call.run, requestSeq: call.seq), round: call.round ?? 1,
-                              first: call.firstRound, method: call.method, tool: call.tool, target: call.target,
-                              direction: call.direction)
+            rounds.awaitRetry(
+                of: response, call: CallReference(run: call.run, requestSeq: call.seq), round: call.round ?? 1,
+                first: call.firstRound, method: call.method, tool: call.tool, target: call.target,
+                direction: call.direction)
         }
         complete(call, response: (stored, seq, size), status: asksForInput ? .inputRequired : nil, responseBody: body, at: time)
     }
 
     /// A response too large to keep whole still completes its call (the status from whether it
     /// carried `error`; the result itself is not recorded).
-    mutating func truncatedResponse(_ bytes: ArraySlice<UInt8>, from direction: Direction, seq: Int, size: Int,
-                                    at time: Timestamp) {
+    mutating func truncatedResponse(
+        _ bytes: ArraySlice<UInt8>, from direction: Direction, seq: Int, size: Int,
+        at time: Timestamp
+    ) {
         let summary = TruncatedFrame.summarize(bytes)
         guard summary.isResponse, let id = summary.id,
-              let call = pending.removeValue(forKey: RequestKey(direction: direction.opposite, id: id)) else { return }
+            let call = pending.removeValue(forKey: RequestKey(direction: direction.opposite, id: id))
+        else { return }
         if let token = call.progressToken { progressTokens.removeValue(forKey: token) }
-        let stub: JSONValue = summary.isError
-            ? ["jsonrpc": "2.0", "id": id, "error": ["code": nil, "message": .string("error response of \(size) bytes, too large to record")]]
+        let stub: JSONValue =
+            summary.isError
+            ? [
+                "jsonrpc": "2.0", "id": id,
+                "error": ["code": nil, "message": .string("error response of \(size) bytes, too large to record")],
+            ]
             : ["jsonrpc": "2.0", "id": id, "result": [:]]
-        complete(call, response: (Envelope(stub), seq, size), status: nil,
-                 errorMessage: summary.isError ? nil : "response of \(size) bytes recorded truncated", at: time)
+        complete(
+            call, response: (Envelope(stub), seq, size), status: nil,
+            errorMessage: summary.isError ? nil : "response of \(size) bytes recorded truncated", at: time)
     }
 
     mutating func notificationSeen(_ notification: Envelope, stored: Envelope, from direction: Direction, at time: Timestamp) {
@@ -129,8 +141,10 @@ struct CallCorrelator {
     /// `notifications/cancelled` for a `subscriptions/listen` stream is how a stream ends (the
     /// client stops listening, or on stdio the server closes it): recorded as `ended`, not as a
     /// cancelled call. Returns whether the notification closed a stream.
-    private mutating func streamClosed(_ requestID: JSONValue, by direction: Direction, reason: String?,
-                                       at time: Timestamp) -> Bool {
+    private mutating func streamClosed(
+        _ requestID: JSONValue, by direction: Direction, reason: String?,
+        at time: Timestamp
+    ) -> Bool {
         // The client cancels its own request; the server names the client's request.
         for key in [RequestKey(direction: direction, id: requestID), RequestKey(direction: direction.opposite, id: requestID)] {
             guard let call = pending[key], call.isStream else { continue }
@@ -153,14 +167,17 @@ struct CallCorrelator {
         }
     }
 
-    private mutating func complete(_ call: PendingCall, response: (Envelope, seq: Int, size: Int)? = nil, status: CallStatus?,
-                                   errorMessage: String? = nil, responseBody: String? = nil, at time: Timestamp) {
+    private mutating func complete(
+        _ call: PendingCall, response: (Envelope, seq: Int, size: Int)? = nil, status: CallStatus?,
+        errorMessage: String? = nil, responseBody: String? = nil, at time: Timestamp
+    ) {
         if call.isStream { openStreams -= 1 }
-        var record = CallRecord(server: server, requestSeq: call.seq, direction: call.direction, method: call.method,
-                                tool: call.tool, target: call.target, jsonrpcID: call.idText, startedAt: call.start.wallMicros,
-                                endedAt: time.wallMicros, latencyMicros: time.micros(since: call.start), status: status ?? .ok,
-                                errorMessage: errorMessage, progressCount: call.progressCount, cancelled: status == .cancelled,
-                                bytesIn: call.bytesIn, replayOf: replayOf?(call.idText))
+        var record = CallRecord(
+            server: server, requestSeq: call.seq, direction: call.direction, method: call.method,
+            tool: call.tool, target: call.target, jsonrpcID: call.idText, startedAt: call.start.wallMicros,
+            endedAt: time.wallMicros, latencyMicros: time.micros(since: call.start), status: status ?? .ok,
+            errorMessage: errorMessage, progressCount: call.progressCount, cancelled: status == .cancelled,
+            bytesIn: call.bytesIn, replayOf: replayOf?(call.idText))
         record.round = status == .inputRequired ? (call.round ?? 1) : call.round
         if let (envelope, responseSeq, size) = response {
             record.responseSeq = responseSeq

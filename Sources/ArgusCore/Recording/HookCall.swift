@@ -34,12 +34,14 @@ public struct HookCall: Sendable {
     public var callID: Int64?
     public var replayOf: Int64?
 
-    public init(phase: HookPhase, run: LocalRunID, server: String, direction: Direction, method: String,
-                tool: String? = nil, target: String? = nil, requestID: String? = nil, requestSeq: Int? = nil,
-                startedAt: Int64, latencyMicros: Int64? = nil, status: CallStatus? = nil, isError: Bool = false,
-                errorCode: Int? = nil, errorMessage: String? = nil, progressCount: Int = 0, bytesIn: Int = 0,
-                bytesOut: Int? = nil, requestBody: String? = nil, responseBody: String? = nil,
-                callID: Int64? = nil, replayOf: Int64? = nil) {
+    public init(
+        phase: HookPhase, run: LocalRunID, server: String, direction: Direction, method: String,
+        tool: String? = nil, target: String? = nil, requestID: String? = nil, requestSeq: Int? = nil,
+        startedAt: Int64, latencyMicros: Int64? = nil, status: CallStatus? = nil, isError: Bool = false,
+        errorCode: Int? = nil, errorMessage: String? = nil, progressCount: Int = 0, bytesIn: Int = 0,
+        bytesOut: Int? = nil, requestBody: String? = nil, responseBody: String? = nil,
+        callID: Int64? = nil, replayOf: Int64? = nil
+    ) {
         self.phase = phase
         self.run = run
         self.server = server

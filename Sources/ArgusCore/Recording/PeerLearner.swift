@@ -55,12 +55,13 @@ struct PeerLearner {
     private func recordToolSchemas(_ tools: [JSONValue], run: LocalRunID, at time: Timestamp) {
         let records = tools.compactMap { tool -> ToolSchemaRecord? in
             guard let name = tool["name"]?.stringValue else { return nil }
-            return ToolSchemaRecord(name: name, title: tool["title"]?.stringValue,
-                                    description: tool["description"]?.stringValue,
-                                    inputSchema: tool["inputSchema"].map { JSONWriter.string($0) },
-                                    outputSchema: tool["outputSchema"].map { JSONWriter.string($0) },
-                                    annotations: tool["annotations"].map { JSONWriter.string($0) },
-                                    seenAt: time.wallMicros)
+            return ToolSchemaRecord(
+                name: name, title: tool["title"]?.stringValue,
+                description: tool["description"]?.stringValue,
+                inputSchema: tool["inputSchema"].map { JSONWriter.string($0) },
+                outputSchema: tool["outputSchema"].map { JSONWriter.string($0) },
+                annotations: tool["annotations"].map { JSONWriter.string($0) },
+                seenAt: time.wallMicros)
         }
         if !records.isEmpty { emit(.toolSchemas(run, records)) }
     }

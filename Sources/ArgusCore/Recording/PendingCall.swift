@@ -70,8 +70,9 @@ struct PendingCall {
 
     /// What every phase shares: what the request said.
     private func hookCall(_ phase: HookPhase, server: String) -> HookCall {
-        HookCall(phase: phase, run: run, server: server, direction: direction, method: method, tool: tool, target: target,
-                 requestID: idText, requestSeq: seq, startedAt: start.wallMicros, bytesIn: bytesIn,
-                 requestBody: droppedBy == nil ? requestBody : nil)
+        HookCall(
+            phase: phase, run: run, server: server, direction: direction, method: method, tool: tool, target: target,
+            requestID: idText, requestSeq: seq, startedAt: start.wallMicros, bytesIn: bytesIn,
+            requestBody: droppedBy == nil ? requestBody : nil)
     }
 }

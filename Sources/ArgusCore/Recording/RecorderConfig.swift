@@ -19,9 +19,11 @@ public struct RecorderConfig: Sendable {
     /// Set when the session is relayed without recording its traffic: the reason, stored with the run.
     public var recordingError: String?
 
-    public init(serverName: String, launch: LaunchSpec, idleTimeoutSeconds: Double = 60,
-                redaction: RedactionPolicy = RedactionPolicy(), maxLineBytes: Int = 64 << 20,
-                argusPID: Int32 = 0, serverPID: Int32? = nil, stderrTailLines: Int = 20) {
+    public init(
+        serverName: String, launch: LaunchSpec, idleTimeoutSeconds: Double = 60,
+        redaction: RedactionPolicy = RedactionPolicy(), maxLineBytes: Int = 64 << 20,
+        argusPID: Int32 = 0, serverPID: Int32? = nil, stderrTailLines: Int = 20
+    ) {
         self.serverName = serverName
         self.launch = launch
         self.idleTimeoutMicros = Int64(idleTimeoutSeconds * 1_000_000)

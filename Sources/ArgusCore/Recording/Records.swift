@@ -67,8 +67,10 @@ public struct PeerInfo: Sendable, Hashable {
     public var serverVersion: String?
     public var protocolVersion: String?
 
-    public init(clientName: String? = nil, clientVersion: String? = nil, serverName: String? = nil,
-                serverVersion: String? = nil, protocolVersion: String? = nil) {
+    public init(
+        clientName: String? = nil, clientVersion: String? = nil, serverName: String? = nil,
+        serverVersion: String? = nil, protocolVersion: String? = nil
+    ) {
         self.clientName = clientName
         self.clientVersion = clientVersion
         self.serverName = serverName
@@ -141,7 +143,8 @@ public enum RecordOp: Sendable {
         switch self {
         case .message(_, let m): return m.body.utf8.count + 128
         case .serverLog(_, let l): return l.line.utf8.count + 64
-        case .toolSchemas(_, let s): return s.reduce(64) { $0 + ($1.inputSchema?.utf8.count ?? 0) + ($1.outputSchema?.utf8.count ?? 0) + 256 }
+        case .toolSchemas(_, let s):
+            return s.reduce(64) { $0 + ($1.inputSchema?.utf8.count ?? 0) + ($1.outputSchema?.utf8.count ?? 0) + 256 }
         case .call(_, let c, _): return 256 + (c.errorMessage?.utf8.count ?? 0)
         case .rewriteMessage(_, _, let body): return body.utf8.count + 64
         case .sealedParams(_, _, _, let sealed): return sealed.count + 64

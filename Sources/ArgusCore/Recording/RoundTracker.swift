@@ -33,12 +33,16 @@ struct RoundTracker {
     }
 
     /// A call (round `round`) answered `input_required`: its retry is round `round + 1`.
-    mutating func awaitRetry(of response: Envelope, call: CallReference, round: Int, first: CallReference?, method: String,
-                             tool: String?, target: String?, direction: Direction) {
+    mutating func awaitRetry(
+        of response: Envelope, call: CallReference, round: Int, first: CallReference?, method: String,
+        tool: String?, target: String?, direction: Direction
+    ) {
         let result = response.result
-        waiting.append(Waiting(first: first ?? call, nextRound: round + 1, method: method, subject: tool ?? target,
-                               direction: direction, requestState: result?["requestState"]?.stringValue,
-                               questions: Set(result?["inputRequests"]?.objectValue?.keys ?? [])))
+        waiting.append(
+            Waiting(
+                first: first ?? call, nextRound: round + 1, method: method, subject: tool ?? target,
+                direction: direction, requestState: result?["requestState"]?.stringValue,
+                questions: Set(result?["inputRequests"]?.objectValue?.keys ?? [])))
         if waiting.count > Self.capacity { waiting.removeFirst(waiting.count - Self.capacity) }
     }
 

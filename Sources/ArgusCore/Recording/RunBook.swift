@@ -75,10 +75,15 @@ struct RunBook {
     }
 
     /// Ends the current run (a split, or the end of the session).
-    mutating func end(at wallMicros: Int64, reason: EndReason, detail: String?, exitStatus: Int32? = nil,
-                      stderrTail: String? = nil) {
-        emit(.endRun(RunEnd(run: current, endedAt: wallMicros, reason: reason, detail: detail, exitStatus: exitStatus,
-                            stderrTail: stderrTail, droppedFrames: droppedFrames)))
+    mutating func end(
+        at wallMicros: Int64, reason: EndReason, detail: String?, exitStatus: Int32? = nil,
+        stderrTail: String? = nil
+    ) {
+        emit(
+            .endRun(
+                RunEnd(
+                    run: current, endedAt: wallMicros, reason: reason, detail: detail, exitStatus: exitStatus,
+                    stderrTail: stderrTail, droppedFrames: droppedFrames)))
         droppedFrames = 0
     }
 }

@@ -43,7 +43,9 @@ enum ScriptRedaction {
 
     /// The stored request of a call dropped on its way back: only its metadata remains.
     static func droppedRequest(_ call: PendingCall, script: String) -> String {
-        var request: JSONObject = ["jsonrpc": "2.0", "method": .string(call.method), "params": RedactionMarker.dropped(script: script).json]
+        var request: JSONObject = [
+            "jsonrpc": "2.0", "method": .string(call.method), "params": RedactionMarker.dropped(script: script).json,
+        ]
         if let id = try? JSONParser.parse(call.idText) { request["id"] = id }
         return JSONWriter.string(.object(request))
     }

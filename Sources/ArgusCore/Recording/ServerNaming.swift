@@ -16,7 +16,9 @@ public enum ServerNaming {
             }
         case "uv":
             if let run = arguments.firstIndex(of: "run"),
-               let target = firstPositional(Array(arguments[(run + 1)...]), valueOptions: ["--with", "--python", "--directory", "--project", "--from"]) {
+                let target = firstPositional(
+                    Array(arguments[(run + 1)...]), valueOptions: ["--with", "--python", "--directory", "--project", "--from"])
+            {
                 return stripExtension(basename(target))
             }
         case "docker", "podman", "nerdctl":

@@ -30,13 +30,15 @@ public final class SessionRecorder {
         self.redactor = redactor
         decoder = FrameDecoder(maxLineBytes: config.maxLineBytes)
         let launch = Self.storedLaunch(config, redactor: redactor)
-        var template = RunRecord(kind: config.runKind, serverName: config.serverName, command: launch.spec.command,
-                                 args: launch.spec.args, cwd: launch.spec.cwd, envNames: launch.spec.envNames,
-                                 argusPID: config.argusPID, serverPID: config.serverPID, startedAt: 0,
-                                 recordingError: config.recordingError)
+        var template = RunRecord(
+            kind: config.runKind, serverName: config.serverName, command: launch.spec.command,
+            args: launch.spec.args, cwd: launch.spec.cwd, envNames: launch.spec.envNames,
+            argusPID: config.argusPID, serverPID: config.serverPID, startedAt: 0,
+            recordingError: config.recordingError)
         template.sealedArgs = launch.sealedArgs
-        runs = RunBook(template: template,
-                       idleTimeoutMicros: config.idleTimeoutMicros, emit: emit)
+        runs = RunBook(
+            template: template,
+            idleTimeoutMicros: config.idleTimeoutMicros, emit: emit)
         calls = CallCorrelator(server: config.serverName, replayOf: config.replayOf, hooks: hooks, emit: emit)
         learner = PeerLearner(emit: emit)
     }
@@ -108,8 +110,9 @@ public final class SessionRecorder {
         for line in decoder.remainingStderrLines() { recordStderr(line, at: time) }
         calls.closeAll(at: time)
         hooks?.tick(at: time, emit: emit)
-        runs.end(at: time.wallMicros, reason: reason, detail: detail, exitStatus: exitStatus,
-                 stderrTail: stderrTail.isEmpty ? nil : stderrTail.joined(separator: "\n"))
+        runs.end(
+            at: time.wallMicros, reason: reason, detail: detail, exitStatus: exitStatus,
+            stderrTail: stderrTail.isEmpty ? nil : stderrTail.joined(separator: "\n"))
     }
 
     // MARK: runs
@@ -145,28 +148,33 @@ public final class SessionRecorder {
         case .truncated(let bytes, let size):
             let text = String(decoding: bytes, as: UTF8.self)
             let body = redactor.redactText(text) ?? text
-            emitMessage(seq, direction, at: time, kind: .invalid, method: nil, id: nil,
-                        body: "[TRUNCATED: \(size) bytes, first \(bytes.count) kept] " + body, size: size, redacted: true)
+            emitMessage(
+                seq, direction, at: time, kind: .invalid, method: nil, id: nil,
+                body: "[TRUNCATED: \(size) bytes, first \(bytes.count) kept] " + body, size: size, redacted: true)
             calls.truncatedResponse(bytes, from: direction, seq: seq, size: size, at: time)
         case .notJSON(let bytes, let size):
             let text = String(decoding: bytes, as: UTF8.self)
             let redacted = redactor.redactText(text)
-            emitMessage(seq, direction, at: time, kind: .invalid, method: nil, id: nil, body: redacted ?? text, size: size,
-                        redacted: redacted != nil)
+            emitMessage(
+                seq, direction, at: time, kind: .invalid, method: nil, id: nil, body: redacted ?? text, size: size,
+                redacted: redacted != nil)
         case .message(let parsed, let bytes, let size):
             message(parsed, bytes: bytes, seq: seq, direction, size: size, at: time)
         }
     }
 
-    private func message(_ parsed: JSONValue, bytes: ArraySlice<UInt8>, seq: Int, _ direction: Direction, size: Int,
-                         at time: Timestamp) {
+    private func message(
+        _ parsed: JSONValue, bytes: ArraySlice<UInt8>, seq: Int, _ direction: Direction, size: Int,
+        at time: Timestamp
+    ) {
         var hits: [RedactionHit] = []
         var redacted = redactor.redact(parsed, hits: &hits)
         var body = redacted.map { JSONWriter.string($0) } ?? String(decoding: bytes, as: UTF8.self)
         // Correlation reads ids and progress tokens from the original; anything
         // that is stored (error messages, schemas, peer info) comes from the redacted copy.
         let envelope = Envelope(parsed)
-        let opening = envelope.kind == .request
+        let opening =
+            envelope.kind == .request
             ? PendingCall(request: envelope, run: runs.current, seq: seq, direction: direction, size: size, body: body, at: time)
             : nil
 
@@ -176,21 +184,25 @@ public final class SessionRecorder {
         }
         var droppedBy: String?
         var rewrittenByScript = false
-        if let outcome = redactByScripts(envelope, value: redacted ?? parsed, body: body, opening: opening,
-                                         direction: direction, size: size, at: time) {
+        if let outcome = redactByScripts(
+            envelope, value: redacted ?? parsed, body: body, opening: opening,
+            direction: direction, size: size, at: time)
+        {
             redacted = outcome.value
             body = outcome.body
             droppedBy = outcome.droppedBy
             rewrittenByScript = true
         }
         let stored = redacted.map(Envelope.init) ?? envelope
-        emitMessage(seq, direction, at: time, kind: envelope.kind, method: method, id: envelope.idText, body: body, size: size,
-                    redacted: !hits.isEmpty || rewrittenByScript)
+        emitMessage(
+            seq, direction, at: time, kind: envelope.kind, method: method, id: envelope.idText, body: body, size: size,
+            redacted: !hits.isEmpty || rewrittenByScript)
         // A request whose stored params differ from what was sent keeps its original, sealed, for replay;
         // not one a script dropped (dropping means keep nothing).
         if envelope.kind == .request, redacted != nil, droppedBy == nil, let sealer = config.sealer, let params = envelope.params,
-           stored.params.map({ !$0.sameValue(as: params) }) ?? true,
-           let box = sealer.seal(JSONWriter.bytes(params)) {
+            stored.params.map({ !$0.sameValue(as: params) }) ?? true,
+            let box = sealer.seal(JSONWriter.bytes(params))
+        {
             emit(.sealedParams(runs.current, seq: seq, keyID: box.keyID, sealed: box.sealed))
         }
 
@@ -199,28 +211,39 @@ public final class SessionRecorder {
             for (i, item) in items.enumerated() {
                 let storedItem = i < storedItems.count ? Envelope(storedItems[i]) : Envelope(item)
                 let itemEnvelope = Envelope(item)
-                let itemCall = itemEnvelope.kind == .request
+                let itemCall =
+                    itemEnvelope.kind == .request
                     ? PendingCall(request: itemEnvelope, run: runs.current, seq: seq, direction: direction, size: size, body: nil, at: time)
                     : nil
-                correlate(itemEnvelope, stored: storedItem, opening: itemCall, body: nil, droppedBy: nil, seq: seq,
-                          direction: direction, size: size, at: time)
+                correlate(
+                    itemEnvelope, stored: storedItem, opening: itemCall, body: nil, droppedBy: nil, seq: seq,
+                    direction: direction, size: size, at: time)
             }
         } else {
-            correlate(envelope, stored: stored, opening: opening, body: body, droppedBy: droppedBy, seq: seq,
-                      direction: direction, size: size, at: time)
+            correlate(
+                envelope, stored: stored, opening: opening, body: body, droppedBy: droppedBy, seq: seq,
+                direction: direction, size: size, at: time)
         }
     }
 
-    private func emitMessage(_ seq: Int, _ direction: Direction, at time: Timestamp, kind: MessageKind, method: String?,
-                             id: String?, body: String, size: Int, redacted: Bool) {
-        emit(.message(runs.current, MessageRecord(seq: seq, direction: direction, timestamp: time.wallMicros, kind: kind,
-                                                  method: method, jsonrpcID: id, body: body, size: size, redacted: redacted)))
+    private func emitMessage(
+        _ seq: Int, _ direction: Direction, at time: Timestamp, kind: MessageKind, method: String?,
+        id: String?, body: String, size: Int, redacted: Bool
+    ) {
+        emit(
+            .message(
+                runs.current,
+                MessageRecord(
+                    seq: seq, direction: direction, timestamp: time.wallMicros, kind: kind,
+                    method: method, jsonrpcID: id, body: body, size: size, redacted: redacted)))
     }
 
     /// Runs the scripts' redact hooks on a request, response or notification.
     /// Returns what to store instead, or nil to store it as is.
-    private func redactByScripts(_ envelope: Envelope, value: JSONValue, body: String, opening: PendingCall?,
-                                 direction: Direction, size: Int, at time: Timestamp) -> ScriptRedaction.Outcome? {
+    private func redactByScripts(
+        _ envelope: Envelope, value: JSONValue, body: String, opening: PendingCall?,
+        direction: Direction, size: Int, at time: Timestamp
+    ) -> ScriptRedaction.Outcome? {
         guard let hooks, hooks.hasRedactors, case .object(let object) = value else { return nil }
         let message = RedactableMessage(object, text: body)
         let verdict: HookVerdict
@@ -239,8 +262,9 @@ public final class SessionRecorder {
             }
         case .notification:
             guard let method = envelope.method else { return nil }
-            let hookCall = HookCall(phase: .notification, run: runs.current, server: config.serverName, direction: direction,
-                                    method: method, startedAt: time.wallMicros, bytesIn: size, requestBody: body)
+            let hookCall = HookCall(
+                phase: .notification, run: runs.current, server: config.serverName, direction: direction,
+                method: method, startedAt: time.wallMicros, bytesIn: size, requestBody: body)
             verdict = hooks.redact(hookCall, message: message, emit: emit)
         case .batch, .invalid:
             return nil
@@ -248,8 +272,10 @@ public final class SessionRecorder {
         return ScriptRedaction.outcome(of: verdict, for: message, kind: envelope.kind)
     }
 
-    private func correlate(_ envelope: Envelope, stored: Envelope, opening: PendingCall?, body: String?, droppedBy: String?,
-                           seq: Int, direction: Direction, size: Int, at time: Timestamp) {
+    private func correlate(
+        _ envelope: Envelope, stored: Envelope, opening: PendingCall?, body: String?, droppedBy: String?,
+        seq: Int, direction: Direction, size: Int, at time: Timestamp
+    ) {
         switch envelope.kind {
         case .request:
             guard var call = opening else { return }

@@ -41,12 +41,14 @@ public struct CallRecord: Sendable {
     /// in by `ArgusReader.withFaults`.
     public var fault: FaultRecord?
 
-    public init(id: Int64 = 0, runID: Int64 = 0, server: String, requestSeq: Int, responseSeq: Int? = nil,
-                direction: Direction, method: String, tool: String? = nil, target: String? = nil, jsonrpcID: String,
-                startedAt: Int64, endedAt: Int64? = nil, latencyMicros: Int64? = nil, status: CallStatus,
-                isError: Bool = false, errorCode: Int? = nil, errorMessage: String? = nil, progressCount: Int = 0,
-                cancelled: Bool = false, bytesIn: Int? = nil, bytesOut: Int? = nil, replayOf: Int64? = nil,
-                round: Int? = nil, firstCallID: Int64? = nil, runKind: String = "wrap") {
+    public init(
+        id: Int64 = 0, runID: Int64 = 0, server: String, requestSeq: Int, responseSeq: Int? = nil,
+        direction: Direction, method: String, tool: String? = nil, target: String? = nil, jsonrpcID: String,
+        startedAt: Int64, endedAt: Int64? = nil, latencyMicros: Int64? = nil, status: CallStatus,
+        isError: Bool = false, errorCode: Int? = nil, errorMessage: String? = nil, progressCount: Int = 0,
+        cancelled: Bool = false, bytesIn: Int? = nil, bytesOut: Int? = nil, replayOf: Int64? = nil,
+        round: Int? = nil, firstCallID: Int64? = nil, runKind: String = "wrap"
+    ) {
         self.id = id
         self.runID = runID
         self.server = server

@@ -19,8 +19,10 @@ public struct FaultRecord: Sendable {
     /// For people: "not sent to the server", "answer held 800 ms", the seed.
     public var detail: String?
 
-    public init(id: Int64 = 0, runID: Int64, requestSeq: Int?, responseSeq: Int? = nil, timestamp: Int64, tool: String?,
-                kind: String, source: String, detail: String?) {
+    public init(
+        id: Int64 = 0, runID: Int64, requestSeq: Int?, responseSeq: Int? = nil, timestamp: Int64, tool: String?,
+        kind: String, source: String, detail: String?
+    ) {
         self.id = id
         self.runID = runID
         self.requestSeq = requestSeq

@@ -19,8 +19,10 @@ public struct MessageRecord: Sendable {
     public var size: Int
     public var redacted: Bool
 
-    public init(id: Int64 = 0, runID: Int64 = 0, seq: Int, direction: Direction, timestamp: Int64, kind: MessageKind,
-                method: String?, jsonrpcID: String?, body: String, size: Int, redacted: Bool) {
+    public init(
+        id: Int64 = 0, runID: Int64 = 0, seq: Int, direction: Direction, timestamp: Int64, kind: MessageKind,
+        method: String?, jsonrpcID: String?, body: String, size: Int, redacted: Bool
+    ) {
         self.id = id
         self.runID = runID
         self.seq = seq

@@ -53,13 +53,15 @@ public struct RunRecord: Sendable {
     /// The original arguments, sealed, when `args` is redacted (replay opens them with the key).
     public var argsSealed: [UInt8]?
 
-    public init(id: Int64 = 0, kind: String = "wrap", serverName: String, command: String, args: [String], cwd: String?,
-                envNames: [String], argusPID: Int32? = nil, serverPID: Int32? = nil, previousRunID: Int64? = nil,
-                clientName: String? = nil, clientVersion: String? = nil, serverInfoName: String? = nil,
-                serverVersion: String? = nil, protocolVersion: String? = nil, startedAt: Int64, endedAt: Int64? = nil,
-                endReason: EndReason? = nil, endDetail: String? = nil, exitStatus: Int32? = nil, stderrTail: String? = nil,
-                droppedFrames: Int = 0, messageCount: Int = 0, callCount: Int = 0, errorCount: Int = 0,
-                label: String? = nil, recordingError: String? = nil, argsKeyID: String? = nil, argsSealed: [UInt8]? = nil) {
+    public init(
+        id: Int64 = 0, kind: String = "wrap", serverName: String, command: String, args: [String], cwd: String?,
+        envNames: [String], argusPID: Int32? = nil, serverPID: Int32? = nil, previousRunID: Int64? = nil,
+        clientName: String? = nil, clientVersion: String? = nil, serverInfoName: String? = nil,
+        serverVersion: String? = nil, protocolVersion: String? = nil, startedAt: Int64, endedAt: Int64? = nil,
+        endReason: EndReason? = nil, endDetail: String? = nil, exitStatus: Int32? = nil, stderrTail: String? = nil,
+        droppedFrames: Int = 0, messageCount: Int = 0, callCount: Int = 0, errorCount: Int = 0,
+        label: String? = nil, recordingError: String? = nil, argsKeyID: String? = nil, argsSealed: [UInt8]? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.serverName = serverName

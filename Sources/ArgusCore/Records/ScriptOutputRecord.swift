@@ -32,10 +32,12 @@ public struct ScriptOutputRecord: Sendable {
     public var server: String?
     public var tool: String?
 
-    public init(id: Int64 = 0, runID: Int64? = nil, requestSeq: Int?, timestamp: Int64, script: String, kind: Kind,
-                level: String? = nil, name: String? = nil, metricKind: String? = nil, value: Double? = nil,
-                labels: String? = nil, message: String? = nil, key: String? = nil, location: String? = nil,
-                callID: Int64? = nil, server: String? = nil, tool: String? = nil) {
+    public init(
+        id: Int64 = 0, runID: Int64? = nil, requestSeq: Int?, timestamp: Int64, script: String, kind: Kind,
+        level: String? = nil, name: String? = nil, metricKind: String? = nil, value: Double? = nil,
+        labels: String? = nil, message: String? = nil, key: String? = nil, location: String? = nil,
+        callID: Int64? = nil, server: String? = nil, tool: String? = nil
+    ) {
         self.id = id
         self.runID = runID
         self.requestSeq = requestSeq

@@ -13,8 +13,10 @@ public struct ScriptStatusRecord: Sendable {
     public var loadedAt: Int64
     public var updatedAt: Int64
 
-    public init(script: String, path: String, argusPID: Int32, server: String, state: String, lastError: String?,
-                hookStats: String, errorCount: Int, loadedAt: Int64, updatedAt: Int64) {
+    public init(
+        script: String, path: String, argusPID: Int32, server: String, state: String, lastError: String?,
+        hookStats: String, errorCount: Int, loadedAt: Int64, updatedAt: Int64
+    ) {
         self.script = script
         self.path = path
         self.argusPID = argusPID

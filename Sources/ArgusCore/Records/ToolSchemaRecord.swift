@@ -11,8 +11,10 @@ public struct ToolSchemaRecord: Sendable {
     public var annotations: String?
     public var seenAt: Int64
 
-    public init(runID: Int64 = 0, name: String, title: String?, description: String?, inputSchema: String?,
-                outputSchema: String?, annotations: String?, seenAt: Int64) {
+    public init(
+        runID: Int64 = 0, name: String, title: String?, description: String?, inputSchema: String?,
+        outputSchema: String?, annotations: String?, seenAt: Int64
+    ) {
         self.runID = runID
         self.name = name
         self.title = title

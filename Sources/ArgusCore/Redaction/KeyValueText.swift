@@ -113,8 +113,10 @@ struct KeyValueText {
             return nil
         }
         if range.count <= 5 {
-            for literal: StaticString in ["null", "true", "false"] where range.count == literal.utf8CodeUnitCount
-                && SecretPatterns.hasPrefix(s, range.lowerBound, literal) {
+            for literal: StaticString in ["null", "true", "false"]
+            where range.count == literal.utf8CodeUnitCount
+                && SecretPatterns.hasPrefix(s, range.lowerBound, literal)
+            {
                 return nil
             }
         }

@@ -131,8 +131,10 @@ final class NeedleMatcher: Sendable {
         self.output = output
     }
 
-    @inline(__always) private static func find(_ byte: UInt8, in node: Int, _ childStart: [Int32], _ childBytes: [UInt8],
-                                               _ childTargets: [Int32]) -> Int32? {
+    @inline(__always) private static func find(
+        _ byte: UInt8, in node: Int, _ childStart: [Int32], _ childBytes: [UInt8],
+        _ childTargets: [Int32]
+    ) -> Int32? {
         var lo = Int(childStart[node]), hi = Int(childStart[node + 1])
         while lo < hi {
             let mid = (lo + hi) / 2

@@ -22,12 +22,14 @@ public struct RedactionPolicy: Sendable {
     /// The policy for a server started with `environment`: the values of
     /// variables whose names look secret (`GITHUB_TOKEN`, `DB_PASS`, `GH_PAT`, …),
     /// and the secrets inside any other value (the password of `DATABASE_URL=postgres://u:pw@h`).
-    public static func forEnvironment(_ environment: [String: String], enabled: Bool = true, extraKeys: [String] = [],
-                                      patterns: [ValuePattern] = []) -> RedactionPolicy
-    {
+    public static func forEnvironment(
+        _ environment: [String: String], enabled: Bool = true, extraKeys: [String] = [],
+        patterns: [ValuePattern] = []
+    ) -> RedactionPolicy {
         let matcher = SecretKeyMatcher(extraKeys: extraKeys)
-        var policy = RedactionPolicy(enabled: enabled, extraKeys: extraKeys,
-                                     secretValues: secrets(in: environment, matcher: matcher))
+        var policy = RedactionPolicy(
+            enabled: enabled, extraKeys: extraKeys,
+            secretValues: secrets(in: environment, matcher: matcher))
         policy.valuePatterns = patterns
         return policy
     }
@@ -103,9 +105,10 @@ public struct Redactor: Sendable {
 
     public init(policy: RedactionPolicy) {
         self.policy = policy
-        memory = SecretMemory(fixed: policy.secretValues.map {
-            NeedleMatcher.Needle(bytes: Array($0.value.utf8), label: "env:\($0.name)")
-        })
+        memory = SecretMemory(
+            fixed: policy.secretValues.map {
+                NeedleMatcher.Needle(bytes: Array($0.value.utf8), label: "env:\($0.name)")
+            })
         keyValues = KeyValueText(matcher: policy.keyMatcher)
     }
 
@@ -205,7 +208,8 @@ public struct Redactor: Sendable {
         while i < arguments.count {
             let argument = arguments[i]
             if i + 1 < arguments.count, isSecretOption(argument, packageRunner: packageRunner),
-               Self.isOptionValue(arguments[i + 1], of: argument) {
+                Self.isOptionValue(arguments[i + 1], of: argument)
+            {
                 redacted[i + 1] = Self.marker
                 pass.learned.append(Array(arguments[i + 1].utf8))
                 changed = true
@@ -248,8 +252,10 @@ public struct Redactor: Sendable {
 
     // MARK: walking
 
-    private func walk(_ value: JSONValue, path: inout [String], inSchema: Bool, pass: inout Pass,
-                      hits: inout [RedactionHit]) -> JSONValue? {
+    private func walk(
+        _ value: JSONValue, path: inout [String], inSchema: Bool, pass: inout Pass,
+        hits: inout [RedactionHit]
+    ) -> JSONValue? {
         switch value {
         case .string(let s):
             switch jsonInText(s, path: &path, pass: &pass, hits: &hits) {
@@ -305,12 +311,15 @@ public struct Redactor: Sendable {
     /// `structuredContent` and as JSON text in `content[0].text`) is redacted as
     /// JSON, its pointer continuing inside it, as the replay diff reads it. A
     /// changed one is stored re-serialized (compact); an unchanged one as it was.
-    private func jsonInText(_ text: String, path: inout [String], pass: inout Pass,
-                            hits: inout [RedactionHit]) -> JSONText {
+    private func jsonInText(
+        _ text: String, path: inout [String], pass: inout Pass,
+        hits: inout [RedactionHit]
+    ) -> JSONText {
         guard pass.textDepth < Self.maxTextDepth,
-              let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
-              first == UInt8(ascii: "{") || first == UInt8(ascii: "["),
-              let parsed = try? JSONParser.parse(Array(text.utf8)) else { return .notJSON }
+            let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
+            first == UInt8(ascii: "{") || first == UInt8(ascii: "["),
+            let parsed = try? JSONParser.parse(Array(text.utf8))
+        else { return .notJSON }
         pass.textDepth += 1
         defer { pass.textDepth -= 1 }
         guard let redacted = walk(parsed, path: &path, inSchema: false, pass: &pass, hits: &hits) else { return .unchanged }
@@ -326,8 +335,10 @@ public struct Redactor: Sendable {
     /// Under a secret key: every string and number becomes the marker, keeping
     /// the structure (so a replay can put the sealed originals back). The values
     /// are remembered, to be scrubbed wherever they are echoed.
-    private func redactAll(_ value: JSONValue, path: inout [String], pass: inout Pass,
-                           hits: inout [RedactionHit]) -> JSONValue? {
+    private func redactAll(
+        _ value: JSONValue, path: inout [String], pass: inout Pass,
+        hits: inout [RedactionHit]
+    ) -> JSONValue? {
         switch value {
         case .string(let s):
             if s == Self.marker { return nil }

@@ -252,8 +252,10 @@ public enum SecretPatterns {
         if hasPrefix(s, i, "xapp-") {
             bodyStart = i + 5
         } else if hasPrefix(s, i, "xox"), i + 4 < s.count, s[i + 4] == 0x2D,
-            [UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "p"), UInt8(ascii: "o"), UInt8(ascii: "s"),
-             UInt8(ascii: "r")].contains(s[i + 3])
+            [
+                UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "p"), UInt8(ascii: "o"), UInt8(ascii: "s"),
+                UInt8(ascii: "r"),
+            ].contains(s[i + 3])
         {
             bodyStart = i + 5
         } else {

@@ -21,8 +21,9 @@ public final class ValuePattern: @unchecked Sendable {
         guard rc == 0 else {
             var message = [CChar](repeating: 0, count: 256)
             regerror(rc, &regex, &message, message.count)
-            throw InvalidPattern(description: "invalid regular expression \"\(pattern)\": "
-                                 + String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw InvalidPattern(
+                description: "invalid regular expression \"\(pattern)\": "
+                    + String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
     }
 
@@ -40,7 +41,8 @@ public final class ValuePattern: @unchecked Sendable {
                 var offset = 0
                 var match = regmatch_t()
                 while offset < text.count,
-                      regexec(&regex, base + offset, 1, &match, offset == 0 ? 0 : REG_NOTBOL) == 0 {
+                    regexec(&regex, base + offset, 1, &match, offset == 0 ? 0 : REG_NOTBOL) == 0
+                {
                     let start = offset + Int(match.rm_so), end = offset + Int(match.rm_eo)
                     if end > start { found.append(start..<end) }
                     offset = max(end, start + 1)

@@ -26,8 +26,10 @@ public struct Verdict: Sendable, Equatable {
     /// `argus`, or `script NAME` for a verdict a Lua hook added.
     public var source = "argus"
 
-    public init(kind: String, level: Level, message: String, callID: Int64? = nil, tool: String? = nil, fault: String? = nil,
-                facts: JSONObject = [:], source: String = "argus") {
+    public init(
+        kind: String, level: Level, message: String, callID: Int64? = nil, tool: String? = nil, fault: String? = nil,
+        facts: JSONObject = [:], source: String = "argus"
+    ) {
         self.kind = kind
         self.level = level
         self.message = message

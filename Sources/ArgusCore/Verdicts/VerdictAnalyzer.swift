@@ -41,15 +41,27 @@ public enum VerdictAnalyzer {
         guard let first = attempts.first else {
             let later = calls[(index + 1)...]
             if later.isEmpty {
-                return ([], [Verdict(kind: VerdictKind.gaveUp.rawValue, level: thresholds.level(of: .gaveUp),
-                                     message: "After \(what), the agent made no further calls.",
-                                     callID: failed.id, tool: failed.tool, fault: failed.fault)])
+                return (
+                    [],
+                    [
+                        Verdict(
+                            kind: VerdictKind.gaveUp.rawValue, level: thresholds.level(of: .gaveUp),
+                            message: "After \(what), the agent made no further calls.",
+                            callID: failed.id, tool: failed.tool, fault: failed.fault)
+                    ]
+                )
             }
-            return ([], [Verdict(kind: VerdictKind.wentOn.rawValue, level: thresholds.level(of: .wentOn),
-                                 message: "After \(what), the agent went on with \(tally(later)) and never called "
-                                     + "\(failed.tool) again, as if it had succeeded.",
-                                 callID: failed.id, tool: failed.tool, fault: failed.fault,
-                                 facts: ["calls_after": .int(later.count)])])
+            return (
+                [],
+                [
+                    Verdict(
+                        kind: VerdictKind.wentOn.rawValue, level: thresholds.level(of: .wentOn),
+                        message: "After \(what), the agent went on with \(tally(later)) and never called "
+                            + "\(failed.tool) again, as if it had succeeded.",
+                        callID: failed.id, tool: failed.tool, fault: failed.fault,
+                        facts: ["calls_after": .int(later.count)])
+                ]
+            )
         }
 
         let failedEnd = failed.endedAt.map { min($0, calls[first].startedAt) } ?? failed.startedAt
@@ -66,27 +78,34 @@ public enum VerdictAnalyzer {
         if attempts.count > thresholds.maxRetries { concerns.append("more than \(thresholds.maxRetries) retries") }
         if !concerns.isEmpty { level = max(level, .warning) }
         let times = attempts.count == 1 ? "once" : "\(attempts.count) times"
-        var message = "After \(what), the agent retried \(times)"
+        var message =
+            "After \(what), the agent retried \(times)"
             + (sameArguments ? "" : " (with other arguments)")
             + ", the first after \(number(firstDelayMillis)) ms"
             + (attempts.count > 1 ? ", every \(number(meanIntervalMillis)) ms on average" : "")
             + (recovered ? "; the last attempt succeeded." : "; every attempt failed.")
         if !concerns.isEmpty { message += " (" + concerns.joined(separator: "; ") + ")" }
-        var verdicts = [Verdict(kind: VerdictKind.retried.rawValue, level: level, message: message, callID: failed.id,
-                                tool: failed.tool, fault: failed.fault,
-                                facts: ["retries": .int(attempts.count), "first_retry_ms": .double(firstDelayMillis),
-                                        "mean_interval_ms": .double(meanIntervalMillis), "recovered": .bool(recovered),
-                                        "same_arguments": .bool(sameArguments)])]
+        var verdicts = [
+            Verdict(
+                kind: VerdictKind.retried.rawValue, level: level, message: message, callID: failed.id,
+                tool: failed.tool, fault: failed.fault,
+                facts: [
+                    "retries": .int(attempts.count), "first_retry_ms": .double(firstDelayMillis),
+                    "mean_interval_ms": .double(meanIntervalMillis), "recovered": .bool(recovered),
+                    "same_arguments": .bool(sameArguments),
+                ])
+        ]
 
         let checked = calls[(index + 1)..<first].contains { $0.readOnly == true }
         if failed.readOnly != true, sameArguments, !checked {
-            verdicts.append(Verdict(
-                kind: VerdictKind.blindWriteRetry.rawValue, level: thresholds.level(of: .blindWriteRetry),
-                message: "\(failed.tool) is not annotated read-only, and the agent called it again with the same arguments "
-                    + "\(number(firstDelayMillis)) ms after it \(failed.outcome == .noAnswer ? "went unanswered" : "failed"), "
-                    + "without a read-only call in between to check whether the first attempt took effect.",
-                callID: failed.id, tool: failed.tool, fault: failed.fault,
-                facts: ["retry_call_id": .number(String(calls[first].id)), "first_retry_ms": .double(firstDelayMillis)]))
+            verdicts.append(
+                Verdict(
+                    kind: VerdictKind.blindWriteRetry.rawValue, level: thresholds.level(of: .blindWriteRetry),
+                    message: "\(failed.tool) is not annotated read-only, and the agent called it again with the same arguments "
+                        + "\(number(firstDelayMillis)) ms after it \(failed.outcome == .noAnswer ? "went unanswered" : "failed"), "
+                        + "without a read-only call in between to check whether the first attempt took effect.",
+                    callID: failed.id, tool: failed.tool, fault: failed.fault,
+                    facts: ["retry_call_id": .number(String(calls[first].id)), "first_retry_ms": .double(firstDelayMillis)]))
         }
         return (attempts, verdicts)
     }
@@ -106,12 +125,14 @@ public enum VerdictAnalyzer {
             var parts: [String] = []
             if same > 0 { parts.append("asked again the same way \(count(same, "time"))") }
             if reworded > 0 { parts.append("asked again with other arguments \(count(reworded, "time"))") }
-            message = "\(what); the agent then made \(count(later.count, "call")): \(tally(later))"
+            message =
+                "\(what); the agent then made \(count(later.count, "call")): \(tally(later))"
                 + (parts.isEmpty ? ", never asking \(empty.tool) again." : " (\(parts.joined(separator: ", "))).")
         }
-        return Verdict(kind: VerdictKind.afterEmpty.rawValue, level: thresholds.level(of: .afterEmpty), message: message,
-                       callID: empty.id, tool: empty.tool, fault: empty.fault,
-                       facts: ["calls_after": .int(later.count), "same_call_again": .int(same), "other_arguments": .int(reworded)])
+        return Verdict(
+            kind: VerdictKind.afterEmpty.rawValue, level: thresholds.level(of: .afterEmpty), message: message,
+            callID: empty.id, tool: empty.tool, fault: empty.fault,
+            facts: ["calls_after": .int(later.count), "same_call_again": .int(same), "other_arguments": .int(reworded)])
     }
 
     // MARK: repetitions
@@ -138,22 +159,30 @@ public enum VerdictAnalyzer {
             }
             if best.count >= thresholds.loopCalls {
                 let seconds = Double(calls[indices[best.end]].startedAt - calls[indices[best.start]].startedAt) / 1e6
-                found.append((indices[best.start], Verdict(
-                    kind: VerdictKind.runawayLoop.rawValue, level: thresholds.level(of: .runawayLoop),
-                    message: "\(call.tool) was called \(best.count) times with the same arguments within "
-                        + "\(number(seconds, digits: 2)) s (the limit is \(thresholds.loopCalls) in "
-                        + "\(number(thresholds.loopWindowSeconds)) s): a runaway loop.",
-                    callID: calls[indices[best.start]].id, tool: call.tool,
-                    facts: ["calls": .int(best.count), "seconds": .double(seconds), "total": .int(indices.count)])))
+                found.append(
+                    (
+                        indices[best.start],
+                        Verdict(
+                            kind: VerdictKind.runawayLoop.rawValue, level: thresholds.level(of: .runawayLoop),
+                            message: "\(call.tool) was called \(best.count) times with the same arguments within "
+                                + "\(number(seconds, digits: 2)) s (the limit is \(thresholds.loopCalls) in "
+                                + "\(number(thresholds.loopWindowSeconds)) s): a runaway loop.",
+                            callID: calls[indices[best.start]].id, tool: call.tool,
+                            facts: ["calls": .int(best.count), "seconds": .double(seconds), "total": .int(indices.count)])
+                    ))
                 continue
             }
             let answered = indices.filter { !calls[$0].outcome.isFailure }
             if answered.count >= thresholds.repeatCalls {
-                found.append((answered[0], Verdict(
-                    kind: VerdictKind.repeatedCalls.rawValue, level: thresholds.level(of: .repeatedCalls),
-                    message: "\(call.tool) was called \(answered.count) times with the same arguments and answered each "
-                        + "time: a missing cache, or a stuck loop?",
-                    callID: calls[answered[0]].id, tool: call.tool, facts: ["calls": .int(answered.count)])))
+                found.append(
+                    (
+                        answered[0],
+                        Verdict(
+                            kind: VerdictKind.repeatedCalls.rawValue, level: thresholds.level(of: .repeatedCalls),
+                            message: "\(call.tool) was called \(answered.count) times with the same arguments and answered each "
+                                + "time: a missing cache, or a stuck loop?",
+                            callID: calls[answered[0]].id, tool: call.tool, facts: ["calls": .int(answered.count)])
+                    ))
             }
         }
         return found

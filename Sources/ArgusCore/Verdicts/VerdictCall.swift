@@ -30,8 +30,10 @@ public struct VerdictCall: Sendable {
     public var requestBody: String?
     public var responseBody: String?
 
-    public init(id: Int64, tool: String, argumentsKey: String, startedAt: Int64, endedAt: Int64?, outcome: Outcome,
-                fault: String? = nil, readOnly: Bool? = nil) {
+    public init(
+        id: Int64, tool: String, argumentsKey: String, startedAt: Int64, endedAt: Int64?, outcome: Outcome,
+        fault: String? = nil, readOnly: Bool? = nil
+    ) {
         self.id = id
         self.tool = tool
         self.argumentsKey = argumentsKey

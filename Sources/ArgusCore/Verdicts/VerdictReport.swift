@@ -43,15 +43,19 @@ public struct VerdictReport: Sendable {
     }
 
     public var json: JSONValue {
-        ["run_id": .number(String(runID)), "calls": .int(calls), "faults": .int(faults), "passed": .bool(passed),
-         "verdicts": .array(verdicts.map(\.json))]
+        [
+            "run_id": .number(String(runID)), "calls": .int(calls), "faults": .int(faults), "passed": .bool(passed),
+            "verdicts": .array(verdicts.map(\.json)),
+        ]
     }
 
     /// One `<testsuite>` element: a test case per finding (failures fail), or one passing case when
     /// there are none, so a CI report always shows that the verdicts ran.
     public func junitSuite(name: String) -> String {
         let suiteName = escape(name)
-        var xml = #"<testsuite name="\#(suiteName)" tests="\#(max(verdicts.count, 1))" failures="\#(count(.failure))" errors="0" skipped="0">"# + "\n"
+        var xml =
+            #"<testsuite name="\#(suiteName)" tests="\#(max(verdicts.count, 1))" failures="\#(count(.failure))" errors="0" skipped="0">"#
+            + "\n"
         if verdicts.isEmpty {
             xml += #"  <testcase classname="\#(suiteName)" name="no findings"/>"# + "\n"
         }

@@ -56,8 +56,9 @@ public struct VerdictThresholds: Sendable, Equatable {
             guard case .object(let entries) = levels else { throw fail("levels", "expected {\"kind\": \"info|warning|failure\"}") }
             for member in entries.members where !member.key.hasPrefix("//") {
                 guard VerdictKind(rawValue: member.key) != nil else {
-                    throw fail("levels.\(member.key)",
-                               "unknown verdict (one of: \(VerdictKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw fail(
+                        "levels.\(member.key)",
+                        "unknown verdict (one of: \(VerdictKind.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 guard let text = member.value.stringValue, let level = Verdict.Level(rawValue: text) else {
                     throw fail("levels.\(member.key)", "expected \"info\", \"warning\" or \"failure\"")

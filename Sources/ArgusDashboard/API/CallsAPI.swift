@@ -55,8 +55,10 @@ struct CallsAPI: Sendable {
         if let after = filter.afterID {
             // Newer calls, oldest first: the cursor for the next look is the newest id returned (or the same one,
             // when nothing is new), so a poller that always passes it back sees every call once.
-            return .json(["calls": .array(calls.map(\.json)), "next_cursor": .number(String(calls.last?.id ?? after)),
-                          "more": .bool(calls.count == filter.limit)])
+            return .json([
+                "calls": .array(calls.map(\.json)), "next_cursor": .number(String(calls.last?.id ?? after)),
+                "more": .bool(calls.count == filter.limit),
+            ])
         }
         return .page(calls, limit: filter.limit, key: "calls", id: \.id, json: \.json)
     }
@@ -76,8 +78,9 @@ struct CallsAPI: Sendable {
             o["result_redacted_paths"] = RedactedPaths.json(in: detail.result)
             o["error_redacted_paths"] = RedactedPaths.json(in: detail.error)
             o["replays"] = .array(try reader.replays(of: id).map(\.replayJSON))
-            o["script_outputs"] = .array(try reader.scriptOutputs(kind: nil, run: s.runID, requestSeq: s.requestSeq, limit: 200)
-                .map(\.json))
+            o["script_outputs"] = .array(
+                try reader.scriptOutputs(kind: nil, run: s.runID, requestSeq: s.requestSeq, limit: 200)
+                    .map(\.json))
             o["replayable"] = .bool(MCP.Method.replayable.contains(s.method) && s.direction == .clientToServer)
             o["rounds"] = .array(try reader.rounds(of: s).map(\.json))
             return .json(.object(o))
@@ -93,9 +96,11 @@ struct CallsAPI: Sendable {
         }
         let ignore = body["ignore"]?.arrayValue?.compactMap(\.stringValue) ?? []
         defer { feed.nudge() }  // the replay is a run of its own
-        return .json(try replay.replay(callID: id, patch: body["params_patch"], ignore: ignore,
-                                       confirmDestructive: body["confirm_destructive"]?.boolValue == true,
-                                       sessionRun: body["session_run"]?.intValue.map(Int64.init)))
+        return .json(
+            try replay.replay(
+                callID: id, patch: body["params_patch"], ignore: ignore,
+                confirmDestructive: body["confirm_destructive"]?.boolValue == true,
+                sessionRun: body["session_run"]?.intValue.map(Int64.init)))
     }
 
     /// `POST /api/calls/:id/replay/check`: what a replay would refuse, before it is made. Arguments
@@ -105,8 +110,10 @@ struct CallsAPI: Sendable {
         let arguments = try request.jsonObject()["arguments"]
         if let arguments, arguments.objectValue == nil { throw HTTPError(400, "arguments must be a JSON object") }
         let check = try replay.check(callID: id, arguments: arguments)
-        return .json(["problems": .array(check.problems.map(JSONValue.string)),
-                      "confirmation": check.confirmation.map(JSONValue.string) ?? .null])
+        return .json([
+            "problems": .array(check.problems.map(JSONValue.string)),
+            "confirmation": check.confirmation.map(JSONValue.string) ?? .null,
+        ])
     }
 
     func delete(_ request: HTTPRequest) throws -> HTTPResponse {

@@ -24,42 +24,47 @@ struct EventsAPI: Sendable {
     func events(_ request: HTTPRequest) -> HTTPResponse {
         let lastID = (request.header("last-event-id") ?? request.query("last_event_id")).flatMap { Int64($0) }
         let feed = self.feed, pool = self.pool
-        return HTTPResponse(status: 200, headers: [("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-store"),
-                                                   ("x-accel-buffering", "no")],
-                            body: .stream { writer in
-            // Subscribed before the backlog is read (and only once the stream is really open, not for HEAD):
-            // a change is then in the backlog, in the subscription, or in both (sent once, by id).
-            let subscription = feed.subscribe()
-            defer { feed.unsubscribe(subscription) }
-            var hello = "retry: 2000\n: argus dashboard event stream\n\n"
-            hello += String(decoding: FeedEvent(name: "hello", id: nil, data: ["last_event_id": .number(String(feed.lastEventID))]).wire,
-                            as: UTF8.self)
-            guard writer.write(hello) else { return }
-            var sent = lastID ?? 0
-            if let lastID {
-                guard let backlog = Self.backlog(after: lastID, pool: pool) else { return }
-                for event in backlog {
-                    guard writer.write(event.wire) else { return }
-                    if let id = event.id { sent = id }
-                }
-            }
-            while !writer.isServerStopping {
-                guard let events = subscription.next(timeout: 15) else { return }
-                if events.isEmpty {
-                    guard writer.write(": keep-alive\n\n") else { return }
-                    continue
-                }
-                var bytes: [UInt8] = []
-                for event in events {
-                    if let id = event.id {
-                        guard id > sent else { continue }  // already sent from the backlog
-                        sent = id
+        return HTTPResponse(
+            status: 200,
+            headers: [
+                ("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-store"),
+                ("x-accel-buffering", "no"),
+            ],
+            body: .stream { writer in
+                // Subscribed before the backlog is read (and only once the stream is really open, not for HEAD):
+                // a change is then in the backlog, in the subscription, or in both (sent once, by id).
+                let subscription = feed.subscribe()
+                defer { feed.unsubscribe(subscription) }
+                var hello = "retry: 2000\n: argus dashboard event stream\n\n"
+                hello += String(
+                    decoding: FeedEvent(name: "hello", id: nil, data: ["last_event_id": .number(String(feed.lastEventID))]).wire,
+                    as: UTF8.self)
+                guard writer.write(hello) else { return }
+                var sent = lastID ?? 0
+                if let lastID {
+                    guard let backlog = Self.backlog(after: lastID, pool: pool) else { return }
+                    for event in backlog {
+                        guard writer.write(event.wire) else { return }
+                        if let id = event.id { sent = id }
                     }
-                    bytes += event.wire
                 }
-                if !bytes.isEmpty { guard writer.write(bytes) else { return } }
-            }
-        })
+                while !writer.isServerStopping {
+                    guard let events = subscription.next(timeout: 15) else { return }
+                    if events.isEmpty {
+                        guard writer.write(": keep-alive\n\n") else { return }
+                        continue
+                    }
+                    var bytes: [UInt8] = []
+                    for event in events {
+                        if let id = event.id {
+                            guard id > sent else { continue }  // already sent from the backlog
+                            sent = id
+                        }
+                        bytes += event.wire
+                    }
+                    if !bytes.isEmpty { guard writer.write(bytes) else { return } }
+                }
+            })
     }
 
     /// The events after `lastID`, read from the database; a single `reset` when that is too far back

@@ -18,15 +18,20 @@ struct HealthAPI: Sendable {
         do {
             return try pool.withReader { reader in
                 let schema = try reader.schemaVersion()
-                return .json(["status": "ok", "version": .string(version), "database": .string(pool.path),
-                              "schema_version": .number(String(schema)), "sqlite": .string(SQLiteConnection.libraryVersion),
-                              "stats_ready": .bool(stats.isLoaded), "last_call_id": .number(String(feed.lastCallID)),
-                              "sse_clients": .int(feed.subscriberCount),
-                              "uptime_s": .number(String((SystemClock.wallMicros() - startedAt) / 1_000_000))])
+                return .json([
+                    "status": "ok", "version": .string(version), "database": .string(pool.path),
+                    "schema_version": .number(String(schema)), "sqlite": .string(SQLiteConnection.libraryVersion),
+                    "stats_ready": .bool(stats.isLoaded), "last_call_id": .number(String(feed.lastCallID)),
+                    "sse_clients": .int(feed.subscriberCount),
+                    "uptime_s": .number(String((SystemClock.wallMicros() - startedAt) / 1_000_000)),
+                ])
             }
         } catch {
-            return .json(["status": "error", "version": .string(version), "database": .string(pool.path),
-                          "error": .string("\(error)")], status: 503)
+            return .json(
+                [
+                    "status": "error", "version": .string(version), "database": .string(pool.path),
+                    "error": .string("\(error)"),
+                ], status: 503)
         }
     }
 }

@@ -32,8 +32,9 @@ struct RunsAPI: Sendable {
         let cursor = try request.integer("cursor")
         let sessions = Set(replay.sessionRunIDs)
         let runs = try pool.withReader {
-            try $0.runs(limit: limit, server: request.query("server"), beforeID: cursor, excludeReplays: !request.includesReplays,
-                        keeping: sessions.sorted())
+            try $0.runs(
+                limit: limit, server: request.query("server"), beforeID: cursor, excludeReplays: !request.includesReplays,
+                keeping: sessions.sorted())
         }
         return .page(runs, limit: limit, key: "runs", id: \.id) { Self.json($0, sessions: sessions) }
     }
@@ -49,10 +50,12 @@ struct RunsAPI: Sendable {
             filter.beforeID = cursor
             let calls = try reader.withFaults(try reader.calls(filter))
             let logs = try reader.serverLogs(run: id, limit: 500)
-            return .json(["run": Self.json(run, sessions: Set(replay.sessionRunIDs)), "calls": .array(calls.map(\.json)),
-                          "next_cursor": calls.count == limit ? calls.last.map { .number(String($0.id)) } ?? .null : .null,
-                          "stderr": .array(logs.map { ["time": .string(TimeFormat.iso8601(micros: $0.timestamp)), "line": .string($0.line)] }),
-                          "tool_count": .int(try reader.toolSchemas(run: id).count)])
+            return .json([
+                "run": Self.json(run, sessions: Set(replay.sessionRunIDs)), "calls": .array(calls.map(\.json)),
+                "next_cursor": calls.count == limit ? calls.last.map { .number(String($0.id)) } ?? .null : .null,
+                "stderr": .array(logs.map { ["time": .string(TimeFormat.iso8601(micros: $0.timestamp)), "line": .string($0.line)] }),
+                "tool_count": .int(try reader.toolSchemas(run: id).count),
+            ])
         }
     }
 
@@ -82,8 +85,10 @@ struct RunsAPI: Sendable {
         return try pool.withReader { reader in
             guard try reader.run(id: id) != nil else { throw HTTPError(404, "no run \(id)") }
             let entries = try reader.timeline(run: id, filter)
-            return .json(["run_id": .number(String(id)), "entries": .array(entries.map(Self.json)),
-                          "next_cursor": entries.count == filter.limit ? entries.last.map { .number(String($0.seq)) } ?? .null : .null])
+            return .json([
+                "run_id": .number(String(id)), "entries": .array(entries.map(Self.json)),
+                "next_cursor": entries.count == filter.limit ? entries.last.map { .number(String($0.seq)) } ?? .null : .null,
+            ])
         }
     }
 
@@ -112,14 +117,19 @@ struct RunsAPI: Sendable {
         if let label, label.count > 200 { throw HTTPError(400, "label is longer than 200 characters") }
         let live = try pool.withReader { try $0.liveWrapRuns(server: server) }
         guard !live.isEmpty else {
-            throw HTTPError(409, "no argus wrap\(server.map { " of \($0)" } ?? "") is recording to this database right now: "
-                                 + "start the MCP session first (its first run is already a run of its own)")
+            throw HTTPError(
+                409,
+                "no argus wrap\(server.map { " of \($0)" } ?? "") is recording to this database right now: "
+                    + "start the MCP session first (its first run is already a run of its own)")
         }
         let requestID = try pool.withWriter { try $0.requestRun(server: server, label: label, requestedBy: "dashboard") }
-        return .json(["request_id": .number(String(requestID)), "server": server.map(JSONValue.string) ?? .null,
-                      "label": label.map(JSONValue.string) ?? .null,
-                      "ending": .array(live.map { ["run_id": .number(String($0.id)), "server": .string($0.serverName)] })],
-                     status: 202)
+        return .json(
+            [
+                "request_id": .number(String(requestID)), "server": server.map(JSONValue.string) ?? .null,
+                "label": label.map(JSONValue.string) ?? .null,
+                "ending": .array(live.map { ["run_id": .number(String($0.id)), "server": .string($0.serverName)] }),
+            ],
+            status: 202)
     }
 
     /// `POST /api/runs/:id/stop`: a replay session's server stops; a live wrap's run ends and
@@ -133,13 +143,18 @@ struct RunsAPI: Sendable {
         guard let run else { throw HTTPError(404, "no run \(id)") }
         if run.endedAt != nil { throw HTTPError(409, "run \(id) has already ended") }
         guard run.isLiveWrap else {
-            throw HTTPError(409, "run \(id) is not being recorded by a live argus wrap (pid \(run.argusPID.map(String.init) ?? "?") is gone)")
+            throw HTTPError(
+                409, "run \(id) is not being recorded by a live argus wrap (pid \(run.argusPID.map(String.init) ?? "?") is gone)")
         }
         // The session is the MCP client's: the run ends, the session goes on in a new run.
         let requestID = try pool.withWriter { try $0.requestRun(endingRun: id, requestedBy: "dashboard") }
-        return .json(["run_id": .number(String(id)), "request_id": .number(String(requestID)), "stopping": true,
-                      "message": .string("run \(id) ends within a second, or as soon as its pending calls complete; the session goes on in a new run")],
-                     status: 202)
+        return .json(
+            [
+                "run_id": .number(String(id)), "request_id": .number(String(requestID)), "stopping": true,
+                "message": .string(
+                    "run \(id) ends within a second, or as soon as its pending calls complete; the session goes on in a new run"),
+            ],
+            status: 202)
     }
 
     /// `DELETE /api/runs/:id`: the run and everything recorded in it. A run still being recorded is refused.

@@ -16,12 +16,15 @@ struct ScriptsAPI: Sendable {
         try pool.withReader { reader in
             let statuses = try reader.scriptStatuses()
             let errors = try reader.scriptOutputs(kind: .error, limit: 50)
-            return .json(["scripts": .array(statuses.map { status in
-                guard case .object(var o) = status.json else { return status.json }
-                // A status row whose process is gone is history, not a live script.
-                o["live"] = .bool(kill(pid_t(status.argusPID), 0) == 0 || errno == EPERM)
-                return .object(o)
-            }), "errors": .array(errors.map(\.json))])
+            return .json([
+                "scripts": .array(
+                    statuses.map { status in
+                        guard case .object(var o) = status.json else { return status.json }
+                        // A status row whose process is gone is history, not a live script.
+                        o["live"] = .bool(kill(pid_t(status.argusPID), 0) == 0 || errno == EPERM)
+                        return .object(o)
+                    }), "errors": .array(errors.map(\.json)),
+            ])
         }
     }
 
@@ -45,14 +48,19 @@ struct ScriptsAPI: Sendable {
             var bySeries: [String: [JSONValue]] = [:]
             for sample in samples.reversed() where name == nil || sample.name == name {
                 let key = "\(sample.script)\u{0}\(sample.name ?? "")\u{0}\(sample.labels ?? "{}")"
-                bySeries[key, default: []].append(["t": .string(TimeFormat.iso8601(micros: sample.timestamp)),
-                                                   "value": sample.value.map(JSONValue.double) ?? .null])
+                bySeries[key, default: []].append([
+                    "t": .string(TimeFormat.iso8601(micros: sample.timestamp)),
+                    "value": sample.value.map(JSONValue.double) ?? .null,
+                ])
             }
-            return .json(["metrics": .array(series.map { s in
-                guard case .object(var o) = s.json else { return s.json }
-                o["samples"] = .array(bySeries["\(s.script)\u{0}\(s.name)\u{0}\(s.labels)"] ?? [])
-                return .object(o)
-            })])
+            return .json([
+                "metrics": .array(
+                    series.map { s in
+                        guard case .object(var o) = s.json else { return s.json }
+                        o["samples"] = .array(bySeries["\(s.script)\u{0}\(s.name)\u{0}\(s.labels)"] ?? [])
+                        return .object(o)
+                    })
+            ])
         }
     }
 }

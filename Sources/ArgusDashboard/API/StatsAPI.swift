@@ -30,19 +30,25 @@ struct StatsAPI: Sendable {
                 servers[t.server, default: (0, 0)].errors += t.errors
             }
             let serverRows: [JSONValue] = servers.sorted { $0.key < $1.key }.map { name, totals in
-                ["server": .string(name), "name": .string(name), "kind": "server", "count": .int(totals.count), "errors": .int(totals.errors),
-                 "error_rate": .double(totals.count == 0 ? 0 : Double(totals.errors) / Double(totals.count))]
+                [
+                    "server": .string(name), "name": .string(name), "kind": "server", "count": .int(totals.count),
+                    "errors": .int(totals.errors),
+                    "error_rate": .double(totals.count == 0 ? 0 : Double(totals.errors) / Double(totals.count)),
+                ]
             }
-            return .json(["exact": true, "tools": .array(tools.map(\.json)), "servers": .array(serverRows),
-                          "timeline": ["bucket_seconds": 60, "points": []]])
+            return .json([
+                "exact": true, "tools": .array(tools.map(\.json)), "servers": .array(serverRows),
+                "timeline": ["bucket_seconds": 60, "points": []],
+            ])
         }
     }
 
     func prometheus() -> HTTPResponse {
-        let text = stats.prometheus(extra: [
-            ("argus_dashboard_sse_clients", "Connected SSE clients.", "gauge", Double(feed.subscriberCount)),
-            ("argus_dashboard_last_call_id", "The newest call id seen.", "gauge", Double(feed.lastCallID)),
-        ] + TelemetryAPI.prometheusTotals(pool: pool))
+        let text = stats.prometheus(
+            extra: [
+                ("argus_dashboard_sse_clients", "Connected SSE clients.", "gauge", Double(feed.subscriberCount)),
+                ("argus_dashboard_last_call_id", "The newest call id seen.", "gauge", Double(feed.lastCallID)),
+            ] + TelemetryAPI.prometheusTotals(pool: pool))
         return .text(text, contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 }

@@ -25,10 +25,14 @@ struct TelemetryAPI: Sendable {
         func total(_ value: (ExportStatusRecord) -> Int64) -> Double { Double(rows.reduce(0) { $0 + value($1) }) }
         return [
             ("argus_otlp_spans_exported_total", "Spans OTLP exporters delivered to their backend.", "counter", total(\.spansExported)),
-            ("argus_otlp_spans_dropped_total", "Spans dropped: the export queue was full, or still held at exit.", "counter",
-             total(\.spansDropped)),
-            ("argus_otlp_spans_rejected_total", "Spans a backend refused with an error retrying cannot fix.", "counter",
-             total(\.spansRejected)),
+            (
+                "argus_otlp_spans_dropped_total", "Spans dropped: the export queue was full, or still held at exit.", "counter",
+                total(\.spansDropped)
+            ),
+            (
+                "argus_otlp_spans_rejected_total", "Spans a backend refused with an error retrying cannot fix.", "counter",
+                total(\.spansRejected)
+            ),
         ]
     }
 }

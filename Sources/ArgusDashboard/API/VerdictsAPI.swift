@@ -22,11 +22,17 @@ struct VerdictsAPI: Sendable {
         try pool.withReader { reader in
             let server = try reader.run(id: id)?.serverName ?? ""
             // A script's state is its own: loaded for this request, dropped after it.
-            let verdictScripts = settings.scripts.isEmpty ? nil
+            let verdictScripts =
+                settings.scripts.isEmpty
+                ? nil
                 : VerdictScripts(specs: settings.scripts, server: server, limits: settings.limits, report: { _ in })
-            guard let report = try reader.verdictReport(run: id, thresholds: settings.thresholds, extra: { calls in
-                verdictScripts?.verdicts(for: calls, run: id) ?? []
-            }) else { throw HTTPError(404, "no run \(id)") }
+            guard
+                let report = try reader.verdictReport(
+                    run: id, thresholds: settings.thresholds,
+                    extra: { calls in
+                        verdictScripts?.verdicts(for: calls, run: id) ?? []
+                    })
+            else { throw HTTPError(404, "no run \(id)") }
             return .json(report.json)
         }
     }

@@ -34,10 +34,12 @@ public struct AccessGuard: HTTPMiddleware {
     /// Why the request is refused (403), or nil when it comes from this dashboard's own pages or a tool.
     public func refusal(for request: HTTPRequest) -> HTTPError? {
         guard let host = request.header("host"), let (name, hostPort) = Self.split(host),
-              forwardedHosts.contains(name) || allowedHosts.contains(name) && (hostPort == nil || hostPort == port)
+            forwardedHosts.contains(name) || allowedHosts.contains(name) && (hostPort == nil || hostPort == port)
         else {
-            return HTTPError(403, "the Host header does not name this dashboard (DNS rebinding protection); "
-                                  + "open http://127.0.0.1:\(port)/")
+            return HTTPError(
+                403,
+                "the Host header does not name this dashboard (DNS rebinding protection); "
+                    + "open http://127.0.0.1:\(port)/")
         }
         if let origin = request.header("origin"), !isOwnOrigin(origin) {
             return HTTPError(403, "cross-origin requests are refused (Origin \(origin))")
@@ -98,9 +100,11 @@ public struct AccessGuard: HTTPMiddleware {
         while let entry = cursor {
             if let address = entry.pointee.ifa_addr {
                 var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-                let length = socklen_t(address.pointee.sa_family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
+                let length = socklen_t(
+                    address.pointee.sa_family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
                 if [AF_INET, AF_INET6].contains(Int32(address.pointee.sa_family)),
-                   getnameinfo(address, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
+                    getnameinfo(address, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0
+                {
                     let text = Self.text(host)
                     result.insert(String(text.split(separator: "%").first ?? ""))  // drop an IPv6 zone
                 }

@@ -28,8 +28,10 @@ final class LiveFeed: @unchecked Sendable {
     private let onCalls: @Sendable ([CallRecord]) -> Void
     private let onDeleted: @Sendable () -> Void
 
-    init(databasePath: String, pollInterval: Double = 0.05, onCalls: @escaping @Sendable ([CallRecord]) -> Void,
-         onDeleted: @escaping @Sendable () -> Void = {}) {
+    init(
+        databasePath: String, pollInterval: Double = 0.05, onCalls: @escaping @Sendable ([CallRecord]) -> Void,
+        onDeleted: @escaping @Sendable () -> Void = {}
+    ) {
         self.databasePath = databasePath
         self.pollInterval = pollInterval
         self.onCalls = onCalls
@@ -84,10 +86,12 @@ final class LiveFeed: @unchecked Sendable {
 
     var statusJSON: JSONValue {
         monitor.locked {
-            ["clients": .int(subscribers.count), "last_event_id": .number(String(position)),
-             "poll_interval_ms": .int(Int(pollInterval * 1000)), "polls": .int(polls), "events_sent": .int(eventsSent),
-             "notifications": .int(notifications),
-             "last_change_at": lastChangeAt.map { .string(TimeFormat.iso8601(micros: $0)) } ?? .null]
+            [
+                "clients": .int(subscribers.count), "last_event_id": .number(String(position)),
+                "poll_interval_ms": .int(Int(pollInterval * 1000)), "polls": .int(polls), "events_sent": .int(eventsSent),
+                "notifications": .int(notifications),
+                "last_change_at": lastChangeAt.map { .string(TimeFormat.iso8601(micros: $0)) } ?? .null,
+            ]
         }
     }
 

@@ -23,8 +23,10 @@ public struct HTTPRequest: Sendable {
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 
-    public init(method: String, target: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-                version: String = "HTTP/1.1") {
+    public init(
+        method: String, target: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+        version: String = "HTTP/1.1"
+    ) {
         self.method = method
         self.target = target
         self.headers = headers
@@ -93,8 +95,9 @@ public struct HTTPResponse: Sendable {
     }
 
     public static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
-        HTTPResponse(status: status, headers: [("content-type", "application/json; charset=utf-8")],
-                     body: .bytes(JSONWriter.bytes(value)))
+        HTTPResponse(
+            status: status, headers: [("content-type", "application/json; charset=utf-8")],
+            body: .bytes(JSONWriter.bytes(value)))
     }
 
     /// A JSON error body: `{"error": {"status": 404, "message": "…"}}`.

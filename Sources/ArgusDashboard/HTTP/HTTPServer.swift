@@ -133,7 +133,8 @@ public final class HTTPServer: @unchecked Sendable {
             throw .unresolvable(host: options.host, reason: String(cString: gai_strerror(rc)))
         }
         defer { freeaddrinfo(result) }
-        let fd = socket(first.pointee.ai_family, first.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let fd = socket(
+            first.pointee.ai_family, first.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw .system("cannot create a socket: \(String(cString: strerror(errno)))") }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -310,7 +311,8 @@ public final class HTTPServer: @unchecked Sendable {
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let inFlightCount = monitor.locked { inFlight.count }
             if connections.count + inFlightCount >= options.maxConnections && !evictOldest(&connections) {
-                SocketIO.sendNow(fd, HTTPResponse.error(503, "too many connections; try again").headBytes(contentLength: nil, keepAlive: false))
+                SocketIO.sendNow(
+                    fd, HTTPResponse.error(503, "too many connections; try again").headBytes(contentLength: nil, keepAlive: false))
                 close(fd)
                 continue
             }
@@ -332,8 +334,10 @@ public final class HTTPServer: @unchecked Sendable {
         }
         guard let victim else { return false }
         if case .head = victim.state, !victim.buffer.isEmpty {
-            SocketIO.sendNow(victim.fd, HTTPResponse.error(503, "the server is busy; closed to make room")
-                .headBytes(contentLength: nil, keepAlive: false))
+            SocketIO.sendNow(
+                victim.fd,
+                HTTPResponse.error(503, "the server is busy; closed to make room")
+                    .headBytes(contentLength: nil, keepAlive: false))
         }
         connections.removeValue(forKey: victim.fd)
         close(victim.fd)
@@ -518,8 +522,10 @@ public final class HTTPServer: @unchecked Sendable {
             let head = response.headBytes(contentLength: nil, keepAlive: false)
             if head.withUnsafeBytes({ SocketIO.writeAll(connection.fd, $0, timeoutSeconds: options.writeTimeoutSeconds) }) {
                 let fd = connection.fd, timeout = options.writeTimeoutSeconds
-                body(HTTPStreamWriter(write: { bytes in bytes.withUnsafeBytes { SocketIO.writeAll(fd, $0, timeoutSeconds: timeout) } },
-                                      stopped: { [weak self] in self?.isStopping ?? true }))
+                body(
+                    HTTPStreamWriter(
+                        write: { bytes in bytes.withUnsafeBytes { SocketIO.writeAll(fd, $0, timeoutSeconds: timeout) } },
+                        stopped: { [weak self] in self?.isStopping ?? true }))
             }
             finish(connection, keepAlive: false)
             monitor.locked { streams -= 1 }
@@ -617,7 +623,8 @@ enum PortOwner {
                 let fields = line.split(separator: " ")
                 // local_address is HEX_IP:HEX_PORT; state 0A is LISTEN; field 9 is the inode.
                 guard fields.count > 9, fields[3] == "0A", let portHex = fields[1].split(separator: ":").last,
-                      Int(portHex, radix: 16) == port else { continue }
+                    Int(portHex, radix: 16) == port
+                else { continue }
                 inodes.insert(String(fields[9]))
             }
         }
@@ -626,8 +633,10 @@ enum PortOwner {
             guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { continue }
             for fd in fds {
                 guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
-                      link.hasPrefix("socket:["), inodes.contains(String(link.dropFirst(8).dropLast())) else { continue }
-                let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+                    link.hasPrefix("socket:["), inodes.contains(String(link.dropFirst(8).dropLast()))
+                else { continue }
+                let name =
+                    (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
                     .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
                 return "process \(pid) (\(name))"
             }

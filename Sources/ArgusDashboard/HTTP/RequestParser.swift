@@ -50,7 +50,8 @@ enum RequestParser {
     }
 
     static func tooLarge(_ length: Int, limit: Int) -> String {
-        limit == 0 ? "this request takes no body (Content-Length: \(length))"
+        limit == 0
+            ? "this request takes no body (Content-Length: \(length))"
             : "the request body (\(length) bytes) is over the \(byteCount(limit)) this endpoint accepts"
     }
 
@@ -103,8 +104,8 @@ enum RequestParser {
         guard let first = lines.popFirst() else { return fail(400, "malformed request line") }
         let requestLine = first.split(separator: " ", omittingEmptySubsequences: false)
         guard requestLine.count == 3, !requestLine[0].isEmpty,
-              requestLine[0].utf8.allSatisfy({ (0x41...0x5A).contains($0) }),
-              requestLine[2] == "HTTP/1.1" || requestLine[2] == "HTTP/1.0"
+            requestLine[0].utf8.allSatisfy({ (0x41...0x5A).contains($0) }),
+            requestLine[2] == "HTTP/1.1" || requestLine[2] == "HTTP/1.0"
         else { return fail(400, "malformed request line") }
         let target = String(requestLine[1])
         guard target.hasPrefix("/") else { return fail(400, "only origin-form request targets are accepted") }
@@ -113,7 +114,7 @@ enum RequestParser {
         var headers: [(name: String, value: String)] = []
         for line in lines {
             guard let colon = line.utf8.firstIndex(of: UInt8(ascii: ":")), colon != line.startIndex,
-                  line.utf8[..<colon].allSatisfy(isTokenByte)
+                line.utf8[..<colon].allSatisfy(isTokenByte)
             else {
                 // A line starting with a space continues the previous one (obs-fold): refused, like any line
                 // two parsers could read differently.
@@ -141,7 +142,7 @@ enum RequestParser {
         if let firstLength = lengths.first {
             // Digits only: no sign, no spaces, no lists; repeats must agree (RFC 9110 §8.6).
             guard !firstLength.isEmpty, firstLength.utf8.count <= 15, firstLength.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-                  let value = Int(firstLength)
+                let value = Int(firstLength)
             else { return fail(400, "invalid Content-Length: \(firstLength)") }
             guard lengths.allSatisfy({ $0 == firstLength }) else { return fail(400, "Content-Length headers disagree") }
             length = value
@@ -156,8 +157,8 @@ enum RequestParser {
         switch byte {
         case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
         case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
-             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
-             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
             return true
         default: return false
         }

@@ -18,8 +18,10 @@ struct Router: Sendable {
     static let defaultMaxBodyBytes = 1 << 20
 
     mutating func add(_ method: String, _ pattern: String, maxBodyBytes: Int? = nil, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, pattern: pattern, segments: Self.segments(pattern), maxBodyBytes: maxBodyBytes,
-                            handler: handler))
+        routes.append(
+            Route(
+                method: method, pattern: pattern, segments: Self.segments(pattern), maxBodyBytes: maxBodyBytes,
+                handler: handler))
     }
 
     /// Every route as (method, pattern), for checking the documentation against the code.
@@ -47,8 +49,9 @@ struct Router: Sendable {
             allowed.append(route.method)
         }
         if !allowed.isEmpty {
-            throw HTTPError(405, "\(request.method) is not allowed here (allowed: \(allowed.joined(separator: ", ")))",
-                            headers: ["allow": allowed.joined(separator: ", ")])
+            throw HTTPError(
+                405, "\(request.method) is not allowed here (allowed: \(allowed.joined(separator: ", ")))",
+                headers: ["allow": allowed.joined(separator: ", ")])
         }
         throw HTTPError(404, "no such endpoint: \(request.path) (see Docs/API.md)")
     }

@@ -131,13 +131,16 @@ final class ReplayService: @unchecked Sendable {
             if let fromRun {
                 plan = try pool.withReader { try ReplayPlan.forRun(fromRun, reader: $0, calls: []) }
             } else if let serverName, let launch = settings.servers[serverName] {
-                plan = ReplayPlan(serverName: serverName, launch: launch, recordedEnvNames: [],
-                                  handshake: Handshake(stateless: false, protocolVersion: nil, initializeParams: nil, clientAnswers: [:]),
-                                  calls: [], sourceRun: nil)
+                plan = ReplayPlan(
+                    serverName: serverName, launch: launch, recordedEnvNames: [],
+                    handshake: Handshake(stateless: false, protocolVersion: nil, initializeParams: nil, clientAnswers: [:]),
+                    calls: [], sourceRun: nil)
             } else if let serverName {
                 let known = settings.servers.keys.sorted()
-                throw HTTPError(404, "no server named \(serverName) in the configuration"
-                                     + (known.isEmpty ? "" : " (it has: \(known.joined(separator: ", ")))"))
+                throw HTTPError(
+                    404,
+                    "no server named \(serverName) in the configuration"
+                        + (known.isEmpty ? "" : " (it has: \(known.joined(separator: ", ")))"))
             } else {
                 throw HTTPError(400, "give \"server\" (a name from the configuration) or \"from_run\" (a recorded run id)")
             }
@@ -154,16 +157,18 @@ final class ReplayService: @unchecked Sendable {
         options.serverName = plan.serverName
         let worker = SerialWorker(name: "replay-session")
         let launch = plan.launch, handshake = plan.handshake
-        guard let (engine, failure, runID) = worker.run({ () -> (ReplayEngine, String?, Int64?) in
-            let engine = ReplayEngine(options: options, launch: launch, handshake: handshake, report: { _ in })
-            do {
-                try engine.warmUp()
-            } catch {
-                engine.close()
-                return (engine, "\(error)", nil)
-            }
-            return (engine, nil, engine.recordedRunID())
-        }) else {
+        guard
+            let (engine, failure, runID) = worker.run({ () -> (ReplayEngine, String?, Int64?) in
+                let engine = ReplayEngine(options: options, launch: launch, handshake: handshake, report: { _ in })
+                do {
+                    try engine.warmUp()
+                } catch {
+                    engine.close()
+                    return (engine, "\(error)", nil)
+                }
+                return (engine, nil, engine.recordedRunID())
+            })
+        else {
             throw HTTPError(500, "the replay worker stopped")
         }
         if let failure {

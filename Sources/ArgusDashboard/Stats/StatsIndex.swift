@@ -52,8 +52,9 @@ final class StatsIndex: @unchecked Sendable {
         var top: Int64 = 0
         do {
             try reader.forEachCallFigures(serverAnswersOnly: true) { call in
-                Self.add(key: Key(server: call.server, method: call.method, tool: call.tool), latency: call.latencyMicros,
-                         isError: call.isError, startedAt: call.startedAt, groups: &fresh, minutes: &freshMinutes)
+                Self.add(
+                    key: Key(server: call.server, method: call.method, tool: call.tool), latency: call.latencyMicros,
+                    isError: call.isError, startedAt: call.startedAt, groups: &fresh, minutes: &freshMinutes)
                 top = Swift.max(top, call.id)
             }
         } catch {
@@ -84,14 +85,20 @@ final class StatsIndex: @unchecked Sendable {
         for call in calls where call.id > highWater {
             defer { highWater = call.id }
             if call.runKind == RunRecord.replayKind || call.runKind == RunRecord.mockKind
-                || call.runKind == RunRecord.chaosKind { continue }
-            Self.add(key: Key(server: call.server, method: call.method, tool: call.tool), latency: call.latencyMicros,
-                     isError: call.isError, startedAt: call.startedAt, groups: &groups, minutes: &minutes)
+                || call.runKind == RunRecord.chaosKind
+            {
+                continue
+            }
+            Self.add(
+                key: Key(server: call.server, method: call.method, tool: call.tool), latency: call.latencyMicros,
+                isError: call.isError, startedAt: call.startedAt, groups: &groups, minutes: &minutes)
         }
     }
 
-    private static func add(key: Key, latency: Int64?, isError: Bool, startedAt: Int64, groups: inout [Key: Group],
-                            minutes: inout [String: [Int64: Minute]]) {
+    private static func add(
+        key: Key, latency: Int64?, isError: Bool, startedAt: Int64, groups: inout [Key: Group],
+        minutes: inout [String: [Int64: Minute]]
+    ) {
         var group = groups[key] ?? Group()
         group.count += 1
         if isError { group.errors += 1 }
@@ -139,20 +146,27 @@ final class StatsIndex: @unchecked Sendable {
             }
             return [
                 "exact": false,
-                "tools": .array(tools.map { Self.groupJSON($0.1, server: $0.0.server, name: $0.0.tool ?? $0.0.method,
-                                                          kind: $0.0.tool == nil ? "method" : "tool", histogram: true) }),
-                "servers": .array(perServer.sorted { $0.key < $1.key }.map {
-                    Self.groupJSON($0.value, server: $0.key, name: $0.key, kind: "server", histogram: false)
-                }),
+                "tools": .array(
+                    tools.map {
+                        Self.groupJSON(
+                            $0.1, server: $0.0.server, name: $0.0.tool ?? $0.0.method,
+                            kind: $0.0.tool == nil ? "method" : "tool", histogram: true)
+                    }),
+                "servers": .array(
+                    perServer.sorted { $0.key < $1.key }.map {
+                        Self.groupJSON($0.value, server: $0.key, name: $0.key, kind: "server", histogram: false)
+                    }),
                 "timeline": timelineJSON(server: server, points: timelinePoints),
             ]
         }
     }
 
     static func groupJSON(_ group: Group, server: String, name: String, kind: String, histogram: Bool) -> JSONValue {
-        var o: JSONObject = ["server": .string(server), "name": .string(name), "kind": .string(kind),
-                             "count": .int(group.count), "errors": .int(group.errors),
-                             "error_rate": .double(group.count == 0 ? 0 : Double(group.errors) / Double(group.count))]
+        var o: JSONObject = [
+            "server": .string(server), "name": .string(name), "kind": .string(kind),
+            "count": .int(group.count), "errors": .int(group.errors),
+            "error_rate": .double(group.count == 0 ? 0 : Double(group.errors) / Double(group.count)),
+        ]
         let h = group.latency
         o["p50_us"] = h.percentile(0.50).map { .number(String($0)) } ?? .null
         o["p95_us"] = h.percentile(0.95).map { .number(String($0)) } ?? .null
@@ -176,9 +190,10 @@ final class StatsIndex: @unchecked Sendable {
         guard let first = buckets.firstIndex(where: { $0.1 > 0 }), let last = buckets.lastIndex(where: { $0.1 > 0 }) else {
             return []
         }
-        return .array(buckets[first...last].map { edge, count in
-            ["le_us": edge.map { .number(String(Int64($0))) } ?? .null, "count": .int(count)]
-        })
+        return .array(
+            buckets[first...last].map { edge, count in
+                ["le_us": edge.map { .number(String(Int64($0))) } ?? .null, "count": .int(count)]
+            })
     }
 
     /// Calls and errors over time, merged to about `points` buckets across the recorded range.
@@ -204,8 +219,10 @@ final class StatsIndex: @unchecked Sendable {
         var b = first
         while b <= last {
             let m = buckets[b] ?? Minute()
-            series.append(["t": .string(TimeFormat.iso8601(micros: b * 60_000_000)), "t_us": .number(String(b * 60_000_000)),
-                           "count": .int(m.count), "errors": .int(m.errors)])
+            series.append([
+                "t": .string(TimeFormat.iso8601(micros: b * 60_000_000)), "t_us": .number(String(b * 60_000_000)),
+                "count": .int(m.count), "errors": .int(m.errors),
+            ])
             b += width
         }
         return ["bucket_seconds": .number(String(width * 60)), "points": .array(series)]
@@ -228,14 +245,16 @@ final class StatsIndex: @unchecked Sendable {
             for (key, group) in sorted {
                 let labels = Self.labels(key)
                 for edge in edges {
-                    out += "argus_call_latency_seconds_bucket{\(labels),le=\"\(Self.number(edge))\"} \(group.latency.countAtOrBelow(edge * 1e6))\n"
+                    out +=
+                        "argus_call_latency_seconds_bucket{\(labels),le=\"\(Self.number(edge))\"} \(group.latency.countAtOrBelow(edge * 1e6))\n"
                 }
                 out += "argus_call_latency_seconds_bucket{\(labels),le=\"+Inf\"} \(group.latency.total)\n"
                 out += "argus_call_latency_seconds_sum{\(labels)} \(Self.number(Double(group.latency.sum) / 1e6))\n"
                 out += "argus_call_latency_seconds_count{\(labels)} \(group.latency.total)\n"
             }
             for metric in extra {
-                out += "# HELP \(metric.name) \(metric.help)\n# TYPE \(metric.name) \(metric.type)\n\(metric.name) \(Self.number(metric.value))\n"
+                out +=
+                    "# HELP \(metric.name) \(metric.help)\n# TYPE \(metric.name) \(metric.type)\n\(metric.name) \(Self.number(metric.value))\n"
             }
             return out
         }

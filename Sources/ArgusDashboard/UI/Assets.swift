@@ -42,7 +42,8 @@ struct Assets: Sendable {
         guard let file = Self.files[path] else { return nil }
         // The files change only with the binary, and the page asks for them with `?v=VERSION`. The
         // page itself is never cached: it carries the token.
-        return HTTPResponse(status: 200, headers: [("content-type", file.contentType), ("cache-control", "max-age=300")],
-                            body: .bytes(file.bytes))
+        return HTTPResponse(
+            status: 200, headers: [("content-type", file.contentType), ("cache-control", "max-age=300")],
+            body: .bytes(file.bytes))
     }
 }

@@ -58,8 +58,10 @@ public final class FaultInjector: @unchecked Sendable {
     /// - Parameters:
     ///   - sendToServer: called on the client-reading thread only.
     ///   - pipeline: nil when the session is not recorded.
-    public init(options: Options, pipeline: RecordingPipeline?, output: any FaultClientOutput,
-                sendToServer: @escaping (UnsafeRawBufferPointer) -> Bool) {
+    public init(
+        options: Options, pipeline: RecordingPipeline?, output: any FaultClientOutput,
+        sendToServer: @escaping (UnsafeRawBufferPointer) -> Bool
+    ) {
         self.options = options
         self.sendToServer = sendToServer
         self.pipeline = pipeline
@@ -88,8 +90,9 @@ public final class FaultInjector: @unchecked Sendable {
             forward(bytes)
             return
         }
-        let fault = InjectedFault(requestID: call.idText, timestamp: time.wallMicros, tool: call.tool, kind: decision.recordedKind,
-                                source: decision.sources.joined(separator: ", "), detail: detail(of: decision))
+        let fault = InjectedFault(
+            requestID: call.idText, timestamp: time.wallMicros, tool: call.tool, kind: decision.recordedKind,
+            source: decision.sources.joined(separator: ", "), detail: detail(of: decision))
         if !decision.forwardsRequest {
             let previous = decision.kind == .stale ? monitor.locked { previousAnswers[key] } : nil
             if let line = FaultAnswer.line(for: decision, id: call.id, previousResult: previous, modern: call.modern) {
@@ -124,9 +127,10 @@ public final class FaultInjector: @unchecked Sendable {
         var decision = decider.decide(tool: call.tool, atMonotonicNanos: time.monotonicNanos, hasPreviousAnswer: hasPrevious)
         // Scripts decide what the rules left alone; a delay of theirs adds to the rules'.
         guard decision?.kind == nil, let hooks = scriptHooks() else { return decision }
-        let request = FaultRequest(server: options.serverName, method: "tools/call", tool: call.tool, requestID: call.idText,
-                                   body: ToolCallLine.body(bytes), toolCalls: count,
-                                   elapsedMillis: Double(time.monotonicNanos &- startNanos) / 1e6)
+        let request = FaultRequest(
+            server: options.serverName, method: "tools/call", tool: call.tool, requestID: call.idText,
+            body: ToolCallLine.body(bytes), toolCalls: count,
+            elapsedMillis: Double(time.monotonicNanos &- startNanos) / 1e6)
         guard var scripted = hooks.fault(request) else { return decision }
         if scripted.kind == .stale && !hasPrevious() { scripted.kind = nil }
         if let rules = decision {
@@ -177,7 +181,7 @@ public final class FaultInjector: @unchecked Sendable {
     /// A whole line from the server.
     public func serverLine(_ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
         guard monitor.locked({ !watched.isEmpty }), let response = ResponseLine(bytes),
-              let watch = monitor.locked({ watched.removeValue(forKey: response.idText) })
+            let watch = monitor.locked({ watched.removeValue(forKey: response.idText) })
         else {
             output.serverLine(bytes, at: time)
             return

@@ -16,9 +16,11 @@ enum LineRelay {
     ///   - line: a whole line, its newline included.
     ///   - piece: part of a line too long to hold (`endsLine` on its last piece), or a last line
     ///     without a newline at end of file.
-    static func run(from source: Int32, maxHeldBytes: Int = defaultMaxHeldBytes,
-                    line: (UnsafeRawBufferPointer, Timestamp) -> Void,
-                    piece: (UnsafeRawBufferPointer, Timestamp, _ endsLine: Bool) -> Void) -> RelayEnd {
+    static func run(
+        from source: Int32, maxHeldBytes: Int = defaultMaxHeldBytes,
+        line: (UnsafeRawBufferPointer, Timestamp) -> Void,
+        piece: (UnsafeRawBufferPointer, Timestamp, _ endsLine: Bool) -> Void
+    ) -> RelayEnd {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: Relay.bufferSize, alignment: 16)
         defer { buffer.deallocate() }
         var held: [UInt8] = []
@@ -67,8 +69,10 @@ enum LineRelay {
         }
     }
 
-    private static func flush(_ held: inout [UInt8], streaming: Bool,
-                              piece: (UnsafeRawBufferPointer, Timestamp, Bool) -> Void) {
+    private static func flush(
+        _ held: inout [UInt8], streaming: Bool,
+        piece: (UnsafeRawBufferPointer, Timestamp, Bool) -> Void
+    ) {
         if !held.isEmpty || streaming {
             held.withUnsafeBytes { piece($0, SystemClock.now(), true) }
         }

@@ -43,7 +43,8 @@ struct ToolCallLine {
         guard Self.mentionsToolsCall(bytes), let value = try? JSONParser.parse(bytes) else { return nil }
         let envelope = Envelope(value)
         guard envelope.kind == .request, envelope.method == "tools/call", let id = envelope.id,
-              let tool = envelope.params?["name"]?.stringValue else { return nil }
+            let tool = envelope.params?["name"]?.stringValue
+        else { return nil }
         self.id = id
         idText = JSONWriter.string(id)
         self.tool = tool

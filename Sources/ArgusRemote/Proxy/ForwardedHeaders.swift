@@ -19,7 +19,8 @@ enum ForwardedHeaders {
         for (name, value) in headers {
             let lower = name.lowercased()
             if hopByHop.contains(lower) || named.contains(lower) || lower == "host" || lower == "content-length"
-                || lower == "accept-encoding" || lower == "forwarded" || lower.hasPrefix("x-forwarded-") {
+                || lower == "accept-encoding" || lower == "forwarded" || lower.hasPrefix("x-forwarded-")
+            {
                 continue
             }
             result.add(name: name, value: value)

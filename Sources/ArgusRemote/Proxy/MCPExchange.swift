@@ -75,8 +75,9 @@ struct MCPExchange {
 
         let isStream = head.method == .GET && (200..<300).contains(status)
         if isStream { recording?.transport(["event": "stream_opened", "method": "GET"]) }
-        let outcome = await relayBody(response, head: responseHead, status: status, recording: recording,
-                                      AnswerWriter(outbound: outbound))
+        let outcome = await relayBody(
+            response, head: responseHead, status: status, recording: recording,
+            AnswerWriter(outbound: outbound))
 
         switch outcome {
         case .complete:
@@ -111,8 +112,10 @@ struct MCPExchange {
     /// Forwards the body chunk by chunk as it arrives (a 50 MB answer is never held whole on
     /// the way). The recording's copy: each SSE event as it completes, or a JSON body whole
     /// (up to the recorder's line limit), recorded before the client gets its last byte.
-    private func relayBody(_ response: HTTPClientResponse, head: HTTPResponseHead, status: Int, recording: SessionRecording?,
-                           _ outbound: AnswerWriter) async -> Outcome {
+    private func relayBody(
+        _ response: HTTPClientResponse, head: HTTPResponseHead, status: Int, recording: SessionRecording?,
+        _ outbound: AnswerWriter
+    ) async -> Outcome {
         var outbound = outbound
         outbound.pendingHead = head
         let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
@@ -178,8 +181,10 @@ struct MCPExchange {
 
     /// The upstream could not be reached: a `502` whose body is a JSON-RPC error for the
     /// request, recorded as the server's answer, after a frame saying why.
-    private func answerUnreachable(_ error: Error, message: OutgoingMessage?, recording: SessionRecording?,
-                                   _ outbound: ClientWriter) async throws -> Bool {
+    private func answerUnreachable(
+        _ error: Error, message: OutgoingMessage?, recording: SessionRecording?,
+        _ outbound: ClientWriter
+    ) async throws -> Bool {
         let reason = StreamableHTTPConnection.describe(error)
         recording?.transport(["event": "request_failed", "method": .string(head.method.rawValue), "error": .string(reason)])
         let answer = ProxyAnswer.jsonRPCError(
@@ -197,8 +202,10 @@ struct MCPExchange {
         for (header, expected) in [("Mcp-Method", message.method), ("Mcp-Name", message.name)] {
             guard let sent = head.headers.first(name: header) else { continue }
             if expected.map(HeaderValue.encode) != sent {
-                recording.transport(["event": "header_mismatch", "header": .string(header), "value": .string(sent),
-                                     "body": expected.map(JSONValue.string) ?? .null])
+                recording.transport([
+                    "event": "header_mismatch", "header": .string(header), "value": .string(sent),
+                    "body": expected.map(JSONValue.string) ?? .null,
+                ])
             }
         }
     }

@@ -26,7 +26,8 @@ struct ProtectedResourceMetadata {
     /// A challenge whose `resource_metadata` is on the upstream's origin, moved to the proxy's.
     func rewriteChallenge(_ header: String) -> String {
         guard let key = header.range(of: "resource_metadata=\""),
-              let close = header[key.upperBound...].firstIndex(of: "\"") else { return header }
+            let close = header[key.upperBound...].firstIndex(of: "\"")
+        else { return header }
         let url = String(header[key.upperBound..<close])
         return header[..<key.upperBound] + proxied(url) + header[close...]
     }

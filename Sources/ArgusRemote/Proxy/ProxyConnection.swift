@@ -47,15 +47,18 @@ struct ProxyConnection {
     /// Answers one request; false when the connection must close after it.
     private func respond(_ head: HTTPRequestHead, body: ByteBuffer, tooLarge: Bool, _ outbound: ClientWriter) async throws -> Bool {
         guard context.admits(host: head.headers.first(name: "host"), origin: head.headers.first(name: "origin")) else {
-            try await ProxyAnswer.text(.forbidden, "argus proxy: this request's Host or Origin is not this proxy's address "
-                                       + "(a protection against DNS rebinding); use the address argus proxy printed, "
-                                       + "or --public-url for the name clients use\n", head, outbound)
+            try await ProxyAnswer.text(
+                .forbidden,
+                "argus proxy: this request's Host or Origin is not this proxy's address "
+                    + "(a protection against DNS rebinding); use the address argus proxy printed, "
+                    + "or --public-url for the name clients use\n", head, outbound)
             return head.isKeepAlive
         }
         let (path, query) = Self.split(head.uri)
         if tooLarge {
-            try await ProxyAnswer.text(.payloadTooLarge, "argus proxy: the request body is larger than \(context.maxRequestBytes >> 20) MB\n",
-                                       head, outbound)
+            try await ProxyAnswer.text(
+                .payloadTooLarge, "argus proxy: the request body is larger than \(context.maxRequestBytes >> 20) MB\n",
+                head, outbound)
             return false
         }
         switch context.backend {
@@ -67,8 +70,9 @@ struct ProxyConnection {
         case .stdio(let stdio):
             if context.isServedPath(path) { return try await StdioExchange(backend: stdio, head: head, body: body).run(outbound) }
         }
-        try await ProxyAnswer.text(.notFound, "argus proxy: this proxy serves MCP at \(context.servedPath), not \(path)\n",
-                                   head, outbound)
+        try await ProxyAnswer.text(
+            .notFound, "argus proxy: this proxy serves MCP at \(context.servedPath), not \(path)\n",
+            head, outbound)
         return head.isKeepAlive
     }
 
@@ -86,13 +90,16 @@ struct ProxyConnection {
             response = try await remote.client.execute(request, timeout: .seconds(30))
             body = try await response.body.collect(upTo: 1 << 20)
         } catch {
-            try await ProxyAnswer.text(.badGateway, "argus proxy: the upstream's \(path) could not be fetched: "
-                                       + "\(StreamableHTTPConnection.describe(error))\n", head, outbound)
+            try await ProxyAnswer.text(
+                .badGateway,
+                "argus proxy: the upstream's \(path) could not be fetched: "
+                    + "\(StreamableHTTPConnection.describe(error))\n", head, outbound)
             return head.isKeepAlive
         }
         var headers = ForwardedHeaders.response(response.headers)
         if path.hasPrefix(ProtectedResourceMetadata.wellKnownPrefix), (200..<300).contains(response.status.code),
-           let rewritten = remote.metadata.rewrite(Array(body.readableBytesView)) {
+            let rewritten = remote.metadata.rewrite(Array(body.readableBytesView))
+        {
             body = ByteBuffer(bytes: rewritten)
             headers.replaceOrAdd(name: "Content-Length", value: String(rewritten.count))
         }
@@ -116,8 +123,10 @@ enum ProxyAnswer {
         try await whole(status, contentType: "text/plain; charset=utf-8", body: Array(text.utf8), head, outbound)
     }
 
-    static func whole(_ status: HTTPResponseStatus, contentType: String, body: [UInt8], _ head: HTTPRequestHead,
-                      _ outbound: ClientWriter) async throws {
+    static func whole(
+        _ status: HTTPResponseStatus, contentType: String, body: [UInt8], _ head: HTTPRequestHead,
+        _ outbound: ClientWriter
+    ) async throws {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Content-Length", value: String(body.count))

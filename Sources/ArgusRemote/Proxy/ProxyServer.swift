@@ -41,9 +41,10 @@ public enum ProxyServer {
         do throws(RemoteError) {
             if let refusal = wrap.startRefusal { throw .badURL(refusal) }
             if !options.allowRemote, !options.listen.isLoopback {
-                throw .badListen("--listen \(options.listen.authority()) can be reached from other machines, which could then "
-                                 + "use the MCP server through this proxy (and the credentials its --header adds). "
-                                 + "Add --allow-remote if that is what you want.")
+                throw .badListen(
+                    "--listen \(options.listen.authority()) can be reached from other machines, which could then "
+                        + "use the MCP server through this proxy (and the credentials its --header adds). "
+                        + "Add --allow-remote if that is what you want.")
             }
             switch options.target {
             case .upstream(let url):
@@ -58,13 +59,16 @@ public enum ProxyServer {
                 let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
                 let make = recordingFactory(
                     wrap, serverName: wrap.serverName ?? RemoteWrapSession.defaultServerName(url: url),
-                    launch: RemoteRecordingSetup.launch(target, headers: options.headers, extraArgs: ["--listen", options.listen.authority()]),
+                    launch: RemoteRecordingSetup.launch(
+                        target, headers: options.headers, extraArgs: ["--listen", options.listen.authority()]),
                     policy: RemoteRecordingSetup.policy(wrap, environment: environment, secrets: headers.map { (name: $0.0, value: $0.1) }),
                     flushTimeout: flushTimeout)
                 let recordings = SessionRecordings { session, secrets in make(session, secrets, nil) }
                 makeBackend = { origin in
-                    .remote(RemoteBackend(client: client, upstream: target, upstreamHeaders: headers, recordings: recordings,
-                                          metadata: ProtectedResourceMetadata(upstreamOrigin: target.origin, proxyOrigin: origin)))
+                    .remote(
+                        RemoteBackend(
+                            client: client, upstream: target, upstreamHeaders: headers, recordings: recordings,
+                            metadata: ProtectedResourceMetadata(upstreamOrigin: target.origin, proxyOrigin: origin)))
                 }
                 servedPath = target.path
                 behind = target.display
@@ -81,15 +85,19 @@ public enum ProxyServer {
                     throw .badURL("cannot start the MCP server: \(error)")
                 }
                 let recording = wrap.recordingError == nil
-                let launch = LaunchSpec(command: wrap.command, args: recording ? wrap.arguments : [],
-                                        cwd: wrap.cwd ?? FileManager.default.currentDirectoryPath, envNames: serverEnvironment.keys.sorted())
+                let launch = LaunchSpec(
+                    command: wrap.command, args: recording ? wrap.arguments : [],
+                    cwd: wrap.cwd ?? FileManager.default.currentDirectoryPath, envNames: serverEnvironment.keys.sorted())
                 let make = recordingFactory(
                     wrap, serverName: wrap.serverName ?? ServerNaming.defaultName(command: wrap.command, arguments: wrap.arguments),
                     launch: launch, policy: RemoteRecordingSetup.policy(wrap, environment: serverEnvironment, secrets: []),
                     flushTimeout: flushTimeout)
-                let backend = StdioBackend(launch: .init(command: wrap.command, arguments: wrap.arguments,
-                                                         environment: wrap.extraEnvironment.isEmpty ? nil : serverEnvironment,
-                                                         cwd: wrap.cwd, graceSeconds: wrap.graceSeconds)) { session, pid in
+                let backend = StdioBackend(
+                    launch: .init(
+                        command: wrap.command, arguments: wrap.arguments,
+                        environment: wrap.extraEnvironment.isEmpty ? nil : serverEnvironment,
+                        cwd: wrap.cwd, graceSeconds: wrap.graceSeconds)
+                ) { session, pid in
                     make(session, [], pid)
                 }
                 makeBackend = { _ in .stdio(backend) }
@@ -113,8 +121,9 @@ public enum ProxyServer {
             do {
                 try await serve(listen, mailbox: mailbox) { port in
                     let proxyOrigin = publicOrigin ?? "http://" + listen.authority(port: port)
-                    return ProxyContext(backend: makeBackend(proxyOrigin), servedPath: servedPath,
-                                        allowedHosts: allowedHosts(listen, port: port, origin: proxyOrigin))
+                    return ProxyContext(
+                        backend: makeBackend(proxyOrigin), servedPath: servedPath,
+                        allowedHosts: allowedHosts(listen, port: port, origin: proxyOrigin))
                 }
             } catch {
                 mailbox.post(.failed("cannot listen on \(listen.authority()): \(StreamableHTTPConnection.describe(error))"))
@@ -136,7 +145,8 @@ public enum ProxyServer {
             for event in mailbox.wait(untilMonotonicNanos: nil) {
                 switch event {
                 case .listening(let port):
-                    StderrLog.write("argus: proxy listening on \(publicOrigin ?? "http://" + listen.authority(port: port))\(servedPath) → \(behind)")
+                    StderrLog.write(
+                        "argus: proxy listening on \(publicOrigin ?? "http://" + listen.authority(port: port))\(servedPath) → \(behind)")
                 case .failed(let message):
                     StderrLog.write("argus: \(message)")
                     status = 1
@@ -168,23 +178,28 @@ public enum ProxyServer {
     static let sessionIdleSeconds: Double = 1800
 
     /// The recording of one session: a pipeline of its own, as `argus wrap` has.
-    static func recordingFactory(_ wrap: WrapOptions, serverName: String, launch: LaunchSpec, policy: RedactionPolicy,
-                                 flushTimeout: Double)
+    static func recordingFactory(
+        _ wrap: WrapOptions, serverName: String, launch: LaunchSpec, policy: RedactionPolicy,
+        flushTimeout: Double
+    )
         -> @Sendable (_ session: String?, _ secrets: [(name: String, value: String)], _ serverPID: Int32?) -> SessionRecording
     {
         let recording = wrap.recordingError == nil
         return { session, secrets, serverPID in
-            var config = RecorderConfig(serverName: serverName, launch: launch, idleTimeoutSeconds: wrap.idleTimeoutSeconds,
-                                        redaction: RemoteRecordingSetup.adding(secrets, to: policy), argusPID: getpid())
+            var config = RecorderConfig(
+                serverName: serverName, launch: launch, idleTimeoutSeconds: wrap.idleTimeoutSeconds,
+                redaction: RemoteRecordingSetup.adding(secrets, to: policy), argusPID: getpid())
             config.sealer = recording ? wrap.sealer : nil
             config.recordingError = wrap.recordingError
             var pipelineOptions = RecordingPipeline.Options(databasePath: wrap.databasePath)
             pipelineOptions.followsRunRequests = true
-            let pipeline = RecordingPipeline(config: config, options: pipelineOptions, report: StderrLog.write,
-                                             onCommit: wrap.onCommit, onCommitted: recording ? wrap.onCommitted : nil,
-                                             makeHooks: recording ? wrap.makeHooks : nil)
-            return SessionRecording(session: session, pipeline: pipeline, recording: recording, flushTimeoutSeconds: flushTimeout,
-                                    serverPID: serverPID)
+            let pipeline = RecordingPipeline(
+                config: config, options: pipelineOptions, report: StderrLog.write,
+                onCommit: wrap.onCommit, onCommitted: recording ? wrap.onCommitted : nil,
+                makeHooks: recording ? wrap.makeHooks : nil)
+            return SessionRecording(
+                session: session, pipeline: pipeline, recording: recording, flushTimeoutSeconds: flushTimeout,
+                serverPID: serverPID)
         }
     }
 
@@ -206,8 +221,10 @@ public enum ProxyServer {
     public static func servedPath(upstream: String) -> String { RemoteURL(unchecked: upstream).path }
 
     /// Binds, reports the port, and serves each connection in a task of its own until cancelled.
-    private static func serve(_ listen: ListenAddress, mailbox: Mailbox<Event>,
-                              context makeContext: (Int) -> ProxyContext) async throws {
+    private static func serve(
+        _ listen: ListenAddress, mailbox: Mailbox<Event>,
+        context makeContext: (Int) -> ProxyContext
+    ) async throws {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

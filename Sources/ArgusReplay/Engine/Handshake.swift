@@ -51,8 +51,10 @@ public struct Handshake: Sendable {
         case MCP.Method.ping: return ["jsonrpc": "2.0", "id": id, "result": [:]]
         case MCP.Method.rootsList: return ["jsonrpc": "2.0", "id": id, "result": ["roots": []]]
         default:
-            return ["jsonrpc": "2.0", "id": id,
-                    "error": ["code": -32601, "message": .string("argus replay cannot answer \(method)")]]
+            return [
+                "jsonrpc": "2.0", "id": id,
+                "error": ["code": -32601, "message": .string("argus replay cannot answer \(method)")],
+            ]
         }
     }
 }

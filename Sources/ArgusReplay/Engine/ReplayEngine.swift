@@ -64,7 +64,9 @@ public final class ReplayEngine {
         self.report = report
         redactor = Redactor(policy: options.redaction)
         key = ReplayKey(path: options.keyPath)
-        scripts = options.scripts.isEmpty ? nil
+        scripts =
+            options.scripts.isEmpty
+            ? nil
             : ReplayScripts(specs: options.scripts, serverName: options.serverName, limits: options.scriptLimits, report: report)
     }
 
@@ -122,8 +124,9 @@ public final class ReplayEngine {
             let actual = redactor.redact(outcome) ?? outcome
             result.actual = actual
             result.actualIsError = ReplayResult.isError(response)
-            let rules = options.ignore.adding((options.ignoreByTool["*"] ?? []) + (call.tool.flatMap { options.ignoreByTool[$0] } ?? [])
-                                              + extra.patterns)
+            let rules = options.ignore.adding(
+                (options.ignoreByTool["*"] ?? []) + (call.tool.flatMap { options.ignoreByTool[$0] } ?? [])
+                    + extra.patterns)
             let expected = try normalize(call.expected ?? .null, call: call)
             let normalized = try normalize(actual, call: call)
             result.changes = JSONDiff.diff(expected, normalized, ignoring: rules)
@@ -157,10 +160,11 @@ public final class ReplayEngine {
             }
         }
         if let scripts {
-            let hookCall = HookCall(phase: .request, run: 0, server: options.serverName, direction: .clientToServer,
-                                    method: call.method, tool: call.tool, startedAt: call.startedAt,
-                                    requestBody: JSONWriter.string(["jsonrpc": "2.0", "method": .string(call.method), "params": params]),
-                                    callID: call.callID)
+            let hookCall = HookCall(
+                phase: .request, run: 0, server: options.serverName, direction: .clientToServer,
+                method: call.method, tool: call.tool, startedAt: call.startedAt,
+                requestBody: JSONWriter.string(["jsonrpc": "2.0", "method": .string(call.method), "params": params]),
+                callID: call.callID)
             params = try scripts.mutateReplay(params, call: hookCall).reordered(like: params)
         }
         if call.method == MCP.Method.toolsCall, let schema = call.inputSchema {
@@ -195,8 +199,9 @@ public final class ReplayEngine {
 
     private func normalize(_ value: JSONValue, call: ReplayCall) throws(ReplayError) -> JSONValue {
         guard let scripts else { return value }
-        let hookCall = HookCall(phase: .response, run: 0, server: options.serverName, direction: .clientToServer,
-                                method: call.method, tool: call.tool, startedAt: call.startedAt, callID: call.callID)
+        let hookCall = HookCall(
+            phase: .response, run: 0, server: options.serverName, direction: .clientToServer,
+            method: call.method, tool: call.tool, startedAt: call.startedAt, callID: call.callID)
         return try scripts.normalize(value, call: hookCall)
     }
 
@@ -222,10 +227,11 @@ public final class ReplayEngine {
     private func start() throws(ReplayError) -> ServerConnection {
         let arguments = try launchArguments.get()
         let recording = self.recording ?? startRecording(arguments: arguments)
-        let connection = try ServerConnection(launch: launch, arguments: arguments, pipeline: recording.pipeline, redactor: redactor,
-                                              answer: { [handshake, clientAnswers] in
-                                                  clientAnswers.answer(to: $0) ?? handshake.answer(to: $0)
-                                              })
+        let connection = try ServerConnection(
+            launch: launch, arguments: arguments, pipeline: recording.pipeline, redactor: redactor,
+            answer: { [handshake, clientAnswers] in
+                clientAnswers.answer(to: $0) ?? handshake.answer(to: $0)
+            })
         self.connection = connection
         try greet(connection)
         return connection
@@ -235,8 +241,9 @@ public final class ReplayEngine {
         let timeout = options.timeoutSeconds
         do throws(ReplayError) {
             if !handshake.stateless {
-                let (response, _) = try connection.request(MCP.Method.initialize, params: handshake.initializeRequestParams, id: "replay-init",
-                                                           timeout: timeout)
+                let (response, _) = try connection.request(
+                    MCP.Method.initialize, params: handshake.initializeRequestParams, id: "replay-init",
+                    timeout: timeout)
                 if let error = response["error"] {
                     throw ReplayError.protocolError("the server refused initialize: \(error["message"]?.stringValue ?? "\(error)")")
                 }
@@ -247,8 +254,9 @@ public final class ReplayEngine {
             serverTools = tools["result"]?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
         } catch {
             if case .serverExited = error {
-                throw ReplayError.serverFailedToStart(command: launch.display, reason: connection.exitDescription?.description ?? "exited",
-                                                      stderr: connection.stderrTextAfterExit)
+                throw ReplayError.serverFailedToStart(
+                    command: launch.display, reason: connection.exitDescription?.description ?? "exited",
+                    stderr: connection.stderrTextAfterExit)
             }
             throw error
         }
@@ -278,12 +286,14 @@ public final class ReplayEngine {
 
     /// The replay run's recording, begun with the first server start (its arguments are the run's command line).
     private func startRecording(arguments: [String]) -> ReplayRecording {
-        let recording = ReplayRecording(serverName: options.serverName,
-                                        launch: LaunchSpec(command: launch.command, args: arguments,
-                                                           cwd: launch.cwd ?? FileManager.default.currentDirectoryPath,
-                                                           envNames: ProcessInfo.processInfo.environment.keys.sorted()),
-                                        redaction: options.redaction, keyPath: options.keyPath, databasePath: options.databasePath,
-                                        scripts: scripts, kind: options.runKind, report: report)
+        let recording = ReplayRecording(
+            serverName: options.serverName,
+            launch: LaunchSpec(
+                command: launch.command, args: arguments,
+                cwd: launch.cwd ?? FileManager.default.currentDirectoryPath,
+                envNames: ProcessInfo.processInfo.environment.keys.sorted()),
+            redaction: options.redaction, keyPath: options.keyPath, databasePath: options.databasePath,
+            scripts: scripts, kind: options.runKind, report: report)
         self.recording = recording
         return recording
     }

@@ -34,7 +34,8 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
         case .serverExited(let status, let stderr):
             return "the server \(status) during the replay" + Self.tail(stderr)
         case .toolGone(let tool, let available):
-            return "the server no longer has a tool named \(tool) (it has: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
+            return
+                "the server no longer has a tool named \(tool) (it has: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
         case .invalidParams(let tool, let problems):
             return "the params do not fit \(tool)'s recorded input schema: " + problems.joined(separator: "; ")
         case .timeout(let seconds, let method):

@@ -28,8 +28,10 @@ public struct ReplayResult: Sendable {
         o["expected"] = call.expected ?? .null
         o["actual"] = actual ?? .null
         o["is_error"] = ["before": .bool(call.expectedIsError), "after": .bool(actualIsError), "changed": .bool(isErrorChanged)]
-        o["latency_us"] = ["before": call.latencyMicros.map { .number(String($0)) } ?? .null,
-                           "after": latencyMicros.map { .number(String($0)) } ?? .null]
+        o["latency_us"] = [
+            "before": call.latencyMicros.map { .number(String($0)) } ?? .null,
+            "after": latencyMicros.map { .number(String($0)) } ?? .null,
+        ]
         o["changes"] = .array(changes.map(\.json))
         o["failure"] = failure.map(JSONValue.string) ?? .null
         o["replay_run_id"] = replayRunID.map { .number(String($0)) } ?? .null

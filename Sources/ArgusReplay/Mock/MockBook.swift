@@ -81,15 +81,19 @@ final class MockBook {
         let live = Self.matchable(params, method: method)
         if rule == .strict {
             guard position < entries.count else {
-                return .miss(Miss(message: "no recorded answer for \(Self.describe(method: method, params: params)): all \(entries.count) "
-                                  + "recorded requests were answered (match: strict)", closest: nil, differences: []))
+                return .miss(
+                    Miss(
+                        message: "no recorded answer for \(Self.describe(method: method, params: params)): all \(entries.count) "
+                            + "recorded requests were answered (match: strict)", closest: nil, differences: []))
             }
             let expected = entries[position]
             guard expected.call.method == method, expected.matchParams.sameValue(as: live) else {
                 let differences = Self.differences(expected, method: method, live: live)
-                return .miss(Miss(message: "\(Self.describe(method: method, params: params)) is out of the recorded order "
-                                  + "(match: strict): the next recorded request is \(expected.label)"
-                                  + Self.differing(differences), closest: expected, differences: differences))
+                return .miss(
+                    Miss(
+                        message: "\(Self.describe(method: method, params: params)) is out of the recorded order "
+                            + "(match: strict): the next recorded request is \(expected.label)"
+                            + Self.differing(differences), closest: expected, differences: differences))
             }
             position += 1
             return .hit(expected)
@@ -112,9 +116,10 @@ final class MockBook {
         guard !sameMethod.isEmpty else {
             var methods: [String] = []
             for entry in entries where !methods.contains(entry.call.method) { methods.append(entry.call.method) }
-            return Miss(message: "no recorded answer for \(request) (match: \(rule.rawValue)): the recording has no \(method) "
-                        + "request" + (methods.isEmpty ? "" : "; it has \(methods.joined(separator: ", "))"),
-                        closest: nil, differences: [])
+            return Miss(
+                message: "no recorded answer for \(request) (match: \(rule.rawValue)): the recording has no \(method) "
+                    + "request" + (methods.isEmpty ? "" : "; it has \(methods.joined(separator: ", "))"),
+                closest: nil, differences: [])
         }
         let name = Self.name(params)
         var best = (entry: sameMethod[0], differences: [String](), score: Int.max)
@@ -123,9 +128,10 @@ final class MockBook {
             let score = (Self.name(entry.call.params) == name ? 0 : 1_000_000) + differences.count
             if score < best.score { best = (entry, differences, score) }
         }
-        return Miss(message: "no recorded answer for \(request) (match: \(rule.rawValue)); the closest recorded request is "
-                    + best.entry.label + Self.differing(best.differences),
-                    closest: best.entry, differences: best.differences)
+        return Miss(
+            message: "no recorded answer for \(request) (match: \(rule.rawValue)); the closest recorded request is "
+                + best.entry.label + Self.differing(best.differences),
+            closest: best.entry, differences: best.differences)
     }
 
     // MARK: keys

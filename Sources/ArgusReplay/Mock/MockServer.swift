@@ -92,13 +92,16 @@ public final class MockServer: @unchecked Sendable {
         self.report = report
         book = MockBook(plan: plan, rule: options.match)
         redactor = Redactor(policy: options.redaction)
-        let scripts = options.scripts.isEmpty ? nil
+        let scripts =
+            options.scripts.isEmpty
+            ? nil
             : ReplayScripts(specs: options.scripts, serverName: plan.serverName, limits: options.scriptLimits, report: report)
         self.scripts = scripts
         mockHooks = scripts?.hasMockHooks ?? false
-        recording = ReplayRecording(serverName: plan.serverName, launch: options.launch, redaction: options.redaction,
-                                    keyPath: options.keyPath, databasePath: options.databasePath, scripts: scripts,
-                                    kind: RunRecord.mockKind, report: report)
+        recording = ReplayRecording(
+            serverName: plan.serverName, launch: options.launch, redaction: options.redaction,
+            keyPath: options.keyPath, databasePath: options.databasePath, scripts: scripts,
+            kind: RunRecord.mockKind, report: report)
     }
 
     /// Serves the client on `input` until it closes it; SIGTERM, SIGINT, SIGHUP and SIGQUIT end the
@@ -173,7 +176,9 @@ public final class MockServer: @unchecked Sendable {
                 }
             }
         case .batch:
-            send(Self.error(id: .null, code: -32600, message: "argus mock: JSON-RPC batches are not supported (MCP removed them in 2025-06-18)"))
+            send(
+                Self.error(
+                    id: .null, code: -32600, message: "argus mock: JSON-RPC batches are not supported (MCP removed them in 2025-06-18)"))
         case .invalid:
             send(Self.error(id: envelope.id ?? .null, code: -32600, message: "argus mock: not a JSON-RPC request"))
         }
@@ -194,12 +199,18 @@ public final class MockServer: @unchecked Sendable {
         case .miss(let miss):
             var data: JSONObject = ["match": .string(book.rule.rawValue)]
             if let closest = miss.closest {
-                data["closest"] = ["call_id": closest.call.callID.map { .number(String($0)) } ?? .null,
-                                   "method": .string(closest.call.method), "params": closest.call.params,
-                                   "differences": .array(miss.differences.map(JSONValue.string))]
+                data["closest"] = [
+                    "call_id": closest.call.callID.map { .number(String($0)) } ?? .null,
+                    "method": .string(closest.call.method), "params": closest.call.params,
+                    "differences": .array(miss.differences.map(JSONValue.string)),
+                ]
             }
-            let outcome: JSONValue = ["error": ["code": .int(ErrorCode.noRecordedAnswer), "message": .string("argus mock: " + miss.message),
-                                                "data": .object(data)]]
+            let outcome: JSONValue = [
+                "error": [
+                    "code": .int(ErrorCode.noRecordedAnswer), "message": .string("argus mock: " + miss.message),
+                    "data": .object(data),
+                ]
+            ]
             let final = hooked(outcome, entry: nil, request: request, params: params)
             count(final.refused ? \.refused : final.changed ? \.answered : \.missed)
             send(Self.response(id: id, tail: Self.tail(final.outcome)))
@@ -213,13 +224,16 @@ public final class MockServer: @unchecked Sendable {
         let tail: [UInt8]
         var counted = \Summary.answered
         if mockHooks || entry.answerTail == nil || (entry.redacted && !options.serveRedacted) {
-            let recorded: JSONValue = entry.call.expected
+            let recorded: JSONValue =
+                entry.call.expected
                 ?? Self.errorOutcome(ErrorCode.unanswered, "argus mock: \(entry.label) was recorded without an answer")
             var final = hooked(recorded, entry: entry, request: request, params: params)
             if entry.call.expected != nil, entry.redacted, !options.serveRedacted, !final.changed, !final.refused {
-                final.outcome = Self.errorOutcome(ErrorCode.redactedAnswer, "argus mock: the recorded answer to \(entry.label) was "
-                                                  + "stored redacted, and a mocked [REDACTED] would mislead the agent; run argus mock "
-                                                  + "with --serve-redacted to serve it anyway, or answer it in a mock hook")
+                final.outcome = Self.errorOutcome(
+                    ErrorCode.redactedAnswer,
+                    "argus mock: the recorded answer to \(entry.label) was "
+                        + "stored redacted, and a mocked [REDACTED] would mislead the agent; run argus mock "
+                        + "with --serve-redacted to serve it anyway, or answer it in a mock hook")
                 final.refused = true
             }
             if final.refused {
@@ -246,22 +260,26 @@ public final class MockServer: @unchecked Sendable {
     /// The answer after `mock` hooks, whether one changed it, and whether a hook failed (then the
     /// answer is an error naming the script).
     private func hooked(_ outcome: JSONValue, entry: MockBook.Entry?, request: Envelope, params: JSONValue?)
-        -> (outcome: JSONValue, changed: Bool, refused: Bool) {
+        -> (outcome: JSONValue, changed: Bool, refused: Bool)
+    {
         guard mockHooks, let scripts, let method = request.method else { return (outcome, false, false) }
         var body: JSONObject = ["jsonrpc": "2.0", "id": request.id ?? .null, "method": .string(method)]
         if let params { body["params"] = params }
-        let call = HookCall(phase: .response, run: ReplayRecording.run, server: plan.serverName, direction: .clientToServer,
-                            method: method, tool: method == MCP.Method.toolsCall ? params?["name"]?.stringValue : nil,
-                            target: method == MCP.Method.toolsCall ? nil : MockBook.name(params).nilIfEmpty, requestID: request.idText,
-                            startedAt: SystemClock.wallMicros(), latencyMicros: entry?.call.latencyMicros,
-                            isError: ReplayResult.isError(outcome), requestBody: JSONWriter.string(.object(body)),
-                            responseBody: JSONWriter.string(outcome), replayOf: entry?.call.callID)
+        let call = HookCall(
+            phase: .response, run: ReplayRecording.run, server: plan.serverName, direction: .clientToServer,
+            method: method, tool: method == MCP.Method.toolsCall ? params?["name"]?.stringValue : nil,
+            target: method == MCP.Method.toolsCall ? nil : MockBook.name(params).nilIfEmpty, requestID: request.idText,
+            startedAt: SystemClock.wallMicros(), latencyMicros: entry?.call.latencyMicros,
+            isError: ReplayResult.isError(outcome), requestBody: JSONWriter.string(.object(body)),
+            responseBody: JSONWriter.string(outcome), replayOf: entry?.call.callID)
         switch scripts.mock(outcome, call: call) {
         case .success(let answer):
             return (answer, !answer.sameValue(as: outcome), false)
         case .failure(let problem):
-            return (Self.errorOutcome(ErrorCode.scriptFailed, "argus mock: script \(problem.script): mock failed: \(problem.message)"),
-                    false, true)
+            return (
+                Self.errorOutcome(ErrorCode.scriptFailed, "argus mock: script \(problem.script): mock failed: \(problem.message)"),
+                false, true
+            )
         }
     }
 
@@ -334,8 +352,9 @@ public final class MockServer: @unchecked Sendable {
             return false
         }
         if timedOut {
-            report("argus mock: the client did not answer \(recorded.method ?? "a request") within "
-                   + "\(String(oneDecimal: options.clientTimeoutSeconds)) s; the call goes on")
+            report(
+                "argus mock: the client did not answer \(recorded.method ?? "a request") within "
+                    + "\(String(oneDecimal: options.clientTimeoutSeconds)) s; the call goes on")
         }
     }
 

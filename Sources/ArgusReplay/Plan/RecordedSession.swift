@@ -36,8 +36,10 @@ enum RecordedSession {
 
         func add(_ message: JSONValue, at time: Int64, to owner: Int64?) -> Int? {
             guard let owner, var entry = extras[owner] else { return nil }  // before any request: nowhere to put it
-            entry.messages.append(ServerMessage(offsetMicros: max(0, time - entry.requestTime), message: message,
-                                                afterAnswer: entry.answered))
+            entry.messages.append(
+                ServerMessage(
+                    offsetMicros: max(0, time - entry.requestTime), message: message,
+                    afterAnswer: entry.answered))
             extras[owner] = entry
             return entry.messages.count - 1
         }
@@ -72,7 +74,8 @@ enum RecordedSession {
                     if let owner, let index = add(body, at: row.timestamp, to: owner) { serverRequests[id] = (owner, index) }
                 case (true, .response), (true, .error):
                     guard let id = row.jsonrpcID, let (owner, index) = serverRequests.removeValue(forKey: id),
-                          let body = try? JSONParser.parse(row.body) else { continue }
+                        let body = try? JSONParser.parse(row.body)
+                    else { continue }
                     extras[owner]?.messages[index].clientAnswer = ReplayResult.outcome(of: body)
                 default:
                     continue  // the client's notifications, batches, lines that are not JSON-RPC

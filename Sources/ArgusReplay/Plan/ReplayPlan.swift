@@ -15,8 +15,10 @@ public struct ReplayPlan: Sendable {
     /// not replayed, but answered by `argus mock`. Filled when the plan is read `withSession`.
     public var otherCalls: [ReplayCall] = []
 
-    public init(serverName: String, launch: ServerLaunch, recordedEnvNames: [String], handshake: Handshake, calls: [ReplayCall],
-                sourceRun: Int64?) {
+    public init(
+        serverName: String, launch: ServerLaunch, recordedEnvNames: [String], handshake: Handshake, calls: [ReplayCall],
+        sourceRun: Int64?
+    ) {
         self.serverName = serverName
         self.launch = launch
         self.recordedEnvNames = recordedEnvNames
@@ -39,15 +41,18 @@ public struct ReplayPlan: Sendable {
 
     /// The plan for every replayable call of a run (or the given ones). `withSession` adds what a
     /// mock and a suite keep besides: the other requests and what the server sent on its own.
-    public static func forRun(_ runID: Int64, reader: ArgusReader, calls given: [CallDetail]? = nil,
-                              withSession: Bool = false) throws -> ReplayPlan {
+    public static func forRun(
+        _ runID: Int64, reader: ArgusReader, calls given: [CallDetail]? = nil,
+        withSession: Bool = false
+    ) throws -> ReplayPlan {
         guard let run = try reader.run(id: runID) else { throw ReplayError.unknownRun(runID) }
         guard !run.command.isEmpty else { throw ReplayError.noLaunchSpec(run: runID) }
         let initialize = try reader.firstRequest(run: runID, method: MCP.Method.initialize)
         let version = run.protocolVersion ?? initialize?["params"]?["protocolVersion"]?.stringValue
-        let handshake = Handshake(stateless: initialize == nil && version.map(MCP.Version.statelessRevisions.contains) == true,
-                                  protocolVersion: version, initializeParams: initialize?["params"],
-                                  clientAnswers: try reader.clientAnswers(run: runID))
+        let handshake = Handshake(
+            stateless: initialize == nil && version.map(MCP.Version.statelessRevisions.contains) == true,
+            protocolVersion: version, initializeParams: initialize?["params"],
+            clientAnswers: try reader.clientAnswers(run: runID))
         let details: [CallDetail]
         var others: [CallRecord] = []
         if let given {
@@ -61,11 +66,13 @@ public struct ReplayPlan: Sendable {
             details = try reader.details(recorded.filter { MCP.Method.replayable.contains($0.method) && ($0.fault?.kept ?? true) })
             others = recorded.filter { $0.direction == .clientToServer && !MCP.Method.replayable.contains($0.method) }
         }
-        var plan = ReplayPlan(serverName: run.serverName,
-                              launch: ServerLaunch(command: run.command, arguments: run.args, cwd: run.cwd,
-                                                   sealedArguments: run.sealedArgs.map { SealedValue(keyID: $0.keyID, bytes: $0.sealed) }),
-                              recordedEnvNames: run.envNames, handshake: handshake,
-                              calls: try details.map { try call($0, reader: reader) }, sourceRun: runID)
+        var plan = ReplayPlan(
+            serverName: run.serverName,
+            launch: ServerLaunch(
+                command: run.command, arguments: run.args, cwd: run.cwd,
+                sealedArguments: run.sealedArgs.map { SealedValue(keyID: $0.keyID, bytes: $0.sealed) }),
+            recordedEnvNames: run.envNames, handshake: handshake,
+            calls: try details.map { try call($0, reader: reader) }, sourceRun: runID)
         if withSession {
             plan.otherCalls = try reader.details(others).map { try call($0, reader: reader) }
             try RecordedSession.attach(to: &plan, run: runID, reader: reader)
@@ -86,13 +93,14 @@ public struct ReplayPlan: Sendable {
             }
             params = .object(p)
         }
-        return ReplayCall(callID: s.id, method: s.method, tool: s.tool, params: params,
-                          sealed: try reader.sealedParams(run: s.runID, seq: s.requestSeq).map { SealedValue(keyID: $0.keyID, bytes: $0.bytes) },
-                          expected: detail.response.map(ReplayResult.outcome),
-                          expectedIsError: s.isError, latencyMicros: s.latencyMicros, startedAt: s.startedAt,
-                          inputSchema: schema?.inputSchema.flatMap { try? JSONParser.parse($0) },
-                          annotations: schema?.annotations.flatMap { try? JSONParser.parse($0) }, toolListed: schema != nil,
-                          requestSeq: Int64(s.requestSeq))
+        return ReplayCall(
+            callID: s.id, method: s.method, tool: s.tool, params: params,
+            sealed: try reader.sealedParams(run: s.runID, seq: s.requestSeq).map { SealedValue(keyID: $0.keyID, bytes: $0.bytes) },
+            expected: detail.response.map(ReplayResult.outcome),
+            expectedIsError: s.isError, latencyMicros: s.latencyMicros, startedAt: s.startedAt,
+            inputSchema: schema?.inputSchema.flatMap { try? JSONParser.parse($0) },
+            annotations: schema?.annotations.flatMap { try? JSONParser.parse($0) }, toolListed: schema != nil,
+            requestSeq: Int64(s.requestSeq))
     }
 
     /// Secret-looking variables the recorded server had that this environment lacks.

@@ -36,7 +36,8 @@ public struct ServerMessage: Sendable, Equatable {
 
     init?(suiteJSON value: JSONValue) {
         guard let message = value["message"], message["method"] != nil else { return nil }
-        self.init(offsetMicros: value["offset_us"]?.intValue.map(Int64.init) ?? 0, message: message,
-                  clientAnswer: value["client_answer"]?.nonNull, afterAnswer: value["after_answer"]?.boolValue ?? false)
+        self.init(
+            offsetMicros: value["offset_us"]?.intValue.map(Int64.init) ?? 0, message: message,
+            clientAnswer: value["client_answer"]?.nonNull, afterAnswer: value["after_answer"]?.boolValue ?? false)
     }
 }

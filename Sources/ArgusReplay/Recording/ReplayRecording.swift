@@ -22,10 +22,13 @@ final class ReplayRecording {
     /// - Parameters:
     ///   - launch: how the server was started; the recorder redacts its arguments and seals them again.
     ///   - scripts: the engine's scripts, which also hook into the recording.
-    init(serverName: String, launch: LaunchSpec, redaction: RedactionPolicy, keyPath: String, databasePath: String,
-         scripts: ReplayScripts?, kind: String = "replay", report: @escaping @Sendable (String) -> Void) {
-        var config = RecorderConfig(serverName: serverName, launch: launch, idleTimeoutSeconds: 1e9, redaction: redaction,
-                                    argusPID: getpid())
+    init(
+        serverName: String, launch: LaunchSpec, redaction: RedactionPolicy, keyPath: String, databasePath: String,
+        scripts: ReplayScripts?, kind: String = "replay", report: @escaping @Sendable (String) -> Void
+    ) {
+        var config = RecorderConfig(
+            serverName: serverName, launch: launch, idleTimeoutSeconds: 1e9, redaction: redaction,
+            argusPID: getpid())
         config.runKind = kind
         config.sealer = KeyFileSealer(path: keyPath, report: report)
         let links = ReplayLinks(), commits = Monitor()
@@ -37,8 +40,9 @@ final class ReplayRecording {
                 return scripts
             }
         }
-        pipeline = RecordingPipeline(config: config, options: .init(databasePath: databasePath), report: report,
-                                     onCommit: { commits.locked { commits.broadcast() } }, makeHooks: makeHooks)
+        pipeline = RecordingPipeline(
+            config: config, options: .init(databasePath: databasePath), report: report,
+            onCommit: { commits.locked { commits.broadcast() } }, makeHooks: makeHooks)
         self.links = links
         self.commits = commits
     }

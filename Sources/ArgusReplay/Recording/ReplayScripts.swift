@@ -18,8 +18,9 @@ final class ReplayScripts: RecordingHooks, @unchecked Sendable {
     private let recording = RecordingWriter()
 
     init(specs: [ScriptSpec], serverName: String, limits: ScriptLimits, report: @escaping @Sendable (String) -> Void) {
-        host = ScriptHost(specs: specs, options: ScriptHost.Options(server: serverName, argusPID: getpid(), limits: limits),
-                          report: report, databaseRunID: { [recording] in recording.databaseID(of: $0) })
+        host = ScriptHost(
+            specs: specs, options: ScriptHost.Options(server: serverName, argusPID: getpid(), limits: limits),
+            report: report, databaseRunID: { [recording] in recording.databaseID(of: $0) })
     }
 
     /// The writer of the replay's recording: the database ids of its runs reach the scripts as `call.run`.

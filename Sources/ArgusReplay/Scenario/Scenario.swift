@@ -36,7 +36,9 @@ public struct Scenario: Sendable {
         if let unknown = settings.keys.first(where: { !known.contains($0) }) {
             throw invalid("unknown key \"\(unknown)\" (a scenario has \(known.sorted().joined(separator: ", ")))")
         }
-        guard settings["protocol_version"].map({ $0.stringValue != nil }) ?? true else { throw invalid("protocol_version must be a string") }
+        guard settings["protocol_version"].map({ $0.stringValue != nil }) ?? true else {
+            throw invalid("protocol_version must be a string")
+        }
         let version = settings["protocol_version"]?.stringValue ?? defaultVersion
         let client = settings["client"] ?? ["name": "argus-record", "version": .string(argusVersion)]
         guard client["name"]?.stringValue != nil else { throw invalid("client must be {\"name\": …, \"version\": …}") }
@@ -46,11 +48,16 @@ public struct Scenario: Sendable {
             for member in object.members { answers[member.key] = member.value }
         }
         let stateless = MCP.Version.statelessRevisions.contains(version)
-        let handshake = Handshake(stateless: stateless, protocolVersion: version,
-                                  initializeParams: stateless ? nil : ["protocolVersion": .string(version),
-                                                                       "capabilities": settings["capabilities"] ?? [:],
-                                                                       "clientInfo": client],
-                                  clientAnswers: answers)
+        let handshake = Handshake(
+            stateless: stateless, protocolVersion: version,
+            initializeParams: stateless
+                ? nil
+                : [
+                    "protocolVersion": .string(version),
+                    "capabilities": settings["capabilities"] ?? [:],
+                    "clientInfo": client,
+                ],
+            clientAnswers: answers)
         var calls: [ReplayCall] = []
         for (i, item) in list.enumerated() {
             guard case .object(let call) = item else { throw invalid("calls[\(i)] must be an object") }
@@ -60,7 +67,9 @@ public struct Scenario: Sendable {
             }
             let method: String, params: JSONValue, tool: String?
             if let name = call["tool"]?.stringValue {
-                guard call["method"] == nil || call["method"]?.stringValue == MCP.Method.toolsCall else { throw invalid("calls[\(i)] has both a tool and a method") }
+                guard call["method"] == nil || call["method"]?.stringValue == MCP.Method.toolsCall else {
+                    throw invalid("calls[\(i)] has both a tool and a method")
+                }
                 let arguments = call["arguments"] ?? [:]
                 guard arguments.objectValue != nil else { throw invalid("calls[\(i)].arguments must be an object") }
                 (method, tool, params) = (MCP.Method.toolsCall, name, ["name": .string(name), "arguments": arguments])
@@ -72,11 +81,15 @@ public struct Scenario: Sendable {
                 throw invalid("calls[\(i)] needs a tool (with arguments) or a method (with params)")
             }
             let times = call["repeat"]?.intValue ?? 1
-            guard times >= 1, call["repeat"].map({ $0.intValue != nil }) ?? true else { throw invalid("calls[\(i)].repeat must be a positive integer") }
+            guard times >= 1, call["repeat"].map({ $0.intValue != nil }) ?? true else {
+                throw invalid("calls[\(i)].repeat must be a positive integer")
+            }
             for _ in 0..<times {
-                calls.append(ReplayCall(callID: nil, method: method, tool: tool, params: params, sealed: nil, expected: nil,
-                                        expectedIsError: false, latencyMicros: nil, startedAt: SystemClock.wallMicros(),
-                                        inputSchema: nil, annotations: nil))
+                calls.append(
+                    ReplayCall(
+                        callID: nil, method: method, tool: tool, params: params, sealed: nil, expected: nil,
+                        expectedIsError: false, latencyMicros: nil, startedAt: SystemClock.wallMicros(),
+                        inputSchema: nil, annotations: nil))
             }
         }
         if calls.isEmpty { throw invalid("it has no calls") }

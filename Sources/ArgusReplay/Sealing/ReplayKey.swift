@@ -12,7 +12,8 @@ struct ReplayKey {
         var description: String {
             switch self {
             case .noKey(let why): return why
-            case .otherKey(let sealedWith, let path, let keyID): return "they were sealed with key \(sealedWith), and \(path) is key \(keyID)"
+            case .otherKey(let sealedWith, let path, let keyID):
+                return "they were sealed with key \(sealedWith), and \(path) is key \(keyID)"
             case .doesNotOpen(let path): return "they do not open with \(path)"
             }
         }

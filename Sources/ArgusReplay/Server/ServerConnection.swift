@@ -22,13 +22,16 @@ final class ServerConnection: @unchecked Sendable {
     ///   - arguments: what to start the server with (the originals, when the recorded ones are redacted).
     ///   - redactor: for the stderr lines kept for error messages.
     ///   - answer: builds the response to a request the server sends (roots/list, sampling, ...).
-    init(launch: ServerLaunch, arguments: [String], pipeline: RecordingPipeline, redactor: Redactor,
-         answer: @escaping @Sendable (JSONValue) -> JSONValue) throws(ReplayError) {
+    init(
+        launch: ServerLaunch, arguments: [String], pipeline: RecordingPipeline, redactor: Redactor,
+        answer: @escaping @Sendable (JSONValue) -> JSONValue
+    ) throws(ReplayError) {
         var environment = ProcessInfo.processInfo.environment
         environment.merge(launch.extraEnvironment) { $1 }
         do {
-            child = try ChildProcess.spawn(command: launch.command, arguments: arguments,
-                                           environment: launch.extraEnvironment.isEmpty ? nil : environment, cwd: launch.cwd)
+            child = try ChildProcess.spawn(
+                command: launch.command, arguments: arguments,
+                environment: launch.extraEnvironment.isEmpty ? nil : environment, cwd: launch.cwd)
         } catch {
             pipeline.start(serverPID: nil)  // the replay run is begun all the same: it records the failure
             throw .serverFailedToStart(command: launch.display, reason: error.description, stderr: "")

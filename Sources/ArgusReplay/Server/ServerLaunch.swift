@@ -11,8 +11,10 @@ public struct ServerLaunch: Sendable, Equatable {
     /// The original arguments (a JSON array of strings), sealed with the replay key, when `arguments` is redacted.
     public var sealedArguments: SealedValue?
 
-    public init(command: String, arguments: [String], cwd: String? = nil, extraEnvironment: [String: String] = [:],
-                sealedArguments: SealedValue? = nil) {
+    public init(
+        command: String, arguments: [String], cwd: String? = nil, extraEnvironment: [String: String] = [:],
+        sealedArguments: SealedValue? = nil
+    ) {
         self.command = command
         self.arguments = arguments
         self.cwd = cwd

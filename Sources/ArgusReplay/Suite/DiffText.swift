@@ -15,7 +15,8 @@ public enum DiffText {
         case .failed: lines.append("\(paint("31", "failed"))   \(name): \(r.failure ?? "")")
         case .changed:
             let padding = String(repeating: " ", count: max(1, 9 - verb.count))  // names line up under `changed  `
-            lines.append("\(paint("33", verb))\(padding)\(name), \(r.changes.count) difference\(r.changes.count == 1 ? "" : "s"), \(latency)")
+            lines.append(
+                "\(paint("33", verb))\(padding)\(name), \(r.changes.count) difference\(r.changes.count == 1 ? "" : "s"), \(latency)")
             if r.isErrorChanged {
                 lines.append("  " + paint("1;31", "isError: \(r.call.expectedIsError) → \(r.actualIsError)"))
             }

@@ -23,16 +23,20 @@ public struct SuiteReport: Sendable {
     public func junit(name: String) -> String {
         func escape(_ s: String) -> String {
             // XML 1.0 has no place for most control characters (ESC from a terminal diff, say): drop them.
-            let legal = String(String.UnicodeScalarView(s.unicodeScalars.filter { $0.value >= 0x20 || $0 == "\t" || $0 == "\n" || $0 == "\r" }))
-            return legal.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;").replacing("\"", with: "&quot;")
+            let legal = String(
+                String.UnicodeScalarView(s.unicodeScalars.filter { $0.value >= 0x20 || $0 == "\t" || $0 == "\n" || $0 == "\r" }))
+            return legal.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;").replacing(
+                "\"", with: "&quot;")
         }
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
-        xml += #"<testsuites><testsuite name="\#(escape(name))" tests="\#(results.count)" failures="\#(count(.changed))" "#
+        xml +=
+            #"<testsuites><testsuite name="\#(escape(name))" tests="\#(results.count)" failures="\#(count(.changed))" "#
             + #"errors="\#(count(.failed))" skipped="\#(count(.skipped))" time="\#(String(format: "%.3f", seconds))">"# + "\n"
         for r in results {
             let label = "\(r.call.tool ?? r.call.method) #\(r.call.callID.map(String.init) ?? "?")"
             let time = String(format: "%.6f", Double(r.latencyMicros ?? 0) / 1e6)
-            xml += #"  <testcase classname="\#(escape(name)).\#(escape(r.call.tool ?? r.call.method))" name="\#(escape(label))" time="\#(time)">"#
+            xml +=
+                #"  <testcase classname="\#(escape(name)).\#(escape(r.call.tool ?? r.call.method))" name="\#(escape(label))" time="\#(time)">"#
             switch r.outcome {
             case .equal: break
             case .skipped: xml += #"<skipped message="\#(escape(r.failure ?? "skipped"))"/>"#

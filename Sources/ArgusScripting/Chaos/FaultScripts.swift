@@ -34,8 +34,10 @@ public final class FaultScripts: FaultHooks {
     public var isEmpty: Bool { scripts.isEmpty }
 
     public func fault(_ request: FaultRequest) -> FaultDecision? {
-        for script in scripts where !script.isSwitchedOff
-            && script.manifest.match.matches(server: server, tool: request.tool, method: request.method) {
+        for script in scripts
+        where !script.isSwitchedOff
+            && script.manifest.match.matches(server: server, tool: request.tool, method: request.method)
+        {
             var call = LuaRecord()
             call.add("server", request.server)
             call.add("method", request.method)

@@ -26,7 +26,7 @@ public final class VerdictScripts {
         for spec in specs {
             do {
                 scripts.append(try HookScript.load(spec, hook: "verdict", limits: limits))
-            } catch where error.description == HookScript.missingHook("verdict") {
+            } catch  where error.description == HookScript.missingHook("verdict") {
                 continue
             } catch {
                 report("argus: verdict script \(spec.path) is not used: \(error)")
@@ -40,8 +40,10 @@ public final class VerdictScripts {
     public func verdicts(for calls: [VerdictCall], run: Int64) -> [Verdict] {
         var found: [Verdict] = []
         for script in scripts {
-            for (index, call) in calls.enumerated() where !script.isSwitchedOff
-                && script.manifest.match.matches(server: server, tool: call.tool, method: "tools/call") {
+            for (index, call) in calls.enumerated()
+            where !script.isSwitchedOff
+                && script.manifest.match.matches(server: server, tool: call.tool, method: "tools/call")
+            {
                 var record = LuaRecord()
                 record.add("id", call.id)
                 record.add("run", run)
@@ -62,8 +64,9 @@ public final class VerdictScripts {
                 ctx.add("index", index + 1)
                 ctx.add("calls", calls.count)
                 ctx.add("last", index == calls.count - 1)
-                let (outcome, error) = script.call(record: record, requestBody: call.requestBody, responseBody: call.responseBody,
-                                                   context: ctx)
+                let (outcome, error) = script.call(
+                    record: record, requestBody: call.requestBody, responseBody: call.responseBody,
+                    context: ctx)
                 if let error {
                     report("argus: verdict script \(script.name): \(error)")
                     continue
@@ -76,8 +79,10 @@ public final class VerdictScripts {
                         continue
                     }
                     let level = item["level"]?.stringValue.flatMap(Verdict.Level.init(rawValue:)) ?? .warning
-                    found.append(Verdict(kind: kind, level: level, message: message, callID: call.id, tool: call.tool,
-                                         fault: call.fault, source: "script \(script.name)"))
+                    found.append(
+                        Verdict(
+                            kind: kind, level: level, message: message, callID: call.id, tool: call.tool,
+                            fault: call.fault, source: "script \(script.name)"))
                 }
             }
         }

@@ -15,8 +15,10 @@ struct HookStats {
     }
 
     var json: JSONValue {
-        ["calls": .int(calls), "errors": .int(errors), "total_ms": .double((totalMillis * 1000).rounded() / 1000),
-         "mean_ms": .double(calls == 0 ? 0 : (totalMillis / Double(calls) * 1000).rounded() / 1000),
-         "max_ms": .double((maxMillis * 1000).rounded() / 1000)]
+        [
+            "calls": .int(calls), "errors": .int(errors), "total_ms": .double((totalMillis * 1000).rounded() / 1000),
+            "mean_ms": .double(calls == 0 ? 0 : (totalMillis / Double(calls) * 1000).rounded() / 1000),
+            "max_ms": .double((maxMillis * 1000).rounded() / 1000),
+        ]
     }
 }

@@ -45,15 +45,17 @@ final class LoadedScript {
 
     init(spec: ScriptSpec, limits: ScriptLimits) {
         self.spec = spec
-        budget = OutputBudget(logsPerMinute: limits.logsPerMinute, bytesPerMinute: limits.outputBytesPerMinute,
-                              labelSetsPerMetric: limits.labelSetsPerMetric)
+        budget = OutputBudget(
+            logsPerMinute: limits.logsPerMinute, bytesPerMinute: limits.outputBytesPerMinute,
+            labelSetsPerMetric: limits.labelSetsPerMetric)
     }
 
     var name: String {
-        manifest?.name ?? {
-            let file = spec.path.split(separator: "/").last.map(String.init) ?? spec.path
-            return file.hasSuffix(".lua") ? String(file.dropLast(4)) : file
-        }()
+        manifest?.name
+            ?? {
+                let file = spec.path.split(separator: "/").last.map(String.init) ?? spec.path
+                return file.hasSuffix(".lua") ? String(file.dropLast(4)) : file
+            }()
     }
 
     func defines(_ hook: String) -> Bool { manifest?.hooks.contains(hook) == true }
@@ -131,8 +133,9 @@ final class LoadedScript {
     static func stamp(of path: String) -> FileStamp? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return FileStamp(modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-                         size: Int64(info.st_size), inode: UInt64(info.st_ino))
+        return FileStamp(
+            modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+            size: Int64(info.st_size), inode: UInt64(info.st_ino))
     }
 
     /// Whether the source of a script that did not run mentions a `redact` of its own
@@ -186,8 +189,9 @@ final class LoadedScript {
 
     func status(argusPID: Int32, server: String, at now: Int64) -> ScriptStatusRecord {
         let stats = JSONValue.object(JSONObject(stats.sorted { $0.key < $1.key }.map { JSONMember($0.key, $0.value.json) }))
-        return ScriptStatusRecord(script: name, path: spec.path, argusPID: argusPID, server: server, state: state.rawValue,
-                                  lastError: lastError, hookStats: JSONWriter.string(stats), errorCount: errorCount,
-                                  loadedAt: loadedAt, updatedAt: now)
+        return ScriptStatusRecord(
+            script: name, path: spec.path, argusPID: argusPID, server: server, state: state.rawValue,
+            lastError: lastError, hookStats: JSONWriter.string(stats), errorCount: errorCount,
+            loadedAt: loadedAt, updatedAt: now)
     }
 }

@@ -13,9 +13,11 @@ public struct FiredAlert: Sendable {
     public var location: String?
 
     public var json: JSONValue {
-        var o: JSONObject = ["type": "argus.alert", "script": .string(script), "level": .string(level),
-                             "message": .string(message), "key": .string(key), "server": .string(server),
-                             "time": .string(TimeFormat.iso8601(micros: timestamp))]
+        var o: JSONObject = [
+            "type": "argus.alert", "script": .string(script), "level": .string(level),
+            "message": .string(message), "key": .string(key), "server": .string(server),
+            "time": .string(TimeFormat.iso8601(micros: timestamp)),
+        ]
         if let tool { o["tool"] = .string(tool) }
         if let method { o["method"] = .string(method) }
         if let location { o["location"] = .string(location) }

@@ -19,22 +19,25 @@ extension ScriptHost {
             guard script.state == .active, let lua = script.lua else {
                 throw MutationError(script: script.name, message: "the script is \(script.state.rawValue): \(script.lastError ?? "")")
             }
-            let outcome = lua.call("mutate_replay", first: current, record: records.call(call), requestBody: call.requestBody,
-                                   responseBody: call.responseBody, context: records.context(call, script: script, hook: "mutate_replay"))
+            let outcome = lua.call(
+                "mutate_replay", first: current, record: records.call(call), requestBody: call.requestBody,
+                responseBody: call.responseBody, context: records.context(call, script: script, hook: "mutate_replay"))
             script.account("mutate_replay", outcome)
             for output in outcome.outputs { outputs.record(output, from: script, call: call, emit: emit) }
             switch outcome.status {
             case .missing: continue
             case .error, .limit:
                 let message = ScriptErrors.firstLine(outcome.error ?? "?")
-                failed(script, hook: "mutate_replay", error: outcome.error ?? "?", call: call,
-                       consequence: "the replay was not run", emit: emit)
+                failed(
+                    script, hook: "mutate_replay", error: outcome.error ?? "?", call: call,
+                    consequence: "the replay was not run", emit: emit)
                 throw MutationError(script: script.name, message: message)
             case .ok:
                 guard let value = outcome.value else { continue }
                 guard case .object = value else {
-                    throw MutationError(script: script.name,
-                                        message: "mutate_replay must return nil or the new params table (it returned \(ScriptManifest.typeName(value)))")
+                    throw MutationError(
+                        script: script.name,
+                        message: "mutate_replay must return nil or the new params table (it returned \(ScriptManifest.typeName(value)))")
                 }
                 current = value
             }
@@ -48,8 +51,9 @@ extension ScriptHost {
         var current = value
         for script in scripts(defining: "normalize", for: call) where script.state == .active {
             guard let lua = script.lua else { continue }
-            let outcome = lua.call("normalize", first: current, record: records.call(call), requestBody: nil, responseBody: nil,
-                                   context: records.context(call, script: script, hook: "normalize"))
+            let outcome = lua.call(
+                "normalize", first: current, record: records.call(call), requestBody: nil, responseBody: nil,
+                context: records.context(call, script: script, hook: "normalize"))
             script.account("normalize", outcome)
             switch outcome.status {
             case .missing: continue

@@ -43,8 +43,10 @@ public final class ScriptHost: RecordingHooks {
     ///   - report: one human-readable line per event (stderr in `argus wrap`).
     ///   - alertSink: fired alerts, for webhooks.
     ///   - databaseRunID: the database id of a local run, once written.
-    public init(specs: [ScriptSpec], options: Options, report: @escaping (String) -> Void,
-                alertSink: ((FiredAlert) -> Void)? = nil, databaseRunID: @escaping (LocalRunID) -> Int64? = { _ in nil }) {
+    public init(
+        specs: [ScriptSpec], options: Options, report: @escaping (String) -> Void,
+        alertSink: ((FiredAlert) -> Void)? = nil, databaseRunID: @escaping (LocalRunID) -> Int64? = { _ in nil }
+    ) {
         self.options = options
         self.report = report
         records = HookRecords(databaseRunID: databaseRunID)
@@ -59,10 +61,14 @@ public final class ScriptHost: RecordingHooks {
                 script.state = .error
                 script.lastError = "not loaded: \(error)\(script.unloadedConsequence)"
                 report("argus: script \(script.name) (\(script.spec.path)) not loaded: \(error)\(script.unloadedConsequence)")
-                pending.append(.scriptOutput(nil, ScriptOutputRecord(requestSeq: nil, timestamp: SystemClock.wallMicros(),
-                                                                script: script.name, kind: .error, level: "load", name: "load",
-                                                                message: error + script.unloadedConsequence,
-                                                                location: ScriptErrors.location(error))))
+                pending.append(
+                    .scriptOutput(
+                        nil,
+                        ScriptOutputRecord(
+                            requestSeq: nil, timestamp: SystemClock.wallMicros(),
+                            script: script.name, kind: .error, level: "load", name: "load",
+                            message: error + script.unloadedConsequence,
+                            location: ScriptErrors.location(error))))
             }
         }
         sortByPriority()
@@ -86,30 +92,34 @@ public final class ScriptHost: RecordingHooks {
         var body = message.text
         let isResponse = call.phase == .response
         let editable = isResponse ? ["result", "error"] : ["params"]
-        let redactors = redactorScripts.count == 1
+        let redactors =
+            redactorScripts.count == 1
             ? (redactorScripts[0].matches(call) ? redactorScripts : [])
             : redactorScripts.filter { $0.matches(call) }
         for (index, script) in redactors.enumerated() {
             // A switched-off redactor stays closed, and so does one that never loaded.
             guard script.state != .disabled, let lua = script.lua else { return .failed(script: script.name) }
-            let outcome = lua.call("redact", record: records.call(call), requestBody: isResponse ? call.requestBody : body,
-                                   responseBody: isResponse ? body : nil, context: records.context(call, script: script, hook: "redact"))
+            let outcome = lua.call(
+                "redact", record: records.call(call), requestBody: isResponse ? call.requestBody : body,
+                responseBody: isResponse ? body : nil, context: records.context(call, script: script, hook: "redact"))
             script.account("redact", outcome)
             for output in outcome.outputs { outputs.record(output, from: script, call: call, emit: emit) }
             switch outcome.status {
             case .missing:
                 continue
             case .error, .limit:
-                failed(script, hook: "redact", error: outcome.error ?? "?", call: call,
-                       consequence: "the payload was stored as \(RedactionMarker.failed.text)", emit: emit)
+                failed(
+                    script, hook: "redact", error: outcome.error ?? "?", call: call,
+                    consequence: "the payload was stored as \(RedactionMarker.failed.text)", emit: emit)
                 return .failed(script: script.name)
             case .ok:
                 if outcome.dropped { return .drop(script: script.name) }
                 guard let value = outcome.value else { continue }
                 guard case .object(let returned) = value else {
-                    failed(script, hook: "redact",
-                           error: "redact must return nil, a table or argus.DROP (it returned \(ScriptManifest.typeName(value)))",
-                           call: call, consequence: "the payload was stored as \(RedactionMarker.failed.text)", emit: emit)
+                    failed(
+                        script, hook: "redact",
+                        error: "redact must return nil, a table or argus.DROP (it returned \(ScriptManifest.typeName(value)))",
+                        call: call, consequence: "the payload was stored as \(RedactionMarker.failed.text)", emit: emit)
                     return .failed(script: script.name)
                 }
                 let parts = returned.members.filter { editable.contains($0.key) }
@@ -127,24 +137,27 @@ public final class ScriptHost: RecordingHooks {
             guard let lua = script.lua else { continue }
             for hook in ["on_call", "alert", "metric"] where script.defines(hook) {
                 if record == nil { record = records.call(call) }
-                let outcome = lua.call(hook, record: record ?? LuaRecord(), requestBody: call.requestBody,
-                                       responseBody: call.responseBody, context: records.context(call, script: script, hook: hook))
+                let outcome = lua.call(
+                    hook, record: record ?? LuaRecord(), requestBody: call.requestBody,
+                    responseBody: call.responseBody, context: records.context(call, script: script, hook: hook))
                 script.account(hook, outcome)
                 for output in outcome.outputs { outputs.record(output, from: script, call: call, emit: emit) }
                 switch outcome.status {
                 case .ok:
                     guard hook == "alert", let value = outcome.value else { continue }
                     guard case .object(var alert) = value, alert["message"]?.stringValue != nil else {
-                        failed(script, hook: hook,
-                               error: "alert must return nil or { level = ..., message = ..., key = ... }",
-                               call: call, consequence: "no alert was raised", emit: emit)
+                        failed(
+                            script, hook: hook,
+                            error: "alert must return nil or { level = ..., message = ..., key = ... }",
+                            call: call, consequence: "no alert was raised", emit: emit)
                         continue
                     }
                     alert["type"] = "alert"
                     outputs.record(.object(alert), from: script, call: call, emit: emit)
                 case .error, .limit:
-                    failed(script, hook: hook, error: outcome.error ?? "?", call: call,
-                           consequence: "its output was skipped", emit: emit)
+                    failed(
+                        script, hook: hook, error: outcome.error ?? "?", call: call,
+                        consequence: "its output was skipped", emit: emit)
                 case .missing:
                     continue
                 }
@@ -205,21 +218,25 @@ public final class ScriptHost: RecordingHooks {
 
     /// A hook failed: record it, tell the user (once per distinct message a
     /// minute), and switch the script off when it keeps failing.
-    func failed(_ script: LoadedScript, hook: String, error: String, call: HookCall?, consequence: String,
-                emit: (RecordOp) -> Void) {
+    func failed(
+        _ script: LoadedScript, hook: String, error: String, call: HookCall?, consequence: String,
+        emit: (RecordOp) -> Void
+    ) {
         let message = ScriptErrors.firstLine(error)
         let now = Double(SystemClock.monotonicNanos()) / 1e9
         let switchedOff = script.countFailure("\(hook): \(message)", at: now, limits: options.limits)
-        let kept = outputs.recordError(message, hook: hook, location: ScriptErrors.location(error), from: script, call: call,
-                                       emit: emit)
+        let kept = outputs.recordError(
+            message, hook: hook, location: ScriptErrors.location(error), from: script, call: call,
+            emit: emit)
         if kept, script.mayPrint(hook + message, at: now) {
             report("argus: script \(script.name): \(hook) failed: \(message); \(consequence)")
         }
         if switchedOff {
             let window = Int(options.limits.errorWindowSeconds)
-            report("argus: script \(script.name) switched off after \(script.errorTimes.count) errors in \(window) s "
-                   + "(last: \(hook): \(message)). Fix \(script.spec.path); it reloads when the file changes"
-                   + (script.defines("redact") ? ". Until then the calls it redacts are stored as \(RedactionMarker.failed.text)" : ""))
+            report(
+                "argus: script \(script.name) switched off after \(script.errorTimes.count) errors in \(window) s "
+                    + "(last: \(hook): \(message)). Fix \(script.spec.path); it reloads when the file changes"
+                    + (script.defines("redact") ? ". Until then the calls it redacts are stored as \(RedactionMarker.failed.text)" : ""))
         }
     }
 

@@ -15,8 +15,9 @@ struct ScriptOutputs {
         let now = SystemClock.wallMicros()
         let limit = limits.textBytes
         func text(_ key: String) -> String? { output[key]?.stringValue.map { cappedText($0, limit: limit) } }
-        var record = ScriptOutputRecord(requestSeq: call?.requestSeq, timestamp: now, script: script.name,
-                                        kind: .log)
+        var record = ScriptOutputRecord(
+            requestSeq: call?.requestSeq, timestamp: now, script: script.name,
+            kind: .log)
         record.location = text("where")
         switch output["type"]?.stringValue {
         case "log":
@@ -32,9 +33,13 @@ struct ScriptOutputs {
             case .keep: break
             case .refuse: return
             case .firstRefusal:
-                emit(.scriptOutput(call?.run, ScriptOutputRecord(requestSeq: call?.requestSeq, timestamp: now,
-                                                      script: script.name, kind: .log, level: "warning",
-                                                      message: "metric \(name) has more than \(limits.labelSetsPerMetric) label sets; new ones are dropped")))
+                emit(
+                    .scriptOutput(
+                        call?.run,
+                        ScriptOutputRecord(
+                            requestSeq: call?.requestSeq, timestamp: now,
+                            script: script.name, kind: .log, level: "warning",
+                            message: "metric \(name) has more than \(limits.labelSetsPerMetric) label sets; new ones are dropped")))
                 return
             }
             record.kind = .metric
@@ -53,8 +58,9 @@ struct ScriptOutputs {
             record.level = level
             record.message = message
             record.key = key
-            let alert = FiredAlert(script: script.name, level: level, message: message, key: key, server: server,
-                                   tool: call?.tool, method: call?.method, timestamp: now, location: record.location)
+            let alert = FiredAlert(
+                script: script.name, level: level, message: message, key: key, server: server,
+                tool: call?.tool, method: call?.method, timestamp: now, location: record.location)
             report("argus: ALERT [\(level)] \(script.name): \(message)")
             alertSink?(alert)
         default:
@@ -65,13 +71,19 @@ struct ScriptOutputs {
 
     /// A hook's error, when the script's budget still has room (errors share its bytes per
     /// minute; one over it is counted, not stored). Returns whether it was kept.
-    func recordError(_ message: String, hook: String, location: String?, from script: LoadedScript, call: HookCall?,
-                     emit: (RecordOp) -> Void) -> Bool {
+    func recordError(
+        _ message: String, hook: String, location: String?, from script: LoadedScript, call: HookCall?,
+        emit: (RecordOp) -> Void
+    ) -> Bool {
         let now = SystemClock.wallMicros()
         guard script.budget.allow(bytes: message.utf8.count, isLog: false, at: now) else { return false }
-        emit(.scriptOutput(call?.run, ScriptOutputRecord(requestSeq: call?.requestSeq, timestamp: now,
-                                              script: script.name, kind: .error, level: hook, name: hook,
-                                              message: message, location: location)))
+        emit(
+            .scriptOutput(
+                call?.run,
+                ScriptOutputRecord(
+                    requestSeq: call?.requestSeq, timestamp: now,
+                    script: script.name, kind: .error, level: hook, name: hook,
+                    message: message, location: location)))
         return true
     }
 
@@ -81,11 +93,16 @@ struct ScriptOutputs {
         guard !dropped.isEmpty else { return }
         let message = [
             dropped.logLines > 0 ? "\(dropped.logLines) log lines dropped (limit \(limits.logsPerMinute) per minute)" : nil,
-            dropped.records > 0 ? "\(dropped.records) outputs and errors dropped, \(dropped.bytes) bytes of text "
-                + "(limit \(limits.outputBytesPerMinute) bytes per minute)" : nil,
+            dropped.records > 0
+                ? "\(dropped.records) outputs and errors dropped, \(dropped.bytes) bytes of text "
+                    + "(limit \(limits.outputBytesPerMinute) bytes per minute)" : nil,
         ].compactMap { $0 }.joined(separator: "; ")
-        emit(.scriptOutput(nil, ScriptOutputRecord(requestSeq: nil, timestamp: time.wallMicros,
-                                              script: script.name, kind: .log, level: "warning", message: message)))
+        emit(
+            .scriptOutput(
+                nil,
+                ScriptOutputRecord(
+                    requestSeq: nil, timestamp: time.wallMicros,
+                    script: script.name, kind: .log, level: "warning", message: message)))
         if script.mayPrint("dropped outputs", at: Double(time.monotonicNanos) / 1e9) {
             report("argus: script \(script.name): \(message)")
         }
@@ -104,8 +121,9 @@ struct ScriptOutputs {
     static func canonicalLabels(_ labels: JSONValue, limit: Int = .max) -> String {
         guard case .object(let object) = labels else { return "{}" }
         let sorted = object.members.sorted { $0.key < $1.key }.map {
-            JSONMember(cappedText($0.key, limit: limit),
-                       .string(cappedText($0.value.stringValue ?? JSONWriter.string($0.value), limit: limit)))
+            JSONMember(
+                cappedText($0.key, limit: limit),
+                .string(cappedText($0.value.stringValue ?? JSONWriter.string($0.value), limit: limit)))
         }
         return JSONWriter.string(.object(JSONObject(sorted)))
     }

@@ -32,9 +32,10 @@ public struct ScriptLimits: Sendable, Equatable {
     public init() {}
 
     var c: argus_lua_limits {
-        argus_lua_limits(memory_limit: memoryBytes, instruction_limit: Int64(instructions), time_limit_ms: timeMillis,
-                         pattern_step_limit: Int64(patternSteps), max_outputs: Int32(clamping: outputsPerCall),
-                         max_output_bytes: max(outputBytesPerCall, 1), max_text_bytes: max(textBytes, 1))
+        argus_lua_limits(
+            memory_limit: memoryBytes, instruction_limit: Int64(instructions), time_limit_ms: timeMillis,
+            pattern_step_limit: Int64(patternSteps), max_outputs: Int32(clamping: outputsPerCall),
+            max_output_bytes: max(outputBytesPerCall, 1), max_text_bytes: max(textBytes, 1))
     }
 }
 
@@ -68,7 +69,8 @@ enum ScriptErrors {
     static func location(_ message: String) -> String? {
         guard let range = message.firstRange(of: ".lua:") else { return nil }
         let before = message[..<range.lowerBound]
-        let nameStart = before.lastIndex { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "/" || $0 == "\"" }
+        let nameStart =
+            before.lastIndex { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "/" || $0 == "\"" }
             .map { message.index(after: $0) } ?? message.startIndex
         let digits = message[range.upperBound...].prefix { $0.isNumber }
         guard !digits.isEmpty else { return nil }
@@ -121,8 +123,10 @@ public final class LuaScript {
 
     /// Calls `hook(call, ctx)`, or `hook(first, call, ctx)` when `first` is given. The bodies are
     /// decoded in Lua only if the script reads `call.params`, `call.result` or `call.error`.
-    func call(_ hook: String, first: JSONValue? = nil, record: LuaRecord, requestBody: String?, responseBody: String?,
-              context: LuaRecord) -> HookOutcome {
+    func call(
+        _ hook: String, first: JSONValue? = nil, record: LuaRecord, requestBody: String?, responseBody: String?,
+        context: LuaRecord
+    ) -> HookOutcome {
         var result = argus_lua_result()
         let firstText = first.map { JSONWriter.string($0) }
         record.bytes.withUnsafeBufferPointer { callBytes in
@@ -130,11 +134,12 @@ public final class LuaScript {
                 withOptionalUTF8(requestBody) { request, requestLength in
                     withOptionalUTF8(responseBody) { response, responseLength in
                         withOptionalCString(firstText) { firstPointer in
-                            _ = argus_lua_call(state, hook, firstPointer,
-                                               argus_lua_record(bytes: callBytes.baseAddress, length: callBytes.count),
-                                               request, requestLength, response, responseLength,
-                                               argus_lua_record(bytes: contextBytes.baseAddress, length: contextBytes.count),
-                                               &result)
+                            _ = argus_lua_call(
+                                state, hook, firstPointer,
+                                argus_lua_record(bytes: callBytes.baseAddress, length: callBytes.count),
+                                request, requestLength, response, responseLength,
+                                argus_lua_record(bytes: contextBytes.baseAddress, length: contextBytes.count),
+                                &result)
                         }
                     }
                 }
@@ -166,7 +171,8 @@ public final class LuaScript {
             outcome.value = parsed?.isNull == true ? nil : parsed
         }
         if let outputs = result.outputs,
-           let parsed = try? JSONParser.parse(UnsafeRawBufferPointer(start: outputs, count: strlen(outputs))) {
+            let parsed = try? JSONParser.parse(UnsafeRawBufferPointer(start: outputs, count: strlen(outputs)))
+        {
             outcome.outputs = parsed.arrayValue ?? []
         }
         outcome.error = result.error.map { String(cString: $0) }

@@ -24,8 +24,9 @@ public struct MetricSeries: Sendable {
         private var order: [Key] = []
 
         mutating func add(_ sample: MetricSample) {
-            let key = Key(script: sample.script, name: sample.name ?? "", kind: sample.metricKind ?? "gauge",
-                          labels: sample.labels ?? "{}")
+            let key = Key(
+                script: sample.script, name: sample.name ?? "", kind: sample.metricKind ?? "gauge",
+                labels: sample.labels ?? "{}")
             let value = sample.value ?? 0
             let at = sample.timestamp
             if var s = byKey[key] {
@@ -38,8 +39,9 @@ public struct MetricSeries: Sendable {
                 byKey[key] = s
             } else {
                 order.append(key)
-                byKey[key] = MetricSeries(script: key.script, name: key.name, kind: key.kind, labels: key.labels, count: 1,
-                                           sum: value, min: value, max: value, last: value, lastAt: at)
+                byKey[key] = MetricSeries(
+                    script: key.script, name: key.name, kind: key.kind, labels: key.labels, count: 1,
+                    sum: value, min: value, max: value, last: value, lastAt: at)
             }
             if key.kind == "histogram" { values[key, default: []].append(value) }
         }

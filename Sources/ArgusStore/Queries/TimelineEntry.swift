@@ -78,10 +78,12 @@ extension TimelineEntry {
     }
 
     public var json: JSONValue {
-        var o: JSONObject = ["seq": .number(String(seq)), "time": .string(TimeFormat.iso8601(micros: timestamp)),
-                             "time_us": .number(String(timestamp)), "direction": .string(direction.rawValue),
-                             "kind": .string(kind.rawValue), "method": method.map(JSONValue.string) ?? .null,
-                             "size": .number(String(size)), "summary": .string(summary)]
+        var o: JSONObject = [
+            "seq": .number(String(seq)), "time": .string(TimeFormat.iso8601(micros: timestamp)),
+            "time_us": .number(String(timestamp)), "direction": .string(direction.rawValue),
+            "kind": .string(kind.rawValue), "method": method.map(JSONValue.string) ?? .null,
+            "size": .number(String(size)), "summary": .string(summary),
+        ]
         o["call"] = call?.json ?? .null
         if call == nil {
             o["params"] = message?["params"] ?? .null

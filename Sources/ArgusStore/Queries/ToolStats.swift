@@ -52,10 +52,11 @@ public struct ToolStats: Sendable {
         var stats: [ToolStats] {
             groups.map { key, g in
                 let sorted = g.latencies.sorted()
-                return ToolStats(server: key.server, name: key.name, isTool: key.isTool, count: g.count, errors: g.errors,
-                                 p50: ToolStats.percentile(sorted, 0.50), p95: ToolStats.percentile(sorted, 0.95),
-                                 p99: ToolStats.percentile(sorted, 0.99),
-                                 mean: sorted.isEmpty ? nil : sorted.reduce(0, +) / Int64(sorted.count), max: sorted.last)
+                return ToolStats(
+                    server: key.server, name: key.name, isTool: key.isTool, count: g.count, errors: g.errors,
+                    p50: ToolStats.percentile(sorted, 0.50), p95: ToolStats.percentile(sorted, 0.95),
+                    p99: ToolStats.percentile(sorted, 0.99),
+                    mean: sorted.isEmpty ? nil : sorted.reduce(0, +) / Int64(sorted.count), max: sorted.last)
             }.sorted { a, b in
                 if a.server != b.server { return a.server < b.server }
                 if a.isTool != b.isTool { return a.isTool }

@@ -26,8 +26,9 @@ extension ArgusReader {
             var verdictCall = VerdictCall(
                 id: call.id, tool: tool, argumentsKey: request?["params"]?["arguments"]?.canonicalText ?? "{}",
                 startedAt: call.startedAt, endedAt: call.endedAt,
-                outcome: VerdictCall.outcome(status: call.status.rawValue, isError: call.isError, result: response?["result"],
-                                             fault: fault),
+                outcome: VerdictCall.outcome(
+                    status: call.status.rawValue, isError: call.isError, result: response?["result"],
+                    fault: fault),
                 fault: fault, readOnly: readOnly[tool] ?? nil)
             verdictCall.status = call.status.rawValue
             verdictCall.latencyMicros = call.latencyMicros
@@ -39,8 +40,10 @@ extension ArgusReader {
 
     /// The verdicts on a run: Argus's own, then those `extra` adds (scripts' `verdict` hooks).
     /// Nil when there is no such run.
-    public func verdictReport(run: Int64, thresholds: VerdictThresholds,
-                              extra: ([VerdictCall]) -> [Verdict] = { _ in [] }) throws -> VerdictReport? {
+    public func verdictReport(
+        run: Int64, thresholds: VerdictThresholds,
+        extra: ([VerdictCall]) -> [Verdict] = { _ in [] }
+    ) throws -> VerdictReport? {
         guard try self.run(id: run) != nil else { return nil }
         let calls = try verdictCalls(run: run)
         let verdicts = VerdictAnalyzer.verdicts(for: calls, thresholds: thresholds) + extra(calls)

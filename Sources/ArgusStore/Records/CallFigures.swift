@@ -12,7 +12,10 @@ public struct CallFigures: Sendable {
 
 extension CallFigures: FetchableRecord {
     enum Columns: String, TableColumn {
-        case id, server, method, tool, latencyMicros = "latency_us", isError = "is_error", startedAt = "started_at"
+        case id, server, method, tool
+        case latencyMicros = "latency_us"
+        case isError = "is_error"
+        case startedAt = "started_at"
     }
 
     static let blank = CallFigures(id: 0, server: "", method: "", tool: nil, latencyMicros: nil, isError: false, startedAt: 0)

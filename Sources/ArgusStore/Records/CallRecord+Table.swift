@@ -2,19 +2,43 @@ import ArgusCore
 
 extension CallRecord: TableRecord {
     enum Columns: String, TableColumn {
-        case id, runID = "run_id", server, requestSeq = "request_seq", responseSeq = "response_seq", direction, method, tool,
-             target, jsonrpcID = "jsonrpc_id", startedAt = "started_at", endedAt = "ended_at", latencyMicros = "latency_us",
-             status, isError = "is_error", errorCode = "error_code", errorMessage = "error_message",
-             progressCount = "progress_count", cancelled, bytesIn = "bytes_in", bytesOut = "bytes_out", replayOf = "replay_of",
-             round, firstCallID = "first_call_id", runKind = "run_kind"
+        case id
+        case runID = "run_id"
+        case server
+        case requestSeq = "request_seq"
+        case responseSeq = "response_seq"
+        case direction, method, tool,
+            target
+        case jsonrpcID = "jsonrpc_id"
+        case startedAt = "started_at"
+        case endedAt = "ended_at"
+        case latencyMicros = "latency_us"
+        case
+            status
+        case isError = "is_error"
+        case errorCode = "error_code"
+        case errorMessage = "error_message"
+        case
+            progressCount = "progress_count"
+        case cancelled
+        case bytesIn = "bytes_in"
+        case bytesOut = "bytes_out"
+        case replayOf = "replay_of"
+        case
+            round
+        case firstCallID = "first_call_id"
+        case runKind = "run_kind"
     }
 
-    static let table = Table<CallRecord>("calls", generated: [.id], computed: [
-        .runKind: "COALESCE((SELECT kind FROM runs WHERE runs.id = calls.run_id), 'wrap')",
-    ])
+    static let table = Table<CallRecord>(
+        "calls", generated: [.id],
+        computed: [
+            .runKind: "COALESCE((SELECT kind FROM runs WHERE runs.id = calls.run_id), 'wrap')"
+        ])
 
-    static let blank = CallRecord(server: "", requestSeq: 0, direction: .clientToServer, method: "", jsonrpcID: "", startedAt: 0,
-                                  status: .ok)
+    static let blank = CallRecord(
+        server: "", requestSeq: 0, direction: .clientToServer, method: "", jsonrpcID: "", startedAt: 0,
+        status: .ok)
 
     mutating func decode(_ column: Columns, from value: some ColumnValue) throws {
         switch column {

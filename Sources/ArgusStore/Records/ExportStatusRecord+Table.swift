@@ -2,10 +2,23 @@ import ArgusCore
 
 extension ExportStatusRecord: TableRecord {
     enum Columns: String, TableColumn {
-        case id, exporter, argusPID = "argus_pid", server, endpoint, startedAt = "started_at", updatedAt = "updated_at",
-             spansExported = "spans_exported", spansDropped = "spans_dropped", spansRejected = "spans_rejected",
-             spansQueued = "spans_queued", metricExports = "metric_exports", metricExportsFailed = "metric_exports_failed",
-             lastError = "last_error", lastErrorAt = "last_error_at", finished
+        case id, exporter
+        case argusPID = "argus_pid"
+        case server, endpoint
+        case startedAt = "started_at"
+        case updatedAt = "updated_at"
+        case
+            spansExported = "spans_exported"
+        case spansDropped = "spans_dropped"
+        case spansRejected = "spans_rejected"
+        case
+            spansQueued = "spans_queued"
+        case metricExports = "metric_exports"
+        case metricExportsFailed = "metric_exports_failed"
+        case
+            lastError = "last_error"
+        case lastErrorAt = "last_error_at"
+        case finished
     }
 
     /// One row per exporter and argus process: the first report inserts it (id NULL: SQLite

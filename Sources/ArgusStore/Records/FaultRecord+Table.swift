@@ -2,8 +2,13 @@ import ArgusCore
 
 extension FaultRecord: TableRecord {
     enum Columns: String, TableColumn {
-        case id, runID = "run_id", requestSeq = "request_seq", responseSeq = "response_seq", timestamp = "ts", tool, kind,
-             source, detail
+        case id
+        case runID = "run_id"
+        case requestSeq = "request_seq"
+        case responseSeq = "response_seq"
+        case timestamp = "ts"
+        case tool, kind,
+            source, detail
     }
 
     static let table = Table<FaultRecord>("faults", generated: [.id])

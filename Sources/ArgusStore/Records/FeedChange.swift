@@ -17,7 +17,8 @@ public struct FeedChange: Sendable, Equatable {
 
 extension FeedChange: FetchableRecord {
     enum Columns: String, TableColumn {
-        case seq, kind, rowID = "row_id"
+        case seq, kind
+        case rowID = "row_id"
     }
 
     static let blank = FeedChange(seq: 0, kind: nil, rowID: 0)

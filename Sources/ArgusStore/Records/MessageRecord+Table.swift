@@ -2,14 +2,21 @@ import ArgusCore
 
 extension MessageRecord: TableRecord {
     enum Columns: String, TableColumn {
-        case id, runID = "run_id", seq, direction, timestamp = "ts", kind, method, jsonrpcID = "jsonrpc_id", body, size, redacted
+        case id
+        case runID = "run_id"
+        case seq, direction
+        case timestamp = "ts"
+        case kind, method
+        case jsonrpcID = "jsonrpc_id"
+        case body, size, redacted
     }
 
     /// A frame already stored at its position (`run_id`, `seq`) is kept as it is.
     static let table = Table<MessageRecord>("messages", generated: [.id], onConflict: .ignore)
 
-    static let blank = MessageRecord(seq: 0, direction: .clientToServer, timestamp: 0, kind: .invalid, method: nil, jsonrpcID: nil,
-                                     body: "", size: 0, redacted: false)
+    static let blank = MessageRecord(
+        seq: 0, direction: .clientToServer, timestamp: 0, kind: .invalid, method: nil, jsonrpcID: nil,
+        body: "", size: 0, redacted: false)
 
     mutating func decode(_ column: Columns, from value: some ColumnValue) throws {
         switch column {

@@ -1,7 +1,10 @@
 /// What a metric series needs of a sample (a part of `script_outputs`).
 struct MetricSample: FetchableRecord {
     enum Columns: String, TableColumn {
-        case script, name, metricKind = "metric_kind", labels, value, timestamp = "ts"
+        case script, name
+        case metricKind = "metric_kind"
+        case labels, value
+        case timestamp = "ts"
     }
 
     static let blank = MetricSample()

@@ -24,7 +24,10 @@ public struct RecorderEvent: Sendable {
 
 extension RecorderEvent: TableRecord {
     enum Columns: String, TableColumn {
-        case id, timestamp = "ts", runID = "run_id", kind, message
+        case id
+        case timestamp = "ts"
+        case runID = "run_id"
+        case kind, message
     }
 
     static let table = Table<RecorderEvent>("recorder_events", generated: [.id])

@@ -2,13 +2,38 @@ import ArgusCore
 
 extension RunRecord: TableRecord {
     enum Columns: String, TableColumn {
-        case id, kind, serverName = "server_name", command, args, cwd, envNames = "env_names", argusPID = "argus_pid",
-             serverPID = "server_pid", previousRunID = "previous_run_id", clientName = "client_name",
-             clientVersion = "client_version", serverInfoName = "server_info_name", serverVersion = "server_version",
-             protocolVersion = "protocol_version", startedAt = "started_at", endedAt = "ended_at", endReason = "end_reason",
-             endDetail = "end_detail", exitStatus = "exit_status", stderrTail = "stderr_tail", droppedFrames = "dropped_frames",
-             messageCount = "message_count", callCount = "call_count", errorCount = "error_count", label,
-             recordingError = "recording_error", argsKeyID = "args_key_id", argsSealed = "args_sealed"
+        case id, kind
+        case serverName = "server_name"
+        case command, args, cwd
+        case envNames = "env_names"
+        case argusPID = "argus_pid"
+        case
+            serverPID = "server_pid"
+        case previousRunID = "previous_run_id"
+        case clientName = "client_name"
+        case
+            clientVersion = "client_version"
+        case serverInfoName = "server_info_name"
+        case serverVersion = "server_version"
+        case
+            protocolVersion = "protocol_version"
+        case startedAt = "started_at"
+        case endedAt = "ended_at"
+        case endReason = "end_reason"
+        case
+            endDetail = "end_detail"
+        case exitStatus = "exit_status"
+        case stderrTail = "stderr_tail"
+        case droppedFrames = "dropped_frames"
+        case
+            messageCount = "message_count"
+        case callCount = "call_count"
+        case errorCount = "error_count"
+        case label
+        case
+            recordingError = "recording_error"
+        case argsKeyID = "args_key_id"
+        case argsSealed = "args_sealed"
     }
 
     static let table = Table<RunRecord>("runs", generated: [.id])

@@ -27,7 +27,12 @@ public struct RunRequest: Sendable {
 
 extension RunRequest: TableRecord {
     enum Columns: String, TableColumn {
-        case id, requestedAt = "requested_at", server, runID = "run_id", label, requestedBy = "requested_by"
+        case id
+        case requestedAt = "requested_at"
+        case server
+        case runID = "run_id"
+        case label
+        case requestedBy = "requested_by"
     }
 
     static let table = Table<RunRequest>("run_requests", generated: [.id])

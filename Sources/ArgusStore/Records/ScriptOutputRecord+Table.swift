@@ -2,13 +2,23 @@ import ArgusCore
 
 extension ScriptOutputRecord: TableRecord {
     enum Columns: String, TableColumn {
-        case id, runID = "run_id", requestSeq = "request_seq", timestamp = "ts", script, kind, level, name,
-             metricKind = "metric_kind", value, labels, message, key, location, callID = "call_id", server, tool
+        case id
+        case runID = "run_id"
+        case requestSeq = "request_seq"
+        case timestamp = "ts"
+        case script, kind, level, name
+        case
+            metricKind = "metric_kind"
+        case value, labels, message, key, location
+        case callID = "call_id"
+        case server, tool
     }
 
-    static let table = Table<ScriptOutputRecord>("script_outputs", generated: [.id], computed: [
-        .callID: "calls.id", .server: "runs.server_name", .tool: "calls.tool",
-    ])
+    static let table = Table<ScriptOutputRecord>(
+        "script_outputs", generated: [.id],
+        computed: [
+            .callID: "calls.id", .server: "runs.server_name", .tool: "calls.tool",
+        ])
 
     /// What the computed columns are read from: the output's run and call.
     static let source = """

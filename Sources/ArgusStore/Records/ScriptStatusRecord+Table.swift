@@ -2,15 +2,23 @@ import ArgusCore
 
 extension ScriptStatusRecord: TableRecord {
     enum Columns: String, TableColumn {
-        case script, argusPID = "argus_pid", path, server, state, lastError = "last_error", hookStats = "hook_stats",
-             errorCount = "error_count", loadedAt = "loaded_at", updatedAt = "updated_at"
+        case script
+        case argusPID = "argus_pid"
+        case path, server, state
+        case lastError = "last_error"
+        case hookStats = "hook_stats"
+        case
+            errorCount = "error_count"
+        case loadedAt = "loaded_at"
+        case updatedAt = "updated_at"
     }
 
     /// One row per script and argus process: each report replaces the previous one.
     static let table = Table<ScriptStatusRecord>("script_status", onConflict: .replace)
 
-    static let blank = ScriptStatusRecord(script: "", path: "", argusPID: 0, server: "", state: "", lastError: nil, hookStats: "{}",
-                                          errorCount: 0, loadedAt: 0, updatedAt: 0)
+    static let blank = ScriptStatusRecord(
+        script: "", path: "", argusPID: 0, server: "", state: "", lastError: nil, hookStats: "{}",
+        errorCount: 0, loadedAt: 0, updatedAt: 0)
 
     mutating func decode(_ column: Columns, from value: some ColumnValue) throws {
         switch column {

@@ -9,7 +9,10 @@ struct SealedParams: Sendable {
 
 extension SealedParams: TableRecord {
     enum Columns: String, TableColumn {
-        case runID = "run_id", seq, keyID = "key_id", sealed
+        case runID = "run_id"
+        case seq
+        case keyID = "key_id"
+        case sealed
     }
 
     static let table = Table<SealedParams>("sealed_params", onConflict: .replace)

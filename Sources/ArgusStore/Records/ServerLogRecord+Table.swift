@@ -2,7 +2,10 @@ import ArgusCore
 
 extension ServerLogRecord: TableRecord {
     enum Columns: String, TableColumn {
-        case id, runID = "run_id", timestamp = "ts", line
+        case id
+        case runID = "run_id"
+        case timestamp = "ts"
+        case line
     }
 
     static let table = Table<ServerLogRecord>("server_logs", generated: [.id])

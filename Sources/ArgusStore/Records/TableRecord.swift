@@ -47,12 +47,15 @@ struct Table<Record: TableRecord>: Sendable {
     /// `name.a, name.b, …`: every column of the record, for a query whose rows decode into it.
     let selection: String
 
-    init(_ name: String, generated: Set<Record.Columns> = [], computed: [Record.Columns: String] = [:],
-         onConflict conflict: Conflict = .abort) {
+    init(
+        _ name: String, generated: Set<Record.Columns> = [], computed: [Record.Columns: String] = [:],
+        onConflict conflict: Conflict = .abort
+    ) {
         self.name = name
         self.computed = computed
         insertedColumns = Record.Columns.allCases.filter { !generated.contains($0) && computed[$0] == nil }
-        insertSQL = "\(conflict.rawValue) INTO \(name) (\(insertedColumns.map(\.rawValue).joined(separator: ", "))) "
+        insertSQL =
+            "\(conflict.rawValue) INTO \(name) (\(insertedColumns.map(\.rawValue).joined(separator: ", "))) "
             + "VALUES (\(Array(repeating: "?", count: insertedColumns.count).joined(separator: ", ")))"
         selection = Self.selection(name, computed, scope: nil)
     }

@@ -2,15 +2,21 @@ import ArgusCore
 
 extension ToolSchemaRecord: TableRecord {
     enum Columns: String, TableColumn {
-        case runID = "run_id", name, title, description, inputSchema = "input_schema", outputSchema = "output_schema", annotations,
-             seenAt = "seen_at"
+        case runID = "run_id"
+        case name, title, description
+        case inputSchema = "input_schema"
+        case outputSchema = "output_schema"
+        case annotations
+        case
+            seenAt = "seen_at"
     }
 
     /// A later `tools/list` of the same run describes the tool as it is now.
     static let table = Table<ToolSchemaRecord>("tool_schemas", onConflict: .replace)
 
-    static let blank = ToolSchemaRecord(name: "", title: nil, description: nil, inputSchema: nil, outputSchema: nil, annotations: nil,
-                                        seenAt: 0)
+    static let blank = ToolSchemaRecord(
+        name: "", title: nil, description: nil, inputSchema: nil, outputSchema: nil, annotations: nil,
+        seenAt: 0)
 
     mutating func decode(_ column: Columns, from value: some ColumnValue) throws {
         switch column {

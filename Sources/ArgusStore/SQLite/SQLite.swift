@@ -198,8 +198,9 @@ public struct Statement {
         case .double(let v): rc = sqlite3_bind_double(handle, index, v)
         case .blob(let bytes):
             rc = bytes.withUnsafeBytes { raw in
-                sqlite3_bind_blob64(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), sqlite3_uint64(raw.count),
-                                    argus_sqlite_transient())
+                sqlite3_bind_blob64(
+                    handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), sqlite3_uint64(raw.count),
+                    argus_sqlite_transient())
             }
         case .text(let s):
             var copy = s
@@ -208,8 +209,9 @@ public struct Statement {
                     return sqlite3_bind_text(handle, index, "", 0, argus_sqlite_transient())
                 }
                 return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { chars in
-                    sqlite3_bind_text64(handle, index, chars, sqlite3_uint64(buffer.count), argus_sqlite_transient(),
-                                        UInt8(SQLITE_UTF8))
+                    sqlite3_bind_text64(
+                        handle, index, chars, sqlite3_uint64(buffer.count), argus_sqlite_transient(),
+                        UInt8(SQLITE_UTF8))
                 }
             }
         }

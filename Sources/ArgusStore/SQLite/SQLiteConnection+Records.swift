@@ -54,8 +54,10 @@ struct RowDecoder<Record: FetchableRecord> {
 
 extension SQLiteConnection {
     /// Every row of a query, as records.
-    func fetchAll<Record: FetchableRecord>(_: Record.Type, _ sql: String, _ arguments: [SQLiteValue] = [],
-                                           scope: String? = nil) throws -> [Record] {
+    func fetchAll<Record: FetchableRecord>(
+        _: Record.Type, _ sql: String, _ arguments: [SQLiteValue] = [],
+        scope: String? = nil
+    ) throws -> [Record] {
         var records: [Record] = []
         try forEach(Record.self, sql, arguments, scope: scope) { records.append($0) }
         return records
@@ -66,8 +68,10 @@ extension SQLiteConnection {
     }
 
     /// Each row of a query, as a record, without keeping them.
-    func forEach<Record: FetchableRecord>(_: Record.Type, _ sql: String, _ arguments: [SQLiteValue] = [], scope: String? = nil,
-                                          _ body: (Record) throws -> Void) throws {
+    func forEach<Record: FetchableRecord>(
+        _: Record.Type, _ sql: String, _ arguments: [SQLiteValue] = [], scope: String? = nil,
+        _ body: (Record) throws -> Void
+    ) throws {
         let statement = try self.statement(sql)
         defer { statement.reset() }  // a query left midway would keep its read snapshot
         try statement.bind(arguments)

@@ -16,7 +16,8 @@ extension SQLiteReader {
         if filter.excludeReplays && filter.run == nil { conditions.add("calls." + Self.notReplay) }
         if let text = filter.text, !text.isEmpty {
             let pattern = "%" + text.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%"
-            conditions.add("""
+            conditions.add(
+                """
                 (calls.tool LIKE ?1x ESCAPE '\\' OR calls.method LIKE ?1x ESCAPE '\\' OR calls.error_message LIKE ?1x ESCAPE '\\'
                  OR EXISTS (SELECT 1 FROM messages m WHERE m.run_id = calls.run_id
                             AND m.seq IN (calls.request_seq, calls.response_seq) AND m.body LIKE ?1x ESCAPE '\\'))
@@ -25,20 +26,25 @@ extension SQLiteReader {
         // Forward from an `after` cursor the oldest come first, so the next cursor is the newest id
         // returned and a poller never skips or repeats a call.
         let order = filter.afterID != nil ? "ASC" : "DESC"
-        return try db.fetchAll(CallRecord.self, """
+        return try db.fetchAll(
+            CallRecord.self,
+            """
             SELECT \(CallRecord.table.selection) FROM calls \(conditions.sql) ORDER BY calls.id \(order) LIMIT ?
             """, conditions.arguments + [.int(Int64(filter.limit))])
     }
 
     public func calls(ids: [Int64]) throws -> [CallRecord] {
         guard !ids.isEmpty else { return [] }
-        return try db.fetchAll(CallRecord.self,
-                               "SELECT \(CallRecord.table.selection) FROM calls WHERE calls.id IN (\(Self.idList(ids))) ORDER BY calls.id")
+        return try db.fetchAll(
+            CallRecord.self,
+            "SELECT \(CallRecord.table.selection) FROM calls WHERE calls.id IN (\(Self.idList(ids))) ORDER BY calls.id")
     }
 
     public func call(id: Int64) throws -> CallDetail? {
-        guard let call = try db.fetchOne(CallRecord.self, "SELECT \(CallRecord.table.selection) FROM calls WHERE calls.id = ?",
-                                         [.int(id)])
+        guard
+            let call = try db.fetchOne(
+                CallRecord.self, "SELECT \(CallRecord.table.selection) FROM calls WHERE calls.id = ?",
+                [.int(id)])
         else { return nil }
         return try details([call]).first
     }
@@ -56,7 +62,9 @@ extension SQLiteReader {
     }
 
     public func replays(of callID: Int64, limit: Int) throws -> [CallRecord] {
-        try db.fetchAll(CallRecord.self, """
+        try db.fetchAll(
+            CallRecord.self,
+            """
             SELECT \(CallRecord.table.selection) FROM calls WHERE calls.replay_of = ? ORDER BY calls.id DESC LIMIT ?
             """, [.int(callID), .int(Int64(limit))])
     }
@@ -64,7 +72,9 @@ extension SQLiteReader {
     public func rounds(of call: CallRecord) throws -> [CallRecord] {
         guard call.round != nil || call.firstCallID != nil else { return [] }
         let first = call.firstCallID ?? call.id
-        return try db.fetchAll(CallRecord.self, """
+        return try db.fetchAll(
+            CallRecord.self,
+            """
             SELECT \(CallRecord.table.selection) FROM calls WHERE calls.id = ? OR calls.first_call_id = ?
             ORDER BY calls.round, calls.id
             """, [.int(first), .int(first)])
@@ -73,9 +83,12 @@ extension SQLiteReader {
     public func newestCallID() throws -> Int64 { try db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0 }
 
     public func sealedParams(run: Int64, seq: Int) throws -> (keyID: String, bytes: [UInt8])? {
-        guard let sealed = try db.fetchOne(SealedParams.self, """
-            SELECT \(SealedParams.table.selection) FROM sealed_params WHERE run_id = ? AND seq = ?
-            """, [.int(run), .int(Int64(seq))])
+        guard
+            let sealed = try db.fetchOne(
+                SealedParams.self,
+                """
+                SELECT \(SealedParams.table.selection) FROM sealed_params WHERE run_id = ? AND seq = ?
+                """, [.int(run), .int(Int64(seq))])
         else { return nil }
         return (sealed.keyID, sealed.sealed)
     }

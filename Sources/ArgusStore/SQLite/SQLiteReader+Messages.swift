@@ -2,23 +2,30 @@ import ArgusCore
 
 extension SQLiteReader {
     public func messages(run: Int64, afterSeq: Int, limit: Int) throws -> [MessageRecord] {
-        try db.fetchAll(MessageRecord.self, """
+        try db.fetchAll(
+            MessageRecord.self,
+            """
             SELECT \(MessageRecord.table.selection) FROM messages WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?
             """, [.int(run), .int(Int64(afterSeq)), .int(Int64(limit))])
     }
 
     public func firstRequest(run: Int64, method: String) throws -> JSONValue? {
-        try db.query("""
+        try db.query(
+            """
             SELECT body FROM messages WHERE run_id = ? AND method = ? AND kind = 'request' ORDER BY seq LIMIT 1
-            """, [.int(run), .text(method)]).first?.text(0).flatMap { try? JSONParser.parse($0) }
+            """, [.int(run), .text(method)]
+        ).first?.text(0).flatMap { try? JSONParser.parse($0) }
     }
 
     public func clientAnswers(run: Int64) throws -> [String: JSONValue] {
         var answers: [String: JSONValue] = [:]
-        try db.forEach(MessageRecord.self, """
+        try db.forEach(
+            MessageRecord.self,
+            """
             SELECT \(MessageRecord.table.selection) FROM messages
             WHERE run_id = ? AND direction = 'c2s' AND kind = 'response' AND method IS NOT NULL ORDER BY seq
-            """, [.int(run)]) { message in
+            """, [.int(run)]
+        ) { message in
             guard let method = message.method, answers[method] == nil, let result = (try? JSONParser.parse(message.body))?["result"]
             else { return }
             answers[method] = result
@@ -27,13 +34,17 @@ extension SQLiteReader {
     }
 
     public func toolSchemas(run: Int64) throws -> [ToolSchemaRecord] {
-        try db.fetchAll(ToolSchemaRecord.self, """
+        try db.fetchAll(
+            ToolSchemaRecord.self,
+            """
             SELECT \(ToolSchemaRecord.table.selection) FROM tool_schemas WHERE run_id = ? ORDER BY name
             """, [.int(run)])
     }
 
     public func latestToolSchema(server: String, tool: String, atOrBeforeRun run: Int64?) throws -> ToolSchemaRecord? {
-        try db.fetchOne(ToolSchemaRecord.self, """
+        try db.fetchOne(
+            ToolSchemaRecord.self,
+            """
             SELECT \(ToolSchemaRecord.table.selection) FROM tool_schemas JOIN runs ON runs.id = tool_schemas.run_id
             WHERE runs.server_name = ? AND tool_schemas.name = ? AND tool_schemas.run_id <= ?
             ORDER BY tool_schemas.run_id DESC LIMIT 1
@@ -41,7 +52,9 @@ extension SQLiteReader {
     }
 
     public func serverLogs(run: Int64, limit: Int) throws -> [ServerLogRecord] {
-        try db.fetchAll(ServerLogRecord.self, """
+        try db.fetchAll(
+            ServerLogRecord.self,
+            """
             SELECT \(ServerLogRecord.table.selection)
             FROM (SELECT * FROM server_logs WHERE run_id = ? ORDER BY id DESC LIMIT ?) AS server_logs ORDER BY id
             """, [.int(run), .int(Int64(limit))])

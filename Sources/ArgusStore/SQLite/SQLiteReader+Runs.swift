@@ -9,14 +9,16 @@ extension SQLiteReader {
             let kept = "[" + keeping.map(String.init).joined(separator: ",") + "]"
             conditions.add("(kind != ? OR id IN (SELECT value FROM json_each(?)))", [.text(RunRecord.replayKind), .text(kept)])
         }
-        return try db.fetchAll(RunRecord.self, "SELECT \(RunRecord.table.selection) FROM runs \(conditions.sql) ORDER BY id DESC LIMIT ?",
-                               conditions.arguments + [.int(Int64(limit))])
+        return try db.fetchAll(
+            RunRecord.self, "SELECT \(RunRecord.table.selection) FROM runs \(conditions.sql) ORDER BY id DESC LIMIT ?",
+            conditions.arguments + [.int(Int64(limit))])
     }
 
     public func runs(ids: [Int64]) throws -> [RunRecord] {
         guard !ids.isEmpty else { return [] }
-        return try db.fetchAll(RunRecord.self,
-                               "SELECT \(RunRecord.table.selection) FROM runs WHERE id IN (\(Self.idList(ids))) ORDER BY id")
+        return try db.fetchAll(
+            RunRecord.self,
+            "SELECT \(RunRecord.table.selection) FROM runs WHERE id IN (\(Self.idList(ids))) ORDER BY id")
     }
 
     public func openRuns() throws -> [RunRecord] {
@@ -28,7 +30,8 @@ extension SQLiteReader {
     }
 
     public func run(following run: Int64) throws -> RunRecord? {
-        try db.fetchOne(RunRecord.self, "SELECT \(RunRecord.table.selection) FROM runs WHERE previous_run_id = ? ORDER BY id LIMIT 1",
-                        [.int(run)])
+        try db.fetchOne(
+            RunRecord.self, "SELECT \(RunRecord.table.selection) FROM runs WHERE previous_run_id = ? ORDER BY id LIMIT 1",
+            [.int(run)])
     }
 }

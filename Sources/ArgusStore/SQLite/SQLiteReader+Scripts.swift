@@ -1,8 +1,10 @@
 import ArgusCore
 
 extension SQLiteReader {
-    public func scriptOutputs(kind: ScriptOutputRecord.Kind?, script: String?, run: Int64?, requestSeq: Int?, limit: Int,
-                              beforeID: Int64?, afterID: Int64?) throws -> [ScriptOutputRecord] {
+    public func scriptOutputs(
+        kind: ScriptOutputRecord.Kind?, script: String?, run: Int64?, requestSeq: Int?, limit: Int,
+        beforeID: Int64?, afterID: Int64?
+    ) throws -> [ScriptOutputRecord] {
         var conditions = Conditions()
         conditions.add("script_outputs.kind = ?", ifSet: kind?.rawValue)
         conditions.add("script_outputs.script = ?", ifSet: script)
@@ -20,7 +22,9 @@ extension SQLiteReader {
     }
 
     private func scriptOutputs(where conditions: Conditions, order: String, limit: Int) throws -> [ScriptOutputRecord] {
-        try db.fetchAll(ScriptOutputRecord.self, """
+        try db.fetchAll(
+            ScriptOutputRecord.self,
+            """
             SELECT \(ScriptOutputRecord.table.selection) FROM \(ScriptOutputRecord.source)
             \(conditions.sql) ORDER BY script_outputs.id \(order) LIMIT ?
             """, conditions.arguments + [.int(Int64(limit))])
@@ -32,14 +36,18 @@ extension SQLiteReader {
         conditions.add("script_outputs.script = ?", ifSet: script)
         conditions.add("script_outputs.ts >= ?", ifSet: since)
         var series = MetricSeries.Builder()
-        try db.forEach(MetricSample.self, """
+        try db.forEach(
+            MetricSample.self,
+            """
             SELECT \(MetricSample.selection) FROM script_outputs \(conditions.sql) ORDER BY script_outputs.id
-            """, conditions.arguments) { series.add($0) }
+            """, conditions.arguments
+        ) { series.add($0) }
         return series.series
     }
 
     public func scriptStatuses() throws -> [ScriptStatusRecord] {
-        try db.fetchAll(ScriptStatusRecord.self,
-                        "SELECT \(ScriptStatusRecord.table.selection) FROM script_status ORDER BY updated_at DESC")
+        try db.fetchAll(
+            ScriptStatusRecord.self,
+            "SELECT \(ScriptStatusRecord.table.selection) FROM script_status ORDER BY updated_at DESC")
     }
 }

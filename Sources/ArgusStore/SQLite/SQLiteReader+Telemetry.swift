@@ -2,7 +2,9 @@ import ArgusCore
 
 extension SQLiteReader {
     public func exportStatuses(since: Int64) throws -> [ExportStatusRecord] {
-        try db.fetchAll(ExportStatusRecord.self, """
+        try db.fetchAll(
+            ExportStatusRecord.self,
+            """
             SELECT \(ExportStatusRecord.table.selection) FROM export_status WHERE updated_at >= ? ORDER BY updated_at DESC
             """, [.int(since)])
     }

@@ -11,14 +11,17 @@ extension SQLiteReader {
             if kinds.contains(.other) { messageKinds += ["batch", "invalid"] }
             conditions.add("m.kind IN (" + (messageKinds.isEmpty ? "NULL" : messageKinds.map { "'\($0)'" }.joined(separator: ", ")) + ")")
             if kinds.contains(.call) != kinds.contains(.pending) {
-                conditions.add(kinds.contains(.call) ? "(m.kind != 'request' OR calls.id IS NOT NULL)"
-                                                     : "(m.kind != 'request' OR calls.id IS NULL)")
+                conditions.add(
+                    kinds.contains(.call)
+                        ? "(m.kind != 'request' OR calls.id IS NOT NULL)"
+                        : "(m.kind != 'request' OR calls.id IS NULL)")
             }
         }
         conditions.add("m.method = ?", ifSet: filter.method)
         arguments += conditions.arguments
         // A batch's calls all point at the batch's frame: one entry per call, and none for the frame itself.
-        let statement = try db.statement("""
+        let statement = try db.statement(
+            """
             SELECT m.seq, m.ts, m.direction, m.kind, m.method, m.size, CASE WHEN calls.id IS NULL THEN m.body END AS body,
                    calls.id AS call_id, \(CallRecord.table.selection(scope: "call"))
             FROM messages m LEFT JOIN calls ON calls.run_id = m.run_id AND calls.request_seq = m.seq
@@ -32,10 +35,14 @@ extension SQLiteReader {
         while try statement.step() {
             let frame = try frames.decode()
             let call = frame.callID != nil ? try calls.decode() : nil
-            let kind: TimelineEntry.Kind = call != nil ? .call
+            let kind: TimelineEntry.Kind =
+                call != nil
+                ? .call
                 : frame.kind == .request ? .pending : frame.kind == .notification ? .notification : .other
-            entries.append(TimelineEntry(seq: frame.seq, timestamp: frame.timestamp, direction: frame.direction, kind: kind,
-                                         method: frame.method, size: frame.size, call: call, body: frame.body))
+            entries.append(
+                TimelineEntry(
+                    seq: frame.seq, timestamp: frame.timestamp, direction: frame.direction, kind: kind,
+                    method: frame.method, size: frame.size, call: call, body: frame.body))
         }
         return entries
     }
@@ -44,7 +51,10 @@ extension SQLiteReader {
 /// The frame part of a timeline row: a message, and the id of the call it starts (if any).
 private struct TimelineFrame: FetchableRecord {
     enum Columns: String, TableColumn {
-        case seq, timestamp = "ts", direction, kind, method, size, body, callID = "call_id"
+        case seq
+        case timestamp = "ts"
+        case direction, kind, method, size, body
+        case callID = "call_id"
     }
 
     static let blank = TimelineFrame()

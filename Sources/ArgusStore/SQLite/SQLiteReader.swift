@@ -24,7 +24,8 @@ public final class SQLiteReader: ArgusReader {
     static let notMock = "run_id NOT IN (SELECT id FROM runs WHERE kind = '\(RunRecord.mockKind)')"
     /// The condition that leaves out every run whose answers are not a server's own: replays, mocks
     /// and chaos runs.
-    static let notServerAnswers = "run_id NOT IN (SELECT id FROM runs WHERE kind IN "
+    static let notServerAnswers =
+        "run_id NOT IN (SELECT id FROM runs WHERE kind IN "
         + "('\(RunRecord.replayKind)', '\(RunRecord.mockKind)', '\(RunRecord.chaosKind)'))"
 
     /// `1,2,3` for `IN (…)`: ids are integers, so they go into the SQL as text (no limit on how many).

@@ -21,7 +21,8 @@ extension SQLiteWriter {
         if conditions.isEmpty && !selection.all { return 0 }
         let count = try db.transaction(immediate: true) { () -> Int in
             try db.execute("DROP TABLE IF EXISTS temp.doomed")
-            try db.run("""
+            try db.run(
+                """
                 CREATE TEMP TABLE doomed AS
                 SELECT id, run_id, request_seq, response_seq, direction, jsonrpc_id,
                        (SELECT CASE WHEN json_valid(m.body) THEN json_extract(m.body, '$.params._meta.progressToken') END
@@ -35,7 +36,8 @@ extension SQLiteWriter {
                 try db.execute("DROP TABLE IF EXISTS temp.scope; CREATE TEMP TABLE scope (id INTEGER);")
                 // Notifications that name a doomed call: progress by its token (while it ran),
                 // cancellation by its id. Searched by position, from the request on.
-                try db.execute("""
+                try db.execute(
+                    """
                     DELETE FROM messages WHERE id IN (
                         SELECT m.id FROM temp.doomed d JOIN messages m
                           ON m.run_id = d.run_id AND m.seq > d.request_seq
@@ -49,7 +51,8 @@ extension SQLiteWriter {
             }
             // The faults of the calls go with them, and the spoilt answers they recorded: part of
             // the call, though not its response.
-            try db.execute("""
+            try db.execute(
+                """
                 DELETE FROM messages WHERE (run_id, seq) IN (
                     SELECT f.run_id, f.response_seq FROM faults f JOIN temp.doomed d
                         ON f.run_id = d.run_id AND f.request_seq = d.request_seq
@@ -75,7 +78,6 @@ extension SQLiteWriter {
         return count
     }
 
-
     /// Deletes whole runs: the run rows and everything recorded in them (messages, calls, sealed
     /// originals, script outputs, tool schemas, the server's stderr, recorder events, run requests).
     /// Replays of their calls (in other runs) stay, no longer linked to an original. The caller
@@ -89,7 +91,8 @@ extension SQLiteWriter {
             outcome.runs = Int(try db.scalarInt("SELECT COUNT(*) FROM runs WHERE id IN (\(list))") ?? 0)
             outcome.calls = Int(try db.scalarInt("SELECT COUNT(*) FROM calls WHERE run_id IN (\(list))") ?? 0)
             try deleteRunTraffic("SELECT id FROM runs WHERE id IN (\(list))")
-            try db.execute("""
+            try db.execute(
+                """
                 UPDATE calls SET replay_of = NULL
                  WHERE replay_of IN (SELECT id FROM calls WHERE run_id IN (SELECT id FROM temp.scope));
                 DELETE FROM calls WHERE run_id IN (SELECT id FROM temp.scope);
@@ -110,7 +113,8 @@ extension SQLiteWriter {
     /// tail, script outputs, sealed params and the sealed command line. A command line
     /// recorded before arguments were redacted is redacted now.
     private func deleteRunTraffic(_ runs: String) throws {
-        try db.execute("""
+        try db.execute(
+            """
             DROP TABLE IF EXISTS temp.scope;
             CREATE TEMP TABLE scope AS \(runs);
             DELETE FROM messages WHERE run_id IN (SELECT id FROM temp.scope);

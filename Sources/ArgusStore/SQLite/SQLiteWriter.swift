@@ -17,6 +17,7 @@ public final class SQLiteWriter: ArgusWriter {
 
     @discardableResult
     public func requestRun(server: String?, endingRun runID: Int64?, label: String?, requestedBy: String) throws -> Int64 {
-        try db.insert(RunRequest(requestedAt: SystemClock.wallMicros(), server: server, runID: runID, label: label, requestedBy: requestedBy))
+        try db.insert(
+            RunRequest(requestedAt: SystemClock.wallMicros(), server: server, runID: runID, label: label, requestedBy: requestedBy))
     }
 }

@@ -43,9 +43,11 @@ struct CallAssembler {
                 if let version = info.protocolVersion { runs[run]?.protocolVersion = version }
             case .endRun(let end):
                 guard let run = runs.removeValue(forKey: end.run) else { continue }
-                events.append(.sessionEnded(server: run.server, protocolVersion: run.protocolVersion,
-                                            seconds: Double(end.endedAt - run.startedAt) / 1e6,
-                                            errorType: end.reason == .serverFailedToStart ? "server_failed_to_start" : nil))
+                events.append(
+                    .sessionEnded(
+                        server: run.server, protocolVersion: run.protocolVersion,
+                        seconds: Double(end.endedAt - run.startedAt) / 1e6,
+                        errorType: end.reason == .serverFailedToStart ? "server_failed_to_start" : nil))
             case .message(let run, let message):
                 take(message, of: run, batch: batch, into: &events)
             case .rewriteMessage(let run, let seq, let body):
@@ -80,7 +82,9 @@ struct CallAssembler {
             call.parent = ExportedCall.traceContext(inBody: message.body)
             events.append(.call(call))
         case .response, .error:
-            guard captureContent, message.method == "tools/call", let result = ExportedCall.result(inResponseBody: message.body) else { return }
+            guard captureContent, message.method == "tools/call", let result = ExportedCall.result(inResponseBody: message.body) else {
+                return
+            }
             if responses.count < Self.maxHeld { responses[key] = result }
         default:
             return
@@ -89,8 +93,9 @@ struct CallAssembler {
 
     private mutating func call(_ record: CallRecord, of localRun: LocalRunID, batch: CommittedBatch) -> ExportedCall {
         let run = runs[localRun]
-        var call = ExportedCall(server: run?.server ?? "", direction: record.direction, method: record.method,
-                                startedAt: record.startedAt)
+        var call = ExportedCall(
+            server: run?.server ?? "", direction: record.direction, method: record.method,
+            startedAt: record.startedAt)
         call.callID = batch.callIDs[CallReference(run: localRun, requestSeq: record.requestSeq)]
         call.runID = batch.runIDs[localRun]
         call.tool = record.tool

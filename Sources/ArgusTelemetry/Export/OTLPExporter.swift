@@ -44,12 +44,15 @@ public final class OTLPExporter: @unchecked Sendable {
     /// - Parameters:
     ///   - statusPath: the database whose `export_status` table shows this exporter (nil: none).
     ///   - report: one line per change of state (stderr in `argus wrap`).
-    public init(settings: TelemetrySettings, server: String, statusPath: String?, processID: Int32,
-                report: @escaping @Sendable (String) -> Void) {
+    public init(
+        settings: TelemetrySettings, server: String, statusPath: String?, processID: Int32,
+        report: @escaping @Sendable (String) -> Void
+    ) {
         self.settings = settings
         self.report = report
-        encoding = OTLPEncoding(identity: .init(serviceName: settings.serviceName, attributes: settings.resourceAttributes),
-                                processID: processID)
+        encoding = OTLPEncoding(
+            identity: .init(serviceName: settings.serviceName, attributes: settings.resourceAttributes),
+            processID: processID)
         pipeline = TelemetryPipeline(settings: settings)
         let endpoint = OTLPTransport.displayURL(settings.traces?.url ?? settings.metrics?.url ?? "")
         status = statusPath.map { StatusPublisher(path: $0, server: server, endpoint: endpoint, processID: processID) }
@@ -83,7 +86,8 @@ public final class OTLPExporter: @unchecked Sendable {
                 stats.spansDropped += 1
                 if !dropReported {
                     dropReported = true
-                    let line = "argus: the OTLP export queue is full (\(settings.queueSize) spans); newer spans are dropped "
+                    let line =
+                        "argus: the OTLP export queue is full (\(settings.queueSize) spans); newer spans are dropped "
                         + "until the backend takes them again (counted in argus diagnose); the MCP session is not affected"
                     report(line)
                 }
@@ -137,7 +141,8 @@ public final class OTLPExporter: @unchecked Sendable {
                     if finishDeadline != nil { return (true, false) }
                     let queued = queue.count - head
                     let metricsDue = settings.metrics != nil && now >= nextMetrics
-                    let sendDue = pending.isEmpty
+                    let sendDue =
+                        pending.isEmpty
                         ? queued >= settings.maxBatchSize || (queued > 0 && now >= oldestQueuedAt + delay)
                         : now >= nextAttempt
                     if sendDue || metricsDue {
@@ -210,8 +215,9 @@ public final class OTLPExporter: @unchecked Sendable {
             return left
         }
         if lost > 0 {
-            report("argus: \(lost) spans were not exported before exit (\(stats.lastError ?? "the backend did not answer in time")); "
-                   + "the calls are in the recording")
+            report(
+                "argus: \(lost) spans were not exported before exit (\(stats.lastError ?? "the backend did not answer in time")); "
+                    + "the calls are in the recording")
         }
         publishStatus(finished: true)
     }
@@ -245,8 +251,10 @@ public final class OTLPExporter: @unchecked Sendable {
         }
     }
 
-    private func post(_ request: some SwiftProtobuf.Message, to signal: TelemetrySettings.Signal, deadline: UInt64?,
-                      what: String) -> OTLPTransport.Outcome {
+    private func post(
+        _ request: some SwiftProtobuf.Message, to signal: TelemetrySettings.Signal, deadline: UInt64?,
+        what: String
+    ) -> OTLPTransport.Outcome {
         let outcome: OTLPTransport.Outcome
         do {
             let body = try OTLPEncoding.body(request, as: signal.wireProtocol)
@@ -319,8 +327,9 @@ final class StatusPublisher {
     init(path: String, server: String, endpoint: String, processID: Int32) {
         writer = ExportStatusWriter(path: path)
         let now = SystemClock.wallMicros()
-        row = ExportStatusRecord(exporter: "otlp", argusPID: Int64(processID), server: server, endpoint: endpoint,
-                              startedAt: now, updatedAt: now)
+        row = ExportStatusRecord(
+            exporter: "otlp", argusPID: Int64(processID), server: server, endpoint: endpoint,
+            startedAt: now, updatedAt: now)
     }
 
     /// Nil, or the first problem writing (reported once).

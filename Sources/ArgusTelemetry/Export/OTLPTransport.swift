@@ -21,13 +21,14 @@ public enum OTLPTransport {
         var error = [CChar](repeating: 0, count: 512)
         var response = [CChar](repeating: 0, count: 512)
         let headerStrings = signal.headers.map { strdup($0) }
-        defer { headerStrings.forEach { free($0) } }
+        defer { for header in headerStrings { free(header) } }
         let headers: [UnsafePointer<CChar>?] = headerStrings.map { $0.map { UnsafePointer($0) } }
         let status = body.withUnsafeBytes { bytes in
             headers.withUnsafeBufferPointer { headerList in
-                argus_http_post(signal.url, signal.wireProtocol.contentType, bytes.baseAddress, bytes.count,
-                                headerList.baseAddress, Int32(headers.count), Int(max(timeoutSeconds, 0.01) * 1000),
-                                "argus/\(argusVersion)", &response, Int32(response.count), &error, Int32(error.count))
+                argus_http_post(
+                    signal.url, signal.wireProtocol.contentType, bytes.baseAddress, bytes.count,
+                    headerList.baseAddress, Int32(headers.count), Int(max(timeoutSeconds, 0.01) * 1000),
+                    "argus/\(argusVersion)", &response, Int32(response.count), &error, Int32(error.count))
             }
         }
         if status < 0 { return .retryable(text(error)) }

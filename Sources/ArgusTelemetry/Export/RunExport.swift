@@ -37,8 +37,9 @@ public enum RunExport {
             spans += builder.spans(for: call)
             exchanges += 1
         }
-        let encoding = OTLPEncoding(identity: .init(serviceName: options.serviceName),
-                                    processID: run.argusPID.map { Int32(truncatingIfNeeded: $0) })
+        let encoding = OTLPEncoding(
+            identity: .init(serviceName: options.serviceName),
+            processID: run.argusPID.map { Int32(truncatingIfNeeded: $0) })
         return (try OTLPEncoding.json(encoding.traceRequest(spans), pretty: true), exchanges)
     }
 
@@ -59,8 +60,9 @@ public enum RunExport {
                     if content && m.method == "tools/call" { responses[m.seq] = m.body }
                 case .notification:
                     guard let method = m.method else { continue }
-                    var call = ExportedCall(server: run.serverName, direction: m.direction,
-                                            method: method, startedAt: m.timestamp)
+                    var call = ExportedCall(
+                        server: run.serverName, direction: m.direction,
+                        method: method, startedAt: m.timestamp)
                     call.endedAt = m.timestamp
                     call.runID = run.id
                     call.protocolVersion = run.protocolVersion
@@ -80,8 +82,9 @@ public enum RunExport {
         while true {
             let page = try reader.calls(filter)
             for c in page {
-                var call = ExportedCall(server: run.serverName, direction: c.direction,
-                                        method: c.method, startedAt: c.startedAt)
+                var call = ExportedCall(
+                    server: run.serverName, direction: c.direction,
+                    method: c.method, startedAt: c.startedAt)
                 call.callID = c.id
                 call.runID = run.id
                 call.tool = c.tool

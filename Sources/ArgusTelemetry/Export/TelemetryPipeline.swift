@@ -14,8 +14,9 @@ public struct TelemetryPipeline {
     public init(settings: TelemetrySettings) {
         assembler = CallAssembler(captureContent: settings.exportContent)
         builder = SpanBuilder(options: SpanBuilder.Options(settings))
-        metrics = MetricsAggregator(startNanos: UInt64(max(SystemClock.wallMicros(), 0)) * 1000,
-                                    serverConnection: settings.serverConnection)
+        metrics = MetricsAggregator(
+            startNanos: UInt64(max(SystemClock.wallMicros(), 0)) * 1000,
+            serverConnection: settings.serverConnection)
         tracing = settings.traces != nil
         measuring = settings.metrics != nil
     }

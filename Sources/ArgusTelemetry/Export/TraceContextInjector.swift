@@ -30,9 +30,11 @@ public final class TraceContextInjector: @unchecked Sendable {
     public func inject(_ line: [UInt8]) -> [UInt8]? {
         // Cheap refusals first: this runs on the relay thread for every client line.
         guard line.count < 1 << 20, contains(line, Self.methodKey), contains(line, Self.idKey),
-              !contains(line, Array("traceparent".utf8)) else { return nil }
+            !contains(line, Array("traceparent".utf8))
+        else { return nil }
         guard let message = try? JSONParser.parse(line), let method = message["method"]?.stringValue, !method.isEmpty,
-              let id = message["id"], !id.isNull else { return nil }
+            let id = message["id"], !id.isNull
+        else { return nil }
         let params = message["params"]
         if let params, params.objectValue == nil { return nil }  // positional params: nowhere to put _meta
         if let meta = params?["_meta"], meta.objectValue == nil { return nil }

@@ -58,8 +58,9 @@ public struct ExportedCall: Sendable {
     /// The body is parsed only when it mentions `traceparent`.
     public static func traceContext(inBody body: String) -> TraceContext? {
         guard body.utf8.count < 1 << 20, body.contains("traceparent"),
-              let message = try? JSONParser.parse(body), let meta = message["params"]?["_meta"],
-              let traceparent = meta["traceparent"]?.stringValue else { return nil }
+            let message = try? JSONParser.parse(body), let meta = message["params"]?["_meta"],
+            let traceparent = meta["traceparent"]?.stringValue
+        else { return nil }
         return TraceContext(traceparent: traceparent, tracestate: meta["tracestate"]?.stringValue)
     }
 

@@ -67,7 +67,8 @@ public struct MetricsAggregator {
 
     public init(startNanos: UInt64, serverConnection: TelemetrySettings.ServerConnection = .pipe) {
         self.startNanos = startNanos
-        connectionAttributes = [Pair(key: "network.transport", value: serverConnection.transport)]
+        connectionAttributes =
+            [Pair(key: "network.transport", value: serverConnection.transport)]
             + (serverConnection.address.map { [Pair(key: "server.address", value: $0)] } ?? [])
             + (serverConnection.port.map { [Pair(key: "server.port", value: String($0))] } ?? [])
     }
@@ -79,7 +80,8 @@ public struct MetricsAggregator {
     public mutating func record(call: ExportedCall) {
         guard let status = call.status, status != .noResponse, let ended = call.endedAt else { return }
         let seconds = Double(max(ended - call.startedAt, 0)) / 1e6
-        var attributes = [Pair(key: "mcp.method.name", value: call.method)] + connectionAttributes
+        var attributes =
+            [Pair(key: "mcp.method.name", value: call.method)] + connectionAttributes
             + [Pair(key: "argus.server.name", value: call.server)]
         if call.method == "tools/call", let tool = call.tool {
             attributes.append(Pair(key: "gen_ai.tool.name", value: tool))
@@ -89,10 +91,12 @@ public struct MetricsAggregator {
         if let version = call.protocolVersion { attributes.append(Pair(key: "mcp.protocol.version", value: version)) }
         if let errorType = call.errorType { attributes.append(Pair(key: "error.type", value: errorType)) }
         if let code = call.errorCode { attributes.append(Pair(key: "rpc.response.status_code", value: String(code))) }
-        describe("mcp.server.operation.duration", unit: "s",
-                 "MCP request duration as observed on the receiver from the time it was received until the result is sent.")
-        describe("mcp.client.operation.duration", unit: "s",
-                 "The duration of the MCP request as observed on the sender from the time it was sent until the response is received.")
+        describe(
+            "mcp.server.operation.duration", unit: "s",
+            "MCP request duration as observed on the receiver from the time it was received until the result is sent.")
+        describe(
+            "mcp.client.operation.duration", unit: "s",
+            "The duration of the MCP request as observed on the sender from the time it was sent until the response is received.")
         observe("mcp.server.operation.duration", attributes, seconds, bounds: Self.durationBounds)
         observe("mcp.client.operation.duration", attributes, seconds, bounds: Self.durationBounds)
     }

@@ -21,12 +21,14 @@ public struct TraceContext: Sendable, Hashable {
     public init?(traceparent: String, tracestate: String? = nil) {
         let parts = traceparent.trimmingSpaces.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count >= 4, parts[0].count == 2, parts[0] != "ff",
-              let version = Hex.decode(parts[0]), let trace = Hex.decode(parts[1]), trace.count == 16,
-              let span = Hex.decode(parts[2]), span.count == 8, let flags = Hex.decode(parts[3]), flags.count == 1,
-              version[0] != 0 || parts.count == 4,
-              trace.contains(where: { $0 != 0 }), span.contains(where: { $0 != 0 }) else { return nil }
-        self.init(traceID: trace, spanID: span, sampled: flags[0] & 1 == 1,
-                  traceState: tracestate.flatMap { $0.isEmpty ? nil : $0 })
+            let version = Hex.decode(parts[0]), let trace = Hex.decode(parts[1]), trace.count == 16,
+            let span = Hex.decode(parts[2]), span.count == 8, let flags = Hex.decode(parts[3]), flags.count == 1,
+            version[0] != 0 || parts.count == 4,
+            trace.contains(where: { $0 != 0 }), span.contains(where: { $0 != 0 })
+        else { return nil }
+        self.init(
+            traceID: trace, spanID: span, sampled: flags[0] & 1 == 1,
+            traceState: tracestate.flatMap { $0.isEmpty ? nil : $0 })
     }
 
     public var traceparent: String {

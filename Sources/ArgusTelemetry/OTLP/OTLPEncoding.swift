@@ -27,8 +27,10 @@ public struct OTLPEncoding: Sendable {
             resource.attributes.append(.string(key, value))
         }
         let present = Set(resource.attributes.map(\.key))
-        for (key, value) in [("telemetry.sdk.name", "argus"), ("telemetry.sdk.language", "swift"),
-                             ("telemetry.sdk.version", argusVersion)] where !present.contains(key) {
+        for (key, value) in [
+            ("telemetry.sdk.name", "argus"), ("telemetry.sdk.language", "swift"),
+            ("telemetry.sdk.version", argusVersion),
+        ] where !present.contains(key) {
             resource.attributes.append(.string(key, value))
         }
         if let processID, !present.contains("process.pid") { resource.attributes.append(.int("process.pid", Int64(processID))) }
@@ -87,12 +89,14 @@ public struct OTLPEncoding: Sendable {
     static func hexIDs(_ value: JSONValue) -> JSONValue {
         switch value {
         case .object(let object):
-            return .object(JSONObject(object.members.map { member in
-                if idFields.contains(member.key), let text = member.value.stringValue, let bytes = Data(base64Encoded: text) {
-                    return JSONMember(member.key, .string(Hex.encode(Array(bytes))))
-                }
-                return JSONMember(member.key, hexIDs(member.value))
-            }))
+            return .object(
+                JSONObject(
+                    object.members.map { member in
+                        if idFields.contains(member.key), let text = member.value.stringValue, let bytes = Data(base64Encoded: text) {
+                            return JSONMember(member.key, .string(Hex.encode(Array(bytes))))
+                        }
+                        return JSONMember(member.key, hexIDs(member.value))
+                    }))
         case .array(let items):
             return .array(items.map(hexIDs))
         default:

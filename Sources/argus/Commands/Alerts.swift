@@ -37,11 +37,15 @@ struct Alerts: ParsableCommand {
             print("No alerts. Scripts raise them with argus.alert(...) or by returning one from alert(call, ctx).")
             return
         }
-        var table = Table([("TIME", .left), ("LEVEL", .left), ("SCRIPT", .left), ("SERVER", .left), ("CALL", .right),
-                           ("MESSAGE", .left)])
+        var table = Table([
+            ("TIME", .left), ("LEVEL", .left), ("SCRIPT", .left), ("SERVER", .left), ("CALL", .right),
+            ("MESSAGE", .left),
+        ])
         for a in alerts.reversed() {
-            table.add([Format.time(micros: a.timestamp), a.level ?? "", a.script, a.server ?? "",
-                       a.callID.map(String.init) ?? "-", Format.oneLine(a.message ?? "")])
+            table.add([
+                Format.time(micros: a.timestamp), a.level ?? "", a.script, a.server ?? "",
+                a.callID.map(String.init) ?? "-", Format.oneLine(a.message ?? ""),
+            ])
         }
         print(table.render())
         if let more { print("\n" + more) }

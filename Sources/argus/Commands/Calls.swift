@@ -39,8 +39,9 @@ struct Calls: ParsableCommand {
     @Flag(help: "Print JSON, with params, result and error.")
     var json = false
 
-    @Flag(name: .customLong("include-replays"),
-          help: "Also list calls of replay runs (argus replay, argus test, dashboard replays); --run includes them anyway.")
+    @Flag(
+        name: .customLong("include-replays"),
+        help: "Also list calls of replay runs (argus replay, argus test, dashboard replays); --run includes them anyway.")
     var includeReplays = false
 
     func validate() throws {
@@ -75,13 +76,17 @@ struct Calls: ParsableCommand {
             print("No calls match.")
             return
         }
-        var table = Table([("CALL", .right), ("RUN", .right), ("TIME", .left), ("SERVER", .left), ("METHOD/TOOL", .left),
-                           ("STATUS", .left), ("LATENCY", .right), ("DETAIL", .left)])
+        var table = Table([
+            ("CALL", .right), ("RUN", .right), ("TIME", .left), ("SERVER", .left), ("METHOD/TOOL", .left),
+            ("STATUS", .left), ("LATENCY", .right), ("DETAIL", .left),
+        ])
         for c in calls {
             let what = c.tool.map { "\($0)" } ?? (c.target.map { "\(c.method) \($0)" } ?? c.method)
-            table.add([String(c.id), String(c.runID), Format.time(micros: c.startedAt), c.server,
-                       Format.truncate(what, 40), c.status.rawValue, Format.duration(micros: c.latencyMicros),
-                       Format.oneLine((c.fault.map { "[injected: \($0.kind)] " } ?? "") + (c.errorMessage ?? ""))])
+            table.add([
+                String(c.id), String(c.runID), Format.time(micros: c.startedAt), c.server,
+                Format.truncate(what, 40), c.status.rawValue, Format.duration(micros: c.latencyMicros),
+                Format.oneLine((c.fault.map { "[injected: \($0.kind)] " } ?? "") + (c.errorMessage ?? "")),
+            ])
         }
         print(table.render())
         if let more { print("\n" + more) }
@@ -99,18 +104,21 @@ struct Calls: ParsableCommand {
         }
         let c = detail.call
         let what = c.tool.map { "tools/call \($0)" } ?? (c.target.map { "\(c.method) \($0)" } ?? c.method)
-        var lines = ["Call \(c.id): \(what)",
-                     "  run        \(c.runID) (\(c.server)), \(c.direction == .serverToClient ? "server → client" : "client → server"), "
-                         + "JSON-RPC id \(c.jsonrpcID)",
-                     "  started    \(Format.time(micros: c.startedAt))",
-                     "  latency    \(Format.duration(micros: c.latencyMicros))",
-                     "  status     \(c.status.rawValue)" + (c.isError ? " (error)" : "") + (c.cancelled ? ", cancelled" : "")]
+        var lines = [
+            "Call \(c.id): \(what)",
+            "  run        \(c.runID) (\(c.server)), \(c.direction == .serverToClient ? "server → client" : "client → server"), "
+                + "JSON-RPC id \(c.jsonrpcID)",
+            "  started    \(Format.time(micros: c.startedAt))",
+            "  latency    \(Format.duration(micros: c.latencyMicros))",
+            "  status     \(c.status.rawValue)" + (c.isError ? " (error)" : "") + (c.cancelled ? ", cancelled" : ""),
+        ]
         if let code = c.errorCode { lines.append("  error code \(code)") }
         if let message = c.errorMessage { lines.append("  error      \(message)") }
         if c.progressCount > 0 { lines.append("  progress   \(c.progressCount) notifications") }
         if let bytes = c.bytesIn { lines.append("  size       \(bytes) B in" + (c.bytesOut.map { ", \($0) B out" } ?? "")) }
         if let original = c.replayOf {
-            lines.append(c.runKind == RunRecord.mockKind ? "  mocked     by argus mock, from call \(original)" : "  replays    call \(original)")
+            lines.append(
+                c.runKind == RunRecord.mockKind ? "  mocked     by argus mock, from call \(original)" : "  replays    call \(original)")
         }
         if let fault = c.fault {
             lines.append("  INJECTED   \(fault.kind) by argus (\(fault.source)): \(fault.detail ?? "")")

@@ -20,20 +20,25 @@ struct DashboardCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var configuration: ConfigOptions
 
-    @Option(help: ArgumentHelp("Port to listen on (default: the config's dashboard.port, else 3000; 0 picks a free one).",
-                               valueName: "port"))
+    @Option(
+        help: ArgumentHelp(
+            "Port to listen on (default: the config's dashboard.port, else 3000; 0 picks a free one).",
+            valueName: "port"))
     var port: Int?
 
     @Option(help: ArgumentHelp("Address to listen on (default 127.0.0.1).", valueName: "address"))
     var host: String?
 
-    @Flag(name: .customLong("allow-remote"),
-          help: "Allow listening on an address other machines can reach. Anyone who can reach it can read your recordings.")
+    @Flag(
+        name: .customLong("allow-remote"),
+        help: "Allow listening on an address other machines can reach. Anyone who can reach it can read your recordings.")
     var allowRemote = false
 
-    @Option(name: .customLong("allowed-host"),
-            help: ArgumentHelp("Another name the dashboard is reached by (Host header), e.g. behind a tunnel (repeatable).",
-                               valueName: "name"))
+    @Option(
+        name: .customLong("allowed-host"),
+        help: ArgumentHelp(
+            "Another name the dashboard is reached by (Host header), e.g. behind a tunnel (repeatable).",
+            valueName: "name"))
     var allowedHosts: [String] = []
 
     func validate() throws {
@@ -47,12 +52,14 @@ struct DashboardCommand: ParsableCommand {
         let host = self.host ?? config.dashboardHost ?? "127.0.0.1"
         if !AccessGuard.isLoopback(host) {
             guard allowRemote else {
-                throw CLIError("\(host) is reachable from other machines, and the dashboard shows your recordings to whoever "
-                               + "reaches it. Add --allow-remote if that is what you want.")
+                throw CLIError(
+                    "\(host) is reachable from other machines, and the dashboard shows your recordings to whoever "
+                        + "reaches it. Add --allow-remote if that is what you want.")
             }
-            StderrLog.write("argus: warning: listening on \(host): anyone who can reach this address can read the recordings. "
-                            + "Changes need the token in \(DashboardToken.path(environment: environment)), which the page "
-                            + "does not carry on this address: the browser asks for it.")
+            StderrLog.write(
+                "argus: warning: listening on \(host): anyone who can reach this address can read the recordings. "
+                    + "Changes need the token in \(DashboardToken.path(environment: environment)), which the page "
+                    + "does not carry on this address: the browser asks for it.")
         }
         let databasePath = database.path(config)
         if !FileManager.default.fileExists(atPath: databasePath) {
@@ -67,15 +74,17 @@ struct DashboardCommand: ParsableCommand {
         }
 
         let replay = try replayEngineOptions(config, databasePath: databasePath, serverName: "")
-        var options = Dashboard.Options(databasePath: databasePath, tokenPath: DashboardToken.path(environment: environment),
-                                        version: Argus.version, replay: replay)
+        var options = Dashboard.Options(
+            databasePath: databasePath, tokenPath: DashboardToken.path(environment: environment),
+            version: Argus.version, replay: replay)
         options.host = host
         options.port = port ?? config.dashboardPort ?? 3000
         options.extraHosts = allowedHosts
         options.verdicts = config.verdicts
         options.servers = config.servers.filter { $0.value.problems.isEmpty }.mapValues { server in
-            ServerLaunch(command: server.command, arguments: server.args, cwd: server.cwd.map { config.resolve($0, home: config.home) },
-                         extraEnvironment: server.env)
+            ServerLaunch(
+                command: server.command, arguments: server.args, cwd: server.cwd.map { config.resolve($0, home: config.home) },
+                extraEnvironment: server.env)
         }
 
         let dashboard: Dashboard

@@ -29,15 +29,20 @@ struct Demo: ParsableCommand {
             throw CLIError("the demo run was not recorded in \(database.path); see the messages above")
         }
         print("Run \(run.id) in \(database.path):")
-        print("  server \(run.serverInfoName ?? run.serverName) \(run.serverVersion ?? ""), client \(run.clientName ?? "?"), "
-              + "protocol \(run.protocolVersion ?? "?"), \(run.callCount) calls, \(run.errorCount) errors, "
-              + "ended: \(Runs.ending(run))\n")
+        print(
+            "  server \(run.serverInfoName ?? run.serverName) \(run.serverVersion ?? ""), client \(run.clientName ?? "?"), "
+                + "protocol \(run.protocolVersion ?? "?"), \(run.callCount) calls, \(run.errorCount) errors, "
+                + "ended: \(Runs.ending(run))\n")
         let stats = try reader.stats(run: run.id)
-        var table = Table([("TOOL/METHOD", .left), ("CALLS", .right), ("ERRORS", .right), ("P50", .right), ("P95", .right),
-                           ("MAX", .right)])
+        var table = Table([
+            ("TOOL/METHOD", .left), ("CALLS", .right), ("ERRORS", .right), ("P50", .right), ("P95", .right),
+            ("MAX", .right),
+        ])
         for s in stats {
-            table.add([s.isTool ? s.name : "(\(s.name))", String(s.count), String(s.errors), Format.duration(micros: s.p50),
-                       Format.duration(micros: s.p95), Format.duration(micros: s.max)])
+            table.add([
+                s.isTool ? s.name : "(\(s.name))", String(s.count), String(s.errors), Format.duration(micros: s.p50),
+                Format.duration(micros: s.p95), Format.duration(micros: s.max),
+            ])
         }
         print(table.render())
         var filter = CallFilter()
@@ -46,7 +51,8 @@ struct Demo: ParsableCommand {
         if let echo = try reader.calls(filter).first, let detail = try reader.call(id: echo.id) {
             print("\nRecorded params of call \(echo.id) (echo), as stored: \(detail.params.map { JSONWriter.string($0) } ?? "?")")
         }
-        print("""
+        print(
+            """
 
             Next: `argus dashboard` to see it in the browser, `argus calls --run \(run.id)`, `argus replay 5` to run a \
             call again, or `argus setup --client claude-desktop -- <server command>` to wrap a real server.
@@ -55,7 +61,8 @@ struct Demo: ParsableCommand {
 
     /// A sibling binary (installed next to argus) or one on PATH.
     static func executable(_ name: String) throws -> String {
-        let selfPath = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let selfPath =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         let sibling = URL(fileURLWithPath: selfPath).deletingLastPathComponent().appendingPathComponent(name).path
         if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
@@ -85,9 +92,15 @@ final class DemoSession {
     }
 
     func play() throws {
-        let hello = try request(MCP.Method.initialize, ["protocolVersion": .string(MCP.Version.latestHandshake), "capabilities": [:],
-                                              "clientInfo": ["name": "argus-demo", "version": .string(Argus.version)]])
-        step(MCP.Method.initialize, "\(hello["serverInfo"]?["name"]?.stringValue ?? "?") speaks \(hello["protocolVersion"]?.stringValue ?? "?")")
+        let hello = try request(
+            MCP.Method.initialize,
+            [
+                "protocolVersion": .string(MCP.Version.latestHandshake), "capabilities": [:],
+                "clientInfo": ["name": "argus-demo", "version": .string(Argus.version)],
+            ])
+        step(
+            MCP.Method.initialize,
+            "\(hello["serverInfo"]?["name"]?.stringValue ?? "?") speaks \(hello["protocolVersion"]?.stringValue ?? "?")")
         send(["jsonrpc": "2.0", "method": .string(MCP.Method.initialized)])
         let tools = try request(MCP.Method.toolsList, [:])
         step(MCP.Method.toolsList, "\(tools["tools"]?.arrayValue?.count ?? 0) tools")

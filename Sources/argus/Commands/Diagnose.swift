@@ -26,10 +26,11 @@ struct Diagnose: ParsableCommand {
             config = .failure(.init("\(error)".replacingOccurrences(of: "invalid configuration: ", with: "")))
         }
         let loaded = (try? config.get()) ?? Configuration()
-        let inputs = Diagnosis.Inputs(version: Argus.version, configPath: configPath, config: config,
-                                      databasePath: database.path(loaded), argusHome: ArgusDatabase.argusHome(environment: environment),
-                                      environment: environment, dashboardPort: loaded.dashboardPort ?? 3000,
-                                      ignoredLocalConfig: configuration.ignoredLocalFile)
+        let inputs = Diagnosis.Inputs(
+            version: Argus.version, configPath: configPath, config: config,
+            databasePath: database.path(loaded), argusHome: ArgusDatabase.argusHome(environment: environment),
+            environment: environment, dashboardPort: loaded.dashboardPort ?? 3000,
+            ignoredLocalConfig: configuration.ignoredLocalFile)
         let diagnosis = Diagnosis.run(inputs)
         if json {
             Format.printJSON(diagnosis.json)

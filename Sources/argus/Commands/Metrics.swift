@@ -30,12 +30,16 @@ struct Metrics: ParsableCommand {
             print("No metrics. Scripts emit them with argus.metric.counter/gauge/histogram(name, value, labels).")
             return
         }
-        var table = Table([("SCRIPT", .left), ("METRIC", .left), ("KIND", .left), ("LABELS", .left), ("COUNT", .right),
-                           ("SUM", .right), ("LAST", .right), ("P50", .right), ("P95", .right), ("MAX", .right)])
+        var table = Table([
+            ("SCRIPT", .left), ("METRIC", .left), ("KIND", .left), ("LABELS", .left), ("COUNT", .right),
+            ("SUM", .right), ("LAST", .right), ("P50", .right), ("P95", .right), ("MAX", .right),
+        ])
         for s in series {
-            table.add([s.script, s.name, s.kind, Format.truncate(s.labels == "{}" ? "" : s.labels, 40), String(s.count),
-                       Self.number(s.sum), Self.number(s.last), s.p50.map(Self.number) ?? "-", s.p95.map(Self.number) ?? "-",
-                       Self.number(s.max)])
+            table.add([
+                s.script, s.name, s.kind, Format.truncate(s.labels == "{}" ? "" : s.labels, 40), String(s.count),
+                Self.number(s.sum), Self.number(s.last), s.p50.map(Self.number) ?? "-", s.p95.map(Self.number) ?? "-",
+                Self.number(s.max),
+            ])
         }
         print(table.render())
     }

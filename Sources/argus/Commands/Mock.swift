@@ -40,20 +40,27 @@ struct Mock: ParsableCommand {
     @Option(help: ArgumentHelp("How a request finds its recorded answer: params, sequence or strict.", valueName: "rule"))
     var match: String = "params"
 
-    @Option(help: ArgumentHelp("How long to take: none (at once), recorded, or xN (the recorded latency times N, e.g. x0.5).",
-                               valueName: "mode"))
+    @Option(
+        help: ArgumentHelp(
+            "How long to take: none (at once), recorded, or xN (the recorded latency times N, e.g. x0.5).",
+            valueName: "mode"))
     var latency: String = "none"
 
     @Flag(name: .customLong("serve-redacted"), help: "Serve answers that were stored redacted, [REDACTED] markers included.")
     var serveRedacted = false
 
-    @Option(name: .customLong("script"), help: ArgumentHelp("A Lua script with a mock hook (repeatable; config scripts apply too).",
-                                                            valueName: "file"))
+    @Option(
+        name: .customLong("script"),
+        help: ArgumentHelp(
+            "A Lua script with a mock hook (repeatable; config scripts apply too).",
+            valueName: "file"))
     var scripts: [String] = []
 
-    @Option(name: .customLong("client-timeout"),
-            help: ArgumentHelp("Seconds a recorded request to the client (roots/list, sampling) waits for the client's answer.",
-                               valueName: "seconds"))
+    @Option(
+        name: .customLong("client-timeout"),
+        help: ArgumentHelp(
+            "Seconds a recorded request to the client (roots/list, sampling) waits for the client's answer.",
+            valueName: "seconds"))
     var clientTimeout: Double = 30
 
     func validate() throws {
@@ -80,11 +87,14 @@ struct Mock: ParsableCommand {
         } catch let error as ReplayError {
             throw CLIError("\(error)")
         }
-        let engine = try replayEngineOptions(config, databasePath: database.path(config), serverName: plan.serverName,
-                                             scripts: scripts)
-        var options = MockServer.Options(databasePath: engine.databasePath, keyPath: engine.keyPath,
-                                         launch: LaunchSpec(command: Self.executable, args: Array(CommandLine.arguments.dropFirst()),
-                                                            cwd: FileManager.default.currentDirectoryPath, envNames: []))
+        let engine = try replayEngineOptions(
+            config, databasePath: database.path(config), serverName: plan.serverName,
+            scripts: scripts)
+        var options = MockServer.Options(
+            databasePath: engine.databasePath, keyPath: engine.keyPath,
+            launch: LaunchSpec(
+                command: Self.executable, args: Array(CommandLine.arguments.dropFirst()),
+                cwd: FileManager.default.currentDirectoryPath, envNames: []))
         options.match = MatchRule(rawValue: match) ?? .params
         options.latency = LatencyMode(latency) ?? .none
         options.serveRedacted = serveRedacted
@@ -96,18 +106,21 @@ struct Mock: ParsableCommand {
         let requests = plan.calls.count + plan.otherCalls.count
         var notes: [String] = []
         if !plan.handshake.stateless && !plan.otherCalls.contains(where: { $0.method == MCP.Method.initialize }) {
-            notes.append("it has no recorded initialize, so only a stateless (2026-07-28) client can talk to it"
-                         + (suite != nil ? "; a suite exported by an older argus lacks it: export it again" : ""))
+            notes.append(
+                "it has no recorded initialize, so only a stateless (2026-07-28) client can talk to it"
+                    + (suite != nil ? "; a suite exported by an older argus lacks it: export it again" : ""))
         }
-        StderrLog.write("argus mock: answering from \(source) (\(plan.serverName), \(requests) recorded request"
-                        + "\(requests == 1 ? "" : "s")); match \(options.match.rawValue), latency \(options.latency)"
-                        + (serveRedacted ? ", redacted answers served" : "")
-                        + notes.map { "; note: \($0)" }.joined())
+        StderrLog.write(
+            "argus mock: answering from \(source) (\(plan.serverName), \(requests) recorded request"
+                + "\(requests == 1 ? "" : "s")); match \(options.match.rawValue), latency \(options.latency)"
+                + (serveRedacted ? ", redacted answers served" : "")
+                + notes.map { "; note: \($0)" }.joined())
         let summary = MockServer.run(plan: plan, options: options, report: StderrLog.write)
         let missed = summary.missed == 0 ? "" : ", \(summary.missed) without a recorded answer"
         let refused = summary.refused == 0 ? "" : ", \(summary.refused) refused"
-        StderrLog.write("argus mock: answered \(summary.answered) request\(summary.answered == 1 ? "" : "s")\(missed)\(refused); "
-                        + (summary.runID.map { "the session is recorded as run \($0) (kind mock)" } ?? "the session was not recorded"))
+        StderrLog.write(
+            "argus mock: answered \(summary.answered) request\(summary.answered == 1 ? "" : "s")\(missed)\(refused); "
+                + (summary.runID.map { "the session is recorded as run \($0) (kind mock)" } ?? "the session was not recorded"))
     }
 
     /// This program's path, for the mock run's command line.

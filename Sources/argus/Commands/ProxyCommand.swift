@@ -44,28 +44,36 @@ struct ProxyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Address to listen on, HOST:PORT (port 0: any free port, printed at start).", valueName: "host:port"))
     var listen: String
 
-    @Option(help: ArgumentHelp("The remote MCP server's Streamable HTTP address (or a stdio server's command after --).",
-                               valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "The remote MCP server's Streamable HTTP address (or a stdio server's command after --).",
+            valueName: "url"))
     var upstream: String?
 
-    @Option(name: .customLong("header"),
-            help: ArgumentHelp("A header added to every request to the upstream, NAME:VALUE; ${VAR} in the value is read from the "
-                               + "environment (repeatable).", valueName: "header"))
+    @Option(
+        name: .customLong("header"),
+        help: ArgumentHelp(
+            "A header added to every request to the upstream, NAME:VALUE; ${VAR} in the value is read from the "
+                + "environment (repeatable).", valueName: "header"))
     var headers: [String] = []
 
     @Flag(name: .customLong("allow-remote"), help: "Let --listen name an address other machines can reach.")
     var allowRemote = false
 
-    @Option(name: .customLong("public-url"),
-            help: ArgumentHelp("The proxy's address as clients reach it, when not http://LISTEN (a name behind a TLS terminator): "
-                               + "what OAuth metadata names as the resource, and the Host accepted.", valueName: "url"))
+    @Option(
+        name: .customLong("public-url"),
+        help: ArgumentHelp(
+            "The proxy's address as clients reach it, when not http://LISTEN (a name behind a TLS terminator): "
+                + "what OAuth metadata names as the resource, and the Host accepted.", valueName: "url"))
     var publicURL: String?
 
     @Option(help: ArgumentHelp("Name of the server in recordings (default: the upstream's host).", valueName: "name"))
     var name: String?
 
-    @Option(help: ArgumentHelp("With a command: seconds a server gets to exit after its session ends, and again after SIGTERM.",
-                               valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "With a command: seconds a server gets to exit after its session ends, and again after SIGTERM.",
+            valueName: "seconds"))
     var grace: Double = 5
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("A stdio server's command and arguments, after --.", valueName: "command"))
@@ -99,8 +107,9 @@ struct ProxyCommand: ParsableCommand {
             configProblem = "\(error)"
             StderrLog.write("argus: \(error); traffic is proxied but not recorded until the file is fixed (argus diagnose shows where)")
         }
-        var wrap = WrapOptions(command: command.first ?? upstream ?? "", arguments: Array(command.dropFirst()),
-                               databasePath: database.path(config))
+        var wrap = WrapOptions(
+            command: command.first ?? upstream ?? "", arguments: Array(command.dropFirst()),
+            databasePath: database.path(config))
         wrap.serverName = name ?? upstream.map(RemoteWrapSession.defaultServerName)
         wrap.graceSeconds = grace
         wrap.recordingError = configProblem
@@ -110,10 +119,13 @@ struct ProxyCommand: ParsableCommand {
             recording.scriptDirectories = []
         }
         try recording.apply(to: &wrap, config: config)
-        telemetry.attach(to: &wrap, config: config, server: wrap.serverName ?? ServerNaming.defaultName(command: wrap.command, arguments: wrap.arguments),
-                         remoteURL: upstream, clientTransport: "tcp", injects: false)
-        var options = ProxyOptions(listen: try ListenAddress.parse(listen), target: upstream.map(ProxyOptions.Target.upstream) ?? .stdio,
-                                   headers: try headers.map { try HeaderTemplate.parse($0) }, wrap: wrap)
+        telemetry.attach(
+            to: &wrap, config: config,
+            server: wrap.serverName ?? ServerNaming.defaultName(command: wrap.command, arguments: wrap.arguments),
+            remoteURL: upstream, clientTransport: "tcp", injects: false)
+        var options = ProxyOptions(
+            listen: try ListenAddress.parse(listen), target: upstream.map(ProxyOptions.Target.upstream) ?? .stdio,
+            headers: try headers.map { try HeaderTemplate.parse($0) }, wrap: wrap)
         options.allowRemote = allowRemote
         options.publicURL = publicURL
         throw ExitCode(ProxyServer.run(options))

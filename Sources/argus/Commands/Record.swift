@@ -45,9 +45,11 @@ struct Record: ParsableCommand {
     @Option(name: .customLong("script"), help: ArgumentHelp("A Lua script to run on every call (repeatable).", valueName: "file"))
     var scripts: [String] = []
 
-    @Argument(parsing: .captureForPassthrough,
-              help: ArgumentHelp("The server command and its arguments (after --), or the name of a server in the config's \"servers\".",
-                                 valueName: "command"))
+    @Argument(
+        parsing: .captureForPassthrough,
+        help: ArgumentHelp(
+            "The server command and its arguments (after --), or the name of a server in the config's \"servers\".",
+            valueName: "command"))
     var command: [String] = []
 
     var serverCommand: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
@@ -74,8 +76,9 @@ struct Record: ParsableCommand {
         var launch = ServerLaunch(command: serverCommand[0], arguments: Array(serverCommand.dropFirst()))
         var serverName = name
         if command.first != "--", command.count == 1, let named = try serverOrFail(config, command[0]) {
-            launch = ServerLaunch(command: named.command, arguments: named.args,
-                                  cwd: named.cwd.map { config.resolve($0, home: config.home) }, extraEnvironment: named.env)
+            launch = ServerLaunch(
+                command: named.command, arguments: named.args,
+                cwd: named.cwd.map { config.resolve($0, home: config.home) }, extraEnvironment: named.env)
             serverName = name ?? command[0]
         }
         let server = serverName ?? ServerNaming.defaultName(command: launch.command, arguments: launch.arguments)
@@ -96,7 +99,8 @@ struct Record: ParsableCommand {
             } else if result.actualIsError {
                 answered += 1
                 toolErrors += 1
-                let message = result.actual?["error"]?["message"]?.stringValue
+                let message =
+                    result.actual?["error"]?["message"]?.stringValue
                     ?? result.actual?["result"]?["content"]?[0]?["text"]?.stringValue ?? ""
                 print("error    \(what), \(Format.duration(micros: result.latencyMicros)): \(message.shortened(to: 200))")
             } else {
@@ -107,12 +111,14 @@ struct Record: ParsableCommand {
         runID = runID ?? engine.recordedRunID()
         engine.close()
         let errors = toolErrors == 0 ? "" : " (\(toolErrors) an error)"
-        print("\(scenario.calls.count) calls: \(answered) answered\(errors), \(failed) without an answer; "
-              + (runID.map { "recorded as run \($0)" } ?? "not recorded"))
+        print(
+            "\(scenario.calls.count) calls: \(answered) answered\(errors), \(failed) without an answer; "
+                + (runID.map { "recorded as run \($0)" } ?? "not recorded"))
         if let out, let runID {
             do {
                 let plan = try ReplayPlan.forRun(runID, reader: try database.reader(config), withSession: true)
-                try PrivateFile.write(path: absolutePath(out), contents: Array((JSONWriter.string(plan.suiteJSON, pretty: true) + "\n").utf8))
+                try PrivateFile.write(
+                    path: absolutePath(out), contents: Array((JSONWriter.string(plan.suiteJSON, pretty: true) + "\n").utf8))
                 StderrLog.write("argus: wrote \(plan.calls.count) call\(plan.calls.count == 1 ? "" : "s") of run \(runID) to \(out)")
             } catch let error as ReplayError {
                 throw CLIError("\(error)")

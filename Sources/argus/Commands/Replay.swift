@@ -29,8 +29,9 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("A JSON merge patch over the tool's arguments, e.g. '{\"city\": \"Oslo\"}'.", valueName: "json"))
     var params: String?
 
-    @Flag(name: .customLong("allow-destructive"),
-          help: "Replay a tool that is not annotated read-only (or is annotated destructive) without asking.")
+    @Flag(
+        name: .customLong("allow-destructive"),
+        help: "Replay a tool that is not annotated read-only (or is annotated destructive) without asking.")
     var allowDestructive = false
 
     @Flag(help: "Print the replay as JSON: params sent, expected and actual outcome, changes, latency.")

@@ -47,16 +47,21 @@ struct Runs: ParsableCommand {
             print("No runs recorded in \(database.path(config)) yet. Wrap a server: argus wrap -- <server command>")
             return
         }
-        var table = Table([("RUN", .right), ("SERVER", .left), ("STARTED", .left), ("DURATION", .right),
-                           ("CALLS", .right), ("ERRORS", .right), ("ENDED", .left), ("CLIENT", .left)])
+        var table = Table([
+            ("RUN", .right), ("SERVER", .left), ("STARTED", .left), ("DURATION", .right),
+            ("CALLS", .right), ("ERRORS", .right), ("ENDED", .left), ("CLIENT", .left),
+        ])
         for r in runs {
             let duration = r.endedAt.map { Format.duration(micros: $0 - r.startedAt) } ?? "running"
             var client = [r.clientName, r.clientVersion].compactMap { $0 }.joined(separator: " ")
             if r.kind == RunRecord.replayKind { client = "argus replay" + (client.isEmpty ? "" : ", as \(client)") }
             if r.kind == RunRecord.mockKind { client += (client.isEmpty ? "" : ", ") + "answered by argus mock" }
             let chaos = r.kind == RunRecord.chaosKind ? " [chaos: faults injected]" : ""
-            table.add([String(r.id), r.serverName + (r.label.map { " \"\($0)\"" } ?? "") + chaos, Format.time(micros: r.startedAt), duration, String(r.callCount),
-                       String(r.errorCount), Self.ending(r), client])
+            table.add([
+                String(r.id), r.serverName + (r.label.map { " \"\($0)\"" } ?? "") + chaos, Format.time(micros: r.startedAt), duration,
+                String(r.callCount),
+                String(r.errorCount), Self.ending(r), client,
+            ])
         }
         print(table.render())
         let notes = runs.compactMap(Self.note)

@@ -29,8 +29,9 @@ struct RunsDelete: ParsableCommand {
                 continue
             }
             if run.isLiveWrap {
-                throw CLIError("run \(id) is still being recorded by argus wrap (pid \(run.argusPID ?? 0)); "
-                               + "stop it first (argus runs stop \(id)), then delete it. Nothing was deleted.")
+                throw CLIError(
+                    "run \(id) is still being recorded by argus wrap (pid \(run.argusPID ?? 0)); "
+                        + "stop it first (argus runs stop \(id)), then delete it. Nothing was deleted.")
             }
         }
         if !missing.isEmpty {

@@ -31,8 +31,9 @@ struct RunsNew: ParsableCommand {
         let reader = try database.reader(config)
         let live = try reader.liveWrapRuns(server: server)
         guard !live.isEmpty else {
-            throw CLIError("no argus wrap\(server.map { " of \($0)" } ?? "") is recording to \(path) right now: start the MCP "
-                           + "session first (its first run is already a run of its own)")
+            throw CLIError(
+                "no argus wrap\(server.map { " of \($0)" } ?? "") is recording to \(path) right now: start the MCP "
+                    + "session first (its first run is already a run of its own)")
         }
         let label = self.label?.trimmingCharacters(in: .whitespacesAndNewlines)
         try ArgusDatabase.writer(path: path).requestRun(server: server, label: label.flatMap { $0.isEmpty ? nil : $0 }, requestedBy: "cli")
@@ -42,8 +43,10 @@ struct RunsNew: ParsableCommand {
     }
 
     /// Waits (bounded) until each run has ended and its wrap has opened the next, and says so.
-    static func report(waitingFor runs: [RunRecord], seconds: Double, reader: any ArgusReader,
-                       describe: (RunRecord, RunRecord) -> String) throws {
+    static func report(
+        waitingFor runs: [RunRecord], seconds: Double, reader: any ArgusReader,
+        describe: (RunRecord, RunRecord) -> String
+    ) throws {
         let deadline = Date().addingTimeInterval(seconds)
         var waiting = runs
         while true {

@@ -48,8 +48,10 @@ struct RunsShow: ParsableCommand {
             print(filter.afterSeq > 0 ? "Nothing after \(filter.afterSeq)." : "Nothing recorded in this run yet.")
             return
         }
-        var table = Table([("SEQ", .right), ("TIME", .left), ("DIR", .left), ("WHAT", .left), ("STATUS", .left),
-                           ("LATENCY", .right), ("DETAIL", .left)])
+        var table = Table([
+            ("SEQ", .right), ("TIME", .left), ("DIR", .left), ("WHAT", .left), ("STATUS", .left),
+            ("LATENCY", .right), ("DETAIL", .left),
+        ])
         for e in entries {
             let arrow = e.direction == .clientToServer ? "→" : "←"
             let time = Format.time(micros: e.timestamp).split(separator: " ").last.map(String.init) ?? ""
@@ -59,13 +61,17 @@ struct RunsShow: ParsableCommand {
                 var status = c.status.rawValue.replacingOccurrences(of: "_", with: " ")
                 if let round = c.round { status += " (round \(round)" + (c.firstCallID.map { " of call \($0)" } ?? "") + ")" }
                 let what = c.tool ?? c.target.map { "\(c.method) \($0)" } ?? c.method
-                table.add([String(e.seq), time, arrow, Format.truncate(what, 40), status,
-                           Format.duration(micros: c.latencyMicros), Format.truncate(c.errorMessage ?? "", 70)])
+                table.add([
+                    String(e.seq), time, arrow, Format.truncate(what, 40), status,
+                    Format.duration(micros: c.latencyMicros), Format.truncate(c.errorMessage ?? "", 70),
+                ])
             case .pending:
                 table.add([String(e.seq), time, arrow, Format.truncate(e.method ?? "", 40), "pending", "", ""])
             case .notification, .other:
-                table.add([String(e.seq), time, arrow, Format.truncate(e.method ?? "(not JSON-RPC)", 40), "", "",
-                           Format.truncate(e.summary, 70)])
+                table.add([
+                    String(e.seq), time, arrow, Format.truncate(e.method ?? "(not JSON-RPC)", 40), "", "",
+                    Format.truncate(e.summary, 70),
+                ])
             }
         }
         print(table.render())

@@ -44,9 +44,10 @@ struct ScriptRun: ParsableCommand {
             print("── call \(i + 1): \(what) ──")
             let (request, response, _) = FixtureRunner.lines(for: c.input, index: i)
             Self.show("params", before: request["params"], after: c.storedRequest?["params"])
-            Self.show(response?["error"] != nil ? "error" : "result",
-                      before: response?["result"] ?? response?["error"],
-                      after: c.storedResponse?["result"] ?? c.storedResponse?["error"])
+            Self.show(
+                response?["error"] != nil ? "error" : "result",
+                before: response?["result"] ?? response?["error"],
+                after: c.storedResponse?["result"] ?? c.storedResponse?["error"])
             if c.dropped { print("  dropped: only the call's metadata is stored") }
             if c.redactionFailed { print("  redaction failed: stored as \(RedactionMarker.failed.text)") }
         }

@@ -21,28 +21,35 @@ struct ScriptsCommand: ParsableCommand {
         let reader = try database.reader(configuration.loadForReading())
         let statuses = try reader.scriptStatuses().filter { includeExited || Self.running($0.argusPID) }
         if json {
-            Format.printJSON(.array(statuses.map { status in
-                guard case .object(var o) = status.json else { return status.json }
-                o["running"] = .bool(Self.running(status.argusPID))
-                return .object(o)
-            }))
+            Format.printJSON(
+                .array(
+                    statuses.map { status in
+                        guard case .object(var o) = status.json else { return status.json }
+                        o["running"] = .bool(Self.running(status.argusPID))
+                        return .object(o)
+                    }))
             return
         }
         if statuses.isEmpty {
             print(includeExited ? "No scripts have run." : "No running argus process has scripts loaded (--all shows earlier ones).")
             return
         }
-        var table = Table([("SCRIPT", .left), ("STATE", .left), ("SERVER", .left), ("PID", .right), ("ERRORS", .right),
-                           ("HOOKS (calls, mean, max)", .left), ("LAST ERROR", .left)])
+        var table = Table([
+            ("SCRIPT", .left), ("STATE", .left), ("SERVER", .left), ("PID", .right), ("ERRORS", .right),
+            ("HOOKS (calls, mean, max)", .left), ("LAST ERROR", .left),
+        ])
         for s in statuses {
-            let hooks = (try? JSONParser.parse(s.hookStats))?.objectValue?.members.map { member -> String in
-                let calls = member.value["calls"]?.intValue ?? 0
-                let mean = member.value["mean_ms"]?.doubleValue ?? 0
-                let max = member.value["max_ms"]?.doubleValue ?? 0
-                return "\(member.key) \(calls)× \(String(format: "%.2f", mean))/\(String(format: "%.2f", max))ms"
-            }.joined(separator: ", ") ?? ""
-            table.add([s.script, s.state + (Self.running(s.argusPID) ? "" : " (exited)"), s.server, String(s.argusPID),
-                       String(s.errorCount), hooks, Format.oneLine(s.lastError ?? "")])
+            let hooks =
+                (try? JSONParser.parse(s.hookStats))?.objectValue?.members.map { member -> String in
+                    let calls = member.value["calls"]?.intValue ?? 0
+                    let mean = member.value["mean_ms"]?.doubleValue ?? 0
+                    let max = member.value["max_ms"]?.doubleValue ?? 0
+                    return "\(member.key) \(calls)× \(String(format: "%.2f", mean))/\(String(format: "%.2f", max))ms"
+                }.joined(separator: ", ") ?? ""
+            table.add([
+                s.script, s.state + (Self.running(s.argusPID) ? "" : " (exited)"), s.server, String(s.argusPID),
+                String(s.errorCount), hooks, Format.oneLine(s.lastError ?? ""),
+            ])
         }
         print(table.render())
         let errors = try reader.scriptOutputs(kind: .error, limit: 5)

@@ -51,22 +51,28 @@ struct Setup: ParsableCommand {
     @Option(help: ArgumentHelp("A server from the configuration's \"servers\".", valueName: "name"))
     var server: String?
 
-    @Option(help: ArgumentHelp("The entry's name in the client (default: the server's name, or one derived from the command).",
-                               valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "The entry's name in the client (default: the server's name, or one derived from the command).",
+            valueName: "name"))
     var name: String?
 
     @Option(name: .customLong("env"), help: ArgumentHelp("A variable the server needs from the client (repeatable).", valueName: "NAME"))
     var environment: [String] = []
 
-    @Flag(name: .customLong("copy-env"),
-          help: "For clients that cannot reference a variable (Claude Desktop, Codex env): write its current value.")
+    @Flag(
+        name: .customLong("copy-env"),
+        help: "For clients that cannot reference a variable (Claude Desktop, Codex env): write its current value.")
     var copyEnvironment = false
 
     @Flag(help: "Merge the entry into the client's configuration file instead of printing it.")
     var write = false
 
-    @Option(name: .customLong("client-config"), help: ArgumentHelp("The client's file to write (default: where the client reads it).",
-                                                                   valueName: "path"))
+    @Option(
+        name: .customLong("client-config"),
+        help: ArgumentHelp(
+            "The client's file to write (default: where the client reads it).",
+            valueName: "path"))
     var clientConfig: String?
 
     @Option(help: ArgumentHelp("The argus binary the client should run (default: this one).", valueName: "path"))
@@ -78,13 +84,17 @@ struct Setup: ParsableCommand {
     @Option(help: ArgumentHelp("A remote server's Streamable HTTP address: the entry runs argus wrap --url.", valueName: "url"))
     var url: String?
 
-    @Option(name: .customLong("header"),
-            help: ArgumentHelp("With --url: a header NAME:VALUE (repeatable); ${VAR} is passed from the client's environment.",
-                               valueName: "header"))
+    @Option(
+        name: .customLong("header"),
+        help: ArgumentHelp(
+            "With --url: a header NAME:VALUE (repeatable); ${VAR} is passed from the client's environment.",
+            valueName: "header"))
     var headers: [String] = []
 
-    @Option(help: ArgumentHelp("A remote server's Streamable HTTP address to serve through a long-running argus proxy: "
-                               + "the client gets an HTTP entry for it.", valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "A remote server's Streamable HTTP address to serve through a long-running argus proxy: "
+                + "the client gets an HTTP entry for it.", valueName: "url"))
     var proxy: String?
 
     @Option(help: ArgumentHelp("With --proxy: where the proxy listens, HOST:PORT on loopback.", valueName: "host:port"))
@@ -112,8 +122,9 @@ struct Setup: ParsableCommand {
         if proxy == nil, listen != nil || service != nil { throw ValidationError("--listen and --service go with --proxy") }
         if proxy != nil {
             if selectedClient == MCPClient.claudeDesktop.rawValue {
-                throw ValidationError("Claude Desktop's configuration file has no HTTP entries (remote servers are connectors in its "
-                                      + "settings); use --url for an entry that runs argus wrap --url")
+                throw ValidationError(
+                    "Claude Desktop's configuration file has no HTTP entries (remote servers are connectors in its "
+                        + "settings); use --url for an entry that runs argus wrap --url")
             }
             guard let listen else { throw ValidationError("--proxy needs --listen HOST:PORT, e.g. --listen 127.0.0.1:8931") }
             do {
@@ -140,13 +151,15 @@ struct Setup: ParsableCommand {
         var proxyService: ProxyService?
         if let proxyURL = entry.url {
             proxyService = service.flatMap(ProxyService.Manager.init).map {
-                ProxyService(manager: $0, name: entry.name, argusPath: entry.argusPath, arguments: entry.arguments,
-                             environment: entry.environment)
+                ProxyService(
+                    manager: $0, name: entry.name, argusPath: entry.argusPath, arguments: entry.arguments,
+                    environment: entry.environment)
             }
             proxyService?.literalValues = entry.literalValues
             if proxyService == nil {
-                StderrLog.write("argus: the entry connects to \(proxyURL); keep the proxy running with: "
-                                + ClientSetup.shellQuoted([entry.argusPath] + entry.arguments))
+                StderrLog.write(
+                    "argus: the entry connects to \(proxyURL); keep the proxy running with: "
+                        + ClientSetup.shellQuoted([entry.argusPath] + entry.arguments))
             }
             // The client needs no variables: the proxy adds the headers.
             entry.environment = []
@@ -154,15 +167,18 @@ struct Setup: ParsableCommand {
         }
         let environment = ProcessInfo.processInfo.environment
         let currentDirectory = FileManager.default.currentDirectoryPath
-        let path = clientConfig.map(absolutePath)
+        let path =
+            clientConfig.map(absolutePath)
             ?? client.configPath(home: homeDirectory(), environment: environment, currentDirectory: currentDirectory)
 
         if entry.argusPath.contains("/.build/") {
-            StderrLog.write("argus: note: the entry runs \(entry.argusPath), a build directory; install argus "
-                            + "(Scripts/install.sh) and run setup from the installed binary, or pass --argus PATH")
+            StderrLog.write(
+                "argus: note: the entry runs \(entry.argusPath), a build directory; install argus "
+                    + "(Scripts/install.sh) and run setup from the installed binary, or pass --argus PATH")
         }
         if !entry.environment.isEmpty {
-            StderrLog.write("argus: the server needs \(entry.environment.joined(separator: ", ")); \(client.displayName) gets \(describe(client))")
+            StderrLog.write(
+                "argus: the server needs \(entry.environment.joined(separator: ", ")); \(client.displayName) gets \(describe(client))")
         }
 
         guard write else {
@@ -201,10 +217,12 @@ struct Setup: ParsableCommand {
     func describe(_ client: MCPClient) -> String {
         switch client {
         case .claudeDesktop:
-            return copyEnvironment ? "their current values, written into its config"
+            return copyEnvironment
+                ? "their current values, written into its config"
                 : "a placeholder to fill in (it passes env values as written; --copy-env writes the current ones)"
         case .codex:
-            return copyEnvironment ? "their current values, written into its config"
+            return copyEnvironment
+                ? "their current values, written into its config"
                 : "env_vars, so Codex forwards them from its own environment"
         case .claudeCode: return "${NAME}, which Claude Code expands from its own environment"
         case .cursor: return "${env:NAME}, which Cursor expands from its environment"
@@ -228,8 +246,10 @@ struct Setup: ParsableCommand {
             let config = try configuration.load()
             guard let named = config.servers[server] else {
                 let known = config.servers.keys.sorted()
-                throw CLIError("no server named \(server) in \(configuration.path ?? "the configuration")"
-                               + (known.isEmpty ? "; add it under \"servers\" (argus setup --init shows how)" : " (it has: \(known.joined(separator: ", ")))"))
+                throw CLIError(
+                    "no server named \(server) in \(configuration.path ?? "the configuration")"
+                        + (known.isEmpty
+                            ? "; add it under \"servers\" (argus setup --init shows how)" : " (it has: \(known.joined(separator: ", ")))"))
             }
             if let path = configuration.path, path != ArgusDatabase.argusHome(environment: environment) + "/config.json" {
                 arguments += ["--config", path]
@@ -238,18 +258,22 @@ struct Setup: ParsableCommand {
             variables += named.variables
             entryName = name ?? server
             variables += named.headers.flatMap { HeaderTemplate(name: $0.key, value: $0.value).variables }
-            if named.url == nil, !named.command.contains("/"), (try? ChildProcess.resolve(named.command, searchPath: ClientCommand.desktopPath)) == nil {
+            if named.url == nil, !named.command.contains("/"),
+                (try? ChildProcess.resolve(named.command, searchPath: ClientCommand.desktopPath)) == nil
+            {
                 let found = try? ChildProcess.resolve(named.command, searchPath: environment["PATH"] ?? "")
-                StderrLog.write("argus: warning: servers.\(server).command is `\(named.command)`, which a desktop client's PATH "
-                                + "(\(ClientCommand.desktopPath)) does not have; write its absolute path in the config"
-                                + (found.map { " (here: \($0))" } ?? ""))
+                StderrLog.write(
+                    "argus: warning: servers.\(server).command is `\(named.command)`, which a desktop client's PATH "
+                        + "(\(ClientCommand.desktopPath)) does not have; write its absolute path in the config"
+                        + (found.map { " (here: \($0))" } ?? ""))
             }
         } else if let proxy {
             let templates = try headers.map { try HeaderTemplate.parse($0) }
             guard let listen, let address = try? ListenAddress.parse(listen) else { throw CLIError("--proxy needs --listen HOST:PORT") }
             entryName = name ?? RemoteWrapSession.defaultServerName(url: proxy)
             arguments[0] = "proxy"
-            arguments += ["--listen", address.authority(), "--upstream", proxy, "--name", entryName]
+            arguments +=
+                ["--listen", address.authority(), "--upstream", proxy, "--name", entryName]
                 + templates.flatMap { ["--header", "\($0.name):\($0.value)"] }
             variables += templates.flatMap(\.variables)
             var entry = ClientEntry(name: entryName, argusPath: argusPath, arguments: arguments, environment: Self.unique(variables))
@@ -267,8 +291,9 @@ struct Setup: ParsableCommand {
             let command = self.command
             variables += ContainerRunOptions.parse(command)?.forwardedVariables ?? []
             entryName = name ?? ServerNaming.defaultName(command: command[0], arguments: Array(command.dropFirst()))
-            let resolved = ClientCommand.resolve(command[0], searchPath: environment["PATH"] ?? "",
-                                                 currentDirectory: FileManager.default.currentDirectoryPath)
+            let resolved = ClientCommand.resolve(
+                command[0], searchPath: environment["PATH"] ?? "",
+                currentDirectory: FileManager.default.currentDirectoryPath)
             for warning in resolved.warnings { StderrLog.write("argus: warning: \(warning)") }
             arguments += ["--name", entryName, "--", resolved.command] + command.dropFirst()
         }
@@ -309,8 +334,9 @@ struct Setup: ParsableCommand {
         }
         for (file, text) in files {
             do {
-                try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
-                                                        withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    atPath: (file as NSString).deletingLastPathComponent,
+                    withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 try PrivateFile.write(path: file, contents: Array(text.utf8), secret: true)
             } catch let error as PrivateFile.Failure {
                 throw CLIError(error.description)
@@ -339,8 +365,9 @@ struct Setup: ParsableCommand {
         }
         do {
             // Private, like everything in ~/.argus: the file may come to name servers, tokens' variables and webhooks.
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
             try PrivateFile.write(path: path, contents: Array(StarterConfig.text.utf8))
         } catch let error as PrivateFile.Failure {
             throw CLIError(error.description)

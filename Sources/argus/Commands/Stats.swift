@@ -19,8 +19,9 @@ struct Stats: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @Flag(name: .customLong("include-replays"),
-          help: "Also count calls of replay runs (argus replay, argus test, dashboard replays); --run includes them anyway.")
+    @Flag(
+        name: .customLong("include-replays"),
+        help: "Also count calls of replay runs (argus replay, argus test, dashboard replays); --run includes them anyway.")
     var includeReplays = false
 
     func run() throws {
@@ -34,12 +35,16 @@ struct Stats: ParsableCommand {
             print("No calls recorded yet.")
             return
         }
-        var table = Table([("SERVER", .left), ("TOOL/METHOD", .left), ("CALLS", .right), ("ERRORS", .right),
-                           ("ERR%", .right), ("P50", .right), ("P95", .right), ("P99", .right), ("MAX", .right)])
+        var table = Table([
+            ("SERVER", .left), ("TOOL/METHOD", .left), ("CALLS", .right), ("ERRORS", .right),
+            ("ERR%", .right), ("P50", .right), ("P95", .right), ("P99", .right), ("MAX", .right),
+        ])
         for s in stats {
-            table.add([s.server, s.isTool ? s.name : "(\(s.name))", String(s.count), String(s.errors),
-                       Format.percent(s.errorRate), Format.duration(micros: s.p50), Format.duration(micros: s.p95),
-                       Format.duration(micros: s.p99), Format.duration(micros: s.max)])
+            table.add([
+                s.server, s.isTool ? s.name : "(\(s.name))", String(s.count), String(s.errors),
+                Format.percent(s.errorRate), Format.duration(micros: s.p50), Format.duration(micros: s.p95),
+                Format.duration(micros: s.p99), Format.duration(micros: s.max),
+            ])
         }
         print(table.render())
     }

@@ -55,10 +55,13 @@ struct Test: ParsableCommand {
     func validate() throws {
         if (runID == nil) == (suite == nil) { throw ValidationError("give either --run ID or --suite FILE") }
         if update && suite == nil {
-            throw ValidationError("--update rewrites a suite file: export the run first (argus export --run ID --out suite.json), "
-                                  + "then argus test --suite suite.json --update")
+            throw ValidationError(
+                "--update rewrites a suite file: export the run first (argus export --run ID --out suite.json), "
+                    + "then argus test --suite suite.json --update")
         }
-        if update && (json || junit != nil) { throw ValidationError("--update prints the accepted differences: it takes no --json or --junit") }
+        if update && (json || junit != nil) {
+            throw ValidationError("--update prints the accepted differences: it takes no --json or --junit")
+        }
     }
 
     func run() throws {
@@ -92,9 +95,12 @@ struct Test: ParsableCommand {
 
         let color = Format.colorOnStdout
         let bar = isatty(2) == 1 && !json ? ProgressBar() : nil
-        let report = SuiteRunner.run(plan, options: try flags.engineOptions(config, plan: plan), allowDestructive: allowDestructive,
-                                     report: { line in bar?.clear(); StderrLog.write(line) },
-                                     progress: { done, total, _ in bar?.show(done, of: total) })
+        let report = SuiteRunner.run(
+            plan, options: try flags.engineOptions(config, plan: plan), allowDestructive: allowDestructive,
+            report: { line in
+                bar?.clear(); StderrLog.write(line)
+            },
+            progress: { done, total, _ in bar?.show(done, of: total) })
         bar?.clear()
 
         if update, let loaded {
@@ -102,10 +108,14 @@ struct Test: ParsableCommand {
             return
         }
         if json {
-            Format.printJSON(["summary": ["equal": .number(String(report.count(.equal))), "changed": .number(String(report.count(.changed))),
-                                          "failed": .number(String(report.count(.failed))), "skipped": .number(String(report.count(.skipped))),
-                                          "seconds": .number(String(format: "%.3f", report.seconds))],
-                              "results": .array(report.results.map(\.json)), "verdicts": verdicts?.json ?? .null])
+            Format.printJSON([
+                "summary": [
+                    "equal": .number(String(report.count(.equal))), "changed": .number(String(report.count(.changed))),
+                    "failed": .number(String(report.count(.failed))), "skipped": .number(String(report.count(.skipped))),
+                    "seconds": .number(String(format: "%.3f", report.seconds)),
+                ],
+                "results": .array(report.results.map(\.json)), "verdicts": verdicts?.json ?? .null,
+            ])
         } else {
             var previousFailure: String?
             for result in report.results where result.outcome != .equal {
@@ -156,9 +166,10 @@ struct Test: ParsableCommand {
                 throw CLIError(error.description)
             }
         }
-        print("\(report.results.count) calls: \(accepted.count) accepted, \(report.count(.equal)) equal, \(failed) failed "
-              + "(kept as they were), \(report.count(.skipped)) skipped"
-              + (accepted.isEmpty ? "; \(suite.path) is unchanged" : "; \(suite.path) updated"))
+        print(
+            "\(report.results.count) calls: \(accepted.count) accepted, \(report.count(.equal)) equal, \(failed) failed "
+                + "(kept as they were), \(report.count(.skipped)) skipped"
+                + (accepted.isEmpty ? "; \(suite.path) is unchanged" : "; \(suite.path) updated"))
         if report.comparedNothing {
             StderrLog.write("argus test: \(Self.nothingCompared(report))")
             throw ExitCode(1)
@@ -173,16 +184,21 @@ struct Test: ParsableCommand {
         }
         let reason = first.call.safetyConcern(safeTools: []) ?? ""
         let count = report.results.count
-        var text = count == 1
+        var text =
+            count == 1
             ? "nothing was compared: its one call was skipped, because \(first.call.tool ?? first.call.method) may change something "
                 + "when replayed (\(reason))."
             : "nothing was compared: all \(count) calls were skipped, because their tools may change something when replayed "
                 + "(\(first.call.tool ?? first.call.method): \(reason))."
         // Tools annotated destructive are not made safe by a name: only --allow-destructive replays them.
-        let allowable = Array(Set(report.results.filter { $0.call.annotations?["destructiveHint"]?.boolValue != true }
-            .compactMap(\.call.tool))).sorted()
+        let allowable = Array(
+            Set(
+                report.results.filter { $0.call.annotations?["destructiveHint"]?.boolValue != true }
+                    .compactMap(\.call.tool))
+        ).sorted()
         if let example = allowable.first {
-            text += " If \(allowable.joined(separator: ", ")) only read\(allowable.count == 1 ? "s" : ""), say so: --allow \(example) "
+            text +=
+                " If \(allowable.joined(separator: ", ")) only read\(allowable.count == 1 ? "s" : ""), say so: --allow \(example) "
                 + "(a glob such as 'get_*'; repeatable), or in the config \"replay\": {\"safe_tools\": [\"\(example)\"]}."
         }
         return text + " --allow-destructive replays every call."

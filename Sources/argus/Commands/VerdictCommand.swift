@@ -9,7 +9,8 @@ import ArgusStore
 struct VerdictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verdict",
-        abstract: "Say what the agent did in a run: after each failure (injected or real), each empty result, and where it repeated itself.",
+        abstract:
+            "Say what the agent did in a run: after each failure (injected or real), each empty result, and where it repeated itself.",
         discussion: """
             Reads the run's tool calls in order. After a failure: retried (how often, how fast, whether it \
             recovered), blind_write_retry (a tool not annotated read-only called again with the same arguments, \
@@ -65,7 +66,9 @@ struct VerdictCommand: ParsableCommand {
     static func report(run: Int64, reader: ArgusReader, config: Configuration, scripts: [String] = []) throws -> VerdictReport? {
         let specs = try ScriptSetup.specs(config: config, scripts: scripts, directories: [])
         let server = try reader.run(id: run)?.serverName ?? ""
-        let verdictScripts = specs.isEmpty ? nil
+        let verdictScripts =
+            specs.isEmpty
+            ? nil
             : VerdictScripts(specs: specs, server: server, limits: ScriptSetup.limits(config), report: StderrLog.write)
         return try reader.verdictReport(run: run, thresholds: config.verdicts) { calls in
             verdictScripts?.verdicts(for: calls, run: run) ?? []

@@ -43,30 +43,38 @@ struct Wrap: ParsableCommand {
     @Option(help: ArgumentHelp("A remote MCP server's Streamable HTTP address, instead of a command.", valueName: "url"))
     var url: String?
 
-    @Option(name: .customLong("header"),
-            help: ArgumentHelp("A header sent to the --url server, NAME:VALUE; ${VAR} in the value is read from the environment "
-                               + "(repeatable).", valueName: "header"))
+    @Option(
+        name: .customLong("header"),
+        help: ArgumentHelp(
+            "A header sent to the --url server, NAME:VALUE; ${VAR} in the value is read from the environment "
+                + "(repeatable).", valueName: "header"))
     var headers: [String] = []
 
     @Option(help: ArgumentHelp("Name of the server in recordings (default: derived from the command).", valueName: "name"))
     var name: String?
 
-    @Option(help: ArgumentHelp("Seconds the server gets to exit after its input closes, and again after SIGTERM.",
-                               valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds the server gets to exit after its input closes, and again after SIGTERM.",
+            valueName: "seconds"))
     var grace: Double = 5
 
-    @Option(name: .customLong("faults"),
-            help: ArgumentHelp("Inject the faults described in this JSON file into the session: errors, empty results, "
-                               + "timeouts, latency, malformed or stale answers (a chaos run; see Examples/scenarios).",
-                               valueName: "file"))
+    @Option(
+        name: .customLong("faults"),
+        help: ArgumentHelp(
+            "Inject the faults described in this JSON file into the session: errors, empty results, "
+                + "timeouts, latency, malformed or stale answers (a chaos run; see Examples/scenarios).",
+            valueName: "file"))
     var faultsFile: String?
 
     @Flag(name: .customLong("no-faults"), help: "Inject none of the faults in the config's \"faults\" section.")
     var noFaults = false
 
-    @Argument(parsing: .captureForPassthrough,
-              help: ArgumentHelp("The server command and its arguments (after --), or the name of a server in the config's \"servers\".",
-                                 valueName: "command"))
+    @Argument(
+        parsing: .captureForPassthrough,
+        help: ArgumentHelp(
+            "The server command and its arguments (after --), or the name of a server in the config's \"servers\".",
+            valueName: "command"))
     var command: [String] = []
 
     func validate() throws {
@@ -75,8 +83,9 @@ struct Wrap: ParsableCommand {
         if let first = command.first, first != "--" {
             if first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
             if first.hasPrefix("-") && first.count > 1 {
-                throw ValidationError("unknown option \(first) (see argus wrap --help); the server command goes after --, "
-                                      + "e.g. argus wrap --name time -- uvx mcp-server-time")
+                throw ValidationError(
+                    "unknown option \(first) (see argus wrap --help); the server command goes after --, "
+                        + "e.g. argus wrap --name time -- uvx mcp-server-time")
             }
         }
         for header in headers {
@@ -87,8 +96,9 @@ struct Wrap: ParsableCommand {
         } else if !headers.isEmpty, command.first == "--" {
             throw ValidationError("--header is for a remote server: add --url")
         } else if serverCommand.isEmpty {
-            throw ValidationError("give the server command after --, e.g. argus wrap -- npx -y @modelcontextprotocol/server-everything, "
-                                  + "or the name of a server in your config: argus wrap github")
+            throw ValidationError(
+                "give the server command after --, e.g. argus wrap -- npx -y @modelcontextprotocol/server-everything, "
+                    + "or the name of a server in your config: argus wrap github")
         }
         if grace < 0 { throw ValidationError("--grace cannot be negative") }
     }
@@ -107,8 +117,9 @@ struct Wrap: ParsableCommand {
             configProblem = "\(error)"
         }
         let databasePath = database.path(config)
-        var options = WrapOptions(command: serverCommand.first ?? url ?? "", arguments: Array(serverCommand.dropFirst()),
-                                  databasePath: databasePath)
+        var options = WrapOptions(
+            command: serverCommand.first ?? url ?? "", arguments: Array(serverCommand.dropFirst()),
+            databasePath: databasePath)
         options.serverName = name ?? url.map { RemoteWrapSession.defaultServerName(url: $0) }
         options.graceSeconds = grace
         options.flushTimeoutSeconds = recording.flushTimeout
@@ -117,11 +128,13 @@ struct Wrap: ParsableCommand {
             if command.first != "--", command.count == 1 {
                 // `argus wrap NAME`: what NAME stands for is in the file that cannot be read.
                 options.serverName = name ?? command[0]
-                options.startRefusal = "cannot start server \(command[0]): \(configProblem); "
+                options.startRefusal =
+                    "cannot start server \(command[0]): \(configProblem); "
                     + "fix the file (argus diagnose shows where), or run the server's command after --"
             } else {
-                StderrLog.write("argus: \(configProblem); the session is relayed but not recorded until the file is fixed "
-                                + "(argus diagnose shows where)")
+                StderrLog.write(
+                    "argus: \(configProblem); the session is relayed but not recorded until the file is fixed "
+                        + "(argus diagnose shows where)")
             }
             throw ExitCode(try runSession(options))
         }
@@ -141,8 +154,9 @@ struct Wrap: ParsableCommand {
                 options.cwd = named.cwd.map { config.resolve($0, home: config.home) }
                 options.serverName = name ?? command[0]
             } else if !config.servers.isEmpty {
-                StderrLog.write("argus: \(command[0]) is not a server in \(config.source ?? "the config") "
-                                + "(it has: \(config.servers.keys.sorted().joined(separator: ", "))); running it as a command")
+                StderrLog.write(
+                    "argus: \(command[0]) is not a server in \(config.source ?? "the config") "
+                        + "(it has: \(config.servers.keys.sorted().joined(separator: ", "))); running it as a command")
             }
         }
         try recording.apply(to: &options, config: config)

@@ -13,9 +13,12 @@ import Foundation
 /// git's `safe.directory`, configuration that can run code comes only from places the
 /// user chose.
 struct ConfigOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Configuration file (default: $ARGUS_CONFIG, else ~/.argus/config.json; "
-                                                + "a file in the working directory is never read by itself).",
-                                            valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Configuration file (default: $ARGUS_CONFIG, else ~/.argus/config.json; "
+                + "a file in the working directory is never read by itself).",
+            valueName: "path"))
     var config: String?
 
     /// The file that applies, if any.
@@ -39,16 +42,18 @@ struct ConfigOptions: ParsableArguments {
     /// is missing, or any invalid file, is an error.
     func load() throws -> Configuration {
         if let ignoredLocalFile {
-            StderrLog.write("argus: note: ignoring \(ignoredLocalFile): configuration is read only from --config, $ARGUS_CONFIG "
-                            + "or ~/.argus/config.json (pass --config \(ignoredLocalFile) if you trust it)")
+            StderrLog.write(
+                "argus: note: ignoring \(ignoredLocalFile): configuration is read only from --config, $ARGUS_CONFIG "
+                    + "or ~/.argus/config.json (pass --config \(ignoredLocalFile) if you trust it)")
         }
         guard let path else { return Configuration() }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("cannot read the configuration file \(path)")
         }
         do {
-            return try Configuration.parse(String(decoding: data, as: UTF8.self), source: path,
-                                           environment: ProcessInfo.processInfo.environment)
+            return try Configuration.parse(
+                String(decoding: data, as: UTF8.self), source: path,
+                environment: ProcessInfo.processInfo.environment)
         } catch {
             throw CLIError("invalid configuration: \(error)")
         }

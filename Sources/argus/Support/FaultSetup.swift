@@ -18,8 +18,9 @@ enum FaultSetup {
                 throw CLIError("cannot read the faults file \(file)")
             }
             do {
-                plan = try FaultPlan.parse(text: String(decoding: data, as: UTF8.self),
-                                           directory: (path as NSString).deletingLastPathComponent)
+                plan = try FaultPlan.parse(
+                    text: String(decoding: data, as: UTF8.self),
+                    directory: (path as NSString).deletingLastPathComponent)
             } catch {
                 throw CLIError("invalid faults file \(file): \(error)")
             }
@@ -32,8 +33,9 @@ enum FaultSetup {
         }
         guard plan.applies(toServer: server) else {
             if file != nil {
-                StderrLog.write("argus: no faults injected: \(origin) names the servers \(plan.servers.joined(separator: ", ")), "
-                                + "not \(server)")
+                StderrLog.write(
+                    "argus: no faults injected: \(origin) names the servers \(plan.servers.joined(separator: ", ")), "
+                        + "not \(server)")
             }
             return nil
         }

@@ -12,32 +12,42 @@ struct ReplayFlags: ParsableArguments {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var configuration: ConfigOptions
 
-    @Option(help: ArgumentHelp("Start this server from the config's \"servers\" instead of the recorded command.",
-                               valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Start this server from the config's \"servers\" instead of the recorded command.",
+            valueName: "name"))
     var server: String?
 
     @Option(help: ArgumentHelp("Seconds to wait for each answer (and for the server to start).", valueName: "seconds"))
     var timeout: Double = 30
 
-    @Option(help: ArgumentHelp("Ignore differences at this JSON pointer; * matches one segment, ** any number, "
-                                   + "a bare name any depth (repeatable, e.g. /result/structuredContent/observed_at or timestamp).",
-                               valueName: "pointer"))
+    @Option(
+        help: ArgumentHelp(
+            "Ignore differences at this JSON pointer; * matches one segment, ** any number, "
+                + "a bare name any depth (repeatable, e.g. /result/structuredContent/observed_at or timestamp).",
+            valueName: "pointer"))
     var ignore: [String] = []
 
-    @Option(name: .customLong("script"),
-            help: ArgumentHelp("A Lua script with mutate_replay or normalize hooks (repeatable; config scripts apply too).",
-                               valueName: "file"))
+    @Option(
+        name: .customLong("script"),
+        help: ArgumentHelp(
+            "A Lua script with mutate_replay or normalize hooks (repeatable; config scripts apply too).",
+            valueName: "file"))
     var scripts: [String] = []
 
-    @Option(name: .customLong("allow"),
-            help: ArgumentHelp("A tool that only reads, to replay although its server does not annotate it read-only "
-                                   + "(a glob such as 'get_*'; repeatable; adds to the config's replay.safe_tools).",
-                               valueName: "tool"))
+    @Option(
+        name: .customLong("allow"),
+        help: ArgumentHelp(
+            "A tool that only reads, to replay although its server does not annotate it read-only "
+                + "(a glob such as 'get_*'; repeatable; adds to the config's replay.safe_tools).",
+            valueName: "tool"))
     var allow: [String] = []
 
     func validate() throws {
         if timeout <= 0 { throw ValidationError("--timeout must be positive") }
-        if ignore.contains(where: \.isEmpty) { throw ValidationError("--ignore takes a JSON pointer such as /result/structuredContent/observed_at") }
+        if ignore.contains(where: \.isEmpty) {
+            throw ValidationError("--ignore takes a JSON pointer such as /result/structuredContent/observed_at")
+        }
         if allow.contains(where: \.isEmpty) { throw ValidationError("--allow takes a tool name or a glob such as 'get_*'") }
     }
 
@@ -56,17 +66,21 @@ struct ReplayFlags: ParsableArguments {
         if let server {
             guard let named = try serverOrFail(config, server) else {
                 let known = config.servers.keys.sorted()
-                throw CLIError("no server named \(server) in \(config.source ?? "the configuration")"
-                               + (known.isEmpty ? " (it has no \"servers\")" : " (it has: \(known.joined(separator: ", ")))"))
+                throw CLIError(
+                    "no server named \(server) in \(config.source ?? "the configuration")"
+                        + (known.isEmpty ? " (it has no \"servers\")" : " (it has: \(known.joined(separator: ", ")))"))
             }
-            plan.launch = ServerLaunch(command: named.command, arguments: named.args,
-                                       cwd: named.cwd.map { config.resolve($0, home: config.home) }, extraEnvironment: named.env)
+            plan.launch = ServerLaunch(
+                command: named.command, arguments: named.args,
+                cwd: named.cwd.map { config.resolve($0, home: config.home) }, extraEnvironment: named.env)
             plan.serverName = server
         }
         let missing = plan.missingSecretVariables(environment: ProcessInfo.processInfo.environment)
         if !missing.isEmpty {
-            StderrLog.write("argus: warning: the recorded server had \(missing.joined(separator: ", ")) in its environment, "
-                            + "and this shell does not; export \(missing.count == 1 ? "it" : "them") if the server needs \(missing.count == 1 ? "it" : "them")")
+            StderrLog.write(
+                "argus: warning: the recorded server had \(missing.joined(separator: ", ")) in its environment, "
+                    + "and this shell does not; export \(missing.count == 1 ? "it" : "them") if the server needs \(missing.count == 1 ? "it" : "them")"
+            )
         }
         return plan
     }
@@ -74,16 +88,20 @@ struct ReplayFlags: ParsableArguments {
 
 /// What every replay takes from the configuration (`argus replay`, `argus test`, the dashboard):
 /// the key, ignore rules per tool, scripts and their limits, and redaction for this environment.
-func replayEngineOptions(_ config: Configuration, databasePath: String, serverName: String,
-                         scripts: [String] = []) throws -> ReplayEngine.Options {
+func replayEngineOptions(
+    _ config: Configuration, databasePath: String, serverName: String,
+    scripts: [String] = []
+) throws -> ReplayEngine.Options {
     let environment = ProcessInfo.processInfo.environment
-    var options = ReplayEngine.Options(databasePath: databasePath, keyPath: SecretKeyFile.defaultPath(environment: environment),
-                                       serverName: serverName)
+    var options = ReplayEngine.Options(
+        databasePath: databasePath, keyPath: SecretKeyFile.defaultPath(environment: environment),
+        serverName: serverName)
     options.ignoreByTool = config.replayIgnore
     options.safeTools = config.replaySafeTools
     options.scripts = try ScriptSetup.specs(config: config, scripts: scripts, directories: [])
     options.scriptLimits = ScriptSetup.limits(config)
-    options.redaction = RedactionPolicy.forEnvironment(environment, enabled: config.redactionEnabled ?? true, extraKeys: config.redactKeys,
-                                                       patterns: try config.redactPatterns.map { try $0.compiled() })
+    options.redaction = RedactionPolicy.forEnvironment(
+        environment, enabled: config.redactionEnabled ?? true, extraKeys: config.redactKeys,
+        patterns: try config.redactPatterns.map { try $0.compiled() })
     return options
 }

@@ -11,8 +11,9 @@ enum ScriptSetup {
     static func specs(config: Configuration, scripts: [String], directories: [String]) throws -> [ScriptSpec] {
         var specs: [ScriptSpec] = []
         for script in config.scripts {
-            var spec = ScriptSpec(path: config.resolve(script.path, home: config.home), config: script.config,
-                                  priority: script.priority)
+            var spec = ScriptSpec(
+                path: config.resolve(script.path, home: config.home), config: script.config,
+                priority: script.priority)
             if let match = script.match {
                 do {
                     spec.match = try ScriptMatch(json: match)

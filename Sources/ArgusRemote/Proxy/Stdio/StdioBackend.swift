@@ -93,8 +93,9 @@ final class StdioBackend: @unchecked Sendable {
 
     private func start(id: String?) throws(SpawnError) -> StdioServerSession {
         if monitor.locked({ closed }) { throw .refused(reason: "argus proxy is stopping") }
-        let child = try ChildProcess.spawn(command: launch.command, arguments: launch.arguments, environment: launch.environment,
-                                           cwd: launch.cwd, watchdogGraceSeconds: launch.graceSeconds)
+        let child = try ChildProcess.spawn(
+            command: launch.command, arguments: launch.arguments, environment: launch.environment,
+            cwd: launch.cwd, watchdogGraceSeconds: launch.graceSeconds)
         let recording = makeRecording(id.map(StreamableHTTPConnection.abbreviated), child.pid)
         if let id { recording.transport(["event": "session_started", "session": .string(StreamableHTTPConnection.abbreviated(id))]) }
         return StdioServerSession(id: id, child: child, recording: recording) { [weak self] session in

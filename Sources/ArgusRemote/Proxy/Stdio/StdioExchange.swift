@@ -39,9 +39,10 @@ struct StdioExchange {
     private func post(_ sessionID: String?, _ outbound: ClientWriter) async throws -> Bool {
         let bytes = Array(body.readableBytesView)
         guard let value = try? JSONParser.parse(bytes) else {
-            try await ProxyAnswer.whole(.badRequest, contentType: "application/json",
-                                        body: Array(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}"#.utf8),
-                                        head, outbound)
+            try await ProxyAnswer.whole(
+                .badRequest, contentType: "application/json",
+                body: Array(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}"#.utf8),
+                head, outbound)
             return head.isKeepAlive
         }
         let messages = value.arrayValue ?? [value]
@@ -57,8 +58,9 @@ struct StdioExchange {
             do throws(SpawnError) {
                 session = opens ? try backend.open() : try backend.sharedSession()
             } catch {
-                let answer = ProxyAnswer.jsonRPCError(id: ids.first, "argus proxy: cannot start the MCP server: \(error)",
-                                                      data: ["transport": "stdio"])
+                let answer = ProxyAnswer.jsonRPCError(
+                    id: ids.first, "argus proxy: cannot start the MCP server: \(error)",
+                    data: ["transport": "stdio"])
                 try await ProxyAnswer.whole(.internalServerError, contentType: "application/json", body: answer, head, outbound)
                 return head.isKeepAlive
             }

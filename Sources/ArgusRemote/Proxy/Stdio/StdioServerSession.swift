@@ -183,8 +183,9 @@ final class StdioServerSession: @unchecked Sendable {
         stream?.finish()
         for stream in waiting {
             for id in stream.ids.sorted() {
-                let answer = ProxyAnswer.jsonRPCError(id: id, "argus proxy: the MCP server's output closed (it exited) before it answered",
-                                                      data: ["transport": "stdio"])
+                let answer = ProxyAnswer.jsonRPCError(
+                    id: id, "argus proxy: the MCP server's output closed (it exited) before it answered",
+                    data: ["transport": "stdio"])
                 recording.serverSent(answer)
                 stream.continuation.yield(answer)
             }
@@ -209,8 +210,9 @@ final class StdioServerSession: @unchecked Sendable {
             status = waitForExit(seconds: 5)
         }
         child.reapGroup()
-        recording.finish(reason: reason, detail: detail + (status.map { "; the server \($0.description)" } ?? ""),
-                         exitStatus: status?.shellStatus)
+        recording.finish(
+            reason: reason, detail: detail + (status.map { "; the server \($0.description)" } ?? ""),
+            exitStatus: status?.shellStatus)
     }
 
     private func waitForExit(seconds: Double) -> ExitStatus? {
