@@ -45,6 +45,37 @@ public struct ServerLaunch: Sendable, Equatable {
         return lower.hasPrefix("http://") || lower.hasPrefix("https://")
     }
 
+    /// The header names a remote run was recorded with (`--header NAME: …`: never a value).
+    public var recordedHeaderNames: [String] {
+        guard isRemote else { return [] }
+        return zip(arguments, arguments.dropFirst()).compactMap { flag, header in
+            flag == "--header" ? header.split(separator: ":", maxSplits: 1).first.map(String.init) : nil
+        }
+    }
+
+    /// For a remote launch without headers: the configured remote server at the same address
+    /// (its URL, which may carry a query the recording left out, and its headers), if there is one.
+    public func withConfiguredRemote(_ servers: some Sequence<ServerLaunch>) -> ServerLaunch {
+        guard isRemote, headers.isEmpty else { return self }
+        let address = Self.address(command)
+        return servers.first { $0.isRemote && Self.address($0.command) == address } ?? self
+    }
+
+    /// An address as recordings keep it: no credentials, query or fragment, scheme and host in lower case.
+    static func address(_ url: String) -> String {
+        let end = url.firstIndex { $0 == "?" || $0 == "#" } ?? url.endIndex
+        var rest = url[..<end]
+        var scheme = ""
+        if let range = rest.range(of: "://") {
+            scheme = rest[..<range.upperBound].lowercased()
+            rest = rest[range.upperBound...]
+        }
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        var authority = rest[..<authorityEnd]
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        return scheme + authority.lowercased() + rest[authorityEnd...]
+    }
+
     /// The command line for messages (which reach JUnit files and API answers): redacted.
     public var display: String {
         let redactor = Redactor(policy: RedactionPolicy())

@@ -81,11 +81,7 @@ struct DashboardCommand: ParsableCommand {
         options.port = port ?? config.dashboardPort ?? 3000
         options.extraHosts = allowedHosts
         options.verdicts = config.verdicts
-        options.servers = config.servers.filter { $0.value.problems.isEmpty }.mapValues { server in
-            ServerLaunch(
-                command: server.command, arguments: server.args, cwd: server.cwd.map { config.resolve($0, home: config.home) },
-                extraEnvironment: server.env)
-        }
+        options.servers = config.servers.filter { $0.value.problems.isEmpty }.mapValues { serverLaunch($0, config: config) }
 
         let dashboard: Dashboard
         do {
