@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from conftest import query
-from test_remote import MODES, http_server, run, sqlite_dump, through_argus  # noqa: F401 (http_server is a fixture)
+from test_remote import FLAVOURS, MODES, http_server, run, sqlite_dump, through_argus  # noqa: F401 (http_server is a fixture)
 
 TOKEN = "tok_replay_9c8b7a6f5e4d3c2b1a0f"
 HEADER = "Authorization:Bearer ${REPLAY_TOKEN}"
@@ -29,10 +29,11 @@ def assert_no_token(db, *files):
         assert TOKEN not in file.read_text(), file
 
 
+@pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("mode", MODES)
 def test_calls_recorded_through_wrap_url_replay_and_test_against_the_url(argus, db, http_server, tmp_path, monkeypatch,
-                                                                         mode):
-    server = http_server("--token", TOKEN)
+                                                                         mode, flavour):
+    server = http_server("--token", TOKEN, *FLAVOURS[flavour])
     monkeypatch.setenv("REPLAY_TOKEN", TOKEN)
     run(through_argus(argus, db, server.url, "--header", HEADER), mode, CALLS)
     [recorded] = query(db, "SELECT id, protocol_version FROM runs")
@@ -109,3 +110,53 @@ def test_an_unset_header_variable_is_a_clear_error(argus, db, http_server, monke
     replay = argus_cli(argus, db, "replay", str(add["id"]), "--allow", "add", "--header", "X-Key:${NOT_SET_ANYWHERE}")
     assert replay.returncode == 2, replay.stdout + replay.stderr
     assert "${NOT_SET_ANYWHERE}, which is not set" in replay.stdout, replay.stdout
+
+
+def test_a_run_recorded_by_argus_proxy_replays_against_its_upstream(argus, db, http_server, monkeypatch):
+    import anyio
+    from test_proxy import Proxy, _session, with_headers
+
+    server = http_server("--token", TOKEN)
+    proxy = Proxy(argus, db, "--upstream", server.url)
+    try:
+        anyio.run(lambda: _session(with_headers(proxy.url, {"Authorization": f"Bearer {TOKEN}"}), CALLS))
+    finally:
+        proxy.stop()
+    [recorded] = query(db, "SELECT id, command FROM runs")
+    assert recorded["command"] == server.url, recorded
+    monkeypatch.setenv("REPLAY_TOKEN", TOKEN)
+    tested = argus_cli(argus, db, "test", "--run", str(recorded["id"]), *ALLOW, "--header", HEADER)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "4 calls: 4 equal" in tested.stdout, tested.stdout
+    assert_no_token(db)
+
+
+def test_the_dashboard_replays_a_remote_call_with_the_configured_servers_headers(argus, db, http_server, tmp_path,
+                                                                                 private_home, monkeypatch):
+    import re
+    import urllib.request
+
+    server = http_server("--token", TOKEN)
+    monkeypatch.setenv("REPLAY_TOKEN", TOKEN)
+    run(through_argus(argus, db, server.url, "--header", HEADER), "2026-07-28", CALLS[:1])
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"servers": {"remote": {"url": server.url,
+                                                         "headers": {"Authorization": "Bearer ${REPLAY_TOKEN}"}}}}))
+    process = subprocess.Popen([argus, "dashboard", "--db", str(db), "--port", "0", "--config", str(config)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        found = re.search(r"http://127\.0\.0\.1:\d+/", process.stdout.readline())
+        assert found, process.stderr.read() if process.poll() is not None else "no URL"
+        [add] = query(db, "SELECT id FROM calls WHERE tool = 'add'")
+        request = urllib.request.Request(
+            f"{found[0]}api/calls/{add['id']}/replay", data=json.dumps({"confirm_destructive": True}).encode(),
+            headers={"X-Argus-Token": (private_home / ".argus" / "token").read_text().strip(),
+                     "Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            result = json.load(response)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert result["outcome"] == "equal", result
+    assert result["actual"]["result"]["structuredContent"] == {"result": 42}
+    assert_no_token(db)
