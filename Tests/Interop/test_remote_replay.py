@@ -87,6 +87,7 @@ def test_record_a_scenario_against_a_url_as_one_run_whose_suite_passes(argus, db
     tested = argus_cli(argus, db, "test", "--suite", str(suite), *ALLOW, "--header", HEADER)
     assert tested.returncode == 0, tested.stdout + tested.stderr
     assert "4 calls: 4 equal" in tested.stdout, tested.stdout
+    assert "argus/transport" not in suite.read_text()  # what HTTP did is argus's record, not the server's messages
     assert_no_token(db, suite)
 
 
