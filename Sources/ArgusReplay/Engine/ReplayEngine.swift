@@ -3,7 +3,7 @@ import ArgusScripting
 import Foundation
 
 /// Replays recorded calls against a live server, without an LLM: starts the
-/// server the way it was recorded, repeats the handshake the client did, sends
+/// server the way it was recorded (or connects to the URL it was recorded at), repeats the handshake the client did, sends
 /// the call (with the real values of redacted params when they were sealed),
 /// records the replay, and diffs the outcome against the original.
 ///
