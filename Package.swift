@@ -65,10 +65,11 @@ let package = Package(
             "ArgusCore", "ArgusSystem", "ArgusStore", "CArgusSystem", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
 
-        // Remote MCP servers over Streamable HTTP: `argus wrap --url` and `argus proxy`. The only target that
-        // loads SwiftNIO and AsyncHTTPClient (see Docs/ARCHITECTURE.md, "Remote servers").
+        // Remote MCP servers over Streamable HTTP: `argus wrap --url`, `argus proxy`, and replay against a URL
+        // (the connector ArgusReplay is given). The only target that loads SwiftNIO and AsyncHTTPClient
+        // (see Docs/ARCHITECTURE.md, "Remote servers" and "Replay").
         .target(name: "ArgusRemote", dependencies: [
-            "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "CArgusSystem",
+            "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusReplay", "CArgusSystem",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -103,13 +103,7 @@ public enum WrapSession {
             config.runKind = RunRecord.chaosKind
             StderrLog.write(faults.banner(seed: faultSeed))
         }
-        var pipelineOptions = RecordingPipeline.Options(databasePath: options.databasePath)
-        pipelineOptions.followsRunRequests = true
-        let pipeline = RecordingPipeline(
-            config: config, options: pipelineOptions,
-            report: StderrLog.write, onCommit: options.onCommit,
-            onCommitted: recording ? options.onCommitted : nil,
-            makeHooks: recording ? options.makeHooks : nil)
+        let pipeline = options.recordingPipeline(config)
         // A path that cannot be written now will not become writable in the seconds of a flush:
         // nothing is kept waiting for it at exit.
         func flushTimeout() -> Double {
@@ -379,5 +373,19 @@ extension String {
         while let c = s.first, c.isWhitespace { s = s.dropFirst() }
         while let c = s.last, c.isWhitespace { s = s.dropLast() }
         return String(s)
+    }
+}
+
+extension WrapOptions {
+    /// The pipeline a session with these options records through (`argus wrap`, `--url`, each
+    /// `argus proxy` session): it follows run requests, and hands the traffic to scripts and
+    /// committed batches to the exporter only when the session is recorded at all.
+    public func recordingPipeline(_ config: RecorderConfig) -> RecordingPipeline {
+        let recording = recordingError == nil
+        var pipelineOptions = RecordingPipeline.Options(databasePath: databasePath)
+        pipelineOptions.followsRunRequests = true
+        return RecordingPipeline(
+            config: config, options: pipelineOptions, report: StderrLog.write, onCommit: onCommit,
+            onCommitted: recording ? onCommitted : nil, makeHooks: recording ? makeHooks : nil)
     }
 }

@@ -6,7 +6,7 @@ import ArgusSystem
 /// client as one line on our stdout, and the recorder gets the same bytes first (the tap
 /// runs before the write, as on the stdio relay, so an answer is never recorded before the
 /// message that caused it). Lines from concurrent HTTP responses never interleave.
-final class ClientOutput: FaultClientOutput, @unchecked Sendable {
+final class ClientOutput: FaultClientOutput, ServerMessageSink, @unchecked Sendable {
     private let monitor = Monitor()
     private var broken = false
     private let pipeline: RecordingPipeline
@@ -79,12 +79,7 @@ final class ClientOutput: FaultClientOutput, @unchecked Sendable {
     /// the client: it is what the wire did, not what the server said.
     func recordTransport(_ params: JSONValue) {
         guard recording else { return }
-        let frame: JSONValue = .object(
-            JSONObject([
-                "jsonrpc": "2.0", "method": .string(TransportFrame.method), "params": params,
-            ]))
-        var bytes = JSONWriter.bytes(frame)
-        bytes.append(0x0A)
+        let bytes = TransportFrame.line(params)
         monitor.locked {
             bytes.withUnsafeBytes { pipeline.record(.serverToClient, $0, at: SystemClock.now()) }
         }
@@ -94,4 +89,11 @@ final class ClientOutput: FaultClientOutput, @unchecked Sendable {
 /// The method name of transport frames in recordings.
 public enum TransportFrame {
     public static let method = "argus/transport"
+
+    /// The frame as a recorded line: a notification of `method` with `params`, and its newline.
+    static func line(_ params: JSONValue) -> [UInt8] {
+        var bytes = JSONWriter.bytes(.object(JSONObject(["jsonrpc": "2.0", "method": .string(method), "params": params])))
+        bytes.append(0x0A)
+        return bytes
+    }
 }

@@ -70,12 +70,7 @@ public enum RemoteWrapSession {
             config.runKind = RunRecord.chaosKind
             StderrLog.write(faults.banner(seed: faultSeed))
         }
-        var pipelineOptions = RecordingPipeline.Options(databasePath: wrap.databasePath)
-        pipelineOptions.followsRunRequests = true
-        let pipeline = RecordingPipeline(
-            config: config, options: pipelineOptions, report: StderrLog.write,
-            onCommit: wrap.onCommit, onCommitted: recording ? wrap.onCommitted : nil,
-            makeHooks: recording ? wrap.makeHooks : nil)
+        let pipeline = wrap.recordingPipeline(config)
         func flushTimeout() -> Double {
             ArgusDatabase.unwritableReason(path: wrap.databasePath) == nil ? wrap.flushTimeoutSeconds : 0
         }

@@ -19,7 +19,7 @@ actor StreamableHTTPConnection {
     private let client: HTTPClient
     private let url: String
     private let headers: [(String, String)]
-    private let output: ClientOutput
+    private let output: any ServerMessageSink
     private var sessionID: String?
     private var protocolVersion: String?
     private var streamTask: Task<Void, Never>?
@@ -28,7 +28,7 @@ actor StreamableHTTPConnection {
     private var handshake: (initialize: [UInt8], initialized: [UInt8]?)?
     private var renewal: Task<Bool, Never>?
 
-    init(client: HTTPClient, url: String, headers: [(String, String)], output: ClientOutput) {
+    init(client: HTTPClient, url: String, headers: [(String, String)], output: any ServerMessageSink) {
         self.client = client
         self.url = url
         self.headers = headers

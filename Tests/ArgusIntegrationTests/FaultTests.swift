@@ -251,16 +251,19 @@ import Testing
         #expect(session.proxy.stderrText.contains("faults[0].kind: unknown kind \"slow\""), "\(session.proxy.stderrText)")
     }
 
-    /// A remote session applies the plan too (its banner says so), rather than ignoring it.
-    @Test func aRemoteSessionAppliesAFaultsFileRatherThanIgnoringIt() throws {
+    /// A remote session applies the plan too: here the fault answers in the server's place, so the
+    /// unreachable server is never asked, and the session ends normally when the client leaves.
+    @Test func aRemoteSessionAppliesAFaultsFile() throws {
         let plan = Self.file(#"{"faults": [{"kind": "error"}]}"#)
         let proxy = try Spawned(
             Binaries.argus,
-            [
-                "wrap", "--db", temporaryDirectory("faults") + "/a.db", "--faults", plan,
-                "--url", "http://127.0.0.1:9/mcp",
-            ])
-        #expect(proxy.waitForExit() != 0)
+            ["wrap", "--db", temporaryDirectory("faults") + "/a.db", "--faults", plan, "--url", "http://127.0.0.1:9/mcp"])
+        proxy.send(#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"search","arguments":{}}}"#)
+        let answer = proxy.readLine(timeout: 60) ?? "no answer"
+        #expect(answer.contains(#""id":7"#) && answer.contains(#""error""#), "\(answer)")
+        proxy.closeInput()
+        let status = proxy.waitForExit(timeout: 60)
+        #expect(status == 0, "exit \(String(describing: status)): \(proxy.stderrText)")
         #expect(proxy.stderrText.contains("argus: CHAOS: injecting faults into this session"), "\(proxy.stderrText)")
     }
 

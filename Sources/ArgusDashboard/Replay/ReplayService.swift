@@ -52,9 +52,13 @@ final class ReplayService: @unchecked Sendable {
     }
 
     /// The plan for one recorded call: 404 for an unknown call, 422 for one that cannot be replayed.
+    /// A call recorded over HTTP goes to its URL with the headers of the configured server at
+    /// that address (`servers.NAME.url`, `headers`): a recording holds no credentials.
     private func plan(callID: Int64) throws(HTTPError) -> ReplayPlan {
         do {
-            return try pool.withReader { try ReplayPlan.forCall(callID, reader: $0) }
+            var plan = try pool.withReader { try ReplayPlan.forCall(callID, reader: $0) }
+            plan.launch = plan.launch.withConfiguredRemote(settings.servers.values)
+            return plan
         } catch let error as ReplayError {
             if case .unknownCall = error { throw HTTPError(404, error.description) }
             throw HTTPError(422, error.description)
@@ -130,6 +134,7 @@ final class ReplayService: @unchecked Sendable {
         do {
             if let fromRun {
                 plan = try pool.withReader { try ReplayPlan.forRun(fromRun, reader: $0, calls: []) }
+                plan.launch = plan.launch.withConfiguredRemote(settings.servers.values)
             } else if let serverName, let launch = settings.servers[serverName] {
                 plan = ReplayPlan(
                     serverName: serverName, launch: launch, recordedEnvNames: [],

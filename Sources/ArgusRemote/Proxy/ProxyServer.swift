@@ -191,12 +191,7 @@ public enum ProxyServer {
                 redaction: RemoteRecordingSetup.adding(secrets, to: policy), argusPID: getpid())
             config.sealer = recording ? wrap.sealer : nil
             config.recordingError = wrap.recordingError
-            var pipelineOptions = RecordingPipeline.Options(databasePath: wrap.databasePath)
-            pipelineOptions.followsRunRequests = true
-            let pipeline = RecordingPipeline(
-                config: config, options: pipelineOptions, report: StderrLog.write,
-                onCommit: wrap.onCommit, onCommitted: recording ? wrap.onCommitted : nil,
-                makeHooks: recording ? wrap.makeHooks : nil)
+            let pipeline = wrap.recordingPipeline(config)
             return SessionRecording(
                 session: session, pipeline: pipeline, recording: recording, flushTimeoutSeconds: flushTimeout,
                 serverPID: serverPID)

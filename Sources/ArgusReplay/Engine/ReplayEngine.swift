@@ -3,7 +3,7 @@ import ArgusScripting
 import Foundation
 
 /// Replays recorded calls against a live server, without an LLM: starts the
-/// server the way it was recorded, repeats the handshake the client did, sends
+/// server the way it was recorded (or connects to the URL it was recorded at), repeats the handshake the client did, sends
 /// the call (with the real values of redacted params when they were sealed),
 /// records the replay, and diffs the outcome against the original.
 ///
@@ -28,6 +28,9 @@ public final class ReplayEngine {
         /// The recorded run's kind: `replay`, or `wrap` when the engine drives a server for the first
         /// time (`argus record --scenario`): that run is real traffic, not a replay of any.
         public var runKind = "replay"
+        /// Opens connections to remote servers (runs recorded over HTTP); nil where no HTTP stack
+        /// is loaded, and then a remote run cannot be replayed.
+        public var remoteConnector: (any RemoteReplayConnector)?
 
         public init(databasePath: String, keyPath: String, serverName: String) {
             self.databasePath = databasePath
@@ -39,7 +42,9 @@ public final class ReplayEngine {
     public let options: Options
     public let launch: ServerLaunch
     public let handshake: Handshake
-    private var connection: ServerConnection?
+    private var connection: (any ReplayConnection)?
+    /// A remote launch's address and filled-in headers, or why they cannot be used.
+    private let remote: Result<any RemoteReplayTarget, ReplayError>?
     private var recording: ReplayRecording?
     private var nextID = 1
     private var serverTools: [String]?
@@ -58,6 +63,9 @@ public final class ReplayEngine {
         var options = options
         // The replayed server sees this environment plus the launch's extra variables: their secret values are redacted too.
         options.redaction = options.redaction.including(environment: launch.extraEnvironment)
+        remote = launch.isRemote ? Self.remoteTarget(launch, connector: options.remoteConnector) : nil
+        // The headers' values (credentials, mostly) are scrubbed from what is recorded, as by `argus wrap --url`.
+        if case .success(let target)? = remote { options.redaction = target.redaction(options.redaction) }
         self.options = options
         self.launch = launch
         self.handshake = handshake
@@ -208,7 +216,7 @@ public final class ReplayEngine {
     // MARK: the server
 
     /// The warm connection, or a new one (started and greeted) when there is none or it died.
-    private func connect() throws(ReplayError) -> ServerConnection {
+    private func connect() throws(ReplayError) -> any ReplayConnection {
         if let connection, !connection.hasExited { return connection }
         if let startFailure { throw startFailure }
         if let old = connection {
@@ -224,20 +232,27 @@ public final class ReplayEngine {
         }
     }
 
-    private func start() throws(ReplayError) -> ServerConnection {
-        let arguments = try launchArguments.get()
-        let recording = self.recording ?? startRecording(arguments: arguments)
-        let connection = try ServerConnection(
-            launch: launch, arguments: arguments, pipeline: recording.pipeline, redactor: redactor,
-            answer: { [handshake, clientAnswers] in
-                clientAnswers.answer(to: $0) ?? handshake.answer(to: $0)
-            })
+    private func start() throws(ReplayError) -> any ReplayConnection {
+        let answer: @Sendable (JSONValue) -> JSONValue = { [handshake, clientAnswers] in
+            clientAnswers.answer(to: $0) ?? handshake.answer(to: $0)
+        }
+        let connection: any ReplayConnection
+        if let remote {
+            let target = try remote.get()
+            let recording = self.recording ?? startRecording(target.launch)
+            connection = try target.connect(pipeline: recording.pipeline, answer: answer)
+        } else {
+            let arguments = try launchArguments.get()
+            let recording = self.recording ?? startRecording(stdioLaunch(arguments: arguments))
+            connection = try ServerConnection(
+                launch: launch, arguments: arguments, pipeline: recording.pipeline, redactor: redactor, answer: answer)
+        }
         self.connection = connection
         try greet(connection)
         return connection
     }
 
-    private func greet(_ connection: ServerConnection) throws(ReplayError) {
+    private func greet(_ connection: any ReplayConnection) throws(ReplayError) {
         let timeout = options.timeoutSeconds
         do throws(ReplayError) {
             if !handshake.stateless {
@@ -284,14 +299,34 @@ public final class ReplayEngine {
         return .success(arguments)
     }()
 
-    /// The replay run's recording, begun with the first server start (its arguments are the run's command line).
-    private func startRecording(arguments: [String]) -> ReplayRecording {
+    /// A remote launch's target: its address checked and its headers filled in, once.
+    private static func remoteTarget(_ launch: ServerLaunch, connector: (any RemoteReplayConnector)?)
+        -> Result<any RemoteReplayTarget, ReplayError>
+    {
+        guard let connector else {
+            return .failure(
+                .serverFailedToStart(
+                    command: launch.display, reason: "is a remote server, and this program cannot speak HTTP to it", stderr: ""))
+        }
+        do {
+            return .success(
+                try connector.target(url: launch.command, headers: launch.headers, environment: ProcessInfo.processInfo.environment))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// A child's launch as the replay run records it: the arguments it was started with.
+    private func stdioLaunch(arguments: [String]) -> LaunchSpec {
+        LaunchSpec(
+            command: launch.command, args: arguments, cwd: launch.cwd ?? FileManager.default.currentDirectoryPath,
+            envNames: ProcessInfo.processInfo.environment.keys.sorted())
+    }
+
+    /// The replay run's recording, begun with the first server start (its launch is the run's command line).
+    private func startRecording(_ launchSpec: LaunchSpec) -> ReplayRecording {
         let recording = ReplayRecording(
-            serverName: options.serverName,
-            launch: LaunchSpec(
-                command: launch.command, args: arguments,
-                cwd: launch.cwd ?? FileManager.default.currentDirectoryPath,
-                envNames: ProcessInfo.processInfo.environment.keys.sorted()),
+            serverName: options.serverName, launch: launchSpec,
             redaction: options.redaction, keyPath: options.keyPath, databasePath: options.databasePath,
             scripts: scripts, kind: options.runKind, report: report)
         self.recording = recording

@@ -20,6 +20,9 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
     case invalidScenario(String)
     /// The call's recorded outcome is a fault argus injected, not the server's answer.
     case injectedAnswer(call: Int64, kind: String)
+    /// A remote server that could not be used: a bad address or header, or HTTP's own failure
+    /// (unreachable, a refused status), as opposed to an answer from the server.
+    case remote(url: String, reason: String)
 
     public var description: String {
         switch self {
@@ -55,6 +58,8 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
         case .injectedAnswer(let call, let kind):
             return "call \(call)'s outcome was injected by argus (fault \(kind)), not answered by the server: "
                 + "a replay has nothing to be compared with; replay a call the server answered"
+        case .remote(let url, let reason):
+            return "cannot replay against \(url): \(reason)"
         }
     }
 

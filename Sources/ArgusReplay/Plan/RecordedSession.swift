@@ -66,6 +66,8 @@ enum RecordedSession {
                     extras[seq]?.answered = true
                 case (false, .notification):
                     guard let body = try? JSONParser.parse(row.body) else { continue }
+                    // `argus/…` frames (HTTP's transport events) are what argus saw, not what the server said: a mock never sends them.
+                    if body["method"]?.stringValue?.hasPrefix("argus/") == true { continue }
                     let token = body["method"]?.stringValue == MCP.Method.progress ? body["params"]?[MCP.MetaKey.progressToken] : nil
                     _ = add(body, at: row.timestamp, to: token.flatMap { progressTokens[JSONWriter.string($0)] } ?? newest)
                 case (false, .request):

@@ -5,7 +5,7 @@ import Foundation
 
 /// A running server spoken to as an MCP client. Every byte both ways also goes
 /// to a recording pipeline, so the replay is recorded like any session.
-final class ServerConnection: @unchecked Sendable {
+final class ServerConnection: ReplayConnection, @unchecked Sendable {
     let child: ChildProcess
     private let pipeline: RecordingPipeline
     private let redactor: Redactor

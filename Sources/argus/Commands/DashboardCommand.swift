@@ -62,10 +62,7 @@ struct DashboardCommand: ParsableCommand {
                     + "does not carry on this address: the browser asks for it.")
         }
         let databasePath = database.path(config)
-        if StoreBackends.isExternal(databasePath) {
-            // A shared store: reachable, and its tables made, before the page promises anything.
-            do { _ = try ArgusDatabase.writer(path: databasePath) } catch { throw CLIError("\(error)") }
-        } else if !FileManager.default.fileExists(atPath: databasePath) {
+        if !FileManager.default.fileExists(atPath: databasePath) {
             // An empty database (private, like `argus wrap` creates it), so the dashboard can be started
             // before the first `argus wrap --db` on the same path: calls appear as soon as it records.
             do {
@@ -84,11 +81,7 @@ struct DashboardCommand: ParsableCommand {
         options.port = port ?? config.dashboardPort ?? 3000
         options.extraHosts = allowedHosts
         options.verdicts = config.verdicts
-        options.servers = config.servers.filter { $0.value.problems.isEmpty }.mapValues { server in
-            ServerLaunch(
-                command: server.command, arguments: server.args, cwd: server.cwd.map { config.resolve($0, home: config.home) },
-                extraEnvironment: server.env)
-        }
+        options.servers = config.servers.filter { $0.value.problems.isEmpty }.mapValues { serverLaunch($0, config: config) }
 
         let dashboard: Dashboard
         do {

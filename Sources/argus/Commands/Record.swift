@@ -2,6 +2,7 @@ import ArgumentParser
 import ArgusCore
 import ArgusSystem
 import ArgusProxy
+import ArgusRemote
 import ArgusReplay
 import Foundation
 
@@ -14,6 +15,11 @@ struct Record: ParsableCommand {
 
               argus record --scenario calls.json --out suite.json -- uvx mcp-server-time
               argus test --suite suite.json
+
+            A remote server (Streamable HTTP) is driven the same way, with --url and --header as \
+            argus wrap --url takes them; the header values are sent, never recorded:
+
+              argus record --scenario calls.json --url https://mcp.example.com/mcp --header 'Authorization:Bearer ${TOKEN}'
 
             The scenario is JSON: a list of calls, each {"tool": NAME, "arguments": {…}} or \
             {"method": M, "params": {…}}, with an optional "repeat": N; or an object with that list as \
@@ -33,7 +39,18 @@ struct Record: ParsableCommand {
     @Option(help: ArgumentHelp("The calls to make: a JSON file.", valueName: "file"))
     var scenario: String
 
-    @Option(help: ArgumentHelp("Name of the server in recordings (default: derived from the command).", valueName: "name"))
+    @Option(help: ArgumentHelp("A remote MCP server's Streamable HTTP address, instead of a command.", valueName: "url"))
+    var url: String?
+
+    @Option(
+        name: .customLong("header"),
+        help: ArgumentHelp(
+            "A header sent to the --url server, NAME:VALUE; ${VAR} in the value is read from the environment "
+                + "(repeatable).", valueName: "header"))
+    var headers: [String] = []
+
+    @Option(
+        help: ArgumentHelp("Name of the server in recordings (default: derived from the command or the URL's host).", valueName: "name"))
     var name: String?
 
     @Option(help: ArgumentHelp("Seconds to wait for each answer (and for the server to start).", valueName: "seconds"))
@@ -59,8 +76,15 @@ struct Record: ParsableCommand {
             if first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
             throw ValidationError("unknown option \(first) (see argus record --help); the server command goes after --")
         }
-        if serverCommand.isEmpty {
+        for header in headers {
+            do { _ = try HeaderTemplate.parse(header) } catch { throw ValidationError(error.description) }
+        }
+        if url != nil {
+            if !serverCommand.isEmpty { throw ValidationError("give either --url or a server command after --, not both") }
+        } else if serverCommand.isEmpty {
             throw ValidationError("give the server command after --, e.g. argus record --scenario calls.json -- uvx mcp-server-time")
+        } else if !headers.isEmpty, command.first == "--" {
+            throw ValidationError("--header is for a remote server: add --url")
         }
         if timeout <= 0 { throw ValidationError("--timeout must be positive") }
     }
@@ -73,13 +97,15 @@ struct Record: ParsableCommand {
         } catch let error as ReplayError {
             throw CLIError("\(error)")
         }
-        var launch = ServerLaunch(command: serverCommand[0], arguments: Array(serverCommand.dropFirst()))
-        var serverName = name
-        if command.first != "--", command.count == 1, let named = try serverOrFail(config, command[0]) {
-            launch = ServerLaunch(
-                command: named.command, arguments: named.args,
-                cwd: named.cwd.map { config.resolve($0, home: config.home) }, extraEnvironment: named.env)
+        var launch = ServerLaunch(command: url ?? serverCommand[0], arguments: Array(serverCommand.dropFirst()))
+        var serverName = name ?? url.map { RemoteWrapSession.defaultServerName(url: $0) }
+        if url == nil, command.first != "--", command.count == 1, let named = try serverOrFail(config, command[0]) {
+            launch = serverLaunch(named, config: config)
             serverName = name ?? command[0]
+        }
+        if !headers.isEmpty {
+            guard launch.isRemote else { throw CLIError("--header is for a remote server, and \(command[0]) is a command") }
+            launch.headers += try headers.map { try HeaderTemplate.parse($0) }.map { ServerLaunch.Header(name: $0.name, value: $0.value) }
         }
         let server = serverName ?? ServerNaming.defaultName(command: launch.command, arguments: launch.arguments)
         var options = try replayEngineOptions(config, databasePath: database.path(config), serverName: server, scripts: scripts)

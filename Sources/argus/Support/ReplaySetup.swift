@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArgusCore
 import ArgusProxy
+import ArgusRemote
 import ArgusReplay
 import ArgusScripting
 import ArgusSetup
@@ -43,7 +44,18 @@ struct ReplayFlags: ParsableArguments {
             valueName: "tool"))
     var allow: [String] = []
 
+    @Option(
+        name: .customLong("header"),
+        help: ArgumentHelp(
+            "For a run recorded over HTTP: a header to send to its URL, NAME:VALUE; ${VAR} in the value is read "
+                + "from the environment (repeatable; adds to a named remote server's headers).",
+            valueName: "header"))
+    var headers: [String] = []
+
     func validate() throws {
+        for header in headers {
+            do { _ = try HeaderTemplate.parse(header) } catch { throw ValidationError(error.description) }
+        }
         if timeout <= 0 { throw ValidationError("--timeout must be positive") }
         if ignore.contains(where: \.isEmpty) {
             throw ValidationError("--ignore takes a JSON pointer such as /result/structuredContent/observed_at")
@@ -70,11 +82,10 @@ struct ReplayFlags: ParsableArguments {
                     "no server named \(server) in \(config.source ?? "the configuration")"
                         + (known.isEmpty ? " (it has no \"servers\")" : " (it has: \(known.joined(separator: ", ")))"))
             }
-            plan.launch = ServerLaunch(
-                command: named.command, arguments: named.args,
-                cwd: named.cwd.map { config.resolve($0, home: config.home) }, extraEnvironment: named.env)
+            plan.launch = serverLaunch(named, config: config)
             plan.serverName = server
         }
+        try applyHeaders(to: &plan.launch, config: config)
         let missing = plan.missingSecretVariables(environment: ProcessInfo.processInfo.environment)
         if !missing.isEmpty {
             StderrLog.write(
@@ -84,6 +95,41 @@ struct ReplayFlags: ParsableArguments {
         }
         return plan
     }
+}
+
+extension ReplayFlags {
+    /// A remote launch's credentials: the --header flags, after a named remote server's headers or,
+    /// for a recorded URL, those of the configured server at that address. Never the recording's.
+    func applyHeaders(to launch: inout ServerLaunch, config: Configuration) throws {
+        let given = try headers.map { try HeaderTemplate.parse($0) }.map { ServerLaunch.Header(name: $0.name, value: $0.value) }
+        guard launch.isRemote else {
+            if !given.isEmpty {
+                throw CLIError("--header is for a server recorded over HTTP, and this one is a command (\(launch.display))")
+            }
+            return
+        }
+        launch = launch.withConfiguredRemote(config.servers.values.map { serverLaunch($0, config: config) })
+        launch.headers += given
+        let sent = Set(launch.headers.map { $0.name.lowercased() })
+        let missing = launch.recordedHeaderNames.filter { !sent.contains($0.lowercased()) }
+        if !missing.isEmpty {
+            StderrLog.write(
+                "argus: warning: the recorded run sent \(missing.joined(separator: ", ")) to \(launch.command), and this replay sends "
+                    + "no such header (values are never recorded): give it with --header, e.g. --header '\(missing[0]):Bearer ${TOKEN}'")
+        }
+    }
+}
+
+/// How to start a configured server: its command, or, for a remote one, its URL and headers.
+func serverLaunch(_ server: Configuration.Server, config: Configuration) -> ServerLaunch {
+    if let url = server.url {
+        var launch = ServerLaunch(command: url, arguments: [])
+        launch.headers = server.headers.sorted { $0.key < $1.key }.map { ServerLaunch.Header(name: $0.key, value: $0.value) }
+        return launch
+    }
+    return ServerLaunch(
+        command: server.command, arguments: server.args, cwd: server.cwd.map { config.resolve($0, home: config.home) },
+        extraEnvironment: server.env)
 }
 
 /// What every replay takes from the configuration (`argus replay`, `argus test`, the dashboard):
@@ -96,6 +142,7 @@ func replayEngineOptions(
     var options = ReplayEngine.Options(
         databasePath: databasePath, keyPath: SecretKeyFile.defaultPath(environment: environment),
         serverName: serverName)
+    options.remoteConnector = HTTPReplayConnector()
     options.ignoreByTool = config.replayIgnore
     options.safeTools = config.replaySafeTools
     options.scripts = try ScriptSetup.specs(config: config, scripts: scripts, directories: [])
