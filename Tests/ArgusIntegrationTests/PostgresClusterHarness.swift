@@ -1,3 +1,4 @@
+import ArgusSystem
 import Foundation
 import Testing
 
@@ -30,7 +31,7 @@ final class PostgresClusterHarness: @unchecked Sendable {
         self.runAs = runAs
         directory = temporaryDirectory("pgcluster")
         chmod(directory, 0o777)  // the server's user writes here when the tests run as root
-        let port = try Self.freePort()
+        guard let port = Loopback.unusedPort() else { throw ClusterError(text: "no free port on 127.0.0.1") }
         url = "postgres://argus@127.0.0.1:\(port)/postgres?sslmode=disable"
         let passwordFile = directory + "/pw"
         try password.write(toFile: passwordFile, atomically: true, encoding: .utf8)
@@ -89,22 +90,6 @@ final class PostgresClusterHarness: @unchecked Sendable {
     struct ClusterError: Error, CustomStringConvertible {
         var text: String
         var description: String { text }
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

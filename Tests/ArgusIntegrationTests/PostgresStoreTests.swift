@@ -1,6 +1,7 @@
 import ArgusCore
 import ArgusPostgres
 import ArgusStore
+import ArgusSystem
 import Foundation
 import Testing
 
@@ -79,7 +80,7 @@ import Testing
     /// The store is unreachable (nothing listens): the session is relayed as ever, argus says
     /// on stderr that recording is paused and why, and exits within its flush timeout.
     @Test func anUnreachableStoreNeverStallsTheSession() throws {
-        let port = try closedPort()
+        let port = try #require(Loopback.unusedPort())
         let session = try WrapSessionHarness(
             server: [Binaries.testServer],
             options: ["--flush-timeout", "2"],
@@ -176,7 +177,7 @@ import Testing
         #expect(refused.waitForExit() == 1)
         #expect(refusal.contains("refused user argus: password authentication failed"), "\(refusal)")
 
-        let port = try closedPort()
+        let port = try #require(Loopback.unusedPort())
         let started = Date()
         let away = try Spawned(
             Binaries.argus, ["calls", "--db", "postgres://argus@127.0.0.1:\(port)/argus?sslmode=disable"],
@@ -217,22 +218,5 @@ import Testing
         let refusal = String(decoding: refused.readToEnd(), as: UTF8.self)
         #expect(refused.waitForExit() == 1)
         #expect(refusal.contains("✗ PostgreSQL at \(store.url) refused user argus: password authentication failed"), "\(refusal)")
-    }
-
-    func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(bound == 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -1,3 +1,4 @@
+import ArgusSystem
 import Foundation
 import Testing
 @testable import ArgusCore
@@ -147,7 +148,7 @@ import Testing
     @Test func anUnreachableServerSaysWhereAndWhy() throws {
         // A port nobody listens on: bound, then closed.
         let location = try PostgresLocation(
-            url: "postgres://argus@127.0.0.1:\(try Self.closedPort())/argus?sslmode=disable", environment: [:])
+            url: "postgres://argus@127.0.0.1:\(try #require(Loopback.unusedPort()))/argus?sslmode=disable", environment: [:])
         let started = Date()
         do {
             _ = try PostgresSession.connect(location, environment: [:], timeoutSeconds: 5)
@@ -158,22 +159,5 @@ import Testing
             #expect(error.isTransient)
         }
         #expect(Date().timeIntervalSince(started) < 5)
-    }
-
-    static func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(bound == 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
