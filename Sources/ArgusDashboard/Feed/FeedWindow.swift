@@ -37,7 +37,7 @@ struct FeedWindow {
                 if let seq = calls[call.id] { window.events.append(FeedEvent(name: "call", id: seq, data: call.json)) }
             }
             for run in try reader.runs(ids: Array(runs.keys)) {
-                if let seq = runs[run.id] { window.events.append(FeedEvent(name: "run", id: seq, data: run.dashboardJSON)) }
+                if let seq = runs[run.id] { window.events.append(FeedEvent(name: "run", id: seq, data: try run.dashboardJSON(reader))) }
             }
             var metrics: Int64?
             for output in try reader.scriptOutputs(ids: Array(outputs.keys)) {
