@@ -69,6 +69,7 @@ import Testing
         #expect(transport["kind"] == "http" && transport["via"] == "wrap", "\(transport)")
         #expect(transport["host"]?.stringValue == "127.0.0.1:\(port)")
         #expect(transport["text"]?.stringValue == "Streamable HTTP · 127.0.0.1:\(port)")
+        #expect(transport["label"]?.stringValue == "HTTP · 127.0.0.1:\(port)")
         let session = try #require(transport["session"]?.stringValue)
         #expect(session.wholeMatch(of: /[0-9a-f]{8}…/) != nil, "only the start of a session id is ever recorded: \(session)")
         #expect(transport["last_event"]?["event"] == "session_renewed", "\(transport)")
@@ -79,6 +80,7 @@ import Testing
             let own = try #require(run["transport"])
             #expect(own["kind"] == "http" && own["via"] == "proxy" && own["host"] == .null, "\(own)")
             #expect(own["text"]?.stringValue == "Streamable HTTP → stdio server (argus proxy)")
+            #expect(own["label"]?.stringValue == "HTTP · argus proxy → stdio")
             #expect(own["session"]?.stringValue?.wholeMatch(of: /[0-9a-f]{8}…/) != nil, "\(own)")
         }
         #expect(behindProxy.last?["transport"]?["session"]?.stringValue == session, "the renewed session is the second server's")

@@ -66,9 +66,18 @@ public struct RunTransport: Sendable {
         }
     }
 
+    /// A few words for a list: `stdio`, `HTTP · mcp.example.com`, `HTTP · argus proxy → stdio`.
+    public var label: String {
+        switch (kind, host) {
+        case (.stdio, _): return "stdio"
+        case (.http, let host?): return "HTTP · \(host)"
+        case (.http, nil): return "HTTP · argus proxy → stdio"
+        }
+    }
+
     public var json: JSONValue {
         [
-            "kind": .string(kind.rawValue), "text": .string(text), "via": .string(viaProxy ? "proxy" : "wrap"),
+            "kind": .string(kind.rawValue), "text": .string(text), "label": .string(label), "via": .string(viaProxy ? "proxy" : "wrap"),
             "url": url.map(JSONValue.string) ?? .null, "host": host.map(JSONValue.string) ?? .null,
             "listen": listen.map(JSONValue.string) ?? .null, "session": session.map(JSONValue.string) ?? .null,
             "last_event": lastEvent?.json ?? .null,

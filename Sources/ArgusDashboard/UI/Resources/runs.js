@@ -26,7 +26,7 @@ function transportCell(run) {
   const t = run.transport;
   if (!t) return null;
   return h("span", { class: "transport-cell" },
-    h("span", { class: "transport-kind", text: t.kind === "http" ? (t.host || "HTTP → stdio") : "stdio", title: t.text + (t.url ? ` — ${t.url}` : "") }),
+    h("span", { class: "transport-kind", text: t.label, title: t.text + (t.url ? ` — ${t.url}` : "") }),
     sessionBadge(t), eventBadge(t.last_event));
 }
 
