@@ -106,6 +106,14 @@ import Testing
         let runCalls = try #require(dashboard.get("/api/runs/\(id)").json?["calls"]?.arrayValue)
         #expect(runCalls.first { $0["jsonrpc_id"] == 3 }?["http_answer"]?["text"] == "404 Not Found")
 
+        // The live feed sends the same: runs with their transport, calls with their HTTP answer.
+        let stream = try #require(EventStreamReader(port: dashboard.port, lastEventID: 0))
+        defer { stream.close() }
+        let runEvent = stream.waitFor(timeout: 30) { $0.name == "run" && $0.data?["id"] == .int(id) }
+        #expect(runEvent?.data?["transport"]?["session"]?.stringValue == session, "\(String(describing: runEvent?.data))")
+        let callEvent = stream.waitFor(timeout: 30) { $0.name == "call" && $0.data?["run_id"] == .int(id) && $0.data?["jsonrpc_id"] == 3 }
+        #expect(callEvent?.data?["http_answer"]?["status"] == 404, "\(String(describing: callEvent?.data))")
+
         // Kinds filter them apart: notifications are the server's, transport entries argus's.
         let onlyTransport = dashboard.get("/api/runs/\(id)/timeline?kind=transport").json?["entries"]?.arrayValue ?? []
         #expect(onlyTransport.count == frames.count && onlyTransport.allSatisfy { $0["method"] == "argus/transport" })

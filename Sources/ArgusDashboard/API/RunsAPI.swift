@@ -52,7 +52,7 @@ struct RunsAPI: Sendable {
             filter.beforeID = cursor
             let calls = try reader.withFaults(try reader.calls(filter))
             let logs = try reader.serverLogs(run: id, limit: 500)
-            let answers = try Self.answerStatuses(of: calls, run: id, reader: reader)
+            let answers = try Self.answerStatuses(of: calls, reader: reader)
             return .json([
                 "run": try Self.json(run, sessions: Set(replay.sessionRunIDs), reader: reader),
                 "calls": .array(calls.map { Self.json($0, answer: answers[$0.id]) }),
@@ -89,7 +89,7 @@ struct RunsAPI: Sendable {
         return try pool.withReader { reader in
             guard try reader.run(id: id) != nil else { throw HTTPError(404, "no run \(id)") }
             let entries = try reader.timeline(run: id, filter)
-            let answers = try Self.answerStatuses(of: entries.compactMap(\.call), run: id, reader: reader)
+            let answers = try Self.answerStatuses(of: entries.compactMap(\.call), reader: reader)
             return .json([
                 "run_id": .number(String(id)), "entries": .array(entries.map { Self.json($0, answer: $0.call.flatMap { answers[$0.id] }) }),
                 "next_cursor": entries.count == filter.limit ? entries.last.map { .number(String($0.seq)) } ?? .null : .null,
@@ -114,10 +114,15 @@ struct RunsAPI: Sendable {
         return .object(o)
     }
 
-    /// The HTTP statuses the run's transport frames recorded for these calls' answers, by call id.
-    static func answerStatuses(of calls: [CallRecord], run: Int64, reader: any ArgusReader) throws -> [Int64: RunTransport.Frame] {
-        guard !calls.isEmpty else { return [:] }
-        return RunTransport.answerStatuses(of: calls, frames: try reader.transportFrames(run: run, newest: true, limit: 5000))
+    /// The HTTP statuses their runs' transport frames recorded for these calls' answers, by call id,
+    /// from each run's newest `frames` frames (the live feed's calls are its newest).
+    static func answerStatuses(of calls: [CallRecord], reader: any ArgusReader, frames: Int = 5000) throws -> [Int64: RunTransport.Frame] {
+        var answers: [Int64: RunTransport.Frame] = [:]
+        for (run, calls) in Dictionary(grouping: calls, by: \.runID) {
+            let recorded = try reader.transportFrames(run: run, newest: true, limit: frames)
+            answers.merge(RunTransport.answerStatuses(of: calls, frames: recorded)) { first, _ in first }
+        }
+        return answers
     }
 
     /// `POST /api/runs/start`: a warm replay server (`server` or `from_run`), or with `"live": true`
