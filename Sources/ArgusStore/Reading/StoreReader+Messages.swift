@@ -9,6 +9,18 @@ extension StoreReader {
             """, [.int(run), .int(Int64(afterSeq)), .int(Int64(limit))])
     }
 
+    public func transportFrames(run: Int64, newest: Bool, limit: Int) throws -> [MessageRecord] {
+        // The method is written out, not bound: SQLite uses a partial index only when the query's
+        // own terms imply the index's condition.
+        let frames = try db.fetchAll(
+            MessageRecord.self,
+            """
+            SELECT \(MessageRecord.table.selection) FROM messages
+            WHERE run_id = ? AND method = '\(TransportEvent.method)' ORDER BY seq \(newest ? "DESC" : "") LIMIT ?
+            """, [.int(run), .int(Int64(limit))])
+        return newest ? frames.reversed() : frames
+    }
+
     public func firstRequest(run: Int64, method: String) throws -> JSONValue? {
         try connection.scalarText(
             """

@@ -7,7 +7,7 @@ extension StoreReader {
         if let kinds = filter.kinds {
             var messageKinds: [String] = []
             if kinds.contains(.call) || kinds.contains(.pending) { messageKinds.append("request") }
-            if kinds.contains(.notification) { messageKinds.append("notification") }
+            if kinds.contains(.notification) || kinds.contains(.transport) { messageKinds.append("notification") }
             if kinds.contains(.other) { messageKinds += ["batch", "invalid"] }
             conditions.add("m.kind IN (" + (messageKinds.isEmpty ? "NULL" : messageKinds.map { "'\($0)'" }.joined(separator: ", ")) + ")")
             if kinds.contains(.call) != kinds.contains(.pending) {
@@ -15,6 +15,10 @@ extension StoreReader {
                     kinds.contains(.call)
                         ? "(m.kind != 'request' OR calls.id IS NOT NULL)"
                         : "(m.kind != 'request' OR calls.id IS NULL)")
+            }
+            if kinds.contains(.notification) != kinds.contains(.transport) {
+                let transport = "m.method = '\(TransportEvent.method)'"
+                conditions.add("(m.kind != 'notification' OR " + (kinds.contains(.transport) ? transport : "NOT (\(transport))") + ")")
             }
         }
         conditions.add("m.method = ?", ifSet: filter.method)
@@ -34,7 +38,9 @@ extension StoreReader {
             let kind: TimelineEntry.Kind =
                 call != nil
                 ? .call
-                : frame.kind == .request ? .pending : frame.kind == .notification ? .notification : .other
+                : frame.kind == .request
+                    ? .pending
+                    : frame.kind != .notification ? .other : frame.method == TransportEvent.method ? .transport : .notification
             entries.append(
                 TimelineEntry(
                     seq: frame.seq, timestamp: frame.timestamp, direction: frame.direction, kind: kind,
