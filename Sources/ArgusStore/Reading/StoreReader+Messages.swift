@@ -10,9 +10,9 @@ extension StoreReader {
     }
 
     public func transportFrames(run: Int64, newest: Bool, limit: Int) throws -> [MessageRecord] {
-        // The method is written out, not bound: SQLite uses a partial index only when the query's
-        // own terms imply the index's condition.
-        let frames = try db.fetchAll(
+        // The method is written out, not bound: SQLite (and PostgreSQL, for a generic plan) use a
+        // partial index only when the query's own terms imply the index's condition.
+        let frames = try connection.fetchAll(
             MessageRecord.self,
             """
             SELECT \(MessageRecord.table.selection) FROM messages
