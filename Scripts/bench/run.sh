@@ -91,7 +91,7 @@ results=$(mktemp)
     echo
     # A server of the run's own, as the tests start one, but durable (fsync on) as a team's is.
     source Scripts/lib/postgres.sh
-    start_test_postgres -c fsync=on -c shared_buffers=256MB >&2
+    ARGUS_TEST_POSTGRES_SETTINGS="-c fsync=on -c shared_buffers=256MB" start_test_postgres >&2
     export PGPASSWORD="$ARGUS_TEST_POSTGRES_PASSWORD"
     echo "PostgreSQL $("$ARGUS_TEST_POSTGRES_BIN/postgres" --version | awk '{print $3}') on loopback, fsync on, a cluster of the run's own."
     echo

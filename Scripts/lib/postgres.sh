@@ -2,8 +2,8 @@
 # Shared by Scripts/*.sh: a real PostgreSQL server for the tests, started as a user would run
 # one (Debian's `postgresql`): a new cluster in a temporary directory, listening on 127.0.0.1
 # only, with a password (SCRAM) for the role the tests use. Source it, then call
-# `start_test_postgres [SERVER OPTION…]` (extra `-c name=value` settings, e.g. `-c fsync=on`
-# for benchmarks: the tests run with fsync off); it exports ARGUS_TEST_POSTGRES_URL (no password in it) and
+# `start_test_postgres` (with `ARGUS_TEST_POSTGRES_SETTINGS="-c name=value …"` for other server
+# settings, e.g. `-c fsync=on` for benchmarks: the tests run with fsync off); it exports ARGUS_TEST_POSTGRES_URL (no password in it) and
 # ARGUS_TEST_POSTGRES_PASSWORD, and stops the server when the calling shell exits.
 
 postgres_bin_dir() {
@@ -43,7 +43,7 @@ start_test_postgres() {
     port="$(postgres_free_port)"
     # 20 concurrent wraps, the dashboard and the tests' own connections: room for all of them.
     "${as[@]}" "$bin/pg_ctl" -D "$ARGUS_TEST_POSTGRES_DIR/data" -l "$ARGUS_TEST_POSTGRES_DIR/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $ARGUS_TEST_POSTGRES_DIR -c max_connections=200 -c fsync=off $*" start >/dev/null \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $ARGUS_TEST_POSTGRES_DIR -c max_connections=200 -c fsync=off ${ARGUS_TEST_POSTGRES_SETTINGS:-}" start >/dev/null \
         || { cat "$ARGUS_TEST_POSTGRES_DIR/server.log" >&2; return 1; }
     trap stop_test_postgres EXIT
 

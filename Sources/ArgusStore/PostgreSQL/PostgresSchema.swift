@@ -236,8 +236,8 @@ public enum PostgresSchema {
                 )
                 """,
                 "CREATE INDEX export_status_updated ON export_status(updated_at)",
-            // SQLite's migration 11: a run's transport frames without reading its other messages.
-            "CREATE INDEX messages_transport ON messages(run_id, seq) WHERE method = 'argus/transport'",
+                // SQLite's migration 11: a run's transport frames without reading its other messages.
+                "CREATE INDEX messages_transport ON messages(run_id, seq) WHERE method = 'argus/transport'",
                 // A body as JSON, or NULL when it is not JSON (deletes find notifications by their params).
                 """
                 CREATE FUNCTION argus_json(body TEXT) RETURNS JSONB LANGUAGE plpgsql IMMUTABLE AS $$
