@@ -24,7 +24,6 @@ enum Generator {
 
     static func generate(calls: Int, path: String) {
         unlink(path)
-        let writer = BatchedWriter(options: .init(path: path), report: { print($0) })
         let perServer = calls / servers.count
         var random = SplitMix(seed: 7)
         let day: Int64 = 86_400_000_000
@@ -36,6 +35,9 @@ enum Generator {
                     command: "mcp-server-\(server)", args: ["--stdio"],
                     cwd: "/srv", envNames: ["PATH", "HOME"]),
                 idleTimeoutSeconds: 600)
+            // A writer per server, as each `argus wrap` has its own: a recorder numbers its runs
+            // from 1, and a writer maps those numbers to one recorder's runs.
+            let writer = BatchedWriter(options: .init(path: path), report: { print($0) })
             let recorder = SessionRecorder(config: config) { writer.submit($0) }
             var wall = base + Int64(s) * 3_600_000_000
             var mono: UInt64 = 1_000_000_000
@@ -84,8 +86,8 @@ enum Generator {
                 }
             }
             recorder.finish(reason: .clientEOF, exitStatus: 0, at: at())
+            writer.finish(timeoutSeconds: 600)
         }
-        writer.finish(timeoutSeconds: 600)
     }
 }
 
