@@ -16,15 +16,12 @@ public final class ExportStatusWriter {
         do {
             let db = try connection ?? open()
             connection = db
-            let columns = ExportStatusRecord.table.insertedColumns
-            let values = columns.map { status.encode($0) }
+            let table = ExportStatusRecord.table
             if let rowID {
-                let assignments = columns.map { "\($0.rawValue) = ?" }.joined(separator: ", ")
-                _ = try db.scalar("UPDATE export_status SET \(assignments) WHERE id = ?", values + [.int(rowID)])
+                let assignments = table.insertedColumns.map { "\($0.rawValue) = ?" }.joined(separator: ", ")
+                _ = try db.scalar("UPDATE export_status SET \(assignments) WHERE id = ?", status.insertedValues + [.int(rowID)])
             } else {
-                let names = columns.map(\.rawValue).joined(separator: ", ")
-                let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-                rowID = try db.scalarInt("INSERT INTO export_status (\(names)) VALUES (\(placeholders)) RETURNING id", values)
+                rowID = try db.scalarInt(table.insertSQL + " RETURNING id", status.insertedValues)
             }
             return nil
         } catch {

@@ -68,7 +68,4 @@ extension TableRecord {
         if let returning { sql += " RETURNING \(returning)" }
         return sql
     }
-
-    /// The values of `postgresInsert`'s parameters.
-    var insertedValues: [SQLiteValue] { Self.table.insertedColumns.map { encode($0) } }
 }

@@ -28,6 +28,11 @@ protocol TableRecord: FetchableRecord {
     func encode(_ column: Columns) -> SQLiteValue
 }
 
+extension TableRecord {
+    /// The values of the table's insert parameters (`Table.insertSQL`, `postgresInsert`), in order.
+    var insertedValues: [SQLiteValue] { Self.table.insertedColumns.map { encode($0) } }
+}
+
 /// A table's name and the SQL its record's columns give, built once per record type.
 struct Table<Record: TableRecord>: Sendable {
     enum Conflict: String, Sendable {
