@@ -44,8 +44,7 @@ struct MultiRowInsert<Record: TableRecord> {
         let bound = arguments
         arguments.removeAll(keepingCapacity: true)
         tuples.removeAll(keepingCapacity: true)
-        let rows = try db.server.query(sql, bound).rows
-        if !tail.isEmpty { returned += rows }
+        returned += try db.server.query(sql, bound).rows  // none without RETURNING
     }
 }
 
