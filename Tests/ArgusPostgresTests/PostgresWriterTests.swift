@@ -101,6 +101,29 @@ import Testing
         #expect(try db.count("recorder_batches") == 2)
     }
 
+    /// The recorder's writer opened its store writer again (after an error that was not the
+    /// server being away): the new one goes on with the same origin and the next number, so its
+    /// batches are neither mistaken for stored ones nor stored twice if sent again.
+    @Test func aWriterOpenedAgainGoesOnWithTheRecordersNumbering() throws {
+        guard TestPostgres.isAvailable else { return }
+        let db = try TestPostgres()
+        defer { db.drop() }
+        let numbering = BatchNumbering()
+        let ops = Self.session(calls: 10)
+        let half = ops.count / 2
+        var runs: [LocalRunID: Int64] = [:]
+        try db.writer(numbering: numbering).write(Array(ops[..<half]), runs: &runs, events: [])
+        try db.writer(numbering: numbering).write(Array(ops[half...]), runs: &runs, events: [])
+
+        #expect(numbering.current == 3, "two batches stored")
+        #expect(try db.count("runs") == 1)
+        #expect(try db.count("calls") == 11)
+        let session = try db.session()
+        defer { session.close() }
+        #expect(try session.integer("SELECT count(DISTINCT origin) FROM recorder_batches") == 1)
+        #expect(try session.integer("SELECT max(batch) FROM recorder_batches") == 2)
+    }
+
     /// The server ends the writer's connection between batches (a restart, a failover, an
     /// administrator): the next write says so, and writing again reconnects; nothing is lost
     /// or doubled.

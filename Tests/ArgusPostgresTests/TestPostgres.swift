@@ -42,7 +42,11 @@ struct TestPostgres {
 
     /// A writer of this database, on a connection of its own.
     func writer(origin: String? = nil) throws -> PostgresWriter {
-        try PostgresWriter(server: try PostgresServerConnection(location: location, environment: Self.environment), origin: origin)
+        try writer(numbering: BatchNumbering(origin: origin))
+    }
+
+    func writer(numbering: BatchNumbering) throws -> PostgresWriter {
+        try PostgresWriter(server: try PostgresServerConnection(location: location, environment: Self.environment), numbering: numbering)
     }
 
     func session() throws -> PostgresSession {

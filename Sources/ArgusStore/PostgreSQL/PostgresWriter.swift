@@ -1,6 +1,5 @@
 import ArgusCore
 import ArgusSystem
-import Foundation
 
 /// Writes a PostgreSQL store: `ArgusWriter` over a server connection, for many writers on many
 /// machines. The recorder's batches are written with multi-row inserts, and made idempotent.
@@ -9,24 +8,19 @@ import Foundation
 /// `origin` and the batch's number). When a connection drops mid-batch nothing of it is kept;
 /// when it drops after COMMIT was sent, whether the batch was kept is unknown, and sending it
 /// again finds the marker and skips it whole: no lost rows and no duplicates either way. So the
-/// writer keeps its origin, its batch numbers and its run ids across reconnections (the
-/// connection opens again by itself), and a `BatchedWriter` keeps the writer while the server is away.
+/// origin, the batch numbers and the run ids outlive a connection (which opens again by itself)
+/// and this writer: a `BatchedWriter` keeps them and hands them to the writer it opens next.
 public final class PostgresWriter: ArgusWriter {
     let db: ServerRecordConnection
-    /// Who is writing: host, process and a random part, unique per writer.
-    public let origin: String
-    private var nextBatch: Int64 = 1
+    /// Who is writing and the number of the next batch.
+    public let numbering: BatchNumbering
+    var origin: String { numbering.origin }
 
     /// Opens the store on `server`, bringing its schema up to date.
-    public init(server: any ServerConnection, origin: String? = nil) throws {
+    public init(server: any ServerConnection, numbering: BatchNumbering = BatchNumbering()) throws {
         db = ServerRecordConnection(server)
-        self.origin = origin ?? Self.makeOrigin()
+        self.numbering = numbering
         try PostgresSchema.migrate(db)
-    }
-
-    private static func makeOrigin() -> String {
-        let process = ProcessInfo.processInfo
-        return "\(process.hostName)/\(process.processIdentifier)/\(SystemClock.wallMicros())/\(UInt32.random(in: .min ... .max))"
     }
 
     @discardableResult
@@ -36,13 +30,13 @@ public final class PostgresWriter: ArgusWriter {
             let marker = try db.query(
                 """
                 INSERT INTO recorder_batches (origin, batch, written_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING batch
-                """, [.text(origin), .int(nextBatch), .int(SystemClock.wallMicros())])
+                """, [.text(origin), .int(numbering.current), .int(SystemClock.wallMicros())])
             // Committed before, its answer lost: the runs are looked up; the calls' ids are not
             // (they only link exported spans back to the recording, and those spans are gone).
             if marker.rows.isEmpty { return (try storedRuns(of: batch), [:]) }
             return try apply(batch, runs: known, events: events)
         }
-        nextBatch += 1
+        numbering.advance()
         runs.merge(written.runs) { $1 }
         return written.calls
     }

@@ -14,8 +14,11 @@ public enum ArgusDatabase {
     }
 
     /// A writer of the recordings at `path`, creating the store (or its tables) if needed.
-    public static func writer(path: String, busyTimeoutMillis: Int32 = 5000) throws -> any ArgusWriter {
-        if StoreBackends.isExternal(path) { return try PostgresWriter(server: try StoreBackends.connect(path)) }
+    /// `numbering` names the writer's batches where the store makes them idempotent (a server).
+    public static func writer(
+        path: String, busyTimeoutMillis: Int32 = 5000, numbering: BatchNumbering = BatchNumbering()
+    ) throws -> any ArgusWriter {
+        if StoreBackends.isExternal(path) { return try PostgresWriter(server: try StoreBackends.connect(path), numbering: numbering) }
         return try SQLiteWriter(path: path, busyTimeoutMillis: busyTimeoutMillis)
     }
 
