@@ -204,7 +204,7 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1, server: String = "sample
         let reader = try store.reader()
         let first = try reader.feedChanges(after: 0, limit: 1000)
         #expect(first.filter { $0.kind == .call }.map(\.rowID) == [1, 2, 3], "\(first)")
-        #expect(first.contains { $0.kind == .run && $0.rowID == 1 })
+        #expect(first.first?.kind == .run && first.first?.rowID == 1, "a run comes before its calls in the same commit: \(first)")
         #expect(first.map(\.seq) == Array(1...Int64(first.count)))
 
         // An update is a change of its own, numbered after everything before it.
