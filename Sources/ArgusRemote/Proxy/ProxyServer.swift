@@ -56,7 +56,8 @@ public enum ProxyServer {
                 // A reverse proxy passes redirects on (the client decides), and holds many streams at once.
                 configuration.redirectConfiguration = .disallow
                 configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
-                let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+                // The server's own event loops: an exchange binds its upstream request to its client connection's loop.
+                let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
                 let make = recordingFactory(
                     wrap, serverName: wrap.serverName ?? RemoteWrapSession.defaultServerName(url: url),
                     launch: RemoteRecordingSetup.launch(
@@ -215,31 +216,51 @@ public enum ProxyServer {
     /// The path the proxy serves for an upstream address: the upstream's own.
     public static func servedPath(upstream: String) -> String { RemoteURL(unchecked: upstream).path }
 
-    /// Binds, reports the port, and serves each connection in a task of its own until cancelled.
+    /// Binds, reports the port, and serves each connection (a `ProxyConnection` in its pipeline)
+    /// until cancelled; then every connection is closed.
     private static func serve(
         _ listen: ListenAddress, mailbox: Mailbox<Event>,
         context makeContext: (Int) -> ProxyContext
     ) async throws {
+        let contextBox = ContextBox()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: listen.host, port: listen.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
+                channel.eventLoop.makeCompletedFuture { () -> Channel in
+                    guard let context = contextBox.context else { throw ChannelError.ioOnClosedChannel }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try ClientChannel(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(ProxyConnection(context: context))
+                    return channel
                 }
             }
         let port = server.channel.localAddress?.port ?? listen.port
-        let connection = ProxyConnection(context: makeContext(port))
+        contextBox.context = makeContext(port)
         mailbox.post(.listening(port: port))
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { inbound in
                 for try await channel in inbound {
-                    group.addTask { await connection.serve(channel) }
+                    group.addTask {
+                        await withTaskCancellationHandler {
+                            try? await channel.closeFuture.get()
+                        } onCancel: {
+                            channel.close(promise: nil)
+                        }
+                    }
                 }
             }
             group.cancelAll()
+        }
+    }
+
+    /// The context, known once the port is: set before the first connection is served.
+    private final class ContextBox: @unchecked Sendable {
+        private let lock = NIOLock()
+        private var value: ProxyContext?
+        var context: ProxyContext? {
+            get { lock.withLock { value } }
+            set { lock.withLock { value = newValue } }
         }
     }
 }
