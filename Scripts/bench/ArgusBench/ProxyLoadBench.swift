@@ -1,7 +1,7 @@
 import ArgusCore
 import ArgusStore
+import ArgusSystem
 import Foundation
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -207,10 +207,10 @@ final class Tally: @unchecked Sendable {
 
     init(sessions: Int) { self.sessions = sessions }
 
-    var result: LoadResult { condition.withLock { totals } }
+    var result: LoadResult { locked { totals } }
 
     func sessionInitialized(ok: Bool) {
-        condition.withLock {
+        locked {
             initialized += 1
             if ok { totals.sessions += 1 }
             condition.broadcast()
@@ -218,7 +218,7 @@ final class Tally: @unchecked Sendable {
     }
 
     func sessionCallsDone(answered: Int, errors: Int, error: String?) {
-        condition.withLock {
+        locked {
             callsDone += 1
             totals.answered += answered
             totals.errors += errors
@@ -228,7 +228,7 @@ final class Tally: @unchecked Sendable {
     }
 
     func sessionClosed() {
-        condition.withLock {
+        locked {
             closed += 1
             condition.broadcast()
         }
@@ -236,7 +236,7 @@ final class Tally: @unchecked Sendable {
 
     /// A session that could not even start counts as initialized, done and closed, with one error.
     func failed(_ error: String, session: Bool) {
-        condition.withLock {
+        locked {
             initialized += 1
             callsDone += 1
             closed += 1
@@ -251,10 +251,16 @@ final class Tally: @unchecked Sendable {
     func waitForClosed() { wait { closed >= sessions } }
 
     private func wait(_ done: () -> Bool) {
-        condition.withLock {
+        locked {
             let deadline = Date().addingTimeInterval(600)
             while !done(), condition.wait(until: deadline) {}
         }
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        return body()
     }
 }
 

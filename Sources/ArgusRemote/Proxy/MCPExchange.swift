@@ -28,7 +28,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     private let body: ByteBuffer
     private let channel: Channel
     /// Called once on the loop when the exchange is over: whether the connection may carry another request.
-    private let done: (_ keepAlive: Bool) -> Void
+    private let done: @Sendable (_ keepAlive: Bool) -> Void
 
     private let received = SystemClock.now()
     private let session: String?
@@ -53,7 +53,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     /// The recorder's line limit: a JSON answer's recorded copy stops there (the client gets it all).
     private static let copyLimit = 64 << 20
 
-    init(remote: RemoteBackend, head: HTTPRequestHead, body: ByteBuffer, channel: Channel, done: @escaping (_ keepAlive: Bool) -> Void) {
+    init(remote: RemoteBackend, head: HTTPRequestHead, body: ByteBuffer, channel: Channel, done: @escaping @Sendable (_ keepAlive: Bool) -> Void) {
         self.remote = remote
         self.head = head
         self.body = body
@@ -79,11 +79,11 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         if let message, let recording { checkRoutingHeaders(message, recording) }
 
         let request: HTTPClient.Request
+        let requestBody: HTTPClient.Body? = body.readableBytes > 0 || head.method == .POST ? .byteBuffer(body) : nil
         do {
             request = try HTTPClient.Request(
                 url: remote.upstreamURL(query: query), method: head.method,
-                headers: ForwardedHeaders.request(head.headers, adding: remote.upstreamHeaders),
-                body: body.readableBytes > 0 || head.method == .POST ? .byteBuffer(body) : nil)
+                headers: ForwardedHeaders.request(head.headers, adding: remote.upstreamHeaders), body: requestBody)
         } catch {
             answerUnreachable(error)
             return

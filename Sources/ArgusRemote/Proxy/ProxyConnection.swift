@@ -22,6 +22,8 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
     private var body = ByteBuffer()
     private var tooLarge = false
     private var inFlight: InFlight?
+    /// Counts requests, so that the end of one answer never clears the next one's `inFlight`.
+    private var requests = 0
 
     init(context: ProxyContext) {
         proxy = context
@@ -59,13 +61,16 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func respond(_ head: HTTPRequestHead, body: ByteBuffer, channel: Channel) {
+        requests += 1
+        let number = requests
         let loopBound = NIOLoopBound(self, eventLoop: channel.eventLoop)
-        // On the loop: the answer is complete; the connection takes the next request or closes.
+        // The answer is complete: the connection takes the next request or closes.
         let done: @Sendable (Bool) -> Void = { keepAlive in
-            channel.eventLoop.execute {
-                loopBound.value.inFlight = nil
+            let finish: @Sendable () -> Void = {
+                if loopBound.value.requests == number { loopBound.value.inFlight = nil }
                 if !keepAlive { channel.close(promise: nil) }
             }
+            if channel.eventLoop.inEventLoop { finish() } else { channel.eventLoop.execute(finish) }
         }
         switch proxy.route(head, tooLarge: tooLarge) {
         case .answer(let status, let text, let keepAlive):

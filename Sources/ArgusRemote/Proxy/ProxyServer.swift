@@ -256,11 +256,11 @@ public enum ProxyServer {
 
     /// The context, known once the port is: set before the first connection is served.
     private final class ContextBox: @unchecked Sendable {
-        private let lock = NIOLock()
+        private let monitor = Monitor()
         private var value: ProxyContext?
         var context: ProxyContext? {
-            get { lock.withLock { value } }
-            set { lock.withLock { value = newValue } }
+            get { monitor.locked { value } }
+            set { monitor.locked { value = newValue } }
         }
     }
 }
