@@ -48,7 +48,7 @@ enum ProxyLoadBench {
         let through = LoadGenerator.run(port: proxyPort, sessions: sessions, calls: calls)
         let peak = DashboardBench.hwm(proxy.processIdentifier)
         let after = DashboardBench.rss(proxy.processIdentifier)
-        let threads = DashboardBench.status(proxy.processIdentifier, "Threads")
+        let threads = threadCount(proxy.processIdentifier)
         stop(proxy)
         let runs = (try? SQLiteReader(path: database).runs(limit: 1_000_000, server: nil, beforeID: nil, excludeReplays: false, keeping: [])) ?? []
         let recordedCalls = runs.reduce(0) { $0 + $1.callCount }
@@ -57,7 +57,7 @@ enum ProxyLoadBench {
         )
         print("")
         print(
-            "argus proxy: \(idle / 1024) MiB resident idle, \(peak / 1024) MiB at most under load, \(after / 1024) MiB after every session ended (\(threads) threads); "
+            "argus proxy: \(idle / 1024) MiB resident idle, \(peak / 1024) MiB at most under load, \(after / 1024) MiB after every session ended (\(threads) threads at the peak's end); "
                 + "recorded: \(runs.count) runs, \(recordedCalls) calls (expected \(sessions) runs, \(sessions * (calls + 1)) calls with the initializes)")
         if let error = through.firstError ?? direct.firstError { print("first error: \(error)") }
 
@@ -94,6 +94,12 @@ enum ProxyLoadBench {
     }
 
     // MARK: processes
+
+    static func threadCount(_ pid: Int32) -> Int {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix("Threads:") } ?? ""
+        return Int(line.dropFirst("Threads:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+    }
 
     static func spawn(_ executable: String, _ arguments: [String]) -> Process {
         let process = Process()
@@ -183,8 +189,7 @@ enum LoadGenerator {
         tally.waitForInitialized()
         let start = SystemClock.monotonicNanos()
         for (channel, driver) in drivers {
-            let bound = NIOLoopBound(driver, eventLoop: channel.eventLoop)
-            channel.eventLoop.execute { bound.value.beginCalls() }
+            channel.eventLoop.execute { driver.beginCalls() }
         }
         tally.waitForCalls()
         let seconds = Double(SystemClock.monotonicNanos() - start) / 1e9
