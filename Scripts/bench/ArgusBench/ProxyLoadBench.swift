@@ -34,11 +34,15 @@ enum ProxyLoadBench {
         waitForPort(upstreamPort)
         let upstreamURL = "http://127.0.0.1:\(upstreamPort)/mcp"
 
-        print("proxy-load: \(sessions) sessions at once, each `initialize` then \(calls) `tools/call` one after the other on a keep-alive connection, then `DELETE`; \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
+        print(
+            "proxy-load: \(sessions) sessions at once, each `initialize` then \(calls) `tools/call` one after the other on a keep-alive connection, then `DELETE`; \(ProcessInfo.processInfo.activeProcessorCount) CPUs"
+        )
         print("| path | calls/s | calls answered | errors | sessions | proxy peak RSS (VmHWM) |")
         print("|---|---|---|---|---|---|")
         let direct = LoadGenerator.run(port: upstreamPort, sessions: sessions, calls: calls)
-        print("| direct to the upstream (baseline) | \(Int(direct.callsPerSecond)) | \(direct.answered) | \(direct.errors) | \(direct.sessions) | - |")
+        print(
+            "| direct to the upstream (baseline) | \(Int(direct.callsPerSecond)) | \(direct.answered) | \(direct.errors) | \(direct.sessions) | - |"
+        )
 
         let database = directory + "/load.db"
         let proxyPort = freePort()
@@ -50,15 +54,17 @@ enum ProxyLoadBench {
         let after = DashboardBench.rss(proxy.processIdentifier)
         let threads = threadCount(proxy.processIdentifier)
         stop(proxy)
-        let runs = (try? SQLiteReader(path: database).runs(limit: 1_000_000, server: nil, beforeID: nil, excludeReplays: false, keeping: [])) ?? []
+        let runs =
+            (try? SQLiteReader(path: database).runs(limit: 1_000_000, server: nil, beforeID: nil, excludeReplays: false, keeping: [])) ?? []
         let recordedCalls = runs.reduce(0) { $0 + $1.callCount }
         print(
             "| through argus proxy (recording) | \(Int(through.callsPerSecond)) | \(through.answered) | \(through.errors) | \(through.sessions) | \(peak / 1024) MiB |"
         )
         print("")
         print(
-            "argus proxy: \(idle / 1024) MiB resident idle, \(peak / 1024) MiB at most under load, \(after / 1024) MiB after every session ended (\(threads) threads at the peak's end); "
-                + "recorded: \(runs.count) runs, \(recordedCalls) calls (expected \(sessions) runs, \(sessions * (calls + 1)) calls with the initializes)")
+            "argus proxy: \(idle / 1024) MiB resident idle, \(peak / 1024) MiB at most under load, \(after / 1024) MiB after every session ended (\(threads) threads then); "
+                + "recorded: \(runs.count) runs, \(recordedCalls) calls (expected \(sessions) runs, \(sessions * (calls + 1)) calls with the initializes)"
+        )
         if let error = through.firstError ?? direct.firstError { print("first error: \(error)") }
 
         print("")
@@ -73,7 +79,9 @@ enum ProxyLoadBench {
         print("|---|---|---|---|---|---|")
         let start = SystemClock.monotonicNanos()
         let direct = BlockingClient.largeCall(port: upstreamPort)
-        print("| direct | \(String(format: "%.1f", Double(direct) / 1e6)) | \(String(format: "%.0f", Double(SystemClock.monotonicNanos() - start) / 1e6)) | - | - | - |")
+        print(
+            "| direct | \(String(format: "%.1f", Double(direct) / 1e6)) | \(String(format: "%.0f", Double(SystemClock.monotonicNanos() - start) / 1e6)) | - | - | - |"
+        )
         do {
             let port = freePort()
             let arguments = ["proxy", "--listen", "127.0.0.1:\(port)", "--upstream", upstreamURL, "--db", directory + "/large.db"]
@@ -309,7 +317,9 @@ final class SessionDriver: ChannelInboundHandler, @unchecked Sendable {
         if was != .done {
             step = .done
             if was == .initialize || was == .initialized { tally.sessionInitialized(ok: false) }
-            if was != .delete { tally.sessionCallsDone(answered: answered, errors: errors + 1, error: firstError ?? "the connection closed") }
+            if was != .delete {
+                tally.sessionCallsDone(answered: answered, errors: errors + 1, error: firstError ?? "the connection closed")
+            }
             tally.sessionClosed()
         }
         context.fireChannelInactive()
@@ -400,7 +410,8 @@ final class SessionDriver: ChannelInboundHandler, @unchecked Sendable {
         } else {
             headers.add(name: "Content-Length", value: "0")
         }
-        context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: method, uri: "/mcp", headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: method, uri: "/mcp", headers: headers))), promise: nil)
         if let buffer { context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
@@ -469,16 +480,21 @@ final class MCPHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             let session = String(UInt64.random(in: 0...UInt64.max), radix: 16)
             reply(
                 context, head, status: .ok,
-                json: #"{"jsonrpc":"2.0","id":\#(idText),"result":{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"bench-upstream","version":"1"}}}"#,
+                json:
+                    #"{"jsonrpc":"2.0","id":\#(idText),"result":{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"bench-upstream","version":"1"}}}"#,
                 session: session)
         case "tools/call" where message["params"]?["name"]?.stringValue == "large":
             large(context, head, id: idText)
         default:
-            reply(context, head, status: .ok, json: #"{"jsonrpc":"2.0","id":\#(idText),"result":{"content":[{"type":"text","text":"hello"}],"isError":false}}"#)
+            reply(
+                context, head, status: .ok,
+                json: #"{"jsonrpc":"2.0","id":\#(idText),"result":{"content":[{"type":"text","text":"hello"}],"isError":false}}"#)
         }
     }
 
-    private func reply(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, status: HTTPResponseStatus, json: String?, session: String? = nil) {
+    private func reply(
+        _ context: ChannelHandlerContext, _ head: HTTPRequestHead, status: HTTPResponseStatus, json: String?, session: String? = nil
+    ) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(json?.utf8.count ?? 0))
@@ -539,7 +555,8 @@ enum BlockingClient {
         guard let fd = connect(port: port) else { return nil }
         let (headers, _) = exchange(
             fd, port: port, session: nil,
-            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"argus-bench","version":"1"}}}"#)
+            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"argus-bench","version":"1"}}}"#
+        )
         return headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("mcp-session-id:") }
             .map { String($0.drop { $0 != ":" }.dropFirst()).trimmingCharacters(in: .whitespaces) }
     }
@@ -550,10 +567,13 @@ enum BlockingClient {
         defer { close(fd) }
         let (headers, _) = exchange(
             fd, port: port, session: nil,
-            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"argus-bench","version":"1"}}}"#)
+            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"argus-bench","version":"1"}}}"#
+        )
         let session = headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("mcp-session-id:") }
             .map { String($0.drop { $0 != ":" }.dropFirst()).trimmingCharacters(in: .whitespaces) }
-        return exchange(fd, port: port, session: session, #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"large","arguments":{}}}"#).1
+        return exchange(
+            fd, port: port, session: session, #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"large","arguments":{}}}"#
+        ).1
     }
 
     /// One POST; the response's headers and its body's length (the body is read and dropped).

@@ -53,7 +53,10 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     /// The recorder's line limit: a JSON answer's recorded copy stops there (the client gets it all).
     private static let copyLimit = 64 << 20
 
-    init(remote: RemoteBackend, head: HTTPRequestHead, body: ByteBuffer, channel: Channel, done: @escaping @Sendable (_ keepAlive: Bool) -> Void) {
+    init(
+        remote: RemoteBackend, head: HTTPRequestHead, body: ByteBuffer, channel: Channel,
+        done: @escaping @Sendable (_ keepAlive: Bool) -> Void
+    ) {
         self.remote = remote
         self.head = head
         self.body = body

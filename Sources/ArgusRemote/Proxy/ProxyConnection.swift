@@ -123,7 +123,10 @@ enum ProxyAnswer {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Content-Length", value: String(body.count))
-        return [.head(HTTPResponseHead(version: version, status: status, headers: headers)), .body(.byteBuffer(ByteBuffer(bytes: body))), .end(nil)]
+        return [
+            .head(HTTPResponseHead(version: version, status: status, headers: headers)), .body(.byteBuffer(ByteBuffer(bytes: body))),
+            .end(nil),
+        ]
     }
 
     /// The JSON-RPC error a client gets when the upstream could not answer: with the request's
