@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        // PostgreSQL's wire protocol (SCRAM, TLS, extended queries): only ArgusPostgres loads it.
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         // OTLP's wire format: the runtime only; the message types are generated once and committed.
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
@@ -34,6 +37,12 @@ let package = Package(
         .target(name: "ArgusSystem", dependencies: ["ArgusCore"]),
         // SQLite schema, batched writer, queries.
         .target(name: "ArgusStore", dependencies: ["ArgusCore", "ArgusSystem", "CSQLite"]),
+        // PostgreSQL as a shared store beside the SQLite default (PostgresNIO); used only when
+        // `--db postgres://…` asks for it, so a wrap on SQLite never starts an event loop.
+        .target(name: "ArgusPostgres", dependencies: [
+            "ArgusCore", "ArgusSystem", "ArgusStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Lua 5.4 user scripts: hooks on every call, limits, outputs, hot reload.
         .target(name: "ArgusScripting", dependencies: ["ArgusCore", "ArgusSystem", "CArgusLua", "CArgusSystem"]),
         // Child process, byte relay, recording pipeline.
@@ -75,13 +84,15 @@ let package = Package(
             name: "argus",
             dependencies: [
                 "ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusReplay", "ArgusDashboard",
-                "ArgusSetup", "ArgusRemote", "ArgusTelemetry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ArgusSetup", "ArgusRemote", "ArgusPostgres", "ArgusTelemetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "argus-test-server", dependencies: ["ArgusCore", "ArgusSystem"]),
         // Benchmarks (Scripts/bench/run.sh); compares Argus with baselines measured in the same run.
         .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusTelemetry",
-                                                              "CLua", "CSQLite",
+                                                              "ArgusPostgres", "CLua", "CSQLite",
+                                                              .product(name: "PostgresNIO", package: "postgres-nio"),
                                                               // proxy-load: an HTTP MCP upstream and a load generator on SwiftNIO.
                                                               .product(name: "NIOCore", package: "swift-nio"),
                                                               .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -89,9 +100,10 @@ let package = Package(
                           path: "Scripts/bench/ArgusBench"),
 
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"]),
-        .testTarget(name: "ArgusStoreTests", dependencies: ["ArgusCore", "ArgusStore"]),
+        .testTarget(name: "ArgusStoreTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusPostgres"]),
+        .testTarget(name: "ArgusPostgresTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusPostgres"]),
         .testTarget(name: "ArgusScriptingTests", dependencies: ["ArgusCore", "ArgusScripting", "CLua"]),
-        .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore"]),
+        .testTarget(name: "ArgusIntegrationTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusPostgres"]),
         .testTarget(name: "ArgusReplayTests", dependencies: ["ArgusCore", "ArgusStore", "ArgusReplay"]),
         .testTarget(name: "ArgusDashboardTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusDashboard"]),
         .testTarget(name: "ArgusSetupTests", dependencies: ["ArgusCore", "ArgusSystem", "ArgusTelemetry", "ArgusSetup"]),

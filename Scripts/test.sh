@@ -10,6 +10,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source Scripts/lib/environment.sh
+source Scripts/lib/postgres.sh
 
 all_lanes=(swift interop)
 for lane_script in Scripts/ci/*.sh; do
@@ -22,6 +23,9 @@ set -e
 ensure_swift
 ensure_system_packages "${build_packages[@]}" git python3 libcurl4 chromium chromium-driver nodejs
 ensure_python_venv
+# The PostgreSQL store's tests run against a real server (stopped when this script exits).
+start_test_postgres
+export ARGUS_REQUIRE_POSTGRES=1
 set +e
 
 results=()

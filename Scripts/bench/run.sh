@@ -87,6 +87,26 @@ results=$(mktemp)
     ensure_python_venv >&2
     .venv/bin/python Scripts/bench/browser_latency.py "$bin" "$scratch/dashboard-1000000.db"
     echo
+    echo "#### A shared store: PostgreSQL"
+    echo
+    # A server of the run's own, as the tests start one, but durable (fsync on) as a team's is.
+    source Scripts/lib/postgres.sh
+    ARGUS_TEST_POSTGRES_SETTINGS="-c fsync=on -c shared_buffers=256MB" start_test_postgres >&2
+    export PGPASSWORD="$ARGUS_TEST_POSTGRES_PASSWORD"
+    echo "PostgreSQL $("$ARGUS_TEST_POSTGRES_BIN/postgres" --version | awk '{print $3}') on loopback, fsync on, a cluster of the run's own."
+    echo
+    "$bin/argus-bench" recorder-postgres --url "$ARGUS_TEST_POSTGRES_URL" --wraps 4 --calls 50000
+    echo
+    pg_dashboard="${ARGUS_TEST_POSTGRES_URL/\/postgres\?//argus_dashboard_bench?}"
+    "$ARGUS_TEST_POSTGRES_BIN/createdb" --maintenance-db="$ARGUS_TEST_POSTGRES_URL" argus_dashboard_bench
+    "$bin/argus-bench" dashboard --calls 1000000 --db "$pg_dashboard"
+    echo
+    .venv/bin/python Scripts/bench/browser_latency.py "$bin" "$pg_dashboard"
+    echo
+    "$bin/argus-bench" startup --runs 40 --postgres "$pg_dashboard"
+    stop_test_postgres
+    trap - EXIT
+    echo
     echo "#### Remote servers: argus proxy"
     echo
     ensure_system_packages socat >&2  # the floor: a relay that only copies bytes

@@ -88,7 +88,7 @@ final class ClientOutput: FaultClientOutput, ServerMessageSink, @unchecked Senda
 
 /// The method name of transport frames in recordings.
 public enum TransportFrame {
-    public static let method = "argus/transport"
+    public static let method = TransportEvent.method
 
     /// The frame as a recorded line: a notification of `method` with `params`, and its newline.
     static func line(_ params: JSONValue) -> [UInt8] {

@@ -18,6 +18,13 @@ public struct Diagnosis: Sendable {
         /// Further lines: the stderr of a failed server, what to do.
         public var details: [String] = []
 
+        public init(section: String, status: Status, title: String, details: [String] = []) {
+            self.section = section
+            self.status = status
+            self.title = title
+            self.details = details
+        }
+
         public var json: JSONValue {
             [
                 "section": .string(section), "status": .string(status.rawValue), "title": .string(title),
@@ -37,6 +44,8 @@ public struct Diagnosis: Sendable {
         public var dashboardPort: Int
         /// `./argus.config.json` when there is one that is not read (configuration never comes from the working directory).
         public var ignoredLocalConfig: String?
+        /// The checks of a shared store's backend, when `databasePath` is one (a `postgres://` URL).
+        public var externalStoreChecks: [Check] = []
 
         public init(
             version: String, configPath: String?, config: Result<Configuration, ConfigProblem>, databasePath: String,
@@ -70,7 +79,16 @@ public struct Diagnosis: Sendable {
         var d = Diagnosis()
         d.versions(inputs)
         let config = d.configuration(inputs)
-        let reader = d.database(inputs)
+        let reader: (any ArgusReader)?
+        if StoreBackends.isExternal(inputs.databasePath) {
+            // A shared store (PostgreSQL): checked by its backend, which the command links; the
+            // last runs are read as from a file when it could be reached.
+            d.checks += inputs.externalStoreChecks
+            reader =
+                inputs.externalStoreChecks.contains { $0.status == .failed } ? nil : try? ArgusDatabase.reader(path: inputs.databasePath)
+        } else {
+            reader = d.database(inputs)
+        }
         if let reader { d.lastRuns(reader) }
         if let config { d.servers(config, environment: inputs.environment) }
         d.scripts(config, reader: reader, home: inputs.environment["HOME"] ?? NSHomeDirectory())

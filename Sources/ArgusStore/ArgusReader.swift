@@ -61,6 +61,9 @@ public protocol ArgusReader: AnyObject {
     func clientAnswers(run: Int64) throws -> [String: JSONValue]
     /// A run's calls and notifications in wire order, paged by sequence number.
     func timeline(run: Int64, _ filter: TimelineFilter) throws -> [TimelineEntry]
+    /// A run's `argus/transport` frames (what HTTP did in a remote run), in wire order: its first
+    /// `limit`, or with `newest`, its last `limit`. Read by an index of their own, at any run length.
+    func transportFrames(run: Int64, newest: Bool, limit: Int) throws -> [MessageRecord]
     func toolSchemas(run: Int64) throws -> [ToolSchemaRecord]
     /// The most recent schema recorded for a tool of a server (the run itself may not have listed tools).
     func latestToolSchema(server: String, tool: String, atOrBeforeRun run: Int64?) throws -> ToolSchemaRecord?

@@ -120,6 +120,9 @@ public final class BatchedWriter: @unchecked Sendable {
     /// The recorder's runs already written, and their database ids: kept across connections
     /// (the writer reconnects after a failure).
     private var written: [LocalRunID: Int64] = [:]
+    /// The batches' origin and numbers, kept across connections for the same reason: a batch
+    /// whose commit answer was lost is sent again under the number it had.
+    private let numbering = BatchNumbering()
     private var connection: (any ArgusWriter)?
     private var failingSince: UInt64?
     private var reportedProblem: String?
@@ -172,7 +175,8 @@ public final class BatchedWriter: @unchecked Sendable {
 
     private func connect() throws -> any ArgusWriter {
         if let connection { return connection }
-        let db = try ArgusDatabase.writer(path: options.path, busyTimeoutMillis: options.busyTimeoutMillis)
+        let db = try ArgusDatabase.writer(
+            path: options.path, busyTimeoutMillis: options.busyTimeoutMillis, numbering: numbering)
         connection = db
         return db
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArgusCore
+import ArgusPostgres
 
 @main
 struct Argus: ParsableCommand {
@@ -16,7 +17,14 @@ struct Argus: ParsableCommand {
         subcommands: [
             Wrap.self, ProxyCommand.self, DashboardCommand.self, Setup.self, Diagnose.self, Runs.self, Calls.self, Replay.self, Export.self,
             Test.self, Mock.self, Record.self, Stats.self, Alerts.self, Metrics.self, ScriptsCommand.self, ScriptCommand.self,
-            VerdictCommand.self, Demo.self,
+            VerdictCommand.self, StoreCommand.self, Demo.self,
         ]
     )
+
+    /// `--db postgres://…` works for every command: registering the backend costs nothing
+    /// (PostgresNIO starts with the first connection, which a SQLite file never asks for).
+    static func main() {
+        PostgresBackend.register()
+        main(nil)
+    }
 }

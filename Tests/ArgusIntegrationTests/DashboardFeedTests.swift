@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusPostgres
 import ArgusStore
 import Foundation
 import Testing
@@ -8,8 +9,8 @@ import Testing
 /// the stats and `/metrics` agree with the database.
 @Suite struct DashboardFeedTests {
     /// What an SDK client does in a short session: initialize, one tool call, then tools/list.
-    static func shortSession(_ index: Int, database: String, home: String) -> Int32? {
-        let environment = ProcessInfo.processInfo.environment.merging(["ARGUS_HOME": home]) { $1 }
+    static func shortSession(_ index: Int, database: String, home: String, extra: [String: String] = [:]) -> Int32? {
+        let environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }.merging(["ARGUS_HOME": home]) { $1 }
         guard let session = try? WrapSessionHarness(server: [Binaries.testServer], environment: environment, database: database)
         else { return nil }
         session.initialize()
@@ -19,7 +20,10 @@ import Testing
     }
 
     /// Runs `count` sessions at once, each from its own thread and process; their exit statuses.
-    static func concurrentSessions(_ indexes: Range<Int>, database: String, home: String) -> [Int32?] {
+    static func concurrentSessions(
+        _ indexes: Range<Int>, database: String, home: String,
+        extra: [String: String] = [:]
+    ) -> [Int32?] {
         final class Statuses: @unchecked Sendable {
             let lock = NSLock()
             var values: [Int32?] = []
@@ -29,7 +33,7 @@ import Testing
         for index in indexes {
             group.enter()
             Thread.detachNewThread {
-                let status = shortSession(index, database: database, home: home)
+                let status = shortSession(index, database: database, home: home, extra: extra)
                 statuses.lock.withLock { statuses.values.append(status) }
                 group.leave()
             }
@@ -85,11 +89,23 @@ import Testing
         }
     }
 
-    @Test func everyCommittedCallReachesEveryListenerOnceInOrderAndEveryCountAgrees() throws {
+    /// On PostgreSQL the wraps write at the same time (SQLite takes them one at a time): the
+    /// feed's numbers and the calls' ids must still follow commit order.
+    @Test(arguments: ["sqlite", "postgres"])
+    func everyCommittedCallReachesEveryListenerOnceInOrderAndEveryCountAgrees(_ backend: String) throws {
         let directory = temporaryDirectory("feed")
-        let database = directory + "/argus.db", home = directory + "/home"
-        _ = try ArgusDatabase.openForWriting(path: database)  // empty, as `argus dashboard` makes it on a first start
-        let dashboard = try DashboardProcess(database: database, home: home)
+        let home = directory + "/home"
+        var database = directory + "/argus.db"
+        var extra: [String: String] = [:]
+        if backend == "postgres" {
+            guard PostgresStoreTests.available else { return }
+            let store = try PostgresStoreTests.Store()
+            database = store.url
+            extra = ["PGPASSWORD": store.environment["PGPASSWORD"] ?? ""]
+            PostgresBackend.register(environment: store.environment)
+        }
+        _ = try ArgusDatabase.writer(path: database)  // empty, as `argus dashboard` makes it on a first start
+        let dashboard = try DashboardProcess(database: database, home: home, environment: extra)
         defer { dashboard.stop() }
 
         let steady = [try #require(EventStreamReader(port: dashboard.port)), try #require(EventStreamReader(port: dashboard.port))]
@@ -101,7 +117,7 @@ import Testing
         var resumed: EventStreamReader?
         var beforeDrop: [EventStreamReader.Event] = []
         for round in 0..<10 {  // 50 sessions, five processes at a time
-            statuses += Self.concurrentSessions(round * 5..<round * 5 + 5, database: database, home: home)
+            statuses += Self.concurrentSessions(round * 5..<round * 5 + 5, database: database, home: home, extra: extra)
             if round == 4 {
                 // Midway, the third listener goes away; it comes back a round later, from its last event id.
                 beforeDrop = dropping.all
@@ -117,7 +133,9 @@ import Testing
         }
         #expect(statuses.count == 50 && statuses.allSatisfy { $0 == 0 }, "exit statuses: \(statuses)")
 
-        let stored = try SQLiteReader(path: database).db.query("SELECT id FROM calls ORDER BY id").compactMap { $0.int(0) }
+        var all = CallFilter()
+        all.limit = 1000
+        let stored = try ArgusDatabase.reader(path: database).calls(all).map(\.id).sorted()
         #expect(stored.count == 150, "3 calls per session")
         let expected = Set(stored)
         func complete(_ events: [EventStreamReader.Event]) -> Bool { expected.isSubset(of: Self.callIDs(events)) }

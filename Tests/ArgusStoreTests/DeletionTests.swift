@@ -9,7 +9,7 @@ import Testing
     /// A session recorded without redaction (as `--no-redact` does, or a secret no rule
     /// knew): two calls with progress, one cancelled call, a log notification, stderr,
     /// and a command line with a token. Each piece carries a marker to scan for.
-    static func record(into path: String) {
+    static func record(into store: TestStore) {
         var ops: [RecordOp] = []
         var config = RecorderConfig(
             serverName: "srv",
@@ -40,14 +40,26 @@ import Testing
         feed(.serverToClient, #"{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"LOG-RUN-6"}}"#)
         Array("STDERR-RUN-7 token\n".utf8).withUnsafeBytes { recorder.ingestStderr($0, at: t) }
         recorder.finish(reason: .clientEOF, exitStatus: 0, at: t)
-        let writer = BatchedWriter(options: .init(path: path), report: { _ in })
-        for op in ops { writer.submit(op) }
-        writer.finish(timeoutSeconds: 5)
+        store.record(ops)
     }
 
-    /// Which markers are in the database file or its WAL.
-    static func present(_ markers: [String], at path: String) -> [String] {
-        let bytes = ["", "-wal"].compactMap { FileManager.default.contents(atPath: path + $0) }.reduce(Data(), +)
+    /// Which markers are still stored: SQLite, anywhere in the database file or its WAL (free
+    /// pages included); PostgreSQL, in any row a user of the store can read.
+    static func present(_ markers: [String], in store: TestStore) throws -> [String] {
+        let bytes: Data
+        switch store.backend {
+        case .sqlite:
+            bytes = ["", "-wal"].compactMap { FileManager.default.contents(atPath: store.location + $0) }.reduce(Data(), +)
+        case .postgres:
+            let text = try store.sql(
+                """
+                SELECT concat_ws(' ', (SELECT string_agg(body, ' ') FROM messages), (SELECT string_agg(line, ' ') FROM server_logs),
+                                 (SELECT string_agg(args || ' ' || COALESCE(stderr_tail, ''), ' ') FROM runs),
+                                 (SELECT string_agg(encode(sealed, 'escape'), ' ') FROM sealed_params))
+                """)
+            guard case .text(let all) = text else { return [] }
+            bytes = Data(all.utf8)
+        }
         return markers.filter { bytes.range(of: Data($0.utf8)) != nil }
     }
 
@@ -61,37 +73,39 @@ import Testing
         return try reader.calls(filter).filter(predicate).map(\.id)
     }
 
-    @Test func deletingCallsTakesTheirNotificationsAndLeavesNoBytes() throws {
-        let path = temporaryDirectory() + "/argus.db"
-        Self.record(into: path)
-        #expect(Self.present(Self.kept + Self.callMarkers, at: path).count == 8)  // the scan sees them before
-        let reader = try SQLiteReader(path: path)
+    @Test(arguments: TestStore.backends) func deletingCallsTakesTheirNotificationsAndLeavesNoBytes(_ backend: TestStore.Backend) throws {
+        guard let store = try TestStore.make(backend) else { return }
+        Self.record(into: store)
+        #expect(try Self.present(Self.kept + Self.callMarkers, in: store).count == 8)  // the scan sees them before
+        let reader = try store.reader()
         let doomed = try ids(reader) { ["2", "3"].contains($0.jsonrpcID) }
         #expect(doomed.count == 2)
 
-        let writer = try SQLiteWriter(path: path)
+        let writer = try store.writer()
         var selection = CallDeletion.Selection()
         selection.ids = doomed
         #expect(try writer.deleteCalls(selection) == 2)
 
-        #expect(Self.present(Self.callMarkers, at: path) == [])
-        #expect(Self.present(Self.kept, at: path) == Self.kept)  // the other call and its progress stay
+        #expect(try Self.present(Self.callMarkers, in: store) == [])
+        #expect(try Self.present(Self.kept, in: store) == Self.kept)  // the other call and its progress stay
         let run = try #require(try reader.runs().first)
         #expect(run.callCount == 1)
         #expect(run.messageCount == 4)  // call 1 (3 messages) and the log notification
     }
 
-    @Test func deletingARunsCallsTakesItsStderrNotificationsAndCommandLine() throws {
-        let path = temporaryDirectory() + "/argus.db"
-        Self.record(into: path)
-        #expect(Self.present(Self.runMarkers, at: path) == Self.runMarkers)
-        let writer = try SQLiteWriter(path: path)
+    @Test(arguments: TestStore.backends) func deletingARunsCallsTakesItsStderrNotificationsAndCommandLine(_ backend: TestStore.Backend)
+        throws
+    {
+        guard let store = try TestStore.make(backend) else { return }
+        Self.record(into: store)
+        #expect(try Self.present(Self.runMarkers, in: store) == Self.runMarkers)
+        let writer = try store.writer()
         var selection = CallDeletion.Selection()
         selection.run = 1
         #expect(try writer.deleteCalls(selection) == 3)
 
-        #expect(Self.present(Self.kept + Self.callMarkers + Self.runMarkers, at: path) == [])
-        let reader = try SQLiteReader(path: path)
+        #expect(try Self.present(Self.kept + Self.callMarkers + Self.runMarkers, in: store) == [])
+        let reader = try store.reader()
         let run = try #require(try reader.run(id: 1))
         #expect(run.stderrTail == nil)
         #expect(run.args == ["--token", "[REDACTED]"])  // recorded before arguments were redacted: redacted now
@@ -99,13 +113,13 @@ import Testing
         #expect(try reader.serverLogs(run: 1).isEmpty)
     }
 
-    @Test func deletingARunRemovesItWhole() throws {
-        let path = temporaryDirectory() + "/argus.db"
-        Self.record(into: path)
-        let writer = try SQLiteWriter(path: path)
+    @Test(arguments: TestStore.backends) func deletingARunRemovesItWhole(_ backend: TestStore.Backend) throws {
+        guard let store = try TestStore.make(backend) else { return }
+        Self.record(into: store)
+        let writer = try store.writer()
         #expect(try writer.deleteRuns([1]).runs == 1)
-        #expect(Self.present(Self.kept + Self.callMarkers + Self.runMarkers, at: path) == [])
-        let reader = try SQLiteReader(path: path)
+        #expect(try Self.present(Self.kept + Self.callMarkers + Self.runMarkers, in: store) == [])
+        let reader = try store.reader()
         #expect(try reader.runs().isEmpty)
     }
 

@@ -4,9 +4,10 @@ import Testing
 @testable import ArgusStore
 
 @Suite struct ExportStatusTests {
-    @Test func anExportersReportsUpdateItsOneRowAndReadBackByName() throws {
-        let path = temporaryDirectory() + "/argus.db"
-        let writer = ExportStatusWriter(path: path)
+    @Test(arguments: TestStore.backends) func anExportersReportsUpdateItsOneRowAndReadBackByName(_ backend: TestStore.Backend) throws {
+        guard let store = try TestStore.make(backend) else { return }
+        let path = store.location
+        let writer = ExportStatusWriter(location: path)
         var status = ExportStatusRecord(
             exporter: "otlp", argusPID: 42, server: "time", endpoint: "http://c:4318/v1/traces",
             startedAt: 1_000, updatedAt: 1_000)
@@ -21,9 +22,9 @@ import Testing
         let other = ExportStatusRecord(
             exporter: "otlp", argusPID: 43, server: "git", endpoint: "http://c:4318/v1/traces",
             startedAt: 2_000, updatedAt: 3_000)
-        #expect(ExportStatusWriter(path: path).write(other) == nil)
+        #expect(ExportStatusWriter(location: path).write(other) == nil)
 
-        let reader = try ArgusDatabase.reader(path: path)
+        let reader = try store.reader()
         let rows = try reader.exportStatuses()
         #expect(rows.map(\.argusPID) == [42, 43], "newest first, one row per exporter: \(rows)")
         var expected = status

@@ -31,6 +31,32 @@ import Testing
         #expect(tables == Set(records.map(\.table)))
     }
 
+    /// The two schemas are written side by side; they must stay in step: every SQLite table in
+    /// PostgreSQL with the same columns, plus only what many writers need there.
+    @Test func postgreSQLHasEveryTableAndColumnOfSQLite() throws {
+        guard let store = try TestStore.make(.postgres) else { return }
+        _ = try store.writer()
+        let sqlite = try ArgusDatabase.openForWriting(path: temporaryDirectory() + "/argus.db")
+        let sqliteTables = Set(try sqlite.query("SELECT name FROM sqlite_master WHERE type = 'table'").compactMap { $0.text("name") })
+        guard
+            case .text(let listed) = try store.sql(
+                """
+                SELECT string_agg(table_name || '.' || column_name, ' ') FROM information_schema.columns WHERE table_schema = 'public'
+                """)
+        else { Issue.record("no columns"); return }
+        var postgres: [String: Set<String>] = [:]
+        for pair in listed.split(separator: " ") {
+            let parts = pair.split(separator: ".", maxSplits: 1).map(String.init)
+            postgres[parts[0], default: []].insert(parts[1])
+        }
+        let ownTables: Set<String> = ["recorder_batches", "argus_schema", "feed_commits"]
+        #expect(Set(postgres.keys) == sqliteTables.union(ownTables))
+        let ownColumns: [String: Set<String>] = ["runs": ["origin", "origin_run"], "feed_changes": ["id"]]
+        for table in sqliteTables {
+            #expect(postgres[table] == (try Self.columns(of: table, in: sqlite)).union(ownColumns[table] ?? []), "\(table)")
+        }
+    }
+
     @Test func rowsAreReadByColumnNameWhateverTheOrderOfTheSelectList() throws {
         let path = temporaryDirectory() + "/argus.db"
         let writer = BatchedWriter(options: .init(path: path), report: { _ in })
@@ -44,14 +70,12 @@ import Testing
         #expect(backwards.map(\.callCount) == inOrder.map(\.callCount) && backwards.map(\.endReason) == [.clientEOF])
     }
 
-    @Test func aValueItsRecordCannotHoldIsReportedWithItsColumn() throws {
-        let path = temporaryDirectory() + "/argus.db"
-        let writer = BatchedWriter(options: .init(path: path), report: { _ in })
-        for op in sampleSession(calls: 1) { writer.submit(op) }
-        #expect(writer.finish(timeoutSeconds: 5).opsAbandoned == 0)
-        try ArgusDatabase.openForWriting(path: path).run("UPDATE calls SET status = 'postponed'")
+    @Test(arguments: TestStore.backends) func aValueItsRecordCannotHoldIsReportedWithItsColumn(_ backend: TestStore.Backend) throws {
+        guard let store = try TestStore.make(backend) else { return }
+        #expect(store.record(sampleSession(calls: 1)) == 0)
+        try store.sql("UPDATE calls SET status = 'postponed'")
         #expect {
-            try SQLiteReader(path: path).calls(CallFilter())
+            try store.reader().calls(CallFilter())
         } throws: { error in
             "\(error)" == #"cannot read column status: unknown value "postponed""#
         }

@@ -41,15 +41,11 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
 }
 
 @Suite struct StoreTests {
-    @Test func writesAndReadsBackASession() throws {
-        let dir = temporaryDirectory()
-        let path = dir + "/nested/argus.db"
-        let writer = BatchedWriter(options: .init(path: path), report: { _ in })
-        for op in sampleSession(calls: 6) { writer.submit(op) }
-        let stats = writer.finish(timeoutSeconds: 5)
-        #expect(stats.opsAbandoned == 0)
+    @Test(arguments: TestStore.backends) func writesAndReadsBackASession(_ backend: TestStore.Backend) throws {
+        guard let store = try TestStore.make(backend) else { return }
+        #expect(store.record(sampleSession(calls: 6)) == 0)
 
-        let reader = try SQLiteReader(path: path)
+        let reader = try store.reader()
         let runs = try reader.runs()
         #expect(runs.count == 1)
         let run = try #require(runs.first)
@@ -79,17 +75,59 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         #expect(echo.count == 6 && echo.errors == 2)
         #expect(echo.p50 == 3_000 && echo.max == 6_000)
 
-        // The file is private to its owner.
-        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
-        #expect(mode == 0o600)
+        #expect(try reader.counts() == (runs: 1, calls: 7, messages: 14))
+        #expect(try reader.timeline(run: run.id).filter { $0.kind == .call }.count == 7)
+        #expect(try reader.messages(run: run.id).count == 14)
+        #expect(try reader.firstRequest(run: run.id, method: "initialize")?["params"]?["clientInfo"]?["name"] == "tester")
+
+        if backend == .sqlite {  // the file is private to its owner
+            let mode = try FileManager.default.attributesOfItem(atPath: store.location)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+        }
     }
 
-    @Test func cursorsPageThroughCalls() throws {
-        let dir = temporaryDirectory()
-        let writer = BatchedWriter(options: .init(path: dir + "/a.db"), report: { _ in })
-        for op in sampleSession(calls: 25) { writer.submit(op) }
-        writer.finish(timeoutSeconds: 5)
-        let reader = try SQLiteReader(path: dir + "/a.db")
+    /// Exporters link each span to its recorded call by the ids a batch's write returns.
+    @Test(arguments: TestStore.backends) func aBatchsWriteReturnsTheIDsItsCallsWereStoredUnder(_ backend: TestStore.Backend) throws {
+        guard let store = try TestStore.make(backend) else { return }
+        let ops = sampleSession(calls: 3)
+        var runs: [LocalRunID: Int64] = [:]
+        let ids = try store.writer().write(ops, runs: &runs, events: [])
+        let reader = try store.reader()
+        let stored = try reader.calls(CallFilter())
+        #expect(ids.count == stored.count && !stored.isEmpty, "returned \(ids), stored \(stored.map(\.id))")
+        for call in stored {
+            let local = try #require(runs.first { $0.value == call.runID }?.key, "run \(call.runID) not in \(runs)")
+            #expect(ids[CallReference(run: local, requestSeq: call.requestSeq)] == call.id, "call \(call.id): \(ids)")
+        }
+    }
+
+    /// What the live feed and the wraps' run-request watchers poll: it changes once another
+    /// connection commits (SQLite: data_version; PostgreSQL: a notification, no table read).
+    @Test(arguments: TestStore.backends) func dataVersionChangesWhenAnotherConnectionCommits(_ backend: TestStore.Backend) throws {
+        guard let store = try TestStore.make(backend) else { return }
+        #expect(store.record(sampleSession(calls: 1)) == 0)
+        let reader = try store.reader()
+        let before = try reader.dataVersion()
+        #expect(try reader.dataVersion() == before, "nothing committed in between")
+        #expect(store.record(sampleSession(calls: 1)) == 0)
+        let deadline = Date().addingTimeInterval(5)
+        var now = try reader.dataVersion()
+        while now == before && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+            now = try reader.dataVersion()
+        }
+        #expect(now != before, "data version still \(now) 5 s after another connection committed")
+        try store.writer().requestRun(server: "sample", requestedBy: "test")
+        let requested = try reader.dataVersion()
+        let later = Date().addingTimeInterval(5)
+        while try reader.dataVersion() == requested && Date() < later { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(try reader.runRequests(after: 0, since: 0).map(\.server) == ["sample"])
+    }
+
+    @Test(arguments: TestStore.backends) func cursorsPageThroughCalls(_ backend: TestStore.Backend) throws {
+        guard let store = try TestStore.make(backend) else { return }
+        #expect(store.record(sampleSession(calls: 25)) == 0)
+        let reader = try store.reader()
         var filter = CallFilter()
         filter.limit = 10
         var seen: [Int64] = []
@@ -103,12 +141,12 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         #expect(seen.count == 26)
     }
 
-    @Test func pollingForwardFromACursorReturnsTheOldestFirstAndMissesNothing() throws {
-        let dir = temporaryDirectory()
-        let writer = BatchedWriter(options: .init(path: dir + "/a.db"), report: { _ in })
-        for op in sampleSession(calls: 25) { writer.submit(op) }
-        writer.finish(timeoutSeconds: 5)
-        let reader = try SQLiteReader(path: dir + "/a.db")
+    @Test(arguments: TestStore.backends) func pollingForwardFromACursorReturnsTheOldestFirstAndMissesNothing(_ backend: TestStore.Backend)
+        throws
+    {
+        guard let store = try TestStore.make(backend) else { return }
+        #expect(store.record(sampleSession(calls: 25)) == 0)
+        let reader = try store.reader()
         var filter = CallFilter()
         filter.limit = 10
         filter.afterID = 0
@@ -125,14 +163,10 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         #expect(requests == 4)
     }
 
-    @Test func feedChangesNumberEveryChangeInCommitOrder() throws {
-        let dir = temporaryDirectory()
-        let path = dir + "/a.db"
-        let writer = BatchedWriter(options: .init(path: path), report: { _ in })
-        for op in sampleSession(calls: 2) { writer.submit(op) }
-        writer.finish(timeoutSeconds: 5)
-        let db = try ArgusDatabase.openForWriting(path: path)
-        let reader = try SQLiteReader(path: path)
+    @Test(arguments: TestStore.backends) func feedChangesNumberEveryChangeInCommitOrder(_ backend: TestStore.Backend) throws {
+        guard let store = try TestStore.make(backend) else { return }
+        #expect(store.record(sampleSession(calls: 2)) == 0)
+        let reader = try store.reader()
         let first = try reader.feedChanges(after: 0, limit: 1000)
         #expect(first.filter { $0.kind == .call }.map(\.rowID) == [1, 2, 3], "\(first)")
         #expect(first.contains { $0.kind == .run && $0.rowID == 1 })
@@ -140,31 +174,37 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
 
         // An update is a change of its own, numbered after everything before it.
         let top = try reader.feedRange().newest
-        try db.run("UPDATE calls SET status = 'error' WHERE id = 1")
+        try store.sql("UPDATE calls SET status = 'error' WHERE id = 1")
         #expect(try reader.feedChanges(after: top, limit: 10) == [FeedChange(seq: top + 1, kind: .call, rowID: 1)])
 
-        // Deleting the newest call frees its id for the next insert; the numbers still only grow.
-        try db.run("DELETE FROM calls WHERE id = 3")
-        try db.run(
+        // Deleting the newest call frees its id for the next insert in SQLite; the numbers still only grow.
+        try store.sql("DELETE FROM calls WHERE id = 3")
+        try store.sql(
             """
             INSERT INTO calls (run_id, server, request_seq, direction, method, jsonrpc_id, started_at, status)
             VALUES (1, 'sample', 99, 'c2s', 'tools/call', '99', 0, 'ok')
             """)
+        guard case .int(let inserted) = try store.sql("SELECT MAX(id) FROM calls") else { Issue.record("no call"); return }
         let last = try reader.feedChanges(after: top + 1, limit: 10)
-        #expect(last == [FeedChange(seq: top + 2, kind: .callDeleted, rowID: 3), FeedChange(seq: top + 3, kind: .call, rowID: 3)])
+        #expect(last == [FeedChange(seq: top + 2, kind: .callDeleted, rowID: 3), FeedChange(seq: top + 3, kind: .call, rowID: inserted)])
     }
 
-    @Test func feedChangesKeepTheNewestHundredThousand() throws {
-        let dir = temporaryDirectory()
-        let db = try ArgusDatabase.openForWriting(path: dir + "/a.db")
-        try db.execute(
-            """
-            BEGIN;
-            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 110000)
-            INSERT INTO feed_changes (kind, row_id) SELECT 'run', i FROM n;
-            COMMIT;
-            """)
-        let range = try SQLiteReader(db: db).feedRange()
+    @Test(arguments: TestStore.backends) func feedChangesKeepTheNewestHundredThousand(_ backend: TestStore.Backend) throws {
+        guard let store = try TestStore.make(backend) else { return }
+        _ = try store.writer()  // the tables
+        switch backend {
+        case .sqlite:
+            try ArgusDatabase.openForWriting(path: store.location).execute(
+                """
+                BEGIN;
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 110000)
+                INSERT INTO feed_changes (kind, row_id) SELECT 'run', i FROM n;
+                COMMIT;
+                """)
+        case .postgres:  // the changes of one transaction, numbered as it commits
+            try store.sql("SELECT argus_feed_record('run', ARRAY(SELECT generate_series(1, 110000)::BIGINT))")
+        }
+        let range = try store.reader().feedRange()
         #expect(range.newest == 110_000)
         #expect((100_000...101_024).contains(range.newest - range.oldest + 1), "kept \(range)")
     }

@@ -8,7 +8,6 @@ import os
 import pathlib
 import re
 import shutil
-import sqlite3
 import subprocess
 import time
 
@@ -17,12 +16,18 @@ import pytest
 from mcp.client.client import Client
 from mcp.client.stdio import StdioServerParameters
 
-from conftest import query
+from conftest import postgres_store, query
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
                                 reason="needs Debian's chromium and chromium-driver (Scripts/test.sh installs them)")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request, tmp_path, private_home):
+    """Every test here runs on both stores: a SQLite file and a PostgreSQL database."""
+    return tmp_path / "argus.db" if request.param == "sqlite" else postgres_store(private_home)
 
 
 def session(argus, db, test_server, calls, mode="legacy"):
@@ -195,11 +200,10 @@ def test_the_stats_chart_reads_24_hour_times_across_its_width_with_gaps_for_empt
 
     session(argus, db, test_server, [("always_fail", {}), ("echo", {"message": "a"}), ("echo", {"message": "b"})])
     # The calls happened at 15:00 and 15:07 UTC (an afternoon, where 12-hour clocks say PM), nothing in between.
-    with sqlite3.connect(db) as conn:
-        ids = [row[0] for row in conn.execute("SELECT id FROM calls ORDER BY id")]
-        base = 1_767_279_600_000_000  # 2026-01-01T15:00:00Z
-        for i, call_id in enumerate(ids):
-            conn.execute("UPDATE calls SET started_at = ? WHERE id = ?", (base + (7 * 60_000_000 if i == len(ids) - 1 else i), call_id))
+    ids = [row["id"] for row in query(db, "SELECT id FROM calls ORDER BY id")]
+    base = 1_767_279_600_000_000  # 2026-01-01T15:00:00Z
+    for i, call_id in enumerate(ids):
+        query(db, "UPDATE calls SET started_at = ? WHERE id = ?", base + (7 * 60_000_000 if i == len(ids) - 1 else i), call_id)
     process, url = start_dashboard(argus, db)
     try:
         browser.get(url + "#/stats")
@@ -323,3 +327,66 @@ def test_a_runs_notifications_a_new_run_by_hand_and_replays_left_out(argus, db, 
     browser.find_element(By.ID, "include-replays").click()
     wait(browser, lambda d: {int(r.get_attribute("data-run")) for r in d.find_elements(By.CSS_SELECTOR, "tr[data-run]")} >= set(replay_runs))
     assert console_errors(browser) == []
+
+
+def test_a_remote_run_shows_its_transport_session_and_what_http_did(argus, db, browser, monkeypatch):
+    """Two real sessions through `argus wrap --url` with the SDK's Streamable HTTP server, which
+    demands a bearer token: one with the token (a session), one without (401 and its challenge)."""
+    from selenium.webdriver.common.by import By
+    from test_remote import HTTPServer, run, through_argus
+
+    token = "tok_browser_0123456789abcdef"
+    server = HTTPServer("--token", token)
+    try:
+        monkeypatch.setenv("REMOTE_TOKEN", token)
+        run(through_argus(argus, db, server.url, "--header", "Authorization:Bearer ${REMOTE_TOKEN}"), "legacy",
+            [("add", {"a": 2, "b": 40})])
+        with pytest.raises(Exception):
+            run(through_argus(argus, db, server.url), "legacy", [])
+    finally:
+        server.stop()
+    host = f"127.0.0.1:{server.port}"
+    process, url = start_dashboard(argus, db)
+    try:
+        browser.get(url + "#/runs")
+        wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tr[data-run] .transport-cell")) == 2)
+        served = browser.find_element(By.CSS_SELECTOR, 'tr[data-run="1"]')
+        assert host in served.find_element(By.CSS_SELECTOR, ".transport-kind").text
+        badge = served.find_element(By.CSS_SELECTOR, ".badge.session")
+        session = badge.text
+        assert re.fullmatch(r"[0-9a-f]{8}…", session), session
+        assert "MCP session" in badge.get_attribute("title")
+        refused = browser.find_element(By.CSS_SELECTOR, 'tr[data-run="2"]')
+        assert refused.find_element(By.CSS_SELECTOR, ".transport-event").text == "401 Unauthorized (Bearer)"
+        assert token not in browser.page_source
+        shot(browser, "runs-remote")
+
+        # The refused run: its transport, the initialize that met the 401, and the frame itself.
+        browser.get(url + "#/runs/2")
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".wf-row"))
+        assert browser.find_element(By.ID, "run-transport").text == f"Streamable HTTP · {host}"
+        assert browser.find_element(By.CSS_SELECTOR, "#run-transport-event .badge").text == "401 Unauthorized (Bearer)"
+        assert browser.find_element(By.CSS_SELECTOR, ".wf-row .http-answer").text == "HTTP 401"
+        browser.find_element(By.XPATH, "//button[text()='Notifications & transport']").click()
+        row = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#notifications-table tr.transport.error"))[0]
+        assert "http_status" in row.text and "401 Unauthorized (Bearer)" in row.text, row.text
+        assert "POST · initialize · Bearer challenge" in row.text, row.text
+        assert row.find_element(By.CSS_SELECTOR, ".badge.info").text == "transport"
+        shot(browser, "run-transport")
+        browser.find_element(By.ID, "show-transport").click()
+        wait(browser, lambda d: not row.is_displayed())
+        browser.find_element(By.ID, "show-transport").click()
+        wait(browser, lambda d: row.is_displayed())
+
+        # The served run: its session, and what HTTP did as transport rows among the server's notifications.
+        browser.get(url + "#/runs/1")
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".wf-row"))
+        assert browser.find_element(By.CSS_SELECTOR, "#run-session .badge.session").text == session
+        assert not browser.find_elements(By.CSS_SELECTOR, ".wf-row .http-answer")  # every answer was a 2xx
+        browser.find_element(By.XPATH, "//button[text()='Notifications & transport']").click()
+        events = wait(browser, lambda d: [r.text for r in d.find_elements(By.CSS_SELECTOR, "#notifications-table tr.transport")])
+        assert any("session_started" in e for e in events) and any("session_ended" in e for e in events), events
+        assert console_errors(browser) == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

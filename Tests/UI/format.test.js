@@ -1,7 +1,7 @@
 "use strict";
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const { duration, percent, num, clock, plural, callName, clientText, short, changeText, mockedFrom } = require("./load.js").load("format.js");
+const { duration, percent, num, clock, plural, callName, clientText, short, changeText, mockedFrom, transportDetail, levelClass } = require("./load.js").load("format.js");
 
 test("durations read in the unit that suits them", () => {
   assert.equal(duration(null), "–");
@@ -53,4 +53,17 @@ test("a replay's differences read as one line each, long values cut", () => {
   assert.equal(long.length, 120);
   assert.ok(long.endsWith("…"));
   assert.equal(short({ a: 1 }), '{"a":1}');
+});
+
+test("a transport event's particulars read on one line, in the server's words", () => {
+  const unauthorized = { event: "http_status", text: "401 Unauthorized (Bearer)", level: "error", status: 401, http_method: "POST",
+    request_method: "tools/call", challenge_scheme: "Bearer", session: null, via: null, error: null };
+  assert.equal(transportDetail(unauthorized), "POST · tools/call · Bearer challenge");
+  const broken = { event: "stream_broken", http_method: "GET", session: "3f2a9c1e…", via: "proxy", error: "connection reset" };
+  assert.equal(transportDetail(broken), "GET · session 3f2a9c1e… · argus proxy · connection reset");
+  assert.equal(transportDetail({ event: "session_started" }), "");
+  assert.equal(transportDetail(null), "");
+  assert.equal(levelClass("error"), "err");
+  assert.equal(levelClass("warning"), "warn");
+  assert.equal(levelClass("info"), "muted");
 });

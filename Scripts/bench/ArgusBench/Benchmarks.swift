@@ -201,31 +201,39 @@ enum RecorderBench {
 }
 
 enum StartupBench {
-    /// Time from spawning to the first byte on stdout, for a server that writes at once.
+    /// Time from spawning to the first byte on stdout, for a server that writes at once:
+    /// directly, through `argus wrap` on a SQLite file, and with `--postgres URL` also through
+    /// `argus wrap --db URL` (the connection is made off the relay path, so it should not show).
     static func run(_ options: Options) {
         let runs = options.int("runs", 40)
         let bin = binDirectory()
         let server = [bin + "/argus-bench", "hello-server"]
-        let db = temporaryDatabase()
-        var direct: [Double] = [], proxied: [Double] = []
+        var commands: [(name: String, argv: [String])] = [
+            ("direct", server), ("argus wrap (SQLite)", [bin + "/argus", "wrap", "--db", temporaryDatabase(), "--"] + server),
+        ]
+        if let postgres = options.values["postgres"] {
+            commands.append(("argus wrap (PostgreSQL)", [bin + "/argus", "wrap", "--db", postgres, "--"] + server))
+        }
+        var samples = Array(repeating: [Double](), count: commands.count)
         for i in 0..<(runs + 3) {
-            for isProxy in (i % 2 == 0 ? [false, true] : [true, false]) {
-                let command = isProxy ? [bin + "/argus", "wrap", "--db", db, "--"] + server : server
+            let order = i % 2 == 0 ? Array(commands.indices) : commands.indices.reversed()
+            for index in order {
                 let start = SystemClock.monotonicNanos()
-                guard let peer = try? Peer(command) else { continue }
+                guard let peer = try? Peer(commands[index].argv) else { continue }
                 _ = peer.readLine()
                 let ms = Double(SystemClock.monotonicNanos() - start) / 1e6
                 peer.close()
-                if i >= 3 { if isProxy { proxied.append(ms) } else { direct.append(ms) } }
+                if i >= 3 { samples[index].append(ms) }
             }
         }
         print("startup: spawn to first byte on stdout, \(runs) starts each, interleaved")
-        print("| | direct (ms) | through argus wrap (ms) | added (ms) |")
-        print("|---|---|---|---|")
-        print("| median | \(fmt(direct.median, 2)) | \(fmt(proxied.median, 2)) | \(fmt(proxied.median - direct.median, 2)) |")
-        print(
-            "| p90 | \(fmt(direct.percentile(0.9), 2)) | \(fmt(proxied.percentile(0.9), 2)) | \(fmt(proxied.percentile(0.9) - direct.percentile(0.9), 2)) |"
-        )
+        print("| | " + commands.map { "\($0.name) (ms)" }.joined(separator: " | ") + " | added by argus wrap (ms) |")
+        print("|---|" + String(repeating: "---|", count: commands.count + 1))
+        for (label, value) in [("median", { (s: [Double]) in s.median }), ("p90", { (s: [Double]) in s.percentile(0.9) })] {
+            let figures = samples.map { value($0) }
+            let added = figures.dropFirst().map { fmt($0 - figures[0], 2) }.joined(separator: " / ")
+            print("| \(label) | " + figures.map { fmt($0, 2) }.joined(separator: " | ") + " | \(added) |")
+        }
     }
 }
 

@@ -24,7 +24,6 @@ enum Generator {
 
     static func generate(calls: Int, path: String) {
         unlink(path)
-        let writer = BatchedWriter(options: .init(path: path), report: { print($0) })
         let perServer = calls / servers.count
         var random = SplitMix(seed: 7)
         let day: Int64 = 86_400_000_000
@@ -36,6 +35,9 @@ enum Generator {
                     command: "mcp-server-\(server)", args: ["--stdio"],
                     cwd: "/srv", envNames: ["PATH", "HOME"]),
                 idleTimeoutSeconds: 600)
+            // A writer per server, as each `argus wrap` has its own: a recorder numbers its runs
+            // from 1, and a writer maps those numbers to one recorder's runs.
+            let writer = BatchedWriter(options: .init(path: path), report: { print($0) })
             let recorder = SessionRecorder(config: config) { writer.submit($0) }
             var wall = base + Int64(s) * 3_600_000_000
             var mono: UInt64 = 1_000_000_000
@@ -84,8 +86,8 @@ enum Generator {
                 }
             }
             recorder.finish(reason: .clientEOF, exitStatus: 0, at: at())
+            writer.finish(timeoutSeconds: 600)
         }
-        writer.finish(timeoutSeconds: 600)
     }
 }
 
@@ -167,7 +169,8 @@ enum DashboardBench {
         let calls = options.int("calls", 1_000_000)
         let path = options.string("db", ".build-bench/dashboard-\(calls).db")
         let bin = binDirectory()
-        if !FileManager.default.fileExists(atPath: path) || (try? SQLiteReader(path: path).counts().calls) ?? 0 < calls * 9 / 10 {
+        // A SQLite file, or a postgres:// URL (an empty database the first time; PGPASSWORD in the environment).
+        if (try? ArgusDatabase.reader(path: path).counts().calls) ?? 0 < calls * 9 / 10 {
             let start = SystemClock.monotonicNanos()
             Generator.generate(calls: calls, path: path)
             FileHandle.standardError.write(
@@ -175,8 +178,8 @@ enum DashboardBench {
         }
         let home = NSTemporaryDirectory() + "argus-bench-home-\(getpid())"
         setenv("ARGUS_HOME", home, 1)
-        guard let reader = try? SQLiteReader(path: path), let total = try? reader.db.scalarInt("SELECT COUNT(*) FROM calls"),
-            let maxID = try? reader.db.scalarInt("SELECT MAX(id) FROM calls")
+        guard let reader = try? ArgusDatabase.reader(path: path), let total = try? reader.counts().calls,
+            let maxID = try? reader.newestCallID()
         else { fatalError("cannot read \(path)") }
 
         // The dashboard, as a user starts it.
@@ -204,7 +207,8 @@ enum DashboardBench {
         }
         let statsReady = Double(SystemClock.monotonicNanos() - launched) / 1e6
 
-        print("dashboard: \(total) calls in \(path) (\(fileSize(path) / 1_048_576) MiB)")
+        let size = StoreBackends.isExternal(path) ? "PostgreSQL" : "\(fileSize(path) / 1_048_576) MiB"
+        print("dashboard: \(total) calls in \(path) (\(size))")
         print("")
         print("| request | dashboard p50 (ms) | dashboard p99 (ms) | baseline: same query in-process, p50 (ms) |")
         print("|---|---|---|---|")
@@ -232,7 +236,7 @@ enum DashboardBench {
         let stats = measure(50) { _ = client.get("/api/stats") }
         let exact = measure(3) { _ = try? reader.stats() }
         print(
-            "| `GET /api/stats` (index in memory) | \(fmt(stats.median, 2)) | \(fmt(stats.percentile(0.99), 2)) | \(fmt(exact.median, 0)) (exact, from SQLite) |"
+            "| `GET /api/stats` (index in memory) | \(fmt(stats.median, 2)) | \(fmt(stats.percentile(0.99), 2)) | \(fmt(exact.median, 0)) (exact, from the store) |"
         )
         let metrics = measure(20) { _ = client.get("/metrics") }
         print("| `GET /metrics` (Prometheus) | \(fmt(metrics.median, 2)) | \(fmt(metrics.percentile(0.99), 2)) | - |")
@@ -264,7 +268,7 @@ enum DashboardBench {
     /// A session through `argus wrap` on the big database: from the moment each
     /// response reaches the client to the moment its SSE event does, next to the
     /// moment its row is committed (the floor: the dashboard cannot see it before).
-    static func liveLatency(port: Int, bin: String, database: String, reader: SQLiteReader) {
+    static func liveLatency(port: Int, bin: String, database: String, reader: any ArgusReader) {
         guard let sse = SSEClient(port: port) else { fatalError("no SSE") }
         guard
             let session = try? Peer([
@@ -272,7 +276,10 @@ enum DashboardBench {
             ])
         else { fatalError("cannot start argus wrap") }
         var toCommit: [Double] = [], toEvent: [Double] = []
-        let before = (try? reader.db.scalarInt("SELECT MAX(id) FROM calls")) ?? 0
+        let before = (try? reader.newestCallID()) ?? 0
+        var newer = CallFilter()
+        newer.afterID = before
+        newer.limit = 1000
         for i in 0..<40 {
             let id = "live-\(i)-\(getpid())"
             session.send(
@@ -284,10 +291,7 @@ enum DashboardBench {
             var committed: UInt64?
             var evented: UInt64?
             while committed == nil || evented == nil {
-                if committed == nil,
-                    (try? reader.db.scalarInt(
-                        "SELECT COUNT(*) FROM calls WHERE id > ? AND jsonrpc_id = ?", [.int(before), .text("\"\(id)\"")])) == 1
-                {
+                if committed == nil, (try? reader.calls(newer))?.contains(where: { $0.jsonrpcID == "\"\(id)\"" }) == true {
                     committed = SystemClock.monotonicNanos()
                 }
                 if evented == nil, sse.seen(id) { evented = SystemClock.monotonicNanos() }
@@ -303,7 +307,7 @@ enum DashboardBench {
         print("| | p50 (ms) | p90 (ms) | max (ms) |")
         print("|---|---|---|---|")
         print(
-            "| … the call committed in SQLite (baseline: the earliest anyone could see it) | \(fmt(toCommit.median, 1)) | \(fmt(toCommit.percentile(0.9), 1)) | \(fmt(toCommit.max()!, 1)) |"
+            "| … the call committed in the store (baseline: the earliest anyone could see it) | \(fmt(toCommit.median, 1)) | \(fmt(toCommit.percentile(0.9), 1)) | \(fmt(toCommit.max()!, 1)) |"
         )
         print(
             "| … its SSE event at a client of the dashboard | \(fmt(toEvent.median, 1)) | \(fmt(toEvent.percentile(0.9), 1)) | \(fmt(toEvent.max()!, 1)) |"

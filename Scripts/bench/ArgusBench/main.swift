@@ -1,16 +1,18 @@
 import ArgusCore
+import ArgusPostgres
 import Foundation
 
 // argus-bench: measures Argus against baselines taken in the same run.
-// Usage: argus-bench <latency|faults|large|recorder|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|otlp|proxy-load|generate|echo-server|hello-server|mcp-http-server> [options]
+// Usage: argus-bench <latency|faults|large|recorder|recorder-postgres|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|otlp|proxy-load|generate|echo-server|hello-server|mcp-http-server> [options]
 // Scripts/bench/run.sh runs everything on a release build and updates Docs/PERFORMANCE.md.
 
 signal(SIGPIPE, SIG_IGN)
+PostgresBackend.register()  // --db postgres://… for generate and dashboard
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
     FileHandle.standardError.write(
         Data(
-            "usage: argus-bench latency|faults|large|recorder|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|otlp|proxy-load|generate|echo-server|hello-server|mcp-http-server\n"
+            "usage: argus-bench latency|faults|large|recorder|recorder-postgres|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|otlp|proxy-load|generate|echo-server|hello-server|mcp-http-server\n"
                 .utf8))
     exit(2)
 }
@@ -24,6 +26,7 @@ case "latency": LatencyBench.run(options)
 case "faults": FaultsBench.run(options)
 case "large": LargeMessageBench.run(options)
 case "recorder": RecorderBench.run(options)
+case "recorder-postgres": PostgresRecorderBench.run(options)
 case "startup": StartupBench.run(options)
 case "recorder-cpu": RecorderCPUBench.run(options)
 case "hooks": HookBench.run(options)

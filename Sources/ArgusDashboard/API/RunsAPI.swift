@@ -20,9 +20,10 @@ struct RunsAPI: Sendable {
         router.add("DELETE", "/api/runs/:id") { _, params in try delete(id: params.id()) }
     }
 
-    /// A run as the page shows it: with whether it is one of this dashboard's warm replay servers.
-    static func json(_ run: RunRecord, sessions: Set<Int64>) -> JSONValue {
-        guard case .object(var o) = run.dashboardJSON else { return run.dashboardJSON }
+    /// A run as the page shows it: with its transport, and whether it is one of this dashboard's warm replay servers.
+    static func json(_ run: RunRecord, sessions: Set<Int64>, reader: any ArgusReader) throws -> JSONValue {
+        let json = try run.dashboardJSON(reader)
+        guard case .object(var o) = json else { return json }
         o["replay_session"] = .bool(sessions.contains(run.id))
         return .object(o)
     }
@@ -31,12 +32,13 @@ struct RunsAPI: Sendable {
         let limit = try request.limit(default: 50)
         let cursor = try request.integer("cursor")
         let sessions = Set(replay.sessionRunIDs)
-        let runs = try pool.withReader {
-            try $0.runs(
+        let runs = try pool.withReader { reader in
+            try reader.runs(
                 limit: limit, server: request.query("server"), beforeID: cursor, excludeReplays: !request.includesReplays,
-                keeping: sessions.sorted())
+                keeping: sessions.sorted()
+            ).map { ($0, try Self.json($0, sessions: sessions, reader: reader)) }
         }
-        return .page(runs, limit: limit, key: "runs", id: \.id) { Self.json($0, sessions: sessions) }
+        return .page(runs, limit: limit, key: "runs", id: \.0.id) { $0.1 }
     }
 
     func run(_ request: HTTPRequest, id: Int64) throws -> HTTPResponse {
@@ -50,8 +52,10 @@ struct RunsAPI: Sendable {
             filter.beforeID = cursor
             let calls = try reader.withFaults(try reader.calls(filter))
             let logs = try reader.serverLogs(run: id, limit: 500)
+            let answers = try Self.answerStatuses(of: calls, reader: reader)
             return .json([
-                "run": Self.json(run, sessions: Set(replay.sessionRunIDs)), "calls": .array(calls.map(\.json)),
+                "run": try Self.json(run, sessions: Set(replay.sessionRunIDs), reader: reader),
+                "calls": .array(calls.map { Self.json($0, answer: answers[$0.id]) }),
                 "next_cursor": calls.count == limit ? calls.last.map { .number(String($0.id)) } ?? .null : .null,
                 "stderr": .array(logs.map { ["time": .string(TimeFormat.iso8601(micros: $0.timestamp)), "line": .string($0.line)] }),
                 "tool_count": .int(try reader.toolSchemas(run: id).count),
@@ -85,18 +89,40 @@ struct RunsAPI: Sendable {
         return try pool.withReader { reader in
             guard try reader.run(id: id) != nil else { throw HTTPError(404, "no run \(id)") }
             let entries = try reader.timeline(run: id, filter)
+            let answers = try Self.answerStatuses(of: entries.compactMap(\.call), reader: reader)
             return .json([
-                "run_id": .number(String(id)), "entries": .array(entries.map(Self.json)),
+                "run_id": .number(String(id)), "entries": .array(entries.map { Self.json($0, answer: $0.call.flatMap { answers[$0.id] }) }),
                 "next_cursor": entries.count == filter.limit ? entries.last.map { .number(String($0.seq)) } ?? .null : .null,
             ])
         }
     }
 
-    /// A timeline entry with the pointers of the redacted values in its params, which the page marks.
-    static func json(_ entry: TimelineEntry) -> JSONValue {
-        guard case .object(var o) = entry.json, let params = o["params"], !params.isNull else { return entry.json }
-        o["redacted_paths"] = RedactedPaths.json(in: params)
+    /// A timeline entry with the pointers of the redacted values in its params, which the page marks,
+    /// and for a call over HTTP, the status its answer came with.
+    static func json(_ entry: TimelineEntry, answer: RunTransport.Frame?) -> JSONValue {
+        guard case .object(var o) = entry.json else { return entry.json }
+        if let call = entry.call { o["call"] = json(call, answer: answer) }
+        if let params = o["params"], !params.isNull { o["redacted_paths"] = RedactedPaths.json(in: params) }
         return .object(o)
+    }
+
+    /// A call with `http_answer`: the transport frame that recorded its answer's HTTP status
+    /// (a non-2xx status, or a 202 without an answer), or null.
+    static func json(_ call: CallRecord, answer: RunTransport.Frame?) -> JSONValue {
+        guard case .object(var o) = call.json else { return call.json }
+        o["http_answer"] = answer?.json ?? .null
+        return .object(o)
+    }
+
+    /// The HTTP statuses their runs' transport frames recorded for these calls' answers, by call id,
+    /// from each run's newest `frames` frames (the live feed's calls are its newest).
+    static func answerStatuses(of calls: [CallRecord], reader: any ArgusReader, frames: Int = 5000) throws -> [Int64: RunTransport.Frame] {
+        var answers: [Int64: RunTransport.Frame] = [:]
+        for (run, calls) in Dictionary(grouping: calls, by: \.runID) {
+            let recorded = try reader.transportFrames(run: run, newest: true, limit: frames)
+            answers.merge(RunTransport.answerStatuses(of: calls, frames: recorded)) { first, _ in first }
+        }
+        return answers
     }
 
     /// `POST /api/runs/start`: a warm replay server (`server` or `from_run`), or with `"live": true`
@@ -172,11 +198,19 @@ struct RunsAPI: Sendable {
 
 extension RunRecord {
     /// The run as the dashboard sends it (the API and the live feed): with `live_wrap`, whether an
-    /// `argus wrap` is recording it now and so can be split or stopped by hand. The page cannot tell
-    /// from `ended_at`: a run whose wrap was killed stays open in the database.
-    var dashboardJSON: JSONValue {
+    /// `argus wrap` is recording it now and so can be split or stopped by hand (the page cannot tell
+    /// from `ended_at`: a run whose wrap was killed stays open in the database), and `transport`.
+    func dashboardJSON(_ reader: any ArgusReader) throws -> JSONValue {
         guard case .object(var o) = json else { return json }
         o["live_wrap"] = .bool(isLiveWrap)
+        o["transport"] = try transport(reader).json
         return .object(o)
+    }
+
+    /// How the run's session travelled, from its launch and its transport frames: the first (which
+    /// opens the session) and the newest ones (the latest news), never the whole run.
+    func transport(_ reader: any ArgusReader) throws -> RunTransport {
+        let frames = try reader.transportFrames(run: id, newest: false, limit: 1) + reader.transportFrames(run: id, newest: true, limit: 50)
+        return RunTransport(run: self, frames: frames)
     }
 }

@@ -33,11 +33,14 @@ struct FeedWindow {
                 }
             }
             window.calls = try reader.withFaults(try reader.calls(ids: Array(calls.keys)))
+            let answers = try RunsAPI.answerStatuses(of: window.calls, reader: reader, frames: 200)
             for call in window.calls {
-                if let seq = calls[call.id] { window.events.append(FeedEvent(name: "call", id: seq, data: call.json)) }
+                if let seq = calls[call.id] {
+                    window.events.append(FeedEvent(name: "call", id: seq, data: RunsAPI.json(call, answer: answers[call.id])))
+                }
             }
             for run in try reader.runs(ids: Array(runs.keys)) {
-                if let seq = runs[run.id] { window.events.append(FeedEvent(name: "run", id: seq, data: run.dashboardJSON)) }
+                if let seq = runs[run.id] { window.events.append(FeedEvent(name: "run", id: seq, data: try run.dashboardJSON(reader))) }
             }
             var metrics: Int64?
             for output in try reader.scriptOutputs(ids: Array(outputs.keys)) {

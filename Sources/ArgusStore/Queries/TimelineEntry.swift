@@ -10,6 +10,8 @@ public struct TimelineEntry: Sendable {
         /// A request with no response yet.
         case pending
         case notification
+        /// What HTTP did in a remote run: an `argus/transport` frame (a status, a session, a broken stream).
+        case transport
         /// A frame that is not a JSON-RPC message (or a batch, which is recorded whole).
         case other
     }
@@ -41,6 +43,9 @@ extension TimelineEntry {
     /// The recorded message of an entry that is not a call.
     public var message: JSONValue? { body.flatMap { try? JSONParser.parse($0) } }
 
+    /// What HTTP did, for a `transport` entry.
+    public var transportEvent: TransportEvent? { kind == .transport ? TransportEvent(message: message) : nil }
+
     /// One line that says what a notification said: the log message, the progress, the resource.
     public var summary: String {
         if let call {
@@ -48,6 +53,7 @@ extension TimelineEntry {
             return call.errorMessage.map { "\(what): \($0)" } ?? what
         }
         guard let message else { return body.map { Self.shorten($0) } ?? "" }
+        if let event = transportEvent { return Self.shorten(event.text) }
         let params = message["params"]
         switch method {
         case MCP.Method.logMessage:
@@ -87,6 +93,7 @@ extension TimelineEntry {
         o["call"] = call?.json ?? .null
         if call == nil {
             o["params"] = message?["params"] ?? .null
+            if let event = transportEvent { o["transport"] = event.json }
             if message == nil, let body { o["text"] = .string(Self.shorten(body, to: 2000)) }
         }
         return .object(o)

@@ -21,9 +21,9 @@ extension ExportStatusRecord: TableRecord {
         case finished
     }
 
-    /// One row per exporter and argus process: the first report inserts it (id NULL: SQLite
-    /// gives one), each later one replaces it by id.
-    static let table = Table<ExportStatusRecord>("export_status", onConflict: .replace)
+    /// One row per exporter and argus process: the first report inserts it, each later one
+    /// updates it by id (`ExportStatusWriter`).
+    static let table = Table<ExportStatusRecord>("export_status", generated: [.id])
 
     static let blank = ExportStatusRecord(exporter: "", argusPID: 0, server: "", endpoint: "", startedAt: 0, updatedAt: 0)
 

@@ -28,6 +28,11 @@ protocol TableRecord: FetchableRecord {
     func encode(_ column: Columns) -> SQLiteValue
 }
 
+extension TableRecord {
+    /// The values of the table's insert parameters (`Table.insertSQL`, `postgresInsert`), in order.
+    var insertedValues: [SQLiteValue] { Self.table.insertedColumns.map { encode($0) } }
+}
+
 /// A table's name and the SQL its record's columns give, built once per record type.
 struct Table<Record: TableRecord>: Sendable {
     enum Conflict: String, Sendable {
@@ -37,6 +42,8 @@ struct Table<Record: TableRecord>: Sendable {
     }
 
     let name: String
+    /// What an insert does with a row whose key is already stored.
+    let conflict: Conflict
     /// The columns an insert writes: all but those the database gives (an id) and those read
     /// from other tables (`computed`).
     let insertedColumns: [Record.Columns]
@@ -52,6 +59,7 @@ struct Table<Record: TableRecord>: Sendable {
         onConflict conflict: Conflict = .abort
     ) {
         self.name = name
+        self.conflict = conflict
         self.computed = computed
         insertedColumns = Record.Columns.allCases.filter { !generated.contains($0) && computed[$0] == nil }
         insertSQL =

@@ -6,14 +6,20 @@ import Glibc
 
 /// Opening an Argus database: directories, permissions, pragmas, migrations.
 public enum ArgusDatabase {
-    /// A reader of the recordings at `path` (the one place that chooses the store's backend).
+    /// A reader of the recordings at `path`, a SQLite file or a server's URL (`postgres://…`,
+    /// through the backend registered for it): the one place that chooses the store's backend.
     public static func reader(path: String) throws -> any ArgusReader {
-        try SQLiteReader(path: path)
+        if StoreBackends.isExternal(path) { return try StoreReader.server(try StoreBackends.connect(path)) }
+        return try SQLiteReader(path: path)
     }
 
-    /// A writer of the recordings at `path`, creating the store if needed.
-    public static func writer(path: String, busyTimeoutMillis: Int32 = 5000) throws -> any ArgusWriter {
-        try SQLiteWriter(path: path, busyTimeoutMillis: busyTimeoutMillis)
+    /// A writer of the recordings at `path`, creating the store (or its tables) if needed.
+    /// `numbering` names the writer's batches where the store makes them idempotent (a server).
+    public static func writer(
+        path: String, busyTimeoutMillis: Int32 = 5000, numbering: BatchNumbering = BatchNumbering()
+    ) throws -> any ArgusWriter {
+        if StoreBackends.isExternal(path) { return try PostgresWriter(server: try StoreBackends.connect(path), numbering: numbering) }
+        return try SQLiteWriter(path: path, busyTimeoutMillis: busyTimeoutMillis)
     }
 
     /// `~/.argus/argus.db`, unless `ARGUS_DB` says otherwise.
@@ -93,6 +99,7 @@ public enum ArgusDatabase {
     /// directory must be writable too; a directory still to be created needs its nearest
     /// existing ancestor to be.
     public static func unwritableReason(path: String) -> String? {
+        if StoreBackends.isExternal(path) { return nil }  // not a file: its backend reports its own problems
         func parent(_ p: String) -> String {
             guard let slash = p.lastIndex(of: "/") else { return "." }
             return slash == p.startIndex ? "/" : String(p[..<slash])

@@ -23,29 +23,10 @@ extension SQLiteWriter {
                     newRuns[start.run] = try db.insert(run)
 
                 case .updateRun(let run, let info):
-                    try db.run(
-                        """
-                        UPDATE runs SET client_name = ?, client_version = ?, server_info_name = ?, server_version = ?,
-                                        protocol_version = ?
-                        WHERE id = ?
-                        """,
-                        [
-                            SQLiteValue(info.clientName), SQLiteValue(info.clientVersion), SQLiteValue(info.serverName),
-                            SQLiteValue(info.serverVersion), SQLiteValue(info.protocolVersion), .int(try id(run)),
-                        ])
+                    try db.run(RecordingStatements.updatePeers, RecordingStatements.peerArguments(info, run: try id(run)))
 
                 case .endRun(let end):
-                    try db.run(
-                        """
-                        UPDATE runs SET ended_at = ?, end_reason = ?, end_detail = ?, exit_status = ?,
-                                        stderr_tail = COALESCE(?, stderr_tail), dropped_frames = dropped_frames + ?
-                        WHERE id = ?
-                        """,
-                        [
-                            .int(end.endedAt), .text(end.reason.rawValue), SQLiteValue(end.detail),
-                            SQLiteValue(end.exitStatus), SQLiteValue(end.stderrTail), .int(Int64(end.droppedFrames)),
-                            .int(try id(end.run)),
-                        ])
+                    try db.run(RecordingStatements.endRun, RecordingStatements.endArguments(end, run: try id(end.run)))
 
                 case .message(let run, var message):
                     message.runID = try id(run)
@@ -57,7 +38,7 @@ extension SQLiteWriter {
                     // The first round was written before this one (it completed first), maybe in an earlier run.
                     if let firstRound, let firstRun = newRuns[firstRound.run] ?? written[firstRound.run] {
                         call.firstCallID = try db.scalarInt(
-                            "SELECT id FROM calls WHERE run_id = ? AND request_seq = ?",
+                            RecordingStatements.callID,
                             [.int(firstRun), .int(Int64(firstRound.requestSeq))])
                     }
                     newCalls[CallReference(run: run, requestSeq: call.requestSeq)] = try db.insert(call)
@@ -76,11 +57,8 @@ extension SQLiteWriter {
                     try db.insert(log)
 
                 case .rewriteMessage(let run, let seq, let body):
-                    try db.run(
-                        "UPDATE messages SET body = ?, redacted = 1 WHERE run_id = ? AND seq = ?",
-                        [.text(body), .int(try id(run)), .int(Int64(seq))])
-                    // Rewritten after the fact means dropped by a script: its sealed original goes too.
-                    try db.run("DELETE FROM sealed_params WHERE run_id = ? AND seq = ?", [.int(try id(run)), .int(Int64(seq))])
+                    try db.run(RecordingStatements.rewriteMessage, [.text(body), .int(try id(run)), .int(Int64(seq))])
+                    try db.run(RecordingStatements.dropSealedParams, [.int(try id(run)), .int(Int64(seq))])
 
                 case .sealedParams(let run, let seq, let keyID, let sealed):
                     try db.insert(SealedParams(runID: try id(run), seq: seq, keyID: keyID, sealed: sealed))
@@ -98,11 +76,7 @@ extension SQLiteWriter {
             }
             for (runID, c) in counts {
                 try db.run(
-                    """
-                    UPDATE runs SET message_count = message_count + ?, call_count = call_count + ?,
-                                    error_count = error_count + ?
-                    WHERE id = ?
-                    """, [.int(Int64(c.messages)), .int(Int64(c.calls)), .int(Int64(c.errors)), .int(runID)])
+                    RecordingStatements.addCounts, [.int(Int64(c.messages)), .int(Int64(c.calls)), .int(Int64(c.errors)), .int(runID)])
             }
             for event in events { try db.insert(event) }
         }
@@ -113,16 +87,8 @@ extension SQLiteWriter {
     /// Stores a fault, finding its request (and the spoilt answer) among the run's messages, which
     /// were written before it: the newest client request with its id, the newest server message.
     private func insert(_ fault: InjectedFault, runID: Int64) throws {
-        let requestSeq = try db.scalarInt(
-            """
-            SELECT seq FROM messages WHERE run_id = ? AND direction = 'c2s' AND jsonrpc_id = ? ORDER BY seq DESC LIMIT 1
-            """, [.int(runID), .text(fault.requestID)])
-        let responseSeq =
-            fault.spoiltResponse
-            ? try db.scalarInt(
-                """
-                SELECT seq FROM messages WHERE run_id = ? AND direction = 's2c' ORDER BY seq DESC LIMIT 1
-                """, [.int(runID)]) : nil
+        let requestSeq = try db.scalarInt(RecordingStatements.faultRequest, [.int(runID), .text(fault.requestID)])
+        let responseSeq = fault.spoiltResponse ? try db.scalarInt(RecordingStatements.faultResponse, [.int(runID)]) : nil
         try db.insert(
             FaultRecord(
                 runID: runID, requestSeq: requestSeq.map(Int.init), responseSeq: responseSeq.map(Int.init),

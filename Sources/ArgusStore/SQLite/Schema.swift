@@ -296,6 +296,14 @@ public enum Schema {
                 );
                 CREATE INDEX export_status_updated ON export_status(updated_at);
                 """),
+        Migration(
+            version: 11, name: "transport frames",
+            sql: """
+                -- What HTTP did in a remote run (`argus/transport` frames: sessions, statuses, broken streams),
+                -- found without reading the run's other messages: the dashboard shows each run's session and
+                -- latest transport event in every listing of runs.
+                CREATE INDEX messages_transport ON messages(run_id, seq) WHERE method = 'argus/transport';
+                """),
     ]
 
     public static var currentVersion: Int { migrations.last?.version ?? 0 }

@@ -325,7 +325,7 @@ final class StatusPublisher {
     private var reported = false
 
     init(path: String, server: String, endpoint: String, processID: Int32) {
-        writer = ExportStatusWriter(path: path)
+        writer = ExportStatusWriter(location: path)
         let now = SystemClock.wallMicros()
         row = ExportStatusRecord(
             exporter: "otlp", argusPID: Int64(processID), server: server, endpoint: endpoint,

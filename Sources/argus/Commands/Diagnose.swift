@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArgusCore
+import ArgusPostgres
 import ArgusSetup
 import ArgusStore
 import Foundation
@@ -26,11 +27,18 @@ struct Diagnose: ParsableCommand {
             config = .failure(.init("\(error)".replacingOccurrences(of: "invalid configuration: ", with: "")))
         }
         let loaded = (try? config.get()) ?? Configuration()
-        let inputs = Diagnosis.Inputs(
+        var inputs = Diagnosis.Inputs(
             version: Argus.version, configPath: configPath, config: config,
             databasePath: database.path(loaded), argusHome: ArgusDatabase.argusHome(environment: environment),
             environment: environment, dashboardPort: loaded.dashboardPort ?? 3000,
             ignoredLocalConfig: configuration.ignoredLocalFile)
+        if PostgresLocation.isPostgres(inputs.databasePath) {
+            inputs.externalStoreChecks = PostgresDiagnosis.run(url: inputs.databasePath, environment: environment).map {
+                Diagnosis.Check(
+                    section: "database", status: Diagnosis.Status(rawValue: $0.status.rawValue) ?? .info,
+                    title: $0.title, details: $0.details)
+            }
+        }
         let diagnosis = Diagnosis.run(inputs)
         if json {
             Format.printJSON(diagnosis.json)

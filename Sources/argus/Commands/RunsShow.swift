@@ -67,7 +67,7 @@ struct RunsShow: ParsableCommand {
                 ])
             case .pending:
                 table.add([String(e.seq), time, arrow, Format.truncate(e.method ?? "", 40), "pending", "", ""])
-            case .notification, .other:
+            case .notification, .transport, .other:
                 table.add([
                     String(e.seq), time, arrow, Format.truncate(e.method ?? "(not JSON-RPC)", 40), "", "",
                     Format.truncate(e.summary, 70),

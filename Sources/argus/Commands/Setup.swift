@@ -237,9 +237,9 @@ struct Setup: ParsableCommand {
         var variables = self.environment
         // The client starts argus in its own directory, without this shell's variables: say where things are.
         if let db {
-            arguments += ["--db", absolutePath(db)]
+            arguments += ["--db", storeLocation(db)]
         } else if let fromEnvironment = environment["ARGUS_DB"], !fromEnvironment.isEmpty {
-            arguments += ["--db", absolutePath(fromEnvironment)]
+            arguments += ["--db", storeLocation(fromEnvironment)]
         }
         let entryName: String
         if let server {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArgusCore
+import ArgusPostgres
 import ArgusProxy
 import ArgusRemote
 import ArgusReplay
@@ -117,6 +118,13 @@ struct Wrap: ParsableCommand {
             configProblem = "\(error)"
         }
         let databasePath = database.path(config)
+        if PostgresLocation.isPostgres(databasePath) {
+            // Checked before the server starts (a password written into the URL is refused);
+            // connecting happens later, on the recorder's writer thread.
+            do { _ = try PostgresLocation(url: databasePath, environment: ProcessInfo.processInfo.environment) } catch {
+                throw CLIError("\(error)")
+            }
+        }
         var options = WrapOptions(
             command: serverCommand.first ?? url ?? "", arguments: Array(serverCommand.dropFirst()),
             databasePath: databasePath)

@@ -6,18 +6,22 @@ import Foundation
 
 /// `--db`, shared by every command that reads or writes recordings.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("SQLite database file (default: $ARGUS_DB or ~/.argus/argus.db).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "SQLite database file, or a shared PostgreSQL store as postgres://user@host:5432/db?sslmode=prefer (password from ${VAR}, PGPASSWORD or ~/.pgpass) (default: $ARGUS_DB or ~/.argus/argus.db).",
+            valueName: "path|url"))
     var db: String?
 
     var path: String {
-        if let db { return absolutePath(db) }
-        return absolutePath(ArgusDatabase.defaultPath(environment: ProcessInfo.processInfo.environment))
+        if let db { return storeLocation(db) }
+        return storeLocation(ArgusDatabase.defaultPath(environment: ProcessInfo.processInfo.environment))
     }
 
     /// `--db`, else `$ARGUS_DB`, else the config's `database`, else `~/.argus/argus.db`.
     func path(_ config: Configuration) -> String {
         if db != nil || ProcessInfo.processInfo.environment["ARGUS_DB"].map({ !$0.isEmpty }) == true { return path }
-        return config.database.map { config.resolve($0, home: config.home) } ?? path
+        return config.database.map { StoreBackends.isExternal($0) ? $0 : config.resolve($0, home: config.home) } ?? path
     }
 
     /// Opens for reading, turning store errors into a clean CLI failure.
@@ -28,6 +32,11 @@ struct DatabaseOptions: ParsableArguments {
             throw CLIError("\(error)")
         }
     }
+}
+
+/// A SQLite file's absolute path; a store URL (postgres://…) as it is.
+func storeLocation(_ location: String) -> String {
+    StoreBackends.isExternal(location) ? location : absolutePath(location)
 }
 
 func absolutePath(_ path: String) -> String {

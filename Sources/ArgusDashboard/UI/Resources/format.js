@@ -56,3 +56,14 @@ function changeText(change) {
   if (change.kind === "added") return `+ ${change.path}: ${short(change.after)}`;
   return `- ${change.path}: ${short(change.before)}`;
 }
+
+// A transport event's particulars on one line, from the fields the server sends:
+// "POST · tools/call · Bearer challenge · session 3f2a9c1e…".
+function transportDetail(t) {
+  if (!t) return "";
+  return [t.http_method, t.request_method, t.challenge_scheme ? `${t.challenge_scheme} challenge` : null,
+    t.session ? `session ${t.session}` : null, t.via === "proxy" ? "argus proxy" : null, t.error].filter(Boolean).join(" · ");
+}
+
+// The badge for a level the server gave an event: error, warning or info.
+function levelClass(level) { return level === "error" ? "err" : level === "warning" ? "warn" : "muted"; }

@@ -20,6 +20,28 @@ function endBadge(run) {
   return h("span", { class: `badge ${tone === "bad" ? "err" : tone === "good" ? "ok" : "muted"}`, text });
 }
 
+// How a run travelled, as the server words it: stdio, or Streamable HTTP to a host; its MCP
+// session (argus records only the first 8 characters) and its latest transport event of note.
+function transportCell(run) {
+  const t = run.transport;
+  if (!t) return null;
+  return h("span", { class: "transport-cell" },
+    h("span", { class: "transport-kind", text: t.label, title: t.text + (t.url ? ` — ${t.url}` : "") }),
+    sessionBadge(t), eventBadge(t.last_event));
+}
+
+function sessionBadge(t) {
+  if (!t || !t.session) return null;
+  return h("span", { class: "badge muted mono session", text: t.session,
+    title: `MCP session ${t.session} (argus records only the start of a session id: the whole id would let others use the session)` });
+}
+
+function eventBadge(e) {
+  if (!e) return null;
+  return h("span", { class: `badge ${levelClass(e.level)} transport-event`, text: e.text,
+    title: [`${e.event} at ${when(e.time)}`, transportDetail(e)].filter(Boolean).join(" · ") });
+}
+
 function runRow(run) {
   return h("tr", { class: "row", "data-run": run.id, onclick: () => { location.hash = `#/runs/${run.id}`; } },
     h("td", { class: "num" }, link(`#/runs/${run.id}`, run.id)),
@@ -32,6 +54,7 @@ function runRow(run) {
     h("td", { class: "num" }, run.call_count),
     h("td", { class: "num" }, Number(run.error_count) > 0 ? h("span", { class: "err-text", text: run.error_count }) : "0"),
     h("td", {}, endBadge(run)),
+    h("td", {}, transportCell(run)),
     h("td", {}, clientText(run)));
 }
 
@@ -68,7 +91,7 @@ async function runsView() {
   const data = await api(`/api/runs?limit=100${replayParam("&")}`);
   const body = h("tbody", {}, data.runs.map(runRow));
   const table = h("table", { class: "list" },
-    h("thead", {}, h("tr", {}, ["Run", "Server", "Started", "Duration", "Calls", "Errors", "Ended", "Client"].map((t, i) =>
+    h("thead", {}, h("tr", {}, ["Run", "Server", "Started", "Duration", "Calls", "Errors", "Ended", "Transport", "Client"].map((t, i) =>
       h("th", { class: [0, 3, 4, 5].includes(i) ? "num" : null, text: t })))), body);
   fill(view, h("h1", { text: "Runs" }),
     h("div", { class: "sub" }, "Each time a wrapped server starts, after an idle gap, and when you start one by hand, a new run begins. New runs appear live.",
@@ -121,6 +144,10 @@ async function runView(id) {
         kv("Client", clientText(run) || "–"),
         kv("Server", run.server_info ? `${run.server_info.name} ${run.server_info.version || ""}` : "–"),
         kv("Protocol", run.protocol_version || "–"),
+        run.transport ? kv("Transport", h("span", { id: "run-transport", text: run.transport.text })) : null,
+        run.transport && run.transport.listen ? kv("argus proxy listened on", h("span", { class: "mono", text: run.transport.listen })) : null,
+        run.transport && run.transport.kind === "http" ? kv("MCP session", h("span", { id: "run-session" }, sessionBadge(run.transport) || "none")) : null,
+        run.transport && run.transport.last_event ? kv("Last transport event", h("span", { id: "run-transport-event" }, eventBadge(run.transport.last_event))) : null,
         kv("Working directory", run.cwd || "–"),
         kv("PIDs", `argus ${run.argus_pid ?? "–"}, server ${run.server_pid ?? "–"}`),
         run.previous_run_id ? kv("Previous run", link(`#/runs/${run.previous_run_id}`, `run ${run.previous_run_id}`)) : null,
@@ -138,11 +165,11 @@ async function runView(id) {
     const span = end - start;
     fill(timeline, ...calls.map((c) => {
       const bar = h("div", { class: `wf-bar${c.is_error ? " err" : ""}${c.status === "no_response" ? " pending" : ""}`,
-        title: `${callName(c)} · ${duration(c.latency_us)} · ${c.status}` });
+        title: `${callName(c)} · ${duration(c.latency_us)} · ${c.status}${c.http_answer ? " · HTTP " + c.http_answer.text : ""}` });
       bar.style.left = `${(100 * (c.started_at_us - start)) / span}%`;
       bar.style.width = `${Math.max(0.2, (100 * (c.latency_us || 0)) / span)}%`;
       return h("div", { class: "wf-row", "data-call": c.id, onclick: () => { location.hash = `#/calls/${c.id}`; } },
-        h("div", { class: "wf-label", title: callName(c) }, c.is_error ? h("span", { class: "err-text", text: "✗ " }) : "", callName(c), faultBadge(c)),
+        h("div", { class: "wf-label", title: callName(c) }, c.is_error ? h("span", { class: "err-text", text: "✗ " }) : "", callName(c), faultBadge(c), httpBadge(c)),
         h("div", { class: "wf-track" }, bar),
         h("div", { class: "num mono", text: duration(c.latency_us) }));
     }));
@@ -153,7 +180,7 @@ async function runView(id) {
   const tabs = tabbed([
     ["Timeline", () => h("div", { class: "panel" }, data.next_cursor ? h("div", { class: "hint", text: "Showing the latest 500 calls." }) : null, timeline)],
     ["Verdicts", async () => verdictsPanel(await api(`/api/runs/${id}/verdicts`))],
-    ["Notifications", async () => { await notifications.load(); return notifications.element; }],
+    [run.transport && run.transport.kind === "http" ? "Notifications & transport" : "Notifications", async () => { await notifications.load(); return notifications.element; }],
     ["Server stderr", () => h("div", { class: "panel" }, data.stderr.length
       ? h("pre", { class: "log", text: data.stderr.map((l) => l.line).join("\n") })
       : h("div", { class: "empty", text: "The server wrote nothing to stderr." }))],
@@ -203,15 +230,38 @@ function runControls(run, header) {
   return h("div", { class: "run-controls" }, out, message);
 }
 
-// The run's notifications (log messages, progress, resource updates, list changes), oldest first, paged.
+// The HTTP status a call's answer came with, where a transport frame recorded one (a non-2xx status).
+function httpBadge(c) {
+  const a = c.http_answer;
+  if (!a) return null;
+  return h("span", { class: `badge ${levelClass(a.level)} http-answer`, text: `HTTP ${a.status}`, title: [a.text, transportDetail(a)].filter(Boolean).join(" · ") });
+}
+
+// What HTTP did, as a row of its own: the event, its status and method, a 401's challenge scheme.
+function transportRow(e) {
+  const t = e.transport;
+  return h("tr", { "data-seq": e.seq, class: `transport ${t.level}` }, h("td", { class: "num" }, when(e.time)),
+    h("td", { title: "what HTTP did (recorded by argus, never sent to the client)", text: "⇄" }),
+    h("td", {}, h("span", { class: "badge info", text: "transport" }), " ", h("span", { class: "mono", text: t.event })),
+    h("td", {}, h("details", {}, h("summary", {}, h("span", { class: `badge ${levelClass(t.level)}`, text: t.text }),
+      transportDetail(t) ? h("span", { class: "muted transport-detail", text: " " + transportDetail(t) }) : null),
+      jsonView(e.params, { collapseDepth: 2, redacted: e.redacted_paths }))));
+}
+
+// The run's notifications (log messages, progress, resource updates, list changes) and, in a remote
+// run, what HTTP did (transport events, which a toggle hides), oldest first, paged.
 function notificationList(runId) {
   const body = h("tbody");
   const table = h("table", { class: "list", id: "notifications-table" },
     h("thead", {}, h("tr", {}, ["Time", "", "Method", "What it said"].map((t) => h("th", { text: t })))), body);
   const empty = h("div", { class: "empty", text: "No notifications in this run." });
-  const element = h("div", {}, table, empty);
+  const toggle = h("input", { type: "checkbox", id: "show-transport", checked: true,
+    onchange: () => table.classList.toggle("hide-transport", !toggle.checked) });
+  const toolbar = h("label", { class: "toggle", hidden: true }, toggle, "Show transport events (what HTTP did)");
+  const element = h("div", {}, toolbar, table, empty);
   let after = 0, loaded = false, busy = false;
   const row = (e) => {
+    if (e.transport) return transportRow(e);
     const detail = e.params !== null && e.params !== undefined ? h("details", {}, h("summary", { text: e.summary || "(no params)" }), jsonView(e.params, { collapseDepth: 2, redacted: e.redacted_paths }))
       : h("span", { class: "mono", text: e.text || e.summary || "" });
     return h("tr", { "data-seq": e.seq }, h("td", { class: "num" }, when(e.time)),
@@ -223,7 +273,7 @@ function notificationList(runId) {
     busy = true;
     try {
       for (;;) {
-        const page = await api(`/api/runs/${runId}/timeline?kind=notification,other&limit=500&after=${after}`);
+        const page = await api(`/api/runs/${runId}/timeline?kind=notification,transport,other&limit=500&after=${after}`);
         body.append(...page.entries.map(row));
         if (page.entries.length) after = page.entries[page.entries.length - 1].seq;
         if (!page.next_cursor) break;
@@ -231,6 +281,7 @@ function notificationList(runId) {
       loaded = true;
       table.hidden = !body.children.length;
       empty.hidden = !!body.children.length;
+      toolbar.hidden = !body.querySelector("tr.transport");
     } finally { busy = false; }
   };
   return { element, more: () => { if (loaded) more(); }, load: () => (loaded ? Promise.resolve() : more()) };

@@ -1,6 +1,6 @@
 import ArgusCore
 
-extension SQLiteReader {
+extension StoreReader {
     public func stats(run: Int64?, server: String?, since: Int64?, excludeReplays: Bool) throws -> [ToolStats] {
         var conditions = Conditions()
         conditions.add("run_id = ?", ifSet: run)
@@ -12,7 +12,7 @@ extension SQLiteReader {
         conditions.add("server = ?", ifSet: server)
         conditions.add("started_at >= ?", ifSet: since)
         var figures = ToolStats.Builder()
-        try db.forEach(CallFigures.self, "SELECT \(CallFigures.selection) FROM calls \(conditions.sql)", conditions.arguments) {
+        try connection.forEach(CallFigures.self, "SELECT \(CallFigures.selection) FROM calls \(conditions.sql)", conditions.arguments) {
             figures.add($0)
         }
         return figures.stats
@@ -20,6 +20,6 @@ extension SQLiteReader {
 
     public func forEachCallFigures(serverAnswersOnly: Bool, _ body: (CallFigures) throws -> Void) throws {
         let sql = "SELECT \(CallFigures.selection) FROM calls" + (serverAnswersOnly ? " WHERE \(Self.notServerAnswers)" : "")
-        try db.forEach(CallFigures.self, sql) { try body($0) }
+        try connection.forEach(CallFigures.self, sql) { try body($0) }
     }
 }

@@ -1,6 +1,6 @@
 import ArgusCore
 
-extension SQLiteReader {
+extension StoreReader {
     public func calls(_ filter: CallFilter) throws -> [CallRecord] {
         var conditions = Conditions()
         conditions.add("calls.run_id = ?", ifSet: filter.run)
@@ -16,17 +16,18 @@ extension SQLiteReader {
         if filter.excludeReplays && filter.run == nil { conditions.add("calls." + Self.notReplay) }
         if let text = filter.text, !text.isEmpty {
             let pattern = "%" + text.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%"
+            let like = connection.dialect.caseInsensitiveLike
             conditions.add(
                 """
                 (calls.tool LIKE ?1x ESCAPE '\\' OR calls.method LIKE ?1x ESCAPE '\\' OR calls.error_message LIKE ?1x ESCAPE '\\'
                  OR EXISTS (SELECT 1 FROM messages m WHERE m.run_id = calls.run_id
                             AND m.seq IN (calls.request_seq, calls.response_seq) AND m.body LIKE ?1x ESCAPE '\\'))
-                """.replacing("?1x", with: "?"), Array(repeating: .text(pattern), count: 4))
+                """.replacing("LIKE", with: like).replacing("?1x", with: "?"), Array(repeating: .text(pattern), count: 4))
         }
         // Forward from an `after` cursor the oldest come first, so the next cursor is the newest id
         // returned and a poller never skips or repeats a call.
         let order = filter.afterID != nil ? "ASC" : "DESC"
-        return try db.fetchAll(
+        return try connection.fetchAll(
             CallRecord.self,
             """
             SELECT \(CallRecord.table.selection) FROM calls \(conditions.sql) ORDER BY calls.id \(order) LIMIT ?
@@ -35,14 +36,14 @@ extension SQLiteReader {
 
     public func calls(ids: [Int64]) throws -> [CallRecord] {
         guard !ids.isEmpty else { return [] }
-        return try db.fetchAll(
+        return try connection.fetchAll(
             CallRecord.self,
             "SELECT \(CallRecord.table.selection) FROM calls WHERE calls.id IN (\(Self.idList(ids))) ORDER BY calls.id")
     }
 
     public func call(id: Int64) throws -> CallDetail? {
         guard
-            let call = try db.fetchOne(
+            let call = try connection.fetchOne(
                 CallRecord.self, "SELECT \(CallRecord.table.selection) FROM calls WHERE calls.id = ?",
                 [.int(id)])
         else { return nil }
@@ -58,11 +59,11 @@ extension SQLiteReader {
     }
 
     func messageBody(run: Int64, seq: Int) throws -> String? {
-        try db.query("SELECT body FROM messages WHERE run_id = ? AND seq = ?", [.int(run), .int(Int64(seq))]).first?.text(0)
+        try connection.scalarText("SELECT body FROM messages WHERE run_id = ? AND seq = ?", [.int(run), .int(Int64(seq))])
     }
 
     public func replays(of callID: Int64, limit: Int) throws -> [CallRecord] {
-        try db.fetchAll(
+        try connection.fetchAll(
             CallRecord.self,
             """
             SELECT \(CallRecord.table.selection) FROM calls WHERE calls.replay_of = ? ORDER BY calls.id DESC LIMIT ?
@@ -72,7 +73,7 @@ extension SQLiteReader {
     public func rounds(of call: CallRecord) throws -> [CallRecord] {
         guard call.round != nil || call.firstCallID != nil else { return [] }
         let first = call.firstCallID ?? call.id
-        return try db.fetchAll(
+        return try connection.fetchAll(
             CallRecord.self,
             """
             SELECT \(CallRecord.table.selection) FROM calls WHERE calls.id = ? OR calls.first_call_id = ?
@@ -80,11 +81,11 @@ extension SQLiteReader {
             """, [.int(first), .int(first)])
     }
 
-    public func newestCallID() throws -> Int64 { try db.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0 }
+    public func newestCallID() throws -> Int64 { try connection.scalarInt("SELECT COALESCE(MAX(id), 0) FROM calls") ?? 0 }
 
     public func sealedParams(run: Int64, seq: Int) throws -> (keyID: String, bytes: [UInt8])? {
         guard
-            let sealed = try db.fetchOne(
+            let sealed = try connection.fetchOne(
                 SealedParams.self,
                 """
                 SELECT \(SealedParams.table.selection) FROM sealed_params WHERE run_id = ? AND seq = ?

@@ -1,22 +1,21 @@
 import ArgusCore
 
-extension SQLiteReader {
+extension StoreReader {
     public func faults(run: Int64) throws -> [FaultRecord] {
-        try db.fetchAll(
+        try connection.fetchAll(
             FaultRecord.self, "SELECT \(FaultRecord.table.selection) FROM faults WHERE run_id = ? ORDER BY id",
             [.int(run)])
     }
 
     public func faults(of calls: [CallRecord]) throws -> [Int64: FaultRecord] {
         guard !calls.isEmpty else { return [:] }
-        // The calls' requests (run, position) as one JSON parameter: no limit on how many.
-        let requests = "[" + calls.map { "[\($0.runID),\($0.requestSeq)]" }.joined(separator: ",") + "]"
-        let faults = try db.fetchAll(
+        // The calls' requests (run, position) are integers, so they go into the SQL as text (no limit on how many).
+        let requests = calls.map { "(\($0.runID), \($0.requestSeq))" }.joined(separator: ", ")
+        let faults = try connection.fetchAll(
             FaultRecord.self,
             """
-            SELECT \(FaultRecord.table.selection) FROM json_each(?) p JOIN faults
-              ON faults.run_id = json_extract(p.value, '$[0]') AND faults.request_seq = json_extract(p.value, '$[1]')
-            """, [.text(requests)])
+            SELECT \(FaultRecord.table.selection) FROM faults WHERE (faults.run_id, faults.request_seq) IN (VALUES \(requests))
+            """)
         struct Request: Hashable {
             var runID: Int64
             var seq: Int

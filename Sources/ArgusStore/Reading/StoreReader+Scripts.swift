@@ -1,6 +1,6 @@
 import ArgusCore
 
-extension SQLiteReader {
+extension StoreReader {
     public func scriptOutputs(
         kind: ScriptOutputRecord.Kind?, script: String?, run: Int64?, requestSeq: Int?, limit: Int,
         beforeID: Int64?, afterID: Int64?
@@ -22,7 +22,7 @@ extension SQLiteReader {
     }
 
     private func scriptOutputs(where conditions: Conditions, order: String, limit: Int) throws -> [ScriptOutputRecord] {
-        try db.fetchAll(
+        try connection.fetchAll(
             ScriptOutputRecord.self,
             """
             SELECT \(ScriptOutputRecord.table.selection) FROM \(ScriptOutputRecord.source)
@@ -36,7 +36,7 @@ extension SQLiteReader {
         conditions.add("script_outputs.script = ?", ifSet: script)
         conditions.add("script_outputs.ts >= ?", ifSet: since)
         var series = MetricSeries.Builder()
-        try db.forEach(
+        try connection.forEach(
             MetricSample.self,
             """
             SELECT \(MetricSample.selection) FROM script_outputs \(conditions.sql) ORDER BY script_outputs.id
@@ -46,7 +46,7 @@ extension SQLiteReader {
     }
 
     public func scriptStatuses() throws -> [ScriptStatusRecord] {
-        try db.fetchAll(
+        try connection.fetchAll(
             ScriptStatusRecord.self,
             "SELECT \(ScriptStatusRecord.table.selection) FROM script_status ORDER BY updated_at DESC")
     }

@@ -1,25 +1,37 @@
 import ArgusCore
 
-extension SQLiteReader {
+extension StoreReader {
     public func messages(run: Int64, afterSeq: Int, limit: Int) throws -> [MessageRecord] {
-        try db.fetchAll(
+        try connection.fetchAll(
             MessageRecord.self,
             """
             SELECT \(MessageRecord.table.selection) FROM messages WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?
             """, [.int(run), .int(Int64(afterSeq)), .int(Int64(limit))])
     }
 
+    public func transportFrames(run: Int64, newest: Bool, limit: Int) throws -> [MessageRecord] {
+        // The method is written out, not bound: SQLite (and PostgreSQL, for a generic plan) use a
+        // partial index only when the query's own terms imply the index's condition.
+        let frames = try connection.fetchAll(
+            MessageRecord.self,
+            """
+            SELECT \(MessageRecord.table.selection) FROM messages
+            WHERE run_id = ? AND method = '\(TransportEvent.method)' ORDER BY seq \(newest ? "DESC" : "") LIMIT ?
+            """, [.int(run), .int(Int64(limit))])
+        return newest ? frames.reversed() : frames
+    }
+
     public func firstRequest(run: Int64, method: String) throws -> JSONValue? {
-        try db.query(
+        try connection.scalarText(
             """
             SELECT body FROM messages WHERE run_id = ? AND method = ? AND kind = 'request' ORDER BY seq LIMIT 1
             """, [.int(run), .text(method)]
-        ).first?.text(0).flatMap { try? JSONParser.parse($0) }
+        ).flatMap { try? JSONParser.parse($0) }
     }
 
     public func clientAnswers(run: Int64) throws -> [String: JSONValue] {
         var answers: [String: JSONValue] = [:]
-        try db.forEach(
+        try connection.forEach(
             MessageRecord.self,
             """
             SELECT \(MessageRecord.table.selection) FROM messages
@@ -34,7 +46,7 @@ extension SQLiteReader {
     }
 
     public func toolSchemas(run: Int64) throws -> [ToolSchemaRecord] {
-        try db.fetchAll(
+        try connection.fetchAll(
             ToolSchemaRecord.self,
             """
             SELECT \(ToolSchemaRecord.table.selection) FROM tool_schemas WHERE run_id = ? ORDER BY name
@@ -42,7 +54,7 @@ extension SQLiteReader {
     }
 
     public func latestToolSchema(server: String, tool: String, atOrBeforeRun run: Int64?) throws -> ToolSchemaRecord? {
-        try db.fetchOne(
+        try connection.fetchOne(
             ToolSchemaRecord.self,
             """
             SELECT \(ToolSchemaRecord.table.selection) FROM tool_schemas JOIN runs ON runs.id = tool_schemas.run_id
@@ -52,7 +64,7 @@ extension SQLiteReader {
     }
 
     public func serverLogs(run: Int64, limit: Int) throws -> [ServerLogRecord] {
-        try db.fetchAll(
+        try connection.fetchAll(
             ServerLogRecord.self,
             """
             SELECT \(ServerLogRecord.table.selection)

@@ -1,13 +1,13 @@
 import ArgusCore
 
-extension SQLiteReader {
+extension StoreReader {
     public func timeline(run: Int64, _ filter: TimelineFilter) throws -> [TimelineEntry] {
         var conditions = Conditions(["m.run_id = ?", "m.seq > ?", "m.kind NOT IN ('response', 'error')"])
         var arguments: [SQLiteValue] = [.int(run), .int(filter.afterSeq)]
         if let kinds = filter.kinds {
             var messageKinds: [String] = []
             if kinds.contains(.call) || kinds.contains(.pending) { messageKinds.append("request") }
-            if kinds.contains(.notification) { messageKinds.append("notification") }
+            if kinds.contains(.notification) || kinds.contains(.transport) { messageKinds.append("notification") }
             if kinds.contains(.other) { messageKinds += ["batch", "invalid"] }
             conditions.add("m.kind IN (" + (messageKinds.isEmpty ? "NULL" : messageKinds.map { "'\($0)'" }.joined(separator: ", ")) + ")")
             if kinds.contains(.call) != kinds.contains(.pending) {
@@ -16,29 +16,31 @@ extension SQLiteReader {
                         ? "(m.kind != 'request' OR calls.id IS NOT NULL)"
                         : "(m.kind != 'request' OR calls.id IS NULL)")
             }
+            if kinds.contains(.notification) != kinds.contains(.transport) {
+                let transport = "m.method = '\(TransportEvent.method)'"
+                conditions.add("(m.kind != 'notification' OR " + (kinds.contains(.transport) ? transport : "NOT (\(transport))") + ")")
+            }
         }
         conditions.add("m.method = ?", ifSet: filter.method)
         arguments += conditions.arguments
         // A batch's calls all point at the batch's frame: one entry per call, and none for the frame itself.
-        let statement = try db.statement(
+        var entries: [TimelineEntry] = []
+        try connection.forEach(
+            TimelineFrame.self, CallRecord.self, scope: "call",
             """
             SELECT m.seq, m.ts, m.direction, m.kind, m.method, m.size, CASE WHEN calls.id IS NULL THEN m.body END AS body,
                    calls.id AS call_id, \(CallRecord.table.selection(scope: "call"))
             FROM messages m LEFT JOIN calls ON calls.run_id = m.run_id AND calls.request_seq = m.seq
             \(conditions.sql) ORDER BY m.seq, calls.id LIMIT ?
-            """)
-        defer { statement.reset() }
-        try statement.bind(arguments + [.int(Int64(filter.limit))])
-        let frames = try RowDecoder<TimelineFrame>(statement)
-        let calls = try RowDecoder<CallRecord>(statement, scope: "call")
-        var entries: [TimelineEntry] = []
-        while try statement.step() {
-            let frame = try frames.decode()
-            let call = frame.callID != nil ? try calls.decode() : nil
+            """, arguments + [.int(Int64(filter.limit))]
+        ) { frame, call in
+            let call = frame.callID != nil ? try call() : nil
             let kind: TimelineEntry.Kind =
                 call != nil
                 ? .call
-                : frame.kind == .request ? .pending : frame.kind == .notification ? .notification : .other
+                : frame.kind == .request
+                    ? .pending
+                    : frame.kind != .notification ? .other : frame.method == TransportEvent.method ? .transport : .notification
             entries.append(
                 TimelineEntry(
                     seq: frame.seq, timestamp: frame.timestamp, direction: frame.direction, kind: kind,

@@ -1,0 +1,147 @@
+import ArgusCore
+import ArgusPostgres
+import ArgusProxy
+import ArgusStore
+import ArgusSystem
+import Foundation
+import PostgresNIO
+import Synchronization
+
+/// The recorder into a local PostgreSQL from `wraps` concurrent recording pipelines, each on
+/// its own connection as each `argus wrap` is, against raw multi-row inserts of the same rows
+/// (two messages and a call per call) from as many connections, in the same run.
+/// Needs a server: `--url postgres://…` or $ARGUS_BENCH_POSTGRES_URL (password from PGPASSWORD).
+enum PostgresRecorderBench {
+    static func run(_ options: Options) {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = options.values["url"] ?? environment["ARGUS_BENCH_POSTGRES_URL"] else {
+            print("recorder-postgres: skipped (no --url and no ARGUS_BENCH_POSTGRES_URL)")
+            return
+        }
+        let wraps = options.int("wraps", 4)
+        let callsEach = options.int("calls", 50_000)
+        let requests = (0..<1000).map { toolCall(id: $0) }
+        let responses = (0..<1000).map { i in
+            Array(
+                #"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"found 3 issues in octo/hello"}],"structuredContent":{"count":3}}}"#
+                    .utf8) + [0x0A]
+        }
+        do {
+            let baselineURL = try freshDatabase(url, environment)
+            let baseline = try rawInserts(
+                url: baselineURL, wraps: wraps, callsEach: callsEach, requests: requests,
+                responses: responses, environment: environment)
+            let argusURL = try freshDatabase(url, environment)
+            let argus = pipelines(url: argusURL, wraps: wraps, callsEach: callsEach, requests: requests, responses: responses)
+            print("recorder into PostgreSQL: \(wraps) concurrent recorders × \(callsEach) request/response pairs")
+            print("| | calls/s | writer queue high-water (largest) | rows |")
+            print("|---|---|---|---|")
+            print(
+                "| raw multi-row inserts (baseline, \(wraps) connections, 3 rows per call) | \(Int(baseline)) | - | \(3 * wraps * callsEach) |"
+            )
+            print("| argus pipelines (\(wraps) connections) | \(Int(argus.rate)) | \(argus.highWater / 1024) KiB | \(argus.ops) ops |")
+        } catch {
+            print("recorder-postgres failed: \(error)")
+        }
+    }
+
+    /// A new database on the server, named for this run; its URL.
+    static func freshDatabase(_ url: String, _ environment: [String: String]) throws -> String {
+        var location = try PostgresLocation(url: url, environment: environment)
+        let admin = try PostgresSession.connect(location, environment: environment)
+        defer { admin.close() }
+        location.database = "argus_bench_\(UUID().uuidString.prefix(8).lowercased())"
+        try admin.execute(["CREATE DATABASE \(location.database)"])
+        PostgresBackend.register(environment: environment)
+        _ = try ArgusDatabase.writer(path: location.description)  // creates the tables
+        return location.description
+    }
+
+    static func rawInserts(
+        url: String, wraps: Int, callsEach: Int, requests: [[UInt8]], responses: [[UInt8]],
+        environment: [String: String]
+    ) throws -> Double {
+        let location = try PostgresLocation(url: url, environment: environment)
+        let sessions = try (0..<wraps).map { _ in try PostgresSession.connect(location, environment: environment) }
+        defer { for session in sessions { session.close() } }
+        let failure = Mutex<String?>(nil)
+        let start = SystemClock.monotonicNanos()
+        DispatchQueue.concurrentPerform(iterations: wraps) { wrap in
+            do {
+                try rawRows(sessions[wrap], run: Int64(wrap + 1), calls: callsEach, requests: requests, responses: responses)
+            } catch {
+                failure.withLock { $0 = "\(error)" }
+            }
+        }
+        if let problem = failure.withLock({ $0 }) { throw PostgresStoreError.connectionLost(reason: problem) }
+        return Double(wraps * callsEach) / (Double(SystemClock.monotonicNanos() - start) / 1e9)
+    }
+
+    static func pipelines(url: String, wraps: Int, callsEach: Int, requests: [[UInt8]], responses: [[UInt8]])
+        -> (rate: Double, highWater: Int, ops: Int)
+    {
+        let results = Mutex<[(Int, Int)]>([])
+        let start = SystemClock.monotonicNanos()
+        DispatchQueue.concurrentPerform(iterations: wraps) { wrap in
+            let config = RecorderConfig(serverName: "bench-\(wrap)", launch: LaunchSpec(command: "bench", args: [], cwd: "/", envNames: []))
+            let pipeline = RecordingPipeline(config: config, options: .init(databasePath: url), report: { print($0) })
+            pipeline.start(serverPID: nil)
+            for i in 0..<callsEach {
+                requests[i % 1000].withUnsafeBytes { pipeline.record(.clientToServer, $0, at: SystemClock.now()) }
+                responses[i % 1000].withUnsafeBytes { pipeline.record(.serverToClient, $0, at: SystemClock.now()) }
+            }
+            let stats = pipeline.finish(reason: .clientEOF, detail: nil, exitStatus: 0, timeoutSeconds: 120)
+            results.withLock { $0.append((stats.queueHighWaterBytes, stats.opsWritten)) }
+        }
+        let seconds = Double(SystemClock.monotonicNanos() - start) / 1e9
+        let all = results.withLock { $0 }
+        return (Double(wraps * callsEach) / seconds, all.map(\.0).max() ?? 0, all.map(\.1).reduce(0, +))
+    }
+
+    /// The baseline: the same three rows per call, 1,000 calls per multi-row statement, one
+    /// transaction per 4,000 calls, nothing else (no parsing, no pairing, no marker).
+    static func rawRows(_ session: PostgresSession, run: Int64, calls: Int, requests: [[UInt8]], responses: [[UInt8]]) throws {
+        try session.query("INSERT INTO runs (id, server_name, command, started_at) VALUES (\(run), 'b', 'b', 0)")
+        var i = 0
+        while i < calls {
+            try session.transaction {
+                for _ in 0..<4 where i < calls {
+                    let end = min(i + 1000, calls)
+                    var messageBinds = PostgresBindings()
+                    var messageRows: [String] = []
+                    var callBinds = PostgresBindings()
+                    var callRows: [String] = []
+                    for call in i..<end {
+                        for (seq, direction, bytes) in [
+                            (2 * call, "c2s", requests[call % 1000]), (2 * call + 1, "s2c", responses[call % 1000]),
+                        ] {
+                            let body = String(decoding: bytes.dropLast(), as: UTF8.self)
+                            let first = messageBinds.count
+                            messageBinds.append(run); messageBinds.append(Int64(seq)); messageBinds.append(direction)
+                            messageBinds.append(String(call)); messageBinds.append(body); messageBinds.append(Int64(body.utf8.count))
+                            messageRows.append(
+                                "($\(first + 1), $\(first + 2), $\(first + 3), 0, 'request', 'tools/call', $\(first + 4), $\(first + 5), $\(first + 6))"
+                            )
+                        }
+                        let first = callBinds.count
+                        callBinds.append(run); callBinds.append(Int64(2 * call)); callBinds.append(Int64(2 * call + 1));
+                        callBinds.append(String(call))
+                        callRows.append(
+                            "($\(first + 1), 'b', $\(first + 2), $\(first + 3), 'c2s', 'tools/call', 'search_issues', $\(first + 4), 0, 10, 'ok')"
+                        )
+                    }
+                    try session.query(
+                        PostgresQuery(
+                            unsafeSQL: "INSERT INTO messages (run_id, seq, direction, ts, kind, method, jsonrpc_id, body, size) VALUES "
+                                + messageRows.joined(separator: ", "), binds: messageBinds))
+                    try session.query(
+                        PostgresQuery(
+                            unsafeSQL:
+                                "INSERT INTO calls (run_id, server, request_seq, response_seq, direction, method, tool, jsonrpc_id, started_at, latency_us, status) VALUES "
+                                + callRows.joined(separator: ", "), binds: callBinds))
+                    i = end
+                }
+            }
+        }
+    }
+}
