@@ -30,6 +30,8 @@ public final class RecordingPipeline: @unchecked Sendable {
         public var writer: BatchedWriter.Options
         /// Begin new runs when asked (`argus runs new`, the dashboard): for `argus wrap`, not for replays.
         public var followsRunRequests = false
+        /// Where those requests are read, when sessions share it (`argus proxy`'s); nil: a reader of the session's own.
+        public var runRequests: RunRequestFeed?
         public init(databasePath: String, rawQueueBytes: Int = 256 << 20) {
             self.rawQueueBytes = rawQueueBytes
             self.writer = BatchedWriter.Options(path: databasePath)
@@ -81,13 +83,13 @@ public final class RecordingPipeline: @unchecked Sendable {
         queue = BoundedQueue(capacityBytes: options.rawQueueBytes)
         self.writer = writer
         self.ownsWriter = ownsWriter
-        let followsRunRequests = options.followsRunRequests, startedAt = SystemClock.wallMicros()
+        let startedAt = SystemClock.wallMicros()
+        let runRequests =
+            options.followsRunRequests ? options.runRequests ?? RunRequestFeed(path: writer.options.path, startedAt: startedAt) : nil
         recorderThread = OSThread(name: "argus-recorder", background: true) { [self] in
             let hooks = makeHooks?(writer).map { [hookClock] in TimedHooks($0, clock: hookClock) }
             let recorder = SessionRecorder(config: config, hooks: hooks) { op in writer.submit(op) }
-            let watcher =
-                followsRunRequests
-                ? RunRequestWatcher(path: writer.options.path, serverName: config.serverName, startedAt: startedAt) : nil
+            let watcher = runRequests.map { RunRequestWatcher(feed: $0, serverName: config.serverName, startedAt: startedAt) }
             consume(recorder, watcher: watcher)
         }
     }

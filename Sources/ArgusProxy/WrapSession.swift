@@ -380,12 +380,15 @@ extension WrapOptions {
     /// The pipeline a session with these options records through (`argus wrap`, `--url`, each
     /// `argus proxy` session): it follows run requests, and hands the traffic to scripts and
     /// committed batches to the exporter only when the session is recorded at all. With
-    /// `writer` (from `sharedRecordingWriter`), the session writes through it rather than a
-    /// writer of its own.
-    public func recordingPipeline(_ config: RecorderConfig, writer: BatchedWriter? = nil) -> RecordingPipeline {
+    /// `writer` (from `sharedRecordingWriter`) and `runRequests`, the session writes and hears
+    /// run requests through those, which other sessions share, rather than its own.
+    public func recordingPipeline(_ config: RecorderConfig, writer: BatchedWriter? = nil, runRequests: RunRequestFeed? = nil)
+        -> RecordingPipeline
+    {
         let recording = recordingError == nil
         var pipelineOptions = RecordingPipeline.Options(databasePath: databasePath)
         pipelineOptions.followsRunRequests = true
+        pipelineOptions.runRequests = runRequests
         if let writer {
             return RecordingPipeline(
                 config: config, sharing: writer, options: pipelineOptions, report: StderrLog.write,

@@ -7,6 +7,7 @@ import json
 import re
 import signal
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -493,3 +494,41 @@ def test_concurrent_sessions_share_the_proxys_writer_each_in_a_run_of_its_own(ar
     answers = query(store, "SELECT run_id, COUNT(*) AS n FROM messages WHERE direction = 's2c' AND kind = 'response' "
                            "AND method IN ('initialize', 'tools/call') GROUP BY run_id ORDER BY run_id")
     assert answers == [{"run_id": r["id"], "n": calls + 1} for r in runs], answers
+
+
+def test_a_run_stopped_by_hand_ends_only_its_sessions_run_and_the_session_goes_on(argus, db, http_server):
+    """The proxy's sessions hear run requests through one reader: `argus runs stop` of one
+    session's run splits that session alone."""
+    through = Proxy(argus, db, "--upstream", http_server().url)
+
+    def run_of(text):
+        deadline = time.monotonic() + 30  # the shared writer commits within a moment
+        while time.monotonic() < deadline:
+            rows = query(db, "SELECT run_id FROM messages WHERE direction = 'c2s' AND method = 'tools/call' "
+                             "AND body LIKE ?", f'%"{text}"%')
+            if rows:
+                return rows[0]["run_id"]
+            time.sleep(0.1)
+        raise AssertionError(f"the call {text} was not recorded within 30 s")
+
+    async def two_sessions():
+        async with Client(through.url, mode="legacy") as first, Client(through.url, mode="legacy") as second:
+            await first.call_tool("echo", {"text": "a1"})
+            await second.call_tool("echo", {"text": "b1"})
+            stop = [argus, "runs", "stop", str(run_of("a1")), "--wait", "30", "--db", str(db)]
+            stopped = await anyio.to_thread.run_sync(
+                lambda: subprocess.run(stop, capture_output=True, text=True, timeout=60))
+            assert stopped.returncode == 0, stopped.stderr
+            await first.call_tool("echo", {"text": "a2"})
+            await second.call_tool("echo", {"text": "b2"})
+
+    try:
+        anyio.run(two_sessions)
+    finally:
+        assert through.stop() == 0
+    runs = {r["id"]: r for r in query(db, "SELECT id, end_reason, end_detail FROM runs")}
+    a1, a2, b1, b2 = (run_of(text) for text in ("a1", "a2", "b1", "b2"))
+    assert len({a1, a2, b1}) == 3 and b2 == b1, (a1, a2, b1, b2)
+    assert runs[a1]["end_reason"] == "manual" and runs[a1]["end_detail"] == "ended by hand with argus runs", runs
+    assert runs[a2]["end_reason"] == runs[b1]["end_reason"] == "client_eof", runs
+    assert len(runs) == 3, runs

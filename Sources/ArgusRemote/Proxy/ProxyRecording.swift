@@ -8,8 +8,8 @@ import Glibc
 #endif
 
 /// What `argus proxy` records through: one writer (one store connection, one batch stream)
-/// for all its sessions, and one numbering of their runs, since the writer knows runs by
-/// number. Each session still has a recorder of its own (`SessionRecording`), so a session's
+/// and one reader of run requests for all its sessions, and one numbering of their runs, since
+/// the writer knows runs by number. Each session still has a recorder of its own (`SessionRecording`), so a session's
 /// messages are framed, redacted and paired apart from the others', in runs of its own.
 final class ProxyRecording: Sendable {
     private let wrap: WrapOptions
@@ -18,6 +18,7 @@ final class ProxyRecording: Sendable {
     private let policy: RedactionPolicy
     private let flushTimeoutSeconds: Double
     private let writer: BatchedWriter
+    private let runRequests: RunRequestFeed
     private let runNumbering = RunNumbering()
 
     init(_ wrap: WrapOptions, serverName: String, launch: LaunchSpec, policy: RedactionPolicy, flushTimeoutSeconds: Double) {
@@ -27,6 +28,7 @@ final class ProxyRecording: Sendable {
         self.policy = policy
         self.flushTimeoutSeconds = flushTimeoutSeconds
         writer = wrap.sharedRecordingWriter()
+        runRequests = RunRequestFeed(path: wrap.databasePath)
     }
 
     /// The recording of a new session; `secrets`: the client's credentials, kept out of it.
@@ -39,7 +41,7 @@ final class ProxyRecording: Sendable {
         config.recordingError = wrap.recordingError
         config.runNumbering = runNumbering
         return SessionRecording(
-            session: session, pipeline: wrap.recordingPipeline(config, writer: writer), recording: recording,
+            session: session, pipeline: wrap.recordingPipeline(config, writer: writer, runRequests: runRequests), recording: recording,
             flushTimeoutSeconds: flushTimeoutSeconds, serverPID: serverPID)
     }
 
