@@ -61,26 +61,37 @@ public final class RecordingPipeline: @unchecked Sendable {
         makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)? = nil
     ) {
         let writer = BatchedWriter(options: options.writer, report: report, onCommit: onCommit, onCommitted: onCommitted)
-        self.init(config: config, writer: writer, ownsWriter: true, options: options, report: report, makeHooks: makeHooks)
+        self.init(
+            config: config, writer: writer, ownsWriter: true, options: options, report: report, makeHooks: makeHooks,
+            recorderPolls: true)
     }
 
     /// A session that records through `writer`, shared with other sessions (each `argus proxy`
     /// session: one writer and one store connection for them all). Their configs must share one
     /// `RunNumbering`, as the writer knows runs by number. `finish` hands the session's last
     /// records to the writer and leaves it running; whoever made it finishes it.
+    ///
+    /// Its recorder sleeps until a message comes rather than polling for a while after each
+    /// one (see `BoundedQueue`): polling spares a lone relay a wake-up per message, but a
+    /// thousand sessions' recorders polling every millisecond kept two cores busy switching
+    /// threads (`Docs/PERFORMANCE.md`).
     public convenience init(
         config: RecorderConfig, sharing writer: BatchedWriter, options: Options, report: @escaping @Sendable (String) -> Void,
         makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)? = nil
     ) {
-        self.init(config: config, writer: writer, ownsWriter: false, options: options, report: report, makeHooks: makeHooks)
+        self.init(
+            config: config, writer: writer, ownsWriter: false, options: options, report: report, makeHooks: makeHooks,
+            recorderPolls: false)
     }
 
     private init(
         config: RecorderConfig, writer: BatchedWriter, ownsWriter: Bool, options: Options,
-        report: @escaping @Sendable (String) -> Void, makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)?
+        report: @escaping @Sendable (String) -> Void, makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)?,
+        recorderPolls: Bool
     ) {
         self.report = report
         queue = BoundedQueue(capacityBytes: options.rawQueueBytes)
+        if !recorderPolls { queue.pollingWindowNanos = 0 }
         self.writer = writer
         self.ownsWriter = ownsWriter
         let startedAt = SystemClock.wallMicros()
