@@ -9,9 +9,13 @@ import NIOHTTP1
 /// message of the answer before the client gets it (so a server's request is always
 /// recorded before the client's answer to it), and what HTTP did as transport frames.
 ///
-/// It lives on its client connection's event loop from start to end: the upstream request
-/// is bound to the same loop (AsyncHTTPClient's delegate API, `.delegateAndChannel`), so a
-/// call crosses no thread between the client's socket, the upstream's and back. Recording
+/// It lives on its client connection's event loop from start to end: the upstream request's
+/// callbacks run on the same loop (AsyncHTTPClient's delegate API, `.delegate(on:)`), and
+/// the pool lends it an idle upstream connection of that loop when it has one, so a call
+/// mostly crosses no thread between the client's socket, the upstream's and back. (Binding
+/// the connection too, `.delegateAndChannel`, makes AsyncHTTPClient open a connection for a
+/// request when none of that loop is idle and close it after: with many sessions at once,
+/// a new upstream connection for about every other call.) Recording
 /// only queues a copy of each message for the session's recorder thread, which never waits.
 /// All state is touched on that loop only, hence `@unchecked Sendable`.
 final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
@@ -91,7 +95,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
             answerUnreachable(error)
             return
         }
-        task = remote.client.execute(request: request, delegate: self, eventLoop: .delegateAndChannel(on: channel.eventLoop))
+        task = remote.client.execute(request: request, delegate: self, eventLoop: .delegate(on: channel.eventLoop))
     }
 
     /// The client hung up: the upstream request is cancelled (a stream would otherwise stay open
