@@ -9,8 +9,9 @@ import Glibc
 
 /// What `argus proxy` records through: one writer (one store connection, one batch stream)
 /// and one reader of run requests for all its sessions, and one numbering of their runs, since
-/// the writer knows runs by number. Each session still has a recorder of its own (`SessionRecording`), so a session's
-/// messages are framed, redacted and paired apart from the others', in runs of its own.
+/// the writer knows runs by number. Each session still has a recorder of its own
+/// (`SessionRecording`), so its messages are framed, redacted and paired apart from the
+/// others', in runs of its own.
 final class ProxyRecording: Sendable {
     private let wrap: WrapOptions
     private let serverName: String
