@@ -122,7 +122,7 @@ public final class BatchedWriter: @unchecked Sendable {
     private var written: [LocalRunID: Int64] = [:]
     /// The batches' origin and numbers, kept across connections for the same reason: a batch
     /// whose commit answer was lost is sent again under the number it had.
-    private let numbering = BatchNumbering()
+    private var numbering: BatchNumbering?
     private var connection: (any ArgusWriter)?
     private var failingSince: UInt64?
     private var reportedProblem: String?
@@ -175,6 +175,9 @@ public final class BatchedWriter: @unchecked Sendable {
 
     private func connect() throws -> any ArgusWriter {
         if let connection { return connection }
+        // Made here, on this thread: the origin asks for the host's name, which the relay's start must not wait for.
+        let numbering = self.numbering ?? BatchNumbering()
+        self.numbering = numbering
         let db = try ArgusDatabase.writer(
             path: options.path, busyTimeoutMillis: options.busyTimeoutMillis, numbering: numbering)
         connection = db

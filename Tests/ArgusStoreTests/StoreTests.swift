@@ -11,9 +11,9 @@ func temporaryDirectory() -> String {
 }
 
 /// Records a short session through the real recorder into `ops`.
-func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
+func sampleSession(calls: Int = 3, run: LocalRunID = 1, server: String = "sample") -> [RecordOp] {
     var ops: [RecordOp] = []
-    let config = RecorderConfig(serverName: "sample", launch: LaunchSpec(command: "srv", args: ["--x"], cwd: "/tmp", envNames: ["HOME"]))
+    let config = RecorderConfig(serverName: server, launch: LaunchSpec(command: "srv", args: ["--x"], cwd: "/tmp", envNames: ["HOME"]))
     let recorder = SessionRecorder(config: config) { ops.append($0) }
     var t = Timestamp(monotonicNanos: 1_000_000_000, wallMicros: 1_700_000_000_000_000)
     func feed(_ d: Direction, _ line: String, after ms: UInt64 = 1) {
@@ -141,6 +141,41 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         #expect(seen.count == 26)
     }
 
+    /// One server's or one tool's pages are read ids first (from that column's index): backwards
+    /// and forwards they hold exactly its calls, in order, whatever the other servers did since.
+    @Test(arguments: TestStore.backends) func pagesOfOneServerHoldItsCallsInOrderBothWays(_ backend: TestStore.Backend) throws {
+        guard let store = try TestStore.make(backend) else { return }
+        #expect(store.record(sampleSession(calls: 12, server: "old")) == 0)
+        #expect(store.record(sampleSession(calls: 30, server: "new")) == 0)
+        let reader = try store.reader()
+        var everything = CallFilter()
+        everything.limit = 1000
+        let all = try reader.calls(everything)
+        let old = all.filter { $0.server == "old" }.map(\.id)
+        #expect(old.count == 13 && all.count == 44, "\(old.count) of \(all.count)")
+
+        func pages(_ filter: CallFilter, forward: Bool) throws -> [Int64] {
+            var filter = filter
+            filter.limit = 5
+            if forward { filter.afterID = 0 }
+            var seen: [Int64] = []
+            while true {
+                let page = try reader.calls(filter).map(\.id)
+                if page.isEmpty { return seen }
+                seen += page
+                if forward { filter.afterID = page.last } else { filter.beforeID = page.last }
+            }
+        }
+        var byServer = CallFilter()
+        byServer.server = "old"
+        #expect(try pages(byServer, forward: false) == old.sorted(by: >))
+        #expect(try pages(byServer, forward: true) == old.sorted())
+        var byTool = CallFilter()
+        byTool.server = "old"
+        byTool.tool = "echo"
+        #expect(try pages(byTool, forward: false) == Array(old.sorted(by: >).dropLast()), "the initialize call has no tool")
+    }
+
     @Test(arguments: TestStore.backends) func pollingForwardFromACursorReturnsTheOldestFirstAndMissesNothing(_ backend: TestStore.Backend)
         throws
     {
@@ -169,7 +204,7 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1) -> [RecordOp] {
         let reader = try store.reader()
         let first = try reader.feedChanges(after: 0, limit: 1000)
         #expect(first.filter { $0.kind == .call }.map(\.rowID) == [1, 2, 3], "\(first)")
-        #expect(first.contains { $0.kind == .run && $0.rowID == 1 })
+        #expect(first.first?.kind == .run && first.first?.rowID == 1, "a run comes before its calls in the same commit: \(first)")
         #expect(first.map(\.seq) == Array(1...Int64(first.count)))
 
         // An update is a change of its own, numbered after everything before it.

@@ -108,7 +108,7 @@ extension PostgresWriter {
     /// a recorder holds while it writes calls; a delete that took row locks first and waited
     /// for it could deadlock with such a recorder.
     private func takeFeedLock() throws {
-        try db.run("SELECT pg_advisory_xact_lock(\(PostgresSchema.feedLock))")
+        try db.run(PostgresSchema.takeFeedLock)
     }
 
     /// Everything of these runs that is not a call (`scope` receives the runs). A command line

@@ -86,7 +86,7 @@ public final class PostgresWriter: ArgusWriter {
         var ordered = false
         func inCommitOrder() throws {
             guard !ordered else { return }
-            try db.run("SELECT pg_advisory_xact_lock(\(PostgresSchema.feedLock))")
+            try db.run(PostgresSchema.takeFeedLock)
             ordered = true
         }
         func flushCalls() throws {

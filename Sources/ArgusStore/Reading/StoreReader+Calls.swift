@@ -27,11 +27,23 @@ extension StoreReader {
         // Forward from an `after` cursor the oldest come first, so the next cursor is the newest id
         // returned and a poller never skips or repeats a call.
         let order = filter.afterID != nil ? "ASC" : "DESC"
+        let arguments = conditions.arguments + [.int(Int64(filter.limit))]
+        guard filter.server != nil || filter.tool != nil else {
+            return try connection.fetchAll(
+                CallRecord.self,
+                "SELECT \(CallRecord.table.selection) FROM calls \(conditions.sql) ORDER BY calls.id \(order) LIMIT ?",
+                arguments)
+        }
+        // One server's or tool's page: its ids first, which that column's index holds (with
+        // `run_id`, on PostgreSQL), so no planner walks the primary key through other servers'
+        // newer calls to find them (PostgresSchema's migration 2 says why it would).
         return try connection.fetchAll(
             CallRecord.self,
             """
-            SELECT \(CallRecord.table.selection) FROM calls \(conditions.sql) ORDER BY calls.id \(order) LIMIT ?
-            """, conditions.arguments + [.int(Int64(filter.limit))])
+            SELECT \(CallRecord.table.selection) FROM calls
+            WHERE calls.id IN (SELECT calls.id FROM calls \(conditions.sql) ORDER BY calls.id \(order) LIMIT ?)
+            ORDER BY calls.id \(order)
+            """, arguments)
     }
 
     public func calls(ids: [Int64]) throws -> [CallRecord] {
