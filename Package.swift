@@ -92,7 +92,11 @@ let package = Package(
         // Benchmarks (Scripts/bench/run.sh); compares Argus with baselines measured in the same run.
         .executableTarget(name: "argus-bench", dependencies: ["ArgusCore", "ArgusSystem", "ArgusStore", "ArgusProxy", "ArgusScripting", "ArgusTelemetry",
                                                               "ArgusPostgres", "CLua", "CSQLite",
-                                                              .product(name: "PostgresNIO", package: "postgres-nio")],
+                                                              .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                              // proxy-load: an HTTP MCP upstream and a load generator on SwiftNIO.
+                                                              .product(name: "NIOCore", package: "swift-nio"),
+                                                              .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                              .product(name: "NIOPosix", package: "swift-nio")],
                           path: "Scripts/bench/ArgusBench"),
 
         .testTarget(name: "ArgusCoreTests", dependencies: ["ArgusCore"]),

@@ -7,7 +7,12 @@ stateful, JSON answers). Each round makes one `tools/call` on every path, in a s
 so that the machine's drift falls on all paths alike. Times are client-side, per call, from
 the request's first byte to the answer's last.
 
-    .venv/bin/python Scripts/bench/proxy_latency.py BIN_DIR [--rounds N] [--mcp-proxy PATH]
+    .venv/bin/python Scripts/bench/proxy_latency.py BIN_DIR [--rounds N] [--mcp-proxy PATH] [--baseline-argus PATH]
+
+`--baseline-argus` adds `argus proxy` from another build (say, main's) as a path of its own,
+so a change is measured against what it replaces in the same run. After the table, the
+CPU time `argus proxy` spent per call, by thread (from /proc/PID/task/*/stat), says where
+its added latency goes.
 
 mcp-proxy has no HTTP→HTTP mode: in front of an HTTP client it takes two of its processes,
 server mode (HTTP→stdio) in front of client mode (stdio→HTTP). That chain is measured too,
@@ -132,6 +137,23 @@ class StdioPath:
             self.process.kill()
 
 
+def thread_cpu(pid):
+    """CPU seconds per thread name of a process (threads of one name summed), and its context switches."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu, switches = {}, 0
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        try:
+            stat = (task / "stat").read_text()
+            status = (task / "status").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        cpu[name] = cpu.get(name, 0) + (int(fields[11]) + int(fields[12])) / ticks
+        switches += sum(int(m) for m in re.findall(r"ctxt_switches:\s+(\d+)", status))
+    return cpu, switches
+
+
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -143,6 +165,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--mcp-proxy", help="PyPI mcp-proxy's executable (a venv of its own)")
+    parser.add_argument("--baseline-argus", help="another build's argus, measured as a path of its own")
     args = parser.parse_args()
 
     scratch = tempfile.mkdtemp()
@@ -163,6 +186,10 @@ def main():
         proxy = start([str(args.bin / "argus"), "proxy", "--db", db, "--listen", "127.0.0.1:0", "--upstream", url],
                       stderr=subprocess.PIPE, text=True)
         proxy_port = int(re.search(r"127\.0\.0\.1:(\d+)", proxy.stderr.readline())[1])
+        if args.baseline_argus:
+            baseline = start([args.baseline_argus, "proxy", "--db", f"{scratch}/baseline.db", "--listen", "127.0.0.1:0",
+                              "--upstream", url], stderr=subprocess.PIPE, text=True)
+            baseline_port = int(re.search(r"127\.0\.0\.1:(\d+)", baseline.stderr.readline())[1])
 
         chain_port = free_port()
         if args.mcp_proxy:
@@ -193,7 +220,10 @@ def main():
         paths = {"direct (HTTP)": HTTPPath(upstream_port)}
         if relay_port:
             paths["socat TCP relay (a hop that only copies bytes)"] = HTTPPath(relay_port)
-        paths.update({"argus proxy (HTTP→HTTP)": HTTPPath(proxy_port), **bridges})
+        paths["argus proxy (HTTP→HTTP)"] = HTTPPath(proxy_port)
+        if args.baseline_argus:
+            paths["argus proxy, baseline build (HTTP→HTTP)"] = HTTPPath(baseline_port)
+        paths.update(bridges)
         if args.mcp_proxy:
             paths["mcp-proxy server→client chain (HTTP→stdio→HTTP)"] = HTTPPath(chain_port)
         paths["argus proxy -- argus-test-server (HTTP→stdio)"] = HTTPPath(stdio_proxy_port, make_call=calculate)
@@ -211,6 +241,9 @@ def main():
                     raise RuntimeError(f"{name}: call {i}") from error
                 if i > args.warmup:
                     samples[name].append(elapsed / 1000)
+            if i == args.warmup:
+                cpu_before, switches_before = thread_cpu(proxy.pid)
+        cpu_after, switches_after = thread_cpu(proxy.pid)
         rss_kib = int(re.search(r"VmRSS:\s+(\d+)", pathlib.Path(f"/proc/{proxy.pid}/status").read_text())[1])
     finally:
         for path in list(locals().get("paths", {}).values()):
@@ -236,6 +269,13 @@ def main():
         print(f"| {name} | {p50:.0f} | {percentile(values, 0.9):.0f} | {percentile(values, 0.99):.0f} | {added} |")
     print()
     print(f"argus proxy's resident memory after the run: {rss_kib / 1024:.1f} MiB.")
+    print()
+    spent = {name: cpu_after[name] - cpu_before.get(name, 0) for name in cpu_after}
+    total = sum(spent.values())
+    print(f"argus proxy's CPU per call (HTTP→HTTP, the {args.rounds} measured calls): {total / args.rounds * 1e6:.0f} µs, "
+          f"{(switches_after - switches_before) / args.rounds:.1f} context switches; by thread: "
+          + ", ".join(f"{name} {value / args.rounds * 1e6:.0f} µs" for name, value in sorted(spent.items(), key=lambda item: -item[1])
+                      if value > 0) + ".")
 
 
 if __name__ == "__main__":

@@ -118,7 +118,12 @@ results=$(mktemp)
         "$mcp_proxy_venv/bin/pip" install -q --disable-pip-version-check -r Scripts/bench/mcp-proxy-requirements.txt >&2
         cp Scripts/bench/mcp-proxy-requirements.txt "$mcp_proxy_venv/.requirements"
     fi
-    .venv/bin/python Scripts/bench/proxy_latency.py "$bin" --rounds 2000 --mcp-proxy "$mcp_proxy_venv/bin/mcp-proxy"
+    .venv/bin/python Scripts/bench/proxy_latency.py "$bin" --rounds 2000 --mcp-proxy "$mcp_proxy_venv/bin/mcp-proxy" \
+        ${ARGUS_BASELINE:+--baseline-argus "$ARGUS_BASELINE"}
+    echo
+    echo "#### Remote servers: 1,000 sessions through one argus proxy, and a 50 MB answer"
+    echo
+    "$bin/argus-bench" proxy-load --sessions 1000 --calls 20 --large-mb 50
     echo
     echo "#### Start-up"
     echo

@@ -30,6 +30,8 @@ public final class RecordingPipeline: @unchecked Sendable {
         public var writer: BatchedWriter.Options
         /// Begin new runs when asked (`argus runs new`, the dashboard): for `argus wrap`, not for replays.
         public var followsRunRequests = false
+        /// Where those requests are read, when sessions share it (`argus proxy`'s); nil: a reader of the session's own.
+        public var runRequests: RunRequestFeed?
         public init(databasePath: String, rawQueueBytes: Int = 256 << 20) {
             self.rawQueueBytes = rawQueueBytes
             self.writer = BatchedWriter.Options(path: databasePath)
@@ -38,6 +40,8 @@ public final class RecordingPipeline: @unchecked Sendable {
 
     private let queue: BoundedQueue<Event>
     public let writer: BatchedWriter
+    /// False when the writer is shared with other sessions (`argus proxy`): its owner finishes it.
+    private let ownsWriter: Bool
     private var recorderThread: OSThread?
     private let report: @Sendable (String) -> Void
     private let lossMonitor = Monitor()
@@ -47,24 +51,56 @@ public final class RecordingPipeline: @unchecked Sendable {
     /// `finish` waits for a busy recorder, not for a hook that does not return.
     private let hookClock = HookClock()
 
+    /// A session with a writer of its own (`argus wrap`).
+    ///
     /// - Parameter makeHooks: builds the user-script hooks. Called on the recorder
     ///   thread, which then owns them, so loading scripts never delays the server's start.
-    public init(
+    public convenience init(
         config: RecorderConfig, options: Options, report: @escaping @Sendable (String) -> Void,
         onCommit: (@Sendable () -> Void)? = nil, onCommitted: (@Sendable (CommittedBatch) -> Void)? = nil,
         makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)? = nil
     ) {
+        let writer = BatchedWriter(options: options.writer, report: report, onCommit: onCommit, onCommitted: onCommitted)
+        self.init(
+            config: config, writer: writer, ownsWriter: true, options: options, report: report, makeHooks: makeHooks,
+            recorderPolls: true)
+    }
+
+    /// A session that records through `writer`, shared with other sessions (each `argus proxy`
+    /// session: one writer and one store connection for them all). Their configs must share one
+    /// `RunNumbering`, as the writer knows runs by number. `finish` hands the session's last
+    /// records to the writer and leaves it running; whoever made it finishes it.
+    ///
+    /// Its recorder sleeps until a message comes rather than polling for a while after each
+    /// one (see `BoundedQueue`): polling spares a lone relay a wake-up per message, but a
+    /// thousand sessions' recorders polling every millisecond kept two cores busy switching
+    /// threads (`Docs/PERFORMANCE.md`).
+    public convenience init(
+        config: RecorderConfig, sharing writer: BatchedWriter, options: Options, report: @escaping @Sendable (String) -> Void,
+        makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)? = nil
+    ) {
+        self.init(
+            config: config, writer: writer, ownsWriter: false, options: options, report: report, makeHooks: makeHooks,
+            recorderPolls: false)
+    }
+
+    private init(
+        config: RecorderConfig, writer: BatchedWriter, ownsWriter: Bool, options: Options,
+        report: @escaping @Sendable (String) -> Void, makeHooks: (@Sendable (BatchedWriter) -> RecordingHooks?)?,
+        recorderPolls: Bool
+    ) {
         self.report = report
         queue = BoundedQueue(capacityBytes: options.rawQueueBytes)
-        let writer = BatchedWriter(options: options.writer, report: report, onCommit: onCommit, onCommitted: onCommitted)
+        if !recorderPolls { queue.pollingWindowNanos = 0 }
         self.writer = writer
-        let followsRunRequests = options.followsRunRequests, startedAt = SystemClock.wallMicros()
+        self.ownsWriter = ownsWriter
+        let startedAt = SystemClock.wallMicros()
+        let runRequests =
+            options.followsRunRequests ? options.runRequests ?? RunRequestFeed(path: writer.options.path, startedAt: startedAt) : nil
         recorderThread = OSThread(name: "argus-recorder", background: true) { [self] in
             let hooks = makeHooks?(writer).map { [hookClock] in TimedHooks($0, clock: hookClock) }
             let recorder = SessionRecorder(config: config, hooks: hooks) { op in writer.submit(op) }
-            let watcher =
-                followsRunRequests
-                ? RunRequestWatcher(path: options.writer.path, serverName: config.serverName, startedAt: startedAt) : nil
+            let watcher = runRequests.map { RunRequestWatcher(feed: $0, serverName: config.serverName, startedAt: startedAt) }
             consume(recorder, watcher: watcher)
         }
     }
@@ -118,7 +154,8 @@ public final class RecordingPipeline: @unchecked Sendable {
     /// `timeoutSeconds` for the database. The recorder gets as long as it needs, unless a
     /// script hook has been running for `timeoutSeconds` (one that never returns, with
     /// limits a user raised): then it is left behind, so that `argus wrap` still exits
-    /// on EOF and signals.
+    /// on EOF and signals. A shared writer is left running with the session's records
+    /// queued; the statistics are then the writer's so far.
     @discardableResult
     public func finish(reason: EndReason, detail: String?, exitStatus: Int32?, timeoutSeconds: Double = 10)
         -> BatchedWriter.Statistics
@@ -131,7 +168,7 @@ public final class RecordingPipeline: @unchecked Sendable {
         queue.put(.finish(reason, detail: detail, exitStatus: exitStatus, time), bytes: 0)
         queue.close()
         waitForRecorder(idleTimeoutSeconds: timeoutSeconds)
-        return writer.finish(timeoutSeconds: timeoutSeconds)
+        return ownsWriter ? writer.finish(timeoutSeconds: timeoutSeconds) : writer.statistics
     }
 
     private func waitForRecorder(idleTimeoutSeconds: Double) {

@@ -412,4 +412,29 @@ final class RecordingSealer: SecretSealer, @unchecked Sendable {
         h.recorder.tick(at: h.now)
         #expect(h.runStarts.count == 2 && !h.recorder.newRunRequested)
     }
+
+    /// `argus proxy`'s sessions share one writer, which knows runs by number: recorders drawing
+    /// from one numbering never give two runs the same one, splits included, and each call stays
+    /// in its own session's run.
+    @Test func recordersSharingANumberingNeverReuseARunNumber() {
+        let shared = RunNumbering()
+        let a = RecorderHarness(idleTimeout: 1), b = RecorderHarness(idleTimeout: 1)
+        a.config.runNumbering = shared
+        b.config.runNumbering = shared
+        a.recorder.start(at: a.now)
+        b.recorder.start(at: b.now)
+        a.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}"#)
+        b.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"y"}}"#)
+        a.server(#"{"jsonrpc":"2.0","id":1,"result":{}}"#)
+        b.server(#"{"jsonrpc":"2.0","id":1,"result":{}}"#)
+        a.advance(ms: 1500)  // an idle split in one session: its next run needs a new number too
+        a.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"x"}}"#)
+        a.server(#"{"jsonrpc":"2.0","id":2,"result":{}}"#)
+        a.finish()
+        b.finish()
+        #expect(a.runStarts.map(\.run) == [1, 3] && b.runStarts.map(\.run) == [2], "\(a.runStarts) \(b.runStarts)")
+        #expect(a.runStarts[1].previousRun == 1)
+        #expect(a.callOps.map(\.run) == [1, 3] && b.callOps.map(\.run) == [2])
+        #expect(a.runEnds.map(\.run) == [1, 3] && b.runEnds.map(\.run) == [2])
+    }
 }

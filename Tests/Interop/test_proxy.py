@@ -7,6 +7,7 @@ import json
 import re
 import signal
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -16,7 +17,7 @@ import pytest
 from mcp.client.client import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from conftest import query
+from conftest import postgres_store, query
 from test_remote import CALLS, FLAVOURS, MODES, METADATA_PATH, dump, errors_in, free_port, http_server, run, sqlite_dump  # noqa: F401
 
 
@@ -430,3 +431,104 @@ def test_an_unknown_session_is_a_404_and_a_missing_command_a_clear_error(argus, 
     missing = subprocess.run([argus, "proxy", "--db", str(db), "--listen", "127.0.0.1:0", "--", "no-such-mcp-server-xyz"],
                              capture_output=True, text=True, timeout=30)
     assert missing.returncode == 1 and "no-such-mcp-server-xyz" in missing.stderr, missing.stderr
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request, db, private_home):
+    """A SQLite file, or a fresh PostgreSQL database (skipped without ARGUS_TEST_POSTGRES_URL)."""
+    return db if request.param == "sqlite" else postgres_store(private_home)
+
+
+@pytest.mark.parametrize("behind", ["http", "stdio"])
+def test_concurrent_sessions_share_the_proxys_writer_each_in_a_run_of_its_own(argus, store, http_server, test_server, behind):
+    """Sessions at once through one proxy (one writer for all, runs numbered across them): each
+    session is one run holding exactly its own messages, in order, and nothing is lost."""
+    sessions, calls = (24, 5) if behind == "http" else (8, 5)
+    if behind == "http":
+        through = Proxy(argus, store, "--upstream", http_server().url)
+        argument = "text"
+    else:
+        through = StdioProxy(argus, store, test_server)
+        argument = "message"
+
+    async def one(index, all_open):
+        async with Client(through.url, mode="legacy") as client:
+            all_open.append(index)
+            while len(all_open) < sessions:  # every session is open before any calls
+                await anyio.sleep(0.01)
+            return [dump(await client.call_tool("echo", {argument: f"s{index}-c{n}"}))["content"][0]["text"]
+                    for n in range(calls)]
+
+    async def all_sessions():
+        results, all_open = {}, []
+
+        async def keep(index):
+            results[index] = await one(index, all_open)
+
+        with anyio.fail_after(240):
+            async with anyio.create_task_group() as group:
+                for index in range(sessions):
+                    group.start_soon(keep, index)
+        return results
+
+    try:
+        results = anyio.run(all_sessions)
+    finally:
+        assert through.stop() == 0
+    assert results == {i: [f"s{i}-c{n}" for n in range(calls)] for i in range(sessions)}
+
+    runs = query(store, "SELECT id, end_reason FROM runs ORDER BY id")
+    assert len(runs) == sessions and {r["end_reason"] for r in runs} == {"client_eof"}, runs
+    per_run = {}
+    for row in query(store, "SELECT run_id, seq, body FROM messages WHERE direction = 'c2s' AND method = 'tools/call' "
+                            "ORDER BY run_id, seq"):
+        per_run.setdefault(row["run_id"], []).append(json.loads(row["body"])["params"]["arguments"][argument])
+    # Each run holds one session's calls, all of them, in the order it made them.
+    assert sorted(per_run.values()) == sorted([f"s{i}-c{n}" for n in range(calls)] for i in range(sessions)), per_run
+    counts = query(store, "SELECT run_id, method, COUNT(*) AS n, SUM(CASE WHEN status = 'ok' THEN 1 ELSE 0 END) AS ok "
+                          "FROM calls WHERE method IN ('initialize', 'tools/call') GROUP BY run_id, method ORDER BY run_id, method")
+    assert counts == [row for r in runs for row in (
+        {"run_id": r["id"], "method": "initialize", "n": 1, "ok": 1},
+        {"run_id": r["id"], "method": "tools/call", "n": calls, "ok": calls})], counts
+    # Every answer is recorded with its request, in the same run.
+    answers = query(store, "SELECT run_id, COUNT(*) AS n FROM messages WHERE direction = 's2c' AND kind = 'response' "
+                           "AND method IN ('initialize', 'tools/call') GROUP BY run_id ORDER BY run_id")
+    assert answers == [{"run_id": r["id"], "n": calls + 1} for r in runs], answers
+
+
+def test_a_run_stopped_by_hand_ends_only_its_sessions_run_and_the_session_goes_on(argus, db, http_server):
+    """The proxy's sessions hear run requests through one reader: `argus runs stop` of one
+    session's run splits that session alone."""
+    through = Proxy(argus, db, "--upstream", http_server().url)
+
+    def run_of(text):
+        deadline = time.monotonic() + 30  # the shared writer commits within a moment
+        while time.monotonic() < deadline:
+            rows = query(db, "SELECT run_id FROM messages WHERE direction = 'c2s' AND method = 'tools/call' "
+                             "AND body LIKE ?", f'%"{text}"%')
+            if rows:
+                return rows[0]["run_id"]
+            time.sleep(0.1)
+        raise AssertionError(f"the call {text} was not recorded within 30 s")
+
+    async def two_sessions():
+        async with Client(through.url, mode="legacy") as first, Client(through.url, mode="legacy") as second:
+            await first.call_tool("echo", {"text": "a1"})
+            await second.call_tool("echo", {"text": "b1"})
+            stop = [argus, "runs", "stop", str(run_of("a1")), "--wait", "30", "--db", str(db)]
+            stopped = await anyio.to_thread.run_sync(
+                lambda: subprocess.run(stop, capture_output=True, text=True, timeout=60))
+            assert stopped.returncode == 0, stopped.stderr
+            await first.call_tool("echo", {"text": "a2"})
+            await second.call_tool("echo", {"text": "b2"})
+
+    try:
+        anyio.run(two_sessions)
+    finally:
+        assert through.stop() == 0
+    runs = {r["id"]: r for r in query(db, "SELECT id, end_reason, end_detail FROM runs")}
+    a1, a2, b1, b2 = (run_of(text) for text in ("a1", "a2", "b1", "b2"))
+    assert len({a1, a2, b1}) == 3 and b2 == b1, (a1, a2, b1, b2)
+    assert runs[a1]["end_reason"] == "manual" and runs[a1]["end_detail"] == "ended by hand with argus runs", runs
+    assert runs[a2]["end_reason"] == runs[b1]["end_reason"] == "client_eof", runs
+    assert len(runs) == 3, runs

@@ -3,7 +3,7 @@ import ArgusPostgres
 import Foundation
 
 // argus-bench: measures Argus against baselines taken in the same run.
-// Usage: argus-bench <latency|faults|large|recorder|recorder-postgres|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|otlp|generate|echo-server|hello-server> [options]
+// Usage: argus-bench <latency|faults|large|recorder|recorder-postgres|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|otlp|proxy-load|generate|echo-server|hello-server|mcp-http-server> [options]
 // Scripts/bench/run.sh runs everything on a release build and updates Docs/PERFORMANCE.md.
 
 signal(SIGPIPE, SIG_IGN)
@@ -12,7 +12,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
     FileHandle.standardError.write(
         Data(
-            "usage: argus-bench latency|faults|large|recorder|recorder-postgres|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|otlp|generate|echo-server|hello-server\n"
+            "usage: argus-bench latency|faults|large|recorder|recorder-postgres|recorder-cpu|hooks|redaction|startup|replay|mock|dashboard|otlp|proxy-load|generate|echo-server|hello-server|mcp-http-server\n"
                 .utf8))
     exit(2)
 }
@@ -36,6 +36,8 @@ case "mock": MockBench.run(options)
 case "generate": Generator.run(options)
 case "dashboard": DashboardBench.run(options)
 case "otlp": TelemetryBench.run(options)
+case "proxy-load": ProxyLoadBench.run(options)
+case "mcp-http-server": MCPHTTPServer.run(options)
 default:
     FileHandle.standardError.write(Data("unknown benchmark \(command)\n".utf8))
     exit(2)

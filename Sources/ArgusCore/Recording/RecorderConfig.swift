@@ -18,6 +18,8 @@ public struct RecorderConfig: Sendable {
     public var runKind = "wrap"
     /// Set when the session is relayed without recording its traffic: the reason, stored with the run.
     public var recordingError: String?
+    /// Numbers the session's runs; shared by sessions that share a writer.
+    public var runNumbering = RunNumbering()
 
     public init(
         serverName: String, launch: LaunchSpec, idleTimeoutSeconds: Double = 60,

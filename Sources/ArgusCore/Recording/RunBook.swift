@@ -6,11 +6,11 @@
 struct RunBook {
     /// Everything a run's row says as it begins but its start time and label.
     private var template: RunRecord
+    private let numbering: RunNumbering
     private let idleTimeoutMicros: Int64
     private let emit: (RecordOp) -> Void
 
     private(set) var current: LocalRunID = 0
-    private var next: LocalRunID = 1
     /// The position of the last frame in the current run.
     private(set) var seq = 0
     private var lastTraffic: Timestamp?
@@ -19,8 +19,9 @@ struct RunBook {
     /// A new run someone asked for, made as soon as no call is in progress.
     private var requestedSplit: (label: String?, detail: String)?
 
-    init(template: RunRecord, idleTimeoutMicros: Int64, emit: @escaping (RecordOp) -> Void) {
+    init(template: RunRecord, numbering: RunNumbering, idleTimeoutMicros: Int64, emit: @escaping (RecordOp) -> Void) {
         self.template = template
+        self.numbering = numbering
         self.idleTimeoutMicros = idleTimeoutMicros
         self.emit = emit
     }
@@ -35,8 +36,7 @@ struct RunBook {
 
     /// Opens the next run; `previous` when it continues the session after a split.
     mutating func open(at wallMicros: Int64, previous: LocalRunID? = nil, label: String? = nil) {
-        current = next
-        next += 1
+        current = numbering.take()
         seq = 0
         var record = template
         record.startedAt = wallMicros

@@ -37,7 +37,7 @@ public final class SessionRecorder {
             recordingError: config.recordingError)
         template.sealedArgs = launch.sealedArgs
         runs = RunBook(
-            template: template,
+            template: template, numbering: config.runNumbering,
             idleTimeoutMicros: config.idleTimeoutMicros, emit: emit)
         calls = CallCorrelator(server: config.serverName, replayOf: config.replayOf, hooks: hooks, emit: emit)
         learner = PeerLearner(emit: emit)

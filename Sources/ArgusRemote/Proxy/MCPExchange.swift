@@ -8,23 +8,74 @@ import NIOHTTP1
 /// recorded in the session's recording: the client's message before it goes out, each
 /// message of the answer before the client gets it (so a server's request is always
 /// recorded before the client's answer to it), and what HTTP did as transport frames.
-struct MCPExchange {
-    let remote: RemoteBackend
-    let head: HTTPRequestHead
-    let body: ByteBuffer
-    let query: Substring?
+///
+/// It lives on its client connection's event loop from start to end: the upstream request's
+/// callbacks run on the same loop (AsyncHTTPClient's delegate API, `.delegate(on:)`), and
+/// the pool lends it an idle upstream connection of that loop when it has one, so a call
+/// mostly crosses no thread between the client's socket, the upstream's and back. (Binding
+/// the connection too, `.delegateAndChannel`, makes AsyncHTTPClient open a connection for a
+/// request when none of that loop is idle and close it after: with many sessions at once,
+/// a new upstream connection for about every other call.) Recording
+/// only queues a copy of each message for the session's recorder thread, which never waits.
+/// All state is touched on that loop only, hence `@unchecked Sendable`.
+final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
+    typealias Response = Void
 
-    /// Streams the answer; false when the connection must close after it (or already did).
-    func run(_ outbound: ClientWriter) async throws -> Bool {
-        let received = SystemClock.now()
-        let session = head.headers.first(name: "mcp-session-id").flatMap { $0.isEmpty ? nil : $0 }
-        let message = head.method == .POST ? OutgoingMessage(body: Array(body.readableBytesView)) : nil
+    enum Outcome {
+        case complete
+        case upstreamBroke(String)
+        case clientGone
+    }
+
+    private let remote: RemoteBackend
+    private let head: HTTPRequestHead
+    private let body: ByteBuffer
+    private let channel: Channel
+    /// Called once on the loop when the exchange is over: whether the connection may carry another request.
+    private let done: @Sendable (_ keepAlive: Bool) -> Void
+
+    private let received = SystemClock.now()
+    private let session: String?
+    private let message: OutgoingMessage?
+    private var recording: SessionRecording?
+    /// An `initialize` outside any session: recorded once its answer's headers say which session it opened.
+    private let holdsInitialize: Bool
+    private var task: HTTPClient.Task<Void>?
+    private var status: Int?
+    /// The client's response head, written with the first body part (one write for a small answer, not two).
+    private var pendingHead: HTTPResponseHead?
+    private var isStream = false
+    private var isEventStream = false
+    private var copiesJSON = false
+    private var parser = ServerSentEventParser()
+    private var copy: [UInt8] = []
+    /// A JSON body's latest chunk, sent once the next one (or the end) shows it was not the last.
+    private var held: ByteBuffer?
+    private var clientGone = false
+    private var over = false
+
+    /// The recorder's line limit: a JSON answer's recorded copy stops there (the client gets it all).
+    private static let copyLimit = 64 << 20
+
+    init(
+        remote: RemoteBackend, head: HTTPRequestHead, body: ByteBuffer, channel: Channel,
+        done: @escaping @Sendable (_ keepAlive: Bool) -> Void
+    ) {
+        self.remote = remote
+        self.head = head
+        self.body = body
+        self.channel = channel
+        self.done = done
+        session = head.headers.first(name: "mcp-session-id").flatMap { $0.isEmpty ? nil : $0 }
+        message = head.method == .POST ? OutgoingMessage(body: Array(body.readableBytesView)) : nil
+        holdsInitialize = session == nil && message?.isInitialize == true
+    }
+
+    /// Records the client's message and sends it upstream. Call on the channel's loop.
+    func start(query: Substring?) {
         let recordings = remote.recordings
-
         // Which recording: the session's; for `initialize`, the one its answer opens (so it is
         // held until the answer's headers say); outside any session, the shared one.
-        var recording: SessionRecording?
-        let holdsInitialize = session == nil && message?.isInitialize == true
         switch head.method {
         case .POST where !holdsInitialize, .GET, .DELETE:
             recording = session.map(recordings.forSession) ?? recordings.withoutSession()
@@ -34,51 +85,131 @@ struct MCPExchange {
         recording?.clientSent(body.readableBytesView, at: received)
         if let message, let recording { checkRoutingHeaders(message, recording) }
 
-        var request = HTTPClientRequest(url: remote.upstreamURL(query: query))
-        request.method = head.method
-        request.headers = ForwardedHeaders.request(head.headers, adding: remote.upstreamHeaders)
-        if body.readableBytes > 0 || head.method == .POST { request.body = .bytes(body) }
-
-        let response: HTTPClientResponse
+        let request: HTTPClient.Request
+        let requestBody: HTTPClient.Body? = body.readableBytes > 0 || head.method == .POST ? .byteBuffer(body) : nil
         do {
-            response = try await remote.client.execute(request, deadline: .distantFuture)
+            request = try HTTPClient.Request(
+                url: remote.upstreamURL(query: query), method: head.method,
+                headers: ForwardedHeaders.request(head.headers, adding: remote.upstreamHeaders), body: requestBody)
         } catch {
-            if Task.isCancelled { return false }  // the client hung up
-            if holdsInitialize {
-                recording = recordings.withoutSession()
-                recording?.clientSent(body.readableBytesView, at: received)
-            }
-            return try await answerUnreachable(error, message: message, recording: recording, outbound)
+            answerUnreachable(error)
+            return
         }
+        task = remote.client.execute(request: request, delegate: self, eventLoop: .delegate(on: channel.eventLoop))
+    }
 
+    /// The client hung up: the upstream request is cancelled (a stream would otherwise stay open
+    /// until the server next speaks). Call on the channel's loop.
+    func clientHungUp() {
+        guard !over else { return }
+        clientGone = true
+        task?.cancel()
+    }
+
+    // MARK: the upstream's answer (AsyncHTTPClient calls these on the channel's loop)
+
+    func didReceiveHead(task: HTTPClient.Task<Void>, _ response: HTTPResponseHead) -> EventLoopFuture<Void> {
         let status = Int(response.status.code)
+        self.status = status
+        guard !clientGone else { return channel.eventLoop.makeSucceededVoidFuture() }
         if holdsInitialize {
             if (200..<300).contains(status), let opened = response.headers.first(name: "mcp-session-id"), !opened.isEmpty {
-                let opening = recordings.opened(opened, secrets: Self.credentials(head.headers))
+                let opening = remote.recordings.opened(opened, secrets: Self.credentials(head.headers))
                 opening.clientSent(body.readableBytesView, at: received)
                 opening.transport(["event": "session_started"])
                 recording = opening
             } else {
-                recording = recordings.withoutSession()
+                recording = remote.recordings.withoutSession()
                 recording?.clientSent(body.readableBytesView, at: received)
             }
         }
         if !(200..<300).contains(status) || (status == 202 && message?.kind == .request) {
-            recording?.transport(statusFrame(status, response, message))
+            recording?.transport(statusFrame(status, response.headers))
         }
 
         var headers = ForwardedHeaders.response(response.headers)
         if let challenge = response.headers.first(name: "www-authenticate") {
             headers.replaceOrAdd(name: "WWW-Authenticate", value: remote.metadata.rewriteChallenge(challenge))
         }
-        let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
-
-        let isStream = head.method == .GET && (200..<300).contains(status)
+        pendingHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
+        isStream = head.method == .GET && (200..<300).contains(status)
         if isStream { recording?.transport(["event": "stream_opened", "method": "GET"]) }
-        let outcome = await relayBody(
-            response, head: responseHead, status: status, recording: recording,
-            AnswerWriter(outbound: outbound))
+        let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
+        isEventStream = contentType.hasPrefix("text/event-stream")
+        copiesJSON = recording != nil && !isEventStream && contentType.contains("json")
+        // A stream's head goes out at once: the client must not wait for the first event to see it.
+        return isEventStream ? write([]) : channel.eventLoop.makeSucceededVoidFuture()
+    }
 
+    /// Forwards the body chunk by chunk as it arrives (a 50 MB answer is never held whole on
+    /// the way; the next chunk is read once this one is written). The recording's copy: each
+    /// SSE event as it completes, recorded before the chunk that completes it is written; a
+    /// JSON body whole (up to the recorder's line limit), recorded before its last chunk goes out.
+    func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ chunk: ByteBuffer) -> EventLoopFuture<Void> {
+        guard !clientGone else { return channel.eventLoop.makeSucceededVoidFuture() }
+        if isEventStream, let recording {
+            parser.push(chunk.readableBytesView) { event in
+                if !event.data.isEmpty { recording.serverSent(event.data) }
+            }
+        } else if copiesJSON {
+            if copy.count <= Self.copyLimit {
+                copy.append(contentsOf: chunk.readableBytesView.prefix(Self.copyLimit + 1 - copy.count))
+            }
+            let previous = held
+            held = chunk
+            return previous.map { write([.body(.byteBuffer($0))]) } ?? channel.eventLoop.makeSucceededVoidFuture()
+        }
+        return write([.body(.byteBuffer(chunk))])
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<Void>) throws {
+        guard !clientGone else { return finish(.clientGone) }
+        if isEventStream, parser.hasPartialEvent {
+            return finish(.upstreamBroke("the SSE stream ended in the middle of an event"))
+        }
+        if copiesJSON, let recording, let status, (200..<300).contains(status) || Self.isJSONRPC(copy) {
+            recording.serverSent(copy)
+        }
+        // The last chunk and the end (and the head, for a body that came in one chunk) in one write.
+        write(takeHeld() + [.end(nil)]).whenComplete { [self] result in
+            if case .success = result { finish(.complete) } else { finish(.clientGone) }
+        }
+    }
+
+    func didReceiveError(task: HTTPClient.Task<Void>, _ error: Error) {
+        if clientGone { return finish(.clientGone) }
+        guard status != nil else { return answerUnreachable(error) }
+        _ = write(takeHeld())
+        finish(.upstreamBroke(StreamableHTTPConnection.describe(error)))
+    }
+
+    // MARK: the client's side
+
+    private func takeHeld() -> [HTTPServerResponsePart] {
+        defer { held = nil }
+        return held.map { [.body(.byteBuffer($0))] } ?? []
+    }
+
+    /// Writes and flushes `parts` (after the response head, if it has not gone out yet). The
+    /// future completes once they are written; a client that is gone cancels the upstream request.
+    private func write(_ parts: [HTTPServerResponsePart]) -> EventLoopFuture<Void> {
+        var all = parts
+        if let head = pendingHead {
+            all.insert(.head(head), at: 0)
+            pendingHead = nil
+        }
+        guard let last = all.popLast() else { return channel.eventLoop.makeSucceededVoidFuture() }
+        for part in all { channel.write(part, promise: nil) }
+        return channel.writeAndFlush(last).flatMapError { [self] _ in
+            clientHungUp()
+            return channel.eventLoop.makeSucceededVoidFuture()
+        }
+    }
+
+    private func finish(_ outcome: Outcome) {
+        guard !over else { return }
+        over = true
+        task = nil
         switch outcome {
         case .complete:
             if isStream { recording?.transport(["event": "stream_closed", "method": "GET", "by": "server"]) }
@@ -88,103 +219,30 @@ struct MCPExchange {
             // A client may close a POST's stream once it has its answer; the GET stream's end is news.
             if isStream { recording?.transport(["event": "stream_closed", "method": "GET", "by": "client"]) }
         }
-        if let session {
+        if let session, let status {
             if head.method == .DELETE {
                 recording?.transport(["event": "session_ended", "status": .int(status)])
                 if (200..<300).contains(status) {
-                    recordings.end(session, reason: .clientEOF, detail: "the client ended the session (HTTP DELETE)")
+                    remote.recordings.end(session, reason: .clientEOF, detail: "the client ended the session (HTTP DELETE)")
                 }
             } else if status == 404 {
                 recording?.transport(["event": "session_expired"])
-                recordings.end(session, reason: .serverExited, detail: "the server no longer knows the session (HTTP 404)")
+                remote.recordings.end(session, reason: .serverExited, detail: "the server no longer knows the session (HTTP 404)")
             }
         }
-        guard case .complete = outcome else { return false }
-        return head.isKeepAlive
-    }
-
-    enum Outcome {
-        case complete
-        case upstreamBroke(String)
-        case clientGone
-    }
-
-    /// Forwards the body chunk by chunk as it arrives (a 50 MB answer is never held whole on
-    /// the way). The recording's copy: each SSE event as it completes, or a JSON body whole
-    /// (up to the recorder's line limit), recorded before the client gets its last byte.
-    private func relayBody(
-        _ response: HTTPClientResponse, head: HTTPResponseHead, status: Int, recording: SessionRecording?,
-        _ outbound: AnswerWriter
-    ) async -> Outcome {
-        var outbound = outbound
-        outbound.pendingHead = head
-        let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
-        let isEventStream = contentType.hasPrefix("text/event-stream")
-        let copiesJSON = recording != nil && !isEventStream && contentType.contains("json")
-        let copyLimit = 64 << 20
-        // A stream's head goes out at once: the client must not wait for the first event to see it.
-        if isEventStream, !(await outbound.write([])) { return .clientGone }
-        var parser = ServerSentEventParser()
-        var copy: [UInt8] = []
-        var held: ByteBuffer?  // a JSON body's latest chunk, sent once the next one (or the end) shows it was not the last
-        do {
-            for try await chunk in response.body {
-                if isEventStream, let recording {
-                    parser.push(chunk.readableBytesView) { event in
-                        if !event.data.isEmpty { recording.serverSent(event.data) }
-                    }
-                } else if copiesJSON {
-                    if copy.count <= copyLimit { copy.append(contentsOf: chunk.readableBytesView.prefix(copyLimit + 1 - copy.count)) }
-                    if let previous = held, !(await outbound.write([.body(.byteBuffer(previous))])) { return .clientGone }
-                    held = chunk
-                    continue
-                }
-                if !(await outbound.write([.body(.byteBuffer(chunk))])) { return .clientGone }
-            }
-        } catch {
-            if Task.isCancelled { return .clientGone }
-            _ = await outbound.write(held.map { [.body(.byteBuffer($0))] } ?? [])
-            return .upstreamBroke(StreamableHTTPConnection.describe(error))
-        }
-        if isEventStream, parser.hasPartialEvent {
-            return .upstreamBroke("the SSE stream ended in the middle of an event")
-        }
-        if copiesJSON, let recording, (200..<300).contains(status) || Self.isJSONRPC(copy) {
-            recording.serverSent(copy)
-        }
-        // The last chunk and the end (and the head, for a body that came in one chunk) in one write.
-        return await outbound.write((held.map { [.body(.byteBuffer($0))] } ?? []) + [.end(nil)]) ? .complete : .clientGone
-    }
-
-    /// The client's side of the answer: the response head goes out with the first body part,
-    /// so that a small answer costs the event loop one write, not three.
-    struct AnswerWriter {
-        let outbound: ClientWriter
-        var pendingHead: HTTPResponseHead?
-
-        /// False when the client is gone.
-        mutating func write(_ parts: [HTTPServerResponsePart]) async -> Bool {
-            var all = parts
-            if let head = pendingHead {
-                all.insert(.head(head), at: 0)
-                pendingHead = nil
-            }
-            guard !all.isEmpty else { return true }
-            do {
-                try await outbound.write(contentsOf: all)
-                return true
-            } catch {
-                return false
-            }
-        }
+        guard case .complete = outcome else { return done(false) }
+        done(head.isKeepAlive)
     }
 
     /// The upstream could not be reached: a `502` whose body is a JSON-RPC error for the
     /// request, recorded as the server's answer, after a frame saying why.
-    private func answerUnreachable(
-        _ error: Error, message: OutgoingMessage?, recording: SessionRecording?,
-        _ outbound: ClientWriter
-    ) async throws -> Bool {
+    private func answerUnreachable(_ error: Error) {
+        over = true
+        task = nil
+        if holdsInitialize {
+            recording = remote.recordings.withoutSession()
+            recording?.clientSent(body.readableBytesView, at: received)
+        }
         let reason = StreamableHTTPConnection.describe(error)
         recording?.transport(["event": "request_failed", "method": .string(head.method.rawValue), "error": .string(reason)])
         let answer = ProxyAnswer.jsonRPCError(
@@ -192,8 +250,10 @@ struct MCPExchange {
             "argus proxy: the upstream MCP server \(remote.upstream.display) could not be reached: \(reason)",
             data: ["transport": "http", "httpStatus": 502])
         if message?.kind == .request { recording?.serverSent(answer) }
-        try await ProxyAnswer.whole(.badGateway, contentType: "application/json", body: answer, head, outbound)
-        return head.isKeepAlive
+        let keepAlive = head.isKeepAlive
+        pendingHead = nil
+        write(ProxyAnswer.parts(.badGateway, contentType: "application/json", body: answer, version: head.version))
+            .whenComplete { [done] _ in done(keepAlive) }
     }
 
     /// 2026-07-28: `Mcp-Method` and `Mcp-Name` mirror the body; a mismatch is recorded (the
@@ -210,12 +270,12 @@ struct MCPExchange {
         }
     }
 
-    private func statusFrame(_ status: Int, _ response: HTTPClientResponse, _ message: OutgoingMessage?) -> JSONObject {
+    private func statusFrame(_ status: Int, _ headers: HTTPHeaders) -> JSONObject {
         var params: JSONObject = ["event": "http_status", "method": .string(head.method.rawValue), "status": .int(status)]
         if let method = message?.method { params["for"] = .string(method) }
         if let id = message?.idJSON { params["id"] = .string(id) }
-        if let challenge = response.headers.first(name: "www-authenticate") { params["challenge"] = Challenge.parse(challenge) }
-        if let type = response.headers.first(name: "content-type") { params["contentType"] = .string(type) }
+        if let challenge = headers.first(name: "www-authenticate") { params["challenge"] = Challenge.parse(challenge) }
+        if let type = headers.first(name: "content-type") { params["contentType"] = .string(type) }
         return params
     }
 

@@ -1,119 +1,107 @@
 import ArgusCore
-import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 
-typealias ClientChannel = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
-typealias ClientWriter = NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+/// One client connection to `argus proxy`, a handler in its channel's pipeline: its requests,
+/// one after the other (HTTP/1.1; NIO's server pipeline holds a pipelined request back until
+/// the answer before it is written), each checked (Host, Origin), routed (the MCP path, OAuth
+/// discovery) and answered. A call to a remote server is answered on this connection's event
+/// loop (`MCPExchange`); a stdio server's answer and OAuth discovery come from Swift
+/// concurrency tasks. A client that hangs up cancels what is in flight for it.
+final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
 
-/// One client connection to `argus proxy`: its requests, one after the other (HTTP/1.1), each
-/// checked (Host, Origin), routed (the MCP path, OAuth discovery) and answered.
-struct ProxyConnection {
-    let context: ProxyContext
+    private enum InFlight {
+        case exchange(MCPExchange)
+        case task(Task<Void, Never>)
+    }
 
-    func serve(_ channel: ClientChannel) async {
-        // A client that hangs up cancels what is in flight for it (an upstream stream that would
-        // otherwise stay open until the server next speaks).
-        let work = Task {
-            try? await channel.executeThenClose { inbound, outbound in
-                var head: HTTPRequestHead?
-                var body = ByteBuffer()
-                var tooLarge = false
-                for try await part in inbound {
-                    switch part {
-                    case .head(let next):
-                        head = next
-                        body.clear()
-                        tooLarge = false
-                    case .body(var chunk):
-                        if body.readableBytes + chunk.readableBytes > context.maxRequestBytes {
-                            tooLarge = true
-                        } else {
-                            body.writeBuffer(&chunk)
-                        }
-                    case .end:
-                        guard let request = head else { continue }
-                        head = nil
-                        let keepAlive = try await respond(request, body: body, tooLarge: tooLarge, outbound)
-                        if !keepAlive || Task.isCancelled { return }
-                    }
-                }
+    private let proxy: ProxyContext
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    private var tooLarge = false
+    private var inFlight: InFlight?
+    /// Counts requests, so that the end of one answer never clears the next one's `inFlight`.
+    private var requests = 0
+
+    init(context: ProxyContext) {
+        proxy = context
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let next):
+            head = next
+            body = ByteBuffer()
+            tooLarge = false
+        case .body(var chunk):
+            if body.readableBytes + chunk.readableBytes > proxy.maxRequestBytes {
+                tooLarge = true
+            } else if body.readableBytes == 0 {
+                body = chunk
+            } else {
+                body.writeBuffer(&chunk)
             }
+        case .end:
+            guard let request = head else { return }
+            head = nil
+            respond(request, body: body, channel: context.channel)
         }
-        channel.channel.closeFuture.whenComplete { _ in work.cancel() }
-        await work.value
     }
 
-    /// Answers one request; false when the connection must close after it.
-    private func respond(_ head: HTTPRequestHead, body: ByteBuffer, tooLarge: Bool, _ outbound: ClientWriter) async throws -> Bool {
-        guard context.admits(host: head.headers.first(name: "host"), origin: head.headers.first(name: "origin")) else {
-            try await ProxyAnswer.text(
-                .forbidden,
-                "argus proxy: this request's Host or Origin is not this proxy's address "
-                    + "(a protection against DNS rebinding); use the address argus proxy printed, "
-                    + "or --public-url for the name clients use\n", head, outbound)
-            return head.isKeepAlive
+    func channelInactive(context: ChannelHandlerContext) {
+        switch inFlight {
+        case .exchange(let exchange): exchange.clientHungUp()
+        case .task(let task): task.cancel()
+        case nil: break
         }
-        let (path, query) = Self.split(head.uri)
-        if tooLarge {
-            try await ProxyAnswer.text(
-                .payloadTooLarge, "argus proxy: the request body is larger than \(context.maxRequestBytes >> 20) MB\n",
-                head, outbound)
-            return false
-        }
-        switch context.backend {
-        case .remote(let remote):
-            if context.isServedPath(path) {
-                return try await MCPExchange(remote: remote, head: head, body: body, query: query).run(outbound)
+        inFlight = nil
+        context.fireChannelInactive()
+    }
+
+    private func respond(_ head: HTTPRequestHead, body: ByteBuffer, channel: Channel) {
+        requests += 1
+        let number = requests
+        let loopBound = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        // The answer is complete: the connection takes the next request or closes.
+        let done: @Sendable (Bool) -> Void = { keepAlive in
+            let finish: @Sendable () -> Void = {
+                if loopBound.value.requests == number { loopBound.value.inFlight = nil }
+                if !keepAlive { channel.close(promise: nil) }
             }
-            if path.hasPrefix("/.well-known/") { return try await wellKnown(head, path: path, remote, outbound) }
-        case .stdio(let stdio):
-            if context.isServedPath(path) { return try await StdioExchange(backend: stdio, head: head, body: body).run(outbound) }
+            if channel.eventLoop.inEventLoop { finish() } else { channel.eventLoop.execute(finish) }
         }
-        try await ProxyAnswer.text(
-            .notFound, "argus proxy: this proxy serves MCP at \(context.servedPath), not \(path)\n",
-            head, outbound)
-        return head.isKeepAlive
+        switch proxy.route(head, tooLarge: tooLarge) {
+        case .answer(let status, let text, let keepAlive):
+            let parts = ProxyAnswer.parts(status, contentType: "text/plain; charset=utf-8", body: Array(text.utf8), version: head.version)
+            for part in parts.dropLast() { channel.write(part, promise: nil) }
+            channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in done(keepAlive) }
+        case .mcp(let query):
+            switch proxy.backend {
+            case .remote(let remote):
+                let exchange = MCPExchange(remote: remote, head: head, body: body, channel: channel, done: done)
+                inFlight = .exchange(exchange)
+                exchange.start(query: query)
+            case .stdio(let stdio):
+                runTask(done, channel) { try await StdioExchange(backend: stdio, head: head, body: body).run($0) }
+            }
+        case .wellKnown(let remote, let path):
+            runTask(done, channel) { try await WellKnownExchange(remote: remote, head: head, path: path).run($0) }
+        }
     }
 
-    /// OAuth discovery, fetched from the upstream's origin: the protected-resource metadata with
-    /// its `resource` rewritten to this proxy; the rest (authorization server metadata) as is.
-    private func wellKnown(_ head: HTTPRequestHead, path: Substring, _ remote: RemoteBackend, _ outbound: ClientWriter)
-        async throws -> Bool
-    {
-        var request = HTTPClientRequest(url: remote.metadata.upstreamOrigin + head.uri)
-        request.method = head.method
-        request.headers = ForwardedHeaders.request(head.headers, adding: [])
-        let response: HTTPClientResponse
-        var body: ByteBuffer
-        do {
-            response = try await remote.client.execute(request, timeout: .seconds(30))
-            body = try await response.body.collect(upTo: 1 << 20)
-        } catch {
-            try await ProxyAnswer.text(
-                .badGateway,
-                "argus proxy: the upstream's \(path) could not be fetched: "
-                    + "\(StreamableHTTPConnection.describe(error))\n", head, outbound)
-            return head.isKeepAlive
-        }
-        var headers = ForwardedHeaders.response(response.headers)
-        if path.hasPrefix(ProtectedResourceMetadata.wellKnownPrefix), (200..<300).contains(response.status.code),
-            let rewritten = remote.metadata.rewrite(Array(body.readableBytesView))
-        {
-            body = ByteBuffer(bytes: rewritten)
-            headers.replaceOrAdd(name: "Content-Length", value: String(rewritten.count))
-        }
-        try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
-        if body.readableBytes > 0 { try await outbound.write(.body(.byteBuffer(body))) }
-        try await outbound.write(.end(nil))
-        return head.isKeepAlive
-    }
-
-    /// `/mcp?x=1` → (`/mcp`, `x=1`).
-    static func split(_ uri: String) -> (path: Substring, query: Substring?) {
-        let target = Substring(uri)
-        guard let mark = target.firstIndex(of: "?") else { return (target, nil) }
-        return (target[..<mark], target[target.index(after: mark)...])
+    /// An answer written from a task; an error writing means the client is gone.
+    private func runTask(
+        _ done: @escaping @Sendable (Bool) -> Void, _ channel: Channel,
+        _ answer: @escaping @Sendable (ClientWriter) async throws -> Bool
+    ) {
+        let writer = ClientWriter(channel: channel)
+        inFlight = .task(
+            Task {
+                let keepAlive = (try? await answer(writer)) ?? false
+                done(keepAlive && !Task.isCancelled)
+            })
     }
 }
 
@@ -127,12 +115,18 @@ enum ProxyAnswer {
         _ status: HTTPResponseStatus, contentType: String, body: [UInt8], _ head: HTTPRequestHead,
         _ outbound: ClientWriter
     ) async throws {
+        try await outbound.write(contentsOf: parts(status, contentType: contentType, body: body, version: head.version))
+    }
+
+    /// A whole answer: head, body, end.
+    static func parts(_ status: HTTPResponseStatus, contentType: String, body: [UInt8], version: HTTPVersion) -> [HTTPServerResponsePart] {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Content-Length", value: String(body.count))
-        try await outbound.write(.head(HTTPResponseHead(version: head.version, status: status, headers: headers)))
-        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
-        try await outbound.write(.end(nil))
+        return [
+            .head(HTTPResponseHead(version: version, status: status, headers: headers)), .body(.byteBuffer(ByteBuffer(bytes: body))),
+            .end(nil),
+        ]
     }
 
     /// The JSON-RPC error a client gets when the upstream could not answer: with the request's

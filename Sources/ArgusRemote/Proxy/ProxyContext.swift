@@ -1,5 +1,6 @@
 import ArgusSystem
 import AsyncHTTPClient
+import NIOHTTP1
 
 /// What every connection of one `argus proxy` shares.
 struct ProxyContext: Sendable {
@@ -17,6 +18,40 @@ struct ProxyContext: Sendable {
     let allowedHosts: Set<String>
     /// The largest request body taken (a client message; answers stream, requests are small).
     var maxRequestBytes = 64 << 20
+
+    /// What answers a request.
+    enum Route {
+        /// The proxy itself, in plain text (a refused or misdirected request).
+        case answer(HTTPResponseStatus, String, keepAlive: Bool)
+        /// The MCP endpoint, with the request's query.
+        case mcp(query: Substring?)
+        /// OAuth discovery, from the remote server's origin.
+        case wellKnown(RemoteBackend, path: Substring)
+    }
+
+    func route(_ head: HTTPRequestHead, tooLarge: Bool) -> Route {
+        guard admits(host: head.headers.first(name: "host"), origin: head.headers.first(name: "origin")) else {
+            return .answer(
+                .forbidden,
+                "argus proxy: this request's Host or Origin is not this proxy's address "
+                    + "(a protection against DNS rebinding); use the address argus proxy printed, "
+                    + "or --public-url for the name clients use\n", keepAlive: head.isKeepAlive)
+        }
+        if tooLarge {
+            return .answer(.payloadTooLarge, "argus proxy: the request body is larger than \(maxRequestBytes >> 20) MB\n", keepAlive: false)
+        }
+        let (path, query) = Self.split(head.uri)
+        if isServedPath(path) { return .mcp(query: query) }
+        if case .remote(let remote) = backend, path.hasPrefix("/.well-known/") { return .wellKnown(remote, path: path) }
+        return .answer(.notFound, "argus proxy: this proxy serves MCP at \(servedPath), not \(path)\n", keepAlive: head.isKeepAlive)
+    }
+
+    /// `/mcp?x=1` → (`/mcp`, `x=1`).
+    static func split(_ uri: String) -> (path: Substring, query: Substring?) {
+        let target = Substring(uri)
+        guard let mark = target.firstIndex(of: "?") else { return (target, nil) }
+        return (target[..<mark], target[target.index(after: mark)...])
+    }
 
     /// Whether a path (without its query) is the MCP endpoint; a trailing slash does not matter.
     func isServedPath(_ path: Substring) -> Bool {

@@ -37,6 +37,7 @@ public enum ProxyServer {
         let servedPath: String
         let behind: String
         let shutdown: @Sendable (_ reason: EndReason, _ detail: String) -> Void
+        let recording: ProxyRecording
         let reap: @Sendable (_ idleSeconds: Double) -> Void
         do throws(RemoteError) {
             if let refusal = wrap.startRefusal { throw .badURL(refusal) }
@@ -56,14 +57,15 @@ public enum ProxyServer {
                 // A reverse proxy passes redirects on (the client decides), and holds many streams at once.
                 configuration.redirectConfiguration = .disallow
                 configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
-                let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-                let make = recordingFactory(
+                // The server's own event loops: an exchange binds its upstream request to its client connection's loop.
+                let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+                recording = ProxyRecording(
                     wrap, serverName: wrap.serverName ?? RemoteWrapSession.defaultServerName(url: url),
                     launch: RemoteRecordingSetup.launch(
                         target, headers: options.headers, extraArgs: ["--listen", options.listen.authority()]),
                     policy: RemoteRecordingSetup.policy(wrap, environment: environment, secrets: headers.map { (name: $0.0, value: $0.1) }),
-                    flushTimeout: flushTimeout)
-                let recordings = SessionRecordings { session, secrets in make(session, secrets, nil) }
+                    flushTimeoutSeconds: flushTimeout)
+                let recordings = SessionRecordings { [recording] session, secrets in recording.session(session, secrets: secrets) }
                 makeBackend = { origin in
                     .remote(
                         RemoteBackend(
@@ -84,21 +86,20 @@ public enum ProxyServer {
                 } catch {
                     throw .badURL("cannot start the MCP server: \(error)")
                 }
-                let recording = wrap.recordingError == nil
                 let launch = LaunchSpec(
-                    command: wrap.command, args: recording ? wrap.arguments : [],
+                    command: wrap.command, args: wrap.recordingError == nil ? wrap.arguments : [],
                     cwd: wrap.cwd ?? FileManager.default.currentDirectoryPath, envNames: serverEnvironment.keys.sorted())
-                let make = recordingFactory(
+                recording = ProxyRecording(
                     wrap, serverName: wrap.serverName ?? ServerNaming.defaultName(command: wrap.command, arguments: wrap.arguments),
                     launch: launch, policy: RemoteRecordingSetup.policy(wrap, environment: serverEnvironment, secrets: []),
-                    flushTimeout: flushTimeout)
+                    flushTimeoutSeconds: flushTimeout)
                 let backend = StdioBackend(
                     launch: .init(
                         command: wrap.command, arguments: wrap.arguments,
                         environment: wrap.extraEnvironment.isEmpty ? nil : serverEnvironment,
                         cwd: wrap.cwd, graceSeconds: wrap.graceSeconds)
-                ) { session, pid in
-                    make(session, [], pid)
+                ) { [recording] session, pid in
+                    recording.session(session, secrets: [], serverPID: pid)
                 }
                 makeBackend = { _ in .stdio(backend) }
                 servedPath = "/mcp"
@@ -170,33 +171,13 @@ public enum ProxyServer {
             }
         }
         shutdown(signal != nil ? .signal : .clientEOF, signal.map { "argus proxy stopped by signal \($0)" } ?? "argus proxy stopped")
+        recording.finish()
         wrap.onFinish?()
         return status
     }
 
     /// A session with no message for this long is taken as abandoned (30 minutes).
     static let sessionIdleSeconds: Double = 1800
-
-    /// The recording of one session: a pipeline of its own, as `argus wrap` has.
-    static func recordingFactory(
-        _ wrap: WrapOptions, serverName: String, launch: LaunchSpec, policy: RedactionPolicy,
-        flushTimeout: Double
-    )
-        -> @Sendable (_ session: String?, _ secrets: [(name: String, value: String)], _ serverPID: Int32?) -> SessionRecording
-    {
-        let recording = wrap.recordingError == nil
-        return { session, secrets, serverPID in
-            var config = RecorderConfig(
-                serverName: serverName, launch: launch, idleTimeoutSeconds: wrap.idleTimeoutSeconds,
-                redaction: RemoteRecordingSetup.adding(secrets, to: policy), argusPID: getpid())
-            config.sealer = recording ? wrap.sealer : nil
-            config.recordingError = wrap.recordingError
-            let pipeline = wrap.recordingPipeline(config)
-            return SessionRecording(
-                session: session, pipeline: pipeline, recording: recording, flushTimeoutSeconds: flushTimeout,
-                serverPID: serverPID)
-        }
-    }
 
     /// The `Host` values the proxy answers to: its listen address, loopback names for a loopback
     /// one, and the public URL's authority.
@@ -215,31 +196,51 @@ public enum ProxyServer {
     /// The path the proxy serves for an upstream address: the upstream's own.
     public static func servedPath(upstream: String) -> String { RemoteURL(unchecked: upstream).path }
 
-    /// Binds, reports the port, and serves each connection in a task of its own until cancelled.
+    /// Binds, reports the port, and serves each connection (a `ProxyConnection` in its pipeline)
+    /// until cancelled; then every connection is closed.
     private static func serve(
         _ listen: ListenAddress, mailbox: Mailbox<Event>,
         context makeContext: (Int) -> ProxyContext
     ) async throws {
+        let contextBox = ContextBox()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: listen.host, port: listen.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
+                channel.eventLoop.makeCompletedFuture { () -> Channel in
+                    guard let context = contextBox.context else { throw ChannelError.ioOnClosedChannel }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try ClientChannel(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(ProxyConnection(context: context))
+                    return channel
                 }
             }
         let port = server.channel.localAddress?.port ?? listen.port
-        let connection = ProxyConnection(context: makeContext(port))
+        contextBox.context = makeContext(port)
         mailbox.post(.listening(port: port))
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { inbound in
                 for try await channel in inbound {
-                    group.addTask { await connection.serve(channel) }
+                    group.addTask {
+                        await withTaskCancellationHandler {
+                            try? await channel.closeFuture.get()
+                        } onCancel: {
+                            channel.close(promise: nil)
+                        }
+                    }
                 }
             }
             group.cancelAll()
+        }
+    }
+
+    /// The context, known once the port is: set before the first connection is served.
+    private final class ContextBox: @unchecked Sendable {
+        private let monitor = Monitor()
+        private var value: ProxyContext?
+        var context: ProxyContext? {
+            get { monitor.locked { value } }
+            set { monitor.locked { value = newValue } }
         }
     }
 }

@@ -3,8 +3,8 @@ import ArgusProxy
 import ArgusSystem
 
 /// The recording of one MCP session through `argus proxy`: a `RecordingPipeline` of its own
-/// (recorder, writer, runs), exactly what `argus wrap` has for one stdio session, fed the
-/// session's messages as lines. Each call records one whole message, so messages from
+/// (recorder, runs) as `argus wrap` has for one stdio session, writing through the proxy's
+/// shared writer (`ProxyRecording`), fed the session's messages as lines. Each call records one whole message, so messages from
 /// concurrent HTTP exchanges of the session (POST answers, the GET stream) never interleave.
 final class SessionRecording: @unchecked Sendable {
     /// The `Mcp-Session-Id`, abbreviated (nil: the recording of messages outside any session).
@@ -71,17 +71,15 @@ final class SessionRecording: @unchecked Sendable {
     /// Seconds since the session's last message.
     var idleSeconds: Double { Double(SystemClock.monotonicNanos() - monitor.locked { lastActivity }) / 1e9 }
 
-    /// Ends the recording's run and writes what is queued. Blocks (up to the flush timeout):
-    /// call off the event loops.
+    /// Ends the recording's run and hands what is queued to the proxy's writer, which writes it
+    /// (and says what it could not write when the proxy stops). Blocks while the recorder
+    /// catches up: call off the event loops.
     func finish(reason: EndReason, detail: String?, exitStatus: Int32? = nil) {
         let first = monitor.locked { () -> Bool in
             defer { finished = true }
             return !finished
         }
         guard first else { return }
-        let stats = pipeline.finish(reason: reason, detail: detail, exitStatus: exitStatus, timeoutSeconds: flushTimeoutSeconds)
-        if stats.opsAbandoned > 0 {
-            StderrLog.write("argus: \(stats.opsAbandoned) records of session \(session ?? "(none)") could not be written")
-        }
+        pipeline.finish(reason: reason, detail: detail, exitStatus: exitStatus, timeoutSeconds: flushTimeoutSeconds)
     }
 }

@@ -1,0 +1,54 @@
+import ArgusCore
+import ArgusProxy
+import ArgusStore
+import ArgusSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `argus proxy` records through: one writer (one store connection, one batch stream)
+/// and one reader of run requests for all its sessions, and one numbering of their runs, since
+/// the writer knows runs by number. Each session still has a recorder of its own
+/// (`SessionRecording`), so its messages are framed, redacted and paired apart from the
+/// others', in runs of its own.
+final class ProxyRecording: Sendable {
+    private let wrap: WrapOptions
+    private let serverName: String
+    private let launch: LaunchSpec
+    private let policy: RedactionPolicy
+    private let flushTimeoutSeconds: Double
+    private let writer: BatchedWriter
+    private let runRequests: RunRequestFeed
+    private let runNumbering = RunNumbering()
+
+    init(_ wrap: WrapOptions, serverName: String, launch: LaunchSpec, policy: RedactionPolicy, flushTimeoutSeconds: Double) {
+        self.wrap = wrap
+        self.serverName = serverName
+        self.launch = launch
+        self.policy = policy
+        self.flushTimeoutSeconds = flushTimeoutSeconds
+        writer = wrap.sharedRecordingWriter()
+        runRequests = RunRequestFeed(path: wrap.databasePath)
+    }
+
+    /// The recording of a new session; `secrets`: the client's credentials, kept out of it.
+    func session(_ session: String?, secrets: [(name: String, value: String)], serverPID: Int32? = nil) -> SessionRecording {
+        let recording = wrap.recordingError == nil
+        var config = RecorderConfig(
+            serverName: serverName, launch: launch, idleTimeoutSeconds: wrap.idleTimeoutSeconds,
+            redaction: RemoteRecordingSetup.adding(secrets, to: policy), argusPID: getpid())
+        config.sealer = recording ? wrap.sealer : nil
+        config.recordingError = wrap.recordingError
+        config.runNumbering = runNumbering
+        return SessionRecording(
+            session: session, pipeline: wrap.recordingPipeline(config, writer: writer, runRequests: runRequests), recording: recording,
+            flushTimeoutSeconds: flushTimeoutSeconds, serverPID: serverPID)
+    }
+
+    /// Writes what is queued, once every session's recording is finished (the writer reports
+    /// what it could not write).
+    func finish() {
+        writer.finish(timeoutSeconds: flushTimeoutSeconds)
+    }
+}
