@@ -532,3 +532,35 @@ def test_a_run_stopped_by_hand_ends_only_its_sessions_run_and_the_session_goes_o
     assert runs[a1]["end_reason"] == "manual" and runs[a1]["end_detail"] == "ended by hand with argus runs", runs
     assert runs[a2]["end_reason"] == runs[b1]["end_reason"] == "client_eof", runs
     assert len(runs) == 3, runs
+
+
+def test_a_server_named_in_the_config_is_served_by_its_name(argus, db, http_server, test_server, tmp_path, monkeypatch):
+    token = "tok_proxy_named_0123456789ab"
+    server = http_server("--token", token)
+    monkeypatch.setenv("NAMED_TOKEN", token)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"servers": {
+        "remote": {"url": server.url, "headers": {"Authorization": "Bearer ${NAMED_TOKEN}"}},
+        "local": {"command": test_server},
+    }}))
+
+    remote = Proxy(argus, db, "--config", str(config), "remote")
+    try:
+        tools, results = run(remote.url, "legacy", [("add", {"a": 20, "b": 22})])
+    finally:
+        assert remote.stop() == 0
+    assert results[0]["structuredContent"] == {"result": 42}
+    local = Proxy(argus, db, "--config", str(config), "local")
+    try:
+        tools, results = run(local.url, "legacy", [("calculate", {"operation": "add", "a": 2, "b": 40})])
+    finally:
+        assert local.stop() == 0
+    assert "42" in json.dumps(results[0]), results
+
+    runs = query(db, "SELECT server_name, command FROM runs ORDER BY id")
+    assert [(r["server_name"], r["command"]) for r in runs] == [("remote", server.url), ("local", test_server)], runs
+    assert token not in "\n".join(sqlite_dump(db))
+
+    unknown = subprocess.run([argus, "proxy", "--config", str(config), "--db", str(db), "--listen", "127.0.0.1:0", "github"],
+                             capture_output=True, text=True, timeout=30)
+    assert unknown.returncode != 0 and "github is not a server in" in unknown.stderr and "local, remote" in unknown.stderr, unknown.stderr

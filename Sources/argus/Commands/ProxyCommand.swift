@@ -17,6 +17,7 @@ struct ProxyCommand: ParsableCommand {
               argus proxy --listen 127.0.0.1:8931 --upstream https://api.githubcopilot.com/mcp/ \\
                           --header 'Authorization:Bearer ${GITHUB_TOKEN}'
               argus proxy --listen 127.0.0.1:8931 -- uvx mcp-server-time
+              argus proxy --listen 127.0.0.1:8931 github      (a server named in the config)
 
             The upstream's path is served at the same path (http://127.0.0.1:8931/mcp above), and \
             OAuth discovery (/.well-known/oauth-protected-resource…, with the resource rewritten to \
@@ -76,12 +77,19 @@ struct ProxyCommand: ParsableCommand {
             valueName: "seconds"))
     var grace: Double = 5
 
+    @Argument(
+        help: ArgumentHelp(
+            "A server named in the config (servers.NAME): its url and headers, or its command.", valueName: "server"))
+    var server: String?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("A stdio server's command and arguments, after --.", valueName: "command"))
     var command: [String] = []
 
     func validate() throws {
-        if (upstream == nil) == command.isEmpty {
-            throw ValidationError("give --upstream URL (a remote server) or a stdio server's command after --, one of the two")
+        if [upstream != nil, server != nil, !command.isEmpty].filter({ $0 }).count != 1 {
+            throw ValidationError(
+                "give --upstream URL (a remote server), the name of a server in your config, or a stdio server's command after --: one of the three"
+            )
         }
         if !command.isEmpty, !headers.isEmpty { throw ValidationError("--header is for --upstream") }
         if grace < 0 { throw ValidationError("--grace cannot be negative") }
@@ -107,10 +115,35 @@ struct ProxyCommand: ParsableCommand {
             configProblem = "\(error)"
             StderrLog.write("argus: \(error); traffic is proxied but not recorded until the file is fixed (argus diagnose shows where)")
         }
+        var upstream = self.upstream
+        var command = self.command
+        var headers = try self.headers.map { try HeaderTemplate.parse($0) }
+        var named: Configuration.Server?
+        if let server {
+            // What the name stands for is in the config: without it there is nothing to serve.
+            if let configProblem { throw CLIError("cannot serve \(server): \(configProblem)") }
+            guard let found = try serverOrFail(config, server) else {
+                throw CLIError(
+                    "\(server) is not a server in \(config.source ?? "the config") (it has: \(config.servers.keys.sorted().joined(separator: ", ")))"
+                )
+            }
+            if let url = found.url {
+                upstream = url
+                headers = found.headers.sorted { $0.key < $1.key }.map { HeaderTemplate(name: $0.key, value: $0.value) } + headers
+            } else {
+                if !headers.isEmpty { throw CLIError("--header is for a remote server, and \(server) is a command") }
+                command = [found.command] + found.args
+            }
+            named = found
+        }
         var wrap = WrapOptions(
             command: command.first ?? upstream ?? "", arguments: Array(command.dropFirst()),
             databasePath: database.path(config))
-        wrap.serverName = name ?? upstream.map(RemoteWrapSession.defaultServerName)
+        wrap.serverName = name ?? server ?? upstream.map(RemoteWrapSession.defaultServerName)
+        if let named, named.url == nil {
+            wrap.extraEnvironment = named.env
+            wrap.cwd = named.cwd.map { config.resolve($0, home: config.home) }
+        }
         wrap.graceSeconds = grace
         wrap.recordingError = configProblem
         var recording = self.recording
@@ -125,7 +158,7 @@ struct ProxyCommand: ParsableCommand {
             remoteURL: upstream, clientTransport: "tcp", injects: false)
         var options = ProxyOptions(
             listen: try ListenAddress.parse(listen), target: upstream.map(ProxyOptions.Target.upstream) ?? .stdio,
-            headers: try headers.map { try HeaderTemplate.parse($0) }, wrap: wrap)
+            headers: headers, wrap: wrap)
         options.allowRemote = allowRemote
         options.publicURL = publicURL
         throw ExitCode(ProxyServer.run(options))
