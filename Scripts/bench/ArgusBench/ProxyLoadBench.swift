@@ -130,24 +130,16 @@ enum ProxyLoadBench {
     }
 
     static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        guard let port = Loopback.unusedPort() else {
+            FileHandle.standardError.write(Data("no free port on 127.0.0.1\n".utf8))
+            exit(1)
         }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return port
     }
 
     static func waitForPort(_ port: Int) {
         for _ in 0..<600 {
-            if let fd = BlockingClient.connect(port: port) {
+            if let fd = Loopback.connect(port: port) {
                 close(fd)
                 return
             }
@@ -534,46 +526,35 @@ final class MCPHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
 // MARK: - a blocking client for single calls
 
 enum BlockingClient {
-    static func connect(port: Int) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        if connected != 0 {
-            close(fd)
-            return nil
-        }
-        return fd
-    }
-
     /// A session id from `initialize` (on a connection of its own, left open).
     static func initialize(port: Int) -> String? {
-        guard let fd = connect(port: port) else { return nil }
-        let (headers, _) = exchange(
-            fd, port: port, session: nil,
-            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"argus-bench","version":"1"}}}"#
-        )
-        return headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("mcp-session-id:") }
-            .map { String($0.drop { $0 != ":" }.dropFirst()).trimmingCharacters(in: .whitespaces) }
+        guard let fd = Loopback.connect(port: port) else { return nil }
+        return initialize(fd, port: port)
     }
 
     /// Initializes, then calls `large`; the answer's body size in bytes, read and dropped as it comes.
     static func largeCall(port: Int) -> Int {
-        guard let fd = connect(port: port) else { return 0 }
+        guard let fd = Loopback.connect(port: port) else { return 0 }
         defer { close(fd) }
+        let session = initialize(fd, port: port)
+        return exchange(
+            fd, port: port, session: session, #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"large","arguments":{}}}"#
+        ).1
+    }
+
+    /// `initialize` on `fd`; the session id its answer names.
+    private static func initialize(_ fd: Int32, port: Int) -> String? {
         let (headers, _) = exchange(
             fd, port: port, session: nil,
             #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"argus-bench","version":"1"}}}"#
         )
-        let session = headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("mcp-session-id:") }
+        return header("mcp-session-id", in: headers)
+    }
+
+    /// A header's value in a response's head (`name` in lower case).
+    private static func header(_ name: String, in headers: String) -> String? {
+        headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix(name + ":") }
             .map { String($0.drop { $0 != ":" }.dropFirst()).trimmingCharacters(in: .whitespaces) }
-        return exchange(
-            fd, port: port, session: session, #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"large","arguments":{}}}"#
-        ).1
     }
 
     /// One POST; the response's headers and its body's length (the body is read and dropped).
@@ -593,9 +574,7 @@ enum BlockingClient {
         }
         guard let headerEnd else { return ("", 0) }
         let headers = String(decoding: pending[..<headerEnd], as: UTF8.self)
-        let length =
-            headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
-            .flatMap { Int($0.drop { $0 != ":" }.dropFirst().trimmingCharacters(in: .whitespaces)) } ?? 0
+        let length = header("content-length", in: headers).flatMap { Int($0) } ?? 0
         var received = pending.count - headerEnd
         while received < length {
             let n = read(fd, &buffer, min(buffer.count, length - received))

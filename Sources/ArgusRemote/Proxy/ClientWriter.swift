@@ -14,8 +14,14 @@ struct ClientWriter: Sendable {
 
     /// The parts in one flush.
     func write(contentsOf parts: [HTTPServerResponsePart]) async throws {
-        guard let last = parts.last else { return }
+        try await send(parts).get()
+    }
+
+    /// The parts in one flush, from the connection's event loop or any other: the future
+    /// completes once the last is on the socket.
+    func send(_ parts: [HTTPServerResponsePart]) -> EventLoopFuture<Void> {
+        guard let last = parts.last else { return channel.eventLoop.makeSucceededVoidFuture() }
         for part in parts.dropLast() { channel.write(part, promise: nil) }
-        try await channel.writeAndFlush(last).get()
+        return channel.writeAndFlush(last)
     }
 }

@@ -119,8 +119,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
                 opening.transport(["event": "session_started"])
                 recording = opening
             } else {
-                recording = remote.recordings.withoutSession()
-                recording?.clientSent(body.readableBytesView, at: received)
+                recordOutsideAnySession()
             }
         }
         if !(200..<300).contains(status) || (status == 202 && message?.kind == .request) {
@@ -198,9 +197,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
             all.insert(.head(head), at: 0)
             pendingHead = nil
         }
-        guard let last = all.popLast() else { return channel.eventLoop.makeSucceededVoidFuture() }
-        for part in all { channel.write(part, promise: nil) }
-        return channel.writeAndFlush(last).flatMapError { [self] _ in
+        return ClientWriter(channel: channel).send(all).flatMapError { [self] _ in
             clientHungUp()
             return channel.eventLoop.makeSucceededVoidFuture()
         }
@@ -239,10 +236,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     private func answerUnreachable(_ error: Error) {
         over = true
         task = nil
-        if holdsInitialize {
-            recording = remote.recordings.withoutSession()
-            recording?.clientSent(body.readableBytesView, at: received)
-        }
+        if holdsInitialize { recordOutsideAnySession() }
         let reason = StreamableHTTPConnection.describe(error)
         recording?.transport(["event": "request_failed", "method": .string(head.method.rawValue), "error": .string(reason)])
         let answer = ProxyAnswer.jsonRPCError(
@@ -254,6 +248,13 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         pendingHead = nil
         write(ProxyAnswer.parts(.badGateway, contentType: "application/json", body: answer, version: head.version))
             .whenComplete { [done] _ in done(keepAlive) }
+    }
+
+    /// A held `initialize` that opened no session: it and its answer go to the recording of
+    /// messages outside any session.
+    private func recordOutsideAnySession() {
+        recording = remote.recordings.withoutSession()
+        recording?.clientSent(body.readableBytesView, at: received)
     }
 
     /// 2026-07-28: `Mcp-Method` and `Mcp-Name` mirror the body; a mismatch is recorded (the

@@ -75,8 +75,7 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
         switch proxy.route(head, tooLarge: tooLarge) {
         case .answer(let status, let text, let keepAlive):
             let parts = ProxyAnswer.parts(status, contentType: "text/plain; charset=utf-8", body: Array(text.utf8), version: head.version)
-            for part in parts.dropLast() { channel.write(part, promise: nil) }
-            channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in done(keepAlive) }
+            ClientWriter(channel: channel).send(parts).whenComplete { _ in done(keepAlive) }
         case .mcp(let query):
             switch proxy.backend {
             case .remote(let remote):
