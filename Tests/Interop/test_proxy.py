@@ -27,8 +27,12 @@ class Proxy:
     def __init__(self, argus, db, *args):
         self.process = subprocess.Popen([argus, "proxy", "--db", str(db), "--listen", "127.0.0.1:0", *args],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.process.stderr.readline()
-        found = re.search(r"listening on (http://127\.0\.0\.1:(\d+))(\S*)", line)
+        # The address comes first, or after the banner of --faults.
+        for _ in range(2):
+            line = self.process.stderr.readline()
+            found = re.search(r"listening on (http://127\.0\.0\.1:(\d+))(\S*)", line)
+            if found or "CHAOS" not in line:
+                break
         if not found:
             self.process.kill()
             raise RuntimeError(f"argus proxy did not start: {line!r} {self.process.stderr.read()}")
@@ -564,3 +568,78 @@ def test_a_server_named_in_the_config_is_served_by_its_name(argus, db, http_serv
     unknown = subprocess.run([argus, "proxy", "--config", str(config), "--db", str(db), "--listen", "127.0.0.1:0", "github"],
                              capture_output=True, text=True, timeout=30)
     assert unknown.returncode != 0 and "github is not a server in" in unknown.stderr and "local, remote" in unknown.stderr, unknown.stderr
+
+
+FAULT_PLANS = {
+    "upstream": [
+        {"tool": "echo", "kind": "is_error", "message": "injected"},
+        {"tool": "add", "kind": "latency", "ms": 300},
+        {"tool": "count", "kind": "stale", "after_calls": 1},
+        {"tool": "fail", "kind": "malformed"},
+    ],
+    "stdio": [
+        {"tool": "echo", "kind": "is_error", "message": "injected"},
+        {"tool": "calculate", "kind": "latency", "ms": 300},
+        {"tool": "progress_task", "kind": "stale", "after_calls": 1},
+        {"tool": "always_fail", "kind": "malformed"},
+    ],
+}
+
+
+@pytest.mark.parametrize("behind", ["upstream-sse", "upstream-json", "stdio"])
+@pytest.mark.parametrize("mode", MODES)
+def test_faults_are_injected_into_each_proxied_session_and_marked(argus, db, http_server, test_server, tmp_path, behind, mode):
+    """`argus proxy --faults`, as `argus wrap --faults`: argus's own answer in the server's place,
+    an answer held back, a stale answer repeated, an answer cut short; all in a chaos run."""
+    plan = tmp_path / "faults.json"
+    stdio = behind == "stdio"
+    plan.write_text(json.dumps({"seed": 7, "faults": FAULT_PLANS["stdio" if stdio else "upstream"]}))
+    if stdio:
+        through = Proxy(argus, db, "--faults", str(plan), "--", test_server)
+        echo_args, slow, slow_args, repeated, repeated_args, spoilt = (
+            {"message": "hi"}, "calculate", {"operation": "add", "a": 2, "b": 40}, "progress_task",
+            {"steps": 1, "delay_ms": 1}, "always_fail")
+    else:
+        server = http_server(*FLAVOURS[behind.split("-")[1]])
+        through = Proxy(argus, db, "--upstream", server.url, "--faults", str(plan))
+        echo_args, slow, slow_args, repeated, repeated_args, spoilt = (
+            {"text": "hi"}, "add", {"a": 2, "b": 40}, "count", {"n": 2}, "fail")
+
+    async def go():
+        async with Client(through.url, mode=mode) as client:
+            echo = await client.call_tool("echo", echo_args)
+            started = anyio.current_time()
+            added = await client.call_tool(slow, slow_args)
+            held = anyio.current_time() - started
+            again = [dump(await client.call_tool(repeated, repeated_args)) for _ in range(2)]
+            # A cut answer never parses: the client fails the call or waits for an answer that never comes.
+            spoilt_outcome = "no answer"
+            with anyio.move_on_after(3):
+                try:
+                    spoilt_outcome = dump(await client.call_tool(spoilt, {"reason": "x"} if not stdio else {}))
+                except Exception as error:  # noqa: BLE001 - any failure is what a cut answer may cause
+                    spoilt_outcome = f"failed: {error!r}"
+            return echo, added, held, again, spoilt_outcome
+
+    try:
+        echo, added, held, again, spoilt_outcome = anyio.run(go)
+    finally:
+        assert through.stop() == 0
+    assert echo.is_error and echo.content[0].text == "injected", dump(echo)
+    assert not added.is_error and "42" in json.dumps(dump(added)) and held >= 0.3, (dump(added), held)
+    assert again[1] == again[0], again
+    assert "42" not in str(spoilt_outcome) or spoilt_outcome == "no answer", spoilt_outcome
+
+    runs = query(db, "SELECT kind FROM runs")
+    assert runs and all(r["kind"] == "chaos" for r in runs), runs
+    faults = query(db, "SELECT tool, kind, detail FROM faults ORDER BY id")
+    assert [(f["tool"], f["kind"]) for f in faults] == [
+        ("echo", "is_error"), (slow, "latency"), (repeated, "stale"), (spoilt, "malformed")], faults
+    assert all("seed 7" in f["detail"] for f in faults), faults
+    calls = query(db, "SELECT tool FROM calls WHERE method = 'tools/call' ORDER BY id")
+    assert [c["tool"] for c in calls] == ["echo", slow, repeated, repeated, spoilt], calls
+    # The cut answer is what the recording holds as the call's answer: not a JSON value.
+    [cut] = query(db, "SELECT m.body FROM faults f JOIN messages m ON m.run_id = f.run_id AND m.seq = f.response_seq "
+                      "WHERE f.kind = 'malformed'")
+    with pytest.raises(ValueError):
+        json.loads(cut["body"])

@@ -18,11 +18,11 @@ public struct FaultOptions: Sendable {
     public func resolvedSeed() -> UInt64 { plan.seed ?? UInt64.random(in: 0...UInt64(Int64.max)) }
 
     /// The stderr banner: faults are never injected quietly.
-    public func banner(seed: UInt64) -> String {
+    public func banner(seed: UInt64, into scope: String = "this session") -> String {
         var what: [String] = []
         if !plan.rules.isEmpty { what.append(plan.rules.count == 1 ? "1 rule" : "\(plan.rules.count) rules") }
         if !plan.scripts.isEmpty { what.append(plan.scripts.count == 1 ? "1 fault script" : "\(plan.scripts.count) fault scripts") }
-        return "argus: CHAOS: injecting faults into this session from \(origin) (\(what.joined(separator: ", ")), seed \(seed)"
+        return "argus: CHAOS: injecting faults into \(scope) from \(origin) (\(what.joined(separator: ", ")), seed \(seed)"
             + (plan.seed == nil ? "; add \"seed\": \(seed) to repeat it" : "")
             + "). Injected answers are marked in the recording: argus calls, argus verdict, the dashboard."
     }

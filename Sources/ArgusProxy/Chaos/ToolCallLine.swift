@@ -5,16 +5,16 @@ import Glibc
 #endif
 
 /// A `tools/call` request, read from a line the client sent.
-struct ToolCallLine {
-    var id: JSONValue
-    var idText: String
-    var tool: String
-    var arguments: JSONValue?
+public struct ToolCallLine {
+    public var id: JSONValue
+    public var idText: String
+    public var tool: String
+    public var arguments: JSONValue?
     /// 2026-07-28 (the version travels in `_meta`): results carry `resultType`.
-    var modern: Bool
+    public var modern: Bool
 
     /// What a `stale` fault keys answers by: the tool and its arguments, equal for equal arguments.
-    var answerKey: String { tool + "\u{0}" + (arguments?.canonicalText ?? "{}") }
+    public var answerKey: String { tool + "\u{0}" + (arguments?.canonicalText ?? "{}") }
 
     /// The request as the client sent it, without its line end (for scripts).
     static func body(_ bytes: UnsafeRawBufferPointer) -> String {
@@ -38,7 +38,7 @@ struct ToolCallLine {
         return false
     }
 
-    init?(_ bytes: UnsafeRawBufferPointer) {
+    public init?(_ bytes: UnsafeRawBufferPointer) {
         // Most lines are not tool calls: a byte search spares them the parse.
         guard Self.mentionsToolsCall(bytes), let value = try? JSONParser.parse(bytes) else { return nil }
         let envelope = Envelope(value)
@@ -54,12 +54,12 @@ struct ToolCallLine {
 }
 
 /// A response, read from a line the server sent.
-struct ResponseLine {
-    var idText: String
+public struct ResponseLine {
+    public var idText: String
     /// The result, unless it is an error (JSON-RPC or `isError`).
-    var successfulResult: JSONValue?
+    public var successfulResult: JSONValue?
 
-    init?(_ bytes: UnsafeRawBufferPointer) {
+    public init?(_ bytes: UnsafeRawBufferPointer) {
         guard let value = try? JSONParser.parse(bytes) else { return nil }
         let envelope = Envelope(value)
         guard envelope.kind == .response || envelope.kind == .error, let idText = envelope.idText else { return nil }

@@ -1,4 +1,5 @@
 import ArgusCore
+import ArgusProxy
 import ArgusSystem
 import AsyncHTTPClient
 import NIOCore
@@ -53,6 +54,19 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     private var held: ByteBuffer?
     private var clientGone = false
     private var over = false
+    /// With `--faults`, a `tools/call` the judge ruled on: its id, and what happens to its answer.
+    private var faultedCall: FaultedCall?
+    /// An answer argus sends in the server's place after a delay.
+    private var scheduledAnswer: Scheduled<Void>?
+
+    private struct FaultedCall {
+        var id: String
+        var holdMillis = 0.0
+        /// A `malformed` fault: the answer to `id` is cut, and recorded with this fault.
+        var spoil: InjectedFault?
+        /// Keep the server's successful answer under this key, for later `stale` faults.
+        var rememberAs: String?
+    }
 
     /// The recorder's line limit: a JSON answer's recorded copy stops there (the client gets it all).
     private static let copyLimit = 64 << 20
@@ -84,6 +98,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         }
         recording?.clientSent(body.readableBytesView, at: received)
         if let message, let recording { checkRoutingHeaders(message, recording) }
+        if head.method == .POST, let judge = recording?.faults, !ruleOnFaults(judge) { return }
 
         let request: HTTPClient.Request
         let requestBody: HTTPClient.Body? = body.readableBytes > 0 || head.method == .POST ? .byteBuffer(body) : nil
@@ -104,6 +119,11 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         guard !over else { return }
         clientGone = true
         task?.cancel()
+        // An answer argus was to send, or a call a timeout fault never answers: nothing more to wait for.
+        if task == nil {
+            scheduledAnswer?.cancel()
+            finish(.clientGone)
+        }
     }
 
     // MARK: the upstream's answer (AsyncHTTPClient calls these on the channel's loop)
@@ -136,6 +156,12 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
         isEventStream = contentType.hasPrefix("text/event-stream")
         copiesJSON = recording != nil && !isEventStream && contentType.contains("json")
+        // A latency fault holds the whole answer (AsyncHTTPClient reads no body until this completes).
+        if let hold = faultedCall?.holdMillis, hold > 0 {
+            return channel.eventLoop.scheduleTask(in: .microseconds(Int64(hold * 1000))) {}.futureResult.flatMap { [self] in
+                isEventStream ? write([]) : channel.eventLoop.makeSucceededVoidFuture()
+            }
+        }
         // A stream's head goes out at once: the client must not wait for the first event to see it.
         return isEventStream ? write([]) : channel.eventLoop.makeSucceededVoidFuture()
     }
@@ -146,6 +172,9 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     /// JSON body whole (up to the recorder's line limit), recorded before its last chunk goes out.
     func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ chunk: ByteBuffer) -> EventLoopFuture<Void> {
         guard !clientGone else { return channel.eventLoop.makeSucceededVoidFuture() }
+        if isEventStream, faultedCall != nil {
+            return write([.body(.byteBuffer(faultedEvents(chunk)))])
+        }
         if isEventStream, let recording {
             parser.push(chunk.readableBytesView) { event in
                 if !event.data.isEmpty { recording.serverSent(event.data) }
@@ -154,6 +183,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
             if copy.count <= Self.copyLimit {
                 copy.append(contentsOf: chunk.readableBytesView.prefix(Self.copyLimit + 1 - copy.count))
             }
+            if faultedCall?.spoil != nil { return channel.eventLoop.makeSucceededVoidFuture() }
             let previous = held
             held = chunk
             return previous.map { write([.body(.byteBuffer($0))]) } ?? channel.eventLoop.makeSucceededVoidFuture()
@@ -166,7 +196,16 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         if isEventStream, parser.hasPartialEvent {
             return finish(.upstreamBroke("the SSE stream ended in the middle of an event"))
         }
+        if copiesJSON, let spoil = faultedCall?.spoil {
+            // The client gets the answer cut short (it was held back whole, not streamed).
+            let cut = FaultAnswer.truncated(ArraySlice(copy))
+            recording?.recordFault(spoil, answer: cut, at: SystemClock.now())
+            return write([.body(.byteBuffer(ByteBuffer(bytes: cut))), .end(nil)]).whenComplete { [self] result in
+                if case .success = result { finish(.complete) } else { finish(.clientGone) }
+            }
+        }
         if copiesJSON, let recording, let status, (200..<300).contains(status) || Self.isJSONRPC(copy) {
+            rememberIfAnswer(copy)
             recording.serverSent(copy)
         }
         // The last chunk and the end (and the head, for a body that came in one chunk) in one write.
@@ -180,6 +219,98 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         guard status != nil else { return answerUnreachable(error) }
         _ = write(takeHeld())
         finish(.upstreamBroke(StreamableHTTPConnection.describe(error)))
+    }
+
+    // MARK: faults (argus proxy --faults)
+
+    /// Asks the session's judge about a `tools/call`: a fault that lets the server answer is
+    /// remembered for the answer; one that answers in the server's place (or never) is carried
+    /// out here. Returns whether the request still goes upstream.
+    private func ruleOnFaults(_ judge: FaultJudge) -> Bool {
+        guard let call = body.withUnsafeReadableBytes({ ToolCallLine($0) }) else { return true }
+        let ruling = body.withUnsafeReadableBytes { judge.rule(on: call, $0, at: received) }
+        guard let fault = ruling.fault else {
+            if let key = ruling.rememberAs { faultedCall = FaultedCall(id: call.idText, rememberAs: key) }
+            return true
+        }
+        faultedCall = FaultedCall(id: call.idText, rememberAs: ruling.rememberAs)
+        guard ruling.forwardsRequest else {
+            answerInServersPlace(ruling.answer, fault: fault, afterMillis: ruling.delayMillis)
+            return false
+        }
+        faultedCall?.holdMillis = ruling.delayMillis
+        if ruling.spoilsAnswer {
+            var spoilt = fault
+            spoilt.spoiltResponse = true
+            faultedCall?.spoil = spoilt
+        } else {
+            recording?.recordFault(fault, answer: nil, at: received)
+        }
+        return true
+    }
+
+    /// Argus's own answer (`error`, `is_error`, `empty`, `stale`, a script's), sent as a JSON
+    /// body after the fault's delay; a `timeout` sends none and keeps the request open until the
+    /// client gives up.
+    private func answerInServersPlace(_ answer: [UInt8]?, fault: InjectedFault, afterMillis delay: Double) {
+        guard let answer else {
+            recording?.recordFault(fault, answer: nil, at: received)
+            return
+        }
+        let send: @Sendable () -> Void = { [self] in
+            guard !over else { return }
+            over = true
+            recording?.recordFault(fault, answer: answer, at: SystemClock.now())
+            var body = answer
+            while body.last == 0x0A { body.removeLast() }
+            let keepAlive = head.isKeepAlive
+            write(ProxyAnswer.parts(.ok, contentType: "application/json", body: body, version: head.version))
+                .whenComplete { [done] _ in done(keepAlive) }
+        }
+        guard delay > 0 else { return send() }
+        scheduledAnswer = channel.eventLoop.scheduleTask(in: .microseconds(Int64(delay * 1000)), send)
+    }
+
+    /// An SSE chunk of a faulted call's answer: each event is recorded and passed on, but the
+    /// answer to the call is remembered for `stale` faults, or cut (`malformed`). The events go
+    /// out re-framed (`data:` lines, their `event` and `id`): the same events, parsed once.
+    private func faultedEvents(_ chunk: ByteBuffer) -> ByteBuffer {
+        var out = ByteBuffer()
+        parser.push(chunk.readableBytesView) { event in
+            guard !event.data.isEmpty else { return }
+            var data = event.data
+            if let spoil = faultedCall?.spoil, answers(faultedCall?.id, data) {
+                data = FaultAnswer.truncated(ArraySlice(data))
+                data.removeLast()
+                recording?.recordFault(spoil, answer: data, at: SystemClock.now())
+            } else {
+                rememberIfAnswer(data)
+                recording?.serverSent(data)
+            }
+            if let name = event.event { out.writeString("event: \(name)\n") }
+            if let id = event.id { out.writeString("id: \(id)\n") }
+            for line in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+                out.writeString("data: ")
+                out.writeBytes(line)
+                out.writeString("\n")
+            }
+            out.writeString("\n")
+        }
+        return out
+    }
+
+    /// Keeps a successful answer to the faulted call, for later `stale` faults.
+    private func rememberIfAnswer(_ message: [UInt8]) {
+        guard let key = faultedCall?.rememberAs, let judge = recording?.faults else { return }
+        guard let response = message.withUnsafeBytes({ ResponseLine($0) }), response.idText == faultedCall?.id,
+            let result = response.successfulResult
+        else { return }
+        judge.remember(result, as: key)
+    }
+
+    private func answers(_ id: String?, _ message: [UInt8]) -> Bool {
+        guard let id else { return false }
+        return message.withUnsafeBytes { ResponseLine($0) }?.idText == id
     }
 
     // MARK: the client's side

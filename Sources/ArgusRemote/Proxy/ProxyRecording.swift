@@ -21,6 +21,8 @@ final class ProxyRecording: Sendable {
     private let writer: BatchedWriter
     private let runRequests: RunRequestFeed
     private let runNumbering = RunNumbering()
+    /// With `--faults`: the plan, with one seed for the proxy; each session gets a judge of its own.
+    private let faults: FaultInjector.Options?
 
     init(_ wrap: WrapOptions, serverName: String, launch: LaunchSpec, policy: RedactionPolicy, flushTimeoutSeconds: Double) {
         self.wrap = wrap
@@ -30,6 +32,13 @@ final class ProxyRecording: Sendable {
         self.flushTimeoutSeconds = flushTimeoutSeconds
         writer = wrap.sharedRecordingWriter()
         runRequests = RunRequestFeed(path: wrap.databasePath)
+        if let plan = wrap.faults {
+            let seed = plan.resolvedSeed()
+            faults = .init(plan, seed: seed, serverName: serverName)
+            StderrLog.write(plan.banner(seed: seed, into: "every session of this proxy"))
+        } else {
+            faults = nil
+        }
     }
 
     /// The recording of a new session; `secrets`: the client's credentials, kept out of it.
@@ -41,9 +50,10 @@ final class ProxyRecording: Sendable {
         config.sealer = recording ? wrap.sealer : nil
         config.recordingError = wrap.recordingError
         config.runNumbering = runNumbering
+        if faults != nil { config.runKind = RunRecord.chaosKind }
         return SessionRecording(
             session: session, pipeline: wrap.recordingPipeline(config, writer: writer, runRequests: runRequests), recording: recording,
-            flushTimeoutSeconds: flushTimeoutSeconds, serverPID: serverPID)
+            flushTimeoutSeconds: flushTimeoutSeconds, faults: faults.map { FaultJudge(options: $0) }, serverPID: serverPID)
     }
 
     /// Writes what is queued, once every session's recording is finished (the writer reports

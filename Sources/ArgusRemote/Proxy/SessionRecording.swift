@@ -9,6 +9,8 @@ import ArgusSystem
 final class SessionRecording: @unchecked Sendable {
     /// The `Mcp-Session-Id`, abbreviated (nil: the recording of messages outside any session).
     let session: String?
+    /// With `--faults`: what decides the faults of this session's tool calls.
+    let faults: FaultJudge?
     private let pipeline: RecordingPipeline
     private let recording: Bool
     private let flushTimeoutSeconds: Double
@@ -17,8 +19,12 @@ final class SessionRecording: @unchecked Sendable {
     /// When the session last had a message (monotonic ns): sessions no one ends are reaped.
     private var lastActivity = SystemClock.monotonicNanos()
 
-    init(session: String?, pipeline: RecordingPipeline, recording: Bool, flushTimeoutSeconds: Double, serverPID: Int32? = nil) {
+    init(
+        session: String?, pipeline: RecordingPipeline, recording: Bool, flushTimeoutSeconds: Double, faults: FaultJudge? = nil,
+        serverPID: Int32? = nil
+    ) {
         self.session = session
+        self.faults = faults
         self.pipeline = pipeline
         self.recording = recording
         self.flushTimeoutSeconds = flushTimeoutSeconds
@@ -27,12 +33,12 @@ final class SessionRecording: @unchecked Sendable {
 
     /// A message the client sent (a POST body), as it was sent.
     func clientSent<Bytes: Collection>(_ body: Bytes, at time: Timestamp = SystemClock.now()) where Bytes.Element == UInt8 {
-        record(.clientToServer, body, at: time)
+        recordMessage(.clientToServer, body, at: time)
     }
 
     /// A message the server sent (a JSON body, or one SSE event's data).
     func serverSent<Bytes: Collection>(_ body: Bytes, at time: Timestamp = SystemClock.now()) where Bytes.Element == UInt8 {
-        record(.serverToClient, body, at: time)
+        recordMessage(.serverToClient, body, at: time)
     }
 
     /// What a stdio server behind the proxy wrote to its stderr.
@@ -48,14 +54,14 @@ final class SessionRecording: @unchecked Sendable {
         fields["via"] = "proxy"
         if let session, fields["session"] == nil { fields["session"] = .string(session) }
         let frame: JSONValue = .object(["jsonrpc": "2.0", "method": .string(TransportFrame.method), "params": .object(fields)])
-        record(.serverToClient, JSONWriter.bytes(frame), at: SystemClock.now())
+        recordMessage(.serverToClient, JSONWriter.bytes(frame), at: SystemClock.now())
     }
 
     /// A message becomes one line: a line break between JSON tokens (a pretty-printed body, an
     /// SSE event of several data lines) becomes a space, which cannot change a JSON value
     /// (inside strings line breaks are always escaped). Only the recorded copy; the client got
     /// the bytes as they were.
-    private func record<Bytes: Collection>(_ direction: Direction, _ body: Bytes, at time: Timestamp) where Bytes.Element == UInt8 {
+    private func recordMessage<Bytes: Collection>(_ direction: Direction, _ body: Bytes, at time: Timestamp) where Bytes.Element == UInt8 {
         guard recording, body.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else { return }
         var line = [UInt8]()
         line.reserveCapacity(body.count + 1)
@@ -65,6 +71,22 @@ final class SessionRecording: @unchecked Sendable {
             guard !finished else { return }
             lastActivity = SystemClock.monotonicNanos()
             line.withUnsafeBytes { pipeline.record(direction, $0, at: time) }
+        }
+    }
+
+    /// A fault injected into one of the session's calls, with the answer sent in the server's
+    /// place or the server's answer as the fault cut it (nil: no answer at all, or the server's own).
+    func recordFault(_ fault: InjectedFault, answer: [UInt8]?, at time: Timestamp) {
+        guard recording else { return }
+        let line = answer.map { answer -> [UInt8] in
+            var line = answer.map { $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }
+            while line.last == 0x20 { line.removeLast() }
+            return line + [0x0A]
+        }
+        monitor.locked {
+            guard !finished else { return }
+            lastActivity = SystemClock.monotonicNanos()
+            pipeline.recordFault(fault, answer: line, at: time)
         }
     }
 
@@ -81,5 +103,12 @@ final class SessionRecording: @unchecked Sendable {
         }
         guard first else { return }
         pipeline.finish(reason: reason, detail: detail, exitStatus: exitStatus, timeoutSeconds: flushTimeoutSeconds)
+    }
+}
+
+/// A stdio server behind the proxy with faults records through its session's recording.
+extension SessionRecording: FaultRecording {
+    func record(_ direction: Direction, _ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
+        recordMessage(direction, bytes.last == 0x0A ? UnsafeRawBufferPointer(rebasing: bytes.dropLast()) : bytes, at: time)
     }
 }

@@ -31,6 +31,9 @@ struct ProxyCommand: ParsableCommand {
             HTTP at /mcp: a server process per MCP session (initialize starts it, DELETE ends it), one shared \
             process for messages outside any session (the 2026-07-28 era), each recorded as argus wrap records it.
 
+            With --faults FILE, every MCP session through the proxy is a chaos run whose tool calls get \
+            the file's faults, as with argus wrap --faults.
+
             The proxy listens on loopback only, unless --allow-remote says you mean another address: \
             whoever can connect can use the upstream, with the credentials --header adds. It stops \
             on SIGINT or SIGTERM, ending every session's run.
@@ -41,6 +44,7 @@ struct ProxyCommand: ParsableCommand {
     @OptionGroup var configuration: ConfigOptions
     @OptionGroup var recording: RecordingOptions
     @OptionGroup(title: "OpenTelemetry") var telemetry: TelemetryOptions
+    @OptionGroup var faults: FaultFlags
 
     @Option(help: ArgumentHelp("Address to listen on, HOST:PORT (port 0: any free port, printed at start).", valueName: "host:port"))
     var listen: String
@@ -152,9 +156,10 @@ struct ProxyCommand: ParsableCommand {
             recording.scriptDirectories = []
         }
         try recording.apply(to: &wrap, config: config)
+        let serverName = wrap.serverName ?? ServerNaming.defaultName(command: wrap.command, arguments: wrap.arguments)
+        wrap.faults = try faults.options(config: config, server: serverName)
         telemetry.attach(
-            to: &wrap, config: config,
-            server: wrap.serverName ?? ServerNaming.defaultName(command: wrap.command, arguments: wrap.arguments),
+            to: &wrap, config: config, server: serverName,
             remoteURL: upstream, clientTransport: "tcp", injects: false)
         var options = ProxyOptions(
             listen: try ListenAddress.parse(listen), target: upstream.map(ProxyOptions.Target.upstream) ?? .stdio,

@@ -60,16 +60,7 @@ struct Wrap: ParsableCommand {
             valueName: "seconds"))
     var grace: Double = 5
 
-    @Option(
-        name: .customLong("faults"),
-        help: ArgumentHelp(
-            "Inject the faults described in this JSON file into the session: errors, empty results, "
-                + "timeouts, latency, malformed or stale answers (a chaos run; see Examples/scenarios).",
-            valueName: "file"))
-    var faultsFile: String?
-
-    @Flag(name: .customLong("no-faults"), help: "Inject none of the faults in the config's \"faults\" section.")
-    var noFaults = false
+    @OptionGroup var faults: FaultFlags
 
     @Argument(
         parsing: .captureForPassthrough,
@@ -170,7 +161,7 @@ struct Wrap: ParsableCommand {
         try recording.apply(to: &options, config: config)
 
         let server = options.serverName ?? ServerNaming.defaultName(command: options.command, arguments: options.arguments)
-        options.faults = try FaultSetup.options(file: faultsFile, noFaults: noFaults, config: config, server: server)
+        options.faults = try faults.options(config: config, server: server)
 
         let remoteURL = namedRemote?.url ?? url
         telemetry.attach(to: &options, config: config, server: server, remoteURL: remoteURL)

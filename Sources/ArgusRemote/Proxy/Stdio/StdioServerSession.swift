@@ -12,7 +12,7 @@ import Glibc
 /// request it answers; anything else (notifications, the server's own requests) to the
 /// newest POST stream still open, else to the GET stream, else it waits there for one.
 /// Recorded exactly as `argus wrap` records a stdio server: the lines written and read, its
-/// stderr, its pid.
+/// stderr, its pid. With `--faults`, the lines go through a `FaultInjector`, as on `argus wrap`'s relay.
 final class StdioServerSession: @unchecked Sendable {
     /// The `Mcp-Session-Id` (nil: the server shared by messages outside any session).
     let id: String?
@@ -29,6 +29,10 @@ final class StdioServerSession: @unchecked Sendable {
     private var exitStatus: ExitStatus?
     private(set) var isClosed = false
     private let onClosed: @Sendable (StdioServerSession) -> Void
+    /// With `--faults`: what the client sends and the server answers goes through it.
+    private var injector: FaultInjector?
+    /// The injector takes the client's lines one at a time, as from one relay thread.
+    private let clientOrder = Monitor()
 
     private struct Waiting {
         let continuation: AsyncStream<[UInt8]>.Continuation
@@ -43,6 +47,11 @@ final class StdioServerSession: @unchecked Sendable {
         self.child = child
         self.recording = recording
         self.onClosed = onClosed
+        if let judge = recording.faults {
+            injector = FaultInjector(judge: judge, pipeline: recording, output: FaultOutput(self)) { [child] line in
+                line.baseAddress.map { Relay.writeAll(child.stdinFD, $0, line.count) } ?? true
+            }
+        }
         OSThread(name: "argus-s2c") { [self] in readOutput() }
         OSThread(name: "argus-stderr") {
             _ = Relay.run(from: child.stderrFD, to: 2) { bytes, time in recording.serverStderr(bytes, at: time) }
@@ -83,6 +92,12 @@ final class StdioServerSession: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(1))
         }
         if monitor.locked({ isClosed }) { return nil }
+        if let injector {
+            clientOrder.locked {
+                for line in lines { (line + [0x0A]).withUnsafeBytes { injector.clientLine($0, at: SystemClock.now()) } }
+            }
+            return stream
+        }
         for line in lines {
             recording.clientSent(line)
             let written = (line + [0x0A]).withUnsafeBytes { bytes in
@@ -122,22 +137,29 @@ final class StdioServerSession: @unchecked Sendable {
             var start = bytes.startIndex
             for index in bytes.indices where bytes[index] == 0x0A {
                 pending.append(contentsOf: bytes[start..<index])
-                route(pending)
+                fromServer(pending)
                 pending.removeAll(keepingCapacity: true)
                 start = index + 1
             }
             pending.append(contentsOf: bytes[start...])
         }
-        if !pending.isEmpty { route(pending) }
+        if !pending.isEmpty { fromServer(pending) }
+        injector?.serverClosed()  // answers a latency fault still holds go out, and are recorded, now
         serverClosed()
     }
 
+    private func fromServer(_ line: [UInt8]) {
+        guard let injector else { return route(line) }
+        (line + [0x0A]).withUnsafeBytes { injector.serverLine($0, at: SystemClock.now()) }
+    }
+
     /// Recorded first, then delivered: the client cannot answer a server's request before it is recorded.
-    private func route(_ line: [UInt8]) {
+    /// `fault`: the line is argus's, in the server's place, recorded with that fault.
+    fileprivate func route(_ line: [UInt8], fault: InjectedFault? = nil) {
         var body = line
-        if body.last == 0x0D { body.removeLast() }
+        while body.last == 0x0A || body.last == 0x0D { body.removeLast() }
         guard body.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
-        recording.serverSent(body)
+        if let fault { recording.recordFault(fault, answer: body, at: SystemClock.now()) } else { recording.serverSent(body) }
         let value = try? JSONParser.parse(body)
         let answered = (value?.arrayValue ?? value.map { [$0] } ?? [])
             .filter { $0["method"] == nil }.compactMap { $0["id"].map { JSONWriter.string($0) } }
@@ -222,4 +244,24 @@ final class StdioServerSession: @unchecked Sendable {
             return exitStatus
         }
     }
+}
+
+/// The client side of a stdio server's faults: lines reach the HTTP streams through the
+/// session's routing. Holds the session weakly (the session holds the injector that holds this).
+private final class FaultOutput: FaultClientOutput, @unchecked Sendable {
+    private weak var session: StdioServerSession?
+
+    init(_ session: StdioServerSession) {
+        self.session = session
+    }
+
+    func serverLine(_ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
+        session?.route(Array(bytes))
+    }
+
+    func injected(_ line: [UInt8], fault: InjectedFault) {
+        session?.route(line, fault: fault)
+    }
+
+    func serverClosed() {}
 }
