@@ -576,12 +576,14 @@ FAULT_PLANS = {
         {"tool": "add", "kind": "latency", "ms": 300},
         {"tool": "count", "kind": "stale", "after_calls": 1},
         {"tool": "fail", "kind": "malformed"},
+        {"tool": "big", "kind": "timeout"},
     ],
     "stdio": [
         {"tool": "echo", "kind": "is_error", "message": "injected"},
         {"tool": "calculate", "kind": "latency", "ms": 300},
         {"tool": "progress_task", "kind": "stale", "after_calls": 1},
         {"tool": "always_fail", "kind": "malformed"},
+        {"tool": "get_weather", "kind": "timeout"},
     ],
 }
 
@@ -596,14 +598,14 @@ def test_faults_are_injected_into_each_proxied_session_and_marked(argus, db, htt
     plan.write_text(json.dumps({"seed": 7, "faults": FAULT_PLANS["stdio" if stdio else "upstream"]}))
     if stdio:
         through = Proxy(argus, db, "--faults", str(plan), "--", test_server)
-        echo_args, slow, slow_args, repeated, repeated_args, spoilt = (
+        echo_args, slow, slow_args, repeated, repeated_args, spoilt, unanswered = (
             {"message": "hi"}, "calculate", {"operation": "add", "a": 2, "b": 40}, "progress_task",
-            {"steps": 1, "delay_ms": 1}, "always_fail")
+            {"steps": 1, "delay_ms": 1}, "always_fail", ("get_weather", {"city": "Oslo"}))
     else:
         server = http_server(*FLAVOURS[behind.split("-")[1]])
         through = Proxy(argus, db, "--upstream", server.url, "--faults", str(plan))
-        echo_args, slow, slow_args, repeated, repeated_args, spoilt = (
-            {"text": "hi"}, "add", {"a": 2, "b": 40}, "count", {"n": 2}, "fail")
+        echo_args, slow, slow_args, repeated, repeated_args, spoilt, unanswered = (
+            {"text": "hi"}, "add", {"a": 2, "b": 40}, "count", {"n": 2}, "fail", ("big", {"kib": 1}))
 
     async def go():
         async with Client(through.url, mode=mode) as client:
@@ -612,6 +614,12 @@ def test_faults_are_injected_into_each_proxied_session_and_marked(argus, db, htt
             added = await client.call_tool(slow, slow_args)
             held = anyio.current_time() - started
             again = [dump(await client.call_tool(repeated, repeated_args)) for _ in range(2)]
+            # A timeout: no answer ever; the client gives up, and the session goes on.
+            answered = False
+            with anyio.move_on_after(1):
+                await client.call_tool(*unanswered)
+                answered = True
+            after_timeout = await client.call_tool("echo", echo_args)
             # A cut answer never parses: the client fails the call or waits for an answer that never comes.
             spoilt_outcome = "no answer"
             with anyio.move_on_after(3):
@@ -619,25 +627,28 @@ def test_faults_are_injected_into_each_proxied_session_and_marked(argus, db, htt
                     spoilt_outcome = dump(await client.call_tool(spoilt, {"reason": "x"} if not stdio else {}))
                 except Exception as error:  # noqa: BLE001 - any failure is what a cut answer may cause
                     spoilt_outcome = f"failed: {error!r}"
-            return echo, added, held, again, spoilt_outcome
+            return echo, added, held, again, (answered, after_timeout), spoilt_outcome
 
     try:
-        echo, added, held, again, spoilt_outcome = anyio.run(go)
+        echo, added, held, again, (answered, after_timeout), spoilt_outcome = anyio.run(go)
     finally:
         assert through.stop() == 0
     assert echo.is_error and echo.content[0].text == "injected", dump(echo)
     assert not added.is_error and "42" in json.dumps(dump(added)) and held >= 0.3, (dump(added), held)
     assert again[1] == again[0], again
+    assert not answered and after_timeout.is_error and after_timeout.content[0].text == "injected", dump(after_timeout)
     assert "42" not in str(spoilt_outcome) or spoilt_outcome == "no answer", spoilt_outcome
 
     runs = query(db, "SELECT kind FROM runs")
     assert runs and all(r["kind"] == "chaos" for r in runs), runs
     faults = query(db, "SELECT tool, kind, detail FROM faults ORDER BY id")
     assert [(f["tool"], f["kind"]) for f in faults] == [
-        ("echo", "is_error"), (slow, "latency"), (repeated, "stale"), (spoilt, "malformed")], faults
+        ("echo", "is_error"), (slow, "latency"), (repeated, "stale"), (unanswered[0], "timeout"), ("echo", "is_error"),
+        (spoilt, "malformed")], faults
     assert all("seed 7" in f["detail"] for f in faults), faults
-    calls = query(db, "SELECT tool FROM calls WHERE method = 'tools/call' ORDER BY id")
-    assert [c["tool"] for c in calls] == ["echo", slow, repeated, repeated, spoilt], calls
+    # In the order the client sent them (an unanswered call's row is written when the client cancels it, or at the end).
+    calls = query(db, "SELECT tool FROM calls WHERE method = 'tools/call' ORDER BY started_at, id")
+    assert [c["tool"] for c in calls] == ["echo", slow, repeated, repeated, unanswered[0], "echo", spoilt], calls
     # The cut answer is what the recording holds as the call's answer: not a JSON value.
     [cut] = query(db, "SELECT m.body FROM faults f JOIN messages m ON m.run_id = f.run_id AND m.seq = f.response_seq "
                       "WHERE f.kind = 'malformed'")
