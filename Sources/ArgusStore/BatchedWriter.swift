@@ -120,6 +120,12 @@ public final class BatchedWriter: @unchecked Sendable {
     /// The recorder's runs already written, and their database ids: kept across connections
     /// (the writer reconnects after a failure).
     private var written: [LocalRunID: Int64] = [:]
+    /// Runs whose end is written, oldest first: forgotten once `endedRunsKept` more have ended,
+    /// so that `argus proxy`, one writer for every session it ever sees, keeps a bounded map
+    /// (and copies a bounded one per batch). A run's records come before its end; the ones
+    /// kept cover stragglers and a next run's link to the one before.
+    private var endedRuns: [LocalRunID] = []
+    static let endedRunsKept = 4096
     /// The batches' origin and numbers, kept across connections for the same reason: a batch
     /// whose commit answer was lost is sent again under the number it had.
     private var numbering: BatchNumbering?
@@ -155,6 +161,7 @@ public final class BatchedWriter: @unchecked Sendable {
                 }
                 onCommit?()
                 onCommitted?(CommittedBatch(ops: batch, runIDs: written, callIDs: calls))
+                forgetRunsLongEnded(endedIn: batch)
                 return
             } catch {
                 if isPermanentForConnection(error) { connection = nil }
@@ -171,6 +178,18 @@ public final class BatchedWriter: @unchecked Sendable {
                 backoff = min(backoff * 2, 2.0)
             }
         }
+    }
+
+    private func forgetRunsLongEnded(endedIn batch: [RecordOp]) {
+        for op in batch {
+            if case .endRun(let end) = op { endedRuns.append(end.run) }
+        }
+        // In steps of `endedRunsKept`, not one by one: the map is copied for readers each time.
+        guard endedRuns.count >= 2 * Self.endedRunsKept else { return }
+        let forgotten = endedRuns.count - Self.endedRunsKept
+        for run in endedRuns.prefix(forgotten) { written[run] = nil }
+        endedRuns.removeFirst(forgotten)
+        monitor.locked { runIDs = written }
     }
 
     private func connect() throws -> any ArgusWriter {

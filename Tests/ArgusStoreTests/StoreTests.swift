@@ -11,9 +11,10 @@ func temporaryDirectory() -> String {
 }
 
 /// Records a short session through the real recorder into `ops`.
-func sampleSession(calls: Int = 3, run: LocalRunID = 1, server: String = "sample") -> [RecordOp] {
+func sampleSession(calls: Int = 3, run: LocalRunID = 1, server: String = "sample", numbering: RunNumbering? = nil) -> [RecordOp] {
     var ops: [RecordOp] = []
-    let config = RecorderConfig(serverName: server, launch: LaunchSpec(command: "srv", args: ["--x"], cwd: "/tmp", envNames: ["HOME"]))
+    var config = RecorderConfig(serverName: server, launch: LaunchSpec(command: "srv", args: ["--x"], cwd: "/tmp", envNames: ["HOME"]))
+    if let numbering { config.runNumbering = numbering }
     let recorder = SessionRecorder(config: config) { ops.append($0) }
     var t = Timestamp(monotonicNanos: 1_000_000_000, wallMicros: 1_700_000_000_000_000)
     func feed(_ d: Direction, _ line: String, after ms: UInt64 = 1) {
@@ -303,6 +304,28 @@ func sampleSession(calls: Int = 3, run: LocalRunID = 1, server: String = "sample
         let stats = writer.finish(timeoutSeconds: 10)
         #expect(stats.opsAbandoned == 0)
         #expect(try SQLiteReader(path: dir + "/data/argus.db").runs().first?.callCount == 3)
+    }
+
+    @Test func aWriterForEverySessionForgetsRunsLongEndedAndLosesNothing() throws {
+        let path = temporaryDirectory() + "/sessions.db"
+        let writer = BatchedWriter(options: .init(path: path), report: { _ in })
+        // One writer, as argus proxy has, for more sessions than it remembers.
+        let numbering = RunNumbering()
+        let sessions = 2 * BatchedWriter.endedRunsKept + 100
+        var runs: [LocalRunID] = []
+        for _ in 0..<sessions {
+            let ops = sampleSession(calls: 1, numbering: numbering)
+            if case .startRun(let start)? = ops.first { runs.append(start.run) }
+            for op in ops { writer.submit(op) }
+        }
+        let stats = writer.finish(timeoutSeconds: 30)
+        #expect(stats.opsAbandoned == 0 && stats.failedAttempts == 0, "\(stats)")
+        #expect(runs.count == sessions)
+        #expect(writer.databaseID(of: runs[0]) == nil, "the first session's run is forgotten")
+        #expect(writer.databaseID(of: runs[sessions - 1]) != nil, "the newest session's run is known")
+        let reader = try SQLiteReader(path: path)
+        let counted = try reader.db.query("SELECT COUNT(*), SUM(call_count) FROM runs")
+        #expect(counted.first?.int(0) == Int64(sessions) && counted.first?.int(1) == Int64(2 * sessions), "\(counted)")
     }
 
     @Test func givesUpOnlyAtTheDeadlineAndSaysHowMuch() throws {

@@ -173,7 +173,9 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ chunk: ByteBuffer) -> EventLoopFuture<Void> {
         guard !clientGone else { return channel.eventLoop.makeSucceededVoidFuture() }
         if isEventStream, faultedCall != nil {
-            return write([.body(.byteBuffer(faultedEvents(chunk)))])
+            let events = faultedEvents(chunk)
+            // No event completed in this chunk: nothing to write (an empty chunk would end the body).
+            return events.readableBytes > 0 ? write([.body(.byteBuffer(events))]) : channel.eventLoop.makeSucceededVoidFuture()
         }
         if isEventStream, let recording {
             parser.push(chunk.readableBytesView) { event in
