@@ -112,12 +112,18 @@ public final class RecordingPipeline: @unchecked Sendable {
 
     /// Called by a relay thread with bytes it just forwarded.
     public func record(_ direction: Direction, _ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
+        record(direction, owned: Array(bytes), at: time)
+    }
+
+    /// The same, for bytes the caller hands over (queued as they are: a large message is not copied again).
+    public func record(_ direction: Direction, owned bytes: [UInt8], at time: Timestamp) {
         let pendingLoss = lossMonitor.locked { lostFrames[direction] ?? 0 }
         if pendingLoss > 0, queue.offer(.lost(direction, frames: pendingLoss, time), bytes: 0) {
             lossMonitor.locked { lostFrames[direction] = 0 }
         }
-        if !queue.offer(.chunk(direction, Array(bytes), time), bytes: bytes.count + 64) {
-            noteLoss(direction, bytes)
+        let count = bytes.count
+        if !queue.offer(.chunk(direction, bytes, time), bytes: count + 64) {
+            bytes.withUnsafeBytes { noteLoss(direction, $0) }
         }
     }
 

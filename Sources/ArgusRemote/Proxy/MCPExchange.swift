@@ -208,7 +208,10 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         }
         if copiesJSON, let recording, let status, (200..<300).contains(status) || Self.isJSONRPC(copy) {
             rememberIfAnswer(copy)
-            recording.serverSent(copy)
+            // Handed over, not copied: a 50 MB answer is in memory once on its way to the recorder.
+            var whole: [UInt8] = []
+            swap(&whole, &copy)
+            recording.serverSent(owned: consume whole)
         }
         // The last chunk and the end (and the head, for a body that came in one chunk) in one write.
         write(takeHeld() + [.end(nil)]).whenComplete { [self] result in

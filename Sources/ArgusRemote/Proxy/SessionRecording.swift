@@ -41,6 +41,15 @@ final class SessionRecording: @unchecked Sendable {
         recordMessage(.serverToClient, body, at: time)
     }
 
+    /// A whole message the server sent, handed over (a large JSON answer): made one line in
+    /// place and queued as it is, not copied again.
+    func serverSent(owned body: consuming [UInt8], at time: Timestamp = SystemClock.now()) {
+        guard recording, body.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else { return }
+        for index in body.indices where body[index] == 0x0A || body[index] == 0x0D { body[index] = 0x20 }
+        body.append(0x0A)
+        enqueue(.serverToClient, body, at: time)
+    }
+
     /// What a stdio server behind the proxy wrote to its stderr.
     func serverStderr(_ bytes: UnsafeRawBufferPointer, at time: Timestamp) {
         guard recording else { return }
@@ -67,10 +76,14 @@ final class SessionRecording: @unchecked Sendable {
         line.reserveCapacity(body.count + 1)
         for byte in body { line.append(byte == 0x0A || byte == 0x0D ? 0x20 : byte) }
         line.append(0x0A)
+        enqueue(direction, line, at: time)
+    }
+
+    private func enqueue(_ direction: Direction, _ line: [UInt8], at time: Timestamp) {
         monitor.locked {
             guard !finished else { return }
             lastActivity = SystemClock.monotonicNanos()
-            line.withUnsafeBytes { pipeline.record(direction, $0, at: time) }
+            pipeline.record(direction, owned: line, at: time)
         }
     }
 
