@@ -47,7 +47,8 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     private var pendingHead: HTTPResponseHead?
     private var isStream = false
     private var isEventStream = false
-    private var copiesJSON = false
+    /// The body is gathered for the recording (a JSON answer), or to be cut (a `malformed` fault).
+    private var copiesBody = false
     private var parser = ServerSentEventParser()
     private var copy: [UInt8] = []
     /// A JSON body's latest chunk, sent once the next one (or the end) shows it was not the last.
@@ -155,7 +156,8 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         if isStream { recording?.transport(["event": "stream_opened", "method": "GET"]) }
         let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
         isEventStream = contentType.hasPrefix("text/event-stream")
-        copiesJSON = recording != nil && !isEventStream && contentType.contains("json")
+        // A `malformed` fault gathers the answer whatever its type, to cut it.
+        copiesBody = recording != nil && !isEventStream && (contentType.contains("json") || faultedCall?.spoil != nil)
         // A latency fault holds the whole answer (AsyncHTTPClient reads no body until this completes).
         if let hold = faultedCall?.holdMillis, hold > 0 {
             return channel.eventLoop.scheduleTask(in: .microseconds(Int64(hold * 1000))) {}.futureResult.flatMap { [self] in
@@ -181,7 +183,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
             parser.push(chunk.readableBytesView) { event in
                 if !event.data.isEmpty { recording.serverSent(event.data) }
             }
-        } else if copiesJSON {
+        } else if copiesBody {
             if copy.count <= Self.copyLimit {
                 copy.append(contentsOf: chunk.readableBytesView.prefix(Self.copyLimit + 1 - copy.count))
             }
@@ -198,7 +200,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         if isEventStream, parser.hasPartialEvent {
             return finish(.upstreamBroke("the SSE stream ended in the middle of an event"))
         }
-        if copiesJSON, let spoil = faultedCall?.spoil {
+        if copiesBody, let spoil = faultedCall?.spoil {
             // The client gets the answer cut short (it was held back whole, not streamed).
             let cut = FaultAnswer.truncated(ArraySlice(copy))
             recording?.recordFault(spoil, answer: cut, at: SystemClock.now())
@@ -206,7 +208,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
                 if case .success = result { finish(.complete) } else { finish(.clientGone) }
             }
         }
-        if copiesJSON, let recording, let status, (200..<300).contains(status) || Self.isJSONRPC(copy) {
+        if copiesBody, let recording, let status, (200..<300).contains(status) || Self.isJSONRPC(copy) {
             rememberIfAnswer(copy)
             // Handed over, not copied: a 50 MB answer is in memory once on its way to the recorder.
             var whole: [UInt8] = []
