@@ -570,42 +570,32 @@ def test_a_server_named_in_the_config_is_served_by_its_name(argus, db, http_serv
     assert unknown.returncode != 0 and "github is not a server in" in unknown.stderr and "local, remote" in unknown.stderr, unknown.stderr
 
 
-FAULT_PLANS = {
-    "upstream": [
-        {"tool": "echo", "kind": "is_error", "message": "injected"},
-        {"tool": "add", "kind": "latency", "ms": 300},
-        {"tool": "count", "kind": "stale", "after_calls": 1},
-        {"tool": "fail", "kind": "malformed"},
-        {"tool": "big", "kind": "timeout"},
-    ],
-    "stdio": [
-        {"tool": "echo", "kind": "is_error", "message": "injected"},
-        {"tool": "calculate", "kind": "latency", "ms": 300},
-        {"tool": "progress_task", "kind": "stale", "after_calls": 1},
-        {"tool": "always_fail", "kind": "malformed"},
-        {"tool": "get_weather", "kind": "timeout"},
-    ],
-}
-
-
 @pytest.mark.parametrize("behind", ["upstream-sse", "upstream-json", "stdio"])
 @pytest.mark.parametrize("mode", MODES)
 def test_faults_are_injected_into_each_proxied_session_and_marked(argus, db, http_server, test_server, tmp_path, behind, mode):
     """`argus proxy --faults`, as `argus wrap --faults`: argus's own answer in the server's place,
     an answer held back, a stale answer repeated, an answer cut short; all in a chaos run."""
-    plan = tmp_path / "faults.json"
     stdio = behind == "stdio"
-    plan.write_text(json.dumps({"seed": 7, "faults": FAULT_PLANS["stdio" if stdio else "upstream"]}))
     if stdio:
-        through = Proxy(argus, db, "--faults", str(plan), "--", test_server)
         echo_args, slow, slow_args, repeated, repeated_args, spoilt, unanswered = (
             {"message": "hi"}, "calculate", {"operation": "add", "a": 2, "b": 40}, "progress_task",
             {"steps": 1, "delay_ms": 1}, "always_fail", ("get_weather", {"city": "Oslo"}))
     else:
-        server = http_server(*FLAVOURS[behind.split("-")[1]])
-        through = Proxy(argus, db, "--upstream", server.url, "--faults", str(plan))
         echo_args, slow, slow_args, repeated, repeated_args, spoilt, unanswered = (
             {"text": "hi"}, "add", {"a": 2, "b": 40}, "count", {"n": 2}, "fail", ("big", {"kib": 1}))
+    plan = tmp_path / "faults.json"
+    plan.write_text(json.dumps({"seed": 7, "faults": [
+        {"tool": "echo", "kind": "is_error", "message": "injected"},
+        {"tool": slow, "kind": "latency", "ms": 300},
+        {"tool": repeated, "kind": "stale", "after_calls": 1},
+        {"tool": spoilt, "kind": "malformed"},
+        {"tool": unanswered[0], "kind": "timeout"},
+    ]}))
+    if stdio:
+        through = Proxy(argus, db, "--faults", str(plan), "--", test_server)
+    else:
+        server = http_server(*FLAVOURS[behind.split("-")[1]])
+        through = Proxy(argus, db, "--upstream", server.url, "--faults", str(plan))
 
     async def go():
         async with Client(through.url, mode=mode) as client:

@@ -158,14 +158,11 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         isEventStream = contentType.hasPrefix("text/event-stream")
         // A `malformed` fault gathers the answer whatever its type, to cut it.
         copiesBody = recording != nil && !isEventStream && (contentType.contains("json") || faultedCall?.spoil != nil)
-        // A latency fault holds the whole answer (AsyncHTTPClient reads no body until this completes).
-        if let hold = faultedCall?.holdMillis, hold > 0 {
-            return channel.eventLoop.scheduleTask(in: .microseconds(Int64(hold * 1000))) {}.futureResult.flatMap { [self] in
-                isEventStream ? write([]) : channel.eventLoop.makeSucceededVoidFuture()
-            }
-        }
         // A stream's head goes out at once: the client must not wait for the first event to see it.
-        return isEventStream ? write([]) : channel.eventLoop.makeSucceededVoidFuture()
+        let headOut = { [self] in isEventStream ? write([]) : channel.eventLoop.makeSucceededVoidFuture() }
+        // A latency fault holds the whole answer (AsyncHTTPClient reads no body until this completes).
+        guard let hold = faultedCall?.holdMillis, hold > 0 else { return headOut() }
+        return channel.eventLoop.scheduleTask(in: .microseconds(Int64(hold * 1000))) {}.futureResult.flatMap(headOut)
     }
 
     /// Forwards the body chunk by chunk as it arrives (a 50 MB answer is never held whole on
@@ -204,9 +201,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
             // The client gets the answer cut short (it was held back whole, not streamed).
             let cut = FaultAnswer.truncated(ArraySlice(copy))
             recording?.recordFault(spoil, answer: cut, at: SystemClock.now())
-            return write([.body(.byteBuffer(ByteBuffer(bytes: cut))), .end(nil)]).whenComplete { [self] result in
-                if case .success = result { finish(.complete) } else { finish(.clientGone) }
-            }
+            return writeLast([.body(.byteBuffer(ByteBuffer(bytes: cut)))])
         }
         if copiesBody, let recording, let status, (200..<300).contains(status) || Self.isJSONRPC(copy) {
             rememberIfAnswer(copy)
@@ -216,7 +211,12 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
             recording.serverSent(owned: consume whole)
         }
         // The last chunk and the end (and the head, for a body that came in one chunk) in one write.
-        write(takeHeld() + [.end(nil)]).whenComplete { [self] result in
+        writeLast(takeHeld())
+    }
+
+    /// Writes the answer's last parts and its end; the exchange is over once they are out.
+    private func writeLast(_ parts: [HTTPServerResponsePart]) {
+        write(parts + [.end(nil)]).whenComplete { [self] result in
             if case .success = result { finish(.complete) } else { finish(.clientGone) }
         }
     }
@@ -236,11 +236,9 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     private func ruleOnFaults(_ judge: FaultJudge) -> Bool {
         guard let call = body.withUnsafeReadableBytes({ ToolCallLine($0) }) else { return true }
         let ruling = body.withUnsafeReadableBytes { judge.rule(on: call, $0, at: received) }
-        guard let fault = ruling.fault else {
-            if let key = ruling.rememberAs { faultedCall = FaultedCall(id: call.idText, rememberAs: key) }
-            return true
-        }
+        guard ruling.fault != nil || ruling.rememberAs != nil else { return true }
         faultedCall = FaultedCall(id: call.idText, rememberAs: ruling.rememberAs)
+        guard let fault = ruling.fault else { return true }
         guard ruling.forwardsRequest else {
             answerInServersPlace(ruling.answer, fault: fault, afterMillis: ruling.delayMillis)
             return false

@@ -44,9 +44,8 @@ final class SessionRecording: @unchecked Sendable {
     /// A whole message the server sent, handed over (a large JSON answer): made one line in
     /// place and queued as it is, not copied again.
     func serverSent(owned body: consuming [UInt8], at time: Timestamp = SystemClock.now()) {
-        guard recording, body.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else { return }
-        for index in body.indices where body[index] == 0x0A || body[index] == 0x0D { body[index] = 0x20 }
-        body.append(0x0A)
+        guard recording, !Self.isBlank(body) else { return }
+        Self.makeLine(&body)
         enqueue(.serverToClient, body, at: time)
     }
 
@@ -71,12 +70,20 @@ final class SessionRecording: @unchecked Sendable {
     /// (inside strings line breaks are always escaped). Only the recorded copy; the client got
     /// the bytes as they were.
     private func recordMessage<Bytes: Collection>(_ direction: Direction, _ body: Bytes, at time: Timestamp) where Bytes.Element == UInt8 {
-        guard recording, body.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else { return }
-        var line = [UInt8]()
-        line.reserveCapacity(body.count + 1)
-        for byte in body { line.append(byte == 0x0A || byte == 0x0D ? 0x20 : byte) }
-        line.append(0x0A)
+        guard recording, !Self.isBlank(body) else { return }
+        var line = Array(body)
+        Self.makeLine(&line)
         enqueue(direction, line, at: time)
+    }
+
+    private static func isBlank<Bytes: Collection>(_ body: Bytes) -> Bool where Bytes.Element == UInt8 {
+        !body.contains { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+    }
+
+    /// Line breaks become spaces, and a newline ends the line: in place, so a large message is not copied.
+    private static func makeLine(_ bytes: inout [UInt8]) {
+        for index in bytes.indices where bytes[index] == 0x0A || bytes[index] == 0x0D { bytes[index] = 0x20 }
+        bytes.append(0x0A)
     }
 
     private func enqueue(_ direction: Direction, _ line: [UInt8], at time: Timestamp) {
@@ -92,9 +99,10 @@ final class SessionRecording: @unchecked Sendable {
     func recordFault(_ fault: InjectedFault, answer: [UInt8]?, at time: Timestamp) {
         guard recording else { return }
         let line = answer.map { answer -> [UInt8] in
-            var line = answer.map { $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }
-            while line.last == 0x20 { line.removeLast() }
-            return line + [0x0A]
+            var line = answer
+            while line.last == 0x0A || line.last == 0x0D { line.removeLast() }
+            Self.makeLine(&line)
+            return line
         }
         monitor.locked {
             guard !finished else { return }
