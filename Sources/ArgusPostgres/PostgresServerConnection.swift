@@ -57,6 +57,14 @@ public final class PostgresServerConnection: ServerConnection, @unchecked Sendab
         return ServerRows(columns: columns, rows: try rows.map { row in try row.map(Self.value) })
     }
 
+    public func copy(into table: String, columns: [String], text: [UInt8]) throws {
+        do {
+            try dropOnLoss { try connected().copy(into: table, columns: columns, text: text) }
+        } catch let error as PostgresStoreError where !error.isTransient {
+            throw CopyRefused(reason: error.description)
+        }
+    }
+
     /// Runs `body`; when the connection turns out lost, it is let go, so the next statement
     /// outside a transaction opens another (the server restarted, or ended this session).
     @discardableResult

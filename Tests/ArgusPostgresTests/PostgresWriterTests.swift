@@ -153,6 +153,74 @@ import Testing
         #expect(try db.count("recorder_batches") == 2)
     }
 
+    /// Messages go to the server with COPY, whose text format gives tab, line feed, carriage
+    /// return, backslash and `\N` meanings of their own: every body comes back as it was sent.
+    @Test func messagesSentWithCopyComeBackByteForByte() throws {
+        guard TestPostgres.isAvailable else { return }
+        let db = try TestPostgres()
+        defer { db.drop() }
+        let awkward = [
+            "a\tb", "line\nbreak", "cr\r\nlf", #"back\slash \N \\N"#, #"\N"#, "", "unicode é 💥 \u{7f}", "trailing\\",
+        ]
+        var sent: [Int: (body: String, method: String?)] = [:]
+        var index = 0
+        let ops = Self.session(calls: 10).map { op -> RecordOp in
+            guard case .message(let run, var message) = op else { return op }
+            message.body = awkward[index % awkward.count] + " #\(message.seq)"
+            if index % 3 == 0 { message.method = nil }
+            index += 1
+            sent[message.seq] = (message.body, message.method)
+            return .message(run, message)
+        }
+        var runs: [LocalRunID: Int64] = [:]
+        let writer = try db.writer()
+        try writer.write(ops, runs: &runs, events: [])
+        #expect(writer.refusedCopies == 0, "sent with COPY")
+
+        let server = try PostgresServerConnection(location: db.location, environment: TestPostgres.environment)
+        let rows = try server.query("SELECT seq, body, method FROM messages ORDER BY seq", []).rows
+        #expect(rows.count == sent.count)
+        for row in rows {
+            guard case .int(let seq) = row[0], let expected = sent[Int(seq)] else {
+                Issue.record("an unexpected row: \(row)")
+                continue
+            }
+            #expect(row[1] == .text(expected.body), "message \(seq)")
+            #expect(row[2] == (expected.method.map { .text($0) } ?? .null), "message \(seq)")
+        }
+    }
+
+    /// COPY has no `ON CONFLICT`: a batch holding a message already stored at its place has
+    /// its COPY refused and is written again with inserts that keep the stored one, as before.
+    @Test func aMessageAlreadyStoredAtItsPlaceKeepsItAndTheBatchIsStoredWhole() throws {
+        guard TestPostgres.isAvailable else { return }
+        let db = try TestPostgres()
+        defer { db.drop() }
+        let ops = Self.session(calls: 5)
+        let writer = try db.writer()
+        var runs: [LocalRunID: Int64] = [:]
+        try writer.write(ops, runs: &runs, events: [])
+        let stored = try db.count("messages")
+
+        let messages = ops.compactMap { op -> (LocalRunID, MessageRecord)? in
+            if case .message(let run, let message) = op { (run, message) } else { nil }
+        }
+        let (run, third) = try #require(messages.dropFirst(2).first)
+        var again = third
+        again.body = "not the stored one"
+        var fresh = third
+        fresh.seq = 1_000
+        fresh.body = "new"
+        try writer.write([.message(run, again), .message(run, fresh)], runs: &runs, events: [])
+
+        #expect(writer.refusedCopies == 1)
+        #expect(try db.count("messages") == stored + 1)
+        let server = try PostgresServerConnection(location: db.location, environment: TestPostgres.environment)
+        let bodies = try server.query("SELECT seq, body FROM messages WHERE seq IN (\(third.seq), 1000) ORDER BY seq", []).rows
+        #expect(bodies == [[.int(Int64(third.seq)), .text(third.body)], [.int(1000), .text("new")]])
+        #expect(try db.count("recorder_batches") == 2)
+    }
+
     @Test func aWrongPasswordSaysSo() throws {
         guard TestPostgres.isAvailable else { return }
         let location = try PostgresLocation(url: TestPostgres.url ?? "", environment: [:])

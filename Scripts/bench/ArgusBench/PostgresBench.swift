@@ -28,9 +28,12 @@ enum PostgresRecorderBench {
         }
         do {
             let baselineURL = try freshDatabase(url, environment)
-            let baseline = try rawInserts(
+            let baseline = try raw(
                 url: baselineURL, wraps: wraps, callsEach: callsEach, requests: requests,
-                responses: responses, environment: environment)
+                responses: responses, environment: environment, rows: rawRows)
+            let copyBaseline = try raw(
+                url: try freshDatabase(url, environment), wraps: wraps, callsEach: callsEach, requests: requests,
+                responses: responses, environment: environment, rows: rawCopies)
             let argusURL = try freshDatabase(url, environment)
             let argus = pipelines(url: argusURL, wraps: wraps, callsEach: callsEach, requests: requests, responses: responses)
             print("recorder into PostgreSQL: \(wraps) concurrent recorders × \(callsEach) request/response pairs")
@@ -39,6 +42,7 @@ enum PostgresRecorderBench {
             print(
                 "| raw multi-row inserts (baseline, \(wraps) connections, 3 rows per call) | \(Int(baseline)) | - | \(3 * wraps * callsEach) |"
             )
+            print("| raw COPY (baseline, \(wraps) connections, 3 rows per call) | \(Int(copyBaseline)) | - | \(3 * wraps * callsEach) |")
             print("| argus pipelines (\(wraps) connections) | \(Int(argus.rate)) | \(argus.highWater / 1024) KiB | \(argus.ops) ops |")
         } catch {
             print("recorder-postgres failed: \(error)")
@@ -57,9 +61,11 @@ enum PostgresRecorderBench {
         return location.description
     }
 
-    static func rawInserts(
+    /// Calls per second of `rows` (a baseline) from `wraps` connections at once.
+    static func raw(
         url: String, wraps: Int, callsEach: Int, requests: [[UInt8]], responses: [[UInt8]],
-        environment: [String: String]
+        environment: [String: String],
+        rows: @Sendable (PostgresSession, Int64, Int, [[UInt8]], [[UInt8]]) throws -> Void
     ) throws -> Double {
         let location = try PostgresLocation(url: url, environment: environment)
         let sessions = try (0..<wraps).map { _ in try PostgresSession.connect(location, environment: environment) }
@@ -68,7 +74,7 @@ enum PostgresRecorderBench {
         let start = SystemClock.monotonicNanos()
         DispatchQueue.concurrentPerform(iterations: wraps) { wrap in
             do {
-                try rawRows(sessions[wrap], run: Int64(wrap + 1), calls: callsEach, requests: requests, responses: responses)
+                try rows(sessions[wrap], Int64(wrap + 1), callsEach, requests, responses)
             } catch {
                 failure.withLock { $0 = "\(error)" }
             }
@@ -142,6 +148,41 @@ enum PostgresRecorderBench {
                     i = end
                 }
             }
+        }
+    }
+
+    /// The other baseline: the same rows with COPY (messages and calls), 4,000 calls per
+    /// transaction; the least a server does to store them.
+    static func rawCopies(_ session: PostgresSession, run: Int64, calls: Int, requests: [[UInt8]], responses: [[UInt8]]) throws {
+        try session.query("INSERT INTO runs (id, server_name, command, started_at) VALUES (\(run), 'b', 'b', 0)")
+        var i = 0
+        while i < calls {
+            let end = min(i + 4000, calls)
+            var messages: [UInt8] = []
+            var callRows: [UInt8] = []
+            for call in i..<end {
+                for (seq, direction, bytes) in [
+                    (2 * call, "c2s", requests[call % 1000]), (2 * call + 1, "s2c", responses[call % 1000]),
+                ] {
+                    let body = bytes.dropLast()
+                    messages += "\(run)\t\(seq)\t\(direction)\t0\trequest\ttools/call\t\(call)\t".utf8
+                    messages += body
+                    messages += "\t\(body.count)\n".utf8
+                }
+                callRows += "\(run)\tb\t\(2 * call)\t\(2 * call + 1)\tc2s\ttools/call\tsearch_issues\t\(call)\t0\t10\tok\n".utf8
+            }
+            try session.transaction {
+                try session.copy(
+                    into: "messages", columns: ["run_id", "seq", "direction", "ts", "kind", "method", "jsonrpc_id", "body", "size"],
+                    text: messages)
+                try session.copy(
+                    into: "calls",
+                    columns: [
+                        "run_id", "server", "request_seq", "response_seq", "direction", "method", "tool", "jsonrpc_id", "started_at",
+                        "latency_us", "status",
+                    ], text: callRows)
+            }
+            i = end
         }
     }
 }

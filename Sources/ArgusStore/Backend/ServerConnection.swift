@@ -12,12 +12,25 @@ public protocol ServerConnection: AnyObject {
     /// transaction a lost connection is opened again first; inside one it fails the statement.
     @discardableResult
     func query(_ sql: String, _ arguments: [SQLiteValue]) throws -> ServerRows
+    /// Loads rows into `table` with COPY: `text` holds them in COPY's text format
+    /// (`CopyRows`). Throws `CopyRefused` when the server refuses a row (one already stored, a
+    /// value it cannot hold): the transaction is then spoilt, and the caller starts it again.
+    func copy(into table: String, columns: [String], text: [UInt8]) throws
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     /// `readOnlySnapshot`: a read-only transaction in which every query sees the same snapshot.
     func transaction<T>(readOnlySnapshot: Bool, _ body: () throws -> T) throws -> T
     /// A number that changes whenever a writer commits something `channel` is notified of
     /// (PostgreSQL's LISTEN), or the connection was opened again (a notification may have been missed).
     func notificationCount(channel: String) throws -> Int64
+}
+
+/// The server refused rows sent with COPY (see `ServerConnection.copy`); the connection is fine.
+public struct CopyRefused: Error, CustomStringConvertible {
+    public let reason: String
+
+    public init(reason: String) { self.reason = reason }
+
+    public var description: String { "the server refused rows sent with COPY: \(reason)" }
 }
 
 /// The rows of a statement: column names, then each row's values in that order.

@@ -15,6 +15,8 @@ public final class PostgresWriter: ArgusWriter {
     /// Who is writing and the number of the next batch.
     public let numbering: BatchNumbering
     var origin: String { numbering.origin }
+    /// Batches whose COPY the server refused, written again with inserts (see `write`).
+    private(set) var refusedCopies = 0
 
     /// Opens the store on `server`, bringing its schema up to date.
     public init(server: any ServerConnection, numbering: BatchNumbering = BatchNumbering()) throws {
@@ -26,15 +28,26 @@ public final class PostgresWriter: ArgusWriter {
     @discardableResult
     public func write(_ batch: [RecordOp], runs: inout [LocalRunID: Int64], events: [RecorderEvent]) throws -> [CallReference: Int64] {
         let known = runs
-        let written = try db.writeTransaction { () -> (runs: [LocalRunID: Int64], calls: [CallReference: Int64]) in
-            let marker = try db.query(
-                """
-                INSERT INTO recorder_batches (origin, batch, written_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING batch
-                """, [.text(origin), .int(numbering.current), .int(SystemClock.wallMicros())])
-            // Committed before, its answer lost: the runs are looked up; the calls' ids are not
-            // (they only link exported spans back to the recording, and those spans are gone).
-            if marker.rows.isEmpty { return (try storedRuns(of: batch), [:]) }
-            return try apply(batch, runs: known, events: events)
+        func transaction(copyingMessages: Bool) throws -> (runs: [LocalRunID: Int64], calls: [CallReference: Int64]) {
+            try db.writeTransaction {
+                let marker = try db.query(
+                    """
+                    INSERT INTO recorder_batches (origin, batch, written_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING batch
+                    """, [.text(origin), .int(numbering.current), .int(SystemClock.wallMicros())])
+                // Committed before, its answer lost: the runs are looked up; the calls' ids are not
+                // (they only link exported spans back to the recording, and those spans are gone).
+                if marker.rows.isEmpty { return (try storedRuns(of: batch), [:]) }
+                return try apply(batch, runs: known, events: events, copyingMessages: copyingMessages)
+            }
+        }
+        let written: (runs: [LocalRunID: Int64], calls: [CallReference: Int64])
+        do {
+            written = try transaction(copyingMessages: true)
+        } catch is CopyRefused {
+            refusedCopies += 1
+            // A message already stored at its place (multi-row inserts skip it) or a value COPY
+            // would not take: the batch again, the slower way that says what is wrong, if anything.
+            written = try transaction(copyingMessages: false)
         }
         numbering.advance()
         runs.merge(written.runs) { $1 }
@@ -66,7 +79,7 @@ public final class PostgresWriter: ArgusWriter {
 
     private func apply(
         _ batch: [RecordOp], runs written: [LocalRunID: Int64],
-        events: [RecorderEvent]
+        events: [RecorderEvent], copyingMessages: Bool
     ) throws -> (runs: [LocalRunID: Int64], calls: [CallReference: Int64]) {
         var newRuns: [LocalRunID: Int64] = [:]
         var counts: [Int64: (messages: Int, calls: Int, errors: Int)] = [:]
@@ -74,7 +87,9 @@ public final class PostgresWriter: ArgusWriter {
             if let id = newRuns[run] ?? written[run] { return id }
             throw StoreError.unknownRun(run)
         }
-        var messages = MultiRowInsert<MessageRecord>()
+        // Messages go with COPY unless it was refused for this batch (see `write`).
+        var copiedMessages = CopyRows<MessageRecord>()
+        var insertedMessages = MultiRowInsert<MessageRecord>()
         var calls = MultiRowInsert<CallRecord>(returning: "id, run_id, request_seq")
         var pendingCalls: Set<CallReference> = []
         var serverLogs = MultiRowInsert<ServerLogRecord>()
@@ -96,7 +111,8 @@ public final class PostgresWriter: ArgusWriter {
         }
         // Updates, deletes and lookups see every row inserted before them, as in SQLite's one-by-one order.
         func flushAll() throws {
-            try messages.flush(on: db)
+            try copiedMessages.flush(on: db)
+            try insertedMessages.flush(on: db)
             try flushCalls()
             try serverLogs.flush(on: db)
             if !scriptOutputs.isEmpty { try inCommitOrder() }
@@ -125,7 +141,7 @@ public final class PostgresWriter: ArgusWriter {
 
             case .message(let run, var message):
                 message.runID = try id(run)
-                try messages.add(message, on: db)
+                if copyingMessages { try copiedMessages.add(message, on: db) } else { try insertedMessages.add(message, on: db) }
                 counts[message.runID, default: (0, 0, 0)].messages += 1
 
             case .call(let run, var call, let firstRound):
