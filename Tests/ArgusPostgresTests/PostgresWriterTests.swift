@@ -190,6 +190,37 @@ import Testing
         }
     }
 
+    /// A 50 MB answer is one message: sent with COPY in pieces, stored whole, and the batch
+    /// around it too.
+    @Test func aFiftyMegabyteMessageIsStoredWhole() throws {
+        guard TestPostgres.isAvailable else { return }
+        let db = try TestPostgres()
+        defer { db.drop() }
+        let big =
+            #"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":""# + String(repeating: "a\\b\tc", count: 10_000_000)
+            + #""}]}}"#
+        var replaced = false
+        let ops = Self.session(calls: 3).map { op -> RecordOp in
+            guard !replaced, case .message(let run, var message) = op, message.direction == .serverToClient, message.seq > 1 else {
+                return op
+            }
+            replaced = true
+            message.body = big
+            message.size = big.utf8.count
+            return .message(run, message)
+        }
+        try #require(replaced)
+        var runs: [LocalRunID: Int64] = [:]
+        let writer = try db.writer()
+        try writer.write(ops, runs: &runs, events: [])
+        #expect(writer.refusedCopies == 0)
+
+        let server = try PostgresServerConnection(location: db.location, environment: TestPostgres.environment)
+        let stored = try server.query("SELECT count(*), max(octet_length(body)) FROM messages WHERE body = $1", [.text(big)]).rows
+        #expect(stored == [[.int(1), .int(Int64(big.utf8.count))]])
+        #expect(try db.count("calls") == 4)
+    }
+
     /// COPY has no `ON CONFLICT`: a batch holding a message already stored at its place has
     /// its COPY refused and is written again with inserts that keep the stored one, as before.
     @Test func aMessageAlreadyStoredAtItsPlaceKeepsItAndTheBatchIsStoredWhole() throws {

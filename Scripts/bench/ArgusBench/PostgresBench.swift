@@ -26,16 +26,26 @@ enum PostgresRecorderBench {
                 #"{"jsonrpc":"2.0","id":\#(i),"result":{"content":[{"type":"text","text":"found 3 issues in octo/hello"}],"structuredContent":{"count":3}}}"#
                     .utf8) + [0x0A]
         }
+        // `--baselines no` measures the pipelines alone (to profile them).
+        let baselines = options.string("baselines", "yes") != "no"
         do {
-            let baselineURL = try freshDatabase(url, environment)
-            let baseline = try raw(
-                url: baselineURL, wraps: wraps, callsEach: callsEach, requests: requests,
-                responses: responses, environment: environment, rows: rawRows)
-            let copyBaseline = try raw(
-                url: try freshDatabase(url, environment), wraps: wraps, callsEach: callsEach, requests: requests,
-                responses: responses, environment: environment, rows: rawCopies)
-            let argusURL = try freshDatabase(url, environment)
-            let argus = pipelines(url: argusURL, wraps: wraps, callsEach: callsEach, requests: requests, responses: responses)
+            let baseline =
+                baselines
+                ? try inFreshDatabase(url, environment) {
+                    try raw(
+                        url: $0, wraps: wraps, callsEach: callsEach, requests: requests, responses: responses,
+                        environment: environment, rows: rawRows)
+                } : 0
+            let copyBaseline =
+                baselines
+                ? try inFreshDatabase(url, environment) {
+                    try raw(
+                        url: $0, wraps: wraps, callsEach: callsEach, requests: requests, responses: responses,
+                        environment: environment, rows: rawCopies)
+                } : 0
+            let argus = try inFreshDatabase(url, environment) {
+                pipelines(url: $0, wraps: wraps, callsEach: callsEach, requests: requests, responses: responses)
+            }
             print("recorder into PostgreSQL: \(wraps) concurrent recorders × \(callsEach) request/response pairs")
             print("| | calls/s | writer queue high-water (largest) | rows |")
             print("|---|---|---|---|")
@@ -49,16 +59,21 @@ enum PostgresRecorderBench {
         }
     }
 
-    /// A new database on the server, named for this run; its URL.
-    static func freshDatabase(_ url: String, _ environment: [String: String]) throws -> String {
+    /// `body` with the URL of a new database on the server, dropped afterwards: autovacuum
+    /// then has nothing of a phase left to work on during the next.
+    static func inFreshDatabase<T>(_ url: String, _ environment: [String: String], _ body: (String) throws -> T) throws -> T {
         var location = try PostgresLocation(url: url, environment: environment)
         let admin = try PostgresSession.connect(location, environment: environment)
         defer { admin.close() }
         location.database = "argus_bench_\(UUID().uuidString.prefix(8).lowercased())"
         try admin.execute(["CREATE DATABASE \(location.database)"])
+        defer { try? admin.execute(["DROP DATABASE \(location.database) WITH (FORCE)"]) }
+        // Each phase starts with nothing left to write back from the one before (its WAL would
+        // otherwise be checkpointed during the next); a user without the right skips it.
+        try? admin.execute(["CHECKPOINT"])
         PostgresBackend.register(environment: environment)
         _ = try ArgusDatabase.writer(path: location.description)  // creates the tables
-        return location.description
+        return try body(location.description)
     }
 
     /// Calls per second of `rows` (a baseline) from `wraps` connections at once.

@@ -6,7 +6,7 @@ import ArgusCore
 /// the record's own (`Table.insertedColumns`), as SQLite's single-row insert has them.
 struct MultiRowInsert<Record: TableRecord> {
     private var arguments: [SQLiteValue] = []
-    private var tuples: [String] = []
+    private var rows = 0
     private let columns: [Record.Columns]
     private let head: String
     private let tail: String
@@ -23,28 +23,45 @@ struct MultiRowInsert<Record: TableRecord> {
         tail = (table.conflict == .ignore ? " ON CONFLICT DO NOTHING" : "") + (returning.map { " RETURNING " + $0 } ?? "")
     }
 
-    var isEmpty: Bool { tuples.isEmpty }
+    var isEmpty: Bool { rows == 0 }
+
+    /// Whether the next row would grow the statement past PostgreSQL's limits (`add` flushes first).
+    var isFull: Bool { arguments.count + columns.count > 60_000 || rows >= 2_000 }
 
     /// Adds a row; flushes first when the statement would grow past PostgreSQL's limits.
     mutating func add(_ record: Record, on db: ServerRecordConnection) throws {
-        if arguments.count + columns.count > 60_000 || tuples.count >= 2_000 { try flush(on: db) }
-        var placeholders: [String] = []
-        placeholders.reserveCapacity(columns.count)
-        for column in columns {
-            arguments.append(record.encode(column))
-            placeholders.append("$\(arguments.count)")
-        }
-        tuples.append("(" + placeholders.joined(separator: ", ") + ")")
+        if isFull { try flush(on: db) }
+        for column in columns { arguments.append(record.encode(column)) }
+        rows += 1
     }
 
     /// Sends the rows gathered so far, if any.
     mutating func flush(on db: ServerRecordConnection) throws {
-        guard !tuples.isEmpty else { return }
-        let sql = head + tuples.joined(separator: ", ") + tail
+        guard !isEmpty else { return }
+        let sql = head + Self.placeholders(rows: rows, columns: columns.count) + tail
         let bound = arguments
         arguments.removeAll(keepingCapacity: true)
-        tuples.removeAll(keepingCapacity: true)
+        rows = 0
         returned += try db.server.query(sql, bound).rows  // none without RETURNING
+    }
+
+    /// `($1, $2), ($3, $4), …`: written at once into one string (building a string per row
+    /// and joining them was a few per cent of a recorder's CPU).
+    static func placeholders(rows: Int, columns: Int) -> String {
+        var text = ""
+        text.reserveCapacity(rows * columns * 8)
+        var number = 0
+        for row in 0..<rows {
+            text += row == 0 ? "(" : ", ("
+            for column in 0..<columns {
+                number += 1
+                if column > 0 { text += ", " }
+                text += "$"
+                text += String(number)
+            }
+            text += ")"
+        }
+        return text
     }
 }
 

@@ -150,6 +150,7 @@ public final class PostgresWriter: ArgusWriter {
                     if pendingCalls.contains(firstRound) { try flushCalls() }
                     call.firstCallID = try db.scalarInt(RecordingStatements.callID, [.int(firstRun), .int(Int64(firstRound.requestSeq))])
                 }
+                if calls.isFull { try flushCalls() }  // under the feed's lock, as every call row
                 try calls.add(call, on: db)
                 pendingCalls.insert(CallReference(run: run, requestSeq: call.requestSeq))
                 counts[call.runID, default: (0, 0, 0)].calls += 1
@@ -179,6 +180,7 @@ public final class PostgresWriter: ArgusWriter {
 
             case .scriptOutput(let run, var output):
                 output.runID = run.flatMap { newRuns[$0] ?? written[$0] }
+                if scriptOutputs.isFull { try inCommitOrder() }
                 try scriptOutputs.add(output, on: db)
 
             case .scriptStatus(let status):
