@@ -70,8 +70,8 @@ public final class PostgresSession: @unchecked Sendable {
     }
 
     /// Loads rows into `table` with `COPY … FROM STDIN`: `text` is the rows in COPY's text format
-    /// (a line per row, tab-separated, `\\N` for NULL). No statement to parse or plan per row, so the
-    /// server stores a recorder's bulk several times faster than with multi-row inserts.
+    /// (a line per row, tab-separated, `\N` for NULL). No statement to parse or plan per row, so the
+    /// server stores a recorder's bulk faster than with multi-row inserts.
     ///
     /// PostgresNIO offers COPY only as an async function: it runs as a task on the connection's
     /// own event loop (`EventLoopTaskExecutor`), never on Swift's cooperative pool, and this
