@@ -54,9 +54,11 @@ import Testing
         var runs: [LocalRunID: Int64] = [:]
         // In three batches, as the writer thread takes them.
         let third = ops.count / 3
+        var callIDs: [CallReference: Int64] = [:]
         for slice in [ops[..<third], ops[third..<(2 * third)], ops[(2 * third)...]] {
-            try writer.write(Array(slice), runs: &runs, events: [])
+            callIDs.merge(try writer.write(Array(slice), runs: &runs, events: [])) { $1 }
         }
+        #expect(writer.refusedCopies == 0, "messages and calls sent with COPY")
 
         let messages = Self.count(ops) { if case .message = $0 { true } else { false } }
         let calls = Self.count(ops) { if case .call = $0 { true } else { false } }
@@ -72,6 +74,17 @@ import Testing
         #expect(try session.integer("SELECT count(*) FROM runs WHERE ended_at IS NOT NULL AND client_name = 'c'") == 1)
         #expect(try session.integer("SELECT count(*) FROM calls WHERE tool = 'echo' AND server = 'srv'") == 50)
         #expect(try session.integer("SELECT version FROM argus_schema") == Int64(PostgresSchema.currentVersion))
+        // The ids the writer gives back (they link exported spans to the recording) are the
+        // stored rows', ascending in the order the calls were recorded (the feed reads by id).
+        let server = try PostgresServerConnection(location: db.location, environment: TestPostgres.environment)
+        let stored = try server.query("SELECT request_seq, id FROM calls ORDER BY id", []).rows
+        let local = try #require(runs.first?.key)
+        let given = callIDs.filter { $0.key.run == local }.sorted { $0.value < $1.value }.map {
+            [SQLiteValue.int(Int64($0.key.requestSeq)), .int($0.value)]
+        }
+        #expect(given == stored)
+        let order = stored.map { $0[0] }
+        #expect(order == order.sorted { if case .int(let a) = $0, case .int(let b) = $1 { a < b } else { false } })
     }
 
     /// The connection drops after COMMIT was sent and before its answer came: the batch is sent

@@ -1,12 +1,15 @@
 /// Many rows of a table in `COPY … FROM STDIN`'s text format: a line per row, the columns
 /// tab-separated, `\N` for NULL, and backslash, tab, line feed and carriage return escaped in
-/// values. The recorder's messages, the bulk of every batch, go to PostgreSQL this way: the
-/// server parses no statement and plans nothing per row. COPY has no `ON CONFLICT`, so a
-/// refused COPY (`CopyRefused`) has its batch written again with `MultiRowInsert`.
+/// values. The recorder's messages and calls, the bulk of every batch, go to PostgreSQL this
+/// way: the server parses no statement and plans nothing per row. COPY has no `ON CONFLICT`,
+/// so a refused COPY (`CopyRefused`) has its batch written again with `MultiRowInsert`.
 struct CopyRows<Record: TableRecord> {
     private(set) var text: [UInt8] = []
     private(set) var count = 0
-    private let columns = Record.table.insertedColumns
+    private let columns: [Record.Columns]
+
+    /// `columns`: those an insert writes (`Table.insertedColumns`), unless said otherwise.
+    init(columns: [Record.Columns] = Record.table.insertedColumns) { self.columns = columns }
 
     var isEmpty: Bool { count == 0 }
 

@@ -28,7 +28,7 @@ public final class PostgresWriter: ArgusWriter {
     @discardableResult
     public func write(_ batch: [RecordOp], runs: inout [LocalRunID: Int64], events: [RecorderEvent]) throws -> [CallReference: Int64] {
         let known = runs
-        func transaction(copyingMessages: Bool) throws -> (runs: [LocalRunID: Int64], calls: [CallReference: Int64]) {
+        func transaction(copying: Bool) throws -> (runs: [LocalRunID: Int64], calls: [CallReference: Int64]) {
             try db.writeTransaction {
                 let marker = try db.query(
                     """
@@ -37,17 +37,17 @@ public final class PostgresWriter: ArgusWriter {
                 // Committed before, its answer lost: the runs are looked up; the calls' ids are not
                 // (they only link exported spans back to the recording, and those spans are gone).
                 if marker.rows.isEmpty { return (try storedRuns(of: batch), [:]) }
-                return try apply(batch, runs: known, events: events, copyingMessages: copyingMessages)
+                return try apply(batch, runs: known, events: events, copying: copying)
             }
         }
         let written: (runs: [LocalRunID: Int64], calls: [CallReference: Int64])
         do {
-            written = try transaction(copyingMessages: true)
+            written = try transaction(copying: true)
         } catch is CopyRefused {
             refusedCopies += 1
             // A message already stored at its place (multi-row inserts skip it) or a value COPY
             // would not take: the batch again, the slower way that says what is wrong, if anything.
-            written = try transaction(copyingMessages: false)
+            written = try transaction(copying: false)
         }
         numbering.advance()
         runs.merge(written.runs) { $1 }
@@ -79,7 +79,7 @@ public final class PostgresWriter: ArgusWriter {
 
     private func apply(
         _ batch: [RecordOp], runs written: [LocalRunID: Int64],
-        events: [RecorderEvent], copyingMessages: Bool
+        events: [RecorderEvent], copying: Bool
     ) throws -> (runs: [LocalRunID: Int64], calls: [CallReference: Int64]) {
         var newRuns: [LocalRunID: Int64] = [:]
         var counts: [Int64: (messages: Int, calls: Int, errors: Int)] = [:]
@@ -87,10 +87,15 @@ public final class PostgresWriter: ArgusWriter {
             if let id = newRuns[run] ?? written[run] { return id }
             throw StoreError.unknownRun(run)
         }
-        // Messages go with COPY unless it was refused for this batch (see `write`).
+        // Messages and calls go with COPY unless it was refused for this batch (see `write`).
         var copiedMessages = CopyRows<MessageRecord>()
         var insertedMessages = MultiRowInsert<MessageRecord>()
+        var copiedCalls = CopyRows<CallRecord>(columns: [.id] + CallRecord.table.insertedColumns)
         var calls = MultiRowInsert<CallRecord>(returning: "id, run_id, request_seq")
+        // COPY returns nothing: the copied calls' ids are taken from the table's sequence
+        // beforehand (under the feed's lock, so they are in commit order as inserted ones are).
+        var reservedCallIDs: ArraySlice<Int64> = []
+        var copiedCallIDs: [CallReference: Int64] = [:]
         var pendingCalls: Set<CallReference> = []
         var serverLogs = MultiRowInsert<ServerLogRecord>()
         var scriptOutputs = MultiRowInsert<ScriptOutputRecord>()
@@ -106,6 +111,7 @@ public final class PostgresWriter: ArgusWriter {
         }
         func flushCalls() throws {
             if !calls.isEmpty { try inCommitOrder() }
+            try copiedCalls.flush(on: db)
             try calls.flush(on: db)
             pendingCalls.removeAll()
         }
@@ -119,7 +125,7 @@ public final class PostgresWriter: ArgusWriter {
             try scriptOutputs.flush(on: db)
         }
 
-        for op in batch {
+        for (index, op) in zip(batch.indices, batch) {
             switch op {
             case .startRun(let start):
                 try flushAll()
@@ -141,7 +147,7 @@ public final class PostgresWriter: ArgusWriter {
 
             case .message(let run, var message):
                 message.runID = try id(run)
-                if copyingMessages { try copiedMessages.add(message, on: db) } else { try insertedMessages.add(message, on: db) }
+                if copying { try copiedMessages.add(message, on: db) } else { try insertedMessages.add(message, on: db) }
                 counts[message.runID, default: (0, 0, 0)].messages += 1
 
             case .call(let run, var call, let firstRound):
@@ -150,8 +156,18 @@ public final class PostgresWriter: ArgusWriter {
                     if pendingCalls.contains(firstRound) { try flushCalls() }
                     call.firstCallID = try db.scalarInt(RecordingStatements.callID, [.int(firstRun), .int(Int64(firstRound.requestSeq))])
                 }
-                if calls.isFull { try flushCalls() }  // under the feed's lock, as every call row
-                try calls.add(call, on: db)
+                if copying {
+                    if reservedCallIDs.isEmpty {
+                        try inCommitOrder()
+                        reservedCallIDs = try reserveCallIDs(batch[index...].count { if case .call = $0 { true } else { false } })
+                    }
+                    call.id = reservedCallIDs.removeFirst()
+                    copiedCallIDs[CallReference(run: run, requestSeq: call.requestSeq)] = call.id
+                    try copiedCalls.add(call, on: db)
+                } else {
+                    if calls.isFull { try flushCalls() }  // under the feed's lock, as every call row
+                    try calls.add(call, on: db)
+                }
                 pendingCalls.insert(CallReference(run: run, requestSeq: call.requestSeq))
                 counts[call.runID, default: (0, 0, 0)].calls += 1
                 if call.isError { counts[call.runID, default: (0, 0, 0)].errors += 1 }
@@ -197,7 +213,18 @@ public final class PostgresWriter: ArgusWriter {
             try db.run(RecordingStatements.addCounts, [.int(Int64(c.messages)), .int(Int64(c.calls)), .int(Int64(c.errors)), .int(runID)])
         }
         for event in events { try db.server.query(RecorderEvent.postgresInsert(), event.insertedValues) }
-        return (newRuns, Self.callIDs(calls.returned, runs: written.merging(newRuns) { $1 }))
+        let insertedCallIDs = Self.callIDs(calls.returned, runs: written.merging(newRuns) { $1 })
+        return (newRuns, copiedCallIDs.merging(insertedCallIDs) { $1 })
+    }
+
+    /// `count` new ids of the calls table, ascending.
+    private func reserveCallIDs(_ count: Int) throws -> ArraySlice<Int64> {
+        let rows = try db.query(
+            "SELECT nextval(pg_get_serial_sequence('calls', 'id')) FROM generate_series(1, ?)", [.int(Int64(count))]
+        ).rows
+        let ids = rows.compactMap { row -> Int64? in if case .int(let id) = row.first { id } else { nil } }
+        guard ids.count == count else { throw StoreError.notFound(what: "\(count) new call ids (got \(ids.count))") }
+        return ArraySlice(ids.sorted())
     }
 
     /// The ids of the calls inserted, by the recorder's reference (`RETURNING id, run_id, request_seq`).
