@@ -76,15 +76,14 @@ import Testing
         #expect(try session.integer("SELECT version FROM argus_schema") == Int64(PostgresSchema.currentVersion))
         // The ids the writer gives back (they link exported spans to the recording) are the
         // stored rows', ascending in the order the calls were recorded (the feed reads by id).
-        let server = try PostgresServerConnection(location: db.location, environment: TestPostgres.environment)
-        let stored = try server.query("SELECT request_seq, id FROM calls ORDER BY id", []).rows
+        let stored = try db.rows("SELECT request_seq, id FROM calls ORDER BY id")
         let local = try #require(runs.first?.key)
         let given = callIDs.filter { $0.key.run == local }.sorted { $0.value < $1.value }.map {
             [SQLiteValue.int(Int64($0.key.requestSeq)), .int($0.value)]
         }
         #expect(given == stored)
-        let order = stored.map { $0[0] }
-        #expect(order == order.sorted { if case .int(let a) = $0, case .int(let b) = $1 { a < b } else { false } })
+        let order = stored.compactMap { row -> Int64? in if case .int(let seq) = row[0] { seq } else { nil } }
+        #expect(order == order.sorted())
     }
 
     /// The connection drops after COMMIT was sent and before its answer came: the batch is sent
@@ -190,8 +189,7 @@ import Testing
         try writer.write(ops, runs: &runs, events: [])
         #expect(writer.refusedCopies == 0, "sent with COPY")
 
-        let server = try PostgresServerConnection(location: db.location, environment: TestPostgres.environment)
-        let rows = try server.query("SELECT seq, body, method FROM messages ORDER BY seq", []).rows
+        let rows = try db.rows("SELECT seq, body, method FROM messages ORDER BY seq")
         #expect(rows.count == sent.count)
         for row in rows {
             guard case .int(let seq) = row[0], let expected = sent[Int(seq)] else {
@@ -228,8 +226,7 @@ import Testing
         try writer.write(ops, runs: &runs, events: [])
         #expect(writer.refusedCopies == 0)
 
-        let server = try PostgresServerConnection(location: db.location, environment: TestPostgres.environment)
-        let stored = try server.query("SELECT count(*), max(octet_length(body)) FROM messages WHERE body = $1", [.text(big)]).rows
+        let stored = try db.rows("SELECT count(*), max(octet_length(body)) FROM messages WHERE body = $1", [.text(big)])
         #expect(stored == [[.int(1), .int(Int64(big.utf8.count))]])
         #expect(try db.count("calls") == 4)
     }
@@ -259,8 +256,7 @@ import Testing
 
         #expect(writer.refusedCopies == 1)
         #expect(try db.count("messages") == stored + 1)
-        let server = try PostgresServerConnection(location: db.location, environment: TestPostgres.environment)
-        let bodies = try server.query("SELECT seq, body FROM messages WHERE seq IN (\(third.seq), 1000) ORDER BY seq", []).rows
+        let bodies = try db.rows("SELECT seq, body FROM messages WHERE seq IN (\(third.seq), 1000) ORDER BY seq")
         #expect(bodies == [[.int(Int64(third.seq)), .text(third.body)], [.int(1000), .text("new")]])
         #expect(try db.count("recorder_batches") == 2)
     }

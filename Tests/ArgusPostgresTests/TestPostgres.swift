@@ -66,6 +66,11 @@ struct TestPostgres {
         return Int(try session.integer("SELECT count(*) FROM \(table)") ?? -1)
     }
 
+    /// The rows of a statement, as the store's connection reads them.
+    func rows(_ sql: String, _ arguments: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+        try PostgresServerConnection(location: location, environment: Self.environment).query(sql, arguments).rows
+    }
+
     func drop() {
         try? admin("DROP DATABASE IF EXISTS \(location.database) WITH (FORCE)")
     }

@@ -29,20 +29,16 @@ enum PostgresRecorderBench {
         // `--baselines no` measures the pipelines alone (to profile them).
         let baselines = options.string("baselines", "yes") != "no"
         do {
-            let baseline =
+            // Raw multi-row inserts, then raw COPY, of the same rows.
+            let rawRates =
                 baselines
-                ? try inFreshDatabase(url, environment) {
-                    try raw(
-                        url: $0, wraps: wraps, callsEach: callsEach, requests: requests, responses: responses,
-                        environment: environment, rows: rawRows)
-                } : 0
-            let copyBaseline =
-                baselines
-                ? try inFreshDatabase(url, environment) {
-                    try raw(
-                        url: $0, wraps: wraps, callsEach: callsEach, requests: requests, responses: responses,
-                        environment: environment, rows: rawCopies)
-                } : 0
+                ? try [rawRows, rawCopies].map { rows in
+                    try inFreshDatabase(url, environment) {
+                        try raw(
+                            url: $0, wraps: wraps, callsEach: callsEach, requests: requests, responses: responses,
+                            environment: environment, rows: rows)
+                    }
+                } : [0, 0]
             let argus = try inFreshDatabase(url, environment) {
                 pipelines(url: $0, wraps: wraps, callsEach: callsEach, requests: requests, responses: responses)
             }
@@ -50,9 +46,9 @@ enum PostgresRecorderBench {
             print("| | calls/s | writer queue high-water (largest) | rows |")
             print("|---|---|---|---|")
             print(
-                "| raw multi-row inserts (baseline, \(wraps) connections, 3 rows per call) | \(Int(baseline)) | - | \(3 * wraps * callsEach) |"
+                "| raw multi-row inserts (baseline, \(wraps) connections, 3 rows per call) | \(Int(rawRates[0])) | - | \(3 * wraps * callsEach) |"
             )
-            print("| raw COPY (baseline, \(wraps) connections, 3 rows per call) | \(Int(copyBaseline)) | - | \(3 * wraps * callsEach) |")
+            print("| raw COPY (baseline, \(wraps) connections, 3 rows per call) | \(Int(rawRates[1])) | - | \(3 * wraps * callsEach) |")
             print("| argus pipelines (\(wraps) connections) | \(Int(argus.rate)) | \(argus.highWater / 1024) KiB | \(argus.ops) ops |")
         } catch {
             print("recorder-postgres failed: \(error)")

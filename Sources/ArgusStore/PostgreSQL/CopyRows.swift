@@ -4,8 +4,8 @@
 /// way: the server parses no statement and plans nothing per row. COPY has no `ON CONFLICT`,
 /// so a refused COPY (`CopyRefused`) has its batch written again with `MultiRowInsert`.
 struct CopyRows<Record: TableRecord> {
-    private(set) var text: [UInt8] = []
-    private(set) var count = 0
+    private var text: [UInt8] = []
+    private var count = 0
     private let columns: [Record.Columns]
 
     /// `columns`: those an insert writes (`Table.insertedColumns`), unless said otherwise.
