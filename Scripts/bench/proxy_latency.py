@@ -137,6 +137,14 @@ class StdioPath:
             self.process.kill()
 
 
+def listening_port(proxy):
+    """The port `argus proxy` says it listens on (after any warning, such as a configuration it cannot read)."""
+    for line in proxy.stderr:
+        if found := re.search(r"listening on http://127\.0\.0\.1:(\d+)", line):
+            return int(found[1])
+    raise RuntimeError("argus proxy ended without listening")
+
+
 def thread_cpu(pid):
     """CPU seconds per thread name of a process (threads of one name summed), and its context switches."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -185,11 +193,11 @@ def main():
         assert upstream.stdout.readline().strip() == "ready"
         proxy = start([str(args.bin / "argus"), "proxy", "--db", db, "--listen", "127.0.0.1:0", "--upstream", url],
                       stderr=subprocess.PIPE, text=True)
-        proxy_port = int(re.search(r"127\.0\.0\.1:(\d+)", proxy.stderr.readline())[1])
+        proxy_port = listening_port(proxy)
         if args.baseline_argus:
             baseline = start([args.baseline_argus, "proxy", "--db", f"{scratch}/baseline.db", "--listen", "127.0.0.1:0",
                               "--upstream", url], stderr=subprocess.PIPE, text=True)
-            baseline_port = int(re.search(r"127\.0\.0\.1:(\d+)", baseline.stderr.readline())[1])
+            baseline_port = listening_port(baseline)
 
         chain_port = free_port()
         if args.mcp_proxy:

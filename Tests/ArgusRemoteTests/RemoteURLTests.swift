@@ -18,6 +18,23 @@ import Testing
         #expect(RemoteWrapSession.serverAddress(url: "http://[::1]/mcp") == ("::1", 80))
     }
 
+    @Test func aPlainHTTPUpstreamIsReachedDirectlyWithItsPathAndQuery() throws {
+        let plain = try #require(PlainUpstream(try RemoteURL("http://127.0.0.1:8080/mcp?team=a#top"), proxied: false))
+        #expect(plain.host == "127.0.0.1" && plain.port == 8080, "\(plain.host) \(plain.port)")
+        #expect(plain.authority == "127.0.0.1:8080")
+        #expect(plain.target == "/mcp?team=a")
+        let bare = try #require(PlainUpstream(try RemoteURL("http://[::1]"), proxied: false))
+        #expect(bare.host == "::1" && bare.port == 80 && bare.authority == "[::1]" && bare.target == "/", "\(bare)")
+        let queryOnly = try #require(PlainUpstream(try RemoteURL("http://gateway?x=1"), proxied: false))
+        #expect(queryOnly.target == "/?x=1")
+    }
+
+    @Test func tlsAProxyOrCredentialsLeaveTheUpstreamToAsyncHTTPClient() throws {
+        #expect(PlainUpstream(try RemoteURL("https://api.example.com/mcp"), proxied: false) == nil)
+        #expect(PlainUpstream(try RemoteURL("http://api.example.com/mcp"), proxied: true) == nil)
+        #expect(PlainUpstream(try RemoteURL("http://user:secret@api.example.com/mcp"), proxied: false) == nil)
+    }
+
     @Test func refusesWhatIsNotHTTP() {
         #expect(throws: RemoteError.self) { try RemoteURL("ftp://example.com/mcp") }
         #expect(throws: RemoteError.self) { try RemoteURL("api.example.com/mcp") }

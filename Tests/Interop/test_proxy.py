@@ -285,6 +285,63 @@ def test_an_event_stream_is_forwarded_as_it_arrives_and_a_cut_is_recorded(db, pr
     assert broken and "middle of an event" in broken[0]["error"], transport_frames(db)
 
 
+def test_a_client_connection_keeps_one_upstream_connection_and_replaces_one_the_upstream_closed(db, proxy):
+    """A plain-HTTP upstream is reached on a connection of the client connection's own: five
+    calls on one keep-alive client connection arrive on one upstream connection; a connection
+    the upstream closes after an answer (`Connection: close`) is replaced for the next call."""
+    import http.client
+    import http.server
+    import threading
+
+    peers = []
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            peers.append(self.client_address[1])
+            body = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": {"port": self.client_address[1]}}).encode()
+            closing = request["params"].get("close", False)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            if closing:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = closing
+
+        def log_message(self, *args):
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    try:
+        through = proxy(f"http://127.0.0.1:{upstream.server_address[1]}/mcp")
+        connection = http.client.HTTPConnection("127.0.0.1", through.port, timeout=30)
+
+        def ping(i, close=False):
+            body = json.dumps({"jsonrpc": "2.0", "id": i, "method": "ping", "params": {"close": close}})
+            connection.request("POST", "/mcp", body=body, headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            answer = json.loads(response.read())
+            assert response.status == 200 and answer["id"] == i, (response.status, answer)
+            return answer["result"]["port"]
+
+        kept = [ping(i) for i in range(5)]
+        assert len(set(kept)) == 1, kept
+        ping(5, close=True)
+        after = [ping(i) for i in range(6, 9)]
+        assert len(set(after)) == 1 and after[0] != kept[0], (kept, after)
+        through.stop()
+    finally:
+        upstream.shutdown()
+    assert len(peers) == 9, peers
+    recorded = query(db, "SELECT COUNT(*) AS n FROM calls WHERE method = 'ping' AND status = 'ok'")
+    assert recorded == [{"n": 9}], recorded
+
+
 def test_a_session_the_server_forgot_is_a_404_that_ends_its_run(db, http_server, proxy):
     server = http_server()
     through = proxy(server.url)

@@ -10,17 +10,17 @@ import NIOHTTP1
 /// message of the answer before the client gets it (so a server's request is always
 /// recorded before the client's answer to it), and what HTTP did as transport frames.
 ///
-/// It lives on its client connection's event loop from start to end: the upstream request's
-/// callbacks run on the same loop (AsyncHTTPClient's delegate API, `.delegate(on:)`), and
-/// the pool lends it an idle upstream connection of that loop when it has one, so a call
-/// mostly crosses no thread between the client's socket, the upstream's and back. (Binding
-/// the connection too, `.delegateAndChannel`, makes AsyncHTTPClient open a connection for a
-/// request when none of that loop is idle and close it after: with many sessions at once,
-/// a new upstream connection for about every other call.) Recording
-/// only queues a copy of each message for the session's recorder thread, which never waits.
-/// All state is touched on that loop only, hence `@unchecked Sendable`.
-final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
-    typealias Response = Void
+/// It lives on its client connection's event loop from start to end. A plain-HTTP upstream is
+/// reached through the client connection's own upstream connection on that loop
+/// (`UpstreamConnection`); an HTTPS or proxied one through AsyncHTTPClient, whose callbacks
+/// run on the same loop (its delegate API, `.delegate(on:)`) and whose pool lends an idle
+/// connection of that loop when it has one. (Binding the connection too,
+/// `.delegateAndChannel`, makes AsyncHTTPClient open a connection for a request when none of
+/// that loop is idle and close it after: with many sessions at once, a new upstream connection
+/// for about every other call.) Recording only queues a copy of each message for the session's
+/// recorder thread, which never waits. All state is touched on that loop only, hence
+/// `@unchecked Sendable`.
+final class MCPExchange: UpstreamAnswerSink, @unchecked Sendable {
 
     enum Outcome {
         case complete
@@ -32,6 +32,8 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     private let head: HTTPRequestHead
     private let body: ByteBuffer
     private let channel: Channel
+    /// The client connection's own upstream connection, for a plain-HTTP upstream.
+    private let connection: UpstreamConnection?
     /// Called once on the loop when the exchange is over: whether the connection may carry another request.
     private let done: @Sendable (_ keepAlive: Bool) -> Void
 
@@ -41,7 +43,8 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     private var recording: SessionRecording?
     /// An `initialize` outside any session: recorded once its answer's headers say which session it opened.
     private let holdsInitialize: Bool
-    private var task: HTTPClient.Task<Void>?
+    /// The request upstream while it is in flight.
+    private var inFlight: InFlight?
     private var status: Int?
     /// The client's response head, written with the first body part (one write for a small answer, not two).
     private var pendingHead: HTTPResponseHead?
@@ -60,6 +63,18 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     /// An answer argus sends in the server's place after a delay.
     private var scheduledAnswer: Scheduled<Void>?
 
+    private enum InFlight {
+        case pooled(HTTPClient.Task<Void>)
+        case own(UpstreamConnection)
+
+        func cancel() {
+            switch self {
+            case .pooled(let task): task.cancel()
+            case .own(let connection): connection.abandon()
+            }
+        }
+    }
+
     private struct FaultedCall {
         var id: String
         var holdMillis = 0.0
@@ -73,13 +88,14 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     private static let copyLimit = 64 << 20
 
     init(
-        remote: RemoteBackend, head: HTTPRequestHead, body: ByteBuffer, channel: Channel,
+        remote: RemoteBackend, head: HTTPRequestHead, body: ByteBuffer, channel: Channel, connection: UpstreamConnection?,
         done: @escaping @Sendable (_ keepAlive: Bool) -> Void
     ) {
         self.remote = remote
         self.head = head
         self.body = body
         self.channel = channel
+        self.connection = connection
         self.done = done
         session = head.headers.first(name: "mcp-session-id").flatMap { $0.isEmpty ? nil : $0 }
         message = head.method == .POST ? OutgoingMessage(body: Array(body.readableBytesView)) : nil
@@ -101,17 +117,23 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         if let message, let recording { checkRoutingHeaders(message, recording) }
         if head.method == .POST, let judge = recording?.faults, !ruleOnFaults(judge) { return }
 
+        let headers = ForwardedHeaders.request(head.headers, adding: remote.upstreamHeaders)
+        let hasBody = body.readableBytes > 0 || head.method == .POST
+        if let connection {
+            inFlight = .own(connection)
+            connection.send(head.method, query: query, headers: headers, body: hasBody ? body : nil, to: self)
+            return
+        }
         let request: HTTPClient.Request
-        let requestBody: HTTPClient.Body? = body.readableBytes > 0 || head.method == .POST ? .byteBuffer(body) : nil
         do {
             request = try HTTPClient.Request(
-                url: remote.upstreamURL(query: query), method: head.method,
-                headers: ForwardedHeaders.request(head.headers, adding: remote.upstreamHeaders), body: requestBody)
+                url: remote.upstreamURL(query: query), method: head.method, headers: headers, body: hasBody ? .byteBuffer(body) : nil)
         } catch {
             answerUnreachable(error)
             return
         }
-        task = remote.client.execute(request: request, delegate: self, eventLoop: .delegate(on: channel.eventLoop))
+        inFlight = .pooled(
+            remote.client.execute(request: request, delegate: self, eventLoop: .delegate(on: channel.eventLoop)))
     }
 
     /// The client hung up: the upstream request is cancelled (a stream would otherwise stay open
@@ -119,17 +141,17 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     func clientHungUp() {
         guard !over else { return }
         clientGone = true
-        task?.cancel()
+        inFlight?.cancel()
         // An answer argus was to send, or a call a timeout fault never answers: nothing more to wait for.
-        if task == nil {
+        if inFlight == nil {
             scheduledAnswer?.cancel()
             finish(.clientGone)
         }
     }
 
-    // MARK: the upstream's answer (AsyncHTTPClient calls these on the channel's loop)
+    // MARK: the upstream's answer (on the channel's loop)
 
-    func didReceiveHead(task: HTTPClient.Task<Void>, _ response: HTTPResponseHead) -> EventLoopFuture<Void> {
+    func upstreamHead(_ response: HTTPResponseHead) -> EventLoopFuture<Void> {
         let status = Int(response.status.code)
         self.status = status
         guard !clientGone else { return channel.eventLoop.makeSucceededVoidFuture() }
@@ -169,7 +191,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     /// the way; the next chunk is read once this one is written). The recording's copy: each
     /// SSE event as it completes, recorded before the chunk that completes it is written; a
     /// JSON body whole (up to the recorder's line limit), recorded before its last chunk goes out.
-    func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ chunk: ByteBuffer) -> EventLoopFuture<Void> {
+    func upstreamBody(_ chunk: ByteBuffer) -> EventLoopFuture<Void> {
         guard !clientGone else { return channel.eventLoop.makeSucceededVoidFuture() }
         if isEventStream, faultedCall != nil {
             let events = faultedEvents(chunk)
@@ -192,7 +214,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         return write([.body(.byteBuffer(chunk))])
     }
 
-    func didFinishRequest(task: HTTPClient.Task<Void>) throws {
+    func upstreamEnd() {
         guard !clientGone else { return finish(.clientGone) }
         if isEventStream, parser.hasPartialEvent {
             return finish(.upstreamBroke("the SSE stream ended in the middle of an event"))
@@ -221,7 +243,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
         }
     }
 
-    func didReceiveError(task: HTTPClient.Task<Void>, _ error: Error) {
+    func upstreamFailed(_ error: Error) {
         if clientGone { return finish(.clientGone) }
         guard status != nil else { return answerUnreachable(error) }
         _ = write(takeHeld())
@@ -342,7 +364,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     private func finish(_ outcome: Outcome) {
         guard !over else { return }
         over = true
-        task = nil
+        inFlight = nil
         switch outcome {
         case .complete:
             if isStream { recording?.transport(["event": "stream_closed", "method": "GET", "by": "server"]) }
@@ -371,7 +393,7 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
     /// request, recorded as the server's answer, after a frame saying why.
     private func answerUnreachable(_ error: Error) {
         over = true
-        task = nil
+        inFlight = nil
         if holdsInitialize { recordOutsideAnySession() }
         let reason = StreamableHTTPConnection.describe(error)
         recording?.transport(["event": "request_failed", "method": .string(head.method.rawValue), "error": .string(reason)])
@@ -430,4 +452,17 @@ final class MCPExchange: HTTPClientResponseDelegate, @unchecked Sendable {
             return secret ? (name: name, value: value) : nil
         }
     }
+}
+
+/// AsyncHTTPClient's callbacks for an exchange's request (HTTPS and proxied upstreams), on the exchange's loop.
+extension MCPExchange: HTTPClientResponseDelegate {
+    typealias Response = Void
+
+    func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> { upstreamHead(head) }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ chunk: ByteBuffer) -> EventLoopFuture<Void> { upstreamBody(chunk) }
+
+    func didFinishRequest(task: HTTPClient.Task<Void>) throws { upstreamEnd() }
+
+    func didReceiveError(task: HTTPClient.Task<Void>, _ error: Error) { upstreamFailed(error) }
 }

@@ -22,6 +22,8 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
     private var body = ByteBuffer()
     private var tooLarge = false
     private var inFlight: InFlight?
+    /// This connection's own connection to a plain-HTTP upstream, opened at its first MCP request.
+    private var upstream: UpstreamConnection?
     /// Counts requests, so that the end of one answer never clears the next one's `inFlight`.
     private var requests = 0
 
@@ -57,6 +59,8 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
         case nil: break
         }
         inFlight = nil
+        upstream?.abandon()
+        upstream = nil
         context.fireChannelInactive()
     }
 
@@ -79,7 +83,10 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
         case .mcp(let query):
             switch proxy.backend {
             case .remote(let remote):
-                let exchange = MCPExchange(remote: remote, head: head, body: body, channel: channel, done: done)
+                if upstream == nil, let plain = remote.plain {
+                    upstream = UpstreamConnection(eventLoop: channel.eventLoop, upstream: plain)
+                }
+                let exchange = MCPExchange(remote: remote, head: head, body: body, channel: channel, connection: upstream, done: done)
                 inFlight = .exchange(exchange)
                 exchange.start(query: query)
             case .stdio(let stdio):

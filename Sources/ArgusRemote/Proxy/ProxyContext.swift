@@ -74,6 +74,8 @@ struct ProxyContext: Sendable {
 struct RemoteBackend: Sendable {
     let client: HTTPClient
     let upstream: RemoteURL
+    /// Set for a plain-HTTP upstream, which each client connection reaches on a connection of its own.
+    let plain: PlainUpstream?
     /// The `--header` values, expanded: added to every request to the MCP path.
     let upstreamHeaders: [(String, String)]
     let recordings: SessionRecordings

@@ -59,6 +59,7 @@ public enum ProxyServer {
                 configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
                 // The server's own event loops: an exchange binds its upstream request to its client connection's loop.
                 let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+                let plain = PlainUpstream(target, proxied: configuration.proxy != nil)
                 recording = ProxyRecording(
                     wrap, serverName: wrap.serverName ?? RemoteWrapSession.defaultServerName(url: url),
                     launch: RemoteRecordingSetup.launch(
@@ -69,7 +70,8 @@ public enum ProxyServer {
                 makeBackend = { origin in
                     .remote(
                         RemoteBackend(
-                            client: client, upstream: target, upstreamHeaders: headers, recordings: recordings,
+                            client: client, upstream: target, plain: plain,
+                            upstreamHeaders: headers, recordings: recordings,
                             metadata: ProtectedResourceMetadata(upstreamOrigin: target.origin, proxyOrigin: origin)))
                 }
                 servedPath = target.path
