@@ -380,30 +380,26 @@ extension WrapOptions {
     /// The pipeline a session with these options records through (`argus wrap`, `--url`, each
     /// `argus proxy` session): it follows run requests, and hands the traffic to scripts and
     /// committed batches to the exporter only when the session is recorded at all. With
-    /// `writer` (from `sharedRecordingWriter`) and `runRequests`, the session writes and hears
-    /// run requests through those, which other sessions share, rather than its own.
-    public func recordingPipeline(_ config: RecorderConfig, writer: BatchedWriter? = nil, runRequests: RunRequestFeed? = nil)
-        -> RecordingPipeline
-    {
+    /// `shared` (from `sharedRecorder`), the session is recorded on a thread, through a writer
+    /// and with a reader of run requests that other sessions share, rather than its own.
+    public func recordingPipeline(_ config: RecorderConfig, shared: SharedRecorder? = nil) -> RecordingPipeline {
         let recording = recordingError == nil
+        if let shared {
+            return RecordingPipeline(config: config, sharing: shared, report: StderrLog.write, makeHooks: recording ? makeHooks : nil)
+        }
         var pipelineOptions = RecordingPipeline.Options(databasePath: databasePath)
         pipelineOptions.followsRunRequests = true
-        pipelineOptions.runRequests = runRequests
-        if let writer {
-            return RecordingPipeline(
-                config: config, sharing: writer, options: pipelineOptions, report: StderrLog.write,
-                makeHooks: recording ? makeHooks : nil)
-        }
         return RecordingPipeline(
             config: config, options: pipelineOptions, report: StderrLog.write, onCommit: onCommit,
             onCommitted: recording ? onCommitted : nil, makeHooks: recording ? makeHooks : nil)
     }
 
-    /// One writer for many sessions' pipelines (`argus proxy`'s), with what a session's own
-    /// writer would have: the dashboard's commit hook, and the exporter when recording.
-    public func sharedRecordingWriter() -> BatchedWriter {
-        BatchedWriter(
-            options: BatchedWriter.Options(path: databasePath), report: StderrLog.write, onCommit: onCommit,
-            onCommitted: recordingError == nil ? onCommitted : nil)
+    /// What many sessions' pipelines record through (`argus proxy`'s), with a writer that has
+    /// what a session's own would have: the dashboard's commit hook, and the exporter when recording.
+    public func sharedRecorder() -> SharedRecorder {
+        SharedRecorder(
+            writer: BatchedWriter(
+                options: BatchedWriter.Options(path: databasePath), report: StderrLog.write, onCommit: onCommit,
+                onCommitted: recordingError == nil ? onCommitted : nil))
     }
 }

@@ -4,6 +4,7 @@ server directly, in both protocol eras and every server flavour; credentials, OA
 discovery, refusals and an unreachable upstream."""
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -502,8 +503,9 @@ def store(request, db, private_home):
 
 @pytest.mark.parametrize("behind", ["http", "stdio"])
 def test_concurrent_sessions_share_the_proxys_writer_each_in_a_run_of_its_own(argus, store, http_server, test_server, behind):
-    """Sessions at once through one proxy (one writer for all, runs numbered across them): each
-    session is one run holding exactly its own messages, in order, and nothing is lost."""
+    """Sessions at once through one proxy (one recorder thread and one writer for all, runs
+    numbered across them): each session is one run holding exactly its own messages, in order,
+    and nothing is lost; sessions cost the proxy no thread each."""
     sessions, calls = (24, 5) if behind == "http" else (8, 5)
     if behind == "http":
         through = Proxy(argus, store, "--upstream", http_server().url)
@@ -512,11 +514,17 @@ def test_concurrent_sessions_share_the_proxys_writer_each_in_a_run_of_its_own(ar
         through = StdioProxy(argus, store, test_server)
         argument = "message"
 
+    def proxy_threads():
+        return len(os.listdir(f"/proc/{through.process.pid}/task"))
+
+    threads = {"before": proxy_threads()}
+
     async def one(index, all_open):
         async with Client(through.url, mode="legacy") as client:
             all_open.append(index)
             while len(all_open) < sessions:  # every session is open before any calls
                 await anyio.sleep(0.01)
+            threads.setdefault("open", proxy_threads())
             return [dump(await client.call_tool("echo", {argument: f"s{index}-c{n}"}))["content"][0]["text"]
                     for n in range(calls)]
 
@@ -537,6 +545,8 @@ def test_concurrent_sessions_share_the_proxys_writer_each_in_a_run_of_its_own(ar
     finally:
         assert through.stop() == 0
     assert results == {i: [f"s{i}-c{n}" for n in range(calls)] for i in range(sessions)}
+    if behind == "http":  # (a stdio server's session has relay threads for its process)
+        assert threads["open"] - threads["before"] < sessions // 2, threads
 
     runs = query(store, "SELECT id, end_reason FROM runs ORDER BY id")
     assert len(runs) == sessions and {r["end_reason"] for r in runs} == {"client_eof"}, runs

@@ -1,14 +1,13 @@
 import ArgusCore
 import ArgusProxy
-import ArgusStore
 import ArgusSystem
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// What `argus proxy` records through: one writer (one store connection, one batch stream)
-/// and one reader of run requests for all its sessions, and one numbering of their runs, since
+/// What `argus proxy` records through: one recorder thread, one writer and one reader of run
+/// requests for all its sessions (`SharedRecorder`), and one numbering of their runs, since
 /// the writer knows runs by number. Each session still has a recorder of its own
 /// (`SessionRecording`), so its messages are framed, redacted and paired apart from the
 /// others', in runs of its own.
@@ -18,8 +17,7 @@ final class ProxyRecording: Sendable {
     private let launch: LaunchSpec
     private let policy: RedactionPolicy
     private let flushTimeoutSeconds: Double
-    private let writer: BatchedWriter
-    private let runRequests: RunRequestFeed
+    private let shared: SharedRecorder
     private let runNumbering = RunNumbering()
     /// With `--faults`: the plan, with one seed for the proxy; each session gets a judge of its own.
     private let faults: FaultInjector.Options?
@@ -30,8 +28,7 @@ final class ProxyRecording: Sendable {
         self.launch = launch
         self.policy = policy
         self.flushTimeoutSeconds = flushTimeoutSeconds
-        writer = wrap.sharedRecordingWriter()
-        runRequests = RunRequestFeed(path: wrap.databasePath)
+        shared = wrap.sharedRecorder()
         if let plan = wrap.faults {
             let seed = plan.resolvedSeed()
             faults = .init(plan, seed: seed, serverName: serverName)
@@ -52,13 +49,13 @@ final class ProxyRecording: Sendable {
         config.runNumbering = runNumbering
         if faults != nil { config.runKind = RunRecord.chaosKind }
         return SessionRecording(
-            session: session, pipeline: wrap.recordingPipeline(config, writer: writer, runRequests: runRequests), recording: recording,
+            session: session, pipeline: wrap.recordingPipeline(config, shared: shared), recording: recording,
             flushTimeoutSeconds: flushTimeoutSeconds, faults: faults.map { FaultJudge(options: $0) }, serverPID: serverPID)
     }
 
     /// Writes what is queued, once every session's recording is finished (the writer reports
     /// what it could not write).
     func finish() {
-        writer.finish(timeoutSeconds: flushTimeoutSeconds)
+        shared.finish(timeoutSeconds: flushTimeoutSeconds)
     }
 }

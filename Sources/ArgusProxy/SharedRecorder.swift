@@ -1,0 +1,82 @@
+import ArgusStore
+import ArgusSystem
+
+/// What the sessions of one `argus proxy` record through: one raw queue and one recorder thread
+/// for all of them, one writer (one store connection, one batch stream), and one reader of run
+/// requests. Each session still has a recorder of its own on that thread (`PipelineRecorder`),
+/// so its messages are framed, redacted and paired apart from the others', in runs of its own.
+///
+/// One thread rather than one per session: under load it takes many sessions' messages per
+/// wake-up, and the event loops queueing them rarely have a sleeping thread to wake. A
+/// thread per session cost a futex wake-up and a thread switch per message, and a thousand
+/// such threads kept two cores busy switching (`Docs/PERFORMANCE.md`). The price: the
+/// sessions' script hooks run one after another, so a slow hook delays every session's
+/// recording (never its traffic: the relays do not wait on the queue).
+public final class SharedRecorder: @unchecked Sendable {
+    public let writer: BatchedWriter
+    let runRequests: RunRequestFeed
+    /// When the hook running on the thread began: one hook runs at a time, whichever session's.
+    let hookClock = HookClock()
+    /// Each session's events, tagged with its pipeline, in the order they came.
+    let queue: BoundedQueue<(RecordingPipeline, RecordingPipeline.Event)>
+    private let thread = Monitor()
+    private var threadDone = false
+
+    public init(writer: BatchedWriter, rawQueueBytes: Int = 256 << 20) {
+        self.writer = writer
+        runRequests = RunRequestFeed(path: writer.options.path)
+        queue = BoundedQueue(capacityBytes: rawQueueBytes)
+        OSThread(name: "argus-recorder", background: true) { [self] in
+            record()
+            thread.locked {
+                threadDone = true
+                thread.broadcast()
+            }
+        }
+    }
+
+    private func record() {
+        // Keyed by the pipeline's identity; the pipeline is kept with its recorder so that
+        // identity is not reused while the session is recorded.
+        var sessions: [ObjectIdentifier: (pipeline: RecordingPipeline, recorder: PipelineRecorder)] = [:]
+        var lastTick = SystemClock.monotonicNanos()
+        while let events = queue.takeAll(max: 4096, deadlineMonotonicNanos: lastTick + 1_000_000_000) {
+            let now = SystemClock.monotonicNanos()
+            if now - lastTick >= 1_000_000_000 {
+                lastTick = now
+                for session in sessions.values { session.recorder.tick() }
+            }
+            for (pipeline, event) in events {
+                let key = ObjectIdentifier(pipeline)
+                let recorder: PipelineRecorder
+                if let known = sessions[key] {
+                    recorder = known.recorder
+                } else {
+                    recorder = pipeline.makeRecorder()
+                    sessions[key] = (pipeline, recorder)
+                }
+                recorder.handle(event)
+                if case .finish = event {
+                    sessions[key] = nil
+                    pipeline.markRecorded()
+                }
+            }
+        }
+        // Closed with sessions unfinished (their owner did not finish them): nobody waits on them.
+        for session in sessions.values { session.pipeline.markRecorded() }
+    }
+
+    /// Once every session is finished: the thread stops, and the writer writes what is queued
+    /// (up to `timeoutSeconds` for the database) and reports what it could not write.
+    @discardableResult
+    public func finish(timeoutSeconds: Double) -> BatchedWriter.Statistics {
+        queue.close()
+        let deadline = SystemClock.monotonicNanos() + UInt64(timeoutSeconds * 1e9)
+        thread.locked {
+            while !threadDone && SystemClock.monotonicNanos() < deadline {
+                _ = thread.wait(untilMonotonicNanos: deadline)
+            }
+        }
+        return writer.finish(timeoutSeconds: timeoutSeconds)
+    }
+}
