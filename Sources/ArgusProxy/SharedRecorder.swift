@@ -7,9 +7,8 @@ import ArgusSystem
 /// so its messages are framed, redacted and paired apart from the others', in runs of its own.
 ///
 /// One thread rather than one per session: under load it takes many sessions' messages per
-/// wake-up, and the event loops queueing them rarely have a sleeping thread to wake. A
-/// thread per session cost a futex wake-up and a thread switch per message, and a thousand
-/// such threads kept two cores busy switching (`Docs/PERFORMANCE.md`). The price: the
+/// wake-up. A thread per session cost a futex wake-up and a thread switch per message, and a
+/// thousand such threads kept two cores busy switching (`Docs/PERFORMANCE.md`). The price: the
 /// sessions' script hooks run one after another, so a slow hook delays every session's
 /// recording (never its traffic: the relays do not wait on the queue).
 public final class SharedRecorder: @unchecked Sendable {
@@ -26,6 +25,10 @@ public final class SharedRecorder: @unchecked Sendable {
         self.writer = writer
         runRequests = RunRequestFeed(path: writer.options.path)
         queue = BoundedQueue(capacityBytes: rawQueueBytes)
+        // It sleeps until a message comes rather than polling for a while after each one: under
+        // load it finds many messages per wake-up either way (the same calls/s in
+        // `Docs/PERFORMANCE.md`), and between a proxy's calls polling burnt CPU for nothing.
+        queue.pollingWindowNanos = 0
         OSThread(name: "argus-recorder", background: true) { [self] in
             record()
             thread.locked {
