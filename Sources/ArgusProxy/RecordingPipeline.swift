@@ -171,8 +171,11 @@ public final class RecordingPipeline: @unchecked Sendable {
     /// Queues, waiting while the queue is full (the session's start and end, which must not be lost).
     private func put(_ event: Event, bytes: Int) {
         switch inbox {
-        case .own(let queue): queue.put(event, bytes: bytes)
-        case .shared(let shared): shared.queue.put((self, event), bytes: bytes)
+        case .own(let queue):
+            queue.put(event, bytes: bytes)
+        case .shared(let shared):
+            // The shared recorder has stopped (the proxy is ending): nothing of this session will be recorded.
+            if !shared.queue.put((self, event), bytes: bytes) { markRecorded() }
         }
     }
 

@@ -567,6 +567,45 @@ def test_concurrent_sessions_share_the_proxys_writer_each_in_a_run_of_its_own(ar
     assert answers == [{"run_id": r["id"], "n": calls + 1} for r in runs], answers
 
 
+def test_each_session_runs_the_scripts_in_a_state_of_its_own(argus, db, http_server, tmp_path):
+    """The proxy's sessions share one recorder thread, but each has its own script state: a
+    script counting the calls it saw counts each session's calls alone, in that session's run."""
+    (tmp_path / "counter.lua").write_text("""
+        SCRIPT = { name = "counter", match = { method = "tools/call" } }
+        local seen = 0
+        function metric(call)
+          seen = seen + 1
+          argus.metric.gauge("calls_seen", seen, { text = call.params.arguments.text })
+        end
+    """)
+    config = tmp_path / "argus.config.json"
+    config.write_text(json.dumps({"scripts": [{"path": "counter.lua"}]}))
+    through = Proxy(argus, db, "--config", str(config), "--upstream", http_server().url)
+    sessions, calls = 3, 4
+
+    async def one(index):
+        async with Client(through.url, mode="legacy") as client:
+            for n in range(calls):
+                await client.call_tool("echo", {"text": f"s{index}-c{n}"})
+
+    async def all_sessions():
+        with anyio.fail_after(120):
+            async with anyio.create_task_group() as group:
+                for index in range(sessions):
+                    group.start_soon(one, index)
+
+    try:
+        anyio.run(all_sessions)
+    finally:
+        assert through.stop() == 0
+    rows = query(db, "SELECT run_id, value, labels FROM script_outputs WHERE kind = 'metric' ORDER BY id")
+    per_run = {}
+    for row in rows:
+        per_run.setdefault(row["run_id"], []).append((json.loads(row["labels"])["text"], row["value"]))
+    # Each run: its session's calls, in order, counted from 1 by a state that saw no other session.
+    assert sorted(per_run.values()) == [[(f"s{i}-c{n}", n + 1) for n in range(calls)] for i in range(sessions)], rows
+
+
 def test_a_run_stopped_by_hand_ends_only_its_sessions_run_and_the_session_goes_on(argus, db, http_server):
     """The proxy's sessions hear run requests through one reader: `argus runs stop` of one
     session's run splits that session alone."""
