@@ -606,6 +606,42 @@ def test_each_session_runs_the_scripts_in_a_state_of_its_own(argus, db, http_ser
     assert sorted(per_run.values()) == [[(f"s{i}-c{n}", n + 1) for n in range(calls)] for i in range(sessions)], rows
 
 
+def test_a_hook_that_never_returns_delays_no_traffic_and_not_the_proxys_exit(argus, db, http_server, tmp_path):
+    """All sessions' hooks run on the proxy's one recorder thread: one stuck for good (possible
+    with limits a user raised) stops recording, never a session's traffic, and on SIGTERM the
+    proxy still exits, saying why, within its flush timeout."""
+    (tmp_path / "stuck.lua").write_text("""
+        SCRIPT = { name = "stuck", match = { method = "tools/call" } }
+        function on_call(call)
+          if call.params.arguments.text == "stick" then while true do end end
+        end
+    """)
+    config = tmp_path / "argus.config.json"
+    config.write_text(json.dumps({"script_limits": {"time_ms": 100000000, "instructions": 1000000000000000}}))
+    through = Proxy(argus, db, "--config", str(config), "--script", str(tmp_path / "stuck.lua"), "--flush-timeout", "2",
+                    "--upstream", http_server().url)
+
+    async def sessions():
+        with anyio.fail_after(60):
+            async with Client(through.url, mode="legacy") as first, Client(through.url, mode="legacy") as second:
+                stuck = await first.call_tool("echo", {"text": "stick"})
+                # The hook is stuck on the recorder thread; both sessions' calls still go through.
+                after = [await session.call_tool("echo", {"text": f"after-{n}"})
+                         for n, session in enumerate([first, second, first, second])]
+                return dump(stuck), [dump(result) for result in after]
+
+    try:
+        stuck, after = anyio.run(sessions)
+    finally:
+        through.process.send_signal(signal.SIGTERM)
+        status = through.process.wait(timeout=60)
+    assert stuck["content"][0]["text"] == "stick", stuck
+    assert [result["content"][0]["text"] for result in after] == [f"after-{n}" for n in range(4)], after
+    stderr = through.process.stderr.read()
+    assert status == 0, stderr
+    assert "a script hook has not returned for 2.0 s" in stderr, stderr
+
+
 def test_a_run_stopped_by_hand_ends_only_its_sessions_run_and_the_session_goes_on(argus, db, http_server):
     """The proxy's sessions hear run requests through one reader: `argus runs stop` of one
     session's run splits that session alone."""
