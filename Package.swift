@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "ArgusCore"),
         // What touches the operating system for everyone: threads, locks, queues, clocks,
         // private files, loopback sockets.
-        .target(name: "ArgusSystem", dependencies: ["ArgusCore"]),
+        .target(name: "ArgusSystem", dependencies: ["ArgusCore", "CArgusSystem"]),
         // SQLite schema, batched writer, queries.
         .target(name: "ArgusStore", dependencies: ["ArgusCore", "ArgusSystem", "CSQLite"]),
         // PostgreSQL as a shared store beside the SQLite default (PostgresNIO); used only when

@@ -1,3 +1,5 @@
+import CArgusSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -27,6 +29,8 @@ public final class OSThread: @unchecked Sendable {
                 #if os(Linux)
                 if background { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }
                 #endif
+                // Named, so that `top -H`, perf and /proc say which of argus's threads spends what.
+                argus_name_thread(name)
                 body()
                 done.locked {
                     self.finished = true; done.broadcast()

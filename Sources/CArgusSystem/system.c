@@ -13,6 +13,13 @@
 #include <linux/close_range.h>
 #include <unistd.h>
 
+void argus_name_thread(const char *name) {
+    char cut[16];
+    strncpy(cut, name, sizeof cut - 1);
+    cut[sizeof cut - 1] = '\0';
+    pthread_setname_np(pthread_self(), cut);
+}
+
 static void child_fail(int fd) {
     int e = errno;
     ssize_t ignored = write(fd, &e, sizeof e);

@@ -43,6 +43,11 @@ int argus_pipe_cloexec(int fds[2]);
 /// Grows a pipe's kernel buffer (F_SETPIPE_SZ). Returns the new size or -1.
 int argus_set_pipe_size(int fd, int size);
 
+/// Names the calling thread as `top -H`, perf and /proc/PID/task/TID/comm show it (cut to
+/// the kernel's 15 bytes). Glibc's `pthread_setname_np` needs `_GNU_SOURCE`, which Swift's
+/// import of Glibc does not define.
+void argus_name_thread(const char *name);
+
 /// Blocks SIGTERM, SIGINT, SIGHUP and SIGQUIT in the calling thread (and the
 /// threads it creates afterwards) and ignores SIGPIPE. Call before any thread
 /// starts; then `argus_wait_signal` receives them synchronously.
