@@ -90,15 +90,7 @@ public final class RecordingPipeline: @unchecked Sendable {
         }
         OSThread(name: "argus-recorder", background: true) { [self] in
             let recorder = makeRecorder()
-            var lastTick = SystemClock.monotonicNanos()
-            while let events = queue.takeAll(max: 4096, deadlineMonotonicNanos: lastTick + 1_000_000_000) {
-                let now = SystemClock.monotonicNanos()
-                if now - lastTick >= 1_000_000_000 {
-                    lastTick = now
-                    recorder.tick()
-                }
-                for event in events { recorder.handle(event) }
-            }
+            PipelineRecorder.consume(queue, tick: recorder.tick, handle: recorder.handle)
             markRecorded()
         }
     }
@@ -293,6 +285,20 @@ final class PipelineRecorder {
             if !fault.spoiltResponse, let answer { recorder.ingest(.serverToClient, answer, at: time) }
         case .finish(let reason, let detail, let exitStatus, let time):
             recorder.finish(reason: reason, detail: detail, exitStatus: exitStatus, at: time)
+        }
+    }
+
+    /// A recorder thread's loop: handles what is queued, in order, until the queue is closed and
+    /// drained, and ticks once a second, busy or idle.
+    static func consume<Element>(_ queue: BoundedQueue<Element>, tick: () -> Void, handle: (Element) -> Void) {
+        var lastTick = SystemClock.monotonicNanos()
+        while let events = queue.takeAll(max: 4096, deadlineMonotonicNanos: lastTick + 1_000_000_000) {
+            let now = SystemClock.monotonicNanos()
+            if now - lastTick >= 1_000_000_000 {
+                lastTick = now
+                tick()
+            }
+            for event in events { handle(event) }
         }
     }
 

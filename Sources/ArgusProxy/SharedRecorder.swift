@@ -18,8 +18,7 @@ public final class SharedRecorder: @unchecked Sendable {
     let hookClock = HookClock()
     /// Each session's events, tagged with its pipeline, in the order they came.
     let queue: BoundedQueue<(RecordingPipeline, RecordingPipeline.Event)>
-    private let thread = Monitor()
-    private var threadDone = false
+    private var thread: OSThread?
 
     public init(writer: BatchedWriter, rawQueueBytes: Int = 256 << 20) {
         self.writer = writer
@@ -29,40 +28,28 @@ public final class SharedRecorder: @unchecked Sendable {
         // load it finds many messages per wake-up either way (the same calls/s in
         // `Docs/PERFORMANCE.md`), and between a proxy's calls polling burnt CPU for nothing.
         queue.pollingWindowNanos = 0
-        OSThread(name: "argus-recorder", background: true) { [self] in
-            record()
-            thread.locked {
-                threadDone = true
-                thread.broadcast()
-            }
-        }
+        thread = OSThread(name: "argus-recorder", background: true) { [self] in record() }
     }
 
     private func record() {
         // Keyed by the pipeline's identity; the pipeline is kept with its recorder so that
         // identity is not reused while the session is recorded.
         var sessions: [ObjectIdentifier: (pipeline: RecordingPipeline, recorder: PipelineRecorder)] = [:]
-        var lastTick = SystemClock.monotonicNanos()
-        while let events = queue.takeAll(max: 4096, deadlineMonotonicNanos: lastTick + 1_000_000_000) {
-            let now = SystemClock.monotonicNanos()
-            if now - lastTick >= 1_000_000_000 {
-                lastTick = now
-                for session in sessions.values { session.recorder.tick() }
+        PipelineRecorder.consume(queue) {
+            for session in sessions.values { session.recorder.tick() }
+        } handle: { pipeline, event in
+            let key = ObjectIdentifier(pipeline)
+            let recorder: PipelineRecorder
+            if let known = sessions[key] {
+                recorder = known.recorder
+            } else {
+                recorder = pipeline.makeRecorder()
+                sessions[key] = (pipeline, recorder)
             }
-            for (pipeline, event) in events {
-                let key = ObjectIdentifier(pipeline)
-                let recorder: PipelineRecorder
-                if let known = sessions[key] {
-                    recorder = known.recorder
-                } else {
-                    recorder = pipeline.makeRecorder()
-                    sessions[key] = (pipeline, recorder)
-                }
-                recorder.handle(event)
-                if case .finish = event {
-                    sessions[key] = nil
-                    pipeline.markRecorded()
-                }
+            recorder.handle(event)
+            if case .finish = event {
+                sessions[key] = nil
+                pipeline.markRecorded()
             }
         }
         // Closed with sessions unfinished (their owner did not finish them): nobody waits on them.
@@ -74,12 +61,7 @@ public final class SharedRecorder: @unchecked Sendable {
     @discardableResult
     public func finish(timeoutSeconds: Double) -> BatchedWriter.Statistics {
         queue.close()
-        let deadline = SystemClock.monotonicNanos() + UInt64(timeoutSeconds * 1e9)
-        thread.locked {
-            while !threadDone && SystemClock.monotonicNanos() < deadline {
-                _ = thread.wait(untilMonotonicNanos: deadline)
-            }
-        }
+        thread?.join(timeoutSeconds: timeoutSeconds)
         return writer.finish(timeoutSeconds: timeoutSeconds)
     }
 }
