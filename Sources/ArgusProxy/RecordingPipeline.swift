@@ -127,13 +127,14 @@ public final class RecordingPipeline: @unchecked Sendable {
     }
 
     /// The same, for bytes the caller hands over (queued as they are: a large message is not copied again).
-    public func record(_ direction: Direction, owned bytes: [UInt8], at time: Timestamp) {
+    /// With `wakingRecorder: false`, a sleeping shared recorder is woken only by `wakeRecorder()`.
+    public func record(_ direction: Direction, owned bytes: [UInt8], at time: Timestamp, wakingRecorder: Bool = true) {
         let pendingLoss = lossMonitor.locked { lostFrames[direction] ?? 0 }
-        if pendingLoss > 0, offer(.lost(direction, frames: pendingLoss, time), bytes: 0) {
+        if pendingLoss > 0, offer(.lost(direction, frames: pendingLoss, time), bytes: 0, waking: wakingRecorder) {
             lossMonitor.locked { lostFrames[direction] = 0 }
         }
         let count = bytes.count
-        if !offer(.chunk(direction, bytes, time), bytes: count + 64) {
+        if !offer(.chunk(direction, bytes, time), bytes: count + 64, waking: wakingRecorder) {
             bytes.withUnsafeBytes { noteLoss(direction, $0) }
         }
     }
@@ -153,11 +154,16 @@ public final class RecordingPipeline: @unchecked Sendable {
     }
 
     /// Queues without waiting (the relays); false when the queue is full.
-    private func offer(_ event: Event, bytes: Int) -> Bool {
+    private func offer(_ event: Event, bytes: Int, waking: Bool = true) -> Bool {
         switch inbox {
         case .own(let queue): queue.offer(event, bytes: bytes)
-        case .shared(let shared): shared.queue.offer((self, event), bytes: bytes)
+        case .shared(let shared): shared.queue.offer((self, event), bytes: bytes, wakingConsumer: waking)
         }
+    }
+
+    /// Wakes the shared recorder for what `record(…, wakingRecorder: false)` queued.
+    public func wakeRecorder() {
+        if case .shared(let shared) = inbox { shared.queue.wakeIfOwed() }
     }
 
     /// Queues, waiting while the queue is full (the session's start and end, which must not be lost).

@@ -59,6 +59,11 @@ public final class BatchedWriter: @unchecked Sendable {
     ) {
         self.options = options
         self.queue = BoundedQueue(capacityBytes: options.capacityBytes)
+        // It sleeps until a record comes rather than polling for 50 ms after each batch: its
+        // producer is a recorder thread (never a relay), for which a futex call per batch is cheap,
+        // and between an idle session's calls the polling was most of argus's CPU per call
+        // (`Docs/PERFORMANCE.md`).
+        queue.pollingWindowNanos = 0
         self.report = report
         self.onCommit = onCommit
         self.onCommitted = onCommitted

@@ -15,6 +15,8 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     private var bytes = 0
     private var closed = false
     private var consumerWaiting = false
+    /// An element came for a sleeping consumer, which its producer wakes later (`wakeIfOwed`).
+    private var wakeOwed = false
     private var producersWaiting = 0
 
     public let capacityBytes: Int
@@ -33,13 +35,26 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     /// Adds without waiting. False (element not queued) when full or closed.
     /// A single element larger than the whole capacity is accepted into an
     /// empty queue, so one huge message is never refused for its size alone.
+    ///
+    /// With `wakingConsumer: false` a sleeping consumer is left asleep until the producer
+    /// calls `wakeIfOwed()`: an event loop queues a message before it writes it, and wakes
+    /// the consumer after, so the write does not wait for a futex call.
     @discardableResult
-    public func offer(_ element: Element, bytes size: Int) -> Bool {
+    public func offer(_ element: Element, bytes size: Int, wakingConsumer: Bool = true) -> Bool {
         monitor.locked {
             if closed { return false }
             if bytes + size > capacityBytes && count > 0 { return false }
-            append(element, size)
+            append(element, size, wakingConsumer: wakingConsumer)
             return true
+        }
+    }
+
+    /// Wakes the consumer if an element was queued for it without waking it.
+    public func wakeIfOwed() {
+        monitor.locked {
+            guard wakeOwed else { return }
+            wakeOwed = false
+            monitor.broadcast()
         }
     }
 
@@ -60,13 +75,19 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
 
     private var count: Int { items.count - head }
 
-    private func append(_ element: Element, _ size: Int) {
+    private func append(_ element: Element, _ size: Int, wakingConsumer: Bool = true) {
         items.append((element, size))
         bytes += size
         if bytes > highWaterBytes { highWaterBytes = bytes }
         if count > highWaterCount { highWaterCount = count }
         // Only wake a consumer that sleeps; a polling one will find this.
-        if consumerWaiting { monitor.broadcast() }
+        guard consumerWaiting else { return }
+        if wakingConsumer {
+            wakeOwed = false
+            monitor.broadcast()
+        } else {
+            wakeOwed = true
+        }
     }
 
     /// Takes everything queued (up to `max` elements), waiting until something
@@ -89,6 +110,7 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
                 }
             }
             lastElementNanos = SystemClock.monotonicNanos()
+            wakeOwed = false
             let end = min(items.count, head + max)
             var batch: [Element] = []
             batch.reserveCapacity(end - head)
@@ -123,5 +145,7 @@ public final class BoundedQueue<Element>: @unchecked Sendable {
     }
 
     public var isEmpty: Bool { monitor.locked { count == 0 } }
+    /// Whether the consumer sleeps until an element wakes it (for tests of who wakes it).
+    public var hasSleepingConsumer: Bool { monitor.locked { consumerWaiting } }
     public var currentBytes: Int { monitor.locked { bytes } }
 }

@@ -343,6 +343,71 @@ def test_a_client_connection_keeps_one_upstream_connection_and_replaces_one_the_
     assert recorded == [{"n": 9}], recorded
 
 
+def test_pipelined_requests_are_answered_in_order_on_one_connection(db, proxy):
+    """Requests a client sends before the answers to the ones before (HTTP/1.1 pipelining)
+    are answered one after the other, in order, on the same connection, and recorded while
+    the proxy runs; the connection then serves a request sent on its own."""
+    import http.server
+    import socket
+    import threading
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if request["id"] == 1:
+                time.sleep(0.5)  # were the requests behind it sent at once, their answers would overtake it
+            body = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": {}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    try:
+        through = proxy(f"http://127.0.0.1:{upstream.server_address[1]}/mcp")
+
+        def request(i):
+            body = json.dumps({"jsonrpc": "2.0", "id": i, "method": "ping"}).encode()
+            return (f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{through.port}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+        with socket.create_connection(("127.0.0.1", through.port), timeout=30) as client:
+            client.sendall(b"".join(request(i) for i in range(1, 6)))
+            replies = client.makefile("rb")
+
+            def answer():
+                status = int(replies.readline().split()[1])
+                headers = dict(line.decode().split(":", 1) for line in iter(replies.readline, b"\r\n"))
+                lengths = [int(value) for name, value in headers.items() if name.lower() == "content-length"]
+                assert lengths, headers
+                return status, json.loads(replies.read(lengths[0]))["id"]
+
+            ids = []
+            for i in range(1, 7):
+                if i == 6:
+                    client.sendall(request(6))
+                ids.append(answer())
+            assert ids == [(200, i) for i in range(1, 7)], ids
+        # Recorded while the proxy runs: the recorder, woken after each write, is not left asleep.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            recorded = query(db, "SELECT COUNT(*) AS n FROM calls WHERE method = 'ping' AND status = 'ok'")
+            if recorded == [{"n": 6}]:
+                break
+            time.sleep(0.1)
+        assert recorded == [{"n": 6}], recorded
+        through.stop()
+    finally:
+        upstream.shutdown()
+
+
 def test_a_session_the_server_forgot_is_a_404_that_ends_its_run(db, http_server, proxy):
     server = http_server()
     through = proxy(server.url)

@@ -34,14 +34,17 @@ enum ForwardedHeaders {
     static func response(_ headers: HTTPHeaders) -> HTTPHeaders {
         let named = connectionNamed(headers)
         var result = HTTPHeaders()
-        for (name, value) in headers where !hopByHop.contains(name.lowercased()) && !named.contains(name.lowercased()) {
-            result.add(name: name, value: value)
+        for (name, value) in headers {
+            let lower = name.lowercased()
+            if !hopByHop.contains(lower) && !named.contains(lower) { result.add(name: name, value: value) }
         }
         return result
     }
 
     /// Headers a `Connection` header names are hop-by-hop too.
     private static func connectionNamed(_ headers: HTTPHeaders) -> Set<String> {
-        Set(headers[canonicalForm: "connection"].map { $0.lowercased() })
+        // Most requests and answers have none: no set to build, on every call.
+        guard headers.contains(name: "connection") else { return [] }
+        return Set(headers[canonicalForm: "connection"].map { $0.lowercased() })
     }
 }

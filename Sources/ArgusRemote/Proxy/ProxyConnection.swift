@@ -3,13 +3,18 @@ import NIOCore
 import NIOHTTP1
 
 /// One client connection to `argus proxy`, a handler in its channel's pipeline: its requests,
-/// one after the other (HTTP/1.1; NIO's server pipeline holds a pipelined request back until
-/// the answer before it is written), each checked (Host, Origin), routed (the MCP path, OAuth
-/// discovery) and answered. A call to a remote server is answered on this connection's event
-/// loop (`MCPExchange`); a stdio server's answer and OAuth discovery come from Swift
-/// concurrency tasks. A client that hangs up cancels what is in flight for it.
-final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
+/// one after the other, each checked (Host, Origin), routed (the MCP path, OAuth discovery)
+/// and answered. A call to a remote server is answered on this connection's event loop
+/// (`MCPExchange`); a stdio server's answer and OAuth discovery come from Swift concurrency
+/// tasks. A client that hangs up cancels what is in flight for it.
+///
+/// HTTP/1.1 answers come in the order of the requests, so a request that arrives while one is
+/// answered (pipelined) waits, and the connection reads no more until it is taken. (SwiftNIO's
+/// `HTTPServerPipelineHandler` does this too, but stops reading at every request and starts
+/// again after its answer: two `epoll_ctl` calls per call for a case clients rarely use.)
+final class ProxyConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     private enum InFlight {
@@ -26,13 +31,48 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
     private var upstream: UpstreamConnection?
     /// Counts requests, so that the end of one answer never clears the next one's `inFlight`.
     private var requests = 0
+    /// Parts of requests that came while one was answered, taken in order once it is.
+    private var waiting = CircularBuffer<HTTPServerRequestPart>()
+    /// A read asked for while requests wait, made once they are taken.
+    private var readHeld = false
+    /// Between a request's end and its answer's.
+    private var answering = false
 
     init(context: ProxyContext) {
         proxy = context
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if answering || !waiting.isEmpty {
+            waiting.append(part)
+        } else {
+            take(part, context: context)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if waiting.isEmpty {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    /// The answer is out: the requests that waited are taken, up to the next one to answer.
+    private func answered(context: ChannelHandlerContext) {
+        answering = false
+        while !answering, let part = waiting.popFirst() {
+            take(part, context: context)
+        }
+        if waiting.isEmpty && readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    private func take(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let next):
             head = next
             body = ByteBuffer()
@@ -48,7 +88,8 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let request = head else { return }
             head = nil
-            respond(request, body: body, channel: context.channel)
+            answering = true
+            respond(request, body: body, context: context)
         }
     }
 
@@ -59,20 +100,26 @@ final class ProxyConnection: ChannelInboundHandler, RemovableChannelHandler {
         case nil: break
         }
         inFlight = nil
+        waiting.removeAll()
         upstream?.abandon()
         upstream = nil
         context.fireChannelInactive()
     }
 
-    private func respond(_ head: HTTPRequestHead, body: ByteBuffer, channel: Channel) {
+    private func respond(_ head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
+        let channel = context.channel
         requests += 1
         let number = requests
-        let loopBound = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        let loopBound = NIOLoopBound((self, context), eventLoop: channel.eventLoop)
         // The answer is complete: the connection takes the next request or closes.
         let done: @Sendable (Bool) -> Void = { keepAlive in
             let finish: @Sendable () -> Void = {
-                if loopBound.value.requests == number { loopBound.value.inFlight = nil }
-                if !keepAlive { channel.close(promise: nil) }
+                let (connection, context) = loopBound.value
+                guard keepAlive else { return channel.close(promise: nil) }
+                if connection.requests == number {
+                    connection.inFlight = nil
+                    connection.answered(context: context)
+                }
             }
             if channel.eventLoop.inEventLoop { finish() } else { channel.eventLoop.execute(finish) }
         }

@@ -212,7 +212,9 @@ public enum ProxyServer {
             .bind(host: listen.host, port: listen.port) { channel in
                 channel.eventLoop.makeCompletedFuture { () -> Channel in
                     guard let context = contextBox.context else { throw ChannelError.ioOnClosedChannel }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    // Pipelined requests are held back by `ProxyConnection` itself (see there).
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: false, withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(ProxyConnection(context: context))
                     return channel
                 }

@@ -31,9 +31,11 @@ final class SessionRecording: @unchecked Sendable {
         pipeline.start(serverPID: serverPID)
     }
 
-    /// A message the client sent (a POST body), as it was sent.
-    func clientSent<Bytes: Collection>(_ body: Bytes, at time: Timestamp = SystemClock.now()) where Bytes.Element == UInt8 {
-        recordMessage(.clientToServer, body, at: time)
+    /// A message the client sent (a POST body), as it was sent. With `wakingRecorder: false`
+    /// the recorder learns of it at `wakeRecorder()`, which an event loop calls once its write is out.
+    func clientSent<Bytes: Collection>(_ body: Bytes, at time: Timestamp = SystemClock.now(), wakingRecorder: Bool = true)
+    where Bytes.Element == UInt8 {
+        recordMessage(.clientToServer, body, at: time, wakingRecorder: wakingRecorder)
     }
 
     /// A message the server sent (a JSON body, or one SSE event's data).
@@ -43,10 +45,15 @@ final class SessionRecording: @unchecked Sendable {
 
     /// A whole message the server sent, handed over (a large JSON answer): made one line in
     /// place and queued as it is, not copied again.
-    func serverSent(owned body: consuming [UInt8], at time: Timestamp = SystemClock.now()) {
+    func serverSent(owned body: consuming [UInt8], at time: Timestamp = SystemClock.now(), wakingRecorder: Bool = true) {
         guard recording, !Self.isBlank(body) else { return }
         Self.makeLine(&body)
-        enqueue(.serverToClient, body, at: time)
+        enqueue(.serverToClient, body, at: time, wakingRecorder: wakingRecorder)
+    }
+
+    /// Wakes the recorder for what was recorded with `wakingRecorder: false`.
+    func wakeRecorder() {
+        pipeline.wakeRecorder()
     }
 
     /// What a stdio server behind the proxy wrote to its stderr.
@@ -69,11 +76,12 @@ final class SessionRecording: @unchecked Sendable {
     /// SSE event of several data lines) becomes a space, which cannot change a JSON value
     /// (inside strings line breaks are always escaped). Only the recorded copy; the client got
     /// the bytes as they were.
-    private func recordMessage<Bytes: Collection>(_ direction: Direction, _ body: Bytes, at time: Timestamp) where Bytes.Element == UInt8 {
+    private func recordMessage<Bytes: Collection>(_ direction: Direction, _ body: Bytes, at time: Timestamp, wakingRecorder: Bool = true)
+    where Bytes.Element == UInt8 {
         guard recording, !Self.isBlank(body) else { return }
         var line = Array(body)
         Self.makeLine(&line)
-        enqueue(direction, line, at: time)
+        enqueue(direction, line, at: time, wakingRecorder: wakingRecorder)
     }
 
     private static func isBlank<Bytes: Collection>(_ body: Bytes) -> Bool where Bytes.Element == UInt8 {
@@ -86,11 +94,11 @@ final class SessionRecording: @unchecked Sendable {
         bytes.append(0x0A)
     }
 
-    private func enqueue(_ direction: Direction, _ line: [UInt8], at time: Timestamp) {
+    private func enqueue(_ direction: Direction, _ line: [UInt8], at time: Timestamp, wakingRecorder: Bool) {
         monitor.locked {
             guard !finished else { return }
             lastActivity = SystemClock.monotonicNanos()
-            pipeline.record(direction, owned: line, at: time)
+            pipeline.record(direction, owned: line, at: time, wakingRecorder: wakingRecorder)
         }
     }
 
