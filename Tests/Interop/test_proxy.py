@@ -286,126 +286,124 @@ def test_an_event_stream_is_forwarded_as_it_arrives_and_a_cut_is_recorded(db, pr
     assert broken and "middle of an event" in broken[0]["error"], transport_frames(db)
 
 
-def test_a_client_connection_keeps_one_upstream_connection_and_replaces_one_the_upstream_closed(db, proxy):
+@pytest.fixture
+def json_rpc_upstream():
+    """Starts a plain HTTP/1.1 JSON-RPC server on loopback (the standard library's, a thread per
+    connection) and returns its port. `answer(request, client_port)` gives each POST's result
+    and whether to close the connection after it (`Connection: close`)."""
+    import http.server
+    import threading
+
+    servers = []
+
+    def start(answer):
+        class Upstream(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                result, closing = answer(request, self.client_address[1])
+                body = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                if closing:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body)
+                self.close_connection = closing
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server.server_address[1]
+
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+def test_a_client_connection_keeps_one_upstream_connection_and_replaces_one_the_upstream_closed(db, proxy, json_rpc_upstream):
     """A plain-HTTP upstream is reached on a connection of the client connection's own: five
     calls on one keep-alive client connection arrive on one upstream connection; a connection
     the upstream closes after an answer (`Connection: close`) is replaced for the next call."""
     import http.client
-    import http.server
-    import threading
 
     peers = []
 
-    class Upstream(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def answer(request, port):
+        peers.append(port)
+        return {"port": port}, request["params"].get("close", False)
 
-        def do_POST(self):
-            request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            peers.append(self.client_address[1])
-            body = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": {"port": self.client_address[1]}}).encode()
-            closing = request["params"].get("close", False)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            if closing:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
-            self.close_connection = closing
+    through = proxy(f"http://127.0.0.1:{json_rpc_upstream(answer)}/mcp")
+    connection = http.client.HTTPConnection("127.0.0.1", through.port, timeout=30)
 
-        def log_message(self, *args):
-            pass
+    def ping(i, close=False):
+        body = json.dumps({"jsonrpc": "2.0", "id": i, "method": "ping", "params": {"close": close}})
+        connection.request("POST", "/mcp", body=body, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        assert response.status == 200 and answer["id"] == i, (response.status, answer)
+        return answer["result"]["port"]
 
-    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    try:
-        through = proxy(f"http://127.0.0.1:{upstream.server_address[1]}/mcp")
-        connection = http.client.HTTPConnection("127.0.0.1", through.port, timeout=30)
-
-        def ping(i, close=False):
-            body = json.dumps({"jsonrpc": "2.0", "id": i, "method": "ping", "params": {"close": close}})
-            connection.request("POST", "/mcp", body=body, headers={"Content-Type": "application/json"})
-            response = connection.getresponse()
-            answer = json.loads(response.read())
-            assert response.status == 200 and answer["id"] == i, (response.status, answer)
-            return answer["result"]["port"]
-
-        kept = [ping(i) for i in range(5)]
-        assert len(set(kept)) == 1, kept
-        ping(5, close=True)
-        after = [ping(i) for i in range(6, 9)]
-        assert len(set(after)) == 1 and after[0] != kept[0], (kept, after)
-        through.stop()
-    finally:
-        upstream.shutdown()
+    kept = [ping(i) for i in range(5)]
+    assert len(set(kept)) == 1, kept
+    ping(5, close=True)
+    after = [ping(i) for i in range(6, 9)]
+    assert len(set(after)) == 1 and after[0] != kept[0], (kept, after)
+    through.stop()
     assert len(peers) == 9, peers
     recorded = query(db, "SELECT COUNT(*) AS n FROM calls WHERE method = 'ping' AND status = 'ok'")
     assert recorded == [{"n": 9}], recorded
 
 
-def test_pipelined_requests_are_answered_in_order_on_one_connection(db, proxy):
+def test_pipelined_requests_are_answered_in_order_on_one_connection(db, proxy, json_rpc_upstream):
     """Requests a client sends before the answers to the ones before (HTTP/1.1 pipelining)
     are answered one after the other, in order, on the same connection, and recorded while
     the proxy runs; the connection then serves a request sent on its own."""
-    import http.server
     import socket
-    import threading
 
-    class Upstream(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def answer(request, port):
+        if request["id"] == 1:
+            time.sleep(0.5)  # were the requests behind it sent at once, their answers would overtake it
+        return {}, False
 
-        def do_POST(self):
-            request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            if request["id"] == 1:
-                time.sleep(0.5)  # were the requests behind it sent at once, their answers would overtake it
-            body = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": {}}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    through = proxy(f"http://127.0.0.1:{json_rpc_upstream(answer)}/mcp")
 
-        def log_message(self, *args):
-            pass
+    def request(i):
+        body = json.dumps({"jsonrpc": "2.0", "id": i, "method": "ping"}).encode()
+        return (f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{through.port}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
-    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    try:
-        through = proxy(f"http://127.0.0.1:{upstream.server_address[1]}/mcp")
+    with socket.create_connection(("127.0.0.1", through.port), timeout=30) as client:
+        client.sendall(b"".join(request(i) for i in range(1, 6)))
+        replies = client.makefile("rb")
 
-        def request(i):
-            body = json.dumps({"jsonrpc": "2.0", "id": i, "method": "ping"}).encode()
-            return (f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{through.port}\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        def reply():
+            status = int(replies.readline().split()[1])
+            headers = dict(line.decode().split(":", 1) for line in iter(replies.readline, b"\r\n"))
+            lengths = [int(value) for name, value in headers.items() if name.lower() == "content-length"]
+            assert lengths, headers
+            return status, json.loads(replies.read(lengths[0]))["id"]
 
-        with socket.create_connection(("127.0.0.1", through.port), timeout=30) as client:
-            client.sendall(b"".join(request(i) for i in range(1, 6)))
-            replies = client.makefile("rb")
-
-            def answer():
-                status = int(replies.readline().split()[1])
-                headers = dict(line.decode().split(":", 1) for line in iter(replies.readline, b"\r\n"))
-                lengths = [int(value) for name, value in headers.items() if name.lower() == "content-length"]
-                assert lengths, headers
-                return status, json.loads(replies.read(lengths[0]))["id"]
-
-            ids = []
-            for i in range(1, 7):
-                if i == 6:
-                    client.sendall(request(6))
-                ids.append(answer())
-            assert ids == [(200, i) for i in range(1, 7)], ids
-        # Recorded while the proxy runs: the recorder, woken after each write, is not left asleep.
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            recorded = query(db, "SELECT COUNT(*) AS n FROM calls WHERE method = 'ping' AND status = 'ok'")
-            if recorded == [{"n": 6}]:
-                break
-            time.sleep(0.1)
-        assert recorded == [{"n": 6}], recorded
-        through.stop()
-    finally:
-        upstream.shutdown()
+        ids = []
+        for i in range(1, 7):
+            if i == 6:
+                client.sendall(request(6))
+            ids.append(reply())
+        assert ids == [(200, i) for i in range(1, 7)], ids
+    # Recorded while the proxy runs: the recorder, woken after each write, is not left asleep.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        recorded = query(db, "SELECT COUNT(*) AS n FROM calls WHERE method = 'ping' AND status = 'ok'")
+        if recorded == [{"n": 6}]:
+            break
+        time.sleep(0.1)
+    assert recorded == [{"n": 6}], recorded
+    through.stop()
 
 
 def test_a_session_the_server_forgot_is_a_404_that_ends_its_run(db, http_server, proxy):
